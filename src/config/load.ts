@@ -1,0 +1,162 @@
+/**
+ * Loads, validates and resolves the station config. A bad config is refused as a whole, with every
+ * wrong field named by its path and what is expected there — never half-applied.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import YAML from 'yaml';
+import type { z } from 'zod';
+import { StationError } from '../errors.js';
+import { presetProfiles, profileSchema, type Profile } from '../quality/profile.js';
+import { resolveLocations, type PathEnvironment, type StationLocations } from './paths.js';
+import { stationConfigSchema, sourceSchema, type SourceConfig, type StationConfigFile } from './schema.js';
+
+export const configFileNames = ['station.json', 'station.yaml', 'station.yml'] as const;
+
+export interface StationConfig {
+  stationId: string;
+  /** The file the config was read from; null when the embedded default is in use. */
+  configFile: string | null;
+  locations: StationLocations;
+  sources: SourceConfig[];
+  ingest: StationConfigFile['ingest'];
+  qc: StationConfigFile['qc'];
+  profiles: Record<string, Profile>;
+}
+
+export interface LoadOptions {
+  home?: string | undefined;
+  dataDir?: string | undefined;
+  /** An explicit config file; otherwise station.json/.yaml in the config folder, if present. */
+  configFile?: string | undefined;
+  environment?: PathEnvironment;
+}
+
+export function defaultEnvironment(): PathEnvironment {
+  return { platform: process.platform, homedir: os.homedir(), env: process.env };
+}
+
+export function loadConfig(opts: LoadOptions = {}): StationConfig {
+  const environment = opts.environment ?? defaultEnvironment();
+  const locations = resolveLocations(opts, environment);
+  const configFile = opts.configFile ? path.resolve(opts.configFile) : findConfigFile(locations.configDir);
+  const raw = configFile ? readConfigFile(configFile) : {};
+  return resolveConfig(raw, locations, configFile, environment);
+}
+
+function findConfigFile(dir: string): string | null {
+  for (const name of configFileNames) {
+    const candidate = path.join(dir, name);
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  return null;
+}
+
+function readConfigFile(file: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new StationError('CONFIG_UNREADABLE', `Cannot read the station config ${file}: ${(err as Error).message}. Check the path and its permissions.`);
+  }
+  try {
+    return file.endsWith('.json') ? JSON.parse(text) : (YAML.parse(text) ?? {});
+  } catch (err) {
+    throw new StationError('CONFIG_INVALID', `The station config ${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
+  }
+}
+
+export interface ConfigProblem {
+  field: string;
+  problem: string;
+}
+
+/** Validates a parsed config object and resolves paths, profiles and defaults. */
+export function resolveConfig(raw: unknown, locations: StationLocations, configFile: string | null, environment: PathEnvironment = defaultEnvironment()): StationConfig {
+  const problems: ConfigProblem[] = [];
+  const parsed = stationConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    problems.push(...describeIssues(parsed.error.issues));
+    throw configError(configFile, problems);
+  }
+  const file = parsed.data;
+  const base = locations.home ?? (configFile ? path.dirname(configFile) : locations.dataDir);
+  const resolved: StationLocations = {
+    ...locations,
+    library: file.paths.library ? path.resolve(base, file.paths.library) : locations.library,
+    database: file.paths.database ? path.resolve(base, file.paths.database) : locations.database,
+    logs: file.paths.logs ? path.resolve(base, file.paths.logs) : locations.logs,
+  };
+
+  const profiles: Record<string, Profile> = { ...presetProfiles };
+  for (const [name, own] of Object.entries(file.profiles)) {
+    const { extends: parentName = 'default', ...overrides } = own;
+    const parent = profiles[parentName];
+    if (!parent) {
+      problems.push({ field: `profiles.${name}.extends`, problem: `unknown profile "${parentName}"; expected one of ${Object.keys(profiles).join(', ')}` });
+      continue;
+    }
+    const merged = profileSchema.safeParse(mergeProfile(parent, overrides));
+    if (merged.success) profiles[name] = merged.data;
+    else problems.push(...describeIssues(merged.error.issues, ['profiles', name]));
+  }
+
+  const sources = file.sources ?? [sourceSchema.parse({ id: 'inbox', path: resolved.inbox })];
+  const seenIds = new Set<string>();
+  const seenPaths = new Map<string, string>();
+  sources.forEach((source, i) => {
+    source.path = path.resolve(base, source.path);
+    if (seenIds.has(source.id)) problems.push({ field: `sources.${i}.id`, problem: `"${source.id}" is used by another source; every source needs its own id` });
+    seenIds.add(source.id);
+    const other = seenPaths.get(source.path);
+    if (other) problems.push({ field: `sources.${i}.path`, problem: `${source.path} is already watched by source "${other}"` });
+    seenPaths.set(source.path, source.id);
+    if (!profiles[source.profile]) problems.push({ field: `sources.${i}.profile`, problem: `unknown profile "${source.profile}"; expected one of ${Object.keys(profiles).join(', ')}` });
+  });
+
+  if (problems.length > 0) throw configError(configFile, problems);
+  return {
+    stationId: file.station.id ?? sanitiseHostname(environment),
+    configFile,
+    locations: resolved,
+    sources,
+    ingest: file.ingest,
+    qc: file.qc,
+    profiles,
+  };
+}
+
+function mergeProfile(parent: Profile, overrides: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...parent };
+  for (const [key, value] of Object.entries(overrides)) {
+    const inherited = (parent as Record<string, unknown>)[key];
+    out[key] = isPlainObject(inherited) && isPlainObject(value) ? { ...inherited, ...value } : value;
+  }
+  return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function describeIssues(issues: z.core.$ZodIssue[], prefix: (string | number)[] = []): ConfigProblem[] {
+  return issues.map((issue) => {
+    const field = [...prefix, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))].join('.') || '(top level)';
+    if (issue.code === 'unrecognized_keys') {
+      return { field, problem: `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} — check the spelling against the configuration reference` };
+    }
+    return { field, problem: issue.message };
+  });
+}
+
+function configError(configFile: string | null, problems: ConfigProblem[]): StationError {
+  const where = configFile ?? 'the station config';
+  const lines = problems.map((p) => `  - ${p.field}: ${p.problem}`);
+  return new StationError('CONFIG_INVALID', `${where} has ${problems.length} problem${problems.length === 1 ? '' : 's'}; the station did not start:\n${lines.join('\n')}`, { problems });
+}
+
+function sanitiseHostname(environment: PathEnvironment): string {
+  const host = (environment.env['HOSTNAME'] || os.hostname() || 'station').replace(/[^A-Za-z0-9_-]/g, '-').replace(/^[-_]+/, '');
+  return host.slice(0, 64) || 'station';
+}

@@ -1,0 +1,42 @@
+/**
+ * The watcher's side of ingest: it finds files in the hot folders and reports each version of a file
+ * once it has stopped changing. What happens to a stable file (QC, recording) is the station's job.
+ */
+import type { SourceConfig } from '../config/schema.js';
+
+/** One version of one file: identity is source + relative path + size + mtime (+ sha256, later). */
+export interface StableFile {
+  sourceId: string;
+  absPath: string;
+  /** Relative to the source folder, always with "/" separators. */
+  relPath: string;
+  size: number;
+  /** Modification time in whole microseconds since the epoch. */
+  mtimeUs: number;
+}
+
+export type SourceStatus = { sourceId: string; state: 'watching' } | { sourceId: string; state: 'unavailable'; message: string };
+
+export interface IngestWatcherOptions {
+  sources: SourceConfig[];
+  /** A file is stable when size and mtime are unchanged for this long. */
+  stableWindowMs: number;
+  /** Full rescan period; 0 = off. */
+  rescanIntervalSec: number;
+  /** True when this exact version is already recorded: such a file is not reported again. */
+  isKnown(file: Omit<StableFile, 'absPath'>): boolean;
+  /** Called once per stable version. Must not throw. */
+  onStable(file: StableFile): void;
+  onSourceStatus?(status: SourceStatus): void;
+}
+
+export interface IngestWatcher {
+  /** Resolves when every source has been scanned once (files already there are being tracked). */
+  start(): Promise<void>;
+  /** Stops watching and all timers; pending stability checks are dropped. */
+  stop(): Promise<void>;
+  /** Forget that a version was reported, so it is reported again when stable (used for retries). */
+  forget(sourceId: string, relPath: string): void;
+  /** Run a full rescan now (also runs on its own every rescanIntervalSec). */
+  rescan(): Promise<void>;
+}
