@@ -1,0 +1,87 @@
+/**
+ * Opens the station database. Invariants, checked on every open (not just on creation, because
+ * better-sqlite3 is built with SQLITE_DEFAULT_WAL_SYNCHRONOUS=1 and reopens WAL databases at NORMAL,
+ * which can lose the last transactions on power loss):
+ *   journal_mode = wal, synchronous = FULL (2), foreign_keys = ON, and the schema fully migrated.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { StationError } from '../errors.js';
+import { createLogger } from '../log/logger.js';
+import { migrations, type Migration } from './migrations.js';
+import { networkFileSystemOf } from './network-fs.js';
+
+const log = createLogger('store.database');
+
+export type Db = Database.Database;
+
+export interface OpenOptions {
+  /** Open a database on a network file system anyway (with a loud warning). */
+  allowNetworkFs?: boolean;
+  /** Used by the tests of migrations. */
+  migrations?: Migration[];
+}
+
+export function openDatabase(file: string, opts: OpenOptions = {}): Db {
+  const networkFs = file === ':memory:' ? null : networkFileSystemOf(file);
+  if (networkFs) {
+    const message = `The station database ${file} is on a network file system (${networkFs}). SQLite's WAL journal is not safe there and records can be lost. Put the database on a local disk (config field paths.database).`;
+    if (!opts.allowNetworkFs) throw new StationError('DB_NETWORK_FS', message);
+    log.warn(message);
+  }
+  let db: Db;
+  try {
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+    db = new Database(file);
+  } catch (err) {
+    throw new StationError('DB_OPEN_FAILED', `Cannot open the station database ${file}: ${(err as Error).message}. Check that the folder exists, is writable and the disk is not full.`);
+  }
+  try {
+    applyPragmas(db, file);
+    migrate(db, opts.migrations ?? migrations);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return db;
+}
+
+function applyPragmas(db: Db, file: string): void {
+  const journal = db.pragma('journal_mode = WAL', { simple: true });
+  if (journal !== 'wal' && file !== ':memory:') {
+    throw new StationError('DB_PRAGMA', `The station database ${file} refused WAL journaling (got "${String(journal)}"). Put it on a local disk.`);
+  }
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  const synchronous = db.pragma('synchronous', { simple: true });
+  const foreignKeys = db.pragma('foreign_keys', { simple: true });
+  if (synchronous !== 2 || foreignKeys !== 1) {
+    throw new StationError('DB_PRAGMA', `The station database ${file} did not accept synchronous=FULL and foreign_keys=ON (got ${String(synchronous)}, ${String(foreignKeys)}).`);
+  }
+}
+
+export function schemaVersion(db: Db): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+function migrate(db: Db, list: Migration[]): void {
+  const current = schemaVersion(db);
+  const latest = list.at(-1)?.version ?? 0;
+  if (current > latest) {
+    throw new StationError('DB_MIGRATION', `The station database has schema version ${current}, newer than this version of Capture Station knows (${latest}). Update Capture Station; do not open this database with an older one.`);
+  }
+  for (const m of list) {
+    if (m.version <= current) continue;
+    try {
+      db.transaction(() => {
+        db.exec(m.sql);
+        db.pragma(`user_version = ${m.version}`);
+      })();
+      log.info('applied migration', { version: m.version, name: m.name });
+    } catch (err) {
+      throw new StationError('DB_MIGRATION', `Migration ${m.version} (${m.name}) failed: ${(err as Error).message}. The database was left at version ${schemaVersion(db)}.`);
+    }
+  }
+}

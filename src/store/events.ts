@@ -1,0 +1,38 @@
+/**
+ * The append-only event log. Every state change of a capture is written in the same transaction as
+ * its event (callers run appendEvent inside their db.transaction), so the log never disagrees with
+ * the tables. Triggers in the schema refuse UPDATE and DELETE on events.
+ */
+import type { Db } from './database.js';
+
+export interface StoredEvent {
+  id: number;
+  at: string;
+  type: string;
+  captureId: number | null;
+  sourceId: string | null;
+  data: unknown;
+}
+
+export function appendEvent(db: Db, e: { type: string; captureId?: number | null; sourceId?: string | null; data?: unknown; at?: string }): StoredEvent {
+  const at = e.at ?? new Date().toISOString();
+  const dataJson = e.data === undefined ? null : JSON.stringify(e.data);
+  const info = db
+    .prepare('INSERT INTO events (at, type, capture_id, source_id, data_json) VALUES (?, ?, ?, ?, ?)')
+    .run(at, e.type, e.captureId ?? null, e.sourceId ?? null, dataJson);
+  return { id: Number(info.lastInsertRowid), at, type: e.type, captureId: e.captureId ?? null, sourceId: e.sourceId ?? null, data: e.data ?? null };
+}
+
+interface EventRow {
+  id: number;
+  at: string;
+  type: string;
+  capture_id: number | null;
+  source_id: string | null;
+  data_json: string | null;
+}
+
+export function eventsOfCapture(db: Db, captureId: number): StoredEvent[] {
+  const rows = db.prepare('SELECT * FROM events WHERE capture_id = ? ORDER BY id').all(captureId) as EventRow[];
+  return rows.map((r) => ({ id: r.id, at: r.at, type: r.type, captureId: r.capture_id, sourceId: r.source_id, data: r.data_json ? JSON.parse(r.data_json) : null }));
+}
