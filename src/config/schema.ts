@@ -8,7 +8,7 @@ export const sourceKinds = ['camera', 'scanner', 'other'] as const;
 
 /** Files a camera or scanner writes that the station should look at by default. */
 export const defaultInclude = [
-  '**/*.{tif,tiff,TIF,TIFF,jpg,jpeg,JPG,JPEG,png,PNG,jp2,JP2,webp,heic,HEIC}',
+  '**/*.{tif,tiff,TIF,TIFF,btf,BTF,tf8,TF8,jpg,jpeg,JPG,JPEG,png,PNG,jp2,JP2,webp,WEBP,heic,HEIC}',
   '**/*.{dng,DNG,cr2,CR2,cr3,CR3,nef,NEF,arw,ARW,raf,RAF,orf,ORF,rw2,RW2,iiq,IIQ,3fr,3FR,pef,PEF,x3f,X3F,crw,CRW,mrw,MRW,raw,RAW}',
 ];
 

@@ -1,0 +1,175 @@
+/**
+ * The hot-folder watcher: chokidar events (or polling, for shares) and periodic rescans feed one
+ * stability tracker; each stable version of a file is reported once. chokidar's own
+ * awaitWriteFinish is not used: it waits on size alone and per file, where the station needs size
+ * and mtime, one shared sweep, and the dedup rules below.
+ */
+import path from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+import type { SourceConfig } from '../config/schema.js';
+import { createLogger } from '../log/logger.js';
+import { chokidarIgnored, createSourceMatcher, relativePath, type SourceMatcher } from './patterns.js';
+import { maxFolderDepth, walkIncluded } from './rescan.js';
+import { prepareSourceFolder, unreachable } from './source-folder.js';
+import { fileKey, StabilityTracker } from './stability.js';
+import type { IngestWatcher, IngestWatcherOptions, SourceStatus, StableFile } from './types.js';
+
+const log = createLogger('ingest.watcher');
+
+interface Source {
+  config: SourceConfig;
+  matcher: SourceMatcher;
+  /** Set while the folder is watched; undefined while it is unavailable (the next rescan retries). */
+  fsw: FSWatcher | undefined;
+  status: SourceStatus | undefined;
+}
+
+const versionOf = (file: StableFile): string => `${file.size}:${file.mtimeUs}`;
+
+export function createIngestWatcher(opts: IngestWatcherOptions): IngestWatcher {
+  /** fileKey → version last reported. Memory for "once per watcher lifetime"; isKnown covers restarts. */
+  const reported = new Map<string, string>();
+  const tracker = new StabilityTracker({
+    windowMs: opts.stableWindowMs,
+    isSettled: (file) => reported.get(fileKey(file.sourceId, file.relPath)) === versionOf(file) || opts.isKnown(withoutAbsPath(file)),
+    onStable: (file) => {
+      reported.set(fileKey(file.sourceId, file.relPath), versionOf(file));
+      opts.onStable(file);
+    },
+  });
+  const sources = new Map<string, Source>(opts.sources.map((config) => [config.id, { config, matcher: createSourceMatcher(config), fsw: undefined, status: undefined }]));
+  const stopping = new AbortController();
+  let started = false;
+  let rescanTimer: NodeJS.Timeout | undefined;
+
+  // Start-up and rescans run one after another: a walk never races a source being opened or closed.
+  let serial: Promise<void> = Promise.resolve();
+  let queued = 0;
+  const inTurn = (task: () => Promise<void>): Promise<void> => {
+    queued++;
+    const run = serial.then(task).finally(() => queued--);
+    serial = run.catch(() => undefined);
+    return run;
+  };
+  const forEachSource = (task: (source: Source) => Promise<void>) => () => Promise.all([...sources.values()].map(task)).then(() => undefined);
+
+  /** Reports changes only: a share that stays away is not re-announced on every rescan tick. */
+  function setStatus(source: Source, status: SourceStatus): void {
+    if (source.status && statusKey(source.status) === statusKey(status)) return;
+    source.status = status;
+    opts.onSourceStatus?.(status);
+  }
+
+  function unavailable(source: Source, message: string): void {
+    setStatus(source, { sourceId: source.config.id, state: 'unavailable', message });
+  }
+
+  /** Watches the folder once it exists; resolves after chokidar's initial scan (its `add` events are start-up reconciliation). */
+  async function open(source: Source): Promise<void> {
+    const { config } = source;
+    const problem = await prepareSourceFolder(config);
+    if (stopping.signal.aborted) return;
+    if (problem) return unavailable(source, problem);
+    const root = config.path;
+    const fsw = watch(root, {
+      ignored: chokidarIgnored(root, source.matcher),
+      ignoreInitial: false,
+      usePolling: config.polling,
+      interval: config.pollIntervalMs,
+      // Images count as "binary" to chokidar, which would otherwise poll them at its own slower rate.
+      binaryInterval: config.pollIntervalMs,
+      depth: maxFolderDepth,
+    });
+    source.fsw = fsw;
+    const onFile = (absPath: string): void => {
+      const relPath = relativePath(root, absPath);
+      if (relPath) void tracker.track({ sourceId: config.id, absPath, relPath });
+    };
+    fsw.on('add', onFile);
+    fsw.on('change', onFile);
+    fsw.on('unlink', (absPath) => {
+      // The reported map would otherwise grow with every file a long-running station ever saw.
+      const relPath = relativePath(root, absPath);
+      if (relPath) reported.delete(fileKey(config.id, relPath));
+    });
+    fsw.on('error', (err) => {
+      log.error('watching a hot folder failed', { source: config.id, path: root, error: String(err) });
+      unavailable(source, `Watching hot folder ${root} failed (${(err as NodeJS.ErrnoException).code ?? String(err)}) — new files may be missed until the next rescan`);
+    });
+    await new Promise<void>((resolve) => {
+      const abort = (): void => resolve();
+      stopping.signal.addEventListener('abort', abort, { once: true });
+      fsw.once('ready', () => {
+        stopping.signal.removeEventListener('abort', abort);
+        resolve();
+      });
+    });
+    if (source.fsw === fsw && !stopping.signal.aborted) setStatus(source, { sourceId: config.id, state: 'watching' });
+  }
+
+  async function close(source: Source): Promise<void> {
+    const { fsw } = source;
+    source.fsw = undefined;
+    await fsw?.close();
+  }
+
+  async function rescanSource(source: Source): Promise<void> {
+    if (!source.fsw) return open(source);
+    const { config } = source;
+    try {
+      for await (const file of walkIncluded(config.path, source.matcher)) {
+        if (stopping.signal.aborted) return;
+        // One file at a time: a rescan of a large share must not flood it with stats.
+        await tracker.track({ sourceId: config.id, ...file });
+      }
+      setStatus(source, { sourceId: config.id, state: 'watching' });
+    } catch (err) {
+      // Only the root can fail a walk: the folder or its share is gone. Watch it again once it is back.
+      await close(source);
+      unavailable(source, unreachable(config.path, err as NodeJS.ErrnoException));
+    }
+  }
+
+  return {
+    async start() {
+      if (started || stopping.signal.aborted) throw new Error('an ingest watcher starts once; create a new one');
+      started = true;
+      if (opts.rescanIntervalSec > 0) {
+        rescanTimer = setInterval(() => {
+          // A rescan still waiting or running covers this tick too.
+          if (queued === 0) void inTurn(forEachSource(rescanSource));
+        }, opts.rescanIntervalSec * 1000);
+        rescanTimer.unref();
+      }
+      await inTurn(forEachSource(open));
+    },
+
+    async stop() {
+      stopping.abort();
+      clearInterval(rescanTimer);
+      tracker.stop();
+      await Promise.all([...sources.values()].map(close));
+      await serial;
+    },
+
+    forget(sourceId, relPath) {
+      reported.delete(fileKey(sourceId, relPath));
+      const source = sources.get(sourceId);
+      // No event will come for a file that has not changed: look at it again now.
+      if (source && started && !stopping.signal.aborted) void tracker.track({ sourceId, relPath, absPath: path.join(source.config.path, ...relPath.split('/')) });
+    },
+
+    async rescan() {
+      // Before start() there is nothing to reconcile with; after stop() nothing may be watched again.
+      if (started && !stopping.signal.aborted) await inTurn(forEachSource(rescanSource));
+    },
+  };
+}
+
+function statusKey(status: SourceStatus): string {
+  return status.state === 'watching' ? status.state : `${status.state}: ${status.message}`;
+}
+
+function withoutAbsPath(file: StableFile): Omit<StableFile, 'absPath'> {
+  return { sourceId: file.sourceId, relPath: file.relPath, size: file.size, mtimeUs: file.mtimeUs };
+}
