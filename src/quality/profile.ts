@@ -99,13 +99,15 @@ export const profileSchema = z.strictObject({
 export type Profile = z.infer<typeof profileSchema>;
 
 const permissive: Profile = {
-  description: 'Permissive default: flags files that are broken, blank, badly exposed, blurred or repeated.',
+  description: 'Permissive default: flags files that are broken, not 1/8/16-bit, blank, badly exposed, blurred or repeated.',
   formats: { allowed: ['tiff', 'jpeg', 'png', 'webp', 'jp2', 'heif', 'raw'], severity: 'fail' },
   singlePage: 'warn',
   tiffCompression: { allowed: ['none', 'lzw', 'deflate', 'packbits', 'zstd', 'jpeg', 'ccitt', 'webp', 'jp2k', 'lerc', 'lzma', 'other'], severity: 'off' },
   minPixels: { longEdge: 0, shortEdge: 0, severity: 'off' },
   minPpi: { ppi: 0, severity: 'off' },
-  bitDepth: { allowed: [1, 8, 16, 32], severity: 'off' },
+  // Cameras and scanners write 1 (bitonal), 8 or 16 bits per sample; 32-bit integer or float samples
+  // come from processing software, and viewers and archives handle them inconsistently.
+  bitDepth: { allowed: [1, 8, 16], severity: 'fail' },
   colour: { requireIcc: false, iccDescription: null, allowedSpaces: [], severity: 'warn' },
   exposure: { warnClippedPct: 0.5, failClippedPct: 5, severity: 'fail' },
   blank: { minStdDev: 2, severity: 'fail' },

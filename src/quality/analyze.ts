@@ -1,0 +1,136 @@
+/**
+ * analyzeFile: one read of a file gives its SHA-256 (streamed) and, concurrently, its full decode
+ * with the measures of the working copy; the page cache makes the second reader nearly free, so the
+ * time is about the longer of the two. Container parsers read a few bytes at chosen offsets.
+ *
+ * A bad image never throws: it comes back as an Analysis with a decodeError. Only a file that
+ * cannot be read at all (gone, no permission) throws.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import sharp, { type Metadata } from 'sharp';
+import { createLogger } from '../log/logger.js';
+import { fileSource, type ByteSource } from './byte-source.js';
+import { decodeAndMeasure } from './decode.js';
+import { exifBasics, exifIfd0Tags, exifOfTiff, parseExifBlob, type Exif } from './exif.js';
+import { imageFacts } from './facts.js';
+import { changedWhileChecked, DeadlineExceeded, decodeFailure, structureDamaged } from './failure.js';
+import { identifyRaw, rawHeadBytes, type RawContainer } from './raw-identify.js';
+import { readRawExif } from './raw-metadata.js';
+import { containerOf, looksTruncated, structureTags, tiffDamage } from './structure.js';
+import { sha256OfFile } from './sha256.js';
+import { parseTiffHeader, readTiffStructure, tag } from './tiff-ifd.js';
+import type { Analysis, AnalyzeOptions, ImageFacts } from './types.js';
+
+const log = createLogger('quality.analyze');
+
+const tiffTags = new Set<number>([tag.compression, ...structureTags, ...exifIfd0Tags]);
+
+type Inspection = Pick<Analysis, 'facts' | 'measurements' | 'decodeError'>;
+
+export async function analyzeFile(file: string, opts: AnalyzeOptions): Promise<Analysis> {
+  const started = performance.now();
+  const before = await fs.stat(file, { bigint: true });
+  if (!before.isFile()) throw new Error(`not a regular file: ${file}`);
+  const size = Number(before.size);
+  const [sha256, inspection] = await Promise.all([sha256OfFile(file), inspect(file, size, opts)]);
+  const after = await fs.stat(file, { bigint: true });
+  const changed = after.size !== before.size || after.mtimeNs !== before.mtimeNs;
+  const analysis: Analysis = {
+    sha256,
+    size,
+    ...inspection,
+    ...(changed ? { measurements: null, decodeError: changedWhileChecked } : {}),
+    elapsedMs: Math.round(performance.now() - started),
+  };
+  log.debug('analysed', { file, ms: analysis.elapsedMs, format: analysis.facts?.formatDetail ?? null, decodeError: analysis.decodeError?.kind ?? null });
+  return analysis;
+}
+
+async function inspect(file: string, size: number, opts: AnalyzeOptions): Promise<Inspection> {
+  const handle = await fs.open(file, 'r');
+  try {
+    return await inspectOpen(file, fileSource(handle, size), opts);
+  } catch (err) {
+    // Parsers and measures are written not to throw on any input; if one does, that is our bug, and
+    // the station must still record the file rather than stall on it.
+    log.error('internal error while checking a file', { file, error: (err as Error).stack ?? String(err) });
+    return { facts: null, measurements: null, decodeError: { kind: 'corrupt', message: `The station could not check this file (internal error: ${(err as Error).message}); report it to IT together with the file.` } };
+  } finally {
+    await handle.close();
+  }
+}
+
+async function inspectOpen(file: string, source: ByteSource, opts: AnalyzeOptions): Promise<Inspection> {
+  const head = await source.read(0, rawHeadBytes);
+  const raw = identifyRaw(head, path.extname(file));
+  if (raw) return { facts: await rawFacts(raw, source), measurements: null, decodeError: null };
+
+  const tiff = parseTiffHeader(head) ? await readTiffStructure(source, tiffTags) : null;
+  const failed = async (err: unknown, facts: ImageFacts | null): Promise<Inspection> => ({
+    facts,
+    measurements: null,
+    decodeError: decodeFailure(err, {
+      file,
+      container: containerOf(head),
+      truncatedStructure: await looksTruncated(source, head, tiff),
+      width: facts?.width ?? null,
+      height: facts?.height ?? null,
+      opts,
+    }),
+  });
+
+  let meta: Metadata;
+  try {
+    meta = await withDeadline(sharp(file, { limitInputPixels: false }).metadata(), opts.decodeTimeoutSec);
+  } catch (err) {
+    return failed(err, null);
+  }
+  const exif: Exif | null = tiff?.ifd0 ? await exifOfTiff(source, tiff.header, tiff.ifd0) : parseExifBlob(meta.exif);
+  const facts = await imageFacts(meta, tiff, exif, head, source);
+  const damage = tiff && tiffDamage(tiff);
+  if (damage) return { facts, measurements: null, decodeError: structureDamaged(damage) };
+  try {
+    const measurements = await withDeadline(decodeAndMeasure(file, meta, facts.bitDepth, opts), opts.decodeTimeoutSec);
+    return { facts, measurements, decodeError: null };
+  } catch (err) {
+    return failed(err, facts);
+  }
+}
+
+/** A RAW container: identified and its camera metadata read; its pixels are not decoded. */
+async function rawFacts(container: RawContainer, source: ByteSource): Promise<ImageFacts> {
+  const exif = await readRawExif(container, source);
+  return {
+    format: 'raw',
+    formatDetail: container.detail,
+    width: null,
+    height: null,
+    bitDepth: null,
+    channels: null,
+    space: null,
+    hasAlpha: null,
+    iccDescription: null,
+    ppi: null,
+    pages: 1,
+    tiffCompression: null,
+    exif: exifBasics(exif),
+  };
+}
+
+/**
+ * sharp's own timeout only watches pixel evaluation; a header parse that never ends would hold the
+ * file (and the station's queue) forever. This backstop at twice the configured time gives the
+ * technician an answer; the native call itself cannot be cancelled and is left to finish.
+ */
+function withDeadline<T>(work: Promise<T>, seconds: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      log.warn('decoder did not return within the backstop deadline; its thread is left to finish', { seconds: 2 * seconds });
+      reject(new DeadlineExceeded(`timeout: no answer from the decoder within ${2 * seconds} s`));
+    }, 2 * seconds * 1000);
+  });
+  work.catch(() => undefined);
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,45 @@
+/**
+ * runChecks: one result per check, in `checkIds` order, from an Analysis, a profile and what the
+ * station knows of earlier captures. Pure: no I/O, no clock.
+ */
+import type { Profile } from '../profile.js';
+import { checkIds, type Analysis, type CheckContext, type CheckId, type CheckResult, type Verdict } from '../types.js';
+import { duplicate, filename, nearDuplicate, pairs } from './context.js';
+import { bitDepth, colour, decodes, format, minPixels, minPpi, singlePage, tiffCompression } from './file.js';
+import { settle, type Outcome } from './outcome.js';
+import { blank, exposure, sharpness } from './pixels.js';
+
+type Check = (a: Analysis, p: Profile, ctx: CheckContext) => Outcome;
+
+const checks: Record<CheckId, Check> = {
+  decodes,
+  format,
+  singlePage,
+  tiffCompression,
+  minPixels,
+  minPpi,
+  bitDepth,
+  colour,
+  exposure,
+  blank,
+  sharpness,
+  duplicate,
+  nearDuplicate,
+  pairs: (_a, p, ctx) => pairs(p, ctx.pair),
+  filename,
+};
+
+export function runChecks(a: Analysis, profile: Profile, ctx: CheckContext): CheckResult[] {
+  return checkIds.map((id) => settle(id, profile, () => checks[id](a, profile, ctx)));
+}
+
+/** The pair check alone, for the station to settle a capture's pair once its partner arrives or the window closes. */
+export function checkPair(profile: Profile, pair: CheckContext['pair']): CheckResult {
+  return settle('pairs', profile, () => pairs(profile, pair));
+}
+
+export function verdictOf(results: readonly CheckResult[]): Verdict {
+  if (results.some((r) => r.status === 'fail')) return 'fail';
+  if (results.some((r) => r.status === 'warn')) return 'warn';
+  return 'pass';
+}

@@ -1,0 +1,24 @@
+/** Images made in the test with sharp, so every expected verdict is known by construction. */
+import sharp, { type Sharp } from 'sharp';
+
+/** A textured, well-exposed frame: passes the default profile. `seed` varies the content. */
+export function goodImage(seed = 0, width = 640, height = 480): Sharp {
+  return sharp({ create: { width, height, channels: 3, background: { r: 100 + (seed % 50), g: 120, b: 110 }, noise: { type: 'gaussian', mean: 110 + (seed % 30), sigma: 35 } } });
+}
+
+export async function writeGoodTiff(file: string, seed = 0): Promise<void> {
+  await goodImage(seed).tiff({ compression: 'lzw' }).toFile(file);
+}
+
+export async function goodJpegBuffer(seed = 0, width = 640, height = 480): Promise<Buffer> {
+  return goodImage(seed, width, height).jpeg({ quality: 90 }).toBuffer();
+}
+
+/**
+ * A multi-page image, one flat page per grey level. The pages are made as PNG buffers first: sharp
+ * accepts `{create}` objects in a join array at run time, but its typings take only buffers and paths.
+ */
+export async function pagedImage(greys: readonly number[], width: number, height: number): Promise<Sharp> {
+  const pages = await Promise.all(greys.map((g) => sharp({ create: { width, height, channels: 3, background: { r: g, g, b: g } } }).png().toBuffer()));
+  return sharp(pages, { join: { animated: true } });
+}
