@@ -1,0 +1,34 @@
+/** `capture-station export`: every recorded capture as JSON or CSV, streamed. */
+import fs from 'node:fs';
+import { StationError } from '../errors.js';
+import type { CaptureRecord } from '../store/captures.js';
+import { openStore } from '../store/open.js';
+import type { CliContext } from './main.js';
+import { csvRow } from './output.js';
+
+const columns: (keyof CaptureRecord)[] = ['id', 'sourceId', 'path', 'relPath', 'version', 'sha256', 'size', 'width', 'height', 'format', 'bitDepth', 'verdict', 'failedChecks', 'detectedAt', 'checkedAt', 'qcMs'];
+
+export async function exportCommand(ctx: CliContext): Promise<number> {
+  const format = ctx.values.format ?? 'json';
+  if (format !== 'json' && format !== 'csv') throw new StationError('INVALID_ARGUMENT', `--format must be json or csv (got "${format}").`);
+  const config = ctx.config();
+  if (!fs.existsSync(config.locations.database)) throw new StationError('NOT_FOUND', `No station database at ${config.locations.database} yet: run the station first (capture-station run), or pass the right --home.`);
+  const store = openStore(config.locations.database);
+  const file = ctx.values.output ? fs.createWriteStream(ctx.values.output) : null;
+  const write = file ? (t: string) => void file.write(t) : ctx.output.out;
+  try {
+    let first = true;
+    if (format === 'csv') write(csvRow(columns));
+    else write('[');
+    for (const capture of store.captures.iterate()) {
+      if (format === 'csv') write(csvRow(columns.map((c) => (c === 'failedChecks' ? capture.failedChecks.join(';') : capture[c]))));
+      else write(`${first ? '\n' : ',\n'}  ${JSON.stringify(capture)}`);
+      first = false;
+    }
+    if (format === 'json') write(first ? ']\n' : '\n]\n');
+  } finally {
+    store.close();
+    if (file) await new Promise((resolve) => file.end(resolve));
+  }
+  return 0;
+}

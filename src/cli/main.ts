@@ -1,0 +1,101 @@
+/**
+ * `capture-station` — the headless station and its tools. Every command returns an exit code rather
+ * than calling process.exit, so the tests run commands in-process.
+ *   0 success · 1 a file or a check failed · 2 bad usage or configuration
+ */
+import { parseArgs } from 'node:util';
+import { loadConfig, type StationConfig } from '../config/load.js';
+import { StationError } from '../errors.js';
+import { setLogLevel, type LogLevel } from '../log/logger.js';
+import { checkCommand } from './check.js';
+import { doctorCommand } from './doctor.js';
+import { exportCommand } from './export.js';
+import { processOutput, type Output } from './output.js';
+import { runCommand } from './run.js';
+
+export const usage = `Usage: capture-station <command> [options]
+
+Commands:
+  run                      Watch the hot folders, check every new image, record it (headless station)
+  check <files|folders…>   Check existing images now and print a verdict per file
+      --json               One JSON object per file with every check's status, value and message
+      --profile NAME       QC profile (default: the first source's profile)
+  export                   Every recorded capture
+      --format json|csv    (default json)
+      --output FILE        Write to FILE instead of standard output
+  doctor                   Check the config, the database, the folders and free disk space
+
+Options for every command:
+  --home DIR               Put the whole station under DIR (same as CAPTURE_STATION_HOME=DIR)
+  --config FILE            Read this station.json / station.yaml instead of the one in the home
+  --log-level LEVEL        debug | info | warn | error (default info)
+  -h, --help               This text
+`;
+
+export interface CliContext {
+  positionals: string[];
+  values: { json: boolean; profile?: string | undefined; format?: string | undefined; output?: string | undefined };
+  config: () => StationConfig;
+  output: Output;
+}
+
+const commands: Record<string, (ctx: CliContext) => Promise<number>> = {
+  run: runCommand,
+  check: checkCommand,
+  export: exportCommand,
+  doctor: doctorCommand,
+};
+
+export async function main(argv: string[], output: Output = processOutput): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        home: { type: 'string' },
+        config: { type: 'string' },
+        'log-level': { type: 'string' },
+        json: { type: 'boolean', default: false },
+        profile: { type: 'string' },
+        format: { type: 'string' },
+        output: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    output.err(`${(err as Error).message}\n\n${usage}`);
+    return 2;
+  }
+  const [name, ...positionals] = parsed.positionals;
+  if (parsed.values.help || !name) {
+    (parsed.values.help ? output.out : output.err)(usage);
+    return parsed.values.help ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    output.err(`Unknown command "${name}".\n\n${usage}`);
+    return 2;
+  }
+  const level = parsed.values['log-level'] ?? 'info';
+  if (!['debug', 'info', 'warn', 'error'].includes(level)) {
+    output.err(`--log-level must be debug, info, warn or error (got "${level}").\n`);
+    return 2;
+  }
+  setLogLevel(level as LogLevel);
+  const { home, config } = parsed.values;
+  try {
+    return await command({
+      positionals,
+      values: { json: parsed.values.json ?? false, profile: parsed.values.profile, format: parsed.values.format, output: parsed.values.output },
+      config: () => loadConfig({ home, configFile: config }),
+      output,
+    });
+  } catch (err) {
+    if (err instanceof StationError) {
+      output.err(`capture-station ${name}: ${err.message}\n`);
+      return err.code === 'CONFIG_INVALID' || err.code === 'CONFIG_UNREADABLE' || err.code === 'INVALID_ARGUMENT' ? 2 : 1;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,46 @@
+/** `capture-station run`: the headless station, until SIGINT or SIGTERM. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { addLogSink, formatLogLine } from '../log/logger.js';
+import { Station } from '../station/station.js';
+import type { CliContext } from './main.js';
+
+export async function runCommand(ctx: CliContext): Promise<number> {
+  const config = ctx.config();
+  fs.mkdirSync(config.locations.logs, { recursive: true });
+  const logFile = fs.createWriteStream(path.join(config.locations.logs, 'station.log'), { flags: 'a' });
+  const removeSinks = [
+    addLogSink((r) => ctx.output.err(formatLogLine(r) + '\n')),
+    addLogSink((r) => logFile.write(JSON.stringify(r) + '\n')),
+  ];
+  const station = new Station(config);
+  // The core's timers are unref'd so it never holds an embedding process open; here the process
+  // must live until a signal even when no hot folder is reachable yet (nothing else would hold it).
+  const keepAlive = setInterval(() => undefined, 2 ** 30);
+  let stopping: Promise<void> | null = null;
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      if (stopping) return;
+      ctx.output.err(`${signal}: finishing the files being checked, then stopping…\n`);
+      stopping = station.stop().then(resolve, resolve);
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  try {
+    await station.start();
+    ctx.output.err(
+      `Capture Station "${config.stationId}" is watching ${config.sources.map((s) => s.path).join(', ')}\n` +
+        `Config: ${config.configFile ?? 'embedded default'} · Database: ${config.locations.database} · Press Ctrl+C to stop.\n`,
+    );
+    await stopped;
+    return 0;
+  } catch (err) {
+    if (!stopping) await station.stop().catch(() => undefined);
+    throw err;
+  } finally {
+    clearInterval(keepAlive);
+    for (const remove of removeSinks) remove();
+    await new Promise((resolve) => logFile.end(resolve));
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * The in-process transport, and the shape every transport shares: arguments validated at the
+ * boundary, errors returned as data, never thrown across it.
+ */
+import { toErrorData, StationError, type ErrorData } from '../errors.js';
+import { commandArgs, type CommandArgs, type CommandName, type ParsedArgs } from './commands.js';
+
+export type Reply<T> = { result: T } | { error: ErrorData };
+
+/** Handlers take already-validated arguments. */
+export type HandlerMap = { [C in CommandName]: (args: ParsedArgs<C>) => unknown };
+
+export type ResultOf<H extends HandlerMap, C extends CommandName> = Awaited<ReturnType<H[C]>>;
+
+export type Client<H extends HandlerMap> = {
+  [C in CommandName]: (args: CommandArgs<C>) => Promise<Reply<ResultOf<H, C>>>;
+};
+
+/** Validates `args` against the contract and runs the handler; every failure comes back as data. */
+export async function dispatch<H extends HandlerMap, C extends CommandName>(handlers: H, command: C, args: unknown): Promise<Reply<ResultOf<H, C>>> {
+  const schema = commandArgs[command];
+  if (!schema) return { error: { code: 'INVALID_ARGUMENT', message: `Unknown command "${String(command)}".` } };
+  const parsed = schema.safeParse(args ?? {});
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('; ');
+    return { error: toErrorData(new StationError('INVALID_ARGUMENT', `Invalid arguments for ${command}: ${problems}`)) };
+  }
+  try {
+    const handler = handlers[command] as (a: unknown) => unknown;
+    return { result: (await handler(parsed.data)) as ResultOf<H, C> };
+  } catch (err) {
+    return { error: toErrorData(err) };
+  }
+}
+
+export function createLocalClient<H extends HandlerMap>(handlers: H): Client<H> {
+  const client = {} as Record<CommandName, (args: unknown) => Promise<unknown>>;
+  for (const command of Object.keys(commandArgs) as CommandName[]) client[command] = (args) => dispatch(handlers, command, args);
+  return client as Client<H>;
+}

@@ -1,0 +1,15 @@
+/** Events the core pushes to every transport, by name, with their payloads. */
+import type { SourceStatus } from '../ingest/types.js';
+import type { CaptureRecord } from '../store/captures.js';
+
+export interface StationEvents {
+  /** A file version was checked and recorded. */
+  'capture.recorded': { capture: CaptureRecord };
+  /** A recorded capture's verdict changed after the fact (e.g. its RAW/TIFF partner arrived or never did). */
+  'capture.rechecked': { capture: CaptureRecord };
+  /** A file is being checked (it is complete and stable). */
+  'capture.checking': { sourceId: string; relPath: string };
+  'source.status': SourceStatus;
+}
+
+export type StationEventName = keyof StationEvents;

@@ -1,0 +1,118 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import { resolveLocations } from '../../src/config/paths.js';
+import { StationError } from '../../src/errors.js';
+
+let home: string;
+beforeEach(() => {
+  home = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-config-'));
+});
+afterEach(() => fs.rmSync(home, { recursive: true, force: true }));
+
+const env = (extra: Record<string, string> = {}) => ({ platform: 'linux' as const, homedir: '/home/tech', env: { HOSTNAME: 'rig-01', ...extra } });
+
+function problemsOf(fn: () => unknown): { field: string; problem: string }[] {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(StationError);
+    return ((err as StationError).details as { problems: { field: string; problem: string }[] }).problems;
+  }
+  throw new Error('expected the config to be refused');
+}
+
+describe('station config', () => {
+  it('works with zero setup: one camera source on HOME/Inbox and everything under the home', () => {
+    const config = loadConfig({ home, environment: env() });
+    expect(config.configFile).toBeNull();
+    expect(config.stationId).toBe('rig-01');
+    expect(config.locations).toMatchObject({ inbox: path.join(home, 'Inbox'), library: path.join(home, 'Library'), database: path.join(home, 'station.db'), logs: path.join(home, 'logs') });
+    expect(config.sources).toEqual([expect.objectContaining({ id: 'inbox', path: path.join(home, 'Inbox'), kind: 'camera', profile: 'default', polling: false })]);
+    expect(Object.keys(config.profiles)).toEqual(expect.arrayContaining(['default', 'fadgi-3star', 'fadgi-4star', 'metamorfoze-light', 'metamorfoze-full']));
+  });
+
+  it('takes the home from CAPTURE_STATION_HOME', () => {
+    expect(loadConfig({ environment: env({ CAPTURE_STATION_HOME: home }) }).locations.home).toBe(home);
+  });
+
+  it('uses the OS per-user folders without a home', () => {
+    expect(resolveLocations({}, env()).database).toBe('/home/tech/.local/share/capture-station/station.db');
+    expect(resolveLocations({}, env({ XDG_CONFIG_HOME: '/cfg' })).configDir).toBe('/cfg/capture-station');
+    expect(resolveLocations({}, { platform: 'darwin', homedir: '/Users/t', env: {} }).dataDir).toBe('/Users/t/Library/Application Support/Capture Station');
+    expect(resolveLocations({}, { platform: 'win32', homedir: 'C:\\Users\\t', env: { APPDATA: 'C:\\Users\\t\\AppData\\Roaming' } }).dataDir).toContain('Capture Station');
+    expect(resolveLocations({}, env()).inbox).toBe('/home/tech/CaptureStation/Inbox');
+    expect(resolveLocations({ dataDir: '/electron/userData' }, env()).database).toBe('/electron/userData/station.db');
+  });
+
+  it('reads station.yaml from the home, resolves relative paths and extends a preset profile', () => {
+    fs.writeFileSync(
+      path.join(home, 'station.yaml'),
+      [
+        'station: { id: copy-stand-2 }',
+        'sources:',
+        '  - { id: phase-one, path: cam, kind: camera, profile: herbarium }',
+        '  - { id: flatbed, path: /mnt/scans, kind: scanner, polling: true, ignore: ["**/thumbs/**"] }',
+        'profiles:',
+        '  herbarium: { extends: fadgi-3star, sharpness: { warnBelow: 0.1 }, pairs: { required: true } }',
+        'ingest: { stableWindowMs: 500 }',
+      ].join('\n'),
+    );
+    const config = loadConfig({ home, environment: env() });
+    expect(config.configFile).toBe(path.join(home, 'station.yaml'));
+    expect(config.stationId).toBe('copy-stand-2');
+    expect(config.sources[0]?.path).toBe(path.join(home, 'cam'));
+    expect(config.sources[1]).toMatchObject({ path: '/mnt/scans', kind: 'scanner', polling: true });
+    const herbarium = config.profiles['herbarium'];
+    expect(herbarium?.sharpness.warnBelow).toBe(0.1);
+    // untouched fields of an overridden section and whole sections come from the preset
+    expect(herbarium?.sharpness.failBelow).toBe(config.profiles['fadgi-3star']?.sharpness.failBelow);
+    expect(herbarium?.minPpi.ppi).toBe(400);
+    expect(herbarium?.pairs.required).toBe(true);
+    expect(config.ingest.stableWindowMs).toBe(500);
+    expect(config.ingest.concurrency).toBe(2);
+  });
+
+  it('names every wrong field and what is expected, and refuses the whole config', () => {
+    fs.writeFileSync(
+      path.join(home, 'station.json'),
+      JSON.stringify({
+        sources: [
+          { id: 'cam 1', path: 'a', kind: 'webcam' },
+          { id: 'b', path: 'b', profile: 'nope' },
+          { id: 'b', path: 'c' },
+        ],
+        ingest: { stableWindowMs: 'soon', concurency: 3 },
+      }),
+    );
+    const problems = problemsOf(() => loadConfig({ home, environment: env() }));
+    const fields = problems.map((p) => p.field);
+    expect(fields).toEqual(expect.arrayContaining(['sources.0.id', 'sources.0.kind', 'ingest.stableWindowMs', 'ingest']));
+    expect(problems.find((p) => p.field === 'ingest')?.problem).toMatch(/concurency/);
+    expect(problems.find((p) => p.field === 'sources.0.kind')?.problem).toMatch(/camera/);
+  });
+
+  it('reports cross-field problems: duplicate ids, shared paths, unknown profiles', () => {
+    fs.writeFileSync(
+      path.join(home, 'station.json'),
+      JSON.stringify({
+        sources: [
+          { id: 'a', path: 'x', profile: 'nope' },
+          { id: 'a', path: 'x' },
+        ],
+        profiles: { mine: { extends: 'missing' }, bad: { sharpness: { warnBelow: -1 } } },
+      }),
+    );
+    const problems = problemsOf(() => loadConfig({ home, environment: env() }));
+    expect(problems.map((p) => p.field)).toEqual(
+      expect.arrayContaining(['sources.0.profile', 'sources.1.id', 'sources.1.path', 'profiles.mine.extends', 'profiles.bad.sharpness.warnBelow']),
+    );
+  });
+
+  it('says which file is broken when it does not parse', () => {
+    fs.writeFileSync(path.join(home, 'station.json'), '{ "sources": [ }');
+    expect(() => loadConfig({ home, environment: env() })).toThrow(/station\.json is not valid JSON/);
+  });
+});
