@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { freeName, moveVerified, nodeMoveFs, type CheckedVersion, type MoveFs } from '../../src/filing/move.js';
+
+let dir: string;
+let from: string;
+let to: string;
+let version: CheckedVersion;
+const bytes = Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 31) % 251));
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-move-'));
+  fs.mkdirSync(path.join(dir, 'Inbox'));
+  from = path.join(dir, 'Inbox', 'IMG_0001.tif');
+  to = path.join(dir, 'Library', 'P', 'B123', 'B123_001.tif');
+  fs.writeFileSync(from, bytes);
+  const st = fs.statSync(from);
+  version = { sha256: sha(bytes), size: st.size, mtimeMs: st.mtimeMs };
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const code = (c: string) => Object.assign(new Error(c), { code: c });
+/** A destination on "another device": linking the source across fails as it would there. */
+const otherDevice: MoveFs = { ...nodeMoveFs, link: (a, b) => (a === from ? Promise.reject(code('EXDEV')) : nodeMoveFs.link(a, b)) };
+/** A destination file system without hard links (FAT, some SMB shares). */
+const noLinks: MoveFs = { ...nodeMoveFs, link: () => Promise.reject(code('EPERM')) };
+
+function leftovers(): string[] {
+  return fs.readdirSync(path.dirname(to)).filter((f) => f.startsWith('.'));
+}
+
+describe('moveVerified', () => {
+  it.each([
+    ['the same device', nodeMoveFs, 'linked'],
+    ['another device', otherDevice, 'copied'],
+    ['a file system without hard links', noLinks, 'copied'],
+  ] as const)('moves to %s, verified, leaving nothing behind', async (_name, mfs, outcome) => {
+    expect(await moveVerified(from, to, version, mfs)).toBe(outcome);
+    expect(fs.existsSync(from)).toBe(false);
+    expect(sha(fs.readFileSync(to))).toBe(version.sha256);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('never replaces a different file at the destination, and keeps the source', async () => {
+    fs.mkdirSync(path.dirname(to), { recursive: true });
+    fs.writeFileSync(to, 'another capture');
+    await expect(moveVerified(from, to, version)).rejects.toThrow(/already exists with other content; the capture stays at/);
+    expect(fs.readFileSync(to, 'utf8')).toBe('another capture');
+    expect(fs.readFileSync(from)).toEqual(bytes);
+    expect(await freeName(to)).toBe(to.replace('.tif', '_2.tif'));
+  });
+
+  it('refuses a source that changed after QC', async () => {
+    fs.appendFileSync(from, 'more');
+    await expect(moveVerified(from, to, version)).rejects.toThrow(/changed after it was checked/);
+    expect(fs.existsSync(to)).toBe(false);
+  });
+
+  it('catches a copy that does not match (a bad disk or share) and keeps the original', async () => {
+    const flips: MoveFs = {
+      ...otherDevice,
+      copyFile: async (a, b, mode) => {
+        await nodeMoveFs.copyFile(a, b, mode);
+        const fd = fs.openSync(b, 'r+');
+        fs.writeSync(fd, Buffer.from([0xff]), 0, 1, 1234);
+        fs.closeSync(fd);
+      },
+    };
+    await expect(moveVerified(from, to, version, flips)).rejects.toThrow(/did not match the original .* the original is kept/);
+    expect(fs.readFileSync(from)).toEqual(bytes);
+    expect(fs.existsSync(to)).toBe(false);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('does not delete a new file that arrived under the source name after an interrupted move', async () => {
+    await moveVerified(from, to, version);
+    fs.writeFileSync(from, 're-shoot with the same name');
+    expect(await moveVerified(from, to, version)).toBe('already-done');
+    expect(fs.readFileSync(from, 'utf8')).toBe('re-shoot with the same name');
+  });
+
+  /** Power cut after the n-th file-system call: then the same move again, as recovery on start does. */
+  describe.each([
+    ['same device', nodeMoveFs],
+    ['another device', otherDevice],
+    ['no hard links', noLinks],
+  ] as const)('a crash at any step (%s) loses nothing and is finished by running the move again', (_name, mfs) => {
+    for (let n = 1; n <= 12; n++) {
+      it(`crash after call ${n}`, async () => {
+        let calls = 0;
+        const crashing = Object.fromEntries(
+          Object.entries(mfs).map(([k, f]) => [
+            k,
+            async (...args: unknown[]) => {
+              if (++calls > n) {
+                // A copy cut by the power leaves a torn file behind.
+                if (k === 'copyFile') fs.writeFileSync(args[1] as string, fs.readFileSync(args[0] as string).subarray(0, 1000));
+                throw new Error('power cut');
+              }
+              return (f as (...a: unknown[]) => Promise<void>)(...args);
+            },
+          ]),
+        ) as unknown as MoveFs;
+        await moveVerified(from, to, version, crashing).catch((err: Error) => expect(err.message).toBe('power cut'));
+        // The invariant at the moment of the cut: the full bytes under one of the two names.
+        const atSource = fs.existsSync(from) && sha(fs.readFileSync(from)) === version.sha256;
+        const atDest = fs.existsSync(to) && sha(fs.readFileSync(to)) === version.sha256;
+        expect(atSource || atDest).toBe(true);
+
+        await moveVerified(from, to, version, mfs);
+        expect(fs.existsSync(from)).toBe(false);
+        expect(sha(fs.readFileSync(to))).toBe(version.sha256);
+        expect(leftovers()).toEqual([]);
+      });
+    }
+  });
+});
