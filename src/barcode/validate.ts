@@ -1,0 +1,80 @@
+/**
+ * Whether a scanned code may become an object, and what a scan means. Every refusal carries a
+ * sentence for the technician saying why, so a misread or a wrong label is caught on the rig
+ * rather than filed.
+ *
+ * Order of decisions in classifyScan (each one is final):
+ *   1. an exact control code (END, UNDO, REJECT) is a control, whatever the pattern says;
+ *   2. empty, control characters, over-long: refused (these are reader or wedge faults);
+ *   3. the project's pattern, then its check digit: refused when they fail;
+ *   4. otherwise an object barcode.
+ */
+import { checkDigitSchemes } from './check-digits.js';
+import { checkedGroupName, compileBarcodeRules, controlCharacter, type BarcodeRules, type ControlAction } from './rules.js';
+
+export type RefusalProblem = 'empty' | 'control-character' | 'too-long' | 'pattern' | 'check-digit';
+
+export type BarcodeValidation = { ok: true; code: string } | { ok: false; problem: RefusalProblem; reason: string };
+
+export type ScanClass =
+  | { kind: 'control'; action: ControlAction; code: string }
+  | { kind: 'object'; code: string }
+  | { kind: 'refused'; code: string; problem: RefusalProblem; reason: string };
+
+/** "U+000A (line feed)" for the characters a misconfigured scanner suffix most often leaves in. */
+function describeControl(ch: string): string {
+  const cp = ch.codePointAt(0) ?? 0;
+  const names: Record<number, string> = { 0: 'NUL', 9: 'tab', 10: 'line feed', 13: 'carriage return', 27: 'escape', 29: 'group separator (GS1 FNC1)' };
+  const hex = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+  const name = names[cp];
+  return name ? `${hex} (${name})` : hex;
+}
+
+export function validateBarcode(code: string, rules: BarcodeRules): BarcodeValidation {
+  const { pattern } = compileBarcodeRules(rules);
+  if (code.length === 0) return { ok: false, problem: 'empty', reason: 'the scan is empty' };
+  const control = controlCharacter.exec(code);
+  if (control) {
+    return {
+      ok: false,
+      problem: 'control-character',
+      reason: `contains the control character ${describeControl(control[0])} at position ${control.index + 1} — check the scanner's prefix/suffix settings`,
+    };
+  }
+  if (code.length > rules.maxLength) {
+    return { ok: false, problem: 'too-long', reason: `is ${code.length} characters long; at most ${rules.maxLength} are accepted` };
+  }
+  let checked = code;
+  if (pattern) {
+    const match = pattern.exec(code);
+    if (!match) return { ok: false, problem: 'pattern', reason: `does not match the project's pattern ${displayPattern(rules.pattern ?? '')}` };
+    const group = match.groups?.[checkedGroupName];
+    if (group !== undefined) checked = group;
+  }
+  if (rules.checkDigit) {
+    const scheme = checkDigitSchemes[rules.checkDigit];
+    const result = scheme.validate(checked);
+    if (!result.ok) {
+      const what = rules.checkDigit === 'code39-mod43' ? 'check character' : 'check digit';
+      const reason =
+        result.problem === 'mismatch'
+          ? `${what} should be ${result.expected}, not ${result.found} (${scheme.label})`
+          : `cannot carry a ${scheme.label} ${what}: ${result.message}`;
+      return { ok: false, problem: 'check-digit', reason };
+    }
+  }
+  return { ok: true, code };
+}
+
+/** The pattern as the technician will recognise it: anchored, the way it is applied. */
+function displayPattern(pattern: string): string {
+  const anchoredEnd = pattern.endsWith('$') && !pattern.endsWith('\\$');
+  return `${pattern.startsWith('^') ? '' : '^'}${pattern}${anchoredEnd ? '' : '$'}`;
+}
+
+export function classifyScan(code: string, rules: BarcodeRules): ScanClass {
+  const action = compileBarcodeRules(rules).controls.get(code);
+  if (action) return { kind: 'control', action, code };
+  const validation = validateBarcode(code, rules);
+  return validation.ok ? { kind: 'object', code } : { kind: 'refused', code, problem: validation.problem, reason: validation.reason };
+}

@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { barcodeRulesSchema, defaultControlCodes, type BarcodeRulesInput } from '../../src/barcode/rules.js';
+import { classifyScan, validateBarcode } from '../../src/barcode/validate.js';
+
+const rules = (input: BarcodeRulesInput = {}) => barcodeRulesSchema.parse(input);
+
+describe('barcode validation', () => {
+  const nmnh = rules({ pattern: String.raw`NMNH-\d{8}` });
+
+  it('accepts a code that matches the project pattern', () => {
+    expect(validateBarcode('NMNH-00012345', nmnh)).toEqual({ ok: true, code: 'NMNH-00012345' });
+  });
+
+  it('names the pattern, anchored, when a code does not match it', () => {
+    expect(validateBarcode('NMNH-0001234', nmnh)).toEqual({
+      ok: false,
+      problem: 'pattern',
+      reason: String.raw`does not match the project's pattern ^NMNH-\d{8}$`,
+    });
+    // Anchoring: a valid code inside a longer scan is still refused.
+    expect(validateBarcode('XNMNH-00012345', nmnh).ok).toBe(false);
+    expect(validateBarcode('NMNH-000123456', nmnh).ok).toBe(false);
+    // An alternation is anchored on both branches.
+    expect(validateBarcode('X', rules({ pattern: String.raw`^US\d{6}$` }))).toMatchObject({ reason: String.raw`does not match the project's pattern ^US\d{6}$` });
+    expect(validateBarcode('X', rules({ pattern: String.raw`\d+\$` }))).toMatchObject({ reason: String.raw`does not match the project's pattern ^\d+\$$` });
+    const either = rules({ pattern: String.raw`US\d{6}|BM\d{9}` });
+    expect(validateBarcode('US123456', either).ok).toBe(true);
+    expect(validateBarcode('US123456X', either).ok).toBe(false);
+    expect(validateBarcode('xBM000000001', either).ok).toBe(false);
+  });
+
+  it('says which check digit was expected', () => {
+    const ean = rules({ pattern: String.raw`\d{13}`, checkDigit: 'gs1-mod10' });
+    expect(validateBarcode('4006381333931', ean).ok).toBe(true);
+    expect(validateBarcode('4006381333933', ean)).toEqual({
+      ok: false,
+      problem: 'check-digit',
+      reason: 'check digit should be 1, not 3 (GS1 mod 10)',
+    });
+    const c39 = rules({ checkDigit: 'code39-mod43' });
+    expect(validateBarcode('123XYZM', c39).ok).toBe(true);
+    expect(validateBarcode('123XYZA', c39)).toMatchObject({ reason: 'check character should be M, not A (Code 39 mod 43)' });
+  });
+
+  it('computes the check digit over the named group "checked" when the pattern has one', () => {
+    const prefixed = rules({ pattern: String.raw`ZMB-(?<checked>\d{10,11})`, checkDigit: 'luhn' });
+    expect(validateBarcode('ZMB-79927398713', prefixed).ok).toBe(true);
+    expect(validateBarcode('ZMB-79927398714', prefixed)).toMatchObject({ reason: 'check digit should be 3, not 4 (Luhn)' });
+    // Without the group the whole code is checked, and a prefix cannot carry a Luhn digit.
+    const whole = rules({ pattern: String.raw`ZMB-\d{11}`, checkDigit: 'luhn' });
+    expect(validateBarcode('ZMB-79927398713', whole)).toMatchObject({ problem: 'check-digit', reason: expect.stringMatching(/^cannot carry a Luhn check digit/) });
+  });
+
+  it('refuses empty, control characters and over-long codes before looking at the pattern', () => {
+    const open = rules();
+    expect(validateBarcode('', open)).toEqual({ ok: false, problem: 'empty', reason: 'the scan is empty' });
+    expect(validateBarcode('NMNH-1\n', open)).toEqual({
+      ok: false,
+      problem: 'control-character',
+      reason: "contains the control character U+000A (line feed) at position 7 — check the scanner's prefix/suffix settings",
+    });
+    expect(validateBarcode('\u001d0104006381333931', open)).toMatchObject({ problem: 'control-character', reason: expect.stringContaining('U+001D (group separator (GS1 FNC1))') });
+    expect(validateBarcode('A\u0085B', open)).toMatchObject({ problem: 'control-character', reason: expect.stringContaining('U+0085') });
+    expect(validateBarcode('x'.repeat(128), open).ok).toBe(true);
+    expect(validateBarcode('x'.repeat(129), open)).toEqual({ ok: false, problem: 'too-long', reason: 'is 129 characters long; at most 128 are accepted' });
+    expect(validateBarcode('x'.repeat(20), rules({ maxLength: 16 }))).toMatchObject({ problem: 'too-long' });
+  });
+
+  it('accepts any printable code when the project sets no pattern and no check digit', () => {
+    const open = rules();
+    for (const code of ['A', 'Müller 12', '標本-1', 'https://n2t.net/ark:/65665/3a1b2c']) expect(validateBarcode(code, open).ok, code).toBe(true);
+  });
+});
+
+describe('classifyScan', () => {
+  const project = rules({ pattern: String.raw`NMNH-\d{8}` });
+
+  it('recognises the control codes before validation, even though they do not match the pattern', () => {
+    expect(classifyScan(defaultControlCodes.end, project)).toEqual({ kind: 'control', action: 'end', code: '%%END%%' });
+    expect(classifyScan('%%UNDO%%', project)).toMatchObject({ kind: 'control', action: 'undo' });
+    expect(classifyScan('%%REJECT%%', project)).toMatchObject({ kind: 'control', action: 'reject' });
+    // Exact match only: a near miss is an ordinary (refused) scan, never a control.
+    expect(classifyScan('%%END%% ', project)).toMatchObject({ kind: 'refused', problem: 'pattern' });
+    expect(classifyScan('%%end%%', project)).toMatchObject({ kind: 'refused' });
+  });
+
+  it('uses configured control codes', () => {
+    const custom = rules({ pattern: String.raw`NMNH-\d{8}`, controlCodes: { end: 'CTRL-END', undo: 'CTRL-UNDO' } });
+    expect(classifyScan('CTRL-END', custom)).toMatchObject({ kind: 'control', action: 'end' });
+    expect(classifyScan('CTRL-UNDO', custom)).toMatchObject({ kind: 'control', action: 'undo' });
+    expect(classifyScan('%%REJECT%%', custom)).toMatchObject({ kind: 'control', action: 'reject' });
+    expect(classifyScan('%%END%%', custom)).toMatchObject({ kind: 'refused' });
+  });
+
+  it('classifies valid codes as objects and invalid ones as refused with the reason', () => {
+    expect(classifyScan('NMNH-00012345', project)).toEqual({ kind: 'object', code: 'NMNH-00012345' });
+    expect(classifyScan('NMNH-12', project)).toEqual({
+      kind: 'refused',
+      code: 'NMNH-12',
+      problem: 'pattern',
+      reason: String.raw`does not match the project's pattern ^NMNH-\d{8}$`,
+    });
+  });
+});
+
+describe('barcode rules schema', () => {
+  it('fills defaults', () => {
+    expect(rules()).toEqual({ maxLength: 128, controlCodes: { end: '%%END%%', undo: '%%UNDO%%', reject: '%%REJECT%%' } });
+  });
+
+  it('names what is wrong', () => {
+    const problems = (input: unknown) => {
+      const parsed = barcodeRulesSchema.safeParse(input);
+      return parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    };
+    expect(problems({ pattern: 'NMNH-(\\d{8}' })).toEqual(['pattern: not a valid regular expression']);
+    expect(problems({ checkDigit: 'mod11' })[0]).toMatch(/^checkDigit: /);
+    expect(problems({ controlCodes: { end: 'X', undo: 'X' } })).toEqual(['controlCodes: the END, UNDO and REJECT control codes must differ from each other']);
+    expect(problems({ controlCodes: { end: 'A\tB' } })).toEqual(['controlCodes.end: a control code cannot contain control characters']);
+    expect(problems({ patern: 'x' })[0]).toMatch(/patern/);
+  });
+});
