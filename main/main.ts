@@ -25,7 +25,8 @@ app.whenReady().then(async () => {
   });
   win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
   win.webContents.on('will-navigate', (event) => event.preventDefault());
-  await win.loadFile(path.join(here, '../../renderer/index.html'));
+  // The UI as Vite built it (npm run build:ui → dist/renderer); here is dist/main.
+  await win.loadFile(path.join(here, '../renderer/index.html'));
 });
 
 app.on('window-all-closed', () => {

@@ -12,6 +12,9 @@ export const errorCodes = [
   'INVALID_ARGUMENT',
   'NOT_FOUND',
   'FILE_UNREADABLE',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'TOO_LARGE',
   'INTERNAL',
 ] as const;
 

@@ -11,12 +11,15 @@ import { checkCommand } from './check.js';
 import { doctorCommand } from './doctor.js';
 import { exportCommand } from './export.js';
 import { processOutput, type Output } from './output.js';
+import { queueCommand } from './queue.js';
 import { runCommand } from './run.js';
+import { serveCommand } from './serve.js';
 
 export const usage = `Usage: capture-station <command> [options]
 
 Commands:
   run                      Watch the hot folders, check every new image, record it (headless station)
+  serve                    The same station plus its web UI and API on http://127.0.0.1:7410 (token required)
   check <files|folders…>   Check existing images now and print a verdict per file
       --json               One JSON object per file with every check's status, value and message
       --profile NAME       QC profile (default: the first source's profile)
@@ -24,6 +27,8 @@ Commands:
       --format json|csv    (default json)
       --output FILE        Write to FILE instead of standard output
   doctor                   Check the config, the database, the folders and free disk space
+  queue                    Upload queue per target: counts by state, bytes pending, dead jobs and why
+      --json               The same as one JSON object
 
 Options for every command:
   --home DIR               Put the whole station under DIR (same as CAPTURE_STATION_HOME=DIR)
@@ -41,9 +46,11 @@ export interface CliContext {
 
 const commands: Record<string, (ctx: CliContext) => Promise<number>> = {
   run: runCommand,
+  serve: serveCommand,
   check: checkCommand,
   export: exportCommand,
   doctor: doctorCommand,
+  queue: queueCommand,
 };
 
 export async function main(argv: string[], output: Output = processOutput): Promise<number> {

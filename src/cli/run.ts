@@ -1,11 +1,15 @@
 /** `capture-station run`: the headless station, until SIGINT or SIGTERM. */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { StationConfig } from '../config/load.js';
 import { addLogSink, formatLogLine } from '../log/logger.js';
 import { Station } from '../station/station.js';
 import type { CliContext } from './main.js';
 
-export async function runCommand(ctx: CliContext): Promise<number> {
+/** Something started next to the running station (the web server of `serve`), closed before it stops. */
+export type StationAttachment = (station: Station, config: StationConfig) => Promise<{ close(): Promise<void> }>;
+
+export async function runCommand(ctx: CliContext, attach?: StationAttachment): Promise<number> {
   const config = ctx.config();
   fs.mkdirSync(config.locations.logs, { recursive: true });
   const logFile = fs.createWriteStream(path.join(config.locations.logs, 'station.log'), { flags: 'a' });
@@ -18,17 +22,19 @@ export async function runCommand(ctx: CliContext): Promise<number> {
   // must live until a signal even when no hot folder is reachable yet (nothing else would hold it).
   const keepAlive = setInterval(() => undefined, 2 ** 30);
   let stopping: Promise<void> | null = null;
+  let attached: { close(): Promise<void> } | null = null;
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       if (stopping) return;
       ctx.output.err(`${signal}: finishing the files being checked, then stopping…\n`);
-      stopping = station.stop().then(resolve, resolve);
+      stopping = (attached ? attached.close().catch(() => undefined) : Promise.resolve()).then(() => station.stop()).then(resolve, resolve);
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
   try {
     await station.start();
+    if (attach) attached = await attach(station, config);
     ctx.output.err(
       `Capture Station "${config.stationId}" is watching ${config.sources.map((s) => s.path).join(', ')}\n` +
         `Config: ${config.configFile ?? 'embedded default'} · Database: ${config.locations.database} · Press Ctrl+C to stop.\n`,

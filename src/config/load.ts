@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import { StationError } from '../errors.js';
 import { presetProfiles, profileSchema, type Profile } from '../quality/profile.js';
 import { resolveLocations, type PathEnvironment, type StationLocations } from './paths.js';
-import { stationConfigSchema, sourceSchema, type SourceConfig, type StationConfigFile } from './schema.js';
+import { stationConfigSchema, sourceSchema, type SourceConfig, type StationConfigFile, type TargetConfig, type UploadSettings } from './schema.js';
 
 export const configFileNames = ['station.json', 'station.yaml', 'station.yml'] as const;
 
@@ -22,7 +22,11 @@ export interface StationConfig {
   sources: SourceConfig[];
   ingest: StationConfigFile['ingest'];
   qc: StationConfigFile['qc'];
+  server: StationConfigFile['server'];
   profiles: Record<string, Profile>;
+  /** Upload targets, paths resolved; empty when none is configured. */
+  targets: TargetConfig[];
+  upload: UploadSettings;
 }
 
 export interface LoadOptions {
@@ -115,6 +119,8 @@ export function resolveConfig(raw: unknown, locations: StationLocations, configF
     if (!profiles[source.profile]) problems.push({ field: `sources.${i}.profile`, problem: `unknown profile "${source.profile}"; expected one of ${Object.keys(profiles).join(', ')}` });
   });
 
+  problems.push(...checkTargets(file.targets, sources, base));
+
   if (problems.length > 0) throw configError(configFile, problems);
   return {
     stationId: file.station.id ?? sanitiseHostname(environment),
@@ -123,8 +129,25 @@ export function resolveConfig(raw: unknown, locations: StationLocations, configF
     sources,
     ingest: file.ingest,
     qc: file.qc,
+    server: file.server,
     profiles,
+    targets: file.targets,
+    upload: file.upload,
   };
+}
+
+/** Resolves target paths in place; a target inside a hot folder would feed its own uploads back into ingest. */
+function checkTargets(targets: TargetConfig[], sources: SourceConfig[], base: string): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const seenIds = new Set<string>();
+  targets.forEach((target, i) => {
+    if (seenIds.has(target.id)) problems.push({ field: `targets.${i}.id`, problem: `"${target.id}" is used by another target; every target needs its own id` });
+    seenIds.add(target.id);
+    target.path = path.resolve(base, target.path);
+    const inside = sources.find((s) => target.path === s.path || target.path.startsWith(s.path + path.sep) || s.path.startsWith(target.path + path.sep));
+    if (inside) problems.push({ field: `targets.${i}.path`, problem: `${target.path} overlaps the hot folder of source "${inside.id}"; uploads would be ingested again. Use a folder outside every source` });
+  });
+  return problems;
 }
 
 function mergeProfile(parent: Profile, overrides: Record<string, unknown>): Record<string, unknown> {

@@ -33,6 +33,72 @@ export const sourceSchema = z.strictObject({
   pollIntervalMs: z.number().int().min(100).max(60_000).default(2000),
 });
 
+/**
+ * Upload targets (src/upload/). A union on `kind` so object stores (s3) and tus endpoints slot in
+ * as further members. `when: 'passed'` uploads every capture that did not fail QC (pass or warn),
+ * once its RAW/TIFF pair window has closed; `'all'` uploads every capture, failed ones too.
+ */
+export const folderTargetSchema = z.strictObject({
+  id: z.string().regex(idPattern, 'letters, digits, "-" or "_", starting with a letter or digit (at most 64)'),
+  kind: z.literal('folder'),
+  /** A folder or mounted network share; absolute, or relative to the station home. It must exist: a missing one means "offline". */
+  path: z.string().min(1, 'a folder path'),
+  when: z.enum(['passed', 'all']).default('passed'),
+  /** Local files may be deleted only after every required target has verified them. */
+  required: z.boolean().default(true),
+  /** mirror: <source>/<relative path>; osprey: <source>/<folder>/tif|raw/<name> plus a checksums.md5 per folder. */
+  layout: z.enum(['mirror', 'osprey']).default('mirror'),
+});
+
+export const targetSchema = z.discriminatedUnion('kind', [folderTargetSchema]);
+
+export const uploadSettingsSchema = z.strictObject({
+  /** Jobs uploading at once, over all targets. */
+  concurrency: z.number().int().min(1).max(16).default(2),
+  /** Shared by all jobs; 0 = unlimited. */
+  bandwidthBytesPerSec: z.number().int().min(0).default(0),
+  /** A leased job not renewed for this long (its process died) is taken up again. */
+  leaseSec: z.number().min(1).max(3600).default(60),
+  /** Retry delay: a random time up to min(maxMs, baseMs × 2^(attempt-1)) ("full jitter"). */
+  backoff: z
+    .strictObject({
+      baseMs: z.number().int().min(10).max(3_600_000).default(2000),
+      maxMs: z.number().int().min(10).max(86_400_000).default(600_000),
+    })
+    .prefault({}),
+  /** Failed attempts (target reachable) before a job goes to the dead letter; errors that retrying cannot fix go there at once. */
+  maxAttempts: z.number().int().min(1).max(1000).default(20),
+  /** How often an unreachable target is probed (and a reachable one re-checked). */
+  probeIntervalSec: z.number().min(0.1).max(3600).default(15),
+});
+
+/** True for addresses only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || /^::ffff:127\./.test(h);
+}
+
+export const serverSchema = z
+  .strictObject({
+    /** Address to listen on. Only loopback unless allowRemote is true. */
+    host: z.string().min(1).default('127.0.0.1'),
+    /** 0 = any free port (tests). */
+    port: z.number().int().min(0).max(65_535).default(7410),
+    /** Must be set to listen on an address other machines can reach (e.g. 0.0.0.0). */
+    allowRemote: z.boolean().default(false),
+    /** Read-only tokens for supervisors watching the station; they may call only read-only commands. */
+    monitorTokens: z.array(z.string().regex(/^[A-Za-z0-9._~-]{24,256}$/, 'at least 24 letters, digits or . _ ~ - (e.g. from `openssl rand -hex 24`)')).default([]),
+  })
+  .superRefine((server, ctx) => {
+    if (!server.allowRemote && !isLoopbackHost(server.host)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['host'],
+        message: `"${server.host}" is reachable from other machines; the station listens there only with server.allowRemote: true (otherwise use 127.0.0.1)`,
+      });
+    }
+  });
+
 export const stationConfigSchema = z.strictObject({
   station: z
     .strictObject({
@@ -72,10 +138,17 @@ export const stationConfigSchema = z.strictObject({
       workingSize: z.number().int().min(64).max(8192).default(1024),
     })
     .default({ maxInputPixels: 1_000_000_000, decodeTimeoutSec: 120, workingSize: 1024 }),
+  /** The headless web mode (`capture-station serve`): HTTP API, WebSocket events and the built UI. */
+  server: serverSchema.prefault({}),
   /** Named profiles of this station; each `extends` a preset (default "default") and overrides fields. */
   profiles: z.record(z.string().regex(idPattern), z.looseObject({ extends: z.string().optional() })).default({}),
+  /** Where verified copies go; none by default (zero setup). */
+  targets: z.array(targetSchema).default([]),
+  upload: uploadSettingsSchema.prefault({}),
 });
 
 export type StationConfigInput = z.input<typeof stationConfigSchema>;
 export type StationConfigFile = z.output<typeof stationConfigSchema>;
 export type SourceConfig = z.output<typeof sourceSchema>;
+export type TargetConfig = z.output<typeof targetSchema>;
+export type UploadSettings = z.output<typeof uploadSettingsSchema>;

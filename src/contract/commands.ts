@@ -18,8 +18,22 @@ export const commandArgs = {
   }),
   getCapture: z.strictObject({ id: z.number().int().positive() }),
   rescan: z.strictObject({}),
+  /** Per upload target: counts by state, bytes pending, rate, ETA, reachability, dead jobs. */
+  queueStatus: z.strictObject({}),
+  /** Requeues dead upload jobs: all of them, one target's, or one job. */
+  retryDead: z.strictObject({ targetId: z.string().min(1).optional(), jobId: z.number().int().positive().optional() }),
 } as const;
 
 export type CommandName = keyof typeof commandArgs;
 export type CommandArgs<C extends CommandName> = z.input<(typeof commandArgs)[C]>;
 export type ParsedArgs<C extends CommandName> = z.output<(typeof commandArgs)[C]>;
+
+/**
+ * Commands that change nothing: the only ones a read-only (monitor) client may call. A command not
+ * listed here is treated as one that changes the station.
+ */
+export const readOnlyCommands: ReadonlySet<CommandName> = new Set<CommandName>(['status', 'listCaptures', 'getCapture', 'queueStatus']);
+
+export function isCommandName(name: string): name is CommandName {
+  return Object.hasOwn(commandArgs, name);
+}

@@ -1,6 +1,7 @@
 /** Events the core pushes to every transport, by name, with their payloads. */
 import type { SourceStatus } from '../ingest/types.js';
 import type { CaptureRecord } from '../store/captures.js';
+import type { JobTransition } from '../upload/outbox.js';
 
 export interface StationEvents {
   /** A file version was checked and recorded. */
@@ -10,6 +11,8 @@ export interface StationEvents {
   /** A file is being checked (it is complete and stable). */
   'capture.checking': { sourceId: string; relPath: string };
   'source.status': SourceStatus;
+  /** An upload job changed state (queued, leased, done, retry, dead, released, reclaimed, requeued). */
+  'upload.job': JobTransition;
 }
 
 export type StationEventName = keyof StationEvents;

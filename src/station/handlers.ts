@@ -19,6 +19,12 @@ export function createHandlers(station: Station) {
       await station.rescan();
       return { rescanned: true as const };
     },
+    queueStatus: () => station.uploader.status(),
+    retryDead: ({ targetId, jobId }) => {
+      const requeued = station.uploader.retryDead({ targetId, jobId });
+      if (jobId !== undefined && requeued.length === 0) throw new StationError('NOT_FOUND', `There is no dead upload job ${jobId}${targetId ? ` for target "${targetId}"` : ''}.`);
+      return { requeued: requeued.map((t) => t.jobId) };
+    },
   } satisfies HandlerMap;
 }
 

@@ -13,14 +13,21 @@ import { WorkQueue } from '../ingest/work-queue.js';
 import { createLogger } from '../log/logger.js';
 import type { CaptureStore } from '../store/captures.js';
 import { openStore, type StationStore } from '../store/open.js';
+import type { FolderTargetFaults } from '../upload/folder-target.js';
+import { createTargets } from '../upload/targets.js';
+import { Uploader } from '../upload/uploader.js';
 import { describeCapture } from './describe.js';
 import { checkAndRecord, closePairWindow, type QcSettings } from './qc-record.js';
 
 const log = createLogger('station');
+/** The emitter key onAny listens on; a symbol, so it can never clash with an event name. */
+const anyEvent = Symbol('any station event');
 
 export interface StationOptions {
   /** Replaces the file-system watcher (tests of the pipeline alone). */
   createWatcher?: (opts: IngestWatcherOptions) => IngestWatcher;
+  /** Fault seams of folder upload targets, by target id (fault tests). */
+  folderTargetFaults?: Record<string, FolderTargetFaults>;
 }
 
 export class Station {
@@ -34,6 +41,8 @@ export class Station {
   private readonly pairTimers = new Set<NodeJS.Timeout>();
   private readonly sourceStatus = new Map<string, StationEvents['source.status']>();
   private readonly settings: QcSettings;
+  /** The upload queue runner; idle when no target is configured. */
+  readonly uploader: Uploader;
   readonly startedAt = new Date().toISOString();
 
   constructor(
@@ -47,6 +56,14 @@ export class Station {
     this.settings = { analyze: config.qc, truncatedRetries: config.ingest.truncatedRetries, truncatedRetryDelayMs: config.ingest.truncatedRetryDelayMs };
     this.queue = new WorkQueue({ concurrency: config.ingest.concurrency });
     this.events.setMaxListeners(0);
+    this.uploader = new Uploader({
+      db: this.storeHandle.db,
+      targetConfigs: config.targets,
+      targets: createTargets(config.targets, opts.folderTargetFaults ? { folderFaults: opts.folderTargetFaults } : {}),
+      settings: config.upload,
+      onTransition: (t) => this.emit('upload.job', t),
+    });
+    this.uploader.attach(this.store);
     this.watcher = (opts.createWatcher ?? createIngestWatcher)({
       sources: config.sources,
       stableWindowMs: config.ingest.stableWindowMs,
@@ -67,11 +84,13 @@ export class Station {
     if (interrupted.length > 0) log.warn('files were being checked when the station last stopped; checking them again', { files: interrupted.map((a) => a.relPath) });
     this.reopenPairWindows();
     await this.watcher.start();
+    this.uploader.start();
     log.info('station started', { station: this.config.stationId, sources: this.config.sources.length, database: this.config.locations.database });
   }
 
   async stop(): Promise<void> {
     this.stopping.abort();
+    await this.uploader.stop();
     await this.watcher.stop();
     this.queue.clear();
     await this.queue.onIdle();
@@ -84,6 +103,12 @@ export class Station {
   on<E extends StationEventName>(event: E, listener: (payload: StationEvents[E]) => void): () => void {
     this.events.on(event, listener);
     return () => this.events.off(event, listener);
+  }
+
+  /** Every event, with its name (the transports forward them all). */
+  onAny(listener: (event: StationEventName, payload: StationEvents[StationEventName]) => void): () => void {
+    this.events.on(anyEvent, listener);
+    return () => this.events.off(anyEvent, listener);
   }
 
   /** Resolves when no file is waiting or being checked. */
@@ -104,11 +129,13 @@ export class Station {
       sources: this.config.sources.map((s) => ({ id: s.id, path: s.path, kind: s.kind, profile: s.profile, status: this.sourceStatus.get(s.id) ?? null })),
       queue: { waiting: this.queue.size, checking: this.queue.pending },
       captures: this.store.counts(),
+      upload: { active: this.uploader.active, targets: this.config.targets.map((t) => t.id) },
     };
   }
 
   private emit<E extends StationEventName>(event: E, payload: StationEvents[E]): void {
     this.events.emit(event, payload);
+    this.events.emit(anyEvent, event, payload);
   }
 
   private submit(file: StableFile): void {

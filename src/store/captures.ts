@@ -98,8 +98,25 @@ export interface CaptureListQuery {
   sourceId?: string;
 }
 
+/**
+ * Runs inside the transaction that records a capture or changes its verdict, so whatever it writes
+ * (the upload outbox's jobs) commits or rolls back together with the capture.
+ */
+export type CaptureHook = (db: Db, capture: CaptureRecord) => void;
+
 export class CaptureStore {
+  private readonly hooks: CaptureHook[] = [];
+
   constructor(private readonly db: Db) {}
+
+  /** Adds a hook run in the recording transaction (see CaptureHook); returns its remover. */
+  addHook(hook: CaptureHook): () => void {
+    this.hooks.push(hook);
+    return () => {
+      const i = this.hooks.indexOf(hook);
+      if (i >= 0) this.hooks.splice(i, 1);
+    };
+  }
 
   syncSources(sources: SourceConfig[]): void {
     const upsert = this.db.prepare(
@@ -201,7 +218,9 @@ export class CaptureStore {
       for (const r of results) insertResult.run(id, r.check, r.status, JSON.stringify(r.value ?? null), JSON.stringify(r.threshold ?? null), r.message);
       this.endAttempt(file);
       appendEvent(this.db, { type: 'capture.recorded', captureId: id, sourceId: file.sourceId, data: { verdict, failedChecks: failed, version, sha256: analysis.sha256 }, at: checkedAt });
-      return { record: this.get(id) as CaptureRecord, created: true };
+      const record = this.get(id) as CaptureRecord;
+      for (const hook of this.hooks) hook(this.db, record);
+      return { record, created: true };
     })();
   }
 
@@ -214,7 +233,9 @@ export class CaptureStore {
       const failed = failedChecksOf(this.results(captureId));
       this.db.prepare('UPDATE captures SET verdict = ?, failed_checks = ? WHERE id = ?').run(verdict, failed.join(','), captureId);
       appendEvent(this.db, { type: 'capture.rechecked', captureId, data: { check: result.check, status: result.status, verdict, failedChecks: failed } });
-      return this.get(captureId) as CaptureRecord;
+      const record = this.get(captureId) as CaptureRecord;
+      for (const hook of this.hooks) hook(this.db, record);
+      return record;
     })();
   }
 

@@ -89,4 +89,82 @@ export const migrations: Migration[] = [
         BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
     `,
   },
+  {
+    version: 2,
+    name: 'upload outbox: one job per capture and target',
+    sql: `
+      -- The upload outbox (src/upload/outbox.ts). One row per (capture, target), inserted in the
+      -- transaction that makes the capture eligible; every state change writes an 'upload.*' event
+      -- in the same transaction. Times compared by the runner (next_attempt_at, lease_until) are
+      -- epoch milliseconds; the others are ISO strings like the rest of the schema.
+      CREATE TABLE upload_jobs (
+        id              INTEGER PRIMARY KEY,
+        capture_id      INTEGER NOT NULL REFERENCES captures(id),
+        target_id       TEXT    NOT NULL,
+        state           TEXT    NOT NULL CHECK (state IN ('queued', 'leased', 'done', 'dead')),
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        lease_until     INTEGER,
+        lease_owner     TEXT,
+        last_error      TEXT,
+        remote_key      TEXT,
+        -- Protocol state that lets an interrupted upload resume (S3 UploadId + parts, a tus URL).
+        resume_json     TEXT,
+        bytes           INTEGER NOT NULL,
+        created_at      TEXT    NOT NULL,
+        updated_at      TEXT    NOT NULL,
+        done_at         TEXT,
+        verified_sha256 TEXT,
+        UNIQUE (capture_id, target_id)
+      );
+      -- The runner scans queued jobs oldest first and takes the first one that is due.
+      CREATE INDEX upload_jobs_state ON upload_jobs (state, id);
+      CREATE INDEX upload_jobs_target_state ON upload_jobs (target_id, state);
+    `,
+  },
+  {
+    version: 3,
+    name: 'objects (barcodes), capture links, filing journal',
+    sql: `
+      -- An object is one scan of a barcode at one source until it is closed; the same barcode
+      -- scanned again another day is another row (a second session with the same specimen).
+      CREATE TABLE objects (
+        id           INTEGER PRIMARY KEY,
+        barcode      TEXT    NOT NULL,
+        source_id    TEXT    NOT NULL REFERENCES sources(id),
+        state        TEXT    NOT NULL CHECK (state IN ('open', 'closed', 'rejected')),
+        opened_at    TEXT    NOT NULL,
+        closed_at    TEXT,
+        close_reason TEXT    CHECK (close_reason IN ('end', 'next-object', 'idle', 'rejected', 'shutdown'))
+      );
+      CREATE INDEX objects_barcode ON objects (barcode);
+      CREATE INDEX objects_source_state ON objects (source_id, state);
+
+      -- A capture belongs to at most one object; RAW and TIFF of one shot share its seq.
+      CREATE TABLE capture_links (
+        capture_id INTEGER PRIMARY KEY REFERENCES captures(id),
+        object_id  INTEGER NOT NULL REFERENCES objects(id),
+        seq        INTEGER NOT NULL CHECK (seq >= 1),
+        view       TEXT,
+        linked_at  TEXT    NOT NULL
+      );
+      CREATE INDEX capture_links_object ON capture_links (object_id, seq);
+
+      -- Set by UNDO: the technician wants this shot taken again.
+      ALTER TABLE captures ADD COLUMN reshoot INTEGER NOT NULL DEFAULT 0;
+
+      -- Filing intents, written before a file is moved into the library and settled after, so a
+      -- move cut short by a crash is finished on start (src/filing/move.ts is idempotent).
+      CREATE TABLE filing_moves (
+        capture_id INTEGER PRIMARY KEY REFERENCES captures(id),
+        from_path  TEXT    NOT NULL,
+        to_path    TEXT    NOT NULL,
+        state      TEXT    NOT NULL CHECK (state IN ('pending', 'done', 'failed')),
+        error      TEXT,
+        created_at TEXT    NOT NULL,
+        updated_at TEXT    NOT NULL
+      );
+      CREATE INDEX filing_moves_state ON filing_moves (state);
+    `,
+  },
 ];

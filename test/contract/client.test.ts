@@ -12,6 +12,8 @@ const handlers = {
     return { id };
   },
   rescan: async () => ({ rescanned: true as const }),
+  queueStatus: () => ({ live: false, targets: [] }),
+  retryDead: () => ({ requeued: [] }),
 } satisfies HandlerMap;
 
 describe('contract transport (in-process)', () => {

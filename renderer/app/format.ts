@@ -1,0 +1,102 @@
+/** Words, icons and numbers as the technician reads them. Pure, so the tests run them in Node. */
+import type { CaptureDetail, CaptureRecord, CheckId, CheckResult, Verdict } from '../contract.js';
+
+/** Each verdict has its own icon and word as well as its colour: colour is never the only signal. */
+export const verdictLook: Record<Verdict, { icon: string; word: string; label: string }> = {
+  pass: { icon: '✓', word: 'PASS', label: 'Passed every check' },
+  warn: { icon: '▲', word: 'WARN', label: 'Passed, with warnings' },
+  fail: { icon: '✕', word: 'FAIL', label: 'Failed — re-shoot or fix before moving on' },
+};
+
+export const checkLabels: Record<CheckId, string> = {
+  decodes: 'File opens',
+  format: 'File format',
+  singlePage: 'Single page',
+  tiffCompression: 'TIFF compression',
+  minPixels: 'Pixel size',
+  minPpi: 'Resolution',
+  bitDepth: 'Bit depth',
+  colour: 'Colour profile',
+  exposure: 'Exposure',
+  blank: 'Blank frame',
+  sharpness: 'Sharpness',
+  duplicate: 'Duplicate',
+  nearDuplicate: 'Near-duplicate',
+  pairs: 'RAW + TIFF pair',
+  filename: 'File name',
+};
+
+export interface Problem {
+  check: CheckId;
+  label: string;
+  status: 'fail' | 'warn';
+  message: string;
+}
+
+/** Failing checks first, then warnings, each with the check's own sentence. */
+export function problemsOf(results: readonly CheckResult[]): Problem[] {
+  const pick = (status: 'fail' | 'warn') => results.filter((r) => r.status === status).map((r) => ({ check: r.check, label: checkLabels[r.check] ?? r.check, status, message: r.message }));
+  return [...pick('fail'), ...pick('warn')];
+}
+
+export function fileName(relPath: string): string {
+  const i = relPath.lastIndexOf('/');
+  return i < 0 ? relPath : relPath.slice(i + 1);
+}
+
+export function folderOf(relPath: string): string {
+  const i = relPath.lastIndexOf('/');
+  return i < 0 ? '' : relPath.slice(0, i);
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[u]}`;
+}
+
+export function shortSha(sha: string | null): string {
+  return sha ? sha.slice(0, 12) : '—';
+}
+
+export function pixelSize(c: Pick<CaptureRecord, 'width' | 'height'>): string {
+  return c.width && c.height ? `${c.width} × ${c.height}` : '—';
+}
+
+export function megapixels(c: Pick<CaptureRecord, 'width' | 'height'>): string | undefined {
+  if (!c.width || !c.height) return undefined;
+  const mp = (c.width * c.height) / 1e6;
+  return `${mp >= 10 ? mp.toFixed(0) : mp.toFixed(1)} MP`;
+}
+
+/** 24-hour clock with seconds, in the station's local time. */
+export function timeOfDay(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+}
+
+export interface KeyFact {
+  label: string;
+  value: string;
+  /** A smaller second line. */
+  detail?: string | undefined;
+  mono?: boolean;
+}
+
+export function keyFacts(c: CaptureDetail | CaptureRecord): KeyFact[] {
+  return [
+    { label: 'Pixels', value: pixelSize(c), detail: megapixels(c) },
+    { label: 'Bit depth', value: c.bitDepth ? `${c.bitDepth}-bit` : '—' },
+    { label: 'Format', value: c.format ? c.format.toUpperCase() : 'unknown' },
+    { label: 'File size', value: formatBytes(c.size) },
+    { label: 'SHA-256', value: shortSha(c.sha256), mono: true },
+    { label: 'Checked', value: timeOfDay(c.checkedAt), detail: c.qcMs !== null ? `QC took ${(c.qcMs / 1000).toFixed(2)} s` : undefined },
+  ];
+}

@@ -1,0 +1,122 @@
+/**
+ * The station as the UI sees it: status, recent captures, the capture on screen, the connection.
+ * Replies and events both feed it; after every (re)connect the list is fetched again so nothing
+ * that happened while offline is missed.
+ */
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { ConnectionState, StationEventMessage } from '../transport/event-stream.js';
+import { connectEvents, defaultEventsUrl } from '../transport/event-stream.js';
+import type { StationClient } from '../transport/http-client.js';
+import type { CaptureDetail, CaptureRecord, ResultOf, StationHandlers } from '../contract.js';
+import { mergeCaptures, upsertCapture } from './captures-state.js';
+
+export type StationStatus = ResultOf<StationHandlers, 'status'>;
+
+export interface StationView {
+  connection: ConnectionState;
+  status: StationStatus | null;
+  captures: CaptureRecord[];
+  /** The capture shown large; null before the first one. */
+  current: CaptureDetail | null;
+  /** True while the view follows the newest capture (false after the technician picked an older one). */
+  following: boolean;
+  /** Files being checked right now, oldest first. */
+  checking: string[];
+  error: string | null;
+  select(id: number): void;
+  followLatest(): void;
+}
+
+export function useStation(client: StationClient, eventsUrl = defaultEventsUrl(window.location)): StationView {
+  const [connection, setConnection] = useState<ConnectionState>('connecting');
+  const [status, setStatus] = useState<StationStatus | null>(null);
+  const [captures, setCaptures] = useState<CaptureRecord[]>([]);
+  const [current, setCurrent] = useState<CaptureDetail | null>(null);
+  const [following, setFollowing] = useState(true);
+  const [checking, setChecking] = useState<string[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const followingRef = useRef(true);
+  const currentIdRef = useRef<number | null>(null);
+  const shownRequest = useRef(0);
+
+  const show = useCallback(
+    async (id: number) => {
+      const request = ++shownRequest.current;
+      currentIdRef.current = id;
+      const reply = await client.getCapture({ id });
+      if (request !== shownRequest.current) return;
+      if ('error' in reply) setError(reply.error.message);
+      else {
+        setError(null);
+        setCurrent(reply.result);
+      }
+    },
+    [client],
+  );
+
+  const refresh = useCallback(async () => {
+    const [st, list] = await Promise.all([client.status({}), client.listCaptures({ limit: 100 })]);
+    if ('result' in st) setStatus(st.result);
+    if ('error' in list) {
+      setError(list.error.message);
+      return;
+    }
+    setCaptures((prev) => mergeCaptures(prev, list.result));
+    const newest = list.result[0];
+    if (followingRef.current && newest) void show(newest.id);
+  }, [client, show]);
+
+  useEffect(() => {
+    const onEvent = (m: StationEventMessage) => {
+      switch (m.event) {
+        case 'capture.checking':
+          setChecking((c) => [...c.filter((p) => p !== m.payload.relPath), m.payload.relPath].slice(-20));
+          break;
+        case 'capture.recorded':
+          setChecking((c) => c.filter((p) => p !== m.payload.capture.relPath));
+          setCaptures((prev) => upsertCapture(prev, m.payload.capture));
+          if (followingRef.current) void show(m.payload.capture.id);
+          void client.status({}).then((r) => 'result' in r && setStatus(r.result));
+          break;
+        case 'capture.rechecked':
+          setCaptures((prev) => upsertCapture(prev, m.payload.capture));
+          if (currentIdRef.current === m.payload.capture.id) void show(m.payload.capture.id);
+          break;
+        case 'source.status':
+          void client.status({}).then((r) => 'result' in r && setStatus(r.result));
+          break;
+      }
+    };
+    const stream = connectEvents({
+      url: eventsUrl,
+      onEvent,
+      onState: (s) => {
+        setConnection(s);
+        // What was being checked when the connection dropped has been settled one way or another.
+        if (s === 'live') {
+          setChecking([]);
+          void refresh();
+        }
+      },
+    });
+    return () => stream.close();
+  }, [client, eventsUrl, refresh, show]);
+
+  const select = useCallback(
+    (id: number) => {
+      followingRef.current = false;
+      setFollowing(false);
+      void show(id);
+    },
+    [show],
+  );
+
+  const followLatest = useCallback(() => {
+    followingRef.current = true;
+    setFollowing(true);
+    const newest = captures[0];
+    if (newest) void show(newest.id);
+  }, [captures, show]);
+
+  return { connection, status, captures, current, following, checking, error, select, followLatest };
+}

@@ -1,0 +1,52 @@
+import type { ConnectionState } from '../transport/event-stream.js';
+import type { Theme } from '../app/theme.js';
+
+const connectionLook: Record<ConnectionState, { icon: string; word: string }> = {
+  live: { icon: '●', word: 'Live' },
+  connecting: { icon: '◌', word: 'Connecting…' },
+  offline: { icon: '✕', word: 'Offline — reconnecting' },
+};
+
+export interface HeaderProps {
+  stationId: string | null;
+  connection: ConnectionState;
+  checking: readonly string[];
+  counts: { pass: number; warn: number; fail: number } | null;
+  theme: Theme;
+  onToggleTheme(): void;
+}
+
+export function Header({ stationId, connection, checking, counts, theme, onToggleTheme }: HeaderProps) {
+  const look = connectionLook[connection];
+  return (
+    <header className="header">
+      <div className="header__brand">
+        <span className="header__product">Capture Station</span>
+        <span className="header__station" data-testid="station-id">
+          {stationId ?? '…'}
+        </span>
+      </div>
+      <div className="header__activity" aria-live="polite">
+        {checking.length > 0 && (
+          <span className="header__checking">
+            Checking {checking[checking.length - 1]}
+            {checking.length > 1 && ` and ${checking.length - 1} more`}…
+          </span>
+        )}
+      </div>
+      {counts && (
+        <p className="header__counts" aria-label="Captures recorded">
+          <span data-verdict="pass">✓ {counts.pass}</span>
+          <span data-verdict="warn">▲ {counts.warn}</span>
+          <span data-verdict="fail">✕ {counts.fail}</span>
+        </p>
+      )}
+      <span className="connection" data-state={connection} role="status" aria-label={`Connection: ${look.word}`}>
+        <span aria-hidden="true">{look.icon}</span> {look.word}
+      </span>
+      <button type="button" className="button" onClick={onToggleTheme} aria-pressed={theme === 'light'}>
+        {theme === 'dark' ? 'Light theme' : 'Dark theme'}
+      </button>
+    </header>
+  );
+}

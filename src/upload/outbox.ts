@@ -1,0 +1,339 @@
+/**
+ * The upload outbox: one row per (capture, target) in upload_jobs. Invariants:
+ * - a job is inserted in the transaction that makes its capture eligible (INSERT OR IGNORE on the
+ *   UNIQUE (capture_id, target_id): enqueueing twice is a no-op);
+ * - every state change writes an 'upload.<what>' event in the same transaction;
+ * - only the holder of a lease (lease_owner) can finish, fail or release a leased job; a worker whose
+ *   lease was reclaimed (it stalled past lease_until) changes nothing, and the job's next holder
+ *   redoes an idempotent upload under the same remote key;
+ * - remote_key, once set, never changes.
+ *   queued ──lease──▶ leased ──complete──▶ done
+ *     ▲  ▲               │ fail (transient)  ──▶ queued (after backoff)
+ *     │  └── release / reclaim (offline, stop, crash: no attempt spent)
+ *     └── retryDead ◀── dead ◀── fail (permanent, or attempts exhausted)
+ */
+import type { Db } from '../store/database.js';
+import { appendEvent } from '../store/events.js';
+import type { CaptureFileFacts } from './source-read.js';
+
+export const jobStates = ['queued', 'leased', 'done', 'dead'] as const;
+export type JobState = (typeof jobStates)[number];
+
+export interface UploadJob {
+  id: number;
+  captureId: number;
+  sourceId: string;
+  targetId: string;
+  state: JobState;
+  attempts: number;
+  /** Epoch ms. */
+  nextAttemptAt: number;
+  /** Epoch ms, while leased. */
+  leaseUntil: number | null;
+  leaseOwner: string | null;
+  lastError: string | null;
+  remoteKey: string | null;
+  resume: unknown;
+  bytes: number;
+  createdAt: string;
+  updatedAt: string;
+  doneAt: string | null;
+  verifiedSha256: string | null;
+}
+
+export interface LeasedJob extends UploadJob {
+  capture: CaptureFileFacts;
+}
+
+/** A state change, as written to the event log and pushed to the transports. */
+export interface JobTransition {
+  jobId: number;
+  captureId: number;
+  targetId: string;
+  type: 'queued' | 'leased' | 'done' | 'retry' | 'dead' | 'released' | 'reclaimed' | 'requeued';
+  from: JobState | null;
+  to: JobState;
+  attempts: number;
+  error: string | null;
+  at: string;
+}
+
+export interface TargetCounts {
+  targetId: string;
+  queued: number;
+  leased: number;
+  done: number;
+  dead: number;
+  /** Bytes of queued and leased jobs. */
+  bytesPending: number;
+  bytesDone: number;
+}
+
+interface JobRow {
+  id: number;
+  capture_id: number;
+  source_id: string;
+  target_id: string;
+  state: JobState;
+  attempts: number;
+  next_attempt_at: number;
+  lease_until: number | null;
+  lease_owner: string | null;
+  last_error: string | null;
+  remote_key: string | null;
+  resume_json: string | null;
+  bytes: number;
+  created_at: string;
+  updated_at: string;
+  done_at: string | null;
+  verified_sha256: string | null;
+}
+
+const selectJob = 'SELECT j.*, c.source_id FROM upload_jobs j JOIN captures c ON c.id = j.capture_id';
+
+function toJob(r: JobRow): UploadJob {
+  return {
+    id: r.id,
+    captureId: r.capture_id,
+    sourceId: r.source_id,
+    targetId: r.target_id,
+    state: r.state,
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+    leaseUntil: r.lease_until,
+    leaseOwner: r.lease_owner,
+    lastError: r.last_error,
+    remoteKey: r.remote_key,
+    resume: r.resume_json ? JSON.parse(r.resume_json) : null,
+    bytes: r.bytes,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    doneAt: r.done_at,
+    verifiedSha256: r.verified_sha256,
+  };
+}
+
+export class Outbox {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /**
+   * Inserts the job of a capture for a target unless it exists. Meant to run inside the caller's
+   * transaction (the capture hook); returns the transition when a job was created.
+   */
+  enqueue(capture: { id: number; size: number }, targetId: string): JobTransition | null {
+    const now = this.clock();
+    const at = new Date(now).toISOString();
+    const info = this.db
+      .prepare(
+        `INSERT OR IGNORE INTO upload_jobs (capture_id, target_id, state, attempts, next_attempt_at, bytes, created_at, updated_at)
+         VALUES (?, ?, 'queued', 0, ?, ?, ?, ?)`,
+      )
+      .run(capture.id, targetId, now, capture.size, at, at);
+    if (info.changes === 0) return null;
+    const job = this.get(Number(info.lastInsertRowid)) as UploadJob;
+    return this.event(job, 'queued', null, at, null);
+  }
+
+  /** Leases the oldest due queued job of one of `targetIds`, or returns null. */
+  lease(owner: string, leaseMs: number, targetIds: readonly string[]): { job: LeasedJob; transition: JobTransition } | null {
+    if (targetIds.length === 0) return null;
+    return this.db.transaction(() => {
+      const now = this.clock();
+      const row = this.db
+        .prepare(
+          `SELECT j.id FROM upload_jobs j WHERE j.state = 'queued' AND j.next_attempt_at <= ? AND j.target_id IN (${targetIds.map(() => '?').join(',')})
+           ORDER BY j.id LIMIT 1`,
+        )
+        .get(now, ...targetIds) as { id: number } | undefined;
+      if (!row) return null;
+      const at = new Date(now).toISOString();
+      this.db.prepare("UPDATE upload_jobs SET state = 'leased', lease_owner = ?, lease_until = ?, updated_at = ? WHERE id = ?").run(owner, now + leaseMs, at, row.id);
+      const job = this.get(row.id) as UploadJob;
+      const capture = this.db.prepare('SELECT id, source_id, rel_path, path, size, mtime_us, sha256 FROM captures WHERE id = ?').get(job.captureId) as {
+        id: number;
+        source_id: string;
+        rel_path: string;
+        path: string;
+        size: number;
+        mtime_us: number;
+        sha256: string | null;
+      };
+      const transition = this.event(job, 'leased', 'queued', at, null);
+      return {
+        job: { ...job, capture: { captureId: capture.id, sourceId: capture.source_id, relPath: capture.rel_path, path: capture.path, size: capture.size, mtimeUs: capture.mtime_us, sha256: capture.sha256 } },
+        transition,
+      };
+    })();
+  }
+
+  /** Extends every lease `owner` holds (its heartbeat while uploads run). */
+  renew(owner: string, leaseMs: number): number {
+    return this.db.prepare("UPDATE upload_jobs SET lease_until = ? WHERE state = 'leased' AND lease_owner = ?").run(this.clock() + leaseMs, owner).changes;
+  }
+
+  /** Sets the job's remote key if it has none yet; returns the key in force (an earlier one wins). */
+  fixRemoteKey(jobId: number, owner: string, key: string): string {
+    this.db.prepare("UPDATE upload_jobs SET remote_key = ? WHERE id = ? AND remote_key IS NULL AND state = 'leased' AND lease_owner = ?").run(key, jobId, owner);
+    return (this.get(jobId)?.remoteKey ?? key) as string;
+  }
+
+  saveResume(jobId: number, owner: string, state: unknown): boolean {
+    const json = state === null || state === undefined ? null : JSON.stringify(state);
+    return this.db.prepare("UPDATE upload_jobs SET resume_json = ? WHERE id = ? AND state = 'leased' AND lease_owner = ?").run(json, jobId, owner).changes > 0;
+  }
+
+  /** The target verified the copy. Null when the lease was lost meanwhile (nothing is changed). */
+  complete(jobId: number, owner: string, result: { remoteKey: string; verifiedSha256: string; alreadyPresent: boolean }): JobTransition | null {
+    return this.db.transaction(() => {
+      const at = new Date(this.clock()).toISOString();
+      const changes = this.db
+        .prepare(
+          `UPDATE upload_jobs SET state = 'done', lease_owner = NULL, lease_until = NULL, last_error = NULL, resume_json = NULL,
+             remote_key = ?, verified_sha256 = ?, done_at = ?, updated_at = ? WHERE id = ? AND state = 'leased' AND lease_owner = ?`,
+        )
+        .run(result.remoteKey, result.verifiedSha256, at, at, jobId, owner).changes;
+      if (changes === 0) return null;
+      return this.event(this.get(jobId) as UploadJob, 'done', 'leased', at, null, { remoteKey: result.remoteKey, sha256: result.verifiedSha256, alreadyPresent: result.alreadyPresent });
+    })();
+  }
+
+  /** A failed attempt: back to queued at `retryAt`, or dead. Counts the attempt. */
+  fail(jobId: number, owner: string, error: string, outcome: { dead: true } | { dead: false; retryAt: number }): JobTransition | null {
+    return this.db.transaction(() => {
+      const at = new Date(this.clock()).toISOString();
+      const changes = outcome.dead
+        ? this.db
+            .prepare(
+              "UPDATE upload_jobs SET state = 'dead', attempts = attempts + 1, last_error = ?, lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ? AND state = 'leased' AND lease_owner = ?",
+            )
+            .run(error, at, jobId, owner).changes
+        : this.db
+            .prepare(
+              "UPDATE upload_jobs SET state = 'queued', attempts = attempts + 1, last_error = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ? AND state = 'leased' AND lease_owner = ?",
+            )
+            .run(error, outcome.retryAt, at, jobId, owner).changes;
+      if (changes === 0) return null;
+      const job = this.get(jobId) as UploadJob;
+      return this.event(job, outcome.dead ? 'dead' : 'retry', 'leased', at, error, outcome.dead ? undefined : { retryAt: new Date(outcome.retryAt).toISOString() });
+    })();
+  }
+
+  /** Gives a leased job back without spending an attempt (target offline, station stopping). */
+  release(jobId: number, owner: string, reason: string, retryAt?: number): JobTransition | null {
+    return this.db.transaction(() => {
+      const now = this.clock();
+      const at = new Date(now).toISOString();
+      const changes = this.db
+        .prepare("UPDATE upload_jobs SET state = 'queued', next_attempt_at = ?, lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ? AND state = 'leased' AND lease_owner = ?")
+        .run(retryAt ?? now, at, jobId, owner).changes;
+      if (changes === 0) return null;
+      return this.event(this.get(jobId) as UploadJob, 'released', 'leased', at, null, { reason });
+    })();
+  }
+
+  /**
+   * Leases that can no longer be honoured go back to the queue: expired ones, and those whose
+   * holder is known to be gone (`ownerGone`, e.g. a process on this host that no longer exists).
+   * No attempt is counted: the upload was interrupted, it did not fail. Leases of `self` (the
+   * caller, alive and renewing) are never taken.
+   */
+  reclaim(self: string | null, ownerGone: (owner: string) => boolean = () => false): JobTransition[] {
+    return this.db.transaction(() => {
+      const now = this.clock();
+      const at = new Date(now).toISOString();
+      const rows = this.db.prepare("SELECT id, lease_owner, lease_until FROM upload_jobs WHERE state = 'leased'").all() as { id: number; lease_owner: string | null; lease_until: number | null }[];
+      const out: JobTransition[] = [];
+      for (const r of rows) {
+        if (self !== null && r.lease_owner === self) continue;
+        const expired = r.lease_until === null || r.lease_until < now;
+        if (!expired && !(r.lease_owner !== null && ownerGone(r.lease_owner))) continue;
+        this.db.prepare("UPDATE upload_jobs SET state = 'queued', next_attempt_at = ?, lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ?").run(now, at, r.id);
+        out.push(this.event(this.get(r.id) as UploadJob, 'reclaimed', 'leased', at, null, { previousOwner: r.lease_owner, expired }));
+      }
+      return out;
+    })();
+  }
+
+  /** The operator's retry of dead jobs (all, one target's, or one job): queued again with a fresh attempt count. */
+  retryDead(filter: { targetId?: string | undefined; jobId?: number | undefined } = {}): JobTransition[] {
+    return this.db.transaction(() => {
+      const now = this.clock();
+      const at = new Date(now).toISOString();
+      const where = ["state = 'dead'"];
+      const args: unknown[] = [];
+      if (filter.targetId !== undefined) {
+        where.push('target_id = ?');
+        args.push(filter.targetId);
+      }
+      if (filter.jobId !== undefined) {
+        where.push('id = ?');
+        args.push(filter.jobId);
+      }
+      const rows = this.db.prepare(`SELECT id, last_error FROM upload_jobs WHERE ${where.join(' AND ')} ORDER BY id`).all(...args) as { id: number; last_error: string | null }[];
+      const out: JobTransition[] = [];
+      for (const r of rows) {
+        this.db.prepare("UPDATE upload_jobs SET state = 'queued', attempts = 0, last_error = NULL, next_attempt_at = ?, updated_at = ? WHERE id = ?").run(now, at, r.id);
+        out.push(this.event(this.get(r.id) as UploadJob, 'requeued', 'dead', at, null, { previousError: r.last_error }));
+      }
+      return out;
+    })();
+  }
+
+  get(id: number): UploadJob | null {
+    const row = this.db.prepare(`${selectJob} WHERE j.id = ?`).get(id) as JobRow | undefined;
+    return row ? toJob(row) : null;
+  }
+
+  jobsOfCapture(captureId: number): UploadJob[] {
+    return (this.db.prepare(`${selectJob} WHERE j.capture_id = ? ORDER BY j.id`).all(captureId) as JobRow[]).map(toJob);
+  }
+
+  list(q: { targetId?: string; state?: JobState; limit?: number } = {}): UploadJob[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.targetId !== undefined) {
+      where.push('j.target_id = ?');
+      args.push(q.targetId);
+    }
+    if (q.state !== undefined) {
+      where.push('j.state = ?');
+      args.push(q.state);
+    }
+    const sql = `${selectJob} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY j.id LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, q.limit ?? 1000) as JobRow[]).map(toJob);
+  }
+
+  /** Counts by state and bytes, per target id found in the table. */
+  counts(): TargetCounts[] {
+    const out = new Map<string, TargetCounts>();
+    const rows = this.db.prepare('SELECT target_id, state, COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS bytes FROM upload_jobs GROUP BY target_id, state').all() as {
+      target_id: string;
+      state: JobState;
+      n: number;
+      bytes: number;
+    }[];
+    for (const r of rows) {
+      const c = out.get(r.target_id) ?? { targetId: r.target_id, queued: 0, leased: 0, done: 0, dead: 0, bytesPending: 0, bytesDone: 0 };
+      c[r.state] = r.n;
+      if (r.state === 'queued' || r.state === 'leased') c.bytesPending += r.bytes;
+      if (r.state === 'done') c.bytesDone += r.bytes;
+      out.set(r.target_id, c);
+    }
+    return [...out.values()];
+  }
+
+  private event(job: UploadJob, type: JobTransition['type'], from: JobState | null, at: string, error: string | null, extra?: Record<string, unknown>): JobTransition {
+    const transition: JobTransition = { jobId: job.id, captureId: job.captureId, targetId: job.targetId, type, from, to: job.state, attempts: job.attempts, error, at };
+    appendEvent(this.db, {
+      type: `upload.${type}`,
+      captureId: job.captureId,
+      sourceId: job.sourceId,
+      at,
+      data: { jobId: job.id, targetId: job.targetId, from, to: job.state, attempts: job.attempts, ...(error ? { error } : {}), ...extra },
+    });
+    return transition;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The queue as the operator sees it, per target: counts by state, bytes pending, rate and ETA, and
+ * whether the target is reachable. Computed from the database alone (the `queue` CLI reads a home
+ * whose station is not running: then rate, ETA and reachability are null), and enriched with the
+ * running uploader's live figures when there is one.
+ */
+import type { TargetConfig } from '../config/schema.js';
+import type { Db } from '../store/database.js';
+import { Outbox, type UploadJob } from './outbox.js';
+
+export interface TargetLive {
+  online: boolean | null;
+  lastProbeAt: string | null;
+  lastProbeError: string | null;
+  rateBytesPerSec: number;
+}
+
+export interface TargetQueueStatus {
+  id: string;
+  kind: string;
+  /** False for a target id that still has jobs but is no longer in the config. */
+  configured: boolean;
+  required: boolean;
+  counts: { queued: number; leased: number; done: number; dead: number };
+  bytesPending: number;
+  bytesDone: number;
+  /** Null when the station is not running. */
+  rateBytesPerSec: number | null;
+  etaSec: number | null;
+  online: boolean | null;
+  lastProbeAt: string | null;
+  lastProbeError: string | null;
+  /** The oldest dead jobs (at most 20), with why they died. */
+  dead: { jobId: number; captureId: number; remoteKey: string | null; attempts: number; error: string | null }[];
+}
+
+export interface QueueStatus {
+  /** True when computed by a running station (live rate and reachability). */
+  live: boolean;
+  targets: TargetQueueStatus[];
+}
+
+export function queueStatusOf(db: Db, targets: readonly TargetConfig[], live?: (targetId: string) => TargetLive | null): QueueStatus {
+  const outbox = new Outbox(db);
+  const counts = new Map(outbox.counts().map((c) => [c.targetId, c]));
+  const ids = [...targets.map((t) => t.id), ...[...counts.keys()].filter((id) => !targets.some((t) => t.id === id))];
+  return {
+    live: live !== undefined,
+    targets: ids.map((id) => {
+      const config = targets.find((t) => t.id === id);
+      const c = counts.get(id);
+      const l = live?.(id) ?? null;
+      const bytesPending = c?.bytesPending ?? 0;
+      const rate = l ? l.rateBytesPerSec : null;
+      return {
+        id,
+        kind: config?.kind ?? 'unknown',
+        configured: config !== undefined,
+        required: config?.required ?? false,
+        counts: { queued: c?.queued ?? 0, leased: c?.leased ?? 0, done: c?.done ?? 0, dead: c?.dead ?? 0 },
+        bytesPending,
+        bytesDone: c?.bytesDone ?? 0,
+        rateBytesPerSec: rate,
+        etaSec: bytesPending === 0 ? 0 : rate ? Math.ceil(bytesPending / rate) : null,
+        online: l?.online ?? null,
+        lastProbeAt: l?.lastProbeAt ?? null,
+        lastProbeError: l?.lastProbeError ?? null,
+        dead: outbox.list({ targetId: id, state: 'dead', limit: 20 }).map((j: UploadJob) => ({ jobId: j.id, captureId: j.captureId, remoteKey: j.remoteKey, attempts: j.attempts, error: j.lastError })),
+      };
+    }),
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * Reading a capture's local file for upload. The bytes are hashed as they stream and compared with
+ * the sha256 QC recorded; the last chunk is held back until the whole file has matched, so a
+ * target never receives all the bytes of a file that changed after QC (a folder target discards
+ * its temp file, an object store's request fails before it completes). Reading is streamed in
+ * 1 MiB chunks (no whole-file hashing on the event loop) and paced by the shared bandwidth cap.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import { UploadError } from './target.js';
+
+/** Waits until `bytes` may be sent (the shared token bucket); also counts them for the rate. */
+export type Throttle = (bytes: number, signal: AbortSignal) => Promise<void>;
+
+export interface CaptureFileFacts {
+  captureId: number;
+  sourceId: string;
+  relPath: string;
+  /** Absolute path of the local file. */
+  path: string;
+  size: number;
+  mtimeUs: number;
+  /** As QC recorded it; null or '' when the file was never fully read (failed unchecked). */
+  sha256: string | null;
+}
+
+export interface VerifiedRead {
+  /** The file's bytes; throws a permanent UploadError instead of yielding the last chunk if they are not the recorded ones. */
+  chunks: AsyncIterable<Buffer>;
+  /** MD5 of the bytes read, once `chunks` is exhausted (only when asked for). */
+  md5(): string | null;
+}
+
+export interface LocalFile extends CaptureFileFacts {
+  sha256: string;
+  read(opts?: { md5?: boolean }): VerifiedRead;
+}
+
+const chunkSize = 1024 * 1024;
+
+/** A capture's file as the uploader sees it; fails (permanently) at once when QC recorded no sha256. */
+export function localFileOf(facts: CaptureFileFacts, throttle: Throttle, signal: AbortSignal): LocalFile {
+  const sha256 = facts.sha256;
+  if (!sha256) throw new UploadError('permanent', `${facts.path} has no recorded sha256 (QC never read it completely), so no copy of it could be verified. It is not uploaded.`);
+  return {
+    ...facts,
+    sha256,
+    read(opts = {}) {
+      const md5 = opts.md5 ? createHash('md5') : null;
+      let md5Hex: string | null = null;
+      return {
+        chunks: verifiedChunks({ ...facts, sha256 }, throttle, signal, (chunk) => md5?.update(chunk), () => (md5Hex = md5 ? md5.digest('hex') : null)),
+        md5: () => md5Hex,
+      };
+    },
+  };
+}
+
+async function* verifiedChunks(file: CaptureFileFacts & { sha256: string }, throttle: Throttle, signal: AbortSignal, onChunk: (c: Buffer) => void, onEnd: () => void): AsyncGenerator<Buffer> {
+  await checkUnchanged(file);
+  const hash = createHash('sha256');
+  let held: Buffer | null = null;
+  let bytes = 0;
+  try {
+    for await (const raw of createReadStream(file.path, { highWaterMark: chunkSize, signal })) {
+      const chunk = raw as Buffer;
+      await throttle(chunk.length, signal);
+      hash.update(chunk);
+      onChunk(chunk);
+      bytes += chunk.length;
+      if (held) yield held;
+      held = chunk;
+    }
+  } catch (err) {
+    if (signal.aborted) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw changed(file, 'was removed while it was being uploaded');
+    throw new UploadError('transient', `Cannot read ${file.path}: ${(err as Error).message}`, { cause: err });
+  }
+  const digest = hash.digest('hex');
+  if (bytes !== file.size || digest !== file.sha256) throw changed(file, `now has ${bytes} bytes with sha256 ${digest}, not the ${file.size} bytes with sha256 ${file.sha256} that QC checked`);
+  onEnd();
+  if (held) yield held;
+}
+
+async function checkUnchanged(file: CaptureFileFacts): Promise<void> {
+  let st;
+  try {
+    st = await fs.stat(file.path, { bigint: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw changed(file, 'is no longer there');
+    throw new UploadError('transient', `Cannot read ${file.path}: ${(err as Error).message}`, { cause: err });
+  }
+  const mtimeUs = Number(st.mtimeNs / 1000n);
+  if (Number(st.size) !== file.size || mtimeUs !== file.mtimeUs) {
+    throw changed(file, `was changed after QC checked it (QC checked ${file.size} bytes modified at ${isoOfUs(file.mtimeUs)}; now ${st.size} bytes modified at ${isoOfUs(mtimeUs)})`);
+  }
+}
+
+function isoOfUs(us: number): string {
+  return new Date(Math.floor(us / 1000)).toISOString();
+}
+
+function changed(file: CaptureFileFacts, what: string): UploadError {
+  return new UploadError(
+    'permanent',
+    `The local file ${file.path} ${what}. Only the bytes QC checked are uploaded; a rewritten file is checked and uploaded as its own new version. Retry this job only if the original file is restored.`,
+  );
+}

@@ -1,0 +1,65 @@
+/**
+ * What the uploader asks of a target (a folder or share today; S3 and tus later). A target never
+ * acknowledges bytes it has not read back or had confirmed by checksum: `upload` resolves only once
+ * the remote copy is verified to have the sha256 QC recorded, and it is idempotent under the stable
+ * remote key, because delivery is at-least-once (a crash after the copy but before the
+ * acknowledgement sends the job again).
+ */
+import type { LocalFile } from './source-read.js';
+
+/**
+ * How a failed attempt is handled:
+ * - transient: counts as an attempt, retried after backoff; dead after `maxAttempts`;
+ * - permanent: retrying cannot help (a conflicting file at the target, the local file changed): dead at once;
+ * - offline: the target is unreachable; the job waits without spending an attempt until a probe succeeds.
+ */
+export type UploadErrorKind = 'transient' | 'permanent' | 'offline';
+
+export class UploadError extends Error {
+  constructor(
+    readonly kind: UploadErrorKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'UploadError';
+  }
+}
+
+export interface UploadJobInput {
+  jobId: number;
+  captureId: number;
+  attempts: number;
+  /** The stable remote key (see remote-key.ts); the same for every attempt of a job. */
+  remoteKey: string;
+  file: LocalFile;
+  /**
+   * Protocol state saved by an earlier attempt (null on the first). Targets that can resume
+   * (S3 UploadId + parts, a tus URL) store it with `saveResume` as soon as it exists.
+   */
+  resume: unknown;
+  saveResume(state: unknown): void;
+  signal: AbortSignal;
+}
+
+export interface UploadResult {
+  remoteKey: string;
+  /** The sha256 the target confirmed (read back or reported); equals the capture's. */
+  verifiedSha256: string;
+  /** True when the copy was already there and verified, and nothing was sent. */
+  alreadyPresent: boolean;
+}
+
+export interface UploadTarget {
+  readonly id: string;
+  readonly kind: string;
+  /** Remote key of a capture at this target (layouts differ per target). */
+  remoteKeyOf(capture: { sourceId: string; relPath: string }): string;
+  /** Resolves when the target is reachable and writable; throws an offline UploadError otherwise. */
+  probe(signal: AbortSignal): Promise<void>;
+  upload(job: UploadJobInput): Promise<UploadResult>;
+}
+
+export function isUploadError(err: unknown, kind?: UploadErrorKind): err is UploadError {
+  return err instanceof UploadError && (kind === undefined || err.kind === kind);
+}

@@ -1,0 +1,147 @@
+/**
+ * End to end: `capture-station serve` on a temp home, the built UI in Debian's Chromium (driven by
+ * playwright-core), real files dropped into the hot folder. Screenshots go to test/artifacts/screenshots.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeGoodTiff } from '../helpers/images.js';
+import { corpus, makeHome, waitFor } from '../helpers/station-home.js';
+
+const chromiumPath = '/usr/bin/chromium';
+const hasChromium = fs.existsSync(chromiumPath);
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const screenshots = path.join(root, 'test/artifacts/screenshots');
+/** The flags this machine needs (see the environment notes): no sandbox as root, no background traffic. */
+const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+if (!hasChromium) console.warn(`[e2e] SKIPPED: ${chromiumPath} is not installed (apt-get install chromium); the UI end-to-end tests did not run.`);
+
+describe.skipIf(!hasChromium)(hasChromium ? 'capture-station serve in Chromium' : `capture-station serve in Chromium — SKIPPED: ${chromiumPath} is missing (apt-get install chromium)`, () => {
+  let home = '';
+  let child: ChildProcess | null = null;
+  let stderr = '';
+  let openUrl = '';
+  let base = '';
+  let browser: Browser | null = null;
+
+  beforeAll(async () => {
+    if (!fs.existsSync(path.join(root, 'dist/renderer/index.html'))) throw new Error('dist/renderer is not built: run `npm run build:ui` (npm run build and npm ci do it) before the end-to-end tests.');
+    fs.mkdirSync(screenshots, { recursive: true });
+    home = makeHome({ ingest: { stableWindowMs: 300, truncatedRetries: 0, truncatedRetryDelayMs: 100, rescanIntervalSec: 0, concurrency: 2 }, server: { port: 0 }, station: { id: 'copy-stand-e2e' } });
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'serve', '--home', home], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout?.resume();
+    await waitFor(() => /Open: (http:\/\/\S+)/.test(stderr) || child?.exitCode !== null, 'serve to print its address');
+    const m = /Open: (http:\/\/\S+)/.exec(stderr);
+    if (!m) throw new Error(`serve did not start:\n${stderr}`);
+    openUrl = m[1]!;
+    base = new URL(openUrl).origin;
+    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (child && child.exitCode === null) {
+      const exited = new Promise((r) => child!.once('exit', r));
+      child.kill('SIGTERM');
+      const hard = setTimeout(() => child?.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(hard);
+    }
+    if (home) fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  it('refuses the UI and the API without the token', async () => {
+    const context = await browser!.newContext();
+    const page = await context.newPage();
+    const res = await page.goto(base + '/');
+    expect(res?.status()).toBe(401);
+    expect(await page.textContent('body')).toContain('needs its access token');
+    const api = await context.request.post(`${base}/api/status`, { data: {} });
+    expect(api.status()).toBe(401);
+    await context.close();
+    // The operator token is on disk for the operator alone.
+    expect(fs.statSync(path.join(home, 'server-token')).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(path.join(home, 'server-token'), 'utf8').trim()).toBe(new URL(openUrl).searchParams.get('token'));
+  });
+
+  it('shows a good TIFF as PASS and a corrupt file as a red FAIL naming the reason, live', async () => {
+    const context = await browser!.newContext({ viewport: { width: 1600, height: 1000 } });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') problems.push(msg.text());
+    });
+    page.on('pageerror', (err) => problems.push(err.message));
+    await page.goto(openUrl);
+    // The token left the address bar for an HttpOnly cookie.
+    expect(page.url()).toBe(`${base}/`);
+    // (evaluated as strings: the test project has no DOM types)
+    expect(await page.evaluate<string>('document.cookie')).toBe('');
+    await page.getByRole('status', { name: 'Connection: Live' }).waitFor();
+    await expect.poll(() => page.getByTestId('station-id').textContent()).toBe('copy-stand-e2e');
+    await page.getByText('Waiting for the first capture').waitFor();
+    await page.screenshot({ path: path.join(screenshots, 'capture-empty.png') });
+
+    const inbox = path.join(home, 'Inbox');
+    await writeGoodTiff(path.join(inbox, 'good-0001.tif'));
+    await page.locator('.capture__name', { hasText: 'good-0001.tif' }).waitFor({ timeout: 30_000 });
+    const banner = page.locator('.verdict');
+    await expect.poll(() => banner.getAttribute('data-verdict')).toBe('pass');
+    expect(await banner.locator('.verdict__word').textContent()).toBe('PASS');
+    expect(await banner.locator('.verdict__icon').textContent()).toBe('✓');
+    expect(await page.locator('.facts').textContent()).toMatch(/640 × 480.*0.3 MP.*8-bit.*TIFF/);
+    await page.screenshot({ path: path.join(screenshots, 'capture-pass.png') });
+
+    fs.copyFileSync(path.join(corpus, 'tiff/pillow/crash-2020-10-test.tif'), path.join(inbox, 'broken-0002.tif'));
+    await page.locator('.capture__name', { hasText: 'broken-0002.tif' }).waitFor({ timeout: 30_000 });
+    await expect.poll(() => banner.getAttribute('data-verdict')).toBe('fail');
+    expect(await banner.locator('.verdict__word').textContent()).toBe('FAIL');
+    expect(await banner.locator('.verdict__icon').textContent()).toBe('✕');
+    // Red: the banner's background is dominated by its red channel.
+    const bg = await page.evaluate<string>(`getComputedStyle(document.querySelector('.verdict')).backgroundColor`);
+    const [r, g, b] = (bg.match(/\d+/g) ?? []).map(Number);
+    expect(r! - Math.max(g!, b!), bg).toBeGreaterThan(100);
+    // The reason in plain words: the check's label and its own sentence.
+    const reason = banner.locator('.problem[data-status="fail"]').first();
+    expect(await reason.locator('.problem__check').textContent()).toContain('File opens');
+    expect((await reason.locator('.problem__message').textContent())?.length).toBeGreaterThan(10);
+
+    // Both are in the live list, newest first, each with its word.
+    const items = page.locator('.recent__item');
+    await expect.poll(() => items.count()).toBe(2);
+    expect(await items.nth(0).textContent()).toMatch(/FAIL.*broken-0002\.tif/);
+    expect(await items.nth(1).textContent()).toMatch(/PASS.*good-0001\.tif/);
+    await page.screenshot({ path: path.join(screenshots, 'capture-fail.png') });
+
+    // An older capture can be picked from the list (and the view goes back to the newest on demand).
+    await items.nth(1).click();
+    await page.locator('.capture__name', { hasText: 'good-0001.tif' }).waitFor();
+    await page.getByRole('button', { name: 'Show newest' }).click();
+    await page.locator('.capture__name', { hasText: 'broken-0002.tif' }).waitFor();
+
+    await page.getByRole('button', { name: 'Light theme' }).click();
+    expect(await page.evaluate<string>('document.documentElement.dataset.theme')).toBe('light');
+    await page.screenshot({ path: path.join(screenshots, 'capture-fail-light.png') });
+
+    expect(problems, 'no errors in the browser console (CSP violations included)').toEqual([]);
+    await context.close();
+  });
+
+  it('stops cleanly on SIGTERM, closing the page\'s live connection', async () => {
+    const context = await browser!.newContext();
+    const page = await context.newPage();
+    await page.goto(openUrl);
+    await page.getByRole('status', { name: 'Connection: Live' }).waitFor();
+    const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
+    child!.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stderr).toContain('SIGTERM: finishing the files being checked');
+    await page.getByRole('status', { name: /Connection: Offline/ }).waitFor();
+    await context.close();
+  });
+});

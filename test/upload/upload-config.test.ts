@@ -1,0 +1,68 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import { StationError } from '../../src/errors.js';
+
+let home: string;
+beforeEach(() => {
+  home = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-upcfg-'));
+});
+afterEach(() => fs.rmSync(home, { recursive: true, force: true }));
+
+const env = { platform: 'linux' as const, homedir: '/home/tech', env: { HOSTNAME: 'rig-01' } };
+
+function problemsOf(config: unknown): { field: string; problem: string }[] {
+  fs.writeFileSync(path.join(home, 'station.json'), JSON.stringify(config));
+  try {
+    loadConfig({ home, environment: env });
+  } catch (err) {
+    expect(err).toBeInstanceOf(StationError);
+    return ((err as StationError).details as { problems: { field: string; problem: string }[] }).problems;
+  }
+  throw new Error('expected the config to be refused');
+}
+
+describe('upload config', () => {
+  it('has no targets and sane upload defaults without a config', () => {
+    const config = loadConfig({ home, environment: env });
+    expect(config.targets).toEqual([]);
+    expect(config.upload).toEqual({ concurrency: 2, bandwidthBytesPerSec: 0, leaseSec: 60, backoff: { baseMs: 2000, maxMs: 600_000 }, maxAttempts: 20, probeIntervalSec: 15 });
+  });
+
+  it('resolves a folder target against the home and fills its defaults', () => {
+    fs.writeFileSync(path.join(home, 'station.yaml'), ['targets:', '  - { id: nas, kind: folder, path: Share }', '  - { id: osprey, kind: folder, path: /mnt/osprey, when: all, required: false, layout: osprey }', 'upload: { backoff: { baseMs: 500 } }'].join('\n'));
+    const config = loadConfig({ home, environment: env });
+    expect(config.targets).toEqual([
+      { id: 'nas', kind: 'folder', path: path.join(home, 'Share'), when: 'passed', required: true, layout: 'mirror' },
+      { id: 'osprey', kind: 'folder', path: '/mnt/osprey', when: 'all', required: false, layout: 'osprey' },
+    ]);
+    expect(config.upload.backoff).toEqual({ baseMs: 500, maxMs: 600_000 });
+  });
+
+  it('names every wrong target and upload field', () => {
+    const problems = problemsOf({
+      targets: [
+        { id: 'a', kind: 'ftp', path: 'x' },
+        { id: 'b', kind: 'folder', path: 'y', when: 'sometimes', layot: 'osprey' },
+        { id: 'b', kind: 'folder', path: 'Inbox/out' },
+      ],
+      upload: { concurrency: 0, bandwidthBytesPerSec: -1, backoff: { baseMs: 'fast' }, retries: 3 },
+    });
+    const byField = Object.fromEntries(problems.map((p) => [p.field, p.problem]));
+    expect(byField['targets.0.kind']).toMatch(/folder/);
+    expect(byField['targets.1.when']).toMatch(/passed.*all/);
+    expect(byField['targets.1']).toMatch(/unknown field "layot"/);
+    expect(byField['upload.concurrency']).toBeTruthy();
+    expect(byField['upload.bandwidthBytesPerSec']).toBeTruthy();
+    expect(byField['upload.backoff.baseMs']).toBeTruthy();
+    expect(byField['upload']).toMatch(/unknown field "retries"/);
+  });
+
+  it('refuses duplicate target ids and a target inside a hot folder', () => {
+    const problems = problemsOf({ targets: [{ id: 'b', kind: 'folder', path: 'y' }, { id: 'b', kind: 'folder', path: 'Inbox/out' }] });
+    expect(problems.map((p) => p.field)).toEqual(['targets.1.id', 'targets.1.path']);
+    expect(problems[1]?.problem).toMatch(/overlaps the hot folder of source "inbox"/);
+  });
+});
