@@ -24,6 +24,7 @@ export const checkLabels: Record<CheckId, string> = {
   nearDuplicate: 'Near-duplicate',
   pairs: 'RAW + TIFF pair',
   filename: 'File name',
+  barcodeMismatch: 'Barcode matches object',
 };
 
 export interface Problem {

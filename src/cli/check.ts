@@ -6,6 +6,8 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { decodeImageBarcodes } from '../barcode/image/decode-image.js';
+import { ZxingPool } from '../barcode/image/zxing-pool.js';
 import { sourceSchema } from '../config/schema.js';
 import { StationError } from '../errors.js';
 import { createSourceMatcher } from '../ingest/patterns.js';
@@ -28,6 +30,8 @@ interface FileReport {
   height: number | null;
   bitDepth: number | null;
   checks: CheckResult[];
+  /** Barcodes read in the image. */
+  barcodes: { format: string; text: string }[];
   facts: unknown;
   measurements: unknown;
   elapsedMs: number | null;
@@ -44,9 +48,15 @@ export async function checkCommand(ctx: CliContext): Promise<number> {
   const source = sourceSchema.parse({ id: 'check', path: path.parse(process.cwd()).root, profile: profileName });
   const store = openStore(':memory:');
   const reports = new Map<string, FileReport>();
+  const pool = new ZxingPool();
   try {
     store.captures.syncSources([source]);
-    const settings = { analyze: config.qc, truncatedRetries: 0, truncatedRetryDelayMs: 0 };
+    const settings = {
+      analyze: config.qc,
+      truncatedRetries: 0,
+      truncatedRetryDelayMs: 0,
+      barcodes: { decode: (file: string) => decodeImageBarcodes(file, { rules: config.linking.barcode, pool }) },
+    };
     const queue = new WorkQueue({ concurrency: config.ingest.concurrency });
     const progress = progressBar(ctx.output, files.length);
     const ids = new Map<string, number>();
@@ -77,6 +87,7 @@ export async function checkCommand(ctx: CliContext): Promise<number> {
         height: detail.height,
         bitDepth: detail.bitDepth,
         checks: detail.results,
+        barcodes: store.captures.barcodes(detail.id).map(({ format, text }) => ({ format, text })),
         facts: detail.facts,
         measurements: detail.measurements,
         elapsedMs: detail.qcMs,
@@ -84,6 +95,7 @@ export async function checkCommand(ctx: CliContext): Promise<number> {
     }
   } finally {
     store.close();
+    await pool.close();
   }
 
   const list = files.map((f) => reports.get(f)).filter((r): r is FileReport => r !== undefined);

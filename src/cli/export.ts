@@ -1,12 +1,15 @@
 /** `capture-station export`: every recorded capture as JSON or CSV, streamed. */
 import fs from 'node:fs';
 import { StationError } from '../errors.js';
+import { LinkStore } from '../linking/store.js';
 import type { CaptureRecord } from '../store/captures.js';
 import { openStore } from '../store/open.js';
 import type { CliContext } from './main.js';
 import { csvRow } from './output.js';
 
-const columns: (keyof CaptureRecord)[] = ['id', 'sourceId', 'path', 'relPath', 'version', 'sha256', 'size', 'width', 'height', 'format', 'bitDepth', 'verdict', 'failedChecks', 'detectedAt', 'checkedAt', 'qcMs'];
+type ExportRow = CaptureRecord & { barcode: string | null; seq: number | null; view: string | null };
+
+const columns: (keyof ExportRow)[] = ['id', 'sourceId', 'path', 'relPath', 'version', 'sha256', 'size', 'width', 'height', 'format', 'bitDepth', 'verdict', 'failedChecks', 'barcode', 'seq', 'view', 'detectedAt', 'checkedAt', 'qcMs'];
 
 export async function exportCommand(ctx: CliContext): Promise<number> {
   const format = ctx.values.format ?? 'json';
@@ -20,7 +23,10 @@ export async function exportCommand(ctx: CliContext): Promise<number> {
     let first = true;
     if (format === 'csv') write(csvRow(columns));
     else write('[');
-    for (const capture of store.captures.iterate()) {
+    const links = new LinkStore(store.db);
+    for (const record of store.captures.iterate()) {
+      const link = links.linkOf(record.id);
+      const capture: ExportRow = { ...record, barcode: link?.barcode ?? null, seq: link?.seq ?? null, view: link?.view ?? null };
       if (format === 'csv') write(csvRow(columns.map((c) => (c === 'failedChecks' ? capture.failedChecks.join(';') : capture[c]))));
       else write(`${first ? '\n' : ',\n'}  ${JSON.stringify(capture)}`);
       first = false;

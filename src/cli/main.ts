@@ -13,7 +13,9 @@ import { exportCommand } from './export.js';
 import { processOutput, type Output } from './output.js';
 import { queueCommand } from './queue.js';
 import { runCommand } from './run.js';
+import { scanCommand } from './scan.js';
 import { serveCommand } from './serve.js';
+import { sheetCommand } from './sheet.js';
 
 export const usage = `Usage: capture-station <command> [options]
 
@@ -29,6 +31,11 @@ Commands:
   doctor                   Check the config, the database, the folders and free disk space
   queue                    Upload queue per target: counts by state, bytes pending, dead jobs and why
       --json               The same as one JSON object
+      --backfill TARGET    Queue the captures recorded before TARGET took them (e.g. a target added later)
+      --since DATE         With --backfill: only captures recorded since DATE (YYYY-MM-DD, UTC)
+  scan CODE… | scan -      Send barcode scans to the running station ("-": one per line from standard input)
+      --source ID          The source the scan is for (needed when the station has several)
+  sheet --output FILE      A printable sheet of the END / UNDO / REJECT control codes (Code 128, A4; FILE.png or FILE.pdf)
 
 Options for every command:
   --home DIR               Put the whole station under DIR (same as CAPTURE_STATION_HOME=DIR)
@@ -39,7 +46,7 @@ Options for every command:
 
 export interface CliContext {
   positionals: string[];
-  values: { json: boolean; profile?: string | undefined; format?: string | undefined; output?: string | undefined };
+  values: { json: boolean; profile?: string | undefined; format?: string | undefined; output?: string | undefined; source?: string | undefined; backfill?: string | undefined; since?: string | undefined };
   config: () => StationConfig;
   output: Output;
 }
@@ -51,6 +58,8 @@ const commands: Record<string, (ctx: CliContext) => Promise<number>> = {
   export: exportCommand,
   doctor: doctorCommand,
   queue: queueCommand,
+  scan: scanCommand,
+  sheet: sheetCommand,
 };
 
 export async function main(argv: string[], output: Output = processOutput): Promise<number> {
@@ -67,6 +76,9 @@ export async function main(argv: string[], output: Output = processOutput): Prom
         profile: { type: 'string' },
         format: { type: 'string' },
         output: { type: 'string' },
+        source: { type: 'string' },
+        backfill: { type: 'string' },
+        since: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -94,7 +106,7 @@ export async function main(argv: string[], output: Output = processOutput): Prom
   try {
     return await command({
       positionals,
-      values: { json: parsed.values.json ?? false, profile: parsed.values.profile, format: parsed.values.format, output: parsed.values.output },
+      values: { json: parsed.values.json ?? false, profile: parsed.values.profile, format: parsed.values.format, output: parsed.values.output, source: parsed.values.source, backfill: parsed.values.backfill, since: parsed.values.since },
       config: () => loadConfig({ home, configFile: config }),
       output,
     });

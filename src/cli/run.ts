@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { StationConfig } from '../config/load.js';
 import { addLogSink, formatLogLine } from '../log/logger.js';
+import { controlSocketPath, startControlSocket } from '../server/control-socket.js';
+import { createHandlers } from '../station/handlers.js';
 import { Station } from '../station/station.js';
 import type { CliContext } from './main.js';
 
@@ -22,19 +24,26 @@ export async function runCommand(ctx: CliContext, attach?: StationAttachment): P
   // must live until a signal even when no hot folder is reachable yet (nothing else would hold it).
   const keepAlive = setInterval(() => undefined, 2 ** 30);
   let stopping: Promise<void> | null = null;
-  let attached: { close(): Promise<void> } | null = null;
+  // The control socket, and what `attach` starts: closed (last first) before the station stops.
+  const attached: { close(): Promise<void> }[] = [];
+  const closeAttached = async (): Promise<void> => {
+    for (const a of attached.splice(0).reverse()) await a.close().catch(() => undefined);
+  };
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       if (stopping) return;
       ctx.output.err(`${signal}: finishing the files being checked, then stopping…\n`);
-      stopping = (attached ? attached.close().catch(() => undefined) : Promise.resolve()).then(() => station.stop()).then(resolve, resolve);
+      stopping = closeAttached()
+        .then(() => station.stop())
+        .then(resolve, resolve);
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
   try {
     await station.start();
-    if (attach) attached = await attach(station, config);
+    attached.push(await startControlSocket(controlSocketPath(config.locations.dataDir), createHandlers(station)));
+    if (attach) attached.push(await attach(station, config));
     ctx.output.err(
       `Capture Station "${config.stationId}" is watching ${config.sources.map((s) => s.path).join(', ')}\n` +
         `Config: ${config.configFile ?? 'embedded default'} · Database: ${config.locations.database} · Press Ctrl+C to stop.\n`,
@@ -42,7 +51,10 @@ export async function runCommand(ctx: CliContext, attach?: StationAttachment): P
     await stopped;
     return 0;
   } catch (err) {
-    if (!stopping) await station.stop().catch(() => undefined);
+    if (!stopping) {
+      await closeAttached();
+      await station.stop().catch(() => undefined);
+    }
     throw err;
   } finally {
     clearInterval(keepAlive);

@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import { StationError } from '../errors.js';
 import { presetProfiles, profileSchema, type Profile } from '../quality/profile.js';
 import { resolveLocations, type PathEnvironment, type StationLocations } from './paths.js';
-import { stationConfigSchema, sourceSchema, type SourceConfig, type StationConfigFile, type TargetConfig, type UploadSettings } from './schema.js';
+import { stationConfigSchema, sourceSchema, type SourceConfig, type StationConfigFile, type LinkingConfig, type TargetConfig, type UploadSettings } from './schema.js';
 
 export const configFileNames = ['station.json', 'station.yaml', 'station.yml'] as const;
 
@@ -27,6 +27,7 @@ export interface StationConfig {
   /** Upload targets, paths resolved; empty when none is configured. */
   targets: TargetConfig[];
   upload: UploadSettings;
+  linking: LinkingConfig;
 }
 
 export interface LoadOptions {
@@ -133,6 +134,7 @@ export function resolveConfig(raw: unknown, locations: StationLocations, configF
     profiles,
     targets: file.targets,
     upload: file.upload,
+    linking: file.linking,
   };
 }
 

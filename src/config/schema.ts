@@ -3,6 +3,9 @@
  * field has a default, so an empty file — or none — gives a working station.
  */
 import { z } from 'zod';
+import { barcodeRulesSchema } from '../barcode/rules.js';
+import { usbScannersSchema } from '../barcode/usb/config.js';
+import { parseTemplate } from '../filing/template.js';
 
 export const sourceKinds = ['camera', 'scanner', 'other'] as const;
 
@@ -20,6 +23,8 @@ export const alwaysIgnore = ['**/.*', '**/.*/**', '**/*.tmp', '**/*.TMP', '**/*.
 
 const idPattern = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
+export const scanModes = ['scan-before-capture', 'scan-after-capture'] as const;
+
 export const sourceSchema = z.strictObject({
   id: z.string().regex(idPattern, 'letters, digits, "-" or "_", starting with a letter or digit (at most 64)'),
   /** Absolute, or relative to the station home. */
@@ -31,6 +36,8 @@ export const sourceSchema = z.strictObject({
   /** Network shares do not deliver file-system events: poll them. */
   polling: z.boolean().default(false),
   pollIntervalMs: z.number().int().min(100).max(60_000).default(2000),
+  /** When linking is on: is the barcode scanned before the shots of an object or after them (default: linking.mode). */
+  scanMode: z.enum(scanModes).optional(),
 });
 
 /**
@@ -48,6 +55,12 @@ export const folderTargetSchema = z.strictObject({
   required: z.boolean().default(true),
   /** mirror: <source>/<relative path>; osprey: <source>/<folder>/tif|raw/<name> plus a checksums.md5 per folder. */
   layout: z.enum(['mirror', 'osprey']).default('mirror'),
+  /**
+   * An unmounted share is an empty local folder: with this on, the folder must be a mount point of
+   * its own (another device than its parent) or hold a `.capture-station-target` file; otherwise the
+   * target is offline and nothing is written to the local disk.
+   */
+  mountCheck: z.boolean().default(true),
 });
 
 export const targetSchema = z.discriminatedUnion('kind', [folderTargetSchema]);
@@ -99,6 +112,50 @@ export const serverSchema = z
     }
   });
 
+/**
+ * Barcode linking: a scanned object barcode opens an object, the following captures of that
+ * source link to it and are filed into the library by `template`. Off by default, so the
+ * embedded default keeps everything in the hot folder.
+ */
+export const linkingSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  /** The {project} and {operator} of names and records. */
+  project: z.string().max(100).default(''),
+  operator: z.string().max(100).default(''),
+  mode: z.enum(scanModes).default('scan-before-capture'),
+  /** An open object with no scan or capture for this long is closed; 0 = never. */
+  idleTimeoutSec: z.number().min(0).max(86_400).default(900),
+  /** View names by shot: the first shot of an object is views[0], and so on. */
+  views: z.array(z.string().min(1).max(40)).max(50).default([]),
+  /** Shots an object should have; fewer raises an alarm when it closes. 0 = no expectation. */
+  expectedShots: z.number().int().min(0).max(100).default(0),
+  /** Where linked captures are filed in the library; tokens {barcode} {seq:03} {view} {date} {time} {station} {operator} {project} {source} {original} {ext}. */
+  template: z
+    .string()
+    .default('{date}/{barcode}/{barcode}_{seq:03}{ext}')
+    .superRefine((t, ctx) => {
+      try {
+        parseTemplate(t);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    }),
+  /** Spaces in names kept (true) or replaced with "_" (false). */
+  allowSpaces: z.boolean().default(false),
+  /** Failed captures are filed too (true) or stay in the hot folder to be re-shot (false). */
+  fileFailed: z.boolean().default(false),
+  barcode: barcodeRulesSchema.prefault({}),
+  /**
+   * Read the barcodes visible in each capture (src/barcode/image) while linking is on: stored with
+   * the capture, and a project-valid one that differs from the linked object fails "barcodeMismatch".
+   */
+  imageBarcodes: z.boolean().default(true),
+  /** With no object open, a capture whose image shows exactly one project-valid barcode opens that object (scan-before-capture). */
+  linkFromImage: z.boolean().default(true),
+  /** Barcode scanners read directly over USB (src/barcode/usb/config.ts); off by default. */
+  usb: usbScannersSchema.prefault({}),
+});
+
 export const stationConfigSchema = z.strictObject({
   station: z
     .strictObject({
@@ -145,8 +202,10 @@ export const stationConfigSchema = z.strictObject({
   /** Where verified copies go; none by default (zero setup). */
   targets: z.array(targetSchema).default([]),
   upload: uploadSettingsSchema.prefault({}),
+  linking: linkingSchema.prefault({}),
 });
 
+export type LinkingConfig = z.output<typeof linkingSchema>;
 export type StationConfigInput = z.input<typeof stationConfigSchema>;
 export type StationConfigFile = z.output<typeof stationConfigSchema>;
 export type SourceConfig = z.output<typeof sourceSchema>;

@@ -1,5 +1,7 @@
 /** Events the core pushes to every transport, by name, with their payloads. */
+import type { ScannerStatus } from '../barcode/usb/status.js';
 import type { SourceStatus } from '../ingest/types.js';
+import type { SessionEffect } from '../linking/session.js';
 import type { CaptureRecord } from '../store/captures.js';
 import type { JobTransition } from '../upload/outbox.js';
 
@@ -13,6 +15,10 @@ export interface StationEvents {
   'source.status': SourceStatus;
   /** An upload job changed state (queued, leased, done, retry, dead, released, reclaimed, requeued). */
   'upload.job': JobTransition;
+  /** Barcode linking: an object opened or closed, a capture linked or unlinked, an alarm (e.g. an incomplete object). */
+  'link.effect': { sourceId: string; effect: SessionEffect };
+  /** A USB barcode scanner connected, was unplugged, or cannot be read (with the fix, e.g. the udev rule). */
+  'scanner.status': ScannerStatus;
 }
 
 export type StationEventName = keyof StationEvents;

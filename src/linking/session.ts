@@ -8,8 +8,9 @@
  * and increase by one per shot, where a RAW and its TIFF/JPEG (same stem) are one shot; an object
  * is closed exactly once, with the reason.
  */
+import type { scanModes } from '../config/schema.js';
 
-export type ScanMode = 'scan-before-capture' | 'scan-after-capture';
+export type ScanMode = (typeof scanModes)[number];
 export type ControlAction = 'END' | 'UNDO' | 'REJECT';
 
 export interface SessionRules {

@@ -94,6 +94,8 @@ export const profileSchema = z.strictObject({
     maxLength: z.number().int().positive(),
     severity: severitySchema,
   }),
+  /** A project-valid barcode visible in the image that is not the linked object's (the wrong object on the stand). */
+  barcodeMismatch: z.strictObject({ severity: severitySchema }).default({ severity: 'fail' }),
 });
 
 export type Profile = z.infer<typeof profileSchema>;
@@ -116,6 +118,8 @@ const permissive: Profile = {
   nearDuplicate: { maxDistance: 4, severity: 'warn' },
   pairs: { required: false, windowSec: 60, severity: 'warn' },
   filename: { allowSpaces: true, allowedChars: '[^<>:"/\\\\|?*\\u0000-\\u001f]', pattern: null, maxLength: 200, severity: 'warn' },
+  // An image filed under the wrong object is the costliest error in mass digitization.
+  barcodeMismatch: { severity: 'fail' },
 };
 
 /** Archival masters: uncompressed or lossless TIFF only, one page, no spaces in names. */

@@ -24,6 +24,7 @@ export const checkIds = [
   'nearDuplicate',
   'pairs',
   'filename',
+  'barcodeMismatch',
 ] as const;
 export type CheckId = (typeof checkIds)[number];
 
@@ -120,4 +121,11 @@ export interface CheckContext {
    * the window is still open; 'missing' once it closed without one.
    */
   pair: { captureId: number; path: string } | 'waiting' | 'missing';
+  /**
+   * Barcodes read in the image (src/barcode/image), `valid` when they pass the project's rules;
+   * undefined or null when the image was not searched for barcodes.
+   */
+  imageBarcodes?: readonly { format: string; text: string; valid: boolean }[] | null;
+  /** The barcode of the object this capture is being linked to (the source's open object), if any. */
+  linkedBarcode?: string | null;
 }

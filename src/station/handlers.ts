@@ -4,6 +4,7 @@
  */
 import type { HandlerMap } from '../contract/client.js';
 import { StationError } from '../errors.js';
+import { parseSince } from '../upload/backfill.js';
 import type { Station } from './station.js';
 
 export function createHandlers(station: Station) {
@@ -25,6 +26,15 @@ export function createHandlers(station: Station) {
       if (jobId !== undefined && requeued.length === 0) throw new StationError('NOT_FOUND', `There is no dead upload job ${jobId}${targetId ? ` for target "${targetId}"` : ''}.`);
       return { requeued: requeued.map((t) => t.jobId) };
     },
+    scanBarcode: ({ code, sourceId }) => station.linker.scan(code, sourceId),
+    relinkCaptures: ({ captureIds, barcode }) => station.linker.editor.relinkCaptures(captureIds, barcode),
+    relinkObject: ({ objectId, barcode }) => station.linker.editor.relinkObject(objectId, barcode),
+    splitObject: ({ objectId, fromSeq, barcode }) => station.linker.editor.splitObject(objectId, fromSeq, barcode),
+    mergeObjects: ({ objectId, intoObjectId }) => station.linker.editor.mergeObjects(objectId, intoObjectId),
+    setReshoot: ({ captureId, reshoot }) => station.linker.editor.setReshoot(captureId, reshoot),
+    undoLinkEdit: () => station.linker.editor.undoLast(),
+    captureStats: ({ utcOffsetMin }) => station.store.stats({ utcOffsetMin: utcOffsetMin ?? -new Date().getTimezoneOffset() }),
+    backfillTarget: ({ targetId, since }) => station.uploader.backfill(targetId, since === undefined ? null : parseSince(since)),
   } satisfies HandlerMap;
 }
 

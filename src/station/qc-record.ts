@@ -12,6 +12,7 @@ import type { Profile } from '../quality/profile.js';
 import { analyzeFile, checkPair, runChecks, verdictOf } from '../quality/index.js';
 import type { Analysis, AnalyzeOptions, CheckContext, CheckResult } from '../quality/types.js';
 import type { CaptureRecord, CaptureStore } from '../store/captures.js';
+import type { ImageDecodeResult } from '../barcode/image/decode-image.js';
 import { isPartner, pairKey, pairRole } from './pairs.js';
 
 const log = createLogger('station.qc');
@@ -23,6 +24,12 @@ export interface QcSettings {
   analyze: AnalyzeOptions;
   truncatedRetries: number;
   truncatedRetryDelayMs: number;
+  /** Barcodes in the image (src/barcode/image): searched while the file is analysed; absent: not searched. */
+  barcodes?: {
+    decode: (absPath: string) => Promise<ImageDecodeResult>;
+    /** The barcode of the source's open object, which this capture is about to be linked to. */
+    openObject?: (sourceId: string) => string | null;
+  };
 }
 
 export type QcOutcome =
@@ -35,6 +42,8 @@ export async function checkAndRecord(file: StableFile, profile: Profile, store: 
   const started = store.beginAttempt(file);
   if (started > maxInterruptedAttempts) return recordUnchecked(file, profile, store, started - 1, detectedAt);
 
+  // Both read the file at once; the page cache serves the second reader, and zxing runs in its worker.
+  const decoding = settings.barcodes?.decode(file.absPath);
   let analysis: Analysis;
   for (let retry = 0; ; retry++) {
     try {
@@ -63,9 +72,15 @@ export async function checkAndRecord(file: StableFile, profile: Profile, store: 
     log.debug('decode looked truncated; retrying', { file: file.relPath, retry: retry + 1 });
   }
 
-  const context = contextFor(file, analysis, profile, store);
+  const barcodes = decoding ? await decoding : null;
+  if (barcodes?.error) log.debug('barcode search incomplete', { file: file.relPath, error: barcodes.error });
+  const context: CheckContext = {
+    ...contextFor(file, analysis, profile, store),
+    imageBarcodes: barcodes && !barcodes.error ? barcodes.codes : barcodes?.codes.length ? barcodes.codes : null,
+    linkedBarcode: settings.barcodes?.openObject?.(file.sourceId) ?? null,
+  };
   const results = runChecks(analysis, profile, context);
-  const { record, created } = store.recordCapture({ file, analysis, results, verdict: verdictOf(results), detectedAt });
+  const { record, created } = store.recordCapture({ file, analysis, results, verdict: verdictOf(results), detectedAt, ...(barcodes ? { barcodes: barcodes.codes } : {}) });
   const partner = created && typeof context.pair === 'object' ? settlePartner(store, profile, record, context.pair.captureId) : null;
   return { kind: 'recorded', record, created, results, pairWaiting: profile.pairs.required && context.pair === 'waiting', rechecked: partner ? [partner] : [] };
 }

@@ -4,14 +4,24 @@
  * the tests each point it at their own folders.
  */
 import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { UsbBackend } from '../barcode/usb/backend.js';
+import { createNodeUsbBackend } from '../barcode/usb/node-usb-backend.js';
+import { ScannerService } from '../barcode/usb/scanner-service.js';
+import type { UsbScan } from '../barcode/usb/status.js';
 import type { StationConfig } from '../config/load.js';
 import type { SourceConfig } from '../config/schema.js';
 import type { StationEventName, StationEvents } from '../contract/events.js';
 import type { IngestWatcher, IngestWatcherOptions, StableFile } from '../ingest/types.js';
 import { createIngestWatcher } from '../ingest/watcher.js';
 import { WorkQueue } from '../ingest/work-queue.js';
+import { Linker } from '../linking/linker.js';
+import { decodeImageBarcodes } from '../barcode/image/decode-image.js';
+import { ZxingPool } from '../barcode/image/zxing-pool.js';
 import { createLogger } from '../log/logger.js';
 import type { CaptureStore } from '../store/captures.js';
+import { acquireInstanceLock, type InstanceLock } from '../store/instance-lock.js';
 import { openStore, type StationStore } from '../store/open.js';
 import type { FolderTargetFaults } from '../upload/folder-target.js';
 import { createTargets } from '../upload/targets.js';
@@ -28,11 +38,14 @@ export interface StationOptions {
   createWatcher?: (opts: IngestWatcherOptions) => IngestWatcher;
   /** Fault seams of folder upload targets, by target id (fault tests). */
   folderTargetFaults?: Record<string, FolderTargetFaults>;
+  /** Replaces the `usb` package as the USB stack (tests of USB scanner input). */
+  usbBackend?: () => Promise<UsbBackend>;
 }
 
 export class Station {
   readonly store: CaptureStore;
   private readonly storeHandle: StationStore;
+  private readonly instanceLock: InstanceLock;
   private readonly events = new EventEmitter();
   private readonly queue: WorkQueue;
   private readonly watcher: IngestWatcher;
@@ -41,48 +54,95 @@ export class Station {
   private readonly pairTimers = new Set<NodeJS.Timeout>();
   private readonly sourceStatus = new Map<string, StationEvents['source.status']>();
   private readonly settings: QcSettings;
+  /** zxing worker for the barcodes in captures; null unless linking and linking.imageBarcodes are on. */
+  private readonly barcodePool: ZxingPool | null;
   /** The upload queue runner; idle when no target is configured. */
   readonly uploader: Uploader;
+  /** Barcode linking and filing; scans are refused while `linking.enabled` is off. */
+  readonly linker: Linker;
+  /** USB barcode scanners; null unless linking.enabled and linking.usb.enabled. */
+  readonly scanners: ScannerService | null;
   readonly startedAt = new Date().toISOString();
 
   constructor(
     readonly config: StationConfig,
     opts: StationOptions = {},
   ) {
-    this.storeHandle = openStore(config.locations.database);
-    this.store = this.storeHandle.captures;
-    this.store.syncSources(config.sources);
-    this.sources = new Map(config.sources.map((s) => [s.id, s]));
-    this.settings = { analyze: config.qc, truncatedRetries: config.ingest.truncatedRetries, truncatedRetryDelayMs: config.ingest.truncatedRetryDelayMs };
-    this.queue = new WorkQueue({ concurrency: config.ingest.concurrency });
-    this.events.setMaxListeners(0);
-    this.uploader = new Uploader({
-      db: this.storeHandle.db,
-      targetConfigs: config.targets,
-      targets: createTargets(config.targets, opts.folderTargetFaults ? { folderFaults: opts.folderTargetFaults } : {}),
-      settings: config.upload,
-      onTransition: (t) => this.emit('upload.job', t),
-    });
-    this.uploader.attach(this.store);
-    this.watcher = (opts.createWatcher ?? createIngestWatcher)({
-      sources: config.sources,
-      stableWindowMs: config.ingest.stableWindowMs,
-      rescanIntervalSec: config.ingest.rescanIntervalSec,
-      isKnown: (v) => this.store.isKnown(v),
-      onStable: (file) => this.submit(file),
-      onSourceStatus: (status) => {
-        this.sourceStatus.set(status.sourceId, status);
-        if (status.state === 'unavailable') log.error(status.message, { source: status.sourceId });
-        else log.info('watching hot folder', { source: status.sourceId, path: this.sources.get(status.sourceId)?.path });
-        this.emit('source.status', status);
-      },
-    });
+    // One station per database: a second one fails here, naming the pid and host holding it.
+    fs.mkdirSync(path.dirname(config.locations.database), { recursive: true });
+    this.instanceLock = acquireInstanceLock(config.locations.database);
+    // Whatever fails after the lock is taken must give it back, or this process could never start a station again.
+    let store: StationStore | null = null;
+    try {
+      this.storeHandle = store = openStore(config.locations.database);
+      this.store = this.storeHandle.captures;
+      this.store.syncSources(config.sources);
+      this.sources = new Map(config.sources.map((s) => [s.id, s]));
+      this.settings = { analyze: config.qc, truncatedRetries: config.ingest.truncatedRetries, truncatedRetryDelayMs: config.ingest.truncatedRetryDelayMs };
+      this.barcodePool = config.linking.enabled && config.linking.imageBarcodes ? new ZxingPool() : null;
+      const pool = this.barcodePool;
+      if (pool) {
+        this.settings.barcodes = {
+          decode: (file) => decodeImageBarcodes(file, { rules: config.linking.barcode, pool }),
+          openObject: (sourceId) => this.linker.current()[sourceId]?.barcode ?? null,
+        };
+      }
+      this.queue = new WorkQueue({ concurrency: config.ingest.concurrency });
+      this.events.setMaxListeners(0);
+      // Before the uploader: its capture hook must see the link the linker's hook writes.
+      this.linker = new Linker({
+        db: this.storeHandle.db,
+        captures: this.store,
+        config: config.linking,
+        sources: config.sources,
+        profiles: config.profiles,
+        stationId: config.stationId,
+        library: config.locations.library,
+        onEffect: (sourceId, effect) => this.emit('link.effect', { sourceId, effect }),
+      });
+      this.scanners =
+        config.linking.enabled && config.linking.usb.enabled
+          ? new ScannerService({
+              backend: opts.usbBackend ?? (() => createNodeUsbBackend()),
+              config: config.linking.usb,
+              onScan: (scan) => this.usbScan(scan),
+              onStatus: (status) => this.emit('scanner.status', status),
+            })
+          : null;
+      this.uploader = new Uploader({
+        db: this.storeHandle.db,
+        targetConfigs: config.targets,
+        targets: createTargets(config.targets, { stationId: config.stationId, library: config.locations.library, ...(opts.folderTargetFaults ? { folderFaults: opts.folderTargetFaults } : {}) }),
+        settings: config.upload,
+        onTransition: (t) => this.emit('upload.job', t),
+      });
+      this.uploader.attach(this.store);
+      this.watcher = (opts.createWatcher ?? createIngestWatcher)({
+        sources: config.sources,
+        stableWindowMs: config.ingest.stableWindowMs,
+        rescanIntervalSec: config.ingest.rescanIntervalSec,
+        isKnown: (v) => this.store.isKnown(v),
+        onStable: (file) => this.submit(file),
+        onSourceStatus: (status) => {
+          this.sourceStatus.set(status.sourceId, status);
+          if (status.state === 'unavailable') log.error(status.message, { source: status.sourceId });
+          else log.info('watching hot folder', { source: status.sourceId, path: this.sources.get(status.sourceId)?.path });
+          this.emit('source.status', status);
+        },
+      });
+    } catch (err) {
+      store?.close();
+      this.instanceLock.release();
+      throw err;
+    }
   }
 
   async start(): Promise<void> {
     const interrupted = this.store.interruptedAttempts();
     if (interrupted.length > 0) log.warn('files were being checked when the station last stopped; checking them again', { files: interrupted.map((a) => a.relPath) });
     this.reopenPairWindows();
+    await this.linker.start();
+    await this.scanners?.start();
     await this.watcher.start();
     this.uploader.start();
     log.info('station started', { station: this.config.stationId, sources: this.config.sources.length, database: this.config.locations.database });
@@ -90,13 +150,18 @@ export class Station {
 
   async stop(): Promise<void> {
     this.stopping.abort();
+    // First: no scan may reach the linker while it stops, and the scanners type as keyboards again.
+    await this.scanners?.stop();
     await this.uploader.stop();
     await this.watcher.stop();
     this.queue.clear();
     await this.queue.onIdle();
+    await this.linker.stop();
+    await this.barcodePool?.close();
     for (const t of this.pairTimers) clearTimeout(t);
     this.pairTimers.clear();
     this.storeHandle.close();
+    this.instanceLock.release();
     log.info('station stopped');
   }
 
@@ -130,7 +195,21 @@ export class Station {
       queue: { waiting: this.queue.size, checking: this.queue.pending },
       captures: this.store.counts(),
       upload: { active: this.uploader.active, targets: this.config.targets.map((t) => t.id) },
+      linking: { enabled: this.config.linking.enabled, open: this.linker.current() },
+      usbScanners: this.scanners?.statuses() ?? [],
     };
+  }
+
+  /** A scan from a USB scanner goes through the same core command as every other input. */
+  private usbScan(scan: UsbScan): void {
+    if (this.stopping.signal.aborted) return;
+    try {
+      const outcome = this.linker.scan(scan.code, scan.sourceId ?? undefined);
+      log.info(`USB scan ${outcome.code}`, { device: scan.deviceId, source: outcome.sourceId, kind: outcome.kind });
+    } catch (err) {
+      // A refused scan (pattern, check digit, unknown source) is the technician's to see, not a fault.
+      log.warn(err instanceof Error ? err.message : String(err), { device: scan.deviceId, code: scan.code });
+    }
   }
 
   private emit<E extends StationEventName>(event: E, payload: StationEvents[E]): void {

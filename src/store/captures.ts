@@ -9,8 +9,16 @@ import type { StableFile } from '../ingest/types.js';
 import type { Analysis, CheckResult, Verdict } from '../quality/types.js';
 import type { Db } from './database.js';
 import { appendEvent, eventsOfCapture, type StoredEvent } from './events.js';
+import { captureStats, type CaptureStats } from './capture-stats.js';
 
 export type FileVersion = Omit<StableFile, 'absPath'>;
+
+/** A barcode read in a capture's image (src/barcode/image); `valid`: passes the project's rules. */
+export interface ImageBarcodeRow {
+  format: string;
+  text: string;
+  valid: boolean;
+}
 
 export interface CaptureRecord {
   id: number;
@@ -102,7 +110,10 @@ export interface CaptureListQuery {
  * Runs inside the transaction that records a capture or changes its verdict, so whatever it writes
  * (the upload outbox's jobs) commits or rolls back together with the capture.
  */
-export type CaptureHook = (db: Db, capture: CaptureRecord) => void;
+export type CaptureHook = (db: Db, capture: CaptureRecord, change: CaptureChange) => void;
+
+/** 'recorded': the capture is new. 'changed': its verdict, link or filing changed since. */
+export type CaptureChange = 'recorded' | 'changed';
 
 export class CaptureStore {
   private readonly hooks: CaptureHook[] = [];
@@ -116,6 +127,18 @@ export class CaptureStore {
       const i = this.hooks.indexOf(hook);
       if (i >= 0) this.hooks.splice(i, 1);
     };
+  }
+
+  /**
+   * Runs the hooks for a capture that changed outside this store (linked, filed, its object
+   * closed), so what depends on it (its upload jobs) follows. Joins the caller's transaction.
+   */
+  runHooks(captureId: number): CaptureRecord {
+    return this.db.transaction(() => {
+      const record = this.get(captureId) as CaptureRecord;
+      for (const hook of this.hooks) hook(this.db, record, 'changed');
+      return record;
+    })();
   }
 
   syncSources(sources: SourceConfig[]): void {
@@ -171,7 +194,7 @@ export class CaptureStore {
    * Records a checked version. Returns the existing record, and writes nothing, if this exact
    * version was recorded already.
    */
-  recordCapture(input: { file: StableFile; analysis: Analysis; results: CheckResult[]; verdict: Verdict; detectedAt: string }): { record: CaptureRecord; created: boolean } {
+  recordCapture(input: { file: StableFile; analysis: Analysis; results: CheckResult[]; verdict: Verdict; detectedAt: string; barcodes?: readonly ImageBarcodeRow[] }): { record: CaptureRecord; created: boolean } {
     const { file, analysis, results, verdict } = input;
     return this.db.transaction(() => {
       const existing = this.db
@@ -216,10 +239,12 @@ export class CaptureStore {
       const id = Number(info.lastInsertRowid);
       const insertResult = this.db.prepare('INSERT INTO qc_results (capture_id, check_id, status, value_json, threshold_json, message) VALUES (?, ?, ?, ?, ?, ?)');
       for (const r of results) insertResult.run(id, r.check, r.status, JSON.stringify(r.value ?? null), JSON.stringify(r.threshold ?? null), r.message);
+      const insertBarcode = this.db.prepare('INSERT OR IGNORE INTO capture_barcodes (capture_id, format, text, valid) VALUES (?, ?, ?, ?)');
+      for (const b of input.barcodes ?? []) insertBarcode.run(id, b.format, b.text, b.valid ? 1 : 0);
       this.endAttempt(file);
       appendEvent(this.db, { type: 'capture.recorded', captureId: id, sourceId: file.sourceId, data: { verdict, failedChecks: failed, version, sha256: analysis.sha256 }, at: checkedAt });
       const record = this.get(id) as CaptureRecord;
-      for (const hook of this.hooks) hook(this.db, record);
+      for (const hook of this.hooks) hook(this.db, record, 'recorded');
       return { record, created: true };
     })();
   }
@@ -233,9 +258,7 @@ export class CaptureStore {
       const failed = failedChecksOf(this.results(captureId));
       this.db.prepare('UPDATE captures SET verdict = ?, failed_checks = ? WHERE id = ?').run(verdict, failed.join(','), captureId);
       appendEvent(this.db, { type: 'capture.rechecked', captureId, data: { check: result.check, status: result.status, verdict, failedChecks: failed } });
-      const record = this.get(captureId) as CaptureRecord;
-      for (const hook of this.hooks) hook(this.db, record);
-      return record;
+      return this.runHooks(captureId);
     })();
   }
 
@@ -254,6 +277,12 @@ export class CaptureStore {
       results: this.results(id),
       events: eventsOfCapture(this.db, id),
     };
+  }
+
+  /** Barcodes read in the capture's image, in the order they were found; empty when none or not searched. */
+  barcodes(captureId: number): ImageBarcodeRow[] {
+    const rows = this.db.prepare('SELECT format, text, valid FROM capture_barcodes WHERE capture_id = ? ORDER BY rowid').all(captureId) as { format: string; text: string; valid: number }[];
+    return rows.map((r) => ({ format: r.format, text: r.text, valid: r.valid === 1 }));
   }
 
   results(captureId: number): CheckResult[] {
@@ -316,6 +345,11 @@ export class CaptureStore {
   /** Every capture, oldest first, without loading them all at once. */
   *iterate(): IterableIterator<CaptureRecord> {
     for (const row of this.db.prepare('SELECT * FROM captures ORDER BY id').iterate() as IterableIterator<CaptureRow>) yield toRecord(row);
+  }
+
+  /** Per hour today, per day over 7 days, per check (the dashboard); see capture-stats.ts. */
+  stats(opts: { utcOffsetMin: number; now?: Date }): CaptureStats {
+    return captureStats(this.db, opts);
   }
 
   counts(): Record<Verdict, number> & { total: number } {

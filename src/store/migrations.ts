@@ -167,4 +167,36 @@ export const migrations: Migration[] = [
       CREATE INDEX filing_moves_state ON filing_moves (state);
     `,
   },
+  {
+    version: 4,
+    name: 'upload outbox indexes: due jobs per target, counts',
+    sql: `
+      -- The runner leases the job due longest per online target (ORDER BY next_attempt_at, id) and
+      -- sleeps until MIN(next_attempt_at): both are a seek into this index instead of a walk over
+      -- every queued row.
+      CREATE INDEX upload_jobs_due ON upload_jobs (state, target_id, next_attempt_at);
+      -- Queue status counts and sums bytes per (target, state) from this index alone; it replaces
+      -- the narrower (target_id, state) index of version 2.
+      CREATE INDEX upload_jobs_counts ON upload_jobs (target_id, state, bytes);
+      DROP INDEX upload_jobs_target_state;
+    `,
+  },
+  {
+    version: 5,
+    name: 'barcodes read in each capture',
+    sql: `
+      -- What src/barcode/image read in the capture, written in the capture's own recording
+      -- transaction (before its hooks run, so linking can use them). valid: passes the project's
+      -- barcode rules as an object barcode. A capture that was not searched has no rows.
+      CREATE TABLE capture_barcodes (
+        capture_id INTEGER NOT NULL REFERENCES captures(id),
+        format     TEXT    NOT NULL,
+        text       TEXT    NOT NULL,
+        valid      INTEGER NOT NULL CHECK (valid IN (0, 1)),
+        PRIMARY KEY (capture_id, format, text)
+      );
+      -- Which captures show a given barcode (relinking, audits).
+      CREATE INDEX capture_barcodes_text ON capture_barcodes (text);
+    `,
+  },
 ];

@@ -12,7 +12,10 @@ import type { CaptureRecord } from '../store/captures.js';
 import type { Db } from '../store/database.js';
 import { Outbox, type JobTransition } from './outbox.js';
 
-export function isEligible(db: Db, capture: CaptureRecord, target: Pick<TargetConfig, 'when'>): boolean {
+export function isEligible(db: Db, capture: Pick<CaptureRecord, 'id' | 'verdict'>, target: Pick<TargetConfig, 'when'>): boolean {
+  // A linked capture goes once its object is closed and its file has reached the library: before
+  // that its name and place may still change (UNDO, the next shot, filing).
+  if (!linkSettled(db, capture)) return false;
   if (target.when === 'all') return true;
   if (capture.verdict === 'fail') return false;
   return db.prepare(`SELECT 1 FROM qc_results WHERE capture_id = ? AND check_id = 'pairs' AND value_json = '"waiting"'`).get(capture.id) === undefined;
@@ -28,4 +31,13 @@ export function enqueueEligible(db: Db, capture: CaptureRecord, targets: readonl
     if (t) out.push(t);
   }
   return out;
+}
+
+/** Unlinked captures are settled; a linked one once its object is closed and, unless it failed (failed captures stay in the hot folder), it is filed. */
+function linkSettled(db: Db, capture: Pick<CaptureRecord, 'id' | 'verdict'>): boolean {
+  const link = db.prepare(`SELECT o.state FROM capture_links l JOIN objects o ON o.id = l.object_id WHERE l.capture_id = ?`).get(capture.id) as { state: string } | undefined;
+  if (!link) return true;
+  if (link.state === 'open') return false;
+  const move = db.prepare(`SELECT state FROM filing_moves WHERE capture_id = ?`).get(capture.id) as { state: string } | undefined;
+  return move ? move.state === 'done' : capture.verdict === 'fail';
 }

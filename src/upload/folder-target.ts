@@ -1,23 +1,27 @@
 /**
  * Folder / network-share target. One upload:
- *   1. the share's root must exist (a missing root is an unmounted share: offline, never created);
+ *   1. the share's root must be there and look mounted (fs-errors.ts rootUnavailable: a missing root,
+ *      or an empty local mount point, is an unmounted share: offline, never written into);
  *   2. if the final file exists: same sha256 → acknowledged without copying; different → dead
  *      (never overwritten);
- *   3. the verified local bytes stream into `.<name>.<jobId>.part` next to the final name, which is
- *      fsynced and closed;
- *   4. the temp file is read back and its sha256 compared with the one QC recorded;
- *   5. it is linked into place without clobbering (rename where the share cannot link), the temp
- *      name removed and the folder fsynced;
- *   6. with the Osprey layout, the folder's checksums.md5 gets the file's line.
- * The temp name is fixed per job, so a retry after a crash overwrites its own leftover, and every
- * failure path removes it when the share is reachable. Dot-names and `.part` are what the station's
- * own watcher ignores, and what hand-off tools conventionally skip.
+ *   3. missing folders of the key are created and each new folder's entry fsynced in its parent;
+ *   4. the verified local bytes stream into `.<name>.<jobId>.<attemptTag>.part` next to the final
+ *      name, created exclusively ('wx': never truncating someone else's file), fsynced and closed;
+ *   5. the temp file is read back and its sha256 compared with the one QC recorded;
+ *   6. it is linked into place without clobbering (rename where the share cannot link), and the
+ *      final name is checked to be that very file (same inode, else same sha256) before the temp
+ *      name is removed and the folder fsynced;
+ *   7. with the Osprey layout, the folder's checksums.md5 gets the file's line.
+ * The temp name is unique per attempt, so a stalled earlier holder of the job and its next holder
+ * never write the same file; leftovers of this job's earlier attempts (a crash) are removed when it
+ * runs again, and every failure path removes its own temp file when the share is reachable.
+ * Dot-names and `.part` are what the station's own watcher ignores, and what hand-off tools skip.
  */
 import type { FileHandle } from 'node:fs/promises';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createLogger } from '../log/logger.js';
-import { classifyFsError, errnoOf, offline, rootUnavailable } from './fs-errors.js';
+import { classifyFsError, errnoOf, offline, rootCannotTake, rootUnavailable, type RootChecks } from './fs-errors.js';
 import { fsyncDir } from './fsync.js';
 import { digestsOfFile } from './hash-file.js';
 import { addToManifest } from './md5-manifest.js';
@@ -26,10 +30,16 @@ import { UploadError, type UploadJobInput, type UploadResult, type UploadTarget 
 
 const log = createLogger('upload.folder');
 
-/** Seams for fault tests: a write that fails like a full disk, a share that alters bytes after writing. */
+/** Seams for fault tests: a write that fails like a full disk, a share that alters bytes after writing, a full share. */
 export interface FolderTargetFaults {
   write?: (handle: FileHandle, chunk: Buffer) => Promise<void>;
   afterWrite?: (tempPath: string) => Promise<void> | void;
+  /** Runs after the file is in place and before it is checked there (a foreign writer replacing it). */
+  afterPlace?: (finalPath: string) => Promise<void> | void;
+  /** Free bytes at the root instead of statfs. */
+  freeBytes?: (root: string) => Promise<number>;
+  /** Replaces the folder fsync (tests observe which folders are made durable). */
+  fsyncDir?: (dir: string) => Promise<void>;
 }
 
 export interface FolderTargetOptions {
@@ -37,6 +47,12 @@ export interface FolderTargetOptions {
   /** The share's root folder (absolute). */
   path: string;
   layout: 'mirror' | 'osprey';
+  /** First segment of every key (config.stationId): stations sharing one share never collide. */
+  stationId: string;
+  /** The station's library: captures filed there keep their library names at the target. */
+  library?: string;
+  /** Refuse a root that is neither a mount point nor marked with .capture-station-target (default true). */
+  mountCheck?: boolean;
   faults?: FolderTargetFaults;
 }
 
@@ -44,14 +60,18 @@ export class FolderTarget implements UploadTarget {
   readonly kind = 'folder';
   readonly id: string;
   private readonly root: string;
+  private readonly checks: RootChecks;
+  private readonly syncDir: (dir: string) => Promise<void>;
 
   constructor(private readonly opts: FolderTargetOptions) {
     this.id = opts.id;
     this.root = path.resolve(opts.path);
+    this.checks = { mountCheck: opts.mountCheck ?? true, ...(opts.faults?.freeBytes ? { freeBytes: opts.faults.freeBytes } : {}) };
+    this.syncDir = opts.faults?.fsyncDir ?? fsyncDir;
   }
 
   remoteKeyOf(capture: KeySource): string {
-    return this.opts.layout === 'osprey' ? ospreyKey(capture) : mirrorKey(capture);
+    return this.opts.layout === 'osprey' ? ospreyKey(this.opts.stationId, capture, this.opts.library) : mirrorKey(this.opts.stationId, capture, this.opts.library);
   }
 
   /** Absolute path of a key under the root (keys use '/'). */
@@ -61,13 +81,15 @@ export class FolderTarget implements UploadTarget {
     return full;
   }
 
-  static tempNameOf(finalPath: string, jobId: number): string {
-    return path.join(path.dirname(finalPath), `.${path.basename(finalPath)}.${jobId}.part`);
+  static tempNameOf(finalPath: string, jobId: number, attemptTag: string): string {
+    return path.join(path.dirname(finalPath), `.${path.basename(finalPath)}.${jobId}.${attemptTag}.part`);
   }
 
-  async probe(): Promise<void> {
-    const problem = await rootUnavailable(this.root);
+  async probe(_signal?: AbortSignal, need?: { bytes: number }): Promise<void> {
+    const problem = await rootUnavailable(this.root, this.checks);
     if (problem) throw offline(this.id, this.root, problem);
+    const cannot = await rootCannotTake(this.id, this.root, this.checks, need?.bytes ?? 0);
+    if (cannot) throw cannot;
   }
 
   async upload(job: UploadJobInput): Promise<UploadResult> {
@@ -75,31 +97,37 @@ export class FolderTarget implements UploadTarget {
       return await this.copy(job);
     } catch (err) {
       if (job.signal.aborted) throw err;
-      throw await classifyFsError(err, this.id, this.root);
+      throw await classifyFsError(err, this.id, this.root, this.checks);
     }
   }
 
   private async copy(job: UploadJobInput): Promise<UploadResult> {
-    await this.probe();
+    const problem = await rootUnavailable(this.root, this.checks);
+    if (problem) throw offline(this.id, this.root, problem);
     const finalPath = this.pathOf(job.remoteKey);
     const dir = path.dirname(finalPath);
     const osprey = this.opts.layout === 'osprey';
     const expected = job.file.sha256;
-    const temp = FolderTarget.tempNameOf(finalPath, job.jobId);
+    const temp = FolderTarget.tempNameOf(finalPath, job.jobId, job.attemptTag);
+    const created = { temp: false };
     try {
       // A crash between placing the file and removing the temp name leaves both: the final file
-      // is verified here again, and the finally below removes the leftover temp file.
+      // is verified here again, and the leftover temp file is removed below.
       const existing = await this.digestsIfExists(finalPath, job.signal, osprey);
       if (existing) {
         if (existing.sha256 !== expected) throw conflict(finalPath, existing.sha256, expected);
+        if (job.previouslyStarted) await this.removeLeftovers(finalPath, job.jobId, temp);
         if (existing.md5) await addToManifest(dir, path.basename(finalPath), existing.md5);
         log.info('already at the target with the same sha256; not copied again', { target: this.id, key: job.remoteKey });
         return { remoteKey: job.remoteKey, verifiedSha256: expected, alreadyPresent: true };
       }
 
-      await fs.mkdir(dir, { recursive: true });
+      await this.mkdirDurable(dir);
+      // Only a job started before can have left temp files (a crash); a first attempt skips the
+      // folder listing, which costs a lot in a share folder with thousands of files.
+      if (job.previouslyStarted) await this.removeLeftovers(finalPath, job.jobId, temp);
       const read = job.file.read({ md5: osprey });
-      await this.writeTemp(temp, read.chunks);
+      await this.writeTemp(temp, read.chunks, created);
       await this.opts.faults?.afterWrite?.(temp);
       const copy = await digestsOfFile(temp, job.signal);
       if (copy.sha256 !== expected || copy.size !== job.file.size) {
@@ -108,20 +136,60 @@ export class FolderTarget implements UploadTarget {
           `Verification failed at target "${this.id}": ${temp} reads back as ${copy.size} bytes with sha256 ${copy.sha256}, not the ${job.file.size} bytes with sha256 ${expected} that were sent. The share changed the bytes; the copy was discarded and is retried.`,
         );
       }
+      const tempStat = await fs.stat(temp);
       await this.place(temp, finalPath, expected, job.signal);
-      await fsyncDir(dir);
+      await this.opts.faults?.afterPlace?.(finalPath);
+      await this.checkPlaced(finalPath, tempStat, expected, job.signal);
+      await fs.rm(temp, { force: true });
+      await this.syncDir(dir);
       // The md5 is of the bytes read from the local file, which matched QC's sha256 and the copy's.
       const md5 = read.md5();
       if (osprey && md5) await addToManifest(dir, path.basename(finalPath), md5);
       return { remoteKey: job.remoteKey, verifiedSha256: copy.sha256, alreadyPresent: false };
     } finally {
       // After a successful place the temp name is gone already; on any failure it must not linger.
-      await fs.rm(temp, { force: true }).catch(() => undefined);
+      // Only this attempt's own temp name is removed: it was created exclusively, so it is ours.
+      if (created.temp) await fs.rm(temp, { force: true }).catch(() => undefined);
     }
   }
 
-  private async writeTemp(temp: string, chunks: AsyncIterable<Buffer>): Promise<void> {
-    const handle = await fs.open(temp, 'w');
+  /**
+   * mkdir -p, then fsync the parent of every folder it created (from the existing ancestor down):
+   * a new folder's entry lives in its parent, and without that fsync a power cut can lose the
+   * folder — and the file already marked done inside it.
+   */
+  private async mkdirDurable(dir: string): Promise<void> {
+    const first = await fs.mkdir(dir, { recursive: true });
+    if (first === undefined) return;
+    const created: string[] = [];
+    for (let d = dir; ; d = path.dirname(d)) {
+      created.unshift(d);
+      if (d === path.resolve(first) || path.dirname(d) === d) break;
+    }
+    // Parents first, so each entry is durable before anything below it is relied on.
+    for (const d of created) await this.syncDir(path.dirname(d));
+  }
+
+  /** Temp files of earlier attempts of this job (a crash, a stalled holder) next to the final name. */
+  private async removeLeftovers(finalPath: string, jobId: number, own: string): Promise<void> {
+    const dir = path.dirname(finalPath);
+    const prefix = `.${path.basename(finalPath)}.${jobId}.`;
+    let names: string[];
+    try {
+      names = await fs.readdir(dir);
+    } catch (err) {
+      if (errnoOf(err) === 'ENOENT') return;
+      throw err;
+    }
+    for (const name of names) {
+      if (name.startsWith(prefix) && name.endsWith('.part') && path.join(dir, name) !== own) await fs.rm(path.join(dir, name), { force: true });
+    }
+  }
+
+  private async writeTemp(temp: string, chunks: AsyncIterable<Buffer>, created: { temp: boolean }): Promise<void> {
+    // 'wx': the name is this attempt's alone; if it exists, something is wrong and nothing is truncated.
+    const handle = await fs.open(temp, 'wx');
+    created.temp = true;
     try {
       const write = this.opts.faults?.write ?? writeAll;
       for await (const chunk of chunks) await write(handle, chunk);
@@ -144,12 +212,23 @@ export class FolderTarget implements UploadTarget {
         return;
       }
       if (!['EPERM', 'ENOTSUP', 'ENOSYS', 'EXDEV', 'EOPNOTSUPP', 'EMLINK'].includes(code ?? '')) throw err;
-      // Shares without hard links (SMB, some NAS): check, then rename (the race left is with a foreign writer).
+      // Shares without hard links (SMB, some NAS): check, then rename (the race left is with a foreign
+      // writer, and checkPlaced catches its outcome).
       if (await this.digestsIfExists(finalPath, signal)) throw new UploadError('transient', `${finalPath} appeared while it was being uploaded; the next attempt compares it.`);
       await fs.rename(temp, finalPath);
-      return;
     }
-    await fs.rm(temp, { force: true });
+  }
+
+  /**
+   * The final name must now be the verified temp file: the same inode (link, or rename on a share
+   * that keeps inode numbers), or else the same sha256. Anything else means another writer's file
+   * is there, and the job must not be marked done.
+   */
+  private async checkPlaced(finalPath: string, tempStat: { ino: number; dev: number }, expected: string, signal: AbortSignal): Promise<void> {
+    const st = await fs.stat(finalPath);
+    if (st.ino === tempStat.ino && st.dev === tempStat.dev && st.ino !== 0) return;
+    const there = await digestsOfFile(finalPath, signal);
+    if (there.sha256 !== expected) throw conflict(finalPath, there.sha256, expected);
   }
 
   private async digestsIfExists(file: string, signal: AbortSignal, md5 = false): Promise<{ sha256: string; md5: string | null } | null> {

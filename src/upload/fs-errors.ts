@@ -1,53 +1,136 @@
 /**
  * File-system errors at a folder target, sorted by what the uploader should do about them:
- * a full disk is retried later (it counts as an attempt), an unreachable share makes the target
- * offline (jobs wait without spending attempts), anything else is a transient failure.
+ * - an unreachable or unmounted share makes the target offline (jobs wait, no attempts spent);
+ * - a full, read-only or unwritable target root pauses the target (jobs wait, no attempts spent,
+ *   the probe tells when it can take files again) — a share full for an hour must not send the
+ *   backlog to the dead letter;
+ * - a file standing where the key needs a folder cannot be fixed by retrying: permanent;
+ * - anything else is a transient failure (counts as an attempt).
  */
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { UploadError } from './target.js';
 
+/** The file an operator creates in a target folder that is not a mount point of its own (see rootUnavailable). */
+export const targetMarkerName = '.capture-station-target';
+
 const fullCodes = new Set(['ENOSPC', 'EDQUOT']);
+const notWritableCodes = new Set(['EROFS', 'EACCES', 'EPERM']);
 /** Errors a disconnected, unmounted or hung network share gives. */
 const unreachableCodes = new Set(['EIO', 'ETIMEDOUT', 'EHOSTDOWN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'ENETRESET', 'ENOTCONN', 'ESTALE', 'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ENXIO', 'ENODEV', 'EREMOTEIO', 'ESHUTDOWN', 'EBUSY']);
+
+/** Room kept free at a target on top of the file being sent (file systems misbehave when filled to the last block). */
+const headroomBytes = 16 * 1024 * 1024;
+
+export interface RootChecks {
+  /** Require the root to be a mount point of its own or to hold the marker file. */
+  mountCheck: boolean;
+  /** Free bytes at the root (a seam for tests; statfs otherwise). */
+  freeBytes?: (root: string) => Promise<number>;
+}
 
 export function errnoOf(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | null)?.code;
 }
 
 /** Converts an error from writing under `root` into an UploadError (UploadErrors pass through). */
-export async function classifyFsError(err: unknown, targetId: string, root: string): Promise<UploadError> {
+export async function classifyFsError(err: unknown, targetId: string, root: string, checks: RootChecks): Promise<UploadError> {
   if (err instanceof UploadError) return err;
   const code = errnoOf(err);
   const message = (err as Error)?.message ?? String(err);
-  if (code && fullCodes.has(code)) {
-    return new UploadError('transient', `Target "${targetId}" is full: no space left at ${root} (${code}). Free space there; the upload is retried automatically.`, { cause: err });
-  }
-  if (code && unreachableCodes.has(code)) return offline(targetId, root, `${message}`, err);
+  if (code && fullCodes.has(code)) return full(targetId, root, await freeBytesOf(root, checks).catch(() => null), code, err);
+  if (code && unreachableCodes.has(code)) return offline(targetId, root, message, err);
   if (code === 'ENOENT' || code === 'ENOTDIR') {
     // A vanished parent usually means the share itself went away mid-copy.
-    const rootProblem = await rootUnavailable(root);
+    const rootProblem = await rootUnavailable(root, checks);
     if (rootProblem) return offline(targetId, root, rootProblem, err);
+    if (code === 'ENOTDIR') {
+      const where = (err as NodeJS.ErrnoException).path ?? root;
+      return new UploadError(
+        'permanent',
+        `Target "${targetId}": a file stands where a folder is needed (${where}: ${message}). Move or rename that file at the target, then retry this job (capture-station queue shows it; command retryDead).`,
+        { cause: err },
+      );
+    }
   }
-  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-    return new UploadError('transient', `Target "${targetId}": not allowed to write under ${root} (${code}: ${message}). Check the share's permissions; the upload is retried.`, { cause: err });
+  if (code && notWritableCodes.has(code)) {
+    // The root itself refusing writes is a target-level pause; a refusal deeper down (one sub-folder's
+    // permissions) is this job's problem and counts as an attempt.
+    const paused = await rootCannotTake(targetId, root, checks, 0);
+    if (paused) return paused;
+    return new UploadError('transient', `Target "${targetId}": not allowed to write under ${root} (${code}: ${message}). Check the permissions of the folders there; the upload is retried.`, { cause: err });
   }
   return new UploadError('transient', `Target "${targetId}": ${message}`, { cause: err });
 }
 
 export function offline(targetId: string, root: string, why: string, cause?: unknown): UploadError {
-  return new UploadError('offline', `Target "${targetId}" is unreachable (${root}: ${why}). Uploads wait and resume when it is back.`, { cause });
+  return new UploadError('offline', `Target "${targetId}" is unreachable (${root}: ${why}). Uploads wait and resume by themselves when it is back.`, { cause });
 }
 
-/** Null when `root` is a writable folder; otherwise why not. */
-export async function rootUnavailable(root: string): Promise<string | null> {
+function full(targetId: string, root: string, free: number | null, code: string, cause?: unknown): UploadError {
+  const freeText = free === null ? 'no space left' : `${(free / 1e9).toFixed(1)} GB free`;
+  const quota = code === 'EDQUOT' ? ' (the station user\'s disk quota there is used up)' : '';
+  return new UploadError('paused', `Target "${targetId}" is full (${freeText} at ${root})${quota} — free space there; uploads resume by themselves.`, { cause });
+}
+
+/**
+ * Null when `root` is a folder that can be the target; otherwise why not, saying what to do.
+ * An unmounted share is usually an empty local folder (the mount point), so existing is not enough:
+ * with `mountCheck` the root must be on another device than its parent folder (a mount point), or
+ * hold the marker file the operator creates to say "this local folder is the target".
+ */
+export async function rootUnavailable(root: string, checks: RootChecks): Promise<string | null> {
   try {
     const st = await fs.stat(root);
     if (!st.isDirectory()) return 'not a folder';
-    await fs.access(root, fs.constants.W_OK);
-    return null;
+    if (!checks.mountCheck) return null;
+    const parent = path.dirname(root);
+    if (parent !== root && (await fs.stat(parent)).dev !== st.dev) return null;
+    try {
+      await fs.stat(path.join(root, targetMarkerName));
+      return null;
+    } catch (err) {
+      if (errnoOf(err) !== 'ENOENT') throw err;
+    }
+    return `it is an ordinary folder on the same disk as ${parent} and holds no ${targetMarkerName} file, so the share looks unmounted and uploads would fill the local disk. Mount the share there; if this folder itself is meant to be the target (a local or USB disk), create an empty file named ${targetMarkerName} in it, or set "mountCheck: false" for this target`;
   } catch (err) {
     const code = errnoOf(err);
-    if (code === 'ENOENT') return 'the folder does not exist (is the share mounted?)';
+    if (code === 'ENOENT') return 'the folder does not exist; is the share mounted?';
     return (err as Error).message;
   }
+}
+
+/**
+ * A paused UploadError when the (reachable) root cannot take `needBytes` now: full, read-only, or
+ * not writable by the station; null when it can. Creating and removing a small file is the only
+ * test that also catches a read-only mount and missing permissions on every platform.
+ */
+export async function rootCannotTake(targetId: string, root: string, checks: RootChecks, needBytes: number): Promise<UploadError | null> {
+  const probe = path.join(root, `.capture-station-probe.${process.pid}.${randomUUID().slice(0, 8)}`);
+  try {
+    const handle = await fs.open(probe, 'wx');
+    await handle.close();
+    await fs.rm(probe, { force: true });
+  } catch (err) {
+    const code = errnoOf(err) ?? '';
+    if (fullCodes.has(code)) return full(targetId, root, await freeBytesOf(root, checks).catch(() => null), code, err);
+    if (code === 'EROFS') return new UploadError('paused', `Target "${targetId}" is read-only (${root}: ${code}) — remount it writable; uploads resume by themselves.`, { cause: err });
+    if (notWritableCodes.has(code)) {
+      return new UploadError('paused', `Target "${targetId}": the station may not write to ${root} (${code}) — give the user the station runs as write permission there; uploads resume by themselves.`, { cause: err });
+    }
+    if (unreachableCodes.has(code)) return offline(targetId, root, (err as Error).message, err);
+    throw err;
+  }
+  if (needBytes > 0) {
+    const free = await freeBytesOf(root, checks).catch(() => null);
+    if (free !== null && free < needBytes + headroomBytes) return full(targetId, root, free, 'ENOSPC');
+  }
+  return null;
+}
+
+async function freeBytesOf(root: string, checks: RootChecks): Promise<number> {
+  if (checks.freeBytes) return checks.freeBytes(root);
+  const st = await fs.statfs(root);
+  return Number(st.bavail) * Number(st.bsize);
 }

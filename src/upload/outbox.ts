@@ -137,25 +137,32 @@ export class Outbox {
     return this.event(job, 'queued', null, at, null);
   }
 
-  /** Leases the oldest due queued job of one of `targetIds`, or returns null. */
+  /**
+   * Leases the job of one of `targetIds` that has been due longest, or returns null. A new job is
+   * due from its creation, so a backlog drains oldest first; a job given back without an attempt
+   * keeps its place; one that failed moves behind the jobs that became due before its retry time.
+   * (Index upload_jobs_due, migration 4, serves this.)
+   */
   lease(owner: string, leaseMs: number, targetIds: readonly string[]): { job: LeasedJob; transition: JobTransition } | null {
     if (targetIds.length === 0) return null;
     return this.db.transaction(() => {
       const now = this.clock();
-      const row = this.db
-        .prepare(
-          `SELECT j.id FROM upload_jobs j WHERE j.state = 'queued' AND j.next_attempt_at <= ? AND j.target_id IN (${targetIds.map(() => '?').join(',')})
-           ORDER BY j.id LIMIT 1`,
-        )
-        .get(now, ...targetIds) as { id: number } | undefined;
+      // One index seek per target (a single IN query would sort every due row of all of them).
+      const pick = this.db.prepare(`SELECT id, next_attempt_at AS due FROM upload_jobs WHERE state = 'queued' AND target_id = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT 1`);
+      let row: { id: number; due: number } | undefined;
+      for (const targetId of targetIds) {
+        const r = pick.get(targetId, now) as { id: number; due: number } | undefined;
+        if (r && (!row || r.due < row.due || (r.due === row.due && r.id < row.id))) row = r;
+      }
       if (!row) return null;
       const at = new Date(now).toISOString();
       this.db.prepare("UPDATE upload_jobs SET state = 'leased', lease_owner = ?, lease_until = ?, updated_at = ? WHERE id = ?").run(owner, now + leaseMs, at, row.id);
       const job = this.get(row.id) as UploadJob;
-      const capture = this.db.prepare('SELECT id, source_id, rel_path, path, size, mtime_us, sha256 FROM captures WHERE id = ?').get(job.captureId) as {
+      const capture = this.db.prepare('SELECT id, source_id, rel_path, version, path, size, mtime_us, sha256 FROM captures WHERE id = ?').get(job.captureId) as {
         id: number;
         source_id: string;
         rel_path: string;
+        version: number;
         path: string;
         size: number;
         mtime_us: number;
@@ -163,10 +170,17 @@ export class Outbox {
       };
       const transition = this.event(job, 'leased', 'queued', at, null);
       return {
-        job: { ...job, capture: { captureId: capture.id, sourceId: capture.source_id, relPath: capture.rel_path, path: capture.path, size: capture.size, mtimeUs: capture.mtime_us, sha256: capture.sha256 } },
+        job: { ...job, capture: { captureId: capture.id, sourceId: capture.source_id, relPath: capture.rel_path, version: capture.version, path: capture.path, size: capture.size, mtimeUs: capture.mtime_us, sha256: capture.sha256 } },
         transition,
       };
     })();
+  }
+
+  /** Epoch ms at which the next queued job of `targetIds` is due, or null when none is queued. */
+  nextDueAt(targetIds: readonly string[]): number | null {
+    if (targetIds.length === 0) return null;
+    const row = this.db.prepare(`SELECT MIN(next_attempt_at) AS at FROM upload_jobs WHERE state = 'queued' AND target_id IN (${targetIds.map(() => '?').join(',')})`).get(...targetIds) as { at: number | null };
+    return row.at;
   }
 
   /** Extends every lease `owner` holds (its heartbeat while uploads run). */
@@ -227,8 +241,8 @@ export class Outbox {
       const now = this.clock();
       const at = new Date(now).toISOString();
       const changes = this.db
-        .prepare("UPDATE upload_jobs SET state = 'queued', next_attempt_at = ?, lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ? AND state = 'leased' AND lease_owner = ?")
-        .run(retryAt ?? now, at, jobId, owner).changes;
+        .prepare("UPDATE upload_jobs SET state = 'queued', next_attempt_at = COALESCE(?, MIN(next_attempt_at, ?)), lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ? AND state = 'leased' AND lease_owner = ?")
+        .run(retryAt ?? null, now, at, jobId, owner).changes;
       if (changes === 0) return null;
       return this.event(this.get(jobId) as UploadJob, 'released', 'leased', at, null, { reason });
     })();
@@ -250,7 +264,7 @@ export class Outbox {
         if (self !== null && r.lease_owner === self) continue;
         const expired = r.lease_until === null || r.lease_until < now;
         if (!expired && !(r.lease_owner !== null && ownerGone(r.lease_owner))) continue;
-        this.db.prepare("UPDATE upload_jobs SET state = 'queued', next_attempt_at = ?, lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ?").run(now, at, r.id);
+        this.db.prepare("UPDATE upload_jobs SET state = 'queued', next_attempt_at = MIN(next_attempt_at, ?), lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ?").run(now, at, r.id);
         out.push(this.event(this.get(r.id) as UploadJob, 'reclaimed', 'leased', at, null, { previousOwner: r.lease_owner, expired }));
       }
       return out;

@@ -17,6 +17,8 @@ export interface CaptureFileFacts {
   captureId: number;
   sourceId: string;
   relPath: string;
+  /** The capture's version (a re-shot file under the same name is version 2, …). */
+  version: number;
   /** Absolute path of the local file. */
   path: string;
   size: number;

@@ -5,6 +5,7 @@
  * remote key, because delivery is at-least-once (a crash after the copy but before the
  * acknowledgement sends the job again).
  */
+import type { KeySource } from './remote-key.js';
 import type { LocalFile } from './source-read.js';
 
 /**
@@ -12,8 +13,13 @@ import type { LocalFile } from './source-read.js';
  * - transient: counts as an attempt, retried after backoff; dead after `maxAttempts`;
  * - permanent: retrying cannot help (a conflicting file at the target, the local file changed): dead at once;
  * - offline: the target is unreachable; the job waits without spending an attempt until a probe succeeds.
+ *   If the probe succeeds right after the failure, the failure was not the target's reachability
+ *   after all and it counts as a transient attempt (a job must never loop without attempts);
+ * - paused: the target is reachable but cannot take files now (full, read-only, not writable by the
+ *   station): the job waits without spending an attempt and the target is re-probed on the probe
+ *   interval, which tells when it can take files again.
  */
-export type UploadErrorKind = 'transient' | 'permanent' | 'offline';
+export type UploadErrorKind = 'transient' | 'permanent' | 'offline' | 'paused';
 
 export class UploadError extends Error {
   constructor(
@@ -32,6 +38,13 @@ export interface UploadJobInput {
   attempts: number;
   /** The stable remote key (see remote-key.ts); the same for every attempt of a job. */
   remoteKey: string;
+  /**
+   * Unique per attempt (the lease owner's nonce and a counter): names the attempt's temporary
+   * files, so two attempts (a stalled holder and the job's next one) never write one temp file.
+   */
+  attemptTag: string;
+  /** True when an earlier attempt of this job may have started writing (it has been leased before). */
+  previouslyStarted: boolean;
   file: LocalFile;
   /**
    * Protocol state saved by an earlier attempt (null on the first). Targets that can resume
@@ -54,9 +67,12 @@ export interface UploadTarget {
   readonly id: string;
   readonly kind: string;
   /** Remote key of a capture at this target (layouts differ per target). */
-  remoteKeyOf(capture: { sourceId: string; relPath: string }): string;
-  /** Resolves when the target is reachable and writable; throws an offline UploadError otherwise. */
-  probe(signal: AbortSignal): Promise<void>;
+  remoteKeyOf(capture: KeySource): string;
+  /**
+   * Resolves when the target is reachable and can take files (at least `need.bytes` of them, when
+   * given); throws an offline or paused UploadError otherwise.
+   */
+  probe(signal: AbortSignal, need?: { bytes: number }): Promise<void>;
   upload(job: UploadJobInput): Promise<UploadResult>;
 }
 

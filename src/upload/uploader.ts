@@ -6,17 +6,20 @@
  * Invariants:
  * - a job runs only under a lease (outbox.lease); the lease is renewed while it runs and reclaimed
  *   when it expires or its holder process is gone, so a crash mid-upload is retried, never lost;
- * - jobs of an offline target are not leased: they wait without spending attempts, a probe every
- *   `probeIntervalSec` notices the target's return, and the backlog drains oldest first;
+ * - jobs of an offline or paused (full, read-only) target are not leased: they wait without
+ *   spending attempts, a probe every `probeIntervalSec` notices when the target can take files
+ *   again, and the backlog drains oldest first; an "offline" failure on a target that answers its
+ *   probe right after counts as an attempt, so no job can loop without attempts;
  * - a transient failure is retried after full-jitter backoff; a permanent one, or the
  *   `maxAttempts`-th transient one, leaves the job dead until the operator retries it;
  * - every timer is unref'd; stop() aborts running uploads, releases their leases and resolves once
- *   they have settled.
+ *   they have settled, or after a bounded wait (a hung share).
  */
 import type { UploadSettings } from '../config/schema.js';
 import { createLogger } from '../log/logger.js';
 import type { CaptureStore } from '../store/captures.js';
 import type { Db } from '../store/database.js';
+import { backfill, configuredTarget, type BackfillResult } from './backfill.js';
 import { backoffDelay } from './backoff.js';
 import { enqueueEligible } from './eligibility.js';
 import { leaseOwnerGone, newLeaseOwner } from './lease-owner.js';
@@ -30,6 +33,9 @@ import type { TargetConfig } from '../config/schema.js';
 
 const log = createLogger('upload.runner');
 
+/** How long stop() waits for running uploads before it returns anyway (a hung share can block a syscall for minutes). */
+export const defaultStopTimeoutMs = 10_000;
+
 export interface UploaderOptions {
   db: Db;
   /** Target configs (eligibility, status) and their instances, matched by id. */
@@ -37,8 +43,15 @@ export interface UploaderOptions {
   targets: readonly UploadTarget[];
   settings: UploadSettings;
   onTransition?: (t: JobTransition) => void;
-  /** How often due retries are looked for when nothing else wakes the runner. */
+  /**
+   * Fallback poll for work nothing in this process announced (jobs another process queued, e.g.
+   * `capture-station queue --backfill`); due retries are woken by a timer at their due time.
+   */
   tickMs?: number;
+  /** A probe that has not answered after this long marks the target offline (default from probeIntervalSec, 2–30 s). */
+  probeTimeoutMs?: number;
+  /** See defaultStopTimeoutMs. */
+  stopTimeoutMs?: number;
   random?: () => number;
 }
 
@@ -46,7 +59,10 @@ interface Health {
   online: boolean | null;
   lastProbeAt: string | null;
   lastProbeError: string | null;
+  /** True from the start of a probe call until that very call settles (never more than one at a time). */
   probing: boolean;
+  /** Set while the target is paused as full: a probe must see room for this many bytes. */
+  needBytes: number;
 }
 
 interface Running {
@@ -64,16 +80,21 @@ export class Uploader {
   private readonly bucket: TokenBucket;
   private readonly meters = new Map<string, RateMeter>();
   private readonly timers: NodeJS.Timeout[] = [];
+  private dueTimer: NodeJS.Timeout | null = null;
+  private dueAt = Infinity;
   private pending: JobTransition[] = [];
   private started = false;
   private stopped = false;
+  /** Set when stop() gave up waiting: uploads still running must not touch the (closing) database. */
+  private abandoned = false;
+  private attemptSeq = 0;
   private readonly leaseMs: number;
 
   constructor(private readonly opts: UploaderOptions) {
     this.outbox = new Outbox(opts.db);
     this.targets = new Map(opts.targets.map((t) => [t.id, t]));
     for (const t of opts.targets) {
-      this.health.set(t.id, { online: null, lastProbeAt: null, lastProbeError: null, probing: false });
+      this.health.set(t.id, { online: null, lastProbeAt: null, lastProbeError: null, probing: false, needBytes: 0 });
       this.meters.set(t.id, new RateMeter());
     }
     this.bucket = new TokenBucket({ rateBytesPerSec: opts.settings.bandwidthBytesPerSec });
@@ -96,7 +117,7 @@ export class Uploader {
     if (this.started || this.targets.size === 0) return;
     this.started = true;
     this.emitAll(this.outbox.reclaim(this.owner, leaseOwnerGone));
-    const tick = setInterval(() => this.wake(), this.opts.tickMs ?? 1000);
+    const tick = setInterval(() => this.wake(), this.opts.tickMs ?? 5000);
     const heartbeat = setInterval(() => this.heartbeat(), Math.max(100, this.leaseMs / 3));
     const probe = setInterval(() => this.probeAll(), this.opts.settings.probeIntervalSec * 1000);
     for (const t of [tick, heartbeat, probe]) {
@@ -107,14 +128,32 @@ export class Uploader {
     log.info('uploader started', { targets: [...this.targets.keys()], owner: this.owner });
   }
 
+  /**
+   * Aborts running uploads, releases their leases and resolves once they settled — or after
+   * `stopTimeoutMs`, whichever comes first: fsync, link and rename on a hung share cannot be
+   * aborted, and SIGTERM must not hang on them. Uploads still running then keep their leases; the
+   * next start on this host reclaims them at once (their process is gone), any other after expiry.
+   */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     this.timers.length = 0;
+    if (this.dueTimer) clearTimeout(this.dueTimer);
     for (const r of this.running.values()) r.controller.abort(new Error('the station is stopping'));
-    await Promise.allSettled([...this.running.values()].map((r) => r.done));
+    const all = Promise.allSettled([...this.running.values()].map((r) => r.done)).then(() => true);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), this.opts.stopTimeoutMs ?? defaultStopTimeoutMs);
+      timer.unref();
+    });
+    const settled = await Promise.race([all, timeout]);
+    clearTimeout(timer);
     this.flush();
+    if (!settled) {
+      this.abandoned = true;
+      log.warn('uploads did not stop in time (a hung share?); their leases are left to be reclaimed on the next start', { jobs: [...this.running.keys()] });
+    }
   }
 
   /** Emits pending transitions and starts due jobs. Cheap; called on every event that might free work. */
@@ -133,6 +172,16 @@ export class Uploader {
     return out;
   }
 
+  /** Queues captures recorded before `targetId` took them (operator action; see backfill.ts). */
+  backfill(targetId: string, since: string | null): BackfillResult {
+    const target = configuredTarget(this.opts.targetConfigs, targetId);
+    const { result, transitions } = backfill(this.opts.db, target, since);
+    this.emitAll(transitions);
+    if (transitions.length > 0) queueMicrotask(() => this.wake());
+    log.info('backfill queued earlier captures', { ...result });
+    return result;
+  }
+
   status(): QueueStatus {
     return queueStatusOf(this.opts.db, this.opts.targetConfigs, (id) => this.live(id));
   }
@@ -148,23 +197,48 @@ export class Uploader {
     return { online: h.online, lastProbeAt: h.lastProbeAt, lastProbeError: h.lastProbeError, rateBytesPerSec: this.meters.get(id)?.rate() ?? 0 };
   }
 
+  private onlineTargets(): string[] {
+    return [...this.health].filter(([, h]) => h.online === true).map(([id]) => id);
+  }
+
   private pump(): void {
     if (!this.started || this.stopped) return;
-    const online = [...this.health].filter(([, h]) => h.online === true).map(([id]) => id);
+    const online = this.onlineTargets();
     while (this.running.size < this.opts.settings.concurrency) {
       const leased = this.outbox.lease(this.owner, this.leaseMs, online);
       if (!leased) break;
       this.emit(leased.transition);
       this.run(leased.job);
     }
+    this.scheduleDue(online);
+  }
+
+  /** One timer at the next queued job's due time (a retry after backoff), instead of polling for it. */
+  private scheduleDue(online: string[]): void {
+    // At full concurrency the next finishing job wakes the runner; a timer would only spin.
+    if (this.running.size >= this.opts.settings.concurrency) return;
+    const next = this.outbox.nextDueAt(online);
+    if (next === null) return;
+    const at = Math.max(next, Date.now()) + 5;
+    if (this.dueTimer && at >= this.dueAt) return;
+    if (this.dueTimer) clearTimeout(this.dueTimer);
+    this.dueAt = at;
+    this.dueTimer = setTimeout(() => {
+      this.dueTimer = null;
+      this.dueAt = Infinity;
+      this.wake();
+    }, at - Date.now());
+    this.dueTimer.unref();
   }
 
   private run(job: LeasedJob): void {
     const controller = new AbortController();
-    const done = this.execute(job, controller.signal).finally(() => {
-      this.running.delete(job.id);
-      if (!this.stopped) queueMicrotask(() => this.wake());
-    });
+    const done = this.execute(job, controller.signal)
+      .catch((err: unknown) => log.error('upload bookkeeping failed', { job: job.id, error: (err as Error).message }))
+      .finally(() => {
+        this.running.delete(job.id);
+        if (!this.stopped) queueMicrotask(() => this.wake());
+      });
     this.running.set(job.id, { targetId: job.targetId, controller, done });
   }
 
@@ -187,32 +261,57 @@ export class Uploader {
         captureId: job.captureId,
         attempts: job.attempts,
         remoteKey,
+        attemptTag: `${this.owner.slice(this.owner.lastIndexOf(':') + 1)}-${++this.attemptSeq}`,
+        // The remote key is fixed at the first lease: a job that has one was started before.
+        previouslyStarted: job.remoteKey !== null,
         file,
         resume: job.resume,
-        saveResume: (state) => void this.outbox.saveResume(job.id, this.owner, state),
+        saveResume: (state) => void (this.abandoned || this.outbox.saveResume(job.id, this.owner, state)),
         signal,
       });
+      if (this.abandoned) return;
       if (result.verifiedSha256 !== file.sha256) throw new UploadError('transient', `Target "${target.id}" confirmed sha256 ${result.verifiedSha256}, not ${file.sha256}.`);
       const t = this.outbox.complete(job.id, this.owner, result);
       if (t) this.emit(t);
       else log.warn('upload finished after its lease was taken over; the new holder verifies it again', { job: job.id });
     } catch (err) {
-      this.settleFailure(job, err, signal);
+      await this.settleFailure(job, err, signal);
     }
   }
 
-  private settleFailure(job: LeasedJob, err: unknown, signal: AbortSignal): void {
+  private async settleFailure(job: LeasedJob, err: unknown, signal: AbortSignal): Promise<void> {
+    if (this.abandoned) return;
     if (signal.aborted || this.stopped) {
       const t = this.outbox.release(job.id, this.owner, 'the station stopped during the upload');
       if (t) this.emit(t);
       return;
     }
-    const message = err instanceof Error ? err.message : String(err);
-    if (isUploadError(err, 'offline')) {
-      this.markOffline(job.targetId, message);
+    let message = err instanceof Error ? err.message : String(err);
+    const target = this.targets.get(job.targetId);
+    if (isUploadError(err, 'paused') && target) {
+      // Full, read-only or not writable: the whole target waits; the interval probe (which checks
+      // for room for this file) tells when it can take files again. No attempt is spent.
+      const h = this.health.get(target.id);
+      if (h) h.needBytes = Math.max(h.needBytes, job.bytes);
+      this.markOffline(target.id, message);
       const t = this.outbox.release(job.id, this.owner, message);
       if (t) this.emit(t);
       return;
+    }
+    if (isUploadError(err, 'offline')) {
+      // Ask the target at once: if it answers, the failure was this upload's, not the target's
+      // reachability, and it must count as an attempt — otherwise a job failing with EIO/ESTALE on
+      // a reachable share would loop forever without attempts at the head of the queue.
+      const reachable = target ? await this.probe(target) : false;
+      if (this.abandoned) return;
+      if (!reachable || this.stopped) {
+        // A failed probe has recorded its own (often clearer) reason already.
+        if (this.health.get(job.targetId)?.online !== false) this.markOffline(job.targetId, message);
+        const t = this.outbox.release(job.id, this.owner, message);
+        if (t) this.emit(t);
+        return;
+      }
+      message = `${message} (the target answered its probe right after, so this counts as a failed attempt)`;
     }
     const attempts = job.attempts + 1;
     // Anything that is not an UploadError (an unexpected bug or I/O error) is treated as transient.
@@ -240,37 +339,57 @@ export class Uploader {
     for (const target of this.targets.values()) void this.probe(target);
   }
 
-  private async probe(target: UploadTarget): Promise<void> {
+  /**
+   * Probes a target; resolves true when it answered that it can take files. At most one probe call
+   * per target is outstanding: a hung share blocks a stat in libuv's small thread pool, and piling
+   * up such calls would freeze every file operation of the process (ingest included). So `probing`
+   * stays set until the call itself settles, even after the wait for it timed out; its late answer
+   * still updates the target's state.
+   */
+  private probe(target: UploadTarget): Promise<boolean> {
     const h = this.health.get(target.id);
-    if (!h || h.probing) return;
+    if (!h || h.probing || this.stopped) return Promise.resolve(false);
     h.probing = true;
     const controller = new AbortController();
-    // A hung share can block a stat for minutes; give up waiting (the stat itself finishes in the background).
-    const timeoutMs = Math.min(30_000, Math.max(2000, this.opts.settings.probeIntervalSec * 1000));
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        target.probe(controller.signal),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new UploadError('offline', `Target "${target.id}" did not answer within ${timeoutMs / 1000} s.`)), timeoutMs);
-          timer.unref();
-        }),
-      ]);
-      h.lastProbeAt = new Date().toISOString();
-      h.lastProbeError = null;
-      if (h.online !== true) {
-        if (h.online === false) log.info('target is reachable again; uploading the backlog', { target: target.id });
-        h.online = true;
-        this.wake();
-      }
-    } catch (err) {
-      h.lastProbeAt = new Date().toISOString();
-      this.markOffline(target.id, err instanceof Error ? err.message : String(err));
-    } finally {
-      clearTimeout(timer);
-      controller.abort();
-      h.probing = false;
-    }
+    const need = h.needBytes > 0 ? { bytes: h.needBytes } : undefined;
+    const call = (async () => target.probe(controller.signal, need))().then(
+      () => {
+        h.probing = false;
+        if (this.stopped) return true;
+        h.lastProbeAt = new Date().toISOString();
+        h.lastProbeError = null;
+        h.needBytes = 0;
+        if (h.online !== true) {
+          if (h.online === false) log.info('target can take files again; uploading the backlog', { target: target.id });
+          h.online = true;
+          this.wake();
+        }
+        return true;
+      },
+      (err: unknown) => {
+        h.probing = false;
+        if (this.stopped) return false;
+        h.lastProbeAt = new Date().toISOString();
+        this.markOffline(target.id, err instanceof Error ? err.message : String(err));
+        return false;
+      },
+    );
+    const timeoutMs = this.opts.probeTimeoutMs ?? Math.min(30_000, Math.max(2000, this.opts.settings.probeIntervalSec * 1000));
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        if (!this.stopped) {
+          h.lastProbeAt = new Date().toISOString();
+          this.markOffline(target.id, `Target "${target.id}" did not answer within ${timeoutMs / 1000} s (a hung share?); uploads wait until it answers.`);
+        }
+        resolve(false);
+      }, timeoutMs);
+      timer.unref();
+      void call.then((ok) => {
+        clearTimeout(timer);
+        controller.abort();
+        resolve(ok);
+      });
+    });
   }
 
   private markOffline(targetId: string, message: string): void {

@@ -1,9 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { createLocalClient, dispatch, type HandlerMap } from '../../src/contract/client.js';
+import { commandArgs, type CommandName } from '../../src/contract/commands.js';
 import { StationError } from '../../src/errors.js';
+
+/** Every command the transport tests do not call: present (the map must be complete), never run. */
+const unused = Object.fromEntries(
+  (Object.keys(commandArgs) as CommandName[]).map((c) => [
+    c,
+    () => {
+      throw new Error(`${c} is not used in this test`);
+    },
+  ]),
+) as unknown as HandlerMap;
 
 const calls: unknown[] = [];
 const handlers = {
+  ...unused,
   status: () => ({ ok: true }),
   listCaptures: (args) => (calls.push(args), []),
   getCapture: ({ id }) => {
@@ -12,8 +24,6 @@ const handlers = {
     return { id };
   },
   rescan: async () => ({ rescanned: true as const }),
-  queueStatus: () => ({ live: false, targets: [] }),
-  retryDead: () => ({ requeued: [] }),
 } satisfies HandlerMap;
 
 describe('contract transport (in-process)', () => {

@@ -58,6 +58,7 @@ describe('runChecks', () => {
     expect(results.filter((r) => r.status !== 'pass').map((r) => [r.check, r.status])).toEqual([
       ['minPixels', 'skip'],
       ['pairs', 'skip'],
+      ['barcodeMismatch', 'skip'],
     ]);
     expect(verdictOf(results)).toBe('pass');
   });

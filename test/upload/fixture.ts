@@ -65,11 +65,11 @@ export function sha256OfFile(file: string): string {
   return sha256(fs.readFileSync(file));
 }
 
-/** Every file under `dir`, relative, with '/' separators. */
+/** Every file under `dir`, relative, with '/' separators; the target marker at its top is left out. */
 export function listFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
   return (fs.readdirSync(dir, { recursive: true, withFileTypes: true }) as fs.Dirent[])
-    .filter((d) => d.isFile())
+    .filter((d) => d.isFile() && !(d.name === '.capture-station-target' && path.resolve(d.parentPath) === path.resolve(dir)))
     .map((d) => path.relative(dir, path.join(d.parentPath, d.name)).split(path.sep).join('/'))
     .sort();
 }

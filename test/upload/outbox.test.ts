@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { formatDuration } from '../../src/cli/queue.js';
+import type { CaptureRecord } from '../../src/store/captures.js';
 import { backoffCeiling, backoffDelay } from '../../src/upload/backoff.js';
 import { enqueueEligible } from '../../src/upload/eligibility.js';
 import { leaseOwnerGone } from '../../src/upload/lease-owner.js';
@@ -212,5 +214,44 @@ describe('rate meter', () => {
     expect(meter.rate()).toBe(1_500);
     now += 1_000;
     expect(meter.rate()).toBe(0);
+  });
+});
+
+describe('indexes (schema version 4)', () => {
+  const plan = (sql: string, ...args: unknown[]) =>
+    (fx.store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map((r) => r.detail).join('; ');
+
+  it('leases, finds the next due time and counts through indexes instead of walking every queued row', () => {
+    expect(plan("SELECT id, next_attempt_at AS due FROM upload_jobs WHERE state = 'queued' AND target_id = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT 1", 'share', 1)).toMatch(
+      /^SEARCH upload_jobs USING COVERING INDEX upload_jobs_due \(state=\? AND target_id=\? AND next_attempt_at<\?\)$/,
+    );
+    expect(plan("SELECT MIN(next_attempt_at) AS at FROM upload_jobs WHERE state = 'queued' AND target_id IN (?)", 'share')).toMatch(/COVERING INDEX upload_jobs_due/);
+    expect(plan('SELECT target_id, state, COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS bytes FROM upload_jobs GROUP BY target_id, state')).toBe('SCAN upload_jobs USING COVERING INDEX upload_jobs_counts');
+  });
+
+  it('leases the job due longest: a failed job steps behind those due before its retry; a released one keeps its place', () => {
+    const clock = { now: 1_000 };
+    const outbox = new Outbox(fx.store.db, () => clock.now);
+    const [a, b, c] = ['a.tif', 'b.tif', 'c.tif'].map((n) => {
+      const cap = fx.addCapture(n, Buffer.from(n));
+      outbox.enqueue(cap, 'share');
+      clock.now += 10;
+      return cap;
+    }) as [CaptureRecord, CaptureRecord, CaptureRecord];
+    const first = outbox.lease('w', 1000, ['share'])!.job;
+    expect(first.captureId).toBe(a.id);
+    outbox.fail(first.id, 'w', 'boom', { dead: false, retryAt: clock.now + 5 });
+    clock.now += 10;
+    const second = outbox.lease('w', 1000, ['share'])!.job;
+    expect(second.captureId).toBe(b.id);
+    outbox.release(second.id, 'w', 'target offline');
+    expect(outbox.nextDueAt(['share'])).toBe(1_010);
+    expect([1, 2, 3].map(() => outbox.lease('w', 1000, ['share'])!.job.captureId)).toEqual([b.id, c.id, a.id]);
+  });
+});
+
+describe('queue ETA', () => {
+  it('reads at a glance', () => {
+    expect([0, 42, 60, 185, 3599, 3600, 7500, 86_400 * 3 + 3600 * 4].map(formatDuration)).toEqual(['0 s', '42 s', '1 min', '3 min', '1 h 00 min', '1 h 00 min', '2 h 05 min', '3 d 4 h']);
   });
 });

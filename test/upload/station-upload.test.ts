@@ -10,6 +10,7 @@ import { createLocalClient } from '../../src/contract/client.js';
 import type { StationEvents } from '../../src/contract/events.js';
 import { createHandlers } from '../../src/station/handlers.js';
 import { Station } from '../../src/station/station.js';
+import { openStore } from '../../src/store/open.js';
 import { writeGoodTiff } from '../helpers/images.js';
 import { corpus, makeHome, waitFor } from '../helpers/station-home.js';
 import { listFiles, sha256OfFile } from './fixture.js';
@@ -20,6 +21,7 @@ afterEach(async () => {
 });
 
 const config: StationConfigInput = {
+  station: { id: 'rig1' },
   ingest: { stableWindowMs: 250, truncatedRetries: 1, truncatedRetryDelayMs: 300, rescanIntervalSec: 0, concurrency: 2 },
   targets: [{ id: 'nas', kind: 'folder', path: 'Share' }],
   upload: { probeIntervalSec: 0.2, backoff: { baseMs: 50, maxMs: 500 } },
@@ -36,6 +38,7 @@ describe('station with a folder target', () => {
     cleanup.push(() => fs.rmSync(home, { recursive: true, force: true }));
     const share = path.join(home, 'Share');
     fs.mkdirSync(share);
+    fs.writeFileSync(path.join(share, '.capture-station-target'), ''); // a local folder, not a mount point
     const station = new Station(loadConfig({ home }));
     const jobEvents: StationEvents['upload.job'][] = [];
     station.on('upload.job', (e) => jobEvents.push(e));
@@ -49,8 +52,8 @@ describe('station with a folder target', () => {
     await waitFor(() => station.store.counts().total === 3, 'three captures recorded');
     await waitFor(() => jobEvents.filter((e) => e.type === 'done').length === 2, 'two uploads done');
 
-    expect(listFiles(share)).toEqual(['inbox/good-1.tif', 'inbox/good-2.tif']);
-    for (const name of ['good-1.tif', 'good-2.tif']) expect(sha256OfFile(path.join(share, 'inbox', name))).toBe(sha256OfFile(path.join(inbox, name)));
+    expect(listFiles(share)).toEqual(['rig1/inbox/good-1.tif', 'rig1/inbox/good-2.tif']);
+    for (const name of ['good-1.tif', 'good-2.tif']) expect(sha256OfFile(path.join(share, 'rig1/inbox', name))).toBe(sha256OfFile(path.join(inbox, name)));
     const status = await client.queueStatus({});
     expect('result' in status && status.result).toMatchObject({ live: true, targets: [{ id: 'nas', kind: 'folder', configured: true, online: true, counts: { queued: 0, leased: 0, done: 2, dead: 0 }, bytesPending: 0 }] });
     const broken = station.store.list({ verdict: 'fail' })[0]!;
@@ -68,5 +71,57 @@ describe('station with a folder target', () => {
     expect(await main(['queue', '--home', home], table)).toBe(0);
     expect(table.text()).toMatch(/^target\s+kind\s+queued\s+uploading\s+done\s+dead/);
     expect(table.text()).toMatch(/\nnas\s+folder\s+0\s+0\s+2\s+0\s+0 B/);
+  });
+
+  it('refuses a second station on the same database, naming the holder, while the read-only tools keep working', async () => {
+    const home = makeHome(config);
+    cleanup.push(() => fs.rmSync(home, { recursive: true, force: true }));
+    const station = new Station(loadConfig({ home }));
+    await station.start();
+    cleanup.push(() => station.stop());
+    expect(() => new Station(loadConfig({ home }))).toThrow(new RegExp(`^Another Capture Station \\(pid ${process.pid} on host .+, started .+\\) is using ${home}/station\\.db — stop it first\\.$`));
+    expect(await main(['queue', '--home', home], capture())).toBe(0);
+    expect(await main(['export', '--home', home], capture())).toBe(0);
+    await station.stop();
+    cleanup.pop();
+    const next = new Station(loadConfig({ home })); // the lock was released on stop
+    await next.stop();
+  });
+
+  it('queues captures recorded before a target was added only when asked (CLI and contract), then uploads them', async () => {
+    const home = makeHome({ ...config, targets: [] });
+    cleanup.push(() => fs.rmSync(home, { recursive: true, force: true }));
+    const share = path.join(home, 'Share');
+    fs.mkdirSync(share);
+    fs.writeFileSync(path.join(share, '.capture-station-target'), '');
+    const before = new Station(loadConfig({ home }));
+    await before.start();
+    const inbox = path.join(home, 'Inbox');
+    await writeGoodTiff(path.join(inbox, 'old-1.tif'), 3);
+    await writeGoodTiff(path.join(inbox, 'old-2.tif'), 4);
+    await waitFor(() => before.store.counts().total === 2, 'two captures recorded');
+    await before.stop();
+    const store = openStore(path.join(home, 'station.db'));
+    store.db.prepare("UPDATE captures SET checked_at = '2020-01-01T00:00:00.000Z' WHERE rel_path = 'old-1.tif'").run();
+    store.close();
+
+    fs.writeFileSync(path.join(home, 'station.json'), JSON.stringify(config)); // the target is added
+    const station = new Station(loadConfig({ home }), {});
+    const done: number[] = [];
+    station.on('upload.job', (e) => e.type === 'done' && done.push(e.captureId));
+    await station.start();
+    cleanup.push(() => station.stop());
+    const client = createLocalClient(createHandlers(station));
+    expect(station.uploader.status().targets[0]?.counts).toEqual({ queued: 0, leased: 0, done: 0, dead: 0 });
+
+    const out = capture();
+    expect(await main(['queue', '--home', home, '--backfill', 'nas', '--since', '2021-01-01'], out)).toBe(0);
+    expect(out.text()).toBe('Queued 1 earlier capture for target "nas" (recorded since 2021-01-01T00:00:00.000Z); 0 already had a job, 0 are not taken by this target.\n');
+    expect(await client.backfillTarget({ targetId: 'nas' })).toEqual({ result: { targetId: 'nas', since: null, queued: 1, alreadyQueued: 1, notEligible: 0 } });
+    expect(await client.backfillTarget({ targetId: 'nas' })).toMatchObject({ result: { queued: 0, alreadyQueued: 2 } });
+    expect(await client.backfillTarget({ targetId: 'elsewhere' })).toMatchObject({ error: { code: 'NOT_FOUND', message: expect.stringMatching(/configured: nas/) } });
+    expect(await client.backfillTarget({ targetId: 'nas', since: 'last week' })).toMatchObject({ error: { code: 'INVALID_ARGUMENT' } });
+    await waitFor(() => done.length === 2, 'both earlier captures uploaded');
+    expect(listFiles(share)).toEqual(['rig1/inbox/old-1.tif', 'rig1/inbox/old-2.tif']);
   });
 });

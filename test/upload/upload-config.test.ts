@@ -35,8 +35,8 @@ describe('upload config', () => {
     fs.writeFileSync(path.join(home, 'station.yaml'), ['targets:', '  - { id: nas, kind: folder, path: Share }', '  - { id: osprey, kind: folder, path: /mnt/osprey, when: all, required: false, layout: osprey }', 'upload: { backoff: { baseMs: 500 } }'].join('\n'));
     const config = loadConfig({ home, environment: env });
     expect(config.targets).toEqual([
-      { id: 'nas', kind: 'folder', path: path.join(home, 'Share'), when: 'passed', required: true, layout: 'mirror' },
-      { id: 'osprey', kind: 'folder', path: '/mnt/osprey', when: 'all', required: false, layout: 'osprey' },
+      { id: 'nas', kind: 'folder', path: path.join(home, 'Share'), when: 'passed', required: true, layout: 'mirror', mountCheck: true },
+      { id: 'osprey', kind: 'folder', path: '/mnt/osprey', when: 'all', required: false, layout: 'osprey', mountCheck: true },
     ]);
     expect(config.upload.backoff).toEqual({ baseMs: 500, maxMs: 600_000 });
   });

@@ -63,6 +63,29 @@ export function filename(_a: Analysis, p: Profile, ctx: CheckContext): Outcome {
     : { status: 'fail', value: name, threshold, message: `File name "${name}" ${problems.join(', ')}: rename it following the naming rules.` };
 }
 
+/**
+ * A barcode in the image that the project accepts but that is not the linked object's: the wrong
+ * object (or the wrong label) is on the stand. Codes that fail the project's rules (a QR code on a
+ * colour target, a supplier's EAN) say nothing about the object and are ignored.
+ */
+export function barcodeMismatch(_a: Analysis, _p: Profile, ctx: CheckContext): Outcome {
+  const codes = ctx.imageBarcodes;
+  if (!codes) return skip('Not checked: the image was not searched for barcodes.');
+  const linked = ctx.linkedBarcode ?? null;
+  if (linked === null) return skip('Not checked: the capture is not linked to an object.', codes.map((c) => c.text));
+  const valid = [...new Set(codes.filter((c) => c.valid).map((c) => c.text))];
+  const value = { inImage: valid, linked };
+  if (valid.length === 0) return { status: 'pass', value, threshold: null, message: `No object barcode is readable in the image to compare with ${linked}.` };
+  if (valid.includes(linked)) return { status: 'pass', value, threshold: null, message: `The barcode in the image matches the linked object ${linked}.` };
+  const seen = valid.length === 1 ? `reads ${valid[0]}` : `reads ${valid.join(', ')}`;
+  return {
+    status: 'fail',
+    value,
+    threshold: null,
+    message: `The barcode in the image ${seen}, but this capture is linked to object ${linked}: check which object is on the stand, scan its barcode and re-shoot.`,
+  };
+}
+
 /** Control characters are shown as their code so the message stays one readable line. */
 function printable(ch: string): string {
   return /[\p{Cc}\p{Cf}]/u.test(ch) ? `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}` : `"${ch}"`;

@@ -4,7 +4,7 @@
  */
 import type { Profile } from '../profile.js';
 import { checkIds, type Analysis, type CheckContext, type CheckId, type CheckResult, type Verdict } from '../types.js';
-import { duplicate, filename, nearDuplicate, pairs } from './context.js';
+import { barcodeMismatch, duplicate, filename, nearDuplicate, pairs } from './context.js';
 import { bitDepth, colour, decodes, format, minPixels, minPpi, singlePage, tiffCompression } from './file.js';
 import { settle, type Outcome } from './outcome.js';
 import { blank, exposure, sharpness } from './pixels.js';
@@ -27,6 +27,7 @@ const checks: Record<CheckId, Check> = {
   nearDuplicate,
   pairs: (_a, p, ctx) => pairs(p, ctx.pair),
   filename,
+  barcodeMismatch,
 };
 
 export function runChecks(a: Analysis, profile: Profile, ctx: CheckContext): CheckResult[] {

@@ -1,0 +1,158 @@
+/**
+ * Barcodes visible in a capture. zxing is fed a downscaled grey copy first (a whole herbarium sheet
+ * at full resolution costs seconds; at ~2400 px on the long edge a sheet's label barcode is usually
+ * still 1.5–2 px per module). Only when that finds no code passing the project's rules is the image
+ * looked at again at higher resolution, in overlapping tiles, stopping at the first tile that gives
+ * one. libvips makes the grey copies on its own threads; zxing runs in the pool's worker.
+ */
+import sharp from 'sharp';
+import type { BarcodeRules } from '../rules.js';
+import type { FoundCode, Region } from './protocol.js';
+import { DecodeTimeout, type ZxingPool } from './zxing-pool.js';
+
+/** Code 128, Code 39 (standard and full-ASCII), Data Matrix and QR, plus the retail codes some herbaria print (EAN-13, UPC-A). */
+export const defaultImageFormats: readonly string[] = ['Code128', 'Code39', 'DataMatrix', 'QRCode', 'EAN13', 'UPCA'];
+
+export interface ImageDecodeOptions {
+  rules: BarcodeRules;
+  pool: ZxingPool;
+  formats?: readonly string[];
+  /** Long edge of the first, whole-image pass. */
+  longEdge?: number;
+  /** Long edge of the tiled pass; capped at the image's own size. */
+  tileLongEdge?: number;
+  /** Edge of one tile in the tiled pass (tiles overlap by a quarter, so a code on a seam is whole in a neighbour). */
+  tileSize?: number;
+  /** For the whole image, all passes together. */
+  timeLimitMs?: number;
+}
+
+export type ImageBarcode = FoundCode;
+
+export interface ImageDecodeResult {
+  codes: ImageBarcode[];
+  /** Passes run: 1 (downscaled whole image) or 2 (plus tiles). */
+  passes: number;
+  tilesTried: number;
+  width: number | null;
+  height: number | null;
+  /** Wall time for this image: grey copies + zxing + waiting for a worker. */
+  ms: number;
+  /** Of which zxing itself, in the worker. */
+  zxingMs: number;
+  /** Set when decoding did not finish (unreadable image, time limit, decoder crash); `codes` holds what was found before. */
+  error: string | null;
+}
+
+export const imageDecodeDefaults = { longEdge: 2400, tileLongEdge: 4800, tileSize: 1600, timeLimitMs: 10_000 } as const;
+
+export async function decodeImageBarcodes(input: string | Buffer, opts: ImageDecodeOptions): Promise<ImageDecodeResult> {
+  const started = performance.now();
+  const formats = [...(opts.formats ?? defaultImageFormats)];
+  const longEdge = opts.longEdge ?? imageDecodeDefaults.longEdge;
+  const tileLongEdge = opts.tileLongEdge ?? imageDecodeDefaults.tileLongEdge;
+  const tileSize = opts.tileSize ?? imageDecodeDefaults.tileSize;
+  const deadline = started + (opts.timeLimitMs ?? imageDecodeDefaults.timeLimitMs);
+  const found = new Map<string, ImageBarcode>();
+  let zxingMs = 0;
+  const result = (passes: number, tilesTried: number, size: { width: number; height: number } | null, error: string | null): ImageDecodeResult => ({
+    codes: [...found.values()],
+    passes,
+    tilesTried,
+    width: size?.width ?? null,
+    height: size?.height ?? null,
+    ms: Math.round(performance.now() - started),
+    zxingMs,
+    error,
+  });
+  const run = async (grey: Grey, regions: Region[]): Promise<number> => {
+    const left = deadline - performance.now();
+    if (left <= 0) throw new DecodeTimeout(opts.timeLimitMs ?? imageDecodeDefaults.timeLimitMs);
+    const r = await opts.pool.decode({ grey: grey.data, width: grey.width, height: grey.height, regions, formats, rules: opts.rules }, left);
+    zxingMs += r.ms;
+    for (const c of r.codes) if (!found.has(`${c.format}\u0000${c.text}`)) found.set(`${c.format}\u0000${c.text}`, c);
+    return r.regionsTried;
+  };
+  const anyValid = () => [...found.values()].some((c) => c.valid);
+
+  let size: { width: number; height: number } | null = null;
+  let passes = 0;
+  let tiles = 0;
+  try {
+    const meta = await sharp(input, { limitInputPixels: false }).metadata();
+    if (!meta.width || !meta.height) return result(0, 0, null, 'the image size could not be read');
+    size = { width: meta.width, height: meta.height };
+    const long = Math.max(size.width, size.height);
+    const fast = meta.depth === 'uchar' && meta.space === 'srgb' && (meta.channels ?? 0) >= 3;
+
+    passes = 1;
+    const shrink = shrinkFor(long, longEdge);
+    await run(await greyCopy(input, Math.ceil(long / shrink), fast), []);
+    // Seen at full size already: a code zxing cannot read there will not appear in tiles of it.
+    if (anyValid() || shrink === 1) return result(passes, 0, size, null);
+
+    passes = 2;
+    const finer = Math.min(shrink / 2, Math.max(1, shrinkFor(long, tileLongEdge)));
+    const grey = await greyCopy(input, Math.ceil(long / finer), fast);
+    tiles = await run(grey, tilesOf(grey.width, grey.height, tileSize));
+    return result(passes, tiles, size, null);
+  } catch (err) {
+    return result(passes, tiles, size, err instanceof Error ? err.message : String(err));
+  }
+}
+
+/**
+ * The power-of-two reduction (1, 2, 4, 8) whose result is nearest to `edge` on a log scale. A JPEG
+ * decodes 2–4× faster at exactly 1/2, 1/4 or 1/8 of its size (DCT scaling), and libvips shrinks other
+ * formats by whole factors with a plain box filter, so these sizes are much cheaper than any other.
+ */
+export function shrinkFor(long: number, edge: number): number {
+  let best = 1;
+  for (const s of [2, 4, 8]) {
+    if (Math.abs(Math.log(long / s / edge)) < Math.abs(Math.log(long / best / edge))) best = s;
+  }
+  return best;
+}
+
+interface Grey {
+  data: ArrayBuffer;
+  width: number;
+  height: number;
+}
+
+/**
+ * One byte per pixel, `edge` px on the long edge. Colour accuracy does not matter for reading a
+ * barcode, so the embedded ICC profile is not applied (that transform cost more than the decode
+ * itself on a 54 MP sheet), and an 8-bit RGB image gives its green channel, the one closest to
+ * luminance, instead of a full colour-space conversion. Other images (16-bit, CMYK, grey) are
+ * converted properly. Transparency is flattened onto white, as a label would be printed.
+ */
+async function greyCopy(input: string | Buffer, edge: number, fastGreen: boolean): Promise<Grey> {
+  const base = sharp(input, { limitInputPixels: false, failOn: 'none' })
+    .resize(edge, edge, { fit: 'inside', withoutEnlargement: true })
+    .keepIccProfile();
+  const grey = fastGreen ? base.extractChannel(1) : base.flatten({ background: '#ffffff' }).greyscale().toColourspace('b-w');
+  const { data, info } = await grey.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  if (info.channels !== 1) throw new Error(`expected a one-channel grey copy, got ${info.channels} channels`);
+  // A copy that owns its memory, so it can be transferred to the worker without detaching libvips' pool.
+  const own = new ArrayBuffer(data.byteLength);
+  new Uint8Array(own).set(data);
+  return { data: own, width: info.width, height: info.height };
+}
+
+/** Tiles of `size` px overlapping by a quarter, covering the image; the last row and column are flush with its edges. */
+export function tilesOf(width: number, height: number, size: number): Region[] {
+  const starts = (total: number): number[] => {
+    if (total <= size) return [0];
+    const stride = Math.floor((size * 3) / 4);
+    const out: number[] = [];
+    for (let s = 0; s + size < total; s += stride) out.push(s);
+    out.push(total - size);
+    return out;
+  };
+  const regions: Region[] = [];
+  for (const top of starts(height)) {
+    for (const left of starts(width)) regions.push({ left, top, width: Math.min(size, width), height: Math.min(size, height) });
+  }
+  return regions;
+}

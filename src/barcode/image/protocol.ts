@@ -1,0 +1,40 @@
+/** Messages between the decoder pool (main thread) and a zxing worker. Plain data only: they are structured-cloned. */
+import type { BarcodeRules } from '../rules.js';
+
+/** A rectangle of the grey image, in its own pixels. */
+export interface Region {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+export interface DecodeRequest {
+  id: number;
+  /** One byte per pixel, row-major, `width × height` (transferred, not copied). */
+  grey: ArrayBuffer;
+  width: number;
+  height: number;
+  /** Decoded in this order; empty means the whole image. */
+  regions: Region[];
+  /** zxing-wasm format names, e.g. "Code128". */
+  formats: string[];
+  /** The project's barcode rules: a region that yields a code passing them ends the job early. */
+  rules: BarcodeRules;
+}
+
+export interface FoundCode {
+  format: string;
+  text: string;
+  /** Passes the project's rules as an object barcode (pattern, check digit, length; not a control code). */
+  valid: boolean;
+}
+
+export type DecodeReply =
+  | { id: number; ok: true; codes: FoundCode[]; regionsTried: number; ms: number }
+  | { id: number; ok: false; error: string };
+
+/** Sent once by a worker when its zxing module is instantiated and it can take jobs. */
+export interface ReadyMessage {
+  ready: true;
+}

@@ -1,0 +1,66 @@
+/**
+ * A worker thread that owns one zxing reader module. It is instantiated once, from the .wasm in
+ * node_modules, and then decodes grey pixmaps sent by the pool (zxing-pool.ts). Decoding is pure
+ * CPU in WebAssembly for up to seconds per image, which is why it never runs on the main thread.
+ */
+import { parentPort } from 'node:worker_threads';
+import { prepareZXingModule, readBarcodes, type ReaderOptions, type ReadInputBarcodeFormat } from 'zxing-wasm/reader';
+import { classifyScan } from '../validate.js';
+import type { DecodeReply, DecodeRequest, FoundCode, ReadyMessage, Region } from './protocol.js';
+import { zxingWasmBinary } from './wasm.js';
+
+const port = parentPort;
+if (!port) throw new Error('zxing-worker.ts must run in a worker thread');
+
+await prepareZXingModule({ overrides: { wasmBinary: zxingWasmBinary('reader') }, fireImmediately: true });
+port.postMessage({ ready: true } satisfies ReadyMessage);
+
+port.on('message', (job: DecodeRequest) => {
+  void decode(job).then(
+    (reply) => port.postMessage(reply),
+    (err: unknown) => port.postMessage({ id: job.id, ok: false, error: err instanceof Error ? err.message : String(err) } satisfies DecodeReply),
+  );
+});
+
+async function decode(job: DecodeRequest): Promise<DecodeReply> {
+  const started = performance.now();
+  const grey = new Uint8Array(job.grey);
+  const regions: Region[] = job.regions.length > 0 ? job.regions : [{ left: 0, top: 0, width: job.width, height: job.height }];
+  const options: ReaderOptions = {
+    formats: job.formats as ReadInputBarcodeFormat[],
+    tryHarder: true,
+    tryRotate: true,
+    // Labels are printed dark on light; looking for inverted codes too cost a third more time.
+    tryInvert: false,
+    tryDownscale: true,
+    maxNumberOfSymbols: 255,
+  };
+  const found = new Map<string, FoundCode>();
+  let tried = 0;
+  for (const region of regions) {
+    tried++;
+    for (const r of await readBarcodes(rgbaOf(grey, job.width, region), options)) {
+      if (!r.isValid || r.text.length === 0) continue;
+      const key = `${r.format}\u0000${r.text}`;
+      if (!found.has(key)) found.set(key, { format: r.format, text: r.text, valid: classifyScan(r.text, job.rules).kind === 'object' });
+    }
+    // Stop at the first region that gave a code the project accepts: that is the object's barcode,
+    // and the remaining regions would only cost time.
+    if ([...found.values()].some((c) => c.valid)) break;
+  }
+  return { id: job.id, ok: true, codes: [...found.values()], regionsTried: tried, ms: Math.round(performance.now() - started) };
+}
+
+/**
+ * zxing-wasm takes pixels only as RGBA ImageData (it converts them back to grey itself); one 32-bit
+ * store per pixel keeps the expansion a few milliseconds even for a large tile.
+ */
+function rgbaOf(grey: Uint8Array, stride: number, r: Region): { data: Uint8ClampedArray; width: number; height: number } {
+  const out = new Uint32Array(r.width * r.height);
+  for (let y = 0; y < r.height; y++) {
+    const from = (r.top + y) * stride + r.left;
+    const to = y * r.width;
+    for (let x = 0; x < r.width; x++) out[to + x] = 0xff000000 | (grey[from + x]! * 0x010101);
+  }
+  return { data: new Uint8ClampedArray(out.buffer), width: r.width, height: r.height };
+}

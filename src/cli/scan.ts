@@ -1,0 +1,44 @@
+/**
+ * `capture-station scan CODE…` sends barcode scans to the running station of this home, as a
+ * scanner would; `scan -` reads one code per line from standard input (a scanner wired to a
+ * headless rig's terminal, or a script). Each scan prints what it did; a refused scan says why.
+ */
+import readline from 'node:readline';
+import { StationError } from '../errors.js';
+import { callStation, controlSocketPath } from '../server/control-socket.js';
+import type { CliContext } from './main.js';
+
+interface ScanReply {
+  kind: 'object' | 'control';
+  code: string;
+  sourceId: string;
+  current: { barcode: string; shots: number } | null;
+  alarms: string[];
+}
+
+export async function scanCommand(ctx: CliContext): Promise<number> {
+  if (ctx.positionals.length === 0) throw new StationError('INVALID_ARGUMENT', 'Give the barcode to send, e.g. capture-station scan NMNH-00123456, or "-" to read one per line from standard input.');
+  const socket = controlSocketPath(ctx.config().locations.dataDir);
+  const send = async (code: string): Promise<boolean> => {
+    const reply = await callStation(socket, 'scanBarcode', { code, ...(ctx.values.source ? { sourceId: ctx.values.source } : {}) });
+    if ('error' in reply) {
+      ctx.output.err(`REFUSED ${code}: ${reply.error.message}\n`);
+      return false;
+    }
+    const r = reply.result as ScanReply;
+    const now = r.current ? `object ${r.current.barcode} open (${r.current.shots} shot${r.current.shots === 1 ? '' : 's'})` : 'no object open';
+    ctx.output.out(`${r.kind === 'control' ? 'CONTROL' : 'OBJECT'} ${r.code} on ${r.sourceId}: ${now}\n`);
+    for (const alarm of r.alarms) ctx.output.err(`ALARM ${alarm}\n`);
+    return true;
+  };
+  let ok = true;
+  if (ctx.positionals.length === 1 && ctx.positionals[0] === '-') {
+    for await (const line of readline.createInterface({ input: process.stdin, crlfDelay: Infinity })) {
+      const code = line.trim();
+      if (code !== '') ok = (await send(code)) && ok;
+    }
+  } else {
+    for (const code of ctx.positionals) ok = (await send(code)) && ok;
+  }
+  return ok ? 0 : 1;
+}

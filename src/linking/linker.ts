@@ -1,0 +1,260 @@
+/**
+ * Barcode linking inside the running station: scans and recorded captures go through one
+ * LinkSession per source; its effects become rows (links in the capture's own recording
+ * transaction, through a capture hook), events, and moves into the library.
+ *
+ * Invariants: a capture's link commits with the capture itself, so a crash never leaves a
+ * recorded capture whose link was decided but not written; filing runs one move at a time, each
+ * journaled before it starts and finished on the next start if it was cut short.
+ */
+import path from 'node:path';
+import { classifyScan } from '../barcode/validate.js';
+import type { LinkingConfig, SourceConfig } from '../config/schema.js';
+import { StationError } from '../errors.js';
+import { moveVerified } from '../filing/move.js';
+import { createLogger } from '../log/logger.js';
+import type { Profile } from '../quality/profile.js';
+import { pairRole } from '../station/pairs.js';
+import type { CaptureChange, CaptureRecord, CaptureStore } from '../store/captures.js';
+import type { Db } from '../store/database.js';
+import { LinkEditor } from './edits.js';
+import { LibraryNaming } from './naming.js';
+import { LinkSession, type SessionEffect, type SessionInput } from './session.js';
+import { LinkStore } from './store.js';
+
+const log = createLogger('linking');
+
+export interface LinkerOptions {
+  db: Db;
+  captures: CaptureStore;
+  config: LinkingConfig;
+  sources: readonly SourceConfig[];
+  profiles: Readonly<Record<string, Profile>>;
+  stationId: string;
+  library: string;
+  /** Every effect, after it is written (for the station's events). */
+  onEffect: (sourceId: string, effect: SessionEffect) => void;
+  now?: () => number;
+}
+
+/** What a scan did, for the technician: the object now open, and any alarm. */
+export interface ScanOutcome {
+  kind: 'object' | 'control';
+  code: string;
+  sourceId: string;
+  current: { barcode: string; shots: number } | null;
+  alarms: string[];
+}
+
+export class Linker {
+  readonly links: LinkStore;
+  private readonly sessions = new Map<string, LinkSession>();
+  private readonly openObjectIds = new Map<string, number>();
+  readonly naming: LibraryNaming;
+  /** Relink, split, merge, re-shoot and undo, serialised with filing. */
+  readonly editor: LinkEditor;
+  private filing: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | null = null;
+  private readonly removeHook: () => void;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: LinkerOptions) {
+    this.links = new LinkStore(opts.db);
+    this.naming = new LibraryNaming(opts.config, opts.library, opts.stationId, this.links);
+    this.editor = new LinkEditor(opts.db, this.links, opts.captures, this.naming, opts.config, (work) => this.serialize(work));
+    this.now = opts.now ?? Date.now;
+    for (const source of opts.sources) {
+      const profile = opts.profiles[source.profile];
+      this.sessions.set(
+        source.id,
+        new LinkSession({
+          mode: source.scanMode ?? opts.config.mode,
+          idleTimeoutSec: opts.config.idleTimeoutSec,
+          views: opts.config.views,
+          expectedShots: opts.config.expectedShots,
+          expectPairs: profile?.pairs.required ?? false,
+        }),
+      );
+    }
+    // Registered before the uploader's hook, so the upload rules see the link of a new capture.
+    this.removeHook = opts.captures.addHook((_db, capture, change) => this.onCapture(capture, change));
+  }
+
+  /** Closes what the last run left open and finishes its interrupted moves. */
+  async start(): Promise<void> {
+    for (const o of this.links.openObjects()) {
+      this.links.closeObject(o.id, 'shutdown');
+      this.afterObjectClosed(o.id);
+      log.warn('object left open by the last run was closed; scan it again to add captures', { barcode: o.barcode, source: o.sourceId });
+    }
+    for (const move of this.links.pendingMoves()) this.enqueueFiling(move.captureId);
+    this.timer = setInterval(() => this.tick(), 1000);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.filing;
+    this.removeHook();
+  }
+
+  /** A scan from any input (keyboard wedge, USB, `capture-station scan`). Refusals throw with the reason. */
+  scan(code: string, sourceId?: string): ScanOutcome {
+    if (!this.opts.config.enabled) throw new StationError('INVALID_ARGUMENT', 'Barcode linking is off: set linking.enabled to true in the station config to link captures to scanned barcodes.');
+    const source = this.sourceFor(sourceId);
+    const scan = classifyScan(code, this.opts.config.barcode);
+    if (scan.kind === 'refused') throw new StationError('INVALID_ARGUMENT', `Barcode "${code}" was refused: it ${scan.reason}. Scan it again, or check the label.`);
+    const input: SessionInput = scan.kind === 'control' ? { type: 'control', action: upper(scan.action), at: this.now() } : { type: 'scan', barcode: scan.code, at: this.now() };
+    const effects = this.opts.db.transaction(() => this.apply(source, input))();
+    const session = this.sessions.get(source)!;
+    return { kind: scan.kind, code: scan.code, sourceId: source, current: session.current, alarms: alarmsOf(effects) };
+  }
+
+  /** Which object each source has open now. */
+  current(): Record<string, { barcode: string; shots: number } | null> {
+    return Object.fromEntries([...this.sessions].map(([id, s]) => [id, s.current]));
+  }
+
+  /** Resolves when every queued move has finished (tests, shutdown). */
+  settled(): Promise<void> {
+    return this.filing;
+  }
+
+  private onCapture(capture: CaptureRecord, change: CaptureChange): void {
+    if (!this.opts.config.enabled || change !== 'recorded' || !this.sessions.has(capture.sourceId)) return;
+    const stem = capture.relPath.slice(0, capture.relPath.length - path.posix.extname(capture.relPath).length);
+    this.openFromImage(capture);
+    this.apply(capture.sourceId, { type: 'capture', captureId: capture.id, stem, isRaw: pairRole(capture.relPath) === 'raw', at: this.now() });
+  }
+
+  /**
+   * linking.linkFromImage: with no object open, a capture whose image shows exactly one barcode the
+   * project accepts opens that object, as if it had been scanned (its barcodes were stored in the same
+   * transaction, just before this hook). Two or more valid codes are ambiguous and link nothing.
+   */
+  private openFromImage(capture: CaptureRecord): void {
+    const source = this.opts.sources.find((s) => s.id === capture.sourceId);
+    if (!this.opts.config.linkFromImage || this.sessions.get(capture.sourceId)!.current || (source?.scanMode ?? this.opts.config.mode) !== 'scan-before-capture') return;
+    const valid = [...new Set(this.opts.captures.barcodes(capture.id).filter((b) => b.valid).map((b) => b.text))];
+    if (valid.length !== 1) return;
+    log.info('object opened from the barcode in the image', { captureId: capture.id, barcode: valid[0], source: capture.sourceId });
+    this.apply(capture.sourceId, { type: 'scan', barcode: valid[0]!, at: this.now() });
+  }
+
+  private tick(): void {
+    try {
+      for (const sourceId of this.sessions.keys()) this.opts.db.transaction(() => this.apply(sourceId, { type: 'tick', at: this.now() }))();
+    } catch (err) {
+      log.error('could not close idle objects', { error: String(err) });
+    }
+  }
+
+  /** Runs inside the caller's transaction: every row an input causes commits together. */
+  private apply(sourceId: string, input: SessionInput): SessionEffect[] {
+    const effects = this.sessions.get(sourceId)!.apply(input);
+    const toFile: number[] = [];
+    for (const effect of effects) {
+      switch (effect.type) {
+        case 'object.opened':
+          this.openObjectIds.set(sourceId, this.links.openObject(effect.barcode, sourceId).id);
+          break;
+        case 'object.closed': {
+          const id = this.openObjectIds.get(sourceId);
+          this.openObjectIds.delete(sourceId);
+          if (id !== undefined) {
+            this.links.closeObject(id, effect.reason);
+            this.afterObjectClosed(id);
+          }
+          break;
+        }
+        case 'capture.linked':
+          this.links.link(effect.captureId, this.openObjectIds.get(sourceId)!, effect.seq, effect.view);
+          toFile.push(effect.captureId);
+          break;
+        case 'capture.unlinked':
+          this.links.unlink(effect.captureIds, effect.reshoot);
+          break;
+        case 'capture.unlinked-none':
+          log.info('capture not linked: no object is open; scan its barcode first', { captureId: effect.captureId, source: sourceId });
+          break;
+        case 'alarm':
+          log.warn(effect.message, { source: sourceId });
+          break;
+      }
+    }
+    // Events and moves once the caller's transaction has finished: a move must not start before
+    // the link it files is committed.
+    queueMicrotask(() => {
+      for (const effect of effects) this.opts.onEffect(sourceId, effect);
+      for (const id of toFile) this.enqueueFiling(id);
+    });
+    return effects;
+  }
+
+  /** Captures of a closed object may now be uploaded (see upload/eligibility.ts). */
+  private afterObjectClosed(objectId: number): void {
+    for (const captureId of this.links.capturesOf(objectId)) this.opts.captures.runHooks(captureId);
+  }
+
+  private enqueueFiling(captureId: number): void {
+    void this.serialize(() => this.file(captureId)).catch((err: unknown) => {
+      log.error('filing failed; the capture stays where it is', { captureId, error: err instanceof Error ? err.message : String(err) });
+    });
+  }
+
+  /** Runs `work` after every move and edit queued before it; one at a time, so names never race. */
+  private serialize<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.filing.then(work);
+    this.filing = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private async file(captureId: number): Promise<void> {
+    const capture = this.opts.captures.get(captureId);
+    const link = this.links.linkOf(captureId);
+    const planned = this.links.move(captureId);
+    if (!capture || (!planned && !link)) return;
+    if (planned?.state === 'done') return;
+    if (!planned && capture.verdict === 'fail' && !this.opts.config.fileFailed) return;
+    if (!capture.sha256) return;
+
+    let to = planned?.toPath;
+    if (!to) {
+      to = await this.naming.destination(capture, link!);
+      this.links.planMove(captureId, capture.path, to);
+    }
+    try {
+      await moveVerified(planned?.fromPath ?? capture.path, to, { sha256: capture.sha256, size: capture.size, mtimeMs: capture.mtimeUs / 1000 });
+      this.opts.db.transaction(() => {
+        this.links.settleMove(captureId, { done: true });
+        this.opts.captures.runHooks(captureId);
+      })();
+      log.info('filed', { captureId, to: path.relative(this.opts.library, to) });
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.links.settleMove(captureId, { done: false, error: message });
+      throw err;
+    }
+  }
+
+  private sourceFor(sourceId: string | undefined): string {
+    if (sourceId !== undefined) {
+      if (!this.sessions.has(sourceId)) throw new StationError('INVALID_ARGUMENT', `There is no source "${sourceId}"; the sources are ${[...this.sessions.keys()].join(', ')}.`);
+      return sourceId;
+    }
+    if (this.sessions.size === 1) return [...this.sessions.keys()][0]!;
+    throw new StationError('INVALID_ARGUMENT', `This station has ${this.sessions.size} sources: say which one the scan is for (${[...this.sessions.keys()].join(', ')}).`);
+  }
+}
+
+function upper(action: 'end' | 'undo' | 'reject'): 'END' | 'UNDO' | 'REJECT' {
+  return action.toUpperCase() as 'END' | 'UNDO' | 'REJECT';
+}
+
+function alarmsOf(effects: SessionEffect[]): string[] {
+  return effects.flatMap((e) => (e.type === 'alarm' ? [e.message] : []));
+}

@@ -1,0 +1,190 @@
+/**
+ * Objects (scanned barcodes), the captures linked to them, and the filing journal. Every change
+ * is written with its event in one transaction, like the capture store.
+ */
+import type { Db } from '../store/database.js';
+import { appendEvent } from '../store/events.js';
+import type { CloseReason } from './session.js';
+
+export type ObjectState = 'open' | 'closed' | 'rejected';
+
+export interface ObjectRecord {
+  id: number;
+  barcode: string;
+  sourceId: string;
+  state: ObjectState;
+  openedAt: string;
+  closedAt: string | null;
+  closeReason: CloseReason | 'shutdown' | null;
+}
+
+export interface CaptureLink {
+  captureId: number;
+  objectId: number;
+  barcode: string;
+  seq: number;
+  view: string | null;
+}
+
+export interface FilingMove {
+  captureId: number;
+  fromPath: string;
+  toPath: string;
+  state: 'pending' | 'done' | 'failed';
+  error: string | null;
+}
+
+interface ObjectRow {
+  id: number;
+  barcode: string;
+  source_id: string;
+  state: ObjectState;
+  opened_at: string;
+  closed_at: string | null;
+  close_reason: ObjectRecord['closeReason'];
+}
+
+const toObject = (r: ObjectRow): ObjectRecord => ({ id: r.id, barcode: r.barcode, sourceId: r.source_id, state: r.state, openedAt: r.opened_at, closedAt: r.closed_at, closeReason: r.close_reason });
+
+export class LinkStore {
+  constructor(private readonly db: Db) {}
+
+  openObject(barcode: string, sourceId: string): ObjectRecord {
+    return this.db.transaction(() => {
+      const at = new Date().toISOString();
+      const id = Number(this.db.prepare(`INSERT INTO objects (barcode, source_id, state, opened_at) VALUES (?, ?, 'open', ?)`).run(barcode, sourceId, at).lastInsertRowid);
+      appendEvent(this.db, { type: 'object.opened', sourceId, data: { objectId: id, barcode }, at });
+      return this.object(id)!;
+    })();
+  }
+
+  closeObject(id: number, reason: ObjectRecord['closeReason'] & string): void {
+    this.db.transaction(() => {
+      const at = new Date().toISOString();
+      const state: ObjectState = reason === 'rejected' ? 'rejected' : 'closed';
+      const changed = this.db.prepare(`UPDATE objects SET state = ?, closed_at = ?, close_reason = ? WHERE id = ? AND state = 'open'`).run(state, at, reason, id).changes;
+      if (changed === 0) return;
+      const o = this.object(id)!;
+      appendEvent(this.db, { type: 'object.closed', sourceId: o.sourceId, data: { objectId: id, barcode: o.barcode, reason }, at });
+    })();
+  }
+
+  object(id: number): ObjectRecord | null {
+    const row = this.db.prepare('SELECT * FROM objects WHERE id = ?').get(id) as ObjectRow | undefined;
+    return row ? toObject(row) : null;
+  }
+
+  /** Objects left open when the station last stopped: closed on start, as nothing can still be linked to them reliably. */
+  openObjects(): ObjectRecord[] {
+    return (this.db.prepare(`SELECT * FROM objects WHERE state = 'open' ORDER BY id`).all() as ObjectRow[]).map(toObject);
+  }
+
+  link(captureId: number, objectId: number, seq: number, view: string | null): void {
+    this.db.transaction(() => {
+      const at = new Date().toISOString();
+      this.db.prepare('INSERT INTO capture_links (capture_id, object_id, seq, view, linked_at) VALUES (?, ?, ?, ?, ?)').run(captureId, objectId, seq, view, at);
+      const o = this.object(objectId)!;
+      appendEvent(this.db, { type: 'capture.linked', captureId, sourceId: o.sourceId, data: { objectId, barcode: o.barcode, seq, view }, at });
+    })();
+  }
+
+  /** UNDO: the captures leave their object and are flagged for re-shoot. */
+  unlink(captureIds: readonly number[], reshoot: boolean): void {
+    this.db.transaction(() => {
+      for (const captureId of captureIds) {
+        const link = this.linkOf(captureId);
+        this.db.prepare('DELETE FROM capture_links WHERE capture_id = ?').run(captureId);
+        if (reshoot) this.db.prepare('UPDATE captures SET reshoot = 1 WHERE id = ?').run(captureId);
+        appendEvent(this.db, { type: 'capture.unlinked', captureId, data: { objectId: link?.objectId ?? null, barcode: link?.barcode ?? null, reshoot } });
+      }
+    })();
+  }
+
+  linkOf(captureId: number): CaptureLink | null {
+    const row = this.db
+      .prepare('SELECT l.capture_id, l.object_id, o.barcode, l.seq, l.view FROM capture_links l JOIN objects o ON o.id = l.object_id WHERE l.capture_id = ?')
+      .get(captureId) as { capture_id: number; object_id: number; barcode: string; seq: number; view: string | null } | undefined;
+    return row ? { captureId: row.capture_id, objectId: row.object_id, barcode: row.barcode, seq: row.seq, view: row.view } : null;
+  }
+
+  /** The newest object of `barcode` at `sourceId`, where relinked captures join an existing object. */
+  latestObject(barcode: string, sourceId: string): ObjectRecord | null {
+    const row = this.db.prepare('SELECT * FROM objects WHERE barcode = ? AND source_id = ? ORDER BY id DESC LIMIT 1').get(barcode, sourceId) as ObjectRow | undefined;
+    return row ? toObject(row) : null;
+  }
+
+  /** An object made by an edit (relink, split) rather than a scan: it starts closed. */
+  createClosedObject(barcode: string, sourceId: string): ObjectRecord {
+    const at = new Date().toISOString();
+    const id = Number(this.db.prepare(`INSERT INTO objects (barcode, source_id, state, opened_at, closed_at, close_reason) VALUES (?, ?, 'closed', ?, ?, 'end')`).run(barcode, sourceId, at, at).lastInsertRowid);
+    appendEvent(this.db, { type: 'object.created', sourceId, data: { objectId: id, barcode }, at });
+    return this.object(id)!;
+  }
+
+  setBarcode(objectId: number, barcode: string): void {
+    this.db.prepare('UPDATE objects SET barcode = ? WHERE id = ?').run(barcode, objectId);
+  }
+
+  maxSeq(objectId: number): number {
+    return (this.db.prepare('SELECT MAX(seq) AS m FROM capture_links WHERE object_id = ?').get(objectId) as { m: number | null }).m ?? 0;
+  }
+
+  /** Moves a link to another object or sequence number (an edit; the caller writes the event). */
+  setLink(captureId: number, objectId: number, seq: number, view: string | null): void {
+    this.db
+      .prepare(
+        `INSERT INTO capture_links (capture_id, object_id, seq, view, linked_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (capture_id) DO UPDATE SET object_id = excluded.object_id, seq = excluded.seq, view = excluded.view`,
+      )
+      .run(captureId, objectId, seq, view, new Date().toISOString());
+  }
+
+  capturesOf(objectId: number): number[] {
+    return (this.db.prepare('SELECT capture_id FROM capture_links WHERE object_id = ? ORDER BY seq, capture_id').all(objectId) as { capture_id: number }[]).map((r) => r.capture_id);
+  }
+
+  /** Journals a move before it starts (see src/filing/move.ts). */
+  planMove(captureId: number, fromPath: string, toPath: string): void {
+    const at = new Date().toISOString();
+    this.db
+      .prepare(
+        `INSERT INTO filing_moves (capture_id, from_path, to_path, state, created_at, updated_at) VALUES (?, ?, ?, 'pending', ?, ?)
+         ON CONFLICT (capture_id) DO UPDATE SET from_path = excluded.from_path, to_path = excluded.to_path, state = 'pending', error = NULL, updated_at = excluded.updated_at`,
+      )
+      .run(captureId, fromPath, toPath, at, at);
+  }
+
+  /** Settles a move; a done move gives the capture its library path, in the same transaction as its event. */
+  settleMove(captureId: number, outcome: { done: true } | { done: false; error: string }): void {
+    this.db.transaction(() => {
+      const at = new Date().toISOString();
+      const move = this.move(captureId);
+      if (!move) return;
+      if (outcome.done) {
+        this.db.prepare(`UPDATE filing_moves SET state = 'done', error = NULL, updated_at = ? WHERE capture_id = ?`).run(at, captureId);
+        this.db.prepare('UPDATE captures SET path = ? WHERE id = ?').run(move.toPath, captureId);
+        appendEvent(this.db, { type: 'capture.filed', captureId, data: { from: move.fromPath, to: move.toPath }, at });
+      } else {
+        this.db.prepare(`UPDATE filing_moves SET state = 'failed', error = ?, updated_at = ? WHERE capture_id = ?`).run(outcome.error, at, captureId);
+        appendEvent(this.db, { type: 'capture.filing-failed', captureId, data: { from: move.fromPath, to: move.toPath, error: outcome.error }, at });
+      }
+    })();
+  }
+
+  move(captureId: number): FilingMove | null {
+    const row = this.db.prepare('SELECT * FROM filing_moves WHERE capture_id = ?').get(captureId) as
+      | { capture_id: number; from_path: string; to_path: string; state: FilingMove['state']; error: string | null }
+      | undefined;
+    return row ? { captureId: row.capture_id, fromPath: row.from_path, toPath: row.to_path, state: row.state, error: row.error } : null;
+  }
+
+  pendingMoves(): FilingMove[] {
+    const ids = this.db.prepare(`SELECT capture_id FROM filing_moves WHERE state = 'pending' ORDER BY capture_id`).all() as { capture_id: number }[];
+    return ids.map((r) => this.move(r.capture_id)!);
+  }
+
+  /** Library paths already promised to a move, so two captures never get the same name. */
+  isPlannedDestination(toPath: string): boolean {
+    return this.db.prepare(`SELECT 1 FROM filing_moves WHERE to_path = ? AND state != 'failed'`).get(toPath) !== undefined;
+  }
+}

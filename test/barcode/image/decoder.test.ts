@@ -1,0 +1,92 @@
+/**
+ * The decoder's own behaviour on images made here: stop at the first code the project accepts,
+ * tiles when the downscaled pass finds nothing valid, the per-image time limit and the restart of a
+ * worker stopped by it.
+ */
+import sharp from 'sharp';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DecodeTimeout, decodeImageBarcodes, drawBarcode, shrinkFor, tilesOf, ZxingPool } from '../../../src/barcode/image/index.js';
+import { barcodeRulesSchema } from '../../../src/barcode/rules.js';
+
+const pool = new ZxingPool();
+afterAll(() => pool.close());
+
+/** A large light-grey page with one code pasted at (left, top). */
+async function page(width: number, height: number, codes: { text: string; format: 'Code128' | 'DataMatrix' | 'QRCode' | 'Code39'; scale: number; left: number; top: number }[]): Promise<Buffer> {
+  const layers = await Promise.all(codes.map(async (c) => ({ input: await drawBarcode(c.text, { format: c.format, scale: c.scale }), left: c.left, top: c.top })));
+  return sharp({ create: { width, height, channels: 3, background: { r: 235, g: 230, b: 220 } } }).composite(layers).jpeg({ quality: 92 }).toBuffer();
+}
+
+describe('decodeImageBarcodes', () => {
+  it('reads Code 128, Code 39, Data Matrix and QR and says which pass the project rules', async () => {
+    const img = await page(1600, 1200, [
+      { text: 'BR0000013087944', format: 'Code128', scale: 3, left: 50, top: 50 },
+      { text: 'ABC-123', format: 'Code39', scale: 3, left: 50, top: 500 },
+      { text: 'BR0000019933597', format: 'DataMatrix', scale: 8, left: 900, top: 50 },
+      { text: 'https://example.org/specimen/1', format: 'QRCode', scale: 8, left: 900, top: 600 },
+    ]);
+    const rules = barcodeRulesSchema.parse({ pattern: 'BR\\d{13}' });
+    const r = await decodeImageBarcodes(img, { rules, pool });
+    expect(r.error).toBeNull();
+    const byText = Object.fromEntries(r.codes.map((c) => [c.text, c]));
+    expect(byText['BR0000013087944']).toMatchObject({ format: 'Code128', valid: true });
+    expect(byText['ABC-123']).toMatchObject({ format: expect.stringMatching(/^Code39/), valid: false });
+    expect(byText['BR0000019933597']).toMatchObject({ format: 'DataMatrix', valid: true });
+    expect(byText['https://example.org/specimen/1']).toMatchObject({ format: 'QRCode', valid: false });
+  });
+
+  it('looks in tiles at higher resolution when the downscaled sheet shows no valid code, and stops at the first', async () => {
+    // 1.5 px modules at full size: unreadable once the 9000 px sheet is shrunk 4× for the first pass.
+    const code = await drawBarcode('BR0000019933597', { format: 'Code128', scale: 2 });
+    const sheet = await sharp({ create: { width: 6000, height: 9000, channels: 3, background: { r: 240, g: 236, b: 225 } } })
+      .composite([{ input: code, left: 4700, top: 8200 }])
+      .jpeg({ quality: 90 })
+      .toBuffer();
+    const r = await decodeImageBarcodes(sheet, { rules: barcodeRulesSchema.parse({ pattern: 'BR\\d{13}' }), pool });
+    expect(r.error).toBeNull();
+    expect(r.passes).toBe(2);
+    expect(r.codes).toContainEqual({ format: 'Code128', text: 'BR0000019933597', valid: true });
+    // Found in the bottom-right tile: the scan went through the grid, so it was the last one.
+    const grid = tilesOf(Math.ceil(6000 / 2), Math.ceil(9000 / 2), 1600).length;
+    expect(r.tilesTried).toBeLessThanOrEqual(grid);
+  });
+
+  it('gives up on an image past its time limit and says why', async () => {
+    const big = await page(3000, 3000, [{ text: 'X1', format: 'QRCode', scale: 4, left: 10, top: 10 }]);
+    const slow = await decodeImageBarcodes(big, { rules: barcodeRulesSchema.parse({}), pool, timeLimitMs: 1 });
+    expect(slow.error).toMatch(/longer than 1 ms/);
+  });
+
+  it('stops a worker that runs past the time limit, and a fresh one decodes the next image', async () => {
+    const noise = await sharp({ create: { width: 3000, height: 3000, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).extractChannel(0).raw().toBuffer();
+    const grey = () => noise.buffer.slice(noise.byteOffset, noise.byteOffset + noise.byteLength) as ArrayBuffer;
+    const job = { width: 3000, height: 3000, regions: [], formats: ['Code128', 'QRCode', 'DataMatrix'], rules: barcodeRulesSchema.parse({}) };
+    await pool.decode({ ...job, grey: new ArrayBuffer(16), width: 4, height: 4 }); // the worker is up: the limit below times zxing only
+    await expect(pool.decode({ ...job, grey: grey() }, 20)).rejects.toBeInstanceOf(DecodeTimeout);
+    const next = await decodeImageBarcodes(await page(800, 600, [{ text: 'AFTER-RESTART', format: 'Code128', scale: 3, left: 20, top: 20 }]), { rules: barcodeRulesSchema.parse({}), pool });
+    expect(next.codes.map((c) => c.text)).toEqual(['AFTER-RESTART']);
+  });
+
+  it('reports an unreadable file as an error, not a throw', async () => {
+    const r = await decodeImageBarcodes(Buffer.from('not an image'), { rules: barcodeRulesSchema.parse({}), pool });
+    expect(r.codes).toEqual([]);
+    expect(r.error).toBeTruthy();
+  });
+});
+
+describe('planning', () => {
+  it('picks the power-of-two reduction nearest the wanted long edge (cheap JPEG and box shrinks)', () => {
+    expect(shrinkFor(8989, 2400)).toBe(4);
+    expect(shrinkFor(6000, 2400)).toBe(2);
+    expect(shrinkFor(3000, 2400)).toBe(1);
+    expect(shrinkFor(800, 2400)).toBe(1);
+  });
+
+  it('covers the image with overlapping tiles flush with its edges', () => {
+    const tiles = tilesOf(3000, 4500, 1600);
+    expect(tiles.every((t) => t.left + t.width <= 3000 && t.top + t.height <= 4500)).toBe(true);
+    expect(Math.max(...tiles.map((t) => t.left + t.width))).toBe(3000);
+    expect(Math.max(...tiles.map((t) => t.top + t.height))).toBe(4500);
+    expect(tilesOf(500, 400, 1600)).toEqual([{ left: 0, top: 0, width: 500, height: 400 }]);
+  });
+});

@@ -1,0 +1,94 @@
+/**
+ * Barcodes in captures, end to end: stored with the capture, shown by `check --json`, the
+ * "barcodeMismatch" QC check against the open object, and an object opened from the image itself.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterEach, describe, expect, it } from 'vitest';
+import { drawBarcode } from '../../../src/barcode/image/index.js';
+import { main } from '../../../src/cli/main.js';
+import type { Output } from '../../../src/cli/output.js';
+import { loadConfig } from '../../../src/config/load.js';
+import type { StationConfigInput } from '../../../src/config/schema.js';
+import { Station } from '../../../src/station/station.js';
+import { goodImage } from '../../helpers/images.js';
+import { makeHome, waitFor } from '../../helpers/station-home.js';
+
+function capture(): Output & { stdout: string; stderr: string } {
+  const o = { stdout: '', stderr: '', isTTY: false, out: (t: string) => void (o.stdout += t), err: (t: string) => void (o.stderr += t) };
+  return o;
+}
+
+/** A well-exposed textured frame (passes the default profile) with a label carrying `code`. */
+async function labelled(file: string, code: string, seed: number): Promise<void> {
+  const symbol = await drawBarcode(code, { format: 'Code128', scale: 3 });
+  const label = await sharp({ create: { width: 600, height: 260, channels: 3, background: '#ffffff' } })
+    .composite([{ input: symbol, left: 20, top: 20 }])
+    .png()
+    .toBuffer();
+  const base = await goodImage(seed, 1600, 1200).png().toBuffer();
+  await sharp(base).composite([{ input: label, left: 900, top: 850 }]).tiff({ compression: 'lzw' }).toFile(file);
+}
+
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0)) await c();
+});
+
+async function startStation(linking: StationConfigInput['linking']) {
+  const home = makeHome({ ingest: { stableWindowMs: 200, rescanIntervalSec: 0 }, linking: { enabled: true, ...linking } });
+  const station = new Station(loadConfig({ home }));
+  await station.start();
+  cleanup.push(async () => {
+    await station.stop();
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+  return { station, inbox: path.join(home, 'Inbox') };
+}
+
+const rules = { pattern: 'BR\\d{13}' };
+
+describe('barcodes in captures', () => {
+  it('check --json lists the barcodes of each file; nothing linked, so no mismatch is judged', async () => {
+    const home = makeHome();
+    cleanup.push(async () => fs.rmSync(home, { recursive: true, force: true }));
+    const file = path.join(home, 'sheet.tif');
+    await labelled(file, 'BR0000013087944', 1);
+    const out = capture();
+    await main(['check', file, '--json', '--home', home], out);
+    const [report] = JSON.parse(out.stdout) as { barcodes: unknown; checks: { check: string; status: string }[] }[];
+    expect(report!.barcodes).toEqual([{ format: 'Code128', text: 'BR0000013087944' }]);
+    expect(report!.checks.find((c) => c.check === 'barcodeMismatch')?.status).toBe('skip');
+  });
+
+  it('fails a capture whose visible barcode is another object than the one scanned, and passes the right one', async () => {
+    const s = await startStation({ barcode: rules });
+    s.station.linker.scan('BR0000013087944');
+    await labelled(path.join(s.inbox, 'IMG_0001.tif'), 'BR0000019933597', 2);
+    await labelled(path.join(s.inbox, 'IMG_0002.tif'), 'BR0000013087944', 3);
+    await waitFor(() => s.station.store.counts().total === 2, 'both captures recorded');
+    const [second, first] = s.station.store.list();
+    const mismatch = s.station.store.results(first!.id).find((r) => r.check === 'barcodeMismatch')!;
+    expect(mismatch.status).toBe('fail');
+    expect(mismatch.message).toMatch(/reads BR0000019933597, but this capture is linked to object BR0000013087944/);
+    expect(first!.verdict).toBe('fail');
+    expect(s.station.store.barcodes(first!.id)).toEqual([{ format: 'Code128', text: 'BR0000019933597', valid: true }]);
+    expect(s.station.store.results(second!.id).find((r) => r.check === 'barcodeMismatch')!.status).toBe('pass');
+  });
+
+  it('with no object open, links the capture to the one valid barcode in its image', async () => {
+    const s = await startStation({ barcode: rules });
+    await labelled(path.join(s.inbox, 'IMG_0001.tif'), 'BR0000019933597', 4);
+    await waitFor(() => s.station.linker.links.linkOf(s.station.store.list()[0]?.id ?? -1) !== null, 'capture linked');
+    expect(s.station.linker.current()).toEqual({ inbox: { barcode: 'BR0000019933597', shots: 1 } });
+  });
+
+  it('does not open an object from an image when linkFromImage is off', async () => {
+    const s = await startStation({ barcode: rules, linkFromImage: false });
+    await labelled(path.join(s.inbox, 'IMG_0001.tif'), 'BR0000019933597', 5);
+    await waitFor(() => s.station.store.counts().total === 1, 'capture recorded');
+    expect(s.station.linker.current()).toEqual({ inbox: null });
+    expect(s.station.store.barcodes(s.station.store.list()[0]!.id)).toHaveLength(1);
+  });
+});

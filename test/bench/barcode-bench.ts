@@ -1,0 +1,89 @@
+/**
+ * `npm run bench:barcodes`: the in-image barcode decoder on the real corpus.
+ *   1. ZXing's black-box folders at 0/90/180/270°: found / total per folder against the threshold
+ *      ZXing's own tests set (MANIFEST notes), and the time per image.
+ *   2. The museum images: what their MANIFEST asserts against what we read, and the time per image,
+ *      next to the reference measured in the same run: zxing-wasm reading the full-size file itself
+ *      (its own PNG/JPEG decoder, default options, the same formats), without our downscale + tiles.
+ * The full herbarium sheets are the Meise ones (~6000 × 9000 JPEG, real production images).
+ * Times are medians of BENCH_RUNS runs (default 3) after a warm-up; the machine is printed with them.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { prepareZXingModule, readBarcodes, type ReadInputBarcodeFormat } from 'zxing-wasm/reader';
+import { decodeImageBarcodes, defaultImageFormats, ZxingPool } from '../../src/barcode/image/index.js';
+import { zxingWasmBinary } from '../../src/barcode/image/wasm.js';
+import { barcodeRulesSchema } from '../../src/barcode/rules.js';
+import { hasCode, museumCorpus, scoreZxingCorpus, zxingThresholds } from '../helpers/barcode-corpus.js';
+import { corpus } from '../helpers/station-home.js';
+
+const runs = Number(process.env['BENCH_RUNS'] ?? 3);
+const rotations = [0, 90, 180, 270];
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+}
+
+function out(line = ''): void {
+  process.stdout.write(`${line}\n`);
+}
+
+async function main(): Promise<void> {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  out(`# Barcodes in images — ${new Date().toISOString()} — ${cpu}, ${os.cpus().length} cores, Node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const pool = new ZxingPool();
+  const rules = barcodeRulesSchema.parse({});
+  const opts = { rules, pool };
+  // Warm-up: worker start and wasm instantiation are paid once per station, not per image.
+  await decodeImageBarcodes(path.join(corpus, 'barcodes/zxing/code128-1/1.png'), opts);
+
+  out('\n## ZXing black-box folders (found / total at 0°, 90°, 180°, 270°)\n');
+  out('| folder | 0° | 90° | 180° | 270° | ZXing requires | ms/image (median, 0°) |');
+  out('|---|---|---|---|---|---|---|');
+  const byRotation = new Map<number, Awaited<ReturnType<typeof scoreZxingCorpus>>>();
+  for (const r of rotations) byRotation.set(r, await scoreZxingCorpus(opts, r));
+  for (const [folder, s0] of byRotation.get(0)!) {
+    const t = zxingThresholds[folder];
+    const cells = rotations.map((r) => {
+      const s = byRotation.get(r)!.get(folder)!;
+      return t && 'maxFalse' in t ? `${s.found} false` : `${s.found}/${s.images}`;
+    });
+    const need = !t ? '–' : 'maxFalse' in t ? `≤ ${t.maxFalse} false per rotation` : `${t.need}/${t.of} (${t.note})`;
+    out(`| ${folder} | ${cells.join(' | ')} | ${need} | ${median(s0.ms)} |`);
+  }
+
+  out('\n## Museum images: ours (downscale + tiles, in the worker) vs zxing-wasm on the full-size file\n');
+  await prepareZXingModule({ overrides: { wasmBinary: zxingWasmBinary('reader') }, fireImmediately: true });
+  out('| image | pixels | truth (MANIFEST) | ours: codes | ours ms (zxing) | passes/tiles | reference: codes | reference ms | ratio |');
+  out('|---|---|---|---|---|---|---|---|---|');
+  for (const img of museumCorpus()) {
+    const ours: number[] = [];
+    const zx: number[] = [];
+    let last = await decodeImageBarcodes(img.file, opts);
+    for (let i = 0; i < runs; i++) {
+      last = await decodeImageBarcodes(img.file, opts);
+      ours.push(last.ms);
+      zx.push(last.zxingMs);
+    }
+    const bytes = new Uint8Array(fs.readFileSync(img.file));
+    const ref: number[] = [];
+    let refCodes: string[] = [];
+    for (let i = 0; i < Math.min(runs, 2); i++) {
+      const t = performance.now();
+      const r = await readBarcodes(bytes, { formats: defaultImageFormats as ReadInputBarcodeFormat[], maxNumberOfSymbols: 255 });
+      ref.push(performance.now() - t);
+      refCodes = r.filter((c) => c.isValid).map((c) => c.text);
+    }
+    // Bold: a value the MANIFEST asserts for this image.
+    const mark = (codes: string[]) => codes.map((c) => (img.expected.some((e) => hasCode([{ text: c }], e)) ? `**${c}**` : c)).join(', ') || '–';
+    const truth = img.expected.length > 0 ? img.expected.join(', ') : img.count === 0 ? 'no barcode' : img.count !== null ? `${img.count} codes, no values` : 'no values';
+    out(
+      `| ${path.relative(path.join(corpus, 'museum'), img.file)} | ${last.width}×${last.height} | ${truth} | ${mark(last.codes.map((c) => c.text))}${last.error ? ` (${last.error})` : ''} | ${median(ours)} (${median(zx)}) | ${last.passes}/${last.tilesTried} | ${mark(refCodes)} | ${Math.round(median(ref))} | ${(median(ref) / median(ours)).toFixed(1)}× |`,
+    );
+  }
+  await pool.close();
+}
+
+await main();

@@ -1,0 +1,93 @@
+/** Fixing links after the fact, through the contract: every edit renames the filed files, is logged, and undoes. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLocalClient } from '../../src/contract/client.js';
+import { loadConfig } from '../../src/config/load.js';
+import { createHandlers } from '../../src/station/handlers.js';
+import { Station } from '../../src/station/station.js';
+import { writeGoodTiff } from '../helpers/images.js';
+import { makeHome, waitFor } from '../helpers/station-home.js';
+
+const homes: string[] = [];
+const stations: Station[] = [];
+afterEach(async () => {
+  for (const s of stations.splice(0)) await s.stop();
+  for (const h of homes.splice(0)) fs.rmSync(h, { recursive: true, force: true });
+});
+
+const filesUnder = (dir: string): string[] => (fs.existsSync(dir) ? (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort() : []);
+
+/** A station with object A holding three filed shots (the second a RAW + TIFF pair). */
+async function stationWithObject() {
+  const home = makeHome({ ingest: { stableWindowMs: 200, rescanIntervalSec: 0 }, linking: { enabled: true, template: '{barcode}/{seq:03}{ext}', barcode: { pattern: '[A-Z]' } } });
+  homes.push(home);
+  const config = loadConfig({ home });
+  const station = new Station(config);
+  stations.push(station);
+  await station.start();
+  const client = createLocalClient(createHandlers(station));
+  const library = config.locations.library;
+  expect(await client.scanBarcode({ code: 'A' })).toMatchObject({ result: { kind: 'object' } });
+  const inbox = path.join(home, 'Inbox');
+  await writeGoodTiff(path.join(inbox, 's1.tif'), 1);
+  await waitFor(() => filesUnder(library).length === 1, 'shot 1');
+  await writeGoodTiff(path.join(inbox, 's2.tif'), 20);
+  await waitFor(() => filesUnder(library).length === 2, 'shot 2');
+  // Same stem, another extension: the pair's second file (its content does not matter here).
+  await writeGoodTiff(path.join(inbox, 's2.jpg'), 33);
+  await waitFor(() => filesUnder(library).length === 3, 'shot 2, second file');
+  await writeGoodTiff(path.join(inbox, 's3.tif'), 40);
+  await waitFor(() => filesUnder(library).length === 4, 'shot 3');
+  await station.linker.settled();
+  const id = (rel: string) => station.store.list({ limit: 100 }).find((c) => c.relPath === rel)!.id;
+  const objectA = station.linker.links.linkOf(id('s1.tif'))!.objectId;
+  return { station, client, library, id, objectA };
+}
+
+describe('linking edits', () => {
+  it('relinks a whole shot to another barcode, renaming its files, and undoes it', async () => {
+    const { station, client, library, id } = await stationWithObject();
+    expect(filesUnder(library)).toEqual(['A/001.tif', 'A/002.jpg', 'A/002.tif', 'A/003.tif']);
+
+    const relinked = await client.relinkCaptures({ captureIds: [id('s2.tif')], barcode: 'B' });
+    expect(relinked).toMatchObject({ result: { kind: 'relink' } });
+    // The JPEG of the same shot went with it, and kept sharing its number.
+    expect(filesUnder(library)).toEqual(['A/001.tif', 'A/003.tif', 'B/001.jpg', 'B/001.tif']);
+    expect(station.store.get(id('s2.jpg'))!.path).toBe(path.join(library, 'B/001.jpg'));
+    expect(station.store.detail(id('s2.tif'))!.events.map((e) => e.type)).toContain('capture.relinked');
+
+    expect(await client.undoLinkEdit({})).toMatchObject({ result: { kind: 'relink' } });
+    expect(filesUnder(library)).toEqual(['A/001.tif', 'A/002.jpg', 'A/002.tif', 'A/003.tif']);
+    expect(station.linker.links.linkOf(id('s2.tif'))).toMatchObject({ barcode: 'A', seq: 2 });
+    expect(await client.undoLinkEdit({})).toEqual({ error: { code: 'NOT_FOUND', message: 'There is no linking edit to undo.' } });
+  });
+
+  it('splits an object, merges it back, renames an object, marks a re-shoot', async () => {
+    const { station, client, library, id, objectA } = await stationWithObject();
+    await client.splitObject({ objectId: objectA, fromSeq: 2, barcode: 'C' });
+    expect(filesUnder(library)).toEqual(['A/001.tif', 'C/001.jpg', 'C/001.tif', 'C/002.tif']);
+
+    const objectC = station.linker.links.linkOf(id('s3.tif'))!.objectId;
+    await client.mergeObjects({ objectId: objectC, intoObjectId: objectA });
+    expect(filesUnder(library)).toEqual(['A/001.tif', 'A/002.jpg', 'A/002.tif', 'A/003.tif']);
+
+    await client.relinkObject({ objectId: objectA, barcode: 'D' });
+    expect(filesUnder(library)).toEqual(['D/001.tif', 'D/002.jpg', 'D/002.tif', 'D/003.tif']);
+    await client.undoLinkEdit({});
+    expect(filesUnder(library)).toEqual(['A/001.tif', 'A/002.jpg', 'A/002.tif', 'A/003.tif']);
+
+    await client.setReshoot({ captureId: id('s1.tif'), reshoot: true });
+    expect(station.store.detail(id('s1.tif'))!.events.at(-1)?.type).toBe('capture.relinked');
+  });
+
+  it('refuses an invalid barcode, a control code, an unlinked capture and bad arguments, changing nothing', async () => {
+    const { client, library, id, objectA } = await stationWithObject();
+    expect(await client.relinkCaptures({ captureIds: [id('s1.tif')], barcode: 'lower' })).toMatchObject({ error: { code: 'INVALID_ARGUMENT', message: expect.stringMatching(/"lower" was refused: it does not match the project's pattern/) } });
+    expect(await client.relinkObject({ objectId: objectA, barcode: '%%END%%' })).toMatchObject({ error: { message: expect.stringMatching(/is a control code/) } });
+    expect(await client.mergeObjects({ objectId: objectA, intoObjectId: objectA })).toMatchObject({ error: { message: 'An object cannot be merged into itself.' } });
+    expect(await client.splitObject({ objectId: objectA, fromSeq: 0, barcode: 'C' })).toMatchObject({ error: { code: 'INVALID_ARGUMENT' } });
+    expect(await client.relinkCaptures({ captureIds: [], barcode: 'C' })).toMatchObject({ error: { code: 'INVALID_ARGUMENT' } });
+    expect(filesUnder(library)).toEqual(['A/001.tif', 'A/002.jpg', 'A/002.tif', 'A/003.tif']);
+  });
+});

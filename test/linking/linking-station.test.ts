@@ -1,0 +1,173 @@
+/**
+ * Barcode linking in a running station: scans sent the way `capture-station scan` sends them (over
+ * the control socket), images dropped in the hot folder, files in the library by the template.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import type { Output } from '../../src/cli/output.js';
+import { loadConfig } from '../../src/config/load.js';
+import type { StationConfigInput } from '../../src/config/schema.js';
+import { controlSocketPath, startControlSocket, type ControlSocket } from '../../src/server/control-socket.js';
+import { createHandlers } from '../../src/station/handlers.js';
+import { Station } from '../../src/station/station.js';
+import { writeGoodTiff } from '../helpers/images.js';
+import { corpus, makeHome, waitFor } from '../helpers/station-home.js';
+
+function capture(): Output & { stdout: string; stderr: string } {
+  const o = { stdout: '', stderr: '', isTTY: false, out: (t: string) => void (o.stdout += t), err: (t: string) => void (o.stderr += t) };
+  return o;
+}
+
+const running: { station: Station; socket: ControlSocket; home: string }[] = [];
+afterEach(async () => {
+  for (const r of running.splice(0)) {
+    await r.socket.close();
+    await r.station.stop();
+    fs.rmSync(r.home, { recursive: true, force: true });
+  }
+});
+
+async function startStation(linking: StationConfigInput['linking']) {
+  const home = makeHome({ ingest: { stableWindowMs: 200, rescanIntervalSec: 0 }, linking: { enabled: true, ...linking } });
+  const config = loadConfig({ home });
+  const station = new Station(config);
+  await station.start();
+  const socket = await startControlSocket(controlSocketPath(config.locations.dataDir), createHandlers(station));
+  running.push({ station, socket, home });
+  const scan = async (...codes: string[]) => {
+    const out = capture();
+    const code = await main(['scan', ...codes, '--home', home], out);
+    return { code, ...out };
+  };
+  return { home, station, scan, library: config.locations.library, inbox: path.join(home, 'Inbox') };
+}
+
+const filesUnder = (dir: string): string[] => (fs.existsSync(dir) ? (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort() : []);
+
+describe('barcode linking in the station', () => {
+  it('files the captures after a scan under the barcode by the template, and export shows the link', async () => {
+    const s = await startStation({ template: '{barcode}/{barcode}_{seq:03}_{view}{ext}', views: ['front', 'back'] });
+    expect((await s.scan('NMNH-0042')).stdout).toMatch(/OBJECT NMNH-0042 on inbox: object NMNH-0042 open \(0 shots\)/);
+    await writeGoodTiff(path.join(s.inbox, 'IMG_0001.tif'), 1);
+    await waitFor(() => s.station.store.counts().total === 1, 'first capture');
+    await writeGoodTiff(path.join(s.inbox, 'IMG_0002.tif'), 25);
+    await waitFor(() => filesUnder(s.library).length === 2, 'both captures filed');
+    expect(filesUnder(s.library)).toEqual(['NMNH-0042/NMNH-0042_001_front.tif', 'NMNH-0042/NMNH-0042_002_back.tif']);
+    expect(filesUnder(s.inbox)).toEqual([]);
+
+    const out = capture();
+    expect(await main(['export', '--home', s.home], out)).toBe(0);
+    const rows = JSON.parse(out.stdout) as { relPath: string; path: string; barcode: string; seq: number; view: string }[];
+    expect(rows.map((r) => [r.relPath, r.barcode, r.seq, r.view])).toEqual([
+      ['IMG_0001.tif', 'NMNH-0042', 1, 'front'],
+      ['IMG_0002.tif', 'NMNH-0042', 2, 'back'],
+    ]);
+    expect(rows[0]!.path).toBe(path.join(s.library, 'NMNH-0042/NMNH-0042_001_front.tif'));
+  });
+
+  it('refuses a barcode that breaks the project rules, and says why', async () => {
+    const s = await startStation({ barcode: { pattern: 'NMNH-\\d{4}' } });
+    const bad = await s.scan('NMNH-12');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/REFUSED NMNH-12: Barcode "NMNH-12" was refused: it does not match the project's pattern/);
+    expect(s.station.linker.current()).toEqual({ inbox: null });
+  });
+
+  it('UNDO takes the last shot off its object and leaves it in the hot folder flagged for re-shoot; a failed capture is not filed', async () => {
+    const s = await startStation({ template: '{barcode}_{seq:02}{ext}' });
+    await s.scan('B-1');
+    await writeGoodTiff(path.join(s.inbox, 'a.tif'), 3);
+    await waitFor(() => filesUnder(s.library).length === 1, 'a filed');
+    fs.copyFileSync(path.join(corpus, 'tiff/pillow/crash-2020-10-test.tif'), path.join(s.inbox, 'broken.tif'));
+    await waitFor(() => s.station.store.counts().fail === 1, 'broken recorded');
+    expect((await s.scan('%%UNDO%%')).stdout).toMatch(/CONTROL %%UNDO%% on inbox: object B-1 open \(1 shot\)/);
+    await s.scan('%%END%%');
+    await s.station.linker.settled();
+    expect(filesUnder(s.library)).toEqual(['B-1_01.tif']);
+    expect(filesUnder(s.inbox)).toEqual(['broken.tif']);
+    const broken = s.station.store.list({ limit: 10 }).find((c) => c.relPath === 'broken.tif')!;
+    expect(s.station.linker.links.linkOf(broken.id)).toBeNull();
+  });
+
+  it('says clearly when no station is running', async () => {
+    const home = makeHome();
+    const out = capture();
+    expect(await main(['scan', 'X-1', '--home', home], out)).toBe(1);
+    expect(out.stderr).toMatch(/No station is running for this home .* Start it with capture-station run/);
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+});
+
+describe('barcode linking across a restart', () => {
+  it('closes the object left open and finishes a move the crash cut short', async () => {
+    const home = makeHome({ ingest: { stableWindowMs: 200, rescanIntervalSec: 0 }, linking: { enabled: true, template: '{barcode}/{seq:03}{ext}' } });
+    const config = loadConfig({ home });
+    const library = config.locations.library;
+    try {
+      let station = new Station(config);
+      await station.start();
+      station.linker.scan('OBJ-1');
+      await writeGoodTiff(path.join(home, 'Inbox', 'one.tif'), 5);
+      await waitFor(() => filesUnder(library).length === 1, 'one filed');
+      const capture = station.store.list({ limit: 1 })[0]!;
+      // A crash after the move was journaled and before it ran: put the file back and the journal entry to pending.
+      fs.renameSync(path.join(library, 'OBJ-1/001.tif'), path.join(home, 'Inbox', 'one.tif'));
+      station.linker.links.planMove(capture.id, path.join(home, 'Inbox', 'one.tif'), path.join(library, 'OBJ-1/001.tif'));
+      await station.stop();
+
+      station = new Station(config);
+      await station.start();
+      await station.linker.settled();
+      expect(filesUnder(library)).toEqual(['OBJ-1/001.tif']);
+      expect(filesUnder(path.join(home, 'Inbox'))).toEqual([]);
+      expect(station.linker.links.move(capture.id)?.state).toBe('done');
+      expect(station.linker.current()).toEqual({ inbox: null });
+      const closed = station.linker.links.object(station.linker.links.linkOf(capture.id)!.objectId);
+      expect(closed).toMatchObject({ state: 'closed', closeReason: 'shutdown' });
+      await station.stop();
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('barcode linking with an upload target', () => {
+  it('uploads linked captures only once their object is closed, under their library names', async () => {
+    const home = makeHome();
+    const share = path.join(home, 'share');
+    fs.mkdirSync(share);
+    fs.writeFileSync(
+      path.join(home, 'station.json'),
+      JSON.stringify({
+        station: { id: 'stand-1' },
+        ingest: { stableWindowMs: 200, rescanIntervalSec: 0 },
+        linking: { enabled: true, template: '{barcode}/{barcode}_{seq:02}{ext}' },
+        targets: [{ id: 'nas', kind: 'folder', path: share, mountCheck: false }],
+        upload: { probeIntervalSec: 1 },
+      }),
+    );
+    const config = loadConfig({ home });
+    const station = new Station(config);
+    await station.start();
+    try {
+      station.linker.scan('OBJ-7');
+      await writeGoodTiff(path.join(home, 'Inbox', 'a.tif'), 2);
+      await writeGoodTiff(path.join(home, 'Inbox', 'b.tif'), 30);
+      await waitFor(() => filesUnder(config.locations.library).length === 2, 'both filed');
+      await station.linker.settled();
+      // The object is still open: more shots may come, names may change (UNDO); nothing is queued yet.
+      expect(station.uploader.status().targets[0]).toMatchObject({ counts: { queued: 0, leased: 0, done: 0 } });
+      station.linker.scan('%%END%%');
+      await waitFor(() => filesUnder(share).filter((f) => !path.basename(f).startsWith('.')).length === 2, 'both uploaded');
+      expect(filesUnder(share).filter((f) => !path.basename(f).startsWith('.'))).toEqual(['stand-1/OBJ-7/OBJ-7_01.tif', 'stand-1/OBJ-7/OBJ-7_02.tif']);
+      for (const f of ['OBJ-7/OBJ-7_01.tif', 'OBJ-7/OBJ-7_02.tif']) {
+        expect(fs.readFileSync(path.join(share, 'stand-1', f)).equals(fs.readFileSync(path.join(config.locations.library, f)))).toBe(true);
+      }
+    } finally {
+      await station.stop();
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
