@@ -1,15 +1,14 @@
 /**
- * The Electron shell, kept thin: one instance, a locked-down window on the bundled UI, the core
- * started with Electron's own folders injected as config, and the contract over IPC. Every rule
- * worth testing lives in plain modules next to this one (security.ts, ipc.ts, station-options.ts).
+ * The Electron shell, kept thin: one instance, a locked-down window on the bundled UI, and the
+ * station core in its own process (core-host.ts) with Electron's folders injected as config; the
+ * contract reaches it over IPC. Every rule worth testing lives in plain modules next to this one
+ * (security.ts, ipc.ts, core-rpc.ts, restart-policy.ts, station-options.ts).
  */
 import { app, BrowserWindow, dialog, ipcMain, session } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ipcChannels } from '../src/contract/bridge.js';
-import { loadConfig } from '../src/config/load.js';
-import { createHandlers } from '../src/station/handlers.js';
-import { Station } from '../src/station/station.js';
+import { CoreHost } from './core-host.js';
 import { answerInvoke } from './ipc.js';
 import { allowNavigation, allowPermission, securityHeaders, uiEntryUrl } from './security.js';
 import { stationLoadOptions } from './station-options.js';
@@ -20,7 +19,6 @@ const uiDir = path.join(here, '../renderer');
 
 if (!app.requestSingleInstanceLock()) app.quit();
 
-let station: Station | null = null;
 let win: BrowserWindow | null = null;
 
 app.on('second-instance', () => {
@@ -28,22 +26,26 @@ app.on('second-instance', () => {
   win?.focus();
 });
 
+const core = new CoreHost(stationLoadOptions({ userData: app.getPath('userData'), env: process.env, argv: process.argv }), {
+  onEvent: (name, payload) => {
+    if (win && !win.webContents.isDestroyed()) win.webContents.send(ipcChannels.event, name, payload);
+  },
+  onFatal: (message) => dialog.showErrorBox('Capture Station cannot start', message),
+});
+
 app.whenReady().then(async () => {
   try {
-    station = new Station(loadConfig(stationLoadOptions({ userData: app.getPath('userData'), env: process.env, argv: process.argv })));
-    await station.start();
-  } catch (err) {
-    // A bad config or another station on the same database: say so, and do not open a window.
-    dialog.showErrorBox('Capture Station cannot start', err instanceof Error ? err.message : String(err));
+    await core.start();
+  } catch {
+    // onFatal has told the technician why (a bad config, another station on the same database).
     app.quit();
     return;
   }
-  const handlers = createHandlers(station);
 
   session.defaultSession.setPermissionRequestHandler((_wc, permission, callback) => callback(allowPermission(permission)));
   session.defaultSession.setPermissionCheckHandler((_wc, permission) => allowPermission(permission));
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => callback({ responseHeaders: { ...details.responseHeaders, ...securityHeaders() } }));
-  ipcMain.handle(ipcChannels.invoke, (event, command: unknown, args: unknown) => answerInvoke(handlers, uiDir, event.senderFrame?.url, command, args));
+  ipcMain.handle(ipcChannels.invoke, (event, command: unknown, args: unknown) => answerInvoke((c, a) => core.call(c, a), uiDir, event.senderFrame?.url, command, args));
 
   win = new BrowserWindow({
     width: 1280,
@@ -56,13 +58,9 @@ app.whenReady().then(async () => {
     if (!allowNavigation(url, uiDir)) event.preventDefault();
   });
   win.webContents.on('will-attach-webview', (event) => event.preventDefault());
-  const contents = win.webContents;
-  station.onAny((name, payload) => {
-    if (!contents.isDestroyed()) contents.send(ipcChannels.event, name, payload);
-  });
   await win.loadURL(uiEntryUrl(uiDir));
 });
 
 app.on('window-all-closed', () => {
-  void (station?.stop() ?? Promise.resolve()).finally(() => app.quit());
+  void core.stop().finally(() => app.quit());
 });

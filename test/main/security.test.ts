@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { answerInvoke } from '../../main/ipc.js';
 import { allowNavigation, allowPermission, desktopCsp, isTrustedSender, uiEntryUrl } from '../../main/security.js';
-import type { HandlerMap } from '../../src/contract/client.js';
+import { dispatch, type HandlerMap } from '../../src/contract/client.js';
 import { ipcChannels } from '../../src/contract/bridge.js';
 import { commandArgs } from '../../src/contract/commands.js';
 
@@ -36,12 +36,13 @@ describe('desktop window security', () => {
 
 describe('contract over IPC', () => {
   const unused = Object.fromEntries(Object.keys(commandArgs).map((c) => [c, () => ({ ran: c })])) as unknown as HandlerMap;
+  const call = (command: Parameters<typeof dispatch>[1], args: unknown) => dispatch(unused, command, args);
 
   it('answers the UI, validating arguments, and refuses any other sender', async () => {
-    expect(await answerInvoke(unused, uiDir, entry, 'status', {})).toEqual({ result: { ran: 'status' } });
-    expect(await answerInvoke(unused, uiDir, entry, 'getCapture', { id: 'x' })).toMatchObject({ error: { code: 'INVALID_ARGUMENT' } });
-    expect(await answerInvoke(unused, uiDir, entry, 'toString', {})).toMatchObject({ error: { code: 'NOT_FOUND' } });
-    expect(await answerInvoke(unused, uiDir, 'https://example.org/', 'status', {})).toEqual({ error: { code: 'FORBIDDEN', message: 'Only the Capture Station window may call the station.' } });
+    expect(await answerInvoke(call, uiDir, entry, 'status', {})).toEqual({ result: { ran: 'status' } });
+    expect(await answerInvoke(call, uiDir, entry, 'getCapture', { id: 'x' })).toMatchObject({ error: { code: 'INVALID_ARGUMENT' } });
+    expect(await answerInvoke(call, uiDir, entry, 'toString', {})).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    expect(await answerInvoke(call, uiDir, 'https://example.org/', 'status', {})).toEqual({ error: { code: 'FORBIDDEN', message: 'Only the Capture Station window may call the station.' } });
   });
 
   it('uses the same channel names in the sandboxed preload as in the contract', () => {
