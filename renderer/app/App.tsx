@@ -1,15 +1,60 @@
-import { useMemo } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { createHttpClient, type StationClient } from '../transport/http-client.js';
 import { CaptureView } from '../components/CaptureView.js';
+import { DashboardView } from '../components/DashboardView.js';
 import { Header } from '../components/Header.js';
+import { HistoryView } from '../components/HistoryView.js';
+import { Nav } from '../components/Nav.js';
+import { QueueView } from '../components/QueueView.js';
 import { RecentList } from '../components/RecentList.js';
+import { ScanBar } from '../components/ScanBar.js';
+import { shownObject } from './linking-state.js';
 import { useTheme } from './theme.js';
 import { useStation } from './use-station.js';
+import { viewForKey, viewFromHash, views, type ViewId } from './views.js';
 
 export function App({ client }: { client?: StationClient }) {
   const api = useMemo(() => client ?? createHttpClient(), [client]);
   const station = useStation(api);
   const [theme, toggleTheme] = useTheme();
+  const [view, setViewState] = useState<ViewId>(() => viewFromHash(window.location.hash));
+
+  const setView = useCallback((v: ViewId) => {
+    setViewState(v);
+    const hash = v === 'capture' ? '' : `#${v}`;
+    if (window.location.hash !== hash) history.replaceState(null, '', hash || window.location.pathname + window.location.search);
+  }, []);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const v = viewForKey(e);
+      if (!v) return;
+      e.preventDefault();
+      setView(v);
+    };
+    const onHash = () => setViewState(viewFromHash(window.location.hash));
+    window.addEventListener('keydown', onKey);
+    window.addEventListener('hashchange', onHash);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      window.removeEventListener('hashchange', onHash);
+    };
+  }, [setView]);
+
+  useEffect(() => {
+    document.title = `${views.find((v) => v.id === view)?.label ?? ''} · Capture Station`;
+  }, [view]);
+
+  const sources = station.status?.sources.map((s) => s.id) ?? [];
+  const shown = shownObject(station.openObjects, sources.length === 1 ? sources[0]! : null);
+  const showInCaptureView = useCallback(
+    (id: number) => {
+      station.select(id);
+      setView('capture');
+    },
+    [station, setView],
+  );
+
   return (
     <div className="app">
       <Header
@@ -20,15 +65,40 @@ export function App({ client }: { client?: StationClient }) {
         theme={theme}
         onToggleTheme={toggleTheme}
       />
+      <Nav view={view} onView={setView} />
+      <ScanBar
+        object={shown ? { sourceId: shown.sourceId, ...shown.object } : null}
+        linkingEnabled={station.status?.linking.enabled ?? false}
+        sources={sources}
+        alarm={station.linkAlarm}
+        onScan={station.scan}
+      />
       {station.error && (
         <p className="notice" role="alert">
           {station.error}
         </p>
       )}
-      <main className="main">
-        <CaptureView capture={station.current} following={station.following} inboxes={station.status?.sources.map((s) => s.path) ?? []} onFollowLatest={station.followLatest} />
-        <RecentList captures={station.captures} currentId={station.current?.id ?? null} onSelect={station.select} />
-      </main>
+      {view === 'capture' && (
+        <main className="main" id="view-capture">
+          <CaptureView capture={station.current} following={station.following} inboxes={station.status?.sources.map((s) => s.path) ?? []} onFollowLatest={station.followLatest} />
+          <RecentList captures={station.captures} currentId={station.current?.id ?? null} onSelect={station.select} />
+        </main>
+      )}
+      {view === 'queue' && (
+        <main className="main main--single" id="view-queue">
+          <QueueView client={api} subscribe={station.subscribe} />
+        </main>
+      )}
+      {view === 'history' && (
+        <main className="main main--single" id="view-history">
+          <HistoryView client={api} subscribe={station.subscribe} sources={sources} onShowInCaptureView={showInCaptureView} />
+        </main>
+      )}
+      {view === 'dashboard' && (
+        <main className="main main--single" id="view-dashboard">
+          <DashboardView client={api} subscribe={station.subscribe} />
+        </main>
+      )}
     </div>
   );
 }

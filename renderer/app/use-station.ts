@@ -9,6 +9,7 @@ import { connectEvents, defaultEventsUrl } from '../transport/event-stream.js';
 import type { StationClient } from '../transport/http-client.js';
 import type { CaptureDetail, CaptureRecord, ResultOf, StationHandlers } from '../contract.js';
 import { mergeCaptures, upsertCapture } from './captures-state.js';
+import { applyLinkEffect, type OpenObjects } from './linking-state.js';
 
 export type StationStatus = ResultOf<StationHandlers, 'status'>;
 
@@ -23,9 +24,19 @@ export interface StationView {
   /** Files being checked right now, oldest first. */
   checking: string[];
   error: string | null;
+  /** The object each source has open (barcode linking). */
+  openObjects: OpenObjects;
+  /** The latest linking alarm (e.g. an incomplete object), until the next scan. */
+  linkAlarm: string | null;
   select(id: number): void;
   followLatest(): void;
+  /** Sends a scanned code; resolves to the refusal's message, or null when it was taken. */
+  scan(code: string, sourceId?: string): Promise<string | null>;
+  /** Every event and every (re)connect, for the views that keep their own data (queue, history, dashboard). */
+  subscribe(listener: StationListener): () => void;
 }
+
+export type StationListener = (m: StationEventMessage | { event: 'reconnected' }) => void;
 
 export function useStation(client: StationClient, eventsUrl = defaultEventsUrl(window.location)): StationView {
   const [connection, setConnection] = useState<ConnectionState>('connecting');
@@ -35,6 +46,9 @@ export function useStation(client: StationClient, eventsUrl = defaultEventsUrl(w
   const [following, setFollowing] = useState(true);
   const [checking, setChecking] = useState<string[]>([]);
   const [error, setError] = useState<string | null>(null);
+  const [openObjects, setOpenObjects] = useState<OpenObjects>({});
+  const [linkAlarm, setLinkAlarm] = useState<string | null>(null);
+  const listeners = useRef(new Set<StationListener>());
   const followingRef = useRef(true);
   const currentIdRef = useRef<number | null>(null);
   const shownRequest = useRef(0);
@@ -56,7 +70,10 @@ export function useStation(client: StationClient, eventsUrl = defaultEventsUrl(w
 
   const refresh = useCallback(async () => {
     const [st, list] = await Promise.all([client.status({}), client.listCaptures({ limit: 100 })]);
-    if ('result' in st) setStatus(st.result);
+    if ('result' in st) {
+      setStatus(st.result);
+      setOpenObjects(st.result.linking.open);
+    }
     if ('error' in list) {
       setError(list.error.message);
       return;
@@ -68,7 +85,14 @@ export function useStation(client: StationClient, eventsUrl = defaultEventsUrl(w
 
   useEffect(() => {
     const onEvent = (m: StationEventMessage) => {
+      for (const l of listeners.current) l(m);
       switch (m.event) {
+        case 'link.effect': {
+          const { sourceId, effect } = m.payload;
+          setOpenObjects((o) => applyLinkEffect(o, sourceId, effect));
+          if (effect.type === 'alarm') setLinkAlarm(effect.message);
+          break;
+        }
         case 'capture.checking':
           setChecking((c) => [...c.filter((p) => p !== m.payload.relPath), m.payload.relPath].slice(-20));
           break;
@@ -96,6 +120,7 @@ export function useStation(client: StationClient, eventsUrl = defaultEventsUrl(w
         if (s === 'live') {
           setChecking([]);
           void refresh();
+          for (const l of listeners.current) l({ event: 'reconnected' });
         }
       },
     });
@@ -118,5 +143,24 @@ export function useStation(client: StationClient, eventsUrl = defaultEventsUrl(w
     if (newest) void show(newest.id);
   }, [captures, show]);
 
-  return { connection, status, captures, current, following, checking, error, select, followLatest };
+  const scan = useCallback(
+    async (code: string, sourceId?: string): Promise<string | null> => {
+      const reply = await client.scanBarcode(sourceId ? { code, sourceId } : { code });
+      if ('error' in reply) return reply.error.message;
+      const { sourceId: source, current, alarms } = reply.result;
+      setOpenObjects((o) => ({ ...o, [source]: current }));
+      setLinkAlarm(alarms.length > 0 ? alarms.join(' ') : null);
+      return null;
+    },
+    [client],
+  );
+
+  const subscribe = useCallback((listener: StationListener) => {
+    listeners.current.add(listener);
+    return () => {
+      listeners.current.delete(listener);
+    };
+  }, []);
+
+  return { connection, status, captures, current, following, checking, error, openObjects, linkAlarm, select, followLatest, scan, subscribe };
 }

@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import type { ConnectionState } from '../transport/event-stream.js';
 import type { Theme } from '../app/theme.js';
 
@@ -14,9 +15,11 @@ export interface HeaderProps {
   counts: { pass: number; warn: number; fail: number } | null;
   theme: Theme;
   onToggleTheme(): void;
+  /** The view navigation, after the station name. */
+  children?: ReactNode;
 }
 
-export function Header({ stationId, connection, checking, counts, theme, onToggleTheme }: HeaderProps) {
+export function Header({ stationId, connection, checking, counts, theme, onToggleTheme, children }: HeaderProps) {
   const look = connectionLook[connection];
   return (
     <header className="header">
@@ -26,6 +29,7 @@ export function Header({ stationId, connection, checking, counts, theme, onToggl
           {stationId ?? '…'}
         </span>
       </div>
+      {children}
       <div className="header__activity" aria-live="polite">
         {checking.length > 0 && (
           <span className="header__checking">

@@ -25,6 +25,14 @@ export interface CaptureStats {
 
 const dayMs = 86_400_000;
 
+/**
+ * Figures are kept this long per database and offset: aggregating a busy week (100,000 captures,
+ * 400,000 check results) takes about half a second of the station's thread, and several dashboards
+ * refreshing on every capture must not cost that each time.
+ */
+export const statsCacheMs = 10_000;
+const cache = new WeakMap<Db, Map<number, { at: number; stats: CaptureStats }>>();
+
 function pad(n: number): string {
   return String(n).padStart(2, '0');
 }
@@ -36,6 +44,19 @@ function localDate(utcMs: number, offsetMin: number): string {
 }
 
 export function captureStats(db: Db, opts: { utcOffsetMin: number; now?: Date; days?: number }): CaptureStats {
+  // An explicit `now` (tests, reports) is always computed afresh.
+  if (opts.now || opts.days !== undefined) return computeStats(db, opts);
+  let perDb = cache.get(db);
+  if (!perDb) cache.set(db, (perDb = new Map()));
+  const hit = perDb.get(opts.utcOffsetMin);
+  const t = Date.now();
+  if (hit && t - hit.at < statsCacheMs && t >= hit.at) return hit.stats;
+  const stats = computeStats(db, opts);
+  perDb.set(opts.utcOffsetMin, { at: t, stats });
+  return stats;
+}
+
+function computeStats(db: Db, opts: { utcOffsetMin: number; now?: Date; days?: number }): CaptureStats {
   const now = opts.now ?? new Date();
   const off = opts.utcOffsetMin;
   const nDays = opts.days ?? 7;

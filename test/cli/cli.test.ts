@@ -2,16 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import type { Output } from '../../src/cli/output.js';
 import { loadConfig } from '../../src/config/load.js';
 import { Station } from '../../src/station/station.js';
 import { corpus, makeHome, waitFor } from '../helpers/station-home.js';
 import { writeGoodTiff } from '../helpers/images.js';
+import { capture } from '../helpers/output.js';
 
-function capture(): Output & { stdout: string; stderr: string } {
-  const o = { stdout: '', stderr: '', isTTY: false, out: (t: string) => void (o.stdout += t), err: (t: string) => void (o.stderr += t) };
-  return o;
-}
 
 const homes: string[] = [];
 afterEach(() => {

@@ -10,13 +10,9 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { decodeImageBarcodes, ZxingPool } from '../../src/barcode/image/index.js';
 import { barcodeRulesSchema } from '../../src/barcode/rules.js';
 import { main } from '../../src/cli/main.js';
-import type { Output } from '../../src/cli/output.js';
 import { makeHome } from '../helpers/station-home.js';
+import { capture } from '../helpers/output.js';
 
-function capture(): Output & { stdout: string; stderr: string } {
-  const o = { stdout: '', stderr: '', isTTY: false, out: (t: string) => void (o.stdout += t), err: (t: string) => void (o.stderr += t) };
-  return o;
-}
 
 const homes: string[] = [];
 afterEach(() => {

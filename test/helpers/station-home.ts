@@ -20,3 +20,9 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, what:
 }
 
 export const corpus = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../shared/corpus');
+
+/** Every file below `dir` (relative, sorted); [] when `dir` does not exist. */
+export function filesUnder(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort();
+}

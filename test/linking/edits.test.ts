@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { createHandlers } from '../../src/station/handlers.js';
 import { Station } from '../../src/station/station.js';
 import { writeGoodTiff } from '../helpers/images.js';
-import { makeHome, waitFor } from '../helpers/station-home.js';
+import { filesUnder, makeHome, waitFor } from '../helpers/station-home.js';
 
 const homes: string[] = [];
 const stations: Station[] = [];
@@ -16,7 +16,6 @@ afterEach(async () => {
   for (const h of homes.splice(0)) fs.rmSync(h, { recursive: true, force: true });
 });
 
-const filesUnder = (dir: string): string[] => (fs.existsSync(dir) ? (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort() : []);
 
 /** A station with object A holding three filed shots (the second a RAW + TIFF pair). */
 async function stationWithObject() {

@@ -6,19 +6,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import type { Output } from '../../src/cli/output.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { StationConfigInput } from '../../src/config/schema.js';
 import { controlSocketPath, startControlSocket, type ControlSocket } from '../../src/server/control-socket.js';
 import { createHandlers } from '../../src/station/handlers.js';
 import { Station } from '../../src/station/station.js';
 import { writeGoodTiff } from '../helpers/images.js';
-import { corpus, makeHome, waitFor } from '../helpers/station-home.js';
+import { corpus, filesUnder, makeHome, waitFor } from '../helpers/station-home.js';
+import { capture } from '../helpers/output.js';
 
-function capture(): Output & { stdout: string; stderr: string } {
-  const o = { stdout: '', stderr: '', isTTY: false, out: (t: string) => void (o.stdout += t), err: (t: string) => void (o.stderr += t) };
-  return o;
-}
 
 const running: { station: Station; socket: ControlSocket; home: string }[] = [];
 afterEach(async () => {
@@ -44,7 +40,6 @@ async function startStation(linking: StationConfigInput['linking']) {
   return { home, station, scan, library: config.locations.library, inbox: path.join(home, 'Inbox') };
 }
 
-const filesUnder = (dir: string): string[] => (fs.existsSync(dir) ? (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort() : []);
 
 describe('barcode linking in the station', () => {
   it('files the captures after a scan under the barcode by the template, and export shows the link', async () => {

@@ -76,3 +76,16 @@ describe('captureStats', () => {
     expect(readOnlyCommands.has('captureStats')).toBe(true);
   });
 });
+
+describe('captureStats cache', () => {
+  it('serves the same figures for a few seconds instead of adding up again', () => {
+    const s = store();
+    add(s, new Date(Date.now() - 60_000).toISOString(), 'pass');
+    const first = s.captures.stats({ utcOffsetMin: 0 });
+    add(s, new Date(Date.now() - 30_000).toISOString(), 'fail');
+    expect(s.captures.stats({ utcOffsetMin: 0 })).toBe(first);
+    // Another offset, or an explicit time, is computed afresh.
+    expect(s.captures.stats({ utcOffsetMin: 60 }).days.at(-1)!.fail + s.captures.stats({ utcOffsetMin: 60 }).days.at(-2)!.fail).toBe(1);
+    expect(s.captures.stats({ utcOffsetMin: 0, now: new Date() }).days.reduce((n, d) => n + d.fail, 0)).toBe(1);
+  });
+});

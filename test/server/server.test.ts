@@ -4,7 +4,6 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { main } from '../../src/cli/main.js';
-import type { Output } from '../../src/cli/output.js';
 import { loadConfig } from '../../src/config/load.js';
 import { isLoopbackHost, type StationConfigInput } from '../../src/config/schema.js';
 import { startStationServer, type StationServer } from '../../src/server/server.js';
@@ -13,6 +12,7 @@ import { createHandlers } from '../../src/station/handlers.js';
 import { Station } from '../../src/station/station.js';
 import { writeGoodTiff } from '../helpers/images.js';
 import { makeHome, waitFor } from '../helpers/station-home.js';
+import { capture } from '../helpers/output.js';
 
 const fast: StationConfigInput = { ingest: { stableWindowMs: 250, truncatedRetries: 0, truncatedRetryDelayMs: 100, rescanIntervalSec: 0, concurrency: 2 }, server: { port: 0 } };
 const operator = 'operator-token-0123456789abcdefghijklmnop';
@@ -61,10 +61,6 @@ function post(base: string, command: string, body: string | object, headers: Rec
 }
 const bearer = (t: string) => ({ Authorization: `Bearer ${t}` });
 
-function capture(): Output & { stdout: string; stderr: string } {
-  const o = { stdout: '', stderr: '', isTTY: false, out: (t: string) => void (o.stdout += t), err: (t: string) => void (o.stderr += t) };
-  return o;
-}
 
 /** Opens a WebSocket; resolves with it once open, or with the HTTP status the upgrade was refused with. */
 function openSocket(url: string, headers: Record<string, string> = {}): Promise<WebSocket | number> {

@@ -8,17 +8,13 @@ import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { drawBarcode } from '../../../src/barcode/image/index.js';
 import { main } from '../../../src/cli/main.js';
-import type { Output } from '../../../src/cli/output.js';
 import { loadConfig } from '../../../src/config/load.js';
 import type { StationConfigInput } from '../../../src/config/schema.js';
 import { Station } from '../../../src/station/station.js';
 import { goodImage } from '../../helpers/images.js';
 import { makeHome, waitFor } from '../../helpers/station-home.js';
+import { capture } from '../../helpers/output.js';
 
-function capture(): Output & { stdout: string; stderr: string } {
-  const o = { stdout: '', stderr: '', isTTY: false, out: (t: string) => void (o.stdout += t), err: (t: string) => void (o.stderr += t) };
-  return o;
-}
 
 /** A well-exposed textured frame (passes the default profile) with a label carrying `code`. */
 async function labelled(file: string, code: string, seed: number): Promise<void> {

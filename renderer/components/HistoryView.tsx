@@ -1,0 +1,212 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { CaptureDetail, CaptureRecord, Verdict } from '../contract.js';
+import { fileName, formatBytes, verdictLook } from '../app/format.js';
+import { appendPage, applyLive, dateTime, nextPageQuery, type HistoryFilter } from '../app/history-state.js';
+import type { StationListener } from '../app/use-station.js';
+import type { StationClient } from '../transport/http-client.js';
+import { CaptureDetailPanel } from './CaptureDetailPanel.js';
+import { VirtualList } from './VirtualList.js';
+
+export const historyRowHeight = 64;
+
+export function HistoryRow({ capture: c }: { capture: CaptureRecord }) {
+  const look = verdictLook[c.verdict];
+  return (
+    <div className="hrow" data-verdict={c.verdict}>
+      <span className="hrow__verdict">
+        <span aria-hidden="true">{look.icon}</span> {look.word}
+      </span>
+      <span className="hrow__text">
+        <span className="hrow__name" title={c.relPath}>
+          {fileName(c.relPath)}
+        </span>
+        <span className="hrow__meta">
+          {c.sourceId} · {dateTime(c.checkedAt)} · {formatBytes(c.size)}
+          {c.failedChecks.length > 0 && ` · ${c.failedChecks.join(', ')}`}
+        </span>
+      </span>
+    </div>
+  );
+}
+
+export interface HistoryFiltersProps {
+  filter: HistoryFilter;
+  sources: readonly string[];
+  onChange(f: HistoryFilter): void;
+}
+
+export function HistoryFilters({ filter, sources, onChange }: HistoryFiltersProps) {
+  return (
+    <div className="filters" role="group" aria-label="Filter captures">
+      <label className="filters__field">
+        <span>Verdict</span>
+        <select value={filter.verdict ?? ''} onChange={(e) => onChange({ ...filter, verdict: (e.target.value || null) as Verdict | null })}>
+          <option value="">All</option>
+          {(['pass', 'warn', 'fail'] as const).map((v) => (
+            <option key={v} value={v}>
+              {verdictLook[v].icon} {verdictLook[v].word}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="filters__field">
+        <span>Source</span>
+        <select value={filter.sourceId ?? ''} onChange={(e) => onChange({ ...filter, sourceId: e.target.value || null })}>
+          <option value="">All</option>
+          {sources.map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
+        </select>
+      </label>
+    </div>
+  );
+}
+
+export interface HistoryPanelProps {
+  items: readonly CaptureRecord[];
+  filter: HistoryFilter;
+  sources: readonly string[];
+  hasMore: boolean;
+  loading: boolean;
+  error: string | null;
+  selectedIndex: number;
+  detail: CaptureDetail | null;
+  onFilter(f: HistoryFilter): void;
+  onSelect(index: number): void;
+  onNearEnd(): void;
+  onShowInCaptureView?(id: number): void;
+}
+
+export function HistoryPanel(p: HistoryPanelProps) {
+  return (
+    <section className="view history" aria-labelledby="history-title">
+      <div className="view__head">
+        <h2 id="history-title" className="view__title">
+          History
+        </h2>
+        <HistoryFilters filter={p.filter} sources={p.sources} onChange={p.onFilter} />
+        <span className="view__note" aria-live="polite">
+          {p.items.length.toLocaleString()}
+          {p.hasMore ? '+' : ''} captures{p.loading ? ' · loading…' : ''}
+        </span>
+      </div>
+      {p.error && (
+        <p className="notice" role="alert">
+          {p.error}
+        </p>
+      )}
+      <div className="history__body">
+        <div className="history__list">
+          {p.items.length === 0 && !p.loading ? (
+            <p className="view__empty">No captures{p.filter.verdict || p.filter.sourceId ? ' match this filter' : ' yet'}.</p>
+          ) : (
+            <VirtualList
+              items={p.items}
+              rowHeight={historyRowHeight}
+              keyOf={(c) => c.id}
+              renderRow={(c) => <HistoryRow capture={c} />}
+              selectedIndex={p.selectedIndex}
+              onSelect={p.onSelect}
+              onNearEnd={p.onNearEnd}
+              label="Captures, newest first"
+            />
+          )}
+        </div>
+        <div className="history__detail">
+          {p.detail ? <CaptureDetailPanel capture={p.detail} {...(p.onShowInCaptureView ? { onShowInCaptureView: p.onShowInCaptureView } : {})} /> : <p className="view__empty">Pick a capture to see its checks and timeline (arrow keys move through the list).</p>}
+        </div>
+      </div>
+    </section>
+  );
+}
+
+/** History: every capture, paged from the station 500 at a time as the list scrolls, filtered by verdict and source, live. */
+export function HistoryView({ client, subscribe, sources, onShowInCaptureView }: { client: StationClient; subscribe(l: StationListener): () => void; sources: readonly string[]; onShowInCaptureView(id: number): void }) {
+  const [filter, setFilter] = useState<HistoryFilter>({ verdict: null, sourceId: null });
+  const [items, setItems] = useState<CaptureRecord[]>([]);
+  const [hasMore, setHasMore] = useState(true);
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [selectedId, setSelectedId] = useState<number | null>(null);
+  const [detail, setDetail] = useState<CaptureDetail | null>(null);
+  const generation = useRef(0);
+  const busy = useRef(false);
+  const state = useRef({ items, filter, hasMore });
+  state.current = { items, filter, hasMore };
+
+  const loadMore = useCallback(
+    async (reset = false) => {
+      if (busy.current && !reset) return;
+      const { items: have, filter: f, hasMore: more } = state.current;
+      if (!reset && !more) return;
+      const gen = reset ? ++generation.current : generation.current;
+      busy.current = true;
+      setLoading(true);
+      const q = nextPageQuery(reset ? [] : have, f);
+      const r = await client.listCaptures(q);
+      if (gen !== generation.current) return;
+      busy.current = false;
+      setLoading(false);
+      if ('error' in r) {
+        setError(r.error.message);
+        return;
+      }
+      setError(null);
+      setHasMore(r.result.length === q.limit);
+      setItems((prev) => appendPage(reset ? [] : prev, r.result));
+    },
+    [client],
+  );
+
+  useEffect(() => {
+    state.current.filter = filter;
+    setItems([]);
+    setHasMore(true);
+    busy.current = false;
+    void loadMore(true);
+  }, [filter, loadMore]);
+
+  useEffect(
+    () =>
+      subscribe((m) => {
+        if (m.event === 'capture.recorded' || m.event === 'capture.rechecked') setItems((prev) => applyLive(prev, m.payload.capture, state.current.filter));
+        if (m.event === 'reconnected') void loadMore(true);
+      }),
+    [subscribe, loadMore],
+  );
+
+  useEffect(() => {
+    if (selectedId === null) return;
+    let stale = false;
+    void client.getCapture({ id: selectedId }).then((r) => {
+      if (stale) return;
+      if ('error' in r) setError(r.error.message);
+      else setDetail(r.result);
+    });
+    return () => {
+      stale = true;
+    };
+  }, [client, selectedId]);
+
+  const selectedIndex = selectedId === null ? -1 : items.findIndex((c) => c.id === selectedId);
+  const onNearEnd = useCallback(() => void loadMore(), [loadMore]);
+
+  return (
+    <HistoryPanel
+      items={items}
+      filter={filter}
+      sources={sources}
+      hasMore={hasMore}
+      loading={loading}
+      error={error}
+      selectedIndex={selectedIndex}
+      detail={selectedId !== null && detail?.id === selectedId ? detail : null}
+      onFilter={setFilter}
+      onSelect={(i) => setSelectedId(items[i]?.id ?? null)}
+      onNearEnd={onNearEnd}
+      onShowInCaptureView={onShowInCaptureView}
+    />
+  );
+}

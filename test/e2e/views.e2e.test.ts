@@ -1,0 +1,268 @@
+/**
+ * End to end, the views beyond the capture view: `capture-station serve` on a temp home whose
+ * database is seeded with 100,000 earlier captures over the last 7 days, barcode linking on, and
+ * three upload targets (one reachable, one that kills its jobs, one offline). Driven in Debian's
+ * Chromium by keyboard; a screenshot of each view goes to test/artifacts/screenshots. With
+ * CS_README_SCREENSHOTS=1 the capture view's and the dashboard's are also copied to test/screenshots,
+ * the README's pictures (not on every run, so a test run leaves the tracked files alone).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import { openStore } from '../../src/store/open.js';
+import { writeGoodTiff } from '../helpers/images.js';
+import { corpus, makeHome, waitFor } from '../helpers/station-home.js';
+
+const chromiumPath = '/usr/bin/chromium';
+const hasChromium = fs.existsSync(chromiumPath);
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const screenshots = path.join(root, 'test/artifacts/screenshots');
+const readmeShots = path.join(root, 'test/screenshots');
+const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const seeded = 100_000;
+const updateReadme = process.env['CS_README_SCREENSHOTS'] === '1';
+
+/** 100,000 captures over the last 7 days' working hours (before now), with a few checks each, straight into the database. */
+function seed(home: string): void {
+  const config = loadConfig({ home });
+  fs.mkdirSync(path.dirname(config.locations.database), { recursive: true });
+  const store = openStore(config.locations.database);
+  try {
+    store.captures.syncSources(config.sources);
+    const now = Date.now();
+    const insert = store.db.prepare(
+      `INSERT INTO captures (source_id, rel_path, path, version, size, mtime_us, sha256, verdict, format, width, height, bit_depth, failed_checks, detected_at, checked_at, qc_ms)
+       VALUES ('inbox', ?, ?, 1, ?, ?, NULL, ?, 'tiff', 7952, 5304, 16, ?, ?, ?, 900)`,
+    );
+    const result = store.db.prepare('INSERT INTO qc_results (capture_id, check_id, status, message) VALUES (?, ?, ?, ?)');
+    const event = store.db.prepare("INSERT INTO events (at, type, capture_id, source_id, data_json) VALUES (?, 'capture.recorded', ?, 'inbox', ?)");
+    // Oldest first, so ids grow with time as they do on a real station.
+    const times: number[] = [];
+    for (let i = 0; i < seeded; i++) {
+      const day = 6 - Math.floor((i * 7) / seeded);
+      const d = new Date(now - day * 86_400_000);
+      d.setHours(18, 0, 0, 0);
+      // Working hours 8–18, and today only up to a minute ago.
+      const end = Math.min(d.getTime(), now - 60_000);
+      const start = Math.min(end - 3600_000, d.getTime() - 10 * 3600_000);
+      const within = ((i * 7) % seeded) / seeded; // 0…1 through the working day
+      times.push(start + within * (end - start));
+    }
+    times.sort((a, b) => a - b);
+    store.db.transaction(() => {
+      times.forEach((t, i) => {
+        const r = (i * 2654435761) % 1000; // a fixed spread of outcomes
+        const verdict = r < 40 ? 'fail' : r < 130 ? 'warn' : 'pass';
+        const failed = verdict === 'fail' ? (r < 15 ? 'sharpness' : r < 30 ? 'exposure' : 'decodes') : '';
+        const at = new Date(t).toISOString();
+        const name = `${new Date(t).toISOString().slice(0, 10)}/obj-${String(i).padStart(6, '0')}.tif`;
+        const info = insert.run(name, `/seed/${name}`, 90_000_000 + (i % 1000), i, verdict, failed, at, at);
+        const id = info.lastInsertRowid;
+        result.run(id, 'decodes', failed === 'decodes' ? 'fail' : 'pass', failed === 'decodes' ? 'The file is damaged and cannot be decoded: re-shoot.' : 'The file decodes.');
+        result.run(id, 'exposure', failed === 'exposure' ? 'fail' : verdict === 'warn' && r % 2 ? 'warn' : 'pass', failed === 'exposure' ? 'Highlights are clipped on 4.1% of the frame.' : 'Exposure is within limits.');
+        result.run(id, 'sharpness', failed === 'sharpness' ? 'fail' : verdict === 'warn' && !(r % 2) ? 'warn' : 'pass', 'Sharpness measured.');
+        result.run(id, 'bitDepth', 'pass', '16-bit.');
+        event.run(at, id, JSON.stringify({ verdict, failedChecks: failed ? [failed] : [] }));
+      });
+    })();
+  } finally {
+    store.close();
+  }
+}
+
+if (!hasChromium) console.warn(`[e2e] SKIPPED: ${chromiumPath} is not installed (apt-get install chromium); the views end-to-end tests did not run.`);
+
+describe.skipIf(!hasChromium)(hasChromium ? 'the station views in Chromium' : `the station views in Chromium — SKIPPED: ${chromiumPath} is missing`, () => {
+  let home = '';
+  let child: ChildProcess | null = null;
+  let stderr = '';
+  let openUrl = '';
+  let browser: Browser | null = null;
+  let page: Page | null = null;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    if (!fs.existsSync(path.join(root, 'dist/renderer/index.html'))) throw new Error('dist/renderer is not built: run `npm run build:ui` before the end-to-end tests.');
+    fs.mkdirSync(screenshots, { recursive: true });
+    home = makeHome({
+      station: { id: 'copy-stand-e2e' },
+      ingest: { stableWindowMs: 300, truncatedRetries: 0, truncatedRetryDelayMs: 100, rescanIntervalSec: 0, concurrency: 2 },
+      server: { port: 0 },
+      linking: { enabled: true, barcode: { pattern: 'NHM-\\d{6}' }, imageBarcodes: false, idleTimeoutSec: 0 },
+      targets: [
+        { id: 'nas', kind: 'folder', path: 'nas', mountCheck: false },
+        // A file where the station's folder must go: every job dies at once, with the reason.
+        { id: 'archive', kind: 'folder', path: 'archive', mountCheck: false, required: false },
+        // Not there at all: offline, with the probe's error.
+        { id: 'offsite', kind: 'folder', path: 'offsite-not-mounted', mountCheck: false, required: false },
+      ],
+      upload: { probeIntervalSec: 1, backoff: { baseMs: 100, maxMs: 500 } },
+    });
+    fs.mkdirSync(path.join(home, 'nas'));
+    fs.mkdirSync(path.join(home, 'archive'));
+    fs.writeFileSync(path.join(home, 'archive', 'copy-stand-e2e'), 'not a folder');
+    seed(home);
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'serve', '--home', home], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout?.resume();
+    await waitFor(() => /Open: (http:\/\/\S+)/.test(stderr) || child?.exitCode !== null, 'serve to print its address', 60_000);
+    const m = /Open: (http:\/\/\S+)/.exec(stderr);
+    if (!m) throw new Error(`serve did not start:\n${stderr}`);
+    openUrl = m[1]!;
+    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
+    const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+    page = await context.newPage();
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') problems.push(msg.text());
+    });
+    page.on('pageerror', (err) => problems.push(err.message));
+    await page.goto(openUrl);
+    await page.getByRole('status', { name: 'Connection: Live' }).waitFor();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (child && child.exitCode === null) {
+      const exited = new Promise((r) => child!.once('exit', r));
+      child.kill('SIGTERM');
+      const hard = setTimeout(() => child?.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(hard);
+    }
+    if (home) fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  it('takes a scan typed without a click, shows the object with its shot count, and a refusal prominently', async () => {
+    const p = page!;
+    const inbox = path.join(home, 'Inbox');
+    // A capture before any scan: not linked, so it is uploaded at once (and feeds the queue view).
+    await writeGoodTiff(path.join(inbox, 'loose-0001.tif'), 1);
+    await p.locator('.capture__name', { hasText: 'loose-0001.tif' }).waitFor({ timeout: 30_000 });
+
+    // Nothing has focus: the keys go to the scan field by themselves; Enter sends the scan.
+    await p.evaluate('document.activeElement && document.activeElement.blur()');
+    await p.keyboard.type('NHM-000123');
+    await p.keyboard.press('Enter');
+    await expect.poll(() => p.getByTestId('object-barcode').textContent(), { timeout: 30_000 }).toBe('NHM-000123');
+    expect(await p.getByTestId('object-shots').textContent()).toContain('0 shots');
+    expect(await p.locator('#scan-input').inputValue()).toBe('');
+
+    await writeGoodTiff(path.join(inbox, 'shot-0002.tif'), 2);
+    await expect.poll(() => p.getByTestId('object-shots').textContent(), { timeout: 30_000 }).toContain('1 shot');
+    await writeGoodTiff(path.join(inbox, 'shot-0003.tif'), 3);
+    await expect.poll(() => p.getByTestId('object-shots').textContent(), { timeout: 30_000 }).toContain('2 shots');
+
+    // A code the project's pattern refuses: the reason, large, and the object stays open.
+    await p.keyboard.type('hello-42');
+    await p.keyboard.press('Enter');
+    const refusal = p.locator('.scanbar__refusal');
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toMatch(/REFUSED.*hello-42.*pattern/);
+    expect(await p.getByTestId('object-barcode').textContent()).toBe('NHM-000123');
+    await p.screenshot({ path: path.join(screenshots, 'scan-refused.png') });
+
+    // The next good scan clears it.
+    await p.locator('#scan-input').fill('');
+    await p.keyboard.type('NHM-000124\n');
+    await expect.poll(() => p.getByTestId('object-barcode').textContent(), { timeout: 30_000 }).toBe('NHM-000124');
+    await expect.poll(() => refusal.count(), { timeout: 30_000 }).toBe(0);
+
+    fs.copyFileSync(path.join(corpus, 'tiff/pillow/crash-2020-10-test.tif'), path.join(inbox, 'broken-0004.tif'));
+    await p.locator('.capture__name', { hasText: 'broken-0004.tif' }).waitFor({ timeout: 30_000 });
+    await expect.poll(() => p.locator('.verdict').getAttribute('data-verdict'), { timeout: 30_000 }).toBe('fail');
+    await p.screenshot({ path: path.join(screenshots, 'view-capture.png') });
+    if (updateReadme) fs.copyFileSync(path.join(screenshots, 'view-capture.png'), path.join(readmeShots, 'capture-view-fail.png'));
+  });
+
+  it('opens the queue with F2: per target counts, bytes, rate, offline reason, dead jobs and Retry', async () => {
+    const p = page!;
+    await p.keyboard.press('F2');
+    await p.getByRole('heading', { name: 'Upload queue' }).waitFor();
+    expect(await p.locator('.nav__item[aria-current="page"]').textContent()).toContain('Queue');
+    const nas = p.locator('.target', { has: p.getByRole('heading', { name: 'nas' }) });
+    const archive = p.locator('.target', { has: p.getByRole('heading', { name: 'archive' }) });
+    const offsite = p.locator('.target', { has: p.getByRole('heading', { name: 'offsite' }) });
+    const count = async (target: typeof nas, state: string) => Number(await target.locator(`[data-state="${state}"] dd`).textContent());
+    // The loose capture at once; the first object's two shots once it closed (the next scan closed it).
+    await expect.poll(() => count(nas, 'done'), { timeout: 30_000 }).toBe(3);
+    await expect.poll(() => nas.locator('.pill').textContent(), { timeout: 30_000 }).toContain('Online');
+    await expect.poll(() => count(archive, 'dead'), { timeout: 30_000 }).toBe(3);
+    expect(await archive.locator('.dead__error').first().textContent()).toMatch(/\S{10,}/);
+    await expect.poll(() => offsite.locator('.pill').textContent(), { timeout: 30_000 }).toContain('Offline');
+    expect(await offsite.locator('.target__probe-error').textContent()).toMatch(/Last probe.*\S{10,}/);
+    expect(await count(offsite, 'queued')).toBe(3);
+    await p.screenshot({ path: path.join(screenshots, 'view-queue.png'), fullPage: true });
+
+    await archive.getByRole('button', { name: /Retry job \d+/ }).first().click();
+    await expect.poll(() => p.locator('.queue__message').textContent(), { timeout: 30_000 }).toBe('Requeued 1 job.');
+    // The cause is still there: it dies again, and says so.
+    await expect.poll(async () => [await count(archive, 'dead'), await archive.locator('.dead__job').count()], { timeout: 30_000 }).toEqual([3, 3]);
+  });
+
+  it('opens the history with F3: 100,000 captures in a windowed list, filtered, with a capture\'s checks and timeline', async () => {
+    const p = page!;
+    await p.keyboard.press('F3');
+    const list = p.getByRole('listbox', { name: 'Captures, newest first' });
+    await list.waitFor();
+    await expect.poll(() => p.locator('.history .view__note').textContent(), { timeout: 30_000 }).toMatch(/^500\+ captures/);
+    // The newest first: what this run recorded is on top.
+    expect(await p.locator('.vlist__row').first().textContent()).toMatch(/FAIL.*broken-0004\.tif/);
+    const drawn = await p.locator('.vlist__row').count();
+    expect(drawn).toBeGreaterThan(5);
+    expect(drawn).toBeLessThan(40);
+
+    // Keyboard: into the list, End jumps to the last loaded row, and the next page comes in.
+    await list.focus();
+    await p.keyboard.press('End');
+    await expect.poll(() => p.locator('.history .view__note').textContent(), { timeout: 30_000 }).toMatch(/^1,000\+ captures/);
+    expect(await p.locator('.vlist__row').count()).toBeLessThan(40);
+    expect(await p.locator('.vlist__row[aria-selected="true"]').count()).toBe(1);
+
+    // Filter on FAIL (select with the keyboard as well as the mouse), pick the newest failure.
+    await p.getByRole('combobox', { name: 'Verdict' }).selectOption('fail');
+    await expect.poll(async () => (await p.locator('.hrow__verdict').allTextContents()).every((t) => t.includes('FAIL')), { timeout: 30_000 }).toBe(true);
+    await p.locator('.vlist__row').first().click();
+    const detail = p.locator('.detail');
+    await detail.waitFor();
+    expect(await detail.locator('.detail__name').textContent()).toBe('broken-0004.tif');
+    expect(await detail.locator('.checks__item[data-status="fail"]').first().textContent()).toMatch(/FAIL.*File opens.*\S{10,}/);
+    expect(await detail.locator('.timeline__type').allTextContents()).toContain('capture.recorded');
+    await p.screenshot({ path: path.join(screenshots, 'view-history.png') });
+
+    // Arrow keys walk the list and the detail follows.
+    await list.focus();
+    await p.keyboard.press('ArrowDown');
+    await expect.poll(() => detail.locator('.detail__name').textContent(), { timeout: 30_000 }).not.toBe('broken-0004.tif');
+  });
+
+  it('opens the dashboard with F4: per hour today, per day over 7 days, and by check, as SVG charts', async () => {
+    const p = page!;
+    await p.keyboard.press('F4');
+    await p.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    const charts = p.locator('.chart__svg');
+    await expect.poll(() => charts.count(), { timeout: 30_000 }).toBe(2);
+    // Seven day bars, each with its total; the 7-day total is everything seeded plus this run's.
+    // (the bar's own number is compact, 14k; its tooltip has the exact count)
+    const dayTotals = (await p.locator('.chart').nth(1).locator('.chart__bar title').allTextContents()).map((t) => Number(/: (\d+) \(/.exec(t)?.[1] ?? 0)).filter((n) => n > 0);
+    expect(dayTotals.length).toBeGreaterThanOrEqual(6);
+    expect(dayTotals.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(seeded);
+    expect(await p.locator('.chart').first().locator('.chart__seg').count()).toBeGreaterThan(0);
+    expect(await p.locator('.checkbars tbody tr').count()).toBeGreaterThanOrEqual(4);
+    expect(await p.locator('.checkbars').textContent()).toMatch(/File opens/);
+    await p.screenshot({ path: path.join(screenshots, 'view-dashboard.png'), fullPage: true });
+    if (updateReadme) fs.copyFileSync(path.join(screenshots, 'view-dashboard.png'), path.join(readmeShots, 'dashboard.png'));
+
+    await p.getByRole('button', { name: 'Light theme' }).click();
+    await p.screenshot({ path: path.join(screenshots, 'view-dashboard-light.png'), fullPage: true });
+    await p.getByRole('button', { name: 'Dark theme' }).click();
+
+    // Alt+1 goes back to the capture view, as it was.
+    await p.keyboard.press('Alt+1');
+    await p.locator('.capture__name', { hasText: 'broken-0004.tif' }).waitFor();
+    expect(problems, 'no errors in the browser console (CSP violations included)').toEqual([]);
+  });
+});

@@ -1,0 +1,354 @@
+/** The views beyond the capture view: navigation keys, the scan bar, queue, history (windowed) and dashboard. */
+import { createElement } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { describe, expect, it, vi } from 'vitest';
+import { compactNumber, niceMax, stackedBars, ticks } from '../../renderer/app/chart.js';
+import { appendPage, applyLive, eventSummary, matchesFilter, nextPageQuery } from '../../renderer/app/history-state.js';
+import { applyLinkEffect, shownObject, type OpenObjects } from '../../renderer/app/linking-state.js';
+import { formatEta, formatRate, reachOf, totalDead, type QueueStatus } from '../../renderer/app/queue-format.js';
+import { startsScan, takesText } from '../../renderer/app/scan-keys.js';
+import { throttle } from '../../renderer/app/throttle.js';
+import { viewForKey, viewFromHash, views } from '../../renderer/app/views.js';
+import { moveSelection, needsMore, scrollToReveal, visibleWindow } from '../../renderer/app/windowing.js';
+import { BarChart } from '../../renderer/components/BarChart.js';
+import { CaptureDetailPanel } from '../../renderer/components/CaptureDetailPanel.js';
+import { DashboardPanel, type CaptureStats } from '../../renderer/components/DashboardView.js';
+import { HistoryPanel, historyRowHeight } from '../../renderer/components/HistoryView.js';
+import { Nav } from '../../renderer/components/Nav.js';
+import { QueuePanel } from '../../renderer/components/QueueView.js';
+import { ScanBar } from '../../renderer/components/ScanBar.js';
+import type { CaptureDetail, CaptureRecord } from '../../src/store/captures.js';
+
+function record(id: number, over: Partial<CaptureRecord> = {}): CaptureRecord {
+  return {
+    id,
+    sourceId: 'inbox',
+    relPath: `shots/img-${id}.tif`,
+    path: `/data/Inbox/shots/img-${id}.tif`,
+    version: 1,
+    size: 1_234_567,
+    mtimeUs: 0,
+    sha256: null,
+    verdict: 'pass',
+    format: 'tiff',
+    width: 100,
+    height: 100,
+    bitDepth: 16,
+    phash: null,
+    failedChecks: [],
+    detectedAt: '2026-11-25T10:00:00.000Z',
+    checkedAt: '2026-11-25T10:00:01.000Z',
+    qcMs: 840,
+    ...over,
+  };
+}
+
+const key = (k: string, mods: Partial<{ altKey: boolean; ctrlKey: boolean; metaKey: boolean; shiftKey: boolean; code: string }> = {}) => ({ key: k, altKey: false, ctrlKey: false, metaKey: false, shiftKey: false, ...mods });
+const noop = () => undefined;
+
+describe('navigation', () => {
+  it('opens the four views with F1–F4 and Alt+1…4, and nothing else', () => {
+    expect(views.map((v) => v.id)).toEqual(['capture', 'queue', 'history', 'dashboard']);
+    expect(['F1', 'F2', 'F3', 'F4'].map((k) => viewForKey(key(k)))).toEqual(['capture', 'queue', 'history', 'dashboard']);
+    expect(['1', '2', '3', '4'].map((k) => viewForKey(key(k, { altKey: true })))).toEqual(['capture', 'queue', 'history', 'dashboard']);
+    // Alt+digit on a layout where it gives another character is matched by the physical key.
+    expect(viewForKey(key('¡', { altKey: true, code: 'Digit1' }))).toBe('capture');
+    expect(viewForKey(key('1'))).toBeNull(); // a plain digit is a barcode character
+    expect(viewForKey(key('F2', { ctrlKey: true }))).toBeNull();
+    expect(viewForKey(key('F5'))).toBeNull();
+    expect(viewFromHash('#history')).toBe('history');
+    expect(viewFromHash('#nonsense')).toBe('capture');
+    expect(viewFromHash('')).toBe('capture');
+  });
+
+  it('shows every view with its key in the header and marks the current one', () => {
+    const html = renderToStaticMarkup(createElement(Nav, { view: 'queue', onView: noop }));
+    for (const v of views) {
+      expect(html).toContain(v.label);
+      expect(html).toContain(`<kbd class="nav__key">${v.fkey}</kbd>`);
+    }
+    expect(html.match(/aria-current="page"/g)).toHaveLength(1);
+    expect(html).toMatch(/aria-current="page"[^>]*><span class="nav__label">Queue/);
+  });
+});
+
+describe('scan bar', () => {
+  it('sends printable keys to the scan field only when no other field has focus', () => {
+    expect(startsScan(key('A'), null)).toBe(true);
+    expect(startsScan(key('7'), { tagName: 'BODY' })).toBe(true);
+    expect(startsScan(key('7'), { tagName: 'BUTTON' })).toBe(true);
+    expect(startsScan(key(' '), { tagName: 'BUTTON' })).toBe(false); // space presses the button
+    expect(startsScan(key('7'), { tagName: 'INPUT', type: 'text' })).toBe(false);
+    expect(startsScan(key('7'), { tagName: 'INPUT', type: 'checkbox' })).toBe(true);
+    expect(startsScan(key('7'), { tagName: 'SELECT' })).toBe(false);
+    expect(startsScan(key('7'), { tagName: 'DIV', isContentEditable: true })).toBe(false);
+    expect(startsScan(key('Enter'), null)).toBe(false);
+    expect(startsScan(key('F1'), null)).toBe(false);
+    expect(startsScan(key('c', { ctrlKey: true }), null)).toBe(false);
+    expect(takesText({ tagName: 'textarea' })).toBe(true);
+  });
+
+  it('keeps the open object and its shot count from link effects', () => {
+    let open: OpenObjects = { inbox: null };
+    open = applyLinkEffect(open, 'inbox', { type: 'object.opened', barcode: 'NHM-000123' });
+    expect(open.inbox).toEqual({ barcode: 'NHM-000123', shots: 0 });
+    open = applyLinkEffect(open, 'inbox', { type: 'capture.linked', captureId: 1, barcode: 'NHM-000123', seq: 1, view: null });
+    open = applyLinkEffect(open, 'inbox', { type: 'capture.linked', captureId: 2, barcode: 'NHM-000123', seq: 1, view: null }); // its RAW partner: same shot
+    open = applyLinkEffect(open, 'inbox', { type: 'capture.linked', captureId: 3, barcode: 'NHM-000123', seq: 2, view: null });
+    expect(open.inbox?.shots).toBe(2);
+    open = applyLinkEffect(open, 'inbox', { type: 'capture.unlinked', captureIds: [3], barcode: 'NHM-000123', seq: 2, reshoot: true });
+    expect(open.inbox?.shots).toBe(1);
+    expect(applyLinkEffect(open, 'inbox', { type: 'alarm', barcode: null, message: 'x' })).toBe(open);
+    expect(shownObject(open, 'inbox')).toEqual({ sourceId: 'inbox', object: { barcode: 'NHM-000123', shots: 1 } });
+    open = applyLinkEffect(open, 'inbox', { type: 'object.closed', barcode: 'NHM-000123', reason: 'end', shots: 1 });
+    expect(open.inbox).toBeNull();
+    expect(shownObject(open, null)).toBeNull();
+  });
+
+  it('shows the barcode large with its shot count, and a refusal prominently', () => {
+    const html = renderToStaticMarkup(
+      createElement(ScanBar, { object: { sourceId: 'inbox', barcode: 'NHM-000123', shots: 3 }, linkingEnabled: true, sources: ['inbox'], alarm: null, onScan: async () => null }),
+    );
+    expect(html).toMatch(/class="scanbar__barcode mono"[^>]*>NHM-000123</);
+    expect(html).toContain('3 shots');
+    expect(html).toContain('id="scan-input"');
+    expect(html).not.toContain('REFUSED');
+    const refused = renderToStaticMarkup(
+      createElement(ScanBar, { object: null, linkingEnabled: true, sources: ['a', 'b'], alarm: null, onScan: async () => null, refusal: 'Barcode "x" was refused: it is too short.' }),
+    );
+    expect(refused).toContain('No object open');
+    expect(refused).toMatch(/role="alert"[^>]*>.*REFUSED.*Barcode &quot;x&quot; was refused: it is too short\./s);
+    expect(refused).toContain('aria-invalid="true"');
+    expect(refused).toContain('Source of the scan'); // several sources: say which
+    const off = renderToStaticMarkup(createElement(ScanBar, { object: null, linkingEnabled: false, sources: ['a'], alarm: null, onScan: async () => null }));
+    expect(off).toContain('Barcode linking is off');
+  });
+});
+
+describe('windowing', () => {
+  it('draws only the rows in view of 100,000, wherever the list is scrolled', () => {
+    const rowHeight = 64;
+    const count = 100_000;
+    const top = visibleWindow({ count, rowHeight, viewportHeight: 640, scrollTop: 0, overscan: 4 });
+    expect(top).toEqual({ start: 0, end: 15, offset: 0, totalHeight: 6_400_000 });
+    const middle = visibleWindow({ count, rowHeight, viewportHeight: 640, scrollTop: 50_000 * rowHeight + 10, overscan: 4 });
+    expect(middle.start).toBe(49_996);
+    expect(middle.end).toBe(50_015);
+    expect(middle.offset).toBe(49_996 * rowHeight);
+    const bottom = visibleWindow({ count, rowHeight, viewportHeight: 640, scrollTop: 1e12, overscan: 4 });
+    expect(bottom.end).toBe(count);
+    expect(bottom.end - bottom.start).toBeLessThanOrEqual(20);
+    expect(visibleWindow({ count: 0, rowHeight, viewportHeight: 640, scrollTop: 0 })).toEqual({ start: 0, end: 0, offset: 0, totalHeight: 0 });
+    expect(visibleWindow({ count: 3, rowHeight, viewportHeight: 640, scrollTop: -50 })).toMatchObject({ start: 0, end: 3 });
+  });
+
+  it('moves the selection by key and scrolls just enough to show it', () => {
+    expect(moveSelection('ArrowDown', -1, 10, 5)).toBe(0);
+    expect(moveSelection('ArrowDown', 9, 10, 5)).toBe(9);
+    expect(moveSelection('ArrowUp', 0, 10, 5)).toBe(0);
+    expect(moveSelection('PageDown', 0, 100_000, 10)).toBe(9);
+    expect(moveSelection('End', 0, 100_000, 10)).toBe(99_999);
+    expect(moveSelection('Home', 500, 100_000, 10)).toBe(0);
+    expect(moveSelection('a', 0, 10, 5)).toBeNull();
+    expect(moveSelection('ArrowDown', 0, 0, 5)).toBeNull();
+    expect(scrollToReveal(20, 64, 640, 0)).toBe(21 * 64 - 640);
+    expect(scrollToReveal(2, 64, 640, 640)).toBe(128);
+    expect(scrollToReveal(12, 64, 640, 640)).toBe(640);
+    expect(needsMore({ start: 0, end: 460, offset: 0, totalHeight: 0 }, 500, true)).toBe(true);
+    expect(needsMore({ start: 0, end: 20, offset: 0, totalHeight: 0 }, 500, true)).toBe(false);
+    expect(needsMore({ start: 0, end: 500, offset: 0, totalHeight: 0 }, 500, false)).toBe(false);
+  });
+
+  it('renders a 100,000-capture history with a small window of rows in the DOM', () => {
+    const items = Array.from({ length: 100_000 }, (_, i) => record(100_000 - i, { verdict: i % 7 === 0 ? 'fail' : 'pass' }));
+    const html = renderToStaticMarkup(
+      createElement(HistoryPanel, {
+        items,
+        filter: { verdict: null, sourceId: null },
+        sources: ['inbox'],
+        hasMore: false,
+        loading: false,
+        error: null,
+        selectedIndex: 1,
+        detail: null,
+        onFilter: noop,
+        onSelect: noop,
+        onNearEnd: noop,
+      }),
+    );
+    const rows = html.match(/role="option"/g) ?? [];
+    expect(rows.length).toBeGreaterThan(5);
+    expect(rows.length).toBeLessThan(30);
+    expect(html).toContain(`height:${100_000 * historyRowHeight}px`);
+    expect(html).toContain('aria-setsize="100000"');
+    expect(html).toContain('100,000 captures');
+    expect(html).toMatch(/aria-selected="true"[^>]*>.*img-99999\.tif/s);
+    expect(html).toMatch(/FAIL.*img-100000\.tif/s);
+  });
+});
+
+describe('history', () => {
+  it('pages backwards and keeps live captures in order, within the filter', () => {
+    const f = { verdict: 'fail' as const, sourceId: null };
+    expect(nextPageQuery([], f)).toEqual({ limit: 500, verdict: 'fail' });
+    let items = appendPage([], [record(9, { verdict: 'fail' }), record(7, { verdict: 'fail' })]);
+    expect(nextPageQuery(items, { verdict: null, sourceId: 'inbox' }, 50)).toEqual({ limit: 50, beforeId: 7, sourceId: 'inbox' });
+    items = appendPage(items, [record(7, { verdict: 'fail' }), record(4, { verdict: 'fail' })]);
+    expect(items.map((c) => c.id)).toEqual([9, 7, 4]);
+    items = applyLive(items, record(12, { verdict: 'fail' }), f);
+    items = applyLive(items, record(13, { verdict: 'pass' }), f);
+    expect(items.map((c) => c.id)).toEqual([12, 9, 7, 4]);
+    items = applyLive(items, record(9, { verdict: 'pass' }), f); // rechecked: no longer a fail
+    expect(items.map((c) => c.id)).toEqual([12, 7, 4]);
+    items = applyLive(items, record(2, { verdict: 'fail' }), f); // older than what is loaded: comes with its page
+    expect(items.map((c) => c.id)).toEqual([12, 7, 4]);
+    expect(matchesFilter(record(1, { sourceId: 'b' }), { verdict: null, sourceId: 'a' })).toBe(false);
+    expect(eventSummary({ verdict: 'fail', failedChecks: ['decodes'], empty: [], none: null })).toBe('verdict: fail · failedChecks: ["decodes"]');
+  });
+
+  it("shows a capture's checks with their messages, its facts and its timeline", () => {
+    const detail: CaptureDetail = {
+      ...record(5, { verdict: 'fail', failedChecks: ['decodes'] }),
+      facts: null,
+      measurements: null,
+      results: [
+        { check: 'decodes', status: 'fail', message: 'The file is truncated: re-shoot.', value: null, threshold: null },
+        { check: 'format', status: 'pass', message: 'TIFF is allowed.', value: null, threshold: null },
+        { check: 'pairs', status: 'skip', message: 'No pair rule.', value: null, threshold: null },
+      ],
+      events: [
+        { id: 1, at: '2026-11-25T10:00:01.000Z', type: 'capture.recorded', captureId: 5, sourceId: 'inbox', data: { verdict: 'fail' } },
+        { id: 2, at: '2026-11-25T10:00:02.000Z', type: 'upload.queued', captureId: 5, sourceId: 'inbox', data: null },
+      ],
+    };
+    const html = renderToStaticMarkup(createElement(CaptureDetailPanel, { capture: detail, onShowInCaptureView: noop }));
+    expect(html).toMatch(/data-verdict="fail"[^>]*>.*✕.*FAIL/s);
+    expect(html).toMatch(/FAIL.*File opens.*The file is truncated: re-shoot\..*PASS.*File format.*TIFF is allowed\..*SKIP.*RAW \+ TIFF pair/s);
+    expect(html).toMatch(/capture\.recorded.*verdict: fail.*upload\.queued/s);
+    expect(html).toContain('1.2 MB');
+    expect(html).toContain('Show in capture view');
+  });
+});
+
+describe('queue', () => {
+  const queue: QueueStatus = {
+    live: true,
+    targets: [
+      {
+        id: 'nas',
+        kind: 'folder',
+        configured: true,
+        required: true,
+        counts: { queued: 12, leased: 2, done: 340, dead: 1 },
+        bytesPending: 3 * 1024 ** 3,
+        bytesDone: 10 * 1024 ** 3,
+        rateBytesPerSec: 25 * 1024 ** 2,
+        etaSec: 123,
+        online: false,
+        lastProbeAt: '2026-11-25T10:00:00.000Z',
+        lastProbeError: 'The folder /mnt/nas is not mounted.',
+        dead: [{ jobId: 17, captureId: 4, remoteKey: 'inbox/a.tif', attempts: 8, error: 'EACCES: permission denied' }],
+      },
+      { id: 'backup', kind: 'folder', configured: true, required: false, counts: { queued: 0, leased: 0, done: 5, dead: 0 }, bytesPending: 0, bytesDone: 1, rateBytesPerSec: 0, etaSec: 0, online: true, lastProbeAt: null, lastProbeError: null, dead: [] },
+    ],
+  };
+
+  it('words rates, ETAs and reachability', () => {
+    expect(formatRate(null)).toBe('—');
+    expect(formatRate(0)).toBe('idle');
+    expect(formatRate(25 * 1024 ** 2)).toBe('25.0 MB/s');
+    expect(formatEta(0, 0)).toBe('none');
+    expect(formatEta(null, 5)).toBe('unknown');
+    expect(formatEta(42, 5)).toBe('42 s');
+    expect(formatEta(123, 5)).toBe('2 min');
+    expect(formatEta(3 * 3600 + 600, 5)).toBe('3 h 10 min');
+    expect(reachOf({ online: null })).toBe('unknown');
+    expect(totalDead(queue)).toBe(1);
+  });
+
+  it('shows each target with counts, bytes, rate, ETA, offline reason and its dead jobs with Retry', () => {
+    const html = renderToStaticMarkup(createElement(QueuePanel, { queue, error: null, message: null, onRetry: noop }));
+    expect(html).toMatch(/nas.*✕.*Offline.*The folder \/mnt\/nas is not mounted\./s);
+    expect(html).toMatch(/Queued.*12.*Uploading.*2.*Done.*340.*Dead.*1/s);
+    expect(html).toContain('3.0 GB');
+    expect(html).toContain('25.0 MB/s');
+    expect(html).toContain('2 min');
+    expect(html).toContain('EACCES: permission denied');
+    expect(html).toContain('aria-label="Retry job 17"');
+    expect(html).toContain('Retry all for nas');
+    expect(html).toContain('Retry all 1 dead');
+    expect(html).toMatch(/backup.*●.*Online/s);
+    const empty = renderToStaticMarkup(createElement(QueuePanel, { queue: { live: true, targets: [] }, error: null, message: null, onRetry: noop }));
+    expect(empty).toContain('No upload targets are configured');
+  });
+});
+
+describe('dashboard', () => {
+  it('scales bars to a nice maximum and stacks pass under warn under fail', () => {
+    expect([0, 1, 3, 7, 12, 180, 2600].map(niceMax)).toEqual([1, 1, 5, 10, 20, 200, 5000]);
+    expect([999, 1417, 4000, 14_289, 2_500_000].map(compactNumber)).toEqual(['999', '1.4k', '4k', '14k', '2.5M']);
+    expect(ticks(20)).toEqual([0, 5, 10, 15, 20]);
+    const [a, b] = stackedBars([{ pass: 5, warn: 3, fail: 2 }, { pass: 0, warn: 0, fail: 0 }], 200, 100, 10);
+    expect(a!.segments.map((s) => [s.verdict, s.y, s.height])).toEqual([
+      ['pass', 50, 50],
+      ['warn', 20, 30],
+      ['fail', 0, 20],
+    ]);
+    expect(a!.total).toBe(10);
+    expect(b!.segments).toEqual([]);
+    expect(b!.x).toBeGreaterThan(a!.x + a!.width);
+  });
+
+  it('draws the charts as SVG with words for every verdict', () => {
+    const zero = { pass: 0, warn: 0, fail: 0 };
+    const stats: CaptureStats = {
+      generatedAt: '2026-11-25T16:00:00.000Z',
+      utcOffsetMin: 0,
+      today: '2026-11-25',
+      hours: Array.from({ length: 24 }, (_, hour) => ({ hour, ...zero, ...(hour === 10 ? { pass: 40, warn: 3, fail: 2 } : {}) })),
+      days: Array.from({ length: 7 }, (_, i) => ({ date: `2026-11-${19 + i}`, ...zero, pass: 100 + i })),
+      checks: [
+        { check: 'decodes', pass: 40, warn: 0, fail: 2 },
+        { check: 'exposure', pass: 39, warn: 3, fail: 0 },
+      ],
+    };
+    const html = renderToStaticMarkup(createElement(DashboardPanel, { stats, error: null }));
+    expect(html).toContain('Captures per hour today (2026-11-25)');
+    expect(html).toContain('Captures per day, last 7 days');
+    expect((html.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(4);
+    expect(html).toMatch(/data-verdict="fail"/);
+    expect(html).toMatch(/File opens.*Exposure/s);
+    for (const w of ['PASS', 'WARN', 'FAIL']) expect(html).toContain(w);
+    const chart = renderToStaticMarkup(createElement(BarChart, { title: 'T', data: [{ label: '10', pass: 4, warn: 1, fail: 1 }] }));
+    expect(chart).toContain('role="img"');
+    expect(chart).toContain('aria-label="T: 6 captures; 10 4 pass, 1 warn, 1 fail"');
+    expect(chart).toMatch(/fill="url\(#hatch-/);
+  });
+});
+
+describe('throttle', () => {
+  it('runs at once, then at most once per pause, never losing the last call', () => {
+    vi.useFakeTimers();
+    try {
+      let t = 0;
+      let runs = 0;
+      const f = throttle(() => runs++, 500, () => t);
+      f();
+      expect(runs).toBe(1);
+      t = 100;
+      f();
+      f();
+      expect(runs).toBe(1);
+      t = 500;
+      vi.advanceTimersByTime(400);
+      expect(runs).toBe(2);
+      t = 600;
+      f();
+      f.cancel();
+      vi.advanceTimersByTime(1000);
+      expect(runs).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
