@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { createHttpClient, type StationClient } from '../transport/http-client.js';
+import { connectIpcEvents, createIpcClient, desktopBridge } from '../transport/ipc.js';
 import { CaptureView } from '../components/CaptureView.js';
 import { DashboardView } from '../components/DashboardView.js';
 import { Header } from '../components/Header.js';
@@ -10,12 +11,15 @@ import { RecentList } from '../components/RecentList.js';
 import { ScanBar } from '../components/ScanBar.js';
 import { shownObject } from './linking-state.js';
 import { useTheme } from './theme.js';
-import { useStation } from './use-station.js';
+import { useStation, webSocketEvents, type EventConnector } from './use-station.js';
 import { viewForKey, viewFromHash, views, type ViewId } from './views.js';
 
 export function App({ client }: { client?: StationClient }) {
-  const api = useMemo(() => client ?? createHttpClient(), [client]);
-  const station = useStation(api);
+  // In the desktop window the preload's bridge carries the contract; in a browser, HTTP + WebSocket.
+  const bridge = useMemo(() => desktopBridge(), []);
+  const api = useMemo(() => client ?? (bridge ? createIpcClient(bridge) : createHttpClient()), [client, bridge]);
+  const connect = useMemo<EventConnector>(() => (bridge ? (h) => connectIpcEvents(bridge, h) : webSocketEvents), [bridge]);
+  const station = useStation(api, connect);
   const [theme, toggleTheme] = useTheme();
   const [view, setViewState] = useState<ViewId>(() => viewFromHash(window.location.hash));
 

@@ -5,7 +5,7 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ConnectionState, StationEventMessage } from '../transport/event-stream.js';
-import { connectEvents, defaultEventsUrl } from '../transport/event-stream.js';
+import { connectEvents, defaultEventsUrl, type EventStreamOptions } from '../transport/event-stream.js';
 import type { StationClient } from '../transport/http-client.js';
 import type { CaptureDetail, CaptureRecord, ResultOf, StationHandlers } from '../contract.js';
 import { mergeCaptures, upsertCapture } from './captures-state.js';
@@ -38,7 +38,14 @@ export interface StationView {
 
 export type StationListener = (m: StationEventMessage | { event: 'reconnected' }) => void;
 
-export function useStation(client: StationClient, eventsUrl = defaultEventsUrl(window.location)): StationView {
+/** How the UI receives events: the WebSocket in a browser, IPC in the desktop window. */
+export type EventConnector = (handlers: Pick<EventStreamOptions, 'onEvent' | 'onState'>) => { close(): void };
+
+/** The browser's connector: the station's WebSocket on the page's own host. */
+export const webSocketEvents: EventConnector = (h) => connectEvents({ url: defaultEventsUrl(window.location), ...h });
+
+/** `connect` must keep its identity across renders (a module constant or a memo): a new one reconnects. */
+export function useStation(client: StationClient, connect: EventConnector): StationView {
   const [connection, setConnection] = useState<ConnectionState>('connecting');
   const [status, setStatus] = useState<StationStatus | null>(null);
   const [captures, setCaptures] = useState<CaptureRecord[]>([]);
@@ -111,8 +118,7 @@ export function useStation(client: StationClient, eventsUrl = defaultEventsUrl(w
           break;
       }
     };
-    const stream = connectEvents({
-      url: eventsUrl,
+    const stream = connect({
       onEvent,
       onState: (s) => {
         setConnection(s);
@@ -125,7 +131,7 @@ export function useStation(client: StationClient, eventsUrl = defaultEventsUrl(w
       },
     });
     return () => stream.close();
-  }, [client, eventsUrl, refresh, show]);
+  }, [client, connect, refresh, show]);
 
   const select = useCallback(
     (id: number) => {

@@ -1,0 +1,29 @@
+/**
+ * The contract over Electron IPC, for the desktop window: the preload exposes the core's
+ * StationBridge as window.captureStation (types only from the core); this turns it into the same
+ * typed client and event stream the browser UI gets over HTTP and the WebSocket.
+ */
+import type { Reply, StationBridge } from '../contract.js';
+import type { StationClient } from './http-client.js';
+import type { EventStreamOptions, StationEventMessage } from './event-stream.js';
+
+/** The bridge, when this page runs in the desktop window. */
+export function desktopBridge(): StationBridge | null {
+  return (globalThis as { captureStation?: StationBridge }).captureStation ?? null;
+}
+
+export function createIpcClient(bridge: StationBridge): StationClient {
+  const call = (command: string, args: unknown): Promise<Reply<unknown>> =>
+    bridge.invoke(command as Parameters<StationBridge['invoke']>[0], args as never).catch((err: unknown) => ({ error: { code: 'INTERNAL', message: `The station core cannot be reached (${err instanceof Error ? err.message : String(err)}).` } }));
+  // As in the HTTP client: one function per command name; `then` is never a command.
+  return new Proxy({} as StationClient, {
+    get: (_target, prop) => (typeof prop === 'string' && prop !== 'then' ? (args: unknown) => call(prop, args ?? {}) : undefined),
+  });
+}
+
+/** Events over IPC: there is no connection to lose, so the stream is live at once. */
+export function connectIpcEvents(bridge: StationBridge, opts: Pick<EventStreamOptions, 'onEvent' | 'onState'>): { close(): void } {
+  const off = bridge.onEvent((event, payload) => opts.onEvent({ event, payload } as StationEventMessage));
+  opts.onState('live');
+  return { close: off };
+}
