@@ -4,10 +4,12 @@
  * contract reaches it over IPC. Every rule worth testing lives in plain modules next to this one
  * (security.ts, ipc.ts, core-rpc.ts, restart-policy.ts, station-options.ts).
  */
-import { app, BrowserWindow, dialog, ipcMain, session } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, session, shell } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ipcChannels } from '../src/contract/bridge.js';
+import { loadConfig } from '../src/config/load.js';
+import { appMenuTemplate } from './app-menu.js';
 import { CoreHost } from './core-host.js';
 import { answerInvoke } from './ipc.js';
 import { allowNavigation, allowPermission, securityHeaders, uiEntryUrl } from './security.js';
@@ -26,7 +28,8 @@ app.on('second-instance', () => {
   win?.focus();
 });
 
-const core = new CoreHost(stationLoadOptions({ userData: app.getPath('userData'), env: process.env, argv: process.argv }), {
+const loadOptions = stationLoadOptions({ userData: app.getPath('userData'), env: process.env, argv: process.argv });
+const core = new CoreHost(loadOptions, {
   onEvent: (name, payload) => {
     if (win && !win.webContents.isDestroyed()) win.webContents.send(ipcChannels.event, name, payload);
   },
@@ -41,6 +44,12 @@ app.whenReady().then(async () => {
     app.quit();
     return;
   }
+
+  // The core process loaded this config successfully; the shell reads it only for the folder paths.
+  const config = loadConfig(loadOptions);
+  const { locations } = config;
+  const folders = { inbox: config.sources[0]?.path ?? locations.inbox, library: locations.library, logs: locations.logs, data: locations.dataDir };
+  Menu.setApplicationMenu(Menu.buildFromTemplate(appMenuTemplate({ openFolder: (which) => void shell.openPath(folders[which]) }, { platform: process.platform, packaged: app.isPackaged })));
 
   session.defaultSession.setPermissionRequestHandler((_wc, permission, callback) => callback(allowPermission(permission)));
   session.defaultSession.setPermissionCheckHandler((_wc, permission) => allowPermission(permission));
