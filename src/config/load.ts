@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import { StationError } from '../errors.js';
 import { presetProfiles, profileSchema, type Profile } from '../quality/profile.js';
 import { resolveLocations, type PathEnvironment, type StationLocations } from './paths.js';
-import { stationConfigSchema, sourceSchema, type SourceConfig, type StationConfigFile, type LinkingConfig, type TargetConfig, type UploadSettings } from './schema.js';
+import { stationConfigSchema, sourceSchema, type SourceConfig, type StationConfigFile, type LinkingConfig, type RetentionConfig, type TargetConfig, type UploadSettings } from './schema.js';
 
 export const configFileNames = ['station.json', 'station.yaml', 'station.yml'] as const;
 
@@ -28,6 +28,7 @@ export interface StationConfig {
   targets: TargetConfig[];
   upload: UploadSettings;
   linking: LinkingConfig;
+  retention: RetentionConfig;
 }
 
 export interface LoadOptions {
@@ -135,6 +136,7 @@ export function resolveConfig(raw: unknown, locations: StationLocations, configF
     targets: file.targets,
     upload: file.upload,
     linking: file.linking,
+    retention: file.retention,
   };
 }
 
@@ -145,6 +147,7 @@ function checkTargets(targets: TargetConfig[], sources: SourceConfig[], base: st
   targets.forEach((target, i) => {
     if (seenIds.has(target.id)) problems.push({ field: `targets.${i}.id`, problem: `"${target.id}" is used by another target; every target needs its own id` });
     seenIds.add(target.id);
+    if (target.kind !== 'folder') return;
     target.path = path.resolve(base, target.path);
     const inside = sources.find((s) => target.path === s.path || target.path.startsWith(s.path + path.sep) || s.path.startsWith(target.path + path.sep));
     if (inside) problems.push({ field: `targets.${i}.path`, problem: `${target.path} overlaps the hot folder of source "${inside.id}"; uploads would be ingested again. Use a folder outside every source` });

@@ -63,7 +63,52 @@ export const folderTargetSchema = z.strictObject({
   mountCheck: z.boolean().default(true),
 });
 
-export const targetSchema = z.discriminatedUnion('kind', [folderTargetSchema]);
+const MiB = 1024 * 1024;
+
+/**
+ * An S3 bucket or S3-compatible store (MinIO, Ceph, …; `endpoint` + usually `forcePathStyle`).
+ * Credentials: leave accessKeyId/secretAccessKey out and give the station's environment
+ * AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE (or `profile` here): a config file gets
+ * copied around, and a secret in it travels along.
+ */
+export const s3TargetSchema = z
+  .strictObject({
+    id: z.string().regex(idPattern, 'letters, digits, "-" or "_", starting with a letter or digit (at most 64)'),
+    kind: z.literal('s3'),
+    endpoint: z.url({ protocol: /^https?$/, error: 'an http(s) URL, e.g. https://s3.example.org' }).optional(),
+    region: z.string().min(1).default('us-east-1'),
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name: 3–63 lower-case letters, digits, "." or "-"'),
+    /** Prepended to every key ("scans/" → scans/<station>/<source>/<file>). */
+    prefix: z.string().default(''),
+    forcePathStyle: z.boolean().default(false),
+    profile: z.string().min(1).optional(),
+    accessKeyId: z.string().min(1).optional(),
+    secretAccessKey: z.string().min(1).optional(),
+    sessionToken: z.string().min(1).optional(),
+    /** Files this size or larger go as multipart uploads (resumable part by part). */
+    multipartThresholdBytes: z.number().int().min(5 * MiB).default(64 * MiB),
+    /** S3's minimum part is 5 MiB; each running job holds one part in memory. */
+    partSizeBytes: z.number().int().min(5 * MiB, 'at least 5 MiB (5242880), S3\'s minimum part size').max(5 * 1024 * MiB).default(16 * MiB),
+    when: z.enum(['passed', 'all']).default('passed'),
+    required: z.boolean().default(true),
+  })
+  .refine((t) => (t.accessKeyId === undefined) === (t.secretAccessKey === undefined), { message: 'give both accessKeyId and secretAccessKey, or neither (then the environment or profile is used)', path: ['secretAccessKey'] });
+
+/** A tus resumable-upload endpoint (tus 1.0, creation extension), e.g. tusd or @tus/server. */
+export const tusTargetSchema = z.strictObject({
+  id: z.string().regex(idPattern, 'letters, digits, "-" or "_", starting with a letter or digit (at most 64)'),
+  kind: z.literal('tus'),
+  /** The creation URL that uploads are POSTed to, e.g. https://uploads.example.org/files/ */
+  endpoint: z.url({ protocol: /^https?$/, error: 'an http(s) URL, e.g. https://uploads.example.org/files/' }),
+  /** Sent with every request, e.g. { "Authorization": "Bearer …" }. */
+  headers: z.record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'an HTTP header name'), z.string()).default({}),
+  /** Bytes per PATCH; a dropped connection costs at most one chunk. Each running job holds one in memory. */
+  chunkSizeBytes: z.number().int().min(64 * 1024).max(1024 * MiB).default(8 * MiB),
+  when: z.enum(['passed', 'all']).default('passed'),
+  required: z.boolean().default(true),
+});
+
+export const targetSchema = z.discriminatedUnion('kind', [folderTargetSchema, s3TargetSchema, tusTargetSchema]);
 
 export const uploadSettingsSchema = z.strictObject({
   /** Jobs uploading at once, over all targets. */
@@ -83,6 +128,20 @@ export const uploadSettingsSchema = z.strictObject({
   maxAttempts: z.number().int().min(1).max(1000).default(20),
   /** How often an unreachable target is probed (and a reachable one re-checked). */
   probeIntervalSec: z.number().min(0.1).max(3600).default(15),
+});
+
+/**
+ * What happens to local files once they are safe elsewhere, and when the disks are getting full.
+ * Nothing is ever deleted unless `deleteLocal` is on.
+ */
+export const retentionSchema = z.strictObject({
+  /** Delete a capture's local file once every required target has verified it, after `keepDays`. */
+  deleteLocal: z.boolean().default(false),
+  keepDays: z.number().min(0).max(3650).default(30),
+  /** Free space (GB) on the disks of the hot folders, library and database below which the station warns / raises an alarm. */
+  warnFreeGB: z.number().min(0).default(50),
+  criticalFreeGB: z.number().min(0).default(10),
+  checkIntervalSec: z.number().min(1).max(86_400).default(300),
 });
 
 /** True for addresses only this machine can reach. */
@@ -203,9 +262,11 @@ export const stationConfigSchema = z.strictObject({
   targets: z.array(targetSchema).default([]),
   upload: uploadSettingsSchema.prefault({}),
   linking: linkingSchema.prefault({}),
+  retention: retentionSchema.prefault({}),
 });
 
 export type LinkingConfig = z.output<typeof linkingSchema>;
+export type RetentionConfig = z.output<typeof retentionSchema>;
 export type StationConfigInput = z.input<typeof stationConfigSchema>;
 export type StationConfigFile = z.output<typeof stationConfigSchema>;
 export type SourceConfig = z.output<typeof sourceSchema>;

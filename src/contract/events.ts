@@ -4,6 +4,7 @@ import type { SourceStatus } from '../ingest/types.js';
 import type { SessionEffect } from '../linking/session.js';
 import type { CaptureRecord } from '../store/captures.js';
 import type { JobTransition } from '../upload/outbox.js';
+import type { DiskStatus } from '../upload/retention.js';
 
 export interface StationEvents {
   /** A file version was checked and recorded. */
@@ -19,6 +20,8 @@ export interface StationEvents {
   'link.effect': { sourceId: string; effect: SessionEffect };
   /** A USB barcode scanner connected, was unplugged, or cannot be read (with the fix, e.g. the udev rule). */
   'scanner.status': ScannerStatus;
+  /** A disk the station writes to crossed a free-space threshold (retention.warnFreeGB / criticalFreeGB), either way. */
+  'disk.status': DiskStatus;
 }
 
 export type StationEventName = keyof StationEvents;

@@ -24,6 +24,7 @@ import type { CaptureStore } from '../store/captures.js';
 import { acquireInstanceLock, type InstanceLock } from '../store/instance-lock.js';
 import { openStore, type StationStore } from '../store/open.js';
 import type { FolderTargetFaults } from '../upload/folder-target.js';
+import { applyRetention, diskStatus, retentionCandidates, type DiskStatus } from '../upload/retention.js';
 import { createTargets } from '../upload/targets.js';
 import { Uploader } from '../upload/uploader.js';
 import { describeCapture } from './describe.js';
@@ -63,6 +64,9 @@ export class Station {
   /** USB barcode scanners; null unless linking.enabled and linking.usb.enabled. */
   readonly scanners: ScannerService | null;
   readonly startedAt = new Date().toISOString();
+  private retentionTimer: NodeJS.Timeout | null = null;
+  private retentionRun: Promise<void> = Promise.resolve();
+  private disks: DiskStatus[] = [];
 
   constructor(
     readonly config: StationConfig,
@@ -145,6 +149,11 @@ export class Station {
     await this.scanners?.start();
     await this.watcher.start();
     this.uploader.start();
+    this.retentionRun = this.keepDisks();
+    this.retentionTimer = setInterval(() => {
+      this.retentionRun = this.retentionRun.then(() => this.keepDisks());
+    }, this.config.retention.checkIntervalSec * 1000);
+    this.retentionTimer.unref();
     log.info('station started', { station: this.config.stationId, sources: this.config.sources.length, database: this.config.locations.database });
   }
 
@@ -152,6 +161,8 @@ export class Station {
     this.stopping.abort();
     // First: no scan may reach the linker while it stops, and the scanners type as keyboards again.
     await this.scanners?.stop();
+    if (this.retentionTimer) clearInterval(this.retentionTimer);
+    await this.retentionRun;
     await this.uploader.stop();
     await this.watcher.stop();
     this.queue.clear();
@@ -197,7 +208,33 @@ export class Station {
       upload: { active: this.uploader.active, targets: this.config.targets.map((t) => t.id) },
       linking: { enabled: this.config.linking.enabled, open: this.linker.current() },
       usbScanners: this.scanners?.statuses() ?? [],
+      disks: this.disks,
     };
+  }
+
+  /**
+   * Free-disk check (a log line and an event when a disk's level changes) and, when the config asks,
+   * removal of local files every required target has verified (upload/retention.ts).
+   */
+  private async keepDisks(): Promise<void> {
+    try {
+      const { retention, locations, sources, targets } = this.config;
+      const disks = diskStatus([...sources.map((s) => s.path), locations.library, path.dirname(locations.database)], retention);
+      for (const d of disks) {
+        const before = this.disks.find((b) => b.path === d.path)?.level ?? 'ok';
+        if (d.level !== before) {
+          if (d.level === 'ok') log.info('enough free disk space again', { path: d.path });
+          else (d.level === 'critical' ? log.error : log.warn)(d.message!, { path: d.path });
+          this.emit('disk.status', d);
+        }
+      }
+      this.disks = disks;
+      if (!retention.deleteLocal) return;
+      const removed = await applyRetention(this.storeHandle.db, retentionCandidates(this.storeHandle.db, targets.filter((t) => t.required).map((t) => t.id), retention.keepDays));
+      if (removed.length > 0) log.info('removed local files verified at every required target', { count: removed.length, keepDays: retention.keepDays });
+    } catch (err) {
+      log.error('retention check failed; nothing was removed after the error', { error: String(err) });
+    }
   }
 
   /** A scan from a USB scanner goes through the same core command as every other input. */

@@ -199,4 +199,13 @@ export const migrations: Migration[] = [
       CREATE INDEX capture_barcodes_text ON capture_barcodes (text);
     `,
   },
+  {
+    version: 6,
+    name: 'local copies removed by retention',
+    sql: `
+      -- Set when retention removed the local file after every required target verified it; the
+      -- capture, its results and its events stay.
+      ALTER TABLE captures ADD COLUMN local_deleted_at TEXT;
+    `,
+  },
 ];

@@ -46,6 +46,8 @@ export interface UploadJobInput {
   /** True when an earlier attempt of this job may have started writing (it has been leased before). */
   previouslyStarted: boolean;
   file: LocalFile;
+  /** The barcode of the object the capture is linked to, when it is (tus metadata); absent otherwise. */
+  barcode?: string | null;
   /**
    * Protocol state saved by an earlier attempt (null on the first). Targets that can resume
    * (S3 UploadId + parts, a tus URL) store it with `saveResume` as soon as it exists.

@@ -16,6 +16,7 @@
  *   they have settled, or after a bounded wait (a hung share).
  */
 import type { UploadSettings } from '../config/schema.js';
+import { LinkStore } from '../linking/store.js';
 import { createLogger } from '../log/logger.js';
 import type { CaptureStore } from '../store/captures.js';
 import type { Db } from '../store/database.js';
@@ -265,6 +266,8 @@ export class Uploader {
         // The remote key is fixed at the first lease: a job that has one was started before.
         previouslyStarted: job.remoteKey !== null,
         file,
+        // Read at each attempt: a capture relinked while its job waited goes with its current barcode.
+        barcode: new LinkStore(this.opts.db).linkOf(job.captureId)?.barcode ?? null,
         resume: job.resume,
         saveResume: (state) => void (this.abandoned || this.outbox.saveResume(job.id, this.owner, state)),
         signal,

@@ -66,10 +66,16 @@ export function sha256OfFile(file: string): string {
 }
 
 /** Every file under `dir`, relative, with '/' separators; the target marker at its top is left out. */
+/**
+ * Files at a target, without its own bookkeeping at the root: the marker file, and the probe's
+ * write test (`.capture-station-probe.*`, created and removed by every probe, so a listing may
+ * catch one in between).
+ */
 export function listFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
+  const atRoot = (d: fs.Dirent) => path.resolve(d.parentPath) === path.resolve(dir);
   return (fs.readdirSync(dir, { recursive: true, withFileTypes: true }) as fs.Dirent[])
-    .filter((d) => d.isFile() && !(d.name === '.capture-station-target' && path.resolve(d.parentPath) === path.resolve(dir)))
+    .filter((d) => d.isFile() && !(atRoot(d) && (d.name === '.capture-station-target' || d.name.startsWith('.capture-station-probe.'))))
     .map((d) => path.relative(dir, path.join(d.parentPath, d.name)).split(path.sep).join('/'))
     .sort();
 }

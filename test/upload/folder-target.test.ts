@@ -35,11 +35,13 @@ afterEach(async () => {
 
 const fast: Partial<UploadSettings> = { backoff: { baseMs: 20, maxMs: 100 }, probeIntervalSec: 0.1, leaseSec: 30 };
 
-function targetConfig(overrides: Partial<TargetConfig> = {}): TargetConfig {
+type FolderConfig = Extract<TargetConfig, { kind: 'folder' }>;
+
+function targetConfig(overrides: Partial<FolderConfig> = {}): FolderConfig {
   return { id: 'share', kind: 'folder', path: share, when: 'passed', required: true, layout: 'mirror', mountCheck: true, ...overrides };
 }
 
-function startUploader(opts: { faults?: FolderTargetFaults; config?: Partial<TargetConfig>; settings?: Partial<UploadSettings>; uploader?: Partial<UploaderOptions> } = {}) {
+function startUploader(opts: { faults?: FolderTargetFaults; config?: Partial<FolderConfig>; settings?: Partial<UploadSettings>; uploader?: Partial<UploaderOptions> } = {}) {
   const config = targetConfig(opts.config);
   const target = new FolderTarget({ id: config.id, path: config.path, layout: config.layout, stationId: 'st1', mountCheck: config.mountCheck, ...(opts.faults ? { faults: opts.faults } : {}) });
   const transitions: JobTransition[] = [];

@@ -65,4 +65,35 @@ describe('upload config', () => {
     expect(problems.map((p) => p.field)).toEqual(['targets.1.id', 'targets.1.path']);
     expect(problems[1]?.problem).toMatch(/overlaps the hot folder of source "inbox"/);
   });
+
+  it('takes s3 and tus targets with their defaults', () => {
+    fs.writeFileSync(
+      path.join(home, 'station.yaml'),
+      [
+        'targets:',
+        '  - { id: minio, kind: s3, endpoint: "http://127.0.0.1:9000", bucket: scans, prefix: rig/, forcePathStyle: true }',
+        '  - { id: tusd, kind: tus, endpoint: "https://uploads.example.org/files/", headers: { Authorization: Bearer x } }',
+      ].join('\n'),
+    );
+    const config = loadConfig({ home, environment: env });
+    expect(config.targets).toEqual([
+      { id: 'minio', kind: 's3', endpoint: 'http://127.0.0.1:9000', region: 'us-east-1', bucket: 'scans', prefix: 'rig/', forcePathStyle: true, multipartThresholdBytes: 64 * 1024 * 1024, partSizeBytes: 16 * 1024 * 1024, when: 'passed', required: true },
+      { id: 'tusd', kind: 'tus', endpoint: 'https://uploads.example.org/files/', headers: { Authorization: 'Bearer x' }, chunkSizeBytes: 8 * 1024 * 1024, when: 'passed', required: true },
+    ]);
+  });
+
+  it('names what is wrong with s3 and tus targets', () => {
+    const problems = problemsOf({
+      targets: [
+        { id: 's', kind: 's3', bucket: 'Bad_Bucket', partSizeBytes: 1024, accessKeyId: 'AKIA' },
+        { id: 't', kind: 'tus', endpoint: 'ftp://x', path: 'y' },
+      ],
+    });
+    const byField = Object.fromEntries(problems.map((p) => [p.field, p.problem]));
+    expect(byField['targets.0.bucket']).toMatch(/bucket name/);
+    expect(byField['targets.0.partSizeBytes']).toMatch(/5 MiB/);
+    expect(byField['targets.0.secretAccessKey']).toMatch(/both accessKeyId and secretAccessKey, or neither/);
+    expect(byField['targets.1.endpoint']).toMatch(/http\(s\) URL/);
+    expect(byField['targets.1']).toMatch(/unknown field "path"/);
+  });
 });

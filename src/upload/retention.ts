@@ -1,0 +1,98 @@
+/**
+ * Retention: local files removed only when the config asks, only after every required target has
+ * verified the capture (sha256 equal to QC's), only after `keepDays`, and never when no target is
+ * required (the local file would be the only copy). And free-disk warnings for the disks the
+ * station writes to.
+ *
+ * Invariant: a file is removed only if it is still the version QC checked (same size and mtime) —
+ * a new file that took its name since is never touched.
+ */
+import fs from 'node:fs';
+import type { RetentionConfig } from '../config/schema.js';
+import { createLogger } from '../log/logger.js';
+import type { Db } from '../store/database.js';
+import { appendEvent } from '../store/events.js';
+
+const log = createLogger('upload.retention');
+
+export interface RetentionCandidate {
+  id: number;
+  path: string;
+  size: number;
+  mtimeUs: number;
+}
+
+/** Captures whose local file may go now: verified at every required target, the last `keepDays` ago, not being filed. */
+export function retentionCandidates(db: Db, requiredTargets: readonly string[], keepDays: number, now = new Date()): RetentionCandidate[] {
+  if (requiredTargets.length === 0) return [];
+  const cutoff = new Date(now.getTime() - keepDays * 86_400_000).toISOString();
+  const placeholders = requiredTargets.map(() => '?').join(', ');
+  return db
+    .prepare(
+      `SELECT c.id, c.path, c.size, c.mtime_us AS mtimeUs FROM captures c
+        WHERE c.local_deleted_at IS NULL AND c.sha256 IS NOT NULL AND c.sha256 != ''
+          AND NOT EXISTS (SELECT 1 FROM filing_moves f WHERE f.capture_id = c.id AND f.state = 'pending')
+          AND (SELECT COUNT(DISTINCT j.target_id) FROM upload_jobs j
+                WHERE j.capture_id = c.id AND j.state = 'done' AND j.verified_sha256 = c.sha256 AND j.target_id IN (${placeholders})) = ?
+          AND (SELECT MAX(j.done_at) FROM upload_jobs j WHERE j.capture_id = c.id AND j.target_id IN (${placeholders})) <= ?
+        ORDER BY c.id`,
+    )
+    .all(...requiredTargets, requiredTargets.length, ...requiredTargets, cutoff) as RetentionCandidate[];
+}
+
+/** Removes the candidates' local files; returns the ids removed. */
+export async function applyRetention(db: Db, candidates: readonly RetentionCandidate[]): Promise<number[]> {
+  const removed: number[] = [];
+  for (const c of candidates) {
+    const st = await fs.promises.stat(c.path).catch(() => null);
+    if (!st) {
+      log.warn('local file already gone; nothing to remove', { captureId: c.id, path: c.path });
+      markRemoved(db, c.id, { path: c.path, alreadyGone: true });
+      continue;
+    }
+    if (st.size !== c.size || Math.abs(st.mtimeMs * 1000 - c.mtimeUs) > 1000) {
+      log.info('a different file now has this name; it is kept', { captureId: c.id, path: c.path });
+      continue;
+    }
+    await fs.promises.unlink(c.path);
+    markRemoved(db, c.id, { path: c.path, alreadyGone: false });
+    removed.push(c.id);
+  }
+  return removed;
+}
+
+function markRemoved(db: Db, captureId: number, data: { path: string; alreadyGone: boolean }): void {
+  db.transaction(() => {
+    const at = new Date().toISOString();
+    db.prepare('UPDATE captures SET local_deleted_at = ? WHERE id = ?').run(at, captureId);
+    appendEvent(db, { type: 'capture.local-removed', captureId, data, at });
+  })();
+}
+
+export type DiskLevel = 'ok' | 'warn' | 'critical';
+export interface DiskStatus {
+  path: string;
+  freeBytes: number;
+  level: DiskLevel;
+  message: string | null;
+}
+
+/** Free space of each folder's disk against the thresholds (one entry per distinct folder). */
+export function diskStatus(folders: readonly string[], config: Pick<RetentionConfig, 'warnFreeGB' | 'criticalFreeGB'>): DiskStatus[] {
+  return [...new Set(folders)].flatMap((folder) => {
+    let s: fs.StatsFs;
+    try {
+      s = fs.statfsSync(folder);
+    } catch {
+      return [];
+    }
+    const freeBytes = s.bavail * s.bsize;
+    const gb = freeBytes / 1024 ** 3;
+    const level: DiskLevel = gb < config.criticalFreeGB ? 'critical' : gb < config.warnFreeGB ? 'warn' : 'ok';
+    const message =
+      level === 'ok'
+        ? null
+        : `Only ${gb.toFixed(1)} GB free on the disk of ${folder} (${level === 'critical' ? `below ${config.criticalFreeGB} GB: captures may soon fail to be written` : `below ${config.warnFreeGB} GB`}) — free space there, or let retention remove uploaded files (retention.deleteLocal).`;
+    return [{ path: folder, freeBytes, level, message }];
+  });
+}

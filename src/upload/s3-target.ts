@@ -1,0 +1,460 @@
+/**
+ * S3-compatible object store target (@aws-sdk/client-s3). One upload:
+ *   1. HeadObject (ChecksumMode ENABLED) at the key: an object of the same size whose stored
+ *      full-object SHA-256, or the `sha256` metadata the station sets, equals the capture's is
+ *      acknowledged without sending anything (delivery is at-least-once); a different object there
+ *      is never overwritten (permanent, the operator decides);
+ *   2. under `multipartThresholdBytes`: one PutObject with x-amz-checksum-sha256 (S3 verifies it and
+ *      refuses a body that does not match); above: a multipart upload with ChecksumAlgorithm SHA256
+ *      and a SHA-256 per part. The UploadId and every finished part (number, size, ETag, SHA-256,
+ *      MD5) are saved with saveResume right after the part, so a restart continues the same upload;
+ *      on resume ListParts is the truth: a part the server has whose ETag is the MD5 of our bytes for
+ *      that part is kept (even one we never recorded: a crash between the part and saveResume), any
+ *      other is sent again;
+ *   3. every response is checked by the station itself, because not every S3-compatible store
+ *      verifies checksums (moto does not): a part's or object's ETag, when it is a plain MD5 (not
+ *      under SSE-KMS / SSE-C), must be the MD5 of the bytes sent; before CompleteMultipartUpload the
+ *      server's part list must match; after it, HeadObject must report the file's size and a SHA-256
+ *      (full object, or the composite sha256(part digests)-N that S3 defines for multipart) or ETag
+ *      equal to what the station computed. A copy that fails is deleted and retried, never acknowledged.
+ * Local bytes come from the verified, bandwidth-capped read (source-read.ts): its last chunk is held
+ * back until the whole file matched QC's sha256, so a changed file never completes an upload.
+ */
+import { createHash } from 'node:crypto';
+import type * as S3Sdk from '@aws-sdk/client-s3';
+import type {
+  CreateMultipartUploadCommandOutput,
+  HeadObjectCommandOutput,
+  ListPartsCommandOutput,
+  PutObjectCommandOutput,
+  S3Client,
+  S3ClientConfig,
+  UploadPartCommandOutput,
+} from '@aws-sdk/client-s3';
+import { createLogger } from '../log/logger.js';
+import { mirrorKey, type KeySource } from './remote-key.js';
+import { UploadError, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
+
+const log = createLogger('upload.s3');
+
+export const minPartSizeBytes = 5 * 1024 * 1024;
+/** S3 allows at most 10,000 parts; the part size grows for files that would need more. */
+const maxParts = 10_000;
+
+/** Seams for fault tests: observe requests, alter the bytes of a part or object "in transit". */
+export interface S3TargetFaults {
+  /** Called before each request is sent (tests count UploadPart calls). */
+  onRequest?: (name: string, input: Record<string, unknown>) => void;
+  /** Replaces the body actually sent after the station computed its checksums (a bad copy on the way). */
+  alterBody?: (body: Buffer, partNumber: number | null) => Buffer;
+  /** Runs after a part is confirmed and saved (tests stop the uploader here). */
+  afterPart?: (partNumber: number) => void;
+}
+
+export interface S3TargetOptions {
+  id: string;
+  endpoint?: string;
+  region: string;
+  bucket: string;
+  prefix: string;
+  forcePathStyle: boolean;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  sessionToken?: string;
+  profile?: string;
+  multipartThresholdBytes: number;
+  partSizeBytes: number;
+  stationId: string;
+  library?: string;
+  faults?: S3TargetFaults;
+}
+
+interface PartRecord {
+  n: number;
+  size: number;
+  etag: string;
+  /** base64, as S3 writes it. */
+  sha256: string;
+  md5: string;
+}
+
+interface S3Resume {
+  v: 1;
+  kind: 's3';
+  key: string;
+  uploadId: string;
+  partSize: number;
+  parts: PartRecord[];
+}
+
+export class S3Target implements UploadTarget {
+  readonly kind = 's3';
+  readonly id: string;
+  private readonly config: S3ClientConfig;
+  /** The SDK is loaded on first use: a station with only folder targets never pays its import time at start. */
+  private loaded: Promise<{ sdk: Sdk; client: S3Client }> | null = null;
+  private readonly where: string;
+
+  constructor(private readonly opts: S3TargetOptions) {
+    this.id = opts.id;
+    if (opts.partSizeBytes < minPartSizeBytes) throw new Error(`partSizeBytes must be at least ${minPartSizeBytes} (S3's minimum part size)`);
+    const config: S3ClientConfig = {
+      region: opts.region,
+      forcePathStyle: opts.forcePathStyle,
+      // The station sets its own SHA-256 checksums; the SDK's default CRC32 on every request would
+      // be a second, different algorithm on the same upload (and not every S3-compatible store knows it).
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      // One SDK retry for a dropped connection; everything longer is the queue's backoff, which
+      // keeps the job's attempt count and last error visible to the operator.
+      maxAttempts: 2,
+      ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+      ...(opts.profile ? { profile: opts.profile } : {}),
+      ...(opts.accessKeyId && opts.secretAccessKey
+        ? { credentials: { accessKeyId: opts.accessKeyId, secretAccessKey: opts.secretAccessKey, ...(opts.sessionToken ? { sessionToken: opts.sessionToken } : {}) } }
+        : {}),
+    };
+    this.config = config;
+    this.where = `s3://${opts.bucket}${opts.endpoint ? ` at ${opts.endpoint}` : ''}`;
+  }
+
+  remoteKeyOf(capture: KeySource): string {
+    const key = mirrorKey(this.opts.stationId, capture, this.opts.library);
+    const prefix = this.opts.prefix.replace(/^\/+|\/+$/g, '');
+    return prefix ? `${prefix}/${key}` : key;
+  }
+
+  async probe(signal: AbortSignal): Promise<void> {
+    try {
+      await this.send('HeadBucket', (sdk) => new sdk.HeadBucketCommand({ Bucket: this.opts.bucket }), signal);
+    } catch (err) {
+      if (signal.aborted) throw err;
+      const e = this.classify(err, 'HeadBucket');
+      // A reachable store that refuses the bucket cannot take files until someone fixes the config
+      // or the bucket: the target waits (paused) instead of sending the backlog to the dead letter.
+      throw e.kind === 'offline' ? e : new UploadError('paused', e.message, { cause: err });
+    }
+  }
+
+  async upload(job: UploadJobInput): Promise<UploadResult> {
+    try {
+      return await this.put(job);
+    } catch (err) {
+      if (job.signal.aborted) throw err;
+      throw this.classify(err, 'upload');
+    }
+  }
+
+  /** Closes the client's sockets (tests; the station process just exits). */
+  destroy(): void {
+    void this.loaded?.then(({ client }) => client.destroy());
+  }
+
+  private async put(job: UploadJobInput): Promise<UploadResult> {
+    const key = job.remoteKey;
+    const expected = job.file.sha256;
+    const existing = await this.head(key, job.signal);
+    if (existing) {
+      if (this.isSameObject(existing, job.file.size, expected)) {
+        log.info('already at the target with the same sha256; not sent again', { target: this.id, key });
+        job.saveResume(null);
+        return { remoteKey: key, verifiedSha256: expected, alreadyPresent: true };
+      }
+      throw new UploadError(
+        'permanent',
+        `Target "${this.id}": another object is already at ${this.where}/${key} (${existing.ContentLength ?? '?'} bytes, sha256 metadata ${existing.Metadata?.sha256 ?? 'none'}; this file is ${job.file.size} bytes with sha256 ${expected}). The station never overwrites an object; move or delete that object, then retry this job.`,
+      );
+    }
+    if (job.file.size < this.opts.multipartThresholdBytes) return this.single(job);
+    return this.multipart(job);
+  }
+
+  private async single(job: UploadJobInput): Promise<UploadResult> {
+    const key = job.remoteKey;
+    const chunks: Buffer[] = [];
+    const read = job.file.read({ md5: true });
+    for await (const chunk of read.chunks) chunks.push(chunk);
+    const body = Buffer.concat(chunks);
+    const sha256 = Buffer.from(job.file.sha256, 'hex').toString('base64');
+    const md5 = read.md5() ?? createHash('md5').update(body).digest('hex');
+    const sent = this.opts.faults?.alterBody?.(body, null) ?? body;
+    const out = await this.send<PutObjectCommandOutput>(
+      'PutObject',
+      (sdk) => new sdk.PutObjectCommand({ Bucket: this.opts.bucket, Key: key, Body: sent, ContentLength: sent.length, ChecksumSHA256: sha256, Metadata: { sha256: job.file.sha256 } }),
+      job.signal,
+    );
+    if (out.ETag && etagIsMd5(out.ETag, out) && unquote(out.ETag) !== md5) {
+      await this.discard(key, job.signal);
+      throw corrupted(this.id, key, `its ETag ${unquote(out.ETag)} is not the MD5 ${md5} of the bytes read from the local file`);
+    }
+    await this.verify(job, { sha256Base64: sha256, etag: md5 });
+    return { remoteKey: key, verifiedSha256: job.file.sha256, alreadyPresent: false };
+  }
+
+  private async multipart(job: UploadJobInput): Promise<UploadResult> {
+    const key = job.remoteKey;
+    const state = await this.resumeOrCreate(job);
+    const partSize = state.partSize;
+    const partCount = Math.max(1, Math.ceil(job.file.size / partSize));
+    const known = new Map(state.parts.map((p) => [p.n, p]));
+    const done: PartRecord[] = [];
+    let buffered: Buffer[] = [];
+    let bufferedBytes = 0;
+    let n = 1;
+    const flush = async (): Promise<void> => {
+      const body = buffered.length === 1 ? buffered[0]! : Buffer.concat(buffered, bufferedBytes);
+      buffered = [];
+      bufferedBytes = 0;
+      const part = await this.sendPart(job, state, n, body, known.get(n));
+      done.push(part);
+      n++;
+    };
+    for await (const chunk of job.file.read().chunks) {
+      let rest = chunk;
+      while (rest.length > 0) {
+        const take = Math.min(rest.length, partSize - bufferedBytes);
+        buffered.push(rest.subarray(0, take));
+        bufferedBytes += take;
+        rest = rest.subarray(take);
+        if (bufferedBytes === partSize && n < partCount) await flush();
+      }
+    }
+    await flush();
+    if (done.length !== partCount) throw new UploadError('transient', `Target "${this.id}": ${done.length} parts made of ${job.file.size} bytes, expected ${partCount}.`);
+
+    // The server's part list must be what the station sent before the parts become an object.
+    const listed = await this.listParts(key, state.uploadId, job.signal);
+    for (const p of done) {
+      const there = listed.get(p.n);
+      if (!there || there.size !== p.size || unquote(there.etag) !== unquote(p.etag) || (there.sha256 && there.sha256 !== p.sha256)) {
+        throw new UploadError('transient', `Target "${this.id}": part ${p.n} of ${key} is not on the server as sent (server: ${there ? `${there.size} bytes, ETag ${there.etag}` : 'missing'}); it is sent again.`);
+      }
+    }
+    await this.send(
+      'CompleteMultipartUpload',
+      (sdk) => new sdk.CompleteMultipartUploadCommand({
+        Bucket: this.opts.bucket,
+        Key: key,
+        UploadId: state.uploadId,
+        MultipartUpload: { Parts: done.map((p) => ({ PartNumber: p.n, ETag: p.etag, ChecksumSHA256: p.sha256 })) },
+      }),
+      job.signal,
+    );
+    // The UploadId is gone now; a crash before the acknowledgement finds the object by HeadObject.
+    job.saveResume(null);
+    const digests = Buffer.concat(done.map((p) => Buffer.from(p.sha256, 'base64')));
+    const composite = createHash('sha256').update(digests).digest('base64');
+    const etag = `${createHash('md5').update(Buffer.concat(done.map((p) => Buffer.from(p.md5, 'hex')))).digest('hex')}-${done.length}`;
+    await this.verify(job, { sha256Base64: composite, etag });
+    return { remoteKey: key, verifiedSha256: job.file.sha256, alreadyPresent: false };
+  }
+
+  /** Sends part `n` unless the server already holds exactly these bytes for it; returns its record. */
+  private async sendPart(job: UploadJobInput, state: S3Resume, n: number, body: Buffer, known: PartRecord | undefined): Promise<PartRecord> {
+    const sha256 = createHash('sha256').update(body).digest('base64');
+    const md5 = createHash('md5').update(body).digest('hex');
+    // A recorded part (ListParts confirmed the server has it with the ETag it answered then) is kept
+    // if these bytes are the ones it was made of; one found only on the server has no recorded
+    // SHA-256 (''), so its ETag, the MD5 of what the server holds, must equal our bytes' MD5.
+    const same = known && known.size === body.length && (known.sha256 === '' ? unquote(known.etag) === md5 : known.sha256 === sha256 && known.md5 === md5);
+    if (known && same) {
+      log.debug('part already on the server; not sent again', { target: this.id, key: job.remoteKey, part: n });
+      const part = { ...known, sha256, md5 };
+      if (known.sha256 === '') {
+        state.parts = [...state.parts.filter((p) => p.n !== n), part].sort((a, b) => a.n - b.n);
+        job.saveResume(state);
+      }
+      return part;
+    }
+    const sent = this.opts.faults?.alterBody?.(body, n) ?? body;
+    const out = await this.send<UploadPartCommandOutput>(
+      'UploadPart',
+      (sdk) => new sdk.UploadPartCommand({ Bucket: this.opts.bucket, Key: job.remoteKey, UploadId: state.uploadId, PartNumber: n, Body: sent, ContentLength: sent.length, ChecksumSHA256: sha256 }),
+      job.signal,
+    );
+    const etag = out.ETag ?? '';
+    if ((etagIsMd5(etag, out) && unquote(etag) !== md5) || (out.ChecksumSHA256 && out.ChecksumSHA256 !== sha256)) {
+      throw corrupted(this.id, job.remoteKey, `part ${n} came back with ETag ${unquote(etag)} / SHA-256 ${out.ChecksumSHA256 ?? 'none'}, not MD5 ${md5} / SHA-256 ${sha256} of the bytes read`);
+    }
+    const part: PartRecord = { n, size: body.length, etag, sha256, md5 };
+    state.parts = [...state.parts.filter((p) => p.n !== n), part].sort((a, b) => a.n - b.n);
+    job.saveResume(state);
+    this.opts.faults?.afterPart?.(n);
+    return part;
+  }
+
+  /**
+   * The saved multipart upload reconciled with ListParts (the server is the truth: a part we
+   * recorded but it lacks is sent again, a part it has that we never recorded is kept if its ETag is
+   * our bytes' MD5), or a new one when there is none or the server forgot it (NoSuchUpload: aborted
+   * or expired by a lifecycle rule).
+   */
+  private async resumeOrCreate(job: UploadJobInput): Promise<S3Resume> {
+    const saved = asResume(job.resume, job.remoteKey);
+    if (saved) {
+      try {
+        const listed = await this.listParts(job.remoteKey, saved.uploadId, job.signal);
+        const recorded = new Map(saved.parts.map((p) => [p.n, p]));
+        const parts: PartRecord[] = [];
+        for (const [n, there] of listed) {
+          const mine = recorded.get(n);
+          // Unknown to us: its SHA-256 is not known yet, so it is marked by ETag only and
+          // sendPart keeps it only if the MD5 of our bytes matches (sha256 filled in there).
+          if (mine && mine.size === there.size && unquote(mine.etag) === unquote(there.etag)) parts.push(mine);
+          else if (!mine) parts.push({ n, size: there.size, etag: there.etag, sha256: there.sha256 ?? '', md5: unquote(there.etag) });
+        }
+        const state: S3Resume = { ...saved, parts };
+        log.info('resuming multipart upload', { target: this.id, key: job.remoteKey, partsOnServer: listed.size, partsKnown: parts.length });
+        return state;
+      } catch (err) {
+        if (errorName(err) !== 'NoSuchUpload') throw err;
+        log.info('the saved multipart upload is gone from the server; starting a new one', { target: this.id, key: job.remoteKey });
+      }
+    }
+    const partSize = Math.max(this.opts.partSizeBytes, Math.ceil(job.file.size / maxParts));
+    const created = await this.send<CreateMultipartUploadCommandOutput>(
+      'CreateMultipartUpload',
+      (sdk) => new sdk.CreateMultipartUploadCommand({ Bucket: this.opts.bucket, Key: job.remoteKey, ChecksumAlgorithm: 'SHA256', Metadata: { sha256: job.file.sha256 } }),
+      job.signal,
+    );
+    if (!created.UploadId) throw new UploadError('transient', `Target "${this.id}": CreateMultipartUpload returned no UploadId.`);
+    const state: S3Resume = { v: 1, kind: 's3', key: job.remoteKey, uploadId: created.UploadId, partSize, parts: [] };
+    job.saveResume(state);
+    return state;
+  }
+
+  private async listParts(key: string, uploadId: string, signal: AbortSignal): Promise<Map<number, { size: number; etag: string; sha256: string | undefined }>> {
+    const out = new Map<number, { size: number; etag: string; sha256: string | undefined }>();
+    let marker: string | undefined;
+    for (;;) {
+      const page = await this.send<ListPartsCommandOutput>('ListParts', (sdk) => new sdk.ListPartsCommand({ Bucket: this.opts.bucket, Key: key, UploadId: uploadId, ...(marker ? { PartNumberMarker: marker } : {}) }), signal);
+      for (const p of page.Parts ?? []) if (p.PartNumber !== undefined) out.set(p.PartNumber, { size: p.Size ?? -1, etag: p.ETag ?? '', sha256: p.ChecksumSHA256 });
+      if (!page.IsTruncated || !page.NextPartNumberMarker) return out;
+      marker = page.NextPartNumberMarker;
+    }
+  }
+
+  private async head(key: string, signal: AbortSignal): Promise<HeadObjectCommandOutput | null> {
+    try {
+      return await this.send<HeadObjectCommandOutput>('HeadObject', (sdk) => new sdk.HeadObjectCommand({ Bucket: this.opts.bucket, Key: key, ChecksumMode: 'ENABLED' }), signal);
+    } catch (err) {
+      if (errorName(err) === 'NotFound' || errorName(err) === 'NoSuchKey') return null;
+      throw err;
+    }
+  }
+
+  /** Same size, and the store's own full-object SHA-256 or the station's sha256 metadata equals the file's. */
+  private isSameObject(head: HeadObjectCommandOutput, size: number, sha256Hex: string): boolean {
+    if (head.ContentLength !== size) return false;
+    const stored = head.ChecksumSHA256;
+    // A multipart object's checksum is a composite of its parts, not the file's SHA-256; stores that
+    // leave ChecksumType out (moto) still mark a multipart object by its "-N" ETag.
+    const composite = head.ChecksumType === 'COMPOSITE' || (stored?.includes('-') ?? false) || /-\d+"?$/.test(head.ETag ?? '');
+    if (stored && !composite) return stored === Buffer.from(sha256Hex, 'hex').toString('base64');
+    return head.Metadata?.sha256 === sha256Hex;
+  }
+
+  /**
+   * After the object exists: HeadObject must report its size and a content digest the station
+   * computed itself (SHA-256, full or composite; else the ETag when it is an MD5). Otherwise the
+   * object is deleted (a later attempt must not acknowledge it by its metadata) and the job retried.
+   */
+  private async verify(job: UploadJobInput, want: { sha256Base64: string; etag: string }): Promise<void> {
+    const key = job.remoteKey;
+    const head = await this.head(key, job.signal);
+    if (!head) throw new UploadError('transient', `Target "${this.id}": ${key} is not there right after it was uploaded; it is sent again.`);
+    const problems: string[] = [];
+    if (head.ContentLength !== job.file.size) problems.push(`size ${head.ContentLength ?? '?'} instead of ${job.file.size}`);
+    // S3 writes a composite checksum as "<base64>-<parts>"; some stores (moto) leave the suffix off.
+    const stored = head.ChecksumSHA256?.replace(/-\d+$/, '');
+    let confirmed = false;
+    if (stored) {
+      if (stored !== want.sha256Base64) problems.push(`SHA-256 ${stored} instead of ${want.sha256Base64}`);
+      else confirmed = true;
+    }
+    const etag = head.ETag ? unquote(head.ETag) : '';
+    if (etagIsMd5(etag, head, true)) {
+      if (etag !== want.etag) problems.push(`ETag ${etag} instead of ${want.etag}`);
+      else confirmed = true;
+    }
+    if (!confirmed && problems.length === 0) problems.push('the store reports neither a SHA-256 checksum nor an MD5 ETag, so the copy cannot be verified');
+    if (problems.length > 0) {
+      await this.discard(key, job.signal);
+      throw corrupted(this.id, key, problems.join(', '));
+    }
+  }
+
+  /** Removes an object that failed verification, so no later HeadObject acknowledges it. */
+  private async discard(key: string, signal: AbortSignal): Promise<void> {
+    try {
+      await this.send('DeleteObject', (sdk) => new sdk.DeleteObjectCommand({ Bucket: this.opts.bucket, Key: key }), signal);
+    } catch (err) {
+      log.warn('could not delete an object that failed verification', { target: this.id, key, error: (err as Error).message });
+    }
+  }
+
+  /** Every request goes through here: the test seam sees it, and the job's abort signal cancels it. */
+  private async send<O>(name: string, make: (sdk: Sdk) => AnyCommand, signal: AbortSignal): Promise<O> {
+    this.loaded ??= import('@aws-sdk/client-s3').then((sdk) => ({ sdk, client: new sdk.S3Client(this.config) }));
+    const { sdk, client } = await this.loaded;
+    const command = make(sdk);
+    this.opts.faults?.onRequest?.(name, command.input as Record<string, unknown>);
+    return (await client.send(command as Parameters<S3Client['send']>[0], { abortSignal: signal })) as O;
+  }
+
+  /** An SDK or network error as an UploadError of the kind the uploader acts on, saying what to fix. */
+  private classify(err: unknown, during: string): UploadError {
+    if (err instanceof UploadError) return err;
+    const name = errorName(err);
+    const status = (err as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
+    const message = (err as Error)?.message ?? String(err);
+    const what = `Target "${this.id}" (${this.where})`;
+    if (name === 'NoSuchBucket' || (during === 'HeadBucket' && status === 404)) {
+      return new UploadError('permanent', `${what}: the bucket "${this.opts.bucket}" does not exist. Create it, or correct "bucket" (and "endpoint"/"region") of this target in the station config.`, { cause: err });
+    }
+    if (status === 403 || ['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken', 'CredentialsProviderError'].includes(name)) {
+      return new UploadError(
+        'permanent',
+        `${what}: access denied (${name || status}: ${message}). Check the credentials the station runs with (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE in its environment, or accessKeyId/secretAccessKey in the config) and that they may HeadBucket, PutObject, multipart-upload and DeleteObject in the bucket.`,
+        { cause: err },
+      );
+    }
+    if (status === undefined || status === 0) {
+      // No HTTP answer at all: connection refused, DNS, timeout, reset — the store is unreachable.
+      return new UploadError('offline', `${what} is unreachable (${name}: ${message}). Uploads wait and resume by themselves when it is back.`, { cause: err });
+    }
+    // 5xx, throttling (SlowDown, 429, 503), BadDigest, RequestTimeout and the rest: retried with backoff.
+    return new UploadError('transient', `${what}: ${during} failed (${status} ${name}: ${message})`, { cause: err });
+  }
+}
+
+/** Any S3 command (the client's own overloads are too narrow to name one type for all). */
+type AnyCommand = { input: object };
+type Sdk = typeof S3Sdk;
+
+function asResume(value: unknown, key: string): S3Resume | null {
+  const r = value as Partial<S3Resume> | null;
+  if (!r || r.v !== 1 || r.kind !== 's3' || r.key !== key || typeof r.uploadId !== 'string' || typeof r.partSize !== 'number' || !Array.isArray(r.parts)) return null;
+  return r as S3Resume;
+}
+
+function errorName(err: unknown): string {
+  return (err as { name?: string } | null)?.name ?? '';
+}
+
+function unquote(etag: string): string {
+  return etag.replace(/^"|"$/g, '').toLowerCase();
+}
+
+/**
+ * True when S3 defines the ETag as the MD5 of the bytes (of a multipart object's part MD5s with
+ * `multipart`, "<md5>-N"): not under SSE-KMS or SSE-C, whose ETags are opaque though they look alike.
+ */
+function etagIsMd5(etag: string, out: { ServerSideEncryption?: string | undefined; SSECustomerAlgorithm?: string | undefined }, multipart = false): boolean {
+  if (out.SSECustomerAlgorithm || (out.ServerSideEncryption ?? '').startsWith('aws:kms')) return false;
+  return (multipart ? /^[0-9a-f]{32}(-\d+)?$/ : /^[0-9a-f]{32}$/).test(unquote(etag));
+}
+
+function corrupted(targetId: string, key: string, why: string): UploadError {
+  return new UploadError('transient', `Verification failed at target "${targetId}": ${key} — ${why}. The store did not receive the bytes that were read; the copy was discarded and is retried.`);
+}

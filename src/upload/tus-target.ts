@@ -1,0 +1,305 @@
+/**
+ * tus resumable-upload target (tus-js-client). One upload:
+ *   1. with an upload URL saved by an earlier attempt (resume_json), tus-js-client asks the server
+ *      for its offset (HEAD) and sends only the rest; a URL the server no longer knows (404/410)
+ *      makes it create a new upload. Without one it creates the upload (POST) and the new URL is
+ *      saved with saveResume at once, before any byte is sent;
+ *   2. metadata: filename, key (the stable remote key), sha256, station and, when the capture is
+ *      linked to an object, barcode (left out otherwise);
+ *   3. the bytes come from the verified, bandwidth-capped local read (source-read.ts), read from byte
+ *      0 even when resuming so the whole file is hashed against QC's sha256; its last chunk is held
+ *      back until the file matched, so a changed file never completes an upload;
+ *   4. verification: the tus protocol has no read-back and @tus/server offers no checksum extension
+ *      (its file store announces creation, creation-with-upload, creation-defer-length, termination,
+ *      expiration), so a completed upload is acknowledged when a HEAD of the upload URL reports
+ *      Upload-Offset = Upload-Length = the file's size, on top of the local read-back above. When the
+ *      server announces the checksum extension with sha256, every PATCH carries Upload-Checksum and
+ *      the server rejects a chunk that does not match.
+ * Idempotent: a saved URL whose offset already equals the size is acknowledged without sending.
+ * tus-js-client's own retries and URL storage are off: the queue's backoff retries, and the URL
+ * lives in the job's resume state, which survives restarts with the job.
+ */
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import path from 'node:path';
+import type * as tus from 'tus-js-client';
+import { createLogger } from '../log/logger.js';
+import { mirrorKey, type KeySource } from './remote-key.js';
+import { UploadError, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
+
+const log = createLogger('upload.tus');
+
+export interface TusTargetFaults {
+  /** Called before every request tus-js-client sends (tests count PATCHes and see their offsets). */
+  onRequest?: (method: string, url: string, headers: { offset: string | undefined }) => void;
+  /** Called after each chunk the server accepted (tests stop the server here). */
+  afterChunk?: (bytesAccepted: number) => void;
+}
+
+export interface TusTargetOptions {
+  id: string;
+  /** The creation endpoint (POST), e.g. https://uploads.example.org/files/ */
+  endpoint: string;
+  headers: Record<string, string>;
+  chunkSizeBytes: number;
+  stationId: string;
+  library?: string;
+  faults?: TusTargetFaults;
+}
+
+interface TusResume {
+  v: 1;
+  kind: 'tus';
+  url: string;
+  size: number;
+  sha256: string;
+}
+
+export class TusTarget implements UploadTarget {
+  readonly kind = 'tus';
+  readonly id: string;
+  /** Learned from the OPTIONS probe: does the server verify a sha256 Upload-Checksum? */
+  private checksumSha256: boolean | null = null;
+
+  constructor(private readonly opts: TusTargetOptions) {
+    this.id = opts.id;
+  }
+
+  remoteKeyOf(capture: KeySource): string {
+    return mirrorKey(this.opts.stationId, capture, this.opts.library);
+  }
+
+  async probe(signal: AbortSignal): Promise<void> {
+    let res: BareResponse;
+    try {
+      res = await bareRequest('OPTIONS', this.opts.endpoint, this.opts.headers, signal);
+    } catch (err) {
+      if (signal.aborted) throw err;
+      throw this.offline((err as Error).message, err);
+    }
+    if (res.status === 401 || res.status === 403) {
+      throw new UploadError('paused', `Target "${this.id}" (${this.opts.endpoint}) refuses the station (${res.status}). Check the target's "headers" (e.g. Authorization) in the station config; uploads resume by themselves once it answers.`);
+    }
+    if (!res.ok || !res.headers.get('tus-version')) {
+      throw this.offline(`OPTIONS answered ${res.status}${res.headers.get('tus-version') ? '' : ' without a Tus-Version header (is this a tus endpoint?)'}`);
+    }
+    const extensions = (res.headers.get('tus-extension') ?? '').split(',').map((s) => s.trim());
+    const algorithms = (res.headers.get('tus-checksum-algorithm') ?? '').split(',').map((s) => s.trim().toLowerCase());
+    this.checksumSha256 = extensions.includes('checksum') && algorithms.includes('sha256');
+  }
+
+  async upload(job: UploadJobInput): Promise<UploadResult> {
+    try {
+      return await this.send(job);
+    } catch (err) {
+      if (job.signal.aborted) throw err;
+      throw this.classify(err);
+    }
+  }
+
+  private async send(job: UploadJobInput): Promise<UploadResult> {
+    const expected = job.file.sha256;
+    const saved = asResume(job.resume, job.file.size, expected);
+    const metadata: Record<string, string> = {
+      filename: path.posix.basename(job.remoteKey),
+      key: job.remoteKey,
+      sha256: expected,
+      station: this.opts.stationId,
+      ...(job.barcode ? { barcode: job.barcode } : {}),
+    };
+    if (this.checksumSha256 === null) await this.probe(job.signal).catch(() => undefined);
+    const source = new SequentialSource(job.file.read().chunks, job.file.size);
+    let url: string | null = saved?.url ?? null;
+    let firstPatchOffset: number | null = null;
+    // Loaded on first use: a station without tus targets never pays its import time at start.
+    const { Upload } = await import('tus-js-client');
+
+    await new Promise<void>((resolve, reject) => {
+      const upload: tus.Upload = new Upload(Buffer.alloc(0), {
+        endpoint: this.opts.endpoint,
+        ...(saved ? { uploadUrl: saved.url } : {}),
+        uploadSize: job.file.size,
+        chunkSize: this.opts.chunkSizeBytes,
+        headers: this.opts.headers,
+        metadata,
+        retryDelays: null,
+        storeFingerprintForResuming: false,
+        removeFingerprintOnSuccess: false,
+        fingerprint: async () => `capture-station:${job.remoteKey}`,
+        fileReader: { openFile: async () => source },
+        onUploadUrlAvailable: () => {
+          if (upload.url && upload.url !== url) {
+            url = upload.url;
+            job.saveResume({ v: 1, kind: 'tus', url, size: job.file.size, sha256: expected } satisfies TusResume);
+            log.info('tus upload created', { target: this.id, key: job.remoteKey, url });
+          }
+        },
+        onBeforeRequest: (req) => {
+          const offset = req.getHeader('Upload-Offset');
+          if (req.getMethod() === 'PATCH') {
+            if (firstPatchOffset === null) firstPatchOffset = Number(offset);
+            if (this.checksumSha256) source.checksumFor(req);
+          }
+          this.opts.faults?.onRequest?.(req.getMethod(), req.getURL(), { offset });
+        },
+        onChunkComplete: (_size, accepted) => this.opts.faults?.afterChunk?.(accepted),
+        onSuccess: () => resolve(),
+        onError: (err) => reject(err),
+      });
+      const onAbort = () => {
+        void upload.abort(false);
+        reject(job.signal.reason as Error);
+      };
+      if (job.signal.aborted) return onAbort();
+      job.signal.addEventListener('abort', onAbort, { once: true });
+      upload.start();
+    }).finally(() => source.close());
+
+    if (!url) throw new UploadError('transient', `Target "${this.id}": the server gave no upload URL.`);
+    if (saved && firstPatchOffset !== null) log.info('resumed tus upload', { target: this.id, key: job.remoteKey, fromOffset: firstPatchOffset });
+    await this.verify(job, url);
+    return { remoteKey: job.remoteKey, verifiedSha256: expected, alreadyPresent: saved !== null && firstPatchOffset === null };
+  }
+
+  /** The server must hold exactly the file's size at the upload URL. */
+  private async verify(job: UploadJobInput, url: string): Promise<void> {
+    const res = await bareRequest('HEAD', url, this.opts.headers, job.signal);
+    const offset = Number(res.headers.get('upload-offset'));
+    const length = Number(res.headers.get('upload-length'));
+    if (!res.ok || offset !== job.file.size || length !== job.file.size) {
+      // A different length means the saved URL is not this file's upload: start a new one next time.
+      if (res.ok && length !== job.file.size) job.saveResume(null);
+      throw new UploadError(
+        'transient',
+        `Verification failed at target "${this.id}": ${url} reports ${res.ok ? `Upload-Offset ${offset} and Upload-Length ${length}` : `status ${res.status}`}, not ${job.file.size} bytes. It is checked again on the next attempt.`,
+      );
+    }
+  }
+
+  private offline(why: string, cause?: unknown): UploadError {
+    return new UploadError('offline', `Target "${this.id}" is unreachable (${this.opts.endpoint}: ${why}). Uploads wait and resume by themselves when it is back.`, { cause });
+  }
+
+  private classify(err: unknown): UploadError {
+    if (err instanceof UploadError) return err;
+    const detailed = err as Partial<tus.DetailedError> | null;
+    // A failure of the local read (a changed file) arrives wrapped by tus-js-client.
+    if (detailed?.causingError instanceof UploadError) return detailed.causingError;
+    const status = detailed?.originalResponse?.getStatus();
+    const message = (err as Error)?.message ?? String(err);
+    if (status === undefined || status === 0) return this.offline(message, err);
+    if (status === 401 || status === 403) {
+      return new UploadError('permanent', `Target "${this.id}" (${this.opts.endpoint}) refused the upload (${status}). Check the target's "headers" (e.g. Authorization) in the station config, then retry the job.`, { cause: err });
+    }
+    if (status === 413) {
+      return new UploadError('permanent', `Target "${this.id}" (${this.opts.endpoint}) does not take files this large (413; see its Tus-Max-Size). Raise the server's limit, then retry the job.`, { cause: err });
+    }
+    // 409 (offset mismatch), 423 (locked), 429, 460 (checksum mismatch), 5xx: retried with backoff.
+    return new UploadError('transient', `Target "${this.id}": ${message}`, { cause: err });
+  }
+}
+
+/**
+ * tus-js-client's file source over the verified local read: slices are asked for in increasing
+ * order within one attempt (its retries are off), so bytes are streamed, not held; bytes before the
+ * server's offset are read (and hashed by the verified read) but not sent.
+ */
+class SequentialSource {
+  private pos = 0;
+  private pending: Buffer = Buffer.alloc(0);
+  private readonly iterator: AsyncIterator<Buffer>;
+  private last: Buffer | null = null;
+
+  constructor(
+    chunks: AsyncIterable<Buffer>,
+    readonly size: number,
+  ) {
+    this.iterator = chunks[Symbol.asyncIterator]();
+  }
+
+  async slice(start: number, end: number): Promise<{ value: Buffer & { size?: number }; done: boolean }> {
+    const stop = Math.min(end, this.size);
+    if (start < this.pos) throw new UploadError('transient', `tus asked for bytes from ${start} again after ${this.pos} were read; the upload is retried.`);
+    const parts: Buffer[] = [];
+    let have = 0;
+    while (this.pos + have < stop) {
+      if (this.pending.length === 0) {
+        const next = await this.iterator.next();
+        if (next.done) break;
+        this.pending = next.value;
+      }
+      // Bytes before `start` (already on the server) are skipped.
+      const skip = Math.min(this.pending.length, Math.max(0, start - this.pos));
+      if (skip > 0) {
+        this.pending = this.pending.subarray(skip);
+        this.pos += skip;
+        continue;
+      }
+      const take = Math.min(this.pending.length, stop - this.pos - have);
+      parts.push(this.pending.subarray(0, take));
+      this.pending = this.pending.subarray(take);
+      have += take;
+    }
+    this.pos += have;
+    if (stop >= this.size && this.pending.length === 0) {
+      // Drain the read so its whole-file check runs (it throws instead of ending if the file changed).
+      const rest = await this.iterator.next();
+      if (!rest.done) throw new UploadError('transient', 'the local file has more bytes than its recorded size');
+    }
+    const value: Buffer & { size?: number } = parts.length === 1 ? parts[0]! : Buffer.concat(parts, have);
+    value.size = value.length;
+    this.last = value;
+    return { value, done: stop >= this.size };
+  }
+
+  /** Upload-Checksum of the slice about to be sent (servers with the checksum extension verify it). */
+  checksumFor(req: tus.HttpRequest): void {
+    if (this.last) req.setHeader('Upload-Checksum', `sha256 ${createHash('sha256').update(this.last).digest('base64')}`);
+  }
+
+  close(): void {
+    void this.iterator.return?.();
+  }
+}
+
+interface BareResponse {
+  status: number;
+  ok: boolean;
+  headers: { get(name: string): string | null };
+}
+
+/**
+ * One request on a fresh connection (no keep-alive pool): after the server restarted, a pooled
+ * socket to its old process would fail the probe or the verification for no reason.
+ */
+function bareRequest(method: string, url: string, headers: Record<string, string>, signal: AbortSignal): Promise<BareResponse> {
+  return new Promise((resolve, reject) => {
+    const mod = url.startsWith('https:') ? https : http;
+    const req = mod.request(url, { method, headers: { ...headers, 'Tus-Resumable': '1.0.0' }, agent: false, signal }, (res) => {
+      res.resume();
+      res.on('end', () => {
+        const status = res.statusCode ?? 0;
+        resolve({
+          status,
+          ok: status >= 200 && status < 300,
+          headers: {
+            get: (name) => {
+              const v = res.headers[name.toLowerCase()];
+              return v === undefined ? null : Array.isArray(v) ? v.join(',') : v;
+            },
+          },
+        });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function asResume(value: unknown, size: number, sha256: string): TusResume | null {
+  const r = value as Partial<TusResume> | null;
+  if (!r || r.v !== 1 || r.kind !== 'tus' || typeof r.url !== 'string' || r.size !== size || r.sha256 !== sha256) return null;
+  return r as TusResume;
+}

@@ -1,0 +1,278 @@
+/** The S3 target against a real moto_server on loopback (skipped, saying so, when moto is not installed). */
+import { createHash } from 'node:crypto';
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { S3Target, type S3TargetFaults, type S3TargetOptions } from '../../src/upload/s3-target.js';
+import { localFileOf } from '../../src/upload/source-read.js';
+import { isUploadError, type UploadJobInput } from '../../src/upload/target.js';
+import { freePort, motoCredentials, motoMissing, startMoto, type Moto } from './moto.js';
+import type { TargetConfig } from '../../src/config/schema.js';
+import { Outbox } from '../../src/upload/outbox.js';
+import { Uploader } from '../../src/upload/uploader.js';
+import { waitFor } from '../helpers/station-home.js';
+import { makeFixture, randomBytes, settings, sha256, type Fixture } from './fixture.js';
+
+const MiB = 1024 * 1024;
+if (motoMissing) console.warn(motoMissing);
+
+describe.skipIf(motoMissing !== null)('S3 target against moto_server', () => {
+  let moto: Moto;
+  let fx: Fixture;
+  const bucket = 'station-test';
+  const targets: S3Target[] = [];
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    await moto.createBucket(bucket);
+  });
+  afterAll(async () => {
+    await moto?.stop();
+  });
+  beforeEach(() => {
+    fx = makeFixture();
+  });
+  afterEach(() => {
+    for (const t of targets.splice(0)) t.destroy();
+    fx.close();
+  });
+
+  function makeTarget(over: Partial<S3TargetOptions> = {}, faults?: S3TargetFaults): S3Target {
+    const t = new S3Target({
+      id: 's3',
+      endpoint: moto.endpoint,
+      region: 'us-east-1',
+      bucket,
+      prefix: 'scans/',
+      forcePathStyle: true,
+      ...motoCredentials,
+      multipartThresholdBytes: 5 * MiB,
+      partSizeBytes: 5 * MiB,
+      stationId: 'st1',
+      ...over,
+      ...(faults ? { faults } : {}),
+    });
+    targets.push(t);
+    return t;
+  }
+
+  /** Requests by name, through the target's seam. */
+  function counter(): { faults: S3TargetFaults; count: (name: string) => number } {
+    const seen: string[] = [];
+    return { faults: { onRequest: (name) => void seen.push(name) }, count: (name) => seen.filter((n) => n === name).length };
+  }
+
+  /** A job as the uploader makes it; `resume` is the job's resume_json, kept across "restarts". */
+  function jobFor(target: S3Target, captureId: number, resume: { state: unknown }, controller = new AbortController()): UploadJobInput {
+    const c = fx.store.captures.get(captureId)!;
+    const file = localFileOf({ captureId, sourceId: c.sourceId, relPath: c.relPath, version: c.version, path: c.path, size: c.size, mtimeUs: c.mtimeUs, sha256: c.sha256 }, async () => undefined, controller.signal);
+    return {
+      jobId: captureId,
+      captureId,
+      attempts: 0,
+      remoteKey: target.remoteKeyOf(c),
+      attemptTag: 't',
+      previouslyStarted: resume.state !== null,
+      file,
+      resume: resume.state,
+      saveResume: (s) => void (resume.state = s === null ? null : JSON.parse(JSON.stringify(s))),
+      signal: controller.signal,
+    };
+  }
+
+  async function remoteSha256(key: string): Promise<string> {
+    const out = await moto.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return sha256(Buffer.from(await out.Body!.transformToByteArray()));
+  }
+
+  async function exists(key: string): Promise<boolean> {
+    return moto.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  it('probes the bucket with HeadBucket', async () => {
+    await expect(makeTarget().probe(new AbortController().signal)).resolves.toBeUndefined();
+  });
+
+  it('sends a file under the threshold as one PUT with its sha256, and verifies it', async () => {
+    const bytes = randomBytes(300_000, 1);
+    const cap = fx.addCapture('IMG_0001.jpg', bytes);
+    const { faults, count } = counter();
+    const t = makeTarget({}, faults);
+    const job = jobFor(t, cap.id, { state: null });
+    expect(job.remoteKey).toBe('scans/st1/cam/IMG_0001.jpg');
+    const result = await t.upload(job);
+    expect(result).toEqual({ remoteKey: job.remoteKey, verifiedSha256: sha256(bytes), alreadyPresent: false });
+    expect(count('PutObject')).toBe(1);
+    expect(count('CreateMultipartUpload')).toBe(0);
+    expect(await remoteSha256(job.remoteKey)).toBe(sha256(bytes));
+    const head = await moto.client.send(new HeadObjectCommand({ Bucket: bucket, Key: job.remoteKey }));
+    expect(head.Metadata?.sha256).toBe(sha256(bytes));
+  });
+
+  it('sends a file over the threshold as a multipart upload with SHA-256 parts and checks the composite checksum', async () => {
+    const bytes = randomBytes(10 * MiB + 12_345, 2);
+    const cap = fx.addCapture('big.tif', bytes);
+    const { faults, count } = counter();
+    const t = makeTarget({}, faults);
+    const resume = { state: null as unknown };
+    const job = jobFor(t, cap.id, resume);
+    const result = await t.upload(job);
+    expect(result.alreadyPresent).toBe(false);
+    expect(count('UploadPart')).toBe(3);
+    expect(count('CompleteMultipartUpload')).toBe(1);
+    expect(resume.state).toBeNull(); // the finished upload leaves no resume state behind
+    expect(await remoteSha256(job.remoteKey)).toBe(sha256(bytes));
+    const head = await moto.client.send(new HeadObjectCommand({ Bucket: bucket, Key: job.remoteKey, ChecksumMode: 'ENABLED' }));
+    const parts = [bytes.subarray(0, 5 * MiB), bytes.subarray(5 * MiB, 10 * MiB), bytes.subarray(10 * MiB)];
+    const composite = createHash('sha256')
+      .update(Buffer.concat(parts.map((p) => createHash('sha256').update(p).digest())))
+      .digest('base64');
+    expect(head.ChecksumSHA256?.replace(/-\d+$/, '')).toBe(composite);
+  });
+
+  it('resumes a multipart upload after a restart without re-sending finished parts', async () => {
+    const bytes = randomBytes(20 * MiB + 777, 3); // 5 parts
+    const cap = fx.addCapture('huge.tif', bytes);
+    const resume = { state: null as unknown };
+    // First run: stopped (aborted, as the station's stop() does) once two parts are confirmed.
+    const first = new AbortController();
+    const run1 = counter();
+    const t1 = makeTarget({}, { ...run1.faults, afterPart: (n) => n === 2 && first.abort(new Error('station stopped')) });
+    await expect(t1.upload(jobFor(t1, cap.id, resume, first))).rejects.toThrow();
+    expect(run1.count('UploadPart')).toBe(2);
+    const saved = resume.state as { uploadId: string; parts: { n: number; etag: string; sha256: string }[] };
+    expect(saved.uploadId).toBeTruthy();
+    expect(saved.parts.map((p) => p.n)).toEqual([1, 2]);
+    expect(await exists(`scans/st1/cam/huge.tif`)).toBe(false);
+
+    // Second run, a new target instance (a restarted process) with the job's saved state.
+    const run2 = counter();
+    const t2 = makeTarget({}, run2.faults);
+    const result = await t2.upload(jobFor(t2, cap.id, resume));
+    expect(result.alreadyPresent).toBe(false);
+    expect(run2.count('CreateMultipartUpload')).toBe(0);
+    expect(run2.count('ListParts')).toBeGreaterThanOrEqual(1);
+    expect(run2.count('UploadPart')).toBe(3); // parts 3..5 only
+    expect(await remoteSha256(result.remoteKey)).toBe(sha256(bytes));
+  });
+
+  it('keeps a part the server has that the station never recorded (a crash between the part and saveResume)', async () => {
+    const bytes = randomBytes(15 * MiB + 5, 4); // 4 parts
+    const cap = fx.addCapture('crash.tif', bytes);
+    const resume = { state: null as unknown };
+    const first = new AbortController();
+    const t1 = makeTarget({}, { afterPart: (n) => n === 3 && first.abort(new Error('killed')) });
+    await expect(t1.upload(jobFor(t1, cap.id, resume, first))).rejects.toThrow();
+    // The record of part 3 is lost, as if the process died before saving it; the server has it.
+    const saved = resume.state as { parts: { n: number }[] };
+    saved.parts = saved.parts.filter((p) => p.n !== 3);
+    const run2 = counter();
+    const t2 = makeTarget({}, run2.faults);
+    await t2.upload(jobFor(t2, cap.id, resume));
+    expect(run2.count('UploadPart')).toBe(1); // only part 4
+    expect(await remoteSha256('scans/st1/cam/crash.tif')).toBe(sha256(bytes));
+  });
+
+  it('acknowledges an object already there with the same sha256 without sending it again', async () => {
+    const bytes = randomBytes(6 * MiB, 5);
+    const cap = fx.addCapture('again.tif', bytes);
+    await makeTarget().upload(jobFor(makeTarget(), cap.id, { state: null }));
+    const { faults, count } = counter();
+    const t = makeTarget({}, faults);
+    const result = await t.upload(jobFor(t, cap.id, { state: null }));
+    expect(result).toMatchObject({ alreadyPresent: true, verifiedSha256: sha256(bytes) });
+    expect(count('PutObject') + count('UploadPart') + count('CreateMultipartUpload')).toBe(0);
+  });
+
+  it('never overwrites a different object at the key', async () => {
+    const cap = fx.addCapture('other.jpg', randomBytes(1000, 6));
+    const t = makeTarget();
+    const job = jobFor(t, cap.id, { state: null });
+    const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+    await moto.client.send(new PutObjectCommand({ Bucket: bucket, Key: job.remoteKey, Body: Buffer.from('someone else') }));
+    const err = await t.upload(job).catch((e: unknown) => e);
+    expect(isUploadError(err, 'permanent')).toBe(true);
+    expect((err as Error).message).toMatch(/never overwrites/);
+  });
+
+  it('catches a part altered on the way (moto does not check checksums; the station does) and never completes it', async () => {
+    const bytes = randomBytes(10 * MiB + 1, 7);
+    const cap = fx.addCapture('flip.tif', bytes);
+    const resume = { state: null as unknown };
+    const flip = (body: Buffer, part: number | null) => {
+      if (part !== 2) return body;
+      const bad = Buffer.from(body);
+      bad[1000] = bad[1000]! ^ 0x01;
+      return bad;
+    };
+    const t1 = makeTarget({}, { alterBody: flip });
+    const err = await t1.upload(jobFor(t1, cap.id, resume)).catch((e: unknown) => e);
+    expect(isUploadError(err, 'transient')).toBe(true);
+    expect((err as Error).message).toMatch(/Verification failed.*part 2/);
+    expect(await exists('scans/st1/cam/flip.tif')).toBe(false);
+    // The retry (no fault now) re-sends part 2 only, and the object verifies.
+    const run2 = counter();
+    const t2 = makeTarget({}, run2.faults);
+    await t2.upload(jobFor(t2, cap.id, resume));
+    expect(run2.count('UploadPart')).toBe(2); // part 2 (never accepted) and part 3
+    expect(await remoteSha256('scans/st1/cam/flip.tif')).toBe(sha256(bytes));
+  });
+
+  it('catches a single PUT altered on the way, deletes the bad object and does not acknowledge it on the retry', async () => {
+    const bytes = randomBytes(200_000, 8);
+    const cap = fx.addCapture('flip.jpg', bytes);
+    const flip = (body: Buffer) => {
+      const bad = Buffer.from(body);
+      bad[5] = bad[5]! ^ 0x80;
+      return bad;
+    };
+    const t1 = makeTarget({}, { alterBody: flip });
+    const err = await t1.upload(jobFor(t1, cap.id, { state: null })).catch((e: unknown) => e);
+    expect(isUploadError(err, 'transient')).toBe(true);
+    expect((err as Error).message).toMatch(/Verification failed/);
+    expect(await exists('scans/st1/cam/flip.jpg')).toBe(false);
+    const run2 = counter();
+    const t2 = makeTarget({}, run2.faults);
+    const result = await t2.upload(jobFor(t2, cap.id, { state: null }));
+    expect(result.alreadyPresent).toBe(false);
+    expect(run2.count('PutObject')).toBe(1);
+    expect(await remoteSha256('scans/st1/cam/flip.jpg')).toBe(sha256(bytes));
+  });
+
+  it('in the queue: a target that keeps altering bytes never gets a job marked done', async () => {
+    const config: TargetConfig = { id: 's3', kind: 's3', endpoint: moto.endpoint, region: 'us-east-1', bucket, prefix: 'scans/', forcePathStyle: true, ...motoCredentials, multipartThresholdBytes: 5 * MiB, partSizeBytes: 5 * MiB, when: 'passed', required: true };
+    const flipLast = (body: Buffer, part: number | null) => (part === 2 ? Buffer.concat([body.subarray(0, body.length - 1), Buffer.from([body[body.length - 1]! ^ 0xff])]) : body);
+    const t = makeTarget({}, { alterBody: flipLast });
+    const uploader = new Uploader({ db: fx.store.db, targetConfigs: [config], targets: [t], settings: settings({ backoff: { baseMs: 20, maxMs: 50 }, probeIntervalSec: 0.1, maxAttempts: 3 }), tickMs: 50 });
+    uploader.attach(fx.store.captures);
+    uploader.start();
+    const cap = fx.addCapture('always-bad.tif', randomBytes(7 * MiB, 10)); // enqueued as it is recorded
+    try {
+      await waitFor(() => new Outbox(fx.store.db).jobsOfCapture(cap.id)[0]?.state === 'dead', 'the job to go dead after its attempts', 60_000);
+    } finally {
+      await uploader.stop();
+    }
+    const job = new Outbox(fx.store.db).jobsOfCapture(cap.id)[0]!;
+    expect(job.attempts).toBe(3);
+    expect(job.lastError).toMatch(/Verification failed/);
+    expect(await exists('scans/st1/cam/always-bad.tif')).toBe(false);
+  });
+
+  it('says what to fix for a missing bucket, and is offline when the store does not answer', async () => {
+    const cap = fx.addCapture('x.jpg', randomBytes(100, 9));
+    const noBucket = makeTarget({ bucket: 'no-such-bucket' });
+    const probeErr = await noBucket.probe(new AbortController().signal).catch((e: unknown) => e);
+    expect(isUploadError(probeErr, 'paused')).toBe(true);
+    expect((probeErr as Error).message).toMatch(/bucket "no-such-bucket" does not exist.*Create it/);
+    const upErr = await noBucket.upload(jobFor(noBucket, cap.id, { state: null })).catch((e: unknown) => e);
+    expect(isUploadError(upErr, 'permanent')).toBe(true);
+
+    const down = makeTarget({ endpoint: `http://127.0.0.1:${await freePort()}` });
+    const offErr = await down.probe(new AbortController().signal).catch((e: unknown) => e);
+    expect(isUploadError(offErr, 'offline')).toBe(true);
+    const offUp = await down.upload(jobFor(down, cap.id, { state: null })).catch((e: unknown) => e);
+    expect(isUploadError(offUp, 'offline')).toBe(true);
+  });
+});
