@@ -92,8 +92,8 @@ export function SessionPanel({ choices, onStart }: SessionPanelProps) {
 export function SessionBadge({ operator, project, onEnd }: { operator: string; project: string; onEnd(): void }) {
   return (
     <p className="session-badge" data-testid="session">
-      <span className="session-badge__who" aria-label="Session">
-        <span aria-hidden="true">👤</span> <strong>{operator}</strong>
+      <span className="session-badge__who">
+        <span className="session-badge__label">Operator</span> <strong>{operator}</strong>
         {project && <> · {project}</>}
       </span>
       <button type="button" className="button" onClick={onEnd}>
