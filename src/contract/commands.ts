@@ -21,7 +21,8 @@ export const commandArgs = {
     sourceId: z.string().min(1).optional(),
     /** Captures linked to (or showing) this barcode; with barcodeMatch 'prefix', every barcode starting with it. */
     barcode: z.string().trim().min(1).max(4096).optional(),
-    barcodeMatch: z.enum(['exact', 'prefix']).default('exact'),
+    /** Default 'exact'. */
+    barcodeMatch: z.enum(['exact', 'prefix']).optional(),
     /** Checked at or after `from`, and before `to`. */
     from: instant.optional(),
     to: instant.optional(),
