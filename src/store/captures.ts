@@ -366,16 +366,24 @@ export class CaptureStore {
     if (q.from) filters.push(['checked_at >= ?', q.from]);
     if (q.to) filters.push(['checked_at < ?', q.to]);
     if (q.barcode) {
-      // Both sides are seeks: objects_barcode and capture_barcodes_text.
       const prefix = q.barcodeMatch === 'prefix';
       const match = (col: string) => (prefix ? `${col} >= ? AND ${col} < ?` : `${col} = ?`);
       const values = prefix ? [q.barcode, q.barcode + afterEveryChar] : [q.barcode];
-      filters.push([
-        `id IN (SELECT l.capture_id FROM capture_links l JOIN objects o ON o.id = l.object_id WHERE ${match('o.barcode')}
-                UNION SELECT b.capture_id FROM capture_barcodes b WHERE ${match('b.text')})`,
-        ...values,
-        ...values,
-      ]);
+      const linked = `SELECT 1 FROM capture_links l JOIN objects o ON o.id = l.object_id WHERE l.capture_id = captures.id AND ${match('o.barcode')}`;
+      const shown = `SELECT 1 FROM capture_barcodes b WHERE b.capture_id = captures.id AND ${match('b.text')}`;
+      // A few objects: gather their captures first (seeks in objects_barcode and capture_barcodes_text).
+      // A prefix most objects share ("NHM-"): gathering them all costs more than checking captures
+      // from the newest until the page is full (measured on 100,000: 260 ms against 1 ms).
+      filters.push(
+        prefix && this.coversMostObjects(values as [string, string])
+          ? [`(EXISTS (${linked}) OR EXISTS (${shown}))`, ...values, ...values]
+          : [
+              `id IN (SELECT l.capture_id FROM capture_links l JOIN objects o ON o.id = l.object_id WHERE ${match('o.barcode')}
+                      UNION SELECT b.capture_id FROM capture_barcodes b WHERE ${match('b.text')})`,
+              ...values,
+              ...values,
+            ],
+      );
     }
     const where = filters.map(([clause]) => clause);
     const args = filters.flatMap(([, ...values]) => values);
@@ -383,6 +391,12 @@ export class CaptureStore {
     // then only those rows: sorting a day's worth of whole rows (with their facts) to keep 500 is what this avoids.
     const sql = `SELECT * FROM captures WHERE id IN (SELECT id FROM captures ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?) ORDER BY id DESC`;
     return (this.db.prepare(sql).all(...args, q.limit ?? 100) as CaptureRow[]).map(toRecord);
+  }
+
+  /** True when more than a quarter of all objects have a barcode in [from, to). */
+  private coversMostObjects([from, to]: [string, string]): boolean {
+    const { hit, total } = this.db.prepare('SELECT (SELECT COUNT(*) FROM objects WHERE barcode >= ? AND barcode < ?) AS hit, (SELECT COUNT(*) FROM objects) AS total').get(from, to) as { hit: number; total: number };
+    return hit * 4 > total;
   }
 
   /** Every capture, oldest first, without loading them all at once. */

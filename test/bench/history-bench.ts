@@ -96,10 +96,13 @@ async function main(): Promise<void> {
     ['verdict fail, 500', { limit: 500, verdict: 'fail' }],
     ['verdict fail, page 10 (beforeId)', { limit: 500, verdict: 'fail', beforeId: 20_000 }],
     ['barcode exact', { limit: 500, barcode: 'NHM-012345' }],
-    ['barcode prefix NHM-01 (10,000 objects)', { limit: 500, barcode: 'NHM-01', barcodeMatch: 'prefix' }],
+    ['barcode prefix NHM- (every object)', { limit: 500, barcode: 'NHM-', barcodeMatch: 'prefix' }],
+    ['barcode prefix NHM-01 (half the objects)', { limit: 500, barcode: 'NHM-01', barcodeMatch: 'prefix' }],
+    ['barcode prefix NHM-012 (1,000 objects)', { limit: 500, barcode: 'NHM-012', barcodeMatch: 'prefix' }],
     ['one day, 500', { limit: 500, from, to }],
     ['one day + fail, 500', { limit: 500, from, to, verdict: 'fail' }],
-    ['prefix + one day + fail', { limit: 500, barcode: 'NHM-0', barcodeMatch: 'prefix', from, to, verdict: 'fail' }],
+    ['prefix NHM-0 + one day + fail', { limit: 500, barcode: 'NHM-0', barcodeMatch: 'prefix', from, to, verdict: 'fail' }],
+    ['prefix NHM-012 + one day + fail', { limit: 500, barcode: 'NHM-012', barcodeMatch: 'prefix', from, to, verdict: 'fail' }],
   ];
   let ref = NaN;
   for (const [name, args] of cases) {

@@ -137,10 +137,16 @@ describe('listCaptures search', () => {
     // Not linked, but the barcode is visible in the image.
     s.db.prepare("INSERT INTO capture_barcodes (capture_id, format, text, valid) VALUES (?, 'QRCode', 'NHM-000100', 1)").run(shown);
 
+    // Four objects of another project, so one prefix below covers most objects (checked row by row) and another few (gathered first).
+    for (const code of ['ZZ-1', 'ZZ-2', 'ZZ-3', 'ZZ-4']) s.db.prepare("INSERT INTO objects (barcode, source_id, state, opened_at) VALUES (?, 'inbox', 'closed', '2026-11-25T00:00:00Z')").run(code);
+
     expect(ids(s.captures.list({ barcode: 'NHM-000100' }))).toEqual([shown, a2, a1]);
     expect(ids(s.captures.list({ barcode: 'NHM-0001' }))).toEqual([]); // exact by default
     expect(ids(s.captures.list({ barcode: 'NHM-0001', barcodeMatch: 'prefix' }))).toEqual([shown, b1, a2, a1]);
     expect(ids(s.captures.list({ barcode: 'NHM-00012', barcodeMatch: 'prefix' }))).toEqual([b1]);
+    expect(ids(s.captures.list({ barcode: 'NHM-00010', barcodeMatch: 'prefix' }))).toEqual([shown, a2, a1]); // 1 of 6 objects: gathered first
+    expect(ids(s.captures.list({ barcode: 'N', barcodeMatch: 'prefix', limit: 3 }))).toEqual([shown, b1, a2]); // 2 of 6: row by row
+    expect(ids(s.captures.list({ barcode: 'Z', barcodeMatch: 'prefix' }))).toEqual([]); // objects without captures
     expect(ids(s.captures.list({ barcode: 'NHM-000100', verdict: 'fail' }))).toEqual([a2]);
     expect(ids(s.captures.list({ from: '2026-11-24T00:00:00.000Z', to: '2026-11-25T00:00:00.000Z' }))).toEqual([b1, a2]);
     expect(ids(s.captures.list({ from: '2026-11-25T00:00:00.000Z' }))).toEqual([loose, shown]);
