@@ -11,6 +11,7 @@ import type { Db } from './database.js';
 import { appendEvent, eventsOfCapture, type StoredEvent } from './events.js';
 import { captureStats, type CaptureStats } from './capture-stats.js';
 import { SessionStore, type SessionRecord } from './sessions.js';
+import { LinkStore, type CaptureLink } from '../linking/store.js';
 
 export type FileVersion = Omit<StableFile, 'absPath'>;
 
@@ -48,7 +49,7 @@ export interface CaptureDetail extends CaptureRecord {
   results: CheckResult[];
   events: StoredEvent[];
   /** The object the capture is linked to; null when it is not linked. */
-  link: { objectId: number; barcode: string; seq: number; view: string | null } | null;
+  link: CaptureLink | null;
   /** Flagged to be shot again (UNDO, or setReshoot). */
   reshoot: boolean;
   /** The operator session it was shot in; null when none was open. */
@@ -136,9 +137,11 @@ export type CaptureChange = 'recorded' | 'changed';
 export class CaptureStore {
   private readonly hooks: CaptureHook[] = [];
   private readonly sessions: SessionStore;
+  private readonly links: LinkStore;
 
   constructor(private readonly db: Db) {
     this.sessions = new SessionStore(db);
+    this.links = new LinkStore(db);
   }
 
   /** Adds a hook run in the recording transaction (see CaptureHook); returns its remover. */
@@ -291,16 +294,13 @@ export class CaptureStore {
   detail(id: number): CaptureDetail | null {
     const row = this.db.prepare('SELECT * FROM captures WHERE id = ?').get(id) as (CaptureRow & { reshoot: number; session_id: number | null }) | undefined;
     if (!row) return null;
-    const link = this.db.prepare('SELECT l.object_id AS objectId, o.barcode, l.seq, l.view FROM capture_links l JOIN objects o ON o.id = l.object_id WHERE l.capture_id = ?').get(id) as
-      | CaptureDetail['link']
-      | undefined;
     return {
       ...toRecord(row),
       facts: row.facts_json ? JSON.parse(row.facts_json) : null,
       measurements: row.measures_json ? JSON.parse(row.measures_json) : null,
       results: this.results(id),
       events: eventsOfCapture(this.db, id),
-      link: link ?? null,
+      link: this.links.linkOf(id),
       reshoot: row.reshoot === 1,
       session: row.session_id === null ? null : this.sessions.get(row.session_id),
     };

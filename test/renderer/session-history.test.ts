@@ -113,7 +113,7 @@ describe('history search', () => {
   });
 
   it('draws the barcode search, date fields, and the link fixes beside the selected capture', () => {
-    const linked = detail({ link: { objectId: 3, barcode: 'NHM-000123', seq: 2, view: 'back' }, session: { id: 1, operator: 'Ana', project: 'Herbarium', startedAt: '', endedAt: null }, reshoot: true });
+    const linked = detail({ link: { captureId: 7, objectId: 3, barcode: 'NHM-000123', seq: 2, view: 'back' }, session: { id: 1, operator: 'Ana', project: 'Herbarium', startedAt: '', endedAt: null }, reshoot: true });
     const out = html(
       createElement(HistoryPanel, {
         items: [record(7)],

@@ -6,12 +6,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
 import { loadConfig } from '../../src/config/load.js';
 import { createLocalClient } from '../../src/contract/client.js';
 import type { StationEvents } from '../../src/contract/events.js';
 import { createHandlers } from '../../src/station/handlers.js';
 import { Station } from '../../src/station/station.js';
 import { writeGoodTiff } from '../helpers/images.js';
+import { capture } from '../helpers/output.js';
 import { filesUnder, makeHome, waitFor } from '../helpers/station-home.js';
 
 const running: { station: Station; home: string }[] = [];
@@ -35,7 +37,7 @@ async function start() {
   station.onAny((event, payload) => {
     if (event.startsWith('session.')) events.push([event, (payload as StationEvents['session.started']).session.operator]);
   });
-  return { station, client: createLocalClient(createHandlers(station)), events, library: config.locations.library, inbox: path.join(home, 'Inbox') };
+  return { home, station, client: createLocalClient(createHandlers(station)), events, library: config.locations.library, inbox: path.join(home, 'Inbox') };
 }
 
 const errorOf = (r: { error?: { code: string; message: string } } | object) => ('error' in r ? r.error : null);
@@ -53,7 +55,7 @@ describe('operator sessions through the contract', () => {
   });
 
   it('names the files by the session that shot them, falls back to the config without one, and shows the session in status', async () => {
-    const { client, station, events, library, inbox } = await start();
+    const { home, client, station, events, library, inbox } = await start();
     const started = await client.startSession({ operator: '  Ana Lima ', project: 'Herbarium' });
     expect(started).toMatchObject({ result: { operator: 'Ana Lima', project: 'Herbarium', endedAt: null } });
     const status = await client.status({});
@@ -86,6 +88,16 @@ describe('operator sessions through the contract', () => {
     const detail = await client.getCapture({ id: found[0]!.id });
     expect('result' in detail && [detail.result.session?.operator, detail.result.link?.barcode]).toEqual(['Ben', 'NHM-2']);
     expect(station.status().session).toBeNull();
+
+    // The export says who shot each capture.
+    const out = capture();
+    expect(await main(['export', '--home', home], out)).toBe(0);
+    const rows = JSON.parse(out.stdout) as { relPath: string; operator: string | null; project: string | null }[];
+    expect(rows.map((r) => [r.relPath, r.operator, r.project])).toEqual([
+      ['a.tif', 'Ana Lima', 'Herbarium'],
+      ['b.tif', 'Ben', 'Insects'],
+      ['c.tif', null, null],
+    ]);
   });
 
   it('validates the search arguments of listCaptures', async () => {
