@@ -25,10 +25,16 @@ export function App({ client }: { client?: StationClient }) {
   const [view, setViewState] = useState<ViewId>(() => viewFromHash(window.location.hash));
   const [sessionError, setSessionError] = useState<string | null>(null);
   const session = station.status?.session ?? null;
-  const startSession = useCallback(async (operator: string, project: string) => {
-    const r = await api.startSession({ operator, project });
-    return 'error' in r ? r.error.message : null;
-  }, [api]);
+  const startSession = useCallback(
+    async (operator: string, project: string) => {
+      const r = await api.startSession({ operator, project });
+      if ('error' in r) return r.error.message;
+      setSessionError(null);
+      return null;
+    },
+    [api],
+  );
+  // The header has no room for a refusal (e.g. a read-only monitor's): it is shown under the tabs.
   const endSession = useCallback(() => {
     void api.endSession({}).then((r) => setSessionError('error' in r ? r.error.message : null));
   }, [api]);
