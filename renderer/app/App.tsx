@@ -9,6 +9,7 @@ import { Nav } from '../components/Nav.js';
 import { QueueView } from '../components/QueueView.js';
 import { RecentList } from '../components/RecentList.js';
 import { ScanBar } from '../components/ScanBar.js';
+import { SessionBadge, SessionPanel } from '../components/SessionPanel.js';
 import { shownObject } from './linking-state.js';
 import { useTheme } from './theme.js';
 import { useStation, webSocketEvents, type EventConnector } from './use-station.js';
@@ -22,6 +23,21 @@ export function App({ client }: { client?: StationClient }) {
   const station = useStation(api, connect);
   const [theme, toggleTheme] = useTheme();
   const [view, setViewState] = useState<ViewId>(() => viewFromHash(window.location.hash));
+  const [sessionError, setSessionError] = useState<string | null>(null);
+  const session = station.status?.session ?? null;
+  const startSession = useCallback(
+    async (operator: string, project: string) => {
+      const r = await api.startSession({ operator, project });
+      if ('error' in r) return r.error.message;
+      setSessionError(null);
+      return null;
+    },
+    [api],
+  );
+  // The header has no room for a refusal (e.g. a read-only monitor's): it is shown under the tabs.
+  const endSession = useCallback(() => {
+    void api.endSession({}).then((r) => setSessionError('error' in r ? r.error.message : null));
+  }, [api]);
 
   const setView = useCallback((v: ViewId) => {
     setViewState(v);
@@ -68,8 +84,15 @@ export function App({ client }: { client?: StationClient }) {
         counts={station.status?.captures ?? null}
         theme={theme}
         onToggleTheme={toggleTheme}
+        session={session && <SessionBadge operator={session.operator} project={session.project} onEnd={endSession} />}
       />
       <Nav view={view} onView={setView} />
+      {station.status && !session && <SessionPanel choices={station.status.sessionChoices} onStart={startSession} />}
+      {sessionError && (
+        <p className="notice" role="alert">
+          {sessionError}
+        </p>
+      )}
       <ScanBar
         object={shown ? { sourceId: shown.sourceId, ...shown.object } : null}
         linkingEnabled={station.status?.linking.enabled ?? false}

@@ -1,15 +1,49 @@
 /** The history list as pages and live events arrive: newest first, one entry per id, only what the filter lets through. Pure. */
-import type { CaptureRecord, Verdict } from '../contract.js';
+import type { CaptureRecord, CommandArgs, Verdict } from '../contract.js';
 
 export interface HistoryFilter {
   verdict: Verdict | null;
   sourceId: string | null;
+  /** Linked to (or showing) this barcode; null = any. */
+  barcode?: string | null;
+  /** Barcodes that start with `barcode`, rather than equal it. */
+  barcodePrefix?: boolean;
+  /** Local calendar days (YYYY-MM-DD, as a date field gives them), both included; null = open-ended. */
+  from?: string | null;
+  to?: string | null;
 }
 
 export const pageSize = 500;
 
+/** True when anything narrows the list (for the "no captures match" wording). */
+export function isFiltered(f: HistoryFilter): boolean {
+  return Boolean(f.verdict || f.sourceId || f.barcode || f.from || f.to);
+}
+
+/** The instants a local-day range covers: from the first day's midnight to the midnight after the last day. */
+export function dayRange(f: Pick<HistoryFilter, 'from' | 'to'>): { from?: string; to?: string } {
+  const midnight = (day: string, plusDays = 0) => {
+    const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+    const t = new Date(y, m - 1, d + plusDays);
+    return Number.isNaN(t.getTime()) ? undefined : t.toISOString();
+  };
+  const out: { from?: string; to?: string } = {};
+  const from = f.from ? midnight(f.from) : undefined;
+  const to = f.to ? midnight(f.to, 1) : undefined;
+  if (from) out.from = from;
+  if (to) out.to = to;
+  return out;
+}
+
+/** What the filter says of a capture from an event; its barcode is not in the event, so that part is the caller's (applyLive). */
 export function matchesFilter(c: CaptureRecord, f: HistoryFilter): boolean {
-  return (f.verdict === null || c.verdict === f.verdict) && (f.sourceId === null || c.sourceId === f.sourceId);
+  const { from, to } = dayRange(f);
+  return (
+    (f.verdict === null || c.verdict === f.verdict) &&
+    (f.sourceId === null || c.sourceId === f.sourceId) &&
+    (from === undefined || c.checkedAt >= from) &&
+    (to === undefined || c.checkedAt < to)
+  );
 }
 
 /** A page fetched with beforeId appended (duplicates dropped, order kept newest first). */
@@ -29,7 +63,8 @@ export function applyLive(items: readonly CaptureRecord[], c: CaptureRecord, f: 
     out[i] = c;
     return out;
   }
-  if (!matchesFilter(c, f)) return [...items];
+  // A new capture's barcode is not known from the event: a barcode search shows it when searched again.
+  if (!matchesFilter(c, f) || f.barcode) return [...items];
   // Newer than everything loaded: at the top. Older ones are only inserted when within the loaded range.
   const last = items.at(-1);
   if (last && c.id < last.id) return [...items];
@@ -37,12 +72,16 @@ export function applyLive(items: readonly CaptureRecord[], c: CaptureRecord, f: 
 }
 
 /** The query for the next page. */
-export function nextPageQuery(items: readonly CaptureRecord[], f: HistoryFilter, limit = pageSize): { limit: number; beforeId?: number; verdict?: Verdict; sourceId?: string } {
-  const q: { limit: number; beforeId?: number; verdict?: Verdict; sourceId?: string } = { limit };
+export function nextPageQuery(items: readonly CaptureRecord[], f: HistoryFilter, limit = pageSize): CommandArgs<'listCaptures'> & { limit: number } {
+  const q: CommandArgs<'listCaptures'> & { limit: number } = { limit, ...dayRange(f) };
   const last = items.at(-1);
   if (last) q.beforeId = last.id;
   if (f.verdict) q.verdict = f.verdict;
   if (f.sourceId) q.sourceId = f.sourceId;
+  if (f.barcode) {
+    q.barcode = f.barcode;
+    if (f.barcodePrefix) q.barcodeMatch = 'prefix';
+  }
   return q;
 }
 

@@ -114,6 +114,8 @@ export function useStation(client: StationClient, connect: EventConnector): Stat
           if (currentIdRef.current === m.payload.capture.id) void show(m.payload.capture.id);
           break;
         case 'source.status':
+        case 'session.started':
+        case 'session.ended':
           void client.status({}).then((r) => 'result' in r && setStatus(r.result));
           break;
       }

@@ -24,6 +24,20 @@ export function CaptureDetailPanel({ capture, onShowInCaptureView }: { capture: 
         )}
       </header>
       <p className="detail__where mono">{capture.path}</p>
+      <dl className="detail__who">
+        <dt>Object</dt>
+        <dd data-testid="detail-object">{capture.link ? `${capture.link.barcode} · shot ${capture.link.seq}${capture.link.view ? ` (${capture.link.view})` : ''}` : 'Not linked'}</dd>
+        <dt>Operator</dt>
+        <dd data-testid="detail-operator">{capture.session ? `${capture.session.operator}${capture.session.project ? ` · ${capture.session.project}` : ''}` : 'No session'}</dd>
+        {capture.reshoot && (
+          <>
+            <dt>Re-shoot</dt>
+            <dd data-verdict="warn">
+              <span aria-hidden="true">↻</span> Flagged to be shot again
+            </dd>
+          </>
+        )}
+      </dl>
       <h4 className="detail__section">Checks</h4>
       <ul className="checks">
         {capture.results.map((r) => {

@@ -53,9 +53,30 @@ export function DashboardPanel({ stats, error }: { stats: CaptureStats | null; e
           <div className="card">
             <ChecksTable checks={stats.checks} />
           </div>
+          <OperatorCharts operators={stats.operators} />
         </div>
       )}
     </section>
+  );
+}
+
+/** Captures shot outside any session are counted under this name. */
+export const noSessionLabel = 'No session';
+
+/** Each operator's pass/warn/fail today and over the 7 days, one stacked bar each. */
+export function OperatorCharts({ operators }: { operators: CaptureStats['operators'] }) {
+  if (operators.length === 0) return null;
+  const label = (o: CaptureStats['operators'][number]) => o.operator || noSessionLabel;
+  const width = Math.max(480, Math.min(1100, 160 + operators.length * 90));
+  return (
+    <>
+      <div className="card">
+        <BarChart title="Per operator, today" data={operators.map((o) => ({ ...o.today, label: label(o) }))} width={width} height={300} />
+      </div>
+      <div className="card">
+        <BarChart title="Per operator, last 7 days" data={operators.map((o) => ({ ...o.week, label: label(o) }))} width={width} height={300} />
+      </div>
+    </>
   );
 }
 

@@ -17,9 +17,11 @@ export interface HeaderProps {
   onToggleTheme(): void;
   /** The view navigation, after the station name. */
   children?: ReactNode;
+  /** The open operator session (SessionBadge), after the station name. */
+  session?: ReactNode;
 }
 
-export function Header({ stationId, connection, checking, counts, theme, onToggleTheme, children }: HeaderProps) {
+export function Header({ stationId, connection, checking, counts, theme, onToggleTheme, children, session }: HeaderProps) {
   const look = connectionLook[connection];
   return (
     <header className="header">
@@ -29,6 +31,7 @@ export function Header({ stationId, connection, checking, counts, theme, onToggl
           {stationId ?? '…'}
         </span>
       </div>
+      {session}
       {children}
       <div className="header__activity" aria-live="polite">
         {checking.length > 0 && (

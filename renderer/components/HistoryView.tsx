@@ -1,10 +1,12 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import type { CaptureDetail, CaptureRecord, Verdict } from '../contract.js';
 import { fileName, formatBytes, verdictLook } from '../app/format.js';
-import { appendPage, applyLive, dateTime, nextPageQuery, type HistoryFilter } from '../app/history-state.js';
+import { appendPage, applyLive, dateTime, isFiltered, nextPageQuery, type HistoryFilter } from '../app/history-state.js';
+import { runLinkEdit, type LinkEditMessage, type LinkEditRequest } from '../app/link-edits.js';
 import type { StationListener } from '../app/use-station.js';
 import type { StationClient } from '../transport/http-client.js';
 import { CaptureDetailPanel } from './CaptureDetailPanel.js';
+import { LinkActions } from './LinkActions.js';
 import { VirtualList } from './VirtualList.js';
 
 export const historyRowHeight = 64;
@@ -36,8 +38,35 @@ export interface HistoryFiltersProps {
 }
 
 export function HistoryFilters({ filter, sources, onChange }: HistoryFiltersProps) {
+  const [barcode, setBarcode] = useState(filter.barcode ?? '');
+  // The barcode applies on Enter (a search per keystroke would page 100,000 captures for nothing).
+  const search = (e: FormEvent) => {
+    e.preventDefault();
+    onChange({ ...filter, barcode: barcode.trim() || null });
+  };
   return (
     <div className="filters" role="group" aria-label="Filter captures">
+      <form className="filters__search" role="search" onSubmit={search}>
+        <label className="filters__field">
+          <span>Barcode</span>
+          <input name="barcode" type="search" value={barcode} onChange={(e) => setBarcode(e.target.value)} placeholder="Enter to search" autoComplete="off" />
+        </label>
+        <label className="filters__field">
+          <span>Match</span>
+          <select value={filter.barcodePrefix ? 'prefix' : 'exact'} onChange={(e) => onChange({ ...filter, barcode: barcode.trim() || null, barcodePrefix: e.target.value === 'prefix' })}>
+            <option value="exact">Exactly</option>
+            <option value="prefix">Starts with</option>
+          </select>
+        </label>
+      </form>
+      <label className="filters__field">
+        <span>From</span>
+        <input name="from" type="date" value={filter.from ?? ''} max={filter.to ?? undefined} onChange={(e) => onChange({ ...filter, from: e.target.value || null })} />
+      </label>
+      <label className="filters__field">
+        <span>To</span>
+        <input name="to" type="date" value={filter.to ?? ''} min={filter.from ?? undefined} onChange={(e) => onChange({ ...filter, to: e.target.value || null })} />
+      </label>
       <label className="filters__field">
         <span>Verdict</span>
         <select value={filter.verdict ?? ''} onChange={(e) => onChange({ ...filter, verdict: (e.target.value || null) as Verdict | null })}>
@@ -77,6 +106,10 @@ export interface HistoryPanelProps {
   onSelect(index: number): void;
   onNearEnd(): void;
   onShowInCaptureView?(id: number): void;
+  /** Relink / rename / re-shoot / undo on the selected capture; absent = read-only. */
+  onEdit?(req: LinkEditRequest): void;
+  editBusy?: boolean;
+  editMessage?: LinkEditMessage | null;
 }
 
 export function HistoryPanel(p: HistoryPanelProps) {
@@ -100,7 +133,7 @@ export function HistoryPanel(p: HistoryPanelProps) {
       <div className="history__body">
         <div className="history__list">
           {p.items.length === 0 && !p.loading ? (
-            <p className="view__empty">No captures{p.filter.verdict || p.filter.sourceId ? ' match this filter' : ' yet'}.</p>
+            <p className="view__empty">No captures{isFiltered(p.filter) ? ' match this filter' : ' yet'}.</p>
           ) : (
             <VirtualList
               items={p.items}
@@ -115,7 +148,14 @@ export function HistoryPanel(p: HistoryPanelProps) {
           )}
         </div>
         <div className="history__detail">
-          {p.detail ? <CaptureDetailPanel capture={p.detail} {...(p.onShowInCaptureView ? { onShowInCaptureView: p.onShowInCaptureView } : {})} /> : <p className="view__empty">Pick a capture to see its checks and timeline (arrow keys move through the list).</p>}
+          {p.detail ? (
+            <>
+              {p.onEdit && <LinkActions key={p.detail.id} capture={p.detail} busy={p.editBusy ?? false} message={p.editMessage ?? null} onEdit={p.onEdit} />}
+              <CaptureDetailPanel capture={p.detail} {...(p.onShowInCaptureView ? { onShowInCaptureView: p.onShowInCaptureView } : {})} />
+            </>
+          ) : (
+            <p className="view__empty">Pick a capture to see its checks and timeline (arrow keys move through the list).</p>
+          )}
         </div>
       </div>
     </section>
@@ -131,6 +171,9 @@ export function HistoryView({ client, subscribe, sources, onShowInCaptureView }:
   const [error, setError] = useState<string | null>(null);
   const [selectedId, setSelectedId] = useState<number | null>(null);
   const [detail, setDetail] = useState<CaptureDetail | null>(null);
+  const [editBusy, setEditBusy] = useState(false);
+  const [editMessage, setEditMessage] = useState<LinkEditMessage | null>(null);
+  const [detailVersion, setDetailVersion] = useState(0);
   const generation = useRef(0);
   const busy = useRef(false);
   const state = useRef({ items, filter, hasMore });
@@ -188,7 +231,25 @@ export function HistoryView({ client, subscribe, sources, onShowInCaptureView }:
     return () => {
       stale = true;
     };
-  }, [client, selectedId]);
+  }, [client, selectedId, detailVersion]);
+
+  useEffect(() => setEditMessage(null), [selectedId]);
+
+  const onEdit = useCallback(
+    (req: LinkEditRequest) => {
+      if (!detail) return;
+      setEditBusy(true);
+      void runLinkEdit(client, detail, req).then((m) => {
+        setEditBusy(false);
+        setEditMessage(m);
+        if (!m.ok) return;
+        // The capture's link, name and timeline changed, and a barcode search may now find other captures.
+        setDetailVersion((v) => v + 1);
+        void loadMore(true);
+      });
+    },
+    [client, detail, loadMore],
+  );
 
   const selectedIndex = selectedId === null ? -1 : items.findIndex((c) => c.id === selectedId);
   const onNearEnd = useCallback(() => void loadMore(), [loadMore]);
@@ -207,6 +268,9 @@ export function HistoryView({ client, subscribe, sources, onShowInCaptureView }:
       onSelect={(i) => setSelectedId(items[i]?.id ?? null)}
       onNearEnd={onNearEnd}
       onShowInCaptureView={onShowInCaptureView}
+      onEdit={onEdit}
+      editBusy={editBusy}
+      editMessage={editMessage}
     />
   );
 }

@@ -4,12 +4,13 @@ import { StationError } from '../errors.js';
 import { LinkStore } from '../linking/store.js';
 import type { CaptureRecord } from '../store/captures.js';
 import { openStore } from '../store/open.js';
+import { SessionStore } from '../store/sessions.js';
 import type { CliContext } from './main.js';
 import { csvRow } from './output.js';
 
-type ExportRow = CaptureRecord & { barcode: string | null; seq: number | null; view: string | null };
+type ExportRow = CaptureRecord & { barcode: string | null; seq: number | null; view: string | null; operator: string | null; project: string | null };
 
-const columns: (keyof ExportRow)[] = ['id', 'sourceId', 'path', 'relPath', 'version', 'sha256', 'size', 'width', 'height', 'format', 'bitDepth', 'verdict', 'failedChecks', 'barcode', 'seq', 'view', 'detectedAt', 'checkedAt', 'qcMs'];
+const columns: (keyof ExportRow)[] = ['id', 'sourceId', 'path', 'relPath', 'version', 'sha256', 'size', 'width', 'height', 'format', 'bitDepth', 'verdict', 'failedChecks', 'barcode', 'seq', 'view', 'detectedAt', 'checkedAt', 'qcMs', 'operator', 'project'];
 
 export async function exportCommand(ctx: CliContext): Promise<number> {
   const format = ctx.values.format ?? 'json';
@@ -24,9 +25,12 @@ export async function exportCommand(ctx: CliContext): Promise<number> {
     if (format === 'csv') write(csvRow(columns));
     else write('[');
     const links = new LinkStore(store.db);
+    const sessions = new SessionStore(store.db);
     for (const record of store.captures.iterate()) {
       const link = links.linkOf(record.id);
-      const capture: ExportRow = { ...record, barcode: link?.barcode ?? null, seq: link?.seq ?? null, view: link?.view ?? null };
+      // Who shot it: the session open when it was recorded (null: none was).
+      const session = sessions.ofCapture(record.id);
+      const capture: ExportRow = { ...record, barcode: link?.barcode ?? null, seq: link?.seq ?? null, view: link?.view ?? null, operator: session?.operator ?? null, project: session?.project ?? null };
       if (format === 'csv') write(csvRow(columns.map((c) => (c === 'failedChecks' ? capture.failedChecks.join(';') : capture[c]))));
       else write(`${first ? '\n' : ',\n'}  ${JSON.stringify(capture)}`);
       first = false;

@@ -181,6 +181,8 @@ export const linkingSchema = z.strictObject({
   /** The {project} and {operator} of names and records. */
   project: z.string().max(100).default(''),
   operator: z.string().max(100).default(''),
+  /** The projects an operator session may choose from (startSession); empty = any name. The session's operator and project take the place of the two above. */
+  projects: z.array(z.string().trim().min(1).max(100)).max(200).default([]),
   mode: z.enum(scanModes).default('scan-before-capture'),
   /** An open object with no scan or capture for this long is closed; 0 = never. */
   idleTimeoutSec: z.number().min(0).max(86_400).default(900),

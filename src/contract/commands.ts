@@ -8,6 +8,9 @@ import { z } from 'zod';
 
 const verdict = z.enum(['pass', 'warn', 'fail']);
 const id = z.number().int().positive();
+/** An instant with its offset (or Z), stored as the UTC ISO string the store writes, so string order is time order. */
+const instant = z.iso.datetime({ offset: true, error: 'a date and time with its UTC offset, e.g. 2026-11-25T00:00:00+01:00' }).transform((v) => new Date(v).toISOString());
+const noControlChars = (what: string) => z.string().trim().regex(/^\P{Cc}*$/u, `${what} must not contain control characters (tab, newline, …)`);
 
 export const commandArgs = {
   status: z.strictObject({}),
@@ -16,7 +19,14 @@ export const commandArgs = {
     beforeId: z.number().int().positive().optional(),
     verdict: verdict.optional(),
     sourceId: z.string().min(1).optional(),
-  }),
+    /** Captures linked to (or showing) this barcode; with barcodeMatch 'prefix', every barcode starting with it. */
+    barcode: z.string().trim().min(1).max(4096).optional(),
+    /** Default 'exact'. */
+    barcodeMatch: z.enum(['exact', 'prefix']).optional(),
+    /** Checked at or after `from`, and before `to`. */
+    from: instant.optional(),
+    to: instant.optional(),
+  }).refine((a) => a.from === undefined || a.to === undefined || a.from < a.to, { path: ['to'], message: '"to" must be later than "from"' }),
   getCapture: z.strictObject({ id: z.number().int().positive() }),
   rescan: z.strictObject({}),
   /** Per upload target: counts by state, bytes pending, rate, ETA, reachability, dead jobs. */
@@ -36,6 +46,12 @@ export const commandArgs = {
   undoLinkEdit: z.strictObject({}),
   /** Dashboard figures: captures per hour today, per day over 7 days, pass/warn/fail by check; local days at utcOffsetMin (default: the station's). */
   captureStats: z.strictObject({ utcOffsetMin: z.number().int().min(-840).max(840).optional() }),
+  /** Who shoots which project from now on; ends a session still open. project: one of linking.projects when the config lists any. */
+  startSession: z.strictObject({
+    operator: noControlChars('The operator').min(1, 'the operator is required (who is shooting?)').max(100),
+    project: noControlChars('The project').max(100).default(''),
+  }),
+  endSession: z.strictObject({}),
 } as const;
 
 export type CommandName = keyof typeof commandArgs;

@@ -3,6 +3,7 @@ import type { ScannerStatus } from '../barcode/usb/status.js';
 import type { SourceStatus } from '../ingest/types.js';
 import type { SessionEffect } from '../linking/session.js';
 import type { CaptureRecord } from '../store/captures.js';
+import type { SessionRecord } from '../store/sessions.js';
 import type { JobTransition } from '../upload/outbox.js';
 import type { DiskStatus } from '../upload/retention.js';
 
@@ -22,6 +23,10 @@ export interface StationEvents {
   'scanner.status': ScannerStatus;
   /** A disk the station writes to crossed a free-space threshold (retention.warnFreeGB / criticalFreeGB), either way. */
   'disk.status': DiskStatus;
+  /** An operator session began (startSession): new captures are this operator's and project's. */
+  'session.started': { session: SessionRecord };
+  /** The open session ended (endSession, or another session started). */
+  'session.ended': { session: SessionRecord };
 }
 
 export type StationEventName = keyof StationEvents;

@@ -17,6 +17,7 @@ import type { Profile } from '../quality/profile.js';
 import { pairRole } from '../station/pairs.js';
 import type { CaptureChange, CaptureRecord, CaptureStore } from '../store/captures.js';
 import type { Db } from '../store/database.js';
+import { SessionStore } from '../store/sessions.js';
 import { LinkEditor } from './edits.js';
 import { LibraryNaming } from './naming.js';
 import { LinkSession, type SessionEffect, type SessionInput } from './session.js';
@@ -60,7 +61,7 @@ export class Linker {
 
   constructor(private readonly opts: LinkerOptions) {
     this.links = new LinkStore(opts.db);
-    this.naming = new LibraryNaming(opts.config, opts.library, opts.stationId, this.links);
+    this.naming = new LibraryNaming(opts.config, opts.library, opts.stationId, this.links, new SessionStore(opts.db));
     this.editor = new LinkEditor(opts.db, this.links, opts.captures, this.naming, opts.config, (work) => this.serialize(work));
     this.now = opts.now ?? Date.now;
     for (const source of opts.sources) {

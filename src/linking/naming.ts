@@ -6,6 +6,7 @@ import { freeName } from '../filing/move.js';
 import { defaultNamePolicy } from '../filing/sanitize.js';
 import { parseTemplate, renderTemplate, resolveInside, type NamingTemplate, type TemplateValues } from '../filing/template.js';
 import type { CaptureRecord } from '../store/captures.js';
+import type { SessionStore } from '../store/sessions.js';
 import type { LinkStore } from './store.js';
 
 export class LibraryNaming {
@@ -16,6 +17,7 @@ export class LibraryNaming {
     private readonly library: string,
     private readonly stationId: string,
     private readonly links: LinkStore,
+    private readonly sessions: SessionStore,
   ) {
     this.template = parseTemplate(config.template);
   }
@@ -37,6 +39,8 @@ export class LibraryNaming {
     const pad = (n: number) => String(n).padStart(2, '0');
     const base = path.posix.basename(capture.relPath);
     const ext = path.posix.extname(base);
+    // Who shot it, as it was then; the config's names are for captures shot outside a session.
+    const session = this.sessions.ofCapture(capture.id);
     return {
       barcode: link.barcode,
       seq: link.seq,
@@ -44,8 +48,8 @@ export class LibraryNaming {
       date: `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}`,
       time: `${pad(at.getHours())}${pad(at.getMinutes())}${pad(at.getSeconds())}`,
       station: this.stationId,
-      operator: this.config.operator,
-      project: this.config.project,
+      operator: session?.operator ?? this.config.operator,
+      project: session?.project || this.config.project,
       source: capture.sourceId,
       original: base.slice(0, base.length - ext.length),
       ext,

@@ -35,6 +35,8 @@ export function createHandlers(station: Station) {
     undoLinkEdit: () => station.linker.editor.undoLast(),
     captureStats: ({ utcOffsetMin }) => station.store.stats({ utcOffsetMin: utcOffsetMin ?? -new Date().getTimezoneOffset() }),
     backfillTarget: ({ targetId, since }) => station.uploader.backfill(targetId, since === undefined ? null : parseSince(since)),
+    startSession: ({ operator, project }) => station.startSession(operator, project),
+    endSession: () => station.endSession(),
   } satisfies HandlerMap;
 }
 

@@ -23,6 +23,8 @@ import { createLogger } from '../log/logger.js';
 import type { CaptureStore } from '../store/captures.js';
 import { acquireInstanceLock, type InstanceLock } from '../store/instance-lock.js';
 import { openStore, type StationStore } from '../store/open.js';
+import { SessionStore, type SessionRecord } from '../store/sessions.js';
+import { StationError } from '../errors.js';
 import type { FolderTargetFaults } from '../upload/folder-target.js';
 import { applyRetention, diskStatus, retentionCandidates, type DiskStatus } from '../upload/retention.js';
 import { createTargets } from '../upload/targets.js';
@@ -59,6 +61,8 @@ export class Station {
   private readonly barcodePool: ZxingPool | null;
   /** The upload queue runner; idle when no target is configured. */
   readonly uploader: Uploader;
+  /** Operator sessions: who shoots which project (captures record the open one). */
+  readonly sessions: SessionStore;
   /** Barcode linking and filing; scans are refused while `linking.enabled` is off. */
   readonly linker: Linker;
   /** USB barcode scanners; null unless linking.enabled and linking.usb.enabled. */
@@ -81,6 +85,7 @@ export class Station {
       this.storeHandle = store = openStore(config.locations.database);
       this.store = this.storeHandle.captures;
       this.store.syncSources(config.sources);
+      this.sessions = new SessionStore(this.storeHandle.db);
       this.sources = new Map(config.sources.map((s) => [s.id, s]));
       this.settings = { analyze: config.qc, truncatedRetries: config.ingest.truncatedRetries, truncatedRetryDelayMs: config.ingest.truncatedRetryDelayMs };
       this.barcodePool = config.linking.enabled && config.linking.imageBarcodes ? new ZxingPool() : null;
@@ -209,7 +214,26 @@ export class Station {
       linking: { enabled: this.config.linking.enabled, open: this.linker.current() },
       usbScanners: this.scanners?.statuses() ?? [],
       disks: this.disks,
+      session: this.sessions.current(),
+      /** What the session start panel offers: the configured projects (empty = free text) and recent operators. */
+      sessionChoices: { projects: this.config.linking.projects, operators: this.sessions.recentOperators() },
     };
+  }
+
+  startSession(operator: string, project: string): SessionRecord {
+    const { session, ended } = this.sessions.start(operator, project, this.config.linking.projects);
+    if (ended) this.emit('session.ended', { session: ended });
+    log.info('session started', { operator, project });
+    this.emit('session.started', { session });
+    return session;
+  }
+
+  endSession(): SessionRecord {
+    const ended = this.sessions.end();
+    if (!ended) throw new StationError('NOT_FOUND', 'No session is open: there is nothing to end.');
+    log.info('session ended', { operator: ended.operator, project: ended.project });
+    this.emit('session.ended', { session: ended });
+    return ended;
   }
 
   /**

@@ -2,7 +2,8 @@
  * What the dashboard charts: captures per hour today and per day over the last 7 days, by verdict,
  * and every check's pass/warn/fail counts over those 7 days. "Today" is a local day: the caller
  * says which UTC offset it lives in (the browser sends its own), so an hour bar means the hour the
- * technician saw on the clock. Aggregated in SQL (captures_checked_at index), never row by row.
+ * technician saw on the clock. Aggregated in SQL (captures_checked_verdict_session index, which
+ * answers the by-time, by-verdict and by-operator counts from the index alone), never row by row.
  */
 import type { CheckId, Verdict } from '../quality/types.js';
 import type { Db } from './database.js';
@@ -21,6 +22,11 @@ export interface CaptureStats {
   days: (VerdictCounts & { date: string })[];
   /** Each check that ran on a capture of the last 7 days: how often it passed, warned, failed. */
   checks: (VerdictCounts & { check: CheckId })[];
+  /**
+   * Per operator (of the session each capture was shot in; "" = no session was open): today's and
+   * the 7 days' pass/warn/fail, the busiest operator of the 7 days first.
+   */
+  operators: { operator: string; today: VerdictCounts; week: VerdictCounts }[];
 }
 
 const dayMs = 86_400_000;
@@ -97,5 +103,29 @@ function computeStats(db: Db, opts: { utcOffsetMin: number; now?: Date; days?: n
   // The checks that fail most first: that is where a rig's problem shows.
   const checks = [...byCheck.values()].sort((a, b) => b.fail - a.fail || b.warn - a.warn || a.check.localeCompare(b.check));
 
-  return { generatedAt: now.toISOString(), utcOffsetMin: off, today, hours, days, checks };
+  const operators = operatorStats(db, since, new Date(todayStartUtc).toISOString());
+
+  return { generatedAt: now.toISOString(), utcOffsetMin: off, today, hours, days, checks, operators };
+}
+
+/** Counted per session from the index, then summed per operator (one operator has many sessions). */
+function operatorStats(db: Db, since: string, todayStart: string): CaptureStats['operators'] {
+  const rows = db
+    .prepare(`SELECT session_id, checked_at >= ? AS today, verdict, COUNT(*) AS n FROM captures WHERE checked_at >= ? GROUP BY session_id, today, verdict`)
+    .all(todayStart, since) as { session_id: number | null; today: 0 | 1; verdict: Verdict; n: number }[];
+  const sessionIds = [...new Set(rows.map((r) => r.session_id).filter((id) => id !== null))];
+  const operatorOf = new Map<number, string>();
+  const lookup = db.prepare('SELECT operator FROM sessions WHERE id = ?');
+  for (const id of sessionIds) operatorOf.set(id, (lookup.get(id) as { operator: string }).operator);
+  const byOperator = new Map<string, CaptureStats['operators'][number]>();
+  for (const r of rows) {
+    if (!(r.verdict === 'pass' || r.verdict === 'warn' || r.verdict === 'fail')) continue;
+    const operator = r.session_id === null ? '' : operatorOf.get(r.session_id)!;
+    const entry = byOperator.get(operator) ?? { operator, today: { pass: 0, warn: 0, fail: 0 }, week: { pass: 0, warn: 0, fail: 0 } };
+    entry.week[r.verdict] += r.n;
+    if (r.today) entry.today[r.verdict] += r.n;
+    byOperator.set(operator, entry);
+  }
+  const total = (c: VerdictCounts) => c.pass + c.warn + c.fail;
+  return [...byOperator.values()].sort((a, b) => total(b.week) - total(a.week) || a.operator.localeCompare(b.operator));
 }

@@ -26,7 +26,7 @@ const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-f
 const seeded = 100_000;
 const updateReadme = process.env['CS_README_SCREENSHOTS'] === '1';
 
-/** 100,000 captures over the last 7 days' working hours (before now), with a few checks each, straight into the database. */
+/** 100,000 captures over the last 7 days' working hours (before now), with a few checks each and the shift (an operator's session) it was shot in, straight into the database. */
 function seed(home: string): void {
   const config = loadConfig({ home });
   fs.mkdirSync(path.dirname(config.locations.database), { recursive: true });
@@ -35,9 +35,24 @@ function seed(home: string): void {
     store.captures.syncSources(config.sources);
     const now = Date.now();
     const insert = store.db.prepare(
-      `INSERT INTO captures (source_id, rel_path, path, version, size, mtime_us, sha256, verdict, format, width, height, bit_depth, failed_checks, detected_at, checked_at, qc_ms)
-       VALUES ('inbox', ?, ?, 1, ?, ?, NULL, ?, 'tiff', 7952, 5304, 16, ?, ?, ?, 900)`,
+      `INSERT INTO captures (source_id, rel_path, path, version, size, mtime_us, sha256, verdict, format, width, height, bit_depth, failed_checks, detected_at, checked_at, qc_ms, session_id)
+       VALUES ('inbox', ?, ?, 1, ?, ?, NULL, ?, 'tiff', 7952, 5304, 16, ?, ?, ?, 900, ?)`,
     );
+    // Two shifts a day, each an ended session of one of four operators (none is left open).
+    const operators = ['Ben Okafor', 'Chloé Martin', 'Dev Patel', 'Eva Novak'];
+    const session = store.db.prepare("INSERT INTO sessions (operator, project, started_at, ended_at) VALUES (?, 'Herbarium 2026', ?, ?)");
+    const shifts = new Map<string, number>();
+    const sessionOf = (t: number): number => {
+      const d = new Date(t);
+      const key = `${d.toDateString()} ${d.getHours() < 13 ? 'am' : 'pm'}`;
+      let id = shifts.get(key);
+      if (id === undefined) {
+        const at = d.toISOString();
+        id = Number(session.run(operators[shifts.size % operators.length]!, at, at).lastInsertRowid);
+        shifts.set(key, id);
+      }
+      return id;
+    };
     const result = store.db.prepare('INSERT INTO qc_results (capture_id, check_id, status, message) VALUES (?, ?, ?, ?)');
     const event = store.db.prepare("INSERT INTO events (at, type, capture_id, source_id, data_json) VALUES (?, 'capture.recorded', ?, 'inbox', ?)");
     // Oldest first, so ids grow with time as they do on a real station.
@@ -60,7 +75,7 @@ function seed(home: string): void {
         const failed = verdict === 'fail' ? (r < 15 ? 'sharpness' : r < 30 ? 'exposure' : 'decodes') : '';
         const at = new Date(t).toISOString();
         const name = `${new Date(t).toISOString().slice(0, 10)}/obj-${String(i).padStart(6, '0')}.tif`;
-        const info = insert.run(name, `/seed/${name}`, 90_000_000 + (i % 1000), i, verdict, failed, at, at);
+        const info = insert.run(name, `/seed/${name}`, 90_000_000 + (i % 1000), i, verdict, failed, at, at, sessionOf(t));
         const id = info.lastInsertRowid;
         result.run(id, 'decodes', failed === 'decodes' ? 'fail' : 'pass', failed === 'decodes' ? 'The file is damaged and cannot be decoded: re-shoot.' : 'The file decodes.');
         result.run(id, 'exposure', failed === 'exposure' ? 'fail' : verdict === 'warn' && r % 2 ? 'warn' : 'pass', failed === 'exposure' ? 'Highlights are clipped on 4.1% of the frame.' : 'Exposure is within limits.');
@@ -134,6 +149,31 @@ describe.skipIf(!hasChromium)(hasChromium ? 'the station views in Chromium' : `t
       clearTimeout(hard);
     }
     if (home) fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  it('starts a session from the keyboard alone: Alt+S, operator, project, Enter; the header shows operator · project', async () => {
+    const p = page!;
+    const panel = p.locator('.session-start');
+    await panel.waitFor();
+    await p.keyboard.press('Alt+S');
+    expect(await p.evaluate('document.activeElement && document.activeElement.name')).toBe('operator');
+    await p.keyboard.type('Ana Lima');
+    await p.keyboard.press('Tab');
+    await p.keyboard.type('Herbarium 2026');
+    await p.keyboard.press('Enter');
+    const badge = p.getByTestId('session');
+    await badge.waitFor({ timeout: 30_000 });
+    expect(await badge.textContent()).toMatch(/Ana Lima · Herbarium 2026.*End session/);
+    await expect.poll(() => panel.count(), { timeout: 30_000 }).toBe(0);
+    await p.screenshot({ path: path.join(screenshots, 'session-started.png') });
+
+    // End it, and the panel is back with the last operator filled in; start again for the captures that follow.
+    await badge.getByRole('button', { name: 'End session' }).click();
+    await panel.waitFor({ timeout: 30_000 });
+    expect(await p.locator('.session-start input[name="operator"]').inputValue()).toBe('Ana Lima');
+    await p.locator('.session-start input[name="project"]').fill('Herbarium 2026');
+    await p.locator('.session-start input[name="project"]').press('Enter');
+    await badge.waitFor({ timeout: 30_000 });
   });
 
   it('takes a scan typed without a click, shows the object with its shot count, and a refusal prominently', async () => {
@@ -239,12 +279,75 @@ describe.skipIf(!hasChromium)(hasChromium ? 'the station views in Chromium' : `t
     await expect.poll(() => detail.locator('.detail__name').textContent(), { timeout: 30_000 }).not.toBe('broken-0004.tif');
   });
 
+  it('searches the history by barcode and date, and relinks a shot and undoes it from the keyboard', async () => {
+    const p = page!;
+    await p.getByRole('combobox', { name: 'Verdict' }).selectOption('');
+    const names = () => p.locator('.hrow__name').allTextContents();
+    const barcode = p.getByRole('searchbox', { name: 'Barcode' });
+    await barcode.fill('NHM-000123');
+    await barcode.press('Enter');
+    await expect.poll(names, { timeout: 30_000 }).toEqual(['shot-0003.tif', 'shot-0002.tif']);
+    // A date range: today keeps them, a day long past finds nothing.
+    const today = await p.evaluate('(() => { const d = new Date(); return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`; })()');
+    await p.locator('input[name="from"]').fill(String(today));
+    await p.locator('input[name="to"]').fill(String(today));
+    await expect.poll(names, { timeout: 30_000 }).toEqual(['shot-0003.tif', 'shot-0002.tif']);
+    await p.locator('input[name="to"]').fill('2020-01-02');
+    await p.locator('input[name="from"]').fill('2020-01-01');
+    await p.locator('.history .view__empty', { hasText: 'No captures match this filter' }).waitFor({ timeout: 30_000 });
+    await p.locator('input[name="from"]').fill('');
+    await p.locator('input[name="to"]').fill('');
+    // Starts with: both objects of this run (NHM-000124 holds the broken file).
+    await barcode.fill('NHM-00012');
+    await p.getByRole('combobox', { name: 'Match' }).selectOption('prefix');
+    await expect.poll(names, { timeout: 30_000 }).toEqual(['broken-0004.tif', 'shot-0003.tif', 'shot-0002.tif']);
+    await barcode.fill('NHM-000123');
+    await barcode.press('Enter');
+    await p.getByRole('combobox', { name: 'Match' }).selectOption('exact');
+    await expect.poll(names, { timeout: 30_000 }).toEqual(['shot-0003.tif', 'shot-0002.tif']);
+
+    // The newest shot was of another object: relink it by keyboard, and the search follows.
+    const list = p.getByRole('listbox', { name: 'Captures, newest first' });
+    await list.focus();
+    await p.keyboard.press('Home');
+    const detail = p.locator('.detail');
+    await expect.poll(() => detail.locator('.detail__name').textContent(), { timeout: 30_000 }).toBe('shot-0003.tif');
+    expect(await p.getByTestId('detail-object').textContent()).toBe('NHM-000123 · shot 2');
+    expect(await p.getByTestId('detail-operator').textContent()).toBe('Ana Lima · Herbarium 2026');
+    const relink = p.getByRole('textbox', { name: 'Relink this shot to barcode' });
+    await relink.focus();
+    await p.keyboard.type('NHM-000999');
+    await p.keyboard.press('Enter');
+    const message = p.locator('.link-actions__message');
+    await expect.poll(() => message.textContent(), { timeout: 30_000 }).toMatch(/Relinked 1 capture to NHM-000999 \(edit \d+\)/);
+    await expect.poll(names, { timeout: 30_000 }).toEqual(['shot-0002.tif']);
+    await p.screenshot({ path: path.join(screenshots, 'view-history-relinked.png') });
+    await barcode.fill('NHM-000999');
+    await barcode.press('Enter');
+    await expect.poll(names, { timeout: 30_000 }).toEqual(['shot-0003.tif']);
+    await p.locator('.vlist__row').first().click();
+    await expect.poll(() => p.getByTestId('detail-object').textContent(), { timeout: 30_000 }).toBe('NHM-000999 · shot 1');
+
+    // A refusal is shown as the station's words; Undo puts the shot back.
+    await relink.fill('%%END%%');
+    await relink.press('Enter');
+    await expect.poll(() => message.getAttribute('data-ok'), { timeout: 30_000 }).toBe('false');
+    expect(await message.getAttribute('role')).toBe('alert');
+    await p.getByRole('button', { name: 'Undo last linking edit' }).press('Enter');
+    await expect.poll(() => message.textContent(), { timeout: 30_000 }).toMatch(/Undid edit \d+ \(relink\)/);
+    await expect.poll(() => p.getByTestId('detail-object').textContent(), { timeout: 30_000 }).toBe('NHM-000123 · shot 2');
+    await barcode.fill('');
+    await barcode.press('Enter');
+  });
+
   it('opens the dashboard with F4: per hour today, per day over 7 days, and by check, as SVG charts', async () => {
     const p = page!;
     await p.keyboard.press('F4');
     await p.getByRole('heading', { name: 'Dashboard' }).waitFor();
     const charts = p.locator('.chart__svg');
-    await expect.poll(() => charts.count(), { timeout: 30_000 }).toBe(2);
+    // Per hour, per day, and per operator today and over 7 days.
+    await expect.poll(() => charts.count(), { timeout: 30_000 }).toBe(4);
+    expect(await p.locator('.chart', { hasText: 'Per operator, last 7 days' }).locator('.chart__svg').getAttribute('aria-label')).toMatch(/Chloé Martin \d+ pass.*; Ana Lima 3 pass, 0 warn, 1 fail$/);
     // Seven day bars, each with its total; the 7-day total is everything seeded plus this run's.
     // (the bar's own number is compact, 14k; its tooltip has the exact count)
     const dayTotals = (await p.locator('.chart').nth(1).locator('.chart__bar title').allTextContents()).map((t) => Number(/: (\d+) \(/.exec(t)?.[1] ?? 0)).filter((n) => n > 0);

@@ -37,7 +37,7 @@ function record(id: number, over: Partial<CaptureRecord> = {}): CaptureRecord {
 const result = (check: CheckResult['check'], status: CheckResult['status'], message: string): CheckResult => ({ check, status, message, value: null, threshold: null });
 
 function detail(over: Partial<CaptureDetail> = {}): CaptureDetail {
-  return { ...record(7), facts: null, measurements: null, results: [], events: [], ...over };
+  return { ...record(7), facts: null, measurements: null, results: [], events: [], link: null, reshoot: false, session: null, ...over };
 }
 
 describe('verdict banner', () => {

@@ -220,6 +220,9 @@ describe('history', () => {
         { id: 1, at: '2026-11-25T10:00:01.000Z', type: 'capture.recorded', captureId: 5, sourceId: 'inbox', data: { verdict: 'fail' } },
         { id: 2, at: '2026-11-25T10:00:02.000Z', type: 'upload.queued', captureId: 5, sourceId: 'inbox', data: null },
       ],
+      link: null,
+      reshoot: false,
+      session: null,
     };
     const html = renderToStaticMarkup(createElement(CaptureDetailPanel, { capture: detail, onShowInCaptureView: noop }));
     expect(html).toMatch(/data-verdict="fail"[^>]*>.*✕.*FAIL/s);
@@ -311,6 +314,7 @@ describe('dashboard', () => {
         { check: 'decodes', pass: 40, warn: 0, fail: 2 },
         { check: 'exposure', pass: 39, warn: 3, fail: 0 },
       ],
+      operators: [],
     };
     const html = renderToStaticMarkup(createElement(DashboardPanel, { stats, error: null }));
     expect(html).toContain('Captures per hour today (2026-11-25)');

@@ -101,6 +101,10 @@ describe('headless server: tokens', () => {
     const rescan = await post(base, 'rescan', {}, bearer(monitor));
     expect(rescan.status).toBe(403);
     expect(((await rescan.json()) as { error: { code: string } }).error.code).toBe('FORBIDDEN');
+    // Who is shooting is the operator's to say: a monitor can neither start nor end a session.
+    expect((await post(base, 'startSession', { operator: 'Ana' }, bearer(monitor))).status).toBe(403);
+    expect((await post(base, 'endSession', {}, bearer(monitor))).status).toBe(403);
+    expect(station.status().session).toBeNull();
 
     const asOperator = await post(base, 'rescan', {}, bearer(operator));
     expect(asOperator.status).toBe(200);

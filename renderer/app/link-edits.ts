@@ -1,0 +1,50 @@
+/**
+ * The linking fixes the history offers on a capture — relink its shot, rename its object's
+ * barcode, flag it for re-shoot, undo the last fix — as the contract's commands, each answered
+ * with one sentence for the technician (what changed, or why nothing did).
+ */
+import type { CaptureDetail } from '../contract.js';
+import type { StationClient } from '../transport/http-client.js';
+
+export type LinkEditRequest =
+  | { kind: 'relinkShot'; barcode: string }
+  | { kind: 'renameObject'; barcode: string }
+  | { kind: 'reshoot'; reshoot: boolean }
+  | { kind: 'undo' };
+
+export interface LinkEditMessage {
+  ok: boolean;
+  text: string;
+}
+
+const captures = (n: number) => `${n} capture${n === 1 ? '' : 's'}`;
+
+export async function runLinkEdit(client: StationClient, capture: Pick<CaptureDetail, 'id' | 'link'>, req: LinkEditRequest): Promise<LinkEditMessage> {
+  const reply = await send(client, capture, req);
+  if (reply === null) return { ok: false, text: 'This capture is not linked to an object: relink its shot to a barcode instead.' };
+  if ('error' in reply) return { ok: false, text: reply.error.message };
+  const { editId, captureIds } = reply.result;
+  switch (req.kind) {
+    case 'relinkShot':
+      return { ok: true, text: `Relinked ${captures(captureIds.length)} to ${req.barcode} (edit ${editId}).` };
+    case 'renameObject':
+      return { ok: true, text: `Object ${capture.link?.barcode ?? ''} is now ${req.barcode}: ${captures(captureIds.length)} renamed (edit ${editId}).` };
+    case 'reshoot':
+      return { ok: true, text: req.reshoot ? `Flagged for re-shoot (edit ${editId}).` : `No longer flagged for re-shoot (edit ${editId}).` };
+    case 'undo':
+      return { ok: true, text: `Undid edit ${editId} (${reply.result.kind}): ${captures(captureIds.length)} back as before.` };
+  }
+}
+
+function send(client: StationClient, capture: Pick<CaptureDetail, 'id' | 'link'>, req: LinkEditRequest) {
+  switch (req.kind) {
+    case 'relinkShot':
+      return client.relinkCaptures({ captureIds: [capture.id], barcode: req.barcode });
+    case 'renameObject':
+      return capture.link ? client.relinkObject({ objectId: capture.link.objectId, barcode: req.barcode }) : Promise.resolve(null);
+    case 'reshoot':
+      return client.setReshoot({ captureId: capture.id, reshoot: req.reshoot });
+    case 'undo':
+      return client.undoLinkEdit({});
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * The session panel and header badge, the history's search fields and link fixes, and the
+ * per-operator charts, rendered to HTML in Node; the history's query building; and the link fixes
+ * run through the contract against a real station (its files renamed, its answers in words).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { createElement } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { afterEach, describe, expect, it } from 'vitest';
+import { applyLive, dayRange, isFiltered, matchesFilter, nextPageQuery } from '../../renderer/app/history-state.js';
+import { runLinkEdit } from '../../renderer/app/link-edits.js';
+import { CaptureDetailPanel } from '../../renderer/components/CaptureDetailPanel.js';
+import { DashboardPanel, type CaptureStats } from '../../renderer/components/DashboardView.js';
+import { Header } from '../../renderer/components/Header.js';
+import { HistoryPanel } from '../../renderer/components/HistoryView.js';
+import { LinkActions } from '../../renderer/components/LinkActions.js';
+import { SessionBadge, SessionPanel } from '../../renderer/components/SessionPanel.js';
+import { loadConfig } from '../../src/config/load.js';
+import { createLocalClient } from '../../src/contract/client.js';
+import { createHandlers } from '../../src/station/handlers.js';
+import { Station } from '../../src/station/station.js';
+import type { CaptureDetail, CaptureRecord } from '../../src/store/captures.js';
+import { writeGoodTiff } from '../helpers/images.js';
+import { filesUnder, makeHome, waitFor } from '../helpers/station-home.js';
+
+const noop = () => undefined;
+const html = (el: Parameters<typeof renderToStaticMarkup>[0]) => renderToStaticMarkup(el);
+
+function record(id: number, over: Partial<CaptureRecord> = {}): CaptureRecord {
+  return {
+    id,
+    sourceId: 'inbox',
+    relPath: `img-${id}.tif`,
+    path: `/data/Inbox/img-${id}.tif`,
+    version: 1,
+    size: 1000,
+    mtimeUs: 0,
+    sha256: null,
+    verdict: 'pass',
+    format: 'tiff',
+    width: 100,
+    height: 100,
+    bitDepth: 16,
+    phash: null,
+    failedChecks: [],
+    detectedAt: '2026-11-25T10:00:00.000Z',
+    checkedAt: '2026-11-25T10:00:01.000Z',
+    qcMs: 800,
+    ...over,
+  };
+}
+
+function detail(over: Partial<CaptureDetail> = {}): CaptureDetail {
+  return { ...record(7), facts: null, measurements: null, results: [], events: [], link: null, reshoot: false, session: null, ...over };
+}
+
+describe('session panel and badge', () => {
+  it('asks for operator and project: a project list as a select, recent operators offered and the last one filled in', () => {
+    const withList = html(createElement(SessionPanel, { choices: { projects: ['Herbarium', 'Insects'], operators: ['Ben', 'Ana'] }, onStart: async () => null }));
+    expect(withList).toContain('No session: who is shooting?');
+    expect(withList).toContain('<kbd>Alt+S</kbd>');
+    expect(withList).toMatch(/<input[^>]*name="operator"[^>]*value="Ben"/);
+    expect(withList).toMatch(/<datalist[^>]*><option value="Ben"><\/option><option value="Ana"><\/option><\/datalist>/);
+    expect(withList).toMatch(/<select name="project">.*Herbarium.*Insects.*<\/select>/s);
+    expect(withList).toMatch(/<button type="submit"[^>]*>Start session<\/button>/);
+
+    const free = html(createElement(SessionPanel, { choices: { projects: [], operators: [] }, onStart: async () => null }));
+    expect(free).toMatch(/<input[^>]*name="project"/);
+    expect(free).not.toContain('<select');
+    expect(free).toMatch(/<input[^>]*required=""[^>]*name="operator" value=""/);
+  });
+
+  it('shows operator · project in the header with an End session button', () => {
+    const out = html(
+      createElement(Header, {
+        stationId: 'stand-1',
+        connection: 'live',
+        checking: [],
+        counts: null,
+        theme: 'dark',
+        onToggleTheme: noop,
+        session: createElement(SessionBadge, { operator: 'Ana Lima', project: 'Herbarium', onEnd: noop }),
+      }),
+    );
+    expect(out).toMatch(/data-testid="session".*<strong>Ana Lima<\/strong> · Herbarium.*End session/s);
+    expect(html(createElement(SessionBadge, { operator: 'Ana', project: '', onEnd: noop }))).not.toContain(' · ');
+  });
+});
+
+describe('history search', () => {
+  it('asks the station for barcode (exact or prefix) and local-day ranges, paging on', () => {
+    const f = { verdict: 'fail' as const, sourceId: null, barcode: 'NHM-01', barcodePrefix: true, from: '2026-11-20', to: '2026-11-21' };
+    const q = nextPageQuery([record(900)], f);
+    expect(q).toEqual({ limit: 500, beforeId: 900, verdict: 'fail', barcode: 'NHM-01', barcodeMatch: 'prefix', from: new Date(2026, 10, 20).toISOString(), to: new Date(2026, 10, 22).toISOString() });
+    expect(nextPageQuery([], { verdict: null, sourceId: null, barcode: 'X' })).toEqual({ limit: 500, barcode: 'X' });
+    expect(dayRange({ from: null, to: 'not a date' })).toEqual({});
+    expect(isFiltered({ verdict: null, sourceId: null })).toBe(false);
+    expect(isFiltered({ verdict: null, sourceId: null, to: '2026-11-21' })).toBe(true);
+  });
+
+  it('lets live captures into the list only inside the date range, and not into a barcode search (their barcode comes later)', () => {
+    const day = { verdict: null, sourceId: null, from: '2026-11-25', to: '2026-11-25' };
+    const inside = record(10, { checkedAt: new Date(2026, 10, 25, 12).toISOString() });
+    const after = record(11, { checkedAt: new Date(2026, 10, 26, 0, 0, 1).toISOString() });
+    expect(matchesFilter(inside, day)).toBe(true);
+    expect(matchesFilter(after, day)).toBe(false);
+    expect(applyLive([record(5)], inside, day).map((c) => c.id)).toEqual([10, 5]);
+    const search = { verdict: null, sourceId: null, barcode: 'NHM-1' };
+    expect(applyLive([record(5)], record(12), search).map((c) => c.id)).toEqual([5]);
+    // One already found is updated in place (e.g. rechecked).
+    expect(applyLive([record(5)], record(5, { verdict: 'warn' }), search)[0]!.verdict).toBe('warn');
+  });
+
+  it('draws the barcode search, date fields, and the link fixes beside the selected capture', () => {
+    const linked = detail({ link: { captureId: 7, objectId: 3, barcode: 'NHM-000123', seq: 2, view: 'back' }, session: { id: 1, operator: 'Ana', project: 'Herbarium', startedAt: '', endedAt: null }, reshoot: true });
+    const out = html(
+      createElement(HistoryPanel, {
+        items: [record(7)],
+        filter: { verdict: null, sourceId: null, barcode: 'NHM-000123' },
+        sources: ['inbox'],
+        hasMore: false,
+        loading: false,
+        error: null,
+        selectedIndex: 0,
+        detail: linked,
+        onFilter: noop,
+        onSelect: noop,
+        onNearEnd: noop,
+        onEdit: noop,
+        editBusy: false,
+        editMessage: { ok: false, text: 'There is no linking edit to undo.' },
+      }),
+    );
+    expect(out).toMatch(/role="search".*name="barcode"[^>]*value="NHM-000123"/s);
+    expect(out).toMatch(/<option value="prefix">Starts with<\/option>/);
+    expect(out).toMatch(/<span>From<\/span><input type="date" name="from"/);
+    expect(out).toMatch(/<span>To<\/span><input type="date" name="to"/);
+    expect(out).toContain('Relink shot');
+    expect(out).toMatch(/Object NHM-000123 is really/);
+    expect(out).toMatch(/aria-pressed="true"[^>]*>Clear re-shoot flag/);
+    expect(out).toContain('Undo last linking edit');
+    expect(out).toMatch(/role="alert"><span aria-hidden="true">✕<\/span> There is no linking edit to undo\./);
+    expect(out).toMatch(/data-testid="detail-object">NHM-000123 · shot 2 \(back\)/);
+    expect(out).toMatch(/data-testid="detail-operator">Ana · Herbarium/);
+    expect(out).toContain('Flagged to be shot again');
+  });
+
+  it('offers no object rename for an unlinked capture, and says so in the detail', () => {
+    const actions = html(createElement(LinkActions, { capture: detail(), busy: true, message: { ok: true, text: 'Relinked 1 capture to B (edit 4).' }, onEdit: noop }));
+    expect(actions).not.toContain('Rename object');
+    expect(actions).toMatch(/<button type="submit" class="button" disabled="">Relink shot/);
+    expect(actions).toMatch(/role="status"><span aria-hidden="true">✓<\/span> Relinked 1 capture/);
+    const panel = html(createElement(CaptureDetailPanel, { capture: detail() }));
+    expect(panel).toMatch(/data-testid="detail-object">Not linked/);
+    expect(panel).toMatch(/data-testid="detail-operator">No session/);
+  });
+});
+
+describe('dashboard per operator', () => {
+  it('charts each operator today and over 7 days, captures outside a session as "No session"', () => {
+    const zero = { pass: 0, warn: 0, fail: 0 };
+    const stats: CaptureStats = {
+      generatedAt: '2026-11-25T16:00:00.000Z',
+      utcOffsetMin: 0,
+      today: '2026-11-25',
+      hours: Array.from({ length: 24 }, (_, hour) => ({ hour, ...zero })),
+      days: Array.from({ length: 7 }, (_, i) => ({ date: `2026-11-${19 + i}`, ...zero })),
+      checks: [],
+      operators: [
+        { operator: 'Ana', today: { pass: 30, warn: 2, fail: 1 }, week: { pass: 300, warn: 20, fail: 9 } },
+        { operator: '', today: zero, week: { pass: 5, warn: 0, fail: 0 } },
+      ],
+    };
+    const out = html(createElement(DashboardPanel, { stats, error: null }));
+    expect(out).toContain('Per operator, today');
+    expect(out).toContain('Per operator, last 7 days');
+    expect(out).toMatch(/aria-label="Per operator, last 7 days: 334 captures; Ana 300 pass, 20 warn, 9 fail; No session 5 pass, 0 warn, 0 fail"/);
+    expect(html(createElement(DashboardPanel, { stats: { ...stats, operators: [] }, error: null }))).not.toContain('Per operator');
+  });
+});
+
+const running: { station: Station; home: string }[] = [];
+afterEach(async () => {
+  for (const r of running.splice(0)) {
+    await r.station.stop();
+    fs.rmSync(r.home, { recursive: true, force: true });
+  }
+});
+
+describe('link fixes through the contract', () => {
+  it('relinks a shot, renames its object, flags a re-shoot and undoes, answering in words; a refusal is the station\'s own message', async () => {
+    const home = makeHome({ ingest: { stableWindowMs: 200, rescanIntervalSec: 0 }, linking: { enabled: true, imageBarcodes: false, template: '{barcode}_{seq:02}{ext}' } });
+    const config = loadConfig({ home });
+    const station = new Station(config);
+    await station.start();
+    running.push({ station, home });
+    const client = createLocalClient(createHandlers(station));
+    const library = config.locations.library;
+    await client.scanBarcode({ code: 'A-1' });
+    await writeGoodTiff(path.join(home, 'Inbox', 'one.tif'), 1);
+    await waitFor(() => filesUnder(library).length === 1, 'filed');
+    const id = station.store.list({ limit: 1 })[0]!.id;
+    const fresh = async () => {
+      const r = await client.getCapture({ id });
+      if ('error' in r) throw new Error(r.error.message);
+      return r.result;
+    };
+
+    expect(await runLinkEdit(client, await fresh(), { kind: 'relinkShot', barcode: 'B-2' })).toEqual({ ok: true, text: expect.stringMatching(/^Relinked 1 capture to B-2 \(edit \d+\)\.$/) });
+    await waitFor(() => filesUnder(library).join() === 'B-2_01.tif', 'renamed to B-2');
+    expect((await fresh()).link?.barcode).toBe('B-2');
+    expect((await runLinkEdit(client, await fresh(), { kind: 'renameObject', barcode: 'C-3' })).text).toMatch(/^Object B-2 is now C-3: 1 capture renamed/);
+    await waitFor(() => filesUnder(library).join() === 'C-3_01.tif', 'renamed to C-3');
+    expect((await runLinkEdit(client, await fresh(), { kind: 'reshoot', reshoot: true })).text).toMatch(/^Flagged for re-shoot/);
+    expect((await fresh()).reshoot).toBe(true);
+    expect((await runLinkEdit(client, await fresh(), { kind: 'undo' })).text).toMatch(/^Undid edit \d+ \(reshoot\)/);
+    expect((await fresh()).reshoot).toBe(false);
+    expect((await runLinkEdit(client, await fresh(), { kind: 'undo' })).text).toMatch(/^Undid edit \d+ \(barcode\)/);
+    await waitFor(() => filesUnder(library).join() === 'B-2_01.tif', 'back to B-2');
+
+    const refused = await runLinkEdit(client, await fresh(), { kind: 'relinkShot', barcode: '%%END%%' });
+    expect(refused.ok).toBe(false);
+    expect(refused.text.length).toBeGreaterThan(10);
+    expect(await runLinkEdit(client, { id, link: null }, { kind: 'renameObject', barcode: 'D-4' })).toEqual({ ok: false, text: expect.stringMatching(/not linked to an object/) });
+  });
+});
