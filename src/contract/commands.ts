@@ -36,6 +36,8 @@ export const commandArgs = {
   undoLinkEdit: z.strictObject({}),
   /** Dashboard figures: captures per hour today, per day over 7 days, pass/warn/fail by check; local days at utcOffsetMin (default: the station's). */
   captureStats: z.strictObject({ utcOffsetMin: z.number().int().min(-840).max(840).optional() }),
+  /** A capture's display preview (JPEG as a data URL unless withImage is false), its histogram and clipping. */
+  capturePreview: z.strictObject({ id, withImage: z.boolean().default(true) }),
 } as const;
 
 export type CommandName = keyof typeof commandArgs;
@@ -46,7 +48,7 @@ export type ParsedArgs<C extends CommandName> = z.output<(typeof commandArgs)[C]
  * Commands that change nothing: the only ones a read-only (monitor) client may call. A command not
  * listed here is treated as one that changes the station.
  */
-export const readOnlyCommands: ReadonlySet<CommandName> = new Set<CommandName>(['status', 'listCaptures', 'getCapture', 'queueStatus', 'captureStats']);
+export const readOnlyCommands: ReadonlySet<CommandName> = new Set<CommandName>(['status', 'listCaptures', 'getCapture', 'queueStatus', 'captureStats', 'capturePreview']);
 
 export function isCommandName(name: string): name is CommandName {
   return Object.hasOwn(commandArgs, name);

@@ -35,6 +35,7 @@ export function createHandlers(station: Station) {
     undoLinkEdit: () => station.linker.editor.undoLast(),
     captureStats: ({ utcOffsetMin }) => station.store.stats({ utcOffsetMin: utcOffsetMin ?? -new Date().getTimezoneOffset() }),
     backfillTarget: ({ targetId, since }) => station.uploader.backfill(targetId, since === undefined ? null : parseSince(since)),
+    capturePreview: ({ id, withImage }) => station.previews.describe(id, withImage),
   } satisfies HandlerMap;
 }
 

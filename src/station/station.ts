@@ -20,6 +20,7 @@ import { Linker } from '../linking/linker.js';
 import { decodeImageBarcodes } from '../barcode/image/decode-image.js';
 import { ZxingPool } from '../barcode/image/zxing-pool.js';
 import { createLogger } from '../log/logger.js';
+import { PreviewService } from '../preview/service.js';
 import type { CaptureStore } from '../store/captures.js';
 import { acquireInstanceLock, type InstanceLock } from '../store/instance-lock.js';
 import { openStore, type StationStore } from '../store/open.js';
@@ -63,6 +64,8 @@ export class Station {
   readonly linker: Linker;
   /** USB barcode scanners; null unless linking.enabled and linking.usb.enabled. */
   readonly scanners: ScannerService | null;
+  /** Display previews with histogram and clipping, made after QC, one at a time. */
+  readonly previews: PreviewService;
   readonly startedAt = new Date().toISOString();
   private retentionTimer: NodeJS.Timeout | null = null;
   private retentionRun: Promise<void> = Promise.resolve();
@@ -121,6 +124,13 @@ export class Station {
         onTransition: (t) => this.emit('upload.job', t),
       });
       this.uploader.attach(this.store);
+      this.previews = new PreviewService({
+        captures: this.store,
+        cacheDir: path.join(config.locations.dataDir, 'previews'),
+        maxCacheBytes: config.preview.cacheMB * 1024 * 1024,
+        render: { longEdge: config.preview.longEdge, maxInputPixels: config.qc.maxInputPixels, timeoutSec: config.qc.decodeTimeoutSec },
+        qcIdle: () => this.idle(),
+      });
       this.watcher = (opts.createWatcher ?? createIngestWatcher)({
         sources: config.sources,
         stableWindowMs: config.ingest.stableWindowMs,
@@ -167,6 +177,7 @@ export class Station {
     await this.watcher.stop();
     this.queue.clear();
     await this.queue.onIdle();
+    await this.previews.close();
     await this.linker.stop();
     await this.barcodePool?.close();
     for (const t of this.pairTimers) clearTimeout(t);
@@ -209,6 +220,7 @@ export class Station {
       linking: { enabled: this.config.linking.enabled, open: this.linker.current() },
       usbScanners: this.scanners?.statuses() ?? [],
       disks: this.disks,
+      ui: this.config.ui,
     };
   }
 
