@@ -82,7 +82,7 @@ export function CaptureView({ capture, following, inboxes, onFollowLatest, previ
                 title={`Sound a tone when a new capture fails (${captureKeys.mute.label})`}
                 onClick={sound.onToggleMute}
               >
-                <span aria-hidden="true">{sound.muted ? '🔕' : '🔔'} </span>
+                <span aria-hidden="true">{sound.muted ? '⊘' : '♪'} </span>
                 Sound on fail {sound.muted ? 'muted' : 'on'} <kbd className="nav__key">{captureKeys.mute.label}</kbd>
               </button>
             ) : (

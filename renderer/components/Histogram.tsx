@@ -33,8 +33,7 @@ export function Histogram({ preview }: { preview: Pick<PreviewResult, 'histogram
           <span className="histogram__key" data-channel="luma">Luminance</span>
         </span>
         <span className="histogram__end" data-end="white" data-clipped={clip.whitePct > 0 ? 'true' : 'false'}>
-          White clipped <strong>{formatPct(clip.whitePct)}</strong>
-          <span aria-hidden="true"> ▶</span>
+          White clipped<span aria-hidden="true"> ▶</span> <strong>{formatPct(clip.whitePct)}</strong>
         </span>
       </figcaption>
     </figure>

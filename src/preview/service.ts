@@ -8,7 +8,7 @@ import { StationError } from '../errors.js';
 import { createLogger } from '../log/logger.js';
 import { sha256OfFile } from '../quality/sha256.js';
 import type { Measurements } from '../quality/types.js';
-import type { CaptureStore } from '../store/captures.js';
+import type { CaptureDetail, CaptureStore } from '../store/captures.js';
 import { PreviewCache, type CachedPreview } from './cache.js';
 import { renderPreview, type RenderOptions } from './render.js';
 
@@ -54,10 +54,8 @@ export class PreviewService {
   }
 
   async preview(captureId: number): Promise<Preview> {
-    const capture = this.opts.captures.detail(captureId);
-    if (!capture) throw new StationError('NOT_FOUND', `There is no capture ${captureId}.`);
-    const { sha256 } = capture;
-    if (!sha256) throw new StationError('FILE_UNREADABLE', `No preview of ${capture.relPath}: the file could not be read when it was checked, so there is nothing to show. Re-shoot it.`);
+    const capture = this.capture(captureId);
+    const sha256 = capture.sha256!;
     const clipping = clippingOf(capture.measurements);
     const cached = this.cache.get(sha256);
     if (cached) return { ...cached, captureId, sha256, clipping };
@@ -65,7 +63,7 @@ export class PreviewService {
     if (failure) throw new StationError('FILE_UNREADABLE', failure);
     let made = this.making.get(sha256);
     if (!made) {
-      made = this.enqueue(() => this.make(capture.path, capture.relPath, sha256, capture.size, capture.mtimeUs));
+      made = this.enqueue(() => this.make(captureId, sha256));
       this.making.set(sha256, made);
       void made.then(
         () => this.making.delete(sha256),
@@ -110,26 +108,45 @@ export class PreviewService {
     return run;
   }
 
-  private async make(file: string, relPath: string, sha256: string, size: number, mtimeUs: number): Promise<CachedPreview> {
-    const again = this.cache.get(sha256);
-    if (again) return again;
-    const stat = await fs.promises.stat(file).catch(() => null);
-    if (!stat) throw new StationError('FILE_UNREADABLE', `No preview of ${relPath}: the file is no longer at ${file} (moved or removed), and no preview was kept. Its record is unchanged.`);
-    // Another file at this path (re-shot, edited) has its own capture; its bytes must not be shown under this one's hash.
-    const unchanged = stat.size === size && Math.abs(stat.mtimeMs * 1000 - mtimeUs) < 1000;
-    if (!unchanged && (stat.size !== size || (await sha256OfFile(file)) !== sha256)) {
-      throw new StationError('NOT_FOUND', `No preview of this version of ${relPath}: the file at ${file} has changed since it was checked; the newer version is a capture of its own.`);
+  private capture(captureId: number): CaptureDetail {
+    const capture = this.opts.captures.detail(captureId);
+    if (!capture) throw new StationError('NOT_FOUND', `There is no capture ${captureId}.`);
+    if (!capture.sha256) throw new StationError('FILE_UNREADABLE', `No preview of ${capture.relPath}: the file could not be read when it was checked, so there is nothing to show. Re-shoot it.`);
+    return capture;
+  }
+
+  /**
+   * Reads the capture's place afresh for each attempt: filing may move the file into the library
+   * between the request and the decode (or during it), and the record then names its new place.
+   */
+  private async make(captureId: number, sha256: string): Promise<CachedPreview> {
+    for (let attempt = 1; ; attempt++) {
+      const again = this.cache.get(sha256);
+      if (again) return again;
+      const { path: file, relPath, size, mtimeUs } = this.capture(captureId);
+      const moved = () => attempt < 3 && this.capture(captureId).path !== file;
+      const stat = await fs.promises.stat(file).catch(() => null);
+      if (!stat) {
+        if (moved()) continue;
+        throw new StationError('FILE_UNREADABLE', `No preview of ${relPath}: the file is no longer at ${file} (moved or removed), and no preview was kept. Its record is unchanged.`);
+      }
+      // Another file at this path (re-shot, edited) has its own capture; its bytes must not be shown under this one's hash.
+      const unchanged = stat.size === size && Math.abs(stat.mtimeMs * 1000 - mtimeUs) < 1000;
+      if (!unchanged && (stat.size !== size || (await sha256OfFile(file)) !== sha256)) {
+        throw new StationError('NOT_FOUND', `No preview of this version of ${relPath}: the file at ${file} has changed since it was checked; the newer version is a capture of its own.`);
+      }
+      let rendered;
+      try {
+        rendered = await renderPreview(file, this.opts.render);
+      } catch (err) {
+        if (moved()) continue;
+        const message = `No preview of ${relPath}: the image cannot be decoded (${err instanceof Error ? firstLine(err.message) : String(err)}). The file is kept as it is; re-shoot or re-export it.`;
+        this.rememberFailure(sha256, message);
+        log.warn('preview failed', { file, error: err instanceof Error ? err.message : String(err) });
+        throw new StationError('FILE_UNREADABLE', message);
+      }
+      return this.cache.put(sha256, rendered.jpeg, { width: rendered.width, height: rendered.height, histogram: rendered.histogram });
     }
-    let rendered;
-    try {
-      rendered = await renderPreview(file, this.opts.render);
-    } catch (err) {
-      const message = `No preview of ${relPath}: the image cannot be decoded (${err instanceof Error ? firstLine(err.message) : String(err)}). The file is kept as it is; re-shoot or re-export it.`;
-      this.rememberFailure(sha256, message);
-      log.warn('preview failed', { file, error: err instanceof Error ? err.message : String(err) });
-      throw new StationError('FILE_UNREADABLE', message);
-    }
-    return this.cache.put(sha256, rendered.jpeg, { width: rendered.width, height: rendered.height, histogram: rendered.histogram });
   }
 
   private rememberFailure(sha256: string, message: string): void {

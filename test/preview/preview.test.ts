@@ -174,6 +174,27 @@ describe('preview service', () => {
     expect((await service.jpeg(1)).bytes.toString('base64')).toBe(first.image!.split(',')[1]);
   });
 
+  it('follows a capture that filing moved into the library while its preview was being asked for', async () => {
+    const dir = tempDir();
+    const inbox = path.join(dir, 'shot.jpg');
+    const filed = path.join(dir, 'Library', 'NHM-000001_001.jpg');
+    await goodImage(5).jpeg().toFile(inbox);
+    const atInbox = detailFor(inbox, await sha256OfFile(inbox));
+    fs.mkdirSync(path.dirname(filed));
+    fs.renameSync(inbox, filed);
+    // The record still names the inbox for the first two reads (the request and the first attempt), then its new place.
+    let reads = 0;
+    const service = new PreviewService({
+      captures: { detail: () => (++reads <= 2 ? atInbox : { ...atInbox, path: filed }) },
+      cacheDir: path.join(dir, 'previews'),
+      maxCacheBytes: 1e9,
+      render,
+      qcIdle: async () => undefined,
+    });
+    expect(await service.preview(1)).toMatchObject({ width: 640, height: 480 });
+    expect(reads).toBeGreaterThan(2);
+  });
+
   it('refuses a file whose content is no longer the capture it was (re-shot in place)', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'shot.jpg');

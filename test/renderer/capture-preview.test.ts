@@ -54,7 +54,7 @@ describe('histogram', () => {
     expect([formatPct(0), formatPct(0.004), formatPct(0.5), formatPct(12.34)]).toEqual(['none', '< 0.01 %', '0.50 %', '12.3 %']);
 
     const clipped = renderToStaticMarkup(createElement(Histogram, { preview: preview({ clipping: { blackPct: [0], whitePct: [3.5] } }) }));
-    expect(clipped).toContain('White clipped <strong>3.50 %</strong>');
+    expect(clipped).toMatch(/White clipped<span aria-hidden="true"> ▶<\/span> <strong>3.50 %<\/strong>/);
     expect(clipped).toContain('Black clipped <strong>none</strong>');
     expect(clipped).toContain('data-end="white" x="253"');
     expect(clipped).not.toContain('data-end="black" x="0"');
