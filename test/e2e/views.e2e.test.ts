@@ -211,6 +211,7 @@ describe.skipIf(!hasChromium)(hasChromium ? 'the station views in Chromium' : `t
     await p.getByRole('button', { name: 'Light theme' }).click();
     await p.screenshot({ path: path.join(screenshots, 'view-capture-preview-light.png'), fullPage: true });
     await p.getByRole('button', { name: 'Dark theme' }).click();
+    await p.evaluate('document.activeElement && document.activeElement.blur()');
     const soundToggle = p.getByRole('button', { name: /Sound on fail/ });
     await p.keyboard.press('Alt+M');
     await expect.poll(() => soundToggle.textContent()).toContain('muted');
