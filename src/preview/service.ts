@@ -140,7 +140,12 @@ export class PreviewService {
         rendered = await renderPreview(file, this.opts.render);
       } catch (err) {
         if (moved()) continue;
-        const message = `No preview of ${relPath}: the image cannot be decoded (${err instanceof Error ? firstLine(err.message) : String(err)}). The file is kept as it is; re-shoot or re-export it.`;
+        const reason = err instanceof Error ? firstLine(err.message) : String(err);
+        // libvips stops at the time limit with "timeout: N% complete"; that may succeed on a quieter machine, so only damage is remembered.
+        if (reason.startsWith('timeout')) {
+          throw new StationError('FILE_UNREADABLE', `No preview of ${relPath} yet: decoding took longer than ${this.opts.render.timeoutSec} s (qc.decodeTimeoutSec). Ask again when the station is less busy.`);
+        }
+        const message = `No preview of ${relPath}: the image cannot be decoded (${reason}). The file is kept as it is; re-shoot or re-export it.`;
         this.rememberFailure(sha256, message);
         log.warn('preview failed', { file, error: err instanceof Error ? err.message : String(err) });
         throw new StationError('FILE_UNREADABLE', message);

@@ -16,6 +16,7 @@ import { createHandlers } from '../../src/station/handlers.js';
 import { Station } from '../../src/station/station.js';
 import type { CaptureDetail } from '../../src/store/captures.js';
 import { goodImage } from '../helpers/images.js';
+import { blackPng } from '../helpers/png-bomb.js';
 import { corpus, makeHome, waitFor } from '../helpers/station-home.js';
 
 const render = { longEdge: 1600, maxInputPixels: 0, timeoutSec: 60 };
@@ -193,6 +194,22 @@ describe('preview service', () => {
     });
     expect(await service.preview(1)).toMatchObject({ width: 640, height: 480 });
     expect(reads).toBeGreaterThan(2);
+  });
+
+  it('says a decode stopped at the time limit is not damage, and tries again at the next request', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'slow.png');
+    fs.writeFileSync(file, blackPng(50_000, 50_000));
+    const service = new PreviewService({
+      captures: { detail: () => detailFor(file, 'b'.repeat(64)) },
+      cacheDir: path.join(dir, 'previews'),
+      maxCacheBytes: 1e9,
+      render: { ...render, timeoutSec: 1 },
+      qcIdle: async () => undefined,
+    });
+    for (let i = 0; i < 2; i++) {
+      await expect(service.preview(1)).rejects.toMatchObject({ code: 'FILE_UNREADABLE', message: expect.stringMatching(/^No preview of slow\.png yet: decoding took longer than 1 s \(qc\.decodeTimeoutSec\)/) });
+    }
   });
 
   it('refuses a file whose content is no longer the capture it was (re-shot in place)', async () => {
