@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { createHttpClient, type StationClient } from '../transport/http-client.js';
 import { connectIpcEvents, createIpcClient, desktopBridge } from '../transport/ipc.js';
-import { CaptureView } from '../components/CaptureView.js';
+import { CaptureScreen } from '../components/CaptureScreen.js';
 import { DashboardView } from '../components/DashboardView.js';
 import { Header } from '../components/Header.js';
 import { HistoryView } from '../components/HistoryView.js';
@@ -12,6 +12,7 @@ import { ScanBar } from '../components/ScanBar.js';
 import { SessionBadge, SessionPanel } from '../components/SessionPanel.js';
 import { shownObject } from './linking-state.js';
 import { useTheme } from './theme.js';
+import { useFailCue } from './use-fail-cue.js';
 import { useStation, webSocketEvents, type EventConnector } from './use-station.js';
 import { viewForKey, viewFromHash, views, type ViewId } from './views.js';
 
@@ -22,6 +23,9 @@ export function App({ client }: { client?: StationClient }) {
   const connect = useMemo<EventConnector>(() => (bridge ? (h) => connectIpcEvents(bridge, h) : webSocketEvents), [bridge]);
   const station = useStation(api, connect);
   const [theme, toggleTheme] = useTheme();
+  // Silent until the station's setting is known; on every view, not only the capture view.
+  const soundOnFail = station.status?.ui.soundOnFail ?? false;
+  const { muted, toggleMute } = useFailCue(station.subscribe, soundOnFail);
   const [view, setViewState] = useState<ViewId>(() => viewFromHash(window.location.hash));
   const [sessionError, setSessionError] = useState<string | null>(null);
   const session = station.status?.session ?? null;
@@ -107,7 +111,7 @@ export function App({ client }: { client?: StationClient }) {
       )}
       {view === 'capture' && (
         <main className="main" id="view-capture">
-          <CaptureView capture={station.current} following={station.following} inboxes={station.status?.sources.map((s) => s.path) ?? []} onFollowLatest={station.followLatest} />
+          <CaptureScreen client={api} station={station} inboxes={station.status?.sources.map((s) => s.path) ?? []} sound={{ enabled: soundOnFail, muted, onToggleMute: toggleMute }} />
           <RecentList captures={station.captures} currentId={station.current?.id ?? null} onSelect={station.select} />
         </main>
       )}

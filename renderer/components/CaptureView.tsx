@@ -1,6 +1,10 @@
 import type { CaptureDetail } from '../contract.js';
+import { captureKeys } from '../app/capture-keys.js';
 import { fileName, folderOf, keyFacts, problemsOf } from '../app/format.js';
+import type { PreviewState } from '../app/use-preview.js';
+import { Histogram } from './Histogram.js';
 import { KeyFacts } from './KeyFacts.js';
+import { PreviewPane } from './PreviewPane.js';
 import { VerdictBanner } from './VerdictBanner.js';
 
 export interface CaptureViewProps {
@@ -9,10 +13,16 @@ export interface CaptureViewProps {
   /** Where new files are expected, for the empty state. */
   inboxes: readonly string[];
   onFollowLatest(): void;
+  /** The preview of `capture` (usePreview). */
+  preview: PreviewState;
+  overlay: boolean;
+  onToggleOverlay(): void;
+  /** The fail cue: on in the station config (ui.soundOnFail), and muted on this screen or not. */
+  sound: { enabled: boolean; muted: boolean; onToggleMute(): void };
 }
 
-/** The newest capture, large: its name, its verdict and why, and the facts that matter at the stand. */
-export function CaptureView({ capture, following, inboxes, onFollowLatest }: CaptureViewProps) {
+/** The newest capture, large: its picture, its verdict and why, its histogram, and the facts that matter at the stand. */
+export function CaptureView({ capture, following, inboxes, onFollowLatest, preview, overlay, onToggleOverlay, sound }: CaptureViewProps) {
   if (!capture) {
     return (
       <section className="capture capture--empty" aria-label="Newest capture">
@@ -26,11 +36,13 @@ export function CaptureView({ capture, following, inboxes, onFollowLatest }: Cap
     );
   }
   const folder = folderOf(capture.relPath);
+  const name = fileName(capture.relPath);
+  const ready = preview.status === 'ready' ? preview.preview : null;
   return (
     <section className="capture" aria-label="Newest capture" data-capture-id={capture.id}>
       <div className="capture__title">
         <h2 className="capture__name" title={capture.path}>
-          {fileName(capture.relPath)}
+          {name}
         </h2>
         <p className="capture__where">
           {capture.sourceId}
@@ -44,6 +56,41 @@ export function CaptureView({ capture, following, inboxes, onFollowLatest }: Cap
         )}
       </div>
       <VerdictBanner verdict={capture.verdict} problems={problemsOf(capture.results)} />
+      <div className="capture__body">
+        <PreviewPane state={preview} name={name} overlay={overlay && ready !== null} />
+        <div className="capture__side">
+          {ready && <Histogram preview={ready} />}
+          <div className="capture__controls">
+            <button
+              type="button"
+              className="toggle"
+              aria-pressed={overlay}
+              disabled={!ready}
+              aria-keyshortcuts={captureKeys.overlay.label}
+              title={`Show clipped pixels on the preview: white in red, black in blue (${captureKeys.overlay.label})`}
+              onClick={onToggleOverlay}
+            >
+              <span aria-hidden="true">{overlay ? '◼' : '◻'} </span>
+              Clipping overlay {overlay ? 'on' : 'off'} <kbd className="nav__key">{captureKeys.overlay.label}</kbd>
+            </button>
+            {sound.enabled ? (
+              <button
+                type="button"
+                className="toggle"
+                aria-pressed={!sound.muted}
+                aria-keyshortcuts={captureKeys.mute.label}
+                title={`Sound a tone when a new capture fails (${captureKeys.mute.label})`}
+                onClick={sound.onToggleMute}
+              >
+                <span aria-hidden="true">{sound.muted ? '⊘' : '♪'} </span>
+                Sound on fail {sound.muted ? 'muted' : 'on'} <kbd className="nav__key">{captureKeys.mute.label}</kbd>
+              </button>
+            ) : (
+              <p className="capture__sound-off">Sound on fail is off in the station config (ui.soundOnFail).</p>
+            )}
+          </div>
+        </div>
+      </div>
       <KeyFacts facts={keyFacts(capture)} />
     </section>
   );

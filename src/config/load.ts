@@ -29,6 +29,8 @@ export interface StationConfig {
   upload: UploadSettings;
   linking: LinkingConfig;
   retention: RetentionConfig;
+  ui: StationConfigFile['ui'];
+  preview: StationConfigFile['preview'];
 }
 
 export interface LoadOptions {
@@ -137,6 +139,8 @@ export function resolveConfig(raw: unknown, locations: StationLocations, configF
     upload: file.upload,
     linking: file.linking,
     retention: file.retention,
+    ui: file.ui,
+    preview: file.preview,
   };
 }
 

@@ -265,6 +265,22 @@ export const stationConfigSchema = z.strictObject({
   upload: uploadSettingsSchema.prefault({}),
   linking: linkingSchema.prefault({}),
   retention: retentionSchema.prefault({}),
+  /** The station's screens (desktop window and web UI). */
+  ui: z
+    .strictObject({
+      /** A short tone when a new capture fails QC (each screen can still mute it). */
+      soundOnFail: z.boolean().default(true),
+    })
+    .prefault({}),
+  /** Display previews of captures, made on demand and kept in the data folder (previews/). */
+  preview: z
+    .strictObject({
+      /** Long edge in pixels of the display JPEG. */
+      longEdge: z.number().int().min(256).max(4096).default(1600),
+      /** Most disk space the kept previews may use; the least recently shown go first. */
+      cacheMB: z.number().int().min(8).max(1_000_000).default(512),
+    })
+    .prefault({}),
 });
 
 export type LinkingConfig = z.output<typeof linkingSchema>;

@@ -52,6 +52,8 @@ export const commandArgs = {
     project: noControlChars('The project').max(100).default(''),
   }),
   endSession: z.strictObject({}),
+  /** A capture's display preview (JPEG as a data URL unless withImage is false), its histogram and clipping. */
+  capturePreview: z.strictObject({ id, withImage: z.boolean().default(true) }),
 } as const;
 
 export type CommandName = keyof typeof commandArgs;
@@ -62,7 +64,7 @@ export type ParsedArgs<C extends CommandName> = z.output<(typeof commandArgs)[C]
  * Commands that change nothing: the only ones a read-only (monitor) client may call. A command not
  * listed here is treated as one that changes the station.
  */
-export const readOnlyCommands: ReadonlySet<CommandName> = new Set<CommandName>(['status', 'listCaptures', 'getCapture', 'queueStatus', 'captureStats']);
+export const readOnlyCommands: ReadonlySet<CommandName> = new Set<CommandName>(['status', 'listCaptures', 'getCapture', 'queueStatus', 'captureStats', 'capturePreview']);
 
 export function isCommandName(name: string): name is CommandName {
   return Object.hasOwn(commandArgs, name);

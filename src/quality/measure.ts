@@ -25,7 +25,7 @@ export interface SampleLayout {
 }
 
 /** Rec. 709 luma weights, applied to the encoded values as a camera's own luma would be. */
-const weights = [0.2126, 0.7152, 0.0722] as const;
+export const lumaWeights = [0.2126, 0.7152, 0.0722] as const;
 
 export function measure(data: Buffer, layout: SampleLayout): Measurements {
   const samples = view(data, layout.type);
@@ -43,7 +43,7 @@ export function measure(data: Buffer, layout: SampleLayout): Measurements {
       const v = samples[i + c]!;
       if (v <= 0) clippedBlack[c]!++;
       else if (v >= fullScale) clippedWhite[c]!++;
-      y += colourChannels === 3 ? v * weights[c as 0 | 1 | 2] : v;
+      y += colourChannels === 3 ? v * lumaWeights[c as 0 | 1 | 2] : v;
     }
     luma[p] = y * toLuma;
   }

@@ -11,6 +11,7 @@ import { createLogger } from '../log/logger.js';
 import { defaultMaxBodyBytes, handleApi, sendError } from './api.js';
 import { EventHub, type EventSource } from './events.js';
 import { sendText, setSecurityHeaders } from './headers.js';
+import { previewPathPrefix, servePreview, type PreviewJpeg } from './preview-route.js';
 import { serveStatic } from './static.js';
 import { TokenRegistry, tokenFrom, type Role } from './tokens.js';
 
@@ -27,6 +28,8 @@ export interface StationServerOptions {
   /** The built UI; null or a folder without index.html serves a "not built" page. */
   uiDir: string | null;
   maxBodyBytes?: number;
+  /** A capture's preview JPEG, served at GET /api/preview/<id>; without it that path is not found. */
+  previewJpeg?: PreviewJpeg;
 }
 
 export interface StationServer {
@@ -78,6 +81,7 @@ export async function startStationServer(opts: StationServerOptions): Promise<St
       res.end();
       return;
     }
+    if (opts.previewJpeg && url.pathname.startsWith(previewPathPrefix)) return servePreview(req, res, url, opts.previewJpeg);
     if (isApi) return handleApi(req, res, url, role, opts.handlers, maxBody);
     return serveStatic(req, res, url, opts.uiDir);
   }

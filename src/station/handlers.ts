@@ -37,6 +37,7 @@ export function createHandlers(station: Station) {
     backfillTarget: ({ targetId, since }) => station.uploader.backfill(targetId, since === undefined ? null : parseSince(since)),
     startSession: ({ operator, project }) => station.startSession(operator, project),
     endSession: () => station.endSession(),
+    capturePreview: ({ id, withImage }) => station.previews.describe(id, withImage),
   } satisfies HandlerMap;
 }
 

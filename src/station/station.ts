@@ -20,6 +20,7 @@ import { Linker } from '../linking/linker.js';
 import { decodeImageBarcodes } from '../barcode/image/decode-image.js';
 import { ZxingPool } from '../barcode/image/zxing-pool.js';
 import { createLogger } from '../log/logger.js';
+import { PreviewService } from '../preview/service.js';
 import type { CaptureStore } from '../store/captures.js';
 import { acquireInstanceLock, type InstanceLock } from '../store/instance-lock.js';
 import { openStore, type StationStore } from '../store/open.js';
@@ -67,6 +68,8 @@ export class Station {
   readonly linker: Linker;
   /** USB barcode scanners; null unless linking.enabled and linking.usb.enabled. */
   readonly scanners: ScannerService | null;
+  /** Display previews with histogram and clipping, made after QC, one at a time. */
+  readonly previews: PreviewService;
   readonly startedAt = new Date().toISOString();
   private retentionTimer: NodeJS.Timeout | null = null;
   private retentionRun: Promise<void> = Promise.resolve();
@@ -126,6 +129,13 @@ export class Station {
         onTransition: (t) => this.emit('upload.job', t),
       });
       this.uploader.attach(this.store);
+      this.previews = new PreviewService({
+        captures: this.store,
+        cacheDir: path.join(config.locations.dataDir, 'previews'),
+        maxCacheBytes: config.preview.cacheMB * 1024 * 1024,
+        render: { longEdge: config.preview.longEdge, maxInputPixels: config.qc.maxInputPixels, timeoutSec: config.qc.decodeTimeoutSec },
+        qcIdle: () => this.idle(),
+      });
       this.watcher = (opts.createWatcher ?? createIngestWatcher)({
         sources: config.sources,
         stableWindowMs: config.ingest.stableWindowMs,
@@ -172,6 +182,7 @@ export class Station {
     await this.watcher.stop();
     this.queue.clear();
     await this.queue.onIdle();
+    await this.previews.close();
     await this.linker.stop();
     await this.barcodePool?.close();
     for (const t of this.pairTimers) clearTimeout(t);
@@ -217,6 +228,7 @@ export class Station {
       session: this.sessions.current(),
       /** What the session start panel offers: the configured projects (empty = free text) and recent operators. */
       sessionChoices: { projects: this.config.linking.projects, operators: this.sessions.recentOperators() },
+      ui: this.config.ui,
     };
   }
 

@@ -94,6 +94,13 @@ describe('station config', () => {
     expect(problems.find((p) => p.field === 'sources.0.kind')?.problem).toMatch(/camera/);
   });
 
+  it('has the screens\' fail tone on and a bounded preview cache by default, and names a wrong value there', () => {
+    expect(loadConfig({ home, environment: env() })).toMatchObject({ ui: { soundOnFail: true }, preview: { longEdge: 1600, cacheMB: 512 } });
+    fs.writeFileSync(path.join(home, 'station.json'), JSON.stringify({ ui: { soundOnFail: 'yes' }, preview: { cacheMB: 0, longEdge: 100_000 } }));
+    const fields = problemsOf(() => loadConfig({ home, environment: env() })).map((p) => p.field);
+    expect(fields).toEqual(expect.arrayContaining(['ui.soundOnFail', 'preview.cacheMB', 'preview.longEdge']));
+  });
+
   it('reports cross-field problems: duplicate ids, shared paths, unknown profiles', () => {
     fs.writeFileSync(
       path.join(home, 'station.json'),

@@ -2,8 +2,10 @@
  * End to end, the views beyond the capture view: `capture-station serve` on a temp home whose
  * database is seeded with 100,000 earlier captures over the last 7 days, barcode linking on, and
  * three upload targets (one reachable, one that kills its jobs, one offline). Driven in Debian's
- * Chromium by keyboard; a screenshot of each view goes to test/artifacts/screenshots. With
- * CS_README_SCREENSHOTS=1 the capture view's and the dashboard's are also copied to test/screenshots,
+ * Chromium by keyboard; a screenshot of each view goes to test/artifacts/screenshots. The capture
+ * view shows a real photograph's preview with its histogram and clipping overlay, and a live failure
+ * sounds its tone (counted by a WebAudio stand-in). With CS_README_SCREENSHOTS=1 the capture view's
+ * (with a preview, and with a failure) and the dashboard's are also copied to test/screenshots,
  * the README's pictures (not on every run, so a test run leaves the tracked files alone).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -130,6 +132,17 @@ describe.skipIf(!hasChromium)(hasChromium ? 'the station views in Chromium' : `t
     openUrl = m[1]!;
     browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
     const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+    // WebAudio stand-in: headless Chromium has no speakers; each fail tone is counted in window.__tones.
+    await context.addInitScript(`
+      window.__tones = 0;
+      const param = { setValueAtTime() {}, exponentialRampToValueAtTime() {} };
+      window.AudioContext = class {
+        constructor() { this.currentTime = 0; this.destination = {}; }
+        resume() { window.__tones++; return Promise.resolve(); }
+        createOscillator() { return { type: '', frequency: param, connect: (n) => n, start() {}, stop() {} }; }
+        createGain() { return { gain: param, connect: (n) => n }; }
+      };
+    `);
     page = await context.newPage();
     page.on('console', (msg) => {
       if (msg.type() === 'error') problems.push(msg.text());
@@ -179,6 +192,9 @@ describe.skipIf(!hasChromium)(hasChromium ? 'the station views in Chromium' : `t
   it('takes a scan typed without a click, shows the object with its shot count, and a refusal prominently', async () => {
     const p = page!;
     const inbox = path.join(home, 'Inbox');
+    // The seeded failures came with the page, not live: no tone for them.
+    await expect.poll(() => p.locator('.recent__item[data-verdict="fail"]').count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    expect(await p.evaluate('window.__tones')).toBe(0);
     // A capture before any scan: not linked, so it is uploaded at once (and feeds the queue view).
     await writeGoodTiff(path.join(inbox, 'loose-0001.tif'), 1);
     await p.locator('.capture__name', { hasText: 'loose-0001.tif' }).waitFor({ timeout: 30_000 });
@@ -211,12 +227,47 @@ describe.skipIf(!hasChromium)(hasChromium ? 'the station views in Chromium' : `t
     await expect.poll(() => p.getByTestId('object-barcode').textContent(), { timeout: 30_000 }).toBe('NHM-000124');
     await expect.poll(() => refusal.count(), { timeout: 30_000 }).toBe(0);
 
+    // A real photograph: its preview large, the histogram beside it, the overlay on Alt+O.
+    const shownId = async () => Number(await p.locator('.capture').getAttribute('data-capture-id'));
+    const before = await shownId();
+    fs.copyFileSync(path.join(corpus, 'museum/inselect/drawers/lucanidae.jpg'), path.join(inbox, 'drawer-0004.jpg'));
+    await expect.poll(shownId, { timeout: 30_000 }).toBeGreaterThan(before);
+    const image = p.locator('.preview__image');
+    const loadedWidth = "(() => { const img = document.querySelector('.preview__image'); return img && img.complete ? img.naturalWidth : 0; })()";
+    await expect.poll(() => p.evaluate(loadedWidth), { timeout: 30_000 }).toBe(784);
+    expect(await image.getAttribute('src')).toMatch(/^data:image\/jpeg;base64,/);
+    await p.locator('.histogram .histogram__luma').waitFor();
+    expect(await p.locator('.histogram__caption').textContent()).toMatch(/Black clipped.*White clipped/);
+    await p.screenshot({ path: path.join(screenshots, 'view-capture-preview.png'), fullPage: true });
+    if (updateReadme) fs.copyFileSync(path.join(screenshots, 'view-capture-preview.png'), path.join(readmeShots, 'capture-view.png'));
+    const overlayToggle = p.getByRole('button', { name: /Clipping overlay/ });
+    await p.keyboard.press('Alt+O');
+    await expect.poll(() => overlayToggle.getAttribute('aria-pressed')).toBe('true');
+    await p.locator('.preview__overlay[data-ready="true"]').waitFor();
+    expect(await p.getByTestId('overlay-counts').textContent()).toMatch(/at white .+ at black .+/);
+    await p.screenshot({ path: path.join(screenshots, 'view-capture-overlay.png'), fullPage: true });
+    await p.keyboard.press('Alt+O');
+    await expect.poll(() => p.locator('.preview__overlay').count()).toBe(0);
+    await p.getByRole('button', { name: 'Light theme' }).click();
+    await p.screenshot({ path: path.join(screenshots, 'view-capture-preview-light.png'), fullPage: true });
+    await p.getByRole('button', { name: 'Dark theme' }).click();
+    await p.evaluate('document.activeElement && document.activeElement.blur()');
+    const soundToggle = p.getByRole('button', { name: /Sound on fail/ });
+    await p.keyboard.press('Alt+M');
+    await expect.poll(() => soundToggle.textContent()).toContain('muted');
+    await p.keyboard.press('Alt+M');
+    await expect.poll(() => soundToggle.textContent()).toContain('Sound on fail on');
+    const tonesBefore = Number(await p.evaluate('window.__tones'));
+
     fs.copyFileSync(path.join(corpus, 'tiff/pillow/crash-2020-10-test.tif'), path.join(inbox, 'broken-0004.tif'));
     await p.locator('.capture__name', { hasText: 'broken-0004.tif' }).waitFor({ timeout: 30_000 });
     await expect.poll(() => p.locator('.verdict').getAttribute('data-verdict'), { timeout: 30_000 }).toBe('fail');
+    // A live failure sounds once; its damaged file has no preview, and says why.
+    await expect.poll(() => p.evaluate('window.__tones'), { timeout: 30_000 }).toBe(tonesBefore + 1);
+    await expect.poll(() => p.locator('.preview--error').textContent(), { timeout: 30_000 }).toMatch(/No preview.*cannot be decoded/);
     await p.screenshot({ path: path.join(screenshots, 'view-capture.png') });
     if (updateReadme) fs.copyFileSync(path.join(screenshots, 'view-capture.png'), path.join(readmeShots, 'capture-view-fail.png'));
-  });
+  }, 120_000);
 
   it('opens the queue with F2: per target counts, bytes, rate, offline reason, dead jobs and Retry', async () => {
     const p = page!;

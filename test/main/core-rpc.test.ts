@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CoreClient, serveCore, type CoreMessage, type PortLike } from '../../main/core-rpc.js';
 import { restartDelayMs } from '../../main/restart-policy.js';
@@ -44,6 +45,14 @@ describe('core process protocol', () => {
 
     await writeGoodTiff(path.join(home, 'Inbox', 'a.tif'), 4);
     await waitFor(() => events.includes('capture.recorded'), 'the recorded event');
+
+    // The preview crosses as a data URL (src/preview/service.ts): the same reply as in-process and over HTTP.
+    const id = station.store.list()[0]!.id;
+    const preview = await client.call('capturePreview', { id });
+    if (!('result' in preview)) throw new Error(preview.error.message);
+    const { image, width, height } = preview.result as { image: string; width: number; height: number };
+    expect([width, height]).toEqual([640, 480]);
+    expect(await sharp(Buffer.from(image.replace(/^data:image\/jpeg;base64,/, ''), 'base64')).metadata()).toMatchObject({ format: 'jpeg', width: 640, height: 480 });
   });
 
   it('replies with an error to every waiting call when the core process dies', async () => {

@@ -36,6 +36,9 @@ function record(id: number, over: Partial<CaptureRecord> = {}): CaptureRecord {
 
 const result = (check: CheckResult['check'], status: CheckResult['status'], message: string): CheckResult => ({ check, status, message, value: null, threshold: null });
 
+/** The capture view's preview props when the preview does not matter to the test. */
+const noPreview = { preview: { status: 'none' }, overlay: false, onToggleOverlay: () => undefined, sound: { enabled: true, muted: false, onToggleMute: () => undefined } } as const;
+
 function detail(over: Partial<CaptureDetail> = {}): CaptureDetail {
   return { ...record(7), facts: null, measurements: null, results: [], events: [], link: null, reshoot: false, session: null, ...over };
 }
@@ -85,7 +88,7 @@ describe('verdict banner', () => {
 describe('capture view', () => {
   it('shows the newest capture large: name, verdict and key facts', () => {
     const html = renderToStaticMarkup(
-      createElement(CaptureView, { capture: detail({ verdict: 'fail', results: [result('decodes', 'fail', 'Truncated file.')] }), following: true, inboxes: [], onFollowLatest: () => undefined }),
+      createElement(CaptureView, { capture: detail({ verdict: 'fail', results: [result('decodes', 'fail', 'Truncated file.')] }), following: true, inboxes: [], onFollowLatest: () => undefined, ...noPreview }),
     );
     expect(html).toContain('img-7.tif');
     expect(html).toContain('FAIL');
@@ -100,9 +103,9 @@ describe('capture view', () => {
   });
 
   it('offers the way back to the newest when an older capture is shown, and says where files are expected when there is none', () => {
-    const older = renderToStaticMarkup(createElement(CaptureView, { capture: detail(), following: false, inboxes: [], onFollowLatest: () => undefined }));
+    const older = renderToStaticMarkup(createElement(CaptureView, { capture: detail(), following: false, inboxes: [], onFollowLatest: () => undefined, ...noPreview }));
     expect(older).toContain('Show newest');
-    const empty = renderToStaticMarkup(createElement(CaptureView, { capture: null, following: true, inboxes: ['/data/Inbox'], onFollowLatest: () => undefined }));
+    const empty = renderToStaticMarkup(createElement(CaptureView, { capture: null, following: true, inboxes: ['/data/Inbox'], onFollowLatest: () => undefined, ...noPreview }));
     expect(empty).toContain('Waiting for the first capture');
     expect(empty).toContain('/data/Inbox');
   });

@@ -1,0 +1,46 @@
+import { useCallback, useEffect, useState } from 'react';
+import { captureKeyAction } from '../app/capture-keys.js';
+import { usePreview } from '../app/use-preview.js';
+import type { StationView } from '../app/use-station.js';
+import type { StationClient } from '../transport/http-client.js';
+import { CaptureView, type CaptureViewProps } from './CaptureView.js';
+
+export interface CaptureScreenProps {
+  client: StationClient;
+  station: Pick<StationView, 'current' | 'following' | 'followLatest'>;
+  inboxes: readonly string[];
+  sound: CaptureViewProps['sound'];
+}
+
+/** The capture view with its state: the preview of the capture on screen, the overlay toggle and the view's keys. */
+export function CaptureScreen({ client, station, inboxes, sound }: CaptureScreenProps) {
+  const preview = usePreview(client, station.current?.id ?? null);
+  const [overlay, setOverlay] = useState(false);
+  const toggleOverlay = useCallback(() => setOverlay((o) => !o), []);
+  const { onToggleMute, enabled } = sound;
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const action = captureKeyAction(e);
+      if (!action || (action === 'mute' && !enabled)) return;
+      e.preventDefault();
+      if (action === 'overlay') toggleOverlay();
+      else onToggleMute();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [toggleOverlay, onToggleMute, enabled]);
+
+  return (
+    <CaptureView
+      capture={station.current}
+      following={station.following}
+      inboxes={inboxes}
+      onFollowLatest={station.followLatest}
+      preview={preview}
+      overlay={overlay}
+      onToggleOverlay={toggleOverlay}
+      sound={sound}
+    />
+  );
+}
