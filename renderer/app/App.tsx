@@ -76,6 +76,8 @@ export function App({ client }: { client?: StationClient }) {
         sources={sources}
         alarm={station.linkAlarm}
         onScan={station.scan}
+        views={station.status?.linking.views ?? []}
+        expectedShots={station.status?.linking.expectedShots ?? 0}
       />
       {station.error && (
         <p className="notice" role="alert">
