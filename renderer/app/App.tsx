@@ -9,6 +9,7 @@ import { Nav } from '../components/Nav.js';
 import { QueueView } from '../components/QueueView.js';
 import { RecentList } from '../components/RecentList.js';
 import { ScanBar } from '../components/ScanBar.js';
+import { SettingsView } from '../components/SettingsView.js';
 import { shownObject } from './linking-state.js';
 import { useTheme } from './theme.js';
 import { useStation, webSocketEvents, type EventConnector } from './use-station.js';
@@ -103,6 +104,11 @@ export function App({ client }: { client?: StationClient }) {
       {view === 'dashboard' && (
         <main className="main main--single" id="view-dashboard">
           <DashboardView client={api} subscribe={station.subscribe} />
+        </main>
+      )}
+      {view === 'settings' && (
+        <main className="main main--single" id="view-settings">
+          <SettingsView client={api} />
         </main>
       )}
     </div>

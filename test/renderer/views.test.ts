@@ -46,10 +46,10 @@ const key = (k: string, mods: Partial<{ altKey: boolean; ctrlKey: boolean; metaK
 const noop = () => undefined;
 
 describe('navigation', () => {
-  it('opens the four views with F1–F4 and Alt+1…4, and nothing else', () => {
-    expect(views.map((v) => v.id)).toEqual(['capture', 'queue', 'history', 'dashboard']);
-    expect(['F1', 'F2', 'F3', 'F4'].map((k) => viewForKey(key(k)))).toEqual(['capture', 'queue', 'history', 'dashboard']);
-    expect(['1', '2', '3', '4'].map((k) => viewForKey(key(k, { altKey: true })))).toEqual(['capture', 'queue', 'history', 'dashboard']);
+  it('opens the five views with F1–F4, F8 and Alt+1…5, and nothing else', () => {
+    expect(views.map((v) => v.id)).toEqual(['capture', 'queue', 'history', 'dashboard', 'settings']);
+    expect(['F1', 'F2', 'F3', 'F4', 'F8'].map((k) => viewForKey(key(k)))).toEqual(['capture', 'queue', 'history', 'dashboard', 'settings']);
+    expect(['1', '2', '3', '4', '5'].map((k) => viewForKey(key(k, { altKey: true })))).toEqual(['capture', 'queue', 'history', 'dashboard', 'settings']);
     // Alt+digit on a layout where it gives another character is matched by the physical key.
     expect(viewForKey(key('¡', { altKey: true, code: 'Digit1' }))).toBe('capture');
     expect(viewForKey(key('1'))).toBeNull(); // a plain digit is a barcode character
