@@ -114,6 +114,7 @@ export function useStation(client: StationClient, connect: EventConnector): Stat
           if (currentIdRef.current === m.payload.capture.id) void show(m.payload.capture.id);
           break;
         case 'source.status':
+        case 'scanner.status':
           void client.status({}).then((r) => 'result' in r && setStatus(r.result));
           break;
       }
