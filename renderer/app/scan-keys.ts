@@ -1,11 +1,10 @@
 /**
  * Keyboard-wedge input without a click. Keys pressed while no text field has focus go through the
- * core's wedge detector (src/shared): a scanner's burst becomes a scan at once, and a person's
- * typing lands in the scan field, where only their own Enter sends it. Keys for a focused text
- * field, or with Ctrl/Alt/Meta, are left alone. Pure: time comes in with each call.
- *
- * A human typing a code into the focused scan field and pressing Enter is a legitimate entry, so
- * every Enter-terminated entry there is a scan.
+ * core's wedge detector (src/shared): a scanner's burst becomes a scan at once (its keys never
+ * reach the page, so its Enter cannot press a focused button), and a person's typing is never
+ * taken as a scan — it lands in the scan field, which takes the focus, so the rest of their typing
+ * goes there and only their own Enter in the field sends it as a typed entry. Keys for a focused
+ * text field, or with Ctrl/Alt/Meta, are left alone. Pure: time comes in with each call.
  */
 import { WedgeDetector, wedgeTerminators, type WedgeDetectorOptions, type WedgeOutput } from '../../src/shared/wedge-detector.js';
 

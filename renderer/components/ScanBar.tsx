@@ -16,7 +16,7 @@ export interface ScanBarProps {
   expectedShots?: number;
   /** Initial refusal (tests). */
   refusal?: string | null;
-  /** The clock key times are read from (tests inject their own). */
+  /** The clock of the page's key events (performance.now(), which KeyboardEvent.timeStamp shares); tests inject their own. */
   now?: () => number;
 }
 
@@ -75,7 +75,9 @@ export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views 
     };
     const onKey = (e: KeyboardEvent) => {
       if (e.defaultPrevented || !input.current || document.activeElement === input.current) return;
-      const { consumed, actions } = pageWedge.key(e, document.activeElement as HTMLElement | null, now());
+      // The key's own time (when the browser got it), not when this handler ran: a busy page must
+      // not stretch a scanner's even burst into something that looks typed.
+      const { consumed, actions } = pageWedge.key(e, document.activeElement as HTMLElement | null, e.timeStamp > 0 ? e.timeStamp : now());
       if (consumed) e.preventDefault();
       run(actions);
       arm();

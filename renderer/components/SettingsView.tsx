@@ -55,9 +55,9 @@ function a11y(path: FieldPath, errors: FieldErrors) {
   return { id: fieldId(path), 'aria-invalid': bad ? ('true' as const) : undefined, 'aria-describedby': bad ? `${fieldId(path)}-error` : undefined };
 }
 
-function Field({ path, label, hint, errors, children }: { path: FieldPath; label: string; hint?: string; errors: FieldErrors; children: ReactNode }) {
+function Field({ path, label, hint, errors, wide, children }: { path: FieldPath; label: string; hint?: string; errors: FieldErrors; wide?: boolean; children: ReactNode }) {
   return (
-    <div className="field" data-invalid={errors[pathKey(path)] ? 'true' : undefined}>
+    <div className={wide ? 'field field--wide' : 'field'} data-invalid={errors[pathKey(path)] ? 'true' : undefined}>
       <label className="field__label" htmlFor={fieldId(path)}>
         {label}
         {hint && <span className="field__hint"> {hint}</span>}
@@ -87,7 +87,8 @@ export function SettingsPanel({ data, draft, errors, dirty, checking, saving, no
     );
   }
   const set = (path: FieldPath, value: unknown) => onChange(setIn(draft, path, value));
-  const text = (path: FieldPath, props: { placeholder?: string; mono?: boolean } = {}) => (
+  // An optional field left empty is removed from the config (its default applies), not set to "".
+  const text = (path: FieldPath, props: { placeholder?: string; mono?: boolean; optional?: boolean } = {}) => (
     <input
       {...a11y(path, errors)}
       className={props.mono ? 'field__input mono' : 'field__input'}
@@ -95,7 +96,7 @@ export function SettingsPanel({ data, draft, errors, dirty, checking, saving, no
       placeholder={props.placeholder}
       spellCheck={false}
       autoComplete="off"
-      onChange={(e) => set(path, e.target.value)}
+      onChange={(e) => set(path, props.optional && e.target.value === '' ? undefined : e.target.value)}
     />
   );
   const number = (path: FieldPath) => (
@@ -171,7 +172,7 @@ export function SettingsPanel({ data, draft, errors, dirty, checking, saving, no
             <Field path={['sources', i, 'id']} label="Name" errors={errors}>
               {text(['sources', i, 'id'], { mono: true })}
             </Field>
-            <Field path={['sources', i, 'path']} label="Folder" errors={errors}>
+            <Field path={['sources', i, 'path']} label="Folder" errors={errors} wide>
               {text(['sources', i, 'path'], { mono: true })}
             </Field>
             <Field path={['sources', i, 'kind']} label="Device" errors={errors}>
@@ -189,7 +190,7 @@ export function SettingsPanel({ data, draft, errors, dirty, checking, saving, no
         <FieldError path={['sources']} errors={errors} />
         <button
           type="button"
-          className="button"
+          className="button settings__add"
           onClick={() => set(['sources'], [...sources, { ...(sources[sources.length - 1] ?? {}), id: `source-${sources.length + 1}`, path: '' }])}
         >
           Add source
@@ -257,7 +258,7 @@ export function SettingsPanel({ data, draft, errors, dirty, checking, saving, no
             {number(['linking', 'expectedShots'])}
           </Field>
           <Field path={['linking', 'barcode', 'pattern']} label="Barcode pattern" hint="regular expression" errors={errors}>
-            {text(['linking', 'barcode', 'pattern'], { mono: true, placeholder: 'any code' })}
+            {text(['linking', 'barcode', 'pattern'], { mono: true, placeholder: 'any code', optional: true })}
           </Field>
         </div>
         {check(['linking', 'imageBarcodes'], 'Read barcodes in the images')}
@@ -273,7 +274,7 @@ export function SettingsPanel({ data, draft, errors, dirty, checking, saving, no
               {text(['targets', i, 'id'], { mono: true })}
             </Field>
             {t.kind === 'folder' && (
-              <Field path={['targets', i, 'path']} label="Folder or share" errors={errors}>
+              <Field path={['targets', i, 'path']} label="Folder or share" errors={errors} wide>
                 {text(['targets', i, 'path'], { mono: true })}
               </Field>
             )}
@@ -282,13 +283,13 @@ export function SettingsPanel({ data, draft, errors, dirty, checking, saving, no
                 <Field path={['targets', i, 'bucket']} label="Bucket" errors={errors}>
                   {text(['targets', i, 'bucket'], { mono: true })}
                 </Field>
-                <Field path={['targets', i, 'endpoint']} label="Endpoint" errors={errors}>
-                  {text(['targets', i, 'endpoint'], { mono: true, placeholder: 'AWS' })}
+                <Field path={['targets', i, 'endpoint']} label="Endpoint" errors={errors} wide>
+                  {text(['targets', i, 'endpoint'], { mono: true, placeholder: 'AWS', optional: true })}
                 </Field>
               </>
             )}
             {t.kind === 'tus' && (
-              <Field path={['targets', i, 'endpoint']} label="Endpoint" errors={errors}>
+              <Field path={['targets', i, 'endpoint']} label="Endpoint" errors={errors} wide>
                 {text(['targets', i, 'endpoint'], { mono: true })}
               </Field>
             )}

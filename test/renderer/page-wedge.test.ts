@@ -47,7 +47,7 @@ describe('page-wide wedge input', () => {
     }
   });
 
-  it("puts a person's typing into the scan field and never sends it, not even with their Enter", () => {
+  it("never takes a person's typing as a scan: it comes out as text for the scan field, and the wedge sends nothing", () => {
     const { actions } = type(new PageWedge(), timed([...'NHM-000123', 'Enter'], 10_000, 140));
     expect(actions.every((a) => a.kind === 'type')).toBe(true);
     expect(actions.map((a) => (a.kind === 'type' ? a.text : '')).join('')).toBe('NHM-000123');
