@@ -3,7 +3,7 @@ import { createHttpClient, type StationClient } from '../transport/http-client.j
 import { connectIpcEvents, createIpcClient, desktopBridge } from '../transport/ipc.js';
 import { CaptureView } from '../components/CaptureView.js';
 import { DashboardView } from '../components/DashboardView.js';
-import { DeviceStatus, useNow } from '../components/DeviceStatus.js';
+import { DeviceStatus } from '../components/DeviceStatus.js';
 import { Header } from '../components/Header.js';
 import { HistoryView } from '../components/HistoryView.js';
 import { Nav } from '../components/Nav.js';
@@ -11,7 +11,6 @@ import { QueueView } from '../components/QueueView.js';
 import { RecentList } from '../components/RecentList.js';
 import { ScanBar } from '../components/ScanBar.js';
 import { SettingsView } from '../components/SettingsView.js';
-import { deviceLooks } from './device-status.js';
 import { shownObject } from './linking-state.js';
 import { useTheme } from './theme.js';
 import { useStation, webSocketEvents, type EventConnector } from './use-station.js';
@@ -52,7 +51,6 @@ export function App({ client }: { client?: StationClient }) {
     document.title = `${views.find((v) => v.id === view)?.label ?? ''} · Capture Station`;
   }, [view]);
 
-  const now = useNow(5000);
   const sources = station.status?.sources.map((s) => s.id) ?? [];
   const shown = shownObject(station.openObjects, sources.length === 1 ? sources[0]! : null);
   const showInCaptureView = useCallback(
@@ -74,7 +72,7 @@ export function App({ client }: { client?: StationClient }) {
         onToggleTheme={toggleTheme}
       />
       <Nav view={view} onView={setView} />
-      <DeviceStatus devices={deviceLooks(station.status, now)} />
+      <DeviceStatus status={station.status} />
       <ScanBar
         object={shown ? { sourceId: shown.sourceId, ...shown.object } : null}
         linkingEnabled={station.status?.linking.enabled ?? false}

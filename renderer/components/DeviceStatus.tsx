@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'react';
-import type { DeviceLook } from '../app/device-status.js';
+import { deviceLooks, type DeviceLook } from '../app/device-status.js';
+import type { StationStatus } from '../app/use-station.js';
 
 /** Re-renders every `ms` so "last file N s ago" stays true. */
-export function useNow(ms: number): number {
+function useNow(ms: number): number {
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     const timer = setInterval(() => setNow(Date.now()), ms);
@@ -11,8 +12,14 @@ export function useNow(ms: number): number {
   return now;
 }
 
+/** The devices of the station's status, with "last file N s ago" kept current (only this strip re-renders for it). */
+export function DeviceStatus({ status }: { status: StationStatus | null }) {
+  const now = useNow(5000);
+  return <DeviceList devices={deviceLooks(status, now)} />;
+}
+
 /** The rig's devices in one line (icon + word each), and below it what to do about any that needs it. */
-export function DeviceStatus({ devices }: { devices: readonly DeviceLook[] }) {
+export function DeviceList({ devices }: { devices: readonly DeviceLook[] }) {
   if (devices.length === 0) return null;
   const fixes = devices.filter((d) => d.fix);
   return (

@@ -4,7 +4,7 @@ import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ago, deviceLooks, scannerLook, sourceLook, type ScannerStatus, type SourceInfo } from '../../renderer/app/device-status.js';
-import { DeviceStatus } from '../../renderer/components/DeviceStatus.js';
+import { DeviceList } from '../../renderer/components/DeviceStatus.js';
 import { loadConfig } from '../../src/config/load.js';
 import { Station } from '../../src/station/station.js';
 import { writeGoodTiff } from '../helpers/images.js';
@@ -32,7 +32,7 @@ describe('device status', () => {
     expect(new Set(looks.map((l) => l.word)).size).toBe(4);
     expect(looks.map((l) => l.tone)).toEqual(['ok', 'bad', 'bad', 'warn']);
     const denied = scanner('permission-denied', 'Install the udev rule: /etc/udev/rules.d/70-capture-station.rules, then replug the scanner.');
-    const html = renderToStaticMarkup(createElement(DeviceStatus, { devices: [scannerLook(denied)] }));
+    const html = renderToStaticMarkup(createElement(DeviceList, { devices: [scannerLook(denied)] }));
     expect(html).toMatch(/data-tone="bad".*✕<\/span> No permission/s);
     expect(html).toMatch(/role="alert".*Honeywell 1950g: No permission\..*Install the udev rule/s);
   });
