@@ -160,6 +160,8 @@ describe.skipIf(!hasChromium)(hasChromium ? 'the station views in Chromium' : `t
     // A capture before any scan: not linked, so it is uploaded at once (and feeds the queue view).
     await writeGoodTiff(path.join(inbox, 'loose-0001.tif'), 1);
     await p.locator('.capture__name', { hasText: 'loose-0001.tif' }).waitFor({ timeout: 30_000 });
+    // The camera's sign of life under the header: its hot folder is there, and a file just came.
+    await expect.poll(() => p.locator('.devices__item').first().textContent(), { timeout: 30_000 }).toMatch(/^inbox \(camera\) ● Folder OK · last file \d+ (s|min) ago$/);
 
     // Nothing has focus: a scanner's burst (keys 20 ms apart, then Enter) is told from typing by
     // the page's wedge detector and sent by itself, without a click.
