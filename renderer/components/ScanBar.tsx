@@ -85,6 +85,8 @@ export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views 
     const onBlur = () => run(pageWedge.flush());
     window.addEventListener('keydown', onKey);
     window.addEventListener('blur', onBlur);
+    // Keys may still be held from before this effect re-ran (the wedge outlives it): keep their deadline.
+    arm();
     return () => {
       clearTimeout(timer);
       window.removeEventListener('keydown', onKey);
