@@ -4,8 +4,8 @@
  * three upload targets (one reachable, one that kills its jobs, one offline). Driven in Debian's
  * Chromium by keyboard (the settings last: saving them rewrites the station's config file); a
  * screenshot of each view goes to test/artifacts/screenshots. With CS_README_SCREENSHOTS=1 the
- * capture view's and the dashboard's are also copied to test/screenshots, the README's pictures
- * (not on every run, so a test run leaves the tracked files alone).
+ * capture view's, the dashboard's and the settings' (with a field error) are also copied to
+ * test/screenshots, the README's pictures (not on every run, so a run leaves the tracked files alone).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -315,6 +315,7 @@ describe.skipIf(!hasChromium)(hasChromium ? 'the station views in Chromium' : `t
     expect(await save.isDisabled()).toBe(true);
     await error.scrollIntoViewIfNeeded();
     await p.screenshot({ path: path.join(screenshots, 'view-settings-error.png') });
+    if (updateReadme) fs.copyFileSync(path.join(screenshots, 'view-settings-error.png'), path.join(readmeShots, 'settings.png'));
 
     // Typed key by key into the field: the page's wedge leaves a focused text field alone.
     await template.fill('');
