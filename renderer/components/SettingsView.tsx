@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import {
   getIn,
   listFromInput,
@@ -17,6 +17,7 @@ import {
   type FieldPath,
 } from '../app/settings-state.js';
 import type { StationClient } from '../transport/http-client.js';
+import { a11y, Field, FieldError } from './SettingsField.js';
 
 export interface SettingsNotice {
   tone: 'ok' | 'error';
@@ -35,37 +36,6 @@ export interface SettingsPanelProps {
   onChange(draft: EditableConfig): void;
   onSave(): void;
   onRevert(): void;
-}
-
-const fieldId = (path: FieldPath) => `setting-${pathKey(path).replace(/[^A-Za-z0-9_-]/g, '-')}`;
-
-/** The error of a field, next to it, with an icon and a word; the input points at it (aria-describedby). */
-function FieldError({ path, errors }: { path: FieldPath; errors: FieldErrors }) {
-  const message = errors[pathKey(path)];
-  if (!message) return null;
-  return (
-    <p id={`${fieldId(path)}-error`} className="field__error" data-field={pathKey(path)}>
-      <span aria-hidden="true">✕</span> <strong>Fix:</strong> {message}
-    </p>
-  );
-}
-
-function a11y(path: FieldPath, errors: FieldErrors) {
-  const bad = Boolean(errors[pathKey(path)]);
-  return { id: fieldId(path), 'aria-invalid': bad ? ('true' as const) : undefined, 'aria-describedby': bad ? `${fieldId(path)}-error` : undefined };
-}
-
-function Field({ path, label, hint, errors, wide, children }: { path: FieldPath; label: string; hint?: string; errors: FieldErrors; wide?: boolean; children: ReactNode }) {
-  return (
-    <div className={wide ? 'field field--wide' : 'field'} data-invalid={errors[pathKey(path)] ? 'true' : undefined}>
-      <label className="field__label" htmlFor={fieldId(path)}>
-        {label}
-        {hint && <span className="field__hint"> {hint}</span>}
-      </label>
-      {children}
-      <FieldError path={path} errors={errors} />
-    </div>
-  );
 }
 
 /** Sources, QC thresholds, naming, linking and upload targets from the station's config, edited with every error at its field. */
