@@ -23,8 +23,14 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: ['**/main/**', '**/renderer/**', 'electron'] }] },
   },
   {
+    // …except src/shared, which is dependency-free and runs in the browser as is.
     files: ['renderer/**/*.{ts,tsx}'],
-    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: ['**/src/**'], allowTypeImports: true }] }] },
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ regex: '/src/(?!shared/)', allowTypeImports: true }] }] },
+  },
+  {
+    // src/shared runs in the browser too: nothing but its own modules (no Node, no packages).
+    files: ['src/shared/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^(?!\\./)', message: 'src/shared is dependency-free: the UI imports it as is.' }] }] },
   },
   {
     files: ['bin/**/*.js', '.ci/**/*.mjs'],

@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { App } from './app/App.js';
 import './styles/tokens.css';
 import './styles/app.css';
+import './styles/settings.css';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');

@@ -3,6 +3,7 @@ import { createHttpClient, type StationClient } from '../transport/http-client.j
 import { connectIpcEvents, createIpcClient, desktopBridge } from '../transport/ipc.js';
 import { CaptureScreen } from '../components/CaptureScreen.js';
 import { DashboardView } from '../components/DashboardView.js';
+import { DeviceStatus } from '../components/DeviceStatus.js';
 import { Header } from '../components/Header.js';
 import { HistoryView } from '../components/HistoryView.js';
 import { Nav } from '../components/Nav.js';
@@ -10,6 +11,7 @@ import { QueueView } from '../components/QueueView.js';
 import { RecentList } from '../components/RecentList.js';
 import { ScanBar } from '../components/ScanBar.js';
 import { SessionBadge, SessionPanel } from '../components/SessionPanel.js';
+import { SettingsView } from '../components/SettingsView.js';
 import { shownObject } from './linking-state.js';
 import { useTheme } from './theme.js';
 import { useFailCue } from './use-fail-cue.js';
@@ -97,12 +99,15 @@ export function App({ client }: { client?: StationClient }) {
           {sessionError}
         </p>
       )}
+      <DeviceStatus status={station.status} />
       <ScanBar
         object={shown ? { sourceId: shown.sourceId, ...shown.object } : null}
         linkingEnabled={station.status?.linking.enabled ?? false}
         sources={sources}
         alarm={station.linkAlarm}
         onScan={station.scan}
+        views={station.status?.linking.views ?? []}
+        expectedShots={station.status?.linking.expectedShots ?? 0}
       />
       {station.error && (
         <p className="notice" role="alert">
@@ -128,6 +133,11 @@ export function App({ client }: { client?: StationClient }) {
       {view === 'dashboard' && (
         <main className="main main--single" id="view-dashboard">
           <DashboardView client={api} subscribe={station.subscribe} />
+        </main>
+      )}
+      {view === 'settings' && (
+        <main className="main main--single" id="view-settings">
+          <SettingsView client={api} />
         </main>
       )}
     </div>

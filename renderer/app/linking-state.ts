@@ -34,3 +34,15 @@ export function shownObject(open: OpenObjects, sourceId: string | null): { sourc
 export function shotsLabel(n: number): string {
   return n === 1 ? '1 shot' : `${n} shots`;
 }
+
+export interface ExpectedView {
+  /** The view's name from linking.views, or "shot N" when only a number of shots is expected. */
+  label: string;
+  done: boolean;
+}
+
+/** The shots an open object should get, each done or still expected; empty when nothing is expected. */
+export function expectedViews(shots: number, views: readonly string[], expectedShots: number): ExpectedView[] {
+  const count = Math.max(views.length, expectedShots);
+  return Array.from({ length: count }, (_, i) => ({ label: views[i] ?? `shot ${i + 1}`, done: i < shots }));
+}

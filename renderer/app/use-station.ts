@@ -116,6 +116,7 @@ export function useStation(client: StationClient, connect: EventConnector): Stat
         case 'source.status':
         case 'session.started':
         case 'session.ended':
+        case 'scanner.status':
           void client.status({}).then((r) => 'result' in r && setStatus(r.result));
           break;
       }

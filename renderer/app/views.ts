@@ -1,6 +1,9 @@
-/** The station's views and the keys that open them (F1–F4, or Alt+1…4 where F-keys are taken). Pure. */
+/**
+ * The station's views and the keys that open them (F1–F4 and F8, or Alt+1…5 where F-keys are taken).
+ * Settings is on F8 because F5 reloads the page and F6/F7 are the browser's too. Pure.
+ */
 
-export type ViewId = 'capture' | 'queue' | 'history' | 'dashboard';
+export type ViewId = 'capture' | 'queue' | 'history' | 'dashboard' | 'settings';
 
 export interface ViewInfo {
   id: ViewId;
@@ -16,6 +19,7 @@ export const views: readonly ViewInfo[] = [
   { id: 'queue', label: 'Queue', fkey: 'F2', digit: '2' },
   { id: 'history', label: 'History', fkey: 'F3', digit: '3' },
   { id: 'dashboard', label: 'Dashboard', fkey: 'F4', digit: '4' },
+  { id: 'settings', label: 'Settings', fkey: 'F8', digit: '5' },
 ];
 
 export interface KeyLike {

@@ -1,6 +1,6 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { shotsLabel } from '../app/linking-state.js';
-import { startsScan } from '../app/scan-keys.js';
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import { expectedViews, shotsLabel } from '../app/linking-state.js';
+import { PageWedge, type PageWedgeAction } from '../app/scan-keys.js';
 
 export interface ScanBarProps {
   /** The object open now (with its source), or null. */
@@ -11,45 +11,99 @@ export interface ScanBarProps {
   alarm: string | null;
   /** Sends the code; resolves to a refusal's message, or null when taken. */
   onScan(code: string, sourceId: string | undefined): Promise<string | null>;
+  /** What the profile expects of an object (linking.views, linking.expectedShots). */
+  views?: readonly string[];
+  expectedShots?: number;
   /** Initial refusal (tests). */
   refusal?: string | null;
+  /** The clock of the page's key events (performance.now(), which KeyboardEvent.timeStamp shares); tests inject their own. */
+  now?: () => number;
 }
 
+const performanceNow = () => performance.now();
+
 /**
- * The current object's barcode in large type with its shot count, and the scan field. The field
- * takes a keyboard-wedge scan without a click: a printable key pressed while no other field has
- * focus lands here, and Enter sends it.
+ * The current object's barcode in large type with its shot count and the views still expected,
+ * and the scan field. A scanner needs no click: its burst, typed anywhere on the page outside
+ * another text field, is told from human typing (PageWedge) and sent at once. A person's keys
+ * there land in the scan field instead, and their Enter sends it.
  */
-export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, refusal: initialRefusal = null }: ScanBarProps) {
+export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views = [], expectedShots = 0, refusal: initialRefusal = null, now = performanceNow }: ScanBarProps) {
   const [value, setValue] = useState('');
   const [refusal, setRefusal] = useState<string | null>(initialRefusal);
   const [busy, setBusy] = useState(false);
   const [source, setSource] = useState<string>('');
   const input = useRef<HTMLInputElement>(null);
+  const wedge = useRef<PageWedge | null>(null);
+
+  const send = useCallback(
+    async (code: string, fromField: boolean) => {
+      const refused = await onScan(code, sources.length > 1 && source ? source : undefined);
+      setRefusal(refused);
+      if (!refused) {
+        if (fromField) setValue('');
+        return;
+      }
+      // A refused scan stays in the field to be read (and corrected or scanned again).
+      if (!fromField) setValue(code);
+      input.current?.select();
+    },
+    [onScan, sources.length, source],
+  );
 
   useEffect(() => {
+    const pageWedge = (wedge.current ??= new PageWedge());
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const run = (actions: PageWedgeAction[]) => {
+      for (const a of actions) {
+        if (a.kind === 'scan') void send(a.code, false);
+        else {
+          setValue((v) => v + a.text);
+          input.current?.focus();
+        }
+      }
+    };
+    // Held keys are released (or a terminator-less scan completed) when the line goes quiet.
+    const arm = () => {
+      clearTimeout(timer);
+      const deadline = pageWedge.deadlineMs;
+      if (deadline === null) return;
+      timer = setTimeout(() => {
+        run(pageWedge.tick(now()));
+        arm();
+      }, Math.max(0, deadline - now()));
+    };
     const onKey = (e: KeyboardEvent) => {
       if (e.defaultPrevented || !input.current || document.activeElement === input.current) return;
-      if (!startsScan(e, document.activeElement as HTMLElement | null)) return;
-      e.preventDefault();
-      setValue((v) => v + e.key);
-      input.current.focus();
+      // The key's own time (when the browser got it), not when this handler ran: a busy page must
+      // not stretch a scanner's even burst into something that looks typed.
+      const { consumed, actions } = pageWedge.key(e, document.activeElement as HTMLElement | null, e.timeStamp > 0 ? e.timeStamp : now());
+      if (consumed) e.preventDefault();
+      run(actions);
+      arm();
     };
+    const onBlur = () => run(pageWedge.flush());
     window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, []);
+    window.addEventListener('blur', onBlur);
+    // Keys may still be held from before this effect re-ran (the wedge outlives it): keep their deadline.
+    arm();
+    return () => {
+      clearTimeout(timer);
+      window.removeEventListener('keydown', onKey);
+      window.removeEventListener('blur', onBlur);
+    };
+  }, [send, now]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     const code = value.trim();
     if (!code || busy) return;
     setBusy(true);
-    const refused = await onScan(code, sources.length > 1 && source ? source : undefined);
+    await send(code, true);
     setBusy(false);
-    setRefusal(refused);
-    if (!refused) setValue('');
-    else input.current?.select();
   };
+
+  const expected = object ? expectedViews(object.shots, views, expectedShots) : [];
 
   return (
     <section className={linkingEnabled ? 'scanbar' : 'scanbar scanbar--off'} aria-label="Object and barcode scan">
@@ -64,6 +118,15 @@ export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, refusa
               {shotsLabel(object.shots)}
               {sources.length > 1 && <span className="scanbar__source"> · {object.sourceId}</span>}
             </span>
+            {expected.length > 0 && (
+              <ol className="scanbar__views" aria-label="Views of this object" data-testid="object-views">
+                {expected.map((v, i) => (
+                  <li key={i} className="scanbar__view" data-done={v.done ? 'true' : 'false'}>
+                    <span aria-hidden="true">{v.done ? '✓' : '○'}</span> {v.label} <span className="scanbar__view-state">{v.done ? 'done' : 'to shoot'}</span>
+                  </li>
+                ))}
+              </ol>
+            )}
           </>
         ) : (
           <span className="scanbar__none">{linkingEnabled ? 'No object open — scan its barcode' : 'Barcode linking is off'}</span>

@@ -62,16 +62,27 @@ function findConfigFile(dir: string): string | null {
 }
 
 function readConfigFile(file: string): unknown {
-  let text: string;
+  return parseConfigText(file, readConfigText(file));
+}
+
+export function readConfigText(file: string): string {
   try {
-    text = fs.readFileSync(file, 'utf8');
+    return fs.readFileSync(file, 'utf8');
   } catch (err) {
     throw new StationError('CONFIG_UNREADABLE', `Cannot read the station config ${file}: ${(err as Error).message}. Check the path and its permissions.`);
   }
+}
+
+/** The config file's format follows its name: .json is JSON, anything else YAML. */
+export function configFormat(file: string): 'json' | 'yaml' {
+  return file.endsWith('.json') ? 'json' : 'yaml';
+}
+
+export function parseConfigText(file: string, text: string): unknown {
   try {
-    return file.endsWith('.json') ? JSON.parse(text) : (YAML.parse(text) ?? {});
+    return configFormat(file) === 'json' ? JSON.parse(text) : (YAML.parse(text) ?? {});
   } catch (err) {
-    throw new StationError('CONFIG_INVALID', `The station config ${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
+    throw new StationError('CONFIG_INVALID', `The station config ${file} is not valid ${configFormat(file) === 'json' ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
   }
 }
 

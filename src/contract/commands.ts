@@ -54,6 +54,12 @@ export const commandArgs = {
   endSession: z.strictObject({}),
   /** A capture's display preview (JPEG as a data URL unless withImage is false), its histogram and clipping. */
   capturePreview: z.strictObject({ id, withImage: z.boolean().default(true) }),
+  /** The station config for the Settings view: every field with its value, secrets hidden, and the file it lives in. */
+  getConfig: z.strictObject({}),
+  /** Field errors of an edited config (as the station would report them at start); writes nothing. */
+  checkConfig: z.strictObject({ config: z.record(z.string(), z.unknown()) }),
+  /** Writes an edited config if it is valid (else field errors, nothing written); `revision` from getConfig guards against overwriting another edit. */
+  saveConfig: z.strictObject({ config: z.record(z.string(), z.unknown()), revision: z.string().min(1).max(100).optional() }),
 } as const;
 
 export type CommandName = keyof typeof commandArgs;
@@ -64,7 +70,16 @@ export type ParsedArgs<C extends CommandName> = z.output<(typeof commandArgs)[C]
  * Commands that change nothing: the only ones a read-only (monitor) client may call. A command not
  * listed here is treated as one that changes the station.
  */
-export const readOnlyCommands: ReadonlySet<CommandName> = new Set<CommandName>(['status', 'listCaptures', 'getCapture', 'queueStatus', 'captureStats', 'capturePreview']);
+export const readOnlyCommands: ReadonlySet<CommandName> = new Set<CommandName>([
+  'status',
+  'listCaptures',
+  'getCapture',
+  'queueStatus',
+  'captureStats',
+  'capturePreview',
+  'getConfig',
+  'checkConfig',
+]);
 
 export function isCommandName(name: string): name is CommandName {
   return Object.hasOwn(commandArgs, name);

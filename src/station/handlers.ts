@@ -3,6 +3,7 @@
  * restated), and `satisfies HandlerMap` ties every command in the contract to exactly one handler.
  */
 import type { HandlerMap } from '../contract/client.js';
+import { checkConfigEdit, readConfigForEdit, saveConfigEdit } from '../config/edit.js';
 import { StationError } from '../errors.js';
 import { parseSince } from '../upload/backfill.js';
 import type { Station } from './station.js';
@@ -38,6 +39,9 @@ export function createHandlers(station: Station) {
     startSession: ({ operator, project }) => station.startSession(operator, project),
     endSession: () => station.endSession(),
     capturePreview: ({ id, withImage }) => station.previews.describe(id, withImage),
+    getConfig: () => readConfigForEdit(station.config),
+    checkConfig: ({ config }) => ({ errors: checkConfigEdit(station.config, config) }),
+    saveConfig: ({ config, revision }) => saveConfigEdit(station.config, config, revision),
   } satisfies HandlerMap;
 }
 

@@ -57,6 +57,8 @@ export class Station {
   private readonly stopping = new AbortController();
   private readonly pairTimers = new Set<NodeJS.Timeout>();
   private readonly sourceStatus = new Map<string, StationEvents['source.status']>();
+  /** Per source, when its last file arrived (complete in the hot folder): the camera's sign of life. */
+  private readonly lastFileAt = new Map<string, string>();
   private readonly settings: QcSettings;
   /** zxing worker for the barcodes in captures; null unless linking and linking.imageBarcodes are on. */
   private readonly barcodePool: ZxingPool | null;
@@ -89,6 +91,10 @@ export class Station {
       this.store = this.storeHandle.captures;
       this.store.syncSources(config.sources);
       this.sessions = new SessionStore(this.storeHandle.db);
+      for (const s of config.sources) {
+        const last = this.store.lastDetectedAt(s.id);
+        if (last) this.lastFileAt.set(s.id, last);
+      }
       this.sources = new Map(config.sources.map((s) => [s.id, s]));
       this.settings = { analyze: config.qc, truncatedRetries: config.ingest.truncatedRetries, truncatedRetryDelayMs: config.ingest.truncatedRetryDelayMs };
       this.barcodePool = config.linking.enabled && config.linking.imageBarcodes ? new ZxingPool() : null;
@@ -218,11 +224,11 @@ export class Station {
       startedAt: this.startedAt,
       configFile: this.config.configFile,
       database: this.config.locations.database,
-      sources: this.config.sources.map((s) => ({ id: s.id, path: s.path, kind: s.kind, profile: s.profile, status: this.sourceStatus.get(s.id) ?? null })),
+      sources: this.config.sources.map((s) => ({ id: s.id, path: s.path, kind: s.kind, profile: s.profile, status: this.sourceStatus.get(s.id) ?? null, lastFileAt: this.lastFileAt.get(s.id) ?? null })),
       queue: { waiting: this.queue.size, checking: this.queue.pending },
       captures: this.store.counts(),
       upload: { active: this.uploader.active, targets: this.config.targets.map((t) => t.id) },
-      linking: { enabled: this.config.linking.enabled, open: this.linker.current() },
+      linking: { enabled: this.config.linking.enabled, open: this.linker.current(), views: this.config.linking.views, expectedShots: this.config.linking.expectedShots },
       usbScanners: this.scanners?.statuses() ?? [],
       disks: this.disks,
       session: this.sessions.current(),
@@ -292,6 +298,7 @@ export class Station {
 
   private submit(file: StableFile): void {
     if (this.stopping.signal.aborted) return;
+    this.lastFileAt.set(file.sourceId, new Date().toISOString());
     this.queue.add(`${file.sourceId}\u0000${file.relPath}\u0000${file.size}\u0000${file.mtimeUs}`, () => this.process(file));
   }
 

@@ -336,6 +336,12 @@ export class CaptureStore {
   }
 
   /** The newest capture of a source that has a perceptual hash. */
+  /** When the newest recorded file of a source was first seen; null before its first. */
+  lastDetectedAt(sourceId: string): string | null {
+    const row = this.db.prepare('SELECT detected_at FROM captures WHERE source_id = ? ORDER BY id DESC LIMIT 1').get(sourceId) as { detected_at: string } | undefined;
+    return row?.detected_at ?? null;
+  }
+
   latestWithPhash(sourceId: string): CaptureRecord | null {
     const row = this.db.prepare('SELECT * FROM captures WHERE source_id = ? AND phash IS NOT NULL ORDER BY id DESC LIMIT 1').get(sourceId) as CaptureRow | undefined;
     return row ? toRecord(row) : null;

@@ -2,11 +2,12 @@
  * End to end, the views beyond the capture view: `capture-station serve` on a temp home whose
  * database is seeded with 100,000 earlier captures over the last 7 days, barcode linking on, and
  * three upload targets (one reachable, one that kills its jobs, one offline). Driven in Debian's
- * Chromium by keyboard; a screenshot of each view goes to test/artifacts/screenshots. The capture
- * view shows a real photograph's preview with its histogram and clipping overlay, and a live failure
- * sounds its tone (counted by a WebAudio stand-in). With CS_README_SCREENSHOTS=1 the capture view's
- * (with a preview, and with a failure) and the dashboard's are also copied to test/screenshots,
- * the README's pictures (not on every run, so a test run leaves the tracked files alone).
+ * Chromium by keyboard (the settings last: saving them rewrites the station's config file); a
+ * screenshot of each view goes to test/artifacts/screenshots. The capture view shows a real
+ * photograph's preview with its histogram and clipping overlay, and a live failure sounds its tone
+ * (counted by a WebAudio stand-in). With CS_README_SCREENSHOTS=1 the capture view's (with a preview,
+ * and with a failure), the dashboard's and the settings' (with a field error) are also copied to
+ * test/screenshots, the README's pictures (not on every run, so a run leaves the tracked files alone).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -89,6 +90,23 @@ function seed(home: string): void {
   } finally {
     store.close();
   }
+}
+
+/**
+ * A keyboard-wedge scanner: the keys of `text` ('\n' is Enter) with event times exactly `gapMs`
+ * apart, set through CDP, so the burst is as even as a real scanner's however busy this machine is.
+ * The times lie a moment ahead, so every key is in before the page's wedge would call the line quiet.
+ */
+async function scannerBurst(p: Page, text: string, gapMs = 20): Promise<void> {
+  const cdp = await p.context().newCDPSession(p);
+  const start = (await p.evaluate('performance.timeOrigin + performance.now()')) as number;
+  for (const [i, ch] of [...text].entries()) {
+    const key = ch === '\n' ? { key: 'Enter', code: 'Enter', windowsVirtualKeyCode: 13, text: '\r' } : { key: ch, text: ch };
+    const timestamp = (start + 1000 + i * gapMs) / 1000;
+    await cdp.send('Input.dispatchKeyEvent', { type: 'keyDown', timestamp, ...key });
+    await cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', timestamp: timestamp + 0.005, key: key.key });
+  }
+  await cdp.detach();
 }
 
 if (!hasChromium) console.warn(`[e2e] SKIPPED: ${chromiumPath} is not installed (apt-get install chromium); the views end-to-end tests did not run.`);
@@ -198,11 +216,13 @@ describe.skipIf(!hasChromium)(hasChromium ? 'the station views in Chromium' : `t
     // A capture before any scan: not linked, so it is uploaded at once (and feeds the queue view).
     await writeGoodTiff(path.join(inbox, 'loose-0001.tif'), 1);
     await p.locator('.capture__name', { hasText: 'loose-0001.tif' }).waitFor({ timeout: 30_000 });
+    // The camera's sign of life under the header: its hot folder is there, and a file just came.
+    await expect.poll(() => p.locator('.devices__item').first().textContent(), { timeout: 30_000 }).toMatch(/^inbox \(camera\) ● Folder OK · last file \d+ (s|min) ago$/);
 
-    // Nothing has focus: the keys go to the scan field by themselves; Enter sends the scan.
+    // Nothing has focus: a scanner's burst (keys 20 ms apart, then Enter) is told from typing by
+    // the page's wedge detector and sent by itself, without a click.
     await p.evaluate('document.activeElement && document.activeElement.blur()');
-    await p.keyboard.type('NHM-000123');
-    await p.keyboard.press('Enter');
+    await scannerBurst(p, 'NHM-000123\n');
     await expect.poll(() => p.getByTestId('object-barcode').textContent(), { timeout: 30_000 }).toBe('NHM-000123');
     expect(await p.getByTestId('object-shots').textContent()).toContain('0 shots');
     expect(await p.locator('#scan-input').inputValue()).toBe('');
@@ -213,8 +233,7 @@ describe.skipIf(!hasChromium)(hasChromium ? 'the station views in Chromium' : `t
     await expect.poll(() => p.getByTestId('object-shots').textContent(), { timeout: 30_000 }).toContain('2 shots');
 
     // A code the project's pattern refuses: the reason, large, and the object stays open.
-    await p.keyboard.type('hello-42');
-    await p.keyboard.press('Enter');
+    await scannerBurst(p, 'hello-42\n');
     const refusal = p.locator('.scanbar__refusal');
     await refusal.waitFor();
     expect(await refusal.textContent()).toMatch(/REFUSED.*hello-42.*pattern/);
@@ -267,6 +286,16 @@ describe.skipIf(!hasChromium)(hasChromium ? 'the station views in Chromium' : `t
     await expect.poll(() => p.locator('.preview--error').textContent(), { timeout: 30_000 }).toMatch(/No preview.*cannot be decoded/);
     await p.screenshot({ path: path.join(screenshots, 'view-capture.png') });
     if (updateReadme) fs.copyFileSync(path.join(screenshots, 'view-capture.png'), path.join(readmeShots, 'capture-view-fail.png'));
+
+    // A person typing on the page (150 ms a key) is not a scan: the keys land in the scan field,
+    // which takes the focus, and only their Enter there sends the entry.
+    await p.evaluate('document.activeElement && document.activeElement.blur()');
+    await p.keyboard.type('NHM-000125', { delay: 150 });
+    await expect.poll(() => p.locator('#scan-input').inputValue(), { timeout: 30_000 }).toBe('NHM-000125');
+    expect(await p.evaluate('document.activeElement && document.activeElement.id')).toBe('scan-input');
+    expect(await p.getByTestId('object-barcode').textContent()).toBe('NHM-000124');
+    await p.keyboard.press('Enter');
+    await expect.poll(() => p.getByTestId('object-barcode').textContent(), { timeout: 30_000 }).toBe('NHM-000125');
   }, 120_000);
 
   it('opens the queue with F2: per target counts, bytes, rate, offline reason, dead jobs and Retry', async () => {
@@ -278,20 +307,21 @@ describe.skipIf(!hasChromium)(hasChromium ? 'the station views in Chromium' : `t
     const archive = p.locator('.target', { has: p.getByRole('heading', { name: 'archive' }) });
     const offsite = p.locator('.target', { has: p.getByRole('heading', { name: 'offsite' }) });
     const count = async (target: typeof nas, state: string) => Number(await target.locator(`[data-state="${state}"] dd`).textContent());
-    // The loose capture at once; the first object's two shots once it closed (the next scan closed it).
-    await expect.poll(() => count(nas, 'done'), { timeout: 30_000 }).toBe(3);
+    // The loose capture at once; each object's shots once it closed (the next scan closed it): the
+    // first object's two, and the second's photograph (its broken file failed QC, so it stays).
+    await expect.poll(() => count(nas, 'done'), { timeout: 30_000 }).toBe(4);
     await expect.poll(() => nas.locator('.pill').textContent(), { timeout: 30_000 }).toContain('Online');
-    await expect.poll(() => count(archive, 'dead'), { timeout: 30_000 }).toBe(3);
+    await expect.poll(() => count(archive, 'dead'), { timeout: 30_000 }).toBe(4);
     expect(await archive.locator('.dead__error').first().textContent()).toMatch(/\S{10,}/);
     await expect.poll(() => offsite.locator('.pill').textContent(), { timeout: 30_000 }).toContain('Offline');
     expect(await offsite.locator('.target__probe-error').textContent()).toMatch(/Last probe.*\S{10,}/);
-    expect(await count(offsite, 'queued')).toBe(3);
+    expect(await count(offsite, 'queued')).toBe(4);
     await p.screenshot({ path: path.join(screenshots, 'view-queue.png'), fullPage: true });
 
     await archive.getByRole('button', { name: /Retry job \d+/ }).first().click();
     await expect.poll(() => p.locator('.queue__message').textContent(), { timeout: 30_000 }).toBe('Requeued 1 job.');
     // The cause is still there: it dies again, and says so.
-    await expect.poll(async () => [await count(archive, 'dead'), await archive.locator('.dead__job').count()], { timeout: 30_000 }).toEqual([3, 3]);
+    await expect.poll(async () => [await count(archive, 'dead'), await archive.locator('.dead__job').count()], { timeout: 30_000 }).toEqual([4, 4]);
   });
 
   it('opens the history with F3: 100,000 captures in a windowed list, filtered, with a capture\'s checks and timeline', async () => {
@@ -348,10 +378,10 @@ describe.skipIf(!hasChromium)(hasChromium ? 'the station views in Chromium' : `t
     await p.locator('.history .view__empty', { hasText: 'No captures match this filter' }).waitFor({ timeout: 30_000 });
     await p.locator('input[name="from"]').fill('');
     await p.locator('input[name="to"]').fill('');
-    // Starts with: both objects of this run (NHM-000124 holds the broken file).
+    // Starts with: both objects of this run (NHM-000124 holds the photograph and the broken file).
     await barcode.fill('NHM-00012');
     await p.getByRole('combobox', { name: 'Match' }).selectOption('prefix');
-    await expect.poll(names, { timeout: 30_000 }).toEqual(['broken-0004.tif', 'shot-0003.tif', 'shot-0002.tif']);
+    await expect.poll(names, { timeout: 30_000 }).toEqual(['broken-0004.tif', 'drawer-0004.jpg', 'shot-0003.tif', 'shot-0002.tif']);
     await barcode.fill('NHM-000123');
     await barcode.press('Enter');
     await p.getByRole('combobox', { name: 'Match' }).selectOption('exact');
@@ -398,7 +428,7 @@ describe.skipIf(!hasChromium)(hasChromium ? 'the station views in Chromium' : `t
     const charts = p.locator('.chart__svg');
     // Per hour, per day, and per operator today and over 7 days.
     await expect.poll(() => charts.count(), { timeout: 30_000 }).toBe(4);
-    expect(await p.locator('.chart', { hasText: 'Per operator, last 7 days' }).locator('.chart__svg').getAttribute('aria-label')).toMatch(/Chloé Martin \d+ pass.*; Ana Lima 3 pass, 0 warn, 1 fail$/);
+    expect(await p.locator('.chart', { hasText: 'Per operator, last 7 days' }).locator('.chart__svg').getAttribute('aria-label')).toMatch(/Chloé Martin \d+ pass.*; Ana Lima 3 pass, 1 warn, 1 fail$/);
     // Seven day bars, each with its total; the 7-day total is everything seeded plus this run's.
     // (the bar's own number is compact, 14k; its tooltip has the exact count)
     const dayTotals = (await p.locator('.chart').nth(1).locator('.chart__bar title').allTextContents()).map((t) => Number(/: (\d+) \(/.exec(t)?.[1] ?? 0)).filter((n) => n > 0);
@@ -418,5 +448,44 @@ describe.skipIf(!hasChromium)(hasChromium ? 'the station views in Chromium' : `t
     await p.keyboard.press('Alt+1');
     await p.locator('.capture__name', { hasText: 'broken-0004.tif' }).waitFor();
     expect(problems, 'no errors in the browser console (CSP violations included)').toEqual([]);
+  });
+
+  it('opens the settings with F8: edits checked by the station, the error at its field, Save only when valid, and the file written', async () => {
+    const p = page!;
+    const file = path.join(home, 'station.json');
+    await p.keyboard.press('F8');
+    await p.getByRole('heading', { name: 'Settings' }).waitFor();
+    const template = p.locator('#setting-linking-template');
+    await template.waitFor();
+    expect(await p.locator('#setting-sources-0-id').inputValue()).toBe('inbox');
+    expect(await p.locator('#setting-targets-0-path').inputValue()).toBe('nas');
+    const save = p.getByRole('button', { name: 'Save', exact: true });
+    expect(await save.isDisabled()).toBe(true);
+
+    await template.fill('{date}/{nonsense}{ext}');
+    const error = p.locator('#setting-linking-template-error');
+    await error.waitFor({ timeout: 30_000 });
+    expect(await error.textContent()).toMatch(/Fix:.*nonsense/);
+    expect(await template.getAttribute('aria-invalid')).toBe('true');
+    expect(await save.isDisabled()).toBe(true);
+    await error.scrollIntoViewIfNeeded();
+    await p.screenshot({ path: path.join(screenshots, 'view-settings-error.png') });
+    if (updateReadme) fs.copyFileSync(path.join(screenshots, 'view-settings-error.png'), path.join(readmeShots, 'settings.png'));
+
+    // Typed key by key into the field: the page's wedge leaves a focused text field alone.
+    await template.fill('');
+    await template.pressSequentially('{project}/{barcode}_{seq:03}{ext}');
+    await expect.poll(() => error.count(), { timeout: 30_000 }).toBe(0);
+    await p.locator('#setting-profiles-default-exposure-failClippedPct').fill('3');
+    await expect.poll(() => save.isDisabled(), { timeout: 30_000 }).toBe(false);
+    await p.screenshot({ path: path.join(screenshots, 'view-settings.png'), fullPage: true });
+    await save.click();
+    await expect.poll(() => p.locator('.settings__saved').textContent(), { timeout: 30_000 }).toMatch(/Saved to .*station\.json.*Restart the station to apply it/);
+    const written = JSON.parse(fs.readFileSync(file, 'utf8')) as { linking: { template: string; enabled: boolean }; profiles: { default: unknown } };
+    expect(written.linking.template).toBe('{project}/{barcode}_{seq:03}{ext}');
+    expect(written.linking.enabled).toBe(true);
+    expect(written.profiles.default).toEqual({ exposure: { failClippedPct: 3 } });
+    expect(JSON.parse(fs.readFileSync(`${file}.bak`, 'utf8')).linking.template).toBeUndefined();
+    expect(problems, 'no errors in the browser console').toEqual([]);
   });
 });

@@ -4,9 +4,8 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it, vi } from 'vitest';
 import { compactNumber, niceMax, stackedBars, ticks } from '../../renderer/app/chart.js';
 import { appendPage, applyLive, eventSummary, matchesFilter, nextPageQuery } from '../../renderer/app/history-state.js';
-import { applyLinkEffect, shownObject, type OpenObjects } from '../../renderer/app/linking-state.js';
+import { applyLinkEffect, expectedViews, shownObject, type OpenObjects } from '../../renderer/app/linking-state.js';
 import { formatEta, formatRate, reachOf, totalDead, type QueueStatus } from '../../renderer/app/queue-format.js';
-import { startsScan, takesText } from '../../renderer/app/scan-keys.js';
 import { throttle } from '../../renderer/app/throttle.js';
 import { viewForKey, viewFromHash, views } from '../../renderer/app/views.js';
 import { moveSelection, needsMore, scrollToReveal, visibleWindow } from '../../renderer/app/windowing.js';
@@ -47,10 +46,10 @@ const key = (k: string, mods: Partial<{ altKey: boolean; ctrlKey: boolean; metaK
 const noop = () => undefined;
 
 describe('navigation', () => {
-  it('opens the four views with F1–F4 and Alt+1…4, and nothing else', () => {
-    expect(views.map((v) => v.id)).toEqual(['capture', 'queue', 'history', 'dashboard']);
-    expect(['F1', 'F2', 'F3', 'F4'].map((k) => viewForKey(key(k)))).toEqual(['capture', 'queue', 'history', 'dashboard']);
-    expect(['1', '2', '3', '4'].map((k) => viewForKey(key(k, { altKey: true })))).toEqual(['capture', 'queue', 'history', 'dashboard']);
+  it('opens the five views with F1–F4, F8 and Alt+1…5, and nothing else', () => {
+    expect(views.map((v) => v.id)).toEqual(['capture', 'queue', 'history', 'dashboard', 'settings']);
+    expect(['F1', 'F2', 'F3', 'F4', 'F8'].map((k) => viewForKey(key(k)))).toEqual(['capture', 'queue', 'history', 'dashboard', 'settings']);
+    expect(['1', '2', '3', '4', '5'].map((k) => viewForKey(key(k, { altKey: true })))).toEqual(['capture', 'queue', 'history', 'dashboard', 'settings']);
     // Alt+digit on a layout where it gives another character is matched by the physical key.
     expect(viewForKey(key('¡', { altKey: true, code: 'Digit1' }))).toBe('capture');
     expect(viewForKey(key('1'))).toBeNull(); // a plain digit is a barcode character
@@ -73,21 +72,6 @@ describe('navigation', () => {
 });
 
 describe('scan bar', () => {
-  it('sends printable keys to the scan field only when no other field has focus', () => {
-    expect(startsScan(key('A'), null)).toBe(true);
-    expect(startsScan(key('7'), { tagName: 'BODY' })).toBe(true);
-    expect(startsScan(key('7'), { tagName: 'BUTTON' })).toBe(true);
-    expect(startsScan(key(' '), { tagName: 'BUTTON' })).toBe(false); // space presses the button
-    expect(startsScan(key('7'), { tagName: 'INPUT', type: 'text' })).toBe(false);
-    expect(startsScan(key('7'), { tagName: 'INPUT', type: 'checkbox' })).toBe(true);
-    expect(startsScan(key('7'), { tagName: 'SELECT' })).toBe(false);
-    expect(startsScan(key('7'), { tagName: 'DIV', isContentEditable: true })).toBe(false);
-    expect(startsScan(key('Enter'), null)).toBe(false);
-    expect(startsScan(key('F1'), null)).toBe(false);
-    expect(startsScan(key('c', { ctrlKey: true }), null)).toBe(false);
-    expect(takesText({ tagName: 'textarea' })).toBe(true);
-  });
-
   it('keeps the open object and its shot count from link effects', () => {
     let open: OpenObjects = { inbox: null };
     open = applyLinkEffect(open, 'inbox', { type: 'object.opened', barcode: 'NHM-000123' });
@@ -122,6 +106,26 @@ describe('scan bar', () => {
     expect(refused).toContain('Source of the scan'); // several sources: say which
     const off = renderToStaticMarkup(createElement(ScanBar, { object: null, linkingEnabled: false, sources: ['a'], alarm: null, onScan: async () => null }));
     expect(off).toContain('Barcode linking is off');
+  });
+
+  it('shows which expected views of the open object are done and which are still to shoot', () => {
+    expect(expectedViews(1, ['front', 'back', 'label'], 0)).toEqual([
+      { label: 'front', done: true },
+      { label: 'back', done: false },
+      { label: 'label', done: false },
+    ]);
+    expect(expectedViews(2, [], 3).map((v) => [v.label, v.done])).toEqual([['shot 1', true], ['shot 2', true], ['shot 3', false]]);
+    expect(expectedViews(4, [], 0)).toEqual([]);
+    const html = renderToStaticMarkup(
+      createElement(ScanBar, { object: { sourceId: 'inbox', barcode: 'NHM-000123', shots: 2 }, linkingEnabled: true, sources: ['inbox'], alarm: null, onScan: async () => null, views: ['front', 'back', 'label'] }),
+    );
+    const items = [...html.matchAll(/<li class="scanbar__view" data-done="(true|false)"><span aria-hidden="true">(.)<\/span> (\w+) <span class="scanbar__view-state">([\w ]+)<\/span><\/li>/g)].map((m) => m.slice(1));
+    expect(items).toEqual([
+      ['true', '✓', 'front', 'done'],
+      ['true', '✓', 'back', 'done'],
+      ['false', '○', 'label', 'to shoot'],
+    ]);
+    expect(renderToStaticMarkup(createElement(ScanBar, { object: { sourceId: 'inbox', barcode: 'X', shots: 0 }, linkingEnabled: true, sources: ['inbox'], alarm: null, onScan: async () => null }))).not.toContain('scanbar__views');
   });
 });
 

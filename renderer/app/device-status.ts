@@ -1,0 +1,61 @@
+/**
+ * How the header words the rig's devices: each USB scanner (connected, no permission, error,
+ * detached) and each source's hot folder ("camera": reachable, and when its last file arrived).
+ * Every state has its own icon and word, so colour is never the only signal. Pure.
+ */
+import type { ResultOf, StationHandlers } from '../contract.js';
+
+type Status = ResultOf<StationHandlers, 'status'>;
+export type ScannerStatus = Status['usbScanners'][number];
+export type SourceInfo = Status['sources'][number];
+export type DeviceTone = 'ok' | 'warn' | 'bad';
+
+export interface DeviceLook {
+  key: string;
+  /** What the device is: the scanner's name, or the source with its kind ("camera"). */
+  name: string;
+  icon: string;
+  word: string;
+  tone: DeviceTone;
+  /** More about it, e.g. "last file 12 s ago". */
+  detail: string | null;
+  /** What to do about it, when something must be done. */
+  fix: string | null;
+}
+
+const scannerWords: Record<ScannerStatus['state'], { icon: string; word: string; tone: DeviceTone }> = {
+  connected: { icon: '●', word: 'Connected', tone: 'ok' },
+  'permission-denied': { icon: '✕', word: 'No permission', tone: 'bad' },
+  error: { icon: '✕', word: 'Not readable', tone: 'bad' },
+  disconnected: { icon: '○', word: 'Detached', tone: 'warn' },
+};
+
+export function scannerLook(s: ScannerStatus): DeviceLook {
+  const look = scannerWords[s.state];
+  return { key: `scanner:${s.deviceId}`, name: s.deviceId === 'usb' ? 'USB scanners' : s.name, ...look, detail: s.state === 'connected' ? null : s.message, fix: s.fix };
+}
+
+/** "12 s ago", "4 min ago", "3 h ago", "2 days ago". */
+export function ago(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h ago`;
+  const d = Math.floor(s / 86_400);
+  return `${d} ${d === 1 ? 'day' : 'days'} ago`;
+}
+
+export function sourceLook(s: SourceInfo, nowMs: number): DeviceLook {
+  const base = { key: `source:${s.id}`, name: `${s.id} (${s.kind})` };
+  const last = s.lastFileAt ? `last file ${ago(nowMs - Date.parse(s.lastFileAt))}` : 'no file yet';
+  if (!s.status) return { ...base, icon: '◌', word: 'Starting', tone: 'warn', detail: null, fix: null };
+  if (s.status.state === 'unavailable') {
+    return { ...base, icon: '✕', word: 'Folder unreachable', tone: 'bad', detail: last, fix: `${s.status.message} Check that ${s.path} exists and is mounted; the station keeps trying.` };
+  }
+  return { ...base, icon: '●', word: 'Folder OK', tone: 'ok', detail: last, fix: null };
+}
+
+export function deviceLooks(status: Pick<Status, 'sources' | 'usbScanners'> | null, nowMs: number): DeviceLook[] {
+  if (!status) return [];
+  return [...status.sources.map((s) => sourceLook(s, nowMs)), ...status.usbScanners.map(scannerLook)];
+}

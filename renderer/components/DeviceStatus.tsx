@@ -1,0 +1,49 @@
+import { useEffect, useState } from 'react';
+import { deviceLooks, type DeviceLook } from '../app/device-status.js';
+import type { StationStatus } from '../app/use-station.js';
+
+/** Re-renders every `ms` so "last file N s ago" stays true. */
+function useNow(ms: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(timer);
+  }, [ms]);
+  return now;
+}
+
+/** The devices of the station's status, with "last file N s ago" kept current (only this strip re-renders for it). */
+export function DeviceStatus({ status }: { status: StationStatus | null }) {
+  const now = useNow(5000);
+  return <DeviceList devices={deviceLooks(status, now)} />;
+}
+
+/** The rig's devices in one line (icon + word each), and below it what to do about any that needs it. */
+export function DeviceList({ devices }: { devices: readonly DeviceLook[] }) {
+  if (devices.length === 0) return null;
+  const fixes = devices.filter((d) => d.fix);
+  return (
+    <section className="devices" aria-label="Devices">
+      <ul className="devices__list">
+        {devices.map((d) => (
+          <li key={d.key} className="devices__item" data-tone={d.tone}>
+            <span className="devices__name">{d.name}</span>{' '}
+            <span className="devices__state">
+              <span aria-hidden="true">{d.icon}</span> {d.word}
+            </span>
+            {d.detail && !d.fix && <span className="devices__detail"> · {d.detail}</span>}
+          </li>
+        ))}
+      </ul>
+      {fixes.map((d) => (
+        <p key={d.key} className="devices__fix" role="alert">
+          <strong>
+            <span aria-hidden="true">{d.icon}</span> {d.name}: {d.word}.
+          </strong>{' '}
+          {d.detail && d.detail !== d.fix ? `${d.detail} ` : ''}
+          {d.fix}
+        </p>
+      ))}
+    </section>
+  );
+}

@@ -1,0 +1,177 @@
+/** getConfig / checkConfig / saveConfig: the Settings view's edits, validated like a station start, written atomically. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLocalClient } from '../../src/contract/client.js';
+import { readOnlyCommands } from '../../src/contract/commands.js';
+import { loadConfig } from '../../src/config/load.js';
+import type { StationConfigInput } from '../../src/config/schema.js';
+import { redactedSecret } from '../../src/config/secrets.js';
+import { startStationServer } from '../../src/server/server.js';
+import { createHandlers } from '../../src/station/handlers.js';
+import { Station } from '../../src/station/station.js';
+import { makeHome } from '../helpers/station-home.js';
+
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn();
+});
+
+const s3Secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+const monitorToken = 'monitor-token-0123456789abcdefghijklmnopq';
+const withSecrets: StationConfigInput = {
+  station: { id: 'copy-stand-1' },
+  ingest: { stableWindowMs: 250, truncatedRetries: 0, truncatedRetryDelayMs: 100, rescanIntervalSec: 0, concurrency: 1 },
+  server: { port: 0, monitorTokens: [monitorToken] },
+  targets: [{ id: 'bucket', kind: 's3', bucket: 'museum-scans', accessKeyId: 'AKIAEXAMPLE', secretAccessKey: s3Secret }],
+};
+
+async function station(config: StationConfigInput | string = withSecrets, fileName = 'station.json') {
+  const home = makeHome();
+  cleanup.push(() => fs.rmSync(home, { recursive: true, force: true }));
+  const file = path.join(home, fileName);
+  fs.writeFileSync(file, typeof config === 'string' ? config : JSON.stringify(config, null, 2));
+  const st = new Station(loadConfig({ home }));
+  cleanup.push(() => st.stop());
+  return { home, file, station: st, client: createLocalClient(createHandlers(st)) };
+}
+
+async function getConfig(client: ReturnType<typeof createLocalClient<ReturnType<typeof createHandlers>>>) {
+  const reply = await client.getConfig({});
+  if ('error' in reply) throw new Error(reply.error.message);
+  return reply.result;
+}
+
+describe('getConfig', () => {
+  it('gives every field with its value and the file it lives in, with secrets hidden', async () => {
+    const { file, client } = await station();
+    const got = await getConfig(client);
+    expect(got.configFile).toBe(file);
+    expect(got.writeTo).toBe(file);
+    expect(got.format).toBe('json');
+    expect(got.config.linking.template).toBe('{date}/{barcode}/{barcode}_{seq:03}{ext}');
+    expect(got.config.sources?.[0]?.id).toBe('inbox');
+    expect(got.profiles['default']?.exposure.failClippedPct).toBe(5);
+    const text = JSON.stringify(got);
+    expect(text).not.toContain(s3Secret);
+    expect(text).not.toContain('AKIAEXAMPLE');
+    expect(text).not.toContain(monitorToken);
+    expect(got.config.targets[0]).toMatchObject({ secretAccessKey: redactedSecret });
+    expect(readOnlyCommands.has('getConfig')).toBe(true);
+    expect(readOnlyCommands.has('saveConfig')).toBe(false);
+  });
+});
+
+describe('saveConfig', () => {
+  it('names each bad field and writes nothing', async () => {
+    const { file, home, client } = await station();
+    const before = fs.readFileSync(file, 'utf8');
+    const got = await getConfig(client);
+    const edited = structuredClone(got.config);
+    edited.linking.template = '{date}/{nonsense}{ext}';
+    edited.sources = [...edited.sources!, { ...edited.sources![0]!, path: 'Other' }];
+    edited.upload.concurrency = 0;
+    const reply = await client.saveConfig({ config: edited, revision: got.revision });
+    if ('error' in reply) throw new Error(reply.error.message);
+    expect(reply.result.saved).toBe(false);
+    const errors = reply.result.saved ? {} : reply.result.errors;
+    expect(Object.keys(errors).sort()).toEqual(['linking.template', 'upload.concurrency']);
+    expect(errors['linking.template']).toMatch(/nonsense/);
+    // Cross-checks run once the schema passes: the same id twice.
+    edited.linking.template = '{barcode}{ext}';
+    edited.upload.concurrency = 2;
+    const dup = await client.checkConfig({ config: edited });
+    expect('result' in dup && dup.result.errors).toEqual({ 'sources.1.id': expect.stringMatching(/used by another source/) });
+    expect(fs.readFileSync(file, 'utf8')).toBe(before);
+    expect(fs.readdirSync(home).filter((f) => f.endsWith('.bak') || f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('writes only the changed fields, keeps hidden secrets and the previous file as .bak, and says a restart applies it', async () => {
+    const { file, home, client } = await station();
+    const before = fs.readFileSync(file, 'utf8');
+    const got = await getConfig(client);
+    const edited = structuredClone(got.config);
+    edited.linking.template = '{project}/{barcode}/{barcode}_{seq:03}{ext}';
+    edited.profiles = { default: { exposure: { failClippedPct: 2 } } };
+    const reply = await client.saveConfig({ config: edited, revision: got.revision });
+    expect(reply).toEqual({ result: { saved: true, file, backup: `${file}.bak`, changed: true, restartRequired: true } });
+    expect(fs.readFileSync(`${file}.bak`, 'utf8')).toBe(before);
+    const written = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    expect(Object.keys(written).sort()).toEqual(['ingest', 'linking', 'profiles', 'server', 'station', 'targets']);
+    expect(written['linking']).toEqual({ template: '{project}/{barcode}/{barcode}_{seq:03}{ext}' });
+    expect(JSON.stringify(written)).toContain(s3Secret);
+    expect(JSON.stringify(written)).toContain(monitorToken);
+    const reloaded = loadConfig({ home });
+    expect(reloaded.linking.template).toBe('{project}/{barcode}/{barcode}_{seq:03}{ext}');
+    expect(reloaded.profiles['default']?.exposure.failClippedPct).toBe(2);
+    expect(reloaded.profiles['default']?.exposure.warnClippedPct).toBe(0.5);
+    // No temp file left behind; saving the same again changes nothing.
+    expect(fs.readdirSync(home).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    const again = await getConfig(client);
+    expect(await client.saveConfig({ config: again.config, revision: again.revision })).toEqual({ result: { saved: true, file, backup: null, changed: false, restartRequired: false } });
+    // The old revision is refused: someone else saved since it was read.
+    const stale = await client.saveConfig({ config: edited, revision: got.revision });
+    expect('error' in stale && stale.error.message).toMatch(/changed by someone else/);
+  });
+
+  it('refuses a hidden secret on a new target: it must be typed in', async () => {
+    const { file, client } = await station();
+    const got = await getConfig(client);
+    const edited = structuredClone(got.config);
+    edited.targets = [...edited.targets, { ...edited.targets[0]!, id: 'bucket2' }];
+    const reply = await client.saveConfig({ config: edited });
+    expect('result' in reply && !reply.result.saved && Object.keys(reply.result.errors)).toEqual(['targets.1.accessKeyId', 'targets.1.secretAccessKey']);
+    expect(fs.readFileSync(file, 'utf8')).not.toContain('bucket2');
+  });
+
+  it('keeps a YAML file YAML, with its comments', async () => {
+    const yaml = ['# Copy stand 2 — ask Anna before changing', 'station:', '  id: stand-2 # printed on the rig', 'ingest:', '  rescanIntervalSec: 0', 'server:', '  port: 0', ''].join('\n');
+    const { file, client } = await station(yaml, 'station.yaml');
+    const got = await getConfig(client);
+    expect(got.format).toBe('yaml');
+    const edited = structuredClone(got.config);
+    edited.linking.views = ['front', 'back'];
+    edited.linking.expectedShots = 2;
+    const reply = await client.saveConfig({ config: edited, revision: got.revision });
+    expect('result' in reply && reply.result.saved).toBe(true);
+    const text = fs.readFileSync(file, 'utf8');
+    expect(text).toContain('# Copy stand 2 — ask Anna before changing');
+    expect(text).toContain('id: stand-2 # printed on the rig');
+    expect(text).toMatch(/linking:\n {2}views:\n {4}- front\n {4}- back\n {2}expectedShots: 2/);
+    expect(fs.readFileSync(`${file}.bak`, 'utf8')).toBe(yaml);
+  });
+
+  it('with no config file, writes station.json in the station home', async () => {
+    const home = makeHome();
+    cleanup.push(() => fs.rmSync(home, { recursive: true, force: true }));
+    const st = new Station(loadConfig({ home }));
+    cleanup.push(() => st.stop());
+    const client = createLocalClient(createHandlers(st));
+    const got = await getConfig(client);
+    expect(got.configFile).toBeNull();
+    expect(got.writeTo).toBe(path.join(home, 'station.json'));
+    const edited = structuredClone(got.config);
+    edited.linking.enabled = true;
+    const reply = await client.saveConfig({ config: edited });
+    expect(reply).toEqual({ result: { saved: true, file: path.join(home, 'station.json'), backup: null, changed: true, restartRequired: true } });
+    expect(JSON.parse(fs.readFileSync(path.join(home, 'station.json'), 'utf8'))).toEqual({ linking: { enabled: true } });
+  });
+
+  it('over HTTP: a monitor token may read the config (secrets hidden) but not save it', async () => {
+    const { station: st, file } = await station();
+    const operator = 'operator-token-0123456789abcdefghijklmnop';
+    const server = await startStationServer({ handlers: createHandlers(st), events: st, host: '127.0.0.1', port: 0, operatorToken: operator, monitorTokens: [monitorToken], uiDir: null });
+    cleanup.push(() => server.close());
+    const post = (command: string, body: object, token: string) =>
+      fetch(`http://127.0.0.1:${server.port}/api/${command}`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+    const read = await post('getConfig', {}, monitorToken);
+    expect(read.status).toBe(200);
+    const text = await read.text();
+    expect(text).not.toContain(s3Secret);
+    const { result } = JSON.parse(text) as { result: { config: Record<string, unknown> } };
+    const before = fs.readFileSync(file, 'utf8');
+    const save = await post('saveConfig', { config: { ...result.config, linking: { enabled: true } } }, monitorToken);
+    expect(save.status).toBe(403);
+    expect(fs.readFileSync(file, 'utf8')).toBe(before);
+  });
+});

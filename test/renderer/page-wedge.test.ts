@@ -1,0 +1,96 @@
+/**
+ * The scan bar's page-wide wedge input (renderer/app/scan-keys.ts PageWedge) with synthetic key
+ * timings on an injected clock: a scanner burst typed anywhere outside a text field is a scan; a
+ * person's keys go to the scan field and are never sent by themselves.
+ */
+import { describe, expect, it } from 'vitest';
+import { PageWedge, takesText, type FocusLike, type PageWedgeAction } from '../../renderer/app/scan-keys.js';
+import { humanTyping, pick, prng, randomCode, scannerBurst, type TimedKey } from '../barcode/key-sequences.js';
+
+const page: FocusLike = { tagName: 'BODY' };
+const plain = { altKey: false, ctrlKey: false, metaKey: false };
+
+/** Keys pressed with `active` focused; the clock is the keys' own times, then `settleMs` of quiet. */
+function type(wedge: PageWedge, keys: TimedKey[], active: FocusLike | null = page, settleMs = 5000) {
+  const actions: PageWedgeAction[] = [];
+  const consumed: string[] = [];
+  for (const k of keys) {
+    // What the component's timer does: tick at the deadline before the next key arrives.
+    const deadline = wedge.deadlineMs;
+    if (deadline !== null && deadline <= k.timeMs) actions.push(...wedge.tick(deadline));
+    const r = wedge.key({ key: k.key, ...plain }, active, k.timeMs);
+    actions.push(...r.actions);
+    if (r.consumed) consumed.push(k.key);
+  }
+  actions.push(...wedge.tick((keys.at(-1)?.timeMs ?? 0) + settleMs));
+  return { actions, consumed };
+}
+
+const timed = (text: string[], startMs: number, gapMs: number): TimedKey[] => text.map((key, i) => ({ key, timeMs: startMs + i * gapMs }));
+
+describe('page-wide wedge input', () => {
+  it('sends a scanner burst typed with nothing focused, or a button focused, as one scan', () => {
+    for (const active of [null, page, { tagName: 'BUTTON' }, { tagName: 'INPUT', type: 'checkbox' }]) {
+      const { actions, consumed } = type(new PageWedge(), timed([...'NHM-000123', 'Enter'], 10_000, 12), active);
+      expect(actions).toEqual([{ kind: 'scan', code: 'NHM-000123' }]);
+      // Every key of it is the wedge's: the focused button is not pressed by the Enter.
+      expect(consumed).toHaveLength(11);
+    }
+  });
+
+  it('leaves keys for another text field alone', () => {
+    for (const active of [{ tagName: 'INPUT', type: 'text' }, { tagName: 'TEXTAREA' }, { tagName: 'SELECT' }, { tagName: 'DIV', isContentEditable: true }]) {
+      expect(takesText(active)).toBe(true);
+      const { actions, consumed } = type(new PageWedge(), timed([...'NHM-000123', 'Enter'], 10_000, 12), active);
+      expect(actions).toEqual([]);
+      expect(consumed).toEqual([]);
+    }
+  });
+
+  it("never takes a person's typing as a scan: it comes out as text for the scan field, and the wedge sends nothing", () => {
+    const { actions } = type(new PageWedge(), timed([...'NHM-000123', 'Enter'], 10_000, 140));
+    expect(actions.every((a) => a.kind === 'type')).toBe(true);
+    expect(actions.map((a) => (a.kind === 'type' ? a.text : '')).join('')).toBe('NHM-000123');
+  });
+
+  it('keeps Ctrl/Alt shortcuts, F-keys, arrows and a lone space or Enter for the page', () => {
+    const wedge = new PageWedge();
+    expect(wedge.key({ key: '1', ...plain, altKey: true }, page, 1000)).toEqual({ consumed: false, actions: [] });
+    expect(wedge.key({ key: 'c', ...plain, ctrlKey: true }, page, 2000)).toEqual({ consumed: false, actions: [] });
+    expect(wedge.key({ key: 'F2', ...plain }, page, 3000)).toEqual({ consumed: false, actions: [] });
+    expect(wedge.key({ key: ' ', ...plain }, { tagName: 'BUTTON' }, 4000)).toEqual({ consumed: false, actions: [] });
+    expect(wedge.key({ key: 'Enter', ...plain }, { tagName: 'BUTTON' }, 5000)).toEqual({ consumed: false, actions: [] });
+    // A held key is released as typing by the next named key, which stays the page's.
+    expect(wedge.key({ key: 'a', ...plain }, page, 6000)).toEqual({ consumed: true, actions: [] });
+    expect(wedge.key({ key: 'ArrowDown', ...plain }, page, 6010)).toEqual({ consumed: false, actions: [{ kind: 'type', text: 'a' }] });
+  });
+
+  it('swallows the CR LF suffix of a scan and takes two labels in a row', () => {
+    const keys = [...timed([...'ABC12345', 'Enter', 'Enter'], 20_000, 10), ...timed([...'XYZ98765', 'Tab'], 20_300, 15)];
+    expect(type(new PageWedge(), keys).actions).toEqual([
+      { kind: 'scan', code: 'ABC12345' },
+      { kind: 'scan', code: 'XYZ98765' },
+    ]);
+  });
+
+  it('on generated timelines: every scanner burst is a scan, and no person’s typing ever is', () => {
+    const rand = prng(0x5ca1ab1e);
+    let scans = 0;
+    let detected = 0;
+    for (let i = 0; i < 1000; i++) {
+      const code = randomCode(rand, 6);
+      const burst = scannerBurst(rand, code, { startMs: 60_000, prefix: '', suffix: pick(rand, ['Enter', 'Tab', 'Enter Enter'] as const) });
+      scans++;
+      const { actions } = type(new PageWedge(), burst.keys);
+      if (actions.length === 1 && actions[0]?.kind === 'scan' && actions[0].code === code) detected++;
+    }
+    let humanScans = 0;
+    for (let i = 0; i < 1000; i++) {
+      // Worst case: the focus never moves to the scan field, so every key goes through the wedge.
+      const { actions } = type(new PageWedge(), humanTyping(rand, 60_000));
+      humanScans += actions.filter((a) => a.kind === 'scan').length;
+    }
+    expect(detected / scans).toBeGreaterThanOrEqual(0.999);
+    expect(humanScans).toBe(0);
+  });
+});
