@@ -20,7 +20,7 @@
  * Local bytes come from the verified, bandwidth-capped read (source-read.ts): its last chunk is held
  * back until the whole file matched QC's sha256, so a changed file never completes an upload.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import type * as S3Sdk from '@aws-sdk/client-s3';
 import type {
   CreateMultipartUploadCommandOutput,
@@ -200,12 +200,17 @@ export class S3Target implements UploadTarget {
     const done: PartRecord[] = [];
     let buffered: Buffer[] = [];
     let bufferedBytes = 0;
+    // A part's digests grow chunk by chunk as it is read (one 1 MiB update at a time), so a
+    // 64 MiB part is never hashed in one block on the event loop.
+    let partSums = partDigests();
     let n = 1;
     const flush = async (): Promise<void> => {
       const body = buffered.length === 1 ? buffered[0]! : Buffer.concat(buffered, bufferedBytes);
+      const sums = { sha256: partSums.sha256.digest('base64'), md5: partSums.md5.digest('hex') };
       buffered = [];
       bufferedBytes = 0;
-      const part = await this.sendPart(job, state, n, body, known.get(n));
+      partSums = partDigests();
+      const part = await this.sendPart(job, state, n, body, sums, known.get(n));
       done.push(part);
       n++;
     };
@@ -213,7 +218,10 @@ export class S3Target implements UploadTarget {
       let rest = chunk;
       while (rest.length > 0) {
         const take = Math.min(rest.length, partSize - bufferedBytes);
-        buffered.push(rest.subarray(0, take));
+        const piece = rest.subarray(0, take);
+        buffered.push(piece);
+        partSums.sha256.update(piece);
+        partSums.md5.update(piece);
         bufferedBytes += take;
         rest = rest.subarray(take);
         if (bufferedBytes === partSize && n < partCount) await flush();
@@ -249,10 +257,9 @@ export class S3Target implements UploadTarget {
     return { remoteKey: key, verifiedSha256: job.file.sha256, alreadyPresent: false };
   }
 
-  /** Sends part `n` unless the server already holds exactly these bytes for it; returns its record. */
-  private async sendPart(job: UploadJobInput, state: S3Resume, n: number, body: Buffer, known: PartRecord | undefined): Promise<PartRecord> {
-    const sha256 = createHash('sha256').update(body).digest('base64');
-    const md5 = createHash('md5').update(body).digest('hex');
+  /** Sends part `n` (its digests `sums`) unless the server already holds exactly these bytes for it; returns its record. */
+  private async sendPart(job: UploadJobInput, state: S3Resume, n: number, body: Buffer, sums: { sha256: string; md5: string }, known: PartRecord | undefined): Promise<PartRecord> {
+    const { sha256, md5 } = sums;
     // A recorded part (ListParts confirmed the server has it with the ETag it answered then) is kept
     // if these bytes are the ones it was made of; one found only on the server has no recorded
     // SHA-256 (''), so its ETag, the MD5 of what the server holds, must equal our bytes' MD5.
@@ -436,6 +443,10 @@ function asResume(value: unknown, key: string): S3Resume | null {
   const r = value as Partial<S3Resume> | null;
   if (!r || r.v !== 1 || r.kind !== 's3' || r.key !== key || typeof r.uploadId !== 'string' || typeof r.partSize !== 'number' || !Array.isArray(r.parts)) return null;
   return r as S3Resume;
+}
+
+function partDigests(): { sha256: Hash; md5: Hash } {
+  return { sha256: createHash('sha256'), md5: createHash('md5') };
 }
 
 function errorName(err: unknown): string {

@@ -1,0 +1,107 @@
+/** Whole-file hashing on worker threads: right digests, errors as data, and an event loop left free. */
+import { createHash, randomBytes as cryptoRandomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { digestsOfFile } from '../../src/upload/hash-file.js';
+import { HashPool } from '../../src/upload/hash-pool.js';
+import { randomBytes, sha256 } from './fixture.js';
+
+const MiB = 1024 * 1024;
+
+describe('whole-file hashing on worker threads', () => {
+  let dir: string;
+  let big: string;
+  let bigSha: string;
+
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-hash-'));
+    big = path.join(dir, 'big.tif');
+    // Over 64 MiB, not a multiple of the worker's 1 MiB read.
+    const bytes = cryptoRandomBytes(80 * MiB + 4321);
+    fs.writeFileSync(big, bytes);
+    bigSha = sha256(bytes);
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('digests an empty file, a small one (with md5) and one over 64 MiB', async () => {
+    const empty = path.join(dir, 'empty.tif');
+    fs.writeFileSync(empty, '');
+    expect(await digestsOfFile(empty)).toEqual({ sha256: sha256(''), md5: null, size: 0 });
+    const small = path.join(dir, 'small.tif');
+    const bytes = randomBytes(300_001, 7);
+    fs.writeFileSync(small, bytes);
+    expect(await digestsOfFile(small, undefined, { md5: true })).toEqual({ sha256: sha256(bytes), md5: createHash('md5').update(bytes).digest('hex'), size: bytes.length });
+    expect(await digestsOfFile(big)).toEqual({ sha256: bigSha, md5: null, size: 80 * MiB + 4321 });
+  });
+
+  it('fails with the errno code and the path for a missing file or a folder, and goes on working', async () => {
+    const missing = path.join(dir, 'nope.tif');
+    await expect(digestsOfFile(missing)).rejects.toMatchObject({ code: 'ENOENT', message: expect.stringContaining(missing) as string });
+    await expect(digestsOfFile(dir)).rejects.toMatchObject({ code: 'EISDIR' });
+    expect((await digestsOfFile(big)).sha256).toBe(bigSha);
+  });
+
+  it('hashes several files at once on a pool of workers, each answer for its own file', async () => {
+    const pool = new HashPool(2);
+    try {
+      const files = [0, 1, 2, 3].map((i) => {
+        const f = path.join(dir, `f${i}.tif`);
+        fs.writeFileSync(f, randomBytes(2 * MiB + i, i + 1));
+        return f;
+      });
+      const got = await Promise.all([big, ...files].map((f) => pool.digests(f)));
+      expect(got.map((d) => d.sha256)).toEqual([bigSha, ...files.map((f) => sha256(fs.readFileSync(f)))]);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('stops when its signal aborts, and the worker takes the next file', async () => {
+    const pool = new HashPool(1);
+    try {
+      const controller = new AbortController();
+      const pending = pool.digests(big, { signal: controller.signal });
+      controller.abort(new Error('job cancelled'));
+      await expect(pending).rejects.toThrow('job cancelled');
+      expect((await pool.digests(big)).sha256).toBe(bigSha);
+      await pool.close();
+      await expect(pool.digests(big)).rejects.toThrow(/closed/);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('leaves the event loop free: timers keep firing, and the loop is far less busy than hashing inline', async () => {
+    const pool = new HashPool(1);
+    try {
+      await pool.digests(path.join(dir, 'f0.tif')); // the worker is started (and its loader warmed) outside the measurement
+      const busy = async (work: () => Promise<string>) => {
+        let ticks = 0;
+        const timer = setInterval(() => ticks++, 1);
+        const before = performance.eventLoopUtilization();
+        const digest = await work();
+        const used = performance.eventLoopUtilization(before);
+        clearInterval(timer);
+        return { digest, ticks, utilization: used.utilization };
+      };
+      const inWorker = await busy(async () => (await pool.digests(big)).sha256);
+      // The same file hashed the way it was before (streamed, but on this thread), as the reference.
+      const inline = await busy(async () => {
+        const h = createHash('sha256');
+        for await (const chunk of createReadStream(big, { highWaterMark: MiB })) h.update(chunk as Buffer);
+        return h.digest('hex');
+      });
+      console.info(`80 MiB: event-loop utilization ${inWorker.utilization.toFixed(3)} with the worker (${inWorker.ticks} timer ticks), ${inline.utilization.toFixed(3)} hashing inline (${inline.ticks} ticks)`);
+      expect(inWorker.digest).toBe(bigSha);
+      expect(inline.digest).toBe(bigSha);
+      expect(inWorker.ticks).toBeGreaterThanOrEqual(10);
+      expect(inWorker.utilization).toBeLessThan(inline.utilization / 2);
+    } finally {
+      await pool.close();
+    }
+  });
+});
