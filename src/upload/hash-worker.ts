@@ -1,22 +1,28 @@
 /**
- * A worker thread that hashes whole files for the hash pool (hash-pool.ts), so a 1 GB read-back
- * never occupies the station's event loop. Reads are async (libuv's thread pool), so the worker
- * stays responsive to cancellation between chunks and several requests interleave.
+ * A worker thread that hashes for the hash pool (hash-pool.ts), so neither a 1 GB read-back nor
+ * the digests of bytes being sent occupy the station's event loop: whole files (reads are async,
+ * through libuv's thread pool, so the worker stays responsive to cancellation between chunks and
+ * requests interleave) and streams fed chunk by chunk (each chunk acknowledged once hashed).
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';
-import type { HashCancel, HashReply, HashRequest } from './hash-protocol.js';
+import type { HashCancel, HashReply, HashRequest, StreamMessage, StreamReply } from './hash-protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('hash-worker must run in a worker thread');
 
 const chunkSize = 1024 * 1024;
 const cancelled = new Set<number>();
+const streams = new Map<number, { sha: Hash; md5: Hash | null; size: number }>();
 
-port.on('message', (msg: HashRequest | HashCancel) => {
+port.on('message', (msg: HashRequest | HashCancel | StreamMessage) => {
   if ('cancel' in msg) {
     cancelled.add(msg.cancel);
+    return;
+  }
+  if ('stream' in msg) {
+    onStream(msg);
     return;
   }
   void hash(msg).then(
@@ -45,4 +51,31 @@ async function hash(req: HashRequest): Promise<HashReply> {
     await handle.close();
   }
   return { id: req.id, ok: true, sha256: sha.digest('hex'), md5: md5 ? md5.digest('hex') : null, size };
+}
+
+function onStream(msg: StreamMessage): void {
+  switch (msg.op) {
+    case 'start':
+      streams.set(msg.stream, { sha: createHash('sha256'), md5: msg.md5 ? createHash('md5') : null, size: 0 });
+      return;
+    case 'update': {
+      const s = streams.get(msg.stream);
+      if (!s) return;
+      s.sha.update(msg.bytes);
+      s.md5?.update(msg.bytes);
+      s.size += msg.bytes.byteLength;
+      port!.postMessage({ stream: msg.stream, hashed: msg.bytes.byteLength } satisfies StreamReply);
+      return;
+    }
+    case 'end': {
+      const s = streams.get(msg.stream);
+      if (!s) return;
+      streams.delete(msg.stream);
+      port!.postMessage({ stream: msg.stream, digests: { sha256: s.sha.digest('hex'), md5: s.md5 ? s.md5.digest('hex') : null, size: s.size } } satisfies StreamReply);
+      return;
+    }
+    case 'drop':
+      streams.delete(msg.stream);
+      return;
+  }
 }

@@ -19,12 +19,12 @@
  * tus-js-client's own retries and URL storage are off: the queue's backoff retries, and the URL
  * lives in the job's resume state, which survives restarts with the job.
  */
-import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import type * as tus from 'tus-js-client';
 import { createLogger } from '../log/logger.js';
+import { hashPool, type StreamHash } from './hash-pool.js';
 import { mirrorKey, type KeySource } from './remote-key.js';
 import { UploadError, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
 
@@ -223,9 +223,17 @@ class SequentialSource {
   async slice(start: number, end: number): Promise<{ value: Buffer & { size?: number }; done: boolean }> {
     const stop = Math.min(end, this.size);
     if (start < this.pos) throw new UploadError('transient', `tus asked for bytes from ${start} again after ${this.pos} were read; the upload is retried.`);
+    // Hashed on the hash pool's workers as the slice is gathered, not on the event loop.
+    const hash = this.checksums ? hashPool().stream() : null;
+    try {
+      return await this.gather(start, stop, hash);
+    } finally {
+      hash?.drop();
+    }
+  }
+
+  private async gather(start: number, stop: number, hash: StreamHash | null): Promise<{ value: Buffer & { size?: number }; done: boolean }> {
     const parts: Buffer[] = [];
-    // Hashed piece by piece as the slice is gathered (no whole-chunk hash in one block on the event loop).
-    const hash = this.checksums ? createHash('sha256') : null;
     let have = 0;
     while (this.pos + have < stop) {
       if (this.pending.length === 0) {
@@ -243,7 +251,7 @@ class SequentialSource {
       const take = Math.min(this.pending.length, stop - this.pos - have);
       const piece = this.pending.subarray(0, take);
       parts.push(piece);
-      hash?.update(piece);
+      await hash?.update(piece);
       this.pending = this.pending.subarray(take);
       have += take;
     }
@@ -255,7 +263,7 @@ class SequentialSource {
     }
     const value: Buffer & { size?: number } = parts.length === 1 ? parts[0]! : Buffer.concat(parts, have);
     value.size = value.length;
-    this.lastChecksum = hash ? `sha256 ${hash.digest('base64')}` : null;
+    this.lastChecksum = hash ? `sha256 ${Buffer.from((await hash.digest()).sha256, 'hex').toString('base64')}` : null;
     return { value, done: stop >= this.size };
   }
 
