@@ -13,22 +13,28 @@ const port = parentPort;
 if (!port) throw new Error('hash-worker must run in a worker thread');
 
 const chunkSize = 1024 * 1024;
+/** Requests being hashed, and those of them cancelled (a cancel for a finished request is ignored). */
+const running = new Set<number>();
 const cancelled = new Set<number>();
 const streams = new Map<number, { sha: Hash; md5: Hash | null; size: number }>();
 
 port.on('message', (msg: HashRequest | HashCancel | StreamMessage) => {
   if ('cancel' in msg) {
-    cancelled.add(msg.cancel);
+    if (running.has(msg.cancel)) cancelled.add(msg.cancel);
     return;
   }
   if ('stream' in msg) {
     onStream(msg);
     return;
   }
+  running.add(msg.id);
   void hash(msg).then(
     (reply) => port.postMessage(reply),
     (err: unknown) => port.postMessage({ id: msg.id, ok: false, code: (err as NodeJS.ErrnoException).code ?? null, message: err instanceof Error ? err.message : String(err) } satisfies HashReply),
-  ).finally(() => cancelled.delete(msg.id));
+  ).finally(() => {
+    running.delete(msg.id);
+    cancelled.delete(msg.id);
+  });
 });
 
 async function hash(req: HashRequest): Promise<HashReply> {
