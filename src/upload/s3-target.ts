@@ -211,7 +211,9 @@ export class S3Target implements UploadTarget {
     for await (const chunk of read.chunks) chunks.push(chunk);
     const body = Buffer.concat(chunks);
     const sha256 = Buffer.from(job.file.sha256, 'hex').toString('base64');
-    const md5 = read.md5() ?? createHash('md5').update(body).digest('hex');
+    // Set once the verified read has yielded its last chunk (computed on the hash pool's workers).
+    const md5 = read.md5();
+    if (md5 === null) throw new UploadError('transient', `Target "${this.id}": the local read of ${key} ended without its MD5; it is read again.`);
     const made: ObjectDigests = { sha256Base64: sha256, etag: md5 };
     job.saveResume({ v: 1, kind: 's3-put', key, made } satisfies S3PutResume);
     const sent = this.opts.faults?.alterBody?.(body, null) ?? body;
