@@ -88,18 +88,36 @@ async function* verifiedChunks(file: CaptureFileFacts & { sha256: string }, thro
   }
 }
 
-/** The file in chunks of fresh shared memory each (never reused: a chunk may still be hashed or sent while the next is read). */
+/**
+ * The file in chunks of fresh shared memory each (never reused: a chunk may still be hashed or sent
+ * while the next is read), one read ahead, so reading overlaps with sending (as a read stream's buffer does).
+ */
 async function* sharedChunks(file: string, signal: AbortSignal): AsyncGenerator<Buffer> {
   const handle = await fs.open(file, 'r');
+  const read = async (): Promise<Buffer> => {
+    const chunk = Buffer.from(new SharedArrayBuffer(chunkSize));
+    const { bytesRead } = await handle.read(chunk, 0, chunkSize, null);
+    return bytesRead === chunkSize ? chunk : chunk.subarray(0, bytesRead);
+  };
+  const ahead = (): Promise<Buffer> => {
+    const p = read();
+    // Handled when awaited below; until then a failed read must not count as an unhandled rejection.
+    p.catch(() => undefined);
+    return p;
+  };
+  let next: Promise<Buffer> | null = ahead();
   try {
     for (;;) {
+      const chunk: Buffer = await next;
+      next = null;
+      if (chunk.length === 0) return;
       signal.throwIfAborted();
-      const chunk = Buffer.from(new SharedArrayBuffer(chunkSize));
-      const { bytesRead } = await handle.read(chunk, 0, chunkSize, null);
-      if (bytesRead === 0) return;
-      yield bytesRead === chunkSize ? chunk : chunk.subarray(0, bytesRead);
+      next = ahead();
+      yield chunk;
     }
   } finally {
+    // The read in flight finishes before the file is closed under it.
+    await next?.catch(() => undefined);
     await handle.close();
   }
 }
