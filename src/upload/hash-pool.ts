@@ -127,6 +127,9 @@ export class HashPool {
         if (!slot.streams.delete(id)) return;
         post({ stream: id, op: 'drop' });
         this.idleCheck(slot);
+        // An update still waiting for the worker would wait for ever: the acknowledgements of a dropped stream are ignored.
+        state.failed = new Error('this hash stream was dropped');
+        for (const wake of state.waiters.splice(0)) wake();
       },
     };
   }

@@ -122,7 +122,12 @@ describe('whole-file hashing on worker threads', () => {
       const dropped = pool.stream();
       await dropped.update(whole.subarray(0, 10));
       dropped.drop();
-      await expect(dropped.update(whole.subarray(0, 10))).rejects.toThrow(/ended/);
+      await expect(dropped.update(whole.subarray(0, 10))).rejects.toThrow(/dropped/);
+      // An update waiting for the worker to catch up (more than 8 MiB in flight) is released by a drop.
+      const behind = pool.stream();
+      const waiting = behind.update(new Uint8Array(9 * MiB));
+      behind.drop();
+      await expect(waiting).rejects.toThrow(/dropped/);
     } finally {
       await pool.close();
     }
