@@ -1,6 +1,7 @@
 /**
  * `capture-station doctor`: what a museum IT person checks before blaming the software — the config,
- * the database and its durability settings, every folder the station writes to, free disk space.
+ * the database and its durability settings, every folder the station writes to, free disk space,
+ * and every upload target through the health probe the uploader itself uses.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,6 +12,8 @@ import { prepareSourceFolder } from '../ingest/source-folder.js';
 import { schemaVersion } from '../store/database.js';
 import { networkFileSystemOf } from '../store/network-fs.js';
 import { openStore } from '../store/open.js';
+import { isUploadError } from '../upload/target.js';
+import { createTargets } from '../upload/targets.js';
 import type { CliContext } from './main.js';
 
 type Status = 'ok' | 'warn' | 'fail';
@@ -18,7 +21,12 @@ interface Finding {
   status: Status;
   what: string;
   detail: string;
+  /** Set on an upload target's finding (--json). */
+  target?: { id: string; kind: string };
 }
+
+/** A target that has not answered its probe by then is reported as unreachable. */
+const targetProbeTimeoutMs = 15_000;
 
 /** Free space below these is a warning / a failure: a 100 MP 16-bit TIFF is about 600 MB. */
 const warnFreeBytes = 20 * 1024 ** 3;
@@ -47,12 +55,17 @@ export async function doctorCommand(ctx: CliContext): Promise<number> {
       if (!disks.has(p)) disks.set(p, label);
     }
     for (const [p, label] of disks) findings.push(checkFreeSpace(label, p));
+    findings.push(...(await checkTargets(config)));
   }
   findings.push({ status: 'ok', what: 'image decoder', detail: `libvips ${sharp.versions.vips} (sharp ${sharp.versions.sharp ?? '?'}), Node ${process.versions.node}` });
 
+  const failed = findings.filter((f) => f.status === 'fail').length;
+  if (ctx.values.json) {
+    ctx.output.out(`${JSON.stringify({ ready: failed === 0, failed, findings }, null, 2)}\n`);
+    return failed ? 1 : 0;
+  }
   const mark: Record<Status, string> = { ok: ' OK ', warn: 'WARN', fail: 'FAIL' };
   for (const f of findings) ctx.output.out(`[${mark[f.status]}] ${f.what}: ${f.detail}\n`);
-  const failed = findings.filter((f) => f.status === 'fail').length;
   ctx.output.out(failed ? `\n${failed} problem${failed > 1 ? 's' : ''} must be fixed before the station can run reliably.\n` : '\nThe station is ready.\n');
   return failed ? 1 : 0;
 }
@@ -102,5 +115,67 @@ function checkFreeSpace(label: string, dir: string): Finding {
     return { status, what: `free disk (${label})`, detail: `${gb} GB free at ${target}${status === 'ok' ? '' : ' — free up space or move the folder to a larger disk'}` };
   } catch (err) {
     return { status: 'warn', what: `free disk (${label})`, detail: `could not measure at ${target}: ${(err as Error).message}` };
+  }
+}
+
+/** What to check when a target does not answer at all, by kind (the probe's own message says what it saw). */
+const unreachableHint: Record<string, string> = {
+  folder: 'check that the share is mounted and that "path" of this target is right',
+  s3: 'check the network, and "endpoint" and "region" of this target',
+  tus: 'check the network, "endpoint" of this target, and that the tus server is running',
+};
+
+/**
+ * Every configured target's own health probe, the one the uploader runs: a folder's mount check and
+ * write test (its test file is removed again), S3 HeadBucket (reachable bucket, accepted
+ * credentials), tus OPTIONS. Unreachable is a warning — the station captures on and the queue
+ * drains when the target is back — while a target that answers but refuses (credentials, a
+ * missing bucket, a read-only or full share) must be fixed.
+ */
+async function checkTargets(config: StationConfig): Promise<Finding[]> {
+  const targets = createTargets(config.targets, { stationId: config.stationId, library: config.locations.library });
+  try {
+    return await Promise.all(
+      targets.map(async (t, i): Promise<Finding> => {
+        const where = whereOf(config.targets[i]!);
+        const base = { what: `upload target "${t.id}"`, target: { id: t.id, kind: t.kind } };
+        const signal = AbortSignal.timeout(targetProbeTimeoutMs);
+        try {
+          // Raced with the timeout too: a folder probe on a hung share cannot be cancelled.
+          await Promise.race([t.probe(signal), abortion(signal)]);
+          return { ...base, status: 'ok', detail: `${t.kind} ${where} ${okDetail[t.kind] ?? 'answers'}` };
+        } catch (err) {
+          if (isUploadError(err, 'offline') || signal.aborted) {
+            // The probe's message already says that uploads wait; the timeout says it here.
+            const seen = signal.aborted ? `${where} did not answer within ${targetProbeTimeoutMs / 1000} s; uploads wait until it does.` : (err as Error).message;
+            return { ...base, status: 'warn', detail: `${seen} To fix: ${unreachableHint[t.kind] ?? 'check the network'}.` };
+          }
+          return { ...base, status: 'fail', detail: err instanceof Error ? err.message : String(err) };
+        }
+      }),
+    );
+  } finally {
+    for (const t of targets) t.destroy?.();
+  }
+}
+
+function abortion(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }));
+}
+
+const okDetail: Record<string, string> = {
+  folder: 'is reachable and writable (a test file was written and removed)',
+  s3: 'answers HeadBucket: the bucket exists and the credentials are accepted',
+  tus: 'answers OPTIONS as a tus server',
+};
+
+function whereOf(t: StationConfig['targets'][number]): string {
+  switch (t.kind) {
+    case 'folder':
+      return t.path;
+    case 's3':
+      return `s3://${t.bucket}${t.endpoint ? ` at ${t.endpoint}` : ` (${t.region})`}`;
+    case 'tus':
+      return t.endpoint;
   }
 }

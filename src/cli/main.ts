@@ -28,7 +28,8 @@ Commands:
   export                   Every recorded capture
       --format json|csv    (default json)
       --output FILE        Write to FILE instead of standard output
-  doctor                   Check the config, the database, the folders and free disk space
+  doctor                   Check the config, the database, the folders, free disk space and every upload target
+      --json               The same as one JSON object
   queue                    Upload queue per target: counts by state, bytes pending, dead jobs and why
       --json               The same as one JSON object
       --backfill TARGET    Queue the captures recorded before TARGET took them (e.g. a target added later)

@@ -16,7 +16,12 @@
  *      under SSE-KMS / SSE-C), must be the MD5 of the bytes sent; before CompleteMultipartUpload the
  *      server's part list must match; after it, HeadObject must report the file's size and a SHA-256
  *      (full object, or the composite sha256(part digests)-N that S3 defines for multipart) or ETag
- *      equal to what the station computed. A copy that fails is deleted and retried, never acknowledged.
+ *      equal to what the station computed. A copy that fails is deleted and retried, never acknowledged;
+ *   4. the digests the object must show are saved (resume state `made`) right before PutObject and
+ *      CompleteMultipartUpload, and cleared only after the verification: a station that dies after
+ *      the object was made (its UploadId gone) finds the object on restart, verifies it against
+ *      them, and acknowledges it — no vanished-UploadId failure, no second upload, no trust in the
+ *      sha256 metadata alone (it was set before any byte was sent).
  * Local bytes come from the verified, bandwidth-capped read (source-read.ts): its last chunk is held
  * back until the whole file matched QC's sha256, so a changed file never completes an upload.
  */
@@ -32,6 +37,7 @@ import type {
   UploadPartCommandOutput,
 } from '@aws-sdk/client-s3';
 import { createLogger } from '../log/logger.js';
+import { hashPool } from './hash-pool.js';
 import { mirrorKey, type KeySource } from './remote-key.js';
 import { UploadError, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
 
@@ -49,6 +55,8 @@ export interface S3TargetFaults {
   alterBody?: (body: Buffer, partNumber: number | null) => Buffer;
   /** Runs after a part is confirmed and saved (tests stop the uploader here). */
   afterPart?: (partNumber: number) => void;
+  /** Runs after a request was answered (tests "crash" right after CompleteMultipartUpload by throwing). */
+  afterRequest?: (name: string) => void;
 }
 
 export interface S3TargetOptions {
@@ -78,6 +86,12 @@ interface PartRecord {
   md5: string;
 }
 
+/** The digests the finished object must show: its SHA-256 (full, or composite of the parts) and its ETag. */
+interface ObjectDigests {
+  sha256Base64: string;
+  etag: string;
+}
+
 interface S3Resume {
   v: 1;
   kind: 's3';
@@ -85,6 +99,16 @@ interface S3Resume {
   uploadId: string;
   partSize: number;
   parts: PartRecord[];
+  /** Saved right before CompleteMultipartUpload: what the object must show once it exists. */
+  made?: ObjectDigests;
+}
+
+/** Saved right before a single PutObject: what the object must show once it exists. */
+interface S3PutResume {
+  v: 1;
+  kind: 's3-put';
+  key: string;
+  made: ObjectDigests;
 }
 
 export class S3Target implements UploadTarget {
@@ -154,6 +178,17 @@ export class S3Target implements UploadTarget {
     const key = job.remoteKey;
     const expected = job.file.sha256;
     const existing = await this.head(key, job.signal);
+    const made = madeOf(job.resume, key);
+    if (existing && made && existing.ContentLength === job.file.size && existing.Metadata?.sha256 === expected) {
+      // This job's own PutObject or CompleteMultipartUpload went through before the station died,
+      // and its verification never ran (or never got recorded): check the object against the digests
+      // saved before that request — the metadata alone was set before any byte was sent. A bad copy
+      // is deleted here and sent again on the next attempt.
+      await this.verify(job, made);
+      log.info('the object this job completed before a restart is there and verified; not sent again', { target: this.id, key });
+      job.saveResume(null);
+      return { remoteKey: key, verifiedSha256: expected, alreadyPresent: true };
+    }
     if (existing) {
       if (this.isSameObject(existing, job.file.size, expected)) {
         log.info('already at the target with the same sha256; not sent again', { target: this.id, key });
@@ -176,7 +211,11 @@ export class S3Target implements UploadTarget {
     for await (const chunk of read.chunks) chunks.push(chunk);
     const body = Buffer.concat(chunks);
     const sha256 = Buffer.from(job.file.sha256, 'hex').toString('base64');
-    const md5 = read.md5() ?? createHash('md5').update(body).digest('hex');
+    // Set once the verified read has yielded its last chunk (computed on the hash pool's workers).
+    const md5 = read.md5();
+    if (md5 === null) throw new UploadError('transient', `Target "${this.id}": the local read of ${key} ended without its MD5; it is read again.`);
+    const made: ObjectDigests = { sha256Base64: sha256, etag: md5 };
+    job.saveResume({ v: 1, kind: 's3-put', key, made } satisfies S3PutResume);
     const sent = this.opts.faults?.alterBody?.(body, null) ?? body;
     const out = await this.send<PutObjectCommandOutput>(
       'PutObject',
@@ -187,7 +226,8 @@ export class S3Target implements UploadTarget {
       await this.discard(key, job.signal);
       throw corrupted(this.id, key, `its ETag ${unquote(out.ETag)} is not the MD5 ${md5} of the bytes read from the local file`);
     }
-    await this.verify(job, { sha256Base64: sha256, etag: md5 });
+    await this.verify(job, made);
+    job.saveResume(null);
     return { remoteKey: key, verifiedSha256: job.file.sha256, alreadyPresent: false };
   }
 
@@ -200,26 +240,38 @@ export class S3Target implements UploadTarget {
     const done: PartRecord[] = [];
     let buffered: Buffer[] = [];
     let bufferedBytes = 0;
+    // A part's digests are computed on the hash pool's workers as its pieces are read, never on
+    // the event loop (a 64 MiB part would cost it about half a second).
+    let partSums = hashPool().stream({ md5: true });
     let n = 1;
     const flush = async (): Promise<void> => {
       const body = buffered.length === 1 ? buffered[0]! : Buffer.concat(buffered, bufferedBytes);
+      const d = await partSums.digest();
+      const sums = { sha256: Buffer.from(d.sha256, 'hex').toString('base64'), md5: d.md5! };
       buffered = [];
       bufferedBytes = 0;
-      const part = await this.sendPart(job, state, n, body, known.get(n));
+      partSums = hashPool().stream({ md5: true });
+      const part = await this.sendPart(job, state, n, body, sums, known.get(n));
       done.push(part);
       n++;
     };
-    for await (const chunk of job.file.read().chunks) {
-      let rest = chunk;
-      while (rest.length > 0) {
-        const take = Math.min(rest.length, partSize - bufferedBytes);
-        buffered.push(rest.subarray(0, take));
-        bufferedBytes += take;
-        rest = rest.subarray(take);
-        if (bufferedBytes === partSize && n < partCount) await flush();
+    try {
+      for await (const chunk of job.file.read().chunks) {
+        let rest = chunk;
+        while (rest.length > 0) {
+          const take = Math.min(rest.length, partSize - bufferedBytes);
+          const piece = rest.subarray(0, take);
+          buffered.push(piece);
+          await partSums.update(piece);
+          bufferedBytes += take;
+          rest = rest.subarray(take);
+          if (bufferedBytes === partSize && n < partCount) await flush();
+        }
       }
+      await flush();
+    } finally {
+      partSums.drop();
     }
-    await flush();
     if (done.length !== partCount) throw new UploadError('transient', `Target "${this.id}": ${done.length} parts made of ${job.file.size} bytes, expected ${partCount}.`);
 
     // The server's part list must be what the station sent before the parts become an object.
@@ -230,6 +282,14 @@ export class S3Target implements UploadTarget {
         throw new UploadError('transient', `Target "${this.id}": part ${p.n} of ${key} is not on the server as sent (server: ${there ? `${there.size} bytes, ETag ${there.etag}` : 'missing'}); it is sent again.`);
       }
     }
+    const digests = Buffer.concat(done.map((p) => Buffer.from(p.sha256, 'base64')));
+    const made: ObjectDigests = {
+      sha256Base64: createHash('sha256').update(digests).digest('base64'),
+      etag: `${createHash('md5').update(Buffer.concat(done.map((p) => Buffer.from(p.md5, 'hex')))).digest('hex')}-${done.length}`,
+    };
+    // Saved before the request: if the station dies once it went through, the UploadId is gone,
+    // and the next attempt verifies the object it finds against these (see put()).
+    job.saveResume({ ...state, made } satisfies S3Resume);
     await this.send(
       'CompleteMultipartUpload',
       (sdk) => new sdk.CompleteMultipartUploadCommand({
@@ -240,19 +300,14 @@ export class S3Target implements UploadTarget {
       }),
       job.signal,
     );
-    // The UploadId is gone now; a crash before the acknowledgement finds the object by HeadObject.
+    await this.verify(job, made);
     job.saveResume(null);
-    const digests = Buffer.concat(done.map((p) => Buffer.from(p.sha256, 'base64')));
-    const composite = createHash('sha256').update(digests).digest('base64');
-    const etag = `${createHash('md5').update(Buffer.concat(done.map((p) => Buffer.from(p.md5, 'hex')))).digest('hex')}-${done.length}`;
-    await this.verify(job, { sha256Base64: composite, etag });
     return { remoteKey: key, verifiedSha256: job.file.sha256, alreadyPresent: false };
   }
 
-  /** Sends part `n` unless the server already holds exactly these bytes for it; returns its record. */
-  private async sendPart(job: UploadJobInput, state: S3Resume, n: number, body: Buffer, known: PartRecord | undefined): Promise<PartRecord> {
-    const sha256 = createHash('sha256').update(body).digest('base64');
-    const md5 = createHash('md5').update(body).digest('hex');
+  /** Sends part `n` (its digests `sums`) unless the server already holds exactly these bytes for it; returns its record. */
+  private async sendPart(job: UploadJobInput, state: S3Resume, n: number, body: Buffer, sums: { sha256: string; md5: string }, known: PartRecord | undefined): Promise<PartRecord> {
+    const { sha256, md5 } = sums;
     // A recorded part (ListParts confirmed the server has it with the ETag it answered then) is kept
     // if these bytes are the ones it was made of; one found only on the server has no recorded
     // SHA-256 (''), so its ETag, the MD5 of what the server holds, must equal our bytes' MD5.
@@ -303,7 +358,8 @@ export class S3Target implements UploadTarget {
           if (mine && mine.size === there.size && unquote(mine.etag) === unquote(there.etag)) parts.push(mine);
           else if (!mine) parts.push({ n, size: there.size, etag: there.etag, sha256: there.sha256 ?? '', md5: unquote(there.etag) });
         }
-        const state: S3Resume = { ...saved, parts };
+        // A `made` saved before an earlier Complete that did not go through is dropped: a new one is saved before the next.
+        const state: S3Resume = { v: 1, kind: 's3', key: saved.key, uploadId: saved.uploadId, partSize: saved.partSize, parts };
         log.info('resuming multipart upload', { target: this.id, key: job.remoteKey, partsOnServer: listed.size, partsKnown: parts.length });
         return state;
       } catch (err) {
@@ -399,7 +455,9 @@ export class S3Target implements UploadTarget {
     const { sdk, client } = await this.loaded;
     const command = make(sdk);
     this.opts.faults?.onRequest?.(name, command.input as Record<string, unknown>);
-    return (await client.send(command as Parameters<S3Client['send']>[0], { abortSignal: signal })) as O;
+    const out = (await client.send(command as Parameters<S3Client['send']>[0], { abortSignal: signal })) as O;
+    this.opts.faults?.afterRequest?.(name);
+    return out;
   }
 
   /** An SDK or network error as an UploadError of the kind the uploader acts on, saying what to fix. */
@@ -436,6 +494,13 @@ function asResume(value: unknown, key: string): S3Resume | null {
   const r = value as Partial<S3Resume> | null;
   if (!r || r.v !== 1 || r.kind !== 's3' || r.key !== key || typeof r.uploadId !== 'string' || typeof r.partSize !== 'number' || !Array.isArray(r.parts)) return null;
   return r as S3Resume;
+}
+
+/** The digests a saved PutObject or CompleteMultipartUpload of `key` must have produced; null when none was saved. */
+function madeOf(value: unknown, key: string): ObjectDigests | null {
+  const r = value as Partial<S3Resume | S3PutResume> | null;
+  if (!r || r.v !== 1 || (r.kind !== 's3' && r.kind !== 's3-put') || r.key !== key || !r.made) return null;
+  return typeof r.made.sha256Base64 === 'string' && typeof r.made.etag === 'string' ? r.made : null;
 }
 
 function errorName(err: unknown): string {

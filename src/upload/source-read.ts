@@ -3,11 +3,11 @@
  * the sha256 QC recorded; the last chunk is held back until the whole file has matched, so a
  * target never receives all the bytes of a file that changed after QC (a folder target discards
  * its temp file, an object store's request fails before it completes). Reading is streamed in
- * 1 MiB chunks (no whole-file hashing on the event loop) and paced by the shared bandwidth cap.
+ * 1 MiB chunks into shared memory, paced by the shared bandwidth cap, and hashed on the hash pool's
+ * worker threads as it goes, from that same memory (the event loop neither hashes nor copies).
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
+import { hashPool } from './hash-pool.js';
 import { UploadError } from './target.js';
 
 /** Waits until `bytes` may be sent (the shared token bucket); also counts them for the rate. */
@@ -49,41 +49,77 @@ export function localFileOf(facts: CaptureFileFacts, throttle: Throttle, signal:
     ...facts,
     sha256,
     read(opts = {}) {
-      const md5 = opts.md5 ? createHash('md5') : null;
       let md5Hex: string | null = null;
       return {
-        chunks: verifiedChunks({ ...facts, sha256 }, throttle, signal, (chunk) => md5?.update(chunk), () => (md5Hex = md5 ? md5.digest('hex') : null)),
+        chunks: verifiedChunks({ ...facts, sha256 }, throttle, signal, opts.md5 ?? false, (md5) => (md5Hex = md5)),
         md5: () => md5Hex,
       };
     },
   };
 }
 
-async function* verifiedChunks(file: CaptureFileFacts & { sha256: string }, throttle: Throttle, signal: AbortSignal, onChunk: (c: Buffer) => void, onEnd: () => void): AsyncGenerator<Buffer> {
+async function* verifiedChunks(file: CaptureFileFacts & { sha256: string }, throttle: Throttle, signal: AbortSignal, md5: boolean, onEnd: (md5: string | null) => void): AsyncGenerator<Buffer> {
   await checkUnchanged(file);
-  const hash = createHash('sha256');
+  const hash = hashPool().stream({ md5 });
   let held: Buffer | null = null;
   let bytes = 0;
   try {
-    for await (const raw of createReadStream(file.path, { highWaterMark: chunkSize, signal })) {
-      const chunk = raw as Buffer;
-      await throttle(chunk.length, signal);
-      hash.update(chunk);
-      onChunk(chunk);
-      bytes += chunk.length;
-      if (held) yield held;
-      held = chunk;
+    try {
+      for await (const chunk of sharedChunks(file.path, signal)) {
+        await throttle(chunk.length, signal);
+        await hash.update(chunk);
+        bytes += chunk.length;
+        if (held) yield held;
+        held = chunk;
+      }
+    } catch (err) {
+      if (signal.aborted) throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw changed(file, 'was removed while it was being uploaded');
+      throw new UploadError('transient', `Cannot read ${file.path}: ${(err as Error).message}`, { cause: err });
     }
-  } catch (err) {
-    if (signal.aborted) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw changed(file, 'was removed while it was being uploaded');
-    throw new UploadError('transient', `Cannot read ${file.path}: ${(err as Error).message}`, { cause: err });
+    const digests = await hash.digest();
+    if (bytes !== file.size || digests.sha256 !== file.sha256) throw changed(file, `now has ${bytes} bytes with sha256 ${digests.sha256}, not the ${file.size} bytes with sha256 ${file.sha256} that QC checked`);
+    onEnd(digests.md5);
+    if (held) yield held;
+  } finally {
+    // A read stopped or failed before its end leaves no stream behind in the worker.
+    hash.drop();
   }
-  const digest = hash.digest('hex');
-  if (bytes !== file.size || digest !== file.sha256) throw changed(file, `now has ${bytes} bytes with sha256 ${digest}, not the ${file.size} bytes with sha256 ${file.sha256} that QC checked`);
-  onEnd();
-  if (held) yield held;
+}
+
+/**
+ * The file in chunks of fresh shared memory each (never reused: a chunk may still be hashed or sent
+ * while the next is read), one read ahead, so reading overlaps with sending (as a read stream's buffer does).
+ */
+async function* sharedChunks(file: string, signal: AbortSignal): AsyncGenerator<Buffer> {
+  const handle = await fs.open(file, 'r');
+  const read = async (): Promise<Buffer> => {
+    const chunk = Buffer.from(new SharedArrayBuffer(chunkSize));
+    const { bytesRead } = await handle.read(chunk, 0, chunkSize, null);
+    return bytesRead === chunkSize ? chunk : chunk.subarray(0, bytesRead);
+  };
+  const ahead = (): Promise<Buffer> => {
+    const p = read();
+    // Handled when awaited below; until then a failed read must not count as an unhandled rejection.
+    p.catch(() => undefined);
+    return p;
+  };
+  let next: Promise<Buffer> | null = ahead();
+  try {
+    for (;;) {
+      const chunk: Buffer = await next;
+      next = null;
+      if (chunk.length === 0) return;
+      signal.throwIfAborted();
+      next = ahead();
+      yield chunk;
+    }
+  } finally {
+    // The read in flight finishes before the file is closed under it.
+    await next?.catch(() => undefined);
+    await handle.close();
+  }
 }
 
 async function checkUnchanged(file: CaptureFileFacts): Promise<void> {

@@ -76,6 +76,8 @@ export interface UploadTarget {
    */
   probe(signal: AbortSignal, need?: { bytes: number }): Promise<void>;
   upload(job: UploadJobInput): Promise<UploadResult>;
+  /** Releases what the target holds open (an S3 client's pooled sockets), for commands that exit. */
+  destroy?(): void;
 }
 
 export function isUploadError(err: unknown, kind?: UploadErrorKind): err is UploadError {

@@ -2,7 +2,9 @@
  * The global bandwidth cap, shared by every running job: a token bucket refilled at `rate` bytes/s
  * holding at most one second of tokens. A take larger than what is in the bucket borrows against the
  * future and waits until the debt is repaid, so a 1 MiB chunk under a 100 kB/s cap still goes, ten
- * seconds later. rate 0 = unlimited. The clock and the sleep are injectable for the tests.
+ * seconds later; the debt stays in the bucket, so later takes (of any job) wait for it too and the
+ * long-run rate stays at the cap (one second's burst above it at most). A take aborted while it waits
+ * gives its bytes back. rate 0 = unlimited. The clock and the sleep are injectable for the tests.
  */
 export interface TokenBucketOptions {
   rateBytesPerSec: number;
@@ -35,7 +37,15 @@ export class TokenBucket {
     this.tokens = Math.min(rate, this.tokens + ((now - this.last) / 1000) * rate);
     this.last = now;
     this.tokens -= bytes;
-    if (this.tokens < 0) await this.sleep((-this.tokens / rate) * 1000, signal);
+    if (this.tokens < 0) {
+      try {
+        await this.sleep((-this.tokens / rate) * 1000, signal);
+      } catch (err) {
+        // Aborted while waiting: these bytes are never sent, so their debt goes too (else every other job would wait for them).
+        this.tokens = Math.min(rate, this.tokens + bytes);
+        throw err;
+      }
+    }
   }
 }
 

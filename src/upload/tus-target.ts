@@ -19,12 +19,12 @@
  * tus-js-client's own retries and URL storage are off: the queue's backoff retries, and the URL
  * lives in the job's resume state, which survives restarts with the job.
  */
-import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import type * as tus from 'tus-js-client';
 import { createLogger } from '../log/logger.js';
+import { hashPool, type StreamHash } from './hash-pool.js';
 import { mirrorKey, type KeySource } from './remote-key.js';
 import { UploadError, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
 
@@ -109,7 +109,7 @@ export class TusTarget implements UploadTarget {
       ...(job.barcode ? { barcode: job.barcode } : {}),
     };
     if (this.checksumSha256 === null) await this.probe(job.signal).catch(() => undefined);
-    const source = new SequentialSource(job.file.read().chunks, job.file.size);
+    const source = new SequentialSource(job.file.read().chunks, job.file.size, this.checksumSha256 === true);
     let url: string | null = saved?.url ?? null;
     let firstPatchOffset: number | null = null;
     // Loaded on first use: a station without tus targets never pays its import time at start.
@@ -209,11 +209,13 @@ class SequentialSource {
   private pos = 0;
   private pending: Buffer = Buffer.alloc(0);
   private readonly iterator: AsyncIterator<Buffer>;
-  private last: Buffer | null = null;
+  /** Upload-Checksum value of the last slice, when the server verifies checksums. */
+  private lastChecksum: string | null = null;
 
   constructor(
     chunks: AsyncIterable<Buffer>,
     readonly size: number,
+    private readonly checksums: boolean,
   ) {
     this.iterator = chunks[Symbol.asyncIterator]();
   }
@@ -221,6 +223,16 @@ class SequentialSource {
   async slice(start: number, end: number): Promise<{ value: Buffer & { size?: number }; done: boolean }> {
     const stop = Math.min(end, this.size);
     if (start < this.pos) throw new UploadError('transient', `tus asked for bytes from ${start} again after ${this.pos} were read; the upload is retried.`);
+    // Hashed on the hash pool's workers as the slice is gathered, not on the event loop.
+    const hash = this.checksums ? hashPool().stream() : null;
+    try {
+      return await this.gather(start, stop, hash);
+    } finally {
+      hash?.drop();
+    }
+  }
+
+  private async gather(start: number, stop: number, hash: StreamHash | null): Promise<{ value: Buffer & { size?: number }; done: boolean }> {
     const parts: Buffer[] = [];
     let have = 0;
     while (this.pos + have < stop) {
@@ -237,7 +249,9 @@ class SequentialSource {
         continue;
       }
       const take = Math.min(this.pending.length, stop - this.pos - have);
-      parts.push(this.pending.subarray(0, take));
+      const piece = this.pending.subarray(0, take);
+      parts.push(piece);
+      await hash?.update(piece);
       this.pending = this.pending.subarray(take);
       have += take;
     }
@@ -249,13 +263,13 @@ class SequentialSource {
     }
     const value: Buffer & { size?: number } = parts.length === 1 ? parts[0]! : Buffer.concat(parts, have);
     value.size = value.length;
-    this.last = value;
+    this.lastChecksum = hash ? `sha256 ${Buffer.from((await hash.digest()).sha256, 'hex').toString('base64')}` : null;
     return { value, done: stop >= this.size };
   }
 
   /** Upload-Checksum of the slice about to be sent (servers with the checksum extension verify it). */
   checksumFor(req: tus.HttpRequest): void {
-    if (this.last) req.setHeader('Upload-Checksum', `sha256 ${createHash('sha256').update(this.last).digest('base64')}`);
+    if (this.lastChecksum) req.setHeader('Upload-Checksum', this.lastChecksum);
   }
 
   close(): void {

@@ -1,6 +1,6 @@
 /** The S3 target against a real moto_server on loopback (skipped, saying so, when moto is not installed). */
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListPartsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { S3Target, type S3TargetFaults, type S3TargetOptions } from '../../src/upload/s3-target.js';
 import { localFileOf } from '../../src/upload/source-read.js';
@@ -173,6 +173,76 @@ describe.skipIf(motoMissing !== null)('S3 target against moto_server', () => {
     await t2.upload(jobFor(t2, cap.id, resume));
     expect(run2.count('UploadPart')).toBe(1); // only part 4
     expect(await remoteSha256('scans/st1/cam/crash.tif')).toBe(sha256(bytes));
+  });
+
+  /** A first run that "dies" right after `request` was answered: nothing after it runs (no verification, no saveResume). */
+  async function crashAfter(request: string, captureId: number, resume: { state: unknown }): Promise<void> {
+    const t = makeTarget({}, {
+      afterRequest: (name) => {
+        if (name === request) throw new Error(`killed right after ${request}`);
+      },
+    });
+    await expect(t.upload(jobFor(t, captureId, resume))).rejects.toThrow(`killed right after ${request}`);
+  }
+
+  it('after a crash right after CompleteMultipartUpload, finds the object on restart, verifies it from the saved digests and acknowledges it without sending anything', async () => {
+    const bytes = randomBytes(12 * MiB + 3, 11); // 3 parts
+    const cap = fx.addCapture('completed.tif', bytes);
+    const resume = { state: null as unknown };
+    await crashAfter('CompleteMultipartUpload', cap.id, resume);
+    const saved = resume.state as { uploadId: string; made?: { etag: string } };
+    expect(saved.made?.etag).toMatch(/^[0-9a-f]{32}-3$/);
+    const key = 'scans/st1/cam/completed.tif';
+    expect(await remoteSha256(key)).toBe(sha256(bytes));
+    // The saved UploadId is gone from the server: resuming it would fail.
+    await expect(moto.client.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: saved.uploadId }))).rejects.toMatchObject({ name: 'NoSuchUpload' });
+
+    const { faults, count } = counter();
+    const t = makeTarget({}, faults);
+    const result = await t.upload(jobFor(t, cap.id, resume));
+    expect(result).toEqual({ remoteKey: key, verifiedSha256: sha256(bytes), alreadyPresent: true });
+    expect(['CreateMultipartUpload', 'UploadPart', 'ListParts', 'CompleteMultipartUpload', 'PutObject', 'DeleteObject'].map(count)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(count('HeadObject')).toBeGreaterThanOrEqual(1);
+    expect(resume.state).toBeNull();
+    expect(await remoteSha256(key)).toBe(sha256(bytes));
+  });
+
+  it('after such a crash, an object that does not match the saved digests is deleted and sent again, though its size and sha256 metadata match', async () => {
+    const bytes = randomBytes(12 * MiB + 3, 12);
+    const cap = fx.addCapture('swapped.tif', bytes);
+    const resume = { state: null as unknown };
+    await crashAfter('CompleteMultipartUpload', cap.id, resume);
+    const key = 'scans/st1/cam/swapped.tif';
+    // The store now holds other bytes under the station's metadata (a store that corrupted the object).
+    const other = randomBytes(bytes.length, 13);
+    await moto.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: other, Metadata: { sha256: sha256(bytes) } }));
+
+    const t2 = makeTarget();
+    const err = await t2.upload(jobFor(t2, cap.id, resume)).catch((e: unknown) => e);
+    expect(isUploadError(err, 'transient')).toBe(true);
+    expect((err as Error).message).toMatch(/Verification failed .* ETag [0-9a-f]{32} instead of [0-9a-f]{32}-3/);
+    expect(await exists(key)).toBe(false);
+
+    const { faults, count } = counter();
+    const t3 = makeTarget({}, faults);
+    const result = await t3.upload(jobFor(t3, cap.id, resume));
+    expect(result.alreadyPresent).toBe(false);
+    expect(count('CreateMultipartUpload')).toBe(1); // the old UploadId is gone: a new upload
+    expect(count('UploadPart')).toBe(3);
+    expect(await remoteSha256(key)).toBe(sha256(bytes));
+  });
+
+  it('after a crash right after a single PutObject, verifies the object on restart and does not send it again', async () => {
+    const bytes = randomBytes(700_000, 14);
+    const cap = fx.addCapture('put.jpg', bytes);
+    const resume = { state: null as unknown };
+    await crashAfter('PutObject', cap.id, resume);
+    expect(resume.state).toMatchObject({ kind: 's3-put', made: { etag: createHash('md5').update(bytes).digest('hex') } });
+    const { faults, count } = counter();
+    const t = makeTarget({}, faults);
+    expect(await t.upload(jobFor(t, cap.id, resume))).toMatchObject({ alreadyPresent: true, verifiedSha256: sha256(bytes) });
+    expect(count('PutObject')).toBe(0);
+    expect(resume.state).toBeNull();
   });
 
   it('acknowledges an object already there with the same sha256 without sending it again', async () => {

@@ -1,5 +1,8 @@
 /** The tus target against a real @tus/server + @tus/file-store on loopback, including a server killed mid-upload. */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import type net from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TargetConfig } from '../../src/config/schema.js';
@@ -171,4 +174,74 @@ describe('tus target against @tus/server', () => {
     const err = await t.upload(jobFor(t, cap.id, { state: null })).catch((e: unknown) => e);
     expect(isUploadError(err, 'permanent')).toBe(true);
   });
+
+  it('sends a sha256 Upload-Checksum of every PATCH body when the server announces the checksum extension', async () => {
+    const peer = await server();
+    const proxy = await checksumProxy(peer.port);
+    try {
+      const bytes = randomBytes(3 * MiB + 4321, 9);
+      const cap = fx.addCapture('summed.tif', bytes);
+      const t = target(proxy.endpoint);
+      await t.probe(new AbortController().signal);
+      const resume = { state: null as unknown };
+      await t.upload(jobFor(t, cap.id, resume));
+      expect(proxy.checked).toEqual({ matching: 4, wrong: 0, missing: 0 }); // 3 MiB chunks and the rest
+      expect(sha256OfFile(stored(resume).file)).toBe(sha256(bytes));
+    } finally {
+      await proxy.close();
+    }
+  });
 });
+
+/**
+ * In front of @tus/server (which has no checksum extension): announces `checksum` with sha256 on
+ * OPTIONS, and checks each PATCH's Upload-Checksum against its body before passing it on (460 if wrong).
+ */
+async function checksumProxy(upstreamPort: number): Promise<{ endpoint: string; checked: { matching: number; wrong: number; missing: number }; close(): Promise<void> }> {
+  const checked = { matching: 0, wrong: 0, missing: 0 };
+  const sockets = new Set<net.Socket>();
+  const proxy = http.createServer((req, res) => {
+    const body: Buffer[] = [];
+    req.on('data', (c: Buffer) => body.push(c));
+    req.on('end', () => {
+      const bytes = Buffer.concat(body);
+      if (req.method === 'PATCH') {
+        const header = req.headers['upload-checksum'];
+        const want = `sha256 ${createHash('sha256').update(bytes).digest('base64')}`;
+        if (header === undefined) checked.missing++;
+        else if (header !== want) {
+          checked.wrong++;
+          res.writeHead(460).end();
+          return;
+        } else checked.matching++;
+      }
+      // The Host header is passed on unchanged, so the upload URLs the server makes point at the proxy.
+      const up = http.request({ host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers: req.headers, agent: false }, (upRes) => {
+        const headers = { ...upRes.headers };
+        if (req.method === 'OPTIONS') {
+          headers['tus-extension'] = `${upRes.headers['tus-extension'] ?? ''},checksum`;
+          headers['tus-checksum-algorithm'] = 'sha256';
+        }
+        res.writeHead(upRes.statusCode ?? 502, headers);
+        upRes.pipe(res);
+      });
+      up.on('error', () => res.writeHead(502).end());
+      up.end(bytes);
+    });
+  });
+  proxy.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve()));
+  const port = (proxy.address() as net.AddressInfo).port;
+  return {
+    endpoint: `http://127.0.0.1:${port}/files/`,
+    checked,
+    close: async () => {
+      const closed = new Promise<void>((resolve) => proxy.close(() => resolve()));
+      for (const s of sockets) s.destroy();
+      await closed;
+    },
+  };
+}

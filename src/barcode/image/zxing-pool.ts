@@ -4,11 +4,9 @@
  * a long time, and a WebAssembly loop cannot be interrupted any other way); its job fails with a
  * reason, the others go on. Idle workers do not keep the process alive.
  */
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { createLogger } from '../../log/logger.js';
+import { startModuleWorker } from '../../threads/start-worker.js';
 import type { DecodeReply, DecodeRequest, FoundCode, ReadyMessage } from './protocol.js';
 
 const log = createLogger('barcode.image');
@@ -100,7 +98,7 @@ export class ZxingPool {
   }
 
   private spawn(): Slot {
-    const worker = startWorker();
+    const worker = startModuleWorker(new URL('./zxing-worker.js', import.meta.url));
     worker.unref();
     const slot: Slot = { worker, ready: false, current: null, timer: null };
     worker.on('message', (msg: DecodeReply | ReadyMessage) => {
@@ -155,19 +153,4 @@ export class ZxingPool {
     p?.reject(reason);
     await slot.worker.terminate();
   }
-}
-
-/**
- * The compiled worker (dist/…/zxing-worker.js) when it exists. Run from the TypeScript sources
- * (vitest, tsx), there is only zxing-worker.ts, which a plain worker thread cannot load: it is
- * started through tsx's loader instead, registered inside the worker by a two-line bootstrap.
- */
-function startWorker(): Worker {
-  const compiled = new URL('./zxing-worker.js', import.meta.url);
-  if (fs.existsSync(fileURLToPath(compiled))) return new Worker(compiled);
-  const source = new URL('./zxing-worker.ts', import.meta.url);
-  // tsx's ESM entry ("import" condition); createRequire resolves the "require" one, hence the swap.
-  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(source.href)}); });`;
-  return new Worker(bootstrap, { eval: true });
 }

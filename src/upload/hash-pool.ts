@@ -1,0 +1,211 @@
+/**
+ * Hashing on worker threads (hash-worker.ts). Read-back verification of a 1 GB file at a share
+ * costs seconds of CPU, and the digests of the bytes being sent (sha256 against QC's, md5 for the
+ * Osprey manifest, SHA-256 and MD5 per S3 part) cost 2–4 ms per MiB each; on the event loop that
+ * would keep QC's bookkeeping, IPC and every other upload waiting. Two kinds of work:
+ * - `digests(file)`: a file path in, its digests out;
+ * - `stream()`: chunks handed over as they are read, digests at the end. Chunks in shared memory
+ *   (source-read.ts reads into SharedArrayBuffers) are shared with the worker, not copied: a copy
+ *   costs the event loop about as much as SHA-256 itself on a CPU with SHA extensions. At most
+ *   `maxInFlightBytes` wait unhashed per stream, so a read faster than hashing waits.
+ * Work goes to the least busy of up to `size` workers (spawned on demand); a failure is an error
+ * reply (with the errno code); a worker that dies fails only its own work and is replaced by the
+ * next request. Idle workers do not keep the process alive.
+ */
+import os from 'node:os';
+import type { Worker } from 'node:worker_threads';
+import { createLogger } from '../log/logger.js';
+import { startModuleWorker } from '../threads/start-worker.js';
+import type { FileDigests, HashCancel, HashReply, HashRequest, StreamMessage, StreamReply } from './hash-protocol.js';
+
+export type { FileDigests } from './hash-protocol.js';
+
+const log = createLogger('upload.hash');
+
+interface Pending {
+  resolve: (d: FileDigests) => void;
+  reject: (e: Error) => void;
+}
+
+/** Bytes of one stream handed to its worker but not yet hashed, before `update` waits. */
+const maxInFlightBytes = 8 * 1024 * 1024;
+
+interface StreamState {
+  inFlight: number;
+  /** Updates waiting for the worker to catch up. */
+  waiters: (() => void)[];
+  ending: Pending | null;
+  failed: Error | null;
+}
+
+interface Slot {
+  worker: Worker;
+  pending: Map<number, Pending>;
+  streams: Map<number, StreamState>;
+}
+
+/** Digests of bytes fed in order; see HashPool.stream. */
+export interface StreamHash {
+  /**
+   * Hands `chunk` to the worker (shared when it lives in a SharedArrayBuffer, which must then not
+   * change until digest(); else a copy); waits only while the worker is `maxInFlightBytes` behind.
+   */
+  update(chunk: Uint8Array): Promise<void>;
+  /** The digests of everything updated; ends the stream. */
+  digest(): Promise<FileDigests>;
+  /** Abandons the stream (a read that failed or stopped); nothing to do after digest(). */
+  drop(): void;
+}
+
+export class HashPool {
+  private readonly slots: Slot[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  /** Default 2 workers: the rig's QC needs the rest of a small machine's cores. */
+  constructor(private readonly size = Math.min(2, os.availableParallelism())) {}
+
+  digests(file: string, opts: { md5?: boolean; signal?: AbortSignal } = {}): Promise<FileDigests> {
+    if (this.closed) return Promise.reject(new Error('the hashing pool is closed'));
+    const { signal } = opts;
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
+    const slot = this.pick();
+    const id = this.nextId++;
+    return new Promise<FileDigests>((resolve, reject) => {
+      const onAbort = () => {
+        if (!slot.pending.delete(id)) return;
+        this.idleCheck(slot);
+        slot.worker.postMessage({ cancel: id } satisfies HashCancel);
+        reject(signal!.reason as Error);
+      };
+      slot.pending.set(id, {
+        resolve: (d) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(d);
+        },
+        reject: (e) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
+      slot.worker.ref();
+      slot.worker.postMessage({ id, file, md5: opts.md5 ?? false } satisfies HashRequest);
+    });
+  }
+
+  /** Digests of bytes fed chunk by chunk, in order (sha256; md5 too when asked). */
+  stream(opts: { md5?: boolean } = {}): StreamHash {
+    if (this.closed) throw new Error('the hashing pool is closed');
+    const slot = this.pick();
+    const id = this.nextId++;
+    const state: StreamState = { inFlight: 0, waiters: [], ending: null, failed: null };
+    slot.streams.set(id, state);
+    slot.worker.ref();
+    const post = (msg: StreamMessage, transfer: ArrayBuffer[] = []) => slot.worker.postMessage(msg, transfer);
+    post({ stream: id, op: 'start', md5: opts.md5 ?? false });
+    return {
+      update: async (chunk) => {
+        if (state.failed) throw state.failed;
+        if (!slot.streams.has(id)) throw new Error('this hash stream has ended');
+        // Shared memory is posted as is; anything else as a copy of just these bytes, moved (not cloned again).
+        const shared = chunk.buffer instanceof SharedArrayBuffer;
+        const bytes = shared ? chunk : new Uint8Array(chunk);
+        state.inFlight += bytes.byteLength;
+        post({ stream: id, op: 'update', bytes }, shared ? [] : [bytes.buffer as ArrayBuffer]);
+        while (state.inFlight > maxInFlightBytes && !state.failed) await new Promise<void>((resolve) => state.waiters.push(resolve));
+        if (state.failed) throw state.failed;
+      },
+      digest: () =>
+        new Promise<FileDigests>((resolve, reject) => {
+          if (state.failed) return reject(state.failed);
+          if (!slot.streams.has(id) || state.ending) return reject(new Error('this hash stream has ended'));
+          state.ending = { resolve, reject };
+          post({ stream: id, op: 'end' });
+        }),
+      drop: () => {
+        if (!slot.streams.delete(id)) return;
+        post({ stream: id, op: 'drop' });
+        this.idleCheck(slot);
+        // An update still waiting for the worker would wait for ever: the acknowledgements of a dropped stream are ignored.
+        state.failed = new Error('this hash stream was dropped');
+        for (const wake of state.waiters.splice(0)) wake();
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const slots = this.slots.splice(0);
+    for (const s of slots) this.failAll(s, new Error('the hashing pool was closed'));
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+  }
+
+  /** An idle worker, else a new one while under `size`, else the one with the least work. */
+  private pick(): Slot {
+    const load = (s: Slot) => s.pending.size + s.streams.size;
+    const idle = this.slots.find((s) => load(s) === 0);
+    if (idle) return idle;
+    if (this.slots.length < this.size) return this.spawn();
+    return this.slots.reduce((a, b) => (load(b) < load(a) ? b : a));
+  }
+
+  private spawn(): Slot {
+    const worker = startModuleWorker(new URL('./hash-worker.js', import.meta.url));
+    worker.unref();
+    const slot: Slot = { worker, pending: new Map(), streams: new Map() };
+    worker.on('message', (reply: HashReply | StreamReply) => {
+      if ('stream' in reply) return this.onStreamReply(slot, reply);
+      const p = slot.pending.get(reply.id);
+      if (!p) return; // cancelled
+      slot.pending.delete(reply.id);
+      this.idleCheck(slot);
+      if (reply.ok) p.resolve({ sha256: reply.sha256, md5: reply.md5, size: reply.size });
+      else p.reject(Object.assign(new Error(reply.message), reply.code ? { code: reply.code } : {}));
+    });
+    worker.on('error', (err) => log.error('a hashing worker failed', { error: err.message }));
+    worker.on('exit', (code) => {
+      const i = this.slots.indexOf(slot);
+      if (i >= 0) this.slots.splice(i, 1);
+      this.failAll(slot, new Error(`the hashing worker stopped unexpectedly (exit code ${code}); the file was not verified`));
+    });
+    this.slots.push(slot);
+    return slot;
+  }
+
+  private onStreamReply(slot: Slot, reply: StreamReply): void {
+    const state = slot.streams.get(reply.stream);
+    if (!state) return; // dropped
+    if ('hashed' in reply) {
+      state.inFlight -= reply.hashed;
+      for (const wake of state.waiters.splice(0)) wake();
+      return;
+    }
+    slot.streams.delete(reply.stream);
+    this.idleCheck(slot);
+    state.ending?.resolve(reply.digests);
+  }
+
+  private failAll(slot: Slot, error: Error): void {
+    for (const p of slot.pending.values()) p.reject(error);
+    slot.pending.clear();
+    for (const s of slot.streams.values()) {
+      s.failed = error;
+      for (const wake of s.waiters.splice(0)) wake();
+      s.ending?.reject(error);
+    }
+    slot.streams.clear();
+  }
+
+  private idleCheck(slot: Slot): void {
+    if (slot.pending.size === 0 && slot.streams.size === 0) slot.worker.unref();
+  }
+}
+
+let shared: HashPool | null = null;
+
+/** The process's pool, created on first use. */
+export function hashPool(): HashPool {
+  shared ??= new HashPool();
+  return shared;
+}
