@@ -54,7 +54,9 @@ export class Linker {
   /** Relink, split, merge, re-shoot and undo, serialised with filing. */
   readonly editor: LinkEditor;
   private filing: Promise<void> = Promise.resolve();
-  private timer: NodeJS.Timeout | null = null;
+  /** Closes idle objects; runs only while linking is on, started, and some source has an object open. */
+  private idleTimer: NodeJS.Timeout | null = null;
+  private started = false;
   private readonly removeHook: () => void;
   private readonly now: () => number;
 
@@ -88,13 +90,13 @@ export class Linker {
       log.warn('object left open by the last run was closed; scan it again to add captures', { barcode: o.barcode, source: o.sourceId });
     }
     for (const move of this.links.pendingMoves()) this.enqueueFiling(move.captureId);
-    this.timer = setInterval(() => this.tick(), 1000);
-    this.timer.unref();
+    this.started = true;
+    this.syncIdleTimer();
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.started = false;
+    this.syncIdleTimer();
     await this.filing;
     this.removeHook();
   }
@@ -144,9 +146,23 @@ export class Linker {
 
   private tick(): void {
     try {
-      for (const sourceId of this.sessions.keys()) this.opts.db.transaction(() => this.apply(sourceId, { type: 'tick', at: this.now() }))();
+      for (const [sourceId, session] of this.sessions) {
+        if (session.current) this.opts.db.transaction(() => this.apply(sourceId, { type: 'tick', at: this.now() }))();
+      }
     } catch (err) {
       log.error('could not close idle objects', { error: String(err) });
+    }
+  }
+
+  /** Ticks once a second while an object could time out, and not at all otherwise (a station idles for days). */
+  private syncIdleTimer(): void {
+    const wanted = this.started && this.opts.config.enabled && this.opts.config.idleTimeoutSec > 0 && [...this.sessions.values()].some((s) => s.current !== null);
+    if (wanted && !this.idleTimer) {
+      this.idleTimer = setInterval(() => this.tick(), 1000);
+      this.idleTimer.unref();
+    } else if (!wanted && this.idleTimer) {
+      clearInterval(this.idleTimer);
+      this.idleTimer = null;
     }
   }
 
@@ -183,6 +199,7 @@ export class Linker {
           break;
       }
     }
+    if (effects.some((e) => e.type === 'object.opened' || e.type === 'object.closed')) this.syncIdleTimer();
     // Events and moves once the caller's transaction has finished: a move must not start before
     // the link it files is committed.
     queueMicrotask(() => {
