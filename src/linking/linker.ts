@@ -18,6 +18,7 @@ import { pairRole } from '../station/pairs.js';
 import type { CaptureChange, CaptureRecord, CaptureStore } from '../store/captures.js';
 import type { Db } from '../store/database.js';
 import { LinkEditor } from './edits.js';
+import { MismatchRecheck } from './mismatch-recheck.js';
 import { LibraryNaming } from './naming.js';
 import { LinkSession, type SessionEffect, type SessionInput } from './session.js';
 import { LinkStore } from './store.js';
@@ -34,6 +35,8 @@ export interface LinkerOptions {
   library: string;
   /** Every effect, after it is written (for the station's events). */
   onEffect: (sourceId: string, effect: SessionEffect) => void;
+  /** A capture whose barcode-mismatch result changed because its link did (after the change is written). */
+  onRechecked?: (capture: CaptureRecord) => void;
   now?: () => number;
 }
 
@@ -59,11 +62,13 @@ export class Linker {
   private started = false;
   private readonly removeHook: () => void;
   private readonly now: () => number;
+  private readonly mismatch: MismatchRecheck;
 
   constructor(private readonly opts: LinkerOptions) {
     this.links = new LinkStore(opts.db);
     this.naming = new LibraryNaming(opts.config, opts.library, opts.stationId, this.links);
-    this.editor = new LinkEditor(opts.db, this.links, opts.captures, this.naming, opts.config, (work) => this.serialize(work));
+    this.mismatch = new MismatchRecheck(opts.captures, this.links, (sourceId) => opts.profiles[opts.sources.find((s) => s.id === sourceId)?.profile ?? '']);
+    this.editor = new LinkEditor(opts.db, this.links, opts.captures, this.naming, opts.config, (work) => this.serialize(work), (ids) => this.relinked(ids, true));
     this.now = opts.now ?? Date.now;
     for (const source of opts.sources) {
       const profile = opts.profiles[source.profile];
@@ -200,6 +205,9 @@ export class Linker {
       }
     }
     if (effects.some((e) => e.type === 'object.opened' || e.type === 'object.closed')) this.syncIdleTimer();
+    const relinked = effects.flatMap((e) => (e.type === 'capture.linked' ? [e.captureId] : e.type === 'capture.unlinked' ? e.captureIds : []));
+    // A capture linked while it is being recorded is announced by its own 'capture.recorded' event.
+    if (relinked.length > 0) this.relinked(relinked, false, input.type !== 'capture');
     // Events and moves once the caller's transaction has finished: a move must not start before
     // the link it files is committed.
     queueMicrotask(() => {
@@ -207,6 +215,19 @@ export class Linker {
       for (const id of toFile) this.enqueueFiling(id);
     });
     return effects;
+  }
+
+  /**
+   * Runs in the transaction that changed the links of `captureIds`: their mismatch check follows
+   * the new barcode. After an edit the captures are also offered to filing again: one that failed
+   * as a mismatch stayed in the hot folder, and relinked to the barcode it shows it now passes.
+   */
+  private relinked(captureIds: readonly number[], edited: boolean, announce = true): void {
+    const updated = this.mismatch.run(captureIds);
+    queueMicrotask(() => {
+      if (announce) for (const capture of updated) this.opts.onRechecked?.(capture);
+      if (edited) for (const id of captureIds) this.enqueueFiling(id);
+    });
   }
 
   /** Captures of a closed object may now be uploaded (see upload/eligibility.ts). */
