@@ -205,15 +205,17 @@ export class Linker {
       }
     }
     if (effects.some((e) => e.type === 'object.opened' || e.type === 'object.closed')) this.syncIdleTimer();
-    const relinked = effects.flatMap((e) => (e.type === 'capture.linked' ? [e.captureId] : e.type === 'capture.unlinked' ? e.captureIds : []));
-    // A capture linked while it is being recorded is announced by its own 'capture.recorded' event.
-    if (relinked.length > 0) this.relinked(relinked, false, input.type !== 'capture');
     // Events and moves once the caller's transaction has finished: a move must not start before
     // the link it files is committed.
     queueMicrotask(() => {
       for (const effect of effects) this.opts.onEffect(sourceId, effect);
       for (const id of toFile) this.enqueueFiling(id);
     });
+    // Judged now, inside the transaction (a capture that fails as a mismatch is not filed), and
+    // announced after the link's own events. A capture linked while it is being recorded is
+    // announced by its own 'capture.recorded' event.
+    const relinked = effects.flatMap((e) => (e.type === 'capture.linked' ? [e.captureId] : e.type === 'capture.unlinked' ? e.captureIds : []));
+    if (relinked.length > 0) this.relinked(relinked, false, input.type !== 'capture');
     return effects;
   }
 
