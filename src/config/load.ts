@@ -135,6 +135,7 @@ export function resolveConfig(raw: unknown, locations: StationLocations, configF
   });
 
   problems.push(...checkTargets(file.targets, sources, base));
+  problems.push(...checkUsbSources(file.linking.usb, sources));
 
   if (problems.length > 0) throw configError(configFile, problems);
   return {
@@ -168,6 +169,15 @@ function checkTargets(targets: TargetConfig[], sources: SourceConfig[], base: st
     if (inside) problems.push({ field: `targets.${i}.path`, problem: `${target.path} overlaps the hot folder of source "${inside.id}"; uploads would be ingested again. Use a folder outside every source` });
   });
   return problems;
+}
+
+/** A scanner's scans go to a source by id: an id no source has would refuse every scan at run time. */
+function checkUsbSources(usb: LinkingConfig['usb'], sources: SourceConfig[]): ConfigProblem[] {
+  const known = sources.map((s) => `"${s.id}"`).join(', ');
+  const unknown = (field: string, id: string | undefined): ConfigProblem[] =>
+    id === undefined || sources.some((s) => s.id === id) ? [] : [{ field, problem: `no source has the id "${id}"; the sources are ${known}. Use one of them, or leave it out` }];
+  const devices = usb.devices === 'auto' ? [] : usb.devices;
+  return [...unknown('linking.usb.sourceId', usb.sourceId), ...devices.flatMap((d, i) => unknown(`linking.usb.devices.${i}.sourceId`, d.sourceId))];
 }
 
 function mergeProfile(parent: Profile, overrides: Record<string, unknown>): Record<string, unknown> {

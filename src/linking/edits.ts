@@ -45,6 +45,8 @@ export class LinkEditor {
     private readonly config: LinkingConfig,
     /** Runs `work` after every queued move, one at a time with them (the linker's filing chain). */
     private readonly serialize: <T>(work: () => Promise<T>) => Promise<T>,
+    /** Called inside each edit's transaction with the captures whose object changed (their mismatch check is judged again). */
+    private readonly relinked: (captureIds: readonly number[]) => void,
   ) {}
 
   /** Moves whole shots to the object of `barcode` at their source (its newest, or a new one), numbered after its last shot. */
@@ -96,6 +98,7 @@ export class LinkEditor {
       const captureIds = this.links.capturesOf(objectId);
       const edit = this.db.transaction(() => {
         this.links.setBarcode(objectId, code);
+        this.relinked(captureIds);
         return this.record({ kind: 'barcode', objectId, before: object.barcode, after: code }, captureIds);
       })();
       await this.renameFiled(captureIds);
@@ -130,6 +133,7 @@ export class LinkEditor {
         if (data.kind === 'relink') for (const p of data.before) this.links.setLink(p.captureId, p.objectId, p.seq, p.view);
         else if (data.kind === 'barcode') this.links.setBarcode(data.objectId, data.before);
         else this.db.prepare('UPDATE captures SET reshoot = ? WHERE id = ?').run(data.before ? 1 : 0, data.captureId);
+        if (data.kind !== 'reshoot') this.relinked(captureIds);
         appendEvent(this.db, { type: 'link.edit-undone', data: { editId: last.id, kind: data.kind, captureIds } });
       })();
       if (data.kind !== 'reshoot') await this.renameFiled(captureIds);
@@ -148,6 +152,7 @@ export class LinkEditor {
       const seq = shots.get(key)!;
       this.links.setLink(b.captureId, objectId, seq, this.config.views[seq - 1] ?? null);
     }
+    this.relinked(ids);
     return this.record({ kind: 'relink', before: before.map(({ captureId, objectId: o, seq, view }) => ({ captureId, objectId: o, seq, view })) }, ids, why);
   }
 

@@ -19,6 +19,7 @@ import type { CaptureChange, CaptureRecord, CaptureStore } from '../store/captur
 import type { Db } from '../store/database.js';
 import { SessionStore } from '../store/sessions.js';
 import { LinkEditor } from './edits.js';
+import { MismatchRecheck } from './mismatch-recheck.js';
 import { LibraryNaming } from './naming.js';
 import { LinkSession, type SessionEffect, type SessionInput } from './session.js';
 import { LinkStore } from './store.js';
@@ -35,6 +36,8 @@ export interface LinkerOptions {
   library: string;
   /** Every effect, after it is written (for the station's events). */
   onEffect: (sourceId: string, effect: SessionEffect) => void;
+  /** A capture whose barcode-mismatch result changed because its link did (after the change is written). */
+  onRechecked?: (capture: CaptureRecord) => void;
   now?: () => number;
 }
 
@@ -55,14 +58,18 @@ export class Linker {
   /** Relink, split, merge, re-shoot and undo, serialised with filing. */
   readonly editor: LinkEditor;
   private filing: Promise<void> = Promise.resolve();
-  private timer: NodeJS.Timeout | null = null;
+  /** Closes idle objects; runs only while linking is on, started, and some source has an object open. */
+  private idleTimer: NodeJS.Timeout | null = null;
+  private started = false;
   private readonly removeHook: () => void;
   private readonly now: () => number;
+  private readonly mismatch: MismatchRecheck;
 
   constructor(private readonly opts: LinkerOptions) {
     this.links = new LinkStore(opts.db);
     this.naming = new LibraryNaming(opts.config, opts.library, opts.stationId, this.links, new SessionStore(opts.db));
-    this.editor = new LinkEditor(opts.db, this.links, opts.captures, this.naming, opts.config, (work) => this.serialize(work));
+    this.mismatch = new MismatchRecheck(opts.captures, this.links, (sourceId) => opts.profiles[opts.sources.find((s) => s.id === sourceId)?.profile ?? '']);
+    this.editor = new LinkEditor(opts.db, this.links, opts.captures, this.naming, opts.config, (work) => this.serialize(work), (ids) => this.relinked(ids, true));
     this.now = opts.now ?? Date.now;
     for (const source of opts.sources) {
       const profile = opts.profiles[source.profile];
@@ -89,13 +96,13 @@ export class Linker {
       log.warn('object left open by the last run was closed; scan it again to add captures', { barcode: o.barcode, source: o.sourceId });
     }
     for (const move of this.links.pendingMoves()) this.enqueueFiling(move.captureId);
-    this.timer = setInterval(() => this.tick(), 1000);
-    this.timer.unref();
+    this.started = true;
+    this.syncIdleTimer();
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.started = false;
+    this.syncIdleTimer();
     await this.filing;
     this.removeHook();
   }
@@ -145,9 +152,23 @@ export class Linker {
 
   private tick(): void {
     try {
-      for (const sourceId of this.sessions.keys()) this.opts.db.transaction(() => this.apply(sourceId, { type: 'tick', at: this.now() }))();
+      for (const [sourceId, session] of this.sessions) {
+        if (session.current) this.opts.db.transaction(() => this.apply(sourceId, { type: 'tick', at: this.now() }))();
+      }
     } catch (err) {
       log.error('could not close idle objects', { error: String(err) });
+    }
+  }
+
+  /** Ticks once a second while an object could time out, and not at all otherwise (a station idles for days). */
+  private syncIdleTimer(): void {
+    const wanted = this.started && this.opts.config.enabled && this.opts.config.idleTimeoutSec > 0 && [...this.sessions.values()].some((s) => s.current !== null);
+    if (wanted && !this.idleTimer) {
+      this.idleTimer = setInterval(() => this.tick(), 1000);
+      this.idleTimer.unref();
+    } else if (!wanted && this.idleTimer) {
+      clearInterval(this.idleTimer);
+      this.idleTimer = null;
     }
   }
 
@@ -184,13 +205,32 @@ export class Linker {
           break;
       }
     }
+    if (effects.some((e) => e.type === 'object.opened' || e.type === 'object.closed')) this.syncIdleTimer();
     // Events and moves once the caller's transaction has finished: a move must not start before
     // the link it files is committed.
     queueMicrotask(() => {
       for (const effect of effects) this.opts.onEffect(sourceId, effect);
       for (const id of toFile) this.enqueueFiling(id);
     });
+    // Judged now, inside the transaction (a capture that fails as a mismatch is not filed), and
+    // announced after the link's own events. A capture linked while it is being recorded is
+    // announced by its own 'capture.recorded' event.
+    const relinked = effects.flatMap((e) => (e.type === 'capture.linked' ? [e.captureId] : e.type === 'capture.unlinked' ? e.captureIds : []));
+    if (relinked.length > 0) this.relinked(relinked, false, input.type !== 'capture');
     return effects;
+  }
+
+  /**
+   * Runs in the transaction that changed the links of `captureIds`: their mismatch check follows
+   * the new barcode. After an edit the captures are also offered to filing again: one that failed
+   * as a mismatch stayed in the hot folder, and relinked to the barcode it shows it now passes.
+   */
+  private relinked(captureIds: readonly number[], edited: boolean, announce = true): void {
+    const updated = this.mismatch.run(captureIds);
+    queueMicrotask(() => {
+      if (announce) for (const capture of updated) this.opts.onRechecked?.(capture);
+      if (edited) for (const id of captureIds) this.enqueueFiling(id);
+    });
   }
 
   /** Captures of a closed object may now be uploaded (see upload/eligibility.ts). */

@@ -82,7 +82,8 @@ export async function checkAndRecord(file: StableFile, profile: Profile, store: 
   const results = runChecks(analysis, profile, context);
   const { record, created } = store.recordCapture({ file, analysis, results, verdict: verdictOf(results), detectedAt, ...(barcodes ? { barcodes: barcodes.codes } : {}) });
   const partner = created && typeof context.pair === 'object' ? settlePartner(store, profile, record, context.pair.captureId) : null;
-  return { kind: 'recorded', record, created, results, pairWaiting: profile.pairs.required && context.pair === 'waiting', rechecked: partner ? [partner] : [] };
+  // The linker's hook may have judged the barcode mismatch again against the object it linked.
+  return { kind: 'recorded', record, created, results: created ? store.results(record.id) : results, pairWaiting: profile.pairs.required && context.pair === 'waiting', rechecked: partner ? [partner] : [] };
 }
 
 function contextFor(file: StableFile, analysis: Analysis, profile: Profile, store: CaptureStore): CheckContext {

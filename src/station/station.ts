@@ -117,6 +117,7 @@ export class Station {
         stationId: config.stationId,
         library: config.locations.library,
         onEffect: (sourceId, effect) => this.emit('link.effect', { sourceId, effect }),
+        onRechecked: (capture) => this.emit('capture.rechecked', { capture }),
       });
       this.scanners =
         config.linking.enabled && config.linking.usb.enabled

@@ -269,7 +269,8 @@ export class CaptureStore {
       appendEvent(this.db, { type: 'capture.recorded', captureId: id, sourceId: file.sourceId, data: { verdict, failedChecks: failed, version, sha256: analysis.sha256 }, at: checkedAt });
       const record = this.get(id) as CaptureRecord;
       for (const hook of this.hooks) hook(this.db, record, 'recorded');
-      return { record, created: true };
+      // A hook may have changed it (the link it got can change its barcode-mismatch verdict).
+      return { record: this.get(id) as CaptureRecord, created: true };
     })();
   }
 

@@ -118,6 +118,31 @@ describe('station config', () => {
     );
   });
 
+  it('refuses a USB scanner entry for a source that does not exist, naming the field and the sources', () => {
+    fs.writeFileSync(
+      path.join(home, 'station.json'),
+      JSON.stringify({
+        sources: [
+          { id: 'cam', path: 'cam' },
+          { id: 'scanner', path: 'scans' },
+        ],
+        linking: { usb: { sourceId: 'camera', devices: [{ vendorId: '0c2e', sourceId: 'cam' }, { vendorId: '05e0', sourceId: 'flatbed' }] } },
+      }),
+    );
+    const problems = problemsOf(() => loadConfig({ home, environment: env() }));
+    expect(problems).toEqual([
+      { field: 'linking.usb.sourceId', problem: 'no source has the id "camera"; the sources are "cam", "scanner". Use one of them, or leave it out' },
+      { field: 'linking.usb.devices.1.sourceId', problem: 'no source has the id "flatbed"; the sources are "cam", "scanner". Use one of them, or leave it out' },
+    ]);
+
+    // The same ids, all known: accepted.
+    fs.writeFileSync(
+      path.join(home, 'station.json'),
+      JSON.stringify({ sources: [{ id: 'cam', path: 'cam' }], linking: { usb: { sourceId: 'cam', devices: [{ vendorId: '0c2e', sourceId: 'cam' }] } } }),
+    );
+    expect(loadConfig({ home, environment: env() }).linking.usb.sourceId).toBe('cam');
+  });
+
   it('says which file is broken when it does not parse', () => {
     fs.writeFileSync(path.join(home, 'station.json'), '{ "sources": [ }');
     expect(() => loadConfig({ home, environment: env() })).toThrow(/station\.json is not valid JSON/);

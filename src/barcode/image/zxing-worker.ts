@@ -32,7 +32,10 @@ async function decode(job: DecodeRequest): Promise<DecodeReply> {
     tryRotate: true,
     // Labels are printed dark on light; looking for inverted codes too cost a third more time.
     tryInvert: false,
-    tryDownscale: true,
+    // The grey copies are downscaled already (decode-image.ts). zxing's own extra downscaled tries
+    // cost 10–20 % of its time on the Meise sheets' first pass and read no further code anywhere in
+    // the corpus (npm run bench:barcodes: same counts in every folder and museum image).
+    tryDownscale: false,
     maxNumberOfSymbols: 255,
   };
   const found = new Map<string, FoundCode>();

@@ -68,10 +68,8 @@ export function filename(_a: Analysis, p: Profile, ctx: CheckContext): Outcome {
  * object (or the wrong label) is on the stand. Codes that fail the project's rules (a QR code on a
  * colour target, a supplier's EAN) say nothing about the object and are ignored.
  */
-export function barcodeMismatch(_a: Analysis, _p: Profile, ctx: CheckContext): Outcome {
-  const codes = ctx.imageBarcodes;
+export function barcodeMismatch(codes: CheckContext['imageBarcodes'], linked: string | null): Outcome {
   if (!codes) return skip('Not checked: the image was not searched for barcodes.');
-  const linked = ctx.linkedBarcode ?? null;
   if (linked === null) return skip('Not checked: the capture is not linked to an object.', codes.map((c) => c.text));
   const valid = [...new Set(codes.filter((c) => c.valid).map((c) => c.text))];
   const value = { inImage: valid, linked };

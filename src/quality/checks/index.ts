@@ -27,7 +27,7 @@ const checks: Record<CheckId, Check> = {
   nearDuplicate,
   pairs: (_a, p, ctx) => pairs(p, ctx.pair),
   filename,
-  barcodeMismatch,
+  barcodeMismatch: (_a, _p, ctx) => barcodeMismatch(ctx.imageBarcodes, ctx.linkedBarcode ?? null),
 };
 
 export function runChecks(a: Analysis, profile: Profile, ctx: CheckContext): CheckResult[] {
@@ -37,6 +37,14 @@ export function runChecks(a: Analysis, profile: Profile, ctx: CheckContext): Che
 /** The pair check alone, for the station to settle a capture's pair once its partner arrives or the window closes. */
 export function checkPair(profile: Profile, pair: CheckContext['pair']): CheckResult {
   return settle('pairs', profile, () => pairs(profile, pair));
+}
+
+/**
+ * The barcode-mismatch check alone, for a capture whose link changed after QC ran (scanned after
+ * the shot, relinked, split, merged, undone). `imageBarcodes` null: the image was not searched.
+ */
+export function checkBarcodeMismatch(profile: Profile, imageBarcodes: CheckContext['imageBarcodes'], linkedBarcode: string | null): CheckResult {
+  return settle('barcodeMismatch', profile, () => barcodeMismatch(imageBarcodes, linkedBarcode));
 }
 
 export function verdictOf(results: readonly CheckResult[]): Verdict {

@@ -11,7 +11,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { decodeImageBarcodes, ZxingPool } from '../../../src/barcode/image/index.js';
 import { barcodeRulesSchema } from '../../../src/barcode/rules.js';
 import { barcodeMismatch } from '../../../src/quality/checks/context.js';
-import { presetProfiles, type Analysis } from '../../../src/quality/index.js';
 import { hasCode, museumCorpus, scoreZxingCorpus } from '../../helpers/barcode-corpus.js';
 
 const floors: Record<string, number> = {
@@ -62,8 +61,7 @@ describe('museum corpus', () => {
   it('catches a Meise sheet linked to another sheet\'s catalogue number (barcode mismatch), and passes its own', async () => {
     const sheet = images.find((i) => i.file.endsWith('BR0000013087944.jpg'))!;
     const r = await decodeImageBarcodes(sheet.file, { rules: barcodeRulesSchema.parse({ pattern: 'BR\\d{13}' }), pool });
-    const judge = (linkedBarcode: string) =>
-      barcodeMismatch({} as Analysis, presetProfiles['default']!, { fileName: 'sheet.jpg', duplicateOf: null, previous: null, pair: 'waiting', imageBarcodes: r.codes, linkedBarcode });
+    const judge = (linkedBarcode: string) => barcodeMismatch(r.codes, linkedBarcode);
     expect(judge('BR0000019933597').status).toBe('fail');
     // The sheet carries a second, older barcode too: either one is this sheet.
     expect(judge('BR0000013087944').status).toBe('pass');

@@ -5,7 +5,7 @@
  */
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DecodeTimeout, decodeImageBarcodes, drawBarcode, shrinkFor, tilesOf, ZxingPool } from '../../../src/barcode/image/index.js';
+import { DecodeTimeout, decodeImageBarcodes, drawBarcode, firstPassEdge, shrinkFor, tilesOf, ZxingPool } from '../../../src/barcode/image/index.js';
 import { barcodeRulesSchema } from '../../../src/barcode/rules.js';
 
 const pool = new ZxingPool();
@@ -80,6 +80,26 @@ describe('planning', () => {
     expect(shrinkFor(6000, 2400)).toBe(2);
     expect(shrinkFor(3000, 2400)).toBe(1);
     expect(shrinkFor(800, 2400)).toBe(1);
+  });
+
+  it('asks sharp for a JPEG first-pass size it decodes at 1/4 or 1/8 (a reduction of at least p whose whole part is not p), other sizes exactly', () => {
+    // The Meise sheets' long edges, and the largest JPEG long edges sharp allows around them.
+    for (const long of [7161, 8989, 10041, 16000, 65535]) {
+      const shrink = shrinkFor(long, 2400);
+      expect(shrink).toBeGreaterThanOrEqual(4);
+      const { edge, jpegScale } = firstPassEdge(long, shrink, true);
+      expect(jpegScale).toBe(shrink);
+      const reduction = long / edge;
+      expect(reduction).toBeGreaterThanOrEqual(shrink);
+      expect(Math.trunc(reduction)).not.toBe(shrink);
+      expect(reduction).toBeLessThan(2 * shrink);
+      // Not a smaller copy than needed: one pixel more on the long edge would fall back to 1/p's half.
+      expect(Math.trunc(long / (edge + 1))).toBe(shrink);
+    }
+    expect(firstPassEdge(10041, 4, true)).toEqual({ edge: 2008, jpegScale: 4 });
+    // At 1/2 the same trick would cost a third of the pixels: decoded whole and halved, as any TIFF or PNG.
+    expect(firstPassEdge(6000, 2, true)).toEqual({ edge: 3000, jpegScale: 1 });
+    expect(firstPassEdge(10041, 4, false)).toEqual({ edge: 2511, jpegScale: 1 });
   });
 
   it('covers the image with overlapping tiles flush with its edges', () => {

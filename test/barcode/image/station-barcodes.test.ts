@@ -12,7 +12,7 @@ import { loadConfig } from '../../../src/config/load.js';
 import type { StationConfigInput } from '../../../src/config/schema.js';
 import { Station } from '../../../src/station/station.js';
 import { goodImage } from '../../helpers/images.js';
-import { makeHome, waitFor } from '../../helpers/station-home.js';
+import { filesUnder, makeHome, waitFor } from '../../helpers/station-home.js';
 import { capture } from '../../helpers/output.js';
 
 
@@ -32,15 +32,16 @@ afterEach(async () => {
   for (const c of cleanup.splice(0)) await c();
 });
 
-async function startStation(linking: StationConfigInput['linking']) {
-  const home = makeHome({ ingest: { stableWindowMs: 200, rescanIntervalSec: 0 }, linking: { enabled: true, ...linking } });
-  const station = new Station(loadConfig({ home }));
+async function startStation(linking: StationConfigInput['linking'], more: Omit<StationConfigInput, 'linking'> = {}) {
+  const home = makeHome({ ingest: { stableWindowMs: 200, rescanIntervalSec: 0 }, linking: { enabled: true, ...linking }, ...more });
+  const config = loadConfig({ home });
+  const station = new Station(config);
   await station.start();
   cleanup.push(async () => {
     await station.stop();
     fs.rmSync(home, { recursive: true, force: true });
   });
-  return { station, inbox: path.join(home, 'Inbox') };
+  return { station, inbox: path.join(home, 'Inbox'), library: config.locations.library };
 }
 
 const rules = { pattern: 'BR\\d{13}' };
@@ -78,6 +79,9 @@ describe('barcodes in captures', () => {
     await labelled(path.join(s.inbox, 'IMG_0001.tif'), 'BR0000019933597', 4);
     await waitFor(() => s.station.linker.links.linkOf(s.station.store.list()[0]?.id ?? -1) !== null, 'capture linked');
     expect(s.station.linker.current()).toEqual({ inbox: { barcode: 'BR0000019933597', shots: 1 } });
+    // QC ran with no object open; the link made while recording judges the mismatch against it.
+    const id = s.station.store.list()[0]!.id;
+    expect(s.station.store.results(id).find((r) => r.check === 'barcodeMismatch')).toMatchObject({ status: 'pass', value: { linked: 'BR0000019933597' } });
   });
 
   it('does not open an object from an image when linkFromImage is off', async () => {
@@ -86,5 +90,46 @@ describe('barcodes in captures', () => {
     await waitFor(() => s.station.store.counts().total === 1, 'capture recorded');
     expect(s.station.linker.current()).toEqual({ inbox: null });
     expect(s.station.store.barcodes(s.station.store.list()[0]!.id)).toHaveLength(1);
+  });
+
+  it('judges the mismatch again when the link comes later, is edited, and the edit undone', async () => {
+    // The label's white paper clips by design; exposure is not what this test is about.
+    const s = await startStation({ barcode: rules, mode: 'scan-after-capture', template: '{barcode}_{seq:02}{ext}' }, { profiles: { default: { exposure: { severity: 'off' } } } });
+    const rechecked: { id: number; verdict: string }[] = [];
+    s.station.on('capture.rechecked', ({ capture: c }) => rechecked.push({ id: c.id, verdict: c.verdict }));
+    const mismatch = (id: number) => s.station.store.results(id).find((r) => r.check === 'barcodeMismatch')!;
+    await labelled(path.join(s.inbox, 'IMG_0001.tif'), 'BR0000019933597', 6);
+    await waitFor(() => s.station.store.counts().total === 1, 'capture recorded');
+    const id = s.station.store.list()[0]!.id;
+    // Shot first, scanned after: QC had no object to compare with.
+    expect(mismatch(id)).toMatchObject({ status: 'skip', message: 'Not checked: the capture is not linked to an object.' });
+    expect(s.station.store.results(id).filter((r) => r.status === 'fail')).toEqual([]);
+    expect(s.station.store.get(id)!.verdict).toBe('pass');
+
+    s.station.linker.scan('BR0000013087944');
+    expect(mismatch(id)).toMatchObject({ status: 'fail', value: { inImage: ['BR0000019933597'], linked: 'BR0000013087944' } });
+    expect(s.station.store.get(id)!.verdict).toBe('fail');
+    await s.station.linker.settled();
+    expect(rechecked).toEqual([{ id, verdict: 'fail' }]);
+    // A mismatch is not filed: it stays in the hot folder.
+    expect(filesUnder(s.library)).toEqual([]);
+
+    await s.station.linker.editor.relinkCaptures([id], 'BR0000019933597');
+    expect(mismatch(id)).toMatchObject({ status: 'pass', value: { inImage: ['BR0000019933597'], linked: 'BR0000019933597' } });
+    expect(s.station.store.get(id)!.verdict).toBe('pass');
+    await s.station.linker.settled();
+    expect(filesUnder(s.library)).toEqual(['BR0000019933597_01.tif']);
+
+    await s.station.linker.editor.undoLast();
+    expect(mismatch(id)).toMatchObject({ status: 'fail', value: { linked: 'BR0000013087944' } });
+    expect(s.station.store.get(id)!.verdict).toBe('fail');
+    await s.station.linker.settled();
+    expect(rechecked).toEqual([
+      { id, verdict: 'fail' },
+      { id, verdict: 'pass' },
+      { id, verdict: 'fail' },
+    ]);
+    const events = s.station.store.detail(id)!.events.filter((e) => e.type === 'capture.rechecked').map((e) => (e.data as { status: string }).status);
+    expect(events).toEqual(['fail', 'pass', 'fail']);
   });
 });

@@ -1,0 +1,39 @@
+/**
+ * The "barcodeMismatch" check of captures whose link changed after QC judged them: scanned after
+ * the shot (scan-after-capture), relinked, split, merged, taken off by UNDO, or an edit undone. The
+ * check is run again on the barcodes stored with the capture against its new object, and the
+ * result and verdict replaced (with a 'capture.rechecked' event) in the caller's transaction, so a
+ * link and the verdict it implies always commit together.
+ */
+import { checkBarcodeMismatch, verdictOf, type Profile } from '../quality/index.js';
+import type { CaptureRecord, CaptureStore } from '../store/captures.js';
+import type { LinkStore } from './store.js';
+
+export class MismatchRecheck {
+  constructor(
+    private readonly captures: CaptureStore,
+    private readonly links: LinkStore,
+    private readonly profileOf: (sourceId: string) => Profile | undefined,
+  ) {}
+
+  /** Runs inside the caller's transaction; returns the captures whose result changed. */
+  run(captureIds: Iterable<number>): CaptureRecord[] {
+    const changed: CaptureRecord[] = [];
+    for (const id of new Set(captureIds)) {
+      const capture = this.captures.get(id);
+      const profile = capture && this.profileOf(capture.sourceId);
+      const results = profile ? this.captures.results(id) : [];
+      const stored = results.find((r) => r.check === 'barcodeMismatch');
+      if (!profile || !stored) continue;
+      const rows = this.captures.barcodes(id);
+      // No stored barcode means either "searched, none found" or "not searched". QC's own result
+      // tells which: its value is null only when the image was not searched (or the check is off,
+      // which judging again leaves as it is).
+      const codes = rows.length > 0 || stored.value !== null ? rows : null;
+      const settled = checkBarcodeMismatch(profile, codes, this.links.linkOf(id)?.barcode ?? null);
+      if (settled.status === stored.status && settled.message === stored.message) continue;
+      changed.push(this.captures.updateCheck(id, settled, verdictOf(results.map((r) => (r.check === 'barcodeMismatch' ? settled : r)))));
+    }
+    return changed;
+  }
+}
