@@ -11,12 +11,10 @@
  *    when the bytes were copied, re-read and verified.
  * A move is therefore idempotent: `moveVerified` run again after a crash finishes the job.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { StationError } from '../errors.js';
+import { sha256OfFile } from '../hashing/file.js';
 import { createLogger } from '../log/logger.js';
 
 const log = createLogger('filing.move');
@@ -49,12 +47,6 @@ export const nodeMoveFs: MoveFs = {
 
 export type MoveOutcome = 'linked' | 'copied' | 'already-done';
 
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(file), hash);
-  return hash.digest('hex');
-}
-
 async function exists(file: string): Promise<boolean> {
   return fs.lstat(file).then(
     () => true,
@@ -86,14 +78,14 @@ export async function moveVerified(from: string, to: string, version: CheckedVer
   await fs.mkdir(dir, { recursive: true });
   const temp = path.join(dir, `.${path.basename(to)}.moving`);
 
-  if ((await exists(to)) && (await sha256File(to)) !== sha256 && (await exists(temp)) && (await sha256File(temp)) === sha256) {
+  if ((await exists(to)) && (await sha256OfFile(to)) !== sha256 && (await exists(temp)) && (await sha256OfFile(temp)) === sha256) {
     // Our own copy from the verified temp was cut short (file systems without hard links): the
     // temp is only removed once that copy is complete, so the torn file is ours to redo.
     await mfs.unlink(to);
   }
   if (await exists(to)) {
     // A move interrupted after the destination was made: finish it, but only for the same bytes.
-    if ((await sha256File(to)) !== sha256) {
+    if ((await sha256OfFile(to)) !== sha256) {
       throw new StationError('FILE_UNREADABLE', `${to} already exists with other content; the capture stays at ${from}. Choose another name or move the other file away.`);
     }
     await removeIfPresent(mfs, temp);
@@ -101,7 +93,7 @@ export async function moveVerified(from: string, to: string, version: CheckedVer
     // bytes that were moved may go.
     const source = await fs.stat(from).catch(() => null);
     const target = await fs.stat(to);
-    if (source && (source.ino === target.ino || (source.size === version.size && (await sha256File(from)) === sha256))) await removeIfPresent(mfs, from);
+    if (source && (source.ino === target.ino || (source.size === version.size && (await sha256OfFile(from)) === sha256))) await removeIfPresent(mfs, from);
     return 'already-done';
   }
   const source = await fs.stat(from).catch(() => null);
@@ -128,10 +120,10 @@ export async function moveVerified(from: string, to: string, version: CheckedVer
   await removeIfPresent(mfs, temp);
   await mfs.copyFile(from, temp, fs.constants.COPYFILE_EXCL);
   await mfs.fsync(temp);
-  const copied = await sha256File(temp);
+  const copied = await sha256OfFile(temp);
   if (copied !== sha256) {
     await removeIfPresent(mfs, temp);
-    const original = await sha256File(from);
+    const original = await sha256OfFile(from);
     throw new StationError(
       'FILE_UNREADABLE',
       original === sha256 ? `The copy of ${from} at ${dir} did not match the original (bad disk or share?); the original is kept. Try again.` : `${from} changed after it was checked; it stays where it is and will be checked again.`,

@@ -18,7 +18,7 @@ import { changedWhileChecked, DeadlineExceeded, decodeFailure, structureDamaged 
 import { identifyRaw, rawHeadBytes, type RawContainer } from './raw-identify.js';
 import { readRawExif } from './raw-metadata.js';
 import { containerOf, looksTruncated, structureTags, tiffDamage } from './structure.js';
-import { sha256OfFile } from './sha256.js';
+import { sha256OfFile } from '../hashing/file.js';
 import { parseTiffHeader, readTiffStructure, tag } from './tiff-ifd.js';
 import type { Analysis, AnalyzeOptions, ImageFacts } from './types.js';
 
@@ -33,7 +33,7 @@ export async function analyzeFile(file: string, opts: AnalyzeOptions): Promise<A
   const before = await fs.stat(file, { bigint: true });
   if (!before.isFile()) throw new Error(`not a regular file: ${file}`);
   const size = Number(before.size);
-  const [sha256, inspection] = await Promise.all([sha256OfFile(file), inspect(file, size, opts)]);
+  const [sha256, inspection] = await Promise.all([sha256OfFile(file, 'qc'), inspect(file, size, opts)]);
   const after = await fs.stat(file, { bigint: true });
   const changed = after.size !== before.size || after.mtimeNs !== before.mtimeNs;
   const analysis: Analysis = {

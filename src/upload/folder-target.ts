@@ -23,7 +23,7 @@ import path from 'node:path';
 import { createLogger } from '../log/logger.js';
 import { classifyFsError, errnoOf, offline, rootCannotTake, rootUnavailable, type RootChecks } from './fs-errors.js';
 import { fsyncDir } from './fsync.js';
-import { digestsOfFile } from './hash-file.js';
+import { digestsOfFile } from '../hashing/file.js';
 import { addToManifest } from './md5-manifest.js';
 import { mirrorKey, ospreyKey, type KeySource } from './remote-key.js';
 import { UploadError, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';

@@ -37,7 +37,7 @@ import type {
   UploadPartCommandOutput,
 } from '@aws-sdk/client-s3';
 import { createLogger } from '../log/logger.js';
-import { hashPool } from './hash-pool.js';
+import { hashPool } from '../hashing/pool.js';
 import { mirrorKey, type KeySource } from './remote-key.js';
 import { UploadError, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
 

@@ -7,7 +7,7 @@
  * worker threads as it goes, from that same memory (the event loop neither hashes nor copies).
  */
 import fs from 'node:fs/promises';
-import { hashPool } from './hash-pool.js';
+import { hashPool } from '../hashing/pool.js';
 import { UploadError } from './target.js';
 
 /** Waits until `bytes` may be sent (the shared token bucket); also counts them for the rate. */

@@ -24,7 +24,7 @@ import https from 'node:https';
 import path from 'node:path';
 import type * as tus from 'tus-js-client';
 import { createLogger } from '../log/logger.js';
-import { hashPool, type StreamHash } from './hash-pool.js';
+import { hashPool, type StreamHash } from '../hashing/pool.js';
 import { mirrorKey, type KeySource } from './remote-key.js';
 import { UploadError, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
 

@@ -11,7 +11,7 @@ import { PreviewCache } from '../../src/preview/cache.js';
 import { histogramOf } from '../../src/preview/histogram.js';
 import { renderPreview } from '../../src/preview/render.js';
 import { PreviewService } from '../../src/preview/service.js';
-import { sha256OfFile } from '../../src/quality/sha256.js';
+import { sha256OfFile } from '../../src/hashing/file.js';
 import { createHandlers } from '../../src/station/handlers.js';
 import { Station } from '../../src/station/station.js';
 import type { CaptureDetail } from '../../src/store/captures.js';

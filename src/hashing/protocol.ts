@@ -1,4 +1,4 @@
-/** Messages between the hash pool (hash-pool.ts) and its worker threads (hash-worker.ts). */
+/** Messages between the hash pool (pool.ts) and its worker threads (worker.ts). */
 
 /** Hash a whole file. */
 export interface HashRequest {

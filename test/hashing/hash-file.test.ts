@@ -6,9 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { digestsOfFile } from '../../src/upload/hash-file.js';
-import { HashPool } from '../../src/upload/hash-pool.js';
-import { randomBytes, sha256 } from './fixture.js';
+import { digestsOfFile } from '../../src/hashing/file.js';
+import { HashPool } from '../../src/hashing/pool.js';
+import { randomBytes, sha256 } from '../upload/fixture.js';
 
 const MiB = 1024 * 1024;
 

@@ -1,5 +1,5 @@
 /**
- * Hashing on worker threads (hash-worker.ts). Read-back verification of a 1 GB file at a share
+ * Hashing on worker threads (worker.ts). Read-back verification of a 1 GB file at a share
  * costs seconds of CPU, and the digests of the bytes being sent (sha256 against QC's, md5 for the
  * Osprey manifest, SHA-256 and MD5 per S3 part) cost 2–4 ms per MiB each; on the event loop that
  * would keep QC's bookkeeping, IPC and every other upload waiting. Two kinds of work:
@@ -16,11 +16,11 @@ import os from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { createLogger } from '../log/logger.js';
 import { startModuleWorker } from '../threads/start-worker.js';
-import type { FileDigests, HashCancel, HashReply, HashRequest, StreamMessage, StreamReply } from './hash-protocol.js';
+import type { FileDigests, HashCancel, HashReply, HashRequest, StreamMessage, StreamReply } from './protocol.js';
 
-export type { FileDigests } from './hash-protocol.js';
+export type { FileDigests } from './protocol.js';
 
-const log = createLogger('upload.hash');
+const log = createLogger('hashing.pool');
 
 interface Pending {
   resolve: (d: FileDigests) => void;
@@ -151,7 +151,7 @@ export class HashPool {
   }
 
   private spawn(): Slot {
-    const worker = startModuleWorker(new URL('./hash-worker.js', import.meta.url));
+    const worker = startModuleWorker(new URL('./worker.js', import.meta.url));
     worker.unref();
     const slot: Slot = { worker, pending: new Map(), streams: new Map() };
     worker.on('message', (reply: HashReply | StreamReply) => {
@@ -202,10 +202,17 @@ export class HashPool {
   }
 }
 
-let shared: HashPool | null = null;
+/**
+ * Who the hashing is for. New captures' QC has workers of its own, so a verdict never waits behind
+ * a gigabyte read-back at a share; uploads and filing (background work) share the other pool.
+ */
+export type HashUse = 'qc' | 'background';
 
-/** The process's pool, created on first use. */
-export function hashPool(): HashPool {
-  shared ??= new HashPool();
-  return shared;
+const pools = new Map<HashUse, HashPool>();
+
+/** The process's pool for `use`, created on first use. */
+export function hashPool(use: HashUse = 'background'): HashPool {
+  let pool = pools.get(use);
+  if (!pool) pools.set(use, (pool = new HashPool()));
+  return pool;
 }

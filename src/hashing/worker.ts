@@ -1,5 +1,5 @@
 /**
- * A worker thread that hashes for the hash pool (hash-pool.ts), so neither a 1 GB read-back nor
+ * A worker thread that hashes for the hash pool (pool.ts), so neither a 1 GB read-back nor
  * the digests of bytes being sent occupy the station's event loop: whole files (reads are async,
  * through libuv's thread pool, so the worker stays responsive to cancellation between chunks and
  * requests interleave) and streams fed chunk by chunk (each chunk acknowledged once hashed).
@@ -7,10 +7,10 @@
 import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';
-import type { HashCancel, HashReply, HashRequest, StreamMessage, StreamReply } from './hash-protocol.js';
+import type { HashCancel, HashReply, HashRequest, StreamMessage, StreamReply } from './protocol.js';
 
 const port = parentPort;
-if (!port) throw new Error('hash-worker must run in a worker thread');
+if (!port) throw new Error('the hashing worker must run in a worker thread');
 
 const chunkSize = 1024 * 1024;
 /** Requests being hashed, and those of them cancelled (a cancel for a finished request is ignored). */
