@@ -143,6 +143,21 @@ describe('App mounted against an in-process station', () => {
     expect(mute().textContent).toContain('Sound on fail on');
   });
 
+  it('takes a scanner burst typed anywhere on the page as one scan, and shows the object it opened', async () => {
+    const s = await start({ ...fast, linking: { enabled: true, imageBarcodes: false } });
+    const scan = vi.spyOn(s.client, 'scanBarcode');
+    await mount(createElement(App, { client: s.client, events: s.events, tones: { play: vi.fn() } }));
+    await until(() => document.querySelector('.scanbar__none')?.textContent === 'No object open — scan its barcode', 'the linking status');
+    // The keys' own times (the page's clock) make the burst: 10 ms apart, after a quiet line.
+    const t0 = performance.now() + 5000;
+    for (const [i, key] of [...'NHM-000777', 'Enter'].entries()) await press(key, { timeStamp: t0 + i * 10 });
+    await until(() => document.querySelector('[data-testid="object-barcode"]') !== null, 'the object opened');
+    expect($('[data-testid="object-barcode"]').textContent).toBe('NHM-000777');
+    expect(scan).toHaveBeenCalledTimes(1);
+    expect(scan).toHaveBeenCalledWith({ code: 'NHM-000777' });
+    expect($<HTMLInputElement>('#scan-input').value).toBe('');
+  });
+
   it('remembers a mute across a reload, and stays silent for a live failure while muted', async () => {
     localStorage.setItem('capture-station.muted', '1');
     const s = await start();

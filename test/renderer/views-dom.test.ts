@@ -117,7 +117,7 @@ describe('History view', () => {
     await typeInto($<HTMLInputElement>('input[name="barcode"]'), 'A-1');
     expect(list.mock.calls.some(([q]) => q.barcode === 'A-1')).toBe(false);
     await press('Enter');
-    await until(() => /^1 captures/.test($('.history .view__note').textContent ?? ''), 'the search result');
+    await until(() => /^1 capture$/.test($('.history .view__note').textContent ?? ''), 'the search result');
     expect(list.mock.calls.at(-1)?.[0]).toMatchObject({ barcode: 'A-1', limit: 500 });
 
     // Pick it (the list takes arrows) and relink its shot.
