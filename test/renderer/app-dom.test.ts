@@ -156,6 +156,17 @@ describe('App mounted against an in-process station', () => {
     expect(scan).toHaveBeenCalledTimes(1);
     expect(scan).toHaveBeenCalledWith({ code: 'NHM-000777' });
     expect($<HTMLInputElement>('#scan-input').value).toBe('');
+
+    // The same keys 150 ms apart by their timeStamps are a person's: they land in the field, and only Enter sends them.
+    const t1 = t0 + 10_000;
+    for (const [i, key] of [...'NHM-000888'].entries()) await press(key, { timeStamp: t1 + i * 150 });
+    expect($<HTMLInputElement>('#scan-input').value).toBe('NHM-000888');
+    expect(document.activeElement).toBe($('#scan-input'));
+    expect(scan).toHaveBeenCalledTimes(1);
+    await press('Enter', { timeStamp: t1 + 1600 });
+    await until(() => $('[data-testid="object-barcode"]').textContent === 'NHM-000888', 'the typed object opened');
+    expect(scan).toHaveBeenCalledTimes(2);
+    expect(scan).toHaveBeenLastCalledWith({ code: 'NHM-000888' });
   });
 
   it('remembers a mute across a reload, and stays silent for a live failure while muted', async () => {

@@ -75,6 +75,26 @@ describe('scan bar in the page', () => {
     expect(input().value).toBe('');
   });
 
+  it("goes by the keys' own times, so a page busy for a moment does not turn a burst into typing", async () => {
+    const onScan = vi.fn(async () => null);
+    await mountBar(onScan);
+    const start = Date.now() + 2000;
+    await advance(2000);
+    // The scanner sent the keys 10 ms apart; the page was busy for 250 ms after the fourth (no timer ran, the keys queued).
+    const events: KeyboardEvent[] = [];
+    for (const [i, key] of [...'NHM-000123', 'Enter'].entries()) {
+      vi.setSystemTime(Date.now() + (i === 4 ? 250 : 10));
+      events.push(await press(key, { timeStamp: start + i * 10 }));
+    }
+    await advance(2000);
+    await flush();
+    expect(onScan).toHaveBeenCalledTimes(1);
+    expect(onScan).toHaveBeenCalledWith('NHM-000123', undefined);
+    // All of it went through the wedge as a scan: none of it was typed into the field.
+    expect(events.every((e) => e.defaultPrevented)).toBe(true);
+    expect(document.activeElement).not.toBe(input());
+  });
+
   it('keeps a refused scan in the field with the reason as an alert', async () => {
     const onScan = vi.fn(async () => 'The barcode "NHM-000123" does not match the pattern ^BM\\d+$.');
     await mountBar(onScan);
