@@ -12,33 +12,25 @@ const actFlag = globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean };
 // Tells React that updates in these tests are wrapped in act() (it warns otherwise).
 actFlag.IS_REACT_ACT_ENVIRONMENT = true;
 
-export interface Mounted {
-  container: HTMLElement;
-  unmount(): Promise<void>;
-}
+const mounted = new Set<() => Promise<void>>();
 
-const mounted = new Set<Mounted>();
-
-export async function mount(element: ReactElement): Promise<Mounted> {
+/** Renders `element` into a fresh container in the body; `unmountAll` takes it down. */
+export async function mount(element: ReactElement): Promise<void> {
   const container = document.createElement('div');
   document.body.append(container);
   const root = createRoot(container);
   await act(async () => root.render(element));
-  const m: Mounted = {
-    container,
-    unmount: async () => {
-      mounted.delete(m);
-      await act(async () => root.unmount());
-      container.remove();
-    },
+  const unmount = async () => {
+    mounted.delete(unmount);
+    await act(async () => root.unmount());
+    container.remove();
   };
-  mounted.add(m);
-  return m;
+  mounted.add(unmount);
 }
 
 /** Unmounts whatever is still mounted (for afterEach), so no listener of one test hears the next. */
 export async function unmountAll(): Promise<void> {
-  for (const m of [...mounted]) await m.unmount();
+  for (const unmount of [...mounted]) await unmount();
 }
 
 /** Lets pending promises (replies of the client) and the renders they cause finish. */
@@ -92,12 +84,11 @@ export async function press(key: string, opts: KeyOptions = {}): Promise<Keyboar
   return event;
 }
 
-/** Sets a field's value as typing would (through the native setter, so React sees the change) and fires `input`. */
-export async function typeInto(field: HTMLInputElement | HTMLSelectElement, value: string): Promise<void> {
-  const proto = field instanceof HTMLSelectElement ? HTMLSelectElement.prototype : HTMLInputElement.prototype;
+/** Sets a field's value as typing would (through the native setter, so React's value tracking sees the change) and fires `input`. */
+export async function typeInto(field: HTMLInputElement, value: string): Promise<void> {
   await act(async () => {
-    Object.getOwnPropertyDescriptor(proto, 'value')!.set!.call(field, value);
-    field.dispatchEvent(new Event(field instanceof HTMLSelectElement ? 'change' : 'input', { bubbles: true }));
+    Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!.call(field, value);
+    field.dispatchEvent(new Event('input', { bubbles: true }));
   });
 }
 

@@ -4,8 +4,7 @@
  * fake timers (the bar's clock is the faked Date), so a scanner's burst and a person's typing are
  * told apart exactly as in the window, without waiting for real time.
  */
-import { createElement } from 'react';
-import { act } from 'react';
+import { act, createElement } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ScanBar, type ScanBarProps } from '../../renderer/components/ScanBar.js';
 import { scannerBurst, prng, type TimedKey } from '../barcode/key-sequences.js';
@@ -19,8 +18,8 @@ afterEach(async () => {
   vi.useRealTimers();
 });
 
-function mountBar(onScan: ScanBarProps['onScan'], over: Partial<ScanBarProps> = {}) {
-  return mount(createElement(ScanBar, { object: null, linkingEnabled: true, sources: ['inbox'], alarm: null, onScan, now: () => Date.now(), ...over }));
+function mountBar(onScan: ScanBarProps['onScan']) {
+  return mount(createElement(ScanBar, { object: null, linkingEnabled: true, sources: ['inbox'], alarm: null, onScan, now: () => Date.now() }));
 }
 
 /** Advances the fake clock (running the bar's timers) to each key's time and presses it there. */

@@ -6,8 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { createElement } from 'react';
-import { act } from 'react';
+import { act, createElement } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { StationListener } from '../../renderer/app/use-station.js';
 import { HistoryView } from '../../renderer/components/HistoryView.js';
