@@ -143,6 +143,13 @@ describe('History view', () => {
     if (!('error' in refused)) throw new Error('the station took %%END%% as a barcode');
     expect($('.link-actions__message').textContent).toContain(refused.error.message);
     expect(live.size()).toBe(1);
+
+    // A search the station refuses is said as an alert, with its reason.
+    $<HTMLInputElement>('input[name="barcode"]').focus();
+    await typeInto($<HTMLInputElement>('input[name="barcode"]'), 'X'.repeat(5000));
+    await press('Enter');
+    await until(() => document.querySelector('.history .notice[role="alert"]') !== null, 'the refused search');
+    expect($('.history .notice').textContent).toMatch(/Invalid arguments for listCaptures: barcode/);
   });
 });
 
