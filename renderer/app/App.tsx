@@ -14,20 +14,22 @@ import { SessionBadge, SessionPanel } from '../components/SessionPanel.js';
 import { SettingsView } from '../components/SettingsView.js';
 import { shownObject } from './linking-state.js';
 import { useTheme } from './theme.js';
+import type { TonePlayer } from './fail-cue.js';
 import { useFailCue } from './use-fail-cue.js';
 import { useStation, webSocketEvents, type EventConnector } from './use-station.js';
 import { viewForKey, viewFromHash, views, type ViewId } from './views.js';
 
-export function App({ client }: { client?: StationClient }) {
+/** `client`, `events` and `tones` are injected by tests (an in-process station, a spied cue); `events` must keep its identity. */
+export function App({ client, events, tones }: { client?: StationClient; events?: EventConnector; tones?: TonePlayer }) {
   // In the desktop window the preload's bridge carries the contract; in a browser, HTTP + WebSocket.
   const bridge = useMemo(() => desktopBridge(), []);
   const api = useMemo(() => client ?? (bridge ? createIpcClient(bridge) : createHttpClient()), [client, bridge]);
-  const connect = useMemo<EventConnector>(() => (bridge ? (h) => connectIpcEvents(bridge, h) : webSocketEvents), [bridge]);
+  const connect = useMemo<EventConnector>(() => events ?? (bridge ? (h) => connectIpcEvents(bridge, h) : webSocketEvents), [events, bridge]);
   const station = useStation(api, connect);
   const [theme, toggleTheme] = useTheme();
   // Silent until the station's setting is known; on every view, not only the capture view.
   const soundOnFail = station.status?.ui.soundOnFail ?? false;
-  const { muted, toggleMute } = useFailCue(station.subscribe, soundOnFail);
+  const { muted, toggleMute } = useFailCue(station.subscribe, soundOnFail, tones);
   const [view, setViewState] = useState<ViewId>(() => viewFromHash(window.location.hash));
   const [sessionError, setSessionError] = useState<string | null>(null);
   const session = station.status?.session ?? null;

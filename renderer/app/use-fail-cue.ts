@@ -1,18 +1,18 @@
 /** The fail cue wired to the live events, with the station's setting (ui.soundOnFail) and this screen's mute. */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { FailCue, webAudioPlayer } from './fail-cue.js';
+import { FailCue, webAudioPlayer, type TonePlayer } from './fail-cue.js';
 import type { StationListener } from './use-station.js';
 
 const mutedKey = 'capture-station.muted';
 
-export function useFailCue(subscribe: (l: StationListener) => () => void, soundOnFail: boolean): { muted: boolean; toggleMute(): void } {
+export function useFailCue(subscribe: (l: StationListener) => () => void, soundOnFail: boolean, player?: TonePlayer): { muted: boolean; toggleMute(): void } {
   const [muted, setMuted] = useState(() => readMuted());
   const cue = useRef<FailCue | null>(null);
   const wanted = useRef(soundOnFail && !muted);
   wanted.current = soundOnFail && !muted;
 
   useEffect(() => {
-    cue.current ??= new FailCue(webAudioPlayer());
+    cue.current ??= new FailCue(player ?? webAudioPlayer());
     const c = cue.current;
     return subscribe((m) => c.observe(m, wanted.current));
   }, [subscribe]);

@@ -122,7 +122,8 @@ export function HistoryPanel(p: HistoryPanelProps) {
         <HistoryFilters filter={p.filter} sources={p.sources} onChange={p.onFilter} />
         <span className="view__note" aria-live="polite">
           {p.items.length.toLocaleString()}
-          {p.hasMore ? '+' : ''} captures{p.loading ? ' · loading…' : ''}
+          {p.hasMore ? '+' : ''} {p.items.length === 1 && !p.hasMore ? 'capture' : 'captures'}
+          {p.loading ? ' · loading…' : ''}
         </span>
       </div>
       {p.error && (

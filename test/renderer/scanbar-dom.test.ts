@@ -1,0 +1,109 @@
+// @vitest-environment happy-dom
+/**
+ * The scan bar mounted in a DOM with its page-wide wedge: key events with controlled timeStamps on
+ * fake timers (the bar's clock is the faked Date), so a scanner's burst and a person's typing are
+ * told apart exactly as in the window, without waiting for real time.
+ */
+import { act, createElement } from 'react';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ScanBar, type ScanBarProps } from '../../renderer/components/ScanBar.js';
+import { scannerBurst, prng, type TimedKey } from '../barcode/key-sequences.js';
+import { $, flush, mount, press, unmountAll } from '../helpers/dom.js';
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(async () => {
+  await unmountAll();
+  vi.useRealTimers();
+});
+
+function mountBar(onScan: ScanBarProps['onScan']) {
+  return mount(createElement(ScanBar, { object: null, linkingEnabled: true, sources: ['inbox'], alarm: null, onScan, now: () => Date.now() }));
+}
+
+/** Advances the fake clock (running the bar's timers) to each key's time and presses it there. */
+async function play(keys: readonly TimedKey[]): Promise<KeyboardEvent[]> {
+  const events: KeyboardEvent[] = [];
+  for (const k of keys) {
+    await advance(k.timeMs - Date.now());
+    events.push(await press(k.key, { timeStamp: k.timeMs }));
+  }
+  return events;
+}
+
+async function advance(ms: number): Promise<void> {
+  await act(async () => {
+    vi.advanceTimersByTime(Math.max(0, ms));
+  });
+}
+
+const typed = (text: string, startMs: number, gapMs: number): TimedKey[] => [...text].map((key, i) => ({ key, timeMs: startMs + i * gapMs }));
+const input = () => $<HTMLInputElement>('#scan-input');
+
+describe('scan bar in the page', () => {
+  it('sends a scanner burst typed with nothing focused as one scan, its keys kept from the page', async () => {
+    const onScan = vi.fn(async () => null);
+    await mountBar(onScan);
+    const burst = scannerBurst(prng(7), 'NHM-000123', { startMs: Date.now() + 2000, prefix: '', suffix: 'Enter' });
+    const events = await play(burst.keys);
+    await advance(2000);
+    await flush();
+    expect(onScan).toHaveBeenCalledTimes(1);
+    expect(onScan).toHaveBeenCalledWith('NHM-000123', undefined);
+    // Every character and the Enter were the wedge's: a focused button would not have been pressed.
+    expect(events.filter((e) => e.key !== 'Shift').every((e) => e.defaultPrevented)).toBe(true);
+    expect(input().value).toBe('');
+    expect(document.activeElement).not.toBe(input());
+    expect(document.querySelector('[role="alert"]')).toBeNull();
+  });
+
+  it("puts a person's slow typing into the scan field and sends it only on their Enter", async () => {
+    const onScan = vi.fn(async () => null);
+    await mountBar(onScan);
+    await play(typed('NHM-000123', Date.now() + 2000, 140));
+    await advance(3000);
+    expect(onScan).not.toHaveBeenCalled();
+    expect(document.activeElement).toBe(input());
+    expect(input().value).toBe('NHM-000123');
+
+    await press('Enter', { timeStamp: Date.now() });
+    await flush();
+    expect(onScan).toHaveBeenCalledTimes(1);
+    expect(onScan).toHaveBeenCalledWith('NHM-000123', undefined);
+    expect(input().value).toBe('');
+  });
+
+  it("goes by the keys' own times, so a page busy for a moment does not turn a burst into typing", async () => {
+    const onScan = vi.fn(async () => null);
+    await mountBar(onScan);
+    const start = Date.now() + 2000;
+    await advance(2000);
+    // The scanner sent the keys 10 ms apart; the page was busy for 250 ms after the fourth (no timer ran, the keys queued).
+    const events: KeyboardEvent[] = [];
+    for (const [i, key] of [...'NHM-000123', 'Enter'].entries()) {
+      vi.setSystemTime(Date.now() + (i === 4 ? 250 : 10));
+      events.push(await press(key, { timeStamp: start + i * 10 }));
+    }
+    await advance(2000);
+    await flush();
+    expect(onScan).toHaveBeenCalledTimes(1);
+    expect(onScan).toHaveBeenCalledWith('NHM-000123', undefined);
+    // All of it went through the wedge as a scan: none of it was typed into the field.
+    expect(events.every((e) => e.defaultPrevented)).toBe(true);
+    expect(document.activeElement).not.toBe(input());
+  });
+
+  it('keeps a refused scan in the field with the reason as an alert', async () => {
+    const onScan = vi.fn(async () => 'The barcode "NHM-000123" does not match the pattern ^BM\\d+$.');
+    await mountBar(onScan);
+    await play(scannerBurst(prng(3), 'NHM-000123', { startMs: Date.now() + 2000, prefix: '', suffix: 'Enter' }).keys);
+    await advance(2000);
+    await flush();
+    expect(onScan).toHaveBeenCalledTimes(1);
+    expect($('[role="alert"]').textContent).toContain('does not match the pattern');
+    expect(input().value).toBe('NHM-000123');
+    expect(input().getAttribute('aria-invalid')).toBe('true');
+    expect(input().getAttribute('aria-describedby')).toBe('scan-refusal');
+  });
+});
