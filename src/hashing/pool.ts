@@ -151,7 +151,7 @@ export class HashPool {
   }
 
   private spawn(): Slot {
-    const worker = startModuleWorker(new URL('./worker.js', import.meta.url));
+    const worker = startModuleWorker(import.meta.url, './worker.js');
     worker.unref();
     const slot: Slot = { worker, pending: new Map(), streams: new Map() };
     worker.on('message', (reply: HashReply | StreamReply) => {

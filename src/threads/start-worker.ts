@@ -6,12 +6,18 @@
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL, URL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
-/** `compiled` is the module's .js URL (new URL('./x-worker.js', import.meta.url)); its .ts sibling is the fallback. */
-export function startModuleWorker(compiled: URL): Worker {
-  if (fs.existsSync(fileURLToPath(compiled))) return new Worker(compiled);
+/**
+ * `moduleUrl` is the caller's import.meta.url and `compiledName` the worker module's .js name next to
+ * it; its .ts sibling is the fallback. The URL is built with node:url's class, not the global one: under
+ * a DOM test environment the global `URL` is the DOM's, which Node's fileURLToPath and Worker reject.
+ */
+export function startModuleWorker(moduleUrl: string, compiledName: string): Worker {
+  const compiled = new URL(compiledName, moduleUrl);
+  const file = fileURLToPath(compiled);
+  if (fs.existsSync(file)) return new Worker(file);
   const source = new URL(compiled.href.replace(/\.js$/, '.ts'));
   // tsx's ESM entry ("import" condition); createRequire resolves the "require" one, hence the swap.
   const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;

@@ -98,7 +98,7 @@ export class ZxingPool {
   }
 
   private spawn(): Slot {
-    const worker = startModuleWorker(new URL('./zxing-worker.js', import.meta.url));
+    const worker = startModuleWorker(import.meta.url, './zxing-worker.js');
     worker.unref();
     const slot: Slot = { worker, ready: false, current: null, timer: null };
     worker.on('message', (msg: DecodeReply | ReadyMessage) => {
