@@ -2,6 +2,7 @@
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
+import { captureDetail, captureRecord } from '../helpers/capture-records.js';
 import { captureKeyAction } from '../../renderer/app/capture-keys.js';
 import { overlayColours, paintClipping } from '../../renderer/app/clip-overlay.js';
 import { cueGapMs, FailCue } from '../../renderer/app/fail-cue.js';
@@ -29,11 +30,9 @@ function preview(over: Partial<PreviewResult> = {}): PreviewResult {
   };
 }
 
-function record(id: number, verdict: CaptureRecord['verdict']): CaptureRecord {
-  return { id, sourceId: 'inbox', relPath: `img-${id}.tif`, path: `/x/img-${id}.tif`, version: 1, size: 1, mtimeUs: 0, sha256: null, verdict, format: 'tiff', width: 1, height: 1, bitDepth: 8, phash: null, failedChecks: [], detectedAt: '', checkedAt: '', qcMs: null };
-}
+const record = (id: number, verdict: CaptureRecord['verdict']): CaptureRecord => captureRecord(id, { verdict, relPath: `img-${id}.tif`, path: `/x/img-${id}.tif` });
 
-const detail = (): CaptureDetail => ({ ...record(7, 'fail'), relPath: 'shots/img-7.tif', facts: null, measurements: null, results: [], events: [], link: null, reshoot: false, session: null });
+const detail = (): CaptureDetail => captureDetail(7, { verdict: 'fail' });
 const recorded = (id: number, verdict: CaptureRecord['verdict']): StationEventMessage => ({ event: 'capture.recorded', payload: { capture: record(id, verdict) } });
 const rechecked = (id: number, verdict: CaptureRecord['verdict']): StationEventMessage => ({ event: 'capture.rechecked', payload: { capture: record(id, verdict) } });
 

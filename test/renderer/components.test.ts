@@ -2,6 +2,7 @@
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
+import { captureDetail, captureRecord } from '../helpers/capture-records.js';
 import { mergeCaptures, upsertCapture } from '../../renderer/app/captures-state.js';
 import { checkLabels, formatBytes, keyFacts, problemsOf, verdictLook } from '../../renderer/app/format.js';
 import { CaptureView } from '../../renderer/components/CaptureView.js';
@@ -10,38 +11,15 @@ import { VerdictBanner } from '../../renderer/components/VerdictBanner.js';
 import { checkIds, type CheckResult } from '../../src/quality/types.js';
 import type { CaptureDetail, CaptureRecord } from '../../src/store/captures.js';
 
-function record(id: number, over: Partial<CaptureRecord> = {}): CaptureRecord {
-  return {
-    id,
-    sourceId: 'inbox',
-    relPath: `shots/img-${id}.tif`,
-    path: `/data/Inbox/shots/img-${id}.tif`,
-    version: 1,
-    size: 1_234_567,
-    mtimeUs: 0,
-    sha256: 'ffdbd23ec76b0123456789abcdef0123456789abcdef0123456789abcdef0123',
-    verdict: 'pass',
-    format: 'tiff',
-    width: 7952,
-    height: 5304,
-    bitDepth: 16,
-    phash: null,
-    failedChecks: [],
-    detectedAt: '2026-11-25T10:00:00.000Z',
-    checkedAt: '2026-11-25T10:00:01.000Z',
-    qcMs: 840,
-    ...over,
-  };
-}
+const record = (id: number, over: Partial<CaptureRecord> = {}): CaptureRecord =>
+  captureRecord(id, { sha256: 'ffdbd23ec76b0123456789abcdef0123456789abcdef0123456789abcdef0123', width: 7952, height: 5304, ...over });
 
 const result = (check: CheckResult['check'], status: CheckResult['status'], message: string): CheckResult => ({ check, status, message, value: null, threshold: null });
 
 /** The capture view's preview props when the preview does not matter to the test. */
 const noPreview = { preview: { status: 'none' }, overlay: false, onToggleOverlay: () => undefined, sound: { enabled: true, muted: false, onToggleMute: () => undefined } } as const;
 
-function detail(over: Partial<CaptureDetail> = {}): CaptureDetail {
-  return { ...record(7), facts: null, measurements: null, results: [], events: [], link: null, reshoot: false, session: null, ...over };
-}
+const detail = (over: Partial<CaptureDetail> = {}): CaptureDetail => captureDetail(7, { ...record(7), ...over });
 
 describe('verdict banner', () => {
   it('says each verdict with an icon and a word, not colour alone', () => {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { afterEach, describe, expect, it } from 'vitest';
+import { captureDetail, captureRecord } from '../helpers/capture-records.js';
 import { applyLive, dayRange, isFiltered, matchesFilter, nextPageQuery } from '../../renderer/app/history-state.js';
 import { runLinkEdit } from '../../renderer/app/link-edits.js';
 import { CaptureDetailPanel } from '../../renderer/components/CaptureDetailPanel.js';
@@ -27,33 +28,10 @@ import { filesUnder, makeHome, waitFor } from '../helpers/station-home.js';
 const noop = () => undefined;
 const html = (el: Parameters<typeof renderToStaticMarkup>[0]) => renderToStaticMarkup(el);
 
-function record(id: number, over: Partial<CaptureRecord> = {}): CaptureRecord {
-  return {
-    id,
-    sourceId: 'inbox',
-    relPath: `img-${id}.tif`,
-    path: `/data/Inbox/img-${id}.tif`,
-    version: 1,
-    size: 1000,
-    mtimeUs: 0,
-    sha256: null,
-    verdict: 'pass',
-    format: 'tiff',
-    width: 100,
-    height: 100,
-    bitDepth: 16,
-    phash: null,
-    failedChecks: [],
-    detectedAt: '2026-11-25T10:00:00.000Z',
-    checkedAt: '2026-11-25T10:00:01.000Z',
-    qcMs: 800,
-    ...over,
-  };
-}
+const record = (id: number, over: Partial<CaptureRecord> = {}): CaptureRecord =>
+  captureRecord(id, { relPath: `img-${id}.tif`, path: `/data/Inbox/img-${id}.tif`, size: 1000, qcMs: 800, ...over });
 
-function detail(over: Partial<CaptureDetail> = {}): CaptureDetail {
-  return { ...record(7), facts: null, measurements: null, results: [], events: [], link: null, reshoot: false, session: null, ...over };
-}
+const detail = (over: Partial<CaptureDetail> = {}): CaptureDetail => captureDetail(7, { ...record(7), ...over });
 
 describe('session panel and badge', () => {
   it('asks for operator and project: a project list as a select, recent operators offered and the last one filled in', () => {

@@ -2,6 +2,7 @@
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it, vi } from 'vitest';
+import { captureRecord } from '../helpers/capture-records.js';
 import { compactNumber, niceMax, stackedBars, ticks } from '../../renderer/app/chart.js';
 import { appendPage, applyLive, eventSummary, matchesFilter, nextPageQuery } from '../../renderer/app/history-state.js';
 import { applyLinkEffect, expectedViews, shownObject, type OpenObjects } from '../../renderer/app/linking-state.js';
@@ -16,31 +17,9 @@ import { HistoryPanel, historyRowHeight } from '../../renderer/components/Histor
 import { Nav } from '../../renderer/components/Nav.js';
 import { QueuePanel } from '../../renderer/components/QueueView.js';
 import { ScanBar } from '../../renderer/components/ScanBar.js';
-import type { CaptureDetail, CaptureRecord } from '../../src/store/captures.js';
+import type { CaptureDetail } from '../../src/store/captures.js';
 
-function record(id: number, over: Partial<CaptureRecord> = {}): CaptureRecord {
-  return {
-    id,
-    sourceId: 'inbox',
-    relPath: `shots/img-${id}.tif`,
-    path: `/data/Inbox/shots/img-${id}.tif`,
-    version: 1,
-    size: 1_234_567,
-    mtimeUs: 0,
-    sha256: null,
-    verdict: 'pass',
-    format: 'tiff',
-    width: 100,
-    height: 100,
-    bitDepth: 16,
-    phash: null,
-    failedChecks: [],
-    detectedAt: '2026-11-25T10:00:00.000Z',
-    checkedAt: '2026-11-25T10:00:01.000Z',
-    qcMs: 840,
-    ...over,
-  };
-}
+const record = captureRecord;
 
 const key = (k: string, mods: Partial<{ altKey: boolean; ctrlKey: boolean; metaKey: boolean; shiftKey: boolean; code: string }> = {}) => ({ key: k, altKey: false, ctrlKey: false, metaKey: false, shiftKey: false, ...mods });
 const noop = () => undefined;
