@@ -144,13 +144,14 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
       fs.renameSync(tmp, path.join(inbox, `IMG_${String(i).padStart(5, '0')}.jpg`));
     }
   };
+  let station: StationProcess | null = null;
   const workLeft = () =>
     report.files - count('SELECT COUNT(*) AS n FROM captures') + count("SELECT COUNT(*) AS n FROM upload_jobs WHERE state <> 'done'");
-  const leased = () => count("SELECT COUNT(*) AS n FROM upload_jobs WHERE state = 'leased'");
+  // Leases of the running station (owner <host>:<pid>:<nonce>); a killed one's stay until the next start reclaims them.
+  const leased = () => (station ? count(`SELECT COUNT(*) AS n FROM upload_jobs WHERE state = 'leased' AND lease_owner LIKE '%:${station.child.pid}:%'`) : 0);
   const recorded = () => count('SELECT COUNT(*) AS n FROM captures');
   const seen = new Verified();
   const tusOrphans = new Set<string>();
-  let station: StationProcess | null = null;
   try {
     for (let round = 1; round <= opts.rounds; round++) {
       const aim = opts.aimOf?.(round) ?? (['startup', 'ingest', 'upload'] as const)[Math.floor(random() * 3)]!;
