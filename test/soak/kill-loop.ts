@@ -9,14 +9,15 @@
  * - nothing at a target lies under a key that is not a job's (nothing twice under different keys);
  * - temporary state at a target belongs to a job that is not done yet (a folder target's .part of a
  *   job that will remove it, a tus upload or S3 multipart upload the job's resume state points to),
- *   except empty tus uploads orphaned between their creation and the saving of their URL (counted).
+ *   except empty tus and S3 multipart uploads orphaned between their creation and the saving of
+ *   their URL or UploadId (counted and reported).
  * Every `drainEvery` rounds and at the end the station runs until the queue is drained and stops
  * with SIGTERM; then every eligible capture must have a done job per target and no temporary state
  * may be left anywhere. A violated rule throws with the round and what is wrong.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, ListPartsCommand } from '@aws-sdk/client-s3';
 import type { StationConfigInput } from '../../src/config/schema.js';
 import { goodJpegBuffer } from '../helpers/images.js';
 import { makeHome, waitFor } from '../helpers/station-home.js';
@@ -51,8 +52,8 @@ export interface SoakReport {
   /** Remote copies whose sha256 was read at the target and compared, at the final check. */
   verified: number;
   reclaimed: number;
-  /** Empty tus uploads a kill orphaned between their creation and the saving of their URL (see checkTus). */
-  tusOrphans: number;
+  /** Empty tus uploads and S3 multipart uploads a kill orphaned between their creation and the saving of their URL / UploadId (see checkTus, checkS3). */
+  orphans: { tus: number; s3: number };
   elapsedMs: number;
 }
 
@@ -129,7 +130,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
   const inbox = path.join(home, 'Inbox');
   fs.mkdirSync(inbox);
   const count = (sql: string) => countInStation(home, sql);
-  const report: SoakReport = { rounds: 0, kills: emptyKills(), drains: 0, files: 0, eligible: 0, verified: 0, reclaimed: 0, tusOrphans: 0, elapsedMs: 0 };
+  const report: SoakReport = { rounds: 0, kills: emptyKills(), drains: 0, files: 0, eligible: 0, verified: 0, reclaimed: 0, orphans: { tus: 0, s3: 0 }, elapsedMs: 0 };
   const images = await Promise.all(Array.from({ length: 4 }, (_, i) => goodJpegBuffer(i, 1200, 900)));
   // With an S3 target every sixteenth file is padded past its multipart threshold (decoders ignore bytes after a JPEG's end).
   const padding = opts.targets.includes('s3') ? Buffer.alloc(5.5 * 1024 * 1024, 7) : Buffer.alloc(0);
@@ -151,7 +152,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
   const leased = () => (station ? count(`SELECT COUNT(*) AS n FROM upload_jobs WHERE state = 'leased' AND lease_owner LIKE '%:${station.child.pid}:%'`) : 0);
   const recorded = () => count('SELECT COUNT(*) AS n FROM captures');
   const seen = new Verified();
-  const tusOrphans = new Set<string>();
+  const orphans = new Set<string>();
   try {
     for (let round = 1; round <= opts.rounds; round++) {
       const aim = opts.aimOf?.(round) ?? (['startup', 'ingest', 'upload'] as const)[Math.floor(random() * 3)]!;
@@ -169,7 +170,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
       station = null;
       report.kills[aim][observed]++;
       report.rounds = round;
-      await checkAnyTime(home, targets, seen, tusOrphans, `after round ${round} (killed aiming at ${aim}, ${observed})`, false);
+      await checkAnyTime(home, targets, seen, orphans, `after round ${round} (killed aiming at ${aim}, ${observed})`, false);
       const drain = round % opts.drainEvery === 0 || round === opts.rounds;
       if (drain) {
         station = startStation(home);
@@ -181,7 +182,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
         if (code !== 0) throw new Error(`round ${round}: the station exited with ${code ?? station.child.signalCode} on SIGTERM: ${station.stderrTail()}`);
         station = null;
         report.drains++;
-        report.verified = await checkAnyTime(home, targets, round === opts.rounds ? new Verified() : seen, tusOrphans, `drained after round ${round}`, true);
+        report.verified = await checkAnyTime(home, targets, round === opts.rounds ? new Verified() : seen, orphans, `drained after round ${round}`, true);
       }
       opts.onRound?.(
         `round ${round}/${opts.rounds}: killed aiming at ${aim} (${observed}); ${report.files} files, ${recorded()} recorded, ${count("SELECT COUNT(*) AS n FROM upload_jobs WHERE state = 'done'")} uploads done${drain ? ', drained and verified' : ''}`,
@@ -189,7 +190,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     }
     report.eligible = count("SELECT COUNT(*) AS n FROM captures WHERE verdict <> 'fail'");
     report.reclaimed = count("SELECT COUNT(*) AS n FROM events WHERE type = 'upload.reclaimed'");
-    report.tusOrphans = tusOrphans.size;
+    report.orphans = { tus: [...orphans].filter((o) => o.startsWith('tus:')).length, s3: [...orphans].filter((o) => o.startsWith('s3:')).length };
     report.elapsedMs = Date.now() - started;
     return report;
   } finally {
@@ -233,7 +234,7 @@ async function checkAnyTime(home: string, targets: Targets, seen: Verified, orph
     if (new Set(mine.filter((j) => j.remote_key).map((j) => j.remote_key)).size !== mine.filter((j) => j.remote_key).length) fail(`two jobs of target ${id} share a remote key`);
     if (id === 'nas') verified += checkFolder(share(home), mine, seen, fail);
     if (id === 'tusd') verified += checkTus(targets.tusStore, mine, drained, seen, orphans, fail);
-    if (id === 'bucket' && targets.moto) verified += await checkS3(targets.moto, mine, drained, seen, fail);
+    if (id === 'bucket' && targets.moto) verified += await checkS3(targets.moto, mine, drained, seen, orphans, fail);
   }
   return verified;
 }
@@ -280,7 +281,7 @@ function checkTus(store: string, jobs: JobRow[], drained: boolean, seen: Verifie
       // job knows (tus has no listing and the server picks the id): only the server's expiration
       // can remove it. Bytes are sent only after the URL is saved, so such an orphan is empty.
       if (st.size > 0) fail(`tus upload ${id} (${key}) is incomplete (${st.size} of ${info.size} bytes) and no job would resume it`);
-      orphans.add(id);
+      orphans.add(`tus:${id}`);
     }
   }
   for (const [key, n] of complete) if (n > 1) fail(`${key} was uploaded completely ${n} times to the tus target`);
@@ -288,7 +289,7 @@ function checkTus(store: string, jobs: JobRow[], drained: boolean, seen: Verifie
   return verified;
 }
 
-async function checkS3(moto: Moto, jobs: JobRow[], drained: boolean, seen: Verified, fail: (what: string) => never): Promise<number> {
+async function checkS3(moto: Moto, jobs: JobRow[], drained: boolean, seen: Verified, orphans: Set<string>, fail: (what: string) => never): Promise<number> {
   const byKey = new Map(jobs.map((j) => [j.remote_key, j]));
   const present = new Set<string>();
   let verified = 0;
@@ -311,7 +312,12 @@ async function checkS3(moto: Moto, jobs: JobRow[], drained: boolean, seen: Verif
   const uploads = (await moto.client.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? [];
   for (const u of uploads) {
     const job = byKey.get(u.Key!);
-    if (drained || !job || job.state === 'done' || !(job.resume_json ?? '').includes(u.UploadId!)) fail(`s3 multipart upload ${u.UploadId} of ${u.Key} is left and no job would resume it`);
+    if (!drained && job && job.state !== 'done' && (job.resume_json ?? '').includes(u.UploadId!)) continue;
+    // As with tus, a kill between CreateMultipartUpload's answer and saving its UploadId orphans it;
+    // parts are sent only after the id is saved, so such an orphan holds none.
+    const parts = (await moto.client.send(new ListPartsCommand({ Bucket: bucket, Key: u.Key!, UploadId: u.UploadId! }))).Parts ?? [];
+    if (parts.length > 0) fail(`s3 multipart upload ${u.UploadId} of ${u.Key} holds ${parts.length} parts and no job would resume it`);
+    orphans.add(`s3:${u.UploadId}`);
   }
   return verified;
 }
@@ -350,6 +356,6 @@ export function formatReport(r: SoakReport, targets: readonly TargetKind[]): str
     ...kills,
     `  files ${r.files}, eligible captures ${r.eligible}, drains ${r.drains}, leases reclaimed after kills ${r.reclaimed}`,
     `  remote copies verified (sha256 read at the target) at the last drain: ${r.verified}; every rule held after every round`,
-    ...(targets.includes('tus') ? [`  empty tus uploads orphaned by a kill between creation and saving the URL (left to the server's expiration): ${r.tusOrphans}`] : []),
+    `  empty uploads orphaned by a kill between their creation and saving their URL/UploadId: tus ${r.orphans.tus}, s3 multipart ${r.orphans.s3}`,
   ].join('\n');
 }
