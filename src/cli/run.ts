@@ -29,17 +29,22 @@ export async function runCommand(ctx: CliContext, attach?: StationAttachment): P
   const closeAttached = async (): Promise<void> => {
     for (const a of attached.splice(0).reverse()) await a.close().catch(() => undefined);
   };
-  const stopped = new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      if (stopping) return;
-      ctx.output.err(`${signal}: finishing the files being checked, then stopping…\n`);
-      stopping = closeAttached()
-        .then(() => station.stop())
-        .then(resolve, resolve);
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
+  let stoppedNow = (): void => undefined;
+  const stopped = new Promise<void>((resolve) => (stoppedNow = resolve));
+  const stop = (signal: string) => {
+    if (stopping) return;
+    ctx.output.err(`${signal}: finishing the files being checked, then stopping…\n`);
+    stopping = closeAttached()
+      .then(() => station.stop())
+      .then(stoppedNow, stoppedNow);
+  };
+  const onSigint = () => stop('SIGINT');
+  const onSigterm = () => stop('SIGTERM');
+  // `on`, not `once`: a library's signal-exit handler (proper-lockfile, loaded with tus-js-client)
+  // re-raises the signal when it finds itself the last listener, which would kill the process in
+  // the middle of the orderly stop. A repeated signal is ignored: stop() is bounded.
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
   try {
     await station.start();
     attached.push(await startControlSocket(controlSocketPath(config.locations.dataDir), createHandlers(station)));
@@ -58,6 +63,8 @@ export async function runCommand(ctx: CliContext, attach?: StationAttachment): P
     throw err;
   } finally {
     clearInterval(keepAlive);
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
     for (const remove of removeSinks) remove();
     await new Promise((resolve) => logFile.end(resolve));
   }

@@ -2,46 +2,24 @@
  * The station is SIGKILLed in the middle of a burst, repeatedly, and restarted: every file must end
  * up recorded exactly once, and nothing may be left in flight.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { goodJpegBuffer } from '../helpers/images.js';
 import { makeHome, waitFor } from '../helpers/station-home.js';
+import { countInStation, exited, startStation } from '../helpers/station-process.js';
 
-const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const home = makeHome({ ingest: { stableWindowMs: 200, truncatedRetries: 1, truncatedRetryDelayMs: 300, rescanIntervalSec: 0, concurrency: 2 } });
 afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
 
-function startRun(): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', path.join(repo, 'src/cli/bin.ts'), 'run', '--home', home, '--log-level', 'warn'], { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
-function count(sql: string): number {
-  const file = path.join(home, 'station.db');
-  if (!fs.existsSync(file)) return 0;
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    return (db.prepare(sql).get() as { n: number }).n;
-  } catch {
-    return 0; // schema not created yet
-  } finally {
-    db.close();
-  }
-}
-
+const count = (sql: string) => countInStation(home, sql);
 const recorded = () => count('SELECT COUNT(*) AS n FROM captures');
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
-}
 
 describe('kill -9 during a burst', () => {
   it('records every file exactly once across repeated SIGKILLs and restarts', async () => {
     const n = 120;
     const images = await Promise.all(Array.from({ length: 8 }, (_, i) => goodJpegBuffer(i, 900, 700)));
-    let child = startRun();
+    let child = startStation(home).child;
     const inbox = path.join(home, 'Inbox');
     await waitFor(() => fs.existsSync(inbox), 'the station created its Inbox');
     // Distinct content per file (a trailing comment), so none is an exact duplicate of another.
@@ -51,7 +29,7 @@ describe('kill -9 during a burst', () => {
       await waitFor(() => recorded() >= at, `${at} files recorded`, 120_000);
       child.kill('SIGKILL');
       await exited(child);
-      child = startRun();
+      child = startStation(home).child;
     }
     await waitFor(() => recorded() >= n, 'all files recorded after the last restart', 180_000);
     child.kill('SIGTERM');
