@@ -33,6 +33,11 @@ export function App({ client, events, tones }: { client?: StationClient; events?
   const [view, setViewState] = useState<ViewId>(() => viewFromHash(window.location.hash));
   const [sessionError, setSessionError] = useState<string | null>(null);
   const session = station.status?.session ?? null;
+  // A monitor (read-only token) watches: no session prompt, no End session; null until known.
+  const [role, setRole] = useState<'operator' | 'monitor' | null>(null);
+  useEffect(() => {
+    void api.access({}).then((r) => 'result' in r && setRole(r.result.role));
+  }, [api]);
   const startSession = useCallback(
     async (operator: string, project: string) => {
       const r = await api.startSession({ operator, project });
@@ -92,10 +97,16 @@ export function App({ client, events, tones }: { client?: StationClient; events?
         counts={station.status?.captures ?? null}
         theme={theme}
         onToggleTheme={toggleTheme}
-        session={session && <SessionBadge operator={session.operator} project={session.project} onEnd={endSession} />}
+        session={
+          role === 'monitor' ? (
+            <SessionBadge operator={session?.operator ?? null} project={session?.project ?? ''} readOnly />
+          ) : (
+            session && <SessionBadge operator={session.operator} project={session.project} onEnd={endSession} />
+          )
+        }
       />
       <Nav view={view} onView={setView} />
-      {station.status && !session && <SessionPanel choices={station.status.sessionChoices} onStart={startSession} />}
+      {station.status && role === 'operator' && !session && <SessionPanel choices={station.status.sessionChoices} onStart={startSession} />}
       {sessionError && (
         <p className="notice" role="alert">
           {sessionError}

@@ -89,16 +89,31 @@ export function SessionPanel({ choices, onStart }: SessionPanelProps) {
 }
 
 /** In the header: who is shooting which project, and the way to end it. */
-export function SessionBadge({ operator, project, onEnd }: { operator: string; project: string; onEnd(): void }) {
+/** The header's session: who shoots what, and End session; a monitor's screen says it only watches. */
+export function SessionBadge({ operator, project, onEnd, readOnly }: { operator: string | null; project: string; onEnd?: () => void; readOnly?: boolean }) {
   return (
     <p className="session-badge" data-testid="session">
       <span className="session-badge__who">
-        <span className="session-badge__label">Operator</span> <strong>{operator}</strong>
-        {project && <> · {project}</>}
+        {operator === null ? (
+          <span className="session-badge__label">No session</span>
+        ) : (
+          <>
+            <span className="session-badge__label">Operator</span> <strong>{operator}</strong>
+            {project && <> · {project}</>}
+          </>
+        )}
       </span>
-      <button type="button" className="button" onClick={onEnd}>
-        End session
-      </button>
+      {readOnly ? (
+        <span className="session-badge__label" data-testid="read-only">
+          👁 Monitor · read only
+        </span>
+      ) : (
+        onEnd && (
+          <button type="button" className="button" onClick={onEnd}>
+            End session
+          </button>
+        )
+      )}
     </p>
   );
 }

@@ -14,6 +14,8 @@ const noControlChars = (what: string) => z.string().trim().regex(/^\P{Cc}*$/u, `
 
 export const commandArgs = {
   status: z.strictObject({}),
+  /** What this caller may do: the operator changes the station, a monitor (a read-only token over HTTP) only watches. */
+  access: z.strictObject({}),
   listCaptures: z.strictObject({
     limit: z.number().int().min(1).max(1000).default(100),
     beforeId: z.number().int().positive().optional(),
@@ -72,6 +74,7 @@ export type ParsedArgs<C extends CommandName> = z.output<(typeof commandArgs)[C]
  */
 export const readOnlyCommands: ReadonlySet<CommandName> = new Set<CommandName>([
   'status',
+  'access',
   'listCaptures',
   'getCapture',
   'queueStatus',

@@ -21,6 +21,7 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
   if (name === 'events') return sendError(res, 426, 'INVALID_ARGUMENT', '/api/events is a WebSocket: connect with a WebSocket client.', { Upgrade: 'websocket' });
   if (!isCommandName(name)) return sendError(res, 404, 'NOT_FOUND', `There is no command "${name}".`);
   if (req.method !== 'POST') return sendError(res, 405, 'INVALID_ARGUMENT', `Call ${name} with POST and a JSON body.`, { Allow: 'POST' });
+  if (name === 'access') return sendJson(res, 200, { result: { role } });
   if (role !== 'operator' && !readOnlyCommands.has(name)) return sendError(res, 403, 'FORBIDDEN', `A monitor token may only read; "${name}" needs the operator token.`);
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/json') return sendError(res, 415, 'INVALID_ARGUMENT', 'Send the arguments as JSON (Content-Type: application/json).');

@@ -11,6 +11,9 @@ import type { Station } from './station.js';
 export function createHandlers(station: Station) {
   return {
     status: () => station.status(),
+    // In process and over the desktop's IPC the caller is the station's own operator; the HTTP
+    // server answers this command itself, from the caller's token (server/api.ts).
+    access: (): { role: 'operator' | 'monitor' } => ({ role: 'operator' }),
     listCaptures: (args) => station.store.list(args),
     getCapture: ({ id }) => {
       const detail = station.store.detail(id);

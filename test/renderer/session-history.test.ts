@@ -63,6 +63,11 @@ describe('session panel and badge', () => {
     );
     expect(out).toMatch(/data-testid="session".*<strong>Ana Lima<\/strong> · Herbarium.*End session/s);
     expect(html(createElement(SessionBadge, { operator: 'Ana', project: '', onEnd: noop }))).not.toContain(' · ');
+    // A monitor's screen: who is shooting, that it only watches, and no End session.
+    const watching = html(createElement(SessionBadge, { operator: null, project: '', readOnly: true }));
+    expect(watching).toContain('No session');
+    expect(watching).toContain('Monitor · read only');
+    expect(watching).not.toContain('End session');
   });
 });
 

@@ -105,6 +105,9 @@ describe('headless server: tokens', () => {
     expect((await post(base, 'startSession', { operator: 'Ana' }, bearer(monitor))).status).toBe(403);
     expect((await post(base, 'endSession', {}, bearer(monitor))).status).toBe(403);
     expect(station.status().session).toBeNull();
+    // The page asks who it is, so a monitor's screen offers no session prompt.
+    expect(await (await post(base, 'access', {}, bearer(monitor))).json()).toEqual({ result: { role: 'monitor' } });
+    expect(await (await post(base, 'access', {}, bearer(operator))).json()).toEqual({ result: { role: 'operator' } });
 
     const asOperator = await post(base, 'rescan', {}, bearer(operator));
     expect(asOperator.status).toBe(200);
