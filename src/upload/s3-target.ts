@@ -30,6 +30,7 @@ import type * as S3Sdk from '@aws-sdk/client-s3';
 import type {
   CreateMultipartUploadCommandOutput,
   HeadObjectCommandOutput,
+  ListMultipartUploadsCommandOutput,
   ListPartsCommandOutput,
   PutObjectCommandOutput,
   S3Client,
@@ -342,32 +343,31 @@ export class S3Target implements UploadTarget {
    * The saved multipart upload reconciled with ListParts (the server is the truth: a part we
    * recorded but it lacks is sent again, a part it has that we never recorded is kept if its ETag is
    * our bytes' MD5), or a new one when there is none or the server forgot it (NoSuchUpload: aborted
-   * or expired by a lifecycle rule).
+   * or expired by a lifecycle rule). A job that may have started before without a saved UploadId (a
+   * kill between CreateMultipartUpload and saveResume) adopts the newest upload the server holds for
+   * its key and aborts the others, so no empty orphan upload is left behind.
    */
   private async resumeOrCreate(job: UploadJobInput): Promise<S3Resume> {
+    const partSize = Math.max(this.opts.partSizeBytes, Math.ceil(job.file.size / maxParts));
     const saved = asResume(job.resume, job.remoteKey);
     if (saved) {
       try {
-        const listed = await this.listParts(job.remoteKey, saved.uploadId, job.signal);
-        const recorded = new Map(saved.parts.map((p) => [p.n, p]));
-        const parts: PartRecord[] = [];
-        for (const [n, there] of listed) {
-          const mine = recorded.get(n);
-          // Unknown to us: its SHA-256 is not known yet, so it is marked by ETag only and
-          // sendPart keeps it only if the MD5 of our bytes matches (sha256 filled in there).
-          if (mine && mine.size === there.size && unquote(mine.etag) === unquote(there.etag)) parts.push(mine);
-          else if (!mine) parts.push({ n, size: there.size, etag: there.etag, sha256: there.sha256 ?? '', md5: unquote(there.etag) });
-        }
-        // A `made` saved before an earlier Complete that did not go through is dropped: a new one is saved before the next.
-        const state: S3Resume = { v: 1, kind: 's3', key: saved.key, uploadId: saved.uploadId, partSize: saved.partSize, parts };
-        log.info('resuming multipart upload', { target: this.id, key: job.remoteKey, partsOnServer: listed.size, partsKnown: parts.length });
-        return state;
+        return await this.reconcile(job, { v: 1, kind: 's3', key: saved.key, uploadId: saved.uploadId, partSize: saved.partSize, parts: saved.parts });
       } catch (err) {
         if (errorName(err) !== 'NoSuchUpload') throw err;
         log.info('the saved multipart upload is gone from the server; starting a new one', { target: this.id, key: job.remoteKey });
       }
     }
-    const partSize = Math.max(this.opts.partSizeBytes, Math.ceil(job.file.size / maxParts));
+    // Also after a vanished saved upload: the attempt that found it gone may have been killed right
+    // after creating the next one.
+    const adopted = job.previouslyStarted ? await this.adoptOrphan(job) : null;
+    if (adopted) {
+      // Its part size is the one this formula gave the attempt that created it; a part of another
+      // size (the setting changed since) fails sendPart's size check and is sent again.
+      const state = await this.reconcile(job, { v: 1, kind: 's3', key: job.remoteKey, uploadId: adopted, partSize, parts: [] });
+      job.saveResume(state);
+      return state;
+    }
     const created = await this.send<CreateMultipartUploadCommandOutput>(
       'CreateMultipartUpload',
       (sdk) => new sdk.CreateMultipartUploadCommand({ Bucket: this.opts.bucket, Key: job.remoteKey, ChecksumAlgorithm: 'SHA256', Metadata: { sha256: job.file.sha256 } }),
@@ -377,6 +377,57 @@ export class S3Target implements UploadTarget {
     const state: S3Resume = { v: 1, kind: 's3', key: job.remoteKey, uploadId: created.UploadId, partSize, parts: [] };
     job.saveResume(state);
     return state;
+  }
+
+  /** `state` (its recorded parts) reconciled with the server's part list; throws NoSuchUpload when the server has no such upload. */
+  private async reconcile(job: UploadJobInput, state: S3Resume): Promise<S3Resume> {
+    const listed = await this.listParts(job.remoteKey, state.uploadId, job.signal);
+    const recorded = new Map(state.parts.map((p) => [p.n, p]));
+    const parts: PartRecord[] = [];
+    for (const [n, there] of listed) {
+      const mine = recorded.get(n);
+      // Unknown to us: its SHA-256 is not known yet, so it is marked by ETag only and
+      // sendPart keeps it only if the MD5 of our bytes matches (sha256 filled in there).
+      if (mine && mine.size === there.size && unquote(mine.etag) === unquote(there.etag)) parts.push(mine);
+      else if (!mine) parts.push({ n, size: there.size, etag: there.etag, sha256: there.sha256 ?? '', md5: unquote(there.etag) });
+    }
+    // A `made` saved before an earlier Complete that did not go through is dropped: a new one is saved before the next.
+    log.info('resuming multipart upload', { target: this.id, key: job.remoteKey, partsOnServer: listed.size, partsKnown: parts.length });
+    return { ...state, parts };
+  }
+
+  /**
+   * The UploadId of the newest multipart upload the server holds for exactly this key (null when
+   * none); every other one is aborted. Only this station writes under its keys (the key holds the
+   * station id), so such an upload was made by an earlier attempt of this job.
+   */
+  private async adoptOrphan(job: UploadJobInput): Promise<string | null> {
+    const key = job.remoteKey;
+    const found: { uploadId: string; initiated: number }[] = [];
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    for (;;) {
+      const page = await this.send<ListMultipartUploadsCommandOutput>(
+        'ListMultipartUploads',
+        (sdk) => new sdk.ListMultipartUploadsCommand({ Bucket: this.opts.bucket, Prefix: key, ...(keyMarker ? { KeyMarker: keyMarker } : {}), ...(uploadIdMarker ? { UploadIdMarker: uploadIdMarker } : {}) }),
+        job.signal,
+      );
+      // The prefix also matches longer keys ("a.tif" matches "a.tif.xmp"): only this exact key counts.
+      for (const u of page.Uploads ?? []) if (u.Key === key && u.UploadId) found.push({ uploadId: u.UploadId, initiated: u.Initiated?.getTime() ?? 0 });
+      if (!page.IsTruncated || (!page.NextKeyMarker && !page.NextUploadIdMarker)) break;
+      keyMarker = page.NextKeyMarker;
+      uploadIdMarker = page.NextUploadIdMarker;
+    }
+    if (found.length === 0) return null;
+    found.sort((a, b) => b.initiated - a.initiated);
+    const [newest, ...extras] = found;
+    for (const extra of extras) {
+      await this.send('AbortMultipartUpload', (sdk) => new sdk.AbortMultipartUploadCommand({ Bucket: this.opts.bucket, Key: key, UploadId: extra.uploadId }), job.signal).catch((err: unknown) => {
+        if (errorName(err) !== 'NoSuchUpload') throw err;
+      });
+    }
+    log.info('adopting a multipart upload an earlier attempt started but never recorded', { target: this.id, key, uploadId: newest!.uploadId, aborted: extras.length });
+    return newest!.uploadId;
   }
 
   private async listParts(key: string, uploadId: string, signal: AbortSignal): Promise<Map<number, { size: number; etag: string; sha256: string | undefined }>> {

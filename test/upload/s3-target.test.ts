@@ -1,6 +1,6 @@
 /** The S3 target against a real moto_server on loopback (skipped, saying so, when moto is not installed). */
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, HeadObjectCommand, ListPartsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListPartsCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { S3Target, type S3TargetFaults, type S3TargetOptions } from '../../src/upload/s3-target.js';
 import { localFileOf } from '../../src/upload/source-read.js';
@@ -62,7 +62,7 @@ describe.skipIf(motoMissing !== null)('S3 target against moto_server', () => {
   }
 
   /** A job as the uploader makes it; `resume` is the job's resume_json, kept across "restarts". */
-  function jobFor(target: S3Target, captureId: number, resume: { state: unknown }, controller = new AbortController()): UploadJobInput {
+  function jobFor(target: S3Target, captureId: number, resume: { state: unknown }, controller = new AbortController(), previouslyStarted = resume.state !== null): UploadJobInput {
     const c = fx.store.captures.get(captureId)!;
     const file = localFileOf({ captureId, sourceId: c.sourceId, relPath: c.relPath, version: c.version, path: c.path, size: c.size, mtimeUs: c.mtimeUs, sha256: c.sha256 }, async () => undefined, controller.signal);
     return {
@@ -71,7 +71,7 @@ describe.skipIf(motoMissing !== null)('S3 target against moto_server', () => {
       attempts: 0,
       remoteKey: target.remoteKeyOf(c),
       attemptTag: 't',
-      previouslyStarted: resume.state !== null,
+      previouslyStarted,
       file,
       resume: resume.state,
       saveResume: (s) => void (resume.state = s === null ? null : JSON.parse(JSON.stringify(s))),
@@ -121,6 +121,7 @@ describe.skipIf(motoMissing !== null)('S3 target against moto_server', () => {
     const result = await t.upload(job);
     expect(result.alreadyPresent).toBe(false);
     expect(count('UploadPart')).toBe(3);
+    expect(count('ListMultipartUploads')).toBe(0); // a first attempt has no orphan to look for
     expect(count('CompleteMultipartUpload')).toBe(1);
     expect(resume.state).toBeNull(); // the finished upload leaves no resume state behind
     expect(await remoteSha256(job.remoteKey)).toBe(sha256(bytes));
@@ -204,6 +205,56 @@ describe.skipIf(motoMissing !== null)('S3 target against moto_server', () => {
     expect(['CreateMultipartUpload', 'UploadPart', 'ListParts', 'CompleteMultipartUpload', 'PutObject', 'DeleteObject'].map(count)).toEqual([0, 0, 0, 0, 0, 0]);
     expect(count('HeadObject')).toBeGreaterThanOrEqual(1);
     expect(resume.state).toBeNull();
+    expect(await remoteSha256(key)).toBe(sha256(bytes));
+  });
+
+  /** The multipart uploads moto holds for exactly `key`. */
+  async function uploadsOf(key: string): Promise<string[]> {
+    const out = await moto.client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }));
+    return (out.Uploads ?? []).filter((u) => u.Key === key).map((u) => u.UploadId!);
+  }
+
+  async function createUploadByHand(key: string): Promise<string> {
+    const out = await moto.client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ChecksumAlgorithm: 'SHA256' }));
+    return out.UploadId!;
+  }
+
+  it('after a kill between CreateMultipartUpload and saving its UploadId, adopts one upload of the key, aborts the others and leaves no orphan', async () => {
+    const bytes = randomBytes(12 * MiB + 9, 21); // 3 parts
+    const cap = fx.addCapture('orphan.tif', bytes);
+    const key = 'scans/st1/cam/orphan.tif';
+    const resume = { state: null as unknown };
+    await crashAfter('CreateMultipartUpload', cap.id, resume);
+    expect(resume.state).toBeNull();
+    // A second one, as an earlier kill of the same kind would have left; and an upload of a longer key the prefix also matches.
+    await createUploadByHand(key);
+    const other = await createUploadByHand(`${key}.xmp`);
+    expect(await uploadsOf(key)).toHaveLength(2);
+
+    const { faults, count } = counter();
+    const t = makeTarget({}, faults);
+    const result = await t.upload(jobFor(t, cap.id, resume, new AbortController(), true));
+    expect(result.alreadyPresent).toBe(false);
+    expect(['ListMultipartUploads', 'AbortMultipartUpload', 'CreateMultipartUpload', 'UploadPart'].map(count)).toEqual([1, 1, 0, 3]);
+    expect(await uploadsOf(key)).toEqual([]);
+    expect(await uploadsOf(`${key}.xmp`)).toEqual([other]);
+    expect(await remoteSha256(key)).toBe(sha256(bytes));
+  });
+
+  it('keeps a part an orphan upload it adopts already holds', async () => {
+    const bytes = randomBytes(12 * MiB + 9, 22); // 3 parts
+    const cap = fx.addCapture('adopt.tif', bytes);
+    const key = 'scans/st1/cam/adopt.tif';
+    const uploadId = await createUploadByHand(key);
+    const part1 = bytes.subarray(0, 5 * MiB);
+    await moto.client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: 1, Body: part1, ChecksumSHA256: createHash('sha256').update(part1).digest('base64') }));
+
+    const { faults, count } = counter();
+    const t = makeTarget({}, faults);
+    const resume = { state: null as unknown };
+    await t.upload(jobFor(t, cap.id, resume, new AbortController(), true));
+    expect(['ListMultipartUploads', 'AbortMultipartUpload', 'CreateMultipartUpload', 'UploadPart'].map(count)).toEqual([1, 0, 0, 2]);
+    expect(await uploadsOf(key)).toEqual([]);
     expect(await remoteSha256(key)).toBe(sha256(bytes));
   });
 
