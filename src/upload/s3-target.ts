@@ -6,11 +6,11 @@
  *      is never overwritten (permanent, the operator decides);
  *   2. under `multipartThresholdBytes`: one PutObject with x-amz-checksum-sha256 (S3 verifies it and
  *      refuses a body that does not match); above: a multipart upload with ChecksumAlgorithm SHA256
- *      and a SHA-256 per part. The UploadId and every finished part (number, size, ETag, SHA-256,
- *      MD5) are saved with saveResume right after the part, so a restart continues the same upload;
- *      on resume ListParts is the truth: a part the server has whose ETag is the MD5 of our bytes for
- *      that part is kept (even one we never recorded: a crash between the part and saveResume), any
- *      other is sent again;
+ *      and a SHA-256 per part, sent one at a time while the next part is read and hashed. The
+ *      UploadId and every finished part (number, size, ETag, SHA-256, MD5) are saved with saveResume
+ *      right after the part, so a restart continues the same upload; on resume ListParts is the
+ *      truth: a part the server has whose ETag is the MD5 of our bytes for that part is kept (even
+ *      one we never recorded: a crash between the part and saveResume), any other is sent again;
  *   3. every response is checked by the station itself, because not every S3-compatible store
  *      verifies checksums (moto does not): a part's or object's ETag, when it is a plain MD5 (not
  *      under SSE-KMS / SSE-C), must be the MD5 of the bytes sent; before CompleteMultipartUpload the
@@ -245,6 +245,8 @@ export class S3Target implements UploadTarget {
     // the event loop (a 64 MiB part would cost it about half a second).
     let partSums = hashPool().stream({ md5: true });
     let n = 1;
+    // The part being sent while the next one is read and hashed; parts still go one at a time.
+    let inflight: Promise<void> | null = null;
     const flush = async (): Promise<void> => {
       const body = buffered.length === 1 ? buffered[0]! : Buffer.concat(buffered, bufferedBytes);
       const d = await partSums.digest();
@@ -252,9 +254,14 @@ export class S3Target implements UploadTarget {
       buffered = [];
       bufferedBytes = 0;
       partSums = hashPool().stream({ md5: true });
-      const part = await this.sendPart(job, state, n, body, sums, known.get(n));
-      done.push(part);
-      n++;
+      const partNumber = n++;
+      await inflight;
+      // A stop during the previous part sends no further one.
+      job.signal.throwIfAborted();
+      const sending: Promise<void> = this.sendPart(job, state, partNumber, body, sums, known.get(partNumber)).then((part) => void done.push(part));
+      // Awaited before the next part is sent and at the end; until then a failure is not unhandled.
+      sending.catch(() => undefined);
+      inflight = sending;
     };
     try {
       for await (const chunk of job.file.read().chunks) {
@@ -270,8 +277,11 @@ export class S3Target implements UploadTarget {
         }
       }
       await flush();
+      await inflight;
     } finally {
       partSums.drop();
+      // A failed read never leaves a part request running behind the job's back (it saves resume state).
+      await (inflight as Promise<void> | null)?.catch(() => undefined);
     }
     if (done.length !== partCount) throw new UploadError('transient', `Target "${this.id}": ${done.length} parts made of ${job.file.size} bytes, expected ${partCount}.`);
 
