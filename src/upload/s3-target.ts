@@ -222,6 +222,7 @@ export class S3Target implements UploadTarget {
       'PutObject',
       (sdk) => new sdk.PutObjectCommand({ Bucket: this.opts.bucket, Key: key, Body: sent, ContentLength: sent.length, ChecksumSHA256: sha256, Metadata: { sha256: job.file.sha256 } }),
       job.signal,
+      sha256,
     );
     if (out.ETag && etagIsMd5(out.ETag, out) && unquote(out.ETag) !== md5) {
       await this.discard(key, job.signal);
@@ -337,6 +338,7 @@ export class S3Target implements UploadTarget {
       'UploadPart',
       (sdk) => new sdk.UploadPartCommand({ Bucket: this.opts.bucket, Key: job.remoteKey, UploadId: state.uploadId, PartNumber: n, Body: sent, ContentLength: sent.length, ChecksumSHA256: sha256 }),
       job.signal,
+      sha256,
     );
     const etag = out.ETag ?? '';
     if ((etagIsMd5(etag, out) && unquote(etag) !== md5) || (out.ChecksumSHA256 && out.ChecksumSHA256 !== sha256)) {
@@ -511,10 +513,23 @@ export class S3Target implements UploadTarget {
   }
 
   /** Every request goes through here: the test seam sees it, and the job's abort signal cancels it. */
-  private async send<O>(name: string, make: (sdk: Sdk) => AnyCommand, signal: AbortSignal): Promise<O> {
+  private async send<O>(name: string, make: (sdk: Sdk) => AnyCommand, signal: AbortSignal, payloadSha256Base64?: string): Promise<O> {
     this.loaded ??= import('@aws-sdk/client-s3').then((sdk) => ({ sdk, client: new sdk.S3Client(this.config) }));
     const { sdk, client } = await this.loaded;
     const command = make(sdk);
+    if (payloadSha256Base64) {
+      // The body's SHA-256, already computed on the hash pool's workers, is the payload hash SigV4
+      // signs: given as x-amz-content-sha256, the signer uses it instead of hashing the whole body
+      // again on the event loop (it does for plain-http endpoints). S3 rejects a body that does not match it.
+      const hex = Buffer.from(payloadSha256Base64, 'base64').toString('hex');
+      (command as unknown as WithMiddleware).middlewareStack.add(
+        (next) => async (args) => {
+          args.request.headers['x-amz-content-sha256'] = hex;
+          return next(args);
+        },
+        { step: 'build', name: 'stationPayloadSha256' },
+      );
+    }
     this.opts.faults?.onRequest?.(name, command.input as Record<string, unknown>);
     const out = (await client.send(command as Parameters<S3Client['send']>[0], { abortSignal: signal })) as O;
     this.opts.faults?.afterRequest?.(name);
@@ -550,6 +565,15 @@ export class S3Target implements UploadTarget {
 /** Any S3 command (the client's own overloads are too narrow to name one type for all). */
 type AnyCommand = { input: object };
 type Sdk = typeof S3Sdk;
+/** The part of a command's middleware stack `send` uses (a build step, before SigV4 signs the request). */
+interface WithMiddleware {
+  middlewareStack: {
+    add(
+      middleware: (next: (args: { request: { headers: Record<string, string> } }) => Promise<unknown>) => (args: { request: { headers: Record<string, string> } }) => Promise<unknown>,
+      options: { step: 'build'; name: string },
+    ): void;
+  };
+}
 
 function asResume(value: unknown, key: string): S3Resume | null {
   const r = value as Partial<S3Resume> | null;

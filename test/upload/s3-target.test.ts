@@ -1,5 +1,7 @@
 /** The S3 target against a real moto_server on loopback (skipped, saying so, when moto is not installed). */
 import { createHash } from 'node:crypto';
+import http from 'node:http';
+import type net from 'node:net';
 import { CreateMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListPartsCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { S3Target, type S3TargetFaults, type S3TargetOptions } from '../../src/upload/s3-target.js';
@@ -281,6 +283,39 @@ describe.skipIf(motoMissing !== null)('S3 target against moto_server', () => {
     expect(count('CreateMultipartUpload')).toBe(1); // the old UploadId is gone: a new upload
     expect(count('UploadPart')).toBe(3);
     expect(await remoteSha256(key)).toBe(sha256(bytes));
+  });
+
+  /** An HTTP proxy in front of moto that records each request's x-amz-content-sha256 (the payload hash SigV4 signed). */
+  async function recordingProxy(): Promise<{ endpoint: string; seen: { url: string; payload: string | undefined }[]; close: () => Promise<void> }> {
+    const seen: { url: string; payload: string | undefined }[] = [];
+    const server = http.createServer((req, res) => {
+      seen.push({ url: req.url ?? '', payload: req.headers['x-amz-content-sha256'] as string | undefined });
+      const up = http.request(`${moto.endpoint}${req.url ?? '/'}`, { method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      up.on('error', () => res.destroy());
+      req.pipe(up);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    return { endpoint: `http://127.0.0.1:${port}`, seen, close: () => new Promise((r) => server.close(() => r())) };
+  }
+
+  it('signs the SHA-256 of the bytes read as the payload hash, so a store that checks it (S3) refuses a body changed on the way', async () => {
+    const bytes = randomBytes(10 * MiB + 5, 31); // 3 parts
+    const cap = fx.addCapture('signed.tif', bytes);
+    const proxy = await recordingProxy();
+    try {
+      const flip = (b: Buffer, n: number | null): Buffer => (n === 2 ? Buffer.concat([b.subarray(0, 1).map((x) => x ^ 0xff), b.subarray(1)]) : b);
+      const t = makeTarget({ endpoint: proxy.endpoint }, { alterBody: flip });
+      await expect(t.upload(jobFor(t, cap.id, { state: null }))).rejects.toThrow(/Verification failed/);
+      const partHash = (n: number) => proxy.seen.find((r) => r.url.includes(`partNumber=${n}&`) || r.url.endsWith(`partNumber=${n}`))?.payload;
+      expect(partHash(1)).toBe(sha256(bytes.subarray(0, 5 * MiB)));
+      expect(partHash(2)).toBe(sha256(bytes.subarray(5 * MiB, 10 * MiB))); // not the hash of the altered body sent
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('after a crash right after a single PutObject, verifies the object on restart and does not send it again', async () => {
