@@ -6,11 +6,11 @@
  *      is never overwritten (permanent, the operator decides);
  *   2. under `multipartThresholdBytes`: one PutObject with x-amz-checksum-sha256 (S3 verifies it and
  *      refuses a body that does not match); above: a multipart upload with ChecksumAlgorithm SHA256
- *      and a SHA-256 per part. The UploadId and every finished part (number, size, ETag, SHA-256,
- *      MD5) are saved with saveResume right after the part, so a restart continues the same upload;
- *      on resume ListParts is the truth: a part the server has whose ETag is the MD5 of our bytes for
- *      that part is kept (even one we never recorded: a crash between the part and saveResume), any
- *      other is sent again;
+ *      and a SHA-256 per part, sent one at a time while the next part is read and hashed. The
+ *      UploadId and every finished part (number, size, ETag, SHA-256, MD5) are saved with saveResume
+ *      right after the part, so a restart continues the same upload; on resume ListParts is the
+ *      truth: a part the server has whose ETag is the MD5 of our bytes for that part is kept (even
+ *      one we never recorded: a crash between the part and saveResume), any other is sent again;
  *   3. every response is checked by the station itself, because not every S3-compatible store
  *      verifies checksums (moto does not): a part's or object's ETag, when it is a plain MD5 (not
  *      under SSE-KMS / SSE-C), must be the MD5 of the bytes sent; before CompleteMultipartUpload the
@@ -30,6 +30,7 @@ import type * as S3Sdk from '@aws-sdk/client-s3';
 import type {
   CreateMultipartUploadCommandOutput,
   HeadObjectCommandOutput,
+  ListMultipartUploadsCommandOutput,
   ListPartsCommandOutput,
   PutObjectCommandOutput,
   S3Client,
@@ -221,6 +222,7 @@ export class S3Target implements UploadTarget {
       'PutObject',
       (sdk) => new sdk.PutObjectCommand({ Bucket: this.opts.bucket, Key: key, Body: sent, ContentLength: sent.length, ChecksumSHA256: sha256, Metadata: { sha256: job.file.sha256 } }),
       job.signal,
+      sha256,
     );
     if (out.ETag && etagIsMd5(out.ETag, out) && unquote(out.ETag) !== md5) {
       await this.discard(key, job.signal);
@@ -244,6 +246,8 @@ export class S3Target implements UploadTarget {
     // the event loop (a 64 MiB part would cost it about half a second).
     let partSums = hashPool().stream({ md5: true });
     let n = 1;
+    // The part being sent while the next one is read and hashed; parts still go one at a time.
+    let inflight: Promise<void> | null = null;
     const flush = async (): Promise<void> => {
       const body = buffered.length === 1 ? buffered[0]! : Buffer.concat(buffered, bufferedBytes);
       const d = await partSums.digest();
@@ -251,9 +255,14 @@ export class S3Target implements UploadTarget {
       buffered = [];
       bufferedBytes = 0;
       partSums = hashPool().stream({ md5: true });
-      const part = await this.sendPart(job, state, n, body, sums, known.get(n));
-      done.push(part);
-      n++;
+      const partNumber = n++;
+      await inflight;
+      // A stop during the previous part sends no further one.
+      job.signal.throwIfAborted();
+      const sending: Promise<void> = this.sendPart(job, state, partNumber, body, sums, known.get(partNumber)).then((part) => void done.push(part));
+      // Awaited before the next part is sent and at the end; until then a failure is not unhandled.
+      sending.catch(() => undefined);
+      inflight = sending;
     };
     try {
       for await (const chunk of job.file.read().chunks) {
@@ -269,8 +278,11 @@ export class S3Target implements UploadTarget {
         }
       }
       await flush();
+      await inflight;
     } finally {
       partSums.drop();
+      // A failed read never leaves a part request running behind the job's back (it saves resume state).
+      await (inflight as Promise<void> | null)?.catch(() => undefined);
     }
     if (done.length !== partCount) throw new UploadError('transient', `Target "${this.id}": ${done.length} parts made of ${job.file.size} bytes, expected ${partCount}.`);
 
@@ -326,6 +338,7 @@ export class S3Target implements UploadTarget {
       'UploadPart',
       (sdk) => new sdk.UploadPartCommand({ Bucket: this.opts.bucket, Key: job.remoteKey, UploadId: state.uploadId, PartNumber: n, Body: sent, ContentLength: sent.length, ChecksumSHA256: sha256 }),
       job.signal,
+      sha256,
     );
     const etag = out.ETag ?? '';
     if ((etagIsMd5(etag, out) && unquote(etag) !== md5) || (out.ChecksumSHA256 && out.ChecksumSHA256 !== sha256)) {
@@ -342,32 +355,31 @@ export class S3Target implements UploadTarget {
    * The saved multipart upload reconciled with ListParts (the server is the truth: a part we
    * recorded but it lacks is sent again, a part it has that we never recorded is kept if its ETag is
    * our bytes' MD5), or a new one when there is none or the server forgot it (NoSuchUpload: aborted
-   * or expired by a lifecycle rule).
+   * or expired by a lifecycle rule). A job that may have started before without a saved UploadId (a
+   * kill between CreateMultipartUpload and saveResume) adopts the newest upload the server holds for
+   * its key and aborts the others, so no empty orphan upload is left behind.
    */
   private async resumeOrCreate(job: UploadJobInput): Promise<S3Resume> {
+    const partSize = Math.max(this.opts.partSizeBytes, Math.ceil(job.file.size / maxParts));
     const saved = asResume(job.resume, job.remoteKey);
     if (saved) {
       try {
-        const listed = await this.listParts(job.remoteKey, saved.uploadId, job.signal);
-        const recorded = new Map(saved.parts.map((p) => [p.n, p]));
-        const parts: PartRecord[] = [];
-        for (const [n, there] of listed) {
-          const mine = recorded.get(n);
-          // Unknown to us: its SHA-256 is not known yet, so it is marked by ETag only and
-          // sendPart keeps it only if the MD5 of our bytes matches (sha256 filled in there).
-          if (mine && mine.size === there.size && unquote(mine.etag) === unquote(there.etag)) parts.push(mine);
-          else if (!mine) parts.push({ n, size: there.size, etag: there.etag, sha256: there.sha256 ?? '', md5: unquote(there.etag) });
-        }
-        // A `made` saved before an earlier Complete that did not go through is dropped: a new one is saved before the next.
-        const state: S3Resume = { v: 1, kind: 's3', key: saved.key, uploadId: saved.uploadId, partSize: saved.partSize, parts };
-        log.info('resuming multipart upload', { target: this.id, key: job.remoteKey, partsOnServer: listed.size, partsKnown: parts.length });
-        return state;
+        return await this.reconcile(job, { v: 1, kind: 's3', key: saved.key, uploadId: saved.uploadId, partSize: saved.partSize, parts: saved.parts });
       } catch (err) {
         if (errorName(err) !== 'NoSuchUpload') throw err;
         log.info('the saved multipart upload is gone from the server; starting a new one', { target: this.id, key: job.remoteKey });
       }
     }
-    const partSize = Math.max(this.opts.partSizeBytes, Math.ceil(job.file.size / maxParts));
+    // Also after a vanished saved upload: the attempt that found it gone may have been killed right
+    // after creating the next one.
+    const adopted = job.previouslyStarted ? await this.adoptOrphan(job) : null;
+    if (adopted) {
+      // Its part size is the one this formula gave the attempt that created it; a part of another
+      // size (the setting changed since) fails sendPart's size check and is sent again.
+      const state = await this.reconcile(job, { v: 1, kind: 's3', key: job.remoteKey, uploadId: adopted, partSize, parts: [] });
+      job.saveResume(state);
+      return state;
+    }
     const created = await this.send<CreateMultipartUploadCommandOutput>(
       'CreateMultipartUpload',
       (sdk) => new sdk.CreateMultipartUploadCommand({ Bucket: this.opts.bucket, Key: job.remoteKey, ChecksumAlgorithm: 'SHA256', Metadata: { sha256: job.file.sha256 } }),
@@ -377,6 +389,57 @@ export class S3Target implements UploadTarget {
     const state: S3Resume = { v: 1, kind: 's3', key: job.remoteKey, uploadId: created.UploadId, partSize, parts: [] };
     job.saveResume(state);
     return state;
+  }
+
+  /** `state` (its recorded parts) reconciled with the server's part list; throws NoSuchUpload when the server has no such upload. */
+  private async reconcile(job: UploadJobInput, state: S3Resume): Promise<S3Resume> {
+    const listed = await this.listParts(job.remoteKey, state.uploadId, job.signal);
+    const recorded = new Map(state.parts.map((p) => [p.n, p]));
+    const parts: PartRecord[] = [];
+    for (const [n, there] of listed) {
+      const mine = recorded.get(n);
+      // Unknown to us: its SHA-256 is not known yet, so it is marked by ETag only and
+      // sendPart keeps it only if the MD5 of our bytes matches (sha256 filled in there).
+      if (mine && mine.size === there.size && unquote(mine.etag) === unquote(there.etag)) parts.push(mine);
+      else if (!mine) parts.push({ n, size: there.size, etag: there.etag, sha256: there.sha256 ?? '', md5: unquote(there.etag) });
+    }
+    // A `made` saved before an earlier Complete that did not go through is dropped: a new one is saved before the next.
+    log.info('resuming multipart upload', { target: this.id, key: job.remoteKey, partsOnServer: listed.size, partsKnown: parts.length });
+    return { ...state, parts };
+  }
+
+  /**
+   * The UploadId of the newest multipart upload the server holds for exactly this key (null when
+   * none); every other one is aborted. Only this station writes under its keys (the key holds the
+   * station id), so such an upload was made by an earlier attempt of this job.
+   */
+  private async adoptOrphan(job: UploadJobInput): Promise<string | null> {
+    const key = job.remoteKey;
+    const found: { uploadId: string; initiated: number }[] = [];
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    for (;;) {
+      const page = await this.send<ListMultipartUploadsCommandOutput>(
+        'ListMultipartUploads',
+        (sdk) => new sdk.ListMultipartUploadsCommand({ Bucket: this.opts.bucket, Prefix: key, ...(keyMarker ? { KeyMarker: keyMarker } : {}), ...(uploadIdMarker ? { UploadIdMarker: uploadIdMarker } : {}) }),
+        job.signal,
+      );
+      // The prefix also matches longer keys ("a.tif" matches "a.tif.xmp"): only this exact key counts.
+      for (const u of page.Uploads ?? []) if (u.Key === key && u.UploadId) found.push({ uploadId: u.UploadId, initiated: u.Initiated?.getTime() ?? 0 });
+      if (!page.IsTruncated || (!page.NextKeyMarker && !page.NextUploadIdMarker)) break;
+      keyMarker = page.NextKeyMarker;
+      uploadIdMarker = page.NextUploadIdMarker;
+    }
+    if (found.length === 0) return null;
+    found.sort((a, b) => b.initiated - a.initiated);
+    const [newest, ...extras] = found;
+    for (const extra of extras) {
+      await this.send('AbortMultipartUpload', (sdk) => new sdk.AbortMultipartUploadCommand({ Bucket: this.opts.bucket, Key: key, UploadId: extra.uploadId }), job.signal).catch((err: unknown) => {
+        if (errorName(err) !== 'NoSuchUpload') throw err;
+      });
+    }
+    log.info('adopting a multipart upload an earlier attempt started but never recorded', { target: this.id, key, uploadId: newest!.uploadId, aborted: extras.length });
+    return newest!.uploadId;
   }
 
   private async listParts(key: string, uploadId: string, signal: AbortSignal): Promise<Map<number, { size: number; etag: string; sha256: string | undefined }>> {
@@ -450,10 +513,23 @@ export class S3Target implements UploadTarget {
   }
 
   /** Every request goes through here: the test seam sees it, and the job's abort signal cancels it. */
-  private async send<O>(name: string, make: (sdk: Sdk) => AnyCommand, signal: AbortSignal): Promise<O> {
+  private async send<O>(name: string, make: (sdk: Sdk) => AnyCommand, signal: AbortSignal, payloadSha256Base64?: string): Promise<O> {
     this.loaded ??= import('@aws-sdk/client-s3').then((sdk) => ({ sdk, client: new sdk.S3Client(this.config) }));
     const { sdk, client } = await this.loaded;
     const command = make(sdk);
+    if (payloadSha256Base64) {
+      // The body's SHA-256, already computed on the hash pool's workers, is the payload hash SigV4
+      // signs: given as x-amz-content-sha256, the signer uses it instead of hashing the whole body
+      // again on the event loop (it does for plain-http endpoints). S3 rejects a body that does not match it.
+      const hex = Buffer.from(payloadSha256Base64, 'base64').toString('hex');
+      (command as unknown as WithMiddleware).middlewareStack.add(
+        (next) => async (args) => {
+          args.request.headers['x-amz-content-sha256'] = hex;
+          return next(args);
+        },
+        { step: 'build', name: 'stationPayloadSha256' },
+      );
+    }
     this.opts.faults?.onRequest?.(name, command.input as Record<string, unknown>);
     const out = (await client.send(command as Parameters<S3Client['send']>[0], { abortSignal: signal })) as O;
     this.opts.faults?.afterRequest?.(name);
@@ -489,6 +565,15 @@ export class S3Target implements UploadTarget {
 /** Any S3 command (the client's own overloads are too narrow to name one type for all). */
 type AnyCommand = { input: object };
 type Sdk = typeof S3Sdk;
+/** The part of a command's middleware stack `send` uses (a build step, before SigV4 signs the request). */
+interface WithMiddleware {
+  middlewareStack: {
+    add(
+      middleware: (next: (args: { request: { headers: Record<string, string> } }) => Promise<unknown>) => (args: { request: { headers: Record<string, string> } }) => Promise<unknown>,
+      options: { step: 'build'; name: string },
+    ): void;
+  };
+}
 
 function asResume(value: unknown, key: string): S3Resume | null {
   const r = value as Partial<S3Resume> | null;

@@ -8,7 +8,8 @@
  *      linked to an object, barcode (left out otherwise);
  *   3. the bytes come from the verified, bandwidth-capped local read (source-read.ts), read from byte
  *      0 even when resuming so the whole file is hashed against QC's sha256; its last chunk is held
- *      back until the file matched, so a changed file never completes an upload;
+ *      back until the file matched, so a changed file never completes an upload. One chunk is read
+ *      ahead (read-ahead.ts): the next PATCH's bytes are read and hashed while the current one is sent;
  *   4. verification: the tus protocol has no read-back and @tus/server offers no checksum extension
  *      (its file store announces creation, creation-with-upload, creation-defer-length, termination,
  *      expiration), so a completed upload is acknowledged when a HEAD of the upload URL reports
@@ -25,6 +26,7 @@ import path from 'node:path';
 import type * as tus from 'tus-js-client';
 import { createLogger } from '../log/logger.js';
 import { hashPool, type StreamHash } from '../hashing/pool.js';
+import { readAhead } from './read-ahead.js';
 import { mirrorKey, type KeySource } from './remote-key.js';
 import { UploadError, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
 
@@ -109,7 +111,8 @@ export class TusTarget implements UploadTarget {
       ...(job.barcode ? { barcode: job.barcode } : {}),
     };
     if (this.checksumSha256 === null) await this.probe(job.signal).catch(() => undefined);
-    const source = new SequentialSource(job.file.read().chunks, job.file.size, this.checksumSha256 === true);
+    // One PATCH's worth read ahead: the next chunk is read and hashed while the current one is sent.
+    const source = new SequentialSource(readAhead(job.file.read().chunks, this.opts.chunkSizeBytes), job.file.size, this.checksumSha256 === true);
     let url: string | null = saved?.url ?? null;
     let firstPatchOffset: number | null = null;
     // Loaded on first use: a station without tus targets never pays its import time at start.

@@ -10,7 +10,8 @@
  * - temporary state at a target belongs to a job that is not done yet (a folder target's .part of a
  *   job that will remove it, a tus upload or S3 multipart upload the job's resume state points to),
  *   except empty tus and S3 multipart uploads orphaned between their creation and the saving of
- *   their URL or UploadId (counted and reported).
+ *   their URL or UploadId (counted and reported; the job's next attempt adopts or aborts an S3 one,
+ *   so none may be left after a drain).
  * Every `drainEvery` rounds and at the end the station runs until the queue is drained and stops
  * with SIGTERM; then every eligible capture must have a done job per target and no temporary state
  * may be left anywhere. A violated rule throws with the round and what is wrong.
@@ -313,6 +314,8 @@ async function checkS3(moto: Moto, jobs: JobRow[], drained: boolean, seen: Verif
   for (const u of uploads) {
     const job = byKey.get(u.Key!);
     if (!drained && job && job.state !== 'done' && (job.resume_json ?? '').includes(u.UploadId!)) continue;
+    // The job's next attempt adopts such an orphan or aborts it (S3Target.adoptOrphan): none outlives the drain.
+    if (drained) fail(`s3 multipart upload ${u.UploadId} of ${u.Key} is still there after the queue drained`);
     // As with tus, a kill between CreateMultipartUpload's answer and saving its UploadId orphans it;
     // parts are sent only after the id is saved, so such an orphan holds none.
     const parts = (await moto.client.send(new ListPartsCommand({ Bucket: bucket, Key: u.Key!, UploadId: u.UploadId! }))).Parts ?? [];

@@ -1,6 +1,8 @@
 /** The S3 target against a real moto_server on loopback (skipped, saying so, when moto is not installed). */
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, HeadObjectCommand, ListPartsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import http from 'node:http';
+import type net from 'node:net';
+import { CreateMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListPartsCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { S3Target, type S3TargetFaults, type S3TargetOptions } from '../../src/upload/s3-target.js';
 import { localFileOf } from '../../src/upload/source-read.js';
@@ -62,7 +64,7 @@ describe.skipIf(motoMissing !== null)('S3 target against moto_server', () => {
   }
 
   /** A job as the uploader makes it; `resume` is the job's resume_json, kept across "restarts". */
-  function jobFor(target: S3Target, captureId: number, resume: { state: unknown }, controller = new AbortController()): UploadJobInput {
+  function jobFor(target: S3Target, captureId: number, resume: { state: unknown }, controller = new AbortController(), previouslyStarted = resume.state !== null): UploadJobInput {
     const c = fx.store.captures.get(captureId)!;
     const file = localFileOf({ captureId, sourceId: c.sourceId, relPath: c.relPath, version: c.version, path: c.path, size: c.size, mtimeUs: c.mtimeUs, sha256: c.sha256 }, async () => undefined, controller.signal);
     return {
@@ -71,7 +73,7 @@ describe.skipIf(motoMissing !== null)('S3 target against moto_server', () => {
       attempts: 0,
       remoteKey: target.remoteKeyOf(c),
       attemptTag: 't',
-      previouslyStarted: resume.state !== null,
+      previouslyStarted,
       file,
       resume: resume.state,
       saveResume: (s) => void (resume.state = s === null ? null : JSON.parse(JSON.stringify(s))),
@@ -121,6 +123,7 @@ describe.skipIf(motoMissing !== null)('S3 target against moto_server', () => {
     const result = await t.upload(job);
     expect(result.alreadyPresent).toBe(false);
     expect(count('UploadPart')).toBe(3);
+    expect(count('ListMultipartUploads')).toBe(0); // a first attempt has no orphan to look for
     expect(count('CompleteMultipartUpload')).toBe(1);
     expect(resume.state).toBeNull(); // the finished upload leaves no resume state behind
     expect(await remoteSha256(job.remoteKey)).toBe(sha256(bytes));
@@ -207,6 +210,56 @@ describe.skipIf(motoMissing !== null)('S3 target against moto_server', () => {
     expect(await remoteSha256(key)).toBe(sha256(bytes));
   });
 
+  /** The multipart uploads moto holds for exactly `key`. */
+  async function uploadsOf(key: string): Promise<string[]> {
+    const out = await moto.client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }));
+    return (out.Uploads ?? []).filter((u) => u.Key === key).map((u) => u.UploadId!);
+  }
+
+  async function createUploadByHand(key: string): Promise<string> {
+    const out = await moto.client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ChecksumAlgorithm: 'SHA256' }));
+    return out.UploadId!;
+  }
+
+  it('after a kill between CreateMultipartUpload and saving its UploadId, adopts one upload of the key, aborts the others and leaves no orphan', async () => {
+    const bytes = randomBytes(12 * MiB + 9, 21); // 3 parts
+    const cap = fx.addCapture('orphan.tif', bytes);
+    const key = 'scans/st1/cam/orphan.tif';
+    const resume = { state: null as unknown };
+    await crashAfter('CreateMultipartUpload', cap.id, resume);
+    expect(resume.state).toBeNull();
+    // A second one, as an earlier kill of the same kind would have left; and an upload of a longer key the prefix also matches.
+    await createUploadByHand(key);
+    const other = await createUploadByHand(`${key}.xmp`);
+    expect(await uploadsOf(key)).toHaveLength(2);
+
+    const { faults, count } = counter();
+    const t = makeTarget({}, faults);
+    const result = await t.upload(jobFor(t, cap.id, resume, new AbortController(), true));
+    expect(result.alreadyPresent).toBe(false);
+    expect(['ListMultipartUploads', 'AbortMultipartUpload', 'CreateMultipartUpload', 'UploadPart'].map(count)).toEqual([1, 1, 0, 3]);
+    expect(await uploadsOf(key)).toEqual([]);
+    expect(await uploadsOf(`${key}.xmp`)).toEqual([other]);
+    expect(await remoteSha256(key)).toBe(sha256(bytes));
+  });
+
+  it('keeps a part an orphan upload it adopts already holds', async () => {
+    const bytes = randomBytes(12 * MiB + 9, 22); // 3 parts
+    const cap = fx.addCapture('adopt.tif', bytes);
+    const key = 'scans/st1/cam/adopt.tif';
+    const uploadId = await createUploadByHand(key);
+    const part1 = bytes.subarray(0, 5 * MiB);
+    await moto.client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: 1, Body: part1, ChecksumSHA256: createHash('sha256').update(part1).digest('base64') }));
+
+    const { faults, count } = counter();
+    const t = makeTarget({}, faults);
+    const resume = { state: null as unknown };
+    await t.upload(jobFor(t, cap.id, resume, new AbortController(), true));
+    expect(['ListMultipartUploads', 'AbortMultipartUpload', 'CreateMultipartUpload', 'UploadPart'].map(count)).toEqual([1, 0, 0, 2]);
+    expect(await uploadsOf(key)).toEqual([]);
+    expect(await remoteSha256(key)).toBe(sha256(bytes));
+  });
+
   it('after such a crash, an object that does not match the saved digests is deleted and sent again, though its size and sha256 metadata match', async () => {
     const bytes = randomBytes(12 * MiB + 3, 12);
     const cap = fx.addCapture('swapped.tif', bytes);
@@ -230,6 +283,39 @@ describe.skipIf(motoMissing !== null)('S3 target against moto_server', () => {
     expect(count('CreateMultipartUpload')).toBe(1); // the old UploadId is gone: a new upload
     expect(count('UploadPart')).toBe(3);
     expect(await remoteSha256(key)).toBe(sha256(bytes));
+  });
+
+  /** An HTTP proxy in front of moto that records each request's x-amz-content-sha256 (the payload hash SigV4 signed). */
+  async function recordingProxy(): Promise<{ endpoint: string; seen: { url: string; payload: string | undefined }[]; close: () => Promise<void> }> {
+    const seen: { url: string; payload: string | undefined }[] = [];
+    const server = http.createServer((req, res) => {
+      seen.push({ url: req.url ?? '', payload: req.headers['x-amz-content-sha256'] as string | undefined });
+      const up = http.request(`${moto.endpoint}${req.url ?? '/'}`, { method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      up.on('error', () => res.destroy());
+      req.pipe(up);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    return { endpoint: `http://127.0.0.1:${port}`, seen, close: () => new Promise((r) => server.close(() => r())) };
+  }
+
+  it('signs the SHA-256 of the bytes read as the payload hash, so a store that checks it (S3) refuses a body changed on the way', async () => {
+    const bytes = randomBytes(10 * MiB + 5, 31); // 3 parts
+    const cap = fx.addCapture('signed.tif', bytes);
+    const proxy = await recordingProxy();
+    try {
+      const flip = (b: Buffer, n: number | null): Buffer => (n === 2 ? Buffer.concat([b.subarray(0, 1).map((x) => x ^ 0xff), b.subarray(1)]) : b);
+      const t = makeTarget({ endpoint: proxy.endpoint }, { alterBody: flip });
+      await expect(t.upload(jobFor(t, cap.id, { state: null }))).rejects.toThrow(/Verification failed/);
+      const partHash = (n: number) => proxy.seen.find((r) => r.url.includes(`partNumber=${n}&`) || r.url.endsWith(`partNumber=${n}`))?.payload;
+      expect(partHash(1)).toBe(sha256(bytes.subarray(0, 5 * MiB)));
+      expect(partHash(2)).toBe(sha256(bytes.subarray(5 * MiB, 10 * MiB))); // not the hash of the altered body sent
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('after a crash right after a single PutObject, verifies the object on restart and does not send it again', async () => {
