@@ -285,9 +285,14 @@ describe.skipIf(motoMissing !== null)('S3 target against moto_server', () => {
     expect(await remoteSha256(key)).toBe(sha256(bytes));
   });
 
-  /** An HTTP proxy in front of moto that records each request's x-amz-content-sha256 (the payload hash SigV4 signed). */
-  async function recordingProxy(): Promise<{ endpoint: string; seen: { url: string; payload: string | undefined }[]; close: () => Promise<void> }> {
+  /**
+   * An HTTP proxy in front of moto that records each request's x-amz-content-sha256 (the payload hash
+   * SigV4 signed). `kill()` is the store going away mid-request: the listener and every connection
+   * dropped at once; a new proxy on the same port is the store coming back with what it held.
+   */
+  async function recordingProxy(port = 0): Promise<{ endpoint: string; port: number; seen: { url: string; payload: string | undefined }[]; close: () => Promise<void>; kill: () => Promise<void> }> {
     const seen: { url: string; payload: string | undefined }[] = [];
+    const sockets = new Set<net.Socket>();
     const server = http.createServer((req, res) => {
       seen.push({ url: req.url ?? '', payload: req.headers['x-amz-content-sha256'] as string | undefined });
       const up = http.request(`${moto.endpoint}${req.url ?? '/'}`, { method: req.method, headers: req.headers }, (answer) => {
@@ -297,10 +302,49 @@ describe.skipIf(motoMissing !== null)('S3 target against moto_server', () => {
       up.on('error', () => res.destroy());
       req.pipe(up);
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as net.AddressInfo).port;
-    return { endpoint: `http://127.0.0.1:${port}`, seen, close: () => new Promise((r) => server.close(() => r())) };
+    server.on('connection', (socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+    const bound = (server.address() as net.AddressInfo).port;
+    const close = () => new Promise<void>((r) => server.close(() => r()));
+    const kill = () => {
+      const closed = close();
+      for (const socket of sockets) socket.destroy();
+      return closed;
+    };
+    return { endpoint: `http://127.0.0.1:${bound}`, port: bound, seen, close, kill };
   }
+
+  it('resumes from the parts the store holds, not byte 0, when the store goes away mid-upload and comes back', async () => {
+    // moto keeps its state in memory, so killing moto itself would lose the upload; the proxy in
+    // front of it dies instead, with connections open, and comes back on the same port.
+    const bytes = randomBytes(20 * MiB + 777, 41); // 5 parts
+    const cap = fx.addCapture('outage.tif', bytes);
+    const resume = { state: null as unknown };
+    let proxy = await recordingProxy();
+    const dropped: Promise<void>[] = [];
+    const t1 = makeTarget({ endpoint: proxy.endpoint }, { afterPart: (n) => void (n === 2 && dropped.length === 0 && dropped.push(proxy.kill())) });
+    const err = await t1.upload(jobFor(t1, cap.id, resume)).catch((e: unknown) => e);
+    await Promise.all(dropped);
+    expect(isUploadError(err, 'offline') || isUploadError(err, 'transient')).toBe(true);
+    const saved = resume.state as { uploadId: string; parts: { n: number }[] };
+    expect(saved.parts.map((p) => p.n)).toEqual(expect.arrayContaining([1, 2]));
+
+    proxy = await recordingProxy(proxy.port);
+    try {
+      const run2 = counter();
+      const t2 = makeTarget({ endpoint: proxy.endpoint }, run2.faults);
+      const result = await t2.upload(jobFor(t2, cap.id, resume));
+      expect(run2.count('CreateMultipartUpload')).toBe(0);
+      expect(run2.count('UploadPart')).toBeGreaterThanOrEqual(1);
+      expect(run2.count('UploadPart')).toBeLessThanOrEqual(3); // parts 1 and 2 are not sent again
+      expect(await remoteSha256(result.remoteKey)).toBe(sha256(bytes));
+    } finally {
+      await proxy.close();
+    }
+  });
 
   it('signs the SHA-256 of the bytes read as the payload hash, so a store that checks it (S3) refuses a body changed on the way', async () => {
     const bytes = randomBytes(10 * MiB + 5, 31); // 3 parts
