@@ -6,7 +6,8 @@
  * 16-bit) so clipping is judged where the sensor or scanner clipped.
  */
 import sharp, { type Metadata } from 'sharp';
-import { measure, type SampleLayout } from './measure.js';
+import type { SampleLayout } from './measure.js';
+import { measureOffThread } from './measure-pool.js';
 import type { AnalyzeOptions, Measurements } from './types.js';
 
 /**
@@ -65,5 +66,5 @@ export async function decodeAndMeasure(file: string, meta: Pick<Metadata, 'space
     .raw({ depth: plan.layout.type })
     .timeout({ seconds: Math.max(1, Math.ceil(opts.decodeTimeoutSec)) })
     .toBuffer({ resolveWithObject: true });
-  return measure(data, { ...plan.layout, width: info.width, height: info.height, channels: info.channels, colourChannels: info.channels < 3 ? 1 : plan.layout.colourChannels });
+  return measureOffThread(data, { ...plan.layout, width: info.width, height: info.height, channels: info.channels, colourChannels: info.channels < 3 ? 1 : plan.layout.colourChannels });
 }

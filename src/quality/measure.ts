@@ -1,6 +1,7 @@
 /**
  * Exposure, blank, focus and hash measures on the small working copy, in plain JS: a 1024-pixel
- * copy is a few million samples, a few milliseconds of work.
+ * copy is a few million samples, tens of milliseconds of work — run in a worker thread
+ * (measure-pool.ts) so they never hold the station's event loop.
  */
 import { perceptualHash } from './phash.js';
 import type { Measurements } from './types.js';
