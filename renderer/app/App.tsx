@@ -35,9 +35,12 @@ export function App({ client, events, tones }: { client?: StationClient; events?
   const session = station.status?.session ?? null;
   // A monitor (read-only token) watches: no session prompt, no End session; null until known.
   const [role, setRole] = useState<'operator' | 'monitor' | null>(null);
+  // Asked again with each status until answered: the station may not be reachable at page load.
+  const statusKnown = station.status !== null;
   useEffect(() => {
+    if (role !== null) return;
     void api.access({}).then((r) => 'result' in r && setRole(r.result.role));
-  }, [api]);
+  }, [api, role, statusKnown]);
   const startSession = useCallback(
     async (operator: string, project: string) => {
       const r = await api.startSession({ operator, project });

@@ -66,7 +66,7 @@ export function SettingsPanel({ data, draft, errors, dirty, checking, saving, no
       placeholder={props.placeholder}
       spellCheck={false}
       autoComplete="off"
-      onChange={(e) => set(path, props.optional && e.target.value === '' ? undefined : e.target.value)}
+      onChange={(e) => set(path, props.optional && e.target.value === '' ? null : e.target.value)}
     />
   );
   const number = (path: FieldPath) => (
@@ -79,7 +79,7 @@ export function SettingsPanel({ data, draft, errors, dirty, checking, saving, no
     </label>
   );
   const select = (path: FieldPath, options: readonly string[], labels: Record<string, string> = {}) => (
-    <select {...a11y(path, errors)} className="field__input" value={String(getIn(draft, path) ?? '')} onChange={(e) => set(path, e.target.value || undefined)}>
+    <select {...a11y(path, errors)} className="field__input" value={String(getIn(draft, path) ?? '')} onChange={(e) => set(path, e.target.value || null)}>
       {options.map((o) => (
         <option key={o} value={o}>
           {labels[o] ?? o}

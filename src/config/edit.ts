@@ -161,13 +161,24 @@ function same(a: unknown, b: unknown): boolean {
   return false;
 }
 
-/** Objects are compared key by key; anything else (arrays included) is replaced whole when it differs. */
+/**
+ * Objects are compared key by key; anything else (arrays included) is replaced whole when it
+ * differs. A key the edit leaves out is unchanged — a partial edit (or a UI that lost a section)
+ * never deletes the station id, its targets or its tokens; `null` is how an edit removes a field
+ * (no config field takes null as a value).
+ */
 function diff(before: unknown, after: unknown, at: string[]): Change[] {
-  if (isObject(before) && isObject(after)) {
-    const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
-    return [...keys].flatMap((k) => diff(before[k], after[k], [...at, k]));
-  }
-  return same(before, after) ? [] : [{ path: at, value: after }];
+  if (after === null) return before === undefined ? [] : [{ path: at, value: undefined }];
+  if (isObject(before) && isObject(after)) return Object.keys(after).flatMap((k) => diff(before[k], after[k], [...at, k]));
+  const value = withoutNulls(after);
+  return same(before, value) ? [] : [{ path: at, value }];
+}
+
+/** A value replaced whole (a list of targets, say) drops the fields its edit removed (null). */
+function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNulls);
+  if (isObject(value)) return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, withoutNulls(v)]));
+  return value;
 }
 
 function applyToObject(root: Record<string, unknown>, change: Change): void {

@@ -87,7 +87,7 @@ export const s3TargetSchema = z
     sessionToken: z.string().min(1).optional(),
     /** Files this size or larger go as multipart uploads (resumable part by part). */
     multipartThresholdBytes: z.number().int().min(5 * MiB).default(64 * MiB),
-    /** S3's minimum part is 5 MiB; each running job holds one part in memory. */
+    /** S3's minimum part is 5 MiB; each running job holds two parts in memory (one being sent, the next being read). */
     partSizeBytes: z.number().int().min(5 * MiB, 'at least 5 MiB (5242880), S3\'s minimum part size').max(5 * 1024 * MiB).default(16 * MiB),
     when: z.enum(['passed', 'all']).default('passed'),
     required: z.boolean().default(true),
@@ -102,7 +102,7 @@ export const tusTargetSchema = z.strictObject({
   endpoint: z.url({ protocol: /^https?$/, error: 'an http(s) URL, e.g. https://uploads.example.org/files/' }),
   /** Sent with every request, e.g. { "Authorization": "Bearer …" }. */
   headers: z.record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'an HTTP header name'), z.string()).default({}),
-  /** Bytes per PATCH; a dropped connection costs at most one chunk. Each running job holds one in memory. */
+  /** Bytes per PATCH; a dropped connection costs at most one chunk. Each running job holds two in memory (one being sent, the next being read). */
   chunkSizeBytes: z.number().int().min(64 * 1024).max(1024 * MiB).default(8 * MiB),
   when: z.enum(['passed', 'all']).default('passed'),
   required: z.boolean().default(true),

@@ -1,9 +1,12 @@
 /**
  * Secrets in the station config (S3 keys, tus headers, monitor tokens) never leave the core: the
  * Settings view gets a placeholder, and a placeholder coming back means "keep what the file has".
- * Matching is by target id (and header name) and by token position, so reordering targets keeps
- * each one's own secret.
+ * A target's secrets are matched by its id (and header name), and only while it still points at the
+ * same place (kind, endpoint, bucket, region): a hidden secret never follows a target to another
+ * host. Each monitor token has a placeholder of its own (a short digest of it), so removing one
+ * token from the list revokes that one, not whichever sat at its position.
  */
+import { createHash } from 'node:crypto';
 
 /** What the UI sees instead of a secret. */
 export const redactedSecret = '(hidden)';
@@ -20,6 +23,13 @@ function targetsOf(config: Json): Json[] {
   return Array.isArray(config['targets']) ? config['targets'].filter(isObject) : [];
 }
 
+/** The fields that say where a target's secrets are sent. */
+const destinationFields = ['kind', 'endpoint', 'bucket', 'region'] as const;
+
+function tokenPlaceholder(token: string): string {
+  return `(hidden #${createHash('sha256').update(token).digest('hex').slice(0, 8)})`;
+}
+
 function tokensOf(config: Json): unknown[] | null {
   const server = config['server'];
   return isObject(server) && Array.isArray(server['monitorTokens']) ? server['monitorTokens'] : null;
@@ -34,7 +44,7 @@ export function redactSecrets<T>(config: T): T {
     if (isObject(target['headers'])) for (const name of Object.keys(target['headers'])) target['headers'][name] = redactedSecret;
   }
   const tokens = tokensOf(copy);
-  if (tokens) tokens.forEach((_, i) => (tokens[i] = redactedSecret));
+  if (tokens) tokens.forEach((t, i) => (tokens[i] = typeof t === 'string' ? tokenPlaceholder(t) : redactedSecret));
   return copy as T;
 }
 
@@ -48,7 +58,8 @@ export function restoreSecrets(edited: Json, previous: Json): string[] {
   const targets = Array.isArray(edited['targets']) ? edited['targets'] : [];
   targets.forEach((target, i) => {
     if (!isObject(target)) return;
-    const old = before.get(target['id']);
+    const candidate = before.get(target['id']);
+    const old = candidate && destinationFields.every((f) => candidate[f] === target[f]) ? candidate : undefined;
     for (const field of s3SecretFields) {
       if (target[field] !== redactedSecret) continue;
       if (old && typeof old[field] === 'string') target[field] = old[field];
@@ -64,10 +75,11 @@ export function restoreSecrets(edited: Json, previous: Json): string[] {
     }
   });
   const tokens = tokensOf(edited);
-  const oldTokens = tokensOf(previous) ?? [];
+  const byPlaceholder = new Map((tokensOf(previous) ?? []).filter((t): t is string => typeof t === 'string').map((t) => [tokenPlaceholder(t), t]));
   tokens?.forEach((token, i) => {
-    if (token !== redactedSecret) return;
-    if (typeof oldTokens[i] === 'string') tokens[i] = oldTokens[i];
+    if (typeof token !== 'string' || !token.startsWith('(hidden')) return;
+    const original = byPlaceholder.get(token);
+    if (original !== undefined) tokens[i] = original;
     else unmatched.push(`server.monitorTokens.${i}`);
   });
   return unmatched;

@@ -132,7 +132,7 @@ export class PreviewService {
       }
       // Another file at this path (re-shot, edited) has its own capture; its bytes must not be shown under this one's hash.
       const unchanged = stat.size === size && Math.abs(stat.mtimeMs * 1000 - mtimeUs) < 1000;
-      if (!unchanged && (stat.size !== size || (await sha256OfFile(file, 'qc')) !== sha256)) {
+      if (!unchanged && (stat.size !== size || (await sha256OfFile(file)) !== sha256)) {
         throw new StationError('NOT_FOUND', `No preview of this version of ${relPath}: the file at ${file} has changed since it was checked; the newer version is a capture of its own.`);
       }
       let rendered;

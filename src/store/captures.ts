@@ -237,7 +237,10 @@ export class CaptureStore {
         .prepare(
           `INSERT INTO captures (source_id, rel_path, path, version, size, mtime_us, sha256, verdict, format, width, height, bit_depth, phash,
              facts_json, measures_json, failed_checks, detected_at, checked_at, qc_ms, session_id)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT id FROM sessions WHERE ended_at IS NULL))`,
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+             -- The session open when the file arrived, not when its check finished: files still
+             -- queued at a shift change belong to the operator who shot them.
+             (SELECT id FROM sessions WHERE started_at <= ? AND (ended_at IS NULL OR ended_at > ?) ORDER BY started_at DESC LIMIT 1))`,
         )
         .run(
           file.sourceId,
@@ -259,6 +262,8 @@ export class CaptureStore {
           input.detectedAt,
           checkedAt,
           analysis.elapsedMs,
+          input.detectedAt,
+          input.detectedAt,
         );
       const id = Number(info.lastInsertRowid);
       const insertResult = this.db.prepare('INSERT INTO qc_results (capture_id, check_id, status, value_json, threshold_json, message) VALUES (?, ?, ?, ?, ?, ?)');
@@ -336,13 +341,13 @@ export class CaptureStore {
     return row ? toRecord(row) : null;
   }
 
-  /** The newest capture of a source that has a perceptual hash. */
   /** When the newest recorded file of a source was first seen; null before its first. */
   lastDetectedAt(sourceId: string): string | null {
     const row = this.db.prepare('SELECT detected_at FROM captures WHERE source_id = ? ORDER BY id DESC LIMIT 1').get(sourceId) as { detected_at: string } | undefined;
     return row?.detected_at ?? null;
   }
 
+  /** The newest capture of a source that has a perceptual hash. */
   latestWithPhash(sourceId: string): CaptureRecord | null {
     const row = this.db.prepare('SELECT * FROM captures WHERE source_id = ? AND phash IS NOT NULL ORDER BY id DESC LIMIT 1').get(sourceId) as CaptureRow | undefined;
     return row ? toRecord(row) : null;

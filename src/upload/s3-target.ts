@@ -414,6 +414,20 @@ export class S3Target implements UploadTarget {
    * station id), so such an upload was made by an earlier attempt of this job.
    */
   private async adoptOrphan(job: UploadJobInput): Promise<string | null> {
+    try {
+      return await this.findOrphan(job);
+    } catch (err) {
+      // Credentials without s3:ListBucketMultipartUploads / s3:AbortMultipartUpload must not send
+      // the job to the dead letter: a new upload is made, and the orphan (if any) stays for the
+      // bucket's AbortIncompleteMultipartUpload rule.
+      const status = (err as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
+      if (status !== 403 && errorName(err) !== 'AccessDenied') throw err;
+      log.warn('may not list or abort multipart uploads; starting a new one (allow s3:ListBucketMultipartUploads and s3:AbortMultipartUpload to have orphans cleaned up)', { target: this.id, key: job.remoteKey });
+      return null;
+    }
+  }
+
+  private async findOrphan(job: UploadJobInput): Promise<string | null> {
     const key = job.remoteKey;
     const found: { uploadId: string; initiated: number }[] = [];
     let keyMarker: string | undefined;

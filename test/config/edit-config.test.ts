@@ -124,6 +124,42 @@ describe('saveConfig', () => {
     expect(fs.readFileSync(file, 'utf8')).not.toContain('bucket2');
   });
 
+  it('keeps the fields a partial edit leaves out, and removes only those it sets to null', async () => {
+    const { file, home, client } = await station();
+    // A client that sends one section: the station id, the target and its keys, the tokens stay.
+    expect(await client.saveConfig({ config: { ui: { soundOnFail: false } } })).toMatchObject({ result: { saved: true, changed: true } });
+    const written = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    expect(written).toMatchObject({ station: { id: 'copy-stand-1' }, ui: { soundOnFail: false }, server: { monitorTokens: [monitorToken] } });
+    expect(JSON.stringify(written)).toContain(s3Secret);
+    // null removes a field (its default applies again).
+    expect(await client.saveConfig({ config: { ui: null } })).toMatchObject({ result: { saved: true, changed: true } });
+    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).not.toHaveProperty('ui');
+    expect(loadConfig({ home }).stationId).toBe('copy-stand-1');
+  });
+
+  it('revokes the monitor token that was removed, not the one that sat at its place', async () => {
+    const second = 'second-monitor-token-0123456789abcdefghij';
+    const { file, client } = await station({ ...withSecrets, server: { port: 0, monitorTokens: [monitorToken, second] } });
+    const got = await getConfig(client);
+    const hidden = got.config.server.monitorTokens;
+    expect(hidden).toHaveLength(2);
+    expect(hidden.join(' ')).not.toContain('monitor-token');
+    const edited = structuredClone(got.config);
+    edited.server.monitorTokens = [hidden[1]!]; // the first token leaked: remove it
+    expect(await client.saveConfig({ config: edited })).toMatchObject({ result: { saved: true } });
+    expect((JSON.parse(fs.readFileSync(file, 'utf8')) as { server: { monitorTokens: string[] } }).server.monitorTokens).toEqual([second]);
+  });
+
+  it('does not let a hidden secret follow its target to another endpoint: it must be typed in again', async () => {
+    const { file, client } = await station();
+    const got = await getConfig(client);
+    const edited = structuredClone(got.config);
+    edited.targets = [{ ...edited.targets[0]!, endpoint: 'https://s3.elsewhere.example' } as (typeof edited.targets)[number]];
+    const reply = await client.saveConfig({ config: edited });
+    expect('result' in reply && !reply.result.saved && Object.keys(reply.result.errors)).toEqual(['targets.0.accessKeyId', 'targets.0.secretAccessKey']);
+    expect(fs.readFileSync(file, 'utf8')).not.toContain('elsewhere');
+  });
+
   it('keeps a YAML file YAML, with its comments', async () => {
     const yaml = ['# Copy stand 2 — ask Anna before changing', 'station:', '  id: stand-2 # printed on the rig', 'ingest:', '  rescanIntervalSec: 0', 'server:', '  port: 0', ''].join('\n');
     const { file, client } = await station(yaml, 'station.yaml');

@@ -243,6 +243,26 @@ describe.skipIf(motoMissing !== null)('S3 target against moto_server', () => {
     expect(await remoteSha256(key)).toBe(sha256(bytes));
   });
 
+  it('without permission to list multipart uploads, starts a new upload instead of failing the job', async () => {
+    const bytes = randomBytes(12 * MiB + 3, 22); // 3 parts
+    const cap = fx.addCapture('nolist.tif', bytes);
+    const denied = Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    const { faults, count } = counter();
+    const t = makeTarget(
+      {},
+      {
+        onRequest: (name, input) => {
+          if (name === 'ListMultipartUploads') throw denied;
+          faults.onRequest!(name, input);
+        },
+      },
+    );
+    const result = await t.upload(jobFor(t, cap.id, { state: null }, new AbortController(), true));
+    expect(result.alreadyPresent).toBe(false);
+    expect(['CreateMultipartUpload', 'UploadPart'].map(count)).toEqual([1, 3]);
+    expect(await remoteSha256('scans/st1/cam/nolist.tif')).toBe(sha256(bytes));
+  });
+
   it('keeps a part an orphan upload it adopts already holds', async () => {
     const bytes = randomBytes(12 * MiB + 9, 22); // 3 parts
     const cap = fx.addCapture('adopt.tif', bytes);
