@@ -116,7 +116,16 @@ export function checkConfigEdit(station: StationConfig, edited: Record<string, u
   return check(station, edited).errors;
 }
 
-export async function saveConfigEdit(station: StationConfig, edited: Record<string, unknown>, baseRevision?: string): Promise<SaveOutcome> {
+/** Saves run one at a time: the second of two saves from the same revision sees the first's file, and is refused. */
+let saving: Promise<unknown> = Promise.resolve();
+
+export function saveConfigEdit(station: StationConfig, edited: Record<string, unknown>, baseRevision?: string): Promise<SaveOutcome> {
+  const run = saving.then(() => save(station, edited, baseRevision));
+  saving = run.catch(() => undefined);
+  return run;
+}
+
+async function save(station: StationConfig, edited: Record<string, unknown>, baseRevision?: string): Promise<SaveOutcome> {
   const { errors, disk, changes } = check(station, edited);
   if (baseRevision !== undefined && baseRevision !== revisionOf(disk.text)) {
     throw new StationError('INVALID_ARGUMENT', `${disk.file} was changed by someone else since it was opened here; reload the settings and make the change again.`);

@@ -137,6 +137,19 @@ describe('saveConfig', () => {
     expect(loadConfig({ home }).stationId).toBe('copy-stand-1');
   });
 
+  it('of two saves from the same revision at once, writes the first and refuses the second', async () => {
+    const { file, client } = await station();
+    const got = await getConfig(client);
+    const a = structuredClone(got.config);
+    a.linking.template = '{barcode}/A{ext}';
+    const b = structuredClone(got.config);
+    b.linking.template = '{barcode}/B{ext}';
+    const [first, second] = await Promise.all([client.saveConfig({ config: a, revision: got.revision }), client.saveConfig({ config: b, revision: got.revision })]);
+    expect(first).toMatchObject({ result: { saved: true } });
+    expect('error' in second && second.error.message).toMatch(/changed by someone else/);
+    expect(fs.readFileSync(file, 'utf8')).toContain('{barcode}/A{ext}');
+  });
+
   it('revokes the monitor token that was removed, not the one that sat at its place', async () => {
     const second = 'second-monitor-token-0123456789abcdefghij';
     const { file, client } = await station({ ...withSecrets, server: { port: 0, monitorTokens: [monitorToken, second] } });
