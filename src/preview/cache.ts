@@ -4,7 +4,8 @@
  * file (another hash) can never be shown with an old preview, and a relinked or filed one (same
  * hash) keeps its preview. The folder is bounded: after each new entry the least recently used
  * entries (oldest file time; a hit renews it) are removed until it fits. Everything here can be
- * made again from the capture, so an entry that cannot be read is simply made again.
+ * made again from the capture, so an entry that cannot be read is simply made again; so is one
+ * made at another size (preview.longEdge changed since).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,6 +15,8 @@ import type { Histogram } from './histogram.js';
 const log = createLogger('preview.cache');
 
 export interface PreviewMeta {
+  /** The long edge the preview was made for (its own may be smaller: never enlarged). */
+  longEdge: number;
   width: number;
   height: number;
   histogram: Histogram;
@@ -29,13 +32,14 @@ export class PreviewCache {
   constructor(
     readonly dir: string,
     private readonly maxBytes: number,
+    private readonly longEdge: number,
   ) {}
 
   get(sha256: string): CachedPreview | null {
     const { jpg, json } = this.files(sha256);
     try {
       const meta = JSON.parse(fs.readFileSync(json, 'utf8')) as PreviewMeta;
-      if (!fs.existsSync(jpg) || !Array.isArray(meta.histogram?.luma)) return null;
+      if (meta.longEdge !== this.longEdge || !fs.existsSync(jpg) || !Array.isArray(meta.histogram?.luma)) return null;
       const now = new Date();
       fs.utimesSync(jpg, now, now);
       return { ...meta, jpegFile: jpg };
@@ -45,7 +49,8 @@ export class PreviewCache {
   }
 
   /** Stores an entry (the JPEG first, the JSON last: an entry without its JSON is never read) and trims the folder. */
-  put(sha256: string, jpeg: Buffer, meta: PreviewMeta): CachedPreview {
+  put(sha256: string, jpeg: Buffer, made: Omit<PreviewMeta, 'longEdge'>): CachedPreview {
+    const meta: PreviewMeta = { longEdge: this.longEdge, ...made };
     fs.mkdirSync(this.dir, { recursive: true });
     const { jpg, json } = this.files(sha256);
     writeAtomic(jpg, jpeg);

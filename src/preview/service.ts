@@ -50,7 +50,7 @@ export class PreviewService {
   private closed = false;
 
   constructor(private readonly opts: PreviewServiceOptions) {
-    this.cache = new PreviewCache(opts.cacheDir, opts.maxCacheBytes);
+    this.cache = new PreviewCache(opts.cacheDir, opts.maxCacheBytes, opts.render.longEdge);
   }
 
   async preview(captureId: number): Promise<Preview> {

@@ -104,8 +104,8 @@ describe('preview cache', () => {
   it('keeps entries by hash and, when over its size, removes the least recently used first', async () => {
     const dir = tempDir();
     const entry = Buffer.alloc(10_000, 7);
-    const perEntry = entry.length + Buffer.byteLength(JSON.stringify(meta));
-    const cache = new PreviewCache(dir, perEntry * 3);
+    const perEntry = entry.length + Buffer.byteLength(JSON.stringify({ longEdge: 1600, ...meta }));
+    const cache = new PreviewCache(dir, perEntry * 3, 1600);
     const old = new Date(Date.now() - 60_000);
     for (const n of [1, 2, 3]) {
       cache.put(sha(n), entry, meta);
@@ -121,9 +121,16 @@ describe('preview cache', () => {
     expect(fs.readdirSync(dir).sort()).toEqual([1, 3, 4].flatMap((n) => [`${sha(n)}.jpg`, `${sha(n)}.json`]));
   });
 
+  it('makes a preview again when preview.longEdge changed since it was cached', () => {
+    const dir = tempDir();
+    new PreviewCache(dir, 1e9, 1600).put(sha(5), Buffer.from('jpeg'), meta);
+    expect(new PreviewCache(dir, 1e9, 1600).get(sha(5))?.longEdge).toBe(1600);
+    expect(new PreviewCache(dir, 1e9, 800).get(sha(5))).toBeNull();
+  });
+
   it('treats an unreadable entry as missing, and refuses a key that is not a SHA-256', () => {
     const dir = tempDir();
-    const cache = new PreviewCache(dir, 1e9);
+    const cache = new PreviewCache(dir, 1e9, 1600);
     cache.put(sha(9), Buffer.from('jpeg'), meta);
     fs.writeFileSync(path.join(dir, `${sha(9)}.json`), '{ half');
     expect(cache.get(sha(9))).toBeNull();
