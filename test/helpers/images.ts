@@ -1,4 +1,6 @@
 /** Images made in the test with sharp, so every expected verdict is known by construction. */
+import fs from 'node:fs';
+import path from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 
 /** A textured, well-exposed frame: passes the default profile. `seed` varies the content. */
@@ -6,8 +8,14 @@ export function goodImage(seed = 0, width = 640, height = 480): Sharp {
   return sharp({ create: { width, height, channels: 3, background: { r: 100 + (seed % 50), g: 120, b: 110 }, noise: { type: 'gaussian', mean: 110 + (seed % 30), sigma: 35 } } });
 }
 
+/**
+ * Written under a dot name and renamed into place, as tethering programs do: libtiff writes in
+ * several steps, and under load a half-written file could sit still for a hot folder's stability window.
+ */
 export async function writeGoodTiff(file: string, seed = 0): Promise<void> {
-  await goodImage(seed).tiff({ compression: 'lzw' }).toFile(file);
+  const writing = path.join(path.dirname(file), `.${path.basename(file)}.writing`);
+  await goodImage(seed).tiff({ compression: 'lzw' }).toFile(writing);
+  fs.renameSync(writing, file);
 }
 
 export async function goodJpegBuffer(seed = 0, width = 640, height = 480): Promise<Buffer> {

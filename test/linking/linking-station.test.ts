@@ -106,6 +106,8 @@ describe('barcode linking across a restart', () => {
       station.linker.scan('OBJ-1');
       await writeGoodTiff(path.join(home, 'Inbox', 'one.tif'), 5);
       await waitFor(() => filesUnder(library).length === 1, 'one filed');
+      // The file shows in the library (link) before the move is settled (unlink, journal): let it finish.
+      await station.linker.settled();
       const capture = station.store.list({ limit: 1 })[0]!;
       // A crash after the move was journaled and before it ran: put the file back and the journal entry to pending.
       fs.renameSync(path.join(library, 'OBJ-1/001.tif'), path.join(home, 'Inbox', 'one.tif'));
