@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /** Process entry of the CLI: argv in, exit code out. */
 import { main } from './main.js';
 
