@@ -6,15 +6,9 @@
 import readline from 'node:readline';
 import { StationError } from '../errors.js';
 import { callStation, controlSocketPath } from '../server/control-socket.js';
+import type { ScanOutcome } from '../linking/linker.js';
 import type { CliContext } from './main.js';
 
-interface ScanReply {
-  kind: 'object' | 'control';
-  code: string;
-  sourceId: string;
-  current: { barcode: string; shots: number } | null;
-  alarms: string[];
-}
 
 export async function scanCommand(ctx: CliContext): Promise<number> {
   if (ctx.positionals.length === 0) throw new StationError('INVALID_ARGUMENT', 'Give the barcode to send, e.g. capture-station scan NMNH-00123456, or "-" to read one per line from standard input.');
@@ -25,9 +19,10 @@ export async function scanCommand(ctx: CliContext): Promise<number> {
       ctx.output.err(`REFUSED ${code}: ${reply.error.message}\n`);
       return false;
     }
-    const r = reply.result as ScanReply;
-    const now = r.current ? `object ${r.current.barcode} open (${r.current.shots} shot${r.current.shots === 1 ? '' : 's'})` : 'no object open';
-    ctx.output.out(`${r.kind === 'control' ? 'CONTROL' : 'OBJECT'} ${r.code} on ${r.sourceId}: ${now}\n`);
+    const r = reply.result as ScanOutcome;
+    const now = r.current ? `object ${r.current.barcode} open (${shots(r.current.shots)})` : 'no object open';
+    const closed = r.closed ? `object ${r.closed.barcode} closed (${shots(r.closed.shots)}); ` : '';
+    ctx.output.out(`${r.kind === 'control' ? 'CONTROL' : 'OBJECT'} ${r.code} on ${r.sourceId}: ${closed}${now}\n`);
     for (const alarm of r.alarms) ctx.output.err(`ALARM ${alarm}\n`);
     return true;
   };
@@ -41,4 +36,8 @@ export async function scanCommand(ctx: CliContext): Promise<number> {
     for (const code of ctx.positionals) ok = (await send(code)) && ok;
   }
   return ok ? 0 : 1;
+}
+
+function shots(n: number): string {
+  return `${n} shot${n === 1 ? '' : 's'}`;
 }

@@ -47,6 +47,8 @@ export interface ScanOutcome {
   code: string;
   sourceId: string;
   current: { barcode: string; shots: number } | null;
+  /** The object this scan closed (END, REJECT, or the next object's barcode), so the operator sees it went. */
+  closed: { barcode: string; shots: number; reason: string } | null;
   alarms: string[];
 }
 
@@ -116,7 +118,15 @@ export class Linker {
     const input: SessionInput = scan.kind === 'control' ? { type: 'control', action: upper(scan.action), at: this.now() } : { type: 'scan', barcode: scan.code, at: this.now() };
     const effects = this.opts.db.transaction(() => this.apply(source, input))();
     const session = this.sessions.get(source)!;
-    return { kind: scan.kind, code: scan.code, sourceId: source, current: session.current, alarms: alarmsOf(effects) };
+    const closed = effects.find((e) => e.type === 'object.closed');
+    return {
+      kind: scan.kind,
+      code: scan.code,
+      sourceId: source,
+      current: session.current,
+      closed: closed ? { barcode: closed.barcode, shots: closed.shots, reason: closed.reason } : null,
+      alarms: alarmsOf(effects),
+    };
   }
 
   /** Which object each source has open now. */

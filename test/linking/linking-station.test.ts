@@ -78,7 +78,7 @@ describe('barcode linking in the station', () => {
     fs.copyFileSync(path.join(corpus, 'tiff/pillow/crash-2020-10-test.tif'), path.join(s.inbox, 'broken.tif'));
     await waitFor(() => s.station.store.counts().fail === 1, 'broken recorded');
     expect((await s.scan('%%UNDO%%')).stdout).toMatch(/CONTROL %%UNDO%% on inbox: object B-1 open \(1 shot\)/);
-    await s.scan('%%END%%');
+    expect((await s.scan('%%END%%')).stdout).toMatch(/CONTROL %%END%% on inbox: object B-1 closed \(1 shot\); no object open/);
     await s.station.linker.settled();
     expect(filesUnder(s.library)).toEqual(['B-1_01.tif']);
     expect(filesUnder(s.inbox)).toEqual(['broken.tif']);
