@@ -2,56 +2,34 @@
  * End to end: `capture-station serve` on a temp home, the built UI in Debian's Chromium (driven by
  * playwright-core), real files dropped into the hot folder. Screenshots go to test/artifacts/screenshots.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeGoodTiff } from '../helpers/images.js';
-import { corpus, makeHome, waitFor } from '../helpers/station-home.js';
-
-const chromiumPath = '/usr/bin/chromium';
-const hasChromium = fs.existsSync(chromiumPath);
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const screenshots = path.join(root, 'test/artifacts/screenshots');
-/** The flags this machine needs (see the environment notes): no sandbox as root, no background traffic. */
-const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+import { corpus, makeHome } from '../helpers/station-home.js';
+import { chromiumPath, hasChromium, launchChromium, screenshots, startServe, stopServe, type ServeProcess } from './serve-in-chromium.js';
 
 if (!hasChromium) console.warn(`[e2e] SKIPPED: ${chromiumPath} is not installed (apt-get install chromium); the UI end-to-end tests did not run.`);
 
 describe.skipIf(!hasChromium)(hasChromium ? 'capture-station serve in Chromium' : `capture-station serve in Chromium — SKIPPED: ${chromiumPath} is missing (apt-get install chromium)`, () => {
   let home = '';
-  let child: ChildProcess | null = null;
-  let stderr = '';
+  let serve: ServeProcess | null = null;
   let openUrl = '';
   let base = '';
   let browser: Browser | null = null;
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(root, 'dist/renderer/index.html'))) throw new Error('dist/renderer is not built: run `npm run build:ui` (npm run build and npm ci do it) before the end-to-end tests.');
-    fs.mkdirSync(screenshots, { recursive: true });
     home = makeHome({ ingest: { stableWindowMs: 300, truncatedRetries: 0, truncatedRetryDelayMs: 100, rescanIntervalSec: 0, concurrency: 2 }, server: { port: 0 }, station: { id: 'copy-stand-e2e' } });
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'serve', '--home', home], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdout?.resume();
-    await waitFor(() => /Open: (http:\/\/\S+)/.test(stderr) || child?.exitCode !== null, 'serve to print its address');
-    const m = /Open: (http:\/\/\S+)/.exec(stderr);
-    if (!m) throw new Error(`serve did not start:\n${stderr}`);
-    openUrl = m[1]!;
+    serve = await startServe(home);
+    openUrl = serve.openUrl;
     base = new URL(openUrl).origin;
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
     await browser?.close();
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child!.once('exit', r));
-      child.kill('SIGTERM');
-      const hard = setTimeout(() => child?.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(hard);
-    }
+    await stopServe(serve);
     if (home) fs.rmSync(home, { recursive: true, force: true });
   });
 
@@ -137,10 +115,10 @@ describe.skipIf(!hasChromium)(hasChromium ? 'capture-station serve in Chromium' 
     const page = await context.newPage();
     await page.goto(openUrl);
     await page.getByRole('status', { name: 'Connection: Live' }).waitFor();
-    const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
-    child!.kill('SIGTERM');
+    const exited = new Promise<number | null>((r) => serve!.child.once('exit', (code) => r(code)));
+    serve!.child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(stderr).toContain('SIGTERM: finishing the files being checked');
+    expect(serve!.stderr()).toContain('SIGTERM: finishing the files being checked');
     await page.getByRole('status', { name: /Connection: Offline/ }).waitFor();
     await context.close();
   });

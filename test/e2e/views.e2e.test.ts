@@ -9,23 +9,17 @@
  * and with a failure), the dashboard's and the settings' (with a field error) are also copied to
  * test/screenshots, the README's pictures (not on every run, so a run leaves the tracked files alone).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { openStore } from '../../src/store/open.js';
 import { writeGoodTiff } from '../helpers/images.js';
-import { corpus, makeHome, waitFor } from '../helpers/station-home.js';
+import { corpus, makeHome } from '../helpers/station-home.js';
+import { chromiumPath, hasChromium, launchChromium, root, screenshots, startServe, stopServe, type ServeProcess } from './serve-in-chromium.js';
 
-const chromiumPath = '/usr/bin/chromium';
-const hasChromium = fs.existsSync(chromiumPath);
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const screenshots = path.join(root, 'test/artifacts/screenshots');
 const readmeShots = path.join(root, 'test/screenshots');
-const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const seeded = 100_000;
 const updateReadme = process.env['CS_README_SCREENSHOTS'] === '1';
 
@@ -113,16 +107,12 @@ if (!hasChromium) console.warn(`[e2e] SKIPPED: ${chromiumPath} is not installed 
 
 describe.skipIf(!hasChromium)(hasChromium ? 'the station views in Chromium' : `the station views in Chromium — SKIPPED: ${chromiumPath} is missing`, () => {
   let home = '';
-  let child: ChildProcess | null = null;
-  let stderr = '';
-  let openUrl = '';
+  let serve: ServeProcess | null = null;
   let browser: Browser | null = null;
   let page: Page | null = null;
   const problems: string[] = [];
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(root, 'dist/renderer/index.html'))) throw new Error('dist/renderer is not built: run `npm run build:ui` before the end-to-end tests.');
-    fs.mkdirSync(screenshots, { recursive: true });
     home = makeHome({
       station: { id: 'copy-stand-e2e' },
       ingest: { stableWindowMs: 300, truncatedRetries: 0, truncatedRetryDelayMs: 100, rescanIntervalSec: 0, concurrency: 2 },
@@ -141,14 +131,8 @@ describe.skipIf(!hasChromium)(hasChromium ? 'the station views in Chromium' : `t
     fs.mkdirSync(path.join(home, 'archive'));
     fs.writeFileSync(path.join(home, 'archive', 'copy-stand-e2e'), 'not a folder');
     seed(home);
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'serve', '--home', home], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdout?.resume();
-    await waitFor(() => /Open: (http:\/\/\S+)/.test(stderr) || child?.exitCode !== null, 'serve to print its address', 60_000);
-    const m = /Open: (http:\/\/\S+)/.exec(stderr);
-    if (!m) throw new Error(`serve did not start:\n${stderr}`);
-    openUrl = m[1]!;
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
+    serve = await startServe(home, 60_000);
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
     // WebAudio stand-in: headless Chromium has no speakers; each fail tone is counted in window.__tones.
     await context.addInitScript(`
@@ -166,19 +150,13 @@ describe.skipIf(!hasChromium)(hasChromium ? 'the station views in Chromium' : `t
       if (msg.type() === 'error') problems.push(msg.text());
     });
     page.on('pageerror', (err) => problems.push(err.message));
-    await page.goto(openUrl);
+    await page.goto(serve.openUrl);
     await page.getByRole('status', { name: 'Connection: Live' }).waitFor();
   });
 
   afterAll(async () => {
     await browser?.close();
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child!.once('exit', r));
-      child.kill('SIGTERM');
-      const hard = setTimeout(() => child?.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(hard);
-    }
+    await stopServe(serve);
     if (home) fs.rmSync(home, { recursive: true, force: true });
   });
 
