@@ -8,47 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { BootKeyboardDecoder } from '../../src/barcode/hid/boot-keyboard.js';
 import type { KeyboardLayoutId } from '../../src/barcode/hid/keyboard-layouts.js';
 import { KeyboardScanReader } from '../../src/barcode/hid/keyboard-scans.js';
-
-const hex = (line: string): Uint8Array => Uint8Array.from(line.trim().split(/\s+/).map((h) => Number.parseInt(h, 16)));
-const UP = '00 00 00 00 00 00 00 00';
-
-/** US layout, "NMNH-00012345" + Enter, recorded report by report (02 = Left Shift). */
-const usNmnh = [
-  '02 00 11 00 00 00 00 00', UP, // N
-  '02 00 10 00 00 00 00 00', UP, // M
-  '02 00 11 00 00 00 00 00', UP, // N
-  '02 00 0b 00 00 00 00 00', UP, // H
-  '00 00 2d 00 00 00 00 00', UP, // -
-  '00 00 27 00 00 00 00 00', UP, // 0
-  '00 00 27 00 00 00 00 00', UP, // 0  (same key again: the release between makes it a second press)
-  '00 00 27 00 00 00 00 00', UP, // 0
-  '00 00 1e 00 00 00 00 00', UP, // 1
-  '00 00 1f 00 00 00 00 00', UP, // 2
-  '00 00 20 00 00 00 00 00', UP, // 3
-  '00 00 21 00 00 00 00 00', UP, // 4
-  '00 00 22 00 00 00 00 00', UP, // 5
-  '00 00 28 00 00 00 00 00', UP, // Enter
-].map(hex);
+import { deBootZmb, hex, UP, usBootNmnh as usNmnh } from './usb/recorded-reports.js';
 
 /**
  * German layout, "ZMB_Mam_0815" + Tab: Z is on the key US calls Y (0x1C), "_" is Shift + the key
  * US calls "/" (0x38). Some scanners press Shift in a report of its own before the key.
  */
-const deZmb = [
-  '02 00 00 00 00 00 00 00', '02 00 1c 00 00 00 00 00', UP, // Z (Shift first, then the key)
-  '02 00 10 00 00 00 00 00', UP, // M
-  '02 00 05 00 00 00 00 00', UP, // B
-  '02 00 38 00 00 00 00 00', UP, // _
-  '02 00 10 00 00 00 00 00', UP, // M
-  '00 00 04 00 00 00 00 00', UP, // a
-  '00 00 10 00 00 00 00 00', UP, // m
-  '02 00 38 00 00 00 00 00', UP, // _
-  '00 00 27 00 00 00 00 00', UP, // 0
-  '00 00 25 00 00 00 00 00', UP, // 8
-  '00 00 1e 00 00 00 00 00', UP, // 1
-  '00 00 22 00 00 00 00 00', UP, // 5
-  '00 00 2b 00 00 00 00 00', UP, // Tab
-].map(hex);
+const deZmb = [hex('02 00 00 00 00 00 00 00'), ...deBootZmb];
 
 /** German punctuation and letters: y z ß ä ö ü # - @ (AltGr = Right Alt 0x40, or Ctrl+Alt 0x05) € / ^ (dead key + space). */
 const deSpecial = [

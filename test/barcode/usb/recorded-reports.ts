@@ -4,7 +4,8 @@
  */
 const hexBytes = (line: string): number[] => line.trim().split(/\s+/).map((h) => Number.parseInt(h, 16));
 export const hex = (line: string): Uint8Array => Uint8Array.from(hexBytes(line));
-const UP = '00 00 00 00 00 00 00 00';
+/** The all-zero report: every key released. */
+export const UP = '00 00 00 00 00 00 00 00';
 
 /** Honeywell Voyager-style boot keyboard, US layout: "NMNH-00012345" + Enter (02 = Left Shift). */
 export const usBootNmnh = [
