@@ -20,10 +20,15 @@ export function compactNumber(n: number): string {
   return `${(n / 1e6).toFixed(1).replace(/\.0$/, '')}M`;
 }
 
-/** Evenly spaced axis ticks from 0 to max (integers only when max is small). */
-export function ticks(max: number, count = 4): number[] {
-  const step = max / count;
-  return Array.from({ length: count + 1 }, (_, i) => Math.round(i * step * 100) / 100);
+/**
+ * Evenly spaced axis ticks from 0 to a niceMax: five steps when it starts with 5 or 2.5, four
+ * otherwise, so every tick is a round number that its compact label shows exactly (50k in
+ * quarters would read 13k, 38k).
+ */
+export function ticks(max: number): number[] {
+  const leading = max / 10 ** Math.floor(Math.log10(max));
+  const count = leading === 5 || leading === 2.5 ? 5 : 4;
+  return Array.from({ length: count + 1 }, (_, i) => Math.round(((i * max) / count) * 100) / 100);
 }
 
 export interface BarSegment {

@@ -274,6 +274,11 @@ describe('dashboard', () => {
     expect([0, 1, 3, 7, 12, 180, 2600].map(niceMax)).toEqual([1, 1, 5, 10, 20, 200, 5000]);
     expect([999, 1417, 4000, 14_289, 2_500_000].map(compactNumber)).toEqual(['999', '1.4k', '4k', '14k', '2.5M']);
     expect(ticks(20)).toEqual([0, 5, 10, 15, 20]);
+    // Every tick's compact label is exact: 50k in quarters would read 13k and 38k.
+    expect(ticks(50_000).map(compactNumber)).toEqual(['0', '10k', '20k', '30k', '40k', '50k']);
+    expect(ticks(25_000).map(compactNumber)).toEqual(['0', '5k', '10k', '15k', '20k', '25k']);
+    expect(ticks(10_000).map(compactNumber)).toEqual(['0', '2.5k', '5k', '7.5k', '10k']);
+    expect(ticks(2)).toEqual([0, 0.5, 1, 1.5, 2]);
     const [a, b] = stackedBars([{ pass: 5, warn: 3, fail: 2 }, { pass: 0, warn: 0, fail: 0 }], 200, 100, 10);
     expect(a!.segments.map((s) => [s.verdict, s.y, s.height])).toEqual([
       ['pass', 50, 50],
