@@ -8,8 +8,8 @@
 /** What is shown instead of a secret (in the config, and inside URLs). */
 export const redactedSecret = '(hidden)';
 
-/** Query parameters whose values are credentials: X-Amz-Signature/-Credential/-Security-Token, access_token, sig, api_key, password… */
-const secretParam = /token|signature|^sig$|secret|passw|pwd|key|auth|credential|session/i;
+/** Query parameters whose values are credentials: X-Amz-Signature/-Credential/-Security-Token, access_token, sig, api_key, auth, password… (not author=). */
+const secretParam = /token|signature|^sig$|secret|passw|pwd|key|^auth$|authorization|credential|session/i;
 
 /** An http(s) URL inside free text (an error message of a library, say), with the punctuation after it. */
 const urlInText = /\bhttps?:\/\/[^\s"'<>]+/gi;

@@ -7,7 +7,7 @@ describe('redactUrl', () => {
     expect(redactUrl('https://anna:s3cr%40t@Uploads.example.org:8443/files/?token=abc&x=1&X-Amz-Signature=de&X-Amz-Credential=AKIA%2F1&sig=zz#top')).toBe(
       `https://${h}:${h}@uploads.example.org:8443/files/?token=${h}&x=1&X-Amz-Signature=${h}&X-Amz-Credential=${h}&sig=${h}#top`,
     );
-    expect(redactUrl('https://anna@host.example/files/?access_token=t&api_key=k')).toBe(`https://${h}@host.example/files/?access_token=${h}&api_key=${h}`);
+    expect(redactUrl('https://anna@host.example/files/?access_token=t&api_key=k&auth=a&author=anna')).toBe(`https://${h}@host.example/files/?access_token=${h}&api_key=${h}&auth=${h}&author=anna`);
   });
 
   it('leaves a URL without credentials exactly as written', () => {
