@@ -12,6 +12,7 @@ import { prepareSourceFolder } from '../ingest/source-folder.js';
 import { schemaVersion } from '../store/database.js';
 import { networkFileSystemOf } from '../store/network-fs.js';
 import { openStore } from '../store/open.js';
+import { redactUrl, redactUrlsIn } from '../shared/redact-url.js';
 import { isUploadError } from '../upload/target.js';
 import { createTargets } from '../upload/targets.js';
 import type { CliContext } from './main.js';
@@ -150,7 +151,7 @@ async function checkTargets(config: StationConfig): Promise<Finding[]> {
             const seen = signal.aborted ? `${where} did not answer within ${targetProbeTimeoutMs / 1000} s; uploads wait until it does.` : (err as Error).message;
             return { ...base, status: 'warn', detail: `${seen} To fix: ${unreachableHint[t.kind] ?? 'check the network'}.` };
           }
-          return { ...base, status: 'fail', detail: err instanceof Error ? err.message : String(err) };
+          return { ...base, status: 'fail', detail: redactUrlsIn(err instanceof Error ? err.message : String(err)) };
         }
       }),
     );
@@ -174,8 +175,8 @@ function whereOf(t: StationConfig['targets'][number]): string {
     case 'folder':
       return t.path;
     case 's3':
-      return `s3://${t.bucket}${t.endpoint ? ` at ${t.endpoint}` : ` (${t.region})`}`;
+      return `s3://${t.bucket}${t.endpoint ? ` at ${redactUrl(t.endpoint)}` : ` (${t.region})`}`;
     case 'tus':
-      return t.endpoint;
+      return redactUrl(t.endpoint);
   }
 }

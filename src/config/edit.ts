@@ -102,8 +102,7 @@ interface Checked {
 function check(station: StationConfig, edited: Record<string, unknown>): Checked {
   const disk = readOnDisk(station);
   const next = structuredClone(edited);
-  const errors: FieldErrors = {};
-  for (const field of restoreSecrets(next, disk.editable as unknown as Record<string, unknown>)) errors[field] = 'this secret is hidden; type it in again';
+  const errors: FieldErrors = restoreSecrets(next, disk.editable as unknown as Record<string, unknown>);
   const changes = diff(disk.editable, next, []);
   const candidate = structuredClone(disk.raw);
   for (const c of changes) applyToObject(candidate, c);

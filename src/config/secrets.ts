@@ -1,15 +1,15 @@
 /**
- * Secrets in the station config (S3 keys, tus headers, monitor tokens) never leave the core: the
- * Settings view gets a placeholder, and a placeholder coming back means "keep what the file has".
- * A target's secrets are matched by its id (and header name), and only while it still points at the
- * same place (kind, endpoint, bucket, region): a hidden secret never follows a target to another
- * host. Each monitor token has a placeholder of its own (a short digest of it), so removing one
+ * Secrets in the station config (S3 keys, tus headers, monitor tokens, credentials inside an
+ * endpoint URL) never leave the core: the Settings view gets a placeholder, and a placeholder coming
+ * back means "keep what the file has". A target's secrets are matched by its id (and header name,
+ * or slot in the URL), and only while it still points at the same place (kind, endpoint's host and
+ * path, bucket, region): a hidden secret never follows a target to another host. Each monitor token has a placeholder of its own (a short digest of it), so removing one
  * token from the list revokes that one, not whichever sat at its position.
  */
 import { createHash } from 'node:crypto';
+import { redactedSecret, redactUrl, restoreUrlCredentials, urlDestination } from '../shared/redact-url.js';
 
-/** What the UI sees instead of a secret. */
-export const redactedSecret = '(hidden)';
+export { redactedSecret };
 
 const s3SecretFields = ['accessKeyId', 'secretAccessKey', 'sessionToken'] as const;
 
@@ -23,8 +23,13 @@ function targetsOf(config: Json): Json[] {
   return Array.isArray(config['targets']) ? config['targets'].filter(isObject) : [];
 }
 
-/** The fields that say where a target's secrets are sent. */
-const destinationFields = ['kind', 'endpoint', 'bucket', 'region'] as const;
+/** The fields that say where a target's secrets are sent (and its endpoint's host and path). */
+const destinationFields = ['kind', 'bucket', 'region'] as const;
+
+function sameDestination(a: Json, b: Json): boolean {
+  const endpoint = (t: Json) => (typeof t['endpoint'] === 'string' ? urlDestination(t['endpoint']) : t['endpoint']);
+  return destinationFields.every((f) => a[f] === b[f]) && endpoint(a) === endpoint(b);
+}
 
 function tokenPlaceholder(token: string): string {
   return `(hidden #${createHash('sha256').update(token).digest('hex').slice(0, 8)})`;
@@ -42,28 +47,38 @@ export function redactSecrets<T>(config: T): T {
   for (const target of targetsOf(copy)) {
     for (const field of s3SecretFields) if (typeof target[field] === 'string') target[field] = redactedSecret;
     if (isObject(target['headers'])) for (const name of Object.keys(target['headers'])) target['headers'][name] = redactedSecret;
+    if (typeof target['endpoint'] === 'string') target['endpoint'] = redactUrl(target['endpoint']);
   }
   const tokens = tokensOf(copy);
   if (tokens) tokens.forEach((t, i) => (tokens[i] = typeof t === 'string' ? tokenPlaceholder(t) : redactedSecret));
   return copy as T;
 }
 
+const typeAgain = 'this secret is hidden; type it in again';
+
 /**
- * Puts the secrets of `previous` back where `edited` has the placeholder (in place). Returns the
- * field paths of placeholders with nothing to restore (a new target cannot inherit a hidden secret).
+ * Puts the secrets of `previous` back where `edited` has the placeholder (in place). Returns what
+ * is wrong at each field whose placeholder has nothing to restore (a new target cannot inherit a
+ * hidden secret), by field path.
  */
-export function restoreSecrets(edited: Json, previous: Json): string[] {
-  const unmatched: string[] = [];
+export function restoreSecrets(edited: Json, previous: Json): Record<string, string> {
+  const unmatched: Record<string, string> = {};
   const before = new Map(targetsOf(previous).map((t) => [t['id'], t]));
   const targets = Array.isArray(edited['targets']) ? edited['targets'] : [];
   targets.forEach((target, i) => {
     if (!isObject(target)) return;
     const candidate = before.get(target['id']);
-    const old = candidate && destinationFields.every((f) => candidate[f] === target[f]) ? candidate : undefined;
+    if (typeof target['endpoint'] === 'string') {
+      const previousUrl = candidate?.['kind'] === target['kind'] && typeof candidate?.['endpoint'] === 'string' ? candidate['endpoint'] : undefined;
+      const restored = restoreUrlCredentials(target['endpoint'], previousUrl);
+      if (restored !== null) target['endpoint'] = restored;
+      else unmatched[`targets.${i}.endpoint`] = `the credentials in this URL are hidden (${redactedSecret}) and do not follow it to another host or path, or to a new target; type them in again`;
+    }
+    const old = candidate && sameDestination(candidate, target) ? candidate : undefined;
     for (const field of s3SecretFields) {
       if (target[field] !== redactedSecret) continue;
       if (old && typeof old[field] === 'string') target[field] = old[field];
-      else unmatched.push(`targets.${i}.${field}`);
+      else unmatched[`targets.${i}.${field}`] = typeAgain;
     }
     const headers = target['headers'];
     if (!isObject(headers)) return;
@@ -71,7 +86,7 @@ export function restoreSecrets(edited: Json, previous: Json): string[] {
     for (const name of Object.keys(headers)) {
       if (headers[name] !== redactedSecret) continue;
       if (typeof oldHeaders[name] === 'string') headers[name] = oldHeaders[name];
-      else unmatched.push(`targets.${i}.headers.${name}`);
+      else unmatched[`targets.${i}.headers.${name}`] = typeAgain;
     }
   });
   const tokens = tokensOf(edited);
@@ -80,7 +95,7 @@ export function restoreSecrets(edited: Json, previous: Json): string[] {
     if (typeof token !== 'string' || !token.startsWith('(hidden')) return;
     const original = byPlaceholder.get(token);
     if (original !== undefined) tokens[i] = original;
-    else unmatched.push(`server.monitorTokens.${i}`);
+    else unmatched[`server.monitorTokens.${i}`] = typeAgain;
   });
   return unmatched;
 }

@@ -5,6 +5,7 @@
  * remote key, because delivery is at-least-once (a crash after the copy but before the
  * acknowledgement sends the job again).
  */
+import { redactUrlsIn } from '../shared/redact-url.js';
 import type { KeySource } from './remote-key.js';
 import type { LocalFile } from './source-read.js';
 
@@ -21,13 +22,17 @@ import type { LocalFile } from './source-read.js';
  */
 export type UploadErrorKind = 'transient' | 'permanent' | 'offline' | 'paused';
 
+/**
+ * Its message goes to logs, events and the queue status, so the credentials of any URL in it (an
+ * endpoint, or a library's message naming the request's URL) are hidden here, once for all targets.
+ */
 export class UploadError extends Error {
   constructor(
     readonly kind: UploadErrorKind,
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(redactUrlsIn(message), options);
     this.name = 'UploadError';
   }
 }

@@ -26,6 +26,7 @@ import path from 'node:path';
 import type * as tus from 'tus-js-client';
 import { createLogger } from '../log/logger.js';
 import { hashPool, type StreamHash } from '../hashing/pool.js';
+import { redactUrl } from '../shared/redact-url.js';
 import { readAhead } from './read-ahead.js';
 import { mirrorKey, type KeySource } from './remote-key.js';
 import { UploadError, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
@@ -135,7 +136,7 @@ export class TusTarget implements UploadTarget {
           if (upload.url && upload.url !== url) {
             url = upload.url;
             job.saveResume({ v: 1, kind: 'tus', url, size: job.file.size, sha256: expected } satisfies TusResume);
-            log.info('tus upload created', { target: this.id, key: job.remoteKey, url });
+            log.info('tus upload created', { target: this.id, key: job.remoteKey, url: redactUrl(url) });
           }
         },
         onBeforeRequest: (req) => {

@@ -18,6 +18,7 @@
 import type { UploadSettings } from '../config/schema.js';
 import { LinkStore } from '../linking/store.js';
 import { createLogger } from '../log/logger.js';
+import { redactUrlsIn } from '../shared/redact-url.js';
 import type { CaptureStore } from '../store/captures.js';
 import type { Db } from '../store/database.js';
 import { backfill, configuredTarget, type BackfillResult } from './backfill.js';
@@ -289,7 +290,8 @@ export class Uploader {
       if (t) this.emit(t);
       return;
     }
-    let message = err instanceof Error ? err.message : String(err);
+    // An UploadError's message has its URLs' credentials hidden already; anything else may not.
+    let message = redactUrlsIn(err instanceof Error ? err.message : String(err));
     const target = this.targets.get(job.targetId);
     if (isUploadError(err, 'paused') && target) {
       // Full, read-only or not writable: the whole target waits; the interval probe (which checks
@@ -373,7 +375,7 @@ export class Uploader {
         h.probing = false;
         if (this.stopped) return false;
         h.lastProbeAt = new Date().toISOString();
-        this.markOffline(target.id, err instanceof Error ? err.message : String(err));
+        this.markOffline(target.id, redactUrlsIn(err instanceof Error ? err.message : String(err)));
         return false;
       },
     );

@@ -224,3 +224,74 @@ describe('saveConfig', () => {
     expect(fs.readFileSync(file, 'utf8')).toBe(before);
   });
 });
+
+describe('credentials inside endpoint URLs', () => {
+  const password = 'pw-Zq81xK0v';
+  const token = 'tok-7f3a9c21e8';
+  const signature = 'sig-0b1c2d3e4f';
+  const endpoint = `https://anna:${password}@uploads.example.org/files/?token=${token}&X-Amz-Signature=${signature}&bucket=scans`;
+  const withUrlSecrets: StationConfigInput = {
+    ...withSecrets,
+    targets: [...withSecrets.targets!, { id: 'tus', kind: 'tus', endpoint, headers: { Authorization: 'Bearer header-secret-42' } }],
+  };
+  const secretsOf = [password, token, signature, 'anna'];
+
+  it('getConfig hides the userinfo and secret query values in place, keeping host, path and the other parameters', async () => {
+    const { client } = await station(withUrlSecrets);
+    const got = await getConfig(client);
+    const text = JSON.stringify(got);
+    for (const secret of secretsOf) expect(text).not.toContain(secret);
+    expect(got.config.targets[1]).toMatchObject({ endpoint: `https://${redactedSecret}:${redactedSecret}@uploads.example.org/files/?token=${redactedSecret}&X-Amz-Signature=${redactedSecret}&bucket=scans` });
+  });
+
+  it('saveConfig puts them back: an unchanged URL stays byte for byte, an edited query keeps them', async () => {
+    const { file, client } = await station(withUrlSecrets);
+    const got = await getConfig(client);
+    const edited = structuredClone(got.config);
+    edited.linking.template = '{barcode}/{barcode}_{seq:03}{ext}';
+    expect(await client.saveConfig({ config: edited, revision: got.revision })).toMatchObject({ result: { saved: true, changed: true } });
+    const written = JSON.parse(fs.readFileSync(file, 'utf8')) as { targets: { endpoint?: string; headers?: Record<string, string> }[] };
+    expect(written.targets[1]?.endpoint).toBe(endpoint);
+    // A non-secret parameter changed; host and path did not, so the credentials (and the header) stay.
+    const again = await getConfig(client);
+    const moved = structuredClone(again.config);
+    const tus = moved.targets[1] as { endpoint: string };
+    tus.endpoint = tus.endpoint.replace('bucket=scans', 'bucket=scans-2025');
+    expect(await client.saveConfig({ config: moved, revision: again.revision })).toMatchObject({ result: { saved: true, changed: true } });
+    const rewritten = JSON.parse(fs.readFileSync(file, 'utf8')) as typeof written;
+    expect(rewritten.targets[1]?.endpoint).toBe(endpoint.replace('bucket=scans', 'bucket=scans-2025'));
+    expect(rewritten.targets[1]?.headers).toEqual({ Authorization: 'Bearer header-secret-42' });
+    expect(loadConfig({ home: path.dirname(file) }).targets[1]).toMatchObject({ endpoint: endpoint.replace('bucket=scans', 'bucket=scans-2025') });
+  });
+
+  it('a URL moved to another host (or path) loses its hidden credentials, with an error saying to type them in again', async () => {
+    const { file, client } = await station(withUrlSecrets);
+    const before = fs.readFileSync(file, 'utf8');
+    for (const change of [(u: string) => u.replace('uploads.example.org', 'uploads.elsewhere.example'), (u: string) => u.replace('/files/', '/other/')]) {
+      const got = await getConfig(client);
+      const edited = structuredClone(got.config);
+      const tus = edited.targets[1] as { endpoint: string };
+      tus.endpoint = change(tus.endpoint);
+      const reply = await client.saveConfig({ config: edited, revision: got.revision });
+      const errors = 'result' in reply && !reply.result.saved ? reply.result.errors : {};
+      expect(Object.keys(errors)).toEqual(['targets.1.endpoint', 'targets.1.headers.Authorization']);
+      expect(errors['targets.1.endpoint']).toMatch(/credentials in this URL are hidden.*another host or path.*type them in again/);
+      expect(fs.readFileSync(file, 'utf8')).toBe(before);
+    }
+    // Typed in again at the new host, it saves (the header too, as it is typed in).
+    const got = await getConfig(client);
+    const edited = structuredClone(got.config);
+    edited.targets[1] = { ...edited.targets[1]!, endpoint: `https://anna:new-${password}@uploads.elsewhere.example/files/`, headers: { Authorization: 'Bearer new' } } as (typeof edited.targets)[number];
+    expect(await client.saveConfig({ config: edited, revision: got.revision })).toMatchObject({ result: { saved: true } });
+    expect(fs.readFileSync(file, 'utf8')).toContain(`https://anna:new-${password}@uploads.elsewhere.example/files/`);
+  });
+
+  it('a new target cannot inherit a hidden URL credential', async () => {
+    const { client } = await station(withUrlSecrets);
+    const got = await getConfig(client);
+    const edited = structuredClone(got.config);
+    edited.targets = [...edited.targets, { ...edited.targets[1]!, id: 'tus2', headers: {} } as (typeof edited.targets)[number]];
+    const reply = await client.checkConfig({ config: edited });
+    expect('result' in reply && Object.keys(reply.result.errors)).toEqual(['targets.2.endpoint']);
+  });
+});

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digestsOfFile } from '../../src/hashing/file.js';
-import { HashPool } from '../../src/hashing/pool.js';
+import { HashPool, hashPoolSizes } from '../../src/hashing/pool.js';
 import { randomBytes, sha256 } from '../upload/fixture.js';
 
 const MiB = 1024 * 1024;
@@ -165,6 +165,22 @@ describe('whole-file hashing on worker threads', () => {
       expect(inline.digest).toBe(bigSha);
     } finally {
       await pool.close();
+    }
+  });
+});
+
+describe('hash pool sizes', () => {
+  it('never give hashing more threads than cores, keep a core for QC, and keep at least one worker each', () => {
+    expect(hashPoolSizes(1)).toEqual({ qc: 1, background: 1 });
+    expect(hashPoolSizes(2)).toEqual({ qc: 1, background: 1 }); // the rig: 2 hashing threads, not 4
+    expect(hashPoolSizes(3)).toEqual({ qc: 1, background: 2 });
+    expect(hashPoolSizes(4)).toEqual({ qc: 2, background: 2 });
+    for (let cores = 2; cores <= 64; cores++) {
+      const { qc, background } = hashPoolSizes(cores);
+      expect(qc + background).toBeLessThanOrEqual(cores);
+      expect(background).toBeLessThan(cores);
+      expect(Math.min(qc, background)).toBeGreaterThanOrEqual(1);
+      expect(Math.max(qc, background)).toBeLessThanOrEqual(2);
     }
   });
 });

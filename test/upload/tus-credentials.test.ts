@@ -1,0 +1,113 @@
+/**
+ * A tus endpoint with credentials in its URL (Basic auth user:password@, a token in the query):
+ * they are sent to the server, and never printed — not in a log line, a job's error, an event or the
+ * queue status — when the upload fails or succeeds.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import type net from 'node:net';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
+import type { TargetConfig } from '../../src/config/schema.js';
+import { addLogSink, formatLogLine } from '../../src/log/logger.js';
+import { Outbox, type JobTransition } from '../../src/upload/outbox.js';
+import { createTargets } from '../../src/upload/targets.js';
+import { Uploader } from '../../src/upload/uploader.js';
+import { waitFor } from '../helpers/station-home.js';
+import { makeFixture, randomBytes, settings, sha256, sha256OfFile, type Fixture } from './fixture.js';
+import { startTus, type TusPeer } from './tus-server.js';
+
+const MiB = 1024 * 1024;
+const password = 'Pw-9c1e77aa0f';
+const token = 'tok-51d0e3b8a2';
+let fx: Fixture;
+let store: string;
+const peers: TusPeer[] = [];
+beforeEach(() => {
+  fx = makeFixture();
+  store = path.join(fx.dir, 'tus-store');
+  fs.mkdirSync(store);
+});
+afterEach(async () => {
+  for (const p of peers.splice(0)) await p.kill();
+  fx.close();
+});
+
+async function server(): Promise<TusPeer> {
+  const p = await startTus(store);
+  peers.push(p);
+  return p;
+}
+
+/** In front of @tus/server: every request but OPTIONS (as for a CORS preflight) needs Basic auth anna:<password>. */
+async function basicAuthProxy(upstreamPort: number): Promise<{ origin: string; authorized: string[]; close(): Promise<void> }> {
+  const authorized: string[] = [];
+  const expected = `Basic ${Buffer.from(`anna:${password}`).toString('base64')}`;
+  const server = http.createServer((req, res) => {
+    if (req.method !== 'OPTIONS' && req.headers.authorization !== expected) {
+      res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="tus"' }).end('who are you?');
+      return;
+    }
+    if (req.method !== 'OPTIONS') authorized.push(req.method!);
+    const up = http.request({ host: '127.0.0.1', port: upstreamPort, path: req.url, method: req.method, headers: req.headers }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    origin: `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    authorized,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Runs the uploader on one capture until its job is done or dead; returns everything it printed or recorded. */
+async function uploadOnce(endpoint: string): Promise<{ printed: string; state: string | undefined; sha256: string }> {
+  const lines: string[] = [];
+  onTestFinished(addLogSink((r) => lines.push(formatLogLine(r))));
+  const transitions: JobTransition[] = [];
+  const bytes = randomBytes(300_000, 11);
+  const cap = fx.addCapture('IMG_0001.tif', bytes);
+  const config: TargetConfig = { id: 'tus', kind: 'tus', endpoint, headers: {}, chunkSizeBytes: MiB, when: 'all', required: true };
+  const uploader = new Uploader({ db: fx.store.db, targetConfigs: [config], targets: createTargets([config], { stationId: 'st1' }), settings: settings({ maxAttempts: 1, probeIntervalSec: 0.1 }), tickMs: 50, onTransition: (t) => transitions.push(t) });
+  uploader.start();
+  let state: string | undefined;
+  try {
+    uploader.backfill('tus', null);
+    await waitFor(() => ['done', 'dead'].includes((state = new Outbox(fx.store.db).jobsOfCapture(cap.id)[0]?.state) ?? ''), 'the job done or dead', 30_000);
+    const printed = [...lines, JSON.stringify(new Outbox(fx.store.db).jobsOfCapture(cap.id)), JSON.stringify(transitions), JSON.stringify(uploader.status())].join('\n');
+    return { printed, state, sha256: sha256(bytes) };
+  } finally {
+    await uploader.stop();
+  }
+}
+
+describe('credentials in a tus endpoint URL', () => {
+  it('an upload refused for a wrong password is logged and recorded with the endpoint, without its credentials', async () => {
+    const proxy = await basicAuthProxy((await server()).port);
+    onTestFinished(() => proxy.close());
+    const { printed, state } = await uploadOnce(`http://anna:wrong-${password}@${proxy.origin}/files/?token=${token}`);
+    expect(state).toBe('dead');
+    // The failure names the endpoint (so the test looks where a leak would be) …
+    expect(printed).toContain(`http://(hidden):(hidden)@${proxy.origin}/files/?token=(hidden)`);
+    expect(printed).toMatch(/refused the upload \(401\)/);
+    // … and nothing it prints carries a credential.
+    for (const secret of [password, token, 'anna']) expect(printed).not.toContain(secret);
+  });
+
+  it('with the right password the upload goes through (the credentials are sent), and nothing printed carries them', async () => {
+    // The upload URL the server answers has no userinfo: PATCH and HEAD are authorized all the same.
+    const proxy = await basicAuthProxy((await server()).port);
+    onTestFinished(() => proxy.close());
+    const { printed, state, sha256: expected } = await uploadOnce(`http://anna:${password}@${proxy.origin}/files/?token=${token}`);
+    expect(state).toBe('done');
+    expect(proxy.authorized).toEqual(expect.arrayContaining(['POST', 'PATCH', 'HEAD']));
+    expect(printed).toMatch(new RegExp(`tus upload created .*url=http://${proxy.origin}/files/[0-9a-f]+`));
+    for (const secret of [password, token, 'anna']) expect(printed).not.toContain(secret);
+    const json = fs.readdirSync(store).find((n) => n.endsWith('.json'))!;
+    expect(sha256OfFile(path.join(store, json.slice(0, -5)))).toBe(expected);
+  });
+});
