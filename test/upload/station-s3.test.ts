@@ -3,12 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.js';
-import type { StationEvents } from '../../src/contract/events.js';
-import { Station } from '../../src/station/station.js';
-import { writeGoodTiff } from '../helpers/images.js';
-import { makeHome, waitFor } from '../helpers/station-home.js';
+import { makeHome } from '../helpers/station-home.js';
 import { sha256, sha256OfFile } from './fixture.js';
+import { dropTwoAndUpload } from './station-drop.js';
 import { motoCredentials, motoMissing, startMoto } from './moto.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -29,15 +26,7 @@ describe.skipIf(motoMissing !== null)('station with an S3 target (moto_server)',
       upload: { probeIntervalSec: 0.2, backoff: { baseMs: 50, maxMs: 500 } },
     });
     cleanup.push(() => fs.rmSync(home, { recursive: true, force: true }));
-    const station = new Station(loadConfig({ home }));
-    const jobEvents: StationEvents['upload.job'][] = [];
-    station.on('upload.job', (e) => jobEvents.push(e));
-    await station.start();
-    cleanup.push(() => station.stop());
-    const inbox = path.join(home, 'Inbox');
-    await writeGoodTiff(path.join(inbox, 'good-1.tif'), 1);
-    await writeGoodTiff(path.join(inbox, 'good-2.tif'), 2);
-    await waitFor(() => jobEvents.filter((e) => e.type === 'done').length === 2, 'two uploads done', 60_000);
+    const { station, inbox } = await dropTwoAndUpload(home, cleanup);
 
     const listed = await moto.client.send(new ListObjectsV2Command({ Bucket: 'museum-scans' }));
     expect((listed.Contents ?? []).map((o) => o.Key).sort()).toEqual(['scans/rig1/inbox/good-1.tif', 'scans/rig1/inbox/good-2.tif']);

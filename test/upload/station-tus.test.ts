@@ -2,12 +2,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.js';
-import type { StationEvents } from '../../src/contract/events.js';
-import { Station } from '../../src/station/station.js';
-import { writeGoodTiff } from '../helpers/images.js';
-import { makeHome, waitFor } from '../helpers/station-home.js';
+import { makeHome } from '../helpers/station-home.js';
 import { sha256OfFile } from './fixture.js';
+import { dropTwoAndUpload } from './station-drop.js';
 import { startTus } from './tus-server.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -32,15 +29,7 @@ describe('station with a tus target', () => {
         upload: { probeIntervalSec: 0.2, backoff: { baseMs: 50, maxMs: 500 } },
       }),
     );
-    const station = new Station(loadConfig({ home }));
-    const jobEvents: StationEvents['upload.job'][] = [];
-    station.on('upload.job', (e) => jobEvents.push(e));
-    await station.start();
-    cleanup.push(() => station.stop());
-    const inbox = path.join(home, 'Inbox');
-    await writeGoodTiff(path.join(inbox, 'good-1.tif'), 1);
-    await writeGoodTiff(path.join(inbox, 'good-2.tif'), 2);
-    await waitFor(() => jobEvents.filter((e) => e.type === 'done').length === 2, 'two uploads done', 60_000);
+    const { station, inbox } = await dropTwoAndUpload(home, cleanup);
 
     // The file store keeps <id> (the bytes) and <id>.json (size, metadata) per upload.
     const infos = fs
