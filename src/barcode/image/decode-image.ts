@@ -67,10 +67,10 @@ export async function decodeImageBarcodes(input: string | Buffer, opts: ImageDec
     zxingMs,
     error,
   });
-  const run = async (grey: Grey, scale: 1 | 2, regions: Region[], mapTexture: boolean): Promise<PoolResult> => {
+  const run = async (grey: Grey, scale: 1 | 2, regions: Region[], mapTexture: boolean, returnGrey = false): Promise<PoolResult> => {
     const left = deadline - performance.now();
     if (left <= 0) throw new DecodeTimeout(opts.timeLimitMs ?? imageDecodeDefaults.timeLimitMs);
-    const r = await opts.pool.decode({ grey: grey.data, width: grey.width, height: grey.height, scale, regions, mapTexture, formats, rules: opts.rules }, left);
+    const r = await opts.pool.decode({ grey: grey.data, width: grey.width, height: grey.height, scale, regions, mapTexture, returnGrey, formats, rules: opts.rules }, left);
     zxingMs += r.ms;
     for (const c of r.codes) if (!found.has(`${c.format}\u0000${c.text}`)) found.set(`${c.format}\u0000${c.text}`, c);
     return r;
@@ -89,7 +89,13 @@ export async function decodeImageBarcodes(input: string | Buffer, opts: ImageDec
 
     passes = 1;
     const shrink = shrinkFor(long, longEdge);
-    const first = await run(await greyCopy(input, firstPassEdge(long, shrink, meta.format === 'jpeg').edge, fast), 1, [], shrink > 1);
+    // At ½ (a 24 MP camera JPEG, a 4000 px scan) sharp would decode the whole image at full size for
+    // the first pass anyway and then resample three channels: one full-size grey copy, halved in
+    // the worker, serves the first pass, and the tiles (at full size then) come from the same pixels.
+    const shared = shrink === 2 ? await greyCopy(input, long, fast) : null;
+    const first = shared
+      ? await run(shared, 2, [], true, true)
+      : await run(await greyCopy(input, firstPassEdge(long, shrink, meta.format === 'jpeg').edge, fast), 1, [], shrink > 1);
     // Seen at full size already: a code zxing cannot read there will not appear in tiles of it.
     if (anyValid() || shrink === 1) return result(passes, 0, size, null);
 
@@ -100,7 +106,7 @@ export async function decodeImageBarcodes(input: string | Buffer, opts: ImageDec
     // all three colour channels, which on BR0000019933597 cost more than the decode itself. At ¼
     // sharp's copy is cheaper (a JPEG decodes at ½) and a quarter of the memory.
     const inWorker = finer === 2 ? 2 : 1;
-    const grey = await greyCopy(input, Math.ceil((long * inWorker) / finer), fast);
+    const grey = shared && first.grey ? { ...shared, data: first.grey } : await greyCopy(input, Math.ceil((long * inWorker) / finer), fast);
     const width = Math.floor(grey.width / inWorker);
     const height = Math.floor(grey.height / inWorker);
     const grid = tilesOf(width, height, tileSize);

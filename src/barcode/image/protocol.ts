@@ -25,6 +25,8 @@ export interface DecodeRequest {
   regions: Region[];
   /** Reply with the image's barcode texture map (texture.ts) when no region gave a valid code. */
   mapTexture: boolean;
+  /** Send `grey` back with the reply (transferred), for a next pass over the same pixels. */
+  returnGrey: boolean;
   /** zxing-wasm format names, e.g. "Code128". */
   formats: string[];
   /** The project's barcode rules: a region that yields a code passing them ends the job early. */
@@ -39,7 +41,7 @@ export interface FoundCode {
 }
 
 export type DecodeReply =
-  | { id: number; ok: true; codes: FoundCode[]; regionsTried: number; ms: number; texture: TextureMap | null }
+  | { id: number; ok: true; codes: FoundCode[]; regionsTried: number; ms: number; texture: TextureMap | null; grey: ArrayBuffer | null }
   | { id: number; ok: false; error: string };
 
 /** Sent once by a worker when its zxing module is instantiated and it can take jobs. */

@@ -23,18 +23,20 @@ export interface TextureMap {
 /** Small enough that a label barcode in a first-pass copy (≈ 100 × 20 px on a herbarium sheet) fills whole blocks. */
 export const textureBlock = 16;
 
-export function textureMap(grey: Uint8Array, width: number, height: number, block = textureBlock): TextureMap {
+/** `step` > 1 maps the image as reduced by that factor (every step-th pixel and row), in the image's own pixels. */
+export function textureMap(grey: Uint8Array, width: number, height: number, step = 1): TextureMap {
+  const block = textureBlock * step;
   const cols = Math.ceil(width / block);
   const rows = Math.ceil(height / block);
   const sums = new Float64Array(cols * rows);
-  for (let y = 1; y < height - 1; y++) {
+  const up = step * width;
+  for (let y = step; y < height - step; y += step) {
     const rowBlocks = Math.floor(y / block) * cols;
     const row = y * width;
     for (let bx = 0; bx < cols; bx++) {
-      const end = Math.min(width - 1, (bx + 1) * block);
       let d = 0;
-      for (let i = row + Math.max(1, bx * block), last = row + end; i < last; i++) {
-        d += Math.abs(grey[i + 1]! - grey[i - 1]!) - Math.abs(grey[i + width]! - grey[i - width]!);
+      for (let i = row + Math.max(step, bx * block), last = row + Math.min(width - step, (bx + 1) * block); i < last; i += step) {
+        d += Math.abs(grey[i + step]! - grey[i - step]!) - Math.abs(grey[i + up]! - grey[i - up]!);
       }
       sums[rowBlocks + bx]! += d;
     }

@@ -26,6 +26,8 @@ export interface PoolResult {
   ms: number;
   /** When asked for and no valid code was found. */
   texture: TextureMap | null;
+  /** The job's pixels, when asked for. */
+  grey: ArrayBuffer | null;
 }
 
 export class DecodeTimeout extends Error {
@@ -114,7 +116,7 @@ export class ZxingPool {
       const p = slot.current;
       if (!p || p.id !== msg.id) return;
       this.settle(slot);
-      if (msg.ok) p.resolve({ codes: msg.codes, regionsTried: msg.regionsTried, ms: msg.ms, texture: msg.texture });
+      if (msg.ok) p.resolve({ codes: msg.codes, regionsTried: msg.regionsTried, ms: msg.ms, texture: msg.texture, grey: msg.grey });
       else p.reject(new Error(`barcode decoder: ${msg.error}`));
       this.pump();
     });

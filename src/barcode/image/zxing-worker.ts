@@ -18,7 +18,7 @@ port.postMessage({ ready: true } satisfies ReadyMessage);
 
 port.on('message', (job: DecodeRequest) => {
   void decode(job).then(
-    (reply) => port.postMessage(reply),
+    (reply) => port.postMessage(reply, reply.ok && reply.grey ? [reply.grey] : []),
     (err: unknown) => port.postMessage({ id: job.id, ok: false, error: err instanceof Error ? err.message : String(err) } satisfies DecodeReply),
   );
 });
@@ -54,8 +54,8 @@ async function decode(job: DecodeRequest): Promise<DecodeReply> {
     if ([...found.values()].some((c) => c.valid)) break;
   }
   const valid = [...found.values()].some((c) => c.valid);
-  const texture = job.mapTexture && !valid ? textureMap(grey, job.width, job.height) : null;
-  return { id: job.id, ok: true, codes: [...found.values()], regionsTried: tried, ms: Math.round(performance.now() - started), texture };
+  const texture = job.mapTexture && !valid ? textureMap(grey, job.width, job.height, job.scale) : null;
+  return { id: job.id, ok: true, codes: [...found.values()], regionsTried: tried, ms: Math.round(performance.now() - started), texture, grey: job.returnGrey ? job.grey : null };
 }
 
 /**
