@@ -1,5 +1,6 @@
 /** Messages between the decoder pool (main thread) and a zxing worker. Plain data only: they are structured-cloned. */
 import type { BarcodeRules } from '../rules.js';
+import type { TextureMap } from './texture.js';
 
 /** A rectangle of the grey image, in its own pixels. */
 export interface Region {
@@ -15,8 +16,17 @@ export interface DecodeRequest {
   grey: ArrayBuffer;
   width: number;
   height: number;
-  /** Decoded in this order; empty means the whole image. */
+  /**
+   * 2: zxing sees the image halved (each pixel the mean of a 2 × 2 block), made per region in the
+   * worker, so a full-size copy serves without a resampling pass over the whole image.
+   */
+  scale: 1 | 2;
+  /** Decoded in this order, in the reduced image's pixels; empty means the whole image. */
   regions: Region[];
+  /** Reply with the image's barcode texture map (texture.ts) when no region gave a valid code. */
+  mapTexture: boolean;
+  /** Send `grey` back with the reply (transferred), for a next pass over the same pixels. */
+  returnGrey: boolean;
   /** zxing-wasm format names, e.g. "Code128". */
   formats: string[];
   /** The project's barcode rules: a region that yields a code passing them ends the job early. */
@@ -31,7 +41,7 @@ export interface FoundCode {
 }
 
 export type DecodeReply =
-  | { id: number; ok: true; codes: FoundCode[]; regionsTried: number; ms: number }
+  | { id: number; ok: true; codes: FoundCode[]; regionsTried: number; ms: number; texture: TextureMap | null; grey: ArrayBuffer | null }
   | { id: number; ok: false; error: string };
 
 /** Sent once by a worker when its zxing module is instantiated and it can take jobs. */

@@ -8,6 +8,7 @@ import type { Worker } from 'node:worker_threads';
 import { createLogger } from '../../log/logger.js';
 import { startModuleWorker } from '../../threads/start-worker.js';
 import type { DecodeReply, DecodeRequest, FoundCode, ReadyMessage } from './protocol.js';
+import type { TextureMap } from './texture.js';
 
 const log = createLogger('barcode.image');
 
@@ -23,6 +24,10 @@ export interface PoolResult {
   regionsTried: number;
   /** Time zxing spent in the worker. */
   ms: number;
+  /** When asked for and no valid code was found. */
+  texture: TextureMap | null;
+  /** The job's pixels, when asked for. */
+  grey: ArrayBuffer | null;
 }
 
 export class DecodeTimeout extends Error {
@@ -111,7 +116,7 @@ export class ZxingPool {
       const p = slot.current;
       if (!p || p.id !== msg.id) return;
       this.settle(slot);
-      if (msg.ok) p.resolve({ codes: msg.codes, regionsTried: msg.regionsTried, ms: msg.ms });
+      if (msg.ok) p.resolve({ codes: msg.codes, regionsTried: msg.regionsTried, ms: msg.ms, texture: msg.texture, grey: msg.grey });
       else p.reject(new Error(`barcode decoder: ${msg.error}`));
       this.pump();
     });
