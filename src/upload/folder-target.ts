@@ -6,8 +6,10 @@
  *      (never overwritten);
  *   3. missing folders of the key are created and each new folder's entry fsynced in its parent;
  *   4. the verified local bytes stream into `.<name>.<jobId>.<attemptTag>.part` next to the final
- *      name, created exclusively ('wx': never truncating someone else's file), fsynced and closed;
- *   5. the temp file is read back and its sha256 compared with the one QC recorded;
+ *      name, created exclusively ('wx': never truncating someone else's file), flushed to the disk
+ *      in the background as they are written;
+ *   5. the temp file is read back and its sha256 compared with the one QC recorded, while its final
+ *      fsync runs; both have finished before anything below happens;
  *   6. it is linked into place without clobbering (rename where the share cannot link), and the
  *      final name is checked to be that very file (same inode, else same sha256) before the temp
  *      name is removed and the folder fsynced;
@@ -24,6 +26,7 @@ import { createLogger } from '../log/logger.js';
 import { classifyFsError, errnoOf, offline, rootCannotTake, rootUnavailable, type RootChecks } from './fs-errors.js';
 import { fsyncDir } from './fsync.js';
 import { digestsOfFile } from '../hashing/file.js';
+import type { FileDigests } from '../hashing/pool.js';
 import { addToManifest } from './md5-manifest.js';
 import { mirrorKey, ospreyKey, type KeySource } from './remote-key.js';
 import { UploadError, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
@@ -40,6 +43,8 @@ export interface FolderTargetFaults {
   freeBytes?: (root: string) => Promise<number>;
   /** Replaces the folder fsync (tests observe which folders are made durable). */
   fsyncDir?: (dir: string) => Promise<void>;
+  /** Replaces the background flush of the temp file while it is written (a disk failing under it). */
+  flush?: (handle: FileHandle) => Promise<void>;
 }
 
 export interface FolderTargetOptions {
@@ -53,6 +58,8 @@ export interface FolderTargetOptions {
   library?: string;
   /** Refuse a root that is neither a mount point nor marked with .capture-station-target (default true). */
   mountCheck?: boolean;
+  /** Bytes written between two background flushes of a temp file (see writeTemp); default 16 MiB. */
+  flushEveryBytes?: number;
   faults?: FolderTargetFaults;
 }
 
@@ -127,9 +134,7 @@ export class FolderTarget implements UploadTarget {
       // folder listing, which costs a lot in a share folder with thousands of files.
       if (job.previouslyStarted) await this.removeLeftovers(finalPath, job.jobId, temp);
       const read = job.file.read({ md5: osprey });
-      await this.writeTemp(temp, read.chunks, created);
-      await this.opts.faults?.afterWrite?.(temp);
-      const copy = await digestsOfFile(temp, job.signal);
+      const copy = await this.writeTemp(temp, read.chunks, created, job.signal);
       if (copy.sha256 !== expected || copy.size !== job.file.size) {
         throw new UploadError(
           'transient',
@@ -186,15 +191,50 @@ export class FolderTarget implements UploadTarget {
     }
   }
 
-  private async writeTemp(temp: string, chunks: AsyncIterable<Buffer>, created: { temp: boolean }): Promise<void> {
+  /**
+   * Writes the temp file, makes it durable and reads it back; returns the digests of what was read
+   * back. Write-back to the disk starts while the file is still being written (a flush every
+   * `flushEveryBytes`, in the background, one at a time), instead of all of it waiting for the final
+   * fsync; and that final fsync runs while the file is read back, which needs the bytes written but
+   * not their durability. Both are done before this returns, so nothing is placed or acknowledged
+   * before the copy is durable and verified. A failed background flush fails the upload: after a
+   * failed fsync the kernel may report the next one as successful although the bytes were lost.
+   */
+  private async writeTemp(temp: string, chunks: AsyncIterable<Buffer>, created: { temp: boolean }, signal: AbortSignal): Promise<FileDigests> {
     // 'wx': the name is this attempt's alone; if it exists, something is wrong and nothing is truncated.
     const handle = await fs.open(temp, 'wx');
     created.temp = true;
+    let flushing: Promise<void> | null = null;
+    let flushFailed: { error: unknown } | null = null;
+    const flushEveryBytes = this.opts.flushEveryBytes ?? 16 * 1024 * 1024;
+    const datasync = this.opts.faults?.flush ?? ((h: FileHandle) => h.datasync());
+    const flush = (): void => {
+      const p: Promise<void> = datasync(handle)
+        .catch((err: unknown) => void (flushFailed ??= { error: err }))
+        .finally(() => {
+          if (flushing === p) flushing = null;
+        });
+      flushing = p;
+    };
     try {
       const write = this.opts.faults?.write ?? writeAll;
-      for await (const chunk of chunks) await write(handle, chunk);
-      await handle.sync();
+      let unflushed = 0;
+      for await (const chunk of chunks) {
+        await write(handle, chunk);
+        unflushed += chunk.length;
+        if (flushFailed) throw (flushFailed as { error: unknown }).error;
+        if (unflushed >= flushEveryBytes && !flushing) {
+          unflushed = 0;
+          flush();
+        }
+      }
+      await flushing;
+      await this.opts.faults?.afterWrite?.(temp);
+      const [, copy] = await Promise.all([handle.sync(), digestsOfFile(temp, signal)]);
+      if (flushFailed) throw (flushFailed as { error: unknown }).error;
+      return copy;
     } finally {
+      await flushing;
       await handle.close();
     }
   }

@@ -2,16 +2,18 @@
  * `npm run bench:upload`: throughput of the station's uploader (Uploader + the real targets, queue →
  * done, verification included as the station does it) against a plain copy of the same bytes in
  * the same run, as a ratio (station MB/s ÷ plain MB/s; the goal is ≥ 0.9). Per target:
- * - folder: the target streams the verified local read into a temp file, fsyncs it, reads it back
- *   for sha256, links it into place and fsyncs the folder; plain: `cp` then `sync` of the file and
- *   its folder (no verification);
+ * - folder: the target streams the verified local read into a temp file (flushed to disk as it is
+ *   written), reads it back for sha256 while its final fsync runs, links it into place and fsyncs
+ *   the folder; plain: `cp` then `sync` of the file and its folder (no verification);
  * - s3 (moto_server on loopback): multipart with SHA-256 part checksums, then HeadObject; plain:
  *   `curl -T` of each file as one unsigned PUT (no checksum);
  * - tus (@tus/server + file store, in a process of its own): creation POST, PATCHes of the
  *   configured chunk size, then a HEAD; plain: one `curl` POST and one `curl -T` PATCH of the whole file.
  * Both sides run `BENCH_CONCURRENCY` files at once (default 2, the station's default), from source
  * files in the page cache (written just before). Each figure is the median of BENCH_RUNS runs
- * (default 3), station and plain alternating which goes first.
+ * (default 3), station and plain alternating which goes first. The CPU time the station's process
+ * spent per run (all its threads) is printed too: on a machine shared with other work the wall-clock
+ * ratio varies from run to run, the CPU time much less.
  * BENCH_FILES (default 8) × BENCH_MB (default 100) of random bytes; BENCH_TARGETS=folder,s3,tus.
  * To see what the protocol settings cost: BENCH_S3_PART_MB (S3 part size, and the multipart
  * threshold with it) and BENCH_TUS_CHUNK_MB (tus PATCH size); the target defaults otherwise.
@@ -80,8 +82,8 @@ async function timed(fn: () => Promise<void>): Promise<number> {
   return performance.now() - t;
 }
 
-/** Queue → done for every file through the station's uploader; rejects on the first failed attempt. */
-async function stationDrain(configInput: Record<string, unknown>): Promise<number> {
+/** Queue → done for every file through the station's uploader; rejects on the first failed attempt. Wall and CPU ms. */
+async function stationDrain(configInput: Record<string, unknown>): Promise<{ ms: number; cpuMs: number }> {
   const config: TargetConfig = targetSchema.parse({ ...configInput, id: `${String(configInput.kind)}-${++seq}` });
   const outbox = new Outbox(fx.store.db);
   for (const c of captures) outbox.enqueue(c, config.id);
@@ -99,10 +101,13 @@ async function stationDrain(configInput: Record<string, unknown>): Promise<numbe
     },
   });
   try {
-    return await timed(async () => {
+    const cpu = process.cpuUsage();
+    const ms = await timed(async () => {
       uploader.start();
       await finished;
     });
+    const used = process.cpuUsage(cpu);
+    return { ms, cpuMs: (used.user + used.system) / 1000 };
   } finally {
     await uploader.stop();
   }
@@ -113,16 +118,21 @@ interface Figures {
   station: string;
   plain: string;
   stationMs: number[];
+  stationCpuMs: number[];
   plainMs: number[];
 }
 
-async function measure(kind: string, station: string, plain: string, stationRun: () => Promise<number>, plainRun: () => Promise<void>, cleanup: () => Promise<void>): Promise<Figures> {
-  const f: Figures = { kind, station, plain, stationMs: [], plainMs: [] };
+async function measure(kind: string, station: string, plain: string, stationRun: () => Promise<{ ms: number; cpuMs: number }>, plainRun: () => Promise<void>, cleanup: () => Promise<void>): Promise<Figures> {
+  const f: Figures = { kind, station, plain, stationMs: [], stationCpuMs: [], plainMs: [] };
   for (let r = 0; r < runs; r++) {
     const order = r % 2 === 0 ? ['plain', 'station'] : ['station', 'plain'];
     for (const side of order) {
       if (side === 'plain') f.plainMs.push(await timed(plainRun));
-      else f.stationMs.push(await stationRun());
+      else {
+        const { ms, cpuMs } = await stationRun();
+        f.stationMs.push(ms);
+        f.stationCpuMs.push(cpuMs);
+      }
       await cleanup();
     }
   }
@@ -139,7 +149,7 @@ async function folderFigures(work: string): Promise<Figures> {
   reset();
   return measure(
     'folder',
-    'temp file, fsync, read back + sha256, link, fsync folder',
+    'temp file flushed while written, read back + sha256 during its fsync, link, fsync folder',
     'cp, then sync of the file and its folder',
     () => stationDrain({ kind: 'folder', path: root }),
     () => pool(sources.map((src) => () => run('sh', ['-c', 'cp -- "$1" "$2" && sync -- "$2" "$(dirname -- "$2")"', 'sh', src, path.join(root, 'plain', path.basename(src))])), concurrency),
@@ -236,6 +246,6 @@ for (const f of results) {
   const plain = median(f.plainMs);
   process.stdout.write(
     `${f.kind.padEnd(7)} station ${mbps(station).toFixed(0).padStart(5)} MiB/s  plain ${mbps(plain).toFixed(0).padStart(5)} MiB/s  ratio ${(plain / station).toFixed(2)}\n` +
-      `        station: ${f.station}\n        plain:   ${f.plain}\n        runs (ms) station ${f.stationMs.map((m) => m.toFixed(0)).join(', ')}; plain ${f.plainMs.map((m) => m.toFixed(0)).join(', ')}\n`,
+      `        station: ${f.station}\n        plain:   ${f.plain}\n        runs (ms) station ${f.stationMs.map((m) => m.toFixed(0)).join(', ')}; plain ${f.plainMs.map((m) => m.toFixed(0)).join(', ')}; station process CPU ${f.stationCpuMs.map((m) => m.toFixed(0)).join(', ')}\n`,
   );
 }

@@ -330,6 +330,39 @@ describe('folder target durability and mount check', () => {
     expect(synced).toEqual(['st1/cam/day1/box']);
   });
 
+  it('flushes the temp file while writing it; a failed flush fails the attempt, leaving no file, even if the final fsync succeeds', async () => {
+    const c = fx.addCapture('big.tif', randomBytes(10_000_000, 59));
+    const flushedAt: number[] = [];
+    let fail = true;
+    const target = new FolderTarget({
+      id: 'share',
+      path: share,
+      layout: 'mirror',
+      stationId: 'st1',
+      flushEveryBytes: 1024 * 1024,
+      faults: {
+        flush: async (handle) => {
+          flushedAt.push((await handle.stat()).size);
+          if (fail) throw Object.assign(new Error('write-back failed'), { code: 'EFAKE' });
+          await handle.datasync();
+        },
+      },
+    });
+    const err = await target.upload(directJob(target, c.id)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: 'transient', message: expect.stringMatching(/write-back failed/) });
+    expect(listFiles(share)).toEqual([]);
+    // the flush ran while the file was still being written
+    expect(flushedAt[0]).toBeGreaterThan(0);
+    expect(flushedAt[0]).toBeLessThan(c.size);
+
+    fail = false;
+    flushedAt.length = 0;
+    expect(await target.upload(directJob(target, c.id, 2))).toMatchObject({ alreadyPresent: false, verifiedSha256: c.sha256 });
+    expect(flushedAt.length).toBeGreaterThan(0);
+    expect(listFiles(share)).toEqual(['st1/cam/big.tif']);
+    expect(sha256OfFile(path.join(share, 'st1/cam/big.tif'))).toBe(c.sha256);
+  });
+
   it('treats an empty local folder (an unmounted share) as offline until it is a mount point or marked, and says what to do', async () => {
     fs.rmSync(path.join(share, targetMarkerName));
     const { uploader } = startUploader();
