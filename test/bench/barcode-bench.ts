@@ -27,8 +27,9 @@ import { zxingWasmBinary } from '../../src/barcode/image/wasm.js';
 import { barcodeRulesSchema } from '../../src/barcode/rules.js';
 import { hasCode, museumCorpus, scoreZxingCorpus, zxingThresholds } from '../helpers/barcode-corpus.js';
 import { corpus } from '../helpers/station-home.js';
+import { intFromEnv } from '../helpers/env.js';
 
-const runs = Number(process.env['BENCH_RUNS'] ?? 3);
+const runs = intFromEnv('BENCH_RUNS', 3);
 const rotations = [0, 90, 180, 270];
 
 function median(xs: number[]): number {

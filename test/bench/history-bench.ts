@@ -14,9 +14,10 @@ import type { CommandArgs } from '../../src/contract/commands.js';
 import { openStore } from '../../src/store/open.js';
 import { SessionStore } from '../../src/store/sessions.js';
 import type { StationHandlers } from '../../src/station/handlers.js';
+import { intFromEnv } from '../helpers/env.js';
 
 const total = 100_000;
-const runs = Number(process.env['BENCH_RUNS'] ?? 7);
+const runs = intFromEnv('BENCH_RUNS', 7);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-history-bench-'));
 const store = openStore(path.join(dir, 'station.db'));
 

@@ -12,8 +12,9 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { loadConfig } from '../../src/config/load.js';
 import { Station } from '../../src/station/station.js';
+import { intFromEnv } from '../helpers/env.js';
 
-const runs = Number(process.env['BENCH_RUNS'] ?? 3);
+const runs = intFromEnv('BENCH_RUNS', 3);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-bench-'));
 

@@ -34,18 +34,11 @@ import { createTargets } from '../../src/upload/targets.js';
 import { Uploader } from '../../src/upload/uploader.js';
 import { makeFixture, settings } from '../upload/fixture.js';
 import { motoMissing, startMoto } from '../upload/moto.js';
+import { intFromEnv } from '../helpers/env.js';
 
 const run = promisify(execFile);
 const MiB = 1024 * 1024;
 const here = path.dirname(fileURLToPath(import.meta.url));
-
-function intFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}=${raw} is not a whole number ≥ 1`);
-  return n;
-}
 
 const fileCount = intFromEnv('BENCH_FILES', 8);
 const sizeMB = intFromEnv('BENCH_MB', 100);

@@ -7,17 +7,10 @@
 import { createLogger } from '../../src/log/logger.js';
 import { motoMissing } from '../upload/moto.js';
 import { formatReport, runSoak, type TargetKind } from './kill-loop.js';
+import { intFromEnv } from '../helpers/env.js';
 
 const log = createLogger('soak');
 const kinds: readonly TargetKind[] = ['folder', 'tus', 's3'];
-
-function intFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}=${raw} is not a whole number ≥ 1`);
-  return n;
-}
 
 function targetsFromEnv(): TargetKind[] {
   const asked = (process.env.SOAK_TARGETS ?? 'folder,tus,s3').split(',').map((s) => s.trim());
