@@ -5,11 +5,14 @@
  *   2. if the final file exists: same sha256 → acknowledged without copying; different → dead
  *      (never overwritten);
  *   3. missing folders of the key are created and each new folder's entry fsynced in its parent;
- *   4. the verified local bytes stream into `.<name>.<jobId>.<attemptTag>.part` next to the final
- *      name, created exclusively ('wx': never truncating someone else's file), flushed to the disk
- *      in the background as they are written;
+ *   4. the local bytes stream into `.<name>.<jobId>.<attemptTag>.part` next to the final name,
+ *      created exclusively ('wx': never truncating someone else's file), flushed to the disk in the
+ *      background as they are written; they are not hashed on the way (step 5 checks them);
  *   5. the temp file is read back and its sha256 compared with the one QC recorded, while its final
- *      fsync runs; both have finished before anything below happens;
+ *      fsync runs; both have finished before anything below happens. Equal, the target holds
+ *      exactly the bytes QC checked, whatever happened to the local file meanwhile. Different, the
+ *      local file is hashed: no longer QC's bytes → dead (changed after QC, as source-read.ts says
+ *      it); still QC's → the share changed them: transient, retried;
  *   6. it is linked into place without clobbering (rename where the share cannot link), and the
  *      final name is checked to be that very file (same inode, else same sha256) before the temp
  *      name is removed and the folder fsynced;
@@ -28,6 +31,7 @@ import { fsyncDir } from './fsync.js';
 import { digestsOfFile } from '../hashing/file.js';
 import type { FileDigests } from '../hashing/pool.js';
 import { addToManifest } from './md5-manifest.js';
+import { confirmUnchangedSinceQc } from './source-read.js';
 import { mirrorKey, ospreyKey, type KeySource } from './remote-key.js';
 import { UploadError, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
 
@@ -133,12 +137,12 @@ export class FolderTarget implements UploadTarget {
       // Only a job started before can have left temp files (a crash); a first attempt skips the
       // folder listing, which costs a lot in a share folder with thousands of files.
       if (job.previouslyStarted) await this.removeLeftovers(finalPath, job.jobId, temp);
-      const read = job.file.read({ md5: osprey });
-      const copy = await this.writeTemp(temp, read.chunks, created, job.signal);
+      const copy = await this.writeTemp(temp, job.file.read({ verify: false }).chunks, created, job.signal, osprey);
       if (copy.sha256 !== expected || copy.size !== job.file.size) {
+        await confirmUnchangedSinceQc(job.file, job.signal);
         throw new UploadError(
           'transient',
-          `Verification failed at target "${this.id}": ${temp} reads back as ${copy.size} bytes with sha256 ${copy.sha256}, not the ${job.file.size} bytes with sha256 ${expected} that were sent. The share changed the bytes; the copy was discarded and is retried.`,
+          `Verification failed at target "${this.id}": ${temp} reads back as ${copy.size} bytes with sha256 ${copy.sha256}, not the ${job.file.size} bytes with sha256 ${expected} that QC checked (the local file still holds them). The share changed the bytes; the copy was discarded and is retried.`,
         );
       }
       const tempStat = await fs.stat(temp);
@@ -147,9 +151,8 @@ export class FolderTarget implements UploadTarget {
       await this.checkPlaced(finalPath, tempStat, expected, job.signal);
       await fs.rm(temp, { force: true });
       await this.syncDir(dir);
-      // The md5 is of the bytes read from the local file, which matched QC's sha256 and the copy's.
-      const md5 = read.md5();
-      if (osprey && md5) await addToManifest(dir, path.basename(finalPath), md5);
+      // The md5 is of the read-back, whose sha256 matched QC's.
+      if (copy.md5) await addToManifest(dir, path.basename(finalPath), copy.md5);
       return { remoteKey: job.remoteKey, verifiedSha256: copy.sha256, alreadyPresent: false };
     } finally {
       // After a successful place the temp name is gone already; on any failure it must not linger.
@@ -193,14 +196,15 @@ export class FolderTarget implements UploadTarget {
 
   /**
    * Writes the temp file, makes it durable and reads it back; returns the digests of what was read
-   * back. Write-back to the disk starts while the file is still being written (a flush every
-   * `flushEveryBytes`, in the background, one at a time), instead of all of it waiting for the final
-   * fsync; and that final fsync runs while the file is read back, which needs the bytes written but
-   * not their durability. Both are done before this returns, so nothing is placed or acknowledged
-   * before the copy is durable and verified. A failed background flush fails the upload: after a
-   * failed fsync the kernel may report the next one as successful although the bytes were lost.
+   * back (with its md5 when asked). Write-back to the disk starts while the file is still being
+   * written (a flush every `flushEveryBytes`, in the background, one at a time), instead of all of
+   * it waiting for the final fsync; and that final fsync runs while the file is read back, which
+   * needs the bytes written but not their durability. Both are done before this returns, so
+   * nothing is placed or acknowledged before the copy is durable and verified. A failed background
+   * flush fails the upload: after a failed fsync the kernel may report the next one as successful
+   * although the bytes were lost.
    */
-  private async writeTemp(temp: string, chunks: AsyncIterable<Buffer>, created: { temp: boolean }, signal: AbortSignal): Promise<FileDigests> {
+  private async writeTemp(temp: string, chunks: AsyncIterable<Buffer>, created: { temp: boolean }, signal: AbortSignal, md5: boolean): Promise<FileDigests> {
     // 'wx': the name is this attempt's alone; if it exists, something is wrong and nothing is truncated.
     const handle = await fs.open(temp, 'wx');
     created.temp = true;
@@ -230,7 +234,7 @@ export class FolderTarget implements UploadTarget {
       }
       await flushing;
       await this.opts.faults?.afterWrite?.(temp);
-      const [, copy] = await Promise.all([handle.sync(), digestsOfFile(temp, signal)]);
+      const [, copy] = await Promise.all([handle.sync(), digestsOfFile(temp, signal, { md5 })]);
       if (flushFailed) throw (flushFailed as { error: unknown }).error;
       return copy;
     } finally {

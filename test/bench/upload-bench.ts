@@ -2,9 +2,9 @@
  * `npm run bench:upload`: throughput of the station's uploader (Uploader + the real targets, queue →
  * done, verification included as the station does it) against a plain copy of the same bytes in
  * the same run, as a ratio (station MB/s ÷ plain MB/s; the goal is ≥ 0.9). Per target:
- * - folder: the target streams the verified local read into a temp file (flushed to disk as it is
- *   written), reads it back for sha256 while its final fsync runs, links it into place and fsyncs
- *   the folder; plain: `cp` then `sync` of the file and its folder (no verification);
+ * - folder: the target streams the local read (not hashed: the read-back proves the copy) into a
+ *   temp file (flushed to disk as it is written), reads it back for sha256 while its final fsync
+ *   runs, links it into place and fsyncs the folder; plain: `cp` then `sync` of the file and its folder (no verification);
  * - s3 (moto_server on loopback): multipart with SHA-256 part checksums, then HeadObject; plain:
  *   `curl -T` of each file as one unsigned PUT (no checksum);
  * - tus (@tus/server + file store, in a process of its own): creation POST, PATCHes of the
@@ -142,7 +142,7 @@ async function folderFigures(work: string): Promise<Figures> {
   reset();
   return measure(
     'folder',
-    'temp file flushed while written, read back + sha256 during its fsync, link, fsync folder',
+    'unhashed local read into a temp file flushed while written, read back + sha256 during its fsync, link, fsync folder',
     'cp, then sync of the file and its folder',
     () => stationDrain({ kind: 'folder', path: root }),
     () => pool(sources.map((src) => () => run('sh', ['-c', 'cp -- "$1" "$2" && sync -- "$2" "$(dirname -- "$2")"', 'sh', src, path.join(root, 'plain', path.basename(src))])), concurrency),

@@ -212,6 +212,33 @@ describe('folder target', () => {
     expect(sha256OfFile(path.join(share, 'st1/cam/removed.tif'))).toBe(removed.sha256);
   });
 
+  it('dead-letters a local file rewritten during its upload (same size, old mtime): the read-back tells, and no file is left at the target', async () => {
+    const mtimeSec = 1_760_000_000;
+    let rewritten = false;
+    startUploader({
+      settings: { maxAttempts: 5 },
+      faults: {
+        write: async (handle, chunk) => {
+          if (!rewritten) {
+            // while the first 1 MiB chunk is written, the rest of the file is still to be read
+            rewritten = true;
+            const fd = fs.openSync(c.path, 'r+');
+            fs.writeSync(fd, Buffer.from('retouched'), 0, 9, 3_000_000);
+            fs.closeSync(fd);
+            fs.utimesSync(c.path, mtimeSec, mtimeSec);
+          }
+          await handle.write(chunk);
+        },
+      },
+    });
+    const c = fx.addCapture('a.tif', randomBytes(3_500_000, 23), { mtimeSec });
+    await waitFor(() => jobOf(c.id).state === 'dead', 'the job dead');
+    expect(rewritten).toBe(true);
+    expect(jobOf(c.id)).toMatchObject({ attempts: 1, lastError: expect.stringContaining(`The local file ${c.path} now has 3500000 bytes with sha256 `) });
+    expect(jobOf(c.id).lastError).toMatch(/not the 3500000 bytes with sha256 [0-9a-f]{64} that QC checked\. Only the bytes QC checked are uploaded/);
+    expect(listFiles(share)).toEqual([]);
+  });
+
   it('writes the Osprey layout: tif/raw subfolders and a checksums.md5 per folder', async () => {
     startUploader({ config: { layout: 'osprey' } });
     const tif = fx.addCapture('box1/IMG_1.tif', randomBytes(40_000, 30));
