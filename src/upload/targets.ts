@@ -44,23 +44,11 @@ export function createTargets(configs: readonly TargetConfig[], opts: TargetFact
       }
       case 'tus': {
         const faults = opts.tusFaults?.[c.id];
-        return new TusTarget({ id: c.id, endpoint: c.endpoint, headers: { ...basicAuthOf(c.endpoint), ...c.headers }, chunkSizeBytes: c.chunkSizeBytes, stationId: opts.stationId, ...(opts.library ? { library: opts.library } : {}), ...(faults ? { faults } : {}) });
+        return new TusTarget({ id: c.id, endpoint: c.endpoint, headers: c.headers, chunkSizeBytes: c.chunkSizeBytes, stationId: opts.stationId, ...(opts.library ? { library: opts.library } : {}), ...(faults ? { faults } : {}) });
       }
     }
     return assertNever(c);
   });
-}
-
-/**
- * user:password@ of a tus endpoint as an Authorization header for every request: tus-js-client
- * (url-parse) drops the userinfo when it resolves the upload URL the server answers, so its PATCH
- * and HEAD would go without it. An Authorization header in the config wins.
- */
-function basicAuthOf(endpoint: string): Record<string, string> {
-  const url = new URL(endpoint);
-  if (!url.username && !url.password) return {};
-  const pair = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
-  return { Authorization: `Basic ${Buffer.from(pair).toString('base64')}` };
 }
 
 function assertNever(config: never): never {

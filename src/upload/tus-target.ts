@@ -66,8 +66,32 @@ export class TusTarget implements UploadTarget {
   /** Learned from the OPTIONS probe: does the server verify a sha256 Upload-Checksum? */
   private checksumSha256: boolean | null = null;
 
+  /**
+   * user:password@ of the endpoint as Basic auth, for requests to the endpoint's own origin only:
+   * tus-js-client (url-parse) drops the userinfo from the upload URLs the server answers, so their
+   * PATCH and HEAD would go without it, and a credential must not follow a Location to another
+   * host. An Authorization header in the config wins (and goes everywhere, as configured headers do).
+   */
+  private readonly endpointAuth: { origin: string; authorization: string } | null;
+
   constructor(private readonly opts: TusTargetOptions) {
     this.id = opts.id;
+    const url = new URL(opts.endpoint);
+    const configured = Object.keys(opts.headers).some((h) => h.toLowerCase() === 'authorization');
+    this.endpointAuth =
+      (url.username || url.password) && !configured
+        ? { origin: url.origin, authorization: `Basic ${Buffer.from(`${userinfoText(url.username)}:${userinfoText(url.password)}`).toString('base64')}` }
+        : null;
+  }
+
+  /** The endpoint's Basic auth when `url` is on the endpoint's origin, else null. */
+  private authFor(url: string): string | null {
+    return this.endpointAuth && URL.canParse(url) && new URL(url).origin === this.endpointAuth.origin ? this.endpointAuth.authorization : null;
+  }
+
+  private headersFor(url: string): Record<string, string> {
+    const auth = this.authFor(url);
+    return auth ? { ...this.opts.headers, Authorization: auth } : this.opts.headers;
   }
 
   remoteKeyOf(capture: KeySource): string {
@@ -77,7 +101,7 @@ export class TusTarget implements UploadTarget {
   async probe(signal: AbortSignal): Promise<void> {
     let res: BareResponse;
     try {
-      res = await bareRequest('OPTIONS', this.opts.endpoint, this.opts.headers, signal);
+      res = await bareRequest('OPTIONS', this.opts.endpoint, this.headersFor(this.opts.endpoint), signal);
     } catch (err) {
       if (signal.aborted) throw err;
       throw this.offline((err as Error).message, err);
@@ -141,6 +165,8 @@ export class TusTarget implements UploadTarget {
           }
         },
         onBeforeRequest: (req) => {
+          const auth = this.authFor(req.getURL());
+          if (auth) req.setHeader('Authorization', auth);
           const offset = req.getHeader('Upload-Offset');
           if (req.getMethod() === 'PATCH') {
             if (firstPatchOffset === null) firstPatchOffset = Number(offset);
@@ -169,7 +195,7 @@ export class TusTarget implements UploadTarget {
 
   /** The server must hold exactly the file's size at the upload URL. */
   private async verify(job: UploadJobInput, url: string): Promise<void> {
-    const res = await bareRequest('HEAD', url, this.opts.headers, job.signal);
+    const res = await bareRequest('HEAD', url, this.headersFor(url), job.signal);
     const offset = Number(res.headers.get('upload-offset'));
     const length = Number(res.headers.get('upload-length'));
     if (!res.ok || offset !== job.file.size || length !== job.file.size) {
@@ -324,4 +350,13 @@ function asResume(value: unknown, size: number, sha256: string): TusResume | nul
   const r = value as Partial<TusResume> | null;
   if (!r || r.v !== 1 || r.kind !== 'tus' || typeof r.url !== 'string' || r.size !== size || r.sha256 !== sha256) return null;
   return r as TusResume;
+}
+
+/** A URL's percent-encoded user or password as typed; as it is when it is not valid percent-encoding (a typed "50%off" stays so). */
+function userinfoText(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
 }

@@ -39,17 +39,24 @@ async function server(): Promise<TusPeer> {
   return p;
 }
 
-/** In front of @tus/server: every request but OPTIONS (as for a CORS preflight) needs Basic auth anna:<password>. */
-async function basicAuthProxy(upstreamPort: number): Promise<{ origin: string; authorized: string[]; close(): Promise<void> }> {
+const basicAnna = `Basic ${Buffer.from(`anna:${password}`).toString('base64')}`;
+
+/**
+ * A proxy in front of @tus/server (`upstream` read per request, so it may start later) that records
+ * each request's method and Authorization; with `requireAuth`, every request but OPTIONS (as for a
+ * CORS preflight) needs Basic auth anna:<password>.
+ */
+async function proxy(upstream: () => number, requireAuth: boolean): Promise<{ origin: string; authorized: string[]; seen: { method: string; authorization: string | undefined }[]; close(): Promise<void> }> {
   const authorized: string[] = [];
-  const expected = `Basic ${Buffer.from(`anna:${password}`).toString('base64')}`;
+  const seen: { method: string; authorization: string | undefined }[] = [];
   const server = http.createServer((req, res) => {
-    if (req.method !== 'OPTIONS' && req.headers.authorization !== expected) {
+    seen.push({ method: req.method!, authorization: req.headers.authorization });
+    if (requireAuth && req.method !== 'OPTIONS' && req.headers.authorization !== basicAnna) {
       res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="tus"' }).end('who are you?');
       return;
     }
     if (req.method !== 'OPTIONS') authorized.push(req.method!);
-    const up = http.request({ host: '127.0.0.1', port: upstreamPort, path: req.url, method: req.method, headers: req.headers }, (r) => {
+    const up = http.request({ host: '127.0.0.1', port: upstream(), path: req.url, method: req.method, headers: req.headers }, (r) => {
       res.writeHead(r.statusCode ?? 502, r.headers);
       r.pipe(res);
     });
@@ -60,8 +67,13 @@ async function basicAuthProxy(upstreamPort: number): Promise<{ origin: string; a
   return {
     origin: `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
     authorized,
+    seen,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+async function basicAuthProxy(upstreamPort: number): ReturnType<typeof proxy> {
+  return proxy(() => upstreamPort, true);
 }
 
 /** Runs the uploader on one capture until its job is done or dead; returns everything it printed or recorded. */
@@ -109,5 +121,25 @@ describe('credentials in a tus endpoint URL', () => {
     for (const secret of [password, token, 'anna']) expect(printed).not.toContain(secret);
     const json = fs.readdirSync(store).find((n) => n.endsWith('.json'))!;
     expect(sha256OfFile(path.join(store, json.slice(0, -5)))).toBe(expected);
+  });
+
+  it('sends the URL\'s user:password only to the endpoint\'s own origin, not to an upload URL on another host', async () => {
+    let tusPort = 0;
+    const front = await proxy(() => tusPort, false);
+    const uploadHost = await proxy(() => tusPort, false);
+    onTestFinished(() => Promise.all([front.close(), uploadHost.close()]).then(() => undefined));
+    const peer = await startTus(store, 0, { locationOrigin: `http://${uploadHost.origin}` });
+    peers.push(peer);
+    tusPort = peer.port;
+    const { state } = await uploadOnce(`http://anna:${password}@${front.origin}/files/`);
+    expect(state).toBe('done');
+    expect(front.seen.filter((r) => r.method === 'POST').map((r) => r.authorization)).toEqual([basicAnna]);
+    expect(uploadHost.seen.map((r) => r.method)).toEqual(expect.arrayContaining(['PATCH', 'HEAD']));
+    expect(uploadHost.seen.every((r) => r.authorization === undefined)).toBe(true);
+  });
+
+  it('takes a password that is not valid percent-encoding as typed', async () => {
+    const config: TargetConfig = { id: 'tus', kind: 'tus', endpoint: 'http://anna:50%off@127.0.0.1:9/files/', headers: {}, chunkSizeBytes: MiB, when: 'all', required: true };
+    expect(() => createTargets([config], { stationId: 'st1' })).not.toThrow();
   });
 });

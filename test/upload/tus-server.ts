@@ -12,8 +12,10 @@ export interface TusPeer {
 }
 
 /** Uploads land in `directory` as <id> (the bytes) and <id>.json (length, offset, metadata). */
-export async function startTus(directory: string, port = 0): Promise<TusPeer> {
-  const tus = new Server({ path: '/files', datastore: new FileStore({ directory }) });
+export async function startTus(directory: string, port = 0, opts: { locationOrigin?: string } = {}): Promise<TusPeer> {
+  // locationOrigin: the upload URLs it answers point at another origin (a CDN or upload host in front of it).
+  const generateUrl = opts.locationOrigin ? { generateUrl: (_req: unknown, u: { path: string; id: string }) => `${opts.locationOrigin}${u.path}/${u.id}` } : {};
+  const tus = new Server({ path: '/files', datastore: new FileStore({ directory }), ...generateUrl });
   const server = http.createServer((req, res) => void tus.handle(req, res));
   const sockets = new Set<net.Socket>();
   server.on('connection', (s) => {
