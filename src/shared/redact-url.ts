@@ -43,20 +43,27 @@ function mapCredentials(url: URL, each: (slot: string, raw: string) => string): 
   const next = new URL(url.href);
   if (next.username) next.username = each('username', next.username);
   if (next.password) next.password = each('password', next.password);
-  if (next.search) {
-    const seen = new Map<string, number>();
-    const parts = next.search.slice(1).split('&').map((part) => {
+  // The fragment too: OAuth's implicit flow puts access_token=… there.
+  if (next.search) next.search = mapParams(next.search.slice(1), 'query', each);
+  if (next.hash) next.hash = mapParams(next.hash.slice(1), 'fragment', each);
+  return next.href;
+}
+
+/** `name=value&…` with each secret-looking value replaced by what `each` returns for its slot. */
+function mapParams(params: string, where: 'query' | 'fragment', each: (slot: string, raw: string) => string): string {
+  const seen = new Map<string, number>();
+  return params
+    .split('&')
+    .map((part) => {
       const eq = part.indexOf('=');
       if (eq <= 0 || eq === part.length - 1) return part;
       const name = decoded(part.slice(0, eq));
       if (!secretParam.test(name)) return part;
       const n = seen.get(name) ?? 0;
       seen.set(name, n + 1);
-      return `${part.slice(0, eq)}=${each(`query ${name}#${n}`, part.slice(eq + 1))}`;
-    });
-    next.search = parts.join('&');
-  }
-  return next.href;
+      return `${part.slice(0, eq)}=${each(`${where} ${name}#${n}`, part.slice(eq + 1))}`;
+    })
+    .join('&');
 }
 
 function credentialsOf(url: URL): Map<string, string> {
@@ -82,16 +89,23 @@ export function redactUrl(text: string): string {
   return credentialsOf(url).size === 0 ? text : mapCredentials(url, () => redactedSecret);
 }
 
+const openerOf: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
+
 /**
  * `text` with the credentials of every http(s) URL in it replaced by the placeholder. Punctuation
- * after a URL is not part of it, nor is a closing parenthesis without its opening one inside the
- * URL — so "(see https://host/?token=(hidden))" stays as it is when redacted again.
+ * after a URL is not part of it, nor is a closing bracket without its opening one inside the URL —
+ * so "(see https://host/?token=(hidden))" stays as it is when redacted again, and "[… sig=2]" keeps its "]".
  */
 export function redactUrlsIn(text: string): string {
   return text.replace(urlInText, (match) => {
     let end = match.length;
-    const unbalanced = (s: string) => s.split(')').length > s.split('(').length;
-    while (end > 0 && (',;.'.includes(match[end - 1]!) || (match[end - 1] === ')' && unbalanced(match.slice(0, end))))) end -= 1;
+    const unbalanced = (s: string, close: string) => s.split(close).length > s.split(openerOf[close]!).length;
+    for (;;) {
+      const last = match[end - 1];
+      if (end === 0 || last === undefined) break;
+      if (!',;.'.includes(last) && !(last in openerOf && unbalanced(match.slice(0, end), last))) break;
+      end -= 1;
+    }
     return redactUrl(match.slice(0, end)) + match.slice(end);
   });
 }
@@ -112,5 +126,7 @@ export function restoreUrlCredentials(edited: string, previous: string | undefin
   if (redactUrl(previous) === edited) return previous;
   const before = credentialsOf(new URL(previous));
   if (hidden.some((slot) => !before.has(slot))) return null;
+  // A hidden password belongs to its user: typed next to another username, it is not restored.
+  if (hidden.includes('password') && !hidden.includes('username') && url.username !== new URL(previous).username) return null;
   return mapCredentials(url, (slot, raw) => (isPlaceholder(raw) ? before.get(slot)! : raw));
 }

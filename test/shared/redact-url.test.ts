@@ -10,6 +10,10 @@ describe('redactUrl', () => {
     expect(redactUrl('https://anna@host.example/files/?access_token=t&api_key=k&auth=a&author=anna')).toBe(`https://${h}@host.example/files/?access_token=${h}&api_key=${h}&auth=${h}&author=anna`);
   });
 
+  it('hides secret-looking values in the fragment too (OAuth puts access_token there)', () => {
+    expect(redactUrl('https://host.example/cb#access_token=t0k&state=s')).toBe(`https://host.example/cb#access_token=${h}&state=s`);
+  });
+
   it('leaves a URL without credentials exactly as written', () => {
     for (const url of ['https://Uploads.example.org', 'http://127.0.0.1:1080/files/?bucket=a&token=', 'https://host.example/files/?design=x']) expect(redactUrl(url)).toBe(url);
   });
@@ -24,6 +28,8 @@ describe('redactUrlsIn', () => {
     const message = 'tus: failed to create upload, caused by Error: x, originated from request (method: POST, url: http://anna:pw@127.0.0.1:1080/files/?token=t1, response code: 401, response text: no)';
     expect(redactUrlsIn(message)).toBe(`tus: failed to create upload, caused by Error: x, originated from request (method: POST, url: http://${h}:${h}@127.0.0.1:1080/files/?token=${h}, response code: 401, response text: no)`);
     expect(redactUrlsIn('see (https://a:b@x.example/p).')).toBe(`see (https://${h}:${h}@x.example/p).`);
+    expect(redactUrlsIn('[GET https://u:p@host.example/x?token=1&sig=2] failed')).toBe(`[GET https://${h}:${h}@host.example/x?token=${h}&sig=${h}] failed`);
+    expect(redactUrlsIn('{"url":"https://host.example/x?sig=2"}')).toBe(`{"url":"https://host.example/x?sig=${h}"}`);
   });
 });
 
@@ -46,6 +52,9 @@ describe('restoreUrlCredentials', () => {
     for (const other of [hidden.replace('uploads.example.org', 'evil.example'), hidden.replace('.org/', '.org:8443/'), hidden.replace('/files/', '/x/'), hidden.replace('https:', 'http:')]) expect(restoreUrlCredentials(other, previous)).toBeNull();
     expect(restoreUrlCredentials(hidden, undefined)).toBeNull();
     expect(restoreUrlCredentials(`${hidden}&signature=${h}`, previous)).toBeNull();
+    // A hidden password belongs to its user: typed next to another username it is not restored.
+    expect(restoreUrlCredentials(hidden.replace(`${h}:`, 'bob:'), previous)).toBeNull();
+    expect(restoreUrlCredentials(hidden.replace(`${h}:`, 'anna:'), previous)).toBe('https://anna:pw%21@uploads.example.org/files/?token=t1&token=t2&x=1');
   });
 
   it('leaves a URL without placeholders as it is, wherever it points', () => {
