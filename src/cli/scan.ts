@@ -9,7 +9,6 @@ import { callStation, controlSocketPath } from '../server/control-socket.js';
 import type { ScanOutcome } from '../linking/linker.js';
 import type { CliContext } from './main.js';
 
-
 export async function scanCommand(ctx: CliContext): Promise<number> {
   if (ctx.positionals.length === 0) throw new StationError('INVALID_ARGUMENT', 'Give the barcode to send, e.g. capture-station scan NMNH-00123456, or "-" to read one per line from standard input.');
   const socket = controlSocketPath(ctx.config().locations.dataDir);
@@ -21,7 +20,7 @@ export async function scanCommand(ctx: CliContext): Promise<number> {
     }
     const r = reply.result as ScanOutcome;
     const now = r.current ? `object ${r.current.barcode} open (${shots(r.current.shots)})` : 'no object open';
-    const closed = r.closed ? `object ${r.closed.barcode} closed (${shots(r.closed.shots)}); ` : '';
+    const closed = r.closed ? `object ${r.closed.barcode} ${r.closed.reason === 'rejected' ? 'rejected' : 'closed'} (${shots(r.closed.shots)}); ` : '';
     ctx.output.out(`${r.kind === 'control' ? 'CONTROL' : 'OBJECT'} ${r.code} on ${r.sourceId}: ${closed}${now}\n`);
     for (const alarm of r.alarms) ctx.output.err(`ALARM ${alarm}\n`);
     return true;

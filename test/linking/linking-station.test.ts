@@ -86,6 +86,13 @@ describe('barcode linking in the station', () => {
     expect(s.station.linker.links.linkOf(broken.id)).toBeNull();
   });
 
+  it('says which object a scan closed, and how: by the next object, or rejected', async () => {
+    const s = await startStation({});
+    await s.scan('A-100001');
+    expect((await s.scan('B-100002')).stdout).toMatch(/OBJECT B-100002 on inbox: object A-100001 closed \(0 shots\); object B-100002 open \(0 shots\)/);
+    expect((await s.scan('%%REJECT%%')).stdout).toMatch(/CONTROL %%REJECT%% on inbox: object B-100002 rejected \(0 shots\); no object open/);
+  });
+
   it('says clearly when no station is running', async () => {
     const home = makeHome();
     const out = capture();
