@@ -216,7 +216,8 @@ export type HashUse = 'qc' | 'background';
  * - background: every core but one (kept for QC, which the operator waits on), at least 1, at most
  *   2 — one worker hashes SHA-256 and MD5 together at about 330 MiB/s (SHA-256 alone ~990 MiB/s;
  *   measured on the 2-core test machine), well above a share's or a 1 Gbit link's ~110 MiB/s.
- * On the rig's 2 cores that is 1 + 1 hashing threads (before: 2 + 2), on 4 cores 2 + 2.
+ * On the rig's 2 cores that is 1 + 1 hashing threads (before: 2 + 2), on 4 cores 2 + 2. On a single
+ * core each pool still has its one worker (2 threads on 1 core): hashing must never run on the event loop.
  */
 export function hashPoolSizes(cores: number): Record<HashUse, number> {
   return {

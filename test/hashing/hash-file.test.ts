@@ -170,8 +170,8 @@ describe('whole-file hashing on worker threads', () => {
 });
 
 describe('hash pool sizes', () => {
-  it('never give hashing more threads than cores, keep a core for QC, and keep at least one worker each', () => {
-    expect(hashPoolSizes(1)).toEqual({ qc: 1, background: 1 });
+  it('from 2 cores on never give hashing more threads than cores and keep a core for QC; at least one worker each, even on 1 core', () => {
+    expect(hashPoolSizes(1)).toEqual({ qc: 1, background: 1 }); // hashing never runs on the event loop, so 2 threads on 1 core
     expect(hashPoolSizes(2)).toEqual({ qc: 1, background: 1 }); // the rig: 2 hashing threads, not 4
     expect(hashPoolSizes(3)).toEqual({ qc: 1, background: 2 });
     expect(hashPoolSizes(4)).toEqual({ qc: 2, background: 2 });
