@@ -48,6 +48,9 @@ export interface ImageDecodeResult {
 
 export const imageDecodeDefaults = { longEdge: 2400, tileLongEdge: 4800, tileSize: 1600, timeLimitMs: 10_000 } as const;
 
+/** Largest image whose tiled pass works from a full-size grey copy (one byte per pixel): the 54–64 MP herbarium sheets fit. */
+const fullCopyMaxPixels = 70_000_000;
+
 export async function decodeImageBarcodes(input: string | Buffer, opts: ImageDecodeOptions): Promise<ImageDecodeResult> {
   const started = performance.now();
   const formats = [...(opts.formats ?? defaultImageFormats)];
@@ -105,8 +108,9 @@ export async function decodeImageBarcodes(input: string | Buffer, opts: ImageDec
     // full size for it anyway (a JPEG at exactly ½ included, see firstPassEdge) and then resample
     // all three colour channels: on BR0000019933597 that copy took 0.50 s, the full-size grey decode
     // alone 0.25 s (fastest of 6, same run). At ¼ sharp's copy is cheaper (a JPEG decodes at ½) and
-    // a quarter of the memory.
-    const inWorker = finer === 2 ? 2 : 1;
+    // a quarter of the memory — which is why above fullCopyMaxPixels (large-format scans, where the
+    // full-size copy would be 100+ MB next to QC's) sharp's ½ copy is taken after all.
+    const inWorker = finer === 2 && size.width * size.height <= fullCopyMaxPixels ? 2 : 1;
     const grey = shared && first.grey ? { ...shared, data: first.grey } : await greyCopy(input, Math.ceil((long * inWorker) / finer), fast);
     const width = Math.floor(grey.width / inWorker);
     const height = Math.floor(grey.height / inWorker);

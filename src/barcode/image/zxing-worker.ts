@@ -28,6 +28,12 @@ async function decode(job: DecodeRequest): Promise<DecodeReply> {
   const grey = new Uint8Array(job.grey);
   const whole = { left: 0, top: 0, width: Math.floor(job.width / job.scale), height: Math.floor(job.height / job.scale) };
   const regions: Region[] = job.regions.length > 0 ? job.regions : [whole];
+  // A region past the edge would read outside the copy (undefined → 0: black, not an error).
+  for (const r of regions) {
+    if (r.left < 0 || r.top < 0 || r.width < 1 || r.height < 1 || r.left + r.width > whole.width || r.top + r.height > whole.height) {
+      throw new Error(`region ${r.left},${r.top} ${r.width}×${r.height} is outside the ${whole.width}×${whole.height} image`);
+    }
+  }
   const options: ReaderOptions = {
     formats: job.formats as ReadInputBarcodeFormat[],
     tryHarder: true,

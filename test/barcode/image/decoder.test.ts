@@ -72,6 +72,14 @@ describe('decodeImageBarcodes', () => {
     // Asked for, the pixels come back unchanged for the next pass.
     const kept = await pool.decode({ ...job, grey: grey(), scale: 2, regions: [], returnGrey: true });
     expect(Buffer.from(kept.grey!).equals(data)).toBe(true);
+    // A region past the halved image's edge is refused, not read as black pixels.
+    await expect(pool.decode({ ...job, grey: grey(), scale: 2, regions: [{ left: 700, top: 450, width: 501, height: 350 }] })).rejects.toThrow(/outside the 1200×800 image/);
+    // An odd size halves down: 2401 × 1601 → 1200 × 800, its last column and row left out.
+    const odd = new Uint8Array(2401 * 1601);
+    for (let y = 0; y < info.height; y++) odd.set(data.subarray(y * info.width, (y + 1) * info.width), y * 2401);
+    const oddJob = { ...job, width: 2401, height: 1601, grey: odd.buffer, scale: 2 as const };
+    expect((await pool.decode({ ...oddJob, regions: [] })).codes.map((c) => c.text)).toEqual(['REDUCED-42']);
+    await expect(pool.decode({ ...oddJob, regions: [{ left: 0, top: 0, width: 1201, height: 800 }] })).rejects.toThrow(/outside the 1200×800 image/);
   });
 
   it('reads an image whose first pass is at ½ (one full-size copy for both passes): a large code at once, a small one in a tile', async () => {
