@@ -7,37 +7,20 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type net from 'node:net';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { TargetConfig } from '../../src/config/schema.js';
 import { addLogSink, formatLogLine } from '../../src/log/logger.js';
 import { Outbox, type JobTransition } from '../../src/upload/outbox.js';
 import { createTargets } from '../../src/upload/targets.js';
 import { Uploader } from '../../src/upload/uploader.js';
 import { waitFor } from '../helpers/station-home.js';
-import { makeFixture, randomBytes, settings, sha256, sha256OfFile, type Fixture } from './fixture.js';
-import { startTus, type TusPeer } from './tus-server.js';
+import { randomBytes, settings, sha256, sha256OfFile } from './fixture.js';
+import { tusBed } from './tus-bed.js';
 
 const MiB = 1024 * 1024;
 const password = 'Pw-9c1e77aa0f';
 const token = 'tok-51d0e3b8a2';
-let fx: Fixture;
-let store: string;
-const peers: TusPeer[] = [];
-beforeEach(() => {
-  fx = makeFixture();
-  store = path.join(fx.dir, 'tus-store');
-  fs.mkdirSync(store);
-});
-afterEach(async () => {
-  for (const p of peers.splice(0)) await p.kill();
-  fx.close();
-});
-
-async function server(): Promise<TusPeer> {
-  const p = await startTus(store);
-  peers.push(p);
-  return p;
-}
+const bed = tusBed();
 
 const basicAnna = `Basic ${Buffer.from(`anna:${password}`).toString('base64')}`;
 
@@ -82,15 +65,15 @@ async function uploadOnce(endpoint: string): Promise<{ printed: string; state: s
   onTestFinished(addLogSink((r) => lines.push(formatLogLine(r))));
   const transitions: JobTransition[] = [];
   const bytes = randomBytes(300_000, 11);
-  const cap = fx.addCapture('IMG_0001.tif', bytes);
+  const cap = bed.fx.addCapture('IMG_0001.tif', bytes);
   const config: TargetConfig = { id: 'tus', kind: 'tus', endpoint, headers: {}, chunkSizeBytes: MiB, when: 'all', required: true };
-  const uploader = new Uploader({ db: fx.store.db, targetConfigs: [config], targets: createTargets([config], { stationId: 'st1' }), settings: settings({ maxAttempts: 1, probeIntervalSec: 0.1 }), tickMs: 50, onTransition: (t) => transitions.push(t) });
+  const uploader = new Uploader({ db: bed.fx.store.db, targetConfigs: [config], targets: createTargets([config], { stationId: 'st1' }), settings: settings({ maxAttempts: 1, probeIntervalSec: 0.1 }), tickMs: 50, onTransition: (t) => transitions.push(t) });
   uploader.start();
   let state: string | undefined;
   try {
     uploader.backfill('tus', null);
-    await waitFor(() => ['done', 'dead'].includes((state = new Outbox(fx.store.db).jobsOfCapture(cap.id)[0]?.state) ?? ''), 'the job done or dead', 30_000);
-    const printed = [...lines, JSON.stringify(new Outbox(fx.store.db).jobsOfCapture(cap.id)), JSON.stringify(transitions), JSON.stringify(uploader.status())].join('\n');
+    await waitFor(() => ['done', 'dead'].includes((state = new Outbox(bed.fx.store.db).jobsOfCapture(cap.id)[0]?.state) ?? ''), 'the job done or dead', 30_000);
+    const printed = [...lines, JSON.stringify(new Outbox(bed.fx.store.db).jobsOfCapture(cap.id)), JSON.stringify(transitions), JSON.stringify(uploader.status())].join('\n');
     return { printed, state, sha256: sha256(bytes) };
   } finally {
     await uploader.stop();
@@ -99,7 +82,7 @@ async function uploadOnce(endpoint: string): Promise<{ printed: string; state: s
 
 describe('credentials in a tus endpoint URL', () => {
   it('an upload refused for a wrong password is logged and recorded with the endpoint, without its credentials', async () => {
-    const proxy = await basicAuthProxy((await server()).port);
+    const proxy = await basicAuthProxy((await bed.server()).port);
     onTestFinished(() => proxy.close());
     const { printed, state } = await uploadOnce(`http://anna:wrong-${password}@${proxy.origin}/files/?token=${token}`);
     expect(state).toBe('dead');
@@ -112,15 +95,15 @@ describe('credentials in a tus endpoint URL', () => {
 
   it('with the right password the upload goes through (the credentials are sent), and nothing printed carries them', async () => {
     // The upload URL the server answers has no userinfo: PATCH and HEAD are authorized all the same.
-    const proxy = await basicAuthProxy((await server()).port);
+    const proxy = await basicAuthProxy((await bed.server()).port);
     onTestFinished(() => proxy.close());
     const { printed, state, sha256: expected } = await uploadOnce(`http://anna:${password}@${proxy.origin}/files/?token=${token}`);
     expect(state).toBe('done');
     expect(proxy.authorized).toEqual(expect.arrayContaining(['POST', 'PATCH', 'HEAD']));
     expect(printed).toMatch(new RegExp(`tus upload created .*url=http://${proxy.origin}/files/[0-9a-f]+`));
     for (const secret of [password, token, 'anna']) expect(printed).not.toContain(secret);
-    const json = fs.readdirSync(store).find((n) => n.endsWith('.json'))!;
-    expect(sha256OfFile(path.join(store, json.slice(0, -5)))).toBe(expected);
+    const json = fs.readdirSync(bed.store).find((n) => n.endsWith('.json'))!;
+    expect(sha256OfFile(path.join(bed.store, json.slice(0, -5)))).toBe(expected);
   });
 
   it('sends the URL\'s user:password only to the endpoint\'s own origin, not to an upload URL on another host', async () => {
@@ -128,8 +111,7 @@ describe('credentials in a tus endpoint URL', () => {
     const front = await proxy(() => tusPort, false);
     const uploadHost = await proxy(() => tusPort, false);
     onTestFinished(() => Promise.all([front.close(), uploadHost.close()]).then(() => undefined));
-    const peer = await startTus(store, 0, { locationOrigin: `http://${uploadHost.origin}` });
-    peers.push(peer);
+    const peer = await bed.server(0, { locationOrigin: `http://${uploadHost.origin}` });
     tusPort = peer.port;
     const { state } = await uploadOnce(`http://anna:${password}@${front.origin}/files/`);
     expect(state).toBe('done');

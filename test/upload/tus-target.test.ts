@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type net from 'node:net';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TargetConfig } from '../../src/config/schema.js';
 import { LinkStore } from '../../src/linking/store.js';
 import { Outbox } from '../../src/upload/outbox.js';
@@ -13,36 +13,19 @@ import { Uploader } from '../../src/upload/uploader.js';
 import { waitFor } from '../helpers/station-home.js';
 import { isUploadError, type UploadJobInput } from '../../src/upload/target.js';
 import { TusTarget, type TusTargetFaults } from '../../src/upload/tus-target.js';
-import { makeFixture, randomBytes, settings, sha256, sha256OfFile, type Fixture } from './fixture.js';
+import { randomBytes, settings, sha256, sha256OfFile } from './fixture.js';
 import { freePort } from './moto.js';
-import { startTus, type TusPeer } from './tus-server.js';
+import { tusBed } from './tus-bed.js';
 
 const MiB = 1024 * 1024;
-let fx: Fixture;
-let store: string;
-const peers: TusPeer[] = [];
-beforeEach(() => {
-  fx = makeFixture();
-  store = path.join(fx.dir, 'tus-store');
-  fs.mkdirSync(store);
-});
-afterEach(async () => {
-  for (const p of peers.splice(0)) await p.kill();
-  fx.close();
-});
-
-async function server(port?: number): Promise<TusPeer> {
-  const p = await startTus(store, port);
-  peers.push(p);
-  return p;
-}
+const bed = tusBed();
 
 function target(endpoint: string, faults?: TusTargetFaults): TusTarget {
   return new TusTarget({ id: 'tus', endpoint, headers: { Authorization: 'Bearer test' }, chunkSizeBytes: MiB, stationId: 'st1', ...(faults ? { faults } : {}) });
 }
 
 function jobFor(t: TusTarget, captureId: number, resume: { state: unknown }, barcode: string | null = null, controller = new AbortController()): UploadJobInput {
-  const c = fx.store.captures.get(captureId)!;
+  const c = bed.fx.store.captures.get(captureId)!;
   const file = localFileOf({ captureId, sourceId: c.sourceId, relPath: c.relPath, version: c.version, path: c.path, size: c.size, mtimeUs: c.mtimeUs, sha256: c.sha256 }, async () => undefined, controller.signal);
   return {
     jobId: captureId,
@@ -59,10 +42,10 @@ function jobFor(t: TusTarget, captureId: number, resume: { state: unknown }, bar
   };
 }
 
-/** The id of a tus upload is the last segment of its URL; the file store keeps <id> and <id>.json. */
+/** The id of a tus upload is the last segment of its URL; the file bed.store keeps <id> and <id>.json. */
 function stored(resume: { state: unknown }): { file: string; info: { size: number; offset: number; metadata: Record<string, string | null> } } {
   const id = (resume.state as { url: string }).url.split('/').pop()!;
-  return { file: path.join(store, id), info: JSON.parse(fs.readFileSync(path.join(store, `${id}.json`), 'utf8')) };
+  return { file: path.join(bed.store, id), info: JSON.parse(fs.readFileSync(path.join(bed.store, `${id}.json`), 'utf8')) };
 }
 
 function requests(): { faults: TusTargetFaults; seen: { method: string; offset: string | undefined }[] } {
@@ -72,7 +55,7 @@ function requests(): { faults: TusTargetFaults; seen: { method: string; offset: 
 
 describe('tus target against @tus/server', () => {
   it('probes the endpoint with OPTIONS, and is offline when nothing answers', async () => {
-    const peer = await server();
+    const peer = await bed.server();
     await expect(target(peer.endpoint).probe(new AbortController().signal)).resolves.toBeUndefined();
     const err = await target(`http://127.0.0.1:${await freePort()}/files/`)
       .probe(new AbortController().signal)
@@ -81,9 +64,9 @@ describe('tus target against @tus/server', () => {
   });
 
   it('uploads in chunks with filename, key, sha256 and barcode metadata; the stored file has the local sha256', async () => {
-    const peer = await server();
+    const peer = await bed.server();
     const bytes = randomBytes(3 * MiB + 99, 1);
-    const cap = fx.addCapture('IMG_0001.tif', bytes);
+    const cap = bed.fx.addCapture('IMG_0001.tif', bytes);
     const t = target(peer.endpoint);
     const resume = { state: null as unknown };
     const result = await t.upload(jobFor(t, cap.id, resume, 'NHM-000123'));
@@ -91,36 +74,36 @@ describe('tus target against @tus/server', () => {
     const { file, info } = stored(resume);
     expect(sha256OfFile(file)).toBe(sha256(bytes));
     expect(info.size).toBe(bytes.length);
-    expect(fs.statSync(file).size).toBe(bytes.length); // the file store's offset is the file's size
+    expect(fs.statSync(file).size).toBe(bytes.length); // the file bed.store's offset is the file's size
     expect(info.metadata).toMatchObject({ filename: 'IMG_0001.tif', key: 'st1/cam/IMG_0001.tif', sha256: sha256(bytes), barcode: 'NHM-000123' });
   });
 
   it('in the queue: the barcode of the object a capture is linked to goes into the metadata', async () => {
-    const peer = await server();
+    const peer = await bed.server();
     // A failed capture of a closed object is settled without filing (it stays in the hot folder), so
     // it goes to a `when: all` target without the library's moves.
-    const cap = fx.addCapture('linked.tif', randomBytes(300_000, 7), { verdict: 'fail' });
-    const links = new LinkStore(fx.store.db);
+    const cap = bed.fx.addCapture('linked.tif', randomBytes(300_000, 7), { verdict: 'fail' });
+    const links = new LinkStore(bed.fx.store.db);
     const object = links.createClosedObject('NHM-777', 'cam');
     links.link(cap.id, object.id, 1, null);
     const config: TargetConfig = { id: 'tus', kind: 'tus', endpoint: peer.endpoint, headers: {}, chunkSizeBytes: MiB, when: 'all', required: true };
-    const uploader = new Uploader({ db: fx.store.db, targetConfigs: [config], targets: [target(peer.endpoint)], settings: settings({ backoff: { baseMs: 20, maxMs: 50 }, probeIntervalSec: 0.1 }), tickMs: 50 });
+    const uploader = new Uploader({ db: bed.fx.store.db, targetConfigs: [config], targets: [target(peer.endpoint)], settings: settings({ backoff: { baseMs: 20, maxMs: 50 }, probeIntervalSec: 0.1 }), tickMs: 50 });
     uploader.start();
     try {
       uploader.backfill('tus', null); // the capture was recorded before the uploader ran
-      await waitFor(() => new Outbox(fx.store.db).jobsOfCapture(cap.id)[0]?.state === 'done', 'the job done', 60_000);
+      await waitFor(() => new Outbox(bed.fx.store.db).jobsOfCapture(cap.id)[0]?.state === 'done', 'the job done', 60_000);
     } finally {
       await uploader.stop();
     }
-    const json = fs.readdirSync(store).find((n) => n.endsWith('.json'))!;
-    const info = JSON.parse(fs.readFileSync(path.join(store, json), 'utf8')) as { id: string; metadata: Record<string, string> };
+    const json = fs.readdirSync(bed.store).find((n) => n.endsWith('.json'))!;
+    const info = JSON.parse(fs.readFileSync(path.join(bed.store, json), 'utf8')) as { id: string; metadata: Record<string, string> };
     expect(info.metadata).toMatchObject({ barcode: 'NHM-777', filename: 'linked.tif', sha256: sha256OfFile(cap.path) });
-    expect(sha256OfFile(path.join(store, json.slice(0, -5)))).toBe(sha256OfFile(cap.path));
+    expect(sha256OfFile(path.join(bed.store, json.slice(0, -5)))).toBe(sha256OfFile(cap.path));
   });
 
   it('leaves the barcode out of the metadata when the capture is not linked', async () => {
-    const peer = await server();
-    const cap = fx.addCapture('loose.jpg', randomBytes(1000, 2));
+    const peer = await bed.server();
+    const cap = bed.fx.addCapture('loose.jpg', randomBytes(1000, 2));
     const t = target(peer.endpoint);
     const resume = { state: null as unknown };
     await t.upload(jobFor(t, cap.id, resume, null));
@@ -128,9 +111,9 @@ describe('tus target against @tus/server', () => {
   });
 
   it('resumes from the server offset, not byte 0, after the server is killed mid-upload and restarted', async () => {
-    let peer = await server();
+    let peer = await bed.server();
     const bytes = randomBytes(6 * MiB + 4321, 3);
-    const cap = fx.addCapture('big.tif', bytes);
+    const cap = bed.fx.addCapture('big.tif', bytes);
     const resume = { state: null as unknown };
     const killed: Promise<void>[] = [];
     const t1 = target(peer.endpoint, { afterChunk: (accepted) => void (accepted >= 2 * MiB && killed.length === 0 && killed.push(peer.kill())) });
@@ -139,7 +122,7 @@ describe('tus target against @tus/server', () => {
     expect(isUploadError(err, 'offline') || isUploadError(err, 'transient')).toBe(true);
     expect((resume.state as { url: string }).url).toBeTruthy();
 
-    peer = await server(peer.port); // the same server, restarted on its port with its store
+    peer = await bed.server(peer.port); // the same server, restarted on its port with its bed.store
     const serverOffset = fs.statSync(stored(resume).file).size; // @tus/file-store: the offset is the stored file's size
     expect(serverOffset).toBeGreaterThanOrEqual(2 * MiB);
     expect(serverOffset).toBeLessThan(bytes.length);
@@ -155,8 +138,8 @@ describe('tus target against @tus/server', () => {
   });
 
   it('acknowledges a finished upload again without sending (a crash after it completed)', async () => {
-    const peer = await server();
-    const cap = fx.addCapture('done.jpg', randomBytes(2 * MiB, 4));
+    const peer = await bed.server();
+    const cap = bed.fx.addCapture('done.jpg', randomBytes(2 * MiB, 4));
     const resume = { state: null as unknown };
     await target(peer.endpoint).upload(jobFor(target(peer.endpoint), cap.id, resume));
     const r = requests();
@@ -167,8 +150,8 @@ describe('tus target against @tus/server', () => {
   });
 
   it('fails permanently, sending nothing complete, when the local file changed after QC', async () => {
-    const peer = await server();
-    const cap = fx.addCapture('changed.jpg', randomBytes(2 * MiB, 5));
+    const peer = await bed.server();
+    const cap = bed.fx.addCapture('changed.jpg', randomBytes(2 * MiB, 5));
     fs.writeFileSync(cap.path, randomBytes(2 * MiB, 6));
     const t = target(peer.endpoint);
     const err = await t.upload(jobFor(t, cap.id, { state: null })).catch((e: unknown) => e);
@@ -176,11 +159,11 @@ describe('tus target against @tus/server', () => {
   });
 
   it('sends a sha256 Upload-Checksum of every PATCH body when the server announces the checksum extension', async () => {
-    const peer = await server();
+    const peer = await bed.server();
     const proxy = await checksumProxy(peer.port);
     try {
       const bytes = randomBytes(3 * MiB + 4321, 9);
-      const cap = fx.addCapture('summed.tif', bytes);
+      const cap = bed.fx.addCapture('summed.tif', bytes);
       const t = target(proxy.endpoint);
       await t.probe(new AbortController().signal);
       const resume = { state: null as unknown };
