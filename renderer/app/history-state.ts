@@ -54,21 +54,31 @@ export function appendPage(items: readonly CaptureRecord[], page: readonly Captu
   return out.sort((a, b) => b.id - a.id);
 }
 
-/** A capture from an event: added at its place if the filter lets it through, replaced if already listed, dropped if it no longer matches. */
-export function applyLive(items: readonly CaptureRecord[], c: CaptureRecord, f: HistoryFilter): CaptureRecord[] {
+/**
+ * A capture from an event: added at its place if the filter lets it through, replaced if already
+ * listed, dropped if it no longer matches. The event does not carry the capture's barcodes (its
+ * object's, those read in the image): under a barcode search, `barcodeMatch` is the station's answer
+ * (membershipQuery); without one a listed capture is only updated and a new one not added.
+ */
+export function applyLive(items: readonly CaptureRecord[], c: CaptureRecord, f: HistoryFilter, barcodeMatch?: boolean): CaptureRecord[] {
+  const matches = matchesFilter(c, f) && (!f.barcode || barcodeMatch !== false);
   const i = items.findIndex((x) => x.id === c.id);
   if (i >= 0) {
-    if (!matchesFilter(c, f)) return items.filter((x) => x.id !== c.id);
+    if (!matches) return items.filter((x) => x.id !== c.id);
     const out = [...items];
     out[i] = c;
     return out;
   }
-  // A new capture's barcode is not known from the event: a barcode search shows it when searched again.
-  if (!matchesFilter(c, f) || f.barcode) return [...items];
+  if (!matches || (f.barcode && barcodeMatch !== true)) return [...items];
   // Newer than everything loaded: at the top. Older ones are only inserted when within the loaded range.
   const last = items.at(-1);
   if (last && c.id < last.id) return [...items];
   return [...items, c].sort((a, b) => b.id - a.id);
+}
+
+/** The query whose first row is capture `id` exactly when the search `f` finds it. */
+export function membershipQuery(id: number, f: HistoryFilter): CommandArgs<'listCaptures'> & { limit: number } {
+  return { ...nextPageQuery([], f, 1), beforeId: id + 1 };
 }
 
 /** The query for the next page. */

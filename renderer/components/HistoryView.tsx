@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import type { CaptureDetail, CaptureRecord, Verdict } from '../contract.js';
 import { fileName, formatBytes, verdictLook } from '../app/format.js';
-import { appendPage, applyLive, dateTime, isFiltered, nextPageQuery, type HistoryFilter } from '../app/history-state.js';
+import { appendPage, applyLive, dateTime, isFiltered, membershipQuery, nextPageQuery, type HistoryFilter } from '../app/history-state.js';
 import { runLinkEdit, type LinkEditMessage, type LinkEditRequest } from '../app/link-edits.js';
 import type { StationListener } from '../app/use-station.js';
 import type { StationClient } from '../transport/http-client.js';
@@ -215,10 +215,19 @@ export function HistoryView({ client, subscribe, sources, onShowInCaptureView }:
   useEffect(
     () =>
       subscribe((m) => {
-        if (m.event === 'capture.recorded' || m.event === 'capture.rechecked') setItems((prev) => applyLive(prev, m.payload.capture, state.current.filter));
+        if (m.event === 'capture.recorded' || m.event === 'capture.rechecked') {
+          const c = m.payload.capture;
+          const f = state.current.filter;
+          if (!f.barcode) setItems((prev) => applyLive(prev, c, f));
+          else
+            void client.listCaptures(membershipQuery(c.id, f)).then((r) => {
+              // Asked under a search that has since changed: the new search's own load has it.
+              if (state.current.filter === f) setItems((prev) => applyLive(prev, c, f, 'error' in r ? undefined : r.result[0]?.id === c.id));
+            });
+        }
         if (m.event === 'reconnected') void loadMore(true);
       }),
-    [subscribe, loadMore],
+    [subscribe, loadMore, client],
   );
 
   useEffect(() => {

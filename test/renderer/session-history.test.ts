@@ -9,7 +9,7 @@ import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { captureDetail, captureRecord } from '../helpers/capture-records.js';
-import { applyLive, dayRange, isFiltered, matchesFilter, nextPageQuery } from '../../renderer/app/history-state.js';
+import { applyLive, dayRange, isFiltered, matchesFilter, membershipQuery, nextPageQuery } from '../../renderer/app/history-state.js';
 import { runLinkEdit } from '../../renderer/app/link-edits.js';
 import { CaptureDetailPanel } from '../../renderer/components/CaptureDetailPanel.js';
 import { DashboardPanel, type CaptureStats } from '../../renderer/components/DashboardView.js';
@@ -82,7 +82,7 @@ describe('history search', () => {
     expect(isFiltered({ verdict: null, sourceId: null, to: '2026-11-21' })).toBe(true);
   });
 
-  it('lets live captures into the list only inside the date range, and not into a barcode search (their barcode comes later)', () => {
+  it('lets live captures into the list only inside the date range, and into a barcode search only on the station\'s word', () => {
     const day = { verdict: null, sourceId: null, from: '2026-11-25', to: '2026-11-25' };
     const inside = record(10, { checkedAt: new Date(2026, 10, 25, 12).toISOString() });
     const after = record(11, { checkedAt: new Date(2026, 10, 26, 0, 0, 1).toISOString() });
@@ -90,9 +90,14 @@ describe('history search', () => {
     expect(matchesFilter(after, day)).toBe(false);
     expect(applyLive([record(5)], inside, day).map((c) => c.id)).toEqual([10, 5]);
     const search = { verdict: null, sourceId: null, barcode: 'NHM-1' };
+    // The event does not carry the barcodes: the station is asked (the capture is the first row, or not).
+    expect(membershipQuery(12, { ...search, barcodePrefix: true })).toEqual({ limit: 1, beforeId: 13, barcode: 'NHM-1', barcodeMatch: 'prefix' });
     expect(applyLive([record(5)], record(12), search).map((c) => c.id)).toEqual([5]);
-    // One already found is updated in place (e.g. rechecked).
+    expect(applyLive([record(5)], record(12), search, false).map((c) => c.id)).toEqual([5]);
+    expect(applyLive([record(5)], record(12), search, true).map((c) => c.id)).toEqual([12, 5]);
+    // One already found is updated in place (e.g. rechecked), and leaves when it no longer matches (relinked away).
     expect(applyLive([record(5)], record(5, { verdict: 'warn' }), search)[0]!.verdict).toBe('warn');
+    expect(applyLive([record(5)], record(5), search, false)).toEqual([]);
   });
 
   it('draws the barcode search, date fields, and the link fixes beside the selected capture', () => {

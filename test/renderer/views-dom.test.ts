@@ -41,6 +41,7 @@ function feed() {
       return () => void listeners.delete(l);
     },
     size: () => listeners.size,
+    emit: (m: Parameters<StationListener>[0]) => act(() => listeners.forEach((l) => l(m))),
   };
 }
 
@@ -150,6 +151,41 @@ describe('History view', () => {
     await press('Enter');
     await until(() => document.querySelector('.history .notice[role="alert"]') !== null, 'the refused search');
     expect($('.history .notice').textContent).toMatch(/Invalid arguments for listCaptures: barcode/);
+  });
+});
+
+describe('History view, live', () => {
+  it('adds a new capture to a barcode search when the station says it matches, and not otherwise', async () => {
+    const s = await start({ ingest, linking: { enabled: true, imageBarcodes: false, template: '{barcode}_{seq:02}{ext}' } });
+    const inbox = path.join(s.home, 'Inbox');
+    fs.mkdirSync(inbox, { recursive: true });
+    await s.client.scanBarcode({ code: 'A-1' });
+    await writeGoodTiff(path.join(inbox, 'a.tif'), 1);
+    await waitFor(() => s.station.store.counts().total === 1, 'the first capture of A-1');
+    const live = feed();
+    await mount(createElement(HistoryView, { client: s.client, subscribe: live.subscribe, sources: ['inbox'], onShowInCaptureView: vi.fn() }));
+    $<HTMLInputElement>('input[name="barcode"]').focus();
+    await typeInto($<HTMLInputElement>('input[name="barcode"]'), 'A-1');
+    await press('Enter');
+    await until(() => /^1 capture$/.test($('.history .view__note').textContent ?? ''), 'the search result');
+
+    const list = vi.spyOn(s.client, 'listCaptures');
+    /** Records `name`, sends its event, and resolves once the view has the station's answer on it. */
+    const recordLive = async (name: string, seed: number, total: number) => {
+      await writeGoodTiff(path.join(inbox, name), seed);
+      await waitFor(() => s.station.store.counts().total === total, name);
+      const newest = s.station.store.list({ limit: 1 })[0]!;
+      await live.emit({ event: 'capture.recorded', payload: { capture: newest } } as Parameters<StationListener>[0]);
+      const asked = list.mock.calls.findIndex(([q]) => q.beforeId === newest.id + 1 && q.barcode === 'A-1');
+      expect(asked).toBeGreaterThanOrEqual(0);
+      await act(async () => void (await list.mock.results[asked]!.value));
+    };
+    await recordLive('b.tif', 2, 2); // A-1 is still open: the second shot of A-1
+    await until(() => /^2 captures$/.test($('.history .view__note').textContent ?? ''), 'the live capture of A-1 in the search');
+    await s.client.scanBarcode({ code: 'C-3' });
+    await recordLive('c.tif', 3, 3);
+    // Asked and answered "no": the search keeps its two.
+    expect($('.history .view__note').textContent).toMatch(/^2 captures$/);
   });
 });
 
