@@ -104,14 +104,23 @@ export async function decodeImageBarcodes(input: string | Buffer, opts: ImageDec
 
     passes = 2;
     const finer = Math.min(shrink / 2, Math.max(1, shrinkFor(long, tileLongEdge)));
-    // At ½ the worker reduces each tile from a full-size copy: sharp would decode the whole image at
-    // full size for it anyway (a JPEG at exactly ½ included, see firstPassEdge) and then resample
-    // all three colour channels: on BR0000019933597 that copy took 0.50 s, the full-size grey decode
-    // alone 0.25 s (fastest of 6, same run). At ¼ sharp's copy is cheaper (a JPEG decodes at ½) and
-    // a quarter of the memory — which is why above fullCopyMaxPixels (large-format scans, where the
-    // full-size copy would be 100+ MB next to QC's) sharp's ½ copy is taken after all.
-    const inWorker = finer === 2 && size.width * size.height <= fullCopyMaxPixels ? 2 : 1;
-    const grey = shared && first.grey ? { ...shared, data: first.grey } : await greyCopy(input, Math.ceil((long * inWorker) / finer), fast);
+    // A JPEG file's tile copy is decoded at its scale by libjpeg itself (jpegAt): on
+    // BR0000019933597 the ½ copy took 0.13 s, the whole search 0.39 s instead of 0.53 s. It is not
+    // started beside the first pass: with QC reading the same file at the same time (qc-record.ts),
+    // the extra decode on a 2-core station made the two sheets read in the first pass 0.08 s
+    // slower (0.25 → 0.34 s and 0.29 → 0.37 s, QC and barcodes together) for 0.07 s saved on this one.
+    // Other formats at ½: the worker reduces each tile from a full-size copy, since sharp would
+    // decode the whole image at full size for its ½ copy anyway and then resample all three colour
+    // channels. Above fullCopyMaxPixels (large-format scans, where the full-size copy would be
+    // 100+ MB next to QC's) sharp's ½ copy is taken after all.
+    const jpegFile = typeof input === 'string' && meta.format === 'jpeg';
+    const inWorker = !jpegFile && finer === 2 && size.width * size.height <= fullCopyMaxPixels ? 2 : 1;
+    const grey =
+      shared && first.grey
+        ? { ...shared, data: first.grey }
+        : jpegFile
+          ? await greyCopy(jpegAt(input, finer), null, fast)
+          : await greyCopy(input, Math.ceil((long * inWorker) / finer), fast);
     const width = Math.floor(grey.width / inWorker);
     const height = Math.floor(grey.height / inWorker);
     const grid = tilesOf(width, height, tileSize);
@@ -151,6 +160,17 @@ export function firstPassEdge(long: number, shrink: number, jpeg: boolean): { ed
   return { edge: Math.ceil(long / shrink), jpegScale: 1 };
 }
 
+/**
+ * A JPEG file named so that libvips loads it reduced by `scale` (1, 2, 4 or 8) in libjpeg itself
+ * (DCT scaling): a load option in the file name, which libvips parses off the last `[…]` of any
+ * name it opens (`vips_image_new_from_file`). sharp has no option for it and uses it on its own
+ * only on the way to a copy of ⅓ or smaller (see firstPassEdge); a ½ copy of BR0000019933597
+ * decoded this way took 0.13 s, against 0.24 s for the full-size decode sharp makes for it.
+ */
+export function jpegAt(file: string, scale: number): string {
+  return scale === 1 ? file : `${file}[shrink=${scale}]`;
+}
+
 interface Grey {
   data: ArrayBuffer;
   width: number;
@@ -158,16 +178,15 @@ interface Grey {
 }
 
 /**
- * One byte per pixel, `edge` px on the long edge. Colour accuracy does not matter for reading a
+ * One byte per pixel, `edge` px on the long edge (null: as loaded). Colour accuracy does not matter for reading a
  * barcode, so the embedded ICC profile is not applied (that transform cost more than the decode
  * itself on a 54 MP sheet), and an 8-bit RGB image gives its green channel, the one closest to
  * luminance, instead of a full colour-space conversion. Other images (16-bit, CMYK, grey) are
  * converted properly. Transparency is flattened onto white, as a label would be printed.
  */
-async function greyCopy(input: string | Buffer, edge: number, fastGreen: boolean): Promise<Grey> {
-  const base = sharp(input, { limitInputPixels: false, failOn: 'none' })
-    .resize(edge, edge, { fit: 'inside', withoutEnlargement: true })
-    .keepIccProfile();
+async function greyCopy(input: string | Buffer, edge: number | null, fastGreen: boolean): Promise<Grey> {
+  const loaded = sharp(input, { limitInputPixels: false, failOn: 'none' });
+  const base = (edge === null ? loaded : loaded.resize(edge, edge, { fit: 'inside', withoutEnlargement: true })).keepIccProfile();
   const grey = fastGreen ? base.extractChannel(1) : base.flatten({ background: '#ffffff' }).greyscale().toColourspace('b-w');
   const { data, info } = await grey.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   if (info.channels !== 1) throw new Error(`expected a one-channel grey copy, got ${info.channels} channels`);

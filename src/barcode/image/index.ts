@@ -1,5 +1,5 @@
 /** Barcodes in captures: decoding with zxing-wasm off the main thread, and drawing control codes. */
-export { decodeImageBarcodes, defaultImageFormats, firstPassEdge, imageDecodeDefaults, shrinkFor, tilesOf, type ImageBarcode, type ImageDecodeOptions, type ImageDecodeResult } from './decode-image.js';
+export { decodeImageBarcodes, defaultImageFormats, firstPassEdge, imageDecodeDefaults, jpegAt, shrinkFor, tilesOf, type ImageBarcode, type ImageDecodeOptions, type ImageDecodeResult } from './decode-image.js';
 export type { FoundCode, Region } from './protocol.js';
 export { DecodeTimeout, ZxingPool, type PoolOptions, type PoolResult } from './zxing-pool.js';
 export { a4, pdfOfGreyImage, renderControlSheet, type ControlSheet } from './control-sheet.js';

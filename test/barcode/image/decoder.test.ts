@@ -3,9 +3,12 @@
  * tiles when the downscaled pass finds nothing valid, the per-image time limit and the restart of a
  * worker stopped by it.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DecodeTimeout, decodeImageBarcodes, drawBarcode, firstPassEdge, shrinkFor, tilesOf, ZxingPool } from '../../../src/barcode/image/index.js';
+import { DecodeTimeout, decodeImageBarcodes, drawBarcode, firstPassEdge, jpegAt, shrinkFor, tilesOf, ZxingPool } from '../../../src/barcode/image/index.js';
 import { barcodeRulesSchema } from '../../../src/barcode/rules.js';
 
 const pool = new ZxingPool();
@@ -89,6 +92,25 @@ describe('decodeImageBarcodes', () => {
     // 1 px modules at full size: nothing left of them once halved.
     const small = await decodeImageBarcodes(await page(5200, 3400, [{ text: 'NHM-654321', format: 'Code128', scale: 1, left: 4300, top: 3000 }]), { rules, pool });
     expect(small).toMatchObject({ passes: 2, tilesTried: 1, codes: [{ format: 'Code128', text: 'NHM-654321', valid: true }], error: null });
+  });
+
+  it('reads a sheet-sized JPEG file\'s small label from tiles of libjpeg\'s own ½ decode, in a path with brackets', async () => {
+    // libvips takes a trailing [..] of a file name as load options (jpegAt): the folder's and the
+    // file's own brackets must stay part of the name.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-jpeg-at-'));
+    fs.mkdirSync(path.join(dir, 'hot [2]'));
+    const file = path.join(dir, 'hot [2]', 'sheet [1].jpg');
+    try {
+      // 3 px modules: 0.6 px in the first pass's ⅕ copy, 1.5 px in the ½ copy.
+      fs.writeFileSync(file, await page(7200, 4800, [{ text: 'NHM-777777', format: 'Code128', scale: 3, left: 6000, top: 4300 }]));
+      const half = await sharp(jpegAt(file, 2)).raw().toBuffer({ resolveWithObject: true });
+      expect(half.info).toMatchObject({ width: 3600, height: 2400 });
+      expect(jpegAt(file, 1)).toBe(file);
+      const r = await decodeImageBarcodes(file, { rules: barcodeRulesSchema.parse({ pattern: 'NHM-\\d{6}' }), pool });
+      expect(r).toMatchObject({ passes: 2, codes: [{ format: 'Code128', text: 'NHM-777777', valid: true }], error: null });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('gives up on an image past its time limit and says why', async () => {
