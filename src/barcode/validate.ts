@@ -5,14 +5,15 @@
  *
  * Order of decisions in classifyScan (each one is final):
  *   1. an exact control code (END, UNDO, REJECT) is a control, whatever the pattern says;
- *   2. empty, control characters, over-long: refused (these are reader or wedge faults);
+ *   2. empty, control characters, over-long, no letter or digit at all: refused (these are reader
+ *      or wedge faults, and a code of only spaces or dots would name no folder);
  *   3. the project's pattern, then its check digit: refused when they fail;
  *   4. otherwise an object barcode.
  */
 import { checkDigitSchemes } from './check-digits.js';
 import { checkedGroupName, compileBarcodeRules, controlCharacter, type BarcodeRules, type ControlAction } from './rules.js';
 
-export type RefusalProblem = 'empty' | 'control-character' | 'too-long' | 'pattern' | 'check-digit';
+export type RefusalProblem = 'empty' | 'control-character' | 'too-long' | 'no-letter-or-digit' | 'pattern' | 'check-digit';
 
 export type BarcodeValidation = { ok: true; code: string } | { ok: false; problem: RefusalProblem; reason: string };
 
@@ -30,9 +31,15 @@ function describeControl(ch: string): string {
   return name ? `${hex} (${name})` : hex;
 }
 
-export function validateBarcode(code: string, rules: BarcodeRules): BarcodeValidation {
+/**
+ * `code` as the station keeps it: in Unicode NFC, so an "é" typed as one character and as "e" plus
+ * a combining accent is one barcode (one object, one folder), whichever way the scanner or keyboard
+ * layout sent it.
+ */
+export function validateBarcode(raw: string, rules: BarcodeRules): BarcodeValidation {
+  const code = raw.normalize('NFC');
   const { pattern } = compileBarcodeRules(rules);
-  if (code.length === 0) return { ok: false, problem: 'empty', reason: 'the scan is empty' };
+  if (code.length === 0) return { ok: false, problem: 'empty', reason: 'is empty' };
   const control = controlCharacter.exec(code);
   if (control) {
     return {
@@ -43,6 +50,9 @@ export function validateBarcode(code: string, rules: BarcodeRules): BarcodeValid
   }
   if (code.length > rules.maxLength) {
     return { ok: false, problem: 'too-long', reason: `is ${code.length} characters long; at most ${rules.maxLength} are accepted` };
+  }
+  if (!/[\p{L}\p{N}]/u.test(code)) {
+    return { ok: false, problem: 'no-letter-or-digit', reason: 'has no letter or digit, so it cannot name an object (a misread, or a key pressed by accident?)' };
   }
   let checked = code;
   if (pattern) {
@@ -58,7 +68,7 @@ export function validateBarcode(code: string, rules: BarcodeRules): BarcodeValid
       const what = rules.checkDigit === 'code39-mod43' ? 'check character' : 'check digit';
       const reason =
         result.problem === 'mismatch'
-          ? `${what} should be ${result.expected}, not ${result.found} (${scheme.label})`
+          ? `ends in the ${what} ${result.found}, but the ${scheme.label} ${what} of the rest is ${result.expected}`
           : `cannot carry a ${scheme.label} ${what}: ${result.message}`;
       return { ok: false, problem: 'check-digit', reason };
     }
@@ -66,13 +76,19 @@ export function validateBarcode(code: string, rules: BarcodeRules): BarcodeValid
   return { ok: true, code };
 }
 
-/** The pattern as the technician will recognise it: anchored, the way it is applied. */
+/**
+ * The pattern as the technician will recognise it: anchored, the way it is applied. An alternation
+ * is shown in its group, as compileBarcodeRules applies it: `^A\d+|B\d+$` would read as "starts
+ * with A… or ends with B…".
+ */
 function displayPattern(pattern: string): string {
+  if (pattern.includes('|')) return `^(?:${pattern})$`;
   const anchoredEnd = pattern.endsWith('$') && !pattern.endsWith('\\$');
   return `${pattern.startsWith('^') ? '' : '^'}${pattern}${anchoredEnd ? '' : '$'}`;
 }
 
-export function classifyScan(code: string, rules: BarcodeRules): ScanClass {
+export function classifyScan(raw: string, rules: BarcodeRules): ScanClass {
+  const code = raw.normalize('NFC');
   const action = compileBarcodeRules(rules).controls.get(code);
   if (action) return { kind: 'control', action, code };
   const validation = validateBarcode(code, rules);

@@ -38,7 +38,7 @@ export const commandArgs = {
   /** Queues upload jobs for captures recorded before a target took them (all, or those recorded since a date). */
   backfillTarget: z.strictObject({ targetId: z.string().min(1), since: z.string().min(1).optional() }),
   /** A barcode from any input (keyboard wedge, USB scanner, `capture-station scan`): an object barcode or a control code. */
-  scanBarcode: z.strictObject({ code: z.string().min(1).max(4096), sourceId: z.string().min(1).optional() }),
+  scanBarcode: z.strictObject({ code: z.string().min(1, 'the scan is empty: nothing was read (check the scanner, or type the code)').max(4096), sourceId: z.string().min(1).optional() }),
   /** Fixing links: each renames the filed files, is in the event log, and can be undone (undoLinkEdit). */
   relinkCaptures: z.strictObject({ captureIds: z.array(id).min(1).max(1000), barcode: z.string().min(1).max(4096) }),
   relinkObject: z.strictObject({ objectId: id, barcode: z.string().min(1).max(4096) }),

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { barcodeRulesSchema, defaultControlCodes, type BarcodeRulesInput } from '../../src/barcode/rules.js';
 import { classifyScan, validateBarcode } from '../../src/barcode/validate.js';
@@ -35,17 +36,17 @@ describe('barcode validation', () => {
     expect(validateBarcode('4006381333933', ean)).toEqual({
       ok: false,
       problem: 'check-digit',
-      reason: 'check digit should be 1, not 3 (GS1 mod 10)',
+      reason: 'ends in the check digit 3, but the GS1 mod 10 check digit of the rest is 1',
     });
     const c39 = rules({ checkDigit: 'code39-mod43' });
     expect(validateBarcode('123XYZM', c39).ok).toBe(true);
-    expect(validateBarcode('123XYZA', c39)).toMatchObject({ reason: 'check character should be M, not A (Code 39 mod 43)' });
+    expect(validateBarcode('123XYZA', c39)).toMatchObject({ reason: 'ends in the check character A, but the Code 39 mod 43 check character of the rest is M' });
   });
 
   it('computes the check digit over the named group "checked" when the pattern has one', () => {
     const prefixed = rules({ pattern: String.raw`ZMB-(?<checked>\d{10,11})`, checkDigit: 'luhn' });
     expect(validateBarcode('ZMB-79927398713', prefixed).ok).toBe(true);
-    expect(validateBarcode('ZMB-79927398714', prefixed)).toMatchObject({ reason: 'check digit should be 3, not 4 (Luhn)' });
+    expect(validateBarcode('ZMB-79927398714', prefixed)).toMatchObject({ reason: 'ends in the check digit 4, but the Luhn check digit of the rest is 3' });
     // Without the group the whole code is checked, and a prefix cannot carry a Luhn digit.
     const whole = rules({ pattern: String.raw`ZMB-\d{11}`, checkDigit: 'luhn' });
     expect(validateBarcode('ZMB-79927398713', whole)).toMatchObject({ problem: 'check-digit', reason: expect.stringMatching(/^cannot carry a Luhn check digit/) });
@@ -53,7 +54,9 @@ describe('barcode validation', () => {
 
   it('refuses empty, control characters and over-long codes before looking at the pattern', () => {
     const open = rules();
-    expect(validateBarcode('', open)).toEqual({ ok: false, problem: 'empty', reason: 'the scan is empty' });
+    expect(validateBarcode('', open)).toEqual({ ok: false, problem: 'empty', reason: 'is empty' });
+    // Without a pattern these would each open an object filed in a folder named "_".
+    for (const code of ['   ', '..', '.', '-_-', '/']) expect(validateBarcode(code, open), code).toMatchObject({ ok: false, problem: 'no-letter-or-digit' });
     expect(validateBarcode('NMNH-1\n', open)).toEqual({
       ok: false,
       problem: 'control-character',
@@ -69,6 +72,27 @@ describe('barcode validation', () => {
   it('accepts any printable code when the project sets no pattern and no check digit', () => {
     const open = rules();
     for (const code of ['A', 'Müller 12', '標本-1', 'https://n2t.net/ark:/65665/3a1b2c']) expect(validateBarcode(code, open).ok, code).toBe(true);
+  });
+
+  it('keeps a code in Unicode NFC, so one label sent composed or decomposed is one object', () => {
+    const composed = 'Musée-12';
+    const decomposed = 'Musée-12';
+    expect(validateBarcode(decomposed, rules())).toEqual({ ok: true, code: composed });
+    expect(classifyScan(decomposed, rules())).toEqual({ kind: 'object', code: composed });
+  });
+
+  it("takes the README's example barcode rules as documented: GS1 check digit over the digits after NMNH-", () => {
+    const readme = fs.readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const example = /\n {2}barcode:\n {4}pattern: "(?<pattern>[^"]+)"[^\n]*\n {4}checkDigit: (?<checkDigit>[\w-]+)/.exec(readme)?.groups;
+    expect(example, "README's linking example").toBeDefined();
+    const documented = rules({ pattern: JSON.parse(`"${example!.pattern}"`) as string, checkDigit: example!.checkDigit as 'gs1-mod10' });
+    expect(validateBarcode('NMNH-00123457', documented)).toEqual({ ok: true, code: 'NMNH-00123457' });
+    expect(validateBarcode('NMNH-00123456', documented)).toMatchObject({ ok: false, problem: 'check-digit' });
+  });
+
+  it('shows an alternation inside the group it is applied in', () => {
+    const either = rules({ pattern: String.raw`US\d{6}|BM\d{9}` });
+    expect(validateBarcode('X1', either)).toMatchObject({ reason: String.raw`does not match the project's pattern ^(?:US\d{6}|BM\d{9})$` });
   });
 });
 
