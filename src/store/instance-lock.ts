@@ -2,9 +2,10 @@
  * One running station per database. Two stations on one database (`run` started twice, or the
  * desktop app next to `run`) would watch the same hot folders, check every file twice and upload
  * under leases each believes it alone renews. The lock is a file next to the database,
- * `<database>.lock`, created exclusively ('wx') and holding the holder's host, pid and start time.
- * A lock whose pid no longer exists on this host is stale (the station crashed or was killed) and is
- * taken over; a lock held from another host is never judged stale (the database belongs on local
+ * `<database>.lock`, created exclusively ('wx') and holding the holder's host, pid and start time
+ * (and, on Linux, its boot id and process start time: process-identity.ts). A lock whose process no
+ * longer runs on this host is stale (the station crashed, was killed, or the machine lost power) and
+ * is taken over — also when its pid has been given to another process since; a lock held from another host is never judged stale (the database belongs on local
  * disk, so that means a copied or shared home, which a person must look at).
  * Read-only tools (check, export, queue, doctor) never take it.
  */
@@ -13,12 +14,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { StationError } from '../errors.js';
 import { createLogger } from '../log/logger.js';
+import { currentProcessIdentity, processAlive, type ProcessIdentity } from './process-identity.js';
 
 const log = createLogger('store.instance-lock');
 
-interface Holder {
+interface Holder extends ProcessIdentity {
   host: string;
-  pid: number;
   startedAt: string;
 }
 
@@ -34,7 +35,7 @@ export function lockFileOf(database: string): string {
 /** Takes the lock of `database` or throws a StationError naming the process that holds it. */
 export function acquireInstanceLock(database: string): InstanceLock {
   const file = lockFileOf(database);
-  const me: Holder = { host: os.hostname(), pid: process.pid, startedAt: new Date().toISOString() };
+  const me: Holder = { host: os.hostname(), ...currentProcessIdentity(), startedAt: new Date().toISOString() };
   for (let tries = 0; tries < 5; tries++) {
     try {
       const fd = fs.openSync(file, 'wx');
@@ -83,7 +84,14 @@ export function acquireInstanceLock(database: string): InstanceLock {
 function readHolder(file: string): Holder | null {
   try {
     const h = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<Holder>;
-    return typeof h.host === 'string' && typeof h.pid === 'number' && typeof h.startedAt === 'string' ? (h as Holder) : null;
+    if (typeof h.host !== 'string' || typeof h.pid !== 'number' || typeof h.startedAt !== 'string') return null;
+    return {
+      host: h.host,
+      pid: h.pid,
+      startedAt: h.startedAt,
+      ...(typeof h.bootId === 'string' ? { bootId: h.bootId } : {}),
+      ...(typeof h.startTicks === 'string' ? { startTicks: h.startTicks } : {}),
+    };
   } catch {
     return null;
   }
@@ -91,13 +99,9 @@ function readHolder(file: string): Holder | null {
 
 function isStale(h: Holder): boolean {
   if (h.host !== os.hostname()) return false;
-  if (h.pid === process.pid) return false;
-  try {
-    process.kill(h.pid, 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
+  // Without a start time to compare, our own pid in the lock may be this very process.
+  if (h.pid === process.pid && !h.startTicks) return false;
+  return !processAlive(h);
 }
 
 /**
