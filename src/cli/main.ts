@@ -34,6 +34,8 @@ Commands:
       --json               The same as one JSON object
       --backfill TARGET    Queue the captures recorded before TARGET took them (e.g. a target added later)
       --since DATE         With --backfill: only captures recorded since DATE (YYYY-MM-DD, UTC)
+      --retry TARGET|all   Queue the dead jobs of TARGET (or of every target) again, attempts reset
+      --job N              With --retry: only dead job N
   scan CODE… | scan -      Send barcode scans to the running station ("-": one per line from standard input)
       --source ID          The source the scan is for (needed when the station has several)
   sheet --output FILE      A printable sheet of the END / UNDO / REJECT control codes (Code 128, A4; FILE.png or FILE.pdf)
@@ -47,7 +49,7 @@ Options for every command:
 
 export interface CliContext {
   positionals: string[];
-  values: { json: boolean; profile?: string | undefined; format?: string | undefined; output?: string | undefined; source?: string | undefined; backfill?: string | undefined; since?: string | undefined };
+  values: { json: boolean; profile?: string | undefined; format?: string | undefined; output?: string | undefined; source?: string | undefined; backfill?: string | undefined; since?: string | undefined; retry?: string | undefined; job?: string | undefined };
   config: () => StationConfig;
   output: Output;
 }
@@ -80,6 +82,8 @@ export async function main(argv: string[], output: Output = processOutput): Prom
         source: { type: 'string' },
         backfill: { type: 'string' },
         since: { type: 'string' },
+        retry: { type: 'string' },
+        job: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -107,7 +111,7 @@ export async function main(argv: string[], output: Output = processOutput): Prom
   try {
     return await command({
       positionals,
-      values: { json: parsed.values.json ?? false, profile: parsed.values.profile, format: parsed.values.format, output: parsed.values.output, source: parsed.values.source, backfill: parsed.values.backfill, since: parsed.values.since },
+      values: { json: parsed.values.json ?? false, profile: parsed.values.profile, format: parsed.values.format, output: parsed.values.output, source: parsed.values.source, backfill: parsed.values.backfill, since: parsed.values.since, retry: parsed.values.retry, job: parsed.values.job },
       config: () => loadConfig({ home, configFile: config }),
       output,
     });

@@ -1,14 +1,19 @@
 /**
- * `capture-station queue`: the upload queue per target, read from the home's database. Works
- * whether or not the station is running (then rate, ETA and reachability are unknown and shown as
- * such); it only reads — except `--backfill TARGET [--since DATE]`, which queues the captures
- * recorded before the target took them (SQLite serialises that write with a running station's,
- * whose runner picks the new jobs up within seconds).
+ * `capture-station queue`: the upload queue per target. From the running station of this home when
+ * there is one (its control socket: live rate, ETA, reachability and why a target waits), else from
+ * the home's database (then those are unknown and shown as such). It only reads — except
+ * `--backfill TARGET [--since DATE]`, which queues the captures recorded before the target took them
+ * (SQLite serialises that write with a running station's, whose runner picks the new jobs up within
+ * seconds), and `--retry TARGET|all [--job N]`, which queues dead jobs again (through the running
+ * station, so its queue view and events follow at once, or in the database when none runs).
  */
 import fs from 'node:fs';
+import type { StationConfig } from '../config/load.js';
 import { StationError } from '../errors.js';
+import { callStation, controlSocketPath } from '../server/control-socket.js';
 import { openStore } from '../store/open.js';
 import { backfill, configuredTarget, parseSince } from '../upload/backfill.js';
+import { Outbox } from '../upload/outbox.js';
 import { queueStatusOf, type QueueStatus } from '../upload/queue-status.js';
 import type { CliContext } from './main.js';
 import { table } from './output.js';
@@ -17,6 +22,8 @@ export async function queueCommand(ctx: CliContext): Promise<number> {
   const config = ctx.config();
   if (!fs.existsSync(config.locations.database)) throw new StationError('NOT_FOUND', `No station database at ${config.locations.database} yet: run the station first (capture-station run), or pass the right --home.`);
   if (ctx.values.since !== undefined && ctx.values.backfill === undefined) throw new StationError('INVALID_ARGUMENT', '--since goes with --backfill TARGET.');
+  if (ctx.values.job !== undefined && ctx.values.retry === undefined) throw new StationError('INVALID_ARGUMENT', '--job goes with --retry, e.g. capture-station queue --retry all --job 12.');
+  if (ctx.values.retry !== undefined) return retryDead(ctx, config);
   if (ctx.values.backfill !== undefined) {
     const target = configuredTarget(config.targets, ctx.values.backfill);
     const since = ctx.values.since === undefined ? null : parseSince(ctx.values.since);
@@ -35,12 +42,17 @@ export async function queueCommand(ctx: CliContext): Promise<number> {
     }
     return 0;
   }
-  const store = openStore(config.locations.database);
+  const socket = controlSocketPath(config.locations.dataDir);
+  const live = await fromStation<QueueStatus>(socket, 'queueStatus', {});
   let status: QueueStatus;
-  try {
-    status = queueStatusOf(store.db, config.targets);
-  } finally {
-    store.close();
+  if (live) status = live;
+  else {
+    const store = openStore(config.locations.database);
+    try {
+      status = queueStatusOf(store.db, config.targets);
+    } finally {
+      store.close();
+    }
   }
   if (ctx.values.json) {
     ctx.output.out(JSON.stringify(status, null, 2) + '\n');
@@ -52,10 +64,11 @@ export async function queueCommand(ctx: CliContext): Promise<number> {
   }
   ctx.output.out(
     table(
-      ['target', 'kind', 'queued', 'uploading', 'done', 'dead', 'pending', 'rate', 'eta'],
+      ['target', 'kind', 'reachable', 'queued', 'uploading', 'done', 'dead', 'pending', 'rate', 'eta'],
       status.targets.map((t) => [
         t.configured ? t.id : `${t.id} (not configured)`,
         t.kind,
+        t.online === null ? '-' : t.online ? 'yes' : 'NO',
         String(t.counts.queued),
         String(t.counts.leased),
         String(t.counts.done),
@@ -66,10 +79,55 @@ export async function queueCommand(ctx: CliContext): Promise<number> {
       ]),
     ),
   );
+  if (!status.live) ctx.output.out(`The station is not running (nothing answers at ${socket}): reachability, rate and ETA are known only while it runs.\n`);
+  for (const t of status.targets) {
+    if (t.lastProbeError && t.online === false) ctx.output.out(`waiting: ${t.id}: ${t.lastProbeError}\n`);
+  }
   for (const t of status.targets) {
     for (const d of t.dead) ctx.output.out(`dead: ${t.id} job ${d.jobId} (capture ${d.captureId}, ${d.attempts} attempts): ${d.error ?? 'no error recorded'}\n`);
   }
   return 0;
+}
+
+async function retryDead(ctx: CliContext, config: StationConfig): Promise<number> {
+  const which = ctx.values.retry!;
+  const known = [...new Set(config.targets.map((t) => t.id))];
+  if (which !== 'all' && !known.includes(which)) {
+    throw new StationError('INVALID_ARGUMENT', `--retry ${which}: no such target; the configured targets are ${known.length > 0 ? known.map((id) => `"${id}"`).join(', ') : 'none'} (or "all").`);
+  }
+  let jobId: number | undefined;
+  if (ctx.values.job !== undefined) {
+    jobId = Number(ctx.values.job);
+    if (!Number.isInteger(jobId) || jobId < 1) throw new StationError('INVALID_ARGUMENT', `--job must be a job number as \`capture-station queue\` lists it (got "${ctx.values.job}").`);
+  }
+  const filter = { ...(which === 'all' ? {} : { targetId: which }), ...(jobId === undefined ? {} : { jobId }) };
+  const socket = controlSocketPath(config.locations.dataDir);
+  let requeued = (await fromStation<{ requeued: number[] }>(socket, 'retryDead', filter))?.requeued ?? null;
+  if (requeued === null) {
+    const store = openStore(config.locations.database);
+    try {
+      requeued = new Outbox(store.db).retryDead(filter).map((t) => t.jobId);
+    } finally {
+      store.close();
+    }
+  }
+  if (ctx.values.json) ctx.output.out(JSON.stringify({ requeued }, null, 2) + '\n');
+  else if (requeued.length === 0) ctx.output.out(`No dead job${jobId === undefined ? '' : ` ${jobId}`} to retry${which === 'all' ? '' : ` for target "${which}"`}.\n`);
+  else ctx.output.out(`Queued ${requeued.length} dead job${requeued.length === 1 ? '' : 's'} again (${requeued.join(', ')}); each starts again with its attempts reset.\n`);
+  return 0;
+}
+
+/** The running station's answer, or null when none runs for this home; its refusal is an error. */
+async function fromStation<T>(socket: string, command: string, args: object): Promise<T | null> {
+  let reply;
+  try {
+    reply = await callStation(socket, command, args);
+  } catch (err) {
+    if (err instanceof StationError && err.code === 'NOT_FOUND') return null;
+    throw err;
+  }
+  if ('error' in reply) throw new StationError('INVALID_ARGUMENT', reply.error.message);
+  return reply.result as T;
 }
 
 function formatBytes(n: number): string {

@@ -294,6 +294,6 @@ async function writeAll(handle: FileHandle, chunk: Buffer): Promise<void> {
 function conflict(finalPath: string, found: string, expected: string): UploadError {
   return new UploadError(
     'permanent',
-    `A different file is already at ${finalPath} (sha256 ${found}, this capture's is ${expected}). The station never overwrites a file at a target: move or rename the one there, then retry this job (capture-station queue shows it; command retryDead).`,
+    `A different file is already at ${finalPath} (sha256 ${found}, this capture's is ${expected}). The station never overwrites a file at a target: move or rename the one there, then retry this job (capture-station queue shows it; capture-station queue --retry TARGET retries it).`,
   );
 }

@@ -49,7 +49,7 @@ export async function classifyFsError(err: unknown, targetId: string, root: stri
       const where = (err as NodeJS.ErrnoException).path ?? root;
       return new UploadError(
         'permanent',
-        `Target "${targetId}": a file stands where a folder is needed (${where}: ${message}). Move or rename that file at the target, then retry this job (capture-station queue shows it; command retryDead).`,
+        `Target "${targetId}": a file stands where a folder is needed (${where}: ${message}). Move or rename that file at the target, then retry this job (capture-station queue shows it; capture-station queue --retry TARGET retries it).`,
         { cause: err },
       );
     }

@@ -69,8 +69,8 @@ describe('station with a folder target', () => {
     cleanup.pop();
     const table = capture();
     expect(await main(['queue', '--home', home], table)).toBe(0);
-    expect(table.text()).toMatch(/^target\s+kind\s+queued\s+uploading\s+done\s+dead/);
-    expect(table.text()).toMatch(/\nnas\s+folder\s+0\s+0\s+2\s+0\s+0 B/);
+    expect(table.text()).toMatch(/^target\s+kind\s+reachable\s+queued\s+uploading\s+done\s+dead/);
+    expect(table.text()).toMatch(/\nnas\s+folder\s+-\s+0\s+0\s+2\s+0\s+0 B/);
   });
 
   it('refuses a second station on the same database, naming the holder, while the read-only tools keep working', async () => {
