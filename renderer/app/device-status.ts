@@ -1,6 +1,7 @@
 /**
  * How the header words the rig's devices: each USB scanner (connected, no permission, error,
- * detached) and each source's hot folder ("camera": reachable, and when its last file arrived).
+ * detached), each source's hot folder ("camera": reachable, and when its last file arrived), and a
+ * disk the station writes to once it runs low on space (retention.warnFreeGB / criticalFreeGB).
  * Every state has its own icon and word, so colour is never the only signal. Pure.
  */
 import type { ResultOf, StationHandlers } from '../contract.js';
@@ -8,6 +9,7 @@ import type { ResultOf, StationHandlers } from '../contract.js';
 type Status = ResultOf<StationHandlers, 'status'>;
 export type ScannerStatus = Status['usbScanners'][number];
 export type SourceInfo = Status['sources'][number];
+export type DiskInfo = Status['disks'][number];
 export type DeviceTone = 'ok' | 'warn' | 'bad';
 
 export interface DeviceLook {
@@ -55,7 +57,22 @@ export function sourceLook(s: SourceInfo, nowMs: number): DeviceLook {
   return { ...base, icon: '●', word: 'Folder OK', tone: 'ok', detail: last, fix: null };
 }
 
-export function deviceLooks(status: Pick<Status, 'sources' | 'usbScanners'> | null, nowMs: number): DeviceLook[] {
+/** Null while the disk has room: a healthy disk is not worth a place in the header. */
+export function diskLook(d: DiskInfo): DeviceLook | null {
+  if (d.level === 'ok') return null;
+  const critical = d.level === 'critical';
+  return {
+    key: `disk:${d.path}`,
+    name: `Disk of ${d.path}`,
+    icon: critical ? '✕' : '▲',
+    word: critical ? 'Almost full' : 'Low on space',
+    tone: critical ? 'bad' : 'warn',
+    detail: `${(d.freeBytes / 1024 ** 3).toFixed(1)} GB free`,
+    fix: d.message,
+  };
+}
+
+export function deviceLooks(status: Pick<Status, 'sources' | 'usbScanners' | 'disks'> | null, nowMs: number): DeviceLook[] {
   if (!status) return [];
-  return [...status.sources.map((s) => sourceLook(s, nowMs)), ...status.usbScanners.map(scannerLook)];
+  return [...status.sources.map((s) => sourceLook(s, nowMs)), ...status.usbScanners.map(scannerLook), ...status.disks.flatMap((d) => diskLook(d) ?? [])];
 }

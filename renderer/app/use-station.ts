@@ -117,6 +117,7 @@ export function useStation(client: StationClient, connect: EventConnector): Stat
         case 'session.started':
         case 'session.ended':
         case 'scanner.status':
+        case 'disk.status':
           void client.status({}).then((r) => 'result' in r && setStatus(r.result));
           break;
       }

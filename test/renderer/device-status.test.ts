@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ago, deviceLooks, scannerLook, sourceLook, type ScannerStatus, type SourceInfo } from '../../renderer/app/device-status.js';
+import { ago, deviceLooks, diskLook, scannerLook, sourceLook, type ScannerStatus, type SourceInfo } from '../../renderer/app/device-status.js';
 import { DeviceList } from '../../renderer/components/DeviceStatus.js';
 import { loadConfig } from '../../src/config/load.js';
 import { Station } from '../../src/station/station.js';
@@ -69,5 +69,24 @@ describe('device status', () => {
     const again = new Station(loadConfig({ home }));
     cleanup.push(() => again.stop());
     expect(again.status().sources[0]?.lastFileAt).toBe(recorded);
+  });
+
+  it('shows a disk only once it runs low, in words and icon, with what to do — from the running station\'s own check', async () => {
+    expect(diskLook({ path: '/data', freeBytes: 50 * 1024 ** 3, level: 'ok', message: null })).toBeNull();
+    const critical = diskLook({ path: '/data', freeBytes: 1.5 * 1024 ** 3, level: 'critical', message: 'Only 1.5 GB free on the disk of /data.' });
+    expect(critical).toMatchObject({ name: 'Disk of /data', icon: '✕', word: 'Almost full', tone: 'bad', detail: '1.5 GB free', fix: 'Only 1.5 GB free on the disk of /data.' });
+    const html = renderToStaticMarkup(createElement(DeviceList, { devices: [critical!] }));
+    expect(html).toMatch(/role="alert".*Disk of \/data: Almost full\..*Only 1\.5 GB free/s);
+
+    // No disk here has a petabyte free: every folder the station writes to is "low".
+    const home = makeHome({ ingest: { rescanIntervalSec: 0 }, retention: { warnFreeGB: 1_000_000, criticalFreeGB: 0 } });
+    cleanup.push(() => fs.rmSync(home, { recursive: true, force: true }));
+    const station = new Station(loadConfig({ home }));
+    cleanup.push(() => station.stop());
+    await station.start();
+    await waitFor(() => station.status().disks.length > 0, 'the first free-disk check');
+    const disks = deviceLooks(station.status(), Date.now()).filter((l) => l.key.startsWith('disk:'));
+    expect(disks.length).toBeGreaterThan(0);
+    expect(disks.every((d) => d.word === 'Low on space' && d.tone === 'warn' && /below 1000000 GB/.test(d.fix ?? ''))).toBe(true);
   });
 });
