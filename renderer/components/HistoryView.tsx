@@ -49,7 +49,7 @@ export function HistoryFilters({ filter, sources, onChange }: HistoryFiltersProp
       <form className="filters__search" role="search" onSubmit={search}>
         <label className="filters__field">
           <span>Barcode</span>
-          <input name="barcode" type="search" value={barcode} onChange={(e) => setBarcode(e.target.value)} placeholder="Enter to search" autoComplete="off" />
+          <input name="barcode" type="search" data-takes-scans value={barcode} onChange={(e) => setBarcode(e.target.value)} placeholder="Enter to search" autoComplete="off" />
         </label>
         <label className="filters__field">
           <span>Match</span>

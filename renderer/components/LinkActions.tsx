@@ -23,7 +23,7 @@ export function LinkActions({ capture, busy, message, onEdit }: LinkActionsProps
       <form className="link-actions__row" onSubmit={(e) => send(e, { kind: 'relinkShot', barcode: shotBarcode.trim() })}>
         <label className="filters__field">
           <span>Relink this shot to barcode</span>
-          <input name="relink-barcode" value={shotBarcode} onChange={(e) => setShotBarcode(e.target.value)} autoComplete="off" required />
+          <input name="relink-barcode" data-takes-scans value={shotBarcode} onChange={(e) => setShotBarcode(e.target.value)} autoComplete="off" required />
         </label>
         <button type="submit" className="button" disabled={busy}>
           Relink shot
@@ -33,7 +33,7 @@ export function LinkActions({ capture, busy, message, onEdit }: LinkActionsProps
         <form className="link-actions__row" onSubmit={(e) => send(e, { kind: 'renameObject', barcode: objectBarcode.trim() })}>
           <label className="filters__field">
             <span>Object {capture.link.barcode} is really</span>
-            <input name="object-barcode" value={objectBarcode} onChange={(e) => setObjectBarcode(e.target.value)} autoComplete="off" required />
+            <input name="object-barcode" data-takes-scans value={objectBarcode} onChange={(e) => setObjectBarcode(e.target.value)} autoComplete="off" required />
           </label>
           <button type="submit" className="button" disabled={busy}>
             Rename object

@@ -22,11 +22,29 @@ export interface ScanBarProps {
 
 const performanceNow = () => performance.now();
 
+type FieldState = { el: HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement; value: string };
+
+function fieldState(el: Element | null): FieldState | null {
+  return el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement ? { el, value: el.value } : null;
+}
+
+/**
+ * Puts a field back as it was before a scanner's burst went into it. Through the element's own
+ * value setter plus the events a person's edit fires, so React's state (a search, a filter) follows.
+ */
+function restoreField(state: FieldState): void {
+  if (state.el.value === state.value) return;
+  Object.getOwnPropertyDescriptor(Object.getPrototypeOf(state.el), 'value')?.set?.call(state.el, state.value);
+  state.el.dispatchEvent(new Event('input', { bubbles: true }));
+  state.el.dispatchEvent(new Event('change', { bubbles: true }));
+}
+
 /**
  * The current object's barcode in large type with its shot count and the views still expected,
- * and the scan field. A scanner needs no click: its burst, typed anywhere on the page outside
- * another text field, is told from human typing (PageWedge) and sent at once. A person's keys
- * there land in the scan field instead, and their Enter sends it.
+ * and the scan field. A scanner needs no click: its burst, typed anywhere on the page, is told from
+ * human typing (PageWedge) and sent at once — from a search box or a drop-down that kept the focus
+ * too, which is then put back as it was. A person's keys outside a field land in the scan field
+ * instead, and their Enter sends it.
  */
 export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views = [], expectedShots = 0, refusal: initialRefusal = null, now = performanceNow }: ScanBarProps) {
   const [value, setValue] = useState('');
@@ -35,6 +53,8 @@ export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views 
   const [source, setSource] = useState<string>('');
   const input = useRef<HTMLInputElement>(null);
   const wedge = useRef<PageWedge | null>(null);
+  /** The focused field as it was when a burst that may be a scan began in it. */
+  const beforeBurst = useRef<FieldState | null>(null);
 
   const send = useCallback(
     async (code: string, fromField: boolean) => {
@@ -56,8 +76,11 @@ export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views 
     let timer: ReturnType<typeof setTimeout> | undefined;
     const run = (actions: PageWedgeAction[]) => {
       for (const a of actions) {
-        if (a.kind === 'scan') void send(a.code, false);
-        else {
+        if (a.kind === 'scan') {
+          if (a.fromField && beforeBurst.current) restoreField(beforeBurst.current);
+          beforeBurst.current = null;
+          void send(a.code, false);
+        } else {
           setValue((v) => v + a.text);
           input.current?.focus();
         }
@@ -77,7 +100,10 @@ export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views 
       if (e.defaultPrevented || !input.current || document.activeElement === input.current) return;
       // The key's own time (when the browser got it), not when this handler ran: a busy page must
       // not stretch a scanner's even burst into something that looks typed.
-      const { consumed, actions } = pageWedge.key(e, document.activeElement as HTMLElement | null, e.timeStamp > 0 ? e.timeStamp : now());
+      const active = document.activeElement as HTMLElement | null;
+      const focus = active && { tagName: active.tagName, isContentEditable: active.isContentEditable, type: (active as HTMLInputElement).type, takesScans: active.dataset.takesScans !== undefined };
+      const { consumed, actions, burstStart } = pageWedge.key(e, focus, e.timeStamp > 0 ? e.timeStamp : now());
+      if (burstStart) beforeBurst.current = fieldState(active);
       if (consumed) e.preventDefault();
       run(actions);
       arm();

@@ -55,7 +55,7 @@ export function SessionPanel({ choices, onStart }: SessionPanelProps) {
       </h2>
       <label className="filters__field">
         <span>Operator</span>
-        <input ref={operatorField} name="operator" value={operator} onChange={(e) => setOperator(e.target.value)} list={`${listId}-operators`} maxLength={100} autoComplete="off" required />
+        <input ref={operatorField} name="operator" data-takes-scans value={operator} onChange={(e) => setOperator(e.target.value)} list={`${listId}-operators`} maxLength={100} autoComplete="off" required />
         <datalist id={`${listId}-operators`}>
           {choices.operators.map((o) => (
             <option key={o} value={o} />

@@ -168,7 +168,8 @@ describe.skipIf(!hasChromium)(hasChromium ? 'the station views in Chromium' : `t
     expect(await p.evaluate('document.activeElement && document.activeElement.name')).toBe('operator');
     await p.keyboard.type('Ana Lima');
     await p.keyboard.press('Tab');
-    await p.keyboard.type('Herbarium 2026');
+    // A person's pace: this field is not one for barcodes, so a burst typed into it would be a scan.
+    await p.keyboard.type('Herbarium 2026', { delay: 120 });
     await p.keyboard.press('Enter');
     const badge = p.getByTestId('session');
     await badge.waitFor({ timeout: 30_000 });

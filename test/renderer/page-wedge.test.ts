@@ -1,7 +1,8 @@
 /**
  * The scan bar's page-wide wedge input (renderer/app/scan-keys.ts PageWedge) with synthetic key
- * timings on an injected clock: a scanner burst typed anywhere outside a text field is a scan; a
- * person's keys go to the scan field and are never sent by themselves.
+ * timings on an injected clock: a scanner burst typed anywhere is a scan (in a focused field too); a
+ * person's keys go to the scan field (or stay in the field they were typed in) and are never sent
+ * by themselves.
  */
 import { describe, expect, it } from 'vitest';
 import { PageWedge, takesText, type FocusLike, type PageWedgeAction } from '../../renderer/app/scan-keys.js';
@@ -14,6 +15,7 @@ const plain = { altKey: false, ctrlKey: false, metaKey: false };
 function type(wedge: PageWedge, keys: TimedKey[], active: FocusLike | null = page, settleMs = 5000) {
   const actions: PageWedgeAction[] = [];
   const consumed: string[] = [];
+  const burstStarts: number[] = [];
   for (const k of keys) {
     // What the component's timer does: tick at the deadline before the next key arrives.
     const deadline = wedge.deadlineMs;
@@ -21,9 +23,10 @@ function type(wedge: PageWedge, keys: TimedKey[], active: FocusLike | null = pag
     const r = wedge.key({ key: k.key, ...plain }, active, k.timeMs);
     actions.push(...r.actions);
     if (r.consumed) consumed.push(k.key);
+    if (r.burstStart) burstStarts.push(k.timeMs);
   }
   actions.push(...wedge.tick((keys.at(-1)?.timeMs ?? 0) + settleMs));
-  return { actions, consumed };
+  return { actions, consumed, burstStarts };
 }
 
 const timed = (text: string[], startMs: number, gapMs: number): TimedKey[] => text.map((key, i) => ({ key, timeMs: startMs + i * gapMs }));
@@ -32,19 +35,34 @@ describe('page-wide wedge input', () => {
   it('sends a scanner burst typed with nothing focused, or a button focused, as one scan', () => {
     for (const active of [null, page, { tagName: 'BUTTON' }, { tagName: 'INPUT', type: 'checkbox' }]) {
       const { actions, consumed } = type(new PageWedge(), timed([...'NHM-000123', 'Enter'], 10_000, 12), active);
-      expect(actions).toEqual([{ kind: 'scan', code: 'NHM-000123' }]);
+      expect(actions).toEqual([{ kind: 'scan', code: 'NHM-000123', fromField: false }]);
       // Every key of it is the wedge's: the focused button is not pressed by the Enter.
       expect(consumed).toHaveLength(11);
     }
   });
 
-  it('leaves keys for another text field alone', () => {
-    for (const active of [{ tagName: 'INPUT', type: 'text' }, { tagName: 'TEXTAREA' }, { tagName: 'SELECT' }, { tagName: 'DIV', isContentEditable: true }]) {
+  it('takes a scanner burst into a focused search box, drop-down or date as a scan, keeping only its terminator from the field', () => {
+    for (const active of [{ tagName: 'INPUT', type: 'text' }, { tagName: 'INPUT', type: 'search' }, { tagName: 'INPUT', type: 'date' }, { tagName: 'TEXTAREA' }, { tagName: 'SELECT' }, { tagName: 'DIV', isContentEditable: true }]) {
       expect(takesText(active)).toBe(true);
-      const { actions, consumed } = type(new PageWedge(), timed([...'NHM-000123', 'Enter'], 10_000, 12), active);
-      expect(actions).toEqual([]);
-      expect(consumed).toEqual([]);
+      const { actions, consumed, burstStarts } = type(new PageWedge(), timed([...'NHM-000123', 'Enter'], 10_000, 12), active);
+      expect(actions, active.tagName).toEqual([{ kind: 'scan', code: 'NHM-000123', fromField: true }]);
+      // The field got the characters as they came (a person's typing there never waits): the
+      // caller restores it to what it was at the burst's first key. Its Enter is not the field's.
+      expect(consumed).toEqual(['Enter']);
+      expect(burstStarts).toEqual([10_000]);
     }
+  });
+
+  it('leaves a burst to a field meant for barcodes (a barcode search, a relink box)', () => {
+    const { actions, consumed } = type(new PageWedge(), timed([...'NHM-000123', 'Enter'], 10_000, 12), { tagName: 'INPUT', type: 'search', takesScans: true });
+    expect(actions).toEqual([]);
+    expect(consumed).toEqual([]);
+  });
+
+  it("leaves a person's typing in a focused field to that field: nothing for the scan field, nothing sent", () => {
+    const { actions, consumed } = type(new PageWedge(), timed([...'Muller', 'Enter'], 10_000, 140), { tagName: 'INPUT', type: 'search' });
+    expect(actions).toEqual([]);
+    expect(consumed).toEqual([]);
   });
 
   it("never takes a person's typing as a scan: it comes out as text for the scan field, and the wedge sends nothing", () => {
@@ -55,21 +73,22 @@ describe('page-wide wedge input', () => {
 
   it('keeps Ctrl/Alt shortcuts, F-keys, arrows and a lone space or Enter for the page', () => {
     const wedge = new PageWedge();
-    expect(wedge.key({ key: '1', ...plain, altKey: true }, page, 1000)).toEqual({ consumed: false, actions: [] });
-    expect(wedge.key({ key: 'c', ...plain, ctrlKey: true }, page, 2000)).toEqual({ consumed: false, actions: [] });
-    expect(wedge.key({ key: 'F2', ...plain }, page, 3000)).toEqual({ consumed: false, actions: [] });
-    expect(wedge.key({ key: ' ', ...plain }, { tagName: 'BUTTON' }, 4000)).toEqual({ consumed: false, actions: [] });
-    expect(wedge.key({ key: 'Enter', ...plain }, { tagName: 'BUTTON' }, 5000)).toEqual({ consumed: false, actions: [] });
+    const none = { consumed: false, actions: [], burstStart: false };
+    expect(wedge.key({ key: '1', ...plain, altKey: true }, page, 1000)).toEqual(none);
+    expect(wedge.key({ key: 'c', ...plain, ctrlKey: true }, page, 2000)).toEqual(none);
+    expect(wedge.key({ key: 'F2', ...plain }, page, 3000)).toEqual(none);
+    expect(wedge.key({ key: ' ', ...plain }, { tagName: 'BUTTON' }, 4000)).toEqual(none);
+    expect(wedge.key({ key: 'Enter', ...plain }, { tagName: 'BUTTON' }, 5000)).toEqual(none);
     // A held key is released as typing by the next named key, which stays the page's.
-    expect(wedge.key({ key: 'a', ...plain }, page, 6000)).toEqual({ consumed: true, actions: [] });
-    expect(wedge.key({ key: 'ArrowDown', ...plain }, page, 6010)).toEqual({ consumed: false, actions: [{ kind: 'type', text: 'a' }] });
+    expect(wedge.key({ key: 'a', ...plain }, page, 6000)).toEqual({ consumed: true, actions: [], burstStart: false });
+    expect(wedge.key({ key: 'ArrowDown', ...plain }, page, 6010)).toEqual({ consumed: false, actions: [{ kind: 'type', text: 'a' }], burstStart: false });
   });
 
   it('swallows the CR LF suffix of a scan and takes two labels in a row', () => {
     const keys = [...timed([...'ABC12345', 'Enter', 'Enter'], 20_000, 10), ...timed([...'XYZ98765', 'Tab'], 20_300, 15)];
     expect(type(new PageWedge(), keys).actions).toEqual([
-      { kind: 'scan', code: 'ABC12345' },
-      { kind: 'scan', code: 'XYZ98765' },
+      { kind: 'scan', code: 'ABC12345', fromField: false },
+      { kind: 'scan', code: 'XYZ98765', fromField: false },
     ]);
   });
 
@@ -86,9 +105,11 @@ describe('page-wide wedge input', () => {
     }
     let humanScans = 0;
     for (let i = 0; i < 1000; i++) {
-      // Worst case: the focus never moves to the scan field, so every key goes through the wedge.
-      const { actions } = type(new PageWedge(), humanTyping(rand, 60_000));
-      humanScans += actions.filter((a) => a.kind === 'scan').length;
+      // Worst case: the focus never moves to the scan field, so every key goes through the wedge;
+      // and the same in a focused search box.
+      const keys = humanTyping(rand, 60_000);
+      humanScans += type(new PageWedge(), keys).actions.filter((a) => a.kind === 'scan').length;
+      humanScans += type(new PageWedge(), keys, { tagName: 'INPUT', type: 'search' }).actions.filter((a) => a.kind === 'scan').length;
     }
     expect(detected / scans).toBeGreaterThanOrEqual(0.999);
     expect(humanScans).toBe(0);

@@ -4,7 +4,7 @@
  * fake timers (the bar's clock is the faked Date), so a scanner's burst and a person's typing are
  * told apart exactly as in the window, without waiting for real time.
  */
-import { act, createElement } from 'react';
+import { act, createElement, Fragment, useState } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ScanBar, type ScanBarProps } from '../../renderer/components/ScanBar.js';
 import { scannerBurst, prng, type TimedKey } from '../barcode/key-sequences.js';
@@ -92,6 +92,38 @@ describe('scan bar in the page', () => {
     // All of it went through the wedge as a scan: none of it was typed into the field.
     expect(events.every((e) => e.defaultPrevented)).toBe(true);
     expect(document.activeElement).not.toBe(input());
+  });
+
+  it('takes a burst that went into a focused search box as a scan, and puts the search back as the person left it', async () => {
+    const onScan = vi.fn(async () => null);
+    const searches: string[] = [];
+    function Page() {
+      const [q, setQ] = useState('');
+      searches.push(q);
+      return createElement(
+        Fragment,
+        null,
+        createElement('input', { id: 'search', type: 'search', value: q, onChange: (e: { target: HTMLInputElement }) => setQ(e.target.value) }),
+        createElement(ScanBar, { object: null, linkingEnabled: true, sources: ['inbox'], alarm: null, onScan, now: () => Date.now() }),
+      );
+    }
+    await mount(createElement(Page));
+    const search = $<HTMLInputElement>('#search');
+    search.focus();
+    await play(typed('Mul', Date.now() + 2000, 150));
+    await advance(1000);
+    expect(search.value).toBe('Mul');
+    const events = await play(scannerBurst(prng(11), 'NHM-000456', { startMs: Date.now() + 2000, prefix: '', suffix: 'Enter' }).keys);
+    await advance(2000);
+    await flush();
+    expect(onScan).toHaveBeenCalledTimes(1);
+    expect(onScan).toHaveBeenCalledWith('NHM-000456', undefined);
+    // The field's React state is the person's again, and the scanner's Enter never reached it.
+    expect(search.value).toBe('Mul');
+    expect(searches.at(-1)).toBe('Mul');
+    expect(events.at(-1)).toMatchObject({ key: 'Enter', defaultPrevented: true });
+    expect(document.activeElement).toBe(search);
+    expect(input().value).toBe('');
   });
 
   it('keeps a refused scan in the field with the reason as an alert', async () => {
