@@ -109,6 +109,12 @@ export function App({ client, events, tones }: { client?: StationClient; events?
         }
       />
       <Nav view={view} onView={setView} />
+      {station.connection === 'refused' && (
+        <p className="notice" role="alert">
+          This page's access token is no longer accepted: the station was restarted, and it makes a new token at every start. Open the address it printed when it started (with ?token=…),
+          or take the token from the server-token file in its station folder.
+        </p>
+      )}
       {station.status && role === 'operator' && !session && <SessionPanel choices={station.status.sessionChoices} onStart={startSession} />}
       {sessionError && (
         <p className="notice" role="alert">

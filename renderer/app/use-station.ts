@@ -6,7 +6,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ConnectionState, StationEventMessage } from '../transport/event-stream.js';
 import { connectEvents, defaultEventsUrl, type EventStreamOptions } from '../transport/event-stream.js';
-import type { StationClient } from '../transport/http-client.js';
+import { createHttpClient, type StationClient } from '../transport/http-client.js';
 import type { CaptureDetail, CaptureRecord, ResultOf, StationHandlers } from '../contract.js';
 import { mergeCaptures, upsertCapture } from './captures-state.js';
 import { applyLinkEffect, type OpenObjects } from './linking-state.js';
@@ -42,7 +42,15 @@ export type StationListener = (m: StationEventMessage | { event: 'reconnected' }
 export type EventConnector = (handlers: Pick<EventStreamOptions, 'onEvent' | 'onState'>) => { close(): void };
 
 /** The browser's connector: the station's WebSocket on the page's own host. */
-export const webSocketEvents: EventConnector = (h) => connectEvents({ url: defaultEventsUrl(window.location), ...h });
+export const webSocketEvents: EventConnector = (h) =>
+  connectEvents({
+    url: defaultEventsUrl(window.location),
+    accessRefused: async () => {
+      const r = await createHttpClient().access({});
+      return 'error' in r && r.error.code === 'UNAUTHORIZED';
+    },
+    ...h,
+  });
 
 /** `connect` must keep its identity across renders (a module constant or a memo): a new one reconnects. */
 export function useStation(client: StationClient, connect: EventConnector): StationView {

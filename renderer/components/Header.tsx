@@ -6,6 +6,7 @@ const connectionLook: Record<ConnectionState, { icon: string; word: string }> = 
   live: { icon: '●', word: 'Live' },
   connecting: { icon: '◌', word: 'Connecting…' },
   offline: { icon: '✕', word: 'Offline — reconnecting' },
+  refused: { icon: '✕', word: 'Access refused' },
 };
 
 export interface HeaderProps {

@@ -1,10 +1,13 @@
 /**
  * Station events over the WebSocket (`/api/events`), reconnecting with a growing pause when the
- * station goes away. The connection state is what the header shows.
+ * station goes away. The connection state is what the header shows. A browser is not told why a
+ * WebSocket was refused, so after a close the stream asks (`accessRefused`) whether the station
+ * still takes this page's token: `serve` makes a new one at every start, and a page left open
+ * across a restart must say so rather than "reconnecting" for ever.
  */
 import type { StationEventName, StationEvents } from '../contract.js';
 
-export type ConnectionState = 'connecting' | 'live' | 'offline';
+export type ConnectionState = 'connecting' | 'live' | 'offline' | 'refused';
 
 export type StationEventMessage = { [E in StationEventName]: { event: E; payload: StationEvents[E] } }[StationEventName];
 
@@ -24,6 +27,8 @@ export interface EventStreamOptions {
   createSocket?: (url: string) => SocketLike;
   /** Pause before reconnect attempt n (1, 2, …). */
   retryDelayMs?: (attempt: number) => number;
+  /** True when the station answers but refuses this page's token (then the state is 'refused'). */
+  accessRefused?: () => Promise<boolean>;
 }
 
 export function defaultEventsUrl(loc: { protocol: string; host: string }): string {
@@ -56,9 +61,14 @@ export function connectEvents(opts: EventStreamOptions): { close(): void } {
       if (socket !== ws) return;
       socket = null;
       if (closed) return;
-      opts.onState('offline');
       attempt++;
-      timer = setTimeout(open, delay(attempt));
+      const retry = (refused: boolean) => {
+        if (closed) return;
+        opts.onState(refused ? 'refused' : 'offline');
+        timer = setTimeout(open, delay(attempt));
+      };
+      if (!opts.accessRefused) return retry(false);
+      opts.accessRefused().then(retry, () => retry(false));
     };
   };
   open();

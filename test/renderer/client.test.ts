@@ -79,4 +79,23 @@ describe('renderer event stream', () => {
     cleanup.push(() => again.close());
     await waitFor(() => states.lastIndexOf('live') > states.indexOf('offline'), 'live again after the server came back');
   });
+
+  it('says access is refused, not "offline", when the station came back with a new token', async () => {
+    const first = await start();
+    const port = first.server.port;
+    const states: ConnectionState[] = [];
+    const accessRefused = async () => {
+      const r = await createHttpClient({ baseUrl: `http://127.0.0.1:${port}`, token }).access({});
+      return 'error' in r && r.error.code === 'UNAUTHORIZED';
+    };
+    const stream = connectEvents({ url: `ws://127.0.0.1:${port}/api/events`, onEvent: () => undefined, onState: (s) => states.push(s), createSocket: wsFactory, retryDelayMs: () => 100, accessRefused });
+    cleanup.push(() => stream.close());
+    await waitFor(() => states.includes('live'), 'live');
+    await first.server.close();
+    await waitFor(() => states.includes('offline'), 'offline while nothing answers');
+    const restarted = await startStationServer({ handlers: createHandlers(first.station), events: first.station, host: '127.0.0.1', port, operatorToken: 'a-new-token-made-at-this-start-0123456789', monitorTokens: [], uiDir: null });
+    cleanup.push(() => restarted.close());
+    await waitFor(() => states.at(-1) === 'refused', 'refused once the station answers again');
+    expect(states.slice(states.indexOf('offline')).filter((s) => s === 'live')).toEqual([]);
+  });
 });
