@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -44,6 +45,19 @@ describe('running station', () => {
     const detail = station.store.detail(broken!.id)!;
     expect(detail.results.find((r) => r.check === 'decodes')?.message).toBeTruthy();
     expect(detail.events.map((e) => e.type)).toEqual(['capture.recorded']);
+  });
+
+  it('on a fresh machine with no config makes its own inbox (~/CaptureStation/Inbox) and watches it at once', async () => {
+    const user = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-fresh-user-'));
+    cleanup.push(() => fs.rmSync(user, { recursive: true, force: true }));
+    const config = loadConfig({ environment: { platform: 'linux', homedir: user, env: {} } });
+    expect(config.sources.map((s) => s.path)).toEqual([path.join(user, 'CaptureStation', 'Inbox')]);
+    const station = new Station(config);
+    await station.start();
+    cleanup.push(() => station.stop());
+    expect(station.status().sources[0]?.status).toMatchObject({ state: 'watching' });
+    await writeGoodTiff(path.join(user, 'CaptureStation', 'Inbox', 'first.tif'));
+    await waitFor(() => station.store.counts().total === 1, 'the first capture recorded');
   });
 
   it('does not judge a writer that pauses longer than the stability window by its half file', async () => {
