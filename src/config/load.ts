@@ -130,6 +130,12 @@ export function resolveConfig(raw: unknown, locations: StationLocations, configF
     seenIds.add(source.id);
     const other = seenPaths.get(source.path);
     if (other) problems.push({ field: `sources.${i}.path`, problem: `${source.path} is already watched by source "${other}"` });
+    // Nested hot folders: a file in the inner one is a capture of both sources, and the second is
+    // failed as a duplicate of the first.
+    const nested = [...seenPaths].find(([p]) => source.path.startsWith(p + path.sep) || p.startsWith(source.path + path.sep));
+    if (nested) {
+      problems.push({ field: `sources.${i}.path`, problem: `${source.path} is ${source.path.startsWith(nested[0]) ? 'inside' : 'around'} the hot folder of source "${nested[1]}" (${nested[0]}); every file there would be taken by both. Use folders side by side` });
+    }
     seenPaths.set(source.path, source.id);
     if (!profiles[source.profile]) problems.push({ field: `sources.${i}.profile`, problem: `unknown profile "${source.profile}"; expected one of ${Object.keys(profiles).join(', ')}` });
   });

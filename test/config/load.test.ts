@@ -118,6 +118,15 @@ describe('station config', () => {
     );
   });
 
+  it('refuses hot folders inside one another, naming the field and both folders', () => {
+    fs.writeFileSync(path.join(home, 'station.json'), JSON.stringify({ sources: [{ id: 'a', path: 'in' }, { id: 'b', path: 'in/sub' }, { id: 'c', path: 'inbox' }] }));
+    expect(problemsOf(() => loadConfig({ home, environment: env() }))).toEqual([
+      { field: 'sources.1.path', problem: `${path.join(home, 'in', 'sub')} is inside the hot folder of source "a" (${path.join(home, 'in')}); every file there would be taken by both. Use folders side by side` },
+    ]);
+    fs.writeFileSync(path.join(home, 'station.json'), JSON.stringify({ sources: [{ id: 'b', path: 'in/sub' }, { id: 'a', path: 'in' }] }));
+    expect(problemsOf(() => loadConfig({ home, environment: env() }))[0]?.problem).toMatch(/ is around the hot folder of source "b"/);
+  });
+
   it('refuses a USB scanner entry for a source that does not exist, naming the field and the sources', () => {
     fs.writeFileSync(
       path.join(home, 'station.json'),
