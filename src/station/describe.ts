@@ -3,10 +3,12 @@ import type { CheckResult } from '../quality/types.js';
 import type { CaptureRecord } from '../store/captures.js';
 
 export function describeCapture(record: CaptureRecord, results: CheckResult[]): string {
-  const size = record.width && record.height ? `${record.width}×${record.height}` : 'size unknown';
-  const kind = [record.format?.toUpperCase() ?? 'unknown format', record.bitDepth ? `${record.bitDepth}-bit` : null].filter(Boolean).join(' ');
+  const size = record.width && record.height ? `${record.width}×${record.height}` : null;
+  const kind = [record.format?.toUpperCase(), record.bitDepth ? `${record.bitDepth}-bit` : null].filter(Boolean).join(' ') || null;
+  // An image that could not be read has neither: say that once rather than "size unknown unknown format".
+  const what = size || kind ? [size, kind].filter(Boolean).join(' ') : 'not readable as an image';
   const seconds = record.qcMs !== null ? `, ${(record.qcMs / 1000).toFixed(2)} s` : '';
-  const head = `${record.verdict.toUpperCase()} ${record.sourceId}/${record.relPath} — ${size} ${kind}${seconds}`;
+  const head = `${record.verdict.toUpperCase()} ${record.sourceId}/${record.relPath} — ${what}${seconds}`;
   const problems = problemsOf(results);
   return problems ? `${head} — ${problems}` : head;
 }
