@@ -273,7 +273,8 @@ export class Station {
       }
       this.disks = disks;
       if (!retention.deleteLocal) return;
-      const removed = await applyRetention(this.storeHandle.db, retentionCandidates(this.storeHandle.db, targets.filter((t) => t.required).map((t) => t.id), retention.keepDays));
+      const required = targets.filter((t) => t.required).map((t) => t.id);
+      const removed = await applyRetention(this.storeHandle.db, retentionCandidates(this.storeHandle.db, required, retention.keepDays), required, this.uploader);
       if (removed.length > 0) log.info('removed local files verified at every required target', { count: removed.length, keepDays: retention.keepDays });
     } catch (err) {
       log.error('retention check failed; nothing was removed after the error', { error: String(err) });

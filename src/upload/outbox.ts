@@ -10,7 +10,8 @@
  *   queued ──lease──▶ leased ──complete──▶ done
  *     ▲  ▲               │ fail (transient)  ──▶ queued (after backoff)
  *     │  └── release / reclaim (offline, stop, crash: no attempt spent)
- *     └── retryDead ◀── dead ◀── fail (permanent, or attempts exhausted)
+ *     ├── retryDead ◀── dead ◀── fail (permanent, or attempts exhausted)
+ *     └── requeueDone ◀── done (retention found the copy gone or different)
  */
 import type { Db } from '../store/database.js';
 import { appendEvent } from '../store/events.js';
@@ -200,15 +201,17 @@ export class Outbox {
   }
 
   /** The target verified the copy. Null when the lease was lost meanwhile (nothing is changed). */
-  complete(jobId: number, owner: string, result: { remoteKey: string; verifiedSha256: string; alreadyPresent: boolean }): JobTransition | null {
+  complete(jobId: number, owner: string, result: { remoteKey: string; verifiedSha256: string; alreadyPresent: boolean; confirmState?: unknown }): JobTransition | null {
     return this.db.transaction(() => {
       const at = new Date(this.clock()).toISOString();
+      // A done job's resume_json holds what the target needs to confirm the copy later (retention).
+      const confirmJson = result.confirmState === undefined || result.confirmState === null ? null : JSON.stringify(result.confirmState);
       const changes = this.db
         .prepare(
-          `UPDATE upload_jobs SET state = 'done', lease_owner = NULL, lease_until = NULL, last_error = NULL, resume_json = NULL,
+          `UPDATE upload_jobs SET state = 'done', lease_owner = NULL, lease_until = NULL, last_error = NULL, resume_json = ?,
              remote_key = ?, verified_sha256 = ?, done_at = ?, updated_at = ? WHERE id = ? AND state = 'leased' AND lease_owner = ?`,
         )
-        .run(result.remoteKey, result.verifiedSha256, at, at, jobId, owner).changes;
+        .run(confirmJson, result.remoteKey, result.verifiedSha256, at, at, jobId, owner).changes;
       if (changes === 0) return null;
       return this.event(this.get(jobId) as UploadJob, 'done', 'leased', at, null, { remoteKey: result.remoteKey, sha256: result.verifiedSha256, alreadyPresent: result.alreadyPresent });
     })();
@@ -293,6 +296,25 @@ export class Outbox {
         out.push(this.event(this.get(r.id) as UploadJob, 'requeued', 'dead', at, null, { previousError: r.last_error }));
       }
       return out;
+    })();
+  }
+
+  /**
+   * A done job whose copy is gone or different at the target (retention found it so): queued again
+   * as a new upload under the same key, with a fresh attempt count. Null unless the job is done.
+   */
+  requeueDone(jobId: number, reason: string): JobTransition | null {
+    return this.db.transaction(() => {
+      const now = this.clock();
+      const at = new Date(now).toISOString();
+      const changes = this.db
+        .prepare(
+          `UPDATE upload_jobs SET state = 'queued', attempts = 0, last_error = ?, next_attempt_at = ?, resume_json = NULL, verified_sha256 = NULL, done_at = NULL, updated_at = ?
+            WHERE id = ? AND state = 'done'`,
+        )
+        .run(reason, now, at, jobId).changes;
+      if (changes === 0) return null;
+      return this.event(this.get(jobId) as UploadJob, 'requeued', 'done', at, null, { reason });
     })();
   }
 

@@ -40,7 +40,7 @@ import type {
 import { createLogger } from '../log/logger.js';
 import { hashPool } from '../hashing/pool.js';
 import { mirrorKey, type KeySource } from './remote-key.js';
-import { UploadError, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
+import { UploadError, type CopyCheck, type RemoteCopy, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
 
 const log = createLogger('upload.s3');
 
@@ -168,6 +168,21 @@ export class S3Target implements UploadTarget {
       if (job.signal.aborted) throw err;
       throw this.classify(err, 'upload');
     }
+  }
+
+  /** HeadObject: the object must be there with the file's size and SHA-256 (the store's full-object checksum, else the station's sha256 metadata). */
+  async confirm(copy: RemoteCopy, signal: AbortSignal): Promise<CopyCheck> {
+    let head: HeadObjectCommandOutput | null;
+    try {
+      head = await this.head(copy.remoteKey, signal);
+    } catch (err) {
+      throw this.classify(err, 'HeadObject');
+    }
+    if (!head) return { present: false, problem: `${this.where}/${copy.remoteKey} is no longer there` };
+    if (!this.isSameObject(head, copy.size, copy.sha256)) {
+      return { present: false, problem: `${this.where}/${copy.remoteKey} is now ${head.ContentLength ?? '?'} bytes with sha256 ${head.Metadata?.sha256 ?? 'not recorded'}, not the ${copy.size} bytes with sha256 ${copy.sha256} verified` };
+    }
+    return { present: true };
   }
 
   /** Closes the client's sockets (tests; the station process just exits). */

@@ -68,7 +68,24 @@ export interface UploadResult {
   verifiedSha256: string;
   /** True when the copy was already there and verified, and nothing was sent. */
   alreadyPresent: boolean;
+  /**
+   * What `confirm` needs later to find the copy besides its key (a tus upload URL); kept with the
+   * done job (its resume_json) and handed back as RemoteCopy.state.
+   */
+  confirmState?: unknown;
 }
+
+/** A copy a done job left at a target, as retention asks the target to confirm it. */
+export interface RemoteCopy {
+  remoteKey: string;
+  size: number;
+  sha256: string;
+  /** The done upload's confirmState (null when it left none). */
+  state: unknown;
+}
+
+/** Is the copy still there as verified? `problem` says what is wrong with it when not. */
+export type CopyCheck = { present: true } | { present: false; problem: string };
 
 export interface UploadTarget {
   readonly id: string;
@@ -81,6 +98,12 @@ export interface UploadTarget {
    */
   probe(signal: AbortSignal, need?: { bytes: number }): Promise<void>;
   upload(job: UploadJobInput): Promise<UploadResult>;
+  /**
+   * Checks, just before retention removes the local file, that a verified copy is still there
+   * (weeks may have passed since it was verified). Throws when the target cannot tell (unreachable,
+   * refusing): the local file is then kept this round.
+   */
+  confirm(copy: RemoteCopy, signal: AbortSignal): Promise<CopyCheck>;
   /** Releases what the target holds open (an S3 client's pooled sockets), for commands that exit. */
   destroy?(): void;
 }

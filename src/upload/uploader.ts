@@ -29,7 +29,7 @@ import { Outbox, type JobTransition, type LeasedJob } from './outbox.js';
 import { queueStatusOf, type QueueStatus, type TargetLive } from './queue-status.js';
 import { RateMeter } from './rate-meter.js';
 import { localFileOf } from './source-read.js';
-import { isUploadError, UploadError, type UploadTarget } from './target.js';
+import { isUploadError, UploadError, type CopyCheck, type RemoteCopy, type UploadTarget } from './target.js';
 import { TokenBucket } from './token-bucket.js';
 import type { TargetConfig } from '../config/schema.js';
 
@@ -172,6 +172,41 @@ export class Uploader {
     this.emitAll(out);
     if (out.length > 0) queueMicrotask(() => this.wake());
     return out;
+  }
+
+  /**
+   * Asks a target whether a done job's copy is still there as verified (retention, just before it
+   * removes the local file). Throws when the target cannot tell: not configured, unreachable,
+   * refusing, or no answer within the probe timeout.
+   */
+  async confirmCopy(targetId: string, copy: RemoteCopy): Promise<CopyCheck> {
+    const target = this.targets.get(targetId);
+    if (!target) throw new UploadError('offline', `Target "${targetId}" is not configured.`);
+    const timeoutMs = this.probeTimeoutMs();
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(new UploadError('offline', `Target "${targetId}" did not answer within ${timeoutMs / 1000} s.`));
+      }, timeoutMs);
+      timer.unref();
+    });
+    try {
+      return await Promise.race([target.confirm(copy, controller.signal), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Queues a done job again as a new upload (retention found its copy gone or different). */
+  requeueCopy(jobId: number, reason: string): JobTransition | null {
+    const t = this.outbox.requeueDone(jobId, reason);
+    if (t) {
+      this.emit(t);
+      queueMicrotask(() => this.wake());
+    }
+    return t;
   }
 
   /** Queues captures recorded before `targetId` took them (operator action; see backfill.ts). */
@@ -379,7 +414,7 @@ export class Uploader {
         return false;
       },
     );
-    const timeoutMs = this.opts.probeTimeoutMs ?? Math.min(30_000, Math.max(2000, this.opts.settings.probeIntervalSec * 1000));
+    const timeoutMs = this.probeTimeoutMs();
     return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
         if (!this.stopped) {
@@ -395,6 +430,10 @@ export class Uploader {
         resolve(ok);
       });
     });
+  }
+
+  private probeTimeoutMs(): number {
+    return this.opts.probeTimeoutMs ?? Math.min(30_000, Math.max(2000, this.opts.settings.probeIntervalSec * 1000));
   }
 
   private markOffline(targetId: string, message: string): void {

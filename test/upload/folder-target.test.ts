@@ -441,6 +441,7 @@ describe('the runner under target faults', () => {
         return calls === 1 ? new Promise<void>((resolve) => (answer = resolve)) : Promise.resolve();
       },
       upload: () => Promise.reject(new Error('not used')),
+      confirm: () => Promise.reject(new Error('not used')),
     };
     const config = targetConfig({ id: 'hung' });
     const uploader = new Uploader({ db: fx.store.db, targetConfigs: [config], targets: [hung], settings: settings({ ...fast, probeIntervalSec: 0.1 }), tickMs: 50, probeTimeoutMs: 100 });
