@@ -27,13 +27,21 @@ export type UploadErrorKind = 'transient' | 'permanent' | 'offline' | 'paused';
  * endpoint, or a library's message naming the request's URL) are hidden here, once for all targets.
  */
 export class UploadError extends Error {
+  /**
+   * Set on a 'paused' error from an upload the target refused (credentials, permissions) although
+   * its probe may succeed (OPTIONS, HeadBucket need less): the target stays paused until an upload
+   * is accepted, and one job is tried per probe interval to find out.
+   */
+  readonly untilUploadAccepted: boolean;
+
   constructor(
     readonly kind: UploadErrorKind,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; untilUploadAccepted?: boolean },
   ) {
-    super(redactUrlsIn(message), options);
+    super(redactUrlsIn(message), options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'UploadError';
+    this.untilUploadAccepted = options?.untilUploadAccepted ?? false;
   }
 }
 

@@ -246,7 +246,13 @@ export class TusTarget implements UploadTarget {
     const message = (err as Error)?.message ?? String(err);
     if (status === undefined || status === 0) return this.offline(message, err);
     if (status === 401 || status === 403) {
-      return new UploadError('permanent', `Target "${this.id}" (${this.opts.endpoint}) refused the upload (${status}). Check the target's "headers" (e.g. Authorization) in the station config, then retry the job.`, { cause: err });
+      // Expired or revoked credentials must not send the backlog to the dead letter: the target is
+      // paused (no attempts spent) until an upload is accepted again.
+      return new UploadError(
+        'paused',
+        `Target "${this.id}" (${this.opts.endpoint}) refused the upload (${status}): its credentials are not accepted. Fix the target's "headers" (e.g. Authorization) in the station config and restart the station. Its uploads wait without spending attempts; one is tried again every probe interval.`,
+        { cause: err, untilUploadAccepted: true },
+      );
     }
     if (status === 413) {
       return new UploadError('permanent', `Target "${this.id}" (${this.opts.endpoint}) does not take files this large (413; see its Tus-Max-Size). Raise the server's limit, then retry the job.`, { cause: err });
