@@ -159,7 +159,7 @@ export class Outbox {
       const at = new Date(now).toISOString();
       this.db.prepare("UPDATE upload_jobs SET state = 'leased', lease_owner = ?, lease_until = ?, updated_at = ? WHERE id = ?").run(owner, now + leaseMs, at, row.id);
       const job = this.get(row.id) as UploadJob;
-      const capture = this.db.prepare('SELECT id, source_id, rel_path, version, path, size, mtime_us, sha256 FROM captures WHERE id = ?').get(job.captureId) as {
+      const capture = this.db.prepare('SELECT id, source_id, rel_path, version, path, size, mtime_us, sha256, local_deleted_at FROM captures WHERE id = ?').get(job.captureId) as {
         id: number;
         source_id: string;
         rel_path: string;
@@ -168,10 +168,11 @@ export class Outbox {
         size: number;
         mtime_us: number;
         sha256: string | null;
+        local_deleted_at: string | null;
       };
       const transition = this.event(job, 'leased', 'queued', at, null);
       return {
-        job: { ...job, capture: { captureId: capture.id, sourceId: capture.source_id, relPath: capture.rel_path, version: capture.version, path: capture.path, size: capture.size, mtimeUs: capture.mtime_us, sha256: capture.sha256 } },
+        job: { ...job, capture: { captureId: capture.id, sourceId: capture.source_id, relPath: capture.rel_path, version: capture.version, path: capture.path, size: capture.size, mtimeUs: capture.mtime_us, sha256: capture.sha256, localDeletedAt: capture.local_deleted_at } },
         transition,
       };
     })();

@@ -24,7 +24,11 @@ export interface RetentionCandidate {
   mtimeUs: number;
 }
 
-/** Captures whose local file may go now: verified at every required target, the last `keepDays` ago, not being filed. */
+/**
+ * Captures whose local file may go now: verified at every required target, the last `keepDays`
+ * ago, not being filed, and with no job of any target (required or not) still queued or leased —
+ * an offline non-required target gets its copy before the local file goes.
+ */
 export function retentionCandidates(db: Db, requiredTargets: readonly string[], keepDays: number, now = new Date()): RetentionCandidate[] {
   if (requiredTargets.length === 0) return [];
   const cutoff = new Date(now.getTime() - keepDays * 86_400_000).toISOString();
@@ -34,6 +38,7 @@ export function retentionCandidates(db: Db, requiredTargets: readonly string[], 
       `SELECT c.id, c.path, c.size, c.mtime_us AS mtimeUs FROM captures c
         WHERE c.local_deleted_at IS NULL AND c.sha256 IS NOT NULL AND c.sha256 != ''
           AND NOT EXISTS (SELECT 1 FROM filing_moves f WHERE f.capture_id = c.id AND f.state = 'pending')
+          AND NOT EXISTS (SELECT 1 FROM upload_jobs w WHERE w.capture_id = c.id AND w.state IN ('queued', 'leased'))
           AND (SELECT COUNT(DISTINCT j.target_id) FROM upload_jobs j
                 WHERE j.capture_id = c.id AND j.state = 'done' AND j.verified_sha256 = c.sha256 AND j.target_id IN (${placeholders})) = ?
           AND (SELECT MAX(j.done_at) FROM upload_jobs j WHERE j.capture_id = c.id AND j.target_id IN (${placeholders})) <= ?

@@ -7,6 +7,7 @@ import type { StationConfigInput } from '../../src/config/schema.js';
 import { Station } from '../../src/station/station.js';
 import { openStore } from '../../src/store/open.js';
 import type { Db } from '../../src/store/database.js';
+import { Outbox } from '../../src/upload/outbox.js';
 import { applyRetention, diskStatus, retentionCandidates } from '../../src/upload/retention.js';
 import { createTargets } from '../../src/upload/targets.js';
 import { Uploader } from '../../src/upload/uploader.js';
@@ -132,6 +133,53 @@ describe('retention', () => {
     const kept = jobs.filter((j) => j.state === 'queued').map((j) => j.captureId);
     for (const c of due) expect(fs.existsSync(c.path)).toBe(kept.includes(c.id));
     expect(retentionCandidates(store.db, ['nas'], 30, later)).toEqual([]);
+  });
+
+  it('waits for an offline non-required target; backfill then skips removed files; a job for one says retention removed it', async () => {
+    const targets: StationConfigInput['targets'] = [
+      { id: 'nas', kind: 'folder', path: 'Share', mountCheck: false },
+      { id: 'offsite', kind: 'folder', path: 'Offsite', mountCheck: false, required: false },
+    ];
+    const input = config({ deleteLocal: true, keepDays: 0, checkIntervalSec: 1 }, targets);
+    const home = makeHome(input);
+    cleanup.push(() => fs.rmSync(home, { recursive: true, force: true }));
+    fs.mkdirSync(path.join(home, 'Share'));
+    const run = async () => {
+      const station = new Station(loadConfig({ home }));
+      await station.start();
+      return station;
+    };
+    let station = await run();
+    await writeGoodTiff(path.join(home, 'Inbox', 'only.tif'), 7);
+    const local = path.join(home, 'Inbox', 'only.tif');
+    await waitFor(() => station.uploader.status().targets.find((t) => t.id === 'nas')?.counts.done === 1, 'uploaded to nas');
+    const [capture] = station.store.list({ limit: 1 });
+    const second = openStore(loadConfig({ home }).locations.database);
+    cleanup.push(() => second.close());
+    const db = second.db;
+    // "Offsite" does not exist: its job waits queued, and so does the local file.
+    expect(retentionCandidates(db, ['nas'], 0)).toEqual([]);
+    await station.stop();
+    expect(fs.existsSync(local)).toBe(true);
+
+    fs.mkdirSync(path.join(home, 'Offsite'));
+    station = await run();
+    await waitFor(() => !fs.existsSync(local), 'the local file removed once offsite has its copy too');
+    expect(filesUnder(path.join(home, 'Offsite')).filter((f) => !path.basename(f).startsWith('.'))).toHaveLength(1);
+    await station.stop();
+
+    // A target added later: backfill has nothing to send for the removed capture, and says so.
+    fs.mkdirSync(path.join(home, 'Late'));
+    fs.writeFileSync(path.join(home, 'station.json'), JSON.stringify({ ...input, targets: [...targets, { id: 'late', kind: 'folder', path: 'Late', mountCheck: false, required: false }] }));
+    station = await run();
+    cleanup.push(() => station.stop());
+    expect(station.uploader.backfill('late', null)).toMatchObject({ queued: 0, alreadyQueued: 0, removedLocally: 1 });
+    // A job that exists anyway (queued before, or retried by the operator) dies saying why.
+    db.transaction(() => new Outbox(db).enqueue({ id: capture!.id, size: capture!.size }, 'late'))();
+    station.uploader.wake();
+    const lateJob = () => new Outbox(db).jobsOfCapture(capture!.id).find((j) => j.targetId === 'late');
+    await waitFor(() => lateJob()?.state === 'dead', 'the late job dead');
+    expect(lateJob()!.lastError).toMatch(/only\.tif was removed by retention at .*, once every required target had confirmed its copy; .*copy it there from one of those targets/);
   });
 
   it('reports disks below the free-space thresholds', () => {

@@ -117,7 +117,7 @@ describe('station with a folder target', () => {
     const out = capture();
     expect(await main(['queue', '--home', home, '--backfill', 'nas', '--since', '2021-01-01'], out)).toBe(0);
     expect(out.text()).toBe('Queued 1 earlier capture for target "nas" (recorded since 2021-01-01T00:00:00.000Z); 0 already had a job, 0 are not taken by this target.\n');
-    expect(await client.backfillTarget({ targetId: 'nas' })).toEqual({ result: { targetId: 'nas', since: null, queued: 1, alreadyQueued: 1, notEligible: 0 } });
+    expect(await client.backfillTarget({ targetId: 'nas' })).toEqual({ result: { targetId: 'nas', since: null, queued: 1, alreadyQueued: 1, notEligible: 0, removedLocally: 0 } });
     expect(await client.backfillTarget({ targetId: 'nas' })).toMatchObject({ result: { queued: 0, alreadyQueued: 2 } });
     expect(await client.backfillTarget({ targetId: 'elsewhere' })).toMatchObject({ error: { code: 'NOT_FOUND', message: expect.stringMatching(/configured: nas/) } });
     expect(await client.backfillTarget({ targetId: 'nas', since: 'last week' })).toMatchObject({ error: { code: 'INVALID_ARGUMENT' } });
