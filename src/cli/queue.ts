@@ -67,7 +67,8 @@ export async function queueCommand(ctx: CliContext): Promise<number> {
     ),
   );
   for (const t of status.targets) {
-    for (const d of t.dead) ctx.output.out(`dead: ${t.id} job ${d.jobId} (capture ${d.captureId}, ${d.attempts} attempts): ${d.error ?? 'no error recorded'}\n`);
+    for (const d of t.dead.slice(0, 20)) ctx.output.out(`dead: ${t.id} job ${d.jobId} (capture ${d.captureId}, ${d.attempts} attempts): ${d.error ?? 'no error recorded'}\n`);
+    if (t.counts.dead > 20) ctx.output.out(`…and ${t.counts.dead - 20} more dead jobs of ${t.id} (queue --json lists them all)\n`);
   }
   return 0;
 }

@@ -171,6 +171,9 @@ export class Station {
     await this.scanners?.start();
     await this.watcher.start();
     this.uploader.start();
+    if (this.config.retention.deleteLocal && !this.config.targets.some((t) => t.required)) {
+      log.warn('retention.deleteLocal is on but no upload target is required, so no local file will ever be removed: a file is removed only once every required target holds a verified copy, and with none the local file may be the only one. Mark the targets that count as copies "required": true.');
+    }
     this.retentionRun = this.keepDisks();
     this.retentionTimer = setInterval(() => {
       this.retentionRun = this.retentionRun.then(() => this.keepDisks());

@@ -328,6 +328,7 @@ export class Outbox {
     return (this.db.prepare(`${selectJob} WHERE j.capture_id = ? ORDER BY j.id`).all(captureId) as JobRow[]).map(toJob);
   }
 
+  /** `limit` -1: all of them. */
   list(q: { targetId?: string; state?: JobState; limit?: number } = {}): UploadJob[] {
     const where: string[] = [];
     const args: unknown[] = [];

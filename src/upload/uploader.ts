@@ -175,8 +175,9 @@ export class Uploader {
     this.pump();
   }
 
-  /** Requeues dead jobs (operator action). */
+  /** Requeues dead jobs (operator action); a target id that is not configured is a NOT_FOUND error listing those that are. */
   retryDead(filter: { targetId?: string | undefined; jobId?: number | undefined }): JobTransition[] {
+    if (filter.targetId !== undefined) configuredTarget(this.opts.targetConfigs, filter.targetId);
     const out = this.outbox.retryDead(filter);
     this.emitAll(out);
     if (out.length > 0) queueMicrotask(() => this.wake());

@@ -1,8 +1,9 @@
 /** Retention: local files go only when asked, only once every required target verified them, never the only copy. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
+import { addLogSink, formatLogLine } from '../../src/log/logger.js';
 import type { StationConfigInput } from '../../src/config/schema.js';
 import { Station } from '../../src/station/station.js';
 import { openStore } from '../../src/store/open.js';
@@ -180,6 +181,13 @@ describe('retention', () => {
     const lateJob = () => new Outbox(db).jobsOfCapture(capture!.id).find((j) => j.targetId === 'late');
     await waitFor(() => lateJob()?.state === 'dead', 'the late job dead');
     expect(lateJob()!.lastError).toMatch(/only\.tif was removed by retention at .*, once every required target had confirmed its copy; .*copy it there from one of those targets/);
+  });
+
+  it('warns at start that nothing will be removed when deleteLocal is on but no target is required', async () => {
+    const lines: string[] = [];
+    onTestFinished(addLogSink((r) => lines.push(formatLogLine(r))));
+    await stationWithUploads(config({ deleteLocal: true }, [{ id: 'nas', kind: 'folder', path: 'Share', mountCheck: false, required: false }]), 0);
+    expect(lines.filter((l) => /retention\.deleteLocal is on but no upload target is required, so no local file will ever be removed/.test(l))).toEqual([expect.stringMatching(/WARN/)]);
   });
 
   it('reports disks below the free-space thresholds', () => {
