@@ -277,7 +277,7 @@ export class Station {
       this.disks = disks;
       if (!retention.deleteLocal) return;
       const required = targets.filter((t) => t.required).map((t) => t.id);
-      const removed = await applyRetention(this.storeHandle.db, retentionCandidates(this.storeHandle.db, required, retention.keepDays), required, this.uploader);
+      const removed = await applyRetention(this.storeHandle.db, retentionCandidates(this.storeHandle.db, required, retention.keepDays), required, this.uploader, this.stopping.signal);
       if (removed.length > 0) log.info('removed local files verified at every required target', { count: removed.length, keepDays: retention.keepDays });
     } catch (err) {
       log.error('retention check failed; nothing was removed after the error', { error: String(err) });

@@ -60,7 +60,7 @@ export interface CopyKeeper {
  * weeks ago): a target that cannot tell keeps the file this round; a copy gone or different keeps
  * it, and that target's job is queued again as a new upload.
  */
-export async function applyRetention(db: Db, candidates: readonly RetentionCandidate[], requiredTargets: readonly string[], copies: CopyKeeper): Promise<number[]> {
+export async function applyRetention(db: Db, candidates: readonly RetentionCandidate[], requiredTargets: readonly string[], copies: CopyKeeper, signal?: AbortSignal): Promise<number[]> {
   const removed: number[] = [];
   /** Per target that could not confirm: files kept this round, and its first reason. */
   const unconfirmed = new Map<string, { files: number; reason: string }>();
@@ -70,6 +70,8 @@ export async function applyRetention(db: Db, candidates: readonly RetentionCandi
       WHERE j.capture_id = ? AND j.state = 'done' AND j.target_id IN (${placeholders}) ORDER BY j.id`,
   );
   for (const c of candidates) {
+    // The station is stopping: the rest waits for the next round.
+    if (signal?.aborted) break;
     const st = await fs.promises.stat(c.path).catch(() => null);
     if (!st) {
       log.warn('local file already gone; nothing to remove', { captureId: c.id, path: c.path });
@@ -83,13 +85,18 @@ export async function applyRetention(db: Db, candidates: readonly RetentionCandi
     const jobs = doneJobs.all(c.id, ...requiredTargets) as { id: number; targetId: string; remoteKey: string; sha256: string; state: string | null }[];
     let keep = false;
     for (const job of jobs) {
+      const failed = unconfirmed.get(job.targetId);
+      if (failed) {
+        // Asked once per round: a hung share would otherwise cost a timeout per file.
+        failed.files++;
+        keep = true;
+        continue;
+      }
       let check: CopyCheck;
       try {
         check = await copies.confirmCopy(job.targetId, { remoteKey: job.remoteKey, size: c.size, sha256: job.sha256, state: job.state ? JSON.parse(job.state) : null });
       } catch (err) {
-        const u = unconfirmed.get(job.targetId) ?? { files: 0, reason: err instanceof Error ? err.message : String(err) };
-        u.files++;
-        unconfirmed.set(job.targetId, u);
+        unconfirmed.set(job.targetId, { files: 1, reason: err instanceof Error ? err.message : String(err) });
         keep = true;
         continue;
       }

@@ -10,6 +10,7 @@ import { openStore } from '../../src/store/open.js';
 import type { Db } from '../../src/store/database.js';
 import { Outbox } from '../../src/upload/outbox.js';
 import { applyRetention, diskStatus, retentionCandidates } from '../../src/upload/retention.js';
+import type { RemoteCopy } from '../../src/upload/target.js';
 import { createTargets } from '../../src/upload/targets.js';
 import { Uploader } from '../../src/upload/uploader.js';
 import { writeGoodTiff } from '../helpers/images.js';
@@ -116,7 +117,11 @@ describe('retention', () => {
     // The share is not there (unmounted): nothing is removed, nothing requeued.
     fs.renameSync(share, `${share}-away`);
     const keeper = keeperOf(home, store.db);
-    expect(await applyRetention(store.db, due, ['nas'], keeper)).toEqual([]);
+    let asked = 0;
+    const counting = { confirmCopy: (id: string, copy: RemoteCopy) => (asked++, keeper.confirmCopy(id, copy)), requeueCopy: (job: number, why: string) => keeper.requeueCopy(job, why) };
+    expect(await applyRetention(store.db, due, ['nas'], counting)).toEqual([]);
+    // Asked once this round, not once per file (a hung share would cost a timeout each).
+    expect(asked).toBe(1);
     expect(due.every((c) => fs.existsSync(c.path))).toBe(true);
     expect(store.db.prepare("SELECT COUNT(*) AS n FROM upload_jobs WHERE state = 'done'").get()).toEqual({ n: 3 });
     fs.renameSync(`${share}-away`, share);
