@@ -17,8 +17,9 @@ import type { LocalFile } from './source-read.js';
  *   If the probe succeeds right after the failure, the failure was not the target's reachability
  *   after all and it counts as a transient attempt (a job must never loop without attempts);
  * - paused: the target is reachable but cannot take files now (full, read-only, not writable by the
- *   station): the job waits without spending an attempt and the target is re-probed on the probe
- *   interval, which tells when it can take files again.
+ *   station, refusing its credentials): the job waits without spending an attempt and the target is
+ *   re-probed on the probe interval, which tells when it can take files again (for refused
+ *   credentials, see UploadError.untilUploadAccepted).
  */
 export type UploadErrorKind = 'transient' | 'permanent' | 'offline' | 'paused';
 
