@@ -34,7 +34,8 @@ export async function queueCommand(ctx: CliContext): Promise<number> {
       else {
         ctx.output.out(
           `Queued ${result.queued} earlier capture${result.queued === 1 ? '' : 's'} for target "${result.targetId}"${since ? ` (recorded since ${since})` : ''}; ` +
-            `${result.alreadyQueued} already had a job, ${result.notEligible} ${result.notEligible === 1 ? 'is' : 'are'} not taken by this target.\n`,
+            `${result.alreadyQueued} already had a job, ${result.notEligible} ${result.notEligible === 1 ? 'is' : 'are'} not taken by this target` +
+            `${result.removedLocally > 0 ? `, ${result.removedLocally} already removed locally by retention (copy those from a target that has them)` : ''}.\n`,
         );
       }
     } finally {
@@ -84,7 +85,8 @@ export async function queueCommand(ctx: CliContext): Promise<number> {
     if (t.lastProbeError && t.online === false) ctx.output.out(`waiting: ${t.id}: ${t.lastProbeError}\n`);
   }
   for (const t of status.targets) {
-    for (const d of t.dead) ctx.output.out(`dead: ${t.id} job ${d.jobId} (capture ${d.captureId}, ${d.attempts} attempts): ${d.error ?? 'no error recorded'}\n`);
+    for (const d of t.dead.slice(0, 20)) ctx.output.out(`dead: ${t.id} job ${d.jobId} (capture ${d.captureId}, ${d.attempts} attempts): ${d.error ?? 'no error recorded'}\n`);
+    if (t.counts.dead > 20) ctx.output.out(`…and ${t.counts.dead - 20} more dead jobs of ${t.id} (queue --json lists them all)\n`);
   }
   return 0;
 }

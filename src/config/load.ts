@@ -166,11 +166,16 @@ export function resolveConfig(raw: unknown, locations: StationLocations, configF
 function checkTargets(targets: TargetConfig[], sources: SourceConfig[], base: string): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const seenIds = new Set<string>();
+  const seenFolders = new Map<string, string>();
   targets.forEach((target, i) => {
     if (seenIds.has(target.id)) problems.push({ field: `targets.${i}.id`, problem: `"${target.id}" is used by another target; every target needs its own id` });
     seenIds.add(target.id);
     if (target.kind !== 'folder') return;
     target.path = path.resolve(base, target.path);
+    // Two targets on one folder would count one copy twice (retention trusts each as a separate copy).
+    const same = seenFolders.get(target.path);
+    if (same) problems.push({ field: `targets.${i}.path`, problem: `targets "${same}" and "${target.id}" are both the folder ${target.path}; one copy there is not two. Give each target its own folder, or remove one` });
+    seenFolders.set(target.path, target.id);
     const inside = sources.find((s) => target.path === s.path || target.path.startsWith(s.path + path.sep) || s.path.startsWith(target.path + path.sep));
     if (inside) problems.push({ field: `targets.${i}.path`, problem: `${target.path} overlaps the hot folder of source "${inside.id}"; uploads would be ingested again. Use a folder outside every source` });
   });

@@ -142,6 +142,10 @@ export const retentionSchema = z.strictObject({
   warnFreeGB: z.number().min(0).default(50),
   criticalFreeGB: z.number().min(0).default(10),
   checkIntervalSec: z.number().min(1).max(86_400).default(300),
+}).superRefine((r, ctx) => {
+  if (r.warnFreeGB < r.criticalFreeGB) {
+    ctx.addIssue({ code: 'custom', path: ['warnFreeGB'], message: `warnFreeGB (${r.warnFreeGB}) is below criticalFreeGB (${r.criticalFreeGB}): the warning must come first, so make warnFreeGB at least criticalFreeGB` });
+  }
 });
 
 /** True for addresses only this machine can reach. */

@@ -175,6 +175,9 @@ export class Station {
     await this.scanners?.start();
     await this.watcher.start();
     this.uploader.start();
+    if (this.config.retention.deleteLocal && !this.config.targets.some((t) => t.required)) {
+      log.warn('retention.deleteLocal is on but no upload target is required, so no local file will ever be removed: a file is removed only once every required target holds a verified copy, and with none the local file may be the only one. Mark the targets that count as copies "required": true.');
+    }
     this.retentionRun = this.keepDisks();
     this.retentionTimer = setInterval(() => {
       this.retentionRun = this.retentionRun.then(() => this.keepDisks());
@@ -277,7 +280,8 @@ export class Station {
       }
       this.disks = disks;
       if (!retention.deleteLocal) return;
-      const removed = await applyRetention(this.storeHandle.db, retentionCandidates(this.storeHandle.db, targets.filter((t) => t.required).map((t) => t.id), retention.keepDays));
+      const required = targets.filter((t) => t.required).map((t) => t.id);
+      const removed = await applyRetention(this.storeHandle.db, retentionCandidates(this.storeHandle.db, required, retention.keepDays), required, this.uploader, this.stopping.signal);
       if (removed.length > 0) log.info('removed local files verified at every required target', { count: removed.length, keepDays: retention.keepDays });
     } catch (err) {
       log.error('retention check failed; nothing was removed after the error', { error: String(err) });

@@ -21,6 +21,8 @@ export interface BackfillResult {
   alreadyQueued: number;
   /** Captures the target does not take (failed QC with `when: passed`, pair check still waiting). */
   notEligible: number;
+  /** Captures whose local file retention removed already: there is nothing left to send. */
+  removedLocally: number;
 }
 
 /** Rows per transaction: a big history never holds the write lock long enough to stall ingest. */
@@ -36,18 +38,19 @@ export function parseSince(text: string): string {
 
 export function backfill(db: Db, target: Pick<TargetConfig, 'id' | 'when'>, since: string | null): { result: BackfillResult; transitions: JobTransition[] } {
   const outbox = new Outbox(db);
-  const result: BackfillResult = { targetId: target.id, since, queued: 0, alreadyQueued: 0, notEligible: 0 };
+  const result: BackfillResult = { targetId: target.id, since, queued: 0, alreadyQueued: 0, notEligible: 0, removedLocally: 0 };
   const transitions: JobTransition[] = [];
   const page = db.prepare(
-    `SELECT c.id, c.size, c.verdict, EXISTS (SELECT 1 FROM upload_jobs j WHERE j.capture_id = c.id AND j.target_id = ?) AS has_job
+    `SELECT c.id, c.size, c.verdict, c.local_deleted_at IS NOT NULL AS removed, EXISTS (SELECT 1 FROM upload_jobs j WHERE j.capture_id = c.id AND j.target_id = ?) AS has_job
        FROM captures c WHERE c.id > ? AND (? IS NULL OR c.checked_at >= ?) ORDER BY c.id LIMIT ?`,
   );
   let after = 0;
   for (;;) {
     const rows = db.transaction(() => {
-      const batch = page.all(target.id, after, since, since, batchSize) as { id: number; size: number; verdict: 'pass' | 'warn' | 'fail'; has_job: number }[];
+      const batch = page.all(target.id, after, since, since, batchSize) as { id: number; size: number; verdict: 'pass' | 'warn' | 'fail'; removed: number; has_job: number }[];
       for (const c of batch) {
         if (c.has_job) result.alreadyQueued++;
+        else if (c.removed) result.removedLocally++;
         else if (!isEligible(db, c, target)) result.notEligible++;
         else {
           const t = outbox.enqueue(c, target.id);

@@ -22,6 +22,7 @@
  * runs again, and every failure path removes its own temp file when the share is reachable.
  * Dot-names and `.part` are what the station's own watcher ignores, and what hand-off tools skip.
  */
+import type { Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -33,7 +34,7 @@ import type { FileDigests } from '../hashing/pool.js';
 import { addToManifest } from './md5-manifest.js';
 import { confirmUnchangedSinceQc } from './source-read.js';
 import { mirrorKey, ospreyKey, type KeySource } from './remote-key.js';
-import { UploadError, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
+import { UploadError, type CopyCheck, type RemoteCopy, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
 
 const log = createLogger('upload.folder');
 
@@ -101,6 +102,31 @@ export class FolderTarget implements UploadTarget {
     if (problem) throw offline(this.id, this.root, problem);
     const cannot = await rootCannotTake(this.id, this.root, this.checks, need?.bytes ?? 0);
     if (cannot) throw cannot;
+  }
+
+  /**
+   * The file at the key must be there with the verified size. Its sha256 is not read again: that
+   * would read every removed capture back over the share once more (as much as its upload's own
+   * verification, for a check run weeks later), and what this guards against — a copy deleted,
+   * moved, truncated, or a share mounted empty or elsewhere — changes the size or the presence.
+   * Bytes altered in place at the same size are the share's integrity to keep (and checksums.md5
+   * with the Osprey layout lets anyone check them).
+   */
+  async confirm(copy: RemoteCopy): Promise<CopyCheck> {
+    const problem = await rootUnavailable(this.root, this.checks);
+    if (problem) throw offline(this.id, this.root, problem);
+    const file = this.pathOf(copy.remoteKey);
+    let st: Stats;
+    try {
+      st = await fs.stat(file);
+    } catch (err) {
+      const code = errnoOf(err);
+      if (code === 'ENOENT' || code === 'ENOTDIR') return { present: false, problem: `${file} is no longer there` };
+      throw await classifyFsError(err, this.id, this.root, this.checks);
+    }
+    if (!st.isFile()) return { present: false, problem: `${file} is no longer a file` };
+    if (st.size !== copy.size) return { present: false, problem: `${file} is ${st.size} bytes, not the ${copy.size} bytes verified` };
+    return { present: true };
   }
 
   async upload(job: UploadJobInput): Promise<UploadResult> {

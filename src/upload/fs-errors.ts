@@ -46,10 +46,10 @@ export async function classifyFsError(err: unknown, targetId: string, root: stri
     const rootProblem = await rootUnavailable(root, checks);
     if (rootProblem) return offline(targetId, root, rootProblem, err);
     if (code === 'ENOTDIR') {
-      const where = (err as NodeJS.ErrnoException).path ?? root;
+      const where = await fileAncestorOf((err as NodeJS.ErrnoException).path ?? root, root);
       return new UploadError(
         'permanent',
-        `Target "${targetId}": a file stands where a folder is needed (${where}: ${message}). Move or rename that file at the target, then retry this job (capture-station queue shows it; capture-station queue --retry TARGET retries it).`,
+        `Target "${targetId}": ${where} is a file where a folder is needed (${code}). Move or rename that file at the target, then retry this job (capture-station queue shows it; capture-station queue --retry TARGET retries it).`,
         { cause: err },
       );
     }
@@ -62,6 +62,18 @@ export async function classifyFsError(err: unknown, targetId: string, root: stri
     return new UploadError('transient', `Target "${targetId}": not allowed to write under ${root} (${code}: ${message}). Check the permissions of the folders there; the upload is retried.`, { cause: err });
   }
   return new UploadError('transient', `Target "${targetId}": ${message}`, { cause: err });
+}
+
+/**
+ * The ancestor of `target` (below `root`) that is not a folder — what an ENOTDIR is about; the
+ * error itself names the whole path. `target` when none is found (it changed meanwhile).
+ */
+async function fileAncestorOf(target: string, root: string): Promise<string> {
+  for (let d = target; d.startsWith(root + path.sep); d = path.dirname(d)) {
+    const st = await fs.lstat(d).catch(() => null);
+    if (st && !st.isDirectory()) return d;
+  }
+  return target;
 }
 
 export function offline(targetId: string, root: string, why: string, cause?: unknown): UploadError {

@@ -10,7 +10,8 @@
  *   queued ──lease──▶ leased ──complete──▶ done
  *     ▲  ▲               │ fail (transient)  ──▶ queued (after backoff)
  *     │  └── release / reclaim (offline, stop, crash: no attempt spent)
- *     └── retryDead ◀── dead ◀── fail (permanent, or attempts exhausted)
+ *     ├── retryDead ◀── dead ◀── fail (permanent, or attempts exhausted)
+ *     └── requeueDone ◀── done (retention found the copy gone or different)
  */
 import type { Db } from '../store/database.js';
 import { appendEvent } from '../store/events.js';
@@ -158,7 +159,7 @@ export class Outbox {
       const at = new Date(now).toISOString();
       this.db.prepare("UPDATE upload_jobs SET state = 'leased', lease_owner = ?, lease_until = ?, updated_at = ? WHERE id = ?").run(owner, now + leaseMs, at, row.id);
       const job = this.get(row.id) as UploadJob;
-      const capture = this.db.prepare('SELECT id, source_id, rel_path, version, path, size, mtime_us, sha256 FROM captures WHERE id = ?').get(job.captureId) as {
+      const capture = this.db.prepare('SELECT id, source_id, rel_path, version, path, size, mtime_us, sha256, local_deleted_at FROM captures WHERE id = ?').get(job.captureId) as {
         id: number;
         source_id: string;
         rel_path: string;
@@ -167,10 +168,11 @@ export class Outbox {
         size: number;
         mtime_us: number;
         sha256: string | null;
+        local_deleted_at: string | null;
       };
       const transition = this.event(job, 'leased', 'queued', at, null);
       return {
-        job: { ...job, capture: { captureId: capture.id, sourceId: capture.source_id, relPath: capture.rel_path, version: capture.version, path: capture.path, size: capture.size, mtimeUs: capture.mtime_us, sha256: capture.sha256 } },
+        job: { ...job, capture: { captureId: capture.id, sourceId: capture.source_id, relPath: capture.rel_path, version: capture.version, path: capture.path, size: capture.size, mtimeUs: capture.mtime_us, sha256: capture.sha256, localDeletedAt: capture.local_deleted_at } },
         transition,
       };
     })();
@@ -200,15 +202,17 @@ export class Outbox {
   }
 
   /** The target verified the copy. Null when the lease was lost meanwhile (nothing is changed). */
-  complete(jobId: number, owner: string, result: { remoteKey: string; verifiedSha256: string; alreadyPresent: boolean }): JobTransition | null {
+  complete(jobId: number, owner: string, result: { remoteKey: string; verifiedSha256: string; alreadyPresent: boolean; confirmState?: unknown }): JobTransition | null {
     return this.db.transaction(() => {
       const at = new Date(this.clock()).toISOString();
+      // A done job's resume_json holds what the target needs to confirm the copy later (retention).
+      const confirmJson = result.confirmState === undefined || result.confirmState === null ? null : JSON.stringify(result.confirmState);
       const changes = this.db
         .prepare(
-          `UPDATE upload_jobs SET state = 'done', lease_owner = NULL, lease_until = NULL, last_error = NULL, resume_json = NULL,
+          `UPDATE upload_jobs SET state = 'done', lease_owner = NULL, lease_until = NULL, last_error = NULL, resume_json = ?,
              remote_key = ?, verified_sha256 = ?, done_at = ?, updated_at = ? WHERE id = ? AND state = 'leased' AND lease_owner = ?`,
         )
-        .run(result.remoteKey, result.verifiedSha256, at, at, jobId, owner).changes;
+        .run(confirmJson, result.remoteKey, result.verifiedSha256, at, at, jobId, owner).changes;
       if (changes === 0) return null;
       return this.event(this.get(jobId) as UploadJob, 'done', 'leased', at, null, { remoteKey: result.remoteKey, sha256: result.verifiedSha256, alreadyPresent: result.alreadyPresent });
     })();
@@ -296,6 +300,25 @@ export class Outbox {
     })();
   }
 
+  /**
+   * A done job whose copy is gone or different at the target (retention found it so): queued again
+   * as a new upload under the same key, with a fresh attempt count. Null unless the job is done.
+   */
+  requeueDone(jobId: number, reason: string): JobTransition | null {
+    return this.db.transaction(() => {
+      const now = this.clock();
+      const at = new Date(now).toISOString();
+      const changes = this.db
+        .prepare(
+          `UPDATE upload_jobs SET state = 'queued', attempts = 0, last_error = ?, next_attempt_at = ?, resume_json = NULL, verified_sha256 = NULL, done_at = NULL, updated_at = ?
+            WHERE id = ? AND state = 'done'`,
+        )
+        .run(reason, now, at, jobId).changes;
+      if (changes === 0) return null;
+      return this.event(this.get(jobId) as UploadJob, 'requeued', 'done', at, null, { reason });
+    })();
+  }
+
   get(id: number): UploadJob | null {
     const row = this.db.prepare(`${selectJob} WHERE j.id = ?`).get(id) as JobRow | undefined;
     return row ? toJob(row) : null;
@@ -305,6 +328,7 @@ export class Outbox {
     return (this.db.prepare(`${selectJob} WHERE j.capture_id = ? ORDER BY j.id`).all(captureId) as JobRow[]).map(toJob);
   }
 
+  /** `limit` -1: all of them. */
   list(q: { targetId?: string; state?: JobState; limit?: number } = {}): UploadJob[] {
     const where: string[] = [];
     const args: unknown[] = [];

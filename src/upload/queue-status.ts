@@ -30,7 +30,11 @@ export interface TargetQueueStatus {
   online: boolean | null;
   lastProbeAt: string | null;
   lastProbeError: string | null;
-  /** The oldest dead jobs (at most 20), with why they died. */
+  /**
+   * Dead jobs, oldest first, with why they died: all of them when read from the database alone
+   * (the `queue` CLI, whose --json is the full list); the oldest 20 in a running station's status,
+   * which goes to every screen on each refresh (counts.dead says how many there are).
+   */
   dead: { jobId: number; captureId: number; remoteKey: string | null; attempts: number; error: string | null }[];
 }
 
@@ -65,7 +69,7 @@ export function queueStatusOf(db: Db, targets: readonly TargetConfig[], live?: (
         online: l?.online ?? null,
         lastProbeAt: l?.lastProbeAt ?? null,
         lastProbeError: l?.lastProbeError ?? null,
-        dead: outbox.list({ targetId: id, state: 'dead', limit: 20 }).map((j: UploadJob) => ({ jobId: j.id, captureId: j.captureId, remoteKey: j.remoteKey, attempts: j.attempts, error: j.lastError })),
+        dead: outbox.list({ targetId: id, state: 'dead', limit: live ? 20 : -1 }).map((j: UploadJob) => ({ jobId: j.id, captureId: j.captureId, remoteKey: j.remoteKey, attempts: j.attempts, error: j.lastError })),
       };
     }),
   };

@@ -40,7 +40,7 @@ import type {
 import { createLogger } from '../log/logger.js';
 import { hashPool } from '../hashing/pool.js';
 import { mirrorKey, type KeySource } from './remote-key.js';
-import { UploadError, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
+import { UploadError, type CopyCheck, type RemoteCopy, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
 
 const log = createLogger('upload.s3');
 
@@ -168,6 +168,21 @@ export class S3Target implements UploadTarget {
       if (job.signal.aborted) throw err;
       throw this.classify(err, 'upload');
     }
+  }
+
+  /** HeadObject: the object must be there with the file's size and SHA-256 (the store's full-object checksum, else the station's sha256 metadata). */
+  async confirm(copy: RemoteCopy, signal: AbortSignal): Promise<CopyCheck> {
+    let head: HeadObjectCommandOutput | null;
+    try {
+      head = await this.head(copy.remoteKey, signal);
+    } catch (err) {
+      throw this.classify(err, 'HeadObject');
+    }
+    if (!head) return { present: false, problem: `${this.where}/${copy.remoteKey} is no longer there` };
+    if (!this.isSameObject(head, copy.size, copy.sha256)) {
+      return { present: false, problem: `${this.where}/${copy.remoteKey} is now ${head.ContentLength ?? '?'} bytes with sha256 ${head.Metadata?.sha256 ?? 'not recorded'}, not the ${copy.size} bytes with sha256 ${copy.sha256} verified` };
+    }
+    return { present: true };
   }
 
   /** Closes the client's sockets (tests; the station process just exits). */
@@ -561,11 +576,11 @@ export class S3Target implements UploadTarget {
       return new UploadError('permanent', `${what}: the bucket "${this.opts.bucket}" does not exist. Create it, or correct "bucket" (and "endpoint"/"region") of this target in the station config.`, { cause: err });
     }
     if (status === 403 || ['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken', 'CredentialsProviderError'].includes(name)) {
-      return new UploadError(
-        'permanent',
-        `${what}: access denied (${name || status}: ${message}). Check the credentials the station runs with (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE in its environment, or accessKeyId/secretAccessKey in the config) and that they may HeadBucket, PutObject, multipart-upload and DeleteObject in the bucket.`,
-        { cause: err },
-      );
+      // Expired or revoked credentials must not send the backlog to the dead letter: the target is
+      // paused (no attempts spent) until an upload is accepted again — HeadBucket succeeding is
+      // not enough, the credentials may allow it and not PutObject.
+      const fix = name === 'ExpiredToken' || name === 'InvalidToken' ? 'Renew the session token (sessionToken, or the profile\'s credentials) and restart the station' : 'Check the credentials the station runs with (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE in its environment, or accessKeyId/secretAccessKey in the config) and that they may HeadBucket, PutObject, multipart-upload and DeleteObject in the bucket';
+      return new UploadError('paused', `${what}: access denied (${name || status}: ${message}). ${fix}. Its uploads wait without spending attempts; one is tried again every probe interval.`, { cause: err, untilUploadAccepted: during === 'upload' });
     }
     if (status === undefined || status === 0) {
       // No HTTP answer at all: connection refused, DNS, timeout, reset — the store is unreachable.

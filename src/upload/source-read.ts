@@ -30,6 +30,8 @@ export interface CaptureFileFacts {
   mtimeUs: number;
   /** As QC recorded it; null or '' when the file was never fully read (failed unchecked). */
   sha256: string | null;
+  /** When retention removed the local file (captures.local_deleted_at); absent or null while it is kept. */
+  localDeletedAt?: string | null;
 }
 
 export interface VerifiedRead {
@@ -183,7 +185,7 @@ async function checkUnchanged(file: CaptureFileFacts): Promise<void> {
   try {
     st = await fs.stat(file.path, { bigint: true });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw changed(file, 'is no longer there');
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw file.localDeletedAt ? removedByRetention(file, file.localDeletedAt) : changed(file, 'is no longer there');
     throw new UploadError('transient', `Cannot read ${file.path}: ${(err as Error).message}`, { cause: err });
   }
   const mtimeUs = Number(st.mtimeNs / 1000n);
@@ -198,6 +200,13 @@ function isoOfUs(us: number): string {
 
 function changedContent(file: QcFile, bytes: number, sha256: string): UploadError {
   return changed(file, `now has ${bytes} bytes with sha256 ${sha256}, not the ${file.size} bytes with sha256 ${file.sha256} that QC checked`);
+}
+
+function removedByRetention(file: CaptureFileFacts, at: string): UploadError {
+  return new UploadError(
+    'permanent',
+    `The local file ${file.path} was removed by retention at ${at}, once every required target had confirmed its copy; this station cannot upload it any more. If this target needs it, copy it there from one of those targets.`,
+  );
 }
 
 function changed(file: CaptureFileFacts, what: string): UploadError {

@@ -17,8 +17,9 @@ import type { LocalFile } from './source-read.js';
  *   If the probe succeeds right after the failure, the failure was not the target's reachability
  *   after all and it counts as a transient attempt (a job must never loop without attempts);
  * - paused: the target is reachable but cannot take files now (full, read-only, not writable by the
- *   station): the job waits without spending an attempt and the target is re-probed on the probe
- *   interval, which tells when it can take files again.
+ *   station, refusing its credentials): the job waits without spending an attempt and the target is
+ *   re-probed on the probe interval, which tells when it can take files again (for refused
+ *   credentials, see UploadError.untilUploadAccepted).
  */
 export type UploadErrorKind = 'transient' | 'permanent' | 'offline' | 'paused';
 
@@ -27,13 +28,21 @@ export type UploadErrorKind = 'transient' | 'permanent' | 'offline' | 'paused';
  * endpoint, or a library's message naming the request's URL) are hidden here, once for all targets.
  */
 export class UploadError extends Error {
+  /**
+   * Set on a 'paused' error from an upload the target refused (credentials, permissions) although
+   * its probe may succeed (OPTIONS, HeadBucket need less): the target stays paused until an upload
+   * is accepted, and one job is tried per probe interval to find out.
+   */
+  readonly untilUploadAccepted: boolean;
+
   constructor(
     readonly kind: UploadErrorKind,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; untilUploadAccepted?: boolean },
   ) {
-    super(redactUrlsIn(message), options);
+    super(redactUrlsIn(message), options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'UploadError';
+    this.untilUploadAccepted = options?.untilUploadAccepted ?? false;
   }
 }
 
@@ -68,7 +77,24 @@ export interface UploadResult {
   verifiedSha256: string;
   /** True when the copy was already there and verified, and nothing was sent. */
   alreadyPresent: boolean;
+  /**
+   * What `confirm` needs later to find the copy besides its key (a tus upload URL); kept with the
+   * done job (its resume_json) and handed back as RemoteCopy.state.
+   */
+  confirmState?: unknown;
 }
+
+/** A copy a done job left at a target, as retention asks the target to confirm it. */
+export interface RemoteCopy {
+  remoteKey: string;
+  size: number;
+  sha256: string;
+  /** The done upload's confirmState (null when it left none). */
+  state: unknown;
+}
+
+/** Is the copy still there as verified? `problem` says what is wrong with it when not. */
+export type CopyCheck = { present: true } | { present: false; problem: string };
 
 export interface UploadTarget {
   readonly id: string;
@@ -81,6 +107,12 @@ export interface UploadTarget {
    */
   probe(signal: AbortSignal, need?: { bytes: number }): Promise<void>;
   upload(job: UploadJobInput): Promise<UploadResult>;
+  /**
+   * Checks, just before retention removes the local file, that a verified copy is still there
+   * (weeks may have passed since it was verified). Throws when the target cannot tell (unreachable,
+   * refusing): the local file is then kept this round.
+   */
+  confirm(copy: RemoteCopy, signal: AbortSignal): Promise<CopyCheck>;
   /** Releases what the target holds open (an S3 client's pooled sockets), for commands that exit. */
   destroy?(): void;
 }

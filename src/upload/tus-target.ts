@@ -30,7 +30,7 @@ import { hashPool, type StreamHash } from '../hashing/pool.js';
 import { redactUrl } from '../shared/redact-url.js';
 import { readAhead } from './read-ahead.js';
 import { mirrorKey, type KeySource } from './remote-key.js';
-import { UploadError, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
+import { UploadError, type CopyCheck, type RemoteCopy, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
 
 const log = createLogger('upload.tus');
 
@@ -190,7 +190,32 @@ export class TusTarget implements UploadTarget {
     if (!url) throw new UploadError('transient', `Target "${this.id}": the server gave no upload URL.`);
     if (saved && firstPatchOffset !== null) log.info('resumed tus upload', { target: this.id, key: job.remoteKey, fromOffset: firstPatchOffset });
     await this.verify(job, url);
-    return { remoteKey: job.remoteKey, verifiedSha256: expected, alreadyPresent: saved !== null && firstPatchOffset === null };
+    const confirmState: TusResume = { v: 1, kind: 'tus', url, size: job.file.size, sha256: expected };
+    return { remoteKey: job.remoteKey, verifiedSha256: expected, alreadyPresent: saved !== null && firstPatchOffset === null, confirmState };
+  }
+
+  /**
+   * HEAD of the upload URL the done upload recorded: Upload-Offset = Upload-Length = the size, and
+   * the sha256 in Upload-Metadata, when the server returns it, equal to the file's.
+   */
+  async confirm(copy: RemoteCopy, signal: AbortSignal): Promise<CopyCheck> {
+    const done = copy.state as Partial<TusResume> | null;
+    if (done?.v !== 1 || done.kind !== 'tus' || typeof done.url !== 'string') throw new UploadError('paused', `Target "${this.id}": the upload URL of ${copy.remoteKey} was not recorded (uploaded by an older version of the station), so its copy cannot be checked and the local file is kept.`);
+    let res: BareResponse;
+    try {
+      res = await bareRequest('HEAD', done.url, this.headersFor(done.url), signal);
+    } catch (err) {
+      if (signal.aborted) throw err;
+      throw this.offline((err as Error).message, err);
+    }
+    if (res.status === 404 || res.status === 410) return { present: false, problem: `${redactUrl(done.url)} is no longer there (${res.status})` };
+    if (!res.ok) throw new UploadError('paused', `Target "${this.id}": HEAD ${redactUrl(done.url)} answered ${res.status}, so the copy of ${copy.remoteKey} cannot be checked now.`);
+    const offset = Number(res.headers.get('upload-offset'));
+    const length = Number(res.headers.get('upload-length'));
+    if (offset !== copy.size || length !== copy.size) return { present: false, problem: `${redactUrl(done.url)} reports Upload-Offset ${offset} and Upload-Length ${length}, not ${copy.size} bytes` };
+    const sha256 = metadataOf(res.headers.get('upload-metadata')).sha256;
+    if (sha256 !== undefined && sha256 !== copy.sha256) return { present: false, problem: `${redactUrl(done.url)} holds an upload with sha256 ${sha256}, not ${copy.sha256}` };
+    return { present: true };
   }
 
   /** The server must hold exactly the file's size at the upload URL. */
@@ -221,7 +246,13 @@ export class TusTarget implements UploadTarget {
     const message = (err as Error)?.message ?? String(err);
     if (status === undefined || status === 0) return this.offline(message, err);
     if (status === 401 || status === 403) {
-      return new UploadError('permanent', `Target "${this.id}" (${this.opts.endpoint}) refused the upload (${status}). Check the target's "headers" (e.g. Authorization) in the station config, then retry the job.`, { cause: err });
+      // Expired or revoked credentials must not send the backlog to the dead letter: the target is
+      // paused (no attempts spent) until an upload is accepted again.
+      return new UploadError(
+        'paused',
+        `Target "${this.id}" (${this.opts.endpoint}) refused the upload (${status}): its credentials are not accepted. Fix the target's "headers" (e.g. Authorization) in the station config and restart the station. Its uploads wait without spending attempts; one is tried again every probe interval.`,
+        { cause: err, untilUploadAccepted: true },
+      );
     }
     if (status === 413) {
       return new UploadError('permanent', `Target "${this.id}" (${this.opts.endpoint}) does not take files this large (413; see its Tus-Max-Size). Raise the server's limit, then retry the job.`, { cause: err });
@@ -344,6 +375,16 @@ function bareRequest(method: string, url: string, headers: Record<string, string
     req.on('error', reject);
     req.end();
   });
+}
+
+/** Upload-Metadata ("key base64,key base64,key"): values decoded; a key without a value maps to ''. */
+function metadataOf(header: string | null): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of (header ?? '').split(',')) {
+    const [key, value] = pair.trim().split(' ');
+    if (key) out[key] = value ? Buffer.from(value, 'base64').toString('utf8') : '';
+  }
+  return out;
 }
 
 function asResume(value: unknown, size: number, sha256: string): TusResume | null {

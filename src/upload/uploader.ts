@@ -10,6 +10,8 @@
  *   spending attempts, a probe every `probeIntervalSec` notices when the target can take files
  *   again, and the backlog drains oldest first; an "offline" failure on a target that answers its
  *   probe right after counts as an attempt, so no job can loop without attempts;
+ * - a target that refused an upload (credentials) stays paused although its probe may pass: each
+ *   passing probe lets one job try, and only an accepted upload lifts the pause;
  * - a transient failure is retried after full-jitter backoff; a permanent one, or the
  *   `maxAttempts`-th transient one, leaves the job dead until the operator retries it;
  * - every timer is unref'd; stop() aborts running uploads, releases their leases and resolves once
@@ -29,7 +31,7 @@ import { Outbox, type JobTransition, type LeasedJob } from './outbox.js';
 import { queueStatusOf, type QueueStatus, type TargetLive } from './queue-status.js';
 import { RateMeter } from './rate-meter.js';
 import { localFileOf } from './source-read.js';
-import { isUploadError, UploadError, type UploadTarget } from './target.js';
+import { isUploadError, UploadError, type CopyCheck, type RemoteCopy, type UploadTarget } from './target.js';
 import { TokenBucket } from './token-bucket.js';
 import type { TargetConfig } from '../config/schema.js';
 
@@ -65,6 +67,13 @@ interface Health {
   probing: boolean;
   /** Set while the target is paused as full: a probe must see room for this many bytes. */
   needBytes: number;
+  /**
+   * Set when the target refused an upload (credentials): its probe may still succeed, so only an
+   * accepted upload lifts the pause. Cleared by an accepted upload (or a restart with a new config).
+   */
+  refused: boolean;
+  /** Set by a successful probe of a refused target: one job may be tried (once per probe interval, never a spin). */
+  trial: boolean;
 }
 
 interface Running {
@@ -96,7 +105,7 @@ export class Uploader {
     this.outbox = new Outbox(opts.db);
     this.targets = new Map(opts.targets.map((t) => [t.id, t]));
     for (const t of opts.targets) {
-      this.health.set(t.id, { online: null, lastProbeAt: null, lastProbeError: null, probing: false, needBytes: 0 });
+      this.health.set(t.id, { online: null, lastProbeAt: null, lastProbeError: null, probing: false, needBytes: 0, refused: false, trial: false });
       this.meters.set(t.id, new RateMeter());
     }
     this.bucket = new TokenBucket({ rateBytesPerSec: opts.settings.bandwidthBytesPerSec });
@@ -166,12 +175,48 @@ export class Uploader {
     this.pump();
   }
 
-  /** Requeues dead jobs (operator action). */
+  /** Requeues dead jobs (operator action); a target id that is not configured is a NOT_FOUND error listing those that are. */
   retryDead(filter: { targetId?: string | undefined; jobId?: number | undefined }): JobTransition[] {
+    if (filter.targetId !== undefined) configuredTarget(this.opts.targetConfigs, filter.targetId);
     const out = this.outbox.retryDead(filter);
     this.emitAll(out);
     if (out.length > 0) queueMicrotask(() => this.wake());
     return out;
+  }
+
+  /**
+   * Asks a target whether a done job's copy is still there as verified (retention, just before it
+   * removes the local file). Throws when the target cannot tell: not configured, unreachable,
+   * refusing, or no answer within the probe timeout.
+   */
+  async confirmCopy(targetId: string, copy: RemoteCopy): Promise<CopyCheck> {
+    const target = this.targets.get(targetId);
+    if (!target) throw new UploadError('offline', `Target "${targetId}" is not configured.`);
+    const timeoutMs = this.probeTimeoutMs();
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(new UploadError('offline', `Target "${targetId}" did not answer within ${timeoutMs / 1000} s.`));
+      }, timeoutMs);
+      timer.unref();
+    });
+    try {
+      return await Promise.race([target.confirm(copy, controller.signal), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Queues a done job again as a new upload (retention found its copy gone or different). */
+  requeueCopy(jobId: number, reason: string): JobTransition | null {
+    const t = this.outbox.requeueDone(jobId, reason);
+    if (t) {
+      this.emit(t);
+      queueMicrotask(() => this.wake());
+    }
+    return t;
   }
 
   /** Queues captures recorded before `targetId` took them (operator action; see backfill.ts). */
@@ -205,6 +250,15 @@ export class Uploader {
 
   private pump(): void {
     if (!this.started || this.stopped) return;
+    for (const [id, h] of this.health) {
+      if (!h.trial || this.running.size >= this.opts.settings.concurrency) continue;
+      h.trial = false;
+      const leased = this.outbox.lease(this.owner, this.leaseMs, [id]);
+      if (!leased) continue;
+      log.info('trying one upload to a target that refused uploads', { target: id, job: leased.job.id });
+      this.emit(leased.transition);
+      this.run(leased.job);
+    }
     const online = this.onlineTargets();
     while (this.running.size < this.opts.settings.concurrency) {
       const leased = this.outbox.lease(this.owner, this.leaseMs, online);
@@ -278,6 +332,7 @@ export class Uploader {
       const t = this.outbox.complete(job.id, this.owner, result);
       if (t) this.emit(t);
       else log.warn('upload finished after its lease was taken over; the new holder verifies it again', { job: job.id });
+      this.accepted(target.id);
     } catch (err) {
       await this.settleFailure(job, err, signal);
     }
@@ -297,7 +352,10 @@ export class Uploader {
       // Full, read-only or not writable: the whole target waits; the interval probe (which checks
       // for room for this file) tells when it can take files again. No attempt is spent.
       const h = this.health.get(target.id);
-      if (h) h.needBytes = Math.max(h.needBytes, job.bytes);
+      if (h) {
+        h.needBytes = Math.max(h.needBytes, job.bytes);
+        if (err.untilUploadAccepted) h.refused = true;
+      }
       this.markOffline(target.id, message);
       const t = this.outbox.release(job.id, this.owner, message);
       if (t) this.emit(t);
@@ -362,6 +420,13 @@ export class Uploader {
         h.probing = false;
         if (this.stopped) return true;
         h.lastProbeAt = new Date().toISOString();
+        if (h.refused) {
+          // Its probe passes but its uploads were refused: the pause (and its message) stays, and
+          // one job tries once per probe; an accepted one lifts the pause (accepted()).
+          h.trial = true;
+          this.wake();
+          return true;
+        }
         h.lastProbeError = null;
         h.needBytes = 0;
         if (h.online !== true) {
@@ -379,7 +444,7 @@ export class Uploader {
         return false;
       },
     );
-    const timeoutMs = this.opts.probeTimeoutMs ?? Math.min(30_000, Math.max(2000, this.opts.settings.probeIntervalSec * 1000));
+    const timeoutMs = this.probeTimeoutMs();
     return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
         if (!this.stopped) {
@@ -395,6 +460,22 @@ export class Uploader {
         resolve(ok);
       });
     });
+  }
+
+  /** An upload was accepted: a target paused for refusing uploads takes files again. */
+  private accepted(targetId: string): void {
+    const h = this.health.get(targetId);
+    if (!h?.refused) return;
+    h.refused = false;
+    h.trial = false;
+    h.lastProbeError = null;
+    h.online = true;
+    log.info('target accepts uploads again; uploading the backlog', { target: targetId });
+    this.wake();
+  }
+
+  private probeTimeoutMs(): number {
+    return this.opts.probeTimeoutMs ?? Math.min(30_000, Math.max(2000, this.opts.settings.probeIntervalSec * 1000));
   }
 
   private markOffline(targetId: string, message: string): void {

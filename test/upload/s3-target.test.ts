@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type net from 'node:net';
-import { CreateMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListPartsCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
+import { CreateMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListPartsCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { S3Target, type S3TargetFaults, type S3TargetOptions } from '../../src/upload/s3-target.js';
 import { localFileOf } from '../../src/upload/source-read.js';
@@ -404,6 +404,20 @@ describe.skipIf(motoMissing !== null)('S3 target against moto_server', () => {
     const result = await t.upload(jobFor(t, cap.id, { state: null }));
     expect(result).toMatchObject({ alreadyPresent: true, verifiedSha256: sha256(bytes) });
     expect(count('PutObject') + count('UploadPart') + count('CreateMultipartUpload')).toBe(0);
+  });
+
+  it('confirms a done object by HeadObject (size and sha256), and says when it is gone or replaced', async () => {
+    const bytes = randomBytes(300_000, 31);
+    const cap = fx.addCapture('confirm.tif', bytes);
+    const t = makeTarget();
+    const result = await t.upload(jobFor(t, cap.id, { state: null }));
+    const copy = { remoteKey: result.remoteKey, size: bytes.length, sha256: sha256(bytes), state: result.confirmState ?? null };
+    const signal = new AbortController().signal;
+    expect(await t.confirm(copy, signal)).toEqual({ present: true });
+    await moto.client.send(new PutObjectCommand({ Bucket: bucket, Key: result.remoteKey, Body: randomBytes(bytes.length, 32), Metadata: { sha256: sha256('x') } }));
+    expect(await t.confirm(copy, signal)).toMatchObject({ present: false, problem: expect.stringMatching(/not the 300000 bytes with sha256/) });
+    await moto.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: result.remoteKey }));
+    expect(await t.confirm(copy, signal)).toMatchObject({ present: false, problem: expect.stringMatching(/is no longer there/) });
   });
 
   it('never overwrites a different object at the key', async () => {

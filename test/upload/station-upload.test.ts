@@ -13,7 +13,8 @@ import { Station } from '../../src/station/station.js';
 import { openStore } from '../../src/store/open.js';
 import { writeGoodTiff } from '../helpers/images.js';
 import { corpus, makeHome, waitFor } from '../helpers/station-home.js';
-import { listFiles, sha256OfFile } from './fixture.js';
+import { Outbox } from '../../src/upload/outbox.js';
+import { listFiles, makeFixture, sha256OfFile } from './fixture.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -60,6 +61,7 @@ describe('station with a folder target', () => {
     expect(jobEvents.some((e) => e.captureId === broken.id)).toBe(false);
     expect(await client.retryDead({ jobId: 999 })).toMatchObject({ error: { code: 'NOT_FOUND' } });
     expect(await client.retryDead({ jobId: -1 })).toMatchObject({ error: { code: 'INVALID_ARGUMENT' } });
+    expect(await client.retryDead({ targetId: 'nope' })).toMatchObject({ error: { code: 'NOT_FOUND', message: expect.stringMatching(/no upload target "nope" .*configured: nas/) } });
 
     // the CLI reads the same numbers from the database, with the station running or not
     const out = capture();
@@ -71,6 +73,29 @@ describe('station with a folder target', () => {
     expect(await main(['queue', '--home', home], table)).toBe(0);
     expect(table.text()).toMatch(/^target\s+kind\s+reachable\s+queued\s+uploading\s+done\s+dead/);
     expect(table.text()).toMatch(/\nnas\s+folder\s+-\s+0\s+0\s+2\s+0\s+0 B/);
+  });
+
+  it('queue prints the first 20 dead jobs of a target and says how many more --json lists', async () => {
+    const fx = makeFixture();
+    cleanup.push(() => fx.close());
+    const home = makeHome({ ...config, paths: { database: path.join(fx.dir, 'station.db') } });
+    cleanup.push(() => fs.rmSync(home, { recursive: true, force: true }));
+    const outbox = new Outbox(fx.store.db);
+    for (let i = 0; i < 23; i++) {
+      const c = fx.addCapture(`d${i}.tif`, Buffer.from(`dead ${i}`));
+      fx.store.db.transaction(() => outbox.enqueue(c, 'nas'))();
+      const { job } = outbox.lease('test', 60_000, ['nas'])!;
+      outbox.fail(job.id, 'test', `failure ${i}`, { dead: true });
+    }
+    const table = capture();
+    expect(await main(['queue', '--home', home], table)).toBe(0);
+    const deadLines = table.text().split('\n').filter((l) => l.startsWith('dead: nas'));
+    expect(deadLines).toHaveLength(20);
+    expect(deadLines[19]).toMatch(/failure 19$/);
+    expect(table.text()).toContain('…and 3 more dead jobs of nas (queue --json lists them all)\n');
+    const json = capture();
+    expect(await main(['queue', '--home', home, '--json'], json)).toBe(0);
+    expect((JSON.parse(json.text()) as { targets: { dead: unknown[] }[] }).targets[0]!.dead).toHaveLength(23);
   });
 
   it('refuses a second station on the same database, naming the holder, while the read-only tools keep working', async () => {
@@ -117,7 +142,7 @@ describe('station with a folder target', () => {
     const out = capture();
     expect(await main(['queue', '--home', home, '--backfill', 'nas', '--since', '2021-01-01'], out)).toBe(0);
     expect(out.text()).toBe('Queued 1 earlier capture for target "nas" (recorded since 2021-01-01T00:00:00.000Z); 0 already had a job, 0 are not taken by this target.\n');
-    expect(await client.backfillTarget({ targetId: 'nas' })).toEqual({ result: { targetId: 'nas', since: null, queued: 1, alreadyQueued: 1, notEligible: 0 } });
+    expect(await client.backfillTarget({ targetId: 'nas' })).toEqual({ result: { targetId: 'nas', since: null, queued: 1, alreadyQueued: 1, notEligible: 0, removedLocally: 0 } });
     expect(await client.backfillTarget({ targetId: 'nas' })).toMatchObject({ result: { queued: 0, alreadyQueued: 2 } });
     expect(await client.backfillTarget({ targetId: 'elsewhere' })).toMatchObject({ error: { code: 'NOT_FOUND', message: expect.stringMatching(/configured: nas/) } });
     expect(await client.backfillTarget({ targetId: 'nas', since: 'last week' })).toMatchObject({ error: { code: 'INVALID_ARGUMENT' } });

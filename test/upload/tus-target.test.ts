@@ -70,7 +70,7 @@ describe('tus target against @tus/server', () => {
     const t = target(peer.endpoint);
     const resume = { state: null as unknown };
     const result = await t.upload(jobFor(t, cap.id, resume, 'NHM-000123'));
-    expect(result).toEqual({ remoteKey: 'st1/cam/IMG_0001.tif', verifiedSha256: sha256(bytes), alreadyPresent: false });
+    expect(result).toEqual({ remoteKey: 'st1/cam/IMG_0001.tif', verifiedSha256: sha256(bytes), alreadyPresent: false, confirmState: { v: 1, kind: 'tus', url: expect.stringMatching(/^http/), size: bytes.length, sha256: sha256(bytes) } });
     const { file, info } = stored(resume);
     expect(sha256OfFile(file)).toBe(sha256(bytes));
     expect(info.size).toBe(bytes.length);
@@ -147,6 +147,29 @@ describe('tus target against @tus/server', () => {
     const result = await t.upload(jobFor(t, cap.id, resume));
     expect(result.alreadyPresent).toBe(true);
     expect(r.seen.filter((x) => x.method === 'PATCH' || x.method === 'POST')).toHaveLength(0);
+  });
+
+  it('confirms a done upload by HEAD of its URL (offset, length, sha256 metadata), says when it is gone, and cannot tell when the server is down', async () => {
+    const peer = await bed.server();
+    const bytes = randomBytes(MiB + 5, 9);
+    const cap = bed.fx.addCapture('kept.jpg', bytes);
+    const resume = { state: null as unknown };
+    const t = target(peer.endpoint);
+    const result = await t.upload(jobFor(t, cap.id, resume));
+    const copy = { remoteKey: result.remoteKey, size: bytes.length, sha256: sha256(bytes), state: JSON.parse(JSON.stringify(result.confirmState)) as unknown };
+    const signal = new AbortController().signal;
+    expect(await t.confirm(copy, signal)).toEqual({ present: true });
+    // Same URL, other bytes: the sha256 the server keeps in the metadata is not this one.
+    expect(await t.confirm({ ...copy, sha256: sha256('other') }, signal)).toMatchObject({ present: false, problem: expect.stringMatching(/holds an upload with sha256 .*, not /) });
+    const { file } = stored(resume);
+    fs.rmSync(file);
+    fs.rmSync(`${file}.json`);
+    expect(await t.confirm(copy, signal)).toMatchObject({ present: false, problem: expect.stringMatching(/is no longer there \(404\)/) });
+    await peer.kill();
+    const err = await t.confirm(copy, signal).catch((e: unknown) => e);
+    expect(isUploadError(err, 'offline')).toBe(true);
+    // Without a recorded URL (a done job of an older version) the target cannot tell either.
+    expect(await t.confirm({ ...copy, state: null }, signal).catch((e: unknown) => e)).toMatchObject({ message: expect.stringMatching(/upload URL .* was not recorded/) });
   });
 
   it('fails permanently, sending nothing complete, when the local file changed after QC', async () => {

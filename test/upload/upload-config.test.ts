@@ -66,6 +66,19 @@ describe('upload config', () => {
     expect(problems[1]?.problem).toMatch(/overlaps the hot folder of source "inbox"/);
   });
 
+  it('refuses two folder targets on one folder, naming both, and free-space thresholds in the wrong order', () => {
+    const shared = problemsOf({
+      targets: [
+        { id: 'nas', kind: 'folder', path: 'Share' },
+        { id: 'backup', kind: 'folder', path: './Share/' },
+      ],
+    });
+    expect(shared).toEqual([{ field: 'targets.1.path', problem: expect.stringMatching(/targets "nas" and "backup" are both the folder .*Share; one copy there is not two/) }]);
+    const order = problemsOf({ retention: { warnFreeGB: 5, criticalFreeGB: 20 } });
+    expect(order).toEqual([{ field: 'retention.warnFreeGB', problem: expect.stringMatching(/warnFreeGB \(5\) is below criticalFreeGB \(20\)/) }]);
+    expect(problemsOf({ retention: { warnFreeGB: 10, criticalFreeGB: 10 }, station: 'x' }).map((p) => p.field)).toEqual(['station']);
+  });
+
   it('takes s3 and tus targets with their defaults', () => {
     fs.writeFileSync(
       path.join(home, 'station.yaml'),
