@@ -103,6 +103,7 @@ export class Linker {
       log.warn('object left open by the last run was closed; scan it again to add captures', { barcode: o.barcode, source: o.sourceId });
     }
     for (const move of this.links.pendingMoves()) this.enqueueFiling(move.captureId);
+    this.restoreWaiting();
     this.started = true;
     this.syncIdleTimer();
   }
@@ -162,6 +163,28 @@ export class Linker {
   /** The barcode a file being checked will be linked to (its barcodeMismatch check compares with it). */
   barcodeFor(sourceId: string, relPath: string): string | null {
     return this.sessions.get(sourceId)?.barcodeOf(relPath) ?? null;
+  }
+
+  /**
+   * scan-after-capture: the captures the last run recorded that still wait for their barcode (not
+   * linked, not flagged, not failed, recorded after the source's last object closed) wait again, as
+   * of when they were detected, so those that waited too long expire at once, with their alarm. A
+   * source with no object yet takes those of the last idleTimeoutSec only (older ones predate
+   * linking), and none when shots never expire.
+   */
+  private restoreWaiting(): void {
+    if (!this.opts.config.enabled) return;
+    const timeout = this.opts.config.idleTimeoutSec;
+    const notBefore = timeout > 0 ? new Date(this.now() - timeout * 1000).toISOString() : null;
+    for (const source of this.opts.sources) {
+      if ((source.scanMode ?? this.opts.config.mode) !== 'scan-after-capture') continue;
+      const waiting = this.links.waitingCaptures(source.id, notBefore);
+      if (waiting.length === 0) continue;
+      this.opts.db.transaction(() => {
+        for (const c of waiting) this.apply(source.id, { type: 'waiting', captureId: c.id, file: c.relPath, stem: stemOf(c.relPath), isRaw: pairRole(c.relPath) === 'raw', at: Date.parse(c.detectedAt) });
+      })();
+      log.info('shots recorded before the restart still wait for their barcode', { source: source.id, files: waiting.map((c) => c.relPath) });
+    }
   }
 
   /** Which object each source has open now. */

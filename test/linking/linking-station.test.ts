@@ -265,3 +265,56 @@ describe('a shot takes its place when the watcher first sees its file', () => {
     expect(alarms).toEqual(['IMG_0020.tif failed QC: it is not linked to object T-0007 and is flagged for re-shoot; the next shot takes its place (shot 1, front).']);
   });
 });
+
+describe('scan-after-capture in the station', () => {
+  it('shots waiting for their barcode survive a restart; a file written while the station was down raises an alarm and does not join the scan', async () => {
+    const home = makeHome({ ingest: { stableWindowMs: 200, rescanIntervalSec: 0 }, linking: { enabled: true, mode: 'scan-after-capture', template: '{barcode}_{seq:02}{ext}' } });
+    const config = loadConfig({ home });
+    const inbox = path.join(home, 'Inbox');
+    try {
+      let station = new Station(config);
+      await station.start();
+      await writeGoodTiff(path.join(inbox, 'D1.tif'), 15);
+      await waitFor(() => station.store.counts().total === 1, 'D1 recorded');
+      await station.stop();
+      await writeGoodTiff(path.join(inbox, 'E1.tif'), 16);
+
+      station = new Station(config);
+      const alarms: string[] = [];
+      station.on('link.effect', ({ effect }) => effect.type === 'alarm' && alarms.push(effect.message));
+      await station.start();
+      try {
+        await waitFor(() => station.store.counts().total === 2, 'E1 recorded');
+        expect(alarms).toEqual(['E1.tif was written while the station was not watching: it does not join the next scan; link it with a relink once it is checked.']);
+        const outcome = station.linker.scan('X-1');
+        expect(outcome).toMatchObject({ closed: { barcode: 'X-1', shots: 1 }, alarms: [] });
+        await waitFor(() => filesUnder(config.locations.library).length === 1, 'D1 filed');
+        expect(filesUnder(config.locations.library)).toEqual(['X-1_01.tif']);
+        expect(filesUnder(inbox)).toEqual(['E1.tif']);
+      } finally {
+        await station.stop();
+      }
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('waiting shots expire after idleTimeoutSec with an alarm naming them', async () => {
+    const s = await startStation({ mode: 'scan-after-capture', idleTimeoutSec: 1 });
+    const alarms: string[] = [];
+    s.station.on('link.effect', ({ effect }) => effect.type === 'alarm' && alarms.push(effect.message));
+    await writeGoodTiff(path.join(s.inbox, 'B1.tif'), 17);
+    await waitFor(() => alarms.length > 0, 'the waiting shot expired');
+    expect(alarms).toEqual(['No barcode was scanned within 1 s of the last shot: B1.tif is not linked; link them with a relink, or shoot them again and scan.']);
+    const late = await s.scan('C-1');
+    expect(late.stderr).toMatch(/ALARM C-1 was scanned, but no new capture is waiting for a barcode/);
+  });
+
+  it('UNDO says which waiting shot it took off; END says it does nothing and what is waiting', async () => {
+    const s = await startStation({ mode: 'scan-after-capture' });
+    await writeGoodTiff(path.join(s.inbox, 'B2.tif'), 18);
+    await waitFor(() => s.station.store.counts().total === 1, 'B2 recorded');
+    expect((await s.scan('%%UNDO%%')).stdout).toMatch(/CONTROL %%UNDO%% on inbox: no object open; shot B2 \(still waiting for its barcode\) taken off and flagged for re-shoot/);
+    expect((await s.scan('%%END%%')).stderr).toMatch(/ALARM END was scanned in scan-after-capture mode: an object closes by itself when its barcode is scanned, so END does nothing; no shot is waiting for a barcode/);
+  });
+});
