@@ -15,6 +15,7 @@ import { StationError } from '../errors.js';
 import { moveVerified } from '../filing/move.js';
 import { createLogger } from '../log/logger.js';
 import type { Profile } from '../quality/profile.js';
+import { describeCapture, problemsOf } from '../station/describe.js';
 import { pairRole } from '../station/pairs.js';
 import type { CaptureChange, CaptureRecord, CaptureStore } from '../store/captures.js';
 import type { Db } from '../store/database.js';
@@ -292,8 +293,18 @@ export class Linker {
     // Judged now, inside the transaction (a capture that fails as a mismatch is not filed), and
     // announced after the link's own events. A capture linked while it is being recorded is
     // announced by its own 'capture.recorded' event.
-    if (relinked.length > 0) this.relinked(relinked, false, input.type !== 'capture');
-    return effects;
+    if (relinked.length === 0) return effects;
+    const failed = this.relinked(relinked, false, input.type !== 'capture').filter((c) => c.verdict === 'fail');
+    // A scan that links waiting shots (scan-after-capture) can fail one as a barcode mismatch: the
+    // technician must hear it with the scan, not only find it in the history.
+    const alarms = failed.map((c): SessionEffect & { type: 'alarm' } => ({
+      type: 'alarm',
+      barcode: this.links.linkOf(c.id)?.barcode ?? null,
+      message: `${c.relPath} now FAILS QC: ${problemsOf(this.opts.captures.results(c.id).filter((r) => r.status === 'fail'))}. It is not filed: relink it to the right barcode, or re-shoot it.`,
+    }));
+    for (const alarm of alarms) log.warn(alarm.message, { source: sourceId });
+    if (alarms.length > 0) queueMicrotask(() => alarms.forEach((a) => this.opts.onEffect(sourceId, a)));
+    return [...effects, ...alarms];
   }
 
   /**
@@ -301,12 +312,20 @@ export class Linker {
    * the new barcode. After an edit the captures are also offered to filing again: one that failed
    * as a mismatch stayed in the hot folder, and relinked to the barcode it shows it now passes.
    */
-  private relinked(captureIds: readonly number[], edited: boolean, announce = true): void {
+  private relinked(captureIds: readonly number[], edited: boolean, announce = true): CaptureRecord[] {
     const updated = this.mismatch.run(captureIds);
     queueMicrotask(() => {
-      if (announce) for (const capture of updated) this.opts.onRechecked?.(capture);
+      for (const capture of announce ? updated : []) {
+        // The same line as a recorded capture's, so a headless station's log shows the new verdict.
+        const line = `checked again after its link changed: ${describeCapture(capture, this.opts.captures.results(capture.id))}`;
+        if (capture.verdict === 'fail') log.error(line);
+        else if (capture.verdict === 'warn') log.warn(line);
+        else log.info(line);
+        this.opts.onRechecked?.(capture);
+      }
       if (edited) for (const id of captureIds) this.enqueueFiling(id);
     });
+    return updated;
   }
 
   /** Captures of a closed object may now be uploaded (see upload/eligibility.ts). */
