@@ -17,9 +17,10 @@
  * filed under them); otherwise the number stays a gap. A file removed before it was recorded gives
  * its place up the same way. An object's completeness (expectedShots, views, pairs) is judged once
  * every file that arrived for it is recorded or gone, counting only shots with a linked capture.
- * Places live in memory only: after a restart, files found in the hot folder at start arrived with
- * no object open (scan-before-capture: not linked unless linkFromImage opens one from the image) or
- * raise an alarm (scan-after-capture: they never join the next scan unprompted).
+ * Places live in memory only. Files a start-up scan finds (the station's, or a source folder's
+ * that comes back) were written while nobody watched, so they join no object: scan-before-capture
+ * links them only if linkFromImage opens an object from the image, scan-after-capture raises an
+ * alarm (they never join the next scan unprompted).
  */
 import type { scanModes } from '../config/schema.js';
 
@@ -245,7 +246,8 @@ export class LinkSession {
       this.place(null, file, stem, isRaw, at);
       return [];
     }
-    if (!this.open) {
+    // A file found by a start-up scan was written while nobody watched: when is unknown, so it joins no object.
+    if (!this.open || found) {
       this.places.set(file, { object: null, shot: null, stem, isRaw });
       return [];
     }

@@ -136,15 +136,18 @@ describe('LinkSession, a shot takes its place when its file arrives', () => {
     expect(s.current).toEqual({ barcode: 'A1', shots: 2 });
   });
 
-  it('a file found at start arrived with no object open; an image barcode (adopt) makes it the first shot of the object it opens', () => {
+  it('a file found by a start-up scan joins no object, even one open; an image barcode (adopt) makes it the first shot of the object it opens', () => {
     const s = new LinkSession(rules);
     expect(s.arrivedWithoutObject('old.tif')).toBe(false);
-    run(s, [arrive('old.tif', true), arrive('label.tif', true)]);
+    run(s, [arrive('old.tif', true), arrive('label.tif', true), scan('A1'), arrive('back-online.tif', true)]);
     expect(s.arrivedWithoutObject('old.tif')).toBe(true);
-    expect(run(s, [record(1, 'old.tif'), { type: 'scan', barcode: 'BR1', adopt: 'label.tif' }, record(2, 'label.tif')])).toEqual([
+    expect(s.barcodeOf('back-online.tif')).toBeNull();
+    expect(run(s, [record(1, 'old.tif'), record(3, 'back-online.tif'), control('END'), { type: 'scan', barcode: 'BR1', adopt: 'label.tif' }, record(2, 'label.tif')])).toEqual([
       { type: 'capture.unlinked-none', captureId: 1 },
-      { type: 'object.opened', object: 1, barcode: 'BR1' },
-      { type: 'capture.linked', object: 1, captureId: 2, barcode: 'BR1', seq: 1, view: 'front' },
+      { type: 'capture.unlinked-none', captureId: 3 },
+      { type: 'object.closed', object: 1, barcode: 'A1', reason: 'end', shots: 0 },
+      { type: 'object.opened', object: 2, barcode: 'BR1' },
+      { type: 'capture.linked', object: 2, captureId: 2, barcode: 'BR1', seq: 1, view: 'front' },
     ]);
   });
 });
