@@ -119,11 +119,6 @@ export class LinkSession {
     return this.open ? { barcode: this.open.barcode, shots: this.open.shots.filter(live).length } : null;
   }
 
-  /** Shots waiting for their barcode (scan-after-capture), by stem. */
-  get waitingShots(): string[] {
-    return this.pending.filter(live).map((s) => s.stem);
-  }
-
   /** Whether time can change anything (an object or waiting shots may expire). */
   get expires(): boolean {
     return this.rules.idleTimeoutSec > 0 && (this.open !== null || this.pending.length > 0);
@@ -158,7 +153,7 @@ export class LinkSession {
         return [...effects, ...this.arrival(input.file, input.stem, input.isRaw, input.found === true, input.at)];
       case 'waiting':
         this.place(null, input.file, input.stem, input.isRaw, input.at);
-        this.pending.at(-1)!.files.find((f) => f.file === input.file)!.captureId = input.captureId;
+        this.places.get(input.file)!.shot!.files.find((f) => f.file === input.file && f.state === 'waiting')!.captureId = input.captureId;
         this.settle(input.file, 'linked');
         return effects;
       case 'capture':
