@@ -22,6 +22,11 @@ export interface StabilityTrackerOptions {
   /** True when this version needs no report (already reported or recorded): it stops being tracked. */
   isSettled(file: StableFile): boolean;
   onStable(file: StableFile): void;
+  /**
+   * The first look at a file that is not settled: the earliest moment the station knows a new
+   * version exists, before its window. `initial`: tracking was started by the watcher's start-up scan.
+   */
+  onFirstSight?(file: StableFile, initial: boolean): void;
 }
 
 interface Entry {
@@ -34,6 +39,10 @@ interface Entry {
   checking: Promise<void> | undefined;
   /** An event arrived during `checking`: observe once more when it ends. */
   again: boolean;
+  /** Tracked since the watcher's start-up scan. */
+  initial: boolean;
+  /** Not yet looked at (no size and mtime). */
+  unseen: boolean;
 }
 
 export class StabilityTracker {
@@ -52,12 +61,12 @@ export class StabilityTracker {
     return this.entries.size;
   }
 
-  /** Starts tracking `ref` (or re-checks it now if tracked); resolves when this observation is applied. */
-  track(ref: FileRef): Promise<void> {
+  /** Starts tracking `ref` (or re-checks it now if tracked); resolves when this observation is applied. `initial`: found by the start-up scan. */
+  track(ref: FileRef, initial = false): Promise<void> {
     const key = fileKey(ref.sourceId, ref.relPath);
     let entry = this.entries.get(key);
     if (!entry) {
-      entry = { ref, size: -1, mtimeUs: -1, since: performance.now(), checking: undefined, again: false };
+      entry = { ref, size: -1, mtimeUs: -1, since: performance.now(), checking: undefined, again: false, initial, unseen: true };
       this.entries.set(key, entry);
       this.startSweeping();
     }
@@ -110,6 +119,10 @@ export class StabilityTracker {
     const unchanged = version.size === entry.size && version.mtimeUs === entry.mtimeUs;
     if (!unchanged) Object.assign(entry, { size: version.size, mtimeUs: version.mtimeUs, since: now });
     if (this.opts.isSettled(version)) return this.drop(key);
+    if (entry.unseen) {
+      entry.unseen = false;
+      this.opts.onFirstSight?.(version, entry.initial);
+    }
     if (!unchanged || now - entry.since < this.opts.windowMs) return;
     if (version.size === 0) {
       // Cameras create the file, then fill it: an empty file is waited on, one look per window.

@@ -27,6 +27,14 @@ export interface IngestWatcherOptions {
   isKnown(file: Omit<StableFile, 'absPath'>): boolean;
   /** Called once per stable version. Must not throw. */
   onStable(file: StableFile): void;
+  /**
+   * Called when a file version that is not known yet is first seen, before its stability window (it
+   * may still be growing: size and mtime are of that first look). `found`: by a source's start-up
+   * scan, i.e. it was written while the folder was not watched. Must not throw.
+   */
+  onArrival?(file: StableFile, found: boolean): void;
+  /** Called when a file leaves a hot folder (deleted, renamed, moved into the library). Must not throw. */
+  onGone?(sourceId: string, relPath: string): void;
   onSourceStatus?(status: SourceStatus): void;
 }
 

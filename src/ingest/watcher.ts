@@ -36,6 +36,7 @@ export function createIngestWatcher(opts: IngestWatcherOptions): IngestWatcher {
       reported.set(fileKey(file.sourceId, file.relPath), versionOf(file));
       opts.onStable(file);
     },
+    ...(opts.onArrival ? { onFirstSight: opts.onArrival } : {}),
   });
   const sources = new Map<string, Source>(opts.sources.map((config) => [config.id, { config, matcher: createSourceMatcher(config), fsw: undefined, status: undefined }]));
   const stopping = new AbortController();
@@ -81,16 +82,20 @@ export function createIngestWatcher(opts: IngestWatcherOptions): IngestWatcher {
       depth: maxFolderDepth,
     });
     source.fsw = fsw;
+    // chokidar's events before 'ready' are its initial scan: files written while the folder was not watched.
+    let ready = false;
     const onFile = (absPath: string): void => {
       const relPath = relativePath(root, absPath);
-      if (relPath) void tracker.track({ sourceId: config.id, absPath, relPath });
+      if (relPath) void tracker.track({ sourceId: config.id, absPath, relPath }, !ready);
     };
     fsw.on('add', onFile);
     fsw.on('change', onFile);
     fsw.on('unlink', (absPath) => {
       // The reported map would otherwise grow with every file a long-running station ever saw.
       const relPath = relativePath(root, absPath);
-      if (relPath) reported.delete(fileKey(config.id, relPath));
+      if (!relPath) return;
+      reported.delete(fileKey(config.id, relPath));
+      opts.onGone?.(config.id, relPath);
     });
     fsw.on('error', (err) => {
       log.error('watching a hot folder failed', { source: config.id, path: root, error: String(err) });
@@ -100,6 +105,7 @@ export function createIngestWatcher(opts: IngestWatcherOptions): IngestWatcher {
       const abort = (): void => resolve();
       stopping.signal.addEventListener('abort', abort, { once: true });
       fsw.once('ready', () => {
+        ready = true;
         stopping.signal.removeEventListener('abort', abort);
         resolve();
       });

@@ -1,7 +1,8 @@
 /**
- * Barcode linking inside the running station: scans and recorded captures go through one
- * LinkSession per source; its effects become rows (links in the capture's own recording
- * transaction, through a capture hook), events, and moves into the library.
+ * Barcode linking inside the running station: scans, files the watcher first sees (arrivals, which
+ * take each shot's place), removed files and recorded captures go through one LinkSession per
+ * source; its effects become rows (links in the capture's own recording transaction, through a
+ * capture hook), events, and moves into the library.
  *
  * Invariants: a capture's link commits with the capture itself, so a crash never leaves a
  * recorded capture whose link was decided but not written; filing runs one move at a time, each
@@ -14,6 +15,7 @@ import { StationError } from '../errors.js';
 import { moveVerified } from '../filing/move.js';
 import { createLogger } from '../log/logger.js';
 import type { Profile } from '../quality/profile.js';
+import { describeCapture, problemsOf } from '../station/describe.js';
 import { pairRole } from '../station/pairs.js';
 import type { CaptureChange, CaptureRecord, CaptureStore } from '../store/captures.js';
 import type { Db } from '../store/database.js';
@@ -49,13 +51,16 @@ export interface ScanOutcome {
   current: { barcode: string; shots: number } | null;
   /** The object this scan closed (END, REJECT, or the next object's barcode), so the operator sees it went. */
   closed: { barcode: string; shots: number; reason: string } | null;
+  /** The shot UNDO took off (barcode null: it was still waiting for one), flagged for re-shoot. */
+  undone: { barcode: string | null; seq: number | null; stem: string } | null;
   alarms: string[];
 }
 
 export class Linker {
   readonly links: LinkStore;
   private readonly sessions = new Map<string, LinkSession>();
-  private readonly openObjectIds = new Map<string, number>();
+  /** Per source, the database id of each session object (by its number) that is open or still has files being checked. */
+  private readonly objectIds = new Map<string, Map<number, number>>();
   readonly naming: LibraryNaming;
   /** Relink, split, merge, re-shoot and undo, serialised with filing. */
   readonly editor: LinkEditor;
@@ -85,6 +90,7 @@ export class Linker {
           expectPairs: profile?.pairs.required ?? false,
         }),
       );
+      this.objectIds.set(source.id, new Map());
     }
     // Registered before the uploader's hook, so the upload rules see the link of a new capture.
     this.removeHook = opts.captures.addHook((_db, capture, change) => this.onCapture(capture, change));
@@ -98,6 +104,7 @@ export class Linker {
       log.warn('object left open by the last run was closed; scan it again to add captures', { barcode: o.barcode, source: o.sourceId });
     }
     for (const move of this.links.pendingMoves()) this.enqueueFiling(move.captureId);
+    this.restoreWaiting();
     this.started = true;
     this.syncIdleTimer();
   }
@@ -119,14 +126,66 @@ export class Linker {
     const effects = this.opts.db.transaction(() => this.apply(source, input))();
     const session = this.sessions.get(source)!;
     const closed = effects.find((e) => e.type === 'object.closed');
+    const undone = scan.kind === 'control' ? effects.find((e) => e.type === 'capture.unlinked') : undefined;
     return {
       kind: scan.kind,
       code: scan.code,
       sourceId: source,
       current: session.current,
       closed: closed ? { barcode: closed.barcode, shots: closed.shots, reason: closed.reason } : null,
+      undone: undone ? { barcode: undone.barcode, seq: undone.seq, stem: undone.stem } : null,
       alarms: alarmsOf(effects),
     };
+  }
+
+  /**
+   * The watcher saw a new file version first (before its stability window and QC): its shot takes
+   * its place now. `found`: by the start-up scan, so it was written while the station was down.
+   */
+  arrival(sourceId: string, relPath: string, found: boolean): void {
+    this.fromWatcher(sourceId, { type: 'arrival', file: relPath, stem: stemOf(relPath), isRaw: pairRole(relPath) === 'raw', found, at: this.now() });
+  }
+
+  /** A file left the hot folder; if it was never recorded, its place is given up. */
+  gone(sourceId: string, relPath: string): void {
+    this.fromWatcher(sourceId, { type: 'gone', file: relPath, at: this.now() });
+  }
+
+  /** The watcher's reports must not throw (a throw would make it drop the file): a failure is logged; the file is still checked, and linked as if it arrived with no object open. */
+  private fromWatcher(sourceId: string, input: SessionInput & { file: string }): void {
+    if (!this.opts.config.enabled || !this.sessions.has(sourceId)) return;
+    try {
+      this.opts.db.transaction(() => this.apply(sourceId, input))();
+    } catch (err) {
+      log.error(`could not take note that ${input.file} ${input.type === 'gone' ? 'left' : 'arrived in'} the hot folder`, { source: sourceId, error: String(err) });
+    }
+  }
+
+  /** The barcode a file being checked will be linked to (its barcodeMismatch check compares with it). */
+  barcodeFor(sourceId: string, relPath: string): string | null {
+    return this.sessions.get(sourceId)?.barcodeOf(relPath) ?? null;
+  }
+
+  /**
+   * scan-after-capture: the captures the last run recorded that still wait for their barcode (not
+   * linked, not flagged, not failed, recorded after the source's last object closed) wait again, as
+   * of when they were detected, so those that waited too long expire at once, with their alarm. A
+   * source with no object yet takes those of the last idleTimeoutSec only (older ones predate
+   * linking), and none when shots never expire.
+   */
+  private restoreWaiting(): void {
+    if (!this.opts.config.enabled) return;
+    const timeout = this.opts.config.idleTimeoutSec;
+    const notBefore = timeout > 0 ? new Date(this.now() - timeout * 1000).toISOString() : null;
+    for (const source of this.opts.sources) {
+      if ((source.scanMode ?? this.opts.config.mode) !== 'scan-after-capture') continue;
+      const waiting = this.links.waitingCaptures(source.id, notBefore);
+      if (waiting.length === 0) continue;
+      this.opts.db.transaction(() => {
+        for (const c of waiting) this.apply(source.id, { type: 'waiting', captureId: c.id, file: c.relPath, stem: stemOf(c.relPath), isRaw: pairRole(c.relPath) === 'raw', at: Date.parse(c.detectedAt) });
+      })();
+      log.info('shots recorded before the restart still wait for their barcode', { source: source.id, files: waiting.map((c) => c.relPath) });
+    }
   }
 
   /** Which object each source has open now. */
@@ -141,38 +200,39 @@ export class Linker {
 
   private onCapture(capture: CaptureRecord, change: CaptureChange): void {
     if (!this.opts.config.enabled || change !== 'recorded' || !this.sessions.has(capture.sourceId)) return;
-    const stem = capture.relPath.slice(0, capture.relPath.length - path.posix.extname(capture.relPath).length);
     this.openFromImage(capture);
-    this.apply(capture.sourceId, { type: 'capture', captureId: capture.id, stem, isRaw: pairRole(capture.relPath) === 'raw', at: this.now() });
+    this.apply(capture.sourceId, { type: 'capture', captureId: capture.id, file: capture.relPath, failed: capture.verdict === 'fail', at: this.now() });
   }
 
   /**
-   * linking.linkFromImage: with no object open, a capture whose image shows exactly one barcode the
-   * project accepts opens that object, as if it had been scanned (its barcodes were stored in the same
-   * transaction, just before this hook). Two or more valid codes are ambiguous and link nothing.
+   * linking.linkFromImage: a capture that arrived with no object open, while none is open still,
+   * whose image shows exactly one barcode the project accepts opens that object, as if it had been
+   * scanned, as its first shot (its barcodes were stored in the same transaction, just before this
+   * hook). Two or more valid codes are ambiguous and link nothing.
    */
   private openFromImage(capture: CaptureRecord): void {
     const source = this.opts.sources.find((s) => s.id === capture.sourceId);
-    if (!this.opts.config.linkFromImage || this.sessions.get(capture.sourceId)!.current || (source?.scanMode ?? this.opts.config.mode) !== 'scan-before-capture') return;
+    const session = this.sessions.get(capture.sourceId)!;
+    if (!this.opts.config.linkFromImage || session.current || !session.arrivedWithoutObject(capture.relPath) || (source?.scanMode ?? this.opts.config.mode) !== 'scan-before-capture') return;
     const valid = [...new Set(this.opts.captures.barcodes(capture.id).filter((b) => b.valid).map((b) => b.text))];
     if (valid.length !== 1) return;
     log.info('object opened from the barcode in the image', { captureId: capture.id, barcode: valid[0], source: capture.sourceId });
-    this.apply(capture.sourceId, { type: 'scan', barcode: valid[0]!, at: this.now() });
+    this.apply(capture.sourceId, { type: 'scan', barcode: valid[0]!, at: this.now(), adopt: capture.relPath });
   }
 
   private tick(): void {
     try {
       for (const [sourceId, session] of this.sessions) {
-        if (session.current) this.opts.db.transaction(() => this.apply(sourceId, { type: 'tick', at: this.now() }))();
+        if (session.expires) this.opts.db.transaction(() => this.apply(sourceId, { type: 'tick', at: this.now() }))();
       }
     } catch (err) {
       log.error('could not close idle objects', { error: String(err) });
     }
   }
 
-  /** Ticks once a second while an object could time out, and not at all otherwise (a station idles for days). */
+  /** Ticks once a second while an object or waiting shots could time out, and not at all otherwise (a station idles for days). */
   private syncIdleTimer(): void {
-    const wanted = this.started && this.opts.config.enabled && this.opts.config.idleTimeoutSec > 0 && [...this.sessions.values()].some((s) => s.current !== null);
+    const wanted = this.started && this.opts.config.enabled && [...this.sessions.values()].some((s) => s.expires);
     if (wanted && !this.idleTimer) {
       this.idleTimer = setInterval(() => this.tick(), 1000);
       this.idleTimer.unref();
@@ -184,16 +244,19 @@ export class Linker {
 
   /** Runs inside the caller's transaction: every row an input causes commits together. */
   private apply(sourceId: string, input: SessionInput): SessionEffect[] {
-    const effects = this.sessions.get(sourceId)!.apply(input);
+    const session = this.sessions.get(sourceId)!;
+    const effects = session.apply(input);
+    const ids = this.objectIds.get(sourceId)!;
     const toFile: number[] = [];
+    /** Captures whose link this input changed: their mismatch check is judged again. */
+    const relinked: number[] = [];
     for (const effect of effects) {
       switch (effect.type) {
         case 'object.opened':
-          this.openObjectIds.set(sourceId, this.links.openObject(effect.barcode, sourceId).id);
+          ids.set(effect.object, this.links.openObject(effect.barcode, sourceId).id);
           break;
         case 'object.closed': {
-          const id = this.openObjectIds.get(sourceId);
-          this.openObjectIds.delete(sourceId);
+          const id = ids.get(effect.object);
           if (id !== undefined) {
             this.links.closeObject(id, effect.reason);
             this.afterObjectClosed(id);
@@ -201,10 +264,14 @@ export class Linker {
           break;
         }
         case 'capture.linked':
-          this.links.link(effect.captureId, this.openObjectIds.get(sourceId)!, effect.seq, effect.view);
+          this.links.link(effect.captureId, ids.get(effect.object)!, effect.seq, effect.view);
           toFile.push(effect.captureId);
+          relinked.push(effect.captureId);
           break;
         case 'capture.unlinked':
+          // A capture flagged as it is recorded (failed, or its shot undone) was never linked: its
+          // QC result, judged against the object it arrived for, stands.
+          relinked.push(...effect.captureIds.filter((id) => this.links.linkOf(id)));
           this.links.unlink(effect.captureIds, effect.reshoot);
           break;
         case 'capture.unlinked-none':
@@ -215,7 +282,8 @@ export class Linker {
           break;
       }
     }
-    if (effects.some((e) => e.type === 'object.opened' || e.type === 'object.closed')) this.syncIdleTimer();
+    for (const ref of ids.keys()) if (!session.holds(ref)) ids.delete(ref);
+    this.syncIdleTimer();
     // Events and moves once the caller's transaction has finished: a move must not start before
     // the link it files is committed.
     queueMicrotask(() => {
@@ -225,9 +293,18 @@ export class Linker {
     // Judged now, inside the transaction (a capture that fails as a mismatch is not filed), and
     // announced after the link's own events. A capture linked while it is being recorded is
     // announced by its own 'capture.recorded' event.
-    const relinked = effects.flatMap((e) => (e.type === 'capture.linked' ? [e.captureId] : e.type === 'capture.unlinked' ? e.captureIds : []));
-    if (relinked.length > 0) this.relinked(relinked, false, input.type !== 'capture');
-    return effects;
+    if (relinked.length === 0) return effects;
+    const failed = this.relinked(relinked, false, input.type !== 'capture').filter((c) => c.verdict === 'fail');
+    // A scan that links waiting shots (scan-after-capture) can fail one as a barcode mismatch: the
+    // technician must hear it with the scan, not only find it in the history.
+    const alarms = failed.map((c): SessionEffect & { type: 'alarm' } => ({
+      type: 'alarm',
+      barcode: this.links.linkOf(c.id)?.barcode ?? null,
+      message: `${c.relPath} now FAILS QC: ${problemsOf(this.opts.captures.results(c.id).filter((r) => r.status === 'fail'))}. It is not filed: relink it to the right barcode, or re-shoot it.`,
+    }));
+    for (const alarm of alarms) log.warn(alarm.message, { source: sourceId });
+    if (alarms.length > 0) queueMicrotask(() => alarms.forEach((a) => this.opts.onEffect(sourceId, a)));
+    return [...effects, ...alarms];
   }
 
   /**
@@ -235,12 +312,20 @@ export class Linker {
    * the new barcode. After an edit the captures are also offered to filing again: one that failed
    * as a mismatch stayed in the hot folder, and relinked to the barcode it shows it now passes.
    */
-  private relinked(captureIds: readonly number[], edited: boolean, announce = true): void {
+  private relinked(captureIds: readonly number[], edited: boolean, announce = true): CaptureRecord[] {
     const updated = this.mismatch.run(captureIds);
     queueMicrotask(() => {
-      if (announce) for (const capture of updated) this.opts.onRechecked?.(capture);
+      for (const capture of announce ? updated : []) {
+        // The same line as a recorded capture's, so a headless station's log shows the new verdict.
+        const line = `checked again after its link changed: ${describeCapture(capture, this.opts.captures.results(capture.id))}`;
+        if (capture.verdict === 'fail') log.error(line);
+        else if (capture.verdict === 'warn') log.warn(line);
+        else log.info(line);
+        this.opts.onRechecked?.(capture);
+      }
       if (edited) for (const id of captureIds) this.enqueueFiling(id);
     });
+    return updated;
   }
 
   /** Captures of a closed object may now be uploaded (see upload/eligibility.ts). */
@@ -304,6 +389,10 @@ export class Linker {
 
 function upper(action: 'end' | 'undo' | 'reject'): 'END' | 'UNDO' | 'REJECT' {
   return action.toUpperCase() as 'END' | 'UNDO' | 'REJECT';
+}
+
+function stemOf(relPath: string): string {
+  return relPath.slice(0, relPath.length - path.posix.extname(relPath).length);
 }
 
 function alarmsOf(effects: SessionEffect[]): string[] {

@@ -1,12 +1,26 @@
 /**
- * Which object each capture of one source belongs to, decided from the order of scans and
- * captures alone. Pure: the station feeds it inputs (already validated scans, control codes,
- * recorded captures, clock ticks) and carries out the effects it returns (database rows, events,
- * filing). Keeping time and storage out makes every rig sequence testable as a plain list.
+ * Which object each capture of one source belongs to, decided from the order of scans, control
+ * codes and file arrivals alone. Pure: the station feeds it inputs (already validated scans, control
+ * codes, files the watcher first saw, recorded captures, removed files, clock ticks) and carries out
+ * the effects it returns (database rows, events, filing). Keeping time and storage out makes every
+ * rig sequence testable as a plain list.
+ *
+ * A shot takes its place (object, sequence number, view) when its file ARRIVES, in the order the
+ * watcher saw the files, interleaved with scans and control codes; QC finishing order does not
+ * matter. The recorded capture fills the place later, even if its object has closed meanwhile.
  *
  * Invariants: a capture is linked to at most one object; an object's sequence numbers start at 1
- * and increase by one per shot, where a RAW and its TIFF/JPEG (same stem) are one shot; an object
- * is closed exactly once, with the reason.
+ * and increase by one per shot in arrival order, where a RAW and its TIFF/JPEG (same stem) are one
+ * shot; an object is closed exactly once, with the reason. A capture that fails QC takes no number
+ * or view: it is not linked and is flagged for re-shoot. Its number goes to the next shot only if
+ * no shot arrived after it (numbers already given are never changed, since those captures may be
+ * filed under them); otherwise the number stays a gap. A file removed before it was recorded gives
+ * its place up the same way. An object's completeness (expectedShots, views, pairs) is judged once
+ * every file that arrived for it is recorded or gone, counting only shots with a linked capture.
+ * Places live in memory only. Files a start-up scan finds (the station's, or a source folder's
+ * that comes back) were written while nobody watched, so they join no object: scan-before-capture
+ * links them only if linkFromImage opens an object from the image, scan-after-capture raises an
+ * alarm (they never join the next scan unprompted).
  */
 import type { scanModes } from '../config/schema.js';
 
@@ -15,7 +29,7 @@ export type ControlAction = 'END' | 'UNDO' | 'REJECT';
 
 export interface SessionRules {
   mode: ScanMode;
-  /** Close the open object when nothing happened for this long; 0 = never. */
+  /** Close the open object (scan-after-capture: drop the shots waiting for a barcode) when nothing happened for this long; 0 = never. */
   idleTimeoutSec: number;
   /** View names by sequence number (seq 1 = views[0]); empty when the project names no views. */
   views: readonly string[];
@@ -26,45 +40,104 @@ export interface SessionRules {
 }
 
 export type SessionInput =
-  | { type: 'scan'; barcode: string; at: number }
+  /** `adopt`: the file whose image showed this barcode (linkFromImage); its shot, which arrived with no object open, becomes the object's first. */
+  | { type: 'scan'; barcode: string; at: number; adopt?: string }
   | { type: 'control'; action: ControlAction; at: number }
-  | { type: 'capture'; captureId: number; stem: string; isRaw: boolean; at: number }
+  /** The watcher saw a new file (or a new version of one) for the first time; `found`: by the start-up scan, so it was written while the station was not watching. */
+  | { type: 'arrival'; file: string; stem: string; isRaw: boolean; found?: boolean; at: number }
+  /** A file was recorded (QC finished); `failed`: its verdict is fail. */
+  | { type: 'capture'; captureId: number; file: string; failed: boolean; at: number }
+  /** scan-after-capture, on start: a capture recorded by the last run and still waiting for its barcode. */
+  | { type: 'waiting'; captureId: number; file: string; stem: string; isRaw: boolean; at: number }
+  /** The file left the hot folder before it was recorded. */
+  | { type: 'gone'; file: string; at: number }
   | { type: 'tick'; at: number };
 
 export type CloseReason = 'end' | 'next-object' | 'idle' | 'rejected';
 
 export type SessionEffect =
-  | { type: 'object.opened'; barcode: string }
-  | { type: 'object.closed'; barcode: string; reason: CloseReason; shots: number }
-  | { type: 'capture.linked'; captureId: number; barcode: string; seq: number; view: string | null }
-  /** UNDO: the last shot is taken off its object (barcode null: it was still waiting for one) and flagged for re-shoot. */
-  | { type: 'capture.unlinked'; captureIds: number[]; barcode: string | null; seq: number | null; reshoot: true }
+  /** `object`: the session's own number for it, which later effects of that object carry. */
+  | { type: 'object.opened'; object: number; barcode: string }
+  | { type: 'object.closed'; object: number; barcode: string; reason: CloseReason; shots: number }
+  | { type: 'capture.linked'; object: number; captureId: number; barcode: string; seq: number; view: string | null }
+  /** The captures of a shot taken off (UNDO), or a capture of a shot already undone or failed, flagged for re-shoot (barcode null: it had no object yet). */
+  | { type: 'capture.unlinked'; captureIds: number[]; barcode: string | null; seq: number | null; stem: string; reshoot: true }
   | { type: 'capture.unlinked-none'; captureId: number }
   | { type: 'alarm'; barcode: string | null; message: string };
 
-interface Shot {
-  stem: string;
-  seq: number;
-  captureIds: number[];
-  hasRaw: boolean;
-  hasProcessed: boolean;
+type FileState = 'waiting' | 'linked' | 'failed' | 'gone';
+
+interface ShotFile {
+  file: string;
+  isRaw: boolean;
+  state: FileState;
+  captureId: number | null;
 }
 
-interface OpenObject {
+interface Shot {
+  stem: string;
+  /** 0 while the shot waits for its barcode (scan-after-capture). */
+  seq: number;
+  files: ShotFile[];
+  /** Taken off by UNDO: captures recorded for it later are flagged for re-shoot. */
+  undone: boolean;
+}
+
+interface SessionObject {
+  ref: number;
   barcode: string;
   shots: Shot[];
   lastActivity: number;
+  closed: CloseReason | null;
 }
 
+/** Where an arrived, not yet recorded file belongs: its shot (in `object`, or waiting for a barcode when that is null), or nowhere (shot null). */
+interface Place {
+  object: SessionObject | null;
+  shot: Shot | null;
+  stem: string;
+  isRaw: boolean;
+}
+
+const live = (shot: Shot): boolean => !shot.undone && shot.files.some((f) => f.state === 'waiting' || f.state === 'linked');
+const counts = (shot: Shot): boolean => !shot.undone && shot.files.some((f) => f.state === 'linked');
+const waiting = (shot: Shot): boolean => shot.files.some((f) => f.state === 'waiting');
+
 export class LinkSession {
-  private open: OpenObject | null = null;
+  private open: SessionObject | null = null;
+  /** Closed objects with files still being checked: judged for completeness when the last is settled. */
+  private readonly settling = new Set<SessionObject>();
   /** scan-after-capture: shots taken since the last object, waiting for their barcode. */
-  private pending: { captureId: number; stem: string; isRaw: boolean }[] = [];
+  private pending: Shot[] = [];
+  private pendingSince = 0;
+  private readonly places = new Map<string, Place>();
+  private nextRef = 1;
 
   constructor(private readonly rules: SessionRules) {}
 
   get current(): { barcode: string; shots: number } | null {
-    return this.open ? { barcode: this.open.barcode, shots: this.open.shots.length } : null;
+    return this.open ? { barcode: this.open.barcode, shots: this.open.shots.filter(live).length } : null;
+  }
+
+  /** Whether time can change anything (an object or waiting shots may expire). */
+  get expires(): boolean {
+    return this.rules.idleTimeoutSec > 0 && (this.open !== null || this.pending.length > 0);
+  }
+
+  /** The barcode `file` will be linked to when it is recorded (null: none known yet). */
+  barcodeOf(file: string): string | null {
+    const place = this.places.get(file);
+    return place?.object && !place.shot?.undone ? place.object.barcode : null;
+  }
+
+  /** True when `file` arrived with no object open and is not recorded yet (so its image may open one). */
+  arrivedWithoutObject(file: string): boolean {
+    return this.places.get(file)?.shot === null;
+  }
+
+  /** True while object `ref` is open or has files still being checked. */
+  holds(ref: number): boolean {
+    return this.open?.ref === ref || [...this.settling].some((o) => o.ref === ref);
   }
 
   apply(input: SessionInput): SessionEffect[] {
@@ -73,96 +146,214 @@ export class LinkSession {
       case 'tick':
         return effects;
       case 'scan':
-        return [...effects, ...this.scan(input.barcode, input.at)];
+        return [...effects, ...this.scan(input.barcode, input.at, input.adopt)];
       case 'control':
         return [...effects, ...this.control(input.action)];
+      case 'arrival':
+        return [...effects, ...this.arrival(input.file, input.stem, input.isRaw, input.found === true, input.at)];
+      case 'waiting':
+        this.place(null, input.file, input.stem, input.isRaw, input.at);
+        this.places.get(input.file)!.shot!.files.find((f) => f.file === input.file && f.state === 'waiting')!.captureId = input.captureId;
+        this.settle(input.file, 'linked');
+        return effects;
       case 'capture':
-        return [...effects, ...this.capture(input.captureId, input.stem, input.isRaw, input.at)];
+        return [...effects, ...this.capture(input.captureId, input.file, input.failed)];
+      case 'gone':
+        return [...effects, ...this.gone(input.file)];
     }
   }
 
-  private scan(barcode: string, at: number): SessionEffect[] {
+  private scan(barcode: string, at: number, adopt: string | undefined): SessionEffect[] {
     if (this.rules.mode === 'scan-after-capture') {
-      if (this.pending.length === 0) return [{ type: 'alarm', barcode, message: `${barcode} was scanned, but no new capture is waiting for a barcode: shoot the object first, then scan.` }];
+      const shots = this.pending.filter(live);
+      if (shots.length === 0) return [{ type: 'alarm', barcode, message: `${barcode} was scanned, but no new capture is waiting for a barcode: shoot the object first, then scan.` }];
       // The barcode names the shots just taken, then the object is done.
       const effects = this.openObject(barcode, at);
-      for (const p of this.pending.splice(0)) effects.push(...this.link(p.captureId, p.stem, p.isRaw));
+      const object = this.open!;
+      this.pending = [];
+      for (const shot of shots) {
+        shot.seq = object.shots.length + 1;
+        object.shots.push(shot);
+        for (const f of shot.files) {
+          if (f.state === 'waiting') this.places.get(f.file)!.object = object;
+          if (f.state === 'linked') effects.push(this.linked(object, shot, f.captureId!));
+        }
+      }
       return [...effects, ...this.close('end')];
     }
-    if (this.open?.barcode === barcode) {
+    if (this.open?.barcode === barcode && adopt === undefined) {
       // The same object scanned again (a double read, or a nervous thumb): keep it open.
       this.open.lastActivity = at;
       return [];
     }
-    return this.openObject(barcode, at);
+    const effects = this.openObject(barcode, at);
+    const place = adopt === undefined ? undefined : this.places.get(adopt);
+    if (place?.shot === null) this.place(this.open, adopt!, place.stem, place.isRaw, at);
+    return effects;
   }
 
   private openObject(barcode: string, at: number): SessionEffect[] {
     const effects = this.open ? this.close('next-object') : [];
-    this.open = { barcode, shots: [], lastActivity: at };
-    return [...effects, { type: 'object.opened', barcode }];
+    this.open = { ref: this.nextRef++, barcode, shots: [], lastActivity: at, closed: null };
+    return [...effects, { type: 'object.opened', object: this.open.ref, barcode }];
   }
 
   private control(action: ControlAction): SessionEffect[] {
-    if (this.rules.mode === 'scan-after-capture' && action === 'UNDO' && this.pending.length > 0) {
-      const stem = this.pending.at(-1)!.stem;
-      const shot = this.pending.filter((p) => p.stem === stem);
-      this.pending = this.pending.filter((p) => p.stem !== stem);
-      return [{ type: 'capture.unlinked', captureIds: shot.map((p) => p.captureId), barcode: null, seq: null, reshoot: true }];
+    if (this.rules.mode === 'scan-after-capture') {
+      const shots = this.pending.filter(live);
+      if (action === 'UNDO' && shots.length > 0) {
+        const shot = shots.at(-1)!;
+        this.pending = this.pending.filter((s) => s !== shot);
+        return [this.undo(shot, null)];
+      }
+      const waitingNote = shots.length > 0 ? `${shots.length} shot${shots.length === 1 ? ' is' : 's are'} waiting for a barcode (${shots.map((s) => s.stem).join(', ')}): scan it to link them` : 'no shot is waiting for a barcode';
+      const did = action === 'UNDO' ? 'nothing was undone' : action === 'END' ? 'an object closes by itself when its barcode is scanned, so END does nothing' : 'nothing was rejected (scan UNDO for each shot to drop)';
+      return [{ type: 'alarm', barcode: null, message: `${action} was scanned in scan-after-capture mode: ${did}; ${waitingNote}.` }];
     }
     if (!this.open) return [{ type: 'alarm', barcode: null, message: `${action} was scanned, but no object is open: scan an object barcode first.` }];
     if (action === 'END') return this.close('end');
     if (action === 'REJECT') return this.close('rejected');
-    const last = this.open.shots.pop();
+    // The newest shot, even one still being checked. A failed shot's leftover place counts as the
+    // newest, so UNDO right after a failed shot never takes the good shot before it; a shot whose
+    // files were all removed is no shot.
+    const shots = this.open.shots;
+    while (shots.length > 0 && shots.at(-1)!.files.every((f) => f.state === 'gone')) shots.pop();
+    const last = shots.pop();
     if (!last) return [{ type: 'alarm', barcode: this.open.barcode, message: `UNDO was scanned, but object ${this.open.barcode} has no capture yet.` }];
-    return [{ type: 'capture.unlinked', captureIds: last.captureIds, barcode: this.open.barcode, seq: last.seq, reshoot: true }];
+    return [this.undo(last, this.open)];
   }
 
-  private capture(captureId: number, stem: string, isRaw: boolean, at: number): SessionEffect[] {
+  /** Takes `shot` off: its recorded captures now, the ones still being checked when recorded. */
+  private undo(shot: Shot, object: SessionObject | null): SessionEffect {
+    shot.undone = true;
+    const recorded = shot.files.filter((f) => f.captureId !== null).map((f) => f.captureId!);
+    return { type: 'capture.unlinked', captureIds: recorded, barcode: object?.barcode ?? null, seq: object ? shot.seq : null, stem: shot.stem, reshoot: true };
+  }
+
+  private arrival(file: string, stem: string, isRaw: boolean, found: boolean, at: number): SessionEffect[] {
+    // A new version of a file that is still being checked keeps its place.
+    if (this.places.has(file)) return [];
     if (this.rules.mode === 'scan-after-capture') {
-      this.pending.push({ captureId, stem, isRaw });
+      if (found) {
+        this.places.set(file, { object: null, shot: null, stem, isRaw });
+        return [{ type: 'alarm', barcode: null, message: `${file} was written while the station was not watching: it does not join the next scan; link it with a relink once it is checked.` }];
+      }
+      this.place(null, file, stem, isRaw, at);
       return [];
     }
-    if (!this.open) return [{ type: 'capture.unlinked-none', captureId }];
+    // A file found by a start-up scan was written while nobody watched: when is unknown, so it joins no object.
+    if (!this.open || found) {
+      this.places.set(file, { object: null, shot: null, stem, isRaw });
+      return [];
+    }
     this.open.lastActivity = at;
-    return this.link(captureId, stem, isRaw);
+    this.place(this.open, file, stem, isRaw, at);
+    return [];
   }
 
-  private link(captureId: number, stem: string, isRaw: boolean): SessionEffect[] {
-    const object = this.open!;
-    let shot = object.shots.find((s) => s.stem === stem);
+  /** Puts `file` in the shot of its stem in `object` (null: the shots waiting for a barcode), or a new shot after the last. */
+  private place(object: SessionObject | null, file: string, stem: string, isRaw: boolean, at: number): void {
+    const shots = object ? object.shots : this.pending;
+    let shot = shots.find((s) => s.stem === stem && !s.undone);
     if (!shot) {
-      shot = { stem, seq: (object.shots.at(-1)?.seq ?? 0) + 1, captureIds: [], hasRaw: false, hasProcessed: false };
-      object.shots.push(shot);
+      // Failed or removed shots at the end give their number to this one; earlier ones stay gaps.
+      while (shots.length > 0 && !live(shots.at(-1)!)) shots.pop();
+      shot = { stem, seq: object ? (shots.at(-1)?.seq ?? 0) + 1 : 0, files: [], undone: false };
+      shots.push(shot);
     }
-    shot.captureIds.push(captureId);
-    if (isRaw) shot.hasRaw = true;
-    else shot.hasProcessed = true;
-    return [{ type: 'capture.linked', captureId, barcode: object.barcode, seq: shot.seq, view: this.rules.views[shot.seq - 1] ?? null }];
+    if (!object) this.pendingSince = at;
+    shot.files.push({ file, isRaw, state: 'waiting', captureId: null });
+    this.places.set(file, { object, shot, stem, isRaw });
+  }
+
+  private capture(captureId: number, file: string, failed: boolean): SessionEffect[] {
+    const place = this.places.get(file);
+    if (!place?.shot) {
+      this.places.delete(file);
+      return [{ type: 'capture.unlinked-none', captureId }];
+    }
+    const { object, shot } = place;
+    shot.files.find((f) => f.file === file && f.state === 'waiting')!.captureId = captureId;
+    const barcode = object?.barcode ?? null;
+    const effects: SessionEffect[] = [];
+    if (shot.undone) {
+      this.settle(file, 'failed');
+      effects.push({ type: 'capture.unlinked', captureIds: [captureId], barcode, seq: object ? shot.seq : null, stem: shot.stem, reshoot: true });
+    } else if (failed) {
+      this.settle(file, 'failed');
+      effects.push({ type: 'capture.unlinked', captureIds: [captureId], barcode, seq: null, stem: shot.stem, reshoot: true });
+      const view = this.viewOf(shot.seq);
+      const next = !object || live(shot) ? '' : object === this.open && object.shots.at(-1) === shot ? `; the next shot takes its place (shot ${shot.seq}${view ? `, ${view}` : ''})` : `; shot ${shot.seq} of ${object.barcode} stays empty`;
+      effects.push({ type: 'alarm', barcode, message: `${file} failed QC: it is not linked to ${object ? `object ${object.barcode}` : 'the next scanned object'} and is flagged for re-shoot${next}.` });
+    } else {
+      this.settle(file, 'linked');
+      if (object) effects.push(this.linked(object, shot, captureId));
+    }
+    return [...effects, ...this.judgeIfSettled(object)];
+  }
+
+  private gone(file: string): SessionEffect[] {
+    const place = this.places.get(file);
+    if (!place) return [];
+    this.settle(file, 'gone');
+    return this.judgeIfSettled(place.object);
+  }
+
+  private settle(file: string, state: Exclude<FileState, 'waiting'>): void {
+    const place = this.places.get(file);
+    this.places.delete(file);
+    const entry = place?.shot?.files.find((f) => f.file === file && f.state === 'waiting');
+    if (entry) entry.state = state;
+  }
+
+  private linked(object: SessionObject, shot: Shot, captureId: number): SessionEffect {
+    return { type: 'capture.linked', object: object.ref, captureId, barcode: object.barcode, seq: shot.seq, view: this.viewOf(shot.seq) };
+  }
+
+  private viewOf(seq: number): string | null {
+    return this.rules.views[seq - 1] ?? null;
   }
 
   private close(reason: CloseReason): SessionEffect[] {
     const object = this.open;
     if (!object) return [];
     this.open = null;
-    const effects: SessionEffect[] = [{ type: 'object.closed', barcode: object.barcode, reason, shots: object.shots.length }];
-    const missing = reason === 'rejected' ? [] : this.missing(object);
-    if (missing.length > 0) effects.push({ type: 'alarm', barcode: object.barcode, message: `Object ${object.barcode} is incomplete: ${missing.join('; ')}.` });
-    return effects;
+    object.closed = reason;
+    const effects: SessionEffect[] = [{ type: 'object.closed', object: object.ref, barcode: object.barcode, reason, shots: object.shots.filter(live).length }];
+    if (object.shots.some(waiting)) {
+      this.settling.add(object);
+      return effects;
+    }
+    return [...effects, ...this.judge(object)];
+  }
+
+  private judgeIfSettled(object: SessionObject | null): SessionEffect[] {
+    if (!object || !this.settling.has(object) || object.shots.some(waiting)) return [];
+    this.settling.delete(object);
+    return this.judge(object);
+  }
+
+  /** The completeness alarm of a closed object whose files are all recorded or gone. */
+  private judge(object: SessionObject): SessionEffect[] {
+    const missing = object.closed === 'rejected' ? [] : this.missing(object);
+    return missing.length > 0 ? [{ type: 'alarm', barcode: object.barcode, message: `Object ${object.barcode} is incomplete: ${missing.join('; ')}.` }] : [];
   }
 
   /** What the profile expected of a closed object and did not get, in words for the technician. */
-  private missing(object: OpenObject): string[] {
+  private missing(object: SessionObject): string[] {
     const { expectedShots, views, expectPairs } = this.rules;
     const out: string[] = [];
-    const shots = object.shots.length;
-    if (expectedShots > 0 && shots < expectedShots) {
-      const missingViews = views.slice(shots, expectedShots);
-      out.push(`${shots} of ${expectedShots} views${missingViews.length > 0 ? ` (missing ${missingViews.join(', ')})` : ''}`);
+    const counted = object.shots.filter(counts);
+    if (expectedShots > 0 && counted.length < expectedShots) {
+      const taken = new Set(counted.map((s) => s.seq));
+      const missingViews = views.slice(0, expectedShots).filter((_, i) => !taken.has(i + 1));
+      out.push(`${counted.length} of ${expectedShots} views${missingViews.length > 0 ? ` (missing ${missingViews.join(', ')})` : ''}`);
     }
     if (expectPairs) {
-      for (const s of object.shots) {
-        if (!s.hasRaw || !s.hasProcessed) out.push(`shot ${s.seq} (${s.stem}) has no ${s.hasRaw ? 'TIFF/JPEG' : 'RAW'} file`);
+      for (const s of counted) {
+        const linked = s.files.filter((f) => f.state === 'linked');
+        const hasRaw = linked.some((f) => f.isRaw);
+        if (!hasRaw || !linked.some((f) => !f.isRaw)) out.push(`shot ${s.seq} (${s.stem}) has no ${hasRaw ? 'TIFF/JPEG' : 'RAW'} file`);
       }
     }
     return out;
@@ -170,7 +361,17 @@ export class LinkSession {
 
   private expireIdle(now: number): SessionEffect[] {
     const timeout = this.rules.idleTimeoutSec * 1000;
-    if (!this.open || timeout <= 0 || now - this.open.lastActivity < timeout) return [];
+    if (timeout <= 0) return [];
+    if (this.rules.mode === 'scan-after-capture') {
+      if (this.pending.length === 0 || now - this.pendingSince < timeout) return [];
+      const shots = this.pending.filter(live);
+      this.pending = [];
+      for (const shot of shots) for (const f of shot.files) if (f.state === 'waiting') this.places.get(f.file)!.shot = null;
+      if (shots.length === 0) return [];
+      const files = shots.flatMap((s) => s.files.filter((f) => f.state !== 'gone' && f.state !== 'failed').map((f) => f.file));
+      return [{ type: 'alarm', barcode: null, message: `No barcode was scanned within ${this.rules.idleTimeoutSec} s of the last shot: ${files.join(', ')} ${files.length === 1 ? 'is' : 'are'} not linked; link them with a relink, or shoot them again and scan.` }];
+    }
+    if (!this.open || now - this.open.lastActivity < timeout) return [];
     return this.close('idle');
   }
 }

@@ -143,6 +143,23 @@ export class LinkStore {
     return (this.db.prepare('SELECT capture_id FROM capture_links WHERE object_id = ? ORDER BY seq, capture_id').all(objectId) as { capture_id: number }[]).map((r) => r.capture_id);
   }
 
+  /**
+   * scan-after-capture: captures of `sourceId` recorded after its last object closed (with no object
+   * yet: after `notBefore`; null: none) that are not linked, not flagged for re-shoot and not failed:
+   * the shots waiting for a barcode, oldest first.
+   */
+  waitingCaptures(sourceId: string, notBefore: string | null): { id: number; relPath: string; detectedAt: string }[] {
+    return this.db
+      .prepare(
+        `SELECT c.id, c.rel_path AS relPath, c.detected_at AS detectedAt FROM captures c
+         WHERE c.source_id = ? AND c.reshoot = 0 AND c.verdict != 'fail'
+           AND c.checked_at > COALESCE((SELECT MAX(closed_at) FROM objects WHERE source_id = ?), ?)
+           AND NOT EXISTS (SELECT 1 FROM capture_links l WHERE l.capture_id = c.id)
+         ORDER BY c.id`,
+      )
+      .all(sourceId, sourceId, notBefore) as { id: number; relPath: string; detectedAt: string }[];
+  }
+
   /** Journals a move before it starts (see src/filing/move.ts). */
   planMove(captureId: number, fromPath: string, toPath: string): void {
     const at = new Date().toISOString();

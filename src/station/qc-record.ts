@@ -27,8 +27,8 @@ export interface QcSettings {
   /** Barcodes in the image (src/barcode/image): searched while the file is analysed; absent: not searched. */
   barcodes?: {
     decode: (absPath: string) => Promise<ImageDecodeResult>;
-    /** The barcode of the source's open object, which this capture is about to be linked to. */
-    openObject?: (sourceId: string) => string | null;
+    /** The barcode of the object this file is about to be linked to (the one open when it arrived). */
+    openObject?: (sourceId: string, relPath: string) => string | null;
   };
 }
 
@@ -77,7 +77,7 @@ export async function checkAndRecord(file: StableFile, profile: Profile, store: 
   const context: CheckContext = {
     ...contextFor(file, analysis, profile, store),
     imageBarcodes: barcodes && !barcodes.error ? barcodes.codes : barcodes?.codes.length ? barcodes.codes : null,
-    linkedBarcode: settings.barcodes?.openObject?.(file.sourceId) ?? null,
+    linkedBarcode: settings.barcodes?.openObject?.(file.sourceId, file.relPath) ?? null,
   };
   const results = runChecks(analysis, profile, context);
   const { record, created } = store.recordCapture({ file, analysis, results, verdict: verdictOf(results), detectedAt, ...(barcodes ? { barcodes: barcodes.codes } : {}) });

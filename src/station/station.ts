@@ -106,7 +106,7 @@ export class Station {
       if (pool) {
         this.settings.barcodes = {
           decode: (file) => decodeImageBarcodes(file, { rules: config.linking.barcode, pool }),
-          openObject: (sourceId) => this.linker.current()[sourceId]?.barcode ?? null,
+          openObject: (sourceId, relPath) => this.linker.barcodeFor(sourceId, relPath),
         };
       }
       this.queue = new WorkQueue({ concurrency: config.ingest.concurrency });
@@ -153,6 +153,8 @@ export class Station {
         rescanIntervalSec: config.ingest.rescanIntervalSec,
         isKnown: (v) => this.store.isKnown(v),
         onStable: (file) => this.submit(file),
+        onArrival: (file, found) => this.linker.arrival(file.sourceId, file.relPath, found),
+        onGone: (sourceId, relPath) => this.linker.gone(sourceId, relPath),
         onSourceStatus: (status) => {
           this.sourceStatus.set(status.sourceId, status);
           if (status.state === 'unavailable') log.error(status.message, { source: status.sourceId });

@@ -28,6 +28,9 @@ const versionKey = (f: Omit<StableFile, 'absPath'>): string => `${f.sourceId}|${
 export class Recorder {
   readonly reports: StableFile[] = [];
   readonly statuses: SourceStatus[] = [];
+  /** First sights, with whether the start-up scan found them. */
+  readonly arrivals: { relPath: string; found: boolean }[] = [];
+  readonly gone: string[] = [];
 
   constructor(readonly known = new Set<string>()) {}
 
@@ -72,6 +75,8 @@ export function makeWatcher(setup: WatcherSetup): { watcher: IngestWatcher; reco
     isKnown: (f) => recorder.known.has(versionKey(f)),
     onStable: (f) => recorder.reports.push(f),
     onSourceStatus: (s) => recorder.statuses.push(s),
+    onArrival: (f, found) => recorder.arrivals.push({ relPath: f.relPath, found }),
+    onGone: (_sourceId, relPath) => recorder.gone.push(relPath),
   };
   const watcher = createIngestWatcher(opts);
   onTestFinished(() => watcher.stop());

@@ -14,6 +14,34 @@ async function statVersion(file: string): Promise<{ size: number; mtimeUs: numbe
 const settle = () => sleep(WINDOW * 4);
 
 describe('ingest watcher', () => {
+  it('reports each new file once when first seen, before it is stable, says which the start-up scan found, and reports removals', async () => {
+    const root = await tempDir();
+    await fs.writeFile(path.join(root, 'while-down.tif'), bytes(1000));
+    await fs.writeFile(path.join(root, 'recorded.tif'), bytes(1000));
+    const recorder = new Recorder();
+    recorder.remember({ sourceId: 'cam1', relPath: 'recorded.tif', ...(await statVersion(path.join(root, 'recorded.tif'))) });
+    const { watcher } = makeWatcher({ sources: [source('cam1', root)], recorder });
+    await watcher.start();
+    await waitFor(() => recorder.arrivals.length === 1, 'the file written while down seen');
+    expect(recorder.arrivals).toEqual([{ relPath: 'while-down.tif', found: true }]);
+
+    const handle = await fs.open(path.join(root, 'new.tif'), 'w');
+    await handle.write(bytes(1000));
+    await waitFor(() => recorder.arrivals.length === 2, 'the new file seen');
+    // Seen while it is still being written: not reported stable yet.
+    expect(recorder.rel()).not.toContain('new.tif');
+    await handle.write(bytes(1000));
+    await handle.close();
+    await waitFor(() => recorder.rel().includes('new.tif'), 'the new file reported stable');
+    await fs.rm(path.join(root, 'new.tif'));
+    await waitFor(() => recorder.gone.includes('new.tif'), 'its removal reported');
+    await settle();
+    expect(recorder.arrivals).toEqual([
+      { relPath: 'while-down.tif', found: true },
+      { relPath: 'new.tif', found: false },
+    ]);
+  });
+
   it('reports a copied-in file once with its relPath, size and mtime; subfolders too; honours include and ignore', async () => {
     const root = await tempDir();
     const { watcher, recorder } = makeWatcher({ sources: [source('cam1', root, { ignore: ['rejects/**'] })] });

@@ -27,6 +27,11 @@ afterEach(async () => {
 
 async function startStation(linking: StationConfigInput['linking']) {
   const home = makeHome({ ingest: { stableWindowMs: 200, rescanIntervalSec: 0 }, linking: { enabled: true, ...linking } });
+  return startIn(home);
+}
+
+/** The station of `home`, running with its control socket (stopped and removed after the test). */
+async function startIn(home: string) {
   const config = loadConfig({ home });
   const station = new Station(config);
   await station.start();
@@ -173,5 +178,143 @@ describe('barcode linking with an upload target', () => {
       await station.stop();
       fs.rmSync(home, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a shot takes its place when the watcher first sees its file', () => {
+  /** An empty file: the watcher sees it arrive, but it is never stable (cameras create, then fill), so QC waits until it is written. */
+  const arrive = (file: string) => fs.writeFileSync(file, '');
+  const placed = (s: { station: Station }, relPath: string, barcode: string) => waitFor(() => s.station.linker.barcodeFor('inbox', relPath) === barcode, `${relPath} placed in ${barcode}`);
+  const linkOf = (s: { station: Station }, relPath: string) => {
+    const c = s.station.store.list({ limit: 100 }).find((r) => r.relPath === relPath)!;
+    return { capture: s.station.store.detail(c.id)!, link: s.station.linker.links.linkOf(c.id) };
+  };
+
+  it('a file that arrived while T-0008 was open belongs to T-0008, even when T-0009 is scanned before its QC ends', async () => {
+    const s = await startStation({ template: '{barcode}_{seq:03}{ext}' });
+    await s.scan('T-0008');
+    arrive(path.join(s.inbox, 'IMG_0030.tif'));
+    await placed(s, 'IMG_0030.tif', 'T-0008');
+    expect((await s.scan('T-0009')).stdout).toMatch(/object T-0008 closed \(1 shot\); object T-0009 open \(0 shots\)/);
+    await writeGoodTiff(path.join(s.inbox, 'IMG_0030.tif'), 7);
+    await waitFor(() => filesUnder(s.library).length === 1, 'IMG_0030 filed');
+    expect(filesUnder(s.library)).toEqual(['T-0008_001.tif']);
+    expect(s.station.linker.current()).toEqual({ inbox: { barcode: 'T-0009', shots: 0 } });
+  });
+
+  it('numbers shots in the order their files arrived, not the order QC finished them', async () => {
+    const s = await startStation({ template: '{barcode}_{seq:03}_{original}{ext}' });
+    await s.scan('Z-1');
+    arrive(path.join(s.inbox, 'Z_0001.tif'));
+    await placed(s, 'Z_0001.tif', 'Z-1');
+    await writeGoodTiff(path.join(s.inbox, 'Z_0002.tif'), 8);
+    await waitFor(() => s.station.store.counts().total === 1, 'Z_0002 recorded first');
+    await writeGoodTiff(path.join(s.inbox, 'Z_0001.tif'), 9);
+    await waitFor(() => filesUnder(s.library).length === 2, 'both filed');
+    expect(filesUnder(s.library)).toEqual(['Z-1_001_Z_0001.tif', 'Z-1_002_Z_0002.tif']);
+  });
+
+  it('UNDO takes the shot still in QC, says so, and flags it when it is recorded; the good shot before stays', async () => {
+    const s = await startStation({ template: '{barcode}_{seq:02}{ext}' });
+    await s.scan('U-1');
+    await writeGoodTiff(path.join(s.inbox, 'good.tif'), 10);
+    await waitFor(() => filesUnder(s.library).length === 1, 'good filed');
+    arrive(path.join(s.inbox, 'bad.tif'));
+    await placed(s, 'bad.tif', 'U-1');
+    expect((await s.scan('%%UNDO%%')).stdout).toMatch(/CONTROL %%UNDO%% on inbox: object U-1 open \(1 shot\); shot 2 \(bad\) of U-1 taken off and flagged for re-shoot/);
+    await writeGoodTiff(path.join(s.inbox, 'bad.tif'), 11);
+    await waitFor(() => s.station.store.counts().total === 2, 'bad recorded');
+    await s.station.linker.settled();
+    const bad = linkOf(s, 'bad.tif');
+    expect(bad.link).toBeNull();
+    expect(bad.capture.reshoot).toBe(true);
+    expect(linkOf(s, 'good.tif').link).toMatchObject({ barcode: 'U-1', seq: 1 });
+    expect(filesUnder(s.library)).toEqual(['U-1_01.tif']);
+    expect(filesUnder(s.inbox)).toEqual(['bad.tif']);
+  });
+
+  it('a file removed before it was recorded gives its number to the next shot', async () => {
+    const s = await startStation({ template: '{barcode}_{seq:02}{ext}' });
+    await s.scan('G-1');
+    arrive(path.join(s.inbox, 'gone.tif'));
+    await placed(s, 'gone.tif', 'G-1');
+    fs.rmSync(path.join(s.inbox, 'gone.tif'));
+    await waitFor(() => s.station.linker.barcodeFor('inbox', 'gone.tif') === null, 'its removal seen');
+    await writeGoodTiff(path.join(s.inbox, 'next.tif'), 12);
+    await waitFor(() => filesUnder(s.library).length === 1, 'next filed');
+    expect(filesUnder(s.library)).toEqual(['G-1_01.tif']);
+  });
+
+  it('a capture that fails QC takes no number or view: it stays in the hot folder flagged, and the re-shoot is the front', async () => {
+    const s = await startStation({ template: '{barcode}_{seq:03}_{view}{ext}', views: ['front', 'back'], expectedShots: 2 });
+    const alarms: string[] = [];
+    s.station.on('link.effect', ({ effect }) => effect.type === 'alarm' && alarms.push(effect.message));
+    await s.scan('T-0007');
+    fs.copyFileSync(path.join(corpus, 'tiff/pillow/crash-2020-10-test.tif'), path.join(s.inbox, 'IMG_0020.tif'));
+    await waitFor(() => s.station.store.counts().fail === 1, 'IMG_0020 failed');
+    await writeGoodTiff(path.join(s.inbox, 'IMG_0021.tif'), 13);
+    await waitFor(() => filesUnder(s.library).length === 1, 'IMG_0021 filed');
+    await writeGoodTiff(path.join(s.inbox, 'IMG_0022.tif'), 14);
+    await waitFor(() => filesUnder(s.library).length === 2, 'IMG_0022 filed');
+    await s.scan('%%END%%');
+    expect(filesUnder(s.library)).toEqual(['T-0007_001_front.tif', 'T-0007_002_back.tif']);
+    expect(filesUnder(s.inbox)).toEqual(['IMG_0020.tif']);
+    const failed = linkOf(s, 'IMG_0020.tif');
+    expect(failed.link).toBeNull();
+    expect(failed.capture.reshoot).toBe(true);
+    expect(alarms).toEqual(['IMG_0020.tif failed QC: it is not linked to object T-0007 and is flagged for re-shoot; the next shot takes its place (shot 1, front).']);
+  });
+});
+
+describe('scan-after-capture in the station', () => {
+  it('shots waiting for their barcode survive a restart; a file written while the station was down raises an alarm and does not join the scan', async () => {
+    const home = makeHome({ ingest: { stableWindowMs: 200, rescanIntervalSec: 0 }, linking: { enabled: true, mode: 'scan-after-capture', template: '{barcode}_{seq:02}{ext}' } });
+    const config = loadConfig({ home });
+    const inbox = path.join(home, 'Inbox');
+    try {
+      let station = new Station(config);
+      await station.start();
+      await writeGoodTiff(path.join(inbox, 'D1.tif'), 15);
+      await waitFor(() => station.store.counts().total === 1, 'D1 recorded');
+      await station.stop();
+      await writeGoodTiff(path.join(inbox, 'E1.tif'), 16);
+
+      station = new Station(config);
+      const alarms: string[] = [];
+      station.on('link.effect', ({ effect }) => effect.type === 'alarm' && alarms.push(effect.message));
+      await station.start();
+      try {
+        await waitFor(() => station.store.counts().total === 2, 'E1 recorded');
+        expect(alarms).toEqual(['E1.tif was written while the station was not watching: it does not join the next scan; link it with a relink once it is checked.']);
+        const outcome = station.linker.scan('X-1');
+        expect(outcome).toMatchObject({ closed: { barcode: 'X-1', shots: 1 }, alarms: [] });
+        await waitFor(() => filesUnder(config.locations.library).length === 1, 'D1 filed');
+        expect(filesUnder(config.locations.library)).toEqual(['X-1_01.tif']);
+        expect(filesUnder(inbox)).toEqual(['E1.tif']);
+      } finally {
+        await station.stop();
+      }
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('waiting shots expire after idleTimeoutSec with an alarm naming them', async () => {
+    const s = await startStation({ mode: 'scan-after-capture', idleTimeoutSec: 1 });
+    const alarms: string[] = [];
+    s.station.on('link.effect', ({ effect }) => effect.type === 'alarm' && alarms.push(effect.message));
+    await writeGoodTiff(path.join(s.inbox, 'B1.tif'), 17);
+    await waitFor(() => alarms.length > 0, 'the waiting shot expired');
+    expect(alarms).toEqual(['No barcode was scanned within 1 s of the last shot: B1.tif is not linked; link them with a relink, or shoot them again and scan.']);
+    const late = await s.scan('C-1');
+    expect(late.stderr).toMatch(/ALARM C-1 was scanned, but no new capture is waiting for a barcode/);
+  });
+
+  it('UNDO says which waiting shot it took off; END says it does nothing and what is waiting', async () => {
+    const s = await startStation({ mode: 'scan-after-capture' });
+    await writeGoodTiff(path.join(s.inbox, 'B2.tif'), 18);
+    await waitFor(() => s.station.store.counts().total === 1, 'B2 recorded');
+    expect((await s.scan('%%UNDO%%')).stdout).toMatch(/CONTROL %%UNDO%% on inbox: no object open; shot B2 \(still waiting for its barcode\) taken off and flagged for re-shoot/);
+    expect((await s.scan('%%END%%')).stderr).toMatch(/ALARM END was scanned in scan-after-capture mode: an object closes by itself when its barcode is scanned, so END does nothing; no shot is waiting for a barcode/);
   });
 });

@@ -7,60 +7,68 @@ const rules: SessionRules = { mode: 'scan-before-capture', idleTimeoutSec: 300, 
 type Step = SessionInput extends infer I ? (I extends SessionInput ? Omit<I, 'at'> & { at?: number } : never) : never;
 
 /** Runs a rig sequence; `t` advances one second per input unless an input says otherwise. */
-function run(session: LinkSession, inputs: Step[]) {
+function run(session: LinkSession, inputs: (Step | Step[])[]) {
   let t = 0;
-  return inputs.flatMap((i) => session.apply({ ...i, at: (t = i.at ?? t + 1000) } as SessionInput));
+  return inputs.flat().flatMap((i) => session.apply({ ...i, at: (t = i.at ?? t + 1000) } as SessionInput));
 }
-const shot = (captureId: number, stem: string, isRaw = false) => ({ type: 'capture' as const, captureId, stem, isRaw });
+const stemOf = (file: string) => file.replace(/\.[^.]+$/, '');
+/** The watcher first sees `file` (RAW when it ends in .cr2). */
+const arrive = (file: string, found?: boolean): Step => ({ type: 'arrival', file, stem: stemOf(file), isRaw: file.endsWith('.cr2'), ...(found ? { found } : {}) });
+/** QC recorded `file` as capture `captureId`. */
+const record = (captureId: number, file: string, failed = false): Step => ({ type: 'capture', captureId, file, failed });
+/** A file that arrives and is recorded before anything else happens. */
+const shot = (captureId: number, file: string): Step[] => [arrive(file), record(captureId, file)];
+const scan = (barcode: string): Step => ({ type: 'scan', barcode });
+const control = (action: 'END' | 'UNDO' | 'REJECT'): Step => ({ type: 'control', action });
 
 describe('LinkSession, scan before capture', () => {
   it('links following captures with sequence and view until the next object', () => {
     const s = new LinkSession(rules);
-    const effects = run(s, [{ type: 'scan', barcode: 'A1' }, shot(1, 'IMG_1'), shot(2, 'IMG_2'), { type: 'scan', barcode: 'B2' }, shot(3, 'IMG_3')]);
+    const effects = run(s, [scan('A1'), shot(1, 'IMG_1.tif'), shot(2, 'IMG_2.tif'), scan('B2'), shot(3, 'IMG_3.tif')]);
     expect(effects).toEqual([
-      { type: 'object.opened', barcode: 'A1' },
-      { type: 'capture.linked', captureId: 1, barcode: 'A1', seq: 1, view: 'front' },
-      { type: 'capture.linked', captureId: 2, barcode: 'A1', seq: 2, view: 'back' },
-      { type: 'object.closed', barcode: 'A1', reason: 'next-object', shots: 2 },
-      { type: 'object.opened', barcode: 'B2' },
-      { type: 'capture.linked', captureId: 3, barcode: 'B2', seq: 1, view: 'front' },
+      { type: 'object.opened', object: 1, barcode: 'A1' },
+      { type: 'capture.linked', object: 1, captureId: 1, barcode: 'A1', seq: 1, view: 'front' },
+      { type: 'capture.linked', object: 1, captureId: 2, barcode: 'A1', seq: 2, view: 'back' },
+      { type: 'object.closed', object: 1, barcode: 'A1', reason: 'next-object', shots: 2 },
+      { type: 'object.opened', object: 2, barcode: 'B2' },
+      { type: 'capture.linked', object: 2, captureId: 3, barcode: 'B2', seq: 1, view: 'front' },
     ]);
     expect(s.current).toEqual({ barcode: 'B2', shots: 1 });
   });
 
   it('gives a RAW and its TIFF one sequence number', () => {
-    const effects = run(new LinkSession(rules), [{ type: 'scan', barcode: 'A1' }, shot(1, 'IMG_1', true), shot(2, 'IMG_1'), shot(3, 'IMG_2', true)]);
+    const effects = run(new LinkSession(rules), [scan('A1'), shot(1, 'IMG_1.cr2'), shot(2, 'IMG_1.tif'), shot(3, 'IMG_2.cr2')]);
     expect(effects.filter((e) => e.type === 'capture.linked').map((e) => ('seq' in e ? e.seq : null))).toEqual([1, 1, 2]);
   });
 
-  it('does not link a capture when no object is open, and ignores a double read of the same barcode', () => {
+  it('does not link a capture that arrived with no object open, and ignores a double read of the same barcode', () => {
     const s = new LinkSession(rules);
-    expect(run(s, [shot(1, 'IMG_1'), { type: 'scan', barcode: 'A1' }, { type: 'scan', barcode: 'A1' }, shot(2, 'IMG_2')])).toEqual([
+    expect(run(s, [shot(1, 'IMG_1.tif'), scan('A1'), scan('A1'), shot(2, 'IMG_2.tif')])).toEqual([
       { type: 'capture.unlinked-none', captureId: 1 },
-      { type: 'object.opened', barcode: 'A1' },
-      { type: 'capture.linked', captureId: 2, barcode: 'A1', seq: 1, view: 'front' },
+      { type: 'object.opened', object: 1, barcode: 'A1' },
+      { type: 'capture.linked', object: 1, captureId: 2, barcode: 'A1', seq: 1, view: 'front' },
     ]);
   });
 
   it('END closes, UNDO unlinks the last shot for re-shoot and reuses its number, REJECT closes without an alarm', () => {
     const s = new LinkSession({ ...rules, expectedShots: 3 });
-    const effects = run(s, [{ type: 'scan', barcode: 'A1' }, shot(1, 'IMG_1', true), shot(2, 'IMG_1'), { type: 'control', action: 'UNDO' }, shot(3, 'IMG_2'), { type: 'control', action: 'REJECT' }, { type: 'control', action: 'END' }]);
+    const effects = run(s, [scan('A1'), shot(1, 'IMG_1.cr2'), shot(2, 'IMG_1.tif'), control('UNDO'), shot(3, 'IMG_2.tif'), control('REJECT'), control('END')]);
     expect(effects).toEqual([
-      { type: 'object.opened', barcode: 'A1' },
-      { type: 'capture.linked', captureId: 1, barcode: 'A1', seq: 1, view: 'front' },
-      { type: 'capture.linked', captureId: 2, barcode: 'A1', seq: 1, view: 'front' },
-      { type: 'capture.unlinked', captureIds: [1, 2], barcode: 'A1', seq: 1, reshoot: true },
-      { type: 'capture.linked', captureId: 3, barcode: 'A1', seq: 1, view: 'front' },
-      { type: 'object.closed', barcode: 'A1', reason: 'rejected', shots: 1 },
+      { type: 'object.opened', object: 1, barcode: 'A1' },
+      { type: 'capture.linked', object: 1, captureId: 1, barcode: 'A1', seq: 1, view: 'front' },
+      { type: 'capture.linked', object: 1, captureId: 2, barcode: 'A1', seq: 1, view: 'front' },
+      { type: 'capture.unlinked', captureIds: [1, 2], barcode: 'A1', seq: 1, stem: 'IMG_1', reshoot: true },
+      { type: 'capture.linked', object: 1, captureId: 3, barcode: 'A1', seq: 1, view: 'front' },
+      { type: 'object.closed', object: 1, barcode: 'A1', reason: 'rejected', shots: 1 },
       { type: 'alarm', barcode: null, message: 'END was scanned, but no object is open: scan an object barcode first.' },
     ]);
   });
 
   it('closes an idle object, and raises an alarm when an incomplete object is closed', () => {
     const s = new LinkSession({ ...rules, idleTimeoutSec: 60, expectedShots: 3, expectPairs: true });
-    const effects = run(s, [{ type: 'scan', barcode: 'A1' }, shot(1, 'IMG_1', true), shot(2, 'IMG_1'), shot(3, 'IMG_2', true), { type: 'tick', at: 62_000 }, { type: 'tick', at: 200_000 }]);
+    const effects = run(s, [scan('A1'), shot(1, 'IMG_1.cr2'), shot(2, 'IMG_1.tif'), shot(3, 'IMG_2.cr2'), { type: 'tick', at: 68_000 }, { type: 'tick', at: 200_000 }]);
     expect(effects.slice(4)).toEqual([
-      { type: 'object.closed', barcode: 'A1', reason: 'idle', shots: 2 },
+      { type: 'object.closed', object: 1, barcode: 'A1', reason: 'idle', shots: 2 },
       { type: 'alarm', barcode: 'A1', message: 'Object A1 is incomplete: 2 of 3 views (missing label); shot 2 (IMG_2) has no TIFF/JPEG file.' },
     ]);
     expect(s.current).toBeNull();
@@ -68,8 +76,131 @@ describe('LinkSession, scan before capture', () => {
 
   it('a complete object closes without an alarm', () => {
     const s = new LinkSession({ ...rules, expectedShots: 2, expectPairs: true });
-    const effects = run(s, [{ type: 'scan', barcode: 'A1' }, shot(1, 'F', true), shot(2, 'F'), shot(3, 'B', true), shot(4, 'B'), { type: 'scan', barcode: 'B2' }]);
+    const effects = run(s, [scan('A1'), shot(1, 'F.cr2'), shot(2, 'F.tif'), shot(3, 'B.cr2'), shot(4, 'B.tif'), scan('B2')]);
     expect(effects.filter((e) => e.type === 'alarm')).toEqual([]);
+  });
+});
+
+describe('LinkSession, a shot takes its place when its file arrives', () => {
+  it('links a capture to the object open when it arrived, even if QC finishes after the next scan', () => {
+    const s = new LinkSession(rules);
+    const effects = run(s, [scan('T-0008'), arrive('IMG_0030.jpg'), scan('T-0009'), record(30, 'IMG_0030.jpg')]);
+    expect(effects.filter((e) => e.type === 'capture.linked')).toEqual([{ type: 'capture.linked', object: 1, captureId: 30, barcode: 'T-0008', seq: 1, view: 'front' }]);
+    expect(s.current).toEqual({ barcode: 'T-0009', shots: 0 });
+    expect(s.barcodeOf('IMG_0030.jpg')).toBeNull();
+  });
+
+  it('numbers shots in arrival order, not in the order QC finishes', () => {
+    const s = new LinkSession(rules);
+    const effects = run(s, [scan('Z'), arrive('Z_0001.tif'), arrive('Z_0002.tif'), record(2, 'Z_0002.tif'), record(1, 'Z_0001.tif')]);
+    expect(effects.filter((e) => e.type === 'capture.linked').map((e) => e.type === 'capture.linked' && [e.captureId, e.seq, e.view])).toEqual([
+      [2, 2, 'back'],
+      [1, 1, 'front'],
+    ]);
+  });
+
+  it('tells QC which object a file still being checked belongs to', () => {
+    const s = new LinkSession(rules);
+    run(s, [scan('A1'), arrive('a.tif'), scan('B2'), arrive('b.tif')]);
+    expect([s.barcodeOf('a.tif'), s.barcodeOf('b.tif'), s.barcodeOf('never-seen.tif')]).toEqual(['A1', 'B2', null]);
+  });
+
+  it('UNDO right after a shot still in QC takes that shot, not the one before; it is flagged when recorded', () => {
+    const s = new LinkSession(rules);
+    const effects = run(s, [scan('A1'), shot(1, 'good.tif'), arrive('bad.tif'), control('UNDO'), record(2, 'bad.tif'), shot(3, 'again.tif')]);
+    expect(effects.slice(2)).toEqual([
+      { type: 'capture.unlinked', captureIds: [], barcode: 'A1', seq: 2, stem: 'bad', reshoot: true },
+      { type: 'capture.unlinked', captureIds: [2], barcode: 'A1', seq: 2, stem: 'bad', reshoot: true },
+      { type: 'capture.linked', object: 1, captureId: 3, barcode: 'A1', seq: 2, view: 'back' },
+    ]);
+  });
+
+  it('judges a closed object once its last file is recorded, and a file removed before it was recorded gives its place up', () => {
+    const s = new LinkSession({ ...rules, expectedShots: 2 });
+    const late = run(s, [scan('A1'), shot(1, 'a.tif'), arrive('b.tif'), scan('B2'), record(2, 'b.tif')]);
+    expect(late.filter((e) => e.type === 'alarm')).toEqual([]);
+    expect(late).toContainEqual({ type: 'capture.linked', object: 1, captureId: 2, barcode: 'A1', seq: 2, view: 'back' });
+
+    const removed = run(s, [shot(3, 'c.tif'), arrive('d.tif'), control('END')]);
+    // Closed while d.tif was still in QC: not judged yet, as d.tif may still fill the object.
+    expect(removed.filter((e) => e.type === 'alarm')).toEqual([]);
+    expect(run(s, [{ type: 'gone', file: 'd.tif' }])).toEqual([{ type: 'alarm', barcode: 'B2', message: 'Object B2 is incomplete: 1 of 2 views (missing back).' }]);
+    // A later record of the same name is a new arrival, with nothing open: not linked.
+    expect(run(s, [record(4, 'd.tif')])).toEqual([{ type: 'capture.unlinked-none', captureId: 4 }]);
+  });
+
+  it('a removed file at the end of the open object gives its number to the next shot', () => {
+    const s = new LinkSession(rules);
+    const effects = run(s, [scan('A1'), shot(1, 'a.tif'), arrive('b.tif'), { type: 'gone', file: 'b.tif' }, shot(3, 'c.tif')]);
+    expect(effects.at(-1)).toEqual({ type: 'capture.linked', object: 1, captureId: 3, barcode: 'A1', seq: 2, view: 'back' });
+    expect(s.current).toEqual({ barcode: 'A1', shots: 2 });
+  });
+
+  it('a file found by a start-up scan joins no object, even one open; an image barcode (adopt) makes it the first shot of the object it opens', () => {
+    const s = new LinkSession(rules);
+    expect(s.arrivedWithoutObject('old.tif')).toBe(false);
+    run(s, [arrive('old.tif', true), arrive('label.tif', true), scan('A1'), arrive('back-online.tif', true)]);
+    expect(s.arrivedWithoutObject('old.tif')).toBe(true);
+    expect(s.barcodeOf('back-online.tif')).toBeNull();
+    expect(run(s, [record(1, 'old.tif'), record(3, 'back-online.tif'), control('END'), { type: 'scan', barcode: 'BR1', adopt: 'label.tif' }, record(2, 'label.tif')])).toEqual([
+      { type: 'capture.unlinked-none', captureId: 1 },
+      { type: 'capture.unlinked-none', captureId: 3 },
+      { type: 'object.closed', object: 1, barcode: 'A1', reason: 'end', shots: 0 },
+      { type: 'object.opened', object: 2, barcode: 'BR1' },
+      { type: 'capture.linked', object: 2, captureId: 2, barcode: 'BR1', seq: 1, view: 'front' },
+    ]);
+  });
+});
+
+describe('LinkSession, a capture that fails QC', () => {
+  it('is not linked, is flagged for re-shoot, and the next shot takes its number and view', () => {
+    const s = new LinkSession({ ...rules, expectedShots: 3 });
+    const effects = run(s, [scan('T-0007'), arrive('IMG_0020.tif'), record(20, 'IMG_0020.tif', true), shot(21, 'IMG_0021.tif'), shot(22, 'IMG_0022.tif'), shot(23, 'IMG_0023.tif'), control('END')]);
+    expect(effects.slice(1, 3)).toEqual([
+      { type: 'capture.unlinked', captureIds: [20], barcode: 'T-0007', seq: null, stem: 'IMG_0020', reshoot: true },
+      { type: 'alarm', barcode: 'T-0007', message: 'IMG_0020.tif failed QC: it is not linked to object T-0007 and is flagged for re-shoot; the next shot takes its place (shot 1, front).' },
+    ]);
+    expect(effects.filter((e) => e.type === 'capture.linked').map((e) => e.type === 'capture.linked' && [e.captureId, e.seq, e.view])).toEqual([
+      [21, 1, 'front'],
+      [22, 2, 'back'],
+      [23, 3, 'label'],
+    ]);
+    expect(effects.at(-1)).toEqual({ type: 'object.closed', object: 1, barcode: 'T-0007', reason: 'end', shots: 3 });
+  });
+
+  it('leaves a gap when the next shot was already numbered, and the object is incomplete', () => {
+    const s = new LinkSession({ ...rules, expectedShots: 3 });
+    const effects = run(s, [scan('T-1'), shot(1, 'a.tif'), arrive('b.tif'), arrive('c.tif'), record(2, 'b.tif', true), record(3, 'c.tif'), control('END')]);
+    expect(effects).toContainEqual({ type: 'alarm', barcode: 'T-1', message: 'b.tif failed QC: it is not linked to object T-1 and is flagged for re-shoot; shot 2 of T-1 stays empty.' });
+    expect(effects).toContainEqual({ type: 'capture.linked', object: 1, captureId: 3, barcode: 'T-1', seq: 3, view: 'label' });
+    expect(effects.slice(-2)).toEqual([
+      { type: 'object.closed', object: 1, barcode: 'T-1', reason: 'end', shots: 2 },
+      { type: 'alarm', barcode: 'T-1', message: 'Object T-1 is incomplete: 2 of 3 views (missing back).' },
+    ]);
+  });
+
+  it('a shot whose TIFF fails keeps its RAW linked and does not count as complete for pairs', () => {
+    const s = new LinkSession({ ...rules, expectPairs: true });
+    const effects = run(s, [scan('P'), arrive('S1.cr2'), arrive('S1.tif'), record(1, 'S1.cr2'), record(2, 'S1.tif', true), control('END')]);
+    expect(effects).toContainEqual({ type: 'capture.linked', object: 1, captureId: 1, barcode: 'P', seq: 1, view: 'front' });
+    expect(effects.at(-1)).toEqual({ type: 'alarm', barcode: 'P', message: 'Object P is incomplete: shot 1 (S1) has no TIFF/JPEG file.' });
+  });
+
+  it('UNDO after a failed shot takes the failed one off, not the good shot before it', () => {
+    const s = new LinkSession(rules);
+    const effects = run(s, [scan('B-1'), shot(1, 'a.tif'), arrive('broken.tif'), record(2, 'broken.tif', true), control('UNDO')]);
+    expect(effects.at(-1)).toEqual({ type: 'capture.unlinked', captureIds: [2], barcode: 'B-1', seq: 2, stem: 'broken', reshoot: true });
+    expect(s.current).toEqual({ barcode: 'B-1', shots: 1 });
+  });
+
+  it('a shot still in QC when its object closed that then fails leaves the object incomplete', () => {
+    const s = new LinkSession({ ...rules, expectedShots: 2 });
+    const effects = run(s, [scan('C'), shot(1, 'a.tif'), arrive('b.tif'), control('END'), record(2, 'b.tif', true)]);
+    expect(effects.slice(-3)).toEqual([
+      { type: 'capture.unlinked', captureIds: [2], barcode: 'C', seq: null, stem: 'b', reshoot: true },
+      { type: 'alarm', barcode: 'C', message: 'b.tif failed QC: it is not linked to object C and is flagged for re-shoot; shot 2 of C stays empty.' },
+      { type: 'alarm', barcode: 'C', message: 'Object C is incomplete: 1 of 2 views (missing back).' },
+    ]);
   });
 });
 
@@ -77,22 +208,68 @@ describe('LinkSession, scan after capture', () => {
   const after: SessionRules = { ...rules, mode: 'scan-after-capture' };
 
   it('links the shots taken since the last object to the barcode scanned after them', () => {
-    const effects = run(new LinkSession(after), [shot(1, 'IMG_1'), shot(2, 'IMG_2'), { type: 'scan', barcode: 'A1' }, shot(3, 'IMG_3'), { type: 'scan', barcode: 'B2' }]);
+    const effects = run(new LinkSession(after), [shot(1, 'IMG_1.tif'), shot(2, 'IMG_2.tif'), scan('A1'), shot(3, 'IMG_3.tif'), scan('B2')]);
     expect(effects).toEqual([
-      { type: 'object.opened', barcode: 'A1' },
-      { type: 'capture.linked', captureId: 1, barcode: 'A1', seq: 1, view: 'front' },
-      { type: 'capture.linked', captureId: 2, barcode: 'A1', seq: 2, view: 'back' },
-      { type: 'object.closed', barcode: 'A1', reason: 'end', shots: 2 },
-      { type: 'object.opened', barcode: 'B2' },
-      { type: 'capture.linked', captureId: 3, barcode: 'B2', seq: 1, view: 'front' },
-      { type: 'object.closed', barcode: 'B2', reason: 'end', shots: 1 },
+      { type: 'object.opened', object: 1, barcode: 'A1' },
+      { type: 'capture.linked', object: 1, captureId: 1, barcode: 'A1', seq: 1, view: 'front' },
+      { type: 'capture.linked', object: 1, captureId: 2, barcode: 'A1', seq: 2, view: 'back' },
+      { type: 'object.closed', object: 1, barcode: 'A1', reason: 'end', shots: 2 },
+      { type: 'object.opened', object: 2, barcode: 'B2' },
+      { type: 'capture.linked', object: 2, captureId: 3, barcode: 'B2', seq: 1, view: 'front' },
+      { type: 'object.closed', object: 2, barcode: 'B2', reason: 'end', shots: 1 },
     ]);
   });
 
   it('UNDO drops the last waiting shot; a barcode with nothing waiting is an alarm, not an empty object', () => {
-    const effects = run(new LinkSession(after), [shot(1, 'IMG_1'), shot(2, 'IMG_2', true), shot(3, 'IMG_2'), { type: 'control', action: 'UNDO' }, { type: 'scan', barcode: 'A1' }, { type: 'scan', barcode: 'B2' }]);
-    expect(effects[0]).toEqual({ type: 'capture.unlinked', captureIds: [2, 3], barcode: null, seq: null, reshoot: true });
+    const effects = run(new LinkSession(after), [shot(1, 'IMG_1.tif'), shot(2, 'IMG_2.cr2'), shot(3, 'IMG_2.tif'), control('UNDO'), scan('A1'), scan('B2')]);
+    expect(effects[0]).toEqual({ type: 'capture.unlinked', captureIds: [2, 3], barcode: null, seq: null, stem: 'IMG_2', reshoot: true });
     expect(effects.filter((e) => e.type === 'capture.linked')).toHaveLength(1);
     expect(effects.at(-1)).toEqual({ type: 'alarm', barcode: 'B2', message: expect.stringMatching(/no new capture is waiting/) });
+  });
+
+  it('a shot still in QC when its barcode is scanned is linked when recorded', () => {
+    const s = new LinkSession(after);
+    const effects = run(s, [shot(1, 'a.tif'), arrive('b.tif'), scan('A1'), record(2, 'b.tif')]);
+    expect(effects.filter((e) => e.type === 'capture.linked').map((e) => e.type === 'capture.linked' && [e.captureId, e.seq])).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
+  });
+
+  it('waiting shots expire after idleTimeoutSec with an alarm naming them', () => {
+    const s = new LinkSession({ ...after, idleTimeoutSec: 5 });
+    const effects = run(s, [shot(1, 'B1.tif'), { type: 'tick', at: 4_000 }]);
+    expect(effects).toEqual([]);
+    expect(s.expires).toBe(true);
+    expect(run(s, [{ type: 'tick', at: 7_000 }])).toEqual([
+      { type: 'alarm', barcode: null, message: 'No barcode was scanned within 5 s of the last shot: B1.tif is not linked; link them with a relink, or shoot them again and scan.' },
+    ]);
+    expect(s.expires).toBe(false);
+    expect(run(s, [shot(2, 'C1.tif'), scan('X')]).filter((e) => e.type === 'capture.linked')).toEqual([{ type: 'capture.linked', object: 1, captureId: 2, barcode: 'X', seq: 1, view: 'front' }]);
+  });
+
+  it('files found at start raise an alarm and do not join the next scan; captures restored from the database do', () => {
+    const s = new LinkSession(after);
+    expect(run(s, [{ type: 'waiting', captureId: 7, file: 'D1.tif', stem: 'D1', isRaw: false }, arrive('old.tif', true)])).toEqual([
+      { type: 'alarm', barcode: null, message: 'old.tif was written while the station was not watching: it does not join the next scan; link it with a relink once it is checked.' },
+    ]);
+    expect(run(s, [record(8, 'old.tif'), scan('A1')])).toEqual([
+      { type: 'capture.unlinked-none', captureId: 8 },
+      { type: 'object.opened', object: 1, barcode: 'A1' },
+      { type: 'capture.linked', object: 1, captureId: 7, barcode: 'A1', seq: 1, view: 'front' },
+      { type: 'object.closed', object: 1, barcode: 'A1', reason: 'end', shots: 1 },
+    ]);
+  });
+
+  it('END and REJECT say what they did and what is waiting; a failed shot is never linked', () => {
+    const s = new LinkSession(after);
+    expect(run(s, [control('END')])).toEqual([{ type: 'alarm', barcode: null, message: 'END was scanned in scan-after-capture mode: an object closes by itself when its barcode is scanned, so END does nothing; no shot is waiting for a barcode.' }]);
+    const effects = run(s, [shot(1, 'a.tif'), arrive('b.tif'), record(2, 'b.tif', true), control('REJECT'), scan('A1')]);
+    expect(effects.slice(0, 3)).toEqual([
+      { type: 'capture.unlinked', captureIds: [2], barcode: null, seq: null, stem: 'b', reshoot: true },
+      { type: 'alarm', barcode: null, message: 'b.tif failed QC: it is not linked to the next scanned object and is flagged for re-shoot.' },
+      { type: 'alarm', barcode: null, message: 'REJECT was scanned in scan-after-capture mode: nothing was rejected (scan UNDO for each shot to drop); 1 shot is waiting for a barcode (a): scan it to link them.' },
+    ]);
+    expect(effects.filter((e) => e.type === 'capture.linked')).toEqual([{ type: 'capture.linked', object: 1, captureId: 1, barcode: 'A1', seq: 1, view: 'front' }]);
   });
 });

@@ -53,17 +53,17 @@ describe('navigation', () => {
 describe('scan bar', () => {
   it('keeps the open object and its shot count from link effects', () => {
     let open: OpenObjects = { inbox: null };
-    open = applyLinkEffect(open, 'inbox', { type: 'object.opened', barcode: 'NHM-000123' });
+    open = applyLinkEffect(open, 'inbox', { type: 'object.opened', object: 1, barcode: 'NHM-000123' });
     expect(open.inbox).toEqual({ barcode: 'NHM-000123', shots: 0 });
-    open = applyLinkEffect(open, 'inbox', { type: 'capture.linked', captureId: 1, barcode: 'NHM-000123', seq: 1, view: null });
-    open = applyLinkEffect(open, 'inbox', { type: 'capture.linked', captureId: 2, barcode: 'NHM-000123', seq: 1, view: null }); // its RAW partner: same shot
-    open = applyLinkEffect(open, 'inbox', { type: 'capture.linked', captureId: 3, barcode: 'NHM-000123', seq: 2, view: null });
+    open = applyLinkEffect(open, 'inbox', { type: 'capture.linked', object: 1, captureId: 1, barcode: 'NHM-000123', seq: 1, view: null });
+    open = applyLinkEffect(open, 'inbox', { type: 'capture.linked', object: 1, captureId: 2, barcode: 'NHM-000123', seq: 1, view: null }); // its RAW partner: same shot
+    open = applyLinkEffect(open, 'inbox', { type: 'capture.linked', object: 1, captureId: 3, barcode: 'NHM-000123', seq: 2, view: null });
     expect(open.inbox?.shots).toBe(2);
-    open = applyLinkEffect(open, 'inbox', { type: 'capture.unlinked', captureIds: [3], barcode: 'NHM-000123', seq: 2, reshoot: true });
+    open = applyLinkEffect(open, 'inbox', { type: 'capture.unlinked', captureIds: [3], barcode: 'NHM-000123', seq: 2, stem: 'IMG_3', reshoot: true });
     expect(open.inbox?.shots).toBe(1);
     expect(applyLinkEffect(open, 'inbox', { type: 'alarm', barcode: null, message: 'x' })).toBe(open);
     expect(shownObject(open, 'inbox')).toEqual({ sourceId: 'inbox', object: { barcode: 'NHM-000123', shots: 1 } });
-    open = applyLinkEffect(open, 'inbox', { type: 'object.closed', barcode: 'NHM-000123', reason: 'end', shots: 1 });
+    open = applyLinkEffect(open, 'inbox', { type: 'object.closed', object: 1, barcode: 'NHM-000123', reason: 'end', shots: 1 });
     expect(open.inbox).toBeNull();
     expect(shownObject(open, null)).toBeNull();
   });

@@ -5,8 +5,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { drawBarcode } from '../../../src/barcode/image/index.js';
+import { addLogSink, formatLogLine } from '../../../src/log/logger.js';
 import { main } from '../../../src/cli/main.js';
 import { loadConfig } from '../../../src/config/load.js';
 import type { StationConfigInput } from '../../../src/config/schema.js';
@@ -75,7 +76,8 @@ describe('barcodes in captures', () => {
   });
 
   it('with no object open, links the capture to the one valid barcode in its image', async () => {
-    const s = await startStation({ barcode: rules });
+    // The label's white paper clips by design, and a failed capture is never linked (session.ts).
+    const s = await startStation({ barcode: rules }, { profiles: { default: { exposure: { severity: 'off' } } } });
     await labelled(path.join(s.inbox, 'IMG_0001.tif'), 'BR0000019933597', 4);
     await waitFor(() => s.station.linker.links.linkOf(s.station.store.list()[0]?.id ?? -1) !== null, 'capture linked');
     expect(s.station.linker.current()).toEqual({ inbox: { barcode: 'BR0000019933597', shots: 1 } });
@@ -106,11 +108,16 @@ describe('barcodes in captures', () => {
     expect(s.station.store.results(id).filter((r) => r.status === 'fail')).toEqual([]);
     expect(s.station.store.get(id)!.verdict).toBe('pass');
 
-    s.station.linker.scan('BR0000013087944');
+    const lines: string[] = [];
+    onTestFinished(addLogSink((r) => lines.push(formatLogLine(r))));
+    // A headless station must say so with the scan (ALARM) and in its log (a FAIL line, as for a recorded capture).
+    const outcome = s.station.linker.scan('BR0000013087944');
+    expect(outcome.alarms).toEqual([expect.stringMatching(/^IMG_0001\.tif now FAILS QC: barcodeMismatch: .*BR0000019933597.*It is not filed: relink it to the right barcode, or re-shoot it\.$/)]);
     expect(mismatch(id)).toMatchObject({ status: 'fail', value: { inImage: ['BR0000019933597'], linked: 'BR0000013087944' } });
     expect(s.station.store.get(id)!.verdict).toBe('fail');
     await s.station.linker.settled();
     expect(rechecked).toEqual([{ id, verdict: 'fail' }]);
+    expect(lines).toContainEqual(expect.stringMatching(/ ERROR \[linking\] checked again after its link changed: FAIL inbox\/IMG_0001\.tif .*barcodeMismatch: /));
     // A mismatch is not filed: it stays in the hot folder.
     expect(filesUnder(s.library)).toEqual([]);
 
