@@ -6,12 +6,14 @@
  * - only the holder of a lease (lease_owner) can finish, fail or release a leased job; a worker whose
  *   lease was reclaimed (it stalled past lease_until) changes nothing, and the job's next holder
  *   redoes an idempotent upload under the same remote key;
- * - remote_key, once set, never changes.
+ * - remote_key, once set, never changes while the job is under way (a resumed upload must land on
+ *   the same key); only a done job whose capture a link edit renamed starts over without one.
  *   queued ──lease──▶ leased ──complete──▶ done
  *     ▲  ▲               │ fail (transient)  ──▶ queued (after backoff)
  *     │  └── release / reclaim (offline, stop, crash: no attempt spent)
  *     ├── retryDead ◀── dead ◀── fail (permanent, or attempts exhausted)
- *     └── requeueDone ◀── done (retention found the copy gone or different)
+ *     ├── requeueDone ◀── done (retention found the copy gone or different)
+ *     └── renamed ◀── done (a link edit renamed the capture: a new upload under its new key)
  */
 import type { Db } from '../store/database.js';
 import { appendEvent } from '../store/events.js';
@@ -316,6 +318,28 @@ export class Outbox {
         .run(reason, now, at, jobId).changes;
       if (changes === 0) return null;
       return this.event(this.get(jobId) as UploadJob, 'requeued', 'done', at, null, { reason });
+    })();
+  }
+
+  /**
+   * A done job whose capture was renamed by a link edit (relink, split, merge, rename): queued again
+   * as a new upload with no remote key, so its next lease takes the capture's key now. The copy
+   * under the old key stays at the target (the station never deletes there); the event names it.
+   */
+  renamed(jobId: number, newKey: string): JobTransition | null {
+    return this.db.transaction(() => {
+      const job = this.get(jobId);
+      if (job?.state !== 'done') return null;
+      const now = this.clock();
+      const at = new Date(now).toISOString();
+      const reason = `the capture was renamed by a link edit: uploaded again as ${newKey}; the copy at ${job.remoteKey ?? '?'} is under its old name`;
+      this.db
+        .prepare(
+          `UPDATE upload_jobs SET state = 'queued', attempts = 0, remote_key = NULL, last_error = ?, next_attempt_at = ?, resume_json = NULL, verified_sha256 = NULL, done_at = NULL, updated_at = ?
+            WHERE id = ? AND state = 'done'`,
+        )
+        .run(reason, now, at, jobId);
+      return this.event(this.get(jobId) as UploadJob, 'requeued', 'done', at, null, { reason, staleRemoteKey: job.remoteKey, remoteKey: newKey });
     })();
   }
 

@@ -34,6 +34,7 @@ import { localFileOf } from './source-read.js';
 import { isUploadError, UploadError, type CopyCheck, type RemoteCopy, type UploadTarget } from './target.js';
 import { TokenBucket } from './token-bucket.js';
 import type { TargetConfig } from '../config/schema.js';
+import type { KeySource } from './remote-key.js';
 
 const log = createLogger('upload.runner');
 
@@ -219,6 +220,34 @@ export class Uploader {
     return t;
   }
 
+  /**
+   * After a link edit renamed these captures (relink, split, merge, rename, or its undo): each done
+   * copy whose key the capture's name no longer gives is uploaded again under the new key, so every
+   * target files the image under the object it shows. The old copy stays at the target — the
+   * station never deletes there — and a WARN and the job's event name it for removal. A job still
+   * under way keeps its key (a resumed upload must land where it began) and is checked when done.
+   */
+  renamed(captureIds: readonly number[]): JobTransition[] {
+    const out: JobTransition[] = [];
+    for (const captureId of captureIds) {
+      const capture = this.opts.db.prepare('SELECT source_id AS sourceId, rel_path AS relPath, version, path FROM captures WHERE id = ?').get(captureId) as KeySource | undefined;
+      if (!capture) continue;
+      for (const job of this.outbox.jobsOfCapture(captureId)) {
+        const target = this.targets.get(job.targetId);
+        if (job.state !== 'done' || !target || job.remoteKey === null) continue;
+        const key = target.remoteKeyOf(capture);
+        if (key === job.remoteKey) continue;
+        const t = this.outbox.renamed(job.id, key);
+        if (!t) continue;
+        log.warn('a capture renamed by a link edit is uploaded again under its new name; its copy under the old name stays at the target: remove it there', { target: target.id, capture: captureId, old: job.remoteKey, new: key });
+        out.push(t);
+      }
+    }
+    this.emitAll(out);
+    if (out.length > 0) queueMicrotask(() => this.wake());
+    return out;
+  }
+
   /** Queues captures recorded before `targetId` took them (operator action; see backfill.ts). */
   backfill(targetId: string, since: string | null): BackfillResult {
     const target = configuredTarget(this.opts.targetConfigs, targetId);
@@ -332,6 +361,8 @@ export class Uploader {
       const t = this.outbox.complete(job.id, this.owner, result);
       if (t) this.emit(t);
       else log.warn('upload finished after its lease was taken over; the new holder verifies it again', { job: job.id });
+      // A link edit may have renamed the capture while this upload ran under its first name.
+      if (t) this.renamed([job.captureId]);
       this.accepted(target.id);
     } catch (err) {
       await this.settleFailure(job, err, signal);
