@@ -1,4 +1,6 @@
 /** The views beyond the capture view: navigation keys, the scan bar, queue, history (windowed) and dashboard. */
+import fs from 'node:fs';
+import path from 'node:path';
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it, vi } from 'vitest';
@@ -314,7 +316,20 @@ describe('dashboard', () => {
     const chart = renderToStaticMarkup(createElement(BarChart, { title: 'T', data: [{ label: '10', pass: 4, warn: 1, fail: 1 }] }));
     expect(chart).toContain('role="img"');
     expect(chart).toContain('aria-label="T: 6 captures; 10 4 pass, 1 warn, 1 fail"');
-    expect(chart).toMatch(/fill="url\(#hatch-/);
+  });
+
+  it('fills fail segments with the hatch and warn ones with the dots, and no stylesheet rule overrides that fill', () => {
+    const chart = renderToStaticMarkup(createElement(BarChart, { title: 'T', data: [{ label: '10', pass: 4, warn: 1, fail: 1 }] }));
+    // A class whose rule sets `fill` beats the fill attribute, so the pattern must come from the style attribute.
+    const css = fs.readFileSync(path.resolve(import.meta.dirname, '../../renderer/styles/app.css'), 'utf8');
+    const fillClasses = new Set([...css.matchAll(/([^{}]+)\{[^}]*(?:^|[;\s])fill:/gm)].flatMap((m) => [...m[1]!.matchAll(/\.([\w-]+)/g)].map((c) => c[1]!)));
+    expect(fillClasses).toContain('chart__fill--fail');
+    for (const [verdict, pattern] of [['fail', 'hatch'], ['warn', 'dots']] as const) {
+      const seg = new RegExp(`<rect class="([^"]*)" data-verdict="${verdict}"[^>]*style="fill:url\\(#(${pattern}-[\\w-]+)\\)"`).exec(chart);
+      expect(seg, `${verdict} segment filled by its pattern`).not.toBeNull();
+      expect(chart).toContain(`<pattern id="${seg![2]}"`);
+      for (const c of seg![1]!.split(' ')) expect(fillClasses.has(c), `class ${c} sets fill`).toBe(false);
+    }
   });
 });
 
