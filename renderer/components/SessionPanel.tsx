@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { EyeIcon } from './ReadOnly.js';
 
 export interface SessionChoices {
   /** The configured projects; empty = any name. */
@@ -105,7 +106,7 @@ export function SessionBadge({ operator, project, onEnd, readOnly }: { operator:
       </span>
       {readOnly ? (
         <span className="session-badge__label" data-testid="read-only">
-          👁 Monitor · read only
+          <EyeIcon /> Monitor · read only
         </span>
       ) : (
         onEnd && (

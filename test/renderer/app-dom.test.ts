@@ -169,6 +169,28 @@ describe('App mounted against an in-process station', () => {
     expect(scan).toHaveBeenLastCalledWith({ code: 'NHM-000888' });
   });
 
+  it("gives a monitor (read-only token) no scan field and sends no scanner burst; its settings cannot be edited or saved", async () => {
+    const s = await start({ ...fast, linking: { enabled: true, imageBarcodes: false } });
+    const scan = vi.spyOn(s.client, 'scanBarcode');
+    const monitor = { ...s.client, access: async () => ({ result: { role: 'monitor' as const } }) };
+    await mount(createElement(App, { client: monitor, events: s.events, tones: { play: vi.fn() } }));
+    await until(() => document.querySelector('[data-testid="read-only"]') !== null, 'the monitor badge');
+    expect(document.querySelector('.session-start')).toBeNull();
+    expect(document.querySelector('#scan-input')).toBeNull();
+    expect($('.scanbar [data-testid="readonly-note"]').textContent).toContain('Read-only monitor');
+    const t0 = performance.now() + 5000;
+    for (const [i, key] of [...'NHM-000777', 'Enter'].entries()) await press(key, { timeStamp: t0 + i * 10 });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(scan).not.toHaveBeenCalled();
+
+    await press('F8');
+    await until(() => document.querySelector('#setting-sources-0-id') !== null, 'the settings');
+    // A disabled fieldset disables what is inside it (happy-dom does not apply that to :disabled).
+    expect($('#setting-sources-0-id').closest('fieldset[disabled]')).not.toBeNull();
+    expect([...document.querySelectorAll('#view-settings button')].map((b) => b.textContent)).not.toContain('Save');
+    expect($('#view-settings [data-testid="readonly-note"]').textContent).toContain('Read-only monitor');
+  });
+
   it('remembers a mute across a reload, and stays silent for a live failure while muted', async () => {
     localStorage.setItem('capture-station.muted', '1');
     const s = await start();

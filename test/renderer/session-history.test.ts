@@ -68,6 +68,9 @@ describe('session panel and badge', () => {
     expect(watching).toContain('No session');
     expect(watching).toContain('Monitor · read only');
     expect(watching).not.toContain('End session');
+    // Drawn, not an emoji: Debian's Chromium has no colour-emoji font and shows a box for one.
+    expect(watching).toMatch(/<svg class="icon"[^>]*aria-hidden="true"/);
+    expect(watching).not.toMatch(/\p{Extended_Pictographic}/u);
   });
 });
 
@@ -132,6 +135,17 @@ describe('history search', () => {
     expect(out).toMatch(/data-testid="detail-object">NHM-000123 · shot 2 \(back\)/);
     expect(out).toMatch(/data-testid="detail-operator">Ana · Herbarium/);
     expect(out).toContain('Flagged to be shot again');
+  });
+
+  it("offers a monitor's screen no link fixes: a read-only note stands where they would be, beside the capture's detail", () => {
+    const linked = detail({ link: { captureId: 7, objectId: 3, barcode: 'NHM-000123', seq: 2, view: 'back' } });
+    const props = { items: [record(7)], filter: { verdict: null, sourceId: null }, sources: ['inbox'], hasMore: false, loading: false, error: null, selectedIndex: 0, detail: linked, onFilter: noop, onSelect: noop, onNearEnd: noop, onEdit: noop };
+    const out = html(createElement(HistoryPanel, { ...props, readOnly: true }));
+    for (const control of ['Relink shot', 'Rename object', 'Flag for re-shoot', 'Undo last linking edit', 'name="relink-barcode"']) expect(out).not.toContain(control);
+    expect(out).toMatch(/<strong>Read-only monitor<\/strong>: relinking, renaming and re-shoot flags are done on the operator&#x27;s screen\./);
+    expect(out).toMatch(/data-testid="detail-object">NHM-000123 · shot 2 \(back\)/);
+    // The operator's screen still has them.
+    expect(html(createElement(HistoryPanel, props))).toContain('Relink shot');
   });
 
   it('offers no object rename for an unlinked capture, and says so in the detail', () => {

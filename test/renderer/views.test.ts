@@ -108,6 +108,15 @@ describe('scan bar', () => {
     ]);
     expect(renderToStaticMarkup(createElement(ScanBar, { object: { sourceId: 'inbox', barcode: 'X', shots: 0 }, linkingEnabled: true, sources: ['inbox'], alarm: null, onScan: async () => null }))).not.toContain('scanbar__views');
   });
+
+  it("shows a monitor's screen the object but no scan field: a read-only note stands in its place", () => {
+    const html = renderToStaticMarkup(
+      createElement(ScanBar, { object: { sourceId: 'inbox', barcode: 'NHM-000123', shots: 2 }, linkingEnabled: true, sources: ['a', 'b'], alarm: null, onScan: async () => null, readOnly: true }),
+    );
+    expect(html).toContain('NHM-000123');
+    expect(html).not.toMatch(/<input|<select|<form/);
+    expect(html).toMatch(/class="scanbar__form"><p class="readonly-note".*<strong>Read-only monitor<\/strong>: scans are taken on the operator&#x27;s screen\./s);
+  });
 });
 
 describe('windowing', () => {
@@ -268,6 +277,14 @@ describe('queue', () => {
     expect(html).toMatch(/backup.*●.*Online/s);
     const empty = renderToStaticMarkup(createElement(QueuePanel, { queue: { live: true, targets: [] }, error: null, message: null, onRetry: noop }));
     expect(empty).toContain('No upload targets are configured');
+  });
+
+  it("offers a monitor's screen no Retry: its dead jobs are listed with a read-only note where Retry would be", () => {
+    const html = renderToStaticMarkup(createElement(QueuePanel, { queue, error: null, message: null, onRetry: noop, readOnly: true }));
+    expect(html).toContain('EACCES: permission denied');
+    expect(html).not.toMatch(/<button/);
+    expect(html).not.toContain('Retry');
+    expect(html).toMatch(/class="readonly-note"[^>]*><svg[^>]*aria-hidden="true".*<strong>Read-only monitor<\/strong>: dead jobs are retried on the operator&#x27;s screen\./s);
   });
 });
 
