@@ -87,6 +87,22 @@ describe('App mounted against an in-process station', () => {
     expect(s.station.sessions.current()?.operator).toBe('Ana Ruiz');
   });
 
+  it('proposes the last session\'s project and starts the session on Enter in the project list', async () => {
+    const projects = ['Herbarium', 'Insects', 'Moths'];
+    const s = await start({ ...fast, linking: { projects } });
+    s.station.sessions.start('Ben', 'Moths', projects);
+    s.station.sessions.end();
+    await mount(createElement(App, { client: s.client, events: s.events, tones: { play: vi.fn() } }));
+    await until(() => document.querySelector('.session-start select') !== null, 'the session panel with its project list');
+    const list = $<HTMLSelectElement>('select[name="project"]');
+    expect(list.value).toBe('Moths');
+    expect($<HTMLInputElement>('input[name="operator"]').value).toBe('Ben');
+    list.focus();
+    expect((await press('Enter')).defaultPrevented).toBe(true);
+    await until(() => document.querySelector('[data-testid="session"]') !== null, 'the header badge');
+    expect(s.station.sessions.current()).toMatchObject({ operator: 'Ben', project: 'Moths' });
+  });
+
   it('shows a live failure in the verdict banner and sounds the cue once, but not for a failure already there at load', async () => {
     const s = await start(fast, (home) => writeJunk(path.join(home, 'Inbox', 'old.tif')));
     await waitFor(() => s.station.store.counts().total === 1, 'the old capture recorded');

@@ -35,7 +35,7 @@ const detail = (over: Partial<CaptureDetail> = {}): CaptureDetail => captureDeta
 
 describe('session panel and badge', () => {
   it('asks for operator and project: a project list as a select, recent operators offered and the last one filled in', () => {
-    const withList = html(createElement(SessionPanel, { choices: { projects: ['Herbarium', 'Insects'], operators: ['Ben', 'Ana'] }, onStart: async () => null }));
+    const withList = html(createElement(SessionPanel, { choices: { projects: ['Herbarium', 'Insects'], operators: ['Ben', 'Ana'], lastProject: null }, onStart: async () => null }));
     expect(withList).toContain('No session: who is shooting?');
     expect(withList).toContain('<kbd>Alt+S</kbd>');
     expect(withList).toMatch(/<input[^>]*name="operator"[^>]*value="Ben"/);
@@ -43,10 +43,21 @@ describe('session panel and badge', () => {
     expect(withList).toMatch(/<select name="project">.*Herbarium.*Insects.*<\/select>/s);
     expect(withList).toMatch(/<button type="submit"[^>]*>Start session<\/button>/);
 
-    const free = html(createElement(SessionPanel, { choices: { projects: [], operators: [] }, onStart: async () => null }));
+    const free = html(createElement(SessionPanel, { choices: { projects: [], operators: [], lastProject: null }, onStart: async () => null }));
     expect(free).toMatch(/<input[^>]*name="project"/);
     expect(free).not.toContain('<select');
     expect(free).toMatch(/<input[^>]*required=""[^>]*name="operator" value=""/);
+  });
+
+  it('proposes the last session\'s project, not the first in the list, while it is still a configured one', () => {
+    const selected = (choices: { projects: string[]; operators: string[]; lastProject: string | null }) => {
+      const out = html(createElement(SessionPanel, { choices, onStart: async () => null }));
+      return /<option value="([^"]*)" selected="">/.exec(out)?.[1] ?? /<input[^>]*name="project" value="([^"]*)"/.exec(out)?.[1];
+    };
+    expect(selected({ projects: ['Herbarium', 'Insects'], operators: ['Ben'], lastProject: 'Insects' })).toBe('Insects');
+    expect(selected({ projects: ['Herbarium', 'Insects'], operators: ['Ben'], lastProject: 'Birds' })).toBe('Herbarium');
+    expect(selected({ projects: ['Herbarium', 'Insects'], operators: [], lastProject: null })).toBe('Herbarium');
+    expect(selected({ projects: [], operators: ['Ben'], lastProject: 'Moths' })).toBe('Moths');
   });
 
   it('shows operator · project in the header with an End session button', () => {
