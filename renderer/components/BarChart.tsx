@@ -13,7 +13,8 @@ export interface BarChartProps {
   height?: number;
 }
 
-const pad = { top: 16, right: 12, bottom: 44, left: 56 };
+// The top leaves room for a full bar's total label (16 px type, 6 px above the bar).
+const pad = { top: 30, right: 12, bottom: 44, left: 56 };
 
 /**
  * Fail and warn segments are filled with their pattern through the style attribute: a stylesheet's
