@@ -12,7 +12,10 @@ export function EyeIcon() {
 export function ReadOnlyNote({ children }: { children: string }) {
   return (
     <p className="readonly-note" data-testid="readonly-note">
-      <EyeIcon /> <strong>Read-only monitor</strong>: {children}
+      <EyeIcon />
+      <span>
+        <strong>Read-only monitor</strong>: {children}
+      </span>
     </p>
   );
 }

@@ -115,7 +115,7 @@ export function SessionBadge({ operator, project, onEnd, readOnly }: { operator:
         )}
       </span>
       {readOnly ? (
-        <span className="session-badge__label" data-testid="read-only">
+        <span className="session-badge__label session-badge__monitor" data-testid="read-only">
           <EyeIcon /> Monitor · read only
         </span>
       ) : (

@@ -89,6 +89,8 @@ describe.skipIf(!hasChromium)(hasChromium ? 'the layout at 1024, 1366 and 1920 p
       .toFile(path.join(inbox, 'IMG_0002.jpg'));
     const status = async () => (await call('status', {})).result as { captures: { total: number } };
     await waitFor(async () => (await status()).captures.total === 2, 'both captures checked', 120_000);
+    // The next object closes this one: its passed shot is queued for the unmounted target, time left unknown.
+    expect((await call('scanBarcode', { code: 'NHM-658665' })).error).toBeUndefined();
     browser = await launchChromium();
   }, 240_000);
 
@@ -130,7 +132,7 @@ describe.skipIf(!hasChromium)(hasChromium ? 'the layout at 1024, 1366 and 1920 p
           for (const v of views) {
             await p.keyboard.press(v.key);
             await p.locator(`#view-${v.id}`).waitFor();
-            if (v.id === 'queue') await p.getByText('Time left').waitFor();
+            if (v.id === 'queue') await p.locator('.target__figures dd', { hasText: 'unknown' }).waitFor({ timeout: 30_000 });
             if (v.id === 'dashboard') await p.locator('.chart__seg[data-verdict="fail"]').first().waitFor();
             if (v.id === 'settings') await p.locator('#setting-sources-0-id').waitFor();
             await p.screenshot({ path: path.join(screenshots, `layout-${size.width}-${theme}-${v.id}.png`), fullPage: true });
@@ -154,8 +156,13 @@ describe.skipIf(!hasChromium)(hasChromium ? 'the layout at 1024, 1366 and 1920 p
         const badge = p.getByTestId('read-only');
         await badge.waitFor();
         expect(await badge.locator('svg').count()).toBe(1);
-        expect(await p.locator('.scanbar [data-testid="readonly-note"]').textContent()).toContain('Read-only monitor');
+        expect(await p.locator('.scanbar [data-testid="readonly-note"]').textContent()).toBe("Read-only monitor: scans are taken on the operator's screen.");
         await p.screenshot({ path: path.join(screenshots, `layout-monitor-${theme}-capture.png`) });
+        const oneRow = await p.evaluate(() => {
+          const items = [...document.querySelectorAll('.header > *')].map((e) => e.getBoundingClientRect()).filter((r) => r.width > 0);
+          return items.every((r) => r.top < items[0]!.bottom);
+        });
+        expect(oneRow, 'the monitor\'s header on one line at 1366 px').toBe(true);
         await p.keyboard.press('F8');
         await p.locator('#setting-sources-0-id').waitFor();
         expect(await p.locator('#setting-sources-0-id').isDisabled()).toBe(true);
