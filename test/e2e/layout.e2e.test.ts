@@ -83,8 +83,11 @@ describe.skipIf(!hasChromium)(hasChromium ? 'the layout at 1024, 1366 and 1920 p
     expect((await call('scanBarcode', { code: 'NHM-658664' })).error).toBeUndefined();
     const inbox = path.join(home, 'Inbox');
     await writeGoodTiff(path.join(inbox, 'IMG_0001.tif'), 1);
-    // The largest sensor's frame (11664 × 8750), one flat grey: it fails as a blank frame, with a sentence saying so.
+    // The largest sensor's frame (11664 × 8750), flat grey: it fails as a blank frame, with a sentence saying so;
+    // a small white patch clips a sliver of white ("< 0.01 %"), the histogram's longest caption.
+    const white = await sharp({ create: { width: 104, height: 104, channels: 3, background: { r: 255, g: 255, b: 255 } } }).png().toBuffer();
     await sharp({ create: { width: 11664, height: 8750, channels: 3, background: { r: 128, g: 128, b: 128 } } })
+      .composite([{ input: white, left: 800, top: 800 }])
       .jpeg({ quality: 50 })
       .toFile(path.join(inbox, 'IMG_0002.jpg'));
     const status = async () => (await call('status', {})).result as { captures: { total: number } };
@@ -129,6 +132,7 @@ describe.skipIf(!hasChromium)(hasChromium ? 'the layout at 1024, 1366 and 1920 p
           });
           if (size.width >= 1366) expect(rows, 'the header on one line').toBe(true);
           expect(await p.locator('.facts__value', { hasText: '11664 × 8750' }).count()).toBe(1);
+          expect(await p.locator('.histogram__end[data-end="white"][data-clipped="true"]').textContent()).toMatch(/White clipped.*%/);
           for (const v of views) {
             await p.keyboard.press(v.key);
             await p.locator(`#view-${v.id}`).waitFor();
