@@ -130,6 +130,7 @@ export function App({ client, events, tones }: { client?: StationClient; events?
         onScan={station.scan}
         views={station.status?.linking.views ?? []}
         expectedShots={station.status?.linking.expectedShots ?? 0}
+        readOnly={role === 'monitor'}
       />
       {station.error && (
         <p className="notice" role="alert">
@@ -144,12 +145,12 @@ export function App({ client, events, tones }: { client?: StationClient; events?
       )}
       {view === 'queue' && (
         <main className="main main--single" id="view-queue">
-          <QueueView client={api} subscribe={station.subscribe} />
+          <QueueView client={api} subscribe={station.subscribe} readOnly={role === 'monitor'} />
         </main>
       )}
       {view === 'history' && (
         <main className="main main--single" id="view-history">
-          <HistoryView client={api} subscribe={station.subscribe} sources={sources} onShowInCaptureView={showInCaptureView} />
+          <HistoryView client={api} subscribe={station.subscribe} sources={sources} onShowInCaptureView={showInCaptureView} readOnly={role === 'monitor'} />
         </main>
       )}
       {view === 'dashboard' && (
@@ -159,7 +160,7 @@ export function App({ client, events, tones }: { client?: StationClient; events?
       )}
       {view === 'settings' && (
         <main className="main main--single" id="view-settings">
-          <SettingsView client={api} />
+          <SettingsView client={api} readOnly={role === 'monitor'} />
         </main>
       )}
     </div>

@@ -1,4 +1,5 @@
-import { useId } from 'react';
+import { useId, type CSSProperties } from 'react';
+import type { Verdict } from '../contract.js';
 import { compactNumber, niceMax, stackedBars, stackOrder, ticks, type Stack } from '../app/chart.js';
 import { verdictLook } from '../app/format.js';
 
@@ -12,7 +13,18 @@ export interface BarChartProps {
   height?: number;
 }
 
-const pad = { top: 16, right: 12, bottom: 44, left: 56 };
+// The top leaves room for a full bar's total label (16 px type, 6 px above the bar).
+const pad = { top: 30, right: 12, bottom: 44, left: 56 };
+
+/**
+ * Fail and warn segments are filled with their pattern through the style attribute: a stylesheet's
+ * `fill` beats the `fill` attribute (a presentation hint), so a colour class would hide the pattern.
+ */
+function patternFill(verdict: Verdict, uid: string): CSSProperties | undefined {
+  if (verdict === 'fail') return { fill: `url(#hatch-${uid})` };
+  if (verdict === 'warn') return { fill: `url(#dots-${uid})` };
+  return undefined;
+}
 
 /**
  * Stacked pass/warn/fail bars, drawn as SVG. Fail segments are also hatched and warn ones dotted,
@@ -61,13 +73,13 @@ export function BarChart({ title, data, labelEvery = 1, width = 720, height = 30
               {b.segments.map((s) => (
                 <rect
                   key={s.verdict}
-                  className={`chart__seg chart__fill--${s.verdict}`}
+                  className={s.verdict === 'pass' ? 'chart__seg chart__fill--pass' : 'chart__seg'}
                   data-verdict={s.verdict}
                   x={b.x}
                   y={s.y}
                   width={b.width}
                   height={Math.max(s.height, 1)}
-                  fill={s.verdict === 'fail' ? `url(#hatch-${uid})` : s.verdict === 'warn' ? `url(#dots-${uid})` : undefined}
+                  style={patternFill(s.verdict, uid)}
                 />
               ))}
               {b.total > 0 && (

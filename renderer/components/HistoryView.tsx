@@ -7,6 +7,7 @@ import type { StationListener } from '../app/use-station.js';
 import type { StationClient } from '../transport/http-client.js';
 import { CaptureDetailPanel } from './CaptureDetailPanel.js';
 import { LinkActions } from './LinkActions.js';
+import { ReadOnlyNote } from './ReadOnly.js';
 import { VirtualList } from './VirtualList.js';
 
 export const historyRowHeight = 64;
@@ -110,6 +111,8 @@ export interface HistoryPanelProps {
   onEdit?(req: LinkEditRequest): void;
   editBusy?: boolean;
   editMessage?: LinkEditMessage | null;
+  /** A monitor's screen: a note stands where the link fixes would be. */
+  readOnly?: boolean;
 }
 
 export function HistoryPanel(p: HistoryPanelProps) {
@@ -151,7 +154,7 @@ export function HistoryPanel(p: HistoryPanelProps) {
         <div className="history__detail">
           {p.detail ? (
             <>
-              {p.onEdit && <LinkActions key={p.detail.id} capture={p.detail} busy={p.editBusy ?? false} message={p.editMessage ?? null} onEdit={p.onEdit} />}
+              {p.readOnly ? <ReadOnlyNote>relinking, renaming and re-shoot flags are done on the operator's screen.</ReadOnlyNote> : p.onEdit && <LinkActions key={p.detail.id} capture={p.detail} busy={p.editBusy ?? false} message={p.editMessage ?? null} onEdit={p.onEdit} />}
               <CaptureDetailPanel capture={p.detail} {...(p.onShowInCaptureView ? { onShowInCaptureView: p.onShowInCaptureView } : {})} />
             </>
           ) : (
@@ -164,7 +167,19 @@ export function HistoryPanel(p: HistoryPanelProps) {
 }
 
 /** History: every capture, paged from the station 500 at a time as the list scrolls, filtered by verdict and source, live. */
-export function HistoryView({ client, subscribe, sources, onShowInCaptureView }: { client: StationClient; subscribe(l: StationListener): () => void; sources: readonly string[]; onShowInCaptureView(id: number): void }) {
+export function HistoryView({
+  client,
+  subscribe,
+  sources,
+  onShowInCaptureView,
+  readOnly = false,
+}: {
+  client: StationClient;
+  subscribe(l: StationListener): () => void;
+  sources: readonly string[];
+  onShowInCaptureView(id: number): void;
+  readOnly?: boolean;
+}) {
   const [filter, setFilter] = useState<HistoryFilter>({ verdict: null, sourceId: null });
   const [items, setItems] = useState<CaptureRecord[]>([]);
   const [hasMore, setHasMore] = useState(true);
@@ -279,6 +294,7 @@ export function HistoryView({ client, subscribe, sources, onShowInCaptureView }:
       onNearEnd={onNearEnd}
       onShowInCaptureView={onShowInCaptureView}
       onEdit={onEdit}
+      readOnly={readOnly}
       editBusy={editBusy}
       editMessage={editMessage}
     />

@@ -4,6 +4,7 @@ import { formatBytes, timeOfDay } from '../app/format.js';
 import { formatEta, formatRate, jobStates, jobStateWords, reachLook, reachOf, totalDead, type QueueStatus, type TargetStatus } from '../app/queue-format.js';
 import { throttle } from '../app/throttle.js';
 import type { StationClient } from '../transport/http-client.js';
+import { ReadOnlyNote } from './ReadOnly.js';
 
 export interface QueuePanelProps {
   queue: QueueStatus | null;
@@ -11,10 +12,12 @@ export interface QueuePanelProps {
   /** What the last retry did, or why it failed. */
   message: string | null;
   onRetry(args: { targetId?: string; jobId?: number }): void;
+  /** A monitor's screen: dead jobs are listed without Retry, a note says where to retry them. */
+  readOnly?: boolean;
 }
 
 /** The upload queue per target: counts by state, bytes pending, rate, ETA, reachability, dead jobs with Retry. */
-export function QueuePanel({ queue, error, message, onRetry }: QueuePanelProps) {
+export function QueuePanel({ queue, error, message, onRetry, readOnly = false }: QueuePanelProps) {
   const dead = totalDead(queue);
   return (
     <section className="view queue" aria-labelledby="queue-title">
@@ -23,7 +26,8 @@ export function QueuePanel({ queue, error, message, onRetry }: QueuePanelProps) 
           Upload queue
         </h2>
         {queue && !queue.live && <span className="view__note">The station is not uploading: rates and reachability are not known.</span>}
-        {dead > 0 && (
+        {dead > 0 && readOnly && <ReadOnlyNote>dead jobs are retried on the operator's screen.</ReadOnlyNote>}
+        {dead > 0 && !readOnly && (
           <button type="button" className="button button--strong" onClick={() => onRetry({})}>
             Retry all {dead} dead
           </button>
@@ -48,7 +52,7 @@ export function QueuePanel({ queue, error, message, onRetry }: QueuePanelProps) 
       ) : (
         <div className="queue__targets">
           {queue.targets.map((t) => (
-            <TargetCard key={t.id} target={t} onRetry={onRetry} />
+            <TargetCard key={t.id} target={t} onRetry={readOnly ? null : onRetry} />
           ))}
         </div>
       )}
@@ -56,7 +60,8 @@ export function QueuePanel({ queue, error, message, onRetry }: QueuePanelProps) 
   );
 }
 
-function TargetCard({ target: t, onRetry }: { target: TargetStatus; onRetry: QueuePanelProps['onRetry'] }) {
+/** `onRetry` null: a monitor's screen, no Retry buttons. */
+function TargetCard({ target: t, onRetry }: { target: TargetStatus; onRetry: QueuePanelProps['onRetry'] | null }) {
   const reach = reachOf(t);
   const look = reachLook[reach];
   return (
@@ -114,9 +119,11 @@ function TargetCard({ target: t, onRetry }: { target: TargetStatus; onRetry: Que
             <h4 className="dead__title">
               <span aria-hidden="true">✕</span> Dead jobs{t.counts.dead > t.dead.length ? ` (oldest ${t.dead.length} of ${t.counts.dead})` : ''}
             </h4>
-            <button type="button" className="button" onClick={() => onRetry({ targetId: t.id })}>
-              Retry all for {t.id}
-            </button>
+            {onRetry && (
+              <button type="button" className="button" onClick={() => onRetry({ targetId: t.id })}>
+                Retry all for {t.id}
+              </button>
+            )}
           </div>
           <ul className="dead__list">
             {t.dead.map((j) => (
@@ -126,9 +133,11 @@ function TargetCard({ target: t, onRetry }: { target: TargetStatus; onRetry: Que
                     Job <span className="mono">{j.jobId}</span> · capture <span className="mono">{j.captureId}</span> · {j.attempts === 1 ? '1 try' : `${j.attempts} tries`}
                     {j.remoteKey && <span className="dead__key mono"> · {j.remoteKey}</span>}
                   </span>
-                  <button type="button" className="button" aria-label={`Retry job ${j.jobId}`} onClick={() => onRetry({ targetId: t.id, jobId: j.jobId })}>
-                    Retry
-                  </button>
+                  {onRetry && (
+                    <button type="button" className="button" aria-label={`Retry job ${j.jobId}`} onClick={() => onRetry({ targetId: t.id, jobId: j.jobId })}>
+                      Retry
+                    </button>
+                  )}
                 </div>
                 <p className="dead__error">{j.error ?? 'No error recorded.'}</p>
               </li>
@@ -141,7 +150,7 @@ function TargetCard({ target: t, onRetry }: { target: TargetStatus; onRetry: Que
 }
 
 /** The queue view, live: fetched on open, again after upload events (at most twice a second) and on reconnect. */
-export function QueueView({ client, subscribe }: { client: StationClient; subscribe(l: StationListener): () => void }) {
+export function QueueView({ client, subscribe, readOnly = false }: { client: StationClient; subscribe(l: StationListener): () => void; readOnly?: boolean }) {
   const [queue, setQueue] = useState<QueueStatus | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
@@ -180,5 +189,5 @@ export function QueueView({ client, subscribe }: { client: StationClient; subscr
     [client, load],
   );
 
-  return <QueuePanel queue={queue} error={error} message={message} onRetry={(a) => void onRetry(a)} />;
+  return <QueuePanel queue={queue} error={error} message={message} onRetry={(a) => void onRetry(a)} readOnly={readOnly} />;
 }

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { expectedViews, shotsLabel } from '../app/linking-state.js';
 import { PageWedge, type PageWedgeAction } from '../app/scan-keys.js';
+import { ReadOnlyNote } from './ReadOnly.js';
 
 export interface ScanBarProps {
   /** The object open now (with its source), or null. */
@@ -18,6 +19,8 @@ export interface ScanBarProps {
   refusal?: string | null;
   /** The clock of the page's key events (performance.now(), which KeyboardEvent.timeStamp shares); tests inject their own. */
   now?: () => number;
+  /** A monitor's screen (read-only token): no scan field, and scanner bursts are not sent. */
+  readOnly?: boolean;
 }
 
 const performanceNow = () => performance.now();
@@ -46,7 +49,7 @@ function restoreField(state: FieldState): void {
  * too, which is then put back as it was. A person's keys outside a field land in the scan field
  * instead, and their Enter sends it.
  */
-export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views = [], expectedShots = 0, refusal: initialRefusal = null, now = performanceNow }: ScanBarProps) {
+export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views = [], expectedShots = 0, refusal: initialRefusal = null, now = performanceNow, readOnly = false }: ScanBarProps) {
   const [value, setValue] = useState('');
   const [refusal, setRefusal] = useState<string | null>(initialRefusal);
   const [busy, setBusy] = useState(false);
@@ -72,6 +75,7 @@ export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views 
   );
 
   useEffect(() => {
+    if (readOnly) return;
     const pageWedge = (wedge.current ??= new PageWedge());
     let timer: ReturnType<typeof setTimeout> | undefined;
     const run = (actions: PageWedgeAction[]) => {
@@ -118,7 +122,7 @@ export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views 
       window.removeEventListener('keydown', onKey);
       window.removeEventListener('blur', onBlur);
     };
-  }, [send, now]);
+  }, [send, now, readOnly]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -158,35 +162,41 @@ export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views 
           <span className="scanbar__none">{linkingEnabled ? 'No object open — scan its barcode' : 'Barcode linking is off'}</span>
         )}
       </div>
-      <form className="scanbar__form" onSubmit={(e) => void submit(e)}>
-        <label className="scanbar__label" htmlFor="scan-input">
-          Scan barcode <span className="scanbar__hint">scan, or type and press Enter</span>
-        </label>
-        <div className="scanbar__row">
-          {sources.length > 1 && (
-            <select className="scanbar__select" aria-label="Source of the scan" value={source} onChange={(e) => setSource(e.target.value)}>
-              <option value="">Source…</option>
-              {sources.map((s) => (
-                <option key={s} value={s}>
-                  {s}
-                </option>
-              ))}
-            </select>
-          )}
-          <input
-            id="scan-input"
-            ref={input}
-            className="scanbar__input mono"
-            value={value}
-            onChange={(e) => setValue(e.target.value)}
-            autoComplete="off"
-            spellCheck={false}
-            enterKeyHint="send"
-            aria-invalid={refusal ? 'true' : undefined}
-            aria-describedby={refusal ? 'scan-refusal' : undefined}
-          />
+      {readOnly ? (
+        <div className="scanbar__form">
+          <ReadOnlyNote>scans are taken on the operator's screen.</ReadOnlyNote>
         </div>
-      </form>
+      ) : (
+        <form className="scanbar__form" onSubmit={(e) => void submit(e)}>
+          <label className="scanbar__label" htmlFor="scan-input">
+            Scan barcode <span className="scanbar__hint">scan, or type and press Enter</span>
+          </label>
+          <div className="scanbar__row">
+            {sources.length > 1 && (
+              <select className="scanbar__select" aria-label="Source of the scan" value={source} onChange={(e) => setSource(e.target.value)}>
+                <option value="">Source…</option>
+                {sources.map((s) => (
+                  <option key={s} value={s}>
+                    {s}
+                  </option>
+                ))}
+              </select>
+            )}
+            <input
+              id="scan-input"
+              ref={input}
+              className="scanbar__input mono"
+              value={value}
+              onChange={(e) => setValue(e.target.value)}
+              autoComplete="off"
+              spellCheck={false}
+              enterKeyHint="send"
+              aria-invalid={refusal ? 'true' : undefined}
+              aria-describedby={refusal ? 'scan-refusal' : undefined}
+            />
+          </div>
+        </form>
+      )}
       {refusal && (
         <p id="scan-refusal" className="scanbar__refusal" role="alert">
           <span className="scanbar__refusal-word">

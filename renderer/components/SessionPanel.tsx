@@ -1,10 +1,13 @@
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent as ReactKeyboardEvent } from 'react';
+import { EyeIcon } from './ReadOnly.js';
 
 export interface SessionChoices {
   /** The configured projects; empty = any name. */
   projects: readonly string[];
   /** Operators of recent sessions, the latest first. */
   operators: readonly string[];
+  /** The latest session's project (proposed again); null before the first session. */
+  lastProject: string | null;
 }
 
 export interface SessionPanelProps {
@@ -22,7 +25,8 @@ export const sessionKey = { key: 's', label: 'Alt+S' } as const;
  */
 export function SessionPanel({ choices, onStart }: SessionPanelProps) {
   const [operator, setOperator] = useState(choices.operators[0] ?? '');
-  const [project, setProject] = useState(choices.projects[0] ?? '');
+  // The last project again, while it is still one of the configured ones.
+  const [project, setProject] = useState(() => (choices.lastProject !== null && (choices.projects.length === 0 || choices.projects.includes(choices.lastProject)) ? choices.lastProject : (choices.projects[0] ?? '')));
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const operatorField = useRef<HTMLInputElement>(null);
@@ -39,6 +43,13 @@ export function SessionPanel({ choices, onStart }: SessionPanelProps) {
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, []);
+
+  // A form sends itself on Enter in a text field, not in a select: the README promises Enter starts the session from either.
+  const submitOnEnter = (e: ReactKeyboardEvent<HTMLSelectElement>) => {
+    if (e.key !== 'Enter' || e.nativeEvent.isComposing) return;
+    e.preventDefault();
+    e.currentTarget.form?.requestSubmit();
+  };
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -65,7 +76,7 @@ export function SessionPanel({ choices, onStart }: SessionPanelProps) {
       <label className="filters__field">
         <span>Project</span>
         {choices.projects.length > 0 ? (
-          <select name="project" value={project} onChange={(e) => setProject(e.target.value)}>
+          <select name="project" value={project} onChange={(e) => setProject(e.target.value)} onKeyDown={submitOnEnter}>
             {choices.projects.map((p) => (
               <option key={p} value={p}>
                 {p}
@@ -104,8 +115,8 @@ export function SessionBadge({ operator, project, onEnd, readOnly }: { operator:
         )}
       </span>
       {readOnly ? (
-        <span className="session-badge__label" data-testid="read-only">
-          👁 Monitor · read only
+        <span className="session-badge__label session-badge__monitor" data-testid="read-only">
+          <EyeIcon /> Monitor · read only
         </span>
       ) : (
         onEnd && (

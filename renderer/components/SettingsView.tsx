@@ -17,6 +17,7 @@ import {
   type FieldPath,
 } from '../app/settings-state.js';
 import type { StationClient } from '../transport/http-client.js';
+import { ReadOnlyNote } from './ReadOnly.js';
 import { a11y, Field, FieldError } from './SettingsField.js';
 
 export interface SettingsNotice {
@@ -36,10 +37,12 @@ export interface SettingsPanelProps {
   onChange(draft: EditableConfig): void;
   onSave(): void;
   onRevert(): void;
+  /** A monitor's screen (read-only token): fields disabled, no Save, a note instead. */
+  readOnly?: boolean;
 }
 
 /** Sources, QC thresholds, naming, linking and upload targets from the station's config, edited with every error at its field. */
-export function SettingsPanel({ data, draft, errors, dirty, checking, saving, notice, onChange, onSave, onRevert }: SettingsPanelProps) {
+export function SettingsPanel({ data, draft, errors, dirty, checking, saving, notice, onChange, onSave, onRevert, readOnly = false }: SettingsPanelProps) {
   if (!data || !draft) {
     return (
       <section className="view settings" aria-labelledby="settings-title">
@@ -101,14 +104,18 @@ export function SettingsPanel({ data, draft, errors, dirty, checking, saving, no
         <span className="view__note">
           {data.configFile ? 'Saved in' : 'No config file yet; saving creates'} <span className="mono">{data.writeTo}</span> ({data.format.toUpperCase()}). Changes apply when the station restarts.
         </span>
-        <div className="settings__actions">
-          <button type="button" className="button" onClick={onRevert} disabled={!dirty || saving}>
-            Undo changes
-          </button>
-          <button type="button" className="button button--strong" onClick={onSave} disabled={blocked} aria-describedby="settings-save-state">
-            {saving ? 'Saving…' : 'Save'}
-          </button>
-        </div>
+        {readOnly ? (
+          <ReadOnlyNote>settings are changed on the operator's screen.</ReadOnlyNote>
+        ) : (
+          <div className="settings__actions">
+            <button type="button" className="button" onClick={onRevert} disabled={!dirty || saving}>
+              Undo changes
+            </button>
+            <button type="button" className="button button--strong" onClick={onSave} disabled={blocked} aria-describedby="settings-save-state">
+              {saving ? 'Saving…' : 'Save'}
+            </button>
+          </div>
+        )}
       </div>
       <p id="settings-save-state" className="settings__state" role="status">
         {problems.length > 0
@@ -135,147 +142,150 @@ export function SettingsPanel({ data, draft, errors, dirty, checking, saving, no
         </ul>
       )}
 
-      <fieldset className="card settings__section">
-        <legend>Sources (hot folders)</legend>
-        {sources.map((s, i) => (
-          <div key={i} className="settings__row" data-testid={`source-${i}`}>
-            <Field path={['sources', i, 'id']} label="Name" errors={errors}>
-              {text(['sources', i, 'id'], { mono: true })}
-            </Field>
-            <Field path={['sources', i, 'path']} label="Folder" errors={errors} wide>
-              {text(['sources', i, 'path'], { mono: true })}
-            </Field>
-            <Field path={['sources', i, 'kind']} label="Device" errors={errors}>
-              {select(['sources', i, 'kind'], ['camera', 'scanner', 'other'])}
-            </Field>
-            <Field path={['sources', i, 'profile']} label="QC profile" errors={errors}>
-              {select(['sources', i, 'profile'], profileNames.includes(s.profile) ? profileNames : [...profileNames, s.profile])}
-            </Field>
-            {check(['sources', i, 'polling'], 'Network share (poll)')}
-            <button type="button" className="button" onClick={() => set(['sources'], sources.filter((_, j) => j !== i))} disabled={sources.length === 1} aria-label={`Remove source ${s.id}`}>
-              Remove
-            </button>
-          </div>
-        ))}
-        <FieldError path={['sources']} errors={errors} />
-        <button
-          type="button"
-          className="button settings__add"
-          onClick={() => set(['sources'], [...sources, { ...(sources[sources.length - 1] ?? {}), id: `source-${sources.length + 1}`, path: '' }])}
-        >
-          Add source
-        </button>
-      </fieldset>
-
-      <fieldset className="card settings__section">
-        <legend>QC profiles and thresholds</legend>
-        {profilesInUse(draft).map((name) => (
-          <div key={name} className="settings__profile">
-            <h3 className="settings__profile-name">
-              {name} <span className="field__hint">{data.profiles[name]?.description ?? 'unknown profile'}</span>
-            </h3>
-            <div className="settings__grid">
-              {thresholdFields.map(([section, field, label, unit]) => {
-                const path = ['profiles', name, section, field];
-                return (
-                  <Field key={pathKey(path)} path={path} label={label} hint={unit} errors={errors}>
-                    <input
-                      {...a11y(path, errors)}
-                      className="field__input field__input--number"
-                      inputMode="decimal"
-                      value={String(thresholdValue(data, draft, name, section, field) ?? '')}
-                      onChange={(e) => onChange(setThreshold(draft, data.presets, name, section, field, numberFromInput(e.target.value)))}
-                    />
-                  </Field>
-                );
-              })}
+      {/* A monitor sees the settings but cannot change them: every field and button inside is disabled. */}
+      <fieldset className="settings__lock" disabled={readOnly}>
+        <fieldset className="card settings__section">
+          <legend>Sources (hot folders)</legend>
+          {sources.map((s, i) => (
+            <div key={i} className="settings__row" data-testid={`source-${i}`}>
+              <Field path={['sources', i, 'id']} label="Name" errors={errors}>
+                {text(['sources', i, 'id'], { mono: true })}
+              </Field>
+              <Field path={['sources', i, 'path']} label="Folder" errors={errors} wide>
+                {text(['sources', i, 'path'], { mono: true })}
+              </Field>
+              <Field path={['sources', i, 'kind']} label="Device" errors={errors}>
+                {select(['sources', i, 'kind'], ['camera', 'scanner', 'other'])}
+              </Field>
+              <Field path={['sources', i, 'profile']} label="QC profile" errors={errors}>
+                {select(['sources', i, 'profile'], profileNames.includes(s.profile) ? profileNames : [...profileNames, s.profile])}
+              </Field>
+              {check(['sources', i, 'polling'], 'Network share (poll)')}
+              <button type="button" className="button" onClick={() => set(['sources'], sources.filter((_, j) => j !== i))} disabled={sources.length === 1} aria-label={`Remove source ${s.id}`}>
+                Remove
+              </button>
             </div>
-          </div>
-        ))}
-      </fieldset>
+          ))}
+          <FieldError path={['sources']} errors={errors} />
+          <button
+            type="button"
+            className="button settings__add"
+            onClick={() => set(['sources'], [...sources, { ...(sources[sources.length - 1] ?? {}), id: `source-${sources.length + 1}`, path: '' }])}
+          >
+            Add source
+          </button>
+        </fieldset>
 
-      <fieldset className="card settings__section">
-        <legend>Naming and filing</legend>
-        <Field path={['linking', 'template']} label="Naming template" hint="{barcode} {seq:03} {view} {date} {time} {station} {operator} {project} {source} {original} {ext}" errors={errors}>
-          {text(['linking', 'template'], { mono: true })}
-        </Field>
-        <div className="settings__grid">
-          <Field path={['linking', 'project']} label="Project" errors={errors}>
-            {text(['linking', 'project'])}
-          </Field>
-          <Field path={['linking', 'operator']} label="Operator" errors={errors}>
-            {text(['linking', 'operator'])}
-          </Field>
-        </div>
-        {check(['linking', 'allowSpaces'], 'Keep spaces in names')}
-        {check(['linking', 'fileFailed'], 'File failed captures too')}
-      </fieldset>
+        <fieldset className="card settings__section">
+          <legend>QC profiles and thresholds</legend>
+          {profilesInUse(draft).map((name) => (
+            <div key={name} className="settings__profile">
+              <h3 className="settings__profile-name">
+                {name} <span className="field__hint">{data.profiles[name]?.description ?? 'unknown profile'}</span>
+              </h3>
+              <div className="settings__grid">
+                {thresholdFields.map(([section, field, label, unit]) => {
+                  const path = ['profiles', name, section, field];
+                  return (
+                    <Field key={pathKey(path)} path={path} label={label} hint={unit} errors={errors}>
+                      <input
+                        {...a11y(path, errors)}
+                        className="field__input field__input--number"
+                        inputMode="decimal"
+                        value={String(thresholdValue(data, draft, name, section, field) ?? '')}
+                        onChange={(e) => onChange(setThreshold(draft, data.presets, name, section, field, numberFromInput(e.target.value)))}
+                      />
+                    </Field>
+                  );
+                })}
+              </div>
+            </div>
+          ))}
+        </fieldset>
 
-      <fieldset className="card settings__section">
-        <legend>Barcode linking</legend>
-        {check(['linking', 'enabled'], 'Link captures to scanned barcodes')}
-        <div className="settings__grid">
-          <Field path={['linking', 'mode']} label="Scan" errors={errors}>
-            {select(['linking', 'mode'], ['scan-before-capture', 'scan-after-capture'], { 'scan-before-capture': 'before the shots', 'scan-after-capture': 'after the shots' })}
+        <fieldset className="card settings__section">
+          <legend>Naming and filing</legend>
+          <Field path={['linking', 'template']} label="Naming template" hint="{barcode} {seq:03} {view} {date} {time} {station} {operator} {project} {source} {original} {ext}" errors={errors}>
+            {text(['linking', 'template'], { mono: true })}
           </Field>
-          <Field path={['linking', 'idleTimeoutSec']} label="Close an idle object after" hint="s (0 = never)" errors={errors}>
-            {number(['linking', 'idleTimeoutSec'])}
-          </Field>
-          <Field path={['linking', 'views']} label="Views" hint="in shot order, e.g. front, back, label" errors={errors}>
-            <input {...a11y(['linking', 'views'], errors)} className="field__input" value={draft.linking.views.join(', ')} onChange={(e) => set(['linking', 'views'], listFromInput(e.target.value))} />
-          </Field>
-          <Field path={['linking', 'expectedShots']} label="Shots expected per object" hint="(0 = no expectation)" errors={errors}>
-            {number(['linking', 'expectedShots'])}
-          </Field>
-          <Field path={['linking', 'barcode', 'pattern']} label="Barcode pattern" hint="regular expression" errors={errors}>
-            {text(['linking', 'barcode', 'pattern'], { mono: true, placeholder: 'any code', optional: true })}
-          </Field>
-        </div>
-        {check(['linking', 'imageBarcodes'], 'Read barcodes in the images')}
-        {check(['linking', 'linkFromImage'], 'Open the object from a barcode in the image')}
-      </fieldset>
-
-      <fieldset className="card settings__section">
-        <legend>Upload targets</legend>
-        {draft.targets.length === 0 && <p className="view__note">No upload targets. Add them in the config file (they need credentials this screen does not show).</p>}
-        {draft.targets.map((t, i) => (
-          <div key={i} className="settings__row" data-testid={`target-${i}`}>
-            <Field path={['targets', i, 'id']} label={`Name (${t.kind})`} errors={errors}>
-              {text(['targets', i, 'id'], { mono: true })}
+          <div className="settings__grid">
+            <Field path={['linking', 'project']} label="Project" errors={errors}>
+              {text(['linking', 'project'])}
             </Field>
-            {t.kind === 'folder' && (
-              <Field path={['targets', i, 'path']} label="Folder or share" errors={errors} wide>
-                {text(['targets', i, 'path'], { mono: true })}
+            <Field path={['linking', 'operator']} label="Operator" errors={errors}>
+              {text(['linking', 'operator'])}
+            </Field>
+          </div>
+          {check(['linking', 'allowSpaces'], 'Keep spaces in names')}
+          {check(['linking', 'fileFailed'], 'File failed captures too')}
+        </fieldset>
+
+        <fieldset className="card settings__section">
+          <legend>Barcode linking</legend>
+          {check(['linking', 'enabled'], 'Link captures to scanned barcodes')}
+          <div className="settings__grid">
+            <Field path={['linking', 'mode']} label="Scan" errors={errors}>
+              {select(['linking', 'mode'], ['scan-before-capture', 'scan-after-capture'], { 'scan-before-capture': 'before the shots', 'scan-after-capture': 'after the shots' })}
+            </Field>
+            <Field path={['linking', 'idleTimeoutSec']} label="Close an idle object after" hint="s (0 = never)" errors={errors}>
+              {number(['linking', 'idleTimeoutSec'])}
+            </Field>
+            <Field path={['linking', 'views']} label="Views" hint="in shot order, e.g. front, back, label" errors={errors}>
+              <input {...a11y(['linking', 'views'], errors)} className="field__input" value={draft.linking.views.join(', ')} onChange={(e) => set(['linking', 'views'], listFromInput(e.target.value))} />
+            </Field>
+            <Field path={['linking', 'expectedShots']} label="Shots expected per object" hint="(0 = no expectation)" errors={errors}>
+              {number(['linking', 'expectedShots'])}
+            </Field>
+            <Field path={['linking', 'barcode', 'pattern']} label="Barcode pattern" hint="regular expression" errors={errors}>
+              {text(['linking', 'barcode', 'pattern'], { mono: true, placeholder: 'any code', optional: true })}
+            </Field>
+          </div>
+          {check(['linking', 'imageBarcodes'], 'Read barcodes in the images')}
+          {check(['linking', 'linkFromImage'], 'Open the object from a barcode in the image')}
+        </fieldset>
+
+        <fieldset className="card settings__section">
+          <legend>Upload targets</legend>
+          {draft.targets.length === 0 && <p className="view__note">No upload targets. Add them in the config file (they need credentials this screen does not show).</p>}
+          {draft.targets.map((t, i) => (
+            <div key={i} className="settings__row" data-testid={`target-${i}`}>
+              <Field path={['targets', i, 'id']} label={`Name (${t.kind})`} errors={errors}>
+                {text(['targets', i, 'id'], { mono: true })}
               </Field>
-            )}
-            {t.kind === 's3' && (
-              <>
-                <Field path={['targets', i, 'bucket']} label="Bucket" errors={errors}>
-                  {text(['targets', i, 'bucket'], { mono: true })}
+              {t.kind === 'folder' && (
+                <Field path={['targets', i, 'path']} label="Folder or share" errors={errors} wide>
+                  {text(['targets', i, 'path'], { mono: true })}
                 </Field>
+              )}
+              {t.kind === 's3' && (
+                <>
+                  <Field path={['targets', i, 'bucket']} label="Bucket" errors={errors}>
+                    {text(['targets', i, 'bucket'], { mono: true })}
+                  </Field>
+                  <Field path={['targets', i, 'endpoint']} label="Endpoint" errors={errors} wide>
+                    {text(['targets', i, 'endpoint'], { mono: true, placeholder: 'AWS', optional: true })}
+                  </Field>
+                </>
+              )}
+              {t.kind === 'tus' && (
                 <Field path={['targets', i, 'endpoint']} label="Endpoint" errors={errors} wide>
-                  {text(['targets', i, 'endpoint'], { mono: true, placeholder: 'AWS', optional: true })}
+                  {text(['targets', i, 'endpoint'], { mono: true })}
                 </Field>
-              </>
-            )}
-            {t.kind === 'tus' && (
-              <Field path={['targets', i, 'endpoint']} label="Endpoint" errors={errors} wide>
-                {text(['targets', i, 'endpoint'], { mono: true })}
+              )}
+              <Field path={['targets', i, 'when']} label="Upload" errors={errors}>
+                {select(['targets', i, 'when'], ['passed', 'all'], { passed: 'passed and warned', all: 'every capture' })}
               </Field>
-            )}
-            <Field path={['targets', i, 'when']} label="Upload" errors={errors}>
-              {select(['targets', i, 'when'], ['passed', 'all'], { passed: 'passed and warned', all: 'every capture' })}
-            </Field>
-            {check(['targets', i, 'required'], 'Required before local files may go')}
-          </div>
-        ))}
+              {check(['targets', i, 'required'], 'Required before local files may go')}
+            </div>
+          ))}
+        </fieldset>
       </fieldset>
     </section>
   );
 }
 
 /** Loads the config, checks every edit with the station (same rules as a start), and saves it. */
-export function SettingsView({ client }: { client: StationClient }) {
+export function SettingsView({ client, readOnly = false }: { client: StationClient; readOnly?: boolean }) {
   const [data, setData] = useState<ConfigForEdit | null>(null);
   const [draft, setDraft] = useState<EditableConfig | null>(null);
   const [serverErrors, setServerErrors] = useState<FieldErrors>({});
@@ -349,6 +359,7 @@ export function SettingsView({ client }: { client: StationClient }) {
       onChange={change}
       onSave={() => void save()}
       onRevert={() => void load().then(() => setNotice(null))}
+      readOnly={readOnly}
     />
   );
 }

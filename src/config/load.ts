@@ -9,6 +9,7 @@ import YAML from 'yaml';
 import type { z } from 'zod';
 import { StationError } from '../errors.js';
 import { presetProfiles, profileSchema, type Profile } from '../quality/profile.js';
+import { configIssueMessage } from './issue-messages.js';
 import { resolveLocations, type PathEnvironment, type StationLocations } from './paths.js';
 import { stationConfigSchema, sourceSchema, type SourceConfig, type StationConfigFile, type LinkingConfig, type RetentionConfig, type TargetConfig, type UploadSettings } from './schema.js';
 
@@ -94,7 +95,7 @@ export interface ConfigProblem {
 /** Validates a parsed config object and resolves paths, profiles and defaults. */
 export function resolveConfig(raw: unknown, locations: StationLocations, configFile: string | null, environment: PathEnvironment = defaultEnvironment()): StationConfig {
   const problems: ConfigProblem[] = [];
-  const parsed = stationConfigSchema.safeParse(raw);
+  const parsed = stationConfigSchema.safeParse(raw, { error: configIssueMessage });
   if (!parsed.success) {
     problems.push(...describeIssues(parsed.error.issues));
     throw configError(configFile, problems);
@@ -116,7 +117,7 @@ export function resolveConfig(raw: unknown, locations: StationLocations, configF
       problems.push({ field: `profiles.${name}.extends`, problem: `unknown profile "${parentName}"; expected one of ${Object.keys(profiles).join(', ')}` });
       continue;
     }
-    const merged = profileSchema.safeParse(mergeProfile(parent, overrides));
+    const merged = profileSchema.safeParse(mergeProfile(parent, overrides), { error: configIssueMessage });
     if (merged.success) profiles[name] = merged.data;
     else problems.push(...describeIssues(merged.error.issues, ['profiles', name]));
   }

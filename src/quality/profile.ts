@@ -96,7 +96,22 @@ export const profileSchema = z.strictObject({
   }),
   /** A project-valid barcode visible in the image that is not the linked object's (the wrong object on the stand). */
   barcodeMismatch: z.strictObject({ severity: severitySchema }).default({ severity: 'fail' }),
-});
+})
+  // A fail limit past the warn limit's side would fail a capture before it ever warns: refused at the fail field.
+  .superRefine((p, ctx) => {
+    if (p.exposure.failClippedPct < p.exposure.warnClippedPct)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['exposure', 'failClippedPct'],
+        message: `The fail limit (${p.exposure.failClippedPct} %) is below the warn limit (${p.exposure.warnClippedPct} %): type ${p.exposure.warnClippedPct} or more here, or lower the warn limit.`,
+      });
+    if (p.sharpness.failBelow > p.sharpness.warnBelow)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sharpness', 'failBelow'],
+        message: `The fail limit (${p.sharpness.failBelow}) is above the warn limit (${p.sharpness.warnBelow}): type ${p.sharpness.warnBelow} or less here, or raise the warn limit.`,
+      });
+  });
 
 export type Profile = z.infer<typeof profileSchema>;
 

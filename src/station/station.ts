@@ -242,8 +242,8 @@ export class Station {
       usbScanners: this.scanners?.statuses() ?? [],
       disks: this.disks,
       session: this.sessions.current(),
-      /** What the session start panel offers: the configured projects (empty = free text) and recent operators. */
-      sessionChoices: { projects: this.config.linking.projects, operators: this.sessions.recentOperators() },
+      /** What the session start panel offers: the configured projects (empty = free text), recent operators, the last project. */
+      sessionChoices: { projects: this.config.linking.projects, operators: this.sessions.recentOperators(), lastProject: this.sessions.lastProject() },
       ui: this.config.ui,
     };
   }

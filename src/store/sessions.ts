@@ -83,4 +83,9 @@ export class SessionStore {
   recentOperators(limit = recentOperatorCount): string[] {
     return (this.db.prepare('SELECT operator FROM sessions GROUP BY operator ORDER BY MAX(id) DESC LIMIT ?').all(limit) as { operator: string }[]).map((r) => r.operator);
   }
+
+  /** The project of the latest session (what the start panel proposes); null before the first. */
+  lastProject(): string | null {
+    return (this.db.prepare('SELECT project FROM sessions ORDER BY id DESC LIMIT 1').get() as { project: string } | undefined)?.project ?? null;
+  }
 }

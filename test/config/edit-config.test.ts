@@ -86,6 +86,41 @@ describe('saveConfig', () => {
     expect(fs.readdirSync(home).filter((f) => f.endsWith('.bak') || f.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('says at each field what to type, not zod\'s terms, and refuses a fail limit on the wrong side of its warn limit', async () => {
+    const { client } = await station();
+    const got = await getConfig(client);
+    const check = async (edit: (c: typeof got.config) => void) => {
+      const edited = structuredClone(got.config);
+      edit(edited);
+      const r = await client.checkConfig({ config: edited });
+      if ('error' in r) throw new Error(r.error.message);
+      return r.result.errors;
+    };
+    const errors = await check((c) => {
+      c.upload.concurrency = 0;
+      c.linking.expectedShots = 1.5;
+    });
+    expect(errors).toEqual({ 'upload.concurrency': 'Type a number of 1 or more.', 'linking.expectedShots': 'Type a whole number, without a decimal point (1.5 is not one).' });
+    // A profile is checked once merged with the one it extends (after the rest passes).
+    const profileErrors = await check((c) => {
+      c.profiles = { default: { extends: 'default', exposure: { warnClippedPct: -1 }, nearDuplicate: { maxDistance: 2.5 } } } as never;
+    });
+    expect(profileErrors).toEqual({
+      'profiles.default.exposure.warnClippedPct': 'Type a number of 0 or more.',
+      'profiles.default.nearDuplicate.maxDistance': 'Type a whole number, without a decimal point (2.5 is not one).',
+    });
+    for (const message of Object.values({ ...errors, ...profileErrors })) expect(message).not.toMatch(/Too small|Invalid input|expected (number|int)/);
+    // Fail above 2 % while warning above 3 %: a capture would fail before it ever warned.
+    const limits = await check((c) => {
+      c.profiles = { default: { extends: 'default', exposure: { warnClippedPct: 3, failClippedPct: 2 }, sharpness: { warnBelow: 0.01, failBelow: 0.05 } } } as never;
+    });
+    expect(limits).toEqual({
+      'profiles.default.exposure.failClippedPct': 'The fail limit (2 %) is below the warn limit (3 %): type 3 or more here, or lower the warn limit.',
+      'profiles.default.sharpness.failBelow': 'The fail limit (0.05) is above the warn limit (0.01): type 0.01 or less here, or raise the warn limit.',
+    });
+    expect(await check((c) => (c.profiles = { default: { extends: 'default', exposure: { warnClippedPct: 3, failClippedPct: 3 } } } as never))).toEqual({});
+  });
+
   it('writes only the changed fields, keeps hidden secrets and the previous file as .bak, and says a restart applies it', async () => {
     const { file, home, client } = await station();
     const before = fs.readFileSync(file, 'utf8');

@@ -92,6 +92,9 @@ describe('station config', () => {
     expect(fields).toEqual(expect.arrayContaining(['sources.0.id', 'sources.0.kind', 'ingest.stableWindowMs', 'ingest']));
     expect(problems.find((p) => p.field === 'ingest')?.problem).toMatch(/concurency/);
     expect(problems.find((p) => p.field === 'sources.0.kind')?.problem).toMatch(/camera/);
+    // In words saying what to type, for the CLI's start-up error as for the Settings view.
+    expect(problems.find((p) => p.field === 'ingest.stableWindowMs')?.problem).toBe('Type a number here, not the text "soon".');
+    expect(problems.find((p) => p.field === 'sources.0.kind')?.problem).toBe('Choose one of "camera", "scanner", "other" (not the text "webcam").');
   });
 
   it('has the screens\' fail tone on and a bounded preview cache by default, and names a wrong value there', () => {

@@ -87,6 +87,22 @@ describe('App mounted against an in-process station', () => {
     expect(s.station.sessions.current()?.operator).toBe('Ana Ruiz');
   });
 
+  it('proposes the last session\'s project and starts the session on Enter in the project list', async () => {
+    const projects = ['Herbarium', 'Insects', 'Moths'];
+    const s = await start({ ...fast, linking: { projects } });
+    s.station.sessions.start('Ben', 'Moths', projects);
+    s.station.sessions.end();
+    await mount(createElement(App, { client: s.client, events: s.events, tones: { play: vi.fn() } }));
+    await until(() => document.querySelector('.session-start select') !== null, 'the session panel with its project list');
+    const list = $<HTMLSelectElement>('select[name="project"]');
+    expect(list.value).toBe('Moths');
+    expect($<HTMLInputElement>('input[name="operator"]').value).toBe('Ben');
+    list.focus();
+    expect((await press('Enter')).defaultPrevented).toBe(true);
+    await until(() => document.querySelector('[data-testid="session"]') !== null, 'the header badge');
+    expect(s.station.sessions.current()).toMatchObject({ operator: 'Ben', project: 'Moths' });
+  });
+
   it('shows a live failure in the verdict banner and sounds the cue once, but not for a failure already there at load', async () => {
     const s = await start(fast, (home) => writeJunk(path.join(home, 'Inbox', 'old.tif')));
     await waitFor(() => s.station.store.counts().total === 1, 'the old capture recorded');
@@ -167,6 +183,28 @@ describe('App mounted against an in-process station', () => {
     await until(() => $('[data-testid="object-barcode"]').textContent === 'NHM-000888', 'the typed object opened');
     expect(scan).toHaveBeenCalledTimes(2);
     expect(scan).toHaveBeenLastCalledWith({ code: 'NHM-000888' });
+  });
+
+  it("gives a monitor (read-only token) no scan field and sends no scanner burst; its settings cannot be edited or saved", async () => {
+    const s = await start({ ...fast, linking: { enabled: true, imageBarcodes: false } });
+    const scan = vi.spyOn(s.client, 'scanBarcode');
+    const monitor = { ...s.client, access: async () => ({ result: { role: 'monitor' as const } }) };
+    await mount(createElement(App, { client: monitor, events: s.events, tones: { play: vi.fn() } }));
+    await until(() => document.querySelector('[data-testid="read-only"]') !== null, 'the monitor badge');
+    expect(document.querySelector('.session-start')).toBeNull();
+    expect(document.querySelector('#scan-input')).toBeNull();
+    expect($('.scanbar [data-testid="readonly-note"]').textContent).toContain('Read-only monitor');
+    const t0 = performance.now() + 5000;
+    for (const [i, key] of [...'NHM-000777', 'Enter'].entries()) await press(key, { timeStamp: t0 + i * 10 });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(scan).not.toHaveBeenCalled();
+
+    await press('F8');
+    await until(() => document.querySelector('#setting-sources-0-id') !== null, 'the settings');
+    // A disabled fieldset disables what is inside it (happy-dom does not apply that to :disabled).
+    expect($('#setting-sources-0-id').closest('fieldset[disabled]')).not.toBeNull();
+    expect([...document.querySelectorAll('#view-settings button')].map((b) => b.textContent)).not.toContain('Save');
+    expect($('#view-settings [data-testid="readonly-note"]').textContent).toContain('Read-only monitor');
   });
 
   it('remembers a mute across a reload, and stays silent for a live failure while muted', async () => {

@@ -35,7 +35,7 @@ const detail = (over: Partial<CaptureDetail> = {}): CaptureDetail => captureDeta
 
 describe('session panel and badge', () => {
   it('asks for operator and project: a project list as a select, recent operators offered and the last one filled in', () => {
-    const withList = html(createElement(SessionPanel, { choices: { projects: ['Herbarium', 'Insects'], operators: ['Ben', 'Ana'] }, onStart: async () => null }));
+    const withList = html(createElement(SessionPanel, { choices: { projects: ['Herbarium', 'Insects'], operators: ['Ben', 'Ana'], lastProject: null }, onStart: async () => null }));
     expect(withList).toContain('No session: who is shooting?');
     expect(withList).toContain('<kbd>Alt+S</kbd>');
     expect(withList).toMatch(/<input[^>]*name="operator"[^>]*value="Ben"/);
@@ -43,10 +43,21 @@ describe('session panel and badge', () => {
     expect(withList).toMatch(/<select name="project">.*Herbarium.*Insects.*<\/select>/s);
     expect(withList).toMatch(/<button type="submit"[^>]*>Start session<\/button>/);
 
-    const free = html(createElement(SessionPanel, { choices: { projects: [], operators: [] }, onStart: async () => null }));
+    const free = html(createElement(SessionPanel, { choices: { projects: [], operators: [], lastProject: null }, onStart: async () => null }));
     expect(free).toMatch(/<input[^>]*name="project"/);
     expect(free).not.toContain('<select');
     expect(free).toMatch(/<input[^>]*required=""[^>]*name="operator" value=""/);
+  });
+
+  it('proposes the last session\'s project, not the first in the list, while it is still a configured one', () => {
+    const selected = (choices: { projects: string[]; operators: string[]; lastProject: string | null }) => {
+      const out = html(createElement(SessionPanel, { choices, onStart: async () => null }));
+      return /<option value="([^"]*)" selected="">/.exec(out)?.[1] ?? /<input[^>]*name="project" value="([^"]*)"/.exec(out)?.[1];
+    };
+    expect(selected({ projects: ['Herbarium', 'Insects'], operators: ['Ben'], lastProject: 'Insects' })).toBe('Insects');
+    expect(selected({ projects: ['Herbarium', 'Insects'], operators: ['Ben'], lastProject: 'Birds' })).toBe('Herbarium');
+    expect(selected({ projects: ['Herbarium', 'Insects'], operators: [], lastProject: null })).toBe('Herbarium');
+    expect(selected({ projects: [], operators: ['Ben'], lastProject: 'Moths' })).toBe('Moths');
   });
 
   it('shows operator · project in the header with an End session button', () => {
@@ -68,6 +79,9 @@ describe('session panel and badge', () => {
     expect(watching).toContain('No session');
     expect(watching).toContain('Monitor · read only');
     expect(watching).not.toContain('End session');
+    // Drawn, not an emoji: Debian's Chromium has no colour-emoji font and shows a box for one.
+    expect(watching).toMatch(/<svg class="icon"[^>]*aria-hidden="true"/);
+    expect(watching).not.toMatch(/\p{Extended_Pictographic}/u);
   });
 });
 
@@ -132,6 +146,17 @@ describe('history search', () => {
     expect(out).toMatch(/data-testid="detail-object">NHM-000123 · shot 2 \(back\)/);
     expect(out).toMatch(/data-testid="detail-operator">Ana · Herbarium/);
     expect(out).toContain('Flagged to be shot again');
+  });
+
+  it("offers a monitor's screen no link fixes: a read-only note stands where they would be, beside the capture's detail", () => {
+    const linked = detail({ link: { captureId: 7, objectId: 3, barcode: 'NHM-000123', seq: 2, view: 'back' } });
+    const props = { items: [record(7)], filter: { verdict: null, sourceId: null }, sources: ['inbox'], hasMore: false, loading: false, error: null, selectedIndex: 0, detail: linked, onFilter: noop, onSelect: noop, onNearEnd: noop, onEdit: noop };
+    const out = html(createElement(HistoryPanel, { ...props, readOnly: true }));
+    for (const control of ['Relink shot', 'Rename object', 'Flag for re-shoot', 'Undo last linking edit', 'name="relink-barcode"']) expect(out).not.toContain(control);
+    expect(out).toMatch(/<strong>Read-only monitor<\/strong>: relinking, renaming and re-shoot flags are done on the operator&#x27;s screen\./);
+    expect(out).toMatch(/data-testid="detail-object">NHM-000123 · shot 2 \(back\)/);
+    // The operator's screen still has them.
+    expect(html(createElement(HistoryPanel, props))).toContain('Relink shot');
   });
 
   it('offers no object rename for an unlinked capture, and says so in the detail', () => {

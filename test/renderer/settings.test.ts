@@ -100,4 +100,20 @@ describe('settings form', () => {
     expect(saveButton(render(data, { draft: fixed, errors: {}, dirty: true, checking: true }))).toContain('disabled');
     expect(saveButton(render(data, { draft: fixed, errors: {}, dirty: true }))).not.toContain('disabled');
   });
+
+  it("shows a monitor's screen the settings with every field disabled, no Save or Undo, and a read-only note instead", async () => {
+    const { data } = await stationConfig();
+    const html = render(data, { readOnly: true });
+    expect(html).toMatch(/id="setting-sources-0-id"[^>]*value="camera"/);
+    expect(html).not.toContain('>Save<');
+    expect(html).not.toContain('Undo changes');
+    expect(html).toMatch(/<strong>Read-only monitor<\/strong>: settings are changed on the operator&#x27;s screen\./);
+    // A disabled fieldset disables every control inside it: all of them are inside.
+    const locked = html.indexOf('<fieldset class="settings__lock" disabled="">');
+    expect(locked).toBeGreaterThan(0);
+    const controls = [...html.matchAll(/<(input|select|button|textarea)\b/g)].map((m) => m.index);
+    expect(controls.length).toBeGreaterThan(10);
+    for (const at of controls) expect(at).toBeGreaterThan(locked);
+    expect(render(data)).toContain('<fieldset class="settings__lock">');
+  });
 });

@@ -1,4 +1,6 @@
 /** The views beyond the capture view: navigation keys, the scan bar, queue, history (windowed) and dashboard. */
+import fs from 'node:fs';
+import path from 'node:path';
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it, vi } from 'vitest';
@@ -105,6 +107,15 @@ describe('scan bar', () => {
       ['false', '○', 'label', 'to shoot'],
     ]);
     expect(renderToStaticMarkup(createElement(ScanBar, { object: { sourceId: 'inbox', barcode: 'X', shots: 0 }, linkingEnabled: true, sources: ['inbox'], alarm: null, onScan: async () => null }))).not.toContain('scanbar__views');
+  });
+
+  it("shows a monitor's screen the object but no scan field: a read-only note stands in its place", () => {
+    const html = renderToStaticMarkup(
+      createElement(ScanBar, { object: { sourceId: 'inbox', barcode: 'NHM-000123', shots: 2 }, linkingEnabled: true, sources: ['a', 'b'], alarm: null, onScan: async () => null, readOnly: true }),
+    );
+    expect(html).toContain('NHM-000123');
+    expect(html).not.toMatch(/<input|<select|<form/);
+    expect(html).toMatch(/class="scanbar__form"><p class="readonly-note".*<strong>Read-only monitor<\/strong>: scans are taken on the operator&#x27;s screen\./s);
   });
 });
 
@@ -267,6 +278,14 @@ describe('queue', () => {
     const empty = renderToStaticMarkup(createElement(QueuePanel, { queue: { live: true, targets: [] }, error: null, message: null, onRetry: noop }));
     expect(empty).toContain('No upload targets are configured');
   });
+
+  it("offers a monitor's screen no Retry: its dead jobs are listed with a read-only note where Retry would be", () => {
+    const html = renderToStaticMarkup(createElement(QueuePanel, { queue, error: null, message: null, onRetry: noop, readOnly: true }));
+    expect(html).toContain('EACCES: permission denied');
+    expect(html).not.toMatch(/<button/);
+    expect(html).not.toContain('Retry');
+    expect(html).toMatch(/class="readonly-note"[^>]*><svg[^>]*aria-hidden="true".*<strong>Read-only monitor<\/strong>: dead jobs are retried on the operator&#x27;s screen\./s);
+  });
 });
 
 describe('dashboard', () => {
@@ -314,7 +333,20 @@ describe('dashboard', () => {
     const chart = renderToStaticMarkup(createElement(BarChart, { title: 'T', data: [{ label: '10', pass: 4, warn: 1, fail: 1 }] }));
     expect(chart).toContain('role="img"');
     expect(chart).toContain('aria-label="T: 6 captures; 10 4 pass, 1 warn, 1 fail"');
-    expect(chart).toMatch(/fill="url\(#hatch-/);
+  });
+
+  it('fills fail segments with the hatch and warn ones with the dots, and no stylesheet rule overrides that fill', () => {
+    const chart = renderToStaticMarkup(createElement(BarChart, { title: 'T', data: [{ label: '10', pass: 4, warn: 1, fail: 1 }] }));
+    // A class whose rule sets `fill` beats the fill attribute, so the pattern must come from the style attribute.
+    const css = fs.readFileSync(path.resolve(import.meta.dirname, '../../renderer/styles/app.css'), 'utf8');
+    const fillClasses = new Set([...css.matchAll(/([^{}]+)\{[^}]*(?:^|[;\s])fill:/gm)].flatMap((m) => [...m[1]!.matchAll(/\.([\w-]+)/g)].map((c) => c[1]!)));
+    expect(fillClasses).toContain('chart__fill--fail');
+    for (const [verdict, pattern] of [['fail', 'hatch'], ['warn', 'dots']] as const) {
+      const seg = new RegExp(`<rect class="([^"]*)" data-verdict="${verdict}"[^>]*style="fill:url\\(#(${pattern}-[\\w-]+)\\)"`).exec(chart);
+      expect(seg, `${verdict} segment filled by its pattern`).not.toBeNull();
+      expect(chart).toContain(`<pattern id="${seg![2]}"`);
+      for (const c of seg![1]!.split(' ')) expect(fillClasses.has(c), `class ${c} sets fill`).toBe(false);
+    }
   });
 });
 

@@ -60,7 +60,7 @@ describe('operator sessions through the contract', () => {
     expect(started).toMatchObject({ result: { operator: 'Ana Lima', project: 'Herbarium', endedAt: null } });
     const status = await client.status({});
     expect('result' in status && status.result.session?.operator).toBe('Ana Lima');
-    expect('result' in status && status.result.sessionChoices).toEqual({ projects: ['Herbarium', 'Insects'], operators: ['Ana Lima'] });
+    expect('result' in status && status.result.sessionChoices).toEqual({ projects: ['Herbarium', 'Insects'], operators: ['Ana Lima'], lastProject: 'Herbarium' });
 
     await client.scanBarcode({ code: 'NHM-1' });
     await writeGoodTiff(path.join(inbox, 'a.tif'), 1);
