@@ -8,7 +8,9 @@
  *  - an existing file at the destination is never replaced: the final name is always made with
  *    link(2), which fails when the name exists, never with rename(2), which would replace it;
  *  - the source is removed only after the destination is durable (fsynced file and folder) and,
- *    when the bytes were copied, re-read and verified.
+ *    when the bytes were copied, re-read and verified;
+ *  - the destination keeps the source's mtime (a copy is given it before it is fsynced), so a later
+ *    move of the filed file (an edit's rename) still recognises the version QC checked.
  * A move is therefore idempotent: `moveVerified` run again after a crash finishes the job.
  */
 import fs from 'node:fs/promises';
@@ -24,6 +26,8 @@ export interface MoveFs {
   link(existing: string, created: string): Promise<void>;
   copyFile(from: string, to: string, mode: number): Promise<void>;
   unlink(file: string): Promise<void>;
+  /** Sets a file's access and modification times (seconds since the epoch). */
+  utimes(file: string, atime: number, mtime: number): Promise<void>;
   /** fsync of a file or, where the platform allows it, a folder. */
   fsync(target: string): Promise<void>;
 }
@@ -32,6 +36,7 @@ export const nodeMoveFs: MoveFs = {
   link: (a, b) => fs.link(a, b),
   copyFile: (a, b, mode) => fs.copyFile(a, b, mode),
   unlink: (f) => fs.unlink(f),
+  utimes: (f, a, m) => fs.utimes(f, a, m),
   fsync: async (target) => {
     const handle = await fs.open(target, 'r');
     try {
@@ -93,6 +98,8 @@ export async function moveVerified(from: string, to: string, version: CheckedVer
     // bytes that were moved may go.
     const source = await fs.stat(from).catch(() => null);
     const target = await fs.stat(to);
+    // A copy cut short before its mtime was set (the bytes are verified equal above).
+    if (Math.abs(target.mtimeMs - version.mtimeMs) > 1) await mfs.utimes(to, target.atimeMs / 1000, version.mtimeMs / 1000);
     if (source && (source.ino === target.ino || (source.size === version.size && (await sha256OfFile(from)) === sha256))) await removeIfPresent(mfs, from);
     return 'already-done';
   }
@@ -119,6 +126,7 @@ export async function moveVerified(from: string, to: string, version: CheckedVer
   // durable, verify, then give it its final name with link (never replacing anything).
   await removeIfPresent(mfs, temp);
   await mfs.copyFile(from, temp, fs.constants.COPYFILE_EXCL);
+  await mfs.utimes(temp, source.atimeMs / 1000, version.mtimeMs / 1000);
   await mfs.fsync(temp);
   const copied = await sha256OfFile(temp);
   if (copied !== sha256) {
@@ -137,6 +145,7 @@ export async function moveVerified(from: string, to: string, version: CheckedVer
     // No hard links at all on the destination (FAT, some shares): an exclusive copy of the
     // verified temp still never replaces an existing file.
     await mfs.copyFile(temp, to, fs.constants.COPYFILE_EXCL);
+    await mfs.utimes(to, source.atimeMs / 1000, version.mtimeMs / 1000);
     await mfs.fsync(to);
     await mfs.unlink(temp);
   }

@@ -171,6 +171,13 @@ export class LinkStore {
     })();
   }
 
+  /** Writes a move's journal row back as it was (an edit's rename that failed: the file stayed where the row says). */
+  restoreMove(move: FilingMove): void {
+    this.db
+      .prepare('UPDATE filing_moves SET from_path = ?, to_path = ?, state = ?, error = ?, updated_at = ? WHERE capture_id = ?')
+      .run(move.fromPath, move.toPath, move.state, move.error, new Date().toISOString(), move.captureId);
+  }
+
   move(captureId: number): FilingMove | null {
     const row = this.db.prepare('SELECT * FROM filing_moves WHERE capture_id = ?').get(captureId) as
       | { capture_id: number; from_path: string; to_path: string; state: FilingMove['state']; error: string | null }
