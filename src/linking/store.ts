@@ -190,6 +190,12 @@ export class LinkStore {
     return ids.map((r) => this.move(r.capture_id)!);
   }
 
+  /** Moves that failed (a full, unwritable or unmounted library): tried again on start. */
+  failedMoves(): FilingMove[] {
+    const ids = this.db.prepare(`SELECT capture_id FROM filing_moves WHERE state = 'failed' ORDER BY capture_id`).all() as { capture_id: number }[];
+    return ids.map((r) => this.move(r.capture_id)!);
+  }
+
   /** Library paths already promised to a move, so two captures never get the same name. */
   isPlannedDestination(toPath: string): boolean {
     return this.db.prepare(`SELECT 1 FROM filing_moves WHERE to_path = ? AND state != 'failed'`).get(toPath) !== undefined;
