@@ -116,6 +116,7 @@ export class LinkEditor {
       return this.db.transaction(() => {
         const before = this.reshootOf(captureId);
         this.db.prepare('UPDATE captures SET reshoot = ? WHERE id = ?').run(reshoot ? 1 : 0, captureId);
+        this.captures.runHooks(captureId);
         return this.record({ kind: 'reshoot', captureId, before }, [captureId]);
       })();
     });
@@ -136,7 +137,10 @@ export class LinkEditor {
       this.db.transaction(() => {
         if (data.kind === 'relink') for (const p of data.before) this.links.setLink(p.captureId, p.objectId, p.seq, p.view);
         else if (data.kind === 'barcode') this.links.setBarcode(data.objectId, data.before);
-        else this.db.prepare('UPDATE captures SET reshoot = ? WHERE id = ?').run(data.before ? 1 : 0, data.captureId);
+        else {
+          this.db.prepare('UPDATE captures SET reshoot = ? WHERE id = ?').run(data.before ? 1 : 0, data.captureId);
+          this.captures.runHooks(data.captureId);
+        }
         if (data.kind !== 'reshoot') this.relinked(captureIds);
         appendEvent(this.db, { type: 'link.edit-undone', data: { editId: last.id, kind: data.kind, captureIds } });
       })();

@@ -13,7 +13,9 @@ import { classifyScan } from '../barcode/validate.js';
 import type { LinkingConfig, SourceConfig } from '../config/schema.js';
 import { StationError } from '../errors.js';
 import { libraryUnwritable } from '../filing/library.js';
-import { moveVerified } from '../filing/move.js';
+import { freeName, moveVerified } from '../filing/move.js';
+import { sanitizeSegment } from '../filing/sanitize.js';
+import { resolveInside } from '../filing/template.js';
 import { sha256OfFile } from '../hashing/file.js';
 import { createLogger } from '../log/logger.js';
 import type { Profile } from '../quality/profile.js';
@@ -219,6 +221,9 @@ export class Linker {
           break;
         case 'capture.unlinked':
           this.links.unlink(effect.captureIds, effect.reshoot);
+          // Filed ones are set aside by filing; a job queued for one (a waiting shot) is withdrawn.
+          toFile.push(...effect.captureIds);
+          for (const id of effect.captureIds) this.opts.captures.runHooks(id);
           break;
         case 'capture.unlinked-none':
           log.info('capture not linked: no object is open; scan its barcode first', { captureId: effect.captureId, source: sourceId });
@@ -292,10 +297,10 @@ export class Linker {
       return;
     }
     const delayMs = backoffDelay(failure.attempts, this.opts.filingRetry ?? defaultFilingRetry);
-    log.warn('filing failed; the capture stays in the hot folder and is tried again', { captureId, attempts: failure.attempts, retryInSec: Math.ceil(delayMs / 1000), error });
+    log.warn('filing failed; the capture stays where it is and is tried again', { captureId, attempts: failure.attempts, retryInSec: Math.ceil(delayMs / 1000), error });
     if (failure.attempts === 1) {
       const barcode = this.links.linkOf(captureId)?.barcode ?? null;
-      this.opts.onEffect(capture.sourceId, { type: 'alarm', barcode, message: `${capture.relPath} could not be filed (${error}); it stays in the hot folder and filing is retried by itself.` });
+      this.opts.onEffect(capture.sourceId, { type: 'alarm', barcode, message: `${capture.relPath} could not be filed (${error}); it stays where it is and filing is retried by itself.` });
     }
     if (failure.timer) clearTimeout(failure.timer);
     failure.timer = setTimeout(() => {
@@ -316,6 +321,7 @@ export class Linker {
     return run;
   }
 
+  /** Puts a capture where its link says: its name in the library, or (undone) set aside. */
   private async file(captureId: number): Promise<void> {
     const capture = this.opts.captures.get(captureId);
     const link = this.links.linkOf(captureId);
@@ -323,13 +329,16 @@ export class Linker {
     // A pending move was cut short and is finished as journaled; a failed one is planned afresh
     // from the capture's link now (an edit may have changed it, another capture taken its name).
     const resume = planned?.state === 'pending' ? planned : null;
-    if (!capture || (!resume && !link)) return;
-    if (planned?.state === 'done') return;
-    if (!resume && capture.verdict === 'fail' && !this.opts.config.fileFailed) return;
-    if (!capture.sha256) return;
-
+    if (!capture?.sha256) return;
     let to = resume?.toPath;
+    if (!to && !link) {
+      if (!this.filedUnderObjectName(capture)) return;
+      to = await this.reshootDestination(capture);
+      this.links.planMove(captureId, capture.path, to);
+    }
     if (!to) {
+      if (planned?.state === 'done') return;
+      if (capture.verdict === 'fail' && !this.opts.config.fileFailed) return;
       // The failed attempt may have got as far as the name it promised (same bytes): keep it.
       const keep = planned && (await sha256OfFile(planned.toPath).catch(() => null)) === capture.sha256 ? planned.toPath : undefined;
       to = await this.naming.destination(capture, link!, keep);
@@ -350,6 +359,25 @@ export class Linker {
       this.links.settleMove(captureId, { done: false, error: message });
       throw err;
     }
+    // A move finished after a crash may have filed a capture UNDO took off its object meanwhile.
+    if (resume && !link) await this.file(captureId);
+  }
+
+  /** An unlinked capture flagged for re-shoot that still has a name in the library (it was filed before UNDO). */
+  private filedUnderObjectName(capture: CaptureRecord): boolean {
+    const inside = (root: string) => capture.path.startsWith(root + path.sep);
+    return inside(this.opts.library) && !inside(path.join(this.opts.library, reshootFolder)) && this.opts.captures.detail(capture.id)?.reshoot === true;
+  }
+
+  /**
+   * Where an undone shot is set aside: <library>/_reshoot/<barcode>/<its original file name>. It must
+   * leave the object's names so the re-shoot takes them; back in the hot folder the watcher would take
+   * it for a new shot and link it again, so it stays in the library, out of the way, and not uploaded.
+   */
+  private async reshootDestination(capture: CaptureRecord): Promise<string> {
+    const barcode = this.links.unlinkedFrom(capture.id) ?? '_';
+    const rel = path.join(reshootFolder, sanitizeSegment(barcode), sanitizeSegment(path.posix.basename(capture.relPath)));
+    return freeName(resolveInside(this.opts.library, rel), async (f) => fs.existsSync(f) || this.links.isPlannedDestination(f));
   }
 
   private sourceFor(sourceId: string | undefined): string {
@@ -361,6 +389,9 @@ export class Linker {
     throw new StationError('INVALID_ARGUMENT', `This station has ${this.sessions.size} sources: say which one the scan is for (${[...this.sessions.keys()].join(', ')}).`);
   }
 }
+
+/** The library folder undone shots are set aside in (see reshootDestination). */
+const reshootFolder = '_reshoot';
 
 const defaultFilingRetry: BackoffSettings = { baseMs: 2000, maxMs: 300_000 };
 

@@ -100,6 +100,14 @@ export class LinkStore {
     })();
   }
 
+  /** The barcode of the object UNDO last took the capture off, or null. */
+  unlinkedFrom(captureId: number): string | null {
+    const row = this.db.prepare(`SELECT json_extract(data_json, '$.barcode') AS barcode FROM events WHERE capture_id = ? AND type = 'capture.unlinked' ORDER BY id DESC LIMIT 1`).get(captureId) as
+      | { barcode: string | null }
+      | undefined;
+    return row?.barcode ?? null;
+  }
+
   linkOf(captureId: number): CaptureLink | null {
     const row = this.db
       .prepare('SELECT l.capture_id, l.object_id, o.barcode, l.seq, l.view FROM capture_links l JOIN objects o ON o.id = l.object_id WHERE l.capture_id = ?')
