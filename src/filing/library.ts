@@ -1,10 +1,28 @@
 /**
  * Whether the library can take files now. Checked when the station starts (a problem is an alarm,
- * not a refusal to start: captures wait in the hot folder and filing is retried).
+ * not a refusal to start: captures wait in the hot folder and filing is retried), and, with
+ * linking.libraryMountCheck, before every move into it.
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { rootUnavailable, type MountRole } from '../upload/fs-errors.js';
+
+export const libraryMarkerName = '.capture-station-library';
+
+const libraryMountRole: MountRole = { marker: libraryMarkerName, harm: 'filing would fill the local disk', meantAs: 'the library', off: '"linking.libraryMountCheck": false' };
+
+/** Null when the library looks mounted (always, without `mountCheck`); otherwise why not and what to do. */
+export async function libraryUnmounted(library: string, mountCheck: boolean): Promise<string | null> {
+  if (!mountCheck) return null;
+  const problem = await rootUnavailable(library, { mountCheck: true }, libraryMountRole);
+  return problem && `the library ${library} looks unmounted: ${problem}${/[.?!]$/.test(problem) ? '' : '.'}`;
+}
+
+/** Null when files can be filed into `library` now; otherwise what is wrong and what to do. */
+export async function libraryProblem(library: string, mountCheck: boolean): Promise<string | null> {
+  return (await libraryUnmounted(library, mountCheck)) ?? (await libraryUnwritable(library));
+}
 
 /**
  * Null when files can be written into `library`; otherwise what is wrong and what to do. A missing

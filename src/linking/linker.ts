@@ -12,7 +12,7 @@ import path from 'node:path';
 import { classifyScan } from '../barcode/validate.js';
 import type { LinkingConfig, SourceConfig } from '../config/schema.js';
 import { StationError } from '../errors.js';
-import { libraryUnwritable } from '../filing/library.js';
+import { libraryProblem, libraryUnmounted } from '../filing/library.js';
 import { freeName, moveVerified } from '../filing/move.js';
 import { sanitizeSegment } from '../filing/sanitize.js';
 import { resolveInside } from '../filing/template.js';
@@ -272,7 +272,7 @@ export class Linker {
 
   /** An unwritable library at start is an alarm, not a refusal: captures wait in the hot folder and filing is retried. */
   private async checkLibrary(): Promise<void> {
-    const problem = await libraryUnwritable(this.opts.library);
+    const problem = await libraryProblem(this.opts.library, this.opts.config.libraryMountCheck);
     if (!problem) return;
     const message = `Captures cannot be filed: ${problem}`;
     log.warn(message, { library: this.opts.library });
@@ -345,6 +345,9 @@ export class Linker {
       this.links.planMove(captureId, capture.path, to);
     }
     try {
+      // Checked before every move: moving into an unmounted share's mount point would fill the local disk.
+      const unmounted = await libraryUnmounted(this.opts.library, this.opts.config.libraryMountCheck);
+      if (unmounted) throw new Error(`Not filed: ${unmounted}`);
       await moveVerified(resume?.fromPath ?? capture.path, to, { sha256: capture.sha256, size: capture.size, mtimeMs: capture.mtimeUs / 1000 });
       this.opts.db.transaction(() => {
         this.links.settleMove(captureId, { done: true });

@@ -16,7 +16,7 @@ afterEach(async () => {
   for (const h of homes.splice(0)) fs.rmSync(h, { recursive: true, force: true });
 });
 
-function home(): { home: string; library: string; share: string } {
+function home(linking: Record<string, unknown> = {}): { home: string; library: string; share: string } {
   const h = makeHome();
   homes.push(h);
   const library = path.join(h, 'Library');
@@ -28,7 +28,7 @@ function home(): { home: string; library: string; share: string } {
       station: { id: 'stand-1' },
       paths: { library },
       ingest: { stableWindowMs: 200, rescanIntervalSec: 0 },
-      linking: { enabled: true, template: '{barcode}/{barcode}_{seq:02}{ext}' },
+      linking: { enabled: true, template: '{barcode}/{barcode}_{seq:02}{ext}', ...linking },
       targets: [{ id: 'nas', kind: 'folder', path: share, mountCheck: false }],
       upload: { probeIntervalSec: 1 },
     }),
@@ -110,5 +110,27 @@ describe('filing into a library that refuses files', () => {
       store.close();
     }
     expect(station.status().linking.enabled).toBe(true);
+  });
+
+  it('with libraryMountCheck, does not file into an unmounted library: captures wait in the hot folder, with an alarm, until it is mounted', async () => {
+    const { home: h, library } = home({ libraryMountCheck: true });
+    // The mount point exists (as an empty folder does while the share is not mounted).
+    fs.mkdirSync(library);
+    const { station, alarms } = await start(h);
+    expect(alarms).toEqual([expect.stringMatching(/^Captures cannot be filed: the library .* looks unmounted: it is an ordinary folder/)]);
+    station.linker.scan('OBJ-3');
+    await writeGoodTiff(path.join(h, 'Inbox', 'c.tif'), 4);
+    await waitFor(() => station.store.list({ limit: 1 }).length === 1, 'recorded');
+    const id = station.store.list({ limit: 1 })[0]!.id;
+    await waitFor(() => station.linker.links.move(id)?.state === 'failed', 'not filed');
+    expect(station.linker.links.move(id)?.error).toMatch(/^Not filed: the library .* looks unmounted/);
+    expect(alarms[1]).toMatch(/^c\.tif could not be filed \(Not filed: the library/);
+    expect(fs.readdirSync(library)).toEqual([]);
+    expect(fs.existsSync(path.join(h, 'Inbox', 'c.tif'))).toBe(true);
+
+    // "Mounted": here, the operator marks the folder as meant to be the library.
+    fs.writeFileSync(path.join(library, '.capture-station-library'), '');
+    await waitFor(() => station.linker.links.move(id)?.state === 'done', 'filed once mounted');
+    expect(filesUnder(library)).toEqual(['.capture-station-library', 'OBJ-3/OBJ-3_01.tif']);
   });
 });
