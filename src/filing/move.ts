@@ -18,6 +18,7 @@ import path from 'node:path';
 import { StationError } from '../errors.js';
 import { sha256OfFile } from '../hashing/file.js';
 import { createLogger } from '../log/logger.js';
+import { collisionSuffixBytes } from './sanitize.js';
 
 const log = createLogger('filing.move');
 
@@ -170,7 +171,8 @@ async function removeIfPresent(mfs: MoveFs, file: string): Promise<void> {
 export async function freeName(to: string, taken: (file: string) => Promise<boolean> = exists): Promise<string> {
   const ext = path.extname(to);
   const stem = to.slice(0, to.length - ext.length);
-  for (let n = 1; n < 10_000; n++) {
+  // Names the template makes leave collisionSuffixBytes free for the longest suffix tried here.
+  for (let n = 1; n < 10 ** (collisionSuffixBytes - 1); n++) {
     const candidate = n === 1 ? to : `${stem}_${n}${ext}`;
     if (!(await taken(candidate))) return candidate;
   }

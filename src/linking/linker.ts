@@ -14,7 +14,7 @@ import type { LinkingConfig, SourceConfig } from '../config/schema.js';
 import { StationError } from '../errors.js';
 import { libraryProblem, libraryUnmounted } from '../filing/library.js';
 import { freeName, moveVerified } from '../filing/move.js';
-import { sanitizeSegment } from '../filing/sanitize.js';
+import { collisionSuffixBytes, defaultNamePolicy, sanitizeSegment } from '../filing/sanitize.js';
 import { resolveInside } from '../filing/template.js';
 import { sha256OfFile } from '../hashing/file.js';
 import { createLogger } from '../log/logger.js';
@@ -379,7 +379,7 @@ export class Linker {
    */
   private async reshootDestination(capture: CaptureRecord): Promise<string> {
     const barcode = this.links.unlinkedFrom(capture.id) ?? '_';
-    const rel = path.join(reshootFolder, sanitizeSegment(barcode), sanitizeSegment(path.posix.basename(capture.relPath)));
+    const rel = path.join(reshootFolder, sanitizeSegment(barcode), sanitizeSegment(path.posix.basename(capture.relPath), { ...defaultNamePolicy, maxSegmentBytes: defaultNamePolicy.maxSegmentBytes - collisionSuffixBytes }));
     return freeName(resolveInside(this.opts.library, rel), async (f) => fs.existsSync(f) || this.links.isPlannedDestination(f));
   }
 
