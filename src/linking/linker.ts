@@ -46,8 +46,6 @@ export interface LinkerOptions {
   /** A capture whose barcode-mismatch result changed because its link did (after the change is written). */
   onRechecked?: (capture: CaptureRecord) => void;
   now?: () => number;
-  /** Waits between attempts to file a capture whose move failed (default 2 s doubling up to 5 min, jittered). */
-  filingRetry?: BackoffSettings;
 }
 
 /** What a scan did, for the technician: the object now open, and any alarm. */
@@ -296,7 +294,7 @@ export class Linker {
       log.error('filing failed; the capture stays where it is', { captureId, attempts: failure.attempts, error });
       return;
     }
-    const delayMs = backoffDelay(failure.attempts, this.opts.filingRetry ?? defaultFilingRetry);
+    const delayMs = backoffDelay(failure.attempts, filingRetry);
     log.warn('filing failed; the capture stays where it is and is tried again', { captureId, attempts: failure.attempts, retryInSec: Math.ceil(delayMs / 1000), error });
     if (failure.attempts === 1) {
       const barcode = this.links.linkOf(captureId)?.barcode ?? null;
@@ -396,7 +394,8 @@ export class Linker {
 /** The library folder undone shots are set aside in (see reshootDestination). */
 const reshootFolder = '_reshoot';
 
-const defaultFilingRetry: BackoffSettings = { baseMs: 2000, maxMs: 300_000 };
+/** Waits between attempts to file a capture whose move failed: up to 2 s, doubling to at most 5 min (jittered). */
+const filingRetry: BackoffSettings = { baseMs: 2000, maxMs: 300_000 };
 
 /** The capture's file is still the version QC checked (or gone from the hot folder, which the move tells). */
 function unchanged(capture: CaptureRecord): boolean {
