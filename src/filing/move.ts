@@ -81,7 +81,6 @@ export interface CheckedVersion {
 export async function moveVerified(from: string, to: string, version: CheckedVersion, mfs: MoveFs = nodeMoveFs): Promise<MoveOutcome> {
   const { sha256 } = version;
   const dir = path.dirname(to);
-  await fs.mkdir(dir, { recursive: true });
   const temp = path.join(dir, `.${path.basename(to)}.moving`);
 
   if ((await exists(to)) && (await sha256OfFile(to)) !== sha256 && (await exists(temp)) && (await sha256OfFile(temp)) === sha256) {
@@ -109,6 +108,8 @@ export async function moveVerified(from: string, to: string, version: CheckedVer
   if (source.size !== version.size || Math.abs(source.mtimeMs - version.mtimeMs) > 1) {
     throw new StationError('FILE_UNREADABLE', `${from} changed after it was checked; it stays where it is and will be checked again.`);
   }
+  // Only now: a move whose source is missing (a library share that is not mounted) makes no folders.
+  await fs.mkdir(dir, { recursive: true });
 
   try {
     await mfs.link(from, to);

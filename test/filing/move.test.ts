@@ -71,6 +71,12 @@ describe('moveVerified', () => {
     expect(await freeName(to)).toBe(to.replace('.tif', '_2.tif'));
   });
 
+  it('makes no folders for a source that is missing (a library share that is not mounted)', async () => {
+    fs.rmSync(from);
+    await expect(moveVerified(from, to, version)).rejects.toThrow(/is gone and .* does not exist/);
+    expect(fs.existsSync(path.join(dir, 'Library'))).toBe(false);
+  });
+
   it('refuses a source that changed after QC', async () => {
     fs.appendFileSync(from, 'more');
     await expect(moveVerified(from, to, version)).rejects.toThrow(/changed after it was checked/);
