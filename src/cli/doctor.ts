@@ -8,6 +8,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { StationConfig } from '../config/load.js';
 import { StationError } from '../errors.js';
+import { libraryUnmounted } from '../filing/library.js';
 import { prepareSourceFolder } from '../ingest/source-folder.js';
 import { schemaVersion } from '../store/database.js';
 import { networkFileSystemOf } from '../store/network-fs.js';
@@ -49,7 +50,7 @@ export async function doctorCommand(ctx: CliContext): Promise<number> {
       const problem = await prepareSourceFolder(s);
       findings.push(problem ? { status: 'fail', what: `hot folder "${s.id}"`, detail: problem } : checkFolder(`hot folder "${s.id}"`, s.path, false));
     }
-    findings.push(checkFolder('library', config.locations.library, true));
+    findings.push(await checkLibrary(config));
     findings.push(checkFolder('logs', config.locations.logs, true));
     const disks = new Map<string, string>();
     for (const [label, p] of [['database', path.dirname(config.locations.database)], ['library', config.locations.library], ...config.sources.map((s) => [`hot folder "${s.id}"`, s.path])] as [string, string][]) {
@@ -103,6 +104,24 @@ function checkFolder(what: string, dir: string, create: boolean): Finding {
     const hint = code === 'ENOENT' ? 'does not exist — create it or fix the path in the config' : code === 'EACCES' || code === 'EPERM' ? 'is not writable by this user — fix its permissions' : (err as Error).message;
     return { status: 'fail', what, detail: `${dir} ${hint}` };
   }
+}
+
+/**
+ * The library is never created here: a missing one may be an unmounted disk or share, and a folder
+ * made in its place would take the captures onto the local disk.
+ */
+async function checkLibrary(config: StationConfig): Promise<Finding> {
+  const library = config.locations.library;
+  const unmounted = await libraryUnmounted(library, config.linking.libraryMountCheck);
+  if (unmounted) return { status: 'fail', what: 'library', detail: `${unmounted} Captures are not filed (they wait in the hot folder) until it is.` };
+  if (!fs.existsSync(library)) {
+    return {
+      status: config.linking.enabled ? 'warn' : 'ok',
+      what: 'library',
+      detail: `${library} does not exist. If it should be on another disk or share, mount that there; otherwise create it (or fix paths.library). Left as it is, the station creates it as an ordinary folder when it files the first capture${config.linking.enabled ? '' : ' (linking is off, so nothing is filed now)'}.`,
+    };
+  }
+  return checkFolder('library', library, false);
 }
 
 function checkFreeSpace(label: string, dir: string): Finding {

@@ -219,6 +219,12 @@ export const linkingSchema = z.strictObject({
   linkFromImage: z.boolean().default(true),
   /** Barcode scanners read directly over USB (src/barcode/usb/config.ts); off by default. */
   usb: usbScannersSchema.prefault({}),
+  /**
+   * The library must be a mount point of its own or hold a `.capture-station-library` file, like a
+   * folder target's mountCheck: otherwise captures are not filed (they wait in the hot folder, with
+   * an alarm), so a library on an unmounted share does not fill the local disk. Off by default.
+   */
+  libraryMountCheck: z.boolean().default(false),
 });
 
 export const stationConfigSchema = z.strictObject({

@@ -8,7 +8,9 @@
  *  - an existing file at the destination is never replaced: the final name is always made with
  *    link(2), which fails when the name exists, never with rename(2), which would replace it;
  *  - the source is removed only after the destination is durable (fsynced file and folder) and,
- *    when the bytes were copied, re-read and verified.
+ *    when the bytes were copied, re-read and verified;
+ *  - the destination keeps the source's mtime (a copy is given it before it is fsynced), so a later
+ *    move of the filed file (an edit's rename) still recognises the version QC checked.
  * A move is therefore idempotent: `moveVerified` run again after a crash finishes the job.
  */
 import fs from 'node:fs/promises';
@@ -16,6 +18,7 @@ import path from 'node:path';
 import { StationError } from '../errors.js';
 import { sha256OfFile } from '../hashing/file.js';
 import { createLogger } from '../log/logger.js';
+import { collisionSuffixBytes } from './sanitize.js';
 
 const log = createLogger('filing.move');
 
@@ -24,6 +27,8 @@ export interface MoveFs {
   link(existing: string, created: string): Promise<void>;
   copyFile(from: string, to: string, mode: number): Promise<void>;
   unlink(file: string): Promise<void>;
+  /** Sets a file's access and modification times (seconds since the epoch). */
+  utimes(file: string, atime: number, mtime: number): Promise<void>;
   /** fsync of a file or, where the platform allows it, a folder. */
   fsync(target: string): Promise<void>;
 }
@@ -32,6 +37,7 @@ export const nodeMoveFs: MoveFs = {
   link: (a, b) => fs.link(a, b),
   copyFile: (a, b, mode) => fs.copyFile(a, b, mode),
   unlink: (f) => fs.unlink(f),
+  utimes: (f, a, m) => fs.utimes(f, a, m),
   fsync: async (target) => {
     const handle = await fs.open(target, 'r');
     try {
@@ -75,7 +81,6 @@ export interface CheckedVersion {
 export async function moveVerified(from: string, to: string, version: CheckedVersion, mfs: MoveFs = nodeMoveFs): Promise<MoveOutcome> {
   const { sha256 } = version;
   const dir = path.dirname(to);
-  await fs.mkdir(dir, { recursive: true });
   const temp = path.join(dir, `.${path.basename(to)}.moving`);
 
   if ((await exists(to)) && (await sha256OfFile(to)) !== sha256 && (await exists(temp)) && (await sha256OfFile(temp)) === sha256) {
@@ -93,6 +98,8 @@ export async function moveVerified(from: string, to: string, version: CheckedVer
     // bytes that were moved may go.
     const source = await fs.stat(from).catch(() => null);
     const target = await fs.stat(to);
+    // A copy cut short before its mtime was set (the bytes are verified equal above).
+    if (Math.abs(target.mtimeMs - version.mtimeMs) > 1) await mfs.utimes(to, target.atimeMs / 1000, version.mtimeMs / 1000);
     if (source && (source.ino === target.ino || (source.size === version.size && (await sha256OfFile(from)) === sha256))) await removeIfPresent(mfs, from);
     return 'already-done';
   }
@@ -101,6 +108,8 @@ export async function moveVerified(from: string, to: string, version: CheckedVer
   if (source.size !== version.size || Math.abs(source.mtimeMs - version.mtimeMs) > 1) {
     throw new StationError('FILE_UNREADABLE', `${from} changed after it was checked; it stays where it is and will be checked again.`);
   }
+  // Only now: a move whose source is missing (a library share that is not mounted) makes no folders.
+  await fs.mkdir(dir, { recursive: true });
 
   try {
     await mfs.link(from, to);
@@ -119,6 +128,7 @@ export async function moveVerified(from: string, to: string, version: CheckedVer
   // durable, verify, then give it its final name with link (never replacing anything).
   await removeIfPresent(mfs, temp);
   await mfs.copyFile(from, temp, fs.constants.COPYFILE_EXCL);
+  await mfs.utimes(temp, source.atimeMs / 1000, version.mtimeMs / 1000);
   await mfs.fsync(temp);
   const copied = await sha256OfFile(temp);
   if (copied !== sha256) {
@@ -137,6 +147,7 @@ export async function moveVerified(from: string, to: string, version: CheckedVer
     // No hard links at all on the destination (FAT, some shares): an exclusive copy of the
     // verified temp still never replaces an existing file.
     await mfs.copyFile(temp, to, fs.constants.COPYFILE_EXCL);
+    await mfs.utimes(to, source.atimeMs / 1000, version.mtimeMs / 1000);
     await mfs.fsync(to);
     await mfs.unlink(temp);
   }
@@ -161,7 +172,8 @@ async function removeIfPresent(mfs: MoveFs, file: string): Promise<void> {
 export async function freeName(to: string, taken: (file: string) => Promise<boolean> = exists): Promise<string> {
   const ext = path.extname(to);
   const stem = to.slice(0, to.length - ext.length);
-  for (let n = 1; n < 10_000; n++) {
+  // Names the template makes leave collisionSuffixBytes free for the longest suffix tried here.
+  for (let n = 1; n < 10 ** (collisionSuffixBytes - 1); n++) {
     const candidate = n === 1 ? to : `${stem}_${n}${ext}`;
     if (!(await taken(candidate))) return candidate;
   }

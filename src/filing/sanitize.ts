@@ -17,6 +17,9 @@ export interface NamePolicy {
 
 export const defaultNamePolicy: NamePolicy = { allowSpaces: false, replacement: '_', maxSegmentBytes: 255 };
 
+/** Bytes a file name must leave free for the suffix freeName (move.ts) adds on a collision, "_2" up to "_9999". */
+export const collisionSuffixBytes = 5;
+
 /** Not allowed in a name on Windows or SMB shares; "/" and "\" are separators everywhere. */
 const forbidden = /[<>:"/\\|?*]/gu;
 /** C0 and C1 controls, DEL, and the bidirectional controls that make a name display as another (RTL override). */
@@ -51,12 +54,17 @@ export function truncateUtf8(name: string, maxBytes: number): string {
   if (Buffer.byteLength(name) <= maxBytes) return name;
   const dot = name.lastIndexOf('.');
   const ext = dot > 0 && name.length - dot <= 10 ? name.slice(dot) : '';
-  const budget = maxBytes - Buffer.byteLength(ext);
-  let stem = '';
-  // Grapheme clusters keep a base letter and its combining marks together.
-  for (const { segment } of new Intl.Segmenter('und', { granularity: 'grapheme' }).segment(name.slice(0, name.length - ext.length))) {
-    if (Buffer.byteLength(stem + segment) > budget) break;
-    stem += segment;
-  }
+  const stem = cutUtf8(name.slice(0, name.length - ext.length), maxBytes - Buffer.byteLength(ext));
   return (stem.replace(/[. ]+$/u, '') || '_') + ext;
+}
+
+/** The longest start of `text` that fits `maxBytes` of UTF-8, cut between grapheme clusters (a base letter keeps its combining marks). */
+export function cutUtf8(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text;
+  let out = '';
+  for (const { segment } of new Intl.Segmenter('und', { granularity: 'grapheme' }).segment(text)) {
+    if (Buffer.byteLength(out + segment) > maxBytes) break;
+    out += segment;
+  }
+  return out;
 }

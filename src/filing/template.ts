@@ -4,9 +4,10 @@
  * a token's value never does — every value is sanitised as part of one segment, so a barcode such
  * as "../../etc" or "C:\x" cannot move a file out of its folder.
  */
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { StationError } from '../errors.js';
-import { defaultNamePolicy, sanitizeSegment, type NamePolicy } from './sanitize.js';
+import { collisionSuffixBytes, cutUtf8, defaultNamePolicy, sanitizeSegment, type NamePolicy } from './sanitize.js';
 
 export const templateTokens = ['barcode', 'seq', 'view', 'date', 'time', 'station', 'operator', 'project', 'source', 'original', 'ext'] as const;
 export type TemplateToken = (typeof templateTokens)[number];
@@ -56,19 +57,46 @@ export function parseTemplate(source: string): NamingTemplate {
 
 /**
  * The library-relative path ("/" separators) for `values`. Every segment is sanitised as a whole
- * after the tokens are filled in, so what a token contributes can never add a separator.
+ * after the tokens are filled in, so what a token contributes can never add a separator. The file
+ * name leaves room for freeName's collision suffix.
  */
 export function renderTemplate(template: NamingTemplate, values: TemplateValues, policy: NamePolicy = defaultNamePolicy): string {
-  return template.segments
-    .map((parts) => {
-      const text = parts.map((p) => ('literal' in p ? p.literal : formatToken(values, p.token, p.width))).join('');
-      return sanitizeSegment(text, policy);
-    })
-    .join('/');
+  const last = template.segments.length - 1;
+  return template.segments.map((parts, i) => renderSegment(parts, values, policy, policy.maxSegmentBytes - (i === last ? collisionSuffixBytes : 0))).join('/');
 }
 
-function formatToken(values: TemplateValues, token: TemplateToken, width: number): string {
-  const value = values[token];
+/** Values that may be long (a barcode may be 4,096 characters); the others (seq, view, date, ext…) are short and always kept whole. */
+const shortenable: ReadonlySet<TemplateToken> = new Set(['barcode', 'original', 'operator', 'project']);
+
+/** Marks a shortened value, with the start of its hash so two long values sharing a start still differ: "BR000…~1a2b3c4d". */
+const shortMarkBytes = 9;
+
+/**
+ * One segment in at most `maxBytes`. Too long, the longest shortenable value is cut (and marked)
+ * rather than the segment's end, so "…_{seq:03}_{view}{ext}" survives; a segment too long on its
+ * literals alone is cut at the end as the last resort (sanitizeSegment).
+ */
+function renderSegment(parts: Part[], values: TemplateValues, policy: NamePolicy, maxBytes: number): string {
+  const cuts = new Map<TemplateToken, string>();
+  const text = (token: TemplateToken): string => {
+    const cut = cuts.get(token);
+    const full = values[token] as string;
+    return cut === undefined ? full : `${cut}~${createHash('sha256').update(full).digest('hex').slice(0, shortMarkBytes - 1)}`;
+  };
+  const compose = (limit: number) =>
+    sanitizeSegment(parts.map((p) => ('literal' in p ? p.literal : shortenable.has(p.token) ? formatToken(text(p.token), p.token, 0) : formatToken(values[p.token], p.token, p.width))).join(''), { ...policy, maxSegmentBytes: limit });
+  const tokens = [...new Set(parts.flatMap((p) => ('token' in p && shortenable.has(p.token) ? [p.token] : [])))];
+  for (;;) {
+    const over = Buffer.byteLength(compose(Number.MAX_SAFE_INTEGER)) - maxBytes;
+    const longest = tokens.map((t) => ({ t, bytes: Buffer.byteLength(cuts.get(t) ?? (values[t] as string)) })).sort((a, b) => b.bytes - a.bytes)[0];
+    if (over <= 0 || !longest || longest.bytes === 0) break;
+    const mark = cuts.has(longest.t) ? 0 : shortMarkBytes;
+    cuts.set(longest.t, cutUtf8(values[longest.t] as string, Math.max(0, longest.bytes - Math.max(1, over) - mark)));
+  }
+  return compose(maxBytes);
+}
+
+function formatToken(value: string | number, token: TemplateToken, width: number): string {
   const text = typeof value === 'number' ? String(value).padStart(width, '0') : value;
   // A separator inside a value would otherwise survive until the segment is sanitised as a whole
   // and be replaced there; replacing it here keeps "{barcode}" one visible unit either way.

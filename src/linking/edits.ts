@@ -15,7 +15,7 @@ import type { CaptureStore } from '../store/captures.js';
 import type { Db } from '../store/database.js';
 import { appendEvent } from '../store/events.js';
 import type { LibraryNaming } from './naming.js';
-import type { LinkStore } from './store.js';
+import type { CaptureLink, LinkStore } from './store.js';
 
 /** Where each capture was before an edit: what undo puts back. */
 interface Placement {
@@ -55,11 +55,12 @@ export class LinkEditor {
       const code = this.validBarcode(barcode);
       const ids = this.wholeShots(captureIds);
       const sourceId = this.captures.get(ids[0]!)!.sourceId;
+      const before = this.snapshot(ids);
       const edit = this.db.transaction(() => {
         const target = this.links.latestObject(code, sourceId) ?? this.links.createClosedObject(code, sourceId);
         return this.place(ids, target.id, 'relink');
       })();
-      await this.renameFiled(edit.captureIds);
+      await this.renameOrRollBack(edit, before);
       return edit;
     });
   }
@@ -71,8 +72,9 @@ export class LinkEditor {
       const object = this.objectOrThrow(objectId);
       const ids = this.links.capturesOf(objectId).filter((id) => this.links.linkOf(id)!.seq >= fromSeq);
       if (ids.length === 0) throw new StationError('INVALID_ARGUMENT', `Object ${object.barcode} has no shot numbered ${fromSeq} or later: nothing to split off.`);
+      const before = this.snapshot(ids);
       const edit = this.db.transaction(() => this.place(ids, this.links.createClosedObject(code, object.sourceId).id, 'split'))();
-      await this.renameFiled(edit.captureIds);
+      await this.renameOrRollBack(edit, before);
       return edit;
     });
   }
@@ -84,8 +86,9 @@ export class LinkEditor {
       this.objectOrThrow(objectId);
       this.objectOrThrow(intoObjectId);
       const ids = this.links.capturesOf(objectId);
+      const before = this.snapshot(ids);
       const edit = this.db.transaction(() => this.place(ids, intoObjectId, 'merge'))();
-      await this.renameFiled(edit.captureIds);
+      await this.renameOrRollBack(edit, before);
       return edit;
     });
   }
@@ -96,12 +99,13 @@ export class LinkEditor {
       const code = this.validBarcode(barcode);
       const object = this.objectOrThrow(objectId);
       const captureIds = this.links.capturesOf(objectId);
+      const before = this.snapshot(captureIds);
       const edit = this.db.transaction(() => {
         this.links.setBarcode(objectId, code);
         this.relinked(captureIds);
         return this.record({ kind: 'barcode', objectId, before: object.barcode, after: code }, captureIds);
       })();
-      await this.renameFiled(captureIds);
+      await this.renameOrRollBack(edit, before);
       return edit;
     });
   }
@@ -112,6 +116,7 @@ export class LinkEditor {
       return this.db.transaction(() => {
         const before = this.reshootOf(captureId);
         this.db.prepare('UPDATE captures SET reshoot = ? WHERE id = ?').run(reshoot ? 1 : 0, captureId);
+        this.captures.runHooks(captureId);
         return this.record({ kind: 'reshoot', captureId, before }, [captureId]);
       })();
     });
@@ -132,7 +137,10 @@ export class LinkEditor {
       this.db.transaction(() => {
         if (data.kind === 'relink') for (const p of data.before) this.links.setLink(p.captureId, p.objectId, p.seq, p.view);
         else if (data.kind === 'barcode') this.links.setBarcode(data.objectId, data.before);
-        else this.db.prepare('UPDATE captures SET reshoot = ? WHERE id = ?').run(data.before ? 1 : 0, data.captureId);
+        else {
+          this.db.prepare('UPDATE captures SET reshoot = ? WHERE id = ?').run(data.before ? 1 : 0, data.captureId);
+          this.captures.runHooks(data.captureId);
+        }
         if (data.kind !== 'reshoot') this.relinked(captureIds);
         appendEvent(this.db, { type: 'link.edit-undone', data: { editId: last.id, kind: data.kind, captureIds } });
       })();
@@ -170,7 +178,8 @@ export class LinkEditor {
     for (const id of captureIds) {
       const capture = this.captures.get(id);
       const link = this.links.linkOf(id);
-      if (!capture?.sha256 || !link || this.links.move(id)?.state !== 'done') continue;
+      const filed = this.links.move(id);
+      if (!capture?.sha256 || !link || filed?.state !== 'done') continue;
       const to = await this.naming.destination(capture, link, capture.path);
       if (to === capture.path) continue;
       this.links.planMove(id, capture.path, to);
@@ -178,9 +187,41 @@ export class LinkEditor {
         await moveVerified(capture.path, to, { sha256: capture.sha256, size: capture.size, mtimeMs: capture.mtimeUs / 1000 });
         this.links.settleMove(id, { done: true });
       } catch (err) {
+        // The file is still under its filed name (a move that throws leaves its source): the
+        // journal says so again, so nothing retries this rename behind the caller's back.
         this.links.settleMove(id, { done: false, error: err instanceof Error ? err.message : String(err) });
+        this.links.restoreMove(filed);
         throw err;
       }
+    }
+  }
+
+  /** Where `captureIds` are linked now, for renameOrRollBack. */
+  private snapshot(captureIds: readonly number[]): CaptureLink[] {
+    return captureIds.flatMap((id) => this.links.linkOf(id) ?? []);
+  }
+
+  /**
+   * Renames the files of a committed edit; when a rename fails, the links (and barcodes) go back
+   * to `before` and the files renamed so far back to their names, and the edit is logged as undone,
+   * so the database never names a file that is not there.
+   */
+  private async renameOrRollBack(edit: EditOutcome, before: readonly CaptureLink[]): Promise<void> {
+    try {
+      await this.renameFiled(edit.captureIds);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      this.db.transaction(() => {
+        for (const b of before) {
+          this.links.setLink(b.captureId, b.objectId, b.seq, b.view);
+          this.links.setBarcode(b.objectId, b.barcode);
+        }
+        this.relinked(edit.captureIds);
+        appendEvent(this.db, { type: 'link.edit-undone', data: { editId: edit.editId, kind: edit.kind, captureIds: edit.captureIds, reason } });
+        for (const b of before) appendEvent(this.db, { type: 'capture.relinked', captureId: b.captureId, data: { editId: edit.editId, why: 'rolled back', barcode: b.barcode, seq: b.seq, view: b.view } });
+      })();
+      await this.renameFiled(edit.captureIds);
+      throw new StationError('FILE_UNREADABLE', `The edit was not made, as a filed file could not be renamed: ${reason} The links are as they were.`);
     }
   }
 

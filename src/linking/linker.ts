@@ -8,18 +8,25 @@
  * recorded capture whose link was decided but not written; filing runs one move at a time, each
  * journaled before it starts and finished on the next start if it was cut short.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { classifyScan } from '../barcode/validate.js';
 import type { LinkingConfig, SourceConfig } from '../config/schema.js';
 import { StationError } from '../errors.js';
-import { moveVerified } from '../filing/move.js';
+import { libraryProblem, libraryUnmounted } from '../filing/library.js';
+import { freeName, moveVerified } from '../filing/move.js';
+import { collisionSuffixBytes, defaultNamePolicy, sanitizeSegment } from '../filing/sanitize.js';
+import { resolveInside } from '../filing/template.js';
+import { sha256OfFile } from '../hashing/file.js';
 import { createLogger } from '../log/logger.js';
 import type { Profile } from '../quality/profile.js';
 import { describeCapture, problemsOf } from '../station/describe.js';
 import { pairRole } from '../station/pairs.js';
 import type { CaptureChange, CaptureRecord, CaptureStore } from '../store/captures.js';
 import type { Db } from '../store/database.js';
+import { appendEvent } from '../store/events.js';
 import { SessionStore } from '../store/sessions.js';
+import { backoffDelay, type BackoffSettings } from '../upload/backoff.js';
 import { LinkEditor } from './edits.js';
 import { MismatchRecheck } from './mismatch-recheck.js';
 import { LibraryNaming } from './naming.js';
@@ -71,6 +78,8 @@ export class Linker {
   private readonly removeHook: () => void;
   private readonly now: () => number;
   private readonly mismatch: MismatchRecheck;
+  /** Failed attempts so far of captures whose filing is being retried, and their next attempt. */
+  private readonly filingFailures = new Map<number, { attempts: number; timer: NodeJS.Timeout | null }>();
 
   constructor(private readonly opts: LinkerOptions) {
     this.links = new LinkStore(opts.db);
@@ -103,15 +112,19 @@ export class Linker {
       this.afterObjectClosed(o.id);
       log.warn('object left open by the last run was closed; scan it again to add captures', { barcode: o.barcode, source: o.sourceId });
     }
-    for (const move of this.links.pendingMoves()) this.enqueueFiling(move.captureId);
     this.restoreWaiting();
+    if (this.opts.config.enabled) await this.checkLibrary();
     this.started = true;
+    // Interrupted moves are finished, and failed ones tried again (the library may have been fixed).
+    for (const move of [...this.links.pendingMoves(), ...this.links.failedMoves()]) this.enqueueFiling(move.captureId);
     this.syncIdleTimer();
   }
 
   async stop(): Promise<void> {
     this.started = false;
     this.syncIdleTimer();
+    for (const f of this.filingFailures.values()) if (f.timer) clearTimeout(f.timer);
+    this.filingFailures.clear();
     await this.filing;
     this.removeHook();
   }
@@ -273,6 +286,9 @@ export class Linker {
           // QC result, judged against the object it arrived for, stands.
           relinked.push(...effect.captureIds.filter((id) => this.links.linkOf(id)));
           this.links.unlink(effect.captureIds, effect.reshoot);
+          // Filed ones are set aside by filing; a job queued for one (a waiting shot) is withdrawn.
+          toFile.push(...effect.captureIds);
+          for (const id of effect.captureIds) this.opts.captures.runHooks(id);
           break;
         case 'capture.unlinked-none':
           log.info('capture not linked: no object is open; scan its barcode first', { captureId: effect.captureId, source: sourceId });
@@ -334,9 +350,48 @@ export class Linker {
   }
 
   private enqueueFiling(captureId: number): void {
-    void this.serialize(() => this.file(captureId)).catch((err: unknown) => {
-      log.error('filing failed; the capture stays where it is', { captureId, error: err instanceof Error ? err.message : String(err) });
-    });
+    void this.serialize(() => this.file(captureId)).catch((err: unknown) => this.filingFailed(captureId, err));
+  }
+
+  /** An unwritable library at start is an alarm, not a refusal: captures wait in the hot folder and filing is retried. */
+  private async checkLibrary(): Promise<void> {
+    const problem = await libraryProblem(this.opts.library, this.opts.config.libraryMountCheck);
+    if (!problem) return;
+    const message = `Captures cannot be filed: ${problem}`;
+    log.warn(message, { library: this.opts.library });
+    appendEvent(this.opts.db, { type: 'library.unavailable', data: { library: this.opts.library, problem } });
+    for (const source of this.opts.sources) this.opts.onEffect(source.id, { type: 'alarm', barcode: null, message });
+  }
+
+  /**
+   * A move that failed is tried again after a growing wait (the library full, unwritable or
+   * unmounted for a while), unless the file is gone or changed, which no retry can fix: a changed
+   * file is checked again as a new version by ingest.
+   */
+  private filingFailed(captureId: number, err: unknown): void {
+    const error = err instanceof Error ? err.message : String(err);
+    const capture = this.opts.captures.get(captureId);
+    const failure = this.filingFailures.get(captureId) ?? { attempts: 0, timer: null };
+    failure.attempts++;
+    const hopeless = !capture || (err instanceof StationError && err.code === 'NOT_FOUND') || !unchanged(capture);
+    if (hopeless || !this.started) {
+      this.filingFailures.delete(captureId);
+      log.error('filing failed; the capture stays where it is', { captureId, attempts: failure.attempts, error });
+      return;
+    }
+    const delayMs = backoffDelay(failure.attempts, filingRetry);
+    log.warn('filing failed; the capture stays where it is and is tried again', { captureId, attempts: failure.attempts, retryInSec: Math.ceil(delayMs / 1000), error });
+    if (failure.attempts === 1) {
+      const barcode = this.links.linkOf(captureId)?.barcode ?? null;
+      this.opts.onEffect(capture.sourceId, { type: 'alarm', barcode, message: `${capture.relPath} could not be filed (${error}); it stays where it is and filing is retried by itself.` });
+    }
+    if (failure.timer) clearTimeout(failure.timer);
+    failure.timer = setTimeout(() => {
+      failure.timer = null;
+      this.enqueueFiling(captureId);
+    }, delayMs);
+    failure.timer.unref();
+    this.filingFailures.set(captureId, failure);
   }
 
   /** Runs `work` after every move and edit queued before it; one at a time, so names never race. */
@@ -349,32 +404,66 @@ export class Linker {
     return run;
   }
 
+  /** Puts a capture where its link says: its name in the library, or (undone) set aside. */
   private async file(captureId: number): Promise<void> {
     const capture = this.opts.captures.get(captureId);
     const link = this.links.linkOf(captureId);
     const planned = this.links.move(captureId);
-    if (!capture || (!planned && !link)) return;
-    if (planned?.state === 'done') return;
-    if (!planned && capture.verdict === 'fail' && !this.opts.config.fileFailed) return;
-    if (!capture.sha256) return;
-
-    let to = planned?.toPath;
+    // A pending move was cut short and is finished as journaled; a failed one is planned afresh
+    // from the capture's link now (an edit may have changed it, another capture taken its name).
+    const resume = planned?.state === 'pending' ? planned : null;
+    if (!capture?.sha256) return;
+    let to = resume?.toPath;
+    if (!to && !link) {
+      if (!this.filedUnderObjectName(capture)) return;
+      to = await this.reshootDestination(capture);
+      this.links.planMove(captureId, capture.path, to);
+    }
     if (!to) {
-      to = await this.naming.destination(capture, link!);
+      if (planned?.state === 'done') return;
+      if (capture.verdict === 'fail' && !this.opts.config.fileFailed) return;
+      // The failed attempt may have got as far as the name it promised (same bytes): keep it.
+      const keep = planned && (await sha256OfFile(planned.toPath).catch(() => null)) === capture.sha256 ? planned.toPath : undefined;
+      to = await this.naming.destination(capture, link!, keep);
       this.links.planMove(captureId, capture.path, to);
     }
     try {
-      await moveVerified(planned?.fromPath ?? capture.path, to, { sha256: capture.sha256, size: capture.size, mtimeMs: capture.mtimeUs / 1000 });
+      // Checked before every move: moving into an unmounted share's mount point would fill the local disk.
+      const unmounted = await libraryUnmounted(this.opts.library, this.opts.config.libraryMountCheck);
+      if (unmounted) throw new Error(`Not filed: ${unmounted}`);
+      await moveVerified(resume?.fromPath ?? capture.path, to, { sha256: capture.sha256, size: capture.size, mtimeMs: capture.mtimeUs / 1000 });
       this.opts.db.transaction(() => {
         this.links.settleMove(captureId, { done: true });
         this.opts.captures.runHooks(captureId);
       })();
-      log.info('filed', { captureId, to: path.relative(this.opts.library, to) });
+      const failed = this.filingFailures.get(captureId);
+      this.filingFailures.delete(captureId);
+      if (failed) log.info('filed after failed attempts', { captureId, failedAttempts: failed.attempts, to: path.relative(this.opts.library, to) });
+      else log.info('filed', { captureId, to: path.relative(this.opts.library, to) });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       this.links.settleMove(captureId, { done: false, error: message });
       throw err;
     }
+    // A move finished after a crash may have filed a capture UNDO took off its object meanwhile.
+    if (resume && !link) await this.file(captureId);
+  }
+
+  /** An unlinked capture flagged for re-shoot that still has a name in the library (it was filed before UNDO). */
+  private filedUnderObjectName(capture: CaptureRecord): boolean {
+    const inside = (root: string) => capture.path.startsWith(root + path.sep);
+    return inside(this.opts.library) && !inside(path.join(this.opts.library, reshootFolder)) && this.opts.captures.detail(capture.id)?.reshoot === true;
+  }
+
+  /**
+   * Where an undone shot is set aside: <library>/_reshoot/<barcode>/<its original file name>. It must
+   * leave the object's names so the re-shoot takes them; back in the hot folder the watcher would take
+   * it for a new shot and link it again, so it stays in the library, out of the way, and not uploaded.
+   */
+  private async reshootDestination(capture: CaptureRecord): Promise<string> {
+    const barcode = this.links.unlinkedFrom(capture.id) ?? '_';
+    const rel = path.join(reshootFolder, sanitizeSegment(barcode), sanitizeSegment(path.posix.basename(capture.relPath), { ...defaultNamePolicy, maxSegmentBytes: defaultNamePolicy.maxSegmentBytes - collisionSuffixBytes }));
+    return freeName(resolveInside(this.opts.library, rel), async (f) => fs.existsSync(f) || this.links.isPlannedDestination(f));
   }
 
   private sourceFor(sourceId: string | undefined): string {
@@ -384,6 +473,22 @@ export class Linker {
     }
     if (this.sessions.size === 1) return [...this.sessions.keys()][0]!;
     throw new StationError('INVALID_ARGUMENT', `This station has ${this.sessions.size} sources: say which one the scan is for (${[...this.sessions.keys()].join(', ')}).`);
+  }
+}
+
+/** The library folder undone shots are set aside in (see reshootDestination). */
+const reshootFolder = '_reshoot';
+
+/** Waits between attempts to file a capture whose move failed: up to 2 s, doubling to at most 5 min (jittered). */
+const filingRetry: BackoffSettings = { baseMs: 2000, maxMs: 300_000 };
+
+/** The capture's file is still the version QC checked (or gone from the hot folder, which the move tells). */
+function unchanged(capture: CaptureRecord): boolean {
+  try {
+    const st = fs.statSync(capture.path);
+    return st.size === capture.size && Math.abs(st.mtimeMs - capture.mtimeUs / 1000) <= 1;
+  } catch {
+    return true;
   }
 }
 

@@ -100,6 +100,14 @@ export class LinkStore {
     })();
   }
 
+  /** The barcode of the object UNDO last took the capture off, or null. */
+  unlinkedFrom(captureId: number): string | null {
+    const row = this.db.prepare(`SELECT json_extract(data_json, '$.barcode') AS barcode FROM events WHERE capture_id = ? AND type = 'capture.unlinked' ORDER BY id DESC LIMIT 1`).get(captureId) as
+      | { barcode: string | null }
+      | undefined;
+    return row?.barcode ?? null;
+  }
+
   linkOf(captureId: number): CaptureLink | null {
     const row = this.db
       .prepare('SELECT l.capture_id, l.object_id, o.barcode, l.seq, l.view FROM capture_links l JOIN objects o ON o.id = l.object_id WHERE l.capture_id = ?')
@@ -188,6 +196,13 @@ export class LinkStore {
     })();
   }
 
+  /** Writes a move's journal row back as it was (an edit's rename that failed: the file stayed where the row says). */
+  restoreMove(move: FilingMove): void {
+    this.db
+      .prepare('UPDATE filing_moves SET from_path = ?, to_path = ?, state = ?, error = ?, updated_at = ? WHERE capture_id = ?')
+      .run(move.fromPath, move.toPath, move.state, move.error, new Date().toISOString(), move.captureId);
+  }
+
   move(captureId: number): FilingMove | null {
     const row = this.db.prepare('SELECT * FROM filing_moves WHERE capture_id = ?').get(captureId) as
       | { capture_id: number; from_path: string; to_path: string; state: FilingMove['state']; error: string | null }
@@ -197,6 +212,12 @@ export class LinkStore {
 
   pendingMoves(): FilingMove[] {
     const ids = this.db.prepare(`SELECT capture_id FROM filing_moves WHERE state = 'pending' ORDER BY capture_id`).all() as { capture_id: number }[];
+    return ids.map((r) => this.move(r.capture_id)!);
+  }
+
+  /** Moves that failed (a full, unwritable or unmounted library): tried again on start. */
+  failedMoves(): FilingMove[] {
+    const ids = this.db.prepare(`SELECT capture_id FROM filing_moves WHERE state = 'failed' ORDER BY capture_id`).all() as { capture_id: number }[];
     return ids.map((r) => this.move(r.capture_id)!);
   }
 

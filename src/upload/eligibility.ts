@@ -6,6 +6,12 @@
  * (verdict pass or warn) and whose RAW/TIFF pair window is closed: while the pair check is still
  * 'waiting' the verdict is provisional (a missing partner turns it into a fail), so such a capture
  * is enqueued by the recheck that settles it (CaptureStore.updateCheck runs the same hook).
+ * Never, whatever `when` says: a capture that did not fail QC but was flagged for re-shoot (UNDO,
+ * setReshoot) or is linked to a rejected object (REJECT). A capture that failed QC is flagged for
+ * re-shoot by linking itself (linker.ts): it follows `when` like any failed capture, so a target
+ * that takes all captures still gets it. A job queued before the capture became so is withdrawn (dead, with the
+ * reason) by the next run of the hook, and queued again if the flag is cleared; a job already
+ * leased or done stays as it is (the remote copy is not deleted).
  */
 import type { TargetConfig } from '../config/schema.js';
 import type { CaptureRecord } from '../store/captures.js';
@@ -16,6 +22,7 @@ export function isEligible(db: Db, capture: Pick<CaptureRecord, 'id' | 'verdict'
   // A linked capture goes once its object is closed and its file has reached the library: before
   // that its name and place may still change (UNDO, the next shot, filing).
   if (!linkSettled(db, capture)) return false;
+  if (setAside(db, capture)) return false;
   if (target.when === 'all') return true;
   if (capture.verdict === 'fail') return false;
   return db.prepare(`SELECT 1 FROM qc_results WHERE capture_id = ? AND check_id = 'pairs' AND value_json = '"waiting"'`).get(capture.id) === undefined;
@@ -25,12 +32,38 @@ export function isEligible(db: Db, capture: Pick<CaptureRecord, 'id' | 'verdict'
 export function enqueueEligible(db: Db, capture: CaptureRecord, targets: readonly Pick<TargetConfig, 'id' | 'when'>[]): JobTransition[] {
   const outbox = new Outbox(db);
   const out: JobTransition[] = [];
+  const aside = setAside(db, capture);
   for (const target of targets) {
+    if (aside) {
+      const t = outbox.withdraw(capture.id, target.id, `${withdrawn}capture ${capture.id} ${aside}; it is not uploaded.`);
+      if (t) out.push(t);
+      continue;
+    }
     if (!isEligible(db, capture, target)) continue;
     const t = outbox.enqueue(capture, target.id);
     if (t) out.push(t);
+    else out.push(...requeueWithdrawn(db, outbox, capture.id, target.id));
   }
   return out;
+}
+
+const withdrawn = 'Withdrawn: ';
+
+/** Why the capture must not be uploaded at all, or null. */
+function setAside(db: Db, capture: Pick<CaptureRecord, 'id' | 'verdict'>): string | null {
+  const captureId = capture.id;
+  const row = db
+    .prepare(`SELECT c.reshoot, o.state, o.barcode FROM captures c LEFT JOIN capture_links l ON l.capture_id = c.id LEFT JOIN objects o ON o.id = l.object_id WHERE c.id = ?`)
+    .get(captureId) as { reshoot: number; state: string | null; barcode: string | null } | undefined;
+  if (row?.reshoot === 1 && capture.verdict !== 'fail') return 'is flagged for re-shoot';
+  if (row?.state === 'rejected') return `belongs to the rejected object ${row.barcode}`;
+  return null;
+}
+
+/** A job withdrawn while the capture was set aside goes back to the queue once it no longer is. */
+function requeueWithdrawn(db: Db, outbox: Outbox, captureId: number, targetId: string): JobTransition[] {
+  const job = db.prepare(`SELECT id FROM upload_jobs WHERE capture_id = ? AND target_id = ? AND state = 'dead' AND last_error LIKE ?`).get(captureId, targetId, `${withdrawn}%`) as { id: number } | undefined;
+  return job ? outbox.retryDead({ jobId: job.id }) : [];
 }
 
 /** Unlinked captures are settled; a linked one once its object is closed and, unless it failed (failed captures stay in the hot folder), it is filed. */

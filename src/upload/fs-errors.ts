@@ -30,6 +30,19 @@ export interface RootChecks {
   freeBytes?: (root: string) => Promise<number>;
 }
 
+/** What a mount check guards, for its message: an upload target, or the library (src/filing/library.ts). */
+export interface MountRole {
+  /** The file an operator creates in a folder that is meant to be used though it is not a mount point. */
+  marker: string;
+  /** What writing into the unmounted folder would do, and what the folder is meant to be. */
+  harm: string;
+  meantAs: string;
+  /** How to turn the check off. */
+  off: string;
+}
+
+export const targetMountRole: MountRole = { marker: targetMarkerName, harm: 'uploads would fill the local disk', meantAs: 'the target', off: '"mountCheck: false" for this target' };
+
 export function errnoOf(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | null)?.code;
 }
@@ -92,7 +105,7 @@ function full(targetId: string, root: string, free: number | null, code: string,
  * with `mountCheck` the root must be on another device than its parent folder (a mount point), or
  * hold the marker file the operator creates to say "this local folder is the target".
  */
-export async function rootUnavailable(root: string, checks: RootChecks): Promise<string | null> {
+export async function rootUnavailable(root: string, checks: RootChecks, role: MountRole = targetMountRole): Promise<string | null> {
   try {
     const st = await fs.stat(root);
     if (!st.isDirectory()) return 'not a folder';
@@ -100,12 +113,12 @@ export async function rootUnavailable(root: string, checks: RootChecks): Promise
     const parent = path.dirname(root);
     if (parent !== root && (await fs.stat(parent)).dev !== st.dev) return null;
     try {
-      await fs.stat(path.join(root, targetMarkerName));
+      await fs.stat(path.join(root, role.marker));
       return null;
     } catch (err) {
       if (errnoOf(err) !== 'ENOENT') throw err;
     }
-    return `it is an ordinary folder on the same disk as ${parent} and holds no ${targetMarkerName} file, so the share looks unmounted and uploads would fill the local disk. Mount the share there; if this folder itself is meant to be the target (a local or USB disk), create an empty file named ${targetMarkerName} in it, or set "mountCheck: false" for this target`;
+    return `it is an ordinary folder on the same disk as ${parent} and holds no ${role.marker} file, so the share looks unmounted and ${role.harm}. Mount the share there; if this folder itself is meant to be ${role.meantAs} (a local or USB disk), create an empty file named ${role.marker} in it, or set ${role.off}`;
   } catch (err) {
     const code = errnoOf(err);
     if (code === 'ENOENT') return 'the folder does not exist; is the share mounted?';

@@ -277,6 +277,19 @@ export class Outbox {
     })();
   }
 
+  /**
+   * Takes back the queued job of a capture that a target no longer takes (flagged for re-shoot,
+   * its object rejected): dead with `reason`, so it is not sent and the queue shows why. A leased
+   * job is already being sent and finishes; the operator's retryDead sends a withdrawn job anyway.
+   */
+  withdraw(captureId: number, targetId: string, reason: string): JobTransition | null {
+    const row = this.db.prepare(`SELECT id FROM upload_jobs WHERE capture_id = ? AND target_id = ? AND state = 'queued'`).get(captureId, targetId) as { id: number } | undefined;
+    if (!row) return null;
+    const at = new Date(this.clock()).toISOString();
+    this.db.prepare("UPDATE upload_jobs SET state = 'dead', last_error = ?, updated_at = ? WHERE id = ?").run(reason, at, row.id);
+    return this.event(this.get(row.id) as UploadJob, 'dead', 'queued', at, reason);
+  }
+
   /** The operator's retry of dead jobs (all, one target's, or one job): queued again with a fresh attempt count. */
   retryDead(filter: { targetId?: string | undefined; jobId?: number | undefined } = {}): JobTransition[] {
     return this.db.transaction(() => {

@@ -45,6 +45,23 @@ describe('moveVerified', () => {
     expect(leftovers()).toEqual([]);
   });
 
+  it.each([
+    ['the same device', nodeMoveFs],
+    ['another device', otherDevice],
+    ['a file system without hard links', noLinks],
+  ] as const)('keeps the mtime QC checked on %s, so the filed file can be moved again (an edit renaming it)', async (_name, mfs) => {
+    // An mtime well in the past, as a camera's file has by the time it is filed.
+    fs.utimesSync(from, 1_700_000_000, 1_700_000_000.123456);
+    const st = fs.statSync(from);
+    const checked = { ...version, mtimeMs: st.mtimeMs };
+    await moveVerified(from, to, checked, mfs);
+    expect(Math.abs(fs.statSync(to).mtimeMs - checked.mtimeMs)).toBeLessThanOrEqual(1);
+    const renamed = path.join(dir, 'Library', 'P', 'B124', 'B124_001.tif');
+    await moveVerified(to, renamed, checked, mfs);
+    expect(sha(fs.readFileSync(renamed))).toBe(version.sha256);
+    expect(fs.existsSync(to)).toBe(false);
+  });
+
   it('never replaces a different file at the destination, and keeps the source', async () => {
     fs.mkdirSync(path.dirname(to), { recursive: true });
     fs.writeFileSync(to, 'another capture');
@@ -52,6 +69,12 @@ describe('moveVerified', () => {
     expect(fs.readFileSync(to, 'utf8')).toBe('another capture');
     expect(fs.readFileSync(from)).toEqual(bytes);
     expect(await freeName(to)).toBe(to.replace('.tif', '_2.tif'));
+  });
+
+  it('makes no folders for a source that is missing (a library share that is not mounted)', async () => {
+    fs.rmSync(from);
+    await expect(moveVerified(from, to, version)).rejects.toThrow(/is gone and .* does not exist/);
+    expect(fs.existsSync(path.join(dir, 'Library'))).toBe(false);
   });
 
   it('refuses a source that changed after QC', async () => {
@@ -89,7 +112,7 @@ describe('moveVerified', () => {
     ['another device', otherDevice],
     ['no hard links', noLinks],
   ] as const)('a crash at any step (%s) loses nothing and is finished by running the move again', (_name, mfs) => {
-    for (let n = 1; n <= 12; n++) {
+    for (let n = 1; n <= 14; n++) {
       it(`crash after call ${n}`, async () => {
         let calls = 0;
         const crashing = Object.fromEntries(
