@@ -30,9 +30,6 @@ interface Finding {
 /** A target that has not answered its probe by then is reported as unreachable. */
 const targetProbeTimeoutMs = 15_000;
 
-/** Free space below these is a warning / a failure: a 100 MP 16-bit TIFF is about 600 MB. */
-const warnFreeBytes = 20 * 1024 ** 3;
-const failFreeBytes = 2 * 1024 ** 3;
 
 export async function doctorCommand(ctx: CliContext): Promise<number> {
   const findings: Finding[] = [];
@@ -56,7 +53,7 @@ export async function doctorCommand(ctx: CliContext): Promise<number> {
     for (const [label, p] of [['database', path.dirname(config.locations.database)], ['library', config.locations.library], ...config.sources.map((s) => [`hot folder "${s.id}"`, s.path])] as [string, string][]) {
       if (!disks.has(p)) disks.set(p, label);
     }
-    for (const [p, label] of disks) findings.push(checkFreeSpace(label, p));
+    for (const [p, label] of disks) findings.push(checkFreeSpace(label, p, config.retention));
     findings.push(...(await checkTargets(config)));
   }
   findings.push({ status: 'ok', what: 'image decoder', detail: `libvips ${sharp.versions.vips} (sharp ${sharp.versions.sharp ?? '?'}), Node ${process.versions.node}` });
@@ -124,15 +121,17 @@ async function checkLibrary(config: StationConfig): Promise<Finding> {
   return checkFolder('library', library, false);
 }
 
-function checkFreeSpace(label: string, dir: string): Finding {
+/** Against the same thresholds the running station warns and alarms at (retention.warnFreeGB / criticalFreeGB). */
+function checkFreeSpace(label: string, dir: string, levels: { warnFreeGB: number; criticalFreeGB: number }): Finding {
   let target = dir;
   while (!fs.existsSync(target) && path.dirname(target) !== target) target = path.dirname(target);
   try {
     const s = fs.statfsSync(target);
     const free = s.bavail * s.bsize;
     const gb = (free / 1024 ** 3).toFixed(1);
-    const status: Status = free < failFreeBytes ? 'fail' : free < warnFreeBytes ? 'warn' : 'ok';
-    return { status, what: `free disk (${label})`, detail: `${gb} GB free at ${target}${status === 'ok' ? '' : ' — free up space or move the folder to a larger disk'}` };
+    const status: Status = free < levels.criticalFreeGB * 1024 ** 3 ? 'fail' : free < levels.warnFreeGB * 1024 ** 3 ? 'warn' : 'ok';
+    const below = status === 'fail' ? `below retention.criticalFreeGB (${levels.criticalFreeGB} GB)` : `below retention.warnFreeGB (${levels.warnFreeGB} GB)`;
+    return { status, what: `free disk (${label})`, detail: `${gb} GB free at ${target}${status === 'ok' ? '' : ` — ${below}: free up space or move the folder to a larger disk`}` };
   } catch (err) {
     return { status: 'warn', what: `free disk (${label})`, detail: `could not measure at ${target}: ${(err as Error).message}` };
   }
@@ -161,8 +160,10 @@ async function checkTargets(config: StationConfig): Promise<Finding[]> {
         const base = { what: `upload target "${t.id}"`, target: { id: t.id, kind: t.kind } };
         const signal = AbortSignal.timeout(targetProbeTimeoutMs);
         try {
-          // Raced with the timeout too: a folder probe on a hung share cannot be cancelled.
-          await Promise.race([t.probe(signal), abortion(signal)]);
+          // Raced with the timeout too: a folder probe on a hung share cannot be cancelled. A share
+          // that takes an empty file may still have no room for one capture: asked for one byte, a
+          // folder target answers full below its 16 MiB headroom, as the uploader would.
+          await Promise.race([t.probe(signal, { bytes: 1 }), abortion(signal)]);
           return { ...base, status: 'ok', detail: `${t.kind} ${where} ${okDetail[t.kind] ?? 'answers'}` };
         } catch (err) {
           if (isUploadError(err, 'offline') || signal.aborted) {

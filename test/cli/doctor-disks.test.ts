@@ -1,0 +1,35 @@
+/** `capture-station doctor` judges free disk space by the thresholds the running station alarms at. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { capture } from '../helpers/output.js';
+import { makeHome } from '../helpers/station-home.js';
+
+const homes: string[] = [];
+afterEach(() => {
+  for (const h of homes.splice(0)) fs.rmSync(h, { recursive: true, force: true });
+});
+
+async function diskLines(retention: Record<string, number>): Promise<{ code: number; lines: string[] }> {
+  const h = makeHome();
+  homes.push(h);
+  fs.writeFileSync(path.join(h, 'station.json'), JSON.stringify({ retention }));
+  const out = capture();
+  const code = await main(['doctor', '--home', h], out);
+  return { code, lines: out.stdout.split('\n').filter((l) => l.includes('] free disk')) };
+}
+
+describe('capture-station doctor: free disk', () => {
+  it('warns below retention.warnFreeGB and fails below retention.criticalFreeGB, naming the setting', async () => {
+    // No disk here has a petabyte free, and every one has more than nothing.
+    const calm = await diskLines({ warnFreeGB: 0, criticalFreeGB: 0 });
+    expect(calm.lines.length).toBeGreaterThan(0);
+    expect(calm.lines.every((l) => l.startsWith('[ OK ]'))).toBe(true);
+    const warned = await diskLines({ warnFreeGB: 1_000_000, criticalFreeGB: 0 });
+    expect(warned.lines.every((l) => l.startsWith('[WARN]') && l.includes('below retention.warnFreeGB (1000000 GB)'))).toBe(true);
+    const failed = await diskLines({ warnFreeGB: 1_000_000, criticalFreeGB: 1_000_000 });
+    expect(failed.lines.every((l) => l.startsWith('[FAIL]') && l.includes('below retention.criticalFreeGB (1000000 GB)'))).toBe(true);
+    expect(failed.code).toBe(1);
+  });
+});
