@@ -543,7 +543,10 @@ export class S3Target implements UploadTarget {
 
   /** Every request goes through here: the test seam sees it, and the job's abort signal cancels it. */
   private async send<O>(name: string, make: (sdk: Sdk) => AnyCommand, signal: AbortSignal, payloadSha256Base64?: string): Promise<O> {
-    this.loaded ??= import('@aws-sdk/client-s3').then((sdk) => ({ sdk, client: new sdk.S3Client(this.config) }));
+    this.loaded ??= import('@aws-sdk/client-s3').then((sdk) => {
+      quietNodeVersionNotice();
+      return { sdk, client: new sdk.S3Client(this.config) };
+    });
     const { sdk, client } = await this.loaded;
     const command = make(sdk);
     if (payloadSha256Base64) {
@@ -636,4 +639,16 @@ function etagIsMd5(etag: string, out: { ServerSideEncryption?: string | undefine
 
 function corrupted(targetId: string, key: string, why: string): UploadError {
   return new UploadError('transient', `Verification failed at target "${targetId}": ${key} — ${why}. The store did not receive the bytes that were read; the copy was discarded and is retried.`);
+}
+
+/**
+ * The AWS SDK prints a nine-line NodeVersionSupportWarning on Node < 22 into every station log
+ * (through process.emitWarning, on stderr). The station supports the Node it documents (README);
+ * the notice is logged once here instead, unless the operator set the SDK's own switch.
+ */
+function quietNodeVersionNotice(): void {
+  const variable = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
+  if (Number(process.versions.node.split('.')[0]) >= 22 || process.env[variable] !== undefined) return;
+  process.env[variable] = 'true';
+  log.info('the AWS SDK announces that a later release will need Node 22; this Node works with the version installed', { node: process.versions.node });
 }
