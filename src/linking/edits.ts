@@ -47,6 +47,8 @@ export class LinkEditor {
     private readonly serialize: <T>(work: () => Promise<T>) => Promise<T>,
     /** Called inside each edit's transaction with the captures whose object changed (their mismatch check is judged again). */
     private readonly relinked: (captureIds: readonly number[]) => void,
+    /** Called after each edit (and undo) commits, so the rig's open objects follow the database. */
+    private readonly committed: () => void,
   ) {}
 
   /** Moves whole shots to the object of `barcode` at their source (its newest, or a new one), numbered after its last shot. */
@@ -55,10 +57,10 @@ export class LinkEditor {
       const code = this.validBarcode(barcode);
       const ids = this.wholeShots(captureIds);
       const sourceId = this.captures.get(ids[0]!)!.sourceId;
-      const edit = this.db.transaction(() => {
+      const edit = this.commit(() => {
         const target = this.links.latestObject(code, sourceId) ?? this.links.createClosedObject(code, sourceId);
         return this.place(ids, target.id, 'relink');
-      })();
+      });
       await this.renameFiled(edit.captureIds);
       return edit;
     });
@@ -71,7 +73,7 @@ export class LinkEditor {
       const object = this.objectOrThrow(objectId);
       const ids = this.links.capturesOf(objectId).filter((id) => this.links.linkOf(id)!.seq >= fromSeq);
       if (ids.length === 0) throw new StationError('INVALID_ARGUMENT', `Object ${object.barcode} has no shot numbered ${fromSeq} or later: nothing to split off.`);
-      const edit = this.db.transaction(() => this.place(ids, this.links.createClosedObject(code, object.sourceId).id, 'split'))();
+      const edit = this.commit(() => this.place(ids, this.links.createClosedObject(code, object.sourceId).id, 'split'));
       await this.renameFiled(edit.captureIds);
       return edit;
     });
@@ -84,7 +86,7 @@ export class LinkEditor {
       this.objectOrThrow(objectId);
       this.objectOrThrow(intoObjectId);
       const ids = this.links.capturesOf(objectId);
-      const edit = this.db.transaction(() => this.place(ids, intoObjectId, 'merge'))();
+      const edit = this.commit(() => this.place(ids, intoObjectId, 'merge'));
       await this.renameFiled(edit.captureIds);
       return edit;
     });
@@ -96,11 +98,11 @@ export class LinkEditor {
       const code = this.validBarcode(barcode);
       const object = this.objectOrThrow(objectId);
       const captureIds = this.links.capturesOf(objectId);
-      const edit = this.db.transaction(() => {
+      const edit = this.commit(() => {
         this.links.setBarcode(objectId, code);
         this.relinked(captureIds);
         return this.record({ kind: 'barcode', objectId, before: object.barcode, after: code }, captureIds);
-      })();
+      });
       await this.renameFiled(captureIds);
       return edit;
     });
@@ -128,14 +130,17 @@ export class LinkEditor {
         )
         .get() as { id: number; data_json: string } | undefined;
       if (!last) throw new StationError('NOT_FOUND', 'There is no linking edit to undo.');
-      const { data, captureIds } = JSON.parse(last.data_json) as { data: EditData; captureIds: number[] };
-      this.db.transaction(() => {
+      const logged = JSON.parse(last.data_json) as { data: EditData; captureIds: number[] };
+      const { data } = logged;
+      // A renamed object may have taken more shots since (it was open on the rig): they all take the old barcode back.
+      const captureIds = data.kind === 'barcode' ? this.links.capturesOf(data.objectId) : logged.captureIds;
+      this.commit(() => {
         if (data.kind === 'relink') for (const p of data.before) this.links.setLink(p.captureId, p.objectId, p.seq, p.view);
         else if (data.kind === 'barcode') this.links.setBarcode(data.objectId, data.before);
         else this.db.prepare('UPDATE captures SET reshoot = ? WHERE id = ?').run(data.before ? 1 : 0, data.captureId);
         if (data.kind !== 'reshoot') this.relinked(captureIds);
         appendEvent(this.db, { type: 'link.edit-undone', data: { editId: last.id, kind: data.kind, captureIds } });
-      })();
+      });
       if (data.kind !== 'reshoot') await this.renameFiled(captureIds);
       return { editId: last.id, kind: data.kind, captureIds };
     });
@@ -163,6 +168,13 @@ export class LinkEditor {
       appendEvent(this.db, { type: 'capture.relinked', captureId, data: { editId: event.id, why, barcode: link?.barcode ?? null, seq: link?.seq ?? null, view: link?.view ?? null } });
     }
     return { editId: event.id, kind: data.kind, captureIds };
+  }
+
+  /** Runs `work` in a transaction; once it has committed, the rig's sessions follow the new links. */
+  private commit<T>(work: () => T): T {
+    const out = this.db.transaction(work)();
+    this.committed();
+    return out;
   }
 
   /** Filed captures take the names their new links give them; unfiled ones are named when filed. */

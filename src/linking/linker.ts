@@ -21,7 +21,7 @@ import { SessionStore } from '../store/sessions.js';
 import { LinkEditor } from './edits.js';
 import { MismatchRecheck } from './mismatch-recheck.js';
 import { LibraryNaming } from './naming.js';
-import { LinkSession, type SessionEffect, type SessionInput } from './session.js';
+import { LinkSession, type SessionEffect, type SessionInput, type Shot } from './session.js';
 import { LinkStore } from './store.js';
 
 const log = createLogger('linking');
@@ -71,7 +71,7 @@ export class Linker {
     this.links = new LinkStore(opts.db);
     this.naming = new LibraryNaming(opts.config, opts.library, opts.stationId, this.links, new SessionStore(opts.db));
     this.mismatch = new MismatchRecheck(opts.captures, this.links, (sourceId) => opts.profiles[opts.sources.find((s) => s.id === sourceId)?.profile ?? '']);
-    this.editor = new LinkEditor(opts.db, this.links, opts.captures, this.naming, opts.config, (work) => this.serialize(work), (ids) => this.relinked(ids, true));
+    this.editor = new LinkEditor(opts.db, this.links, opts.captures, this.naming, opts.config, (work) => this.serialize(work), (ids) => this.relinked(ids, true), () => this.restoreSessions());
     this.now = opts.now ?? Date.now;
     for (const source of opts.sources) {
       const profile = opts.profiles[source.profile];
@@ -243,6 +243,30 @@ export class Linker {
     });
   }
 
+  /** After a linking edit (or its undo) commits: each source's open object is as the database now has it. */
+  private restoreSessions(): void {
+    for (const [sourceId, session] of this.sessions) {
+      const objectId = this.openObjectIds.get(sourceId);
+      const object = objectId === undefined ? null : this.links.object(objectId);
+      session.restore(object && { barcode: object.barcode, shots: this.shotsOf(object.id) }, (id) => this.links.linkOf(id) !== null);
+    }
+  }
+
+  /** An object's shots from its links: the captures sharing a sequence number are one shot. */
+  private shotsOf(objectId: number): Shot[] {
+    const shots = new Map<number, Shot>();
+    for (const captureId of this.links.capturesOf(objectId)) {
+      const capture = this.opts.captures.get(captureId)!;
+      const seq = this.links.linkOf(captureId)!.seq;
+      const shot = shots.get(seq) ?? { stem: stemOf(capture.relPath), seq, captureIds: [], hasRaw: false, hasProcessed: false };
+      shots.set(seq, shot);
+      shot.captureIds.push(captureId);
+      if (pairRole(capture.relPath) === 'raw') shot.hasRaw = true;
+      else shot.hasProcessed = true;
+    }
+    return [...shots.values()];
+  }
+
   /** Captures of a closed object may now be uploaded (see upload/eligibility.ts). */
   private afterObjectClosed(objectId: number): void {
     for (const captureId of this.links.capturesOf(objectId)) this.opts.captures.runHooks(captureId);
@@ -300,6 +324,11 @@ export class Linker {
     if (this.sessions.size === 1) return [...this.sessions.keys()][0]!;
     throw new StationError('INVALID_ARGUMENT', `This station has ${this.sessions.size} sources: say which one the scan is for (${[...this.sessions.keys()].join(', ')}).`);
   }
+}
+
+/** A hot-folder path without its extension: a RAW and its TIFF/JPEG share it. */
+function stemOf(relPath: string): string {
+  return relPath.slice(0, relPath.length - path.posix.extname(relPath).length);
 }
 
 function upper(action: 'end' | 'undo' | 'reject'): 'END' | 'UNDO' | 'REJECT' {

@@ -42,7 +42,8 @@ export type SessionEffect =
   | { type: 'capture.unlinked-none'; captureId: number }
   | { type: 'alarm'; barcode: string | null; message: string };
 
-interface Shot {
+/** One shot of the open object: what `restore` takes back from the database after an edit. */
+export interface Shot {
   stem: string;
   seq: number;
   captureIds: number[];
@@ -62,6 +63,16 @@ export class LinkSession {
   private pending: { captureId: number; stem: string; isRaw: boolean }[] = [];
 
   constructor(private readonly rules: SessionRules) {}
+
+  /**
+   * After a linking edit: the open object takes its barcode and shots from the database (the edit
+   * may have renamed it, taken shots off it or added some), and waiting shots that the edit linked
+   * stop waiting. Its idle clock is left as it was.
+   */
+  restore(open: { barcode: string; shots: Shot[] } | null, isLinked: (captureId: number) => boolean): void {
+    if (this.open && open) Object.assign(this.open, { barcode: open.barcode, shots: [...open.shots].sort((a, b) => a.seq - b.seq) });
+    this.pending = this.pending.filter((p) => !isLinked(p.captureId));
+  }
 
   get current(): { barcode: string; shots: number } | null {
     return this.open ? { barcode: this.open.barcode, shots: this.open.shots.length } : null;

@@ -17,8 +17,8 @@ afterEach(async () => {
 });
 
 
-/** A station with object A holding three filed shots (the second a RAW + TIFF pair). */
-async function stationWithObject() {
+/** A running station linking to one-letter barcodes, filing as `{barcode}/{seq:03}{ext}`. */
+async function linkingStation() {
   const home = makeHome({ ingest: { stableWindowMs: 200, rescanIntervalSec: 0 }, linking: { enabled: true, template: '{barcode}/{seq:03}{ext}', barcode: { pattern: '[A-Z]' } } });
   homes.push(home);
   const config = loadConfig({ home });
@@ -26,9 +26,23 @@ async function stationWithObject() {
   stations.push(station);
   await station.start();
   const client = createLocalClient(createHandlers(station));
-  const library = config.locations.library;
-  expect(await client.scanBarcode({ code: 'A' })).toMatchObject({ result: { kind: 'object' } });
   const inbox = path.join(home, 'Inbox');
+  const id = (rel: string) => station.store.list({ limit: 100 }).find((c) => c.relPath === rel)!.id;
+  /** Drops a good TIFF in the hot folder and waits until it is recorded and, if linked, filed. */
+  const shoot = async (name: string, seed: number) => {
+    const before = station.store.counts().total;
+    await writeGoodTiff(path.join(inbox, name), seed);
+    await waitFor(() => station.store.counts().total === before + 1, name);
+    await station.linker.settled();
+    return id(name);
+  };
+  return { station, client, library: config.locations.library, inbox, id, shoot };
+}
+
+/** A station with object A holding three filed shots (the second a RAW + TIFF pair). */
+async function stationWithObject() {
+  const { station, client, library, inbox, id } = await linkingStation();
+  expect(await client.scanBarcode({ code: 'A' })).toMatchObject({ result: { kind: 'object' } });
   await writeGoodTiff(path.join(inbox, 's1.tif'), 1);
   await waitFor(() => filesUnder(library).length === 1, 'shot 1');
   await writeGoodTiff(path.join(inbox, 's2.tif'), 20);
@@ -39,7 +53,6 @@ async function stationWithObject() {
   await writeGoodTiff(path.join(inbox, 's3.tif'), 40);
   await waitFor(() => filesUnder(library).length === 4, 'shot 3');
   await station.linker.settled();
-  const id = (rel: string) => station.store.list({ limit: 100 }).find((c) => c.relPath === rel)!.id;
   const objectA = station.linker.links.linkOf(id('s1.tif'))!.objectId;
   return { station, client, library, id, objectA };
 }
@@ -88,5 +101,52 @@ describe('linking edits', () => {
     expect(await client.splitObject({ objectId: objectA, fromSeq: 0, barcode: 'C' })).toMatchObject({ error: { code: 'INVALID_ARGUMENT' } });
     expect(await client.relinkCaptures({ captureIds: [], barcode: 'C' })).toMatchObject({ error: { code: 'INVALID_ARGUMENT' } });
     expect(filesUnder(library)).toEqual(['A/001.tif', 'A/002.jpg', 'A/002.tif', 'A/003.tif']);
+  });
+});
+
+describe('linking edits and the object open on the rig', () => {
+  it('a shot relinked to the open object takes a number there, and the next shot from the rig the one after it', async () => {
+    const { station, client, library, shoot } = await linkingStation();
+    await client.scanBarcode({ code: 'D' });
+    const stray = await shoot('d1.tif', 1);
+    await client.scanBarcode({ code: 'E' });
+    await shoot('e1.tif', 2);
+    expect(await client.relinkCaptures({ captureIds: [stray], barcode: 'E' })).toMatchObject({ result: { kind: 'relink' } });
+    expect(station.linker.current()).toEqual({ inbox: { barcode: 'E', shots: 2 } });
+    await shoot('e2.tif', 3);
+    expect(filesUnder(library)).toEqual(['E/001.tif', 'E/002.tif', 'E/003.tif']);
+    expect(station.linker.links.linkOf(station.linker.links.capturesOf(station.linker.links.linkOf(stray)!.objectId).at(-1)!)).toMatchObject({ barcode: 'E', seq: 3 });
+  });
+
+  it('UNDO on the rig takes off the open object\'s own last shot, not one relinked away to another object', async () => {
+    const { station, client, library, shoot } = await linkingStation();
+    await client.scanBarcode({ code: 'F' });
+    const first = await shoot('f1.tif', 1);
+    const second = await shoot('f2.tif', 2);
+    await client.relinkCaptures({ captureIds: [second], barcode: 'G' });
+    expect(station.linker.current()).toEqual({ inbox: { barcode: 'F', shots: 1 } });
+    await client.scanBarcode({ code: '%%UNDO%%' });
+    expect(station.linker.links.linkOf(second)).toMatchObject({ barcode: 'G', seq: 1 });
+    expect(station.linker.links.linkOf(first)).toBeNull();
+    expect(filesUnder(library)).toContain('G/001.tif');
+  });
+
+  it('an open object renamed takes its new barcode on the rig: scanning it keeps it open, and undo gives the old one back', async () => {
+    const { station, client, library, shoot } = await linkingStation();
+    await client.scanBarcode({ code: 'R' });
+    const first = await shoot('r1.tif', 1);
+    const objectId = station.linker.links.linkOf(first)!.objectId;
+    await client.relinkObject({ objectId, barcode: 'S' });
+    expect(station.linker.current()).toEqual({ inbox: { barcode: 'S', shots: 1 } });
+    // Scanning the new barcode is the same object scanned again: no second S.
+    expect(await client.scanBarcode({ code: 'S' })).toMatchObject({ result: { closed: null, current: { barcode: 'S', shots: 1 } } });
+    await shoot('r2.tif', 2);
+    expect(filesUnder(library)).toEqual(['S/001.tif', 'S/002.tif']);
+    expect(station.linker.links.linkOf(station.linker.links.capturesOf(objectId).at(-1)!)).toMatchObject({ objectId, barcode: 'S', seq: 2 });
+
+    await client.undoLinkEdit({});
+    expect(station.linker.current()).toEqual({ inbox: { barcode: 'R', shots: 2 } });
+    await shoot('r3.tif', 3);
+    expect(filesUnder(library)).toEqual(['R/001.tif', 'R/002.tif', 'R/003.tif']);
   });
 });
