@@ -66,10 +66,12 @@ export class Linker {
   private readonly removeHook: () => void;
   private readonly now: () => number;
   private readonly mismatch: MismatchRecheck;
+  private readonly sessionStore: SessionStore;
 
   constructor(private readonly opts: LinkerOptions) {
     this.links = new LinkStore(opts.db);
-    this.naming = new LibraryNaming(opts.config, opts.library, opts.stationId, this.links, new SessionStore(opts.db));
+    this.sessionStore = new SessionStore(opts.db);
+    this.naming = new LibraryNaming(opts.config, opts.library, opts.stationId, this.links, this.sessionStore);
     this.mismatch = new MismatchRecheck(opts.captures, this.links, (sourceId) => opts.profiles[opts.sources.find((s) => s.id === sourceId)?.profile ?? '']);
     this.editor = new LinkEditor(opts.db, this.links, opts.captures, this.naming, opts.config, (work) => this.serialize(work), (ids) => this.relinked(ids, true), () => this.restoreSessions());
     this.now = opts.now ?? Date.now;
@@ -83,7 +85,7 @@ export class Linker {
           views: opts.config.views,
           expectedShots: opts.config.expectedShots,
           expectPairs: profile?.pairs.required ?? false,
-        }),
+        }, (barcode) => this.firstSeq(barcode)),
       );
     }
     // Registered before the uploader's hook, so the upload rules see the link of a new capture.
@@ -241,6 +243,15 @@ export class Linker {
       if (announce) for (const capture of updated) this.opts.onRechecked?.(capture);
       if (edited) for (const id of captureIds) this.enqueueFiling(id);
     });
+  }
+
+  /**
+   * A newly scanned object continues its barcode's numbering in the current project, so a barcode
+   * scanned again (closed earlier, or before a restart) adds shots after its last one.
+   */
+  private firstSeq(barcode: string): number {
+    const project = this.sessionStore.current()?.project || this.opts.config.project;
+    return this.links.maxSeqOfBarcode(barcode, project, this.opts.config.project) + 1;
   }
 
   /** After a linking edit (or its undo) commits: each source's open object is as the database now has it. */

@@ -55,6 +55,8 @@ interface OpenObject {
   barcode: string;
   shots: Shot[];
   lastActivity: number;
+  /** The first sequence number of this object: a barcode scanned again continues after its earlier shots. */
+  firstSeq: number;
 }
 
 export class LinkSession {
@@ -62,7 +64,11 @@ export class LinkSession {
   /** scan-after-capture: shots taken since the last object, waiting for their barcode. */
   private pending: { captureId: number; stem: string; isRaw: boolean }[] = [];
 
-  constructor(private readonly rules: SessionRules) {}
+  constructor(
+    private readonly rules: SessionRules,
+    /** The sequence number a newly opened object of `barcode` starts at (1 unless the barcode already has shots). */
+    private readonly firstSeq: (barcode: string) => number = () => 1,
+  ) {}
 
   /**
    * After a linking edit: the open object takes its barcode and shots from the database (the edit
@@ -75,7 +81,7 @@ export class LinkSession {
   }
 
   get current(): { barcode: string; shots: number } | null {
-    return this.open ? { barcode: this.open.barcode, shots: this.open.shots.length } : null;
+    return this.open ? { barcode: this.open.barcode, shots: shotCount(this.open) } : null;
   }
 
   apply(input: SessionInput): SessionEffect[] {
@@ -110,7 +116,7 @@ export class LinkSession {
 
   private openObject(barcode: string, at: number): SessionEffect[] {
     const effects = this.open ? this.close('next-object') : [];
-    this.open = { barcode, shots: [], lastActivity: at };
+    this.open = { barcode, shots: [], lastActivity: at, firstSeq: this.firstSeq(barcode) };
     return [...effects, { type: 'object.opened', barcode }];
   }
 
@@ -143,7 +149,7 @@ export class LinkSession {
     const object = this.open!;
     let shot = object.shots.find((s) => s.stem === stem);
     if (!shot) {
-      shot = { stem, seq: (object.shots.at(-1)?.seq ?? 0) + 1, captureIds: [], hasRaw: false, hasProcessed: false };
+      shot = { stem, seq: (object.shots.at(-1)?.seq ?? object.firstSeq - 1) + 1, captureIds: [], hasRaw: false, hasProcessed: false };
       object.shots.push(shot);
     }
     shot.captureIds.push(captureId);
@@ -156,7 +162,7 @@ export class LinkSession {
     const object = this.open;
     if (!object) return [];
     this.open = null;
-    const effects: SessionEffect[] = [{ type: 'object.closed', barcode: object.barcode, reason, shots: object.shots.length }];
+    const effects: SessionEffect[] = [{ type: 'object.closed', barcode: object.barcode, reason, shots: shotCount(object) }];
     const missing = reason === 'rejected' ? [] : this.missing(object);
     if (missing.length > 0) effects.push({ type: 'alarm', barcode: object.barcode, message: `Object ${object.barcode} is incomplete: ${missing.join('; ')}.` });
     return effects;
@@ -166,7 +172,7 @@ export class LinkSession {
   private missing(object: OpenObject): string[] {
     const { expectedShots, views, expectPairs } = this.rules;
     const out: string[] = [];
-    const shots = object.shots.length;
+    const shots = shotCount(object);
     if (expectedShots > 0 && shots < expectedShots) {
       const missingViews = views.slice(shots, expectedShots);
       out.push(`${shots} of ${expectedShots} views${missingViews.length > 0 ? ` (missing ${missingViews.join(', ')})` : ''}`);
@@ -184,4 +190,9 @@ export class LinkSession {
     if (!this.open || timeout <= 0 || now - this.open.lastActivity < timeout) return [];
     return this.close('idle');
   }
+}
+
+/** The object's shots, counting those its barcode had before it was scanned again. */
+function shotCount(object: OpenObject): number {
+  return object.firstSeq - 1 + object.shots.length;
 }

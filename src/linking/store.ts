@@ -129,6 +129,21 @@ export class LinkStore {
     return (this.db.prepare('SELECT MAX(seq) AS m FROM capture_links WHERE object_id = ?').get(objectId) as { m: number | null }).m ?? 0;
   }
 
+  /**
+   * The highest sequence number `barcode` has in `project`, over all its objects (0: none), so a
+   * barcode scanned again continues its numbering. A capture's project is its operator session's,
+   * or `defaultProject` when it was shot outside one (or the session named none).
+   */
+  maxSeqOfBarcode(barcode: string, project: string, defaultProject: string): number {
+    const row = this.db
+      .prepare(
+        `SELECT MAX(l.seq) AS m FROM capture_links l JOIN objects o ON o.id = l.object_id JOIN captures c ON c.id = l.capture_id LEFT JOIN sessions s ON s.id = c.session_id
+           WHERE o.barcode = ? AND COALESCE(NULLIF(s.project, ''), ?) = ?`,
+      )
+      .get(barcode, defaultProject, project) as { m: number | null };
+    return row.m ?? 0;
+  }
+
   /** Moves a link to another object or sequence number (an edit; the caller writes the event). */
   setLink(captureId: number, objectId: number, seq: number, view: string | null): void {
     this.db
@@ -181,6 +196,11 @@ export class LinkStore {
   pendingMoves(): FilingMove[] {
     const ids = this.db.prepare(`SELECT capture_id FROM filing_moves WHERE state = 'pending' ORDER BY capture_id`).all() as { capture_id: number }[];
     return ids.map((r) => this.move(r.capture_id)!);
+  }
+
+  /** Whether a move other than to `except` promised a file named `stem` plus an extension (a shot's name is one stem for all its files). */
+  isPlannedStem(stem: string, except?: string): boolean {
+    return this.db.prepare(`SELECT 1 FROM filing_moves WHERE instr(to_path, ?) = 1 AND to_path != ? AND state != 'failed'`).get(`${stem}.`, except ?? '') !== undefined;
   }
 
   /** Library paths already promised to a move, so two captures never get the same name. */

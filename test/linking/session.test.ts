@@ -73,6 +73,25 @@ describe('LinkSession, scan before capture', () => {
   });
 });
 
+describe('LinkSession, a barcode that already has shots', () => {
+  it('continues numbering and views after them, and counts them as its shots', () => {
+    const earlier: Record<string, number> = { A1: 2 };
+    const s = new LinkSession({ ...rules, expectedShots: 3 }, (barcode) => (earlier[barcode] ?? 0) + 1);
+    const effects = run(s, [{ type: 'scan', barcode: 'A1' }, shot(1, 'IMG_7'), shot(2, 'IMG_8'), { type: 'scan', barcode: 'B2' }, shot(3, 'IMG_9'), { type: 'control', action: 'END' }]);
+    expect(effects).toEqual([
+      { type: 'object.opened', barcode: 'A1' },
+      { type: 'capture.linked', captureId: 1, barcode: 'A1', seq: 3, view: 'label' },
+      // A fourth shot of a three-view profile has no view.
+      { type: 'capture.linked', captureId: 2, barcode: 'A1', seq: 4, view: null },
+      { type: 'object.closed', barcode: 'A1', reason: 'next-object', shots: 4 },
+      { type: 'object.opened', barcode: 'B2' },
+      { type: 'capture.linked', captureId: 3, barcode: 'B2', seq: 1, view: 'front' },
+      { type: 'object.closed', barcode: 'B2', reason: 'end', shots: 1 },
+      { type: 'alarm', barcode: 'B2', message: 'Object B2 is incomplete: 1 of 3 views (missing back, label).' },
+    ]);
+  });
+});
+
 describe('LinkSession, scan after capture', () => {
   const after: SessionRules = { ...rules, mode: 'scan-after-capture' };
 
