@@ -25,6 +25,9 @@ interface Placement {
   view: string | null;
 }
 
+/** What an edit did, as its outcome and `link.edit` event say. */
+export type EditKind = 'relink' | 'split' | 'merge' | 'barcode' | 'reshoot';
+
 type EditData =
   | { kind: 'relink'; before: Placement[] }
   | { kind: 'barcode'; objectId: number; before: string; after: string }
@@ -32,7 +35,7 @@ type EditData =
 
 export interface EditOutcome {
   editId: number;
-  kind: EditData['kind'];
+  kind: EditKind;
   captureIds: number[];
 }
 
@@ -130,8 +133,9 @@ export class LinkEditor {
         )
         .get() as { id: number; data_json: string } | undefined;
       if (!last) throw new StationError('NOT_FOUND', 'There is no linking edit to undo.');
-      const logged = JSON.parse(last.data_json) as { data: EditData; captureIds: number[] };
+      const logged = JSON.parse(last.data_json) as { why?: EditKind; data: EditData; captureIds: number[] };
       const { data } = logged;
+      const kind = logged.why ?? data.kind;
       // A renamed object may have taken more shots since (it was open on the rig): they all take the old barcode back.
       const captureIds = data.kind === 'barcode' ? this.links.capturesOf(data.objectId) : logged.captureIds;
       this.commit(() => {
@@ -139,10 +143,10 @@ export class LinkEditor {
         else if (data.kind === 'barcode') this.links.setBarcode(data.objectId, data.before);
         else this.db.prepare('UPDATE captures SET reshoot = ? WHERE id = ?').run(data.before ? 1 : 0, data.captureId);
         if (data.kind !== 'reshoot') this.relinked(captureIds);
-        appendEvent(this.db, { type: 'link.edit-undone', data: { editId: last.id, kind: data.kind, captureIds } });
+        appendEvent(this.db, { type: 'link.edit-undone', data: { editId: last.id, kind, captureIds } });
       });
       if (data.kind !== 'reshoot') await this.renameFiled(captureIds);
-      return { editId: last.id, kind: data.kind, captureIds };
+      return { editId: last.id, kind, captureIds };
     });
   }
 
@@ -161,13 +165,13 @@ export class LinkEditor {
     return this.record({ kind: 'relink', before: before.map(({ captureId, objectId: o, seq, view }) => ({ captureId, objectId: o, seq, view })) }, ids, why);
   }
 
-  private record(data: EditData, captureIds: number[], why: string = data.kind): EditOutcome {
+  private record(data: EditData, captureIds: number[], why: EditKind = data.kind): EditOutcome {
     const event = appendEvent(this.db, { type: 'link.edit', data: { why, data, captureIds } });
     for (const captureId of captureIds) {
       const link = this.links.linkOf(captureId);
       appendEvent(this.db, { type: 'capture.relinked', captureId, data: { editId: event.id, why, barcode: link?.barcode ?? null, seq: link?.seq ?? null, view: link?.view ?? null } });
     }
-    return { editId: event.id, kind: data.kind, captureIds };
+    return { editId: event.id, kind: why, captureIds };
   }
 
   /** Runs `work` in a transaction; once it has committed, the rig's sessions follow the new links. */

@@ -93,6 +93,15 @@ describe('linking edits', () => {
     expect(station.store.detail(id('s1.tif'))!.events.at(-1)?.type).toBe('capture.relinked');
   });
 
+  it('an edit reports what it did: split, merge, and undo of each', async () => {
+    const { client, objectA, id, station } = await stationWithObject();
+    expect(await client.splitObject({ objectId: objectA, fromSeq: 3, barcode: 'C' })).toMatchObject({ result: { kind: 'split' } });
+    const objectC = station.linker.links.linkOf(id('s3.tif'))!.objectId;
+    expect(await client.mergeObjects({ objectId: objectC, intoObjectId: objectA })).toMatchObject({ result: { kind: 'merge' } });
+    expect(await client.undoLinkEdit({})).toMatchObject({ result: { kind: 'merge' } });
+    expect(await client.undoLinkEdit({})).toMatchObject({ result: { kind: 'split' } });
+  });
+
   it('refuses an invalid barcode, a control code, an unlinked capture and bad arguments, changing nothing', async () => {
     const { client, library, id, objectA } = await stationWithObject();
     expect(await client.relinkCaptures({ captureIds: [id('s1.tif')], barcode: 'lower' })).toMatchObject({ error: { code: 'INVALID_ARGUMENT', message: expect.stringMatching(/"lower" was refused: it does not match the project's pattern/) } });
