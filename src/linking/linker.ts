@@ -17,10 +17,11 @@ import type { Profile } from '../quality/profile.js';
 import { pairRole } from '../station/pairs.js';
 import type { CaptureChange, CaptureRecord, CaptureStore } from '../store/captures.js';
 import type { Db } from '../store/database.js';
+import { appendEvent } from '../store/events.js';
 import { SessionStore } from '../store/sessions.js';
 import { LinkEditor } from './edits.js';
 import { MismatchRecheck } from './mismatch-recheck.js';
-import { LibraryNaming } from './naming.js';
+import { LibraryNaming, stemOf } from './naming.js';
 import { LinkSession, type SessionEffect, type SessionInput, type Shot } from './session.js';
 import { LinkStore } from './store.js';
 
@@ -210,7 +211,9 @@ export class Linker {
           this.links.unlink(effect.captureIds, effect.reshoot);
           break;
         case 'capture.unlinked-none':
-          log.info('capture not linked: no object is open; scan its barcode first', { captureId: effect.captureId, source: sourceId });
+          // Kept in the event log too: the capture waits there until someone links it (relinkCaptures).
+          log.warn('capture not linked: no object was open; scan the barcode before shooting, and link this capture from the history (Relink shot)', { captureId: effect.captureId, source: sourceId });
+          appendEvent(this.opts.db, { type: 'capture.not-linked', captureId: effect.captureId, sourceId, data: { reason: 'no object open' } });
           break;
         case 'alarm':
           log.warn(effect.message, { source: sourceId });
@@ -335,11 +338,6 @@ export class Linker {
     if (this.sessions.size === 1) return [...this.sessions.keys()][0]!;
     throw new StationError('INVALID_ARGUMENT', `This station has ${this.sessions.size} sources: say which one the scan is for (${[...this.sessions.keys()].join(', ')}).`);
   }
-}
-
-/** A hot-folder path without its extension: a RAW and its TIFF/JPEG share it. */
-function stemOf(relPath: string): string {
-  return relPath.slice(0, relPath.length - path.posix.extname(relPath).length);
 }
 
 function upper(action: 'end' | 'undo' | 'reject'): 'END' | 'UNDO' | 'REJECT' {

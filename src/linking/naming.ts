@@ -78,8 +78,8 @@ export class LibraryNaming {
   }
 }
 
-/** A path without its extension. */
-function stemOf(file: string): string {
+/** A path (a library path, or a capture's hot-folder relPath) without its extension: the files of one shot share it. */
+export function stemOf(file: string): string {
   return file.slice(0, file.length - path.extname(file).length);
 }
 

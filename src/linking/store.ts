@@ -144,6 +144,11 @@ export class LinkStore {
     return row.m ?? 0;
   }
 
+  /** An edit's undo: the capture was not linked before it (the caller writes the event). */
+  removeLink(captureId: number): void {
+    this.db.prepare('DELETE FROM capture_links WHERE capture_id = ?').run(captureId);
+  }
+
   /** Moves a link to another object or sequence number (an edit; the caller writes the event). */
   setLink(captureId: number, objectId: number, seq: number, view: string | null): void {
     this.db

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLocalClient } from '../../src/contract/client.js';
 import { loadConfig } from '../../src/config/load.js';
+import { addLogSink, type LogRecord } from '../../src/log/logger.js';
 import { createHandlers } from '../../src/station/handlers.js';
 import { Station } from '../../src/station/station.js';
 import { writeGoodTiff } from '../helpers/images.js';
@@ -93,16 +94,7 @@ describe('linking edits', () => {
     expect(station.store.detail(id('s1.tif'))!.events.at(-1)?.type).toBe('capture.relinked');
   });
 
-  it('an edit reports what it did: split, merge, and undo of each', async () => {
-    const { client, objectA, id, station } = await stationWithObject();
-    expect(await client.splitObject({ objectId: objectA, fromSeq: 3, barcode: 'C' })).toMatchObject({ result: { kind: 'split' } });
-    const objectC = station.linker.links.linkOf(id('s3.tif'))!.objectId;
-    expect(await client.mergeObjects({ objectId: objectC, intoObjectId: objectA })).toMatchObject({ result: { kind: 'merge' } });
-    expect(await client.undoLinkEdit({})).toMatchObject({ result: { kind: 'merge' } });
-    expect(await client.undoLinkEdit({})).toMatchObject({ result: { kind: 'split' } });
-  });
-
-  it('refuses an invalid barcode, a control code, an unlinked capture and bad arguments, changing nothing', async () => {
+  it('refuses an invalid barcode, a control code and bad arguments, changing nothing', async () => {
     const { client, library, id, objectA } = await stationWithObject();
     expect(await client.relinkCaptures({ captureIds: [id('s1.tif')], barcode: 'lower' })).toMatchObject({ error: { code: 'INVALID_ARGUMENT', message: expect.stringMatching(/"lower" was refused: it does not match the project's pattern/) } });
     expect(await client.relinkObject({ objectId: objectA, barcode: '%%END%%' })).toMatchObject({ error: { message: expect.stringMatching(/is a control code/) } });
@@ -157,5 +149,60 @@ describe('linking edits and the object open on the rig', () => {
     expect(station.linker.current()).toEqual({ inbox: { barcode: 'R', shots: 2 } });
     await shoot('r3.tif', 3);
     expect(filesUnder(library)).toEqual(['R/001.tif', 'R/002.tif', 'R/003.tif']);
+  });
+});
+
+describe('linking a capture shot with no object open', () => {
+  it('warns and logs it; relinking links it to the barcode\'s object (made, closed), files it by the template, and undo puts it back', async () => {
+    const { station, client, library, inbox, shoot } = await linkingStation();
+    const records: LogRecord[] = [];
+    const removeSink = addLogSink((r) => records.push(r));
+    const stray = await shoot('x1.tif', 1).finally(removeSink);
+    expect(station.linker.links.linkOf(stray)).toBeNull();
+    expect(records.filter((r) => r.module === 'linking' && r.level === 'warn')).toEqual([expect.objectContaining({ message: expect.stringMatching(/^capture not linked: no object was open/) })]);
+    expect(station.store.detail(stray)!.events).toContainEqual(expect.objectContaining({ type: 'capture.not-linked', data: { reason: 'no object open' } }));
+
+    expect(await client.relinkCaptures({ captureIds: [stray], barcode: 'K' })).toMatchObject({ result: { kind: 'link', captureIds: [stray] } });
+    await station.linker.settled();
+    expect(filesUnder(library)).toEqual(['K/001.tif']);
+    expect(filesUnder(inbox)).toEqual([]);
+    const link = station.linker.links.linkOf(stray)!;
+    expect(link).toMatchObject({ barcode: 'K', seq: 1 });
+    expect(station.linker.links.object(link.objectId)).toMatchObject({ state: 'closed' });
+    expect(station.store.detail(stray)!.events).toContainEqual(expect.objectContaining({ type: 'capture.relinked', data: expect.objectContaining({ why: 'link', barcode: 'K', seq: 1 }) }));
+
+    expect(await client.undoLinkEdit({})).toMatchObject({ result: { kind: 'link', captureIds: [stray] } });
+    expect(station.linker.links.linkOf(stray)).toBeNull();
+    expect(filesUnder(library)).toEqual([]);
+    expect(filesUnder(inbox)).toEqual(['x1.tif']);
+    expect(station.store.get(stray)!.path).toBe(path.join(inbox, 'x1.tif'));
+
+    // Linked again from where undo put it: filed again, still the one capture.
+    await client.relinkCaptures({ captureIds: [stray], barcode: 'K' });
+    await station.linker.settled();
+    expect(filesUnder(library)).toEqual(['K/001.tif']);
+    expect(station.store.counts().total).toBe(1);
+  });
+
+  it('brings the shot\'s other file (same hot-folder name, also not linked) along under one number', async () => {
+    const { station, client, library, shoot, id } = await linkingStation();
+    await shoot('p.tif', 1);
+    const jpeg = await shoot('p.jpg', 2);
+    await shoot('q.tif', 3);
+    const linked = await client.relinkCaptures({ captureIds: [jpeg], barcode: 'M' });
+    expect(linked).toMatchObject({ result: { kind: 'link' } });
+    expect('result' in linked && [...linked.result.captureIds].sort()).toEqual([id('p.tif'), jpeg].sort());
+    await station.linker.settled();
+    expect(filesUnder(library)).toEqual(['M/001.jpg', 'M/001.tif']);
+    expect(station.linker.links.linkOf(id('q.tif'))).toBeNull();
+  });
+
+  it('an edit reports what it did: split, merge, and undo of each', async () => {
+    const { client, objectA, id, station } = await stationWithObject();
+    expect(await client.splitObject({ objectId: objectA, fromSeq: 3, barcode: 'C' })).toMatchObject({ result: { kind: 'split' } });
+    const objectC = station.linker.links.linkOf(id('s3.tif'))!.objectId;
+    expect(await client.mergeObjects({ objectId: objectC, intoObjectId: objectA })).toMatchObject({ result: { kind: 'merge' } });
+    expect(await client.undoLinkEdit({})).toMatchObject({ result: { kind: 'merge' } });
+    expect(await client.undoLinkEdit({})).toMatchObject({ result: { kind: 'split' } });
   });
 });
