@@ -174,7 +174,10 @@ export class LinkEditor {
     });
     const shotKey = (p: Placement) => (p.objectId === null ? `new:${stemOf(this.captures.get(p.captureId)!.relPath)}` : `${p.objectId}:${p.seq}`);
     const shots = new Map<string, number>();
-    let next = this.links.maxSeq(objectId);
+    // After the object's last shot and after every shot its barcode has in the captures' project
+    // (a new object made by a split, for a barcode shot before, must not reuse its numbers).
+    const barcode = this.links.object(objectId)!.barcode;
+    let next = Math.max(this.links.maxSeq(objectId), this.links.maxSeqOfBarcode(barcode, this.projectOf(ids[0]!), this.config.project));
     for (const b of [...before].sort((x, y) => (x.objectId ?? Infinity) - (y.objectId ?? Infinity) || (x.seq ?? x.captureId) - (y.seq ?? y.captureId))) {
       const key = shotKey(b);
       if (!shots.has(key)) shots.set(key, ++next);
@@ -268,6 +271,12 @@ export class LinkEditor {
     const object = this.links.object(objectId);
     if (!object) throw new StationError('NOT_FOUND', `There is no object ${objectId}.`);
     return object;
+  }
+
+  /** The project a capture was shot for: its operator session's, else the configured one. */
+  private projectOf(captureId: number): string {
+    const row = this.db.prepare('SELECT s.project FROM captures c LEFT JOIN sessions s ON s.id = c.session_id WHERE c.id = ?').get(captureId) as { project: string | null };
+    return row.project || this.config.project;
   }
 
   private reshootOf(captureId: number): boolean {

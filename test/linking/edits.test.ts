@@ -152,6 +152,20 @@ describe('linking edits and the object open on the rig', () => {
   });
 });
 
+describe('linking edits and numbers a barcode already has', () => {
+  it('shots split off to a barcode shot before are numbered after its shots', async () => {
+    const { client, library, shoot, station } = await linkingStation();
+    await client.scanBarcode({ code: 'A' });
+    await shoot('a1.tif', 1);
+    await client.scanBarcode({ code: 'B' });
+    const b1 = await shoot('b1.tif', 2);
+    await shoot('b2.tif', 3);
+    await client.scanBarcode({ code: '%%END%%' });
+    await client.splitObject({ objectId: station.linker.links.linkOf(b1)!.objectId, fromSeq: 2, barcode: 'A' });
+    expect(filesUnder(library)).toEqual(['A/001.tif', 'A/002.tif', 'B/001.tif']);
+  });
+});
+
 describe('linking a capture shot with no object open', () => {
   it('warns and logs it; relinking links it to the barcode\'s object (made, closed), files it by the template, and undo puts it back', async () => {
     const { station, client, library, inbox, shoot } = await linkingStation();
