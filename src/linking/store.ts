@@ -203,9 +203,13 @@ export class LinkStore {
     return ids.map((r) => this.move(r.capture_id)!);
   }
 
-  /** Whether a move other than to `except` promised a file named `stem` plus an extension (a shot's name is one stem for all its files). */
+  /**
+   * Whether a move not yet done, other than to `except`, promised a file named `stem` plus an
+   * extension (a shot's name is one stem for all its files). Done moves are files in the library,
+   * which the caller sees there; pending ones are few, so this reads only them (by index).
+   */
   isPlannedStem(stem: string, except?: string): boolean {
-    return this.db.prepare(`SELECT 1 FROM filing_moves WHERE instr(to_path, ?) = 1 AND to_path != ? AND state != 'failed'`).get(`${stem}.`, except ?? '') !== undefined;
+    return this.db.prepare(`SELECT 1 FROM filing_moves WHERE state = 'pending' AND instr(to_path, ?) = 1 AND to_path != ?`).get(`${stem}.`, except ?? '') !== undefined;
   }
 
   /** Library paths already promised to a move, so two captures never get the same name. */
