@@ -92,6 +92,26 @@ describe('LinkSession, a barcode that already has shots', () => {
   });
 });
 
+describe('LinkSession, restored after a linking edit', () => {
+  it('takes the open object\'s barcode and shots as given: the next shot follows the last, UNDO takes the last given', () => {
+    const s = new LinkSession(rules);
+    run(s, [{ type: 'scan', barcode: 'A1' }, shot(1, 'IMG_1'), shot(2, 'IMG_2')]);
+    // The edit renamed A1 to B2, took IMG_2 away and relinked capture 7 as its shot 3.
+    s.restore({ barcode: 'B2', shots: [{ stem: 'IMG_7', seq: 3, captureIds: [7], hasRaw: false, hasProcessed: true }, { stem: 'IMG_1', seq: 1, captureIds: [1], hasRaw: false, hasProcessed: true }] }, () => true);
+    expect(s.current).toEqual({ barcode: 'B2', shots: 2 });
+    expect(s.apply({ ...shot(8, 'IMG_8'), at: 5000 })).toEqual([{ type: 'capture.linked', captureId: 8, barcode: 'B2', seq: 4, view: null }]);
+    expect(s.apply({ type: 'control', action: 'UNDO', at: 6000 })).toEqual([{ type: 'capture.unlinked', captureIds: [8], barcode: 'B2', seq: 4, reshoot: true }]);
+    expect(s.apply({ type: 'control', action: 'UNDO', at: 7000 })).toEqual([{ type: 'capture.unlinked', captureIds: [7], barcode: 'B2', seq: 3, reshoot: true }]);
+  });
+
+  it('scan after capture: a waiting shot the edit linked stops waiting', () => {
+    const s = new LinkSession({ ...rules, mode: 'scan-after-capture' });
+    run(s, [shot(1, 'IMG_1'), shot(2, 'IMG_2')]);
+    s.restore(null, (id) => id === 1);
+    expect(s.apply({ type: 'scan', barcode: 'A1', at: 5000 }).filter((e) => e.type === 'capture.linked')).toEqual([{ type: 'capture.linked', captureId: 2, barcode: 'A1', seq: 1, view: 'front' }]);
+  });
+});
+
 describe('LinkSession, scan after capture', () => {
   const after: SessionRules = { ...rules, mode: 'scan-after-capture' };
 
