@@ -149,7 +149,7 @@ export function App({ client, events, tones }: { client?: StationClient; events?
       )}
       {view === 'history' && (
         <main className="main main--single" id="view-history">
-          <HistoryView client={api} subscribe={station.subscribe} sources={sources} onShowInCaptureView={showInCaptureView} />
+          <HistoryView client={api} subscribe={station.subscribe} sources={sources} onShowInCaptureView={showInCaptureView} onLinkEdited={() => void station.refreshOpenObjects()} />
         </main>
       )}
       {view === 'dashboard' && (

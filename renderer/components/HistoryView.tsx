@@ -164,7 +164,20 @@ export function HistoryPanel(p: HistoryPanelProps) {
 }
 
 /** History: every capture, paged from the station 500 at a time as the list scrolls, filtered by verdict and source, live. */
-export function HistoryView({ client, subscribe, sources, onShowInCaptureView }: { client: StationClient; subscribe(l: StationListener): () => void; sources: readonly string[]; onShowInCaptureView(id: number): void }) {
+export function HistoryView({
+  client,
+  subscribe,
+  sources,
+  onShowInCaptureView,
+  onLinkEdited,
+}: {
+  client: StationClient;
+  subscribe(l: StationListener): () => void;
+  sources: readonly string[];
+  onShowInCaptureView(id: number): void;
+  /** A link fix went through: an object open on the rig may have been renamed or changed its shots. */
+  onLinkEdited?(): void;
+}) {
   const [filter, setFilter] = useState<HistoryFilter>({ verdict: null, sourceId: null });
   const [items, setItems] = useState<CaptureRecord[]>([]);
   const [hasMore, setHasMore] = useState(true);
@@ -256,9 +269,10 @@ export function HistoryView({ client, subscribe, sources, onShowInCaptureView }:
         // The capture's link, name and timeline changed, and a barcode search may now find other captures.
         setDetailVersion((v) => v + 1);
         void loadMore(true);
+        onLinkEdited?.();
       });
     },
-    [client, detail, loadMore],
+    [client, detail, loadMore, onLinkEdited],
   );
 
   const selectedIndex = selectedId === null ? -1 : items.findIndex((c) => c.id === selectedId);
