@@ -371,6 +371,20 @@ describe('scan-after-capture in the station', () => {
     expect(late.stderr).toMatch(/ALARM C-1 was scanned, but no new capture is waiting for a barcode/);
   });
 
+  it('a waiting shot linked by an edit stops waiting: the next scan links only the others', async () => {
+    const s = await startStation({ mode: 'scan-after-capture', template: '{barcode}_{seq:02}{ext}' });
+    const client = createLocalClient(createHandlers(s.station));
+    await writeGoodTiff(path.join(s.inbox, 'W1.tif'), 21);
+    await writeGoodTiff(path.join(s.inbox, 'W2.tif'), 22);
+    await waitFor(() => s.station.store.counts().total === 2, 'W1 and W2 recorded');
+    const w1 = s.station.store.list({ limit: 10 }).find((c) => c.relPath === 'W1.tif')!.id;
+    expect(await client.relinkCaptures({ captureIds: [w1], barcode: 'K-1' })).toMatchObject({ result: { kind: 'link' } });
+    expect(s.station.linker.scan('L-1')).toMatchObject({ closed: { barcode: 'L-1', shots: 1 }, alarms: [] });
+    await waitFor(() => filesUnder(s.library).length === 2, 'both filed');
+    expect(filesUnder(s.library)).toEqual(['K-1_01.tif', 'L-1_01.tif']);
+    expect(s.station.linker.links.linkOf(w1)).toMatchObject({ barcode: 'K-1', seq: 1 });
+  });
+
   it('UNDO says which waiting shot it took off; END says it does nothing and what is waiting', async () => {
     const s = await startStation({ mode: 'scan-after-capture' });
     await writeGoodTiff(path.join(s.inbox, 'B2.tif'), 18);
