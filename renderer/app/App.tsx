@@ -150,7 +150,7 @@ export function App({ client, events, tones }: { client?: StationClient; events?
       )}
       {view === 'history' && (
         <main className="main main--single" id="view-history">
-          <HistoryView client={api} subscribe={station.subscribe} sources={sources} onShowInCaptureView={showInCaptureView} readOnly={role === 'monitor'} />
+          <HistoryView client={api} subscribe={station.subscribe} sources={sources} onShowInCaptureView={showInCaptureView} readOnly={role === 'monitor'} onLinkEdited={() => void station.refreshOpenObjects()} />
         </main>
       )}
       {view === 'dashboard' && (

@@ -21,12 +21,12 @@ const captures = (n: number) => `${n} capture${n === 1 ? '' : 's'}`;
 
 export async function runLinkEdit(client: StationClient, capture: Pick<CaptureDetail, 'id' | 'link'>, req: LinkEditRequest): Promise<LinkEditMessage> {
   const reply = await send(client, capture, req);
-  if (reply === null) return { ok: false, text: 'This capture is not linked to an object: relink its shot to a barcode instead.' };
+  if (reply === null) return { ok: false, text: 'This capture is not linked to an object yet: link it with "Relink this shot to barcode" (it joins that barcode\'s object and is filed by the naming template).' };
   if ('error' in reply) return { ok: false, text: reply.error.message };
   const { editId, captureIds } = reply.result;
   switch (req.kind) {
     case 'relinkShot':
-      return { ok: true, text: `Relinked ${captures(captureIds.length)} to ${req.barcode} (edit ${editId}).` };
+      return { ok: true, text: `${reply.result.kind === 'link' ? 'Linked' : 'Relinked'} ${captures(captureIds.length)} to ${req.barcode} (edit ${editId}).` };
     case 'renameObject':
       return { ok: true, text: `Object ${capture.link?.barcode ?? ''} is now ${req.barcode}: ${captures(captureIds.length)} renamed (edit ${editId}).` };
     case 'reshoot':

@@ -34,6 +34,8 @@ export interface StationView {
   scan(code: string, sourceId?: string): Promise<string | null>;
   /** Every event and every (re)connect, for the views that keep their own data (queue, history, dashboard). */
   subscribe(listener: StationListener): () => void;
+  /** After a link fix: fetches the objects open on the rig again (a fix may rename one or change its shots). */
+  refreshOpenObjects(): Promise<void>;
 }
 
 export type StationListener = (m: StationEventMessage | { event: 'reconnected' }) => void;
@@ -173,6 +175,11 @@ export function useStation(client: StationClient, connect: EventConnector): Stat
     [client],
   );
 
+  const refreshOpenObjects = useCallback(async () => {
+    const st = await client.status({});
+    if ('result' in st) setOpenObjects(st.result.linking.open);
+  }, [client]);
+
   const subscribe = useCallback((listener: StationListener) => {
     listeners.current.add(listener);
     return () => {
@@ -180,5 +187,5 @@ export function useStation(client: StationClient, connect: EventConnector): Stat
     };
   }, []);
 
-  return { connection, status, captures, current, following, checking, error, openObjects, linkAlarm, select, followLatest, scan, subscribe };
+  return { connection, status, captures, current, following, checking, error, openObjects, linkAlarm, select, followLatest, scan, subscribe, refreshOpenObjects };
 }

@@ -173,12 +173,15 @@ export function HistoryView({
   sources,
   onShowInCaptureView,
   readOnly = false,
+  onLinkEdited,
 }: {
   client: StationClient;
   subscribe(l: StationListener): () => void;
   sources: readonly string[];
   onShowInCaptureView(id: number): void;
   readOnly?: boolean;
+  /** A link fix went through: an object open on the rig may have been renamed or changed its shots. */
+  onLinkEdited?(): void;
 }) {
   const [filter, setFilter] = useState<HistoryFilter>({ verdict: null, sourceId: null });
   const [items, setItems] = useState<CaptureRecord[]>([]);
@@ -271,9 +274,10 @@ export function HistoryView({
         // The capture's link, name and timeline changed, and a barcode search may now find other captures.
         setDetailVersion((v) => v + 1);
         void loadMore(true);
+        onLinkEdited?.();
       });
     },
-    [client, detail, loadMore],
+    [client, detail, loadMore, onLinkEdited],
   );
 
   const selectedIndex = selectedId === null ? -1 : items.findIndex((c) => c.id === selectedId);

@@ -14,16 +14,21 @@ import { moveVerified } from '../filing/move.js';
 import type { CaptureStore } from '../store/captures.js';
 import type { Db } from '../store/database.js';
 import { appendEvent } from '../store/events.js';
-import type { LibraryNaming } from './naming.js';
+import { stemOf, type LibraryNaming } from './naming.js';
 import type { CaptureLink, LinkStore } from './store.js';
 
 /** Where each capture was before an edit: what undo puts back. */
 interface Placement {
   captureId: number;
-  objectId: number;
-  seq: number;
+  /** null: the capture was linked by this edit for the first time; undo unlinks it and puts its file back at `path`. */
+  objectId: number | null;
+  seq: number | null;
   view: string | null;
+  path?: string;
 }
+
+/** What an edit did, as its outcome and events say: `link` = captures that had no object before. */
+export type EditKind = 'relink' | 'link' | 'split' | 'merge' | 'barcode' | 'reshoot';
 
 type EditData =
   | { kind: 'relink'; before: Placement[] }
@@ -32,7 +37,7 @@ type EditData =
 
 export interface EditOutcome {
   editId: number;
-  kind: EditData['kind'];
+  kind: EditKind;
   captureIds: number[];
 }
 
@@ -47,19 +52,25 @@ export class LinkEditor {
     private readonly serialize: <T>(work: () => Promise<T>) => Promise<T>,
     /** Called inside each edit's transaction with the captures whose object changed (their mismatch check is judged again). */
     private readonly relinked: (captureIds: readonly number[]) => void,
+    /** Called after each edit (and undo) commits, so the rig's open objects follow the database. */
+    private readonly committed: () => void,
   ) {}
 
-  /** Moves whole shots to the object of `barcode` at their source (its newest, or a new one), numbered after its last shot. */
+  /**
+   * Moves whole shots to the object of `barcode` at their source (its newest, or a new closed one),
+   * numbered after its last shot. A capture never linked (shot with no object open) is linked the
+   * same way, and filed by the template.
+   */
   relinkCaptures(captureIds: readonly number[], barcode: string): Promise<EditOutcome> {
     return this.serialize(async () => {
       const code = this.validBarcode(barcode);
       const ids = this.wholeShots(captureIds);
       const sourceId = this.captures.get(ids[0]!)!.sourceId;
       const before = this.snapshot(ids);
-      const edit = this.db.transaction(() => {
+      const edit = this.commit(() => {
         const target = this.links.latestObject(code, sourceId) ?? this.links.createClosedObject(code, sourceId);
         return this.place(ids, target.id, 'relink');
-      })();
+      });
       await this.renameOrRollBack(edit, before);
       return edit;
     });
@@ -73,7 +84,7 @@ export class LinkEditor {
       const ids = this.links.capturesOf(objectId).filter((id) => this.links.linkOf(id)!.seq >= fromSeq);
       if (ids.length === 0) throw new StationError('INVALID_ARGUMENT', `Object ${object.barcode} has no shot numbered ${fromSeq} or later: nothing to split off.`);
       const before = this.snapshot(ids);
-      const edit = this.db.transaction(() => this.place(ids, this.links.createClosedObject(code, object.sourceId).id, 'split'))();
+      const edit = this.commit(() => this.place(ids, this.links.createClosedObject(code, object.sourceId).id, 'split'));
       await this.renameOrRollBack(edit, before);
       return edit;
     });
@@ -87,7 +98,7 @@ export class LinkEditor {
       this.objectOrThrow(intoObjectId);
       const ids = this.links.capturesOf(objectId);
       const before = this.snapshot(ids);
-      const edit = this.db.transaction(() => this.place(ids, intoObjectId, 'merge'))();
+      const edit = this.commit(() => this.place(ids, intoObjectId, 'merge'));
       await this.renameOrRollBack(edit, before);
       return edit;
     });
@@ -100,11 +111,11 @@ export class LinkEditor {
       const object = this.objectOrThrow(objectId);
       const captureIds = this.links.capturesOf(objectId);
       const before = this.snapshot(captureIds);
-      const edit = this.db.transaction(() => {
+      const edit = this.commit(() => {
         this.links.setBarcode(objectId, code);
         this.relinked(captureIds);
         return this.record({ kind: 'barcode', objectId, before: object.barcode, after: code }, captureIds);
-      })();
+      });
       await this.renameOrRollBack(edit, before);
       return edit;
     });
@@ -133,55 +144,92 @@ export class LinkEditor {
         )
         .get() as { id: number; data_json: string } | undefined;
       if (!last) throw new StationError('NOT_FOUND', 'There is no linking edit to undo.');
-      const { data, captureIds } = JSON.parse(last.data_json) as { data: EditData; captureIds: number[] };
-      this.db.transaction(() => {
-        if (data.kind === 'relink') for (const p of data.before) this.links.setLink(p.captureId, p.objectId, p.seq, p.view);
-        else if (data.kind === 'barcode') this.links.setBarcode(data.objectId, data.before);
+      const logged = JSON.parse(last.data_json) as { why?: EditKind; data: EditData; captureIds: number[] };
+      const { data } = logged;
+      const kind = logged.why ?? data.kind;
+      // A renamed object may have taken more shots since (it was open on the rig): they all take the old barcode back.
+      const captureIds = data.kind === 'barcode' ? this.links.capturesOf(data.objectId) : logged.captureIds;
+      this.commit(() => {
+        if (data.kind === 'relink') {
+          for (const p of data.before) {
+            if (p.objectId === null) this.links.removeLink(p.captureId);
+            else this.links.setLink(p.captureId, p.objectId, p.seq!, p.view);
+          }
+        } else if (data.kind === 'barcode') this.links.setBarcode(data.objectId, data.before);
         else {
           this.db.prepare('UPDATE captures SET reshoot = ? WHERE id = ?').run(data.before ? 1 : 0, data.captureId);
           this.captures.runHooks(data.captureId);
         }
         if (data.kind !== 'reshoot') this.relinked(captureIds);
-        appendEvent(this.db, { type: 'link.edit-undone', data: { editId: last.id, kind: data.kind, captureIds } });
-      })();
-      if (data.kind !== 'reshoot') await this.renameFiled(captureIds);
-      return { editId: last.id, kind: data.kind, captureIds };
+        appendEvent(this.db, { type: 'link.edit-undone', data: { editId: last.id, kind, captureIds } });
+      });
+      // A capture this edit linked for the first time goes back where it was found.
+      const back = new Map(data.kind === 'relink' ? data.before.flatMap((p) => (p.objectId === null && p.path !== undefined ? [[p.captureId, p.path] as const] : [])) : []);
+      if (data.kind !== 'reshoot') await this.renameFiled(captureIds, back);
+      return { editId: last.id, kind, captureIds };
     });
   }
 
-  /** Re-links `ids` (whole shots) into `objectId`, renumbered after its last shot; runs inside a transaction. */
+  /**
+   * Re-links `ids` (whole shots) into `objectId`, renumbered after its last shot; runs inside a
+   * transaction. Captures not linked before become shots by their hot-folder stem (a RAW and its
+   * TIFF stay one shot), after the linked ones.
+   */
   private place(ids: number[], objectId: number, why: 'relink' | 'split' | 'merge'): EditOutcome {
-    const before = ids.map((captureId) => this.links.linkOf(captureId)!);
+    const before: Placement[] = ids.map((captureId) => {
+      const link = this.links.linkOf(captureId);
+      return link ? { captureId, objectId: link.objectId, seq: link.seq, view: link.view } : { captureId, objectId: null, seq: null, view: null, path: this.captures.get(captureId)!.path };
+    });
+    const shotKey = (p: Placement) => (p.objectId === null ? `new:${stemOf(this.captures.get(p.captureId)!.relPath)}` : `${p.objectId}:${p.seq}`);
     const shots = new Map<string, number>();
-    let next = this.links.maxSeq(objectId);
-    for (const b of [...before].sort((x, y) => x.objectId - y.objectId || x.seq - y.seq)) {
-      const key = `${b.objectId}:${b.seq}`;
+    // After the object's last shot and after every shot its barcode has in the captures' project
+    // (a new object made by a split, for a barcode shot before, must not reuse its numbers).
+    const barcode = this.links.object(objectId)!.barcode;
+    let next = Math.max(this.links.maxSeq(objectId), this.links.maxSeqOfBarcode(barcode, this.projectOf(ids[0]!), this.config.project));
+    for (const b of [...before].sort((x, y) => (x.objectId ?? Infinity) - (y.objectId ?? Infinity) || (x.seq ?? x.captureId) - (y.seq ?? y.captureId))) {
+      const key = shotKey(b);
       if (!shots.has(key)) shots.set(key, ++next);
       const seq = shots.get(key)!;
       this.links.setLink(b.captureId, objectId, seq, this.config.views[seq - 1] ?? null);
     }
     this.relinked(ids);
-    return this.record({ kind: 'relink', before: before.map(({ captureId, objectId: o, seq, view }) => ({ captureId, objectId: o, seq, view })) }, ids, why);
+    const firstLinked = new Set(before.filter((b) => b.objectId === null).map((b) => b.captureId));
+    return this.record({ kind: 'relink', before }, ids, firstLinked.size === ids.length ? 'link' : why, firstLinked);
   }
 
-  private record(data: EditData, captureIds: number[], why: string = data.kind): EditOutcome {
+  /** Writes the edit's event and one per capture; `firstLinked` are captures that had no object before (their event says `link`). */
+  private record(data: EditData, captureIds: number[], why: EditKind = data.kind, firstLinked: ReadonlySet<number> = new Set()): EditOutcome {
     const event = appendEvent(this.db, { type: 'link.edit', data: { why, data, captureIds } });
     for (const captureId of captureIds) {
       const link = this.links.linkOf(captureId);
-      appendEvent(this.db, { type: 'capture.relinked', captureId, data: { editId: event.id, why, barcode: link?.barcode ?? null, seq: link?.seq ?? null, view: link?.view ?? null } });
+      appendEvent(this.db, {
+        type: 'capture.relinked',
+        captureId,
+        data: { editId: event.id, why: firstLinked.has(captureId) ? 'link' : why, barcode: link?.barcode ?? null, seq: link?.seq ?? null, view: link?.view ?? null },
+      });
     }
-    return { editId: event.id, kind: data.kind, captureIds };
+    return { editId: event.id, kind: why, captureIds };
   }
 
-  /** Filed captures take the names their new links give them; unfiled ones are named when filed. */
-  private async renameFiled(captureIds: readonly number[]): Promise<void> {
+  /** Runs `work` in a transaction; once it has committed, the rig's sessions follow the new links. */
+  private commit<T>(work: () => T): T {
+    const out = this.db.transaction(work)();
+    this.committed();
+    return out;
+  }
+
+  /**
+   * Filed captures take the names their new links give them; unfiled ones are named when filed.
+   * A filed capture left with no link goes to its path in `back` (where it was before it was linked).
+   */
+  private async renameFiled(captureIds: readonly number[], back: ReadonlyMap<number, string> = new Map()): Promise<void> {
     for (const id of captureIds) {
       const capture = this.captures.get(id);
       const link = this.links.linkOf(id);
       const filed = this.links.move(id);
-      if (!capture?.sha256 || !link || filed?.state !== 'done') continue;
-      const to = await this.naming.destination(capture, link, capture.path);
-      if (to === capture.path) continue;
+      if (!capture?.sha256 || filed?.state !== 'done') continue;
+      const to = link ? await this.naming.destination(capture, link, capture.path) : back.get(id);
+      if (to === undefined || to === capture.path) continue;
       this.links.planMove(id, capture.path, to);
       try {
         await moveVerified(capture.path, to, { sha256: capture.sha256, size: capture.size, mtimeMs: capture.mtimeUs / 1000 });
@@ -196,9 +244,9 @@ export class LinkEditor {
     }
   }
 
-  /** Where `captureIds` are linked now, for renameOrRollBack. */
-  private snapshot(captureIds: readonly number[]): CaptureLink[] {
-    return captureIds.flatMap((id) => this.links.linkOf(id) ?? []);
+  /** Where `captureIds` are linked and their files are now, for renameOrRollBack. */
+  private snapshot(captureIds: readonly number[]): { links: CaptureLink[]; paths: Map<number, string> } {
+    return { links: captureIds.flatMap((id) => this.links.linkOf(id) ?? []), paths: new Map(captureIds.flatMap((id) => { const c = this.captures.get(id); return c ? [[id, c.path] as const] : []; })) };
   }
 
   /**
@@ -206,7 +254,8 @@ export class LinkEditor {
    * to `before` and the files renamed so far back to their names, and the edit is logged as undone,
    * so the database never names a file that is not there.
    */
-  private async renameOrRollBack(edit: EditOutcome, before: readonly CaptureLink[]): Promise<void> {
+  private async renameOrRollBack(edit: EditOutcome, snapshot: { links: CaptureLink[]; paths: Map<number, string> }): Promise<void> {
+    const before = snapshot.links;
     try {
       await this.renameFiled(edit.captureIds);
     } catch (err) {
@@ -216,23 +265,43 @@ export class LinkEditor {
           this.links.setLink(b.captureId, b.objectId, b.seq, b.view);
           this.links.setBarcode(b.objectId, b.barcode);
         }
+        // A capture the edit linked for the first time had no link to go back to.
+        for (const id of edit.captureIds) if (!before.some((b) => b.captureId === id)) this.links.removeLink(id);
         this.relinked(edit.captureIds);
         appendEvent(this.db, { type: 'link.edit-undone', data: { editId: edit.editId, kind: edit.kind, captureIds: edit.captureIds, reason } });
         for (const b of before) appendEvent(this.db, { type: 'capture.relinked', captureId: b.captureId, data: { editId: edit.editId, why: 'rolled back', barcode: b.barcode, seq: b.seq, view: b.view } });
       })();
-      await this.renameFiled(edit.captureIds);
+      this.committed();
+      // Files renamed so far take their names back; one linked for the first time goes back where it was.
+      await this.renameFiled(edit.captureIds, snapshot.paths);
       throw new StationError('FILE_UNREADABLE', `The edit was not made, as a filed file could not be renamed: ${reason} The links are as they were.`);
     }
   }
 
-  /** The given captures and every capture sharing a shot with them, all linked. */
+  /**
+   * The given captures and every capture sharing a shot with them. A capture not linked brings the
+   * other unlinked captures of its source with the same hot-folder stem and re-shoot flag (its RAW
+   * or TIFF partner, shot with it).
+   */
   private wholeShots(captureIds: readonly number[]): number[] {
     if (captureIds.length === 0) throw new StationError('INVALID_ARGUMENT', 'Name at least one capture to relink.');
     const out = new Set<number>();
     for (const id of captureIds) {
+      const capture = this.captures.get(id);
+      if (!capture) throw new StationError('NOT_FOUND', `There is no capture ${id}.`);
       const link = this.links.linkOf(id);
-      if (!link) throw new StationError('INVALID_ARGUMENT', `Capture ${id} is not linked to an object; scan its barcode and shoot it again, or link it first.`);
-      for (const other of this.links.capturesOf(link.objectId)) if (this.links.linkOf(other)!.seq === link.seq) out.add(other);
+      if (link) {
+        for (const other of this.links.capturesOf(link.objectId)) if (this.links.linkOf(other)!.seq === link.seq) out.add(other);
+        continue;
+      }
+      const stem = stemOf(capture.relPath);
+      const partners = this.db
+        .prepare(
+          `SELECT c.id, c.rel_path FROM captures c WHERE c.source_id = ? AND instr(c.rel_path, ?) = 1 AND c.reshoot = (SELECT reshoot FROM captures WHERE id = ?)
+             AND NOT EXISTS (SELECT 1 FROM capture_links l WHERE l.capture_id = c.id)`,
+        )
+        .all(capture.sourceId, `${stem}.`, id) as { id: number; rel_path: string }[];
+      for (const p of partners) if (stemOf(p.rel_path) === stem) out.add(p.id);
     }
     return [...out];
   }
@@ -248,6 +317,12 @@ export class LinkEditor {
     const object = this.links.object(objectId);
     if (!object) throw new StationError('NOT_FOUND', `There is no object ${objectId}.`);
     return object;
+  }
+
+  /** The project a capture was shot for: its operator session's, else the configured one. */
+  private projectOf(captureId: number): string {
+    const row = this.db.prepare('SELECT s.project FROM captures c LEFT JOIN sessions s ON s.id = c.session_id WHERE c.id = ?').get(captureId) as { project: string | null };
+    return row.project || this.config.project;
   }
 
   private reshootOf(captureId: number): boolean {

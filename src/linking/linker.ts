@@ -29,8 +29,8 @@ import { SessionStore } from '../store/sessions.js';
 import { backoffDelay, type BackoffSettings } from '../upload/backoff.js';
 import { LinkEditor } from './edits.js';
 import { MismatchRecheck } from './mismatch-recheck.js';
-import { LibraryNaming } from './naming.js';
-import { LinkSession, type SessionEffect, type SessionInput } from './session.js';
+import { LibraryNaming, stemOf } from './naming.js';
+import { LinkSession, type SessionEffect, type SessionInput, type StoredShot } from './session.js';
 import { LinkStore } from './store.js';
 
 const log = createLogger('linking');
@@ -80,12 +80,14 @@ export class Linker {
   private readonly mismatch: MismatchRecheck;
   /** Failed attempts so far of captures whose filing is being retried, and their next attempt. */
   private readonly filingFailures = new Map<number, { attempts: number; timer: NodeJS.Timeout | null }>();
+  private readonly sessionStore: SessionStore;
 
   constructor(private readonly opts: LinkerOptions) {
     this.links = new LinkStore(opts.db);
-    this.naming = new LibraryNaming(opts.config, opts.library, opts.stationId, this.links, new SessionStore(opts.db));
+    this.sessionStore = new SessionStore(opts.db);
+    this.naming = new LibraryNaming(opts.config, opts.library, opts.stationId, this.links, this.sessionStore);
     this.mismatch = new MismatchRecheck(opts.captures, this.links, (sourceId) => opts.profiles[opts.sources.find((s) => s.id === sourceId)?.profile ?? '']);
-    this.editor = new LinkEditor(opts.db, this.links, opts.captures, this.naming, opts.config, (work) => this.serialize(work), (ids) => this.relinked(ids, true));
+    this.editor = new LinkEditor(opts.db, this.links, opts.captures, this.naming, opts.config, (work) => this.serialize(work), (ids) => this.relinked(ids, true), () => this.restoreSessions());
     this.now = opts.now ?? Date.now;
     for (const source of opts.sources) {
       const profile = opts.profiles[source.profile];
@@ -97,7 +99,7 @@ export class Linker {
           views: opts.config.views,
           expectedShots: opts.config.expectedShots,
           expectPairs: profile?.pairs.required ?? false,
-        }),
+        }, (barcode) => this.firstSeq(barcode)),
       );
       this.objectIds.set(source.id, new Map());
     }
@@ -291,7 +293,9 @@ export class Linker {
           for (const id of effect.captureIds) this.opts.captures.runHooks(id);
           break;
         case 'capture.unlinked-none':
-          log.info('capture not linked: no object is open; scan its barcode first', { captureId: effect.captureId, source: sourceId });
+          // Kept in the event log too: the capture waits there until someone links it (relinkCaptures).
+          log.warn('capture not linked: no object was open; scan the barcode before shooting, and link this capture from the history (Relink shot)', { captureId: effect.captureId, source: sourceId });
+          appendEvent(this.opts.db, { type: 'capture.not-linked', captureId: effect.captureId, sourceId, data: { reason: 'no object open' } });
           break;
         case 'alarm':
           log.warn(effect.message, { source: sourceId });
@@ -342,6 +346,42 @@ export class Linker {
       if (edited) for (const id of captureIds) this.enqueueFiling(id);
     });
     return updated;
+  }
+
+  /**
+   * A newly scanned object continues its barcode's numbering in the current project, so a barcode
+   * scanned again (closed earlier, or before a restart) adds shots after its last one.
+   */
+  private firstSeq(barcode: string): number {
+    const project = this.sessionStore.current()?.project || this.opts.config.project;
+    return this.links.maxSeqOfBarcode(barcode, project, this.opts.config.project) + 1;
+  }
+
+  /** After a linking edit (or its undo) commits: each object a session holds is as the database now has it. */
+  private restoreSessions(): void {
+    for (const [sourceId, session] of this.sessions) {
+      const ids = this.objectIds.get(sourceId)!;
+      session.restore(
+        (ref) => {
+          const object = ids.has(ref) ? this.links.object(ids.get(ref)!) : null;
+          return object && { barcode: object.barcode, shots: this.shotsOf(object.id) };
+        },
+        (id) => this.links.linkOf(id) !== null,
+      );
+    }
+  }
+
+  /** An object's shots from its links: the captures sharing a sequence number are one shot. */
+  private shotsOf(objectId: number): StoredShot[] {
+    const shots = new Map<number, StoredShot>();
+    for (const captureId of this.links.capturesOf(objectId)) {
+      const { relPath } = this.opts.captures.get(captureId)!;
+      const seq = this.links.linkOf(captureId)!.seq;
+      const shot = shots.get(seq) ?? { stem: stemOf(relPath), seq, files: [] };
+      shots.set(seq, shot);
+      shot.files.push({ file: relPath, isRaw: pairRole(relPath) === 'raw', captureId });
+    }
+    return [...shots.values()];
   }
 
   /** Captures of a closed object may now be uploaded (see upload/eligibility.ts). */
@@ -494,10 +534,6 @@ function unchanged(capture: CaptureRecord): boolean {
 
 function upper(action: 'end' | 'undo' | 'reject'): 'END' | 'UNDO' | 'REJECT' {
   return action.toUpperCase() as 'END' | 'UNDO' | 'REJECT';
-}
-
-function stemOf(relPath: string): string {
-  return relPath.slice(0, relPath.length - path.posix.extname(relPath).length);
 }
 
 function alarmsOf(effects: SessionEffect[]): string[] {

@@ -7,7 +7,7 @@ import { defaultNamePolicy } from '../filing/sanitize.js';
 import { parseTemplate, renderTemplate, resolveInside, type NamingTemplate, type TemplateValues } from '../filing/template.js';
 import type { CaptureRecord } from '../store/captures.js';
 import type { SessionStore } from '../store/sessions.js';
-import type { LinkStore } from './store.js';
+import type { CaptureLink, LinkStore } from './store.js';
 
 export class LibraryNaming {
   private readonly template: NamingTemplate;
@@ -26,12 +26,33 @@ export class LibraryNaming {
    * A free absolute path for `capture` as `link` names it. Free means: no file there and no other
    * move promised it; `keep` is a path the caller already owns (its own current name), which is
    * returned unchanged when the template gives it again.
+   *
+   * A shot's files (a RAW and its TIFF) share one stem: the first to be named takes a stem no file
+   * of any extension has, and its siblings take that same stem, so a collision never splits a pair
+   * across `_001` and `_001_2`.
    */
-  async destination(capture: CaptureRecord, link: { barcode: string; seq: number; view: string | null }, keep?: string): Promise<string> {
+  async destination(capture: CaptureRecord, link: Pick<CaptureLink, 'objectId' | 'barcode' | 'seq' | 'view'>, keep?: string): Promise<string> {
     const rel = renderTemplate(this.template, this.values(capture, link), { ...defaultNamePolicy, allowSpaces: this.config.allowSpaces });
     const wanted = resolveInside(this.library, rel);
     if (keep !== undefined && wanted === keep) return keep;
-    return freeName(wanted, async (f) => f !== keep && (fs.existsSync(f) || this.links.isPlannedDestination(f)));
+    const isTaken = (f: string) => f !== keep && (fs.existsSync(f) || this.links.isPlannedDestination(f));
+    const ext = path.extname(wanted);
+    const shotStem = this.siblingStem(capture.id, link, stemOf(wanted));
+    if (shotStem !== null && !isTaken(shotStem + ext)) return shotStem + ext;
+    const stems = await stemsIn(path.dirname(wanted), keep);
+    return freeName(wanted, async (f) => isTaken(f) || stems.has(stemOf(f)) || this.links.isPlannedStem(stemOf(f), keep));
+  }
+
+  /** The stem a sibling of the same shot was already given, when it is `wanted` or a `wanted_N` made unique. */
+  private siblingStem(captureId: number, link: Pick<CaptureLink, 'objectId' | 'seq'>, wanted: string): string | null {
+    for (const id of this.links.capturesOf(link.objectId)) {
+      if (id === captureId || this.links.linkOf(id)?.seq !== link.seq) continue;
+      const move = this.links.move(id);
+      if (!move || move.state === 'failed') continue;
+      const stem = stemOf(move.toPath);
+      if (stem === wanted || (stem.startsWith(`${wanted}_`) && /^\d+$/.test(stem.slice(wanted.length + 1)))) return stem;
+    }
+    return null;
   }
 
   private values(capture: CaptureRecord, link: { barcode: string; seq: number; view: string | null }): TemplateValues {
@@ -55,4 +76,20 @@ export class LibraryNaming {
       ext,
     };
   }
+}
+
+/** A path (a library path, or a capture's hot-folder relPath) without its extension: the files of one shot share it. */
+export function stemOf(file: string): string {
+  return file.slice(0, file.length - path.extname(file).length);
+}
+
+/** The stems of the files in `dir` (none when it does not exist yet), leaving out `except`. */
+async function stemsIn(dir: string, except: string | undefined): Promise<Set<string>> {
+  const names = await fs.promises.readdir(dir).catch((err: NodeJS.ErrnoException) => {
+    // No folder yet, or a file where it should be: no names taken there (the move itself then
+    // fails, journaled and retried, if the folder cannot be made).
+    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return [];
+    throw err;
+  });
+  return new Set(names.map((n) => path.join(dir, n)).filter((f) => f !== except).map(stemOf));
 }

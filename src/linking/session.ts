@@ -9,15 +9,18 @@
  * watcher saw the files, interleaved with scans and control codes; QC finishing order does not
  * matter. The recorded capture fills the place later, even if its object has closed meanwhile.
  *
- * Invariants: a capture is linked to at most one object; an object's sequence numbers start at 1
- * and increase by one per shot in arrival order, where a RAW and its TIFF/JPEG (same stem) are one
- * shot; an object is closed exactly once, with the reason. A capture that fails QC takes no number
+ * Invariants: a capture is linked to at most one object; an object's sequence numbers start after
+ * the shots its barcode already has in the project (at 1 for a new barcode) and increase by one per
+ * shot in arrival order, where a RAW and its TIFF/JPEG (same stem) are one shot; an object is
+ * closed exactly once, with the reason. A capture that fails QC takes no number
  * or view: it is not linked and is flagged for re-shoot. Its number goes to the next shot only if
  * no shot arrived after it (numbers already given are never changed, since those captures may be
  * filed under them); otherwise the number stays a gap. A file removed before it was recorded gives
  * its place up the same way. An object's completeness (expectedShots, views, pairs) is judged once
- * every file that arrived for it is recorded or gone, counting only shots with a linked capture.
- * Places live in memory only. Files a start-up scan finds (the station's, or a source folder's
+ * every file that arrived for it is recorded or gone, counting only shots with a linked capture,
+ * and the barcode's earlier shots. After a linking edit, `restore` makes each object the session
+ * holds what the database has (its barcode, its linked shots), keeping the places of files still
+ * being checked. Places live in memory only. Files a start-up scan finds (the station's, or a source folder's
  * that comes back) were written while nobody watched, so they join no object: scan-before-capture
  * links them only if linkFromImage opens an object from the image, scan-after-capture raises an
  * alarm (they never join the next scan unprompted).
@@ -74,6 +77,14 @@ interface ShotFile {
   captureId: number | null;
 }
 
+/** One shot of an object as the database has it: what `restore` takes back after a linking edit. */
+export interface StoredShot {
+  stem: string;
+  seq: number;
+  /** Its linked captures, with their hot-folder paths. */
+  files: { file: string; isRaw: boolean; captureId: number }[];
+}
+
 interface Shot {
   stem: string;
   /** 0 while the shot waits for its barcode (scan-after-capture). */
@@ -89,6 +100,8 @@ interface SessionObject {
   shots: Shot[];
   lastActivity: number;
   closed: CloseReason | null;
+  /** Its first sequence number: a barcode scanned again continues after its earlier shots, which count toward its completeness. */
+  firstSeq: number;
 }
 
 /** Where an arrived, not yet recorded file belongs: its shot (in `object`, or waiting for a barcode when that is null), or nowhere (shot null). */
@@ -113,10 +126,60 @@ export class LinkSession {
   private readonly places = new Map<string, Place>();
   private nextRef = 1;
 
-  constructor(private readonly rules: SessionRules) {}
+  constructor(
+    private readonly rules: SessionRules,
+    /** The sequence number a newly opened object of `barcode` starts at (1 unless the barcode already has shots). */
+    private readonly firstSeq: (barcode: string) => number = () => 1,
+  ) {}
 
   get current(): { barcode: string; shots: number } | null {
-    return this.open ? { barcode: this.open.barcode, shots: this.open.shots.filter(live).length } : null;
+    return this.open ? { barcode: this.open.barcode, shots: shotCount(this.open, live) } : null;
+  }
+
+  /**
+   * After a linking edit commits: each object the session holds (open, or closed with files still
+   * being checked) takes its barcode and linked shots from the database (`stored`, by the object's
+   * number; null leaves it as it is), so shots an edit moved away are no longer UNDO targets or
+   * counted. Files still being checked keep their places; one whose number an edit gave to a shot
+   * moved in takes the next free number (nothing of it is recorded or filed yet). Waiting shots
+   * (scan-after-capture) whose captures an edit linked stop waiting. Idle clocks and first sequence
+   * numbers are left as they were.
+   */
+  restore(stored: (object: number) => { barcode: string; shots: readonly StoredShot[] } | null, isLinked: (captureId: number) => boolean): void {
+    for (const object of [...(this.open ? [this.open] : []), ...this.settling]) {
+      const now = stored(object.ref);
+      if (now) this.restoreObject(object, now.barcode, now.shots);
+    }
+    for (const shot of this.pending) shot.files = shot.files.filter((f) => f.captureId === null || !isLinked(f.captureId));
+    this.pending = this.pending.filter((s) => s.files.length > 0);
+  }
+
+  private restoreObject(object: SessionObject, barcode: string, stored: readonly StoredShot[]): void {
+    const shots: Shot[] = stored.map((s) => ({ stem: s.stem, seq: s.seq, files: s.files.map((f) => ({ ...f, state: 'linked' as const })), undone: false }));
+    const taken = new Map(shots.map((s) => [s.seq, s]));
+    const moved: Shot[] = [];
+    // Shots the database cannot know: files still being checked, and failed shots (so UNDO after a
+    // failed shot still takes the failed one). Their linked files are now as the database says.
+    for (const shot of object.shots.filter((s) => !s.undone && s.files.some((f) => f.state === 'waiting' || f.state === 'failed'))) {
+      shot.files = shot.files.filter((f) => f.state !== 'linked');
+      const same = taken.get(shot.seq);
+      if (same?.stem === shot.stem) {
+        same.files.push(...shot.files);
+        for (const f of shot.files) if (f.state === 'waiting') this.places.get(f.file)!.shot = same;
+      } else if (same) {
+        if (shot.files.some((f) => f.state === 'waiting')) moved.push(shot);
+      } else {
+        shots.push(shot);
+        taken.set(shot.seq, shot);
+      }
+    }
+    shots.sort((a, b) => a.seq - b.seq);
+    for (const shot of moved) {
+      shot.seq = nextSeq({ ...object, shots });
+      shots.push(shot);
+    }
+    object.barcode = barcode;
+    object.shots = shots;
   }
 
   /** Whether time can change anything (an object or waiting shots may expire). */
@@ -172,7 +235,7 @@ export class LinkSession {
       const object = this.open!;
       this.pending = [];
       for (const shot of shots) {
-        shot.seq = object.shots.length + 1;
+        shot.seq = nextSeq(object);
         object.shots.push(shot);
         for (const f of shot.files) {
           if (f.state === 'waiting') this.places.get(f.file)!.object = object;
@@ -194,7 +257,9 @@ export class LinkSession {
 
   private openObject(barcode: string, at: number): SessionEffect[] {
     const effects = this.open ? this.close('next-object') : [];
-    this.open = { ref: this.nextRef++, barcode, shots: [], lastActivity: at, closed: null };
+    // The barcode's shots still being checked are not in the database yet: numbers after them too.
+    const firstSeq = Math.max(this.firstSeq(barcode), ...[...this.settling].filter((o) => o.barcode === barcode).map(nextSeq));
+    this.open = { ref: this.nextRef++, barcode, shots: [], lastActivity: at, closed: null, firstSeq };
     return [...effects, { type: 'object.opened', object: this.open.ref, barcode }];
   }
 
@@ -258,7 +323,7 @@ export class LinkSession {
     if (!shot) {
       // Failed or removed shots at the end give their number to this one; earlier ones stay gaps.
       while (shots.length > 0 && !live(shots.at(-1)!)) shots.pop();
-      shot = { stem, seq: object ? (shots.at(-1)?.seq ?? 0) + 1 : 0, files: [], undone: false };
+      shot = { stem, seq: object ? nextSeq(object) : 0, files: [], undone: false };
       shots.push(shot);
     }
     if (!object) this.pendingSince = at;
@@ -319,7 +384,7 @@ export class LinkSession {
     if (!object) return [];
     this.open = null;
     object.closed = reason;
-    const effects: SessionEffect[] = [{ type: 'object.closed', object: object.ref, barcode: object.barcode, reason, shots: object.shots.filter(live).length }];
+    const effects: SessionEffect[] = [{ type: 'object.closed', object: object.ref, barcode: object.barcode, reason, shots: shotCount(object, live) }];
     if (object.shots.some(waiting)) {
       this.settling.add(object);
       return effects;
@@ -344,10 +409,11 @@ export class LinkSession {
     const { expectedShots, views, expectPairs } = this.rules;
     const out: string[] = [];
     const counted = object.shots.filter(counts);
-    if (expectedShots > 0 && counted.length < expectedShots) {
-      const taken = new Set(counted.map((s) => s.seq));
-      const missingViews = views.slice(0, expectedShots).filter((_, i) => !taken.has(i + 1));
-      out.push(`${counted.length} of ${expectedShots} views${missingViews.length > 0 ? ` (missing ${missingViews.join(', ')})` : ''}`);
+    const shots = shotCount(object, counts);
+    if (expectedShots > 0 && shots < expectedShots) {
+      // Views by sequence number; the earlier shots of the barcode took those before firstSeq.
+      const missingViews = views.slice(0, expectedShots).filter((_, i) => i + 1 >= object.firstSeq && !counted.some((s) => s.seq === i + 1));
+      out.push(`${shots} of ${expectedShots} views${missingViews.length > 0 ? ` (missing ${missingViews.join(', ')})` : ''}`);
     }
     if (expectPairs) {
       for (const s of counted) {
@@ -374,4 +440,14 @@ export class LinkSession {
     if (!this.open || now - this.open.lastActivity < timeout) return [];
     return this.close('idle');
   }
+}
+
+/** The number a new shot of `object` takes: after its last shot, or its first number. */
+function nextSeq(object: { shots: readonly Shot[]; firstSeq: number }): number {
+  return (object.shots.at(-1)?.seq ?? object.firstSeq - 1) + 1;
+}
+
+/** The object's shots that pass `test`, plus those its barcode had before it was scanned again. */
+function shotCount(object: SessionObject, test: (shot: Shot) => boolean): number {
+  return object.firstSeq - 1 + object.shots.filter(test).length;
 }

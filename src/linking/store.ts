@@ -137,6 +137,26 @@ export class LinkStore {
     return (this.db.prepare('SELECT MAX(seq) AS m FROM capture_links WHERE object_id = ?').get(objectId) as { m: number | null }).m ?? 0;
   }
 
+  /**
+   * The highest sequence number `barcode` has in `project`, over all its objects (0: none), so a
+   * barcode scanned again continues its numbering. A capture's project is its operator session's,
+   * or `defaultProject` when it was shot outside one (or the session named none).
+   */
+  maxSeqOfBarcode(barcode: string, project: string, defaultProject: string): number {
+    const row = this.db
+      .prepare(
+        `SELECT MAX(l.seq) AS m FROM capture_links l JOIN objects o ON o.id = l.object_id JOIN captures c ON c.id = l.capture_id LEFT JOIN sessions s ON s.id = c.session_id
+           WHERE o.barcode = ? AND COALESCE(NULLIF(s.project, ''), ?) = ?`,
+      )
+      .get(barcode, defaultProject, project) as { m: number | null };
+    return row.m ?? 0;
+  }
+
+  /** An edit's undo: the capture was not linked before it (the caller writes the event). */
+  removeLink(captureId: number): void {
+    this.db.prepare('DELETE FROM capture_links WHERE capture_id = ?').run(captureId);
+  }
+
   /** Moves a link to another object or sequence number (an edit; the caller writes the event). */
   setLink(captureId: number, objectId: number, seq: number, view: string | null): void {
     this.db
@@ -219,6 +239,15 @@ export class LinkStore {
   failedMoves(): FilingMove[] {
     const ids = this.db.prepare(`SELECT capture_id FROM filing_moves WHERE state = 'failed' ORDER BY capture_id`).all() as { capture_id: number }[];
     return ids.map((r) => this.move(r.capture_id)!);
+  }
+
+  /**
+   * Whether a move not yet done, other than to `except`, promised a file named `stem` plus an
+   * extension (a shot's name is one stem for all its files). Done moves are files in the library,
+   * which the caller sees there; pending ones are few, so this reads only them (by index).
+   */
+  isPlannedStem(stem: string, except?: string): boolean {
+    return this.db.prepare(`SELECT 1 FROM filing_moves WHERE state = 'pending' AND instr(to_path, ?) = 1 AND to_path != ?`).get(`${stem}.`, except ?? '') !== undefined;
   }
 
   /** Library paths already promised to a move, so two captures never get the same name. */

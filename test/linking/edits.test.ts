@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLocalClient } from '../../src/contract/client.js';
 import { loadConfig } from '../../src/config/load.js';
+import { addLogSink, type LogRecord } from '../../src/log/logger.js';
 import { createHandlers } from '../../src/station/handlers.js';
 import { Station } from '../../src/station/station.js';
 import { writeGoodTiff } from '../helpers/images.js';
@@ -17,8 +18,8 @@ afterEach(async () => {
 });
 
 
-/** A station with object A holding three filed shots (the second a RAW + TIFF pair). */
-async function stationWithObject() {
+/** A running station linking to one-letter barcodes, filing as `{barcode}/{seq:03}{ext}`. */
+async function linkingStation() {
   const home = makeHome({ ingest: { stableWindowMs: 200, rescanIntervalSec: 0 }, linking: { enabled: true, template: '{barcode}/{seq:03}{ext}', barcode: { pattern: '[A-Z]' } } });
   homes.push(home);
   const config = loadConfig({ home });
@@ -26,9 +27,23 @@ async function stationWithObject() {
   stations.push(station);
   await station.start();
   const client = createLocalClient(createHandlers(station));
-  const library = config.locations.library;
-  expect(await client.scanBarcode({ code: 'A' })).toMatchObject({ result: { kind: 'object' } });
   const inbox = path.join(home, 'Inbox');
+  const id = (rel: string) => station.store.list({ limit: 100 }).find((c) => c.relPath === rel)!.id;
+  /** Drops a good TIFF in the hot folder and waits until it is recorded and, if linked, filed. */
+  const shoot = async (name: string, seed: number) => {
+    const before = station.store.counts().total;
+    await writeGoodTiff(path.join(inbox, name), seed);
+    await waitFor(() => station.store.counts().total === before + 1, name);
+    await station.linker.settled();
+    return id(name);
+  };
+  return { station, client, library: config.locations.library, inbox, id, shoot };
+}
+
+/** A station with object A holding three filed shots (the second a RAW + TIFF pair). */
+async function stationWithObject() {
+  const { station, client, library, inbox, id } = await linkingStation();
+  expect(await client.scanBarcode({ code: 'A' })).toMatchObject({ result: { kind: 'object' } });
   await writeGoodTiff(path.join(inbox, 's1.tif'), 1);
   await waitFor(() => filesUnder(library).length === 1, 'shot 1');
   await writeGoodTiff(path.join(inbox, 's2.tif'), 20);
@@ -39,7 +54,6 @@ async function stationWithObject() {
   await writeGoodTiff(path.join(inbox, 's3.tif'), 40);
   await waitFor(() => filesUnder(library).length === 4, 'shot 3');
   await station.linker.settled();
-  const id = (rel: string) => station.store.list({ limit: 100 }).find((c) => c.relPath === rel)!.id;
   const objectA = station.linker.links.linkOf(id('s1.tif'))!.objectId;
   return { station, client, library, id, objectA };
 }
@@ -80,7 +94,7 @@ describe('linking edits', () => {
     expect(station.store.detail(id('s1.tif'))!.events.at(-1)?.type).toBe('capture.relinked');
   });
 
-  it('refuses an invalid barcode, a control code, an unlinked capture and bad arguments, changing nothing', async () => {
+  it('refuses an invalid barcode, a control code and bad arguments, changing nothing', async () => {
     const { client, library, id, objectA } = await stationWithObject();
     expect(await client.relinkCaptures({ captureIds: [id('s1.tif')], barcode: 'lower' })).toMatchObject({ error: { code: 'INVALID_ARGUMENT', message: expect.stringMatching(/"lower" was refused: it does not match the project's pattern/) } });
     expect(await client.relinkObject({ objectId: objectA, barcode: '%%END%%' })).toMatchObject({ error: { message: expect.stringMatching(/is a control code/) } });
@@ -88,5 +102,121 @@ describe('linking edits', () => {
     expect(await client.splitObject({ objectId: objectA, fromSeq: 0, barcode: 'C' })).toMatchObject({ error: { code: 'INVALID_ARGUMENT' } });
     expect(await client.relinkCaptures({ captureIds: [], barcode: 'C' })).toMatchObject({ error: { code: 'INVALID_ARGUMENT' } });
     expect(filesUnder(library)).toEqual(['A/001.tif', 'A/002.jpg', 'A/002.tif', 'A/003.tif']);
+  });
+});
+
+describe('linking edits and the object open on the rig', () => {
+  it('a shot relinked to the open object takes a number there, and the next shot from the rig the one after it', async () => {
+    const { station, client, library, shoot } = await linkingStation();
+    await client.scanBarcode({ code: 'D' });
+    const stray = await shoot('d1.tif', 1);
+    await client.scanBarcode({ code: 'E' });
+    await shoot('e1.tif', 2);
+    expect(await client.relinkCaptures({ captureIds: [stray], barcode: 'E' })).toMatchObject({ result: { kind: 'relink' } });
+    expect(station.linker.current()).toEqual({ inbox: { barcode: 'E', shots: 2 } });
+    await shoot('e2.tif', 3);
+    expect(filesUnder(library)).toEqual(['E/001.tif', 'E/002.tif', 'E/003.tif']);
+    expect(station.linker.links.linkOf(station.linker.links.capturesOf(station.linker.links.linkOf(stray)!.objectId).at(-1)!)).toMatchObject({ barcode: 'E', seq: 3 });
+  });
+
+  it('UNDO on the rig takes off the open object\'s own last shot, not one relinked away to another object', async () => {
+    const { station, client, library, shoot } = await linkingStation();
+    await client.scanBarcode({ code: 'F' });
+    const first = await shoot('f1.tif', 1);
+    const second = await shoot('f2.tif', 2);
+    await client.relinkCaptures({ captureIds: [second], barcode: 'G' });
+    expect(station.linker.current()).toEqual({ inbox: { barcode: 'F', shots: 1 } });
+    await client.scanBarcode({ code: '%%UNDO%%' });
+    expect(station.linker.links.linkOf(second)).toMatchObject({ barcode: 'G', seq: 1 });
+    expect(station.linker.links.linkOf(first)).toBeNull();
+    expect(filesUnder(library)).toContain('G/001.tif');
+  });
+
+  it('an open object renamed takes its new barcode on the rig: scanning it keeps it open, and undo gives the old one back', async () => {
+    const { station, client, library, shoot } = await linkingStation();
+    await client.scanBarcode({ code: 'R' });
+    const first = await shoot('r1.tif', 1);
+    const objectId = station.linker.links.linkOf(first)!.objectId;
+    await client.relinkObject({ objectId, barcode: 'S' });
+    expect(station.linker.current()).toEqual({ inbox: { barcode: 'S', shots: 1 } });
+    // Scanning the new barcode is the same object scanned again: no second S.
+    expect(await client.scanBarcode({ code: 'S' })).toMatchObject({ result: { closed: null, current: { barcode: 'S', shots: 1 } } });
+    await shoot('r2.tif', 2);
+    expect(filesUnder(library)).toEqual(['S/001.tif', 'S/002.tif']);
+    expect(station.linker.links.linkOf(station.linker.links.capturesOf(objectId).at(-1)!)).toMatchObject({ objectId, barcode: 'S', seq: 2 });
+
+    await client.undoLinkEdit({});
+    expect(station.linker.current()).toEqual({ inbox: { barcode: 'R', shots: 2 } });
+    await shoot('r3.tif', 3);
+    expect(filesUnder(library)).toEqual(['R/001.tif', 'R/002.tif', 'R/003.tif']);
+  });
+});
+
+describe('linking edits and numbers a barcode already has', () => {
+  it('shots split off to a barcode shot before are numbered after its shots', async () => {
+    const { client, library, shoot, station } = await linkingStation();
+    await client.scanBarcode({ code: 'A' });
+    await shoot('a1.tif', 1);
+    await client.scanBarcode({ code: 'B' });
+    const b1 = await shoot('b1.tif', 2);
+    await shoot('b2.tif', 3);
+    await client.scanBarcode({ code: '%%END%%' });
+    await client.splitObject({ objectId: station.linker.links.linkOf(b1)!.objectId, fromSeq: 2, barcode: 'A' });
+    expect(filesUnder(library)).toEqual(['A/001.tif', 'A/002.tif', 'B/001.tif']);
+  });
+});
+
+describe('linking a capture shot with no object open', () => {
+  it('warns and logs it; relinking links it to the barcode\'s object (made, closed), files it by the template, and undo puts it back', async () => {
+    const { station, client, library, inbox, shoot } = await linkingStation();
+    const records: LogRecord[] = [];
+    const removeSink = addLogSink((r) => records.push(r));
+    const stray = await shoot('x1.tif', 1).finally(removeSink);
+    expect(station.linker.links.linkOf(stray)).toBeNull();
+    expect(records.filter((r) => r.module === 'linking' && r.level === 'warn')).toEqual([expect.objectContaining({ message: expect.stringMatching(/^capture not linked: no object was open/) })]);
+    expect(station.store.detail(stray)!.events).toContainEqual(expect.objectContaining({ type: 'capture.not-linked', data: { reason: 'no object open' } }));
+
+    expect(await client.relinkCaptures({ captureIds: [stray], barcode: 'K' })).toMatchObject({ result: { kind: 'link', captureIds: [stray] } });
+    await station.linker.settled();
+    expect(filesUnder(library)).toEqual(['K/001.tif']);
+    expect(filesUnder(inbox)).toEqual([]);
+    const link = station.linker.links.linkOf(stray)!;
+    expect(link).toMatchObject({ barcode: 'K', seq: 1 });
+    expect(station.linker.links.object(link.objectId)).toMatchObject({ state: 'closed' });
+    expect(station.store.detail(stray)!.events).toContainEqual(expect.objectContaining({ type: 'capture.relinked', data: expect.objectContaining({ why: 'link', barcode: 'K', seq: 1 }) }));
+
+    expect(await client.undoLinkEdit({})).toMatchObject({ result: { kind: 'link', captureIds: [stray] } });
+    expect(station.linker.links.linkOf(stray)).toBeNull();
+    expect(filesUnder(library)).toEqual([]);
+    expect(filesUnder(inbox)).toEqual(['x1.tif']);
+    expect(station.store.get(stray)!.path).toBe(path.join(inbox, 'x1.tif'));
+
+    // Linked again from where undo put it: filed again, still the one capture.
+    await client.relinkCaptures({ captureIds: [stray], barcode: 'K' });
+    await station.linker.settled();
+    expect(filesUnder(library)).toEqual(['K/001.tif']);
+    expect(station.store.counts().total).toBe(1);
+  });
+
+  it('brings the shot\'s other file (same hot-folder name, also not linked) along under one number', async () => {
+    const { station, client, library, shoot, id } = await linkingStation();
+    await shoot('p.tif', 1);
+    const jpeg = await shoot('p.jpg', 2);
+    await shoot('q.tif', 3);
+    const linked = await client.relinkCaptures({ captureIds: [jpeg], barcode: 'M' });
+    expect(linked).toMatchObject({ result: { kind: 'link' } });
+    expect('result' in linked && [...linked.result.captureIds].sort()).toEqual([id('p.tif'), jpeg].sort());
+    await station.linker.settled();
+    expect(filesUnder(library)).toEqual(['M/001.jpg', 'M/001.tif']);
+    expect(station.linker.links.linkOf(id('q.tif'))).toBeNull();
+  });
+
+  it('an edit reports what it did: split, merge, and undo of each', async () => {
+    const { client, objectA, id, station } = await stationWithObject();
+    expect(await client.splitObject({ objectId: objectA, fromSeq: 3, barcode: 'C' })).toMatchObject({ result: { kind: 'split' } });
+    const objectC = station.linker.links.linkOf(id('s3.tif'))!.objectId;
+    expect(await client.mergeObjects({ objectId: objectC, intoObjectId: objectA })).toMatchObject({ result: { kind: 'merge' } });
+    expect(await client.undoLinkEdit({})).toMatchObject({ result: { kind: 'merge' } });
+    expect(await client.undoLinkEdit({})).toMatchObject({ result: { kind: 'split' } });
   });
 });

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { createLocalClient } from '../../src/contract/client.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { StationConfigInput } from '../../src/config/schema.js';
 import { controlSocketPath, startControlSocket, type ControlSocket } from '../../src/server/control-socket.js';
@@ -91,6 +92,59 @@ describe('barcode linking in the station', () => {
     expect(s.station.linker.links.linkOf(broken.id)).toBeNull();
   });
 
+  it('a barcode scanned again continues its numbering and views; a RAW and its TIFF keep one number', async () => {
+    const s = await startStation({ template: '{barcode}/{barcode}_{seq:03}_{view}{ext}', views: ['front', 'back'] });
+    await s.scan('OBJ-1');
+    await writeGoodTiff(path.join(s.inbox, 'S1.tif'), 1);
+    await waitFor(() => filesUnder(s.library).length === 1, 'S1.tif filed');
+    // Same stem, another extension: the shot's second file (its content does not matter here).
+    await writeGoodTiff(path.join(s.inbox, 'S1.jpg'), 2);
+    await waitFor(() => filesUnder(s.library).length === 2, 'S1.jpg filed');
+    await s.scan('%%END%%');
+    // It has one shot already (a RAW and its TIFF are one).
+    expect((await s.scan('OBJ-1')).stdout).toMatch(/object OBJ-1 open \(1 shot\)/);
+    await writeGoodTiff(path.join(s.inbox, 'S3.jpg'), 3);
+    await waitFor(() => filesUnder(s.library).length === 3, 'S3.jpg filed');
+    await writeGoodTiff(path.join(s.inbox, 'S3.tif'), 4);
+    await waitFor(() => filesUnder(s.library).length === 4, 'S3.tif filed');
+    await s.scan('%%END%%');
+    await s.station.linker.settled();
+    expect(filesUnder(s.library)).toEqual(['OBJ-1/OBJ-1_001_front.jpg', 'OBJ-1/OBJ-1_001_front.tif', 'OBJ-1/OBJ-1_002_back.jpg', 'OBJ-1/OBJ-1_002_back.tif']);
+  });
+
+  it('numbers a barcode per project: in another project it starts again at 1', async () => {
+    const s = await startStation({ project: 'Herbarium', template: '{project}/{barcode}_{seq:03}{ext}' });
+    const client = createLocalClient(createHandlers(s.station));
+    await s.scan('OBJ-2');
+    await writeGoodTiff(path.join(s.inbox, 'h1.tif'), 1);
+    await waitFor(() => filesUnder(s.library).length === 1, 'h1 filed');
+    await s.scan('%%END%%');
+    expect(await client.startSession({ operator: 'Ana', project: 'Insects' })).toMatchObject({ result: {} });
+    await s.scan('OBJ-2');
+    await writeGoodTiff(path.join(s.inbox, 'i1.tif'), 2);
+    await waitFor(() => filesUnder(s.library).length === 2, 'i1 filed');
+    await s.scan('%%END%%');
+    await client.endSession({});
+    await s.scan('OBJ-2');
+    await writeGoodTiff(path.join(s.inbox, 'h2.tif'), 3);
+    await waitFor(() => filesUnder(s.library).length === 3, 'h2 filed');
+    expect(filesUnder(s.library)).toEqual(['Herbarium/OBJ-2_001.tif', 'Herbarium/OBJ-2_002.tif', 'Insects/OBJ-2_001.tif']);
+  });
+
+  it('a name already taken by another shot gives the next shot one new stem for all its files', async () => {
+    // No sequence number in the template: every shot of X-1 wants the same name.
+    const s = await startStation({ template: '{barcode}{ext}' });
+    await s.scan('X-1');
+    await writeGoodTiff(path.join(s.inbox, 'a.tif'), 1);
+    await waitFor(() => filesUnder(s.library).length === 1, 'a.tif filed');
+    // Shot 2's JPEG first: its own name X-1.jpg is free, but the stem X-1 is shot 1's.
+    await writeGoodTiff(path.join(s.inbox, 'b.jpg'), 2);
+    await waitFor(() => filesUnder(s.library).length === 2, 'b.jpg filed');
+    await writeGoodTiff(path.join(s.inbox, 'b.tif'), 3);
+    await waitFor(() => filesUnder(s.library).length === 3, 'b.tif filed');
+    expect(filesUnder(s.library)).toEqual(['X-1.tif', 'X-1_2.jpg', 'X-1_2.tif']);
+  });
+
   it('says which object a scan closed, and how: by the next object, or rejected', async () => {
     const s = await startStation({});
     await s.scan('A-100001');
@@ -135,6 +189,13 @@ describe('barcode linking across a restart', () => {
       expect(station.linker.current()).toEqual({ inbox: null });
       const closed = station.linker.links.object(station.linker.links.linkOf(capture.id)!.objectId);
       expect(closed).toMatchObject({ state: 'closed', closeReason: 'shutdown' });
+
+      // The README's advice after a restart, "scan it again", continues the object's numbering.
+      station.linker.scan('OBJ-1');
+      await writeGoodTiff(path.join(home, 'Inbox', 'two.tif'), 6);
+      await waitFor(() => filesUnder(library).length === 2, 'two filed');
+      await station.linker.settled();
+      expect(filesUnder(library)).toEqual(['OBJ-1/001.tif', 'OBJ-1/002.tif']);
       await station.stop();
     } finally {
       fs.rmSync(home, { recursive: true, force: true });
@@ -308,6 +369,20 @@ describe('scan-after-capture in the station', () => {
     expect(alarms).toEqual(['No barcode was scanned within 1 s of the last shot: B1.tif is not linked; link them with a relink, or shoot them again and scan.']);
     const late = await s.scan('C-1');
     expect(late.stderr).toMatch(/ALARM C-1 was scanned, but no new capture is waiting for a barcode/);
+  });
+
+  it('a waiting shot linked by an edit stops waiting: the next scan links only the others', async () => {
+    const s = await startStation({ mode: 'scan-after-capture', template: '{barcode}_{seq:02}{ext}' });
+    const client = createLocalClient(createHandlers(s.station));
+    await writeGoodTiff(path.join(s.inbox, 'W1.tif'), 21);
+    await writeGoodTiff(path.join(s.inbox, 'W2.tif'), 22);
+    await waitFor(() => s.station.store.counts().total === 2, 'W1 and W2 recorded');
+    const w1 = s.station.store.list({ limit: 10 }).find((c) => c.relPath === 'W1.tif')!.id;
+    expect(await client.relinkCaptures({ captureIds: [w1], barcode: 'K-1' })).toMatchObject({ result: { kind: 'link' } });
+    expect(s.station.linker.scan('L-1')).toMatchObject({ closed: { barcode: 'L-1', shots: 1 }, alarms: [] });
+    await waitFor(() => filesUnder(s.library).length === 2, 'both filed');
+    expect(filesUnder(s.library)).toEqual(['K-1_01.tif', 'L-1_01.tif']);
+    expect(s.station.linker.links.linkOf(w1)).toMatchObject({ barcode: 'K-1', seq: 1 });
   });
 
   it('UNDO says which waiting shot it took off; END says it does nothing and what is waiting', async () => {

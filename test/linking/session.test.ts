@@ -204,6 +204,107 @@ describe('LinkSession, a capture that fails QC', () => {
   });
 });
 
+describe('LinkSession, a barcode that already has shots', () => {
+  it('continues numbering and views after them, and counts them as its shots', () => {
+    const earlier: Record<string, number> = { A1: 2 };
+    const s = new LinkSession({ ...rules, expectedShots: 3 }, (barcode) => (earlier[barcode] ?? 0) + 1);
+    const effects = run(s, [scan('A1'), shot(1, 'IMG_7.tif'), shot(2, 'IMG_8.tif'), scan('B2'), shot(3, 'IMG_9.tif'), control('END')]);
+    expect(effects).toEqual([
+      { type: 'object.opened', object: 1, barcode: 'A1' },
+      { type: 'capture.linked', object: 1, captureId: 1, barcode: 'A1', seq: 3, view: 'label' },
+      // A fourth shot of a three-view profile has no view.
+      { type: 'capture.linked', object: 1, captureId: 2, barcode: 'A1', seq: 4, view: null },
+      { type: 'object.closed', object: 1, barcode: 'A1', reason: 'next-object', shots: 4 },
+      { type: 'object.opened', object: 2, barcode: 'B2' },
+      { type: 'capture.linked', object: 2, captureId: 3, barcode: 'B2', seq: 1, view: 'front' },
+      { type: 'object.closed', object: 2, barcode: 'B2', reason: 'end', shots: 1 },
+      { type: 'alarm', barcode: 'B2', message: 'Object B2 is incomplete: 1 of 3 views (missing back, label).' },
+    ]);
+  });
+
+  it('counts only its earlier shots and the new ones with a linked capture, and misses only views after the earlier shots', () => {
+    const s = new LinkSession({ ...rules, expectedShots: 3 }, () => 2);
+    const effects = run(s, [scan('A1'), arrive('b.tif'), record(1, 'b.tif', true), control('END')]);
+    expect(effects.slice(-2)).toEqual([
+      { type: 'object.closed', object: 1, barcode: 'A1', reason: 'end', shots: 1 },
+      { type: 'alarm', barcode: 'A1', message: 'Object A1 is incomplete: 1 of 3 views (missing back, label).' },
+    ]);
+  });
+
+  it('scanned again while its earlier shots are still in QC (not in the database yet), numbers after those too', () => {
+    const s = new LinkSession(rules);
+    const effects = run(s, [scan('A1'), arrive('a.tif'), scan('B2'), scan('A1'), shot(2, 'c.tif'), record(1, 'a.tif')]);
+    expect(effects.filter((e) => e.type === 'capture.linked').map((e) => e.type === 'capture.linked' && [e.object, e.captureId, e.seq])).toEqual([
+      [3, 2, 2],
+      [1, 1, 1],
+    ]);
+    expect(s.current).toEqual({ barcode: 'A1', shots: 2 });
+  });
+
+  it('scan after capture: the waiting shots are numbered after the barcode\'s earlier shots', () => {
+    const s = new LinkSession({ ...rules, mode: 'scan-after-capture' }, () => 3);
+    expect(run(s, [shot(1, 'a.tif'), scan('A1')]).filter((e) => e.type === 'capture.linked')).toEqual([{ type: 'capture.linked', object: 1, captureId: 1, barcode: 'A1', seq: 3, view: 'label' }]);
+  });
+});
+
+describe('LinkSession, restored after a linking edit', () => {
+  const file = (name: string, captureId: number) => ({ file: name, isRaw: name.endsWith('.cr2'), captureId });
+
+  it('takes the open object\'s barcode and shots as given: the next shot follows the last, UNDO takes the last given', () => {
+    const s = new LinkSession(rules);
+    run(s, [scan('A1'), shot(1, 'IMG_1.tif'), shot(2, 'IMG_2.tif')]);
+    // The edit renamed A1 to B2, took IMG_2 away and relinked capture 7 as its shot 3.
+    s.restore(
+      (ref) => (ref === 1 ? { barcode: 'B2', shots: [{ stem: 'IMG_7', seq: 3, files: [file('IMG_7.tif', 7)] }, { stem: 'IMG_1', seq: 1, files: [file('IMG_1.tif', 1)] }] } : null),
+      () => true,
+    );
+    expect(s.current).toEqual({ barcode: 'B2', shots: 2 });
+    expect(s.apply({ type: 'arrival', file: 'IMG_8.tif', stem: 'IMG_8', isRaw: false, at: 5000 })).toEqual([]);
+    expect(s.apply({ type: 'capture', captureId: 8, file: 'IMG_8.tif', failed: false, at: 5000 })).toEqual([{ type: 'capture.linked', object: 1, captureId: 8, barcode: 'B2', seq: 4, view: null }]);
+    expect(s.apply({ type: 'control', action: 'UNDO', at: 6000 })).toEqual([{ type: 'capture.unlinked', captureIds: [8], barcode: 'B2', seq: 4, stem: 'IMG_8', reshoot: true }]);
+    expect(s.apply({ type: 'control', action: 'UNDO', at: 7000 })).toEqual([{ type: 'capture.unlinked', captureIds: [7], barcode: 'B2', seq: 3, stem: 'IMG_7', reshoot: true }]);
+  });
+
+  it('a file still in QC keeps its place (and its partner\'s), under the new barcode; a number an edit took from it goes to the next free one', () => {
+    const s = new LinkSession(rules);
+    run(s, [scan('A1'), shot(1, 'a.tif'), shot(2, 'b.cr2'), arrive('b.tif'), arrive('c.tif')]);
+    // The edit renamed A1 to R and relinked capture 9 to it; the database numbered it 3, the number c.tif holds.
+    s.restore((ref) => (ref === 1 ? { barcode: 'R', shots: [{ stem: 'a', seq: 1, files: [file('a.tif', 1)] }, { stem: 'b', seq: 2, files: [file('b.cr2', 2)] }, { stem: 'x', seq: 3, files: [file('x.tif', 9)] }] } : null), () => true);
+    expect([s.barcodeOf('b.tif'), s.barcodeOf('c.tif')]).toEqual(['R', 'R']);
+    expect(run(s, [record(3, 'b.tif'), record(4, 'c.tif')])).toEqual([
+      { type: 'capture.linked', object: 1, captureId: 3, barcode: 'R', seq: 2, view: 'back' },
+      { type: 'capture.linked', object: 1, captureId: 4, barcode: 'R', seq: 4, view: null },
+    ]);
+    expect(s.current).toEqual({ barcode: 'R', shots: 4 });
+  });
+
+  it('UNDO right after a failed shot still takes the failed one, not a good shot before it', () => {
+    const s = new LinkSession(rules);
+    run(s, [scan('A1'), shot(1, 'a.tif'), arrive('bad.tif'), record(2, 'bad.tif', true)]);
+    s.restore((ref) => (ref === 1 ? { barcode: 'A1', shots: [{ stem: 'a', seq: 1, files: [file('a.tif', 1)] }] } : null), () => true);
+    expect(run(s, [control('UNDO')])).toEqual([{ type: 'capture.unlinked', captureIds: [2], barcode: 'A1', seq: 2, stem: 'bad', reshoot: true }]);
+    expect(s.current).toEqual({ barcode: 'A1', shots: 1 });
+  });
+
+  it('a closed object with files still in QC: shots moved away are not counted when it is judged', () => {
+    const s = new LinkSession({ ...rules, expectedShots: 2 });
+    run(s, [scan('A1'), shot(1, 'a.tif'), arrive('b.tif'), scan('B2')]);
+    // The edit moved a.tif to another object while b.tif was still being checked.
+    s.restore((ref) => (ref === 1 ? { barcode: 'A1', shots: [] } : ref === 2 ? { barcode: 'B2', shots: [] } : null), () => true);
+    expect(run(s, [record(2, 'b.tif')])).toEqual([
+      { type: 'capture.linked', object: 1, captureId: 2, barcode: 'A1', seq: 2, view: 'back' },
+      { type: 'alarm', barcode: 'A1', message: 'Object A1 is incomplete: 1 of 2 views (missing front).' },
+    ]);
+  });
+
+  it('scan after capture: a waiting shot the edit linked stops waiting', () => {
+    const s = new LinkSession({ ...rules, mode: 'scan-after-capture' });
+    run(s, [shot(1, 'IMG_1.tif'), shot(2, 'IMG_2.tif')]);
+    s.restore(() => null, (id) => id === 1);
+    expect(s.apply({ type: 'scan', barcode: 'A1', at: 5000 }).filter((e) => e.type === 'capture.linked')).toEqual([{ type: 'capture.linked', object: 1, captureId: 2, barcode: 'A1', seq: 1, view: 'front' }]);
+  });
+});
+
 describe('LinkSession, scan after capture', () => {
   const after: SessionRules = { ...rules, mode: 'scan-after-capture' };
 

@@ -235,6 +235,13 @@ describe('link fixes through the contract', () => {
     const refused = await runLinkEdit(client, await fresh(), { kind: 'relinkShot', barcode: '%%END%%' });
     expect(refused.ok).toBe(false);
     expect(refused.text.length).toBeGreaterThan(10);
-    expect(await runLinkEdit(client, { id, link: null }, { kind: 'renameObject', barcode: 'D-4' })).toEqual({ ok: false, text: expect.stringMatching(/not linked to an object/) });
+    // The way it points to for a capture not linked: the form labelled so, which links it.
+    expect(await runLinkEdit(client, { id, link: null }, { kind: 'renameObject', barcode: 'D-4' })).toEqual({ ok: false, text: expect.stringMatching(/not linked to an object yet: link it with "Relink this shot to barcode"/) });
+    await client.scanBarcode({ code: '%%END%%' });
+    await writeGoodTiff(path.join(home, 'Inbox', 'stray.tif'), 2);
+    await waitFor(() => station.store.counts().total === 2, 'stray recorded');
+    const stray = station.store.list({ limit: 10 }).find((c) => c.relPath === 'stray.tif')!;
+    expect(await runLinkEdit(client, { id: stray.id, link: null }, { kind: 'relinkShot', barcode: 'E-5' })).toEqual({ ok: true, text: expect.stringMatching(/^Linked 1 capture to E-5 \(edit \d+\)\.$/) });
+    await waitFor(() => filesUnder(library).includes('E-5_01.tif'), 'stray filed as E-5');
   });
 });

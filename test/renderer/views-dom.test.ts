@@ -110,7 +110,8 @@ describe('History view', () => {
     const list = vi.spyOn(s.client, 'listCaptures');
     const relink = vi.spyOn(s.client, 'relinkCaptures');
     const live = feed();
-    await mount(createElement(HistoryView, { client: s.client, subscribe: live.subscribe, sources: ['inbox'], onShowInCaptureView: vi.fn() }));
+    const onLinkEdited = vi.fn();
+    await mount(createElement(HistoryView, { client: s.client, subscribe: live.subscribe, sources: ['inbox'], onShowInCaptureView: vi.fn(), onLinkEdited }));
     await until(() => /^2 captures/.test($('.history .view__note').textContent ?? ''), 'both captures listed');
 
     $<HTMLInputElement>('input[name="barcode"]').focus();
@@ -133,6 +134,8 @@ describe('History view', () => {
     expect(relink).toHaveBeenCalledWith({ captureIds: [captureId], barcode: 'B-2' });
     expect($('.link-actions__message').getAttribute('role')).toBe('status');
     expect($('.link-actions__message').textContent).toMatch(/Relinked 1 capture to B-2 \(edit \d+\)\./);
+    // The scan bar is told, so an object open on the rig shows as the fix left it.
+    expect(onLinkEdited).toHaveBeenCalledTimes(1);
 
     // A refusal is the station's own message, as an alert.
     await typeInto($<HTMLInputElement>('input[name="relink-barcode"]'), '%%END%%');
@@ -143,6 +146,7 @@ describe('History view', () => {
     const refused = await s.client.relinkCaptures({ captureIds: [captureId], barcode: '%%END%%' });
     if (!('error' in refused)) throw new Error('the station took %%END%% as a barcode');
     expect($('.link-actions__message').textContent).toContain(refused.error.message);
+    expect(onLinkEdited).toHaveBeenCalledTimes(1);
     expect(live.size()).toBe(1);
 
     // A search the station refuses is said as an alert, with its reason.
