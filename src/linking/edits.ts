@@ -54,6 +54,8 @@ export class LinkEditor {
     private readonly relinked: (captureIds: readonly number[]) => void,
     /** Called after each edit (and undo) commits, so the rig's open objects follow the database. */
     private readonly committed: () => void,
+    /** Called with the filed captures an edit renamed in the library, once their files have their new names. */
+    private readonly renamed: (captureIds: readonly number[]) => void = () => undefined,
   ) {}
 
   /**
@@ -223,26 +225,36 @@ export class LinkEditor {
    * A filed capture left with no link goes to its path in `back` (where it was before it was linked).
    */
   private async renameFiled(captureIds: readonly number[], back: ReadonlyMap<number, string> = new Map()): Promise<void> {
-    for (const id of captureIds) {
-      const capture = this.captures.get(id);
-      const link = this.links.linkOf(id);
-      const filed = this.links.move(id);
-      if (!capture?.sha256 || filed?.state !== 'done') continue;
-      const to = link ? await this.naming.destination(capture, link, capture.path) : back.get(id);
-      if (to === undefined || to === capture.path) continue;
-      this.links.planMove(id, capture.path, to);
-      try {
-        await moveVerified(capture.path, to, { sha256: capture.sha256, size: capture.size, mtimeMs: capture.mtimeUs / 1000 });
-        this.links.settleMove(id, { done: true });
-      } catch (err) {
-        // The file is still under its filed name (a move that throws leaves its source): the
-        // journal says so again, so nothing retries this rename behind the caller's back.
-        this.links.settleMove(id, { done: false, error: err instanceof Error ? err.message : String(err) });
-        this.links.restoreMove(filed);
-        throw err;
-      }
+    const moved: number[] = [];
+    try {
+      for (const id of captureIds) if (await this.renameOne(id, back)) moved.push(id);
+    } finally {
+      if (moved.length > 0) this.renamed(moved);
     }
   }
+
+  /** True when the capture's filed file was moved to a new name. */
+  private async renameOne(id: number, back: ReadonlyMap<number, string>): Promise<boolean> {
+    const capture = this.captures.get(id);
+    const link = this.links.linkOf(id);
+    const filed = this.links.move(id);
+    if (!capture?.sha256 || filed?.state !== 'done') return false;
+    const to = link ? await this.naming.destination(capture, link, capture.path) : back.get(id);
+    if (to === undefined || to === capture.path) return false;
+    this.links.planMove(id, capture.path, to);
+    try {
+      await moveVerified(capture.path, to, { sha256: capture.sha256, size: capture.size, mtimeMs: capture.mtimeUs / 1000 });
+      this.links.settleMove(id, { done: true });
+      return true;
+    } catch (err) {
+      // The file is still under its filed name (a move that throws leaves its source): the
+      // journal says so again, so nothing retries this rename behind the caller's back.
+      this.links.settleMove(id, { done: false, error: err instanceof Error ? err.message : String(err) });
+      this.links.restoreMove(filed);
+      throw err;
+    }
+  }
+
 
   /** Where `captureIds` are linked and their files are now, for renameOrRollBack. */
   private snapshot(captureIds: readonly number[]): { links: CaptureLink[]; paths: Map<number, string> } {

@@ -47,6 +47,8 @@ export interface LinkerOptions {
   onEffect: (sourceId: string, effect: SessionEffect) => void;
   /** A capture whose barcode-mismatch result changed because its link did (after the change is written). */
   onRechecked?: (capture: CaptureRecord) => void;
+  /** Filed captures a linking edit renamed in the library (their upload copies carry the old names). */
+  onRenamed?: (captureIds: readonly number[]) => void;
   now?: () => number;
 }
 
@@ -87,7 +89,7 @@ export class Linker {
     this.sessionStore = new SessionStore(opts.db);
     this.naming = new LibraryNaming(opts.config, opts.library, opts.stationId, this.links, this.sessionStore);
     this.mismatch = new MismatchRecheck(opts.captures, this.links, (sourceId) => opts.profiles[opts.sources.find((s) => s.id === sourceId)?.profile ?? '']);
-    this.editor = new LinkEditor(opts.db, this.links, opts.captures, this.naming, opts.config, (work) => this.serialize(work), (ids) => this.relinked(ids, true), () => this.restoreSessions());
+    this.editor = new LinkEditor(opts.db, this.links, opts.captures, this.naming, opts.config, (work) => this.serialize(work), (ids) => this.relinked(ids, true), () => this.restoreSessions(), (ids) => opts.onRenamed?.(ids));
     this.now = opts.now ?? Date.now;
     for (const source of opts.sources) {
       const profile = opts.profiles[source.profile];

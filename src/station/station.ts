@@ -122,6 +122,7 @@ export class Station {
         library: config.locations.library,
         onEffect: (sourceId, effect) => this.emit('link.effect', { sourceId, effect }),
         onRechecked: (capture) => this.emit('capture.rechecked', { capture }),
+        onRenamed: (captureIds) => this.uploader.renamed(captureIds),
       });
       this.scanners =
         config.linking.enabled && config.linking.usb.enabled

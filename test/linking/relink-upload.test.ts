@@ -1,0 +1,47 @@
+/** A capture already uploaded under its object's name, then relinked: every target gets it under the new name too. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import { Station } from '../../src/station/station.js';
+import { writeGoodTiff } from '../helpers/images.js';
+import { filesUnder, makeHome, waitFor } from '../helpers/station-home.js';
+
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn();
+});
+
+describe('relinking an uploaded capture', () => {
+  it('uploads it again under its new name, and names the old copy for removal', async () => {
+    const home = makeHome({
+      station: { id: 'stand-1' },
+      ingest: { stableWindowMs: 200, rescanIntervalSec: 0 },
+      linking: { enabled: true, template: '{barcode}/{barcode}_{seq:02}{ext}' },
+      targets: [{ id: 'nas', kind: 'folder', path: 'share', mountCheck: false }],
+      upload: { probeIntervalSec: 0.2, backoff: { baseMs: 50, maxMs: 500 } },
+    });
+    cleanup.push(() => fs.rmSync(home, { recursive: true, force: true }));
+    const share = path.join(home, 'share');
+    fs.mkdirSync(share);
+    const station = new Station(loadConfig({ home }));
+    await station.start();
+    cleanup.push(() => station.stop());
+
+    station.linker.scan('OBJ-1');
+    await writeGoodTiff(path.join(home, 'Inbox', 'a.tif'), 3);
+    await waitFor(() => station.store.counts().total === 1, 'recorded');
+    station.linker.scan('%%END%%');
+    const uploaded = () => filesUnder(share).filter((f) => !path.basename(f).startsWith('.'));
+    await waitFor(() => uploaded().length === 1, 'uploaded under the first name');
+    expect(uploaded()).toEqual(['stand-1/OBJ-1/OBJ-1_01.tif']);
+
+    const id = station.store.list({ limit: 1 })[0]!.id;
+    await station.linker.editor.relinkCaptures([id], 'OBJ-2');
+    await waitFor(() => uploaded().length === 2, 'uploaded under the new name');
+    expect(uploaded()).toEqual(['stand-1/OBJ-1/OBJ-1_01.tif', 'stand-1/OBJ-2/OBJ-2_01.tif']);
+    expect(filesUnder(path.join(home, 'Library'))).toEqual(['OBJ-2/OBJ-2_01.tif']);
+    await waitFor(() => station.uploader.status().targets[0]?.counts.done === 1, 'the job done again');
+    expect(station.store.detail(id)!.events.some((e) => e.type === 'upload.requeued' && JSON.stringify(e.data).includes('stand-1/OBJ-1/OBJ-1_01.tif'))).toBe(true);
+  });
+});
