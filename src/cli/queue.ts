@@ -45,15 +45,14 @@ export async function queueCommand(ctx: CliContext): Promise<number> {
   }
   const socket = controlSocketPath(config.locations.dataDir);
   const live = await fromStation<QueueStatus>(socket, 'queueStatus', {});
+  const store = openStore(config.locations.database);
   let status: QueueStatus;
-  if (live) status = live;
-  else {
-    const store = openStore(config.locations.database);
-    try {
-      status = queueStatusOf(store.db, config.targets);
-    } finally {
-      store.close();
-    }
+  try {
+    // The database has every dead job (a running station sends the first 20 of each target).
+    const stored = queueStatusOf(store.db, config.targets);
+    status = live ? { ...live, targets: live.targets.map((t) => ({ ...t, dead: stored.targets.find((s) => s.id === t.id)?.dead ?? t.dead })) } : stored;
+  } finally {
+    store.close();
   }
   if (ctx.values.json) {
     ctx.output.out(JSON.stringify(status, null, 2) + '\n');

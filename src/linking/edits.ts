@@ -167,7 +167,11 @@ export class LinkEditor {
       });
       // A capture this edit linked for the first time goes back where it was found.
       const back = new Map(data.kind === 'relink' ? data.before.flatMap((p) => (p.objectId === null && p.path !== undefined ? [[p.captureId, p.path] as const] : [])) : []);
-      if (data.kind !== 'reshoot') await this.renameFiled(captureIds, back);
+      if (data.kind !== 'reshoot') {
+        const paths = this.pathsOf(captureIds);
+        await this.renameFiled(captureIds, back);
+        this.announceRenamed(captureIds, paths);
+      }
       return { editId: last.id, kind, captureIds };
     });
   }
@@ -224,13 +228,16 @@ export class LinkEditor {
    * Filed captures take the names their new links give them; unfiled ones are named when filed.
    * A filed capture left with no link goes to its path in `back` (where it was before it was linked).
    */
-  private async renameFiled(captureIds: readonly number[], back: ReadonlyMap<number, string> = new Map()): Promise<void> {
+  private async renameFiled(captureIds: readonly number[], back: ReadonlyMap<number, string> = new Map()): Promise<number[]> {
     const moved: number[] = [];
-    try {
-      for (const id of captureIds) if (await this.renameOne(id, back)) moved.push(id);
-    } finally {
-      if (moved.length > 0) this.renamed(moved);
-    }
+    for (const id of captureIds) if (await this.renameOne(id, back)) moved.push(id);
+    return moved;
+  }
+
+  /** Tells the upload side which captures ended up under another name than `before` (their copies at targets carry the old one). */
+  private announceRenamed(captureIds: readonly number[], before: ReadonlyMap<number, string>): void {
+    const renamed = captureIds.filter((id) => before.has(id) && this.captures.get(id)?.path !== before.get(id));
+    if (renamed.length > 0) this.renamed(renamed);
   }
 
   /** True when the capture's filed file was moved to a new name. */
@@ -239,6 +246,8 @@ export class LinkEditor {
     const link = this.links.linkOf(id);
     const filed = this.links.move(id);
     if (!capture?.sha256 || filed?.state !== 'done') return false;
+    // Retention removed the local file (its copies are at the targets): the link changes, no file can move.
+    if ((this.db.prepare('SELECT local_deleted_at AS at FROM captures WHERE id = ?').get(id) as { at: string | null }).at !== null) return false;
     const to = link ? await this.naming.destination(capture, link, capture.path) : back.get(id);
     if (to === undefined || to === capture.path) return false;
     this.links.planMove(id, capture.path, to);
@@ -258,7 +267,14 @@ export class LinkEditor {
 
   /** Where `captureIds` are linked and their files are now, for renameOrRollBack. */
   private snapshot(captureIds: readonly number[]): { links: CaptureLink[]; paths: Map<number, string> } {
-    return { links: captureIds.flatMap((id) => this.links.linkOf(id) ?? []), paths: new Map(captureIds.flatMap((id) => { const c = this.captures.get(id); return c ? [[id, c.path] as const] : []; })) };
+    return { links: captureIds.flatMap((id) => this.links.linkOf(id) ?? []), paths: this.pathsOf(captureIds) };
+  }
+
+  private pathsOf(captureIds: readonly number[]): Map<number, string> {
+    return new Map(captureIds.flatMap((id) => {
+      const c = this.captures.get(id);
+      return c ? [[id, c.path] as const] : [];
+    }));
   }
 
   /**
@@ -270,6 +286,7 @@ export class LinkEditor {
     const before = snapshot.links;
     try {
       await this.renameFiled(edit.captureIds);
+      this.announceRenamed(edit.captureIds, snapshot.paths);
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       this.db.transaction(() => {
@@ -285,7 +302,12 @@ export class LinkEditor {
       })();
       this.committed();
       // Files renamed so far take their names back; one linked for the first time goes back where it was.
-      await this.renameFiled(edit.captureIds, snapshot.paths);
+      try {
+        await this.renameFiled(edit.captureIds, snapshot.paths);
+      } finally {
+        // Only a file that could not be put back ends under another name than before the edit.
+        this.announceRenamed(edit.captureIds, snapshot.paths);
+      }
       throw new StationError('FILE_UNREADABLE', `The edit was not made, as a filed file could not be renamed: ${reason} The links are as they were.`);
     }
   }

@@ -478,6 +478,9 @@ export class Linker {
         this.links.settleMove(captureId, { done: true });
         this.opts.captures.runHooks(captureId);
       })();
+      // A capture uploaded while it was unlinked (a shot waiting for its barcode, or taken with no
+      // object open) has a copy under its hot-folder name: it goes again under its filed one.
+      this.opts.onRenamed?.([captureId]);
       const failed = this.filingFailures.get(captureId);
       this.filingFailures.delete(captureId);
       if (failed) log.info('filed after failed attempts', { captureId, failedAttempts: failed.attempts, to: path.relative(this.opts.library, to) });

@@ -69,9 +69,13 @@ export async function applyRetention(db: Db, candidates: readonly RetentionCandi
     `SELECT j.id, j.target_id AS targetId, j.remote_key AS remoteKey, j.verified_sha256 AS sha256, j.resume_json AS state FROM upload_jobs j
       WHERE j.capture_id = ? AND j.state = 'done' AND j.target_id IN (${placeholders}) ORDER BY j.id`,
   );
+  /** Per target, copies that cannot be checked (kept, not sent again), and the first reason. */
+  const uncheckable = new Map<string, { files: number; reason: string }>();
   for (const c of candidates) {
     // The station is stopping: the rest waits for the next round.
     if (signal?.aborted) break;
+    // A round waits on targets for minutes: an edit may have moved the file, or queued it again, since.
+    if (!stillCandidate(db, c)) continue;
     const st = await fs.promises.stat(c.path).catch(() => null);
     if (!st) {
       log.warn('local file already gone; nothing to remove', { captureId: c.id, path: c.path });
@@ -100,17 +104,27 @@ export async function applyRetention(db: Db, candidates: readonly RetentionCandi
         keep = true;
         continue;
       }
+      if (check.present === null) {
+        const u = uncheckable.get(job.targetId);
+        if (u) u.files++;
+        else uncheckable.set(job.targetId, { files: 1, reason: check.problem });
+        keep = true;
+        continue;
+      }
       if (!check.present) {
-        const reason = `Retention found the copy at target "${job.targetId}" gone or changed (${check.problem}); the local file is kept and uploaded again.`;
+        const reason = `Retention found the copy at target "${job.targetId}" gone or changed (${check.problem}); the local file is kept and its job queued again (where a different file now holds that name, the job stops as a conflict saying what to do).`;
         log.warn(reason, { captureId: c.id, path: c.path, job: job.id });
         copies.requeueCopy(job.id, reason);
         keep = true;
       }
     }
-    if (keep) continue;
+    if (keep || !stillCandidate(db, c)) continue;
     await fs.promises.unlink(c.path);
     markRemoved(db, c.id, { path: c.path, alreadyGone: false });
     removed.push(c.id);
+  }
+  for (const [target, u] of uncheckable) {
+    log.warn('local files kept: their copies at this target cannot be checked', { target, files: u.files, reason: u.reason });
   }
   for (const [target, u] of unconfirmed) {
     log.info('local files kept this round: their copies at this target could not be confirmed', { target, files: u.files, reason: u.reason });
@@ -152,4 +166,17 @@ export function diskStatus(folders: readonly string[], config: Pick<RetentionCon
         : `Only ${gb.toFixed(1)} GB free on the disk of ${folder} (${level === 'critical' ? `below ${config.criticalFreeGB} GB: captures may soon fail to be written` : `below ${config.warnFreeGB} GB`}) — free space there, or let retention remove uploaded files (retention.deleteLocal).`;
     return [{ path: folder, freeBytes, level, message }];
   });
+}
+
+/** The candidate as it was chosen: same file, not removed, no upload queued or under way, no move pending. */
+function stillCandidate(db: Db, c: RetentionCandidate): boolean {
+  return (
+    db
+      .prepare(
+        `SELECT 1 FROM captures c WHERE c.id = ? AND c.path = ? AND c.local_deleted_at IS NULL
+          AND NOT EXISTS (SELECT 1 FROM upload_jobs w WHERE w.capture_id = c.id AND w.state IN ('queued', 'leased'))
+          AND NOT EXISTS (SELECT 1 FROM filing_moves f WHERE f.capture_id = c.id AND f.state = 'pending')`,
+      )
+      .get(c.id, c.path) !== undefined
+  );
 }

@@ -94,7 +94,8 @@ export interface RemoteCopy {
 }
 
 /** Is the copy still there as verified? `problem` says what is wrong with it when not. */
-export type CopyCheck = { present: true } | { present: false; problem: string };
+/** `present: null`: this one copy cannot be checked (the target answers; the file is kept, nothing is sent again). */
+export type CopyCheck = { present: true } | { present: false; problem: string } | { present: null; problem: string };
 
 export interface UploadTarget {
   readonly id: string;

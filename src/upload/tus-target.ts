@@ -200,7 +200,8 @@ export class TusTarget implements UploadTarget {
    */
   async confirm(copy: RemoteCopy, signal: AbortSignal): Promise<CopyCheck> {
     const done = copy.state as Partial<TusResume> | null;
-    if (done?.v !== 1 || done.kind !== 'tus' || typeof done.url !== 'string') throw new UploadError('paused', `Target "${this.id}": the upload URL of ${copy.remoteKey} was not recorded (uploaded by an older version of the station), so its copy cannot be checked and the local file is kept.`);
+    // One copy, not the target: the others are checked, and files with a recorded URL are removed.
+    if (done?.v !== 1 || done.kind !== 'tus' || typeof done.url !== 'string') return { present: null, problem: `the upload URL of ${copy.remoteKey} was not recorded (uploaded by an older version of the station), so its copy cannot be checked and the local file is kept` };
     let res: BareResponse;
     try {
       res = await bareRequest('HEAD', done.url, this.headersFor(done.url), signal);

@@ -230,8 +230,14 @@ export class Uploader {
   renamed(captureIds: readonly number[]): JobTransition[] {
     const out: JobTransition[] = [];
     for (const captureId of captureIds) {
-      const capture = this.opts.db.prepare('SELECT source_id AS sourceId, rel_path AS relPath, version, path FROM captures WHERE id = ?').get(captureId) as KeySource | undefined;
+      const capture = this.opts.db.prepare('SELECT source_id AS sourceId, rel_path AS relPath, version, path, local_deleted_at AS removedAt FROM captures WHERE id = ?').get(captureId) as
+        | (KeySource & { removedAt: string | null })
+        | undefined;
       if (!capture) continue;
+      if (capture.removedAt !== null) {
+        log.warn('a relinked capture whose local file retention removed cannot be uploaded again: its copies at the targets keep the old name', { capture: captureId });
+        continue;
+      }
       for (const job of this.outbox.jobsOfCapture(captureId)) {
         const target = this.targets.get(job.targetId);
         if (job.state !== 'done' || !target || job.remoteKey === null) continue;

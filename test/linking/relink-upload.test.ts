@@ -12,27 +12,31 @@ afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
 });
 
+async function startStation(mode: 'scan-before-capture' | 'scan-after-capture' = 'scan-before-capture') {
+  const home = makeHome({
+    station: { id: 'stand-1' },
+    ingest: { stableWindowMs: 200, rescanIntervalSec: 0 },
+    linking: { enabled: true, mode, template: '{barcode}/{barcode}_{seq:02}{ext}' },
+    targets: [{ id: 'nas', kind: 'folder', path: 'share', mountCheck: false }],
+    upload: { probeIntervalSec: 0.2, backoff: { baseMs: 50, maxMs: 500 } },
+  });
+  cleanup.push(() => fs.rmSync(home, { recursive: true, force: true }));
+  const share = path.join(home, 'share');
+  fs.mkdirSync(share);
+  const s = new Station(loadConfig({ home }));
+  await s.start();
+  cleanup.push(() => s.stop());
+  return { home, share, station: s, uploaded: () => filesUnder(share).filter((f) => !path.basename(f).startsWith('.')) };
+}
+
 describe('relinking an uploaded capture', () => {
   it('uploads it again under its new name, and names the old copy for removal', async () => {
-    const home = makeHome({
-      station: { id: 'stand-1' },
-      ingest: { stableWindowMs: 200, rescanIntervalSec: 0 },
-      linking: { enabled: true, template: '{barcode}/{barcode}_{seq:02}{ext}' },
-      targets: [{ id: 'nas', kind: 'folder', path: 'share', mountCheck: false }],
-      upload: { probeIntervalSec: 0.2, backoff: { baseMs: 50, maxMs: 500 } },
-    });
-    cleanup.push(() => fs.rmSync(home, { recursive: true, force: true }));
-    const share = path.join(home, 'share');
-    fs.mkdirSync(share);
-    const station = new Station(loadConfig({ home }));
-    await station.start();
-    cleanup.push(() => station.stop());
+    const { home, station, uploaded } = await startStation();
 
     station.linker.scan('OBJ-1');
     await writeGoodTiff(path.join(home, 'Inbox', 'a.tif'), 3);
     await waitFor(() => station.store.counts().total === 1, 'recorded');
     station.linker.scan('%%END%%');
-    const uploaded = () => filesUnder(share).filter((f) => !path.basename(f).startsWith('.'));
     await waitFor(() => uploaded().length === 1, 'uploaded under the first name');
     expect(uploaded()).toEqual(['stand-1/OBJ-1/OBJ-1_01.tif']);
 
@@ -43,5 +47,15 @@ describe('relinking an uploaded capture', () => {
     expect(filesUnder(path.join(home, 'Library'))).toEqual(['OBJ-2/OBJ-2_01.tif']);
     await waitFor(() => station.uploader.status().targets[0]?.counts.done === 1, 'the job done again');
     expect(station.store.detail(id)!.events.some((e) => e.type === 'upload.requeued' && JSON.stringify(e.data).includes('stand-1/OBJ-1/OBJ-1_01.tif'))).toBe(true);
+  });
+
+  it('sends a shot uploaded while it waited for its barcode (scan after capture) again under its object\'s name', async () => {
+    const { home, station, uploaded } = await startStation('scan-after-capture');
+    await writeGoodTiff(path.join(home, 'Inbox', 'b.tif'), 4);
+    await waitFor(() => uploaded().length === 1, 'uploaded while waiting');
+    expect(uploaded()).toEqual(['stand-1/inbox/b.tif']);
+    station.linker.scan('OBJ-9');
+    await waitFor(() => uploaded().length === 2, 'uploaded under its object\'s name');
+    expect(uploaded()).toEqual(['stand-1/OBJ-9/OBJ-9_01.tif', 'stand-1/inbox/b.tif']);
   });
 });

@@ -96,7 +96,7 @@ describe('retention', () => {
     await waitFor(() => filesUnder(path.join(home, 'Inbox')).length === 0, 'the local file removed once the new copy is confirmed');
     expect(fs.readFileSync(copy!).equals(uploaded)).toBe(true);
     const requeued = events().find((e) => e.type === 'upload.requeued')!;
-    expect(requeued.data).toMatchObject({ from: 'done', to: 'queued', targetId: 'nas', reason: expect.stringMatching(/copy at target "nas" gone or changed .* is no longer there.*kept and uploaded again/) });
+    expect(requeued.data).toMatchObject({ from: 'done', to: 'queued', targetId: 'nas', reason: expect.stringMatching(/copy at target "nas" gone or changed .* is no longer there.*kept and its job queued again/) });
     const types = events().map((e) => e.type);
     expect(types.indexOf('capture.local-removed')).toBeGreaterThan(types.lastIndexOf('upload.done'));
   });

@@ -169,7 +169,7 @@ describe('tus target against @tus/server', () => {
     const err = await t.confirm(copy, signal).catch((e: unknown) => e);
     expect(isUploadError(err, 'offline')).toBe(true);
     // Without a recorded URL (a done job of an older version) the target cannot tell either.
-    expect(await t.confirm({ ...copy, state: null }, signal).catch((e: unknown) => e)).toMatchObject({ message: expect.stringMatching(/upload URL .* was not recorded/) });
+    expect(await t.confirm({ ...copy, state: null }, signal)).toMatchObject({ present: null, problem: expect.stringMatching(/upload URL .* was not recorded/) });
   });
 
   it('fails permanently, sending nothing complete, when the local file changed after QC', async () => {
