@@ -328,10 +328,18 @@ export class LinkEditor {
         for (const other of this.links.capturesOf(link.objectId)) if (this.links.linkOf(other)!.seq === link.seq) out.add(other);
         continue;
       }
+      const newest = (this.db.prepare('SELECT MAX(version) AS v FROM captures WHERE source_id = ? AND rel_path = ?').get(capture.sourceId, capture.relPath) as { v: number }).v;
+      if (capture.version !== newest) {
+        throw new StationError('INVALID_ARGUMENT', `Capture ${id} is version ${capture.version} of ${capture.relPath}; that file now holds version ${newest}, so there is no file of it to link. Link the newest one instead.`);
+      }
       const stem = stemOf(capture.relPath);
       const partners = this.db
         .prepare(
+          // Only the newest version of each partner name (a re-shot file under the same name is a new
+          // capture row, and an older one's path now holds the newer file), and only one still on disk.
           `SELECT c.id, c.rel_path FROM captures c WHERE c.source_id = ? AND instr(c.rel_path, ?) = 1 AND c.reshoot = (SELECT reshoot FROM captures WHERE id = ?)
+             AND c.local_deleted_at IS NULL
+             AND c.version = (SELECT MAX(v.version) FROM captures v WHERE v.source_id = c.source_id AND v.rel_path = c.rel_path)
              AND NOT EXISTS (SELECT 1 FROM capture_links l WHERE l.capture_id = c.id)`,
         )
         .all(capture.sourceId, `${stem}.`, id) as { id: number; rel_path: string }[];
