@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { checkDigitSchemeIds } from './check-digits.js';
+import { backtrackingProblem } from './pattern-safety.js';
 
 export const controlActions = ['end', 'undo', 'reject'] as const;
 export type ControlAction = (typeof controlActions)[number];
@@ -48,6 +49,10 @@ export const barcodeRulesSchema = z
       .min(1)
       .max(1000)
       .refine(compiles, 'not a valid regular expression')
+      .superRefine((pattern, ctx) => {
+        const problem = compiles(pattern) ? backtrackingProblem(pattern) : null;
+        if (problem) ctx.addIssue({ code: 'custom', message: `refused: ${problem}` });
+      })
       .optional(),
     /** Check-digit scheme over the code (or its `checked` group); omitted: none. */
     checkDigit: z.enum(checkDigitSchemeIds).optional(),
