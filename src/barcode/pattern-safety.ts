@@ -159,15 +159,28 @@ function firstUnits(branch: Node[]): Uint8Array | null {
   const first = firstAtoms(branch);
   if (!first) return null;
   const units = new Uint8Array(0x10000);
-  if (first.atoms.length === 0) return units;
-  const re = new RegExp(`^(?:${first.atoms.join('|')})$`);
+  // A literal character (the usual alternative, like the A of A|B) is itself; classes are enumerated.
+  const literal = (atom: string) => (atom.length === 1 && atom !== '.' ? atom : /^\\[^\w]$/.test(atom) ? atom[1]! : null);
+  const classes = first.atoms.filter((atom) => literal(atom) === null);
+  for (const atom of first.atoms) if (literal(atom) !== null) units[literal(atom)!.charCodeAt(0)] = 1;
+  if (classes.length === 0) return units;
+  const re = new RegExp(`^(?:${classes.join('|')})$`);
   for (let c = 0; c < 0x10000; c++) if (re.test(String.fromCharCode(c))) units[c] = 1;
   return units;
 }
 
-function overlap(a: Uint8Array | null, b: Uint8Array | null): boolean {
-  if (!a || !b) return true;
-  for (let c = 0; c < a.length; c++) if (a[c] && b[c]) return true;
+/** Whether two of the branches can begin with the same character (an unknown beginning can be any). */
+function overlap(branches: Node[][]): boolean {
+  const seen = new Uint8Array(0x10000);
+  for (const branch of branches) {
+    const units = firstUnits(branch);
+    if (!units) return true;
+    for (let c = 0; c < units.length; c++) {
+      if (!units[c]) continue;
+      if (seen[c]) return true;
+      seen[c] = 1;
+    }
+  }
   return false;
 }
 
@@ -180,15 +193,8 @@ function problemIn(alternatives: Node[][]): string | null {
     if (repeats(node.q) && inner.some((q) => varies(q) && (unbounded(q) || unbounded(node.q)))) {
       return `it repeats a part that itself repeats, ${written}: on a code that almost matches this takes exponential time (catastrophic backtracking) and would freeze the station. Repeat only once (NMNH-\\d+ rather than (NMNH-\\d+)+), or give both repetitions a bounded count (\\d{1,12} rather than \\d+, {0,5} rather than * after the group)`;
     }
-    if (unbounded(node.q) && node.alternatives.length > 1) {
-      const units = node.alternatives.map(firstUnits);
-      for (let i = 0; i < units.length; i++) {
-        for (let j = i + 1; j < units.length; j++) {
-          if (overlap(units[i]!, units[j]!)) {
-            return `it repeats a choice whose alternatives can begin with the same character, ${written}: on a code that almost matches this takes exponential time (catastrophic backtracking) and would freeze the station. Make the alternatives begin differently (a[bc] rather than ab|ac; \\w rather than \\w|\\d), or list each only once`;
-          }
-        }
-      }
+    if (unbounded(node.q) && node.alternatives.length > 1 && overlap(node.alternatives)) {
+      return `it repeats a choice whose alternatives can begin with the same character, ${written}: on a code that almost matches this takes exponential time (catastrophic backtracking) and would freeze the station. Make the alternatives begin differently (a[bc] rather than ab|ac; \\w rather than \\w|\\d), or list each only once`;
     }
     const deeper = problemIn(node.alternatives);
     if (deeper) return deeper;

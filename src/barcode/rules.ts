@@ -42,7 +42,9 @@ export const barcodeRulesSchema = z
     /**
      * A JavaScript regular expression every object barcode must match as a whole: it is anchored
      * (^…$) whether or not it is written with them. With a named group `(?<checked>…)`, the check
-     * digit is computed over that group only (e.g. the digits after a collection prefix).
+     * digit is computed over that group only (e.g. the digits after a collection prefix). One that
+     * can backtrack catastrophically is refused (pattern-safety.ts); the text it runs on is at most
+     * maxLength characters, checked first.
      */
     pattern: z
       .string()
