@@ -23,9 +23,11 @@
  * checked then counts as missing, the alarm says so, and when the last of them settles the object
  * is judged again and a changed verdict is announced. Only shots with a linked capture count, and of
  * the barcode's earlier shots only those it really has (sequence numbers a failed, undone or
- * relinked shot left empty are gaps, not shots). After a linking edit, `restore` makes each object the session
- * holds what the database has (its barcode, its linked shots), keeping the places of files still
- * being checked. Places live in memory only. Files a start-up scan finds (the station's, or a source folder's
+ * relinked shot left empty are gaps, not shots). After a linking edit, `restore` makes each object
+ * the session holds what the database has (its barcode, its linked shots), keeping the places of
+ * files still being checked. Places live in memory only; `object.unchecked` and `object.judged` let
+ * the station keep in its database which closed objects are still to be judged, so the next start
+ * judges those the last run could not. Files a start-up scan finds (the station's, or a source folder's
  * that comes back) were written while nobody watched, so they join no object: scan-before-capture
  * links them only if linkFromImage opens an object from the image, scan-after-capture raises an
  * alarm (they never join the next scan unprompted).
