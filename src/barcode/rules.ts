@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { checkDigitSchemeIds } from './check-digits.js';
+import { backtrackingProblem } from './pattern-safety.js';
 
 export const controlActions = ['end', 'undo', 'reject'] as const;
 export type ControlAction = (typeof controlActions)[number];
@@ -41,13 +42,19 @@ export const barcodeRulesSchema = z
     /**
      * A JavaScript regular expression every object barcode must match as a whole: it is anchored
      * (^…$) whether or not it is written with them. With a named group `(?<checked>…)`, the check
-     * digit is computed over that group only (e.g. the digits after a collection prefix).
+     * digit is computed over that group only (e.g. the digits after a collection prefix). One that
+     * can backtrack catastrophically is refused (pattern-safety.ts); the text it runs on is at most
+     * maxLength characters, checked first.
      */
     pattern: z
       .string()
       .min(1)
       .max(1000)
       .refine(compiles, 'not a valid regular expression')
+      .superRefine((pattern, ctx) => {
+        const problem = compiles(pattern) ? backtrackingProblem(pattern) : null;
+        if (problem) ctx.addIssue({ code: 'custom', message: `refused: ${problem}` });
+      })
       .optional(),
     /** Check-digit scheme over the code (or its `checked` group); omitted: none. */
     checkDigit: z.enum(checkDigitSchemeIds).optional(),

@@ -225,6 +225,12 @@ export const linkingSchema = z.strictObject({
    * an alarm), so a library on an unmounted share does not fill the local disk. Off by default.
    */
   libraryMountCheck: z.boolean().default(false),
+  /**
+   * An object that closes while some of its files are still being checked is judged for
+   * completeness when they are, or this long after it closed (counting them as missing), so a file
+   * that never settles cannot hold its alarm back while the object is still at the stand.
+   */
+  completenessWaitSec: z.number().int().min(1).max(3600).default(30),
 });
 
 export const stationConfigSchema = z.strictObject({

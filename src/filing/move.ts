@@ -10,7 +10,8 @@
  *  - the source is removed only after the destination is durable (fsynced file and folder) and,
  *    when the bytes were copied, re-read and verified;
  *  - the destination keeps the source's mtime (a copy is given it before it is fsynced), so a later
- *    move of the filed file (an edit's rename) still recognises the version QC checked.
+ *    move of the filed file (an edit's rename) still recognises the version QC checked — up to the
+ *    destination's mtime granularity (FAT: 2 s, exFAT: 10 ms), within which the bytes decide.
  * A move is therefore idempotent: `moveVerified` run again after a crash finishes the job.
  */
 import fs from 'node:fs/promises';
@@ -73,6 +74,23 @@ export interface CheckedVersion {
   mtimeMs: number;
 }
 
+/** The coarsest mtime step of the file systems a library may be on: FAT's 2 s (exFAT's is 10 ms). */
+const coarsestMtimeStepMs = 2000;
+
+/**
+ * Whether `file`, of size and mtime `st`, is still the version QC checked. A different size is
+ * always a change. An mtime within 1 ms is the same version (the size and mtime QC hashed). An mtime
+ * within the coarsest file-system step may be the checked mtime rounded by the file system (a filed
+ * copy on a FAT/exFAT library): then only the sha256 of the bytes can say, and it is read. Further
+ * off, the file was changed (or touched) after it was checked.
+ */
+export async function isCheckedVersion(file: string, st: { size: number; mtimeMs: number }, version: CheckedVersion): Promise<boolean> {
+  if (st.size !== version.size) return false;
+  const drift = Math.abs(st.mtimeMs - version.mtimeMs);
+  if (drift <= 1) return true;
+  return drift <= coarsestMtimeStepMs && (await sha256OfFile(file)) === version.sha256;
+}
+
 /**
  * Moves `from` to `to` (which the caller chose and journaled before calling), verifying the bytes
  * against the version QC checked. Throws, leaving both names as they were or recoverable, when the
@@ -105,7 +123,7 @@ export async function moveVerified(from: string, to: string, version: CheckedVer
   }
   const source = await fs.stat(from).catch(() => null);
   if (!source) throw new StationError('NOT_FOUND', `${from} is gone and ${to} does not exist: the file was moved or deleted outside the station.`);
-  if (source.size !== version.size || Math.abs(source.mtimeMs - version.mtimeMs) > 1) {
+  if (!(await isCheckedVersion(from, source, version))) {
     throw new StationError('FILE_UNREADABLE', `${from} changed after it was checked; it stays where it is and will be checked again.`);
   }
   // Only now: a move whose source is missing (a library share that is not mounted) makes no folders.
@@ -114,7 +132,7 @@ export async function moveVerified(from: string, to: string, version: CheckedVer
   try {
     await mfs.link(from, to);
     await mfs.fsync(dir);
-    // Same inode, and size and mtime are the version QC hashed: no need to read the bytes again.
+    // Same inode, and the version QC hashed (by size and mtime, or by its bytes when the mtime was rounded).
     await mfs.unlink(from);
     await mfs.fsync(path.dirname(from));
     return 'linked';

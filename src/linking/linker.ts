@@ -30,8 +30,8 @@ import { backoffDelay, type BackoffSettings } from '../upload/backoff.js';
 import { LinkEditor } from './edits.js';
 import { MismatchRecheck } from './mismatch-recheck.js';
 import { LibraryNaming, stemOf } from './naming.js';
-import { LinkSession, type SessionEffect, type SessionInput, type StoredShot } from './session.js';
-import { LinkStore } from './store.js';
+import { LinkSession, missingOf, type BarcodeHistory, type NotLinkedReason, type SessionEffect, type SessionInput, type StoredShot } from './session.js';
+import { LinkStore, type ObjectRecord } from './store.js';
 
 const log = createLogger('linking');
 
@@ -101,7 +101,8 @@ export class Linker {
           views: opts.config.views,
           expectedShots: opts.config.expectedShots,
           expectPairs: profile?.pairs.required ?? false,
-        }, (barcode) => this.firstSeq(barcode)),
+          settleWaitSec: opts.config.completenessWaitSec,
+        }, (barcode) => this.history(barcode)),
       );
       this.objectIds.set(source.id, new Map());
     }
@@ -115,6 +116,12 @@ export class Linker {
       this.links.closeObject(o.id, 'shutdown');
       this.afterObjectClosed(o.id);
       log.warn('object left open by the last run was closed; scan it again to add captures', { barcode: o.barcode, source: o.sourceId });
+      this.judgeAtStart(o, 'it was open when the station stopped; scan it again to add shots');
+    }
+    for (const { object, files } of this.links.unjudgedObjects()) {
+      const they = files.length === 1 ? `${files[0]} was` : `${files.join(', ')} were`;
+      this.judgeAtStart(object, `${they} still being checked when the station stopped and ${files.length === 1 ? 'is' : 'are'} counted as missing (link ${files.length === 1 ? 'it' : 'them'} with a relink if ${files.length === 1 ? 'it belongs' : 'they belong'} to it)`);
+      this.links.setUnjudged(object.id, null);
     }
     this.restoreWaiting();
     if (this.opts.config.enabled) await this.checkLibrary();
@@ -205,6 +212,23 @@ export class Linker {
     }
   }
 
+  /**
+   * The completeness alarm of an object the last run never judged (closed at this start, or closed
+   * with files still being checked when it stopped), from what the database has; `note` says why.
+   */
+  private judgeAtStart(object: ObjectRecord, note: string): void {
+    const source = this.opts.sources.find((s) => s.id === object.sourceId);
+    if (!this.opts.config.enabled || !source || object.state === 'rejected') return;
+    const present = new Set(this.links.shotSeqsOfBarcode(object.barcode, this.project(), this.opts.config.project, object.id + 1));
+    const shots = this.shotsOf(object.id);
+    const rules = { expectedShots: this.opts.config.expectedShots, views: this.opts.config.views, expectPairs: this.opts.profiles[source.profile]?.pairs.required ?? false };
+    const missing = missingOf(rules, present, shots);
+    if (missing.length === 0) return;
+    const message = `Object ${object.barcode} is incomplete: ${missing.join('; ')}; ${note}.`;
+    log.warn(message, { source: object.sourceId });
+    this.opts.onEffect(object.sourceId, { type: 'alarm', barcode: object.barcode, message });
+  }
+
   /** Which object each source has open now. */
   current(): Record<string, { barcode: string; shots: number } | null> {
     return Object.fromEntries([...this.sessions].map(([id, s]) => [id, s.current]));
@@ -280,6 +304,12 @@ export class Linker {
           }
           break;
         }
+        case 'object.unchecked':
+          this.links.setUnjudged(ids.get(effect.object)!, effect.files);
+          break;
+        case 'object.judged':
+          this.links.setUnjudged(ids.get(effect.object)!, null);
+          break;
         case 'capture.linked':
           this.links.link(effect.captureId, ids.get(effect.object)!, effect.seq, effect.view);
           toFile.push(effect.captureId);
@@ -295,9 +325,10 @@ export class Linker {
           for (const id of effect.captureIds) this.opts.captures.runHooks(id);
           break;
         case 'capture.unlinked-none':
-          // Kept in the event log too: the capture waits there until someone links it (relinkCaptures).
-          log.warn('capture not linked: no object was open; scan the barcode before shooting, and link this capture from the history (Relink shot)', { captureId: effect.captureId, source: sourceId });
-          appendEvent(this.opts.db, { type: 'capture.not-linked', captureId: effect.captureId, sourceId, data: { reason: 'no object open' } });
+          // Kept in the event log too: the capture waits there until someone links it (relinkCaptures),
+          // and (scan-after-capture) no longer waits for a barcode after a restart.
+          log.warn(`capture not linked: ${notLinkedAdvice[effect.reason]}, and link this capture from the history (Relink shot)`, { captureId: effect.captureId, source: sourceId });
+          appendEvent(this.opts.db, { type: 'capture.not-linked', captureId: effect.captureId, sourceId, data: { reason: effect.reason } });
           break;
         case 'alarm':
           log.warn(effect.message, { source: sourceId });
@@ -352,11 +383,17 @@ export class Linker {
 
   /**
    * A newly scanned object continues its barcode's numbering in the current project, so a barcode
-   * scanned again (closed earlier, or before a restart) adds shots after its last one.
+   * scanned again (closed earlier, or before a restart) adds shots after its last one; its real
+   * earlier shots (not the numbers failed, undone or relinked shots left empty) count toward it.
    */
-  private firstSeq(barcode: string): number {
-    const project = this.sessionStore.current()?.project || this.opts.config.project;
-    return this.links.maxSeqOfBarcode(barcode, project, this.opts.config.project) + 1;
+  private history(barcode: string): BarcodeHistory {
+    const project = this.project();
+    return { firstSeq: this.links.maxSeqOfBarcode(barcode, project, this.opts.config.project) + 1, seqs: this.links.shotSeqsOfBarcode(barcode, project, this.opts.config.project) };
+  }
+
+  /** The project shots are taken for now: the operator session's, else the configured one. */
+  private project(): string {
+    return this.sessionStore.current()?.project || this.opts.config.project;
   }
 
   /** After a linking edit (or its undo) commits: each object a session holds is as the database now has it. */
@@ -520,6 +557,13 @@ export class Linker {
     throw new StationError('INVALID_ARGUMENT', `This station has ${this.sessions.size} sources: say which one the scan is for (${[...this.sessions.keys()].join(', ')}).`);
   }
 }
+
+/** What the technician can do about a capture that joins no object, by why it does not. */
+const notLinkedAdvice: Record<NotLinkedReason, string> = {
+  'no object open': 'no object was open; scan the barcode before shooting',
+  'written while the station was not watching': 'it was written while the station was not watching',
+  'no barcode scanned in time': 'no barcode was scanned within linking.idleTimeoutSec of the shot',
+};
 
 /** The library folder undone shots are set aside in (see reshootDestination). */
 const reshootFolder = '_reshoot';

@@ -17,10 +17,17 @@
  * no shot arrived after it (numbers already given are never changed, since those captures may be
  * filed under them); otherwise the number stays a gap. A file removed before it was recorded gives
  * its place up the same way. An object's completeness (expectedShots, views, pairs) is judged once
- * every file that arrived for it is recorded or gone, counting only shots with a linked capture,
- * and the barcode's earlier shots. After a linking edit, `restore` makes each object the session
- * holds what the database has (its barcode, its linked shots), keeping the places of files still
- * being checked. Places live in memory only. Files a start-up scan finds (the station's, or a source folder's
+ * every file that arrived for it is recorded or gone, or `settleWaitSec` after it closed, whichever
+ * comes first (a file that never settles, such as an empty one left in the hot folder, must not
+ * keep the alarm from the technician while the object is still at the stand); a file not yet
+ * checked then counts as missing, the alarm says so, and when the last of them settles the object
+ * is judged again and a changed verdict is announced. Only shots with a linked capture count, and of
+ * the barcode's earlier shots only those it really has (sequence numbers a failed, undone or
+ * relinked shot left empty are gaps, not shots). After a linking edit, `restore` makes each object
+ * the session holds what the database has (its barcode, its linked shots), keeping the places of
+ * files still being checked. Places live in memory only; `object.unchecked` and `object.judged` let
+ * the station keep in its database which closed objects are still to be judged, so the next start
+ * judges those the last run could not. Files a start-up scan finds (the station's, or a source folder's
  * that comes back) were written while nobody watched, so they join no object: scan-before-capture
  * links them only if linkFromImage opens an object from the image, scan-after-capture raises an
  * alarm (they never join the next scan unprompted).
@@ -40,6 +47,16 @@ export interface SessionRules {
   expectedShots: number;
   /** Every shot should have both a RAW and a processed file. */
   expectPairs: boolean;
+  /** A closed object with files still being checked is judged this long after it closed at the latest. */
+  settleWaitSec: number;
+}
+
+/** What a barcode already has in the project when an object of it opens. */
+export interface BarcodeHistory {
+  /** The number its next shot takes: after the highest one it has (1 for a new barcode). */
+  firstSeq: number;
+  /** The sequence numbers of its real shots (with a linked capture that is not failed or flagged), which count toward completeness. */
+  seqs: readonly number[];
 }
 
 export type SessionInput =
@@ -58,14 +75,22 @@ export type SessionInput =
 
 export type CloseReason = 'end' | 'next-object' | 'idle' | 'rejected';
 
+/** Why a recorded capture joins no object. */
+export type NotLinkedReason = 'no object open' | 'written while the station was not watching' | 'no barcode scanned in time';
+
 export type SessionEffect =
   /** `object`: the session's own number for it, which later effects of that object carry. */
   | { type: 'object.opened'; object: number; barcode: string }
   | { type: 'object.closed'; object: number; barcode: string; reason: CloseReason; shots: number }
+  /** The object just closed with these files still being checked: its completeness is judged later (see `object.judged`). */
+  | { type: 'object.unchecked'; object: number; barcode: string; files: string[] }
+  /** An object that closed with files still being checked has now been judged (its alarm, if any, follows). */
+  | { type: 'object.judged'; object: number }
   | { type: 'capture.linked'; object: number; captureId: number; barcode: string; seq: number; view: string | null }
   /** The captures of a shot taken off (UNDO), or a capture of a shot already undone or failed, flagged for re-shoot (barcode null: it had no object yet). */
   | { type: 'capture.unlinked'; captureIds: number[]; barcode: string | null; seq: number | null; stem: string; reshoot: true }
-  | { type: 'capture.unlinked-none'; captureId: number }
+  /** The capture joins no object (scan-after-capture: it no longer waits for a barcode, even after a restart). */
+  | { type: 'capture.unlinked-none'; captureId: number; reason: NotLinkedReason }
   | { type: 'alarm'; barcode: string | null; message: string };
 
 type FileState = 'waiting' | 'linked' | 'failed' | 'gone';
@@ -100,8 +125,15 @@ interface SessionObject {
   shots: Shot[];
   lastActivity: number;
   closed: CloseReason | null;
-  /** Its first sequence number: a barcode scanned again continues after its earlier shots, which count toward its completeness. */
+  /** Its first sequence number: a barcode scanned again continues after its earlier shots. */
   firstSeq: number;
+  /** The sequence numbers of the barcode's real shots in the database when it opened: they count toward its completeness. */
+  earlier: ReadonlySet<number>;
+  /** Objects of the same barcode that still had files being checked when it opened: their shots count too. */
+  before: SessionObject[];
+  closedAt: number;
+  /** Judged before all its files settled: what was missing then, and the files not checked yet. */
+  early: { missing: string[]; files: string[] } | null;
 }
 
 /** Where an arrived, not yet recorded file belongs: its shot (in `object`, or waiting for a barcode when that is null), or nowhere (shot null). */
@@ -110,15 +142,16 @@ interface Place {
   shot: Shot | null;
   stem: string;
   isRaw: boolean;
+  /** Why it belongs nowhere (shot null). */
+  why?: NotLinkedReason;
 }
 
 const live = (shot: Shot): boolean => !shot.undone && shot.files.some((f) => f.state === 'waiting' || f.state === 'linked');
 const counts = (shot: Shot): boolean => !shot.undone && shot.files.some((f) => f.state === 'linked');
-const waiting = (shot: Shot): boolean => shot.files.some((f) => f.state === 'waiting');
 
 export class LinkSession {
   private open: SessionObject | null = null;
-  /** Closed objects with files still being checked: judged for completeness when the last is settled. */
+  /** Closed objects with files of their shots still being checked: judged for completeness when the last is settled, or when they are overdue. */
   private readonly settling = new Set<SessionObject>();
   /** scan-after-capture: shots taken since the last object, waiting for their barcode. */
   private pending: Shot[] = [];
@@ -128,12 +161,12 @@ export class LinkSession {
 
   constructor(
     private readonly rules: SessionRules,
-    /** The sequence number a newly opened object of `barcode` starts at (1 unless the barcode already has shots). */
-    private readonly firstSeq: (barcode: string) => number = () => 1,
+    /** What `barcode` already has when an object of it opens (nothing unless it was scanned before). */
+    private readonly history: (barcode: string) => BarcodeHistory = () => ({ firstSeq: 1, seqs: [] }),
   ) {}
 
   get current(): { barcode: string; shots: number } | null {
-    return this.open ? { barcode: this.open.barcode, shots: shotCount(this.open, live) } : null;
+    return this.open ? { barcode: this.open.barcode, shots: presentSeqs(this.open, live).size } : null;
   }
 
   /**
@@ -182,9 +215,9 @@ export class LinkSession {
     object.shots = shots;
   }
 
-  /** Whether time can change anything (an object or waiting shots may expire). */
+  /** Whether time can change anything (an object or waiting shots may expire, a closed object be judged). */
   get expires(): boolean {
-    return this.rules.idleTimeoutSec > 0 && (this.open !== null || this.pending.length > 0);
+    return (this.rules.idleTimeoutSec > 0 && (this.open !== null || this.pending.length > 0)) || [...this.settling].some((o) => o.early === null);
   }
 
   /** The barcode `file` will be linked to when it is recorded (null: none known yet). */
@@ -204,14 +237,14 @@ export class LinkSession {
   }
 
   apply(input: SessionInput): SessionEffect[] {
-    const effects = this.expireIdle(input.at);
+    const effects = [...this.judgeOverdue(input.at), ...this.expireIdle(input.at)];
     switch (input.type) {
       case 'tick':
         return effects;
       case 'scan':
         return [...effects, ...this.scan(input.barcode, input.at, input.adopt)];
       case 'control':
-        return [...effects, ...this.control(input.action)];
+        return [...effects, ...this.control(input.action, input.at)];
       case 'arrival':
         return [...effects, ...this.arrival(input.file, input.stem, input.isRaw, input.found === true, input.at)];
       case 'waiting':
@@ -242,7 +275,7 @@ export class LinkSession {
           if (f.state === 'linked') effects.push(this.linked(object, shot, f.captureId!));
         }
       }
-      return [...effects, ...this.close('end')];
+      return [...effects, ...this.close('end', at)];
     }
     if (this.open?.barcode === barcode && adopt === undefined) {
       // The same object scanned again (a double read, or a nervous thumb): keep it open.
@@ -256,14 +289,16 @@ export class LinkSession {
   }
 
   private openObject(barcode: string, at: number): SessionEffect[] {
-    const effects = this.open ? this.close('next-object') : [];
+    const effects = this.open ? this.close('next-object', at) : [];
     // The barcode's shots still being checked are not in the database yet: numbers after them too.
-    const firstSeq = Math.max(this.firstSeq(barcode), ...[...this.settling].filter((o) => o.barcode === barcode).map(nextSeq));
-    this.open = { ref: this.nextRef++, barcode, shots: [], lastActivity: at, closed: null, firstSeq };
+    const before = [...this.settling].filter((o) => o.barcode === barcode);
+    const history = this.history(barcode);
+    const firstSeq = Math.max(history.firstSeq, ...before.map(nextSeq));
+    this.open = { ref: this.nextRef++, barcode, shots: [], lastActivity: at, closed: null, firstSeq, earlier: new Set(history.seqs), before, closedAt: 0, early: null };
     return [...effects, { type: 'object.opened', object: this.open.ref, barcode }];
   }
 
-  private control(action: ControlAction): SessionEffect[] {
+  private control(action: ControlAction, at: number): SessionEffect[] {
     if (this.rules.mode === 'scan-after-capture') {
       const shots = this.pending.filter(live);
       if (action === 'UNDO' && shots.length > 0) {
@@ -276,8 +311,8 @@ export class LinkSession {
       return [{ type: 'alarm', barcode: null, message: `${action} was scanned in scan-after-capture mode: ${did}; ${waitingNote}.` }];
     }
     if (!this.open) return [{ type: 'alarm', barcode: null, message: `${action} was scanned, but no object is open: scan an object barcode first.` }];
-    if (action === 'END') return this.close('end');
-    if (action === 'REJECT') return this.close('rejected');
+    if (action === 'END') return this.close('end', at);
+    if (action === 'REJECT') return this.close('rejected', at);
     // The newest shot, even one still being checked. A failed shot's leftover place counts as the
     // newest, so UNDO right after a failed shot never takes the good shot before it; a shot whose
     // files were all removed is no shot.
@@ -300,7 +335,7 @@ export class LinkSession {
     if (this.places.has(file)) return [];
     if (this.rules.mode === 'scan-after-capture') {
       if (found) {
-        this.places.set(file, { object: null, shot: null, stem, isRaw });
+        this.places.set(file, { object: null, shot: null, stem, isRaw, why: 'written while the station was not watching' });
         return [{ type: 'alarm', barcode: null, message: `${file} was written while the station was not watching: it does not join the next scan; link it with a relink once it is checked.` }];
       }
       this.place(null, file, stem, isRaw, at);
@@ -308,7 +343,7 @@ export class LinkSession {
     }
     // A file found by a start-up scan was written while nobody watched: when is unknown, so it joins no object.
     if (!this.open || found) {
-      this.places.set(file, { object: null, shot: null, stem, isRaw });
+      this.places.set(file, { object: null, shot: null, stem, isRaw, why: found ? 'written while the station was not watching' : 'no object open' });
       return [];
     }
     this.open.lastActivity = at;
@@ -335,7 +370,7 @@ export class LinkSession {
     const place = this.places.get(file);
     if (!place?.shot) {
       this.places.delete(file);
-      return [{ type: 'capture.unlinked-none', captureId }];
+      return [{ type: 'capture.unlinked-none', captureId, reason: place?.why ?? 'no object open' }];
     }
     const { object, shot } = place;
     shot.files.find((f) => f.file === file && f.state === 'waiting')!.captureId = captureId;
@@ -379,50 +414,65 @@ export class LinkSession {
     return this.rules.views[seq - 1] ?? null;
   }
 
-  private close(reason: CloseReason): SessionEffect[] {
+  private close(reason: CloseReason, at: number): SessionEffect[] {
     const object = this.open;
     if (!object) return [];
     this.open = null;
     object.closed = reason;
-    const effects: SessionEffect[] = [{ type: 'object.closed', object: object.ref, barcode: object.barcode, reason, shots: shotCount(object, live) }];
-    if (object.shots.some(waiting)) {
+    object.closedAt = at;
+    const effects: SessionEffect[] = [{ type: 'object.closed', object: object.ref, barcode: object.barcode, reason, shots: presentSeqs(object, live).size }];
+    const unchecked = uncheckedFiles(object);
+    if (unchecked.length > 0) {
       this.settling.add(object);
-      return effects;
+      return [...effects, { type: 'object.unchecked', object: object.ref, barcode: object.barcode, files: unchecked }];
     }
+    // Files of undone shots still being checked count for nothing: they are flagged when recorded.
     return [...effects, ...this.judge(object)];
   }
 
   private judgeIfSettled(object: SessionObject | null): SessionEffect[] {
-    if (!object || !this.settling.has(object) || object.shots.some(waiting)) return [];
+    if (!object || !this.settling.has(object) || uncheckedFiles(object).length > 0) return [];
     this.settling.delete(object);
-    return this.judge(object);
+    if (object.early === null) return [{ type: 'object.judged', object: object.ref }, ...this.judge(object)];
+    // Judged before these files settled: say so only if they changed the verdict.
+    const { missing: then, files } = object.early;
+    const now = this.missingOf(object);
+    if (now.join('\n') === then.join('\n')) return [];
+    const late = `${files.join(', ')} finished checking after the object was judged`;
+    const message = now.length === 0 ? `Object ${object.barcode} is complete after all: ${late}.` : `Object ${object.barcode} is incomplete: ${now.join('; ')} (${late}).`;
+    return [{ type: 'alarm', barcode: object.barcode, message }];
   }
 
-  /** The completeness alarm of a closed object whose files are all recorded or gone. */
+  /** Closed objects whose files have not all settled `settleWaitSec` after they closed are judged now, counting those files as missing. */
+  private judgeOverdue(now: number): SessionEffect[] {
+    const effects: SessionEffect[] = [];
+    for (const object of this.settling) {
+      if (object.early !== null || now - object.closedAt < this.rules.settleWaitSec * 1000) continue;
+      const files = uncheckedFiles(object);
+      const missing = this.missingOf(object);
+      object.early = { missing, files };
+      effects.push({ type: 'object.judged', object: object.ref });
+      if (missing.length === 0) continue;
+      const they = files.length === 1 ? `${files[0]} is` : `${files.join(', ')} are`;
+      effects.push({
+        type: 'alarm',
+        barcode: object.barcode,
+        message: `Object ${object.barcode} is incomplete: ${missing.join('; ')}. ${they} still not checked ${this.rules.settleWaitSec} s after the object closed and counted as missing; the station says so if this changes when checking ends.`,
+      });
+    }
+    return effects;
+  }
+
+  /** The completeness alarm of a closed object, judged with what it has now. */
   private judge(object: SessionObject): SessionEffect[] {
-    const missing = object.closed === 'rejected' ? [] : this.missing(object);
+    const missing = this.missingOf(object);
     return missing.length > 0 ? [{ type: 'alarm', barcode: object.barcode, message: `Object ${object.barcode} is incomplete: ${missing.join('; ')}.` }] : [];
   }
 
-  /** What the profile expected of a closed object and did not get, in words for the technician. */
-  private missing(object: SessionObject): string[] {
-    const { expectedShots, views, expectPairs } = this.rules;
-    const out: string[] = [];
+  private missingOf(object: SessionObject): string[] {
+    if (object.closed === 'rejected') return [];
     const counted = object.shots.filter(counts);
-    const shots = shotCount(object, counts);
-    if (expectedShots > 0 && shots < expectedShots) {
-      // Views by sequence number; the earlier shots of the barcode took those before firstSeq.
-      const missingViews = views.slice(0, expectedShots).filter((_, i) => i + 1 >= object.firstSeq && !counted.some((s) => s.seq === i + 1));
-      out.push(`${shots} of ${expectedShots} views${missingViews.length > 0 ? ` (missing ${missingViews.join(', ')})` : ''}`);
-    }
-    if (expectPairs) {
-      for (const s of counted) {
-        const linked = s.files.filter((f) => f.state === 'linked');
-        const hasRaw = linked.some((f) => f.isRaw);
-        if (!hasRaw || !linked.some((f) => !f.isRaw)) out.push(`shot ${s.seq} (${s.stem}) has no ${hasRaw ? 'TIFF/JPEG' : 'RAW'} file`);
-      }
-    }
-    return out;
+    return missingOf(this.rules, presentSeqs(object, counts), counted.map((s) => ({ seq: s.seq, stem: s.stem, files: s.files.filter((f) => f.state === 'linked') })));
   }
 
   private expireIdle(now: number): SessionEffect[] {
@@ -432,13 +482,15 @@ export class LinkSession {
       if (this.pending.length === 0 || now - this.pendingSince < timeout) return [];
       const shots = this.pending.filter(live);
       this.pending = [];
-      for (const shot of shots) for (const f of shot.files) if (f.state === 'waiting') this.places.get(f.file)!.shot = null;
+      for (const shot of shots) for (const f of shot.files) if (f.state === 'waiting') Object.assign(this.places.get(f.file)!, { shot: null, why: 'no barcode scanned in time' });
       if (shots.length === 0) return [];
       const files = shots.flatMap((s) => s.files.filter((f) => f.state !== 'gone' && f.state !== 'failed').map((f) => f.file));
-      return [{ type: 'alarm', barcode: null, message: `No barcode was scanned within ${this.rules.idleTimeoutSec} s of the last shot: ${files.join(', ')} ${files.length === 1 ? 'is' : 'are'} not linked; link them with a relink, or shoot them again and scan.` }];
+      // Recorded ones are given up on now (and for good: they do not wait again after a restart); ones still being checked when they are recorded.
+      const given: SessionEffect[] = shots.flatMap((s) => s.files.flatMap((f) => (f.state === 'linked' ? [{ type: 'capture.unlinked-none' as const, captureId: f.captureId!, reason: 'no barcode scanned in time' as const }] : [])));
+      return [...given, { type: 'alarm', barcode: null, message: `No barcode was scanned within ${this.rules.idleTimeoutSec} s of the last shot: ${files.join(', ')} ${files.length === 1 ? 'is' : 'are'} not linked; link them with a relink, or shoot them again and scan.` }];
     }
     if (!this.open || now - this.open.lastActivity < timeout) return [];
-    return this.close('idle');
+    return this.close('idle', now);
   }
 }
 
@@ -447,7 +499,47 @@ function nextSeq(object: { shots: readonly Shot[]; firstSeq: number }): number {
   return (object.shots.at(-1)?.seq ?? object.firstSeq - 1) + 1;
 }
 
-/** The object's shots that pass `test`, plus those its barcode had before it was scanned again. */
-function shotCount(object: SessionObject, test: (shot: Shot) => boolean): number {
-  return object.firstSeq - 1 + object.shots.filter(test).length;
+/**
+ * The sequence numbers the object's barcode has shots at: its own shots that pass `test`, those of
+ * its objects still being checked when it opened, and its real earlier shots in the database.
+ */
+function presentSeqs(object: SessionObject, test: (shot: Shot) => boolean): Set<number> {
+  const seqs = new Set(object.earlier);
+  for (const o of [...object.before, object]) for (const s of o.shots) if (test(s)) seqs.add(s.seq);
+  return seqs;
+}
+
+/** The files of the object's shots (not undone) still being checked. */
+function uncheckedFiles(object: SessionObject): string[] {
+  return object.shots.flatMap((s) => (s.undone ? [] : s.files.filter((f) => f.state === 'waiting').map((f) => f.file)));
+}
+
+/** One shot as the completeness check sees it: its linked files. */
+export interface JudgedShot {
+  seq: number;
+  stem: string;
+  files: readonly { isRaw: boolean }[];
+}
+
+/**
+ * What the profile expected of a closed object and did not get, in words for the technician.
+ * `present`: the sequence numbers its barcode has real shots at (views follow them); `shots`: its
+ * own shots with a linked capture (pairs are judged on these).
+ */
+export function missingOf(rules: Pick<SessionRules, 'expectedShots' | 'views' | 'expectPairs'>, present: ReadonlySet<number>, shots: readonly JudgedShot[]): string[] {
+  const { expectedShots, views, expectPairs } = rules;
+  const out: string[] = [];
+  if (expectedShots > 0) {
+    const missingViews = views.slice(0, expectedShots).filter((_, i) => !present.has(i + 1));
+    if (present.size < expectedShots) out.push(`${present.size} of ${expectedShots} views${missingViews.length > 0 ? ` (missing ${missingViews.join(', ')})` : ''}`);
+    // Enough shots, yet a view's number is a gap (a failed or undone shot before the last).
+    else if (missingViews.length > 0) out.push(`${present.size} shots but no ${missingViews.join(', ')} view`);
+  }
+  if (expectPairs) {
+    for (const s of shots) {
+      const hasRaw = s.files.some((f) => f.isRaw);
+      if (!hasRaw || !s.files.some((f) => !f.isRaw)) out.push(`shot ${s.seq} (${s.stem}) has no ${hasRaw ? 'TIFF/JPEG' : 'RAW'} file`);
+    }
+  }
+  return out;
 }

@@ -152,6 +152,33 @@ export class LinkStore {
     return row.m ?? 0;
   }
 
+  /**
+   * The sequence numbers at which `barcode` has real shots in `project` (see maxSeqOfBarcode): a
+   * linked capture that did not fail QC and is not flagged for re-shoot. Numbers a failed, undone
+   * or relinked shot left empty are not among them. `beforeObjectId`: only its objects older than that.
+   */
+  shotSeqsOfBarcode(barcode: string, project: string, defaultProject: string, beforeObjectId = Number.MAX_SAFE_INTEGER): number[] {
+    const rows = this.db
+      .prepare(
+        `SELECT DISTINCT l.seq FROM capture_links l JOIN objects o ON o.id = l.object_id JOIN captures c ON c.id = l.capture_id LEFT JOIN sessions s ON s.id = c.session_id
+           WHERE o.barcode = ? AND o.id < ? AND c.verdict != 'fail' AND c.reshoot = 0 AND COALESCE(NULLIF(s.project, ''), ?) = ?
+           ORDER BY l.seq`,
+      )
+      .all(barcode, beforeObjectId, defaultProject, project) as { seq: number }[];
+    return rows.map((r) => r.seq);
+  }
+
+  /** Marks an object whose completeness is still to be judged, with the files it waits for (null: judged). */
+  setUnjudged(objectId: number, files: readonly string[] | null): void {
+    this.db.prepare('UPDATE objects SET unjudged_json = ? WHERE id = ?').run(files === null ? null : JSON.stringify(files), objectId);
+  }
+
+  /** Objects the last run closed while files of theirs were still being checked, and never judged. */
+  unjudgedObjects(): { object: ObjectRecord; files: string[] }[] {
+    const rows = this.db.prepare('SELECT * FROM objects WHERE unjudged_json IS NOT NULL ORDER BY id').all() as (ObjectRow & { unjudged_json: string })[];
+    return rows.map((r) => ({ object: toObject(r), files: JSON.parse(r.unjudged_json) as string[] }));
+  }
+
   /** An edit's undo: the capture was not linked before it (the caller writes the event). */
   removeLink(captureId: number): void {
     this.db.prepare('DELETE FROM capture_links WHERE capture_id = ?').run(captureId);
@@ -173,8 +200,9 @@ export class LinkStore {
 
   /**
    * scan-after-capture: captures of `sourceId` recorded after its last object closed (with no object
-   * yet: after `notBefore`; null: none) that are not linked, not flagged for re-shoot and not failed:
-   * the shots waiting for a barcode, oldest first.
+   * yet: after `notBefore`; null: none) that are not linked, not flagged for re-shoot, not failed,
+   * and not already given up on (a `capture.not-linked` event: their wait expired, or they were
+   * written while the station was not watching): the shots waiting for a barcode, oldest first.
    */
   waitingCaptures(sourceId: string, notBefore: string | null): { id: number; relPath: string; detectedAt: string }[] {
     return this.db
@@ -183,6 +211,7 @@ export class LinkStore {
          WHERE c.source_id = ? AND c.reshoot = 0 AND c.verdict != 'fail'
            AND c.checked_at > COALESCE((SELECT MAX(closed_at) FROM objects WHERE source_id = ?), ?)
            AND NOT EXISTS (SELECT 1 FROM capture_links l WHERE l.capture_id = c.id)
+           AND NOT EXISTS (SELECT 1 FROM events e WHERE e.capture_id = c.id AND e.type = 'capture.not-linked')
          ORDER BY c.id`,
       )
       .all(sourceId, sourceId, notBefore) as { id: number; relPath: string; detectedAt: string }[];

@@ -235,4 +235,15 @@ export const migrations: Migration[] = [
       CREATE INDEX captures_verdict ON captures (verdict, id);
     `,
   },
+  {
+    version: 8,
+    name: 'objects whose completeness is still to be judged',
+    sql: `
+      -- Set when an object closes while files of its shots are still being checked (a JSON array of
+      -- their hot-folder paths); cleared when its completeness is judged. An object still set when the
+      -- station starts was never judged: it is judged then, once (src/linking/linker.ts).
+      ALTER TABLE objects ADD COLUMN unjudged_json TEXT;
+      CREATE INDEX objects_unjudged ON objects (id) WHERE unjudged_json IS NOT NULL;
+    `,
+  },
 ];

@@ -83,6 +83,42 @@ describe('moveVerified', () => {
     expect(fs.existsSync(to)).toBe(false);
   });
 
+  describe('on a file system that rounds mtimes (FAT: 2 s, exFAT: 10 ms)', () => {
+    // What QC saw: an mtime with milliseconds. What a FAT/exFAT library kept of it: the mtime rounded.
+    const checkedSec = 1_700_000_001.234;
+    const checked = () => ({ ...version, mtimeMs: checkedSec * 1000 });
+    const rounded = (stepSec: number, up: boolean) => (up ? Math.ceil : Math.floor)(checkedSec / stepSec) * stepSec;
+
+    it.each([
+      ['FAT, rounded down', 2, false],
+      ['FAT, rounded up', 2, true],
+      ['exFAT', 0.01, false],
+    ] as const)('moves the filed file again (an edit renaming it) when its mtime was rounded (%s)', async (_name, step, up) => {
+      fs.utimesSync(from, checkedSec, rounded(step, up));
+      expect(Math.abs(fs.statSync(from).mtimeMs - checkedSec * 1000)).toBeGreaterThan(1);
+      expect(await moveVerified(from, to, checked())).toBe('linked');
+      expect(sha(fs.readFileSync(to))).toBe(version.sha256);
+    });
+
+    it('still refuses a file whose bytes changed, though its size and rounded mtime look right', async () => {
+      const other = Buffer.from(bytes);
+      other[1234] = other[1234]! ^ 0xff;
+      fs.writeFileSync(from, other);
+      fs.utimesSync(from, checkedSec, rounded(2, false));
+      await expect(moveVerified(from, to, checked())).rejects.toThrow(/changed after it was checked/);
+      expect(fs.existsSync(to)).toBe(false);
+    });
+
+    it('refuses a different size, and an mtime further off than any rounding even with the same bytes', async () => {
+      fs.utimesSync(from, checkedSec, checkedSec - 3);
+      await expect(moveVerified(from, to, checked())).rejects.toThrow(/changed after it was checked/);
+      fs.appendFileSync(from, 'x');
+      fs.utimesSync(from, checkedSec, checkedSec);
+      await expect(moveVerified(from, to, checked())).rejects.toThrow(/changed after it was checked/);
+      expect(fs.existsSync(to)).toBe(false);
+    });
+  });
+
   it('catches a copy that does not match (a bad disk or share) and keeps the original', async () => {
     const flips: MoveFs = {
       ...otherDevice,

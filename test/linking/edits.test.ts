@@ -105,6 +105,40 @@ describe('linking edits', () => {
   });
 });
 
+describe('linking edits on a library that rounds mtimes (FAT, exFAT)', () => {
+  it('renames a filed file whose mtime the library rounded, and still refuses one whose bytes changed', async () => {
+    const { station, client, library, inbox, shoot } = await linkingStation();
+    await client.scanBarcode({ code: 'A' });
+    const s1 = await shoot('s1.tif', 1);
+    const s2 = await shoot('s2.tif', 2);
+    expect(filesUnder(inbox)).toEqual([]);
+    // As a FAT library keeps it: the mtime QC checked, to an even second (2 s off at most).
+    const roundedOnFat = (captureId: number) => {
+      const capture = station.store.get(captureId)!;
+      const checkedMs = capture.mtimeUs / 1000;
+      let fat = Math.floor(checkedMs / 2000) * 2000;
+      if (checkedMs - fat <= 1) fat -= 2000;
+      fs.utimesSync(capture.path, fat / 1000, fat / 1000);
+      return capture.path;
+    };
+    roundedOnFat(s1);
+    const objectA = station.linker.links.linkOf(s1)!.objectId;
+    expect(await client.splitObject({ objectId: objectA, fromSeq: 1, barcode: 'B' })).toMatchObject({ result: { kind: 'split' } });
+    expect(filesUnder(library)).toEqual(['B/001.tif', 'B/002.tif']);
+
+    // Same size and a rounded mtime, other bytes: a changed file, never renamed as the checked one.
+    const file = roundedOnFat(s2);
+    const bytes = fs.readFileSync(file);
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
+    const { mtime } = fs.statSync(file);
+    fs.writeFileSync(file, bytes);
+    fs.utimesSync(file, mtime, mtime);
+    expect(await client.relinkObject({ objectId: station.linker.links.linkOf(s1)!.objectId, barcode: 'C' })).toMatchObject({ error: { message: expect.stringMatching(/changed after it was checked/) } });
+    expect(filesUnder(library)).toEqual(['B/001.tif', 'B/002.tif']);
+    expect(station.linker.links.linkOf(s1)).toMatchObject({ barcode: 'B' });
+  });
+});
+
 describe('linking edits and the object open on the rig', () => {
   it('a shot relinked to the open object takes a number there, and the next shot from the rig the one after it', async () => {
     const { station, client, library, shoot } = await linkingStation();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LinkSession, type SessionInput, type SessionRules } from '../../src/linking/session.js';
 
-const rules: SessionRules = { mode: 'scan-before-capture', idleTimeoutSec: 300, views: ['front', 'back', 'label'], expectedShots: 0, expectPairs: false };
+const rules: SessionRules = { mode: 'scan-before-capture', idleTimeoutSec: 300, views: ['front', 'back', 'label'], expectedShots: 0, expectPairs: false, settleWaitSec: 30 };
 
 /** An input whose time may be left out (distributes over the union, unlike a plain Omit). */
 type Step = SessionInput extends infer I ? (I extends SessionInput ? Omit<I, 'at'> & { at?: number } : never) : never;
@@ -44,7 +44,7 @@ describe('LinkSession, scan before capture', () => {
   it('does not link a capture that arrived with no object open, and ignores a double read of the same barcode', () => {
     const s = new LinkSession(rules);
     expect(run(s, [shot(1, 'IMG_1.tif'), scan('A1'), scan('A1'), shot(2, 'IMG_2.tif')])).toEqual([
-      { type: 'capture.unlinked-none', captureId: 1 },
+      { type: 'capture.unlinked-none', captureId: 1, reason: 'no object open' },
       { type: 'object.opened', object: 1, barcode: 'A1' },
       { type: 'capture.linked', object: 1, captureId: 2, barcode: 'A1', seq: 1, view: 'front' },
     ]);
@@ -124,9 +124,12 @@ describe('LinkSession, a shot takes its place when its file arrives', () => {
     const removed = run(s, [shot(3, 'c.tif'), arrive('d.tif'), control('END')]);
     // Closed while d.tif was still in QC: not judged yet, as d.tif may still fill the object.
     expect(removed.filter((e) => e.type === 'alarm')).toEqual([]);
-    expect(run(s, [{ type: 'gone', file: 'd.tif' }])).toEqual([{ type: 'alarm', barcode: 'B2', message: 'Object B2 is incomplete: 1 of 2 views (missing back).' }]);
+    expect(run(s, [{ type: 'gone', file: 'd.tif' }])).toEqual([
+      { type: 'object.judged', object: 2 },
+      { type: 'alarm', barcode: 'B2', message: 'Object B2 is incomplete: 1 of 2 views (missing back).' },
+    ]);
     // A later record of the same name is a new arrival, with nothing open: not linked.
-    expect(run(s, [record(4, 'd.tif')])).toEqual([{ type: 'capture.unlinked-none', captureId: 4 }]);
+    expect(run(s, [record(4, 'd.tif')])).toEqual([{ type: 'capture.unlinked-none', captureId: 4, reason: 'no object open' }]);
   });
 
   it('a removed file at the end of the open object gives its number to the next shot', () => {
@@ -143,12 +146,61 @@ describe('LinkSession, a shot takes its place when its file arrives', () => {
     expect(s.arrivedWithoutObject('old.tif')).toBe(true);
     expect(s.barcodeOf('back-online.tif')).toBeNull();
     expect(run(s, [record(1, 'old.tif'), record(3, 'back-online.tif'), control('END'), { type: 'scan', barcode: 'BR1', adopt: 'label.tif' }, record(2, 'label.tif')])).toEqual([
-      { type: 'capture.unlinked-none', captureId: 1 },
-      { type: 'capture.unlinked-none', captureId: 3 },
+      { type: 'capture.unlinked-none', captureId: 1, reason: 'written while the station was not watching' },
+      { type: 'capture.unlinked-none', captureId: 3, reason: 'written while the station was not watching' },
       { type: 'object.closed', object: 1, barcode: 'A1', reason: 'end', shots: 0 },
       { type: 'object.opened', object: 2, barcode: 'BR1' },
       { type: 'capture.linked', object: 2, captureId: 2, barcode: 'BR1', seq: 1, view: 'front' },
     ]);
+  });
+});
+
+describe('LinkSession, a closed object whose files do not settle', () => {
+  const tick = (at: number): Step => ({ type: 'tick', at });
+
+  it('is judged settleWaitSec after it closed, counting the unchecked file as missing and saying so, once', () => {
+    const s = new LinkSession({ ...rules, idleTimeoutSec: 0, expectedShots: 2, settleWaitSec: 30 });
+    const closed = run(s, [scan('A1'), shot(1, 'a.tif'), arrive('empty.tif'), control('END')]);
+    expect(closed.slice(-2)).toEqual([
+      { type: 'object.closed', object: 1, barcode: 'A1', reason: 'end', shots: 2 },
+      { type: 'object.unchecked', object: 1, barcode: 'A1', files: ['empty.tif'] },
+    ]);
+    // Idle objects never time out here, yet the judgement is due: the clock must tick.
+    expect(s.expires).toBe(true);
+    expect(run(s, [tick(30_000)])).toEqual([]);
+    expect(run(s, [tick(35_000)])).toEqual([
+      { type: 'object.judged', object: 1 },
+      {
+        type: 'alarm',
+        barcode: 'A1',
+        message: 'Object A1 is incomplete: 1 of 2 views (missing back). empty.tif is still not checked 30 s after the object closed and counted as missing; the station says so if this changes when checking ends.',
+      },
+    ]);
+    expect(s.expires).toBe(false);
+    expect(run(s, [tick(90_000)])).toEqual([]);
+    // It still belongs to A1: checked at last, it is linked there, and the verdict changes.
+    expect(run(s, [record(2, 'empty.tif')])).toEqual([
+      { type: 'capture.linked', object: 1, captureId: 2, barcode: 'A1', seq: 2, view: 'back' },
+      { type: 'alarm', barcode: 'A1', message: 'Object A1 is complete after all: empty.tif finished checking after the object was judged.' },
+    ]);
+  });
+
+  it('says nothing more when the late file does not change the verdict, and stays silent when complete without it', () => {
+    const s = new LinkSession({ ...rules, idleTimeoutSec: 0, expectedShots: 2, settleWaitSec: 5 });
+    run(s, [scan('A1'), shot(1, 'a.tif'), arrive('b.tif'), control('END'), tick(10_000)]);
+    expect(run(s, [record(2, 'b.tif', true)]).filter((e) => e.type === 'alarm' && e.message.startsWith('Object'))).toEqual([]);
+
+    const complete = new LinkSession({ ...rules, idleTimeoutSec: 0, expectedShots: 1, settleWaitSec: 5 });
+    expect(run(complete, [scan('B1'), shot(1, 'a.tif'), arrive('extra.tif'), control('END'), tick(10_000)]).filter((e) => e.type === 'alarm')).toEqual([]);
+  });
+
+  it('a file of an undone shot still being checked does not hold the judgement back', () => {
+    const s = new LinkSession({ ...rules, expectedShots: 2 });
+    expect(run(s, [scan('A1'), shot(1, 'a.tif'), arrive('b.tif'), control('UNDO'), control('END')]).slice(-2)).toEqual([
+      { type: 'object.closed', object: 1, barcode: 'A1', reason: 'end', shots: 1 },
+      { type: 'alarm', barcode: 'A1', message: 'Object A1 is incomplete: 1 of 2 views (missing back).' },
+    ]);
+    expect(s.expires).toBe(false);
   });
 });
 
@@ -196,9 +248,10 @@ describe('LinkSession, a capture that fails QC', () => {
   it('a shot still in QC when its object closed that then fails leaves the object incomplete', () => {
     const s = new LinkSession({ ...rules, expectedShots: 2 });
     const effects = run(s, [scan('C'), shot(1, 'a.tif'), arrive('b.tif'), control('END'), record(2, 'b.tif', true)]);
-    expect(effects.slice(-3)).toEqual([
+    expect(effects.slice(-4)).toEqual([
       { type: 'capture.unlinked', captureIds: [2], barcode: 'C', seq: null, stem: 'b', reshoot: true },
       { type: 'alarm', barcode: 'C', message: 'b.tif failed QC: it is not linked to object C and is flagged for re-shoot; shot 2 of C stays empty.' },
+      { type: 'object.judged', object: 1 },
       { type: 'alarm', barcode: 'C', message: 'Object C is incomplete: 1 of 2 views (missing back).' },
     ]);
   });
@@ -206,8 +259,8 @@ describe('LinkSession, a capture that fails QC', () => {
 
 describe('LinkSession, a barcode that already has shots', () => {
   it('continues numbering and views after them, and counts them as its shots', () => {
-    const earlier: Record<string, number> = { A1: 2 };
-    const s = new LinkSession({ ...rules, expectedShots: 3 }, (barcode) => (earlier[barcode] ?? 0) + 1);
+    const earlier: Record<string, number[]> = { A1: [1, 2] };
+    const s = new LinkSession({ ...rules, expectedShots: 3 }, (barcode) => ({ firstSeq: (earlier[barcode]?.length ?? 0) + 1, seqs: earlier[barcode] ?? [] }));
     const effects = run(s, [scan('A1'), shot(1, 'IMG_7.tif'), shot(2, 'IMG_8.tif'), scan('B2'), shot(3, 'IMG_9.tif'), control('END')]);
     expect(effects).toEqual([
       { type: 'object.opened', object: 1, barcode: 'A1' },
@@ -223,11 +276,23 @@ describe('LinkSession, a barcode that already has shots', () => {
   });
 
   it('counts only its earlier shots and the new ones with a linked capture, and misses only views after the earlier shots', () => {
-    const s = new LinkSession({ ...rules, expectedShots: 3 }, () => 2);
+    const s = new LinkSession({ ...rules, expectedShots: 3 }, () => ({ firstSeq: 2, seqs: [1] }));
     const effects = run(s, [scan('A1'), arrive('b.tif'), record(1, 'b.tif', true), control('END')]);
     expect(effects.slice(-2)).toEqual([
       { type: 'object.closed', object: 1, barcode: 'A1', reason: 'end', shots: 1 },
       { type: 'alarm', barcode: 'A1', message: 'Object A1 is incomplete: 1 of 3 views (missing back, label).' },
+    ]);
+  });
+
+  it('counts the barcode\'s real earlier shots, not the numbers before its next one: a gap is a missing view', () => {
+    // Shots 1 and 3 exist; 2 failed, was undone or relinked away.
+    const s = new LinkSession({ ...rules, expectedShots: 3 }, () => ({ firstSeq: 4, seqs: [1, 3] }));
+    expect(run(s, [scan('A1')])).toEqual([{ type: 'object.opened', object: 1, barcode: 'A1' }]);
+    expect(s.current).toEqual({ barcode: 'A1', shots: 2 });
+    expect(run(s, [control('END')]).slice(-1)).toEqual([{ type: 'alarm', barcode: 'A1', message: 'Object A1 is incomplete: 2 of 3 views (missing back).' }]);
+    expect(run(s, [scan('A1'), shot(1, 'x.tif'), control('END')]).slice(-2)).toEqual([
+      { type: 'object.closed', object: 2, barcode: 'A1', reason: 'end', shots: 3 },
+      { type: 'alarm', barcode: 'A1', message: 'Object A1 is incomplete: 3 shots but no back view.' },
     ]);
   });
 
@@ -242,7 +307,7 @@ describe('LinkSession, a barcode that already has shots', () => {
   });
 
   it('scan after capture: the waiting shots are numbered after the barcode\'s earlier shots', () => {
-    const s = new LinkSession({ ...rules, mode: 'scan-after-capture' }, () => 3);
+    const s = new LinkSession({ ...rules, mode: 'scan-after-capture' }, () => ({ firstSeq: 3, seqs: [1, 2] }));
     expect(run(s, [shot(1, 'a.tif'), scan('A1')]).filter((e) => e.type === 'capture.linked')).toEqual([{ type: 'capture.linked', object: 1, captureId: 1, barcode: 'A1', seq: 3, view: 'label' }]);
   });
 });
@@ -293,6 +358,7 @@ describe('LinkSession, restored after a linking edit', () => {
     s.restore((ref) => (ref === 1 ? { barcode: 'A1', shots: [] } : ref === 2 ? { barcode: 'B2', shots: [] } : null), () => true);
     expect(run(s, [record(2, 'b.tif')])).toEqual([
       { type: 'capture.linked', object: 1, captureId: 2, barcode: 'A1', seq: 2, view: 'back' },
+      { type: 'object.judged', object: 1 },
       { type: 'alarm', barcode: 'A1', message: 'Object A1 is incomplete: 1 of 2 views (missing front).' },
     ]);
   });
@@ -343,6 +409,7 @@ describe('LinkSession, scan after capture', () => {
     expect(effects).toEqual([]);
     expect(s.expires).toBe(true);
     expect(run(s, [{ type: 'tick', at: 7_000 }])).toEqual([
+      { type: 'capture.unlinked-none', captureId: 1, reason: 'no barcode scanned in time' },
       { type: 'alarm', barcode: null, message: 'No barcode was scanned within 5 s of the last shot: B1.tif is not linked; link them with a relink, or shoot them again and scan.' },
     ]);
     expect(s.expires).toBe(false);
@@ -355,7 +422,7 @@ describe('LinkSession, scan after capture', () => {
       { type: 'alarm', barcode: null, message: 'old.tif was written while the station was not watching: it does not join the next scan; link it with a relink once it is checked.' },
     ]);
     expect(run(s, [record(8, 'old.tif'), scan('A1')])).toEqual([
-      { type: 'capture.unlinked-none', captureId: 8 },
+      { type: 'capture.unlinked-none', captureId: 8, reason: 'written while the station was not watching' },
       { type: 'object.opened', object: 1, barcode: 'A1' },
       { type: 'capture.linked', object: 1, captureId: 7, barcode: 'A1', seq: 1, view: 'front' },
       { type: 'object.closed', object: 1, barcode: 'A1', reason: 'end', shots: 1 },

@@ -1,0 +1,151 @@
+/**
+ * An object's completeness alarm in a running station: it comes even when a file of the object
+ * never settles, it survives a restart once (never twice), and a barcode scanned again counts only
+ * the shots it really has.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import type { StationConfigInput } from '../../src/config/schema.js';
+import { createLocalClient } from '../../src/contract/client.js';
+import { createHandlers } from '../../src/station/handlers.js';
+import { Station } from '../../src/station/station.js';
+import { writeGoodTiff } from '../helpers/images.js';
+import { filesUnder, makeHome, waitFor } from '../helpers/station-home.js';
+
+const homes: string[] = [];
+const stations: Station[] = [];
+afterEach(async () => {
+  for (const s of stations.splice(0)) await s.stop();
+  for (const h of homes.splice(0)) fs.rmSync(h, { recursive: true, force: true });
+});
+
+function home(linking: StationConfigInput['linking']): string {
+  const h = makeHome({ ingest: { stableWindowMs: 200, rescanIntervalSec: 0 }, linking: { enabled: true, template: '{barcode}_{seq:02}{ext}', ...linking } });
+  homes.push(h);
+  return h;
+}
+
+/** Starts the station of `h`, collecting its alarms from the first one on (start-up alarms included). */
+async function start(h: string) {
+  const station = new Station(loadConfig({ home: h }));
+  const alarms: string[] = [];
+  station.on('link.effect', ({ effect }) => effect.type === 'alarm' && alarms.push(effect.message));
+  await station.start();
+  stations.push(station);
+  const inbox = path.join(h, 'Inbox');
+  const library = loadConfig({ home: h }).locations.library;
+  return { station, alarms, inbox, library };
+}
+
+async function stop(station: Station): Promise<void> {
+  stations.splice(stations.indexOf(station), 1);
+  await station.stop();
+}
+
+/** An empty file: the watcher sees it arrive, but it never becomes stable (cameras create, then fill), so it is never checked. */
+const emptyFile = (file: string) => fs.writeFileSync(file, '');
+
+describe('a closed object with a file that never settles', () => {
+  it('is judged completenessWaitSec after it closed, the unchecked file counted as missing; checked at last, it is linked and the verdict corrected', async () => {
+    const s = await start(home({ expectedShots: 2, views: ['front', 'back'], idleTimeoutSec: 0, completenessWaitSec: 1 }));
+    s.station.linker.scan('A-1');
+    await writeGoodTiff(path.join(s.inbox, 'a.tif'), 1);
+    await waitFor(() => filesUnder(s.library).length === 1, 'a.tif filed');
+    emptyFile(path.join(s.inbox, 'empty.tif'));
+    await waitFor(() => s.station.linker.barcodeFor('inbox', 'empty.tif') === 'A-1', 'empty.tif placed in A-1');
+    expect(s.station.linker.scan('%%END%%')).toMatchObject({ closed: { barcode: 'A-1', shots: 2 }, alarms: [] });
+
+    await waitFor(() => s.alarms.length > 0, 'the completeness alarm');
+    expect(s.alarms).toEqual([
+      'Object A-1 is incomplete: 1 of 2 views (missing back). empty.tif is still not checked 1 s after the object closed and counted as missing; the station says so if this changes when checking ends.',
+    ]);
+    expect(s.station.linker.links.unjudgedObjects()).toEqual([]);
+
+    await writeGoodTiff(path.join(s.inbox, 'empty.tif'), 2);
+    await waitFor(() => filesUnder(s.library).length === 2, 'the late file filed');
+    expect(filesUnder(s.library)).toEqual(['A-1_01.tif', 'A-1_02.tif']);
+    expect(s.alarms.slice(1)).toEqual(['Object A-1 is complete after all: empty.tif finished checking after the object was judged.']);
+  });
+
+  it('an object the station stopped before judging is judged at the next start, once; so is one it left open', async () => {
+    const h = home({ expectedShots: 2, views: ['front', 'back'], completenessWaitSec: 3600 });
+    let s = await start(h);
+    s.station.linker.scan('A-1');
+    await writeGoodTiff(path.join(s.inbox, 'a.tif'), 3);
+    await waitFor(() => filesUnder(s.library).length === 1, 'a.tif filed');
+    emptyFile(path.join(s.inbox, 'empty.tif'));
+    await waitFor(() => s.station.linker.barcodeFor('inbox', 'empty.tif') === 'A-1', 'empty.tif placed in A-1');
+    s.station.linker.scan('B-1');
+    expect(s.station.linker.links.unjudgedObjects()).toMatchObject([{ object: { barcode: 'A-1' }, files: ['empty.tif'] }]);
+    await stop(s.station);
+    expect(s.alarms).toEqual([]);
+
+    s = await start(h);
+    expect(s.alarms).toEqual([
+      'Object B-1 is incomplete: 0 of 2 views (missing front, back); it was open when the station stopped; scan it again to add shots.',
+      'Object A-1 is incomplete: 1 of 2 views (missing back); empty.tif was still being checked when the station stopped and is counted as missing (link it with a relink if it belongs to it).',
+    ]);
+    expect(s.station.linker.links.unjudgedObjects()).toEqual([]);
+    await stop(s.station);
+
+    s = await start(h);
+    expect(s.alarms).toEqual([]);
+  });
+});
+
+describe('a barcode scanned again', () => {
+  it('counts the shots it really has: a shot relinked away leaves a gap, not a shot', async () => {
+    const s = await start(home({ expectedShots: 3, views: ['front', 'back', 'label'] }));
+    const client = createLocalClient(createHandlers(s.station));
+    s.station.linker.scan('OBJ-1');
+    for (const [i, name] of ['s1.tif', 's2.tif', 's3.tif'].entries()) {
+      await writeGoodTiff(path.join(s.inbox, name), 10 + i);
+      await waitFor(() => filesUnder(s.library).length === i + 1, `${name} filed`);
+    }
+    expect(s.station.linker.scan('%%END%%')).toMatchObject({ closed: { barcode: 'OBJ-1', shots: 3 }, alarms: [] });
+    const s2 = s.station.store.list({ limit: 10 }).find((c) => c.relPath === 's2.tif')!.id;
+    expect(await client.relinkCaptures({ captureIds: [s2], barcode: 'OBJ-2' })).toMatchObject({ result: { kind: 'relink' } });
+
+    // OBJ-1 keeps shots 1 and 3; its next shot is 4, and it has two, not three.
+    expect(s.station.linker.scan('OBJ-1')).toMatchObject({ current: { barcode: 'OBJ-1', shots: 2 } });
+    const ended = s.station.linker.scan('%%END%%');
+    expect(ended).toMatchObject({ closed: { barcode: 'OBJ-1', shots: 2 } });
+    expect(ended.alarms).toEqual(['Object OBJ-1 is incomplete: 2 of 3 views (missing back).']);
+
+    s.station.linker.scan('OBJ-1');
+    await writeGoodTiff(path.join(s.inbox, 's4.tif'), 20);
+    await waitFor(() => filesUnder(s.library).length === 4, 's4.tif filed');
+    expect(filesUnder(s.library)).toEqual(['OBJ-1_01.tif', 'OBJ-1_03.tif', 'OBJ-1_04.tif', 'OBJ-2_01.tif']);
+    // Three shots now, yet the back view's number is still a gap.
+    expect(s.station.linker.scan('%%END%%').alarms).toEqual(['Object OBJ-1 is incomplete: 3 shots but no back view.']);
+  });
+});
+
+describe('scan after capture: a wait for a barcode that expired', () => {
+  it('alarms once, ever: after a restart the shot neither waits nor alarms again, and neither does a file found at the last start', async () => {
+    const h = home({ mode: 'scan-after-capture', idleTimeoutSec: 1 });
+    let s = await start(h);
+    await writeGoodTiff(path.join(s.inbox, 'B1.tif'), 30);
+    await waitFor(() => s.alarms.length > 0 && s.station.store.counts().total === 1, 'the waiting shot expired and B1 recorded');
+    expect(s.alarms).toEqual(['No barcode was scanned within 1 s of the last shot: B1.tif is not linked; link them with a relink, or shoot them again and scan.']);
+    const b1 = s.station.store.list({ limit: 10 }).find((c) => c.relPath === 'B1.tif')!.id;
+    await stop(s.station);
+    await writeGoodTiff(path.join(s.inbox, 'E1.tif'), 31);
+
+    s = await start(h);
+    await waitFor(() => s.station.store.counts().total === 2, 'E1 recorded');
+    expect(s.alarms).toEqual(['E1.tif was written while the station was not watching: it does not join the next scan; link it with a relink once it is checked.']);
+    await stop(s.station);
+
+    s = await start(h);
+    expect(s.station.linker.scan('C-1').alarms).toEqual(['C-1 was scanned, but no new capture is waiting for a barcode: shoot the object first, then scan.']);
+    expect(s.alarms).toEqual([]);
+    const notLinked = s.station.store.detail(b1)!.events.filter((e) => e.type === 'capture.not-linked');
+    expect(notLinked.map((e) => e.data)).toEqual([{ reason: 'no barcode scanned in time' }]);
+    const e1 = s.station.store.list({ limit: 10 }).find((c) => c.relPath === 'E1.tif')!.id;
+    expect(s.station.store.detail(e1)!.events.filter((e) => e.type === 'capture.not-linked').map((e) => e.data)).toEqual([{ reason: 'written while the station was not watching' }]);
+    expect(filesUnder(s.library)).toEqual([]);
+  });
+});
