@@ -13,10 +13,12 @@
  *     │  └── release / reclaim (offline, stop, crash: no attempt spent)
  *     ├── retryDead ◀── dead ◀── fail (permanent, or attempts exhausted)
  *     ├── requeueDone ◀── done (retention found the copy gone or different)
- *     └── renamed ◀── done (a link edit renamed the capture: a new upload under its new key)
+ *     └── renamed ◀── done (a link edit renamed the capture: a new upload under its new key; the
+ *                          old copy is recorded in stale_copies, see stale-copies.ts)
  */
 import type { Db } from '../store/database.js';
 import { appendEvent } from '../store/events.js';
+import { StaleCopies, type WrittenCopy } from './stale-copies.js';
 import type { CaptureFileFacts } from './source-read.js';
 
 export const jobStates = ['queued', 'leased', 'done', 'dead'] as const;
@@ -337,7 +339,8 @@ export class Outbox {
   /**
    * A done job whose capture was renamed by a link edit (relink, split, merge, rename): queued again
    * as a new upload with no remote key, so its next lease takes the capture's key now. The copy
-   * under the old key stays at the target (the station never deletes there); the event names it.
+   * under the old key is recorded as superseded in the same transaction (stale-copies.ts): the
+   * station removes it once the new copy is verified, if its bytes there are still the ones written.
    */
   renamed(jobId: number, newKey: string): JobTransition | null {
     return this.db.transaction(() => {
@@ -345,7 +348,8 @@ export class Outbox {
       if (job?.state !== 'done') return null;
       const now = this.clock();
       const at = new Date(now).toISOString();
-      const reason = `the capture was renamed by a link edit: uploaded again as ${newKey}; the copy at ${job.remoteKey ?? '?'} is under its old name`;
+      const reason = `the capture was renamed by a link edit: uploaded again as ${newKey}; the copy at ${job.remoteKey ?? '?'} is under its old name and is removed once the new one is verified`;
+      if (job.remoteKey !== null && job.verifiedSha256 !== null) new StaleCopies(this.db, this.clock).recordSuperseded(this.writtenCopy(job), newKey);
       this.db
         .prepare(
           `UPDATE upload_jobs SET state = 'queued', attempts = 0, remote_key = NULL, last_error = ?, next_attempt_at = ?, resume_json = NULL, verified_sha256 = NULL, done_at = NULL, updated_at = ?
@@ -354,6 +358,12 @@ export class Outbox {
         .run(reason, now, at, jobId);
       return this.event(this.get(jobId) as UploadJob, 'requeued', 'done', at, null, { reason, staleRemoteKey: job.remoteKey, remoteKey: newKey });
     })();
+  }
+
+  /** What a done job wrote at its target, as stale-copies.ts records it. */
+  writtenCopy(job: UploadJob): WrittenCopy {
+    const stateJson = (this.db.prepare('SELECT resume_json FROM upload_jobs WHERE id = ?').get(job.id) as { resume_json: string | null }).resume_json;
+    return { jobId: job.id, captureId: job.captureId, targetId: job.targetId, remoteKey: job.remoteKey ?? '', sha256: job.verifiedSha256 ?? '', size: job.bytes, stateJson, writtenAt: job.doneAt };
   }
 
   get(id: number): UploadJob | null {

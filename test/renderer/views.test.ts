@@ -245,8 +245,10 @@ describe('queue', () => {
         lastProbeAt: '2026-11-25T10:00:00.000Z',
         lastProbeError: 'The folder /mnt/nas is not mounted.',
         dead: [{ jobId: 17, captureId: 4, remoteKey: 'inbox/a.tif', attempts: 8, error: 'EACCES: permission denied' }],
+        staleCount: 0,
+        stale: [],
       },
-      { id: 'backup', kind: 'folder', configured: true, required: false, counts: { queued: 0, leased: 0, done: 5, dead: 0 }, bytesPending: 0, bytesDone: 1, rateBytesPerSec: 0, etaSec: 0, online: true, lastProbeAt: null, lastProbeError: null, dead: [] },
+      { id: 'backup', kind: 'folder', configured: true, required: false, counts: { queued: 0, leased: 0, done: 5, dead: 0 }, bytesPending: 0, bytesDone: 1, rateBytesPerSec: 0, etaSec: 0, online: true, lastProbeAt: null, lastProbeError: null, dead: [], staleCount: 0, stale: [] },
     ],
   };
 
