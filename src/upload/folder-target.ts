@@ -52,6 +52,8 @@ export interface FolderTargetFaults {
   flush?: (handle: FileHandle) => Promise<void>;
   /** Runs after a superseded copy's bytes were proven and before it is removed (tests "crash" here). */
   beforeRemove?: (file: string) => Promise<void> | void;
+  /** Runs after a superseded copy was removed and before its removal is recorded (tests "crash" here). */
+  afterRemove?: (file: string) => Promise<void> | void;
 }
 
 export interface FolderTargetOptions {
@@ -157,6 +159,7 @@ export class FolderTarget implements UploadTarget {
       // A holder whose lease was taken over meanwhile (it stalled) deletes nothing.
       signal.throwIfAborted();
       await fs.rm(file, { force: true });
+      await this.opts.faults?.afterRemove?.(file);
       await this.syncDir(path.dirname(file));
       return { outcome: 'removed', note: `removed ${file} (${copy.size} bytes, sha256 ${copy.sha256} read back first)` };
     } catch (err) {

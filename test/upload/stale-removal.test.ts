@@ -4,6 +4,7 @@
  * upload whose key holds another capture's superseded copy waiting for that capture's new copy,
  * then removing the old one and uploading.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -17,6 +18,8 @@ import { waitFor } from '../helpers/station-home.js';
 import { randomBytes, settings, sha256, sha256OfFile } from './fixture.js';
 import { tusBed } from './tus-bed.js';
 
+const here = path.dirname(new URL(import.meta.url).pathname);
+const repo = path.resolve(here, '../..');
 const bed = tusBed();
 const stops: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -82,7 +85,7 @@ describe('removing superseded copies', () => {
     expect(eventsOf('upload.stale.removed').map((e) => e.captureId)).toEqual([c.id]);
   });
 
-  it('a holder killed mid-removal is taken over: the next one proves the bytes again and removes them; the stalled one deletes nothing', async () => {
+  it('a holder stalled mid-removal past its lease is taken over: the next one proves the bytes again and removes them; the stalled one deletes nothing', async () => {
     let hold: (() => void) | null = null;
     const held = new Promise<void>((resolve) => (hold = resolve));
     let stalls = 0;
@@ -113,6 +116,40 @@ describe('removing superseded copies', () => {
     expect(eventsOf('upload.stale.removed')).toHaveLength(1);
     await second.stop();
   });
+
+  for (const when of ['before', 'after'] as const) {
+    it(`a station SIGKILLed ${when === 'before' ? 'between proving a superseded copy and removing it' : 'between removing a superseded copy and recording it'}: the next start proves again and settles it`, async () => {
+      const { share, config, target } = folderSetup();
+      const c = bed.fx.addCapture('a.tif', randomBytes(200_000, 5));
+      fileAs(c.id, 'OBJ-1/OBJ-1_01.tif');
+      const first = start(config, target());
+      first.backfill('share', null);
+      await waitFor(() => jobOf(c.id).state === 'done', 'uploaded');
+      await first.stop();
+      // Renamed while no uploader runs: the new upload and the removal are left to the process below.
+      fileAs(c.id, 'OBJ-2/OBJ-2_01.tif');
+      first.renamed([c.id]);
+      expect(stale().get(1)).toMatchObject({ status: 'pending', remoteKey: 'st1/OBJ-1/OBJ-1_01.tif' });
+
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'stale-removal-child.ts'), path.join(bed.fx.dir, 'station.db'), share, library(), when], { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => void (stderr += d.toString()));
+      const exit = await new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+      expect(exit, stderr).toBe('SIGKILL');
+      const oldCopy = path.join(share, 'st1/OBJ-1/OBJ-1_01.tif');
+      expect(jobOf(c.id)).toMatchObject({ state: 'done', remoteKey: 'st1/OBJ-2/OBJ-2_01.tif' });
+      expect(fs.existsSync(oldCopy)).toBe(when === 'before');
+      // The dead process still holds the lease on paper.
+      expect(stale().get(1)).toMatchObject({ status: 'pending', leaseOwner: expect.any(String) });
+
+      start(config, target());
+      await waitFor(() => stale().get(1)?.status === 'removed', 'settled after the restart');
+      expect(fs.existsSync(oldCopy)).toBe(false);
+      expect(stale().get(1)!.note).toMatch(when === 'before' ? /^removed .*read back first/ : /was no longer there/);
+      expect(sha256OfFile(path.join(share, 'st1/OBJ-2/OBJ-2_01.tif'))).toBe(c.sha256);
+      expect(eventsOf('upload.stale.removed')).toHaveLength(1);
+    });
+  }
 
   it("an upload whose key holds another capture's superseded copy waits for that capture's new copy, then removes the old one and uploads", async () => {
     let failNewX = true;
