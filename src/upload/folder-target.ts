@@ -31,7 +31,7 @@ import { classifyFsError, errnoOf, offline, rootCannotTake, rootUnavailable, typ
 import { fsyncDir } from './fsync.js';
 import { digestsOfFile } from '../hashing/file.js';
 import type { FileDigests } from '../hashing/pool.js';
-import { addToManifest } from './md5-manifest.js';
+import { addToManifest, removeFromManifest } from './md5-manifest.js';
 import { confirmUnchangedSinceQc } from './source-read.js';
 import { mirrorKey, ospreyKey, type KeySource } from './remote-key.js';
 import { UploadError, type CopyCheck, type RemoteCopy, type StaleRemoval, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
@@ -153,7 +153,8 @@ export class FolderTarget implements UploadTarget {
       }
       if (!st.isFile()) return { outcome: 'kept', note: `${file} is no longer a file; left alone` };
       if (st.size !== copy.size) return { outcome: 'kept', note: `${file} is now ${st.size} bytes, not the ${copy.size} bytes the station wrote: someone replaced it, so it is left alone` };
-      const there = await digestsOfFile(file, signal);
+      const osprey = this.opts.layout === 'osprey';
+      const there = await digestsOfFile(file, signal, { md5: osprey });
       if (there.sha256 !== copy.sha256) return { outcome: 'kept', note: `${file} now has sha256 ${there.sha256}, not the ${copy.sha256} the station wrote: someone replaced it, so it is left alone` };
       await this.opts.faults?.beforeRemove?.(file);
       // A holder whose lease was taken over meanwhile (it stalled) deletes nothing.
@@ -161,6 +162,8 @@ export class FolderTarget implements UploadTarget {
       await fs.rm(file, { force: true });
       await this.opts.faults?.afterRemove?.(file);
       await this.syncDir(path.dirname(file));
+      // The hand-off folder's checksums.md5 must not list a file that is gone.
+      if (there.md5) await removeFromManifest(path.dirname(file), path.basename(file), there.md5);
       return { outcome: 'removed', note: `removed ${file} (${copy.size} bytes, sha256 ${copy.sha256} read back first)` };
     } catch (err) {
       if (signal.aborted) throw err;

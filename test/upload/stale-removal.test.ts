@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TargetConfig } from '../../src/config/schema.js';
 import { FolderTarget, type FolderTargetFaults } from '../../src/upload/folder-target.js';
+import { addToManifest, manifestName, readManifest } from '../../src/upload/md5-manifest.js';
 import { Outbox } from '../../src/upload/outbox.js';
 import { StaleCopies } from '../../src/upload/stale-copies.js';
 import { TusTarget } from '../../src/upload/tus-target.js';
@@ -38,11 +39,11 @@ function fileAs(captureId: number, rel: string): void {
   bed.fx.store.db.prepare('UPDATE captures SET path = ? WHERE id = ?').run(to, captureId);
 }
 
-function folderSetup(faults?: FolderTargetFaults) {
+function folderSetup(faults?: FolderTargetFaults, layout: 'mirror' | 'osprey' = 'mirror') {
   const share = path.join(bed.fx.dir, 'share');
   fs.mkdirSync(share, { recursive: true });
-  const config: TargetConfig = { id: 'share', kind: 'folder', path: share, when: 'passed', required: true, layout: 'mirror', mountCheck: false };
-  const target = () => new FolderTarget({ id: 'share', path: share, layout: 'mirror', stationId: 'st1', library: library(), mountCheck: false, ...(faults ? { faults } : {}) });
+  const config: TargetConfig = { id: 'share', kind: 'folder', path: share, when: 'passed', required: true, layout, mountCheck: false };
+  const target = () => new FolderTarget({ id: 'share', path: share, layout, stationId: 'st1', library: library(), mountCheck: false, ...(faults ? { faults } : {}) });
   return { share, config, target };
 }
 
@@ -115,6 +116,25 @@ describe('removing superseded copies', () => {
     expect(fs.readFileSync(oldCopy, 'utf8')).toBe('a new file under the old name');
     expect(eventsOf('upload.stale.removed')).toHaveLength(1);
     await second.stop();
+  });
+
+  it("with the Osprey layout, takes the removed copy's line out of its folder's checksums.md5 and leaves the other lines", async () => {
+    const { share, config, target } = folderSetup(undefined, 'osprey');
+    const c = bed.fx.addCapture('a.tif', randomBytes(120_000, 6));
+    fileAs(c.id, 'OBJ-1/OBJ-1_01.tif');
+    const uploader = start(config, target());
+    uploader.backfill('share', null);
+    await waitFor(() => jobOf(c.id).state === 'done', 'uploaded');
+    const oldDir = path.join(share, 'st1/OBJ-1/tif');
+    await addToManifest(oldDir, 'OBJ-1_02.tif', 'b'.repeat(32));
+    expect([...(await readManifest(path.join(oldDir, manifestName))).keys()].sort()).toEqual(['OBJ-1_01.tif', 'OBJ-1_02.tif']);
+
+    fileAs(c.id, 'OBJ-2/OBJ-2_01.tif');
+    uploader.renamed([c.id]);
+    await waitFor(() => stale().get(1)?.status === 'removed', 'the old copy removed');
+    expect(fs.existsSync(path.join(oldDir, 'OBJ-1_01.tif'))).toBe(false);
+    expect([...(await readManifest(path.join(oldDir, manifestName))).keys()]).toEqual(['OBJ-1_02.tif']);
+    expect([...(await readManifest(path.join(share, 'st1/OBJ-2/tif', manifestName))).keys()]).toEqual(['OBJ-2_01.tif']);
   });
 
   for (const when of ['before', 'after'] as const) {
