@@ -269,6 +269,8 @@ export const migrations: Migration[] = [
       );
       CREATE INDEX stale_copies_due ON stale_copies (state, target_id, next_attempt_at);
       CREATE INDEX stale_copies_key ON stale_copies (target_id, remote_key);
+      -- Leasing an upload job looks for a removal of its own earlier copy in flight (outbox.ts).
+      CREATE INDEX stale_copies_job ON stale_copies (job_id, state);
     `,
   },
 ];

@@ -94,6 +94,13 @@ interface JobRow {
   verified_sha256: string | null;
 }
 
+/**
+ * A job waits while a copy it wrote earlier is being removed (stale-copies.ts): an undo may give it
+ * that very key back, and its upload must not find the old bytes there, acknowledge them, and then
+ * see them deleted. The removal's end wakes the runner.
+ */
+const noRemovalInFlight = `NOT EXISTS (SELECT 1 FROM stale_copies s WHERE s.job_id = upload_jobs.id AND s.state = 'pending' AND s.lease_owner IS NOT NULL)`;
+
 const selectJob = 'SELECT j.*, c.source_id FROM upload_jobs j JOIN captures c ON c.id = j.capture_id';
 
 function toJob(r: JobRow): UploadJob {
@@ -153,7 +160,7 @@ export class Outbox {
     return this.db.transaction(() => {
       const now = this.clock();
       // One index seek per target (a single IN query would sort every due row of all of them).
-      const pick = this.db.prepare(`SELECT id, next_attempt_at AS due FROM upload_jobs WHERE state = 'queued' AND target_id = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT 1`);
+      const pick = this.db.prepare(`SELECT id, next_attempt_at AS due FROM upload_jobs WHERE state = 'queued' AND target_id = ? AND next_attempt_at <= ? AND ${noRemovalInFlight} ORDER BY next_attempt_at, id LIMIT 1`);
       let row: { id: number; due: number } | undefined;
       for (const targetId of targetIds) {
         const r = pick.get(targetId, now) as { id: number; due: number } | undefined;
@@ -185,7 +192,7 @@ export class Outbox {
   /** Epoch ms at which the next queued job of `targetIds` is due, or null when none is queued. */
   nextDueAt(targetIds: readonly string[]): number | null {
     if (targetIds.length === 0) return null;
-    const row = this.db.prepare(`SELECT MIN(next_attempt_at) AS at FROM upload_jobs WHERE state = 'queued' AND target_id IN (${targetIds.map(() => '?').join(',')})`).get(...targetIds) as { at: number | null };
+    const row = this.db.prepare(`SELECT MIN(next_attempt_at) AS at FROM upload_jobs WHERE state = 'queued' AND target_id IN (${targetIds.map(() => '?').join(',')}) AND ${noRemovalInFlight}`).get(...targetIds) as { at: number | null };
     return row.at;
   }
 

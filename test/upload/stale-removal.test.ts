@@ -137,6 +137,33 @@ describe('removing superseded copies', () => {
     expect([...(await readManifest(path.join(share, 'st1/OBJ-2/tif', manifestName))).keys()]).toEqual(['OBJ-2_01.tif']);
   });
 
+  it('an undo during the removal of the copy under the name it gives back: the upload waits for the removal, then sends the file again', async () => {
+    let hold: (() => void) | null = null;
+    const held = new Promise<void>((resolve) => (hold = resolve));
+    let stalls = 0;
+    const { share, config } = folderSetup();
+    const target = new FolderTarget({ id: 'share', path: share, layout: 'mirror', stationId: 'st1', library: library(), mountCheck: false, faults: { beforeRemove: () => (stalls++ === 0 ? held : undefined) } });
+    const c = bed.fx.addCapture('a.tif', randomBytes(100_000, 7));
+    fileAs(c.id, 'OBJ-1/OBJ-1_01.tif');
+    const uploader = start(config, target);
+    uploader.backfill('share', null);
+    await waitFor(() => jobOf(c.id).state === 'done', 'uploaded');
+    fileAs(c.id, 'OBJ-2/OBJ-2_01.tif');
+    uploader.renamed([c.id]);
+    await waitFor(() => stalls === 1, 'removing the copy under OBJ-1, its bytes proven');
+    // The undo: the capture takes the name OBJ-1 back while its old copy there is being removed.
+    fileAs(c.id, 'OBJ-1/OBJ-1_01.tif');
+    uploader.renamed([c.id]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(jobOf(c.id).state).toBe('queued');
+    hold!();
+    await waitFor(() => jobOf(c.id).state === 'done' && stale().remaining().length === 0 && stalls === 2, 'settled');
+    expect(sha256OfFile(path.join(share, 'st1/OBJ-1/OBJ-1_01.tif'))).toBe(c.sha256);
+    expect(fs.existsSync(path.join(share, 'st1/OBJ-2/OBJ-2_01.tif'))).toBe(false);
+    expect(jobOf(c.id)).toMatchObject({ remoteKey: 'st1/OBJ-1/OBJ-1_01.tif', verifiedSha256: c.sha256 });
+    expect(eventsOf('upload.stale.removed').map((e) => JSON.parse(e.data).remoteKey)).toEqual(['st1/OBJ-1/OBJ-1_01.tif', 'st1/OBJ-2/OBJ-2_01.tif']);
+  });
+
   for (const when of ['before', 'after'] as const) {
     it(`a station SIGKILLed ${when === 'before' ? 'between proving a superseded copy and removing it' : 'between removing a superseded copy and recording it'}: the next start proves again and settles it`, async () => {
       const { share, config, target } = folderSetup();
