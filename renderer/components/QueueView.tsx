@@ -145,7 +145,32 @@ function TargetCard({ target: t, onRetry }: { target: TargetStatus; onRetry: Que
           </ul>
         </div>
       )}
+      {t.stale.length > 0 && <StaleCopies target={t} />}
     </article>
+  );
+}
+
+/** Copies left at the target under names their captures no longer have: pending ones the station removes, kept ones stay. */
+function StaleCopies({ target: t }: { target: TargetStatus }) {
+  return (
+    <div className="stale">
+      <h4 className="stale__title">
+        <span aria-hidden="true">⚠</span> Copies under old names{t.staleCount > t.stale.length ? ` (oldest ${t.stale.length} of ${t.staleCount})` : ` (${t.staleCount})`}
+      </h4>
+      <ul className="dead__list">
+        {t.stale.map((c) => (
+          <li key={c.staleId} className="dead__job">
+            <span className="dead__what">
+              Capture <span className="mono">{c.captureId}</span> · {c.state === 'kept' ? 'left there' : 'to be removed'}
+              <span className="dead__key mono"> · {c.remoteKey}</span>
+            </span>
+            <p className="dead__error">
+              {c.state === 'kept' ? c.note : c.error ? `Removing it failed ${c.attempts === 1 ? 'once' : `${c.attempts} times`}: ${c.error}` : "Removed once the capture's copy under its new name is verified."}
+            </p>
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }
 

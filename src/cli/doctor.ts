@@ -14,6 +14,7 @@ import { schemaVersion } from '../store/database.js';
 import { networkFileSystemOf } from '../store/network-fs.js';
 import { openStore } from '../store/open.js';
 import { redactUrl, redactUrlsIn } from '../shared/redact-url.js';
+import { StaleCopies } from '../upload/stale-copies.js';
 import { isUploadError } from '../upload/target.js';
 import { createTargets } from '../upload/targets.js';
 import type { CliContext } from './main.js';
@@ -55,6 +56,7 @@ export async function doctorCommand(ctx: CliContext): Promise<number> {
     }
     for (const [p, label] of disks) findings.push(checkFreeSpace(label, p, config.retention));
     findings.push(...(await checkTargets(config)));
+    findings.push(...checkStaleCopies(config));
   }
   findings.push({ status: 'ok', what: 'image decoder', detail: `libvips ${sharp.versions.vips} (sharp ${sharp.versions.sharp ?? '?'}), Node ${process.versions.node}` });
 
@@ -67,6 +69,38 @@ export async function doctorCommand(ctx: CliContext): Promise<number> {
   for (const f of findings) ctx.output.out(`[${mark[f.status]}] ${f.what}: ${f.detail}\n`);
   ctx.output.out(failed ? `\n${failed} problem${failed > 1 ? 's' : ''} must be fixed before the station can run reliably.\n` : '\nThe station is ready.\n');
   return failed ? 1 : 0;
+}
+
+/**
+ * Copies the station left at a target under names their captures no longer have (a link edit
+ * renamed them): a warning per target naming them, pending ones (the station removes them once
+ * their capture's new copy is verified) and kept ones (left there; the note says why).
+ */
+function checkStaleCopies(config: StationConfig): Finding[] {
+  if (!fs.existsSync(config.locations.database)) return [];
+  let store;
+  try {
+    store = openStore(config.locations.database);
+  } catch {
+    return []; // checkDatabase reports it.
+  }
+  try {
+    const byTarget = new Map<string, ReturnType<StaleCopies['remaining']>>();
+    for (const c of new StaleCopies(store.db).remaining()) byTarget.set(c.targetId, [...(byTarget.get(c.targetId) ?? []), c]);
+    return [...byTarget].map(([id, copies]) => {
+      const pending = copies.filter((c) => c.status === 'pending');
+      const kept = copies.filter((c) => c.status === 'kept');
+      const names = (list: typeof copies) => list.slice(0, 10).map((c) => c.remoteKey).join(', ') + (list.length > 10 ? `, …and ${list.length - 10} more` : '');
+      const parts = [
+        ...(pending.length ? [`${pending.length} to be removed by the station once their captures' new copies are verified (${names(pending)})`] : []),
+        ...(kept.length ? [`${kept.length} left there, which the station will not remove (${names(kept)}; capture-station queue says why for each)`] : []),
+      ];
+      const kind = config.targets.find((t) => t.id === id)?.kind ?? 'unknown';
+      return { status: 'warn' as const, what: `stale copies at "${id}"`, detail: `${copies.length} copies under names their captures no longer have: ${parts.join('; ')}.`, target: { id, kind } };
+    });
+  } finally {
+    store.close();
+  }
 }
 
 function checkDatabase(config: StationConfig): Finding {

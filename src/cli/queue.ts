@@ -48,9 +48,17 @@ export async function queueCommand(ctx: CliContext): Promise<number> {
   const store = openStore(config.locations.database);
   let status: QueueStatus;
   try {
-    // The database has every dead job (a running station sends the first 20 of each target).
+    // The database has every dead job and stale copy (a running station sends the first 20 of each target).
     const stored = queueStatusOf(store.db, config.targets);
-    status = live ? { ...live, targets: live.targets.map((t) => ({ ...t, dead: stored.targets.find((s) => s.id === t.id)?.dead ?? t.dead })) } : stored;
+    status = live
+      ? {
+          ...live,
+          targets: live.targets.map((t) => {
+            const s = stored.targets.find((x) => x.id === t.id);
+            return { ...t, dead: s?.dead ?? t.dead, stale: s?.stale ?? t.stale, staleCount: s?.staleCount ?? t.staleCount };
+          }),
+        }
+      : stored;
   } finally {
     store.close();
   }
@@ -86,6 +94,16 @@ export async function queueCommand(ctx: CliContext): Promise<number> {
   for (const t of status.targets) {
     for (const d of t.dead.slice(0, 20)) ctx.output.out(`dead: ${t.id} job ${d.jobId} (capture ${d.captureId}, ${d.attempts} attempts): ${d.error ?? 'no error recorded'}\n`);
     if (t.counts.dead > 20) ctx.output.out(`…and ${t.counts.dead - 20} more dead jobs of ${t.id} (queue --json lists them all)\n`);
+  }
+  for (const t of status.targets) {
+    if (t.staleCount === 0) continue;
+    const pending = t.stale.filter((c) => c.state === 'pending').length;
+    ctx.output.out(`stale copies at ${t.id}: ${t.staleCount} under names their captures no longer have (${pending} to be removed by the station, ${t.staleCount - pending} left there)\n`);
+    for (const c of t.stale.slice(0, 20)) {
+      const why = c.state === 'kept' ? `kept: ${c.note ?? ''}` : c.error ? `to remove (${c.attempts} attempts so far: ${c.error})` : 'to remove once its capture\'s new copy is verified';
+      ctx.output.out(`stale: ${t.id} ${c.remoteKey} (capture ${c.captureId}): ${why}\n`);
+    }
+    if (t.staleCount > 20) ctx.output.out(`…and ${t.staleCount - 20} more stale copies at ${t.id} (queue --json lists them all)\n`);
   }
   return 0;
 }

@@ -234,10 +234,19 @@ export class LinkEditor {
     return moved;
   }
 
-  /** Tells the upload side which captures ended up under another name than `before` (their copies at targets carry the old one). */
-  private announceRenamed(captureIds: readonly number[], before: ReadonlyMap<number, string>): void {
-    const renamed = captureIds.filter((id) => before.has(id) && this.captures.get(id)?.path !== before.get(id));
+  /**
+   * Tells the upload side which captures ended up under another name than `before` (their copies at
+   * targets carry the old one). With `linkChanged`, captures whose local file retention removed are
+   * told too: their file cannot be renamed, yet their link changed, and the upload side records
+   * their copies as kept under names they no longer have.
+   */
+  private announceRenamed(captureIds: readonly number[], before: ReadonlyMap<number, string>, linkChanged = true): void {
+    const renamed = captureIds.filter((id) => before.has(id) && (this.captures.get(id)?.path !== before.get(id) || (linkChanged && this.removedLocally(id))));
     if (renamed.length > 0) this.renamed(renamed);
+  }
+
+  private removedLocally(id: number): boolean {
+    return ((this.db.prepare('SELECT local_deleted_at AS at FROM captures WHERE id = ?').get(id) as { at: string | null } | undefined)?.at ?? null) !== null;
   }
 
   /** True when the capture's filed file was moved to a new name. */
@@ -247,7 +256,7 @@ export class LinkEditor {
     const filed = this.links.move(id);
     if (!capture?.sha256 || filed?.state !== 'done') return false;
     // Retention removed the local file (its copies are at the targets): the link changes, no file can move.
-    if ((this.db.prepare('SELECT local_deleted_at AS at FROM captures WHERE id = ?').get(id) as { at: string | null }).at !== null) return false;
+    if (this.removedLocally(id)) return false;
     const to = link ? await this.naming.destination(capture, link, capture.path) : back.get(id);
     if (to === undefined || to === capture.path) return false;
     this.links.planMove(id, capture.path, to);
@@ -306,7 +315,7 @@ export class LinkEditor {
         await this.renameFiled(edit.captureIds, snapshot.paths);
       } finally {
         // Only a file that could not be put back ends under another name than before the edit.
-        this.announceRenamed(edit.captureIds, snapshot.paths);
+        this.announceRenamed(edit.captureIds, snapshot.paths, false);
       }
       throw new StationError('FILE_UNREADABLE', `The edit was not made, as a filed file could not be renamed: ${reason} The links are as they were.`);
     }

@@ -246,4 +246,42 @@ export const migrations: Migration[] = [
       CREATE INDEX objects_unjudged ON objects (id) WHERE unjudged_json IS NOT NULL;
     `,
   },
+  {
+    version: 9,
+    name: 'copies the station left at targets under names it no longer uses',
+    sql: `
+      -- One row per copy a done upload left under a key its capture no longer has (a link edit
+      -- renamed it), written in the transaction that queues the upload under the new key. The
+      -- station removes its own copy once the capture's new copy is verified and the bytes at the
+      -- old key are proven to be the ones it wrote (src/upload/stale-copies.ts); it is leased,
+      -- retried and backed off like an upload job. state: pending (to remove), removed, kept (left
+      -- alone, note says why: replaced by someone, the only copy, the target cannot delete),
+      -- dropped (the key holds a current copy again).
+      CREATE TABLE stale_copies (
+        id              INTEGER PRIMARY KEY,
+        capture_id      INTEGER NOT NULL REFERENCES captures(id),
+        target_id       TEXT    NOT NULL,
+        job_id          INTEGER NOT NULL REFERENCES upload_jobs(id),
+        remote_key      TEXT    NOT NULL,
+        -- What the target needs besides the key (a tus upload URL); NULL when nothing.
+        state_json      TEXT,
+        sha256          TEXT    NOT NULL,
+        size            INTEGER NOT NULL,
+        written_at      TEXT,
+        recorded_at     TEXT    NOT NULL,
+        state           TEXT    NOT NULL CHECK (state IN ('pending', 'removed', 'kept', 'dropped')),
+        note            TEXT,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        lease_owner     TEXT,
+        lease_until     INTEGER,
+        last_error      TEXT,
+        settled_at      TEXT
+      );
+      CREATE INDEX stale_copies_due ON stale_copies (state, target_id, next_attempt_at);
+      CREATE INDEX stale_copies_key ON stale_copies (target_id, remote_key);
+      -- Leasing an upload job looks for a removal of its own earlier copy in flight (outbox.ts).
+      CREATE INDEX stale_copies_job ON stale_copies (job_id, state);
+    `,
+  },
 ];

@@ -31,10 +31,10 @@ import { classifyFsError, errnoOf, offline, rootCannotTake, rootUnavailable, typ
 import { fsyncDir } from './fsync.js';
 import { digestsOfFile } from '../hashing/file.js';
 import type { FileDigests } from '../hashing/pool.js';
-import { addToManifest } from './md5-manifest.js';
+import { addToManifest, removeFromManifest } from './md5-manifest.js';
 import { confirmUnchangedSinceQc } from './source-read.js';
 import { mirrorKey, ospreyKey, type KeySource } from './remote-key.js';
-import { UploadError, type CopyCheck, type RemoteCopy, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
+import { UploadError, type CopyCheck, type RemoteCopy, type StaleRemoval, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
 
 const log = createLogger('upload.folder');
 
@@ -50,6 +50,10 @@ export interface FolderTargetFaults {
   fsyncDir?: (dir: string) => Promise<void>;
   /** Replaces the background flush of the temp file while it is written (a disk failing under it). */
   flush?: (handle: FileHandle) => Promise<void>;
+  /** Runs after a superseded copy's bytes were proven and before it is removed (tests "crash" here). */
+  beforeRemove?: (file: string) => Promise<void> | void;
+  /** Runs after a superseded copy was removed and before its removal is recorded (tests "crash" here). */
+  afterRemove?: (file: string) => Promise<void> | void;
 }
 
 export interface FolderTargetOptions {
@@ -127,6 +131,44 @@ export class FolderTarget implements UploadTarget {
     if (!st.isFile()) return { present: false, problem: `${file} is no longer a file` };
     if (st.size !== copy.size) return { present: false, problem: `${file} is ${st.size} bytes, not the ${copy.size} bytes verified` };
     return { present: true };
+  }
+
+  /**
+   * Removes the station's own superseded copy: the file at the key must still be a file of the size
+   * written and read back to the sha256 written; then it is unlinked and its folder fsynced. A crash
+   * anywhere here is safe: the next holder finds the same bytes (proves and removes again) or none.
+   */
+  async removeStale(copy: RemoteCopy, signal: AbortSignal): Promise<StaleRemoval> {
+    try {
+      const problem = await rootUnavailable(this.root, this.checks);
+      if (problem) throw offline(this.id, this.root, problem);
+      const file = this.pathOf(copy.remoteKey);
+      let st: Stats;
+      try {
+        st = await fs.stat(file);
+      } catch (err) {
+        const code = errnoOf(err);
+        if (code === 'ENOENT' || code === 'ENOTDIR') return { outcome: 'gone', note: `${file} was no longer there` };
+        throw err;
+      }
+      if (!st.isFile()) return { outcome: 'kept', note: `${file} is no longer a file; left alone` };
+      if (st.size !== copy.size) return { outcome: 'kept', note: `${file} is now ${st.size} bytes, not the ${copy.size} bytes the station wrote: someone replaced it, so it is left alone` };
+      const osprey = this.opts.layout === 'osprey';
+      const there = await digestsOfFile(file, signal, { md5: osprey });
+      if (there.sha256 !== copy.sha256) return { outcome: 'kept', note: `${file} now has sha256 ${there.sha256}, not the ${copy.sha256} the station wrote: someone replaced it, so it is left alone` };
+      await this.opts.faults?.beforeRemove?.(file);
+      // A holder whose lease was taken over meanwhile (it stalled) deletes nothing.
+      signal.throwIfAborted();
+      await fs.rm(file, { force: true });
+      await this.opts.faults?.afterRemove?.(file);
+      await this.syncDir(path.dirname(file));
+      // The hand-off folder's checksums.md5 must not list a file that is gone.
+      if (there.md5) await removeFromManifest(path.dirname(file), path.basename(file), there.md5);
+      return { outcome: 'removed', note: `removed ${file} (${copy.size} bytes, sha256 ${copy.sha256} read back first)` };
+    } catch (err) {
+      if (signal.aborted) throw err;
+      throw await classifyFsError(err, this.id, this.root, this.checks);
+    }
   }
 
   async upload(job: UploadJobInput): Promise<UploadResult> {
@@ -321,5 +363,6 @@ function conflict(finalPath: string, found: string, expected: string): UploadErr
   return new UploadError(
     'permanent',
     `A different file is already at ${finalPath} (sha256 ${found}, this capture's is ${expected}). The station never overwrites a file at a target: move or rename the one there, then retry this job (capture-station queue shows it; capture-station queue --retry TARGET retries it).`,
+    { occupiedBy: { sha256: found } },
   );
 }

@@ -27,9 +27,18 @@ const lockWaitMs = 30_000;
 const chains = new Map<string, Promise<unknown>>();
 
 export function addToManifest(dir: string, fileName: string, md5: string): Promise<void> {
+  return change(dir, fileName, { add: md5 });
+}
+
+/** Takes out the line of a file the station removed, if it still names that file's `md5` (another writer's line stays). */
+export function removeFromManifest(dir: string, fileName: string, md5: string): Promise<void> {
+  return change(dir, fileName, { remove: md5 });
+}
+
+function change(dir: string, fileName: string, what: { add: string } | { remove: string }): Promise<void> {
   const file = path.join(dir, manifestName);
   const previous = chains.get(file) ?? Promise.resolve();
-  const next = previous.catch(() => undefined).then(() => update(file, fileName, md5));
+  const next = previous.catch(() => undefined).then(() => update(file, fileName, what));
   chains.set(file, next);
   void next.finally(() => {
     if (chains.get(file) === next) chains.delete(file);
@@ -52,13 +61,18 @@ export async function readManifest(file: string): Promise<Map<string, string>> {
   return entries;
 }
 
-async function update(file: string, fileName: string, md5: string): Promise<void> {
+async function update(file: string, fileName: string, what: { add: string } | { remove: string }): Promise<void> {
   const dir = path.dirname(file);
   const release = await lockManifest(dir);
   try {
     const entries = await readManifest(file);
-    if (entries.get(fileName) === md5) return;
-    entries.set(fileName, md5);
+    if ('add' in what) {
+      if (entries.get(fileName) === what.add) return;
+      entries.set(fileName, what.add);
+    } else {
+      if (entries.get(fileName) !== what.remove) return;
+      entries.delete(fileName);
+    }
     const tmp = path.join(dir, `.${manifestName}.${os.hostname()}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`);
     const handle = await fs.open(tmp, 'wx');
     try {

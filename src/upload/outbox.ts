@@ -13,10 +13,12 @@
  *     │  └── release / reclaim (offline, stop, crash: no attempt spent)
  *     ├── retryDead ◀── dead ◀── fail (permanent, or attempts exhausted)
  *     ├── requeueDone ◀── done (retention found the copy gone or different)
- *     └── renamed ◀── done (a link edit renamed the capture: a new upload under its new key)
+ *     └── renamed ◀── done (a link edit renamed the capture: a new upload under its new key; the
+ *                          old copy is recorded in stale_copies, see stale-copies.ts)
  */
 import type { Db } from '../store/database.js';
 import { appendEvent } from '../store/events.js';
+import { StaleCopies, type WrittenCopy } from './stale-copies.js';
 import type { CaptureFileFacts } from './source-read.js';
 
 export const jobStates = ['queued', 'leased', 'done', 'dead'] as const;
@@ -92,6 +94,13 @@ interface JobRow {
   verified_sha256: string | null;
 }
 
+/**
+ * A job waits while a copy it wrote earlier is being removed (stale-copies.ts): an undo may give it
+ * that very key back, and its upload must not find the old bytes there, acknowledge them, and then
+ * see them deleted. The removal's end wakes the runner.
+ */
+const noRemovalInFlight = `NOT EXISTS (SELECT 1 FROM stale_copies s WHERE s.job_id = upload_jobs.id AND s.state = 'pending' AND s.lease_owner IS NOT NULL)`;
+
 const selectJob = 'SELECT j.*, c.source_id FROM upload_jobs j JOIN captures c ON c.id = j.capture_id';
 
 function toJob(r: JobRow): UploadJob {
@@ -151,7 +160,7 @@ export class Outbox {
     return this.db.transaction(() => {
       const now = this.clock();
       // One index seek per target (a single IN query would sort every due row of all of them).
-      const pick = this.db.prepare(`SELECT id, next_attempt_at AS due FROM upload_jobs WHERE state = 'queued' AND target_id = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT 1`);
+      const pick = this.db.prepare(`SELECT id, next_attempt_at AS due FROM upload_jobs WHERE state = 'queued' AND target_id = ? AND next_attempt_at <= ? AND ${noRemovalInFlight} ORDER BY next_attempt_at, id LIMIT 1`);
       let row: { id: number; due: number } | undefined;
       for (const targetId of targetIds) {
         const r = pick.get(targetId, now) as { id: number; due: number } | undefined;
@@ -183,7 +192,7 @@ export class Outbox {
   /** Epoch ms at which the next queued job of `targetIds` is due, or null when none is queued. */
   nextDueAt(targetIds: readonly string[]): number | null {
     if (targetIds.length === 0) return null;
-    const row = this.db.prepare(`SELECT MIN(next_attempt_at) AS at FROM upload_jobs WHERE state = 'queued' AND target_id IN (${targetIds.map(() => '?').join(',')})`).get(...targetIds) as { at: number | null };
+    const row = this.db.prepare(`SELECT MIN(next_attempt_at) AS at FROM upload_jobs WHERE state = 'queued' AND target_id IN (${targetIds.map(() => '?').join(',')}) AND ${noRemovalInFlight}`).get(...targetIds) as { at: number | null };
     return row.at;
   }
 
@@ -337,7 +346,8 @@ export class Outbox {
   /**
    * A done job whose capture was renamed by a link edit (relink, split, merge, rename): queued again
    * as a new upload with no remote key, so its next lease takes the capture's key now. The copy
-   * under the old key stays at the target (the station never deletes there); the event names it.
+   * under the old key is recorded as superseded in the same transaction (stale-copies.ts): the
+   * station removes it once the new copy is verified, if its bytes there are still the ones written.
    */
   renamed(jobId: number, newKey: string): JobTransition | null {
     return this.db.transaction(() => {
@@ -345,7 +355,8 @@ export class Outbox {
       if (job?.state !== 'done') return null;
       const now = this.clock();
       const at = new Date(now).toISOString();
-      const reason = `the capture was renamed by a link edit: uploaded again as ${newKey}; the copy at ${job.remoteKey ?? '?'} is under its old name`;
+      const reason = `the capture was renamed by a link edit: uploaded again as ${newKey}; the copy at ${job.remoteKey ?? '?'} is under its old name and is removed once the new one is verified`;
+      if (job.remoteKey !== null && job.verifiedSha256 !== null) new StaleCopies(this.db, this.clock).recordSuperseded(this.writtenCopy(job), newKey);
       this.db
         .prepare(
           `UPDATE upload_jobs SET state = 'queued', attempts = 0, remote_key = NULL, last_error = ?, next_attempt_at = ?, resume_json = NULL, verified_sha256 = NULL, done_at = NULL, updated_at = ?
@@ -354,6 +365,12 @@ export class Outbox {
         .run(reason, now, at, jobId);
       return this.event(this.get(jobId) as UploadJob, 'requeued', 'done', at, null, { reason, staleRemoteKey: job.remoteKey, remoteKey: newKey });
     })();
+  }
+
+  /** What a done job wrote at its target, as stale-copies.ts records it. */
+  writtenCopy(job: UploadJob): WrittenCopy {
+    const stateJson = (this.db.prepare('SELECT resume_json FROM upload_jobs WHERE id = ?').get(job.id) as { resume_json: string | null }).resume_json;
+    return { jobId: job.id, captureId: job.captureId, targetId: job.targetId, remoteKey: job.remoteKey ?? '', sha256: job.verifiedSha256 ?? '', size: job.bytes, stateJson, writtenAt: job.doneAt };
   }
 
   get(id: number): UploadJob | null {

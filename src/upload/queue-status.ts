@@ -7,6 +7,7 @@
 import type { TargetConfig } from '../config/schema.js';
 import type { Db } from '../store/database.js';
 import { Outbox, type UploadJob } from './outbox.js';
+import { StaleCopies } from './stale-copies.js';
 
 export interface TargetLive {
   online: boolean | null;
@@ -36,6 +37,24 @@ export interface TargetQueueStatus {
    * which goes to every screen on each refresh (counts.dead says how many there are).
    */
   dead: { jobId: number; captureId: number; remoteKey: string | null; attempts: number; error: string | null }[];
+  /** Copies the station left here under names their captures no longer have, not removed (yet). */
+  staleCount: number;
+  /**
+   * Those copies, oldest first (all of them from the database alone; the oldest 20 live): pending
+   * ones are removed once their capture's new copy is verified; kept ones stay, `note` says why.
+   */
+  stale: StaleCopyStatus[];
+}
+
+export interface StaleCopyStatus {
+  staleId: number;
+  captureId: number;
+  remoteKey: string;
+  state: 'pending' | 'kept';
+  note: string | null;
+  attempts: number;
+  error: string | null;
+  recordedAt: string;
 }
 
 export interface QueueStatus {
@@ -46,6 +65,7 @@ export interface QueueStatus {
 
 export function queueStatusOf(db: Db, targets: readonly TargetConfig[], live?: (targetId: string) => TargetLive | null): QueueStatus {
   const outbox = new Outbox(db);
+  const staleCopies = new StaleCopies(db);
   const counts = new Map(outbox.counts().map((c) => [c.targetId, c]));
   const ids = [...targets.map((t) => t.id), ...[...counts.keys()].filter((id) => !targets.some((t) => t.id === id))];
   return {
@@ -56,6 +76,7 @@ export function queueStatusOf(db: Db, targets: readonly TargetConfig[], live?: (
       const l = live?.(id) ?? null;
       const bytesPending = c?.bytesPending ?? 0;
       const rate = l ? l.rateBytesPerSec : null;
+      const stale = staleCopies.remaining(id);
       return {
         id,
         kind: config?.kind ?? 'unknown',
@@ -70,6 +91,17 @@ export function queueStatusOf(db: Db, targets: readonly TargetConfig[], live?: (
         lastProbeAt: l?.lastProbeAt ?? null,
         lastProbeError: l?.lastProbeError ?? null,
         dead: outbox.list({ targetId: id, state: 'dead', limit: live ? 20 : -1 }).map((j: UploadJob) => ({ jobId: j.id, captureId: j.captureId, remoteKey: j.remoteKey, attempts: j.attempts, error: j.lastError })),
+        staleCount: stale.length,
+        stale: (live ? stale.slice(0, 20) : stale).map((c) => ({
+          staleId: c.id,
+          captureId: c.captureId,
+          remoteKey: c.remoteKey,
+          state: c.status === 'kept' ? 'kept' : 'pending',
+          note: c.note,
+          attempts: c.attempts,
+          error: c.lastError,
+          recordedAt: c.recordedAt,
+        })),
       };
     }),
   };

@@ -40,7 +40,7 @@ import type {
 import { createLogger } from '../log/logger.js';
 import { hashPool } from '../hashing/pool.js';
 import { mirrorKey, type KeySource } from './remote-key.js';
-import { UploadError, type CopyCheck, type RemoteCopy, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
+import { UploadError, type CopyCheck, type RemoteCopy, type StaleRemoval, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
 
 const log = createLogger('upload.s3');
 
@@ -185,6 +185,28 @@ export class S3Target implements UploadTarget {
     return { present: true };
   }
 
+  /**
+   * Removes the station's own superseded object: HeadObject must report the size written and the
+   * SHA-256 written (the store's full-object checksum, else the station's sha256 metadata), then
+   * DeleteObject. An object that no longer matches is left alone.
+   */
+  async removeStale(copy: RemoteCopy, signal: AbortSignal): Promise<StaleRemoval> {
+    const where = `${this.where}/${copy.remoteKey}`;
+    try {
+      const head = await this.head(copy.remoteKey, signal);
+      if (!head) return { outcome: 'gone', note: `${where} was no longer there` };
+      if (!this.isSameObject(head, copy.size, copy.sha256)) {
+        return { outcome: 'kept', note: `${where} is now ${head.ContentLength ?? '?'} bytes with sha256 ${head.Metadata?.sha256 ?? 'not recorded'}, not the ${copy.size} bytes with sha256 ${copy.sha256} the station wrote: someone replaced it, so it is left alone` };
+      }
+      signal.throwIfAborted();
+      await this.send('DeleteObject', (sdk) => new sdk.DeleteObjectCommand({ Bucket: this.opts.bucket, Key: copy.remoteKey }), signal);
+      return { outcome: 'removed', note: `removed ${where} (${copy.size} bytes, sha256 ${copy.sha256} confirmed by HeadObject first)` };
+    } catch (err) {
+      if (signal.aborted) throw err;
+      throw this.classify(err, 'DeleteObject');
+    }
+  }
+
   /** Closes the client's sockets (tests; the station process just exits). */
   destroy(): void {
     void this.loaded?.then(({ client }) => client.destroy());
@@ -211,9 +233,11 @@ export class S3Target implements UploadTarget {
         job.saveResume(null);
         return { remoteKey: key, verifiedSha256: expected, alreadyPresent: true };
       }
+      const found = existing.Metadata?.sha256;
       throw new UploadError(
         'permanent',
-        `Target "${this.id}": another object is already at ${this.where}/${key} (${existing.ContentLength ?? '?'} bytes, sha256 metadata ${existing.Metadata?.sha256 ?? 'none'}; this file is ${job.file.size} bytes with sha256 ${expected}). The station never overwrites an object; move or delete that object, then retry this job.`,
+        `Target "${this.id}": another object is already at ${this.where}/${key} (${existing.ContentLength ?? '?'} bytes, sha256 metadata ${found ?? 'none'}; this file is ${job.file.size} bytes with sha256 ${expected}). The station never overwrites an object; move or delete that object, then retry this job.`,
+        found ? { occupiedBy: { sha256: found } } : undefined,
       );
     }
     if (job.file.size < this.opts.multipartThresholdBytes) return this.single(job);

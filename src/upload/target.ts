@@ -34,15 +34,21 @@ export class UploadError extends Error {
    * is accepted, and one job is tried per probe interval to find out.
    */
   readonly untilUploadAccepted: boolean;
+  /**
+   * Set on the 'permanent' error of an upload whose key holds a different file: what is there. If it
+   * is a superseded copy the station recorded as its own, the uploader removes it and uploads.
+   */
+  readonly occupiedBy: { sha256: string } | null;
 
   constructor(
     readonly kind: UploadErrorKind,
     message: string,
-    options?: { cause?: unknown; untilUploadAccepted?: boolean },
+    options?: { cause?: unknown; untilUploadAccepted?: boolean; occupiedBy?: { sha256: string } },
   ) {
     super(redactUrlsIn(message), options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'UploadError';
     this.untilUploadAccepted = options?.untilUploadAccepted ?? false;
+    this.occupiedBy = options?.occupiedBy ?? null;
   }
 }
 
@@ -97,6 +103,9 @@ export interface RemoteCopy {
 /** `present: null`: this one copy cannot be checked (the target answers; the file is kept, nothing is sent again). */
 export type CopyCheck = { present: true } | { present: false; problem: string } | { present: null; problem: string };
 
+/** The outcome of UploadTarget.removeStale; `note` goes to the event log and the queue view. */
+export type StaleRemoval = { outcome: 'removed' | 'gone' | 'kept'; note: string };
+
 export interface UploadTarget {
   readonly id: string;
   readonly kind: string;
@@ -114,6 +123,14 @@ export interface UploadTarget {
    * refusing): the local file is then kept this round.
    */
   confirm(copy: RemoteCopy, signal: AbortSignal): Promise<CopyCheck>;
+  /**
+   * Removes a copy the station wrote under a key its capture no longer has — only after proving the
+   * bytes there are still exactly `copy.sha256` / `copy.size`. Resolves 'removed' (or 'gone': not
+   * there any more) or 'kept' with why it was left alone (someone replaced it; the target cannot
+   * remove files); throws an UploadError when the target cannot answer now. Absent: the target
+   * cannot remove files, and its stale copies are listed for the operator.
+   */
+  removeStale?(copy: RemoteCopy, signal: AbortSignal): Promise<StaleRemoval>;
   /** Releases what the target holds open (an S3 client's pooled sockets), for commands that exit. */
   destroy?(): void;
 }

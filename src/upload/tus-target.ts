@@ -30,7 +30,7 @@ import { hashPool, type StreamHash } from '../hashing/pool.js';
 import { redactUrl } from '../shared/redact-url.js';
 import { readAhead } from './read-ahead.js';
 import { mirrorKey, type KeySource } from './remote-key.js';
-import { UploadError, type CopyCheck, type RemoteCopy, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
+import { UploadError, type CopyCheck, type RemoteCopy, type StaleRemoval, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
 
 const log = createLogger('upload.tus');
 
@@ -65,6 +65,8 @@ export class TusTarget implements UploadTarget {
   readonly id: string;
   /** Learned from the OPTIONS probe: does the server verify a sha256 Upload-Checksum? */
   private checksumSha256: boolean | null = null;
+  /** Learned from the OPTIONS probe: does the server offer the termination extension (DELETE of an upload)? */
+  private termination: boolean | null = null;
 
   /**
    * user:password@ of the endpoint as Basic auth, for requests to the endpoint's own origin only:
@@ -115,6 +117,7 @@ export class TusTarget implements UploadTarget {
     const extensions = (res.headers.get('tus-extension') ?? '').split(',').map((s) => s.trim());
     const algorithms = (res.headers.get('tus-checksum-algorithm') ?? '').split(',').map((s) => s.trim().toLowerCase());
     this.checksumSha256 = extensions.includes('checksum') && algorithms.includes('sha256');
+    this.termination = extensions.includes('termination');
   }
 
   async upload(job: UploadJobInput): Promise<UploadResult> {
@@ -217,6 +220,37 @@ export class TusTarget implements UploadTarget {
     const sha256 = metadataOf(res.headers.get('upload-metadata')).sha256;
     if (sha256 !== undefined && sha256 !== copy.sha256) return { present: false, problem: `${redactUrl(done.url)} holds an upload with sha256 ${sha256}, not ${copy.sha256}` };
     return { present: true };
+  }
+
+  /**
+   * Removes the station's own superseded upload with the termination extension (DELETE of its URL),
+   * after a HEAD proved it still holds the size written (and the sha256 written, when the server
+   * returns the metadata). A server without termination keeps it, and the queue lists it.
+   */
+  async removeStale(copy: RemoteCopy, signal: AbortSignal): Promise<StaleRemoval> {
+    const done = copy.state as Partial<TusResume> | null;
+    if (done?.v !== 1 || done.kind !== 'tus' || typeof done.url !== 'string') return { outcome: 'kept', note: `the upload URL of ${copy.remoteKey} was not recorded, so it cannot be found to remove it` };
+    const url = done.url;
+    try {
+      if (this.termination === null) await this.probe(signal);
+      if (!this.termination) return { outcome: 'kept', note: `the tus server at ${this.opts.endpoint} does not offer the termination extension, so ${redactUrl(url)} (${copy.remoteKey}) cannot be removed by the station: remove it at the server` };
+      const head = await bareRequest('HEAD', url, this.headersFor(url), signal);
+      if (head.status === 404 || head.status === 410) return { outcome: 'gone', note: `${redactUrl(url)} was no longer there (${head.status})` };
+      if (!head.ok) throw new UploadError('transient', `Target "${this.id}": HEAD ${redactUrl(url)} answered ${head.status}; removing the superseded upload is tried again later.`);
+      const offset = Number(head.headers.get('upload-offset'));
+      const length = Number(head.headers.get('upload-length'));
+      const sha256 = metadataOf(head.headers.get('upload-metadata')).sha256;
+      if (offset !== copy.size || length !== copy.size || (sha256 !== undefined && sha256 !== copy.sha256)) {
+        return { outcome: 'kept', note: `${redactUrl(url)} now reports ${offset} of ${length} bytes${sha256 ? ` with sha256 ${sha256}` : ''}, not the ${copy.size} bytes with sha256 ${copy.sha256} the station wrote: left alone` };
+      }
+      const res = await bareRequest('DELETE', url, this.headersFor(url), signal);
+      if (res.status === 404 || res.status === 410) return { outcome: 'gone', note: `${redactUrl(url)} was no longer there (${res.status})` };
+      if (!res.ok) throw new UploadError('transient', `Target "${this.id}": DELETE ${redactUrl(url)} answered ${res.status}; removing the superseded upload is tried again later.`);
+      return { outcome: 'removed', note: `removed ${redactUrl(url)} (${copy.remoteKey}; ${copy.size} bytes${sha256 ? `, sha256 ${sha256}` : ''} confirmed by HEAD first)` };
+    } catch (err) {
+      if (signal.aborted || err instanceof UploadError) throw err;
+      throw this.offline((err as Error).message, err);
+    }
   }
 
   /** The server must hold exactly the file's size at the upload URL. */

@@ -15,7 +15,10 @@
  * - a transient failure is retried after full-jitter backoff; a permanent one, or the
  *   `maxAttempts`-th transient one, leaves the job dead until the operator retries it;
  * - every timer is unref'd; stop() aborts running uploads, releases their leases and resolves once
- *   they have settled, or after a bounded wait (a hung share).
+ *   they have settled, or after a bounded wait (a hung share);
+ * - the station removes its own superseded copies (stale-copies.ts) under the same leases, backoff
+ *   and concurrency as uploads; an upload whose key holds such a copy removes it first (after the
+ *   same proof of its bytes) instead of dying on the conflict.
  */
 import type { UploadSettings } from '../config/schema.js';
 import { LinkStore } from '../linking/store.js';
@@ -31,7 +34,8 @@ import { Outbox, type JobTransition, type LeasedJob } from './outbox.js';
 import { queueStatusOf, type QueueStatus, type TargetLive } from './queue-status.js';
 import { RateMeter } from './rate-meter.js';
 import { localFileOf } from './source-read.js';
-import { isUploadError, UploadError, type CopyCheck, type RemoteCopy, type UploadTarget } from './target.js';
+import { StaleCopies, type StaleCopy } from './stale-copies.js';
+import { isUploadError, UploadError, type CopyCheck, type RemoteCopy, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
 import { TokenBucket } from './token-bucket.js';
 import type { TargetConfig } from '../config/schema.js';
 import type { KeySource } from './remote-key.js';
@@ -89,6 +93,9 @@ export class Uploader {
   private readonly targets: Map<string, UploadTarget>;
   private readonly health = new Map<string, Health>();
   private readonly running = new Map<number, Running>();
+  /** Removals of superseded copies running now, by stale_copies id (they share `concurrency` with uploads). */
+  private readonly removing = new Map<number, Running>();
+  private readonly stale: StaleCopies;
   private readonly bucket: TokenBucket;
   private readonly meters = new Map<string, RateMeter>();
   private readonly timers: NodeJS.Timeout[] = [];
@@ -104,6 +111,7 @@ export class Uploader {
 
   constructor(private readonly opts: UploaderOptions) {
     this.outbox = new Outbox(opts.db);
+    this.stale = new StaleCopies(opts.db);
     this.targets = new Map(opts.targets.map((t) => [t.id, t]));
     for (const t of opts.targets) {
       this.health.set(t.id, { online: null, lastProbeAt: null, lastProbeError: null, probing: false, needBytes: 0, refused: false, trial: false });
@@ -129,6 +137,7 @@ export class Uploader {
     if (this.started || this.targets.size === 0) return;
     this.started = true;
     this.emitAll(this.outbox.reclaim(this.owner, leaseOwnerGone));
+    this.stale.reclaim(this.owner, leaseOwnerGone);
     const tick = setInterval(() => this.wake(), this.opts.tickMs ?? 5000);
     const heartbeat = setInterval(() => this.heartbeat(), Math.max(100, this.leaseMs / 3));
     const probe = setInterval(() => this.probeAll(), this.opts.settings.probeIntervalSec * 1000);
@@ -152,8 +161,9 @@ export class Uploader {
     for (const t of this.timers) clearInterval(t);
     this.timers.length = 0;
     if (this.dueTimer) clearTimeout(this.dueTimer);
-    for (const r of this.running.values()) r.controller.abort(new Error('the station is stopping'));
-    const all = Promise.allSettled([...this.running.values()].map((r) => r.done)).then(() => true);
+    const runs = [...this.running.values(), ...this.removing.values()];
+    for (const r of runs) r.controller.abort(new Error('the station is stopping'));
+    const all = Promise.allSettled(runs.map((r) => r.done)).then(() => true);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<false>((resolve) => {
       timer = setTimeout(() => resolve(false), this.opts.stopTimeoutMs ?? defaultStopTimeoutMs);
@@ -164,7 +174,7 @@ export class Uploader {
     this.flush();
     if (!settled) {
       this.abandoned = true;
-      log.warn('uploads did not stop in time (a hung share?); their leases are left to be reclaimed on the next start', { jobs: [...this.running.keys()] });
+      log.warn('uploads did not stop in time (a hung share?); their leases are left to be reclaimed on the next start', { jobs: [...this.running.keys()], staleRemovals: [...this.removing.keys()] });
     }
   }
 
@@ -223,11 +233,16 @@ export class Uploader {
   /**
    * After a link edit renamed these captures (relink, split, merge, rename, or its undo): each done
    * copy whose key the capture's name no longer gives is uploaded again under the new key, so every
-   * target files the image under the object it shows. The old copy stays at the target — the
-   * station never deletes there — and a WARN and the job's event name it for removal. A job still
-   * under way keeps its key (a resumed upload must land where it began) and is checked when done.
+   * target files the image under the object it shows, and the old copy is recorded as superseded:
+   * it is removed once the new one is verified (stale-copies.ts). A job still under way keeps its
+   * key (a resumed upload must land where it began) and is checked when done. A capture whose local
+   * file retention removed cannot be sent again: its copies are recorded as kept under their names.
    */
   renamed(captureIds: readonly number[]): JobTransition[] {
+    return this.rekey(captureIds, true);
+  }
+
+  private rekey(captureIds: readonly number[], byEdit: boolean): JobTransition[] {
     const out: JobTransition[] = [];
     for (const captureId of captureIds) {
       const capture = this.opts.db.prepare('SELECT source_id AS sourceId, rel_path AS relPath, version, path, local_deleted_at AS removedAt FROM captures WHERE id = ?').get(captureId) as
@@ -235,7 +250,7 @@ export class Uploader {
         | undefined;
       if (!capture) continue;
       if (capture.removedAt !== null) {
-        log.warn('a relinked capture whose local file retention removed cannot be uploaded again: its copies at the targets keep the old name', { capture: captureId });
+        if (byEdit) this.keepRemoved(captureId);
         continue;
       }
       for (const job of this.outbox.jobsOfCapture(captureId)) {
@@ -245,13 +260,30 @@ export class Uploader {
         if (key === job.remoteKey) continue;
         const t = this.outbox.renamed(job.id, key);
         if (!t) continue;
-        log.warn('a capture renamed by a link edit is uploaded again under its new name; its copy under the old name stays at the target: remove it there', { target: target.id, capture: captureId, old: job.remoteKey, new: key });
+        log.warn('a capture renamed by a link edit is uploaded again under its new name; its copy under the old name is removed once the new one is verified', { target: target.id, capture: captureId, old: job.remoteKey, new: key });
         out.push(t);
       }
     }
     this.emitAll(out);
     if (out.length > 0) queueMicrotask(() => this.wake());
     return out;
+  }
+
+  /**
+   * A capture relinked after retention removed its local file: its copies cannot be sent again under
+   * a new name, so each stays as it is — its only copy at that target — and is recorded as kept,
+   * which the queue view and doctor list.
+   */
+  private keepRemoved(captureId: number): void {
+    const barcode = new LinkStore(this.opts.db).linkOf(captureId)?.barcode ?? null;
+    for (const job of this.outbox.jobsOfCapture(captureId)) {
+      if (job.state !== 'done' || job.remoteKey === null || job.verifiedSha256 === null) continue;
+      const kept = this.stale.recordKept(
+        this.outbox.writtenCopy(job),
+        `capture ${captureId} was relinked${barcode ? ` to ${barcode}` : ''} after retention removed its local file: this copy is its only one, so it keeps the name it was uploaded under; rename it at the target by hand if it must match`,
+      );
+      if (kept) log.warn('a relinked capture whose local file retention removed cannot be uploaded again: its copy at the target keeps the old name', { target: job.targetId, capture: captureId, key: job.remoteKey });
+    }
   }
 
   /** Queues captures recorded before `targetId` took them (operator action; see backfill.ts). */
@@ -268,9 +300,9 @@ export class Uploader {
     return queueStatusOf(this.opts.db, this.opts.targetConfigs, (id) => this.live(id));
   }
 
-  /** Jobs running now. */
+  /** Jobs running now (uploads and removals of superseded copies). */
   get active(): number {
-    return this.running.size;
+    return this.running.size + this.removing.size;
   }
 
   private live(id: string): TargetLive | null {
@@ -286,7 +318,7 @@ export class Uploader {
   private pump(): void {
     if (!this.started || this.stopped) return;
     for (const [id, h] of this.health) {
-      if (!h.trial || this.running.size >= this.opts.settings.concurrency) continue;
+      if (!h.trial || this.active >= this.opts.settings.concurrency) continue;
       h.trial = false;
       const leased = this.outbox.lease(this.owner, this.leaseMs, [id]);
       if (!leased) continue;
@@ -295,11 +327,17 @@ export class Uploader {
       this.run(leased.job);
     }
     const online = this.onlineTargets();
-    while (this.running.size < this.opts.settings.concurrency) {
+    while (this.active < this.opts.settings.concurrency) {
       const leased = this.outbox.lease(this.owner, this.leaseMs, online);
       if (!leased) break;
       this.emit(leased.transition);
       this.run(leased.job);
+    }
+    // Uploads first: a superseded copy waits for its capture's new copy anyway.
+    while (this.active < this.opts.settings.concurrency) {
+      const copy = this.stale.lease(this.owner, this.leaseMs, online);
+      if (!copy) break;
+      this.runRemoval(copy);
     }
     this.scheduleDue(online);
   }
@@ -307,9 +345,10 @@ export class Uploader {
   /** One timer at the next queued job's due time (a retry after backoff), instead of polling for it. */
   private scheduleDue(online: string[]): void {
     // At full concurrency the next finishing job wakes the runner; a timer would only spin.
-    if (this.running.size >= this.opts.settings.concurrency) return;
-    const next = this.outbox.nextDueAt(online);
-    if (next === null) return;
+    if (this.active >= this.opts.settings.concurrency) return;
+    const due = [this.outbox.nextDueAt(online), this.stale.nextDueAt(online)].filter((n): n is number => n !== null);
+    if (due.length === 0) return;
+    const next = Math.min(...due);
     const at = Math.max(next, Date.now()) + 5;
     if (this.dueTimer && at >= this.dueAt) return;
     if (this.dueTimer) clearTimeout(this.dueTimer);
@@ -347,7 +386,7 @@ export class Uploader {
         signal,
       );
       const remoteKey = this.outbox.fixRemoteKey(job.id, this.owner, job.remoteKey ?? target.remoteKeyOf(job.capture));
-      const result = await target.upload({
+      const input: UploadJobInput = {
         jobId: job.id,
         captureId: job.captureId,
         attempts: job.attempts,
@@ -361,17 +400,86 @@ export class Uploader {
         resume: job.resume,
         saveResume: (state) => void (this.abandoned || this.outbox.saveResume(job.id, this.owner, state)),
         signal,
-      });
+      };
+      const result = await this.uploadFreeingKey(target, input, job);
       if (this.abandoned) return;
       if (result.verifiedSha256 !== file.sha256) throw new UploadError('transient', `Target "${target.id}" confirmed sha256 ${result.verifiedSha256}, not ${file.sha256}.`);
       const t = this.outbox.complete(job.id, this.owner, result);
       if (t) this.emit(t);
       else log.warn('upload finished after its lease was taken over; the new holder verifies it again', { job: job.id });
       // A link edit may have renamed the capture while this upload ran under its first name.
-      if (t) this.renamed([job.captureId]);
+      if (t) this.rekey([job.captureId], false);
       this.accepted(target.id);
     } catch (err) {
       await this.settleFailure(job, err, signal);
+    }
+  }
+
+  /**
+   * Uploads; when the key holds a different file that is a superseded copy the station recorded as
+   * its own (same sha256), that copy is removed first — after the same proof as any removal, and
+   * only once its capture's new copy is verified — and the upload runs again. A file there that is
+   * not recorded as the station's keeps the permanent conflict error (a dead job, as before).
+   */
+  private async uploadFreeingKey(target: UploadTarget, input: UploadJobInput, job: LeasedJob): Promise<UploadResult> {
+    try {
+      return await target.upload(input);
+    } catch (err) {
+      if (!isUploadError(err, 'permanent') || err.occupiedBy === null || input.signal.aborted) throw err;
+      const found = this.stale.leaseAtKey(this.owner, this.leaseMs, { targetId: target.id, remoteKey: input.remoteKey, sha256: err.occupiedBy.sha256, jobId: job.id });
+      if (found === null) throw err;
+      const what = `${input.remoteKey} at target "${target.id}" holds the station's own superseded copy of another capture`;
+      if ('wait' in found) throw new UploadError('transient', `${what}, which is removed before this upload: ${found.wait}. This job tries again.`);
+      log.info('the key holds a superseded copy the station wrote; removing it before uploading', { target: target.id, job: job.id, key: input.remoteKey, capture: found.copy.captureId });
+      const settled = await this.removeLeased(found.copy, input.signal);
+      if (settled?.status === 'kept') throw new UploadError('permanent', `${err.message} (It was recorded as the station's superseded copy of capture ${found.copy.captureId}, but ${settled.note ?? 'it was left alone'}.)`);
+      if (settled?.status !== 'removed') throw new UploadError('transient', `${what}, and removing it did not finish (${settled?.lastError ?? 'interrupted'}); this job tries again.`);
+      return target.upload({ ...input, previouslyStarted: true });
+    }
+  }
+
+  private runRemoval(copy: StaleCopy): void {
+    const controller = new AbortController();
+    const done = this.removeLeased(copy, controller.signal)
+      .then(() => undefined)
+      .catch((err: unknown) => log.error('removing a superseded copy: bookkeeping failed', { stale: copy.id, error: (err as Error).message }))
+      .finally(() => {
+        this.removing.delete(copy.id);
+        if (!this.stopped) queueMicrotask(() => this.wake());
+      });
+    this.removing.set(copy.id, { targetId: copy.targetId, controller, done });
+  }
+
+  /**
+   * Asks the target to remove a leased superseded copy (it proves the bytes first) and settles the
+   * row; returns it as settled, or null when this holder no longer has the lease. An unreachable
+   * target or a stop gives the lease back; any other failure backs off like an upload's.
+   */
+  private async removeLeased(copy: StaleCopy, signal: AbortSignal): Promise<StaleCopy | null> {
+    const target = this.targets.get(copy.targetId);
+    try {
+      if (!target) throw new UploadError('offline', `Target "${copy.targetId}" is not configured.`);
+      const r = target.removeStale
+        ? await target.removeStale({ remoteKey: copy.remoteKey, size: copy.size, sha256: copy.sha256, state: copy.state }, signal)
+        : { outcome: 'kept' as const, note: `target "${target.id}" (${target.kind}) cannot remove files: remove ${copy.remoteKey} there by hand` };
+      if (this.abandoned) return null;
+      if (r.outcome === 'kept') {
+        log.warn(`a superseded copy is left at the target: ${r.note}`, { target: copy.targetId, key: copy.remoteKey, capture: copy.captureId });
+        return this.stale.kept(copy.id, this.owner, r.note);
+      }
+      log.info(`superseded copy ${r.outcome === 'gone' ? 'already gone' : 'removed'}: ${r.note}`, { target: copy.targetId, key: copy.remoteKey, capture: copy.captureId });
+      return this.stale.removed(copy.id, this.owner, r.note);
+    } catch (err) {
+      if (this.abandoned) return null;
+      const message = redactUrlsIn(err instanceof Error ? err.message : String(err));
+      if (signal.aborted || this.stopped || isUploadError(err, 'offline')) {
+        if (isUploadError(err, 'offline') && !signal.aborted) this.markOffline(copy.targetId, message);
+        this.stale.release(copy.id, this.owner);
+        return this.stale.get(copy.id);
+      }
+      const retryAt = Date.now() + backoffDelay(copy.attempts + 1, this.opts.settings.backoff, this.opts.random);
+      log.warn(`removing a superseded copy failed; retrying later: ${message}`, { target: copy.targetId, key: copy.remoteKey, attempts: copy.attempts + 1 });
+      return this.stale.retry(copy.id, this.owner, message, retryAt);
     }
   }
 
@@ -428,6 +536,11 @@ export class Uploader {
 
   private heartbeat(): void {
     if (this.running.size > 0) this.outbox.renew(this.owner, this.leaseMs);
+    if (this.removing.size > 0 || this.running.size > 0) this.stale.renew(this.owner, this.leaseMs);
+    // A removal that stalled past its lease (taken over by another holder) must not delete now:
+    // the key may hold a new upload by then. Targets check the signal right before deleting.
+    for (const [id, r] of this.removing) if (this.stale.get(id)?.leaseOwner !== this.owner) r.controller.abort(new Error('the lease on this removal was lost'));
+    this.stale.reclaim(this.owner, leaseOwnerGone);
     // Leases of crashed holders elsewhere (or of this holder stalled past expiry) go back to the queue.
     const reclaimed = this.outbox.reclaim(this.owner, leaseOwnerGone);
     this.emitAll(reclaimed);

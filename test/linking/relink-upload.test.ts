@@ -30,7 +30,7 @@ async function startStation(mode: 'scan-before-capture' | 'scan-after-capture' =
 }
 
 describe('relinking an uploaded capture', () => {
-  it('uploads it again under its new name, and names the old copy for removal', async () => {
+  it('uploads it again under its new name, and removes its copy under the old name once the new one is verified', async () => {
     const { home, station, uploaded } = await startStation();
 
     station.linker.scan('OBJ-1');
@@ -42,11 +42,17 @@ describe('relinking an uploaded capture', () => {
 
     const id = station.store.list({ limit: 1 })[0]!.id;
     await station.linker.editor.relinkCaptures([id], 'OBJ-2');
-    await waitFor(() => uploaded().length === 2, 'uploaded under the new name');
-    expect(uploaded()).toEqual(['stand-1/OBJ-1/OBJ-1_01.tif', 'stand-1/OBJ-2/OBJ-2_01.tif']);
+    await waitFor(() => station.store.detail(id)!.events.some((e) => e.type === 'upload.stale.removed'), 'the old copy removed');
+    expect(uploaded()).toEqual(['stand-1/OBJ-2/OBJ-2_01.tif']);
     expect(filesUnder(path.join(home, 'Library'))).toEqual(['OBJ-2/OBJ-2_01.tif']);
-    await waitFor(() => station.uploader.status().targets[0]?.counts.done === 1, 'the job done again');
-    expect(station.store.detail(id)!.events.some((e) => e.type === 'upload.requeued' && JSON.stringify(e.data).includes('stand-1/OBJ-1/OBJ-1_01.tif'))).toBe(true);
+    const events = station.store.detail(id)!.events;
+    // The old copy goes only after the new one is verified: never zero copies.
+    const done = events.findLastIndex((e) => e.type === 'upload.done');
+    const removed = events.findIndex((e) => e.type === 'upload.stale.removed');
+    expect(done).toBeLessThan(removed);
+    expect(JSON.stringify(events[done]!.data)).toContain('stand-1/OBJ-2/OBJ-2_01.tif');
+    expect(JSON.stringify(events[removed]!.data)).toContain('stand-1/OBJ-1/OBJ-1_01.tif');
+    expect(events.some((e) => e.type === 'upload.requeued' && JSON.stringify(e.data).includes('stand-1/OBJ-1/OBJ-1_01.tif'))).toBe(true);
   });
 
   it('sends a shot uploaded while it waited for its barcode (scan after capture) again under its object\'s name', async () => {
@@ -55,7 +61,6 @@ describe('relinking an uploaded capture', () => {
     await waitFor(() => uploaded().length === 1, 'uploaded while waiting');
     expect(uploaded()).toEqual(['stand-1/inbox/b.tif']);
     station.linker.scan('OBJ-9');
-    await waitFor(() => uploaded().length === 2, 'uploaded under its object\'s name');
-    expect(uploaded()).toEqual(['stand-1/OBJ-9/OBJ-9_01.tif', 'stand-1/inbox/b.tif']);
+    await waitFor(() => uploaded().length === 1 && uploaded()[0] === 'stand-1/OBJ-9/OBJ-9_01.tif', 'uploaded under its object\'s name, the copy under its hot-folder name removed');
   });
 });

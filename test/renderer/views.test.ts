@@ -245,8 +245,13 @@ describe('queue', () => {
         lastProbeAt: '2026-11-25T10:00:00.000Z',
         lastProbeError: 'The folder /mnt/nas is not mounted.',
         dead: [{ jobId: 17, captureId: 4, remoteKey: 'inbox/a.tif', attempts: 8, error: 'EACCES: permission denied' }],
+        staleCount: 2,
+        stale: [
+          { staleId: 1, captureId: 9, remoteKey: 'st1/NMNH-1/NMNH-1_01.jpg', state: 'pending', note: null, attempts: 0, error: null, recordedAt: '2026-11-25T10:00:00.000Z' },
+          { staleId: 2, captureId: 5, remoteKey: 'st1/NMNH-2/NMNH-2_01.jpg', state: 'kept', note: 'someone replaced it, so it is left alone', attempts: 0, error: null, recordedAt: '2026-11-25T10:01:00.000Z' },
+        ],
       },
-      { id: 'backup', kind: 'folder', configured: true, required: false, counts: { queued: 0, leased: 0, done: 5, dead: 0 }, bytesPending: 0, bytesDone: 1, rateBytesPerSec: 0, etaSec: 0, online: true, lastProbeAt: null, lastProbeError: null, dead: [] },
+      { id: 'backup', kind: 'folder', configured: true, required: false, counts: { queued: 0, leased: 0, done: 5, dead: 0 }, bytesPending: 0, bytesDone: 1, rateBytesPerSec: 0, etaSec: 0, online: true, lastProbeAt: null, lastProbeError: null, dead: [], staleCount: 0, stale: [] },
     ],
   };
 
@@ -275,6 +280,7 @@ describe('queue', () => {
     expect(html).toContain('Retry all for nas');
     expect(html).toContain('Retry all 1 dead');
     expect(html).toMatch(/backup.*●.*Online/s);
+    expect(html).toMatch(/Copies under old names \(2\).*Capture.*9.*to be removed.*st1\/NMNH-1\/NMNH-1_01\.jpg.*Capture.*5.*left there.*st1\/NMNH-2\/NMNH-2_01\.jpg.*someone replaced it, so it is left alone/s);
     const empty = renderToStaticMarkup(createElement(QueuePanel, { queue: { live: true, targets: [] }, error: null, message: null, onRetry: noop }));
     expect(empty).toContain('No upload targets are configured');
   });
