@@ -30,7 +30,7 @@ import { backoffDelay, type BackoffSettings } from '../upload/backoff.js';
 import { LinkEditor } from './edits.js';
 import { MismatchRecheck } from './mismatch-recheck.js';
 import { LibraryNaming, stemOf } from './naming.js';
-import { LinkSession, type SessionEffect, type SessionInput, type StoredShot } from './session.js';
+import { LinkSession, type NotLinkedReason, type SessionEffect, type SessionInput, type StoredShot } from './session.js';
 import { LinkStore } from './store.js';
 
 const log = createLogger('linking');
@@ -117,6 +117,7 @@ export class Linker {
       log.warn('object left open by the last run was closed; scan it again to add captures', { barcode: o.barcode, source: o.sourceId });
     }
     this.restoreWaiting();
+    this.giveUpUnheld();
     if (this.opts.config.enabled) await this.checkLibrary();
     this.started = true;
     // Interrupted moves are finished, and failed ones tried again (the library may have been fixed).
@@ -199,10 +200,32 @@ export class Linker {
       const waiting = this.links.waitingCaptures(source.id, notBefore);
       if (waiting.length === 0) continue;
       this.opts.db.transaction(() => {
-        for (const c of waiting) this.apply(source.id, { type: 'waiting', captureId: c.id, file: c.relPath, stem: stemOf(c.relPath), isRaw: pairRole(c.relPath) === 'raw', at: Date.parse(c.detectedAt) });
+        for (const c of waiting) {
+          this.apply(source.id, { type: 'waiting', captureId: c.id, file: c.relPath, stem: stemOf(c.relPath), isRaw: pairRole(c.relPath) === 'raw', at: Date.parse(c.detectedAt) });
+          // One recorded before waits were written down: held from now on, like the others.
+          if (!this.links.isAwaitingBarcode(c.id)) this.links.markAwaitingBarcode(c.id, source.id);
+        }
       })();
       log.info('shots recorded before the restart still wait for their barcode', { source: source.id, files: waiting.map((c) => c.relPath) });
     }
+  }
+
+  /**
+   * Captures the database says wait for their barcode that no session took back at this start
+   * (linking is off now, their source no longer scans after capture, or restoreWaiting does not
+   * take them): they join no scan any more, so they are given up on, and their upload jobs queued
+   * (see held.ts), instead of being held back for ever.
+   */
+  private giveUpUnheld(): void {
+    const unheld = this.links.awaitingBarcodeCaptures().filter((c) => !this.sessions.get(c.sourceId)?.waitsForBarcode(c.id));
+    if (unheld.length === 0) return;
+    this.opts.db.transaction(() => {
+      for (const c of unheld) {
+        appendEvent(this.opts.db, { type: 'capture.not-linked', captureId: c.id, sourceId: c.sourceId, data: { reason: 'no longer waiting for a barcode after a restart' } });
+        this.opts.captures.runHooks(c.id);
+      }
+    })();
+    log.warn('shots that waited for their barcode when the station stopped no longer wait and stay unlinked (linking is off, or their source no longer scans after capture): link them with a relink', { files: unheld.map((c) => `${c.sourceId}/${c.relPath}`) });
   }
 
   /** Which object each source has open now. */
@@ -295,15 +318,21 @@ export class Linker {
           for (const id of effect.captureIds) this.opts.captures.runHooks(id);
           break;
         case 'capture.unlinked-none':
-          // Kept in the event log too: the capture waits there until someone links it (relinkCaptures).
-          log.warn('capture not linked: no object was open; scan the barcode before shooting, and link this capture from the history (Relink shot)', { captureId: effect.captureId, source: sourceId });
-          appendEvent(this.opts.db, { type: 'capture.not-linked', captureId: effect.captureId, sourceId, data: { reason: 'no object open' } });
+          // Kept in the event log too: the capture waits there until someone links it (relinkCaptures),
+          // and (scan-after-capture) no longer waits for a barcode after a restart.
+          log.warn(`capture not linked: ${notLinkedAdvice[effect.reason]}, and link this capture from the history (Relink shot)`, { captureId: effect.captureId, source: sourceId });
+          appendEvent(this.opts.db, { type: 'capture.not-linked', captureId: effect.captureId, sourceId, data: { reason: effect.reason } });
+          // A waiting shot given up on (not the capture being recorded, whose hooks run next) may now be uploaded.
+          if (input.type !== 'capture' || input.captureId !== effect.captureId) this.opts.captures.runHooks(effect.captureId);
           break;
         case 'alarm':
           log.warn(effect.message, { source: sourceId });
           break;
       }
     }
+    // scan-after-capture: a capture recorded into the shots waiting for a barcode is held back from
+    // upload and retention until its wait ends (held.ts), in its own recording transaction.
+    if (input.type === 'capture' && session.waitsForBarcode(input.captureId)) this.links.markAwaitingBarcode(input.captureId, sourceId);
     for (const ref of ids.keys()) if (!session.holds(ref)) ids.delete(ref);
     this.syncIdleTimer();
     // Events and moves once the caller's transaction has finished: a move must not start before
@@ -454,7 +483,8 @@ export class Linker {
     // A pending move was cut short and is finished as journaled; a failed one is planned afresh
     // from the capture's link now (an edit may have changed it, another capture taken its name).
     const resume = planned?.state === 'pending' ? planned : null;
-    if (!capture?.sha256) return;
+    // Retention removed its file (uploaded while it was unlinked, then relinked): only its link changed.
+    if (!capture?.sha256 || this.opts.captures.localRemoved(captureId)) return;
     let to = resume?.toPath;
     if (!to && !link) {
       if (!this.filedUnderObjectName(capture)) return;
@@ -520,6 +550,13 @@ export class Linker {
     throw new StationError('INVALID_ARGUMENT', `This station has ${this.sessions.size} sources: say which one the scan is for (${[...this.sessions.keys()].join(', ')}).`);
   }
 }
+
+/** What the technician can do about a capture that joins no object, by why it does not. */
+const notLinkedAdvice: Record<NotLinkedReason, string> = {
+  'no object open': 'no object was open; scan the barcode before shooting',
+  'written while the station was not watching': 'it was written while the station was not watching',
+  'no barcode scanned in time': 'no barcode was scanned within linking.idleTimeoutSec of the shot',
+};
 
 /** The library folder undone shots are set aside in (see reshootDestination). */
 const reshootFolder = '_reshoot';

@@ -58,6 +58,9 @@ export type SessionInput =
 
 export type CloseReason = 'end' | 'next-object' | 'idle' | 'rejected';
 
+/** Why a recorded capture joins no object. */
+export type NotLinkedReason = 'no object open' | 'written while the station was not watching' | 'no barcode scanned in time';
+
 export type SessionEffect =
   /** `object`: the session's own number for it, which later effects of that object carry. */
   | { type: 'object.opened'; object: number; barcode: string }
@@ -65,7 +68,8 @@ export type SessionEffect =
   | { type: 'capture.linked'; object: number; captureId: number; barcode: string; seq: number; view: string | null }
   /** The captures of a shot taken off (UNDO), or a capture of a shot already undone or failed, flagged for re-shoot (barcode null: it had no object yet). */
   | { type: 'capture.unlinked'; captureIds: number[]; barcode: string | null; seq: number | null; stem: string; reshoot: true }
-  | { type: 'capture.unlinked-none'; captureId: number }
+  /** The capture joins no object (scan-after-capture: it no longer waits for a barcode, even after a restart). */
+  | { type: 'capture.unlinked-none'; captureId: number; reason: NotLinkedReason }
   | { type: 'alarm'; barcode: string | null; message: string };
 
 type FileState = 'waiting' | 'linked' | 'failed' | 'gone';
@@ -110,6 +114,8 @@ interface Place {
   shot: Shot | null;
   stem: string;
   isRaw: boolean;
+  /** Why it belongs nowhere (shot null). */
+  why?: NotLinkedReason;
 }
 
 const live = (shot: Shot): boolean => !shot.undone && shot.files.some((f) => f.state === 'waiting' || f.state === 'linked');
@@ -152,6 +158,11 @@ export class LinkSession {
     }
     for (const shot of this.pending) shot.files = shot.files.filter((f) => f.captureId === null || !isLinked(f.captureId));
     this.pending = this.pending.filter((s) => s.files.length > 0);
+  }
+
+  /** scan-after-capture: true while recorded capture `captureId` waits for its barcode (the next scan links it). */
+  waitsForBarcode(captureId: number): boolean {
+    return this.pending.some((s) => !s.undone && s.files.some((f) => f.captureId === captureId && f.state === 'linked'));
   }
 
   private restoreObject(object: SessionObject, barcode: string, stored: readonly StoredShot[]): void {
@@ -300,7 +311,7 @@ export class LinkSession {
     if (this.places.has(file)) return [];
     if (this.rules.mode === 'scan-after-capture') {
       if (found) {
-        this.places.set(file, { object: null, shot: null, stem, isRaw });
+        this.places.set(file, { object: null, shot: null, stem, isRaw, why: 'written while the station was not watching' });
         return [{ type: 'alarm', barcode: null, message: `${file} was written while the station was not watching: it does not join the next scan; link it with a relink once it is checked.` }];
       }
       this.place(null, file, stem, isRaw, at);
@@ -308,7 +319,7 @@ export class LinkSession {
     }
     // A file found by a start-up scan was written while nobody watched: when is unknown, so it joins no object.
     if (!this.open || found) {
-      this.places.set(file, { object: null, shot: null, stem, isRaw });
+      this.places.set(file, { object: null, shot: null, stem, isRaw, why: found ? 'written while the station was not watching' : 'no object open' });
       return [];
     }
     this.open.lastActivity = at;
@@ -335,7 +346,7 @@ export class LinkSession {
     const place = this.places.get(file);
     if (!place?.shot) {
       this.places.delete(file);
-      return [{ type: 'capture.unlinked-none', captureId }];
+      return [{ type: 'capture.unlinked-none', captureId, reason: place?.why ?? 'no object open' }];
     }
     const { object, shot } = place;
     shot.files.find((f) => f.file === file && f.state === 'waiting')!.captureId = captureId;
@@ -432,10 +443,12 @@ export class LinkSession {
       if (this.pending.length === 0 || now - this.pendingSince < timeout) return [];
       const shots = this.pending.filter(live);
       this.pending = [];
-      for (const shot of shots) for (const f of shot.files) if (f.state === 'waiting') this.places.get(f.file)!.shot = null;
+      for (const shot of shots) for (const f of shot.files) if (f.state === 'waiting') Object.assign(this.places.get(f.file)!, { shot: null, why: 'no barcode scanned in time' });
       if (shots.length === 0) return [];
       const files = shots.flatMap((s) => s.files.filter((f) => f.state !== 'gone' && f.state !== 'failed').map((f) => f.file));
-      return [{ type: 'alarm', barcode: null, message: `No barcode was scanned within ${this.rules.idleTimeoutSec} s of the last shot: ${files.join(', ')} ${files.length === 1 ? 'is' : 'are'} not linked; link them with a relink, or shoot them again and scan.` }];
+      // Recorded ones are given up on now (and for good: they do not wait again after a restart); ones still being checked when they are recorded.
+      const given: SessionEffect[] = shots.flatMap((s) => s.files.flatMap((f) => (f.state === 'linked' ? [{ type: 'capture.unlinked-none' as const, captureId: f.captureId!, reason: 'no barcode scanned in time' as const }] : [])));
+      return [...given, { type: 'alarm', barcode: null, message: `No barcode was scanned within ${this.rules.idleTimeoutSec} s of the last shot: ${files.join(', ')} ${files.length === 1 ? 'is' : 'are'} not linked; link them with a relink, or shoot them again and scan.` }];
     }
     if (!this.open || now - this.open.lastActivity < timeout) return [];
     return this.close('idle');

@@ -4,6 +4,7 @@
  */
 import type { Db } from '../store/database.js';
 import { appendEvent } from '../store/events.js';
+import { awaitingBarcode, awaitingBarcodeSql } from './held.js';
 import type { CloseReason } from './session.js';
 
 export type ObjectState = 'open' | 'closed' | 'rejected';
@@ -108,6 +109,22 @@ export class LinkStore {
     return row?.barcode ?? null;
   }
 
+  /** scan-after-capture: recorded capture `captureId` joined the shots waiting for a barcode (see held.ts). */
+  markAwaitingBarcode(captureId: number, sourceId: string): void {
+    appendEvent(this.db, { type: awaitingBarcode, captureId, sourceId, data: null });
+  }
+
+  isAwaitingBarcode(captureId: number): boolean {
+    return this.db.prepare(`SELECT 1 FROM captures c WHERE c.id = ? AND ${awaitingBarcodeSql}`).get(captureId) !== undefined;
+  }
+
+  /** Every capture the database says waits for its barcode (read once at start: it reads the whole event log). */
+  awaitingBarcodeCaptures(): { id: number; sourceId: string; relPath: string }[] {
+    return this.db
+      .prepare(`SELECT c.id, c.source_id AS sourceId, c.rel_path AS relPath FROM captures c WHERE c.id IN (SELECT capture_id FROM events WHERE type = ?) AND ${awaitingBarcodeSql} ORDER BY c.id`)
+      .all(awaitingBarcode) as { id: number; sourceId: string; relPath: string }[];
+  }
+
   linkOf(captureId: number): CaptureLink | null {
     const row = this.db
       .prepare('SELECT l.capture_id, l.object_id, o.barcode, l.seq, l.view FROM capture_links l JOIN objects o ON o.id = l.object_id WHERE l.capture_id = ?')
@@ -173,8 +190,9 @@ export class LinkStore {
 
   /**
    * scan-after-capture: captures of `sourceId` recorded after its last object closed (with no object
-   * yet: after `notBefore`; null: none) that are not linked, not flagged for re-shoot and not failed:
-   * the shots waiting for a barcode, oldest first.
+   * yet: after `notBefore`; null: none) that are not linked, not flagged for re-shoot, not failed,
+   * and not already given up on (a `capture.not-linked` event: their wait expired, or they were
+   * written while the station was not watching): the shots waiting for a barcode, oldest first.
    */
   waitingCaptures(sourceId: string, notBefore: string | null): { id: number; relPath: string; detectedAt: string }[] {
     return this.db
@@ -183,6 +201,7 @@ export class LinkStore {
          WHERE c.source_id = ? AND c.reshoot = 0 AND c.verdict != 'fail'
            AND c.checked_at > COALESCE((SELECT MAX(closed_at) FROM objects WHERE source_id = ?), ?)
            AND NOT EXISTS (SELECT 1 FROM capture_links l WHERE l.capture_id = c.id)
+           AND NOT EXISTS (SELECT 1 FROM events e WHERE e.capture_id = c.id AND e.type = 'capture.not-linked')
          ORDER BY c.id`,
       )
       .all(sourceId, sourceId, notBefore) as { id: number; relPath: string; detectedAt: string }[];

@@ -44,7 +44,7 @@ describe('LinkSession, scan before capture', () => {
   it('does not link a capture that arrived with no object open, and ignores a double read of the same barcode', () => {
     const s = new LinkSession(rules);
     expect(run(s, [shot(1, 'IMG_1.tif'), scan('A1'), scan('A1'), shot(2, 'IMG_2.tif')])).toEqual([
-      { type: 'capture.unlinked-none', captureId: 1 },
+      { type: 'capture.unlinked-none', captureId: 1, reason: 'no object open' },
       { type: 'object.opened', object: 1, barcode: 'A1' },
       { type: 'capture.linked', object: 1, captureId: 2, barcode: 'A1', seq: 1, view: 'front' },
     ]);
@@ -126,7 +126,7 @@ describe('LinkSession, a shot takes its place when its file arrives', () => {
     expect(removed.filter((e) => e.type === 'alarm')).toEqual([]);
     expect(run(s, [{ type: 'gone', file: 'd.tif' }])).toEqual([{ type: 'alarm', barcode: 'B2', message: 'Object B2 is incomplete: 1 of 2 views (missing back).' }]);
     // A later record of the same name is a new arrival, with nothing open: not linked.
-    expect(run(s, [record(4, 'd.tif')])).toEqual([{ type: 'capture.unlinked-none', captureId: 4 }]);
+    expect(run(s, [record(4, 'd.tif')])).toEqual([{ type: 'capture.unlinked-none', captureId: 4, reason: 'no object open' }]);
   });
 
   it('a removed file at the end of the open object gives its number to the next shot', () => {
@@ -143,8 +143,8 @@ describe('LinkSession, a shot takes its place when its file arrives', () => {
     expect(s.arrivedWithoutObject('old.tif')).toBe(true);
     expect(s.barcodeOf('back-online.tif')).toBeNull();
     expect(run(s, [record(1, 'old.tif'), record(3, 'back-online.tif'), control('END'), { type: 'scan', barcode: 'BR1', adopt: 'label.tif' }, record(2, 'label.tif')])).toEqual([
-      { type: 'capture.unlinked-none', captureId: 1 },
-      { type: 'capture.unlinked-none', captureId: 3 },
+      { type: 'capture.unlinked-none', captureId: 1, reason: 'written while the station was not watching' },
+      { type: 'capture.unlinked-none', captureId: 3, reason: 'written while the station was not watching' },
       { type: 'object.closed', object: 1, barcode: 'A1', reason: 'end', shots: 0 },
       { type: 'object.opened', object: 2, barcode: 'BR1' },
       { type: 'capture.linked', object: 2, captureId: 2, barcode: 'BR1', seq: 1, view: 'front' },
@@ -343,6 +343,7 @@ describe('LinkSession, scan after capture', () => {
     expect(effects).toEqual([]);
     expect(s.expires).toBe(true);
     expect(run(s, [{ type: 'tick', at: 7_000 }])).toEqual([
+      { type: 'capture.unlinked-none', captureId: 1, reason: 'no barcode scanned in time' },
       { type: 'alarm', barcode: null, message: 'No barcode was scanned within 5 s of the last shot: B1.tif is not linked; link them with a relink, or shoot them again and scan.' },
     ]);
     expect(s.expires).toBe(false);
@@ -355,7 +356,7 @@ describe('LinkSession, scan after capture', () => {
       { type: 'alarm', barcode: null, message: 'old.tif was written while the station was not watching: it does not join the next scan; link it with a relink once it is checked.' },
     ]);
     expect(run(s, [record(8, 'old.tif'), scan('A1')])).toEqual([
-      { type: 'capture.unlinked-none', captureId: 8 },
+      { type: 'capture.unlinked-none', captureId: 8, reason: 'written while the station was not watching' },
       { type: 'object.opened', object: 1, barcode: 'A1' },
       { type: 'capture.linked', object: 1, captureId: 7, barcode: 'A1', seq: 1, view: 'front' },
       { type: 'object.closed', object: 1, barcode: 'A1', reason: 'end', shots: 1 },
