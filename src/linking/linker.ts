@@ -185,6 +185,24 @@ export class Linker {
   }
 
   /**
+   * Captures the database says wait for their barcode that no session took back at this start
+   * (linking is off now, their source no longer scans after capture, or restoreWaiting does not
+   * take them): they join no scan any more, so they are given up on, and their upload jobs queued
+   * (see held.ts), instead of being held back for ever.
+   */
+  private giveUpUnheld(): void {
+    const unheld = this.links.awaitingBarcodeCaptures().filter((c) => !this.sessions.get(c.sourceId)?.waitsForBarcode(c.id));
+    if (unheld.length === 0) return;
+    this.opts.db.transaction(() => {
+      for (const c of unheld) {
+        appendEvent(this.opts.db, { type: 'capture.not-linked', captureId: c.id, sourceId: c.sourceId, data: { reason: 'no longer waiting for a barcode after a restart' } });
+        this.opts.captures.runHooks(c.id);
+      }
+    })();
+    log.warn('shots that waited for their barcode when the station stopped no longer wait and stay unlinked (linking is off, or their source no longer scans after capture): link them with a relink', { files: unheld.map((c) => `${c.sourceId}/${c.relPath}`) });
+  }
+
+  /**
    * scan-after-capture: the captures the last run recorded that still wait for their barcode (not
    * linked, not flagged, not failed, recorded after the source's last object closed) wait again, as
    * of when they were detected, so those that waited too long expire at once, with their alarm. A
@@ -208,24 +226,6 @@ export class Linker {
       })();
       log.info('shots recorded before the restart still wait for their barcode', { source: source.id, files: waiting.map((c) => c.relPath) });
     }
-  }
-
-  /**
-   * Captures the database says wait for their barcode that no session took back at this start
-   * (linking is off now, their source no longer scans after capture, or restoreWaiting does not
-   * take them): they join no scan any more, so they are given up on, and their upload jobs queued
-   * (see held.ts), instead of being held back for ever.
-   */
-  private giveUpUnheld(): void {
-    const unheld = this.links.awaitingBarcodeCaptures().filter((c) => !this.sessions.get(c.sourceId)?.waitsForBarcode(c.id));
-    if (unheld.length === 0) return;
-    this.opts.db.transaction(() => {
-      for (const c of unheld) {
-        appendEvent(this.opts.db, { type: 'capture.not-linked', captureId: c.id, sourceId: c.sourceId, data: { reason: 'no longer waiting for a barcode after a restart' } });
-        this.opts.captures.runHooks(c.id);
-      }
-    })();
-    log.warn('shots that waited for their barcode when the station stopped no longer wait and stay unlinked (linking is off, or their source no longer scans after capture): link them with a relink', { files: unheld.map((c) => `${c.sourceId}/${c.relPath}`) });
   }
 
   /** Which object each source has open now. */
@@ -322,8 +322,6 @@ export class Linker {
           // and (scan-after-capture) no longer waits for a barcode after a restart.
           log.warn(`capture not linked: ${notLinkedAdvice[effect.reason]}, and link this capture from the history (Relink shot)`, { captureId: effect.captureId, source: sourceId });
           appendEvent(this.opts.db, { type: 'capture.not-linked', captureId: effect.captureId, sourceId, data: { reason: effect.reason } });
-          // A waiting shot given up on (not the capture being recorded, whose hooks run next) may now be uploaded.
-          if (input.type !== 'capture' || input.captureId !== effect.captureId) this.opts.captures.runHooks(effect.captureId);
           break;
         case 'alarm':
           log.warn(effect.message, { source: sourceId });
@@ -333,6 +331,8 @@ export class Linker {
     // scan-after-capture: a capture recorded into the shots waiting for a barcode is held back from
     // upload and retention until its wait ends (held.ts), in its own recording transaction.
     if (input.type === 'capture' && session.waitsForBarcode(input.captureId)) this.links.markAwaitingBarcode(input.captureId, sourceId);
+    // A waiting shot given up on (its wait expired) may now be uploaded; the capture being recorded has its hooks run next.
+    for (const e of effects) if (e.type === 'capture.unlinked-none' && !(input.type === 'capture' && input.captureId === e.captureId)) this.opts.captures.runHooks(e.captureId);
     for (const ref of ids.keys()) if (!session.holds(ref)) ids.delete(ref);
     this.syncIdleTimer();
     // Events and moves once the caller's transaction has finished: a move must not start before
