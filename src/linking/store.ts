@@ -118,11 +118,17 @@ export class LinkStore {
     return this.db.prepare(`SELECT 1 FROM captures c WHERE c.id = ? AND ${awaitingBarcodeSql}`).get(captureId) !== undefined;
   }
 
-  /** Every capture the database says waits for its barcode (read once at start: it reads the whole event log). */
+  /**
+   * Every capture the database says waits for its barcode. Read once at start: it looks at every
+   * capture not linked (a waiting one never is: a link ends the wait), each by index.
+   */
   awaitingBarcodeCaptures(): { id: number; sourceId: string; relPath: string }[] {
     return this.db
-      .prepare(`SELECT c.id, c.source_id AS sourceId, c.rel_path AS relPath FROM captures c WHERE c.id IN (SELECT capture_id FROM events WHERE type = ?) AND ${awaitingBarcodeSql} ORDER BY c.id`)
-      .all(awaitingBarcode) as { id: number; sourceId: string; relPath: string }[];
+      .prepare(
+        `SELECT c.id, c.source_id AS sourceId, c.rel_path AS relPath FROM captures c
+          WHERE NOT EXISTS (SELECT 1 FROM capture_links l WHERE l.capture_id = c.id) AND ${awaitingBarcodeSql} ORDER BY c.id`,
+      )
+      .all() as { id: number; sourceId: string; relPath: string }[];
   }
 
   linkOf(captureId: number): CaptureLink | null {
