@@ -25,6 +25,8 @@ interface Placement {
   seq: number | null;
   view: string | null;
   path?: string;
+  /** The capture was flagged for re-shoot because it failed QC, and passes with the link this edit gave it: the edit cleared the flag, undo sets it again. */
+  reshootCleared?: true;
 }
 
 /** What an edit did, as its outcome and events say: `link` = captures that had no object before. */
@@ -34,6 +36,13 @@ type EditData =
   | { kind: 'relink'; before: Placement[] }
   | { kind: 'barcode'; objectId: number; before: string; after: string }
   | { kind: 'reshoot'; captureId: number; before: boolean };
+
+/** What an edit changes, as it was before it (see renameOrRollBack). */
+interface Snapshot {
+  links: CaptureLink[];
+  paths: Map<number, string>;
+  reshoot: number[];
+}
 
 export interface EditOutcome {
   editId: number;
@@ -67,7 +76,7 @@ export class LinkEditor {
     return this.serialize(async () => {
       const code = this.validBarcode(barcode);
       const ids = this.wholeShots(captureIds);
-      const sourceId = this.captures.get(ids[0]!)!.sourceId;
+      const sourceId = this.captures.get(ids[0])!.sourceId;
       const before = this.snapshot(ids);
       const edit = this.commit(() => {
         const target = this.links.latestObject(code, sourceId) ?? this.links.createClosedObject(code, sourceId);
@@ -128,8 +137,7 @@ export class LinkEditor {
       if (!this.captures.get(captureId)) throw new StationError('NOT_FOUND', `There is no capture ${captureId}.`);
       return this.db.transaction(() => {
         const before = this.reshootOf(captureId);
-        this.db.prepare('UPDATE captures SET reshoot = ? WHERE id = ?').run(reshoot ? 1 : 0, captureId);
-        this.captures.runHooks(captureId);
+        this.flagReshoot(captureId, reshoot);
         return this.record({ kind: 'reshoot', captureId, before }, [captureId]);
       })();
     });
@@ -158,11 +166,10 @@ export class LinkEditor {
             else this.links.setLink(p.captureId, p.objectId, p.seq!, p.view);
           }
         } else if (data.kind === 'barcode') this.links.setBarcode(data.objectId, data.before);
-        else {
-          this.db.prepare('UPDATE captures SET reshoot = ? WHERE id = ?').run(data.before ? 1 : 0, data.captureId);
-          this.captures.runHooks(data.captureId);
-        }
+        else this.flagReshoot(data.captureId, data.before);
         if (data.kind !== 'reshoot') this.relinked(captureIds);
+        // Judged again above: the old link makes it fail, and it is to be re-shot again.
+        if (data.kind === 'relink') for (const p of data.before) if (p.reshootCleared) this.flagReshoot(p.captureId, true);
         appendEvent(this.db, { type: 'link.edit-undone', data: { editId: last.id, kind, captureIds } });
       });
       // A capture this edit linked for the first time goes back where it was found.
@@ -191,6 +198,7 @@ export class LinkEditor {
     // After the object's last shot and after every shot its barcode has in the captures' project
     // (a new object made by a split, for a barcode shot before, must not reuse its numbers).
     const barcode = this.links.object(objectId)!.barcode;
+    const failed = new Set(ids.filter((id) => this.captures.get(id)!.verdict === 'fail'));
     let next = Math.max(this.links.maxSeq(objectId), this.links.maxSeqOfBarcode(barcode, this.projectOf(ids[0]!), this.config.project));
     for (const b of [...before].sort((x, y) => (x.objectId ?? Infinity) - (y.objectId ?? Infinity) || (x.seq ?? x.captureId) - (y.seq ?? y.captureId))) {
       const key = shotKey(b);
@@ -199,6 +207,14 @@ export class LinkEditor {
       this.links.setLink(b.captureId, objectId, seq, this.config.views[seq - 1] ?? null);
     }
     this.relinked(ids);
+    // A capture flagged for re-shoot because it failed (a barcode mismatch: shot while another
+    // object was open) that passes with its new link is no longer to be re-shot: it is filed and
+    // uploaded like any passing capture. A flag UNDO or setReshoot gave a passing capture stays.
+    for (const b of before) {
+      if (!failed.has(b.captureId) || !this.reshootOf(b.captureId) || this.captures.get(b.captureId)!.verdict === 'fail') continue;
+      b.reshootCleared = true;
+      this.flagReshoot(b.captureId, false);
+    }
     const firstLinked = new Set(before.filter((b) => b.objectId === null).map((b) => b.captureId));
     return this.record({ kind: 'relink', before }, ids, firstLinked.size === ids.length ? 'link' : why, firstLinked);
   }
@@ -241,12 +257,8 @@ export class LinkEditor {
    * their copies as kept under names they no longer have.
    */
   private announceRenamed(captureIds: readonly number[], before: ReadonlyMap<number, string>, linkChanged = true): void {
-    const renamed = captureIds.filter((id) => before.has(id) && (this.captures.get(id)?.path !== before.get(id) || (linkChanged && this.removedLocally(id))));
+    const renamed = captureIds.filter((id) => before.has(id) && (this.captures.get(id)?.path !== before.get(id) || (linkChanged && this.captures.localRemoved(id))));
     if (renamed.length > 0) this.renamed(renamed);
-  }
-
-  private removedLocally(id: number): boolean {
-    return ((this.db.prepare('SELECT local_deleted_at AS at FROM captures WHERE id = ?').get(id) as { at: string | null } | undefined)?.at ?? null) !== null;
   }
 
   /** True when the capture's filed file was moved to a new name. */
@@ -256,7 +268,7 @@ export class LinkEditor {
     const filed = this.links.move(id);
     if (!capture?.sha256 || filed?.state !== 'done') return false;
     // Retention removed the local file (its copies are at the targets): the link changes, no file can move.
-    if (this.removedLocally(id)) return false;
+    if (this.captures.localRemoved(id)) return false;
     const to = link ? await this.naming.destination(capture, link, capture.path) : back.get(id);
     if (to === undefined || to === capture.path) return false;
     this.links.planMove(id, capture.path, to);
@@ -274,9 +286,9 @@ export class LinkEditor {
   }
 
 
-  /** Where `captureIds` are linked and their files are now, for renameOrRollBack. */
-  private snapshot(captureIds: readonly number[]): { links: CaptureLink[]; paths: Map<number, string> } {
-    return { links: captureIds.flatMap((id) => this.links.linkOf(id) ?? []), paths: this.pathsOf(captureIds) };
+  /** Where `captureIds` are linked, their files are now, and which are flagged for re-shoot, for renameOrRollBack. */
+  private snapshot(captureIds: readonly number[]): Snapshot {
+    return { links: captureIds.flatMap((id) => this.links.linkOf(id) ?? []), paths: this.pathsOf(captureIds), reshoot: captureIds.filter((id) => this.reshootOf(id)) };
   }
 
   private pathsOf(captureIds: readonly number[]): Map<number, string> {
@@ -291,7 +303,7 @@ export class LinkEditor {
    * to `before` and the files renamed so far back to their names, and the edit is logged as undone,
    * so the database never names a file that is not there.
    */
-  private async renameOrRollBack(edit: EditOutcome, snapshot: { links: CaptureLink[]; paths: Map<number, string> }): Promise<void> {
+  private async renameOrRollBack(edit: EditOutcome, snapshot: Snapshot): Promise<void> {
     const before = snapshot.links;
     try {
       await this.renameFiled(edit.captureIds);
@@ -306,6 +318,7 @@ export class LinkEditor {
         // A capture the edit linked for the first time had no link to go back to.
         for (const id of edit.captureIds) if (!before.some((b) => b.captureId === id)) this.links.removeLink(id);
         this.relinked(edit.captureIds);
+        for (const id of snapshot.reshoot) if (!this.reshootOf(id)) this.flagReshoot(id, true);
         appendEvent(this.db, { type: 'link.edit-undone', data: { editId: edit.editId, kind: edit.kind, captureIds: edit.captureIds, reason } });
         for (const b of before) appendEvent(this.db, { type: 'capture.relinked', captureId: b.captureId, data: { editId: edit.editId, why: 'rolled back', barcode: b.barcode, seq: b.seq, view: b.view } });
       })();
@@ -324,9 +337,10 @@ export class LinkEditor {
   /**
    * The given captures and every capture sharing a shot with them. A capture not linked brings the
    * other unlinked captures of its source with the same hot-folder stem and re-shoot flag (its RAW
-   * or TIFF partner, shot with it).
+   * or TIFF partner, shot with it) whose files are still there; itself it always brings, even when
+   * retention removed its file (then only its link changes).
    */
-  private wholeShots(captureIds: readonly number[]): number[] {
+  private wholeShots(captureIds: readonly number[]): [number, ...number[]] {
     if (captureIds.length === 0) throw new StationError('INVALID_ARGUMENT', 'Name at least one capture to relink.');
     const out = new Set<number>();
     for (const id of captureIds) {
@@ -341,6 +355,7 @@ export class LinkEditor {
       if (capture.version !== newest) {
         throw new StationError('INVALID_ARGUMENT', `Capture ${id} is version ${capture.version} of ${capture.relPath}; that file now holds version ${newest}, so there is no file of it to link. Link the newest one instead.`);
       }
+      out.add(id);
       const stem = stemOf(capture.relPath);
       const partners = this.db
         .prepare(
@@ -354,7 +369,9 @@ export class LinkEditor {
         .all(capture.sourceId, `${stem}.`, id) as { id: number; rel_path: string }[];
       for (const p of partners) if (stemOf(p.rel_path) === stem) out.add(p.id);
     }
-    return [...out];
+    const [first, ...rest] = out;
+    // Every id given was added above (or threw), and at least one was given.
+    return [first!, ...rest];
   }
 
   private validBarcode(code: string): string {
@@ -374,6 +391,12 @@ export class LinkEditor {
   private projectOf(captureId: number): string {
     const row = this.db.prepare('SELECT s.project FROM captures c LEFT JOIN sessions s ON s.id = c.session_id WHERE c.id = ?').get(captureId) as { project: string | null };
     return row.project || this.config.project;
+  }
+
+  /** Sets or clears the re-shoot flag; the upload rules follow (a job withdrawn for the flag is queued again once it is cleared). */
+  private flagReshoot(captureId: number, reshoot: boolean): void {
+    this.db.prepare('UPDATE captures SET reshoot = ? WHERE id = ?').run(reshoot ? 1 : 0, captureId);
+    this.captures.runHooks(captureId);
   }
 
   private reshootOf(captureId: number): boolean {

@@ -124,6 +124,7 @@ export class Linker {
       this.links.setUnjudged(object.id, null);
     }
     this.restoreWaiting();
+    this.giveUpUnheld();
     if (this.opts.config.enabled) await this.checkLibrary();
     this.started = true;
     // Interrupted moves are finished, and failed ones tried again (the library may have been fixed).
@@ -191,6 +192,24 @@ export class Linker {
   }
 
   /**
+   * Captures the database says wait for their barcode that no session took back at this start
+   * (linking is off now, their source no longer scans after capture, or restoreWaiting does not
+   * take them): they join no scan any more, so they are given up on, and their upload jobs queued
+   * (see held.ts), instead of being held back for ever.
+   */
+  private giveUpUnheld(): void {
+    const unheld = this.links.awaitingBarcodeCaptures().filter((c) => !this.sessions.get(c.sourceId)?.waitsForBarcode(c.id));
+    if (unheld.length === 0) return;
+    this.opts.db.transaction(() => {
+      for (const c of unheld) {
+        appendEvent(this.opts.db, { type: 'capture.not-linked', captureId: c.id, sourceId: c.sourceId, data: { reason: 'no longer waiting for a barcode after a restart' } });
+        this.opts.captures.runHooks(c.id);
+      }
+    })();
+    log.warn('shots that waited for their barcode when the station stopped no longer wait and stay unlinked (linking is off, or their source no longer scans after capture): link them with a relink', { files: unheld.map((c) => `${c.sourceId}/${c.relPath}`) });
+  }
+
+  /**
    * scan-after-capture: the captures the last run recorded that still wait for their barcode (not
    * linked, not flagged, not failed, recorded after the source's last object closed) wait again, as
    * of when they were detected, so those that waited too long expire at once, with their alarm. A
@@ -206,7 +225,11 @@ export class Linker {
       const waiting = this.links.waitingCaptures(source.id, notBefore);
       if (waiting.length === 0) continue;
       this.opts.db.transaction(() => {
-        for (const c of waiting) this.apply(source.id, { type: 'waiting', captureId: c.id, file: c.relPath, stem: stemOf(c.relPath), isRaw: pairRole(c.relPath) === 'raw', at: Date.parse(c.detectedAt) });
+        for (const c of waiting) {
+          this.apply(source.id, { type: 'waiting', captureId: c.id, file: c.relPath, stem: stemOf(c.relPath), isRaw: pairRole(c.relPath) === 'raw', at: Date.parse(c.detectedAt) });
+          // One recorded before waits were written down: held from now on, like the others.
+          if (!this.links.isAwaitingBarcode(c.id)) this.links.markAwaitingBarcode(c.id, source.id);
+        }
       })();
       log.info('shots recorded before the restart still wait for their barcode', { source: source.id, files: waiting.map((c) => c.relPath) });
     }
@@ -335,6 +358,11 @@ export class Linker {
           break;
       }
     }
+    // scan-after-capture: a capture recorded into the shots waiting for a barcode is held back from
+    // upload and retention until its wait ends (held.ts), in its own recording transaction.
+    if (input.type === 'capture' && session.waitsForBarcode(input.captureId)) this.links.markAwaitingBarcode(input.captureId, sourceId);
+    // A waiting shot given up on (its wait expired) may now be uploaded; the capture being recorded has its hooks run next.
+    for (const e of effects) if (e.type === 'capture.unlinked-none' && !(input.type === 'capture' && input.captureId === e.captureId)) this.opts.captures.runHooks(e.captureId);
     for (const ref of ids.keys()) if (!session.holds(ref)) ids.delete(ref);
     this.syncIdleTimer();
     // Events and moves once the caller's transaction has finished: a move must not start before
@@ -491,7 +519,8 @@ export class Linker {
     // A pending move was cut short and is finished as journaled; a failed one is planned afresh
     // from the capture's link now (an edit may have changed it, another capture taken its name).
     const resume = planned?.state === 'pending' ? planned : null;
-    if (!capture?.sha256) return;
+    // Retention removed its file (uploaded while it was unlinked, then relinked): only its link changed.
+    if (!capture?.sha256 || this.opts.captures.localRemoved(captureId)) return;
     let to = resume?.toPath;
     if (!to && !link) {
       if (!this.filedUnderObjectName(capture)) return;

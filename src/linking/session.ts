@@ -187,6 +187,11 @@ export class LinkSession {
     this.pending = this.pending.filter((s) => s.files.length > 0);
   }
 
+  /** scan-after-capture: true while recorded capture `captureId` waits for its barcode (the next scan links it). */
+  waitsForBarcode(captureId: number): boolean {
+    return this.pending.some((s) => !s.undone && s.files.some((f) => f.captureId === captureId && f.state === 'linked'));
+  }
+
   private restoreObject(object: SessionObject, barcode: string, stored: readonly StoredShot[]): void {
     const shots: Shot[] = stored.map((s) => ({ stem: s.stem, seq: s.seq, files: s.files.map((f) => ({ ...f, state: 'linked' as const })), undone: false }));
     const taken = new Map(shots.map((s) => [s.seq, s]));

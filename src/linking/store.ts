@@ -4,6 +4,7 @@
  */
 import type { Db } from '../store/database.js';
 import { appendEvent } from '../store/events.js';
+import { awaitingBarcode, awaitingBarcodeSql } from './held.js';
 import type { CloseReason } from './session.js';
 
 export type ObjectState = 'open' | 'closed' | 'rejected';
@@ -106,6 +107,28 @@ export class LinkStore {
       | { barcode: string | null }
       | undefined;
     return row?.barcode ?? null;
+  }
+
+  /** scan-after-capture: recorded capture `captureId` joined the shots waiting for a barcode (see held.ts). */
+  markAwaitingBarcode(captureId: number, sourceId: string): void {
+    appendEvent(this.db, { type: awaitingBarcode, captureId, sourceId, data: null });
+  }
+
+  isAwaitingBarcode(captureId: number): boolean {
+    return this.db.prepare(`SELECT 1 FROM captures c WHERE c.id = ? AND ${awaitingBarcodeSql}`).get(captureId) !== undefined;
+  }
+
+  /**
+   * Every capture the database says waits for its barcode. Read once at start: it looks at every
+   * capture not linked (a waiting one never is: a link ends the wait), each by index.
+   */
+  awaitingBarcodeCaptures(): { id: number; sourceId: string; relPath: string }[] {
+    return this.db
+      .prepare(
+        `SELECT c.id, c.source_id AS sourceId, c.rel_path AS relPath FROM captures c
+          WHERE NOT EXISTS (SELECT 1 FROM capture_links l WHERE l.capture_id = c.id) AND ${awaitingBarcodeSql} ORDER BY c.id`,
+      )
+      .all() as { id: number; sourceId: string; relPath: string }[];
   }
 
   linkOf(captureId: number): CaptureLink | null {

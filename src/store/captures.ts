@@ -297,6 +297,11 @@ export class CaptureStore {
     return row ? toRecord(row) : null;
   }
 
+  /** True once retention removed the capture's local file (its copies are at the targets). */
+  localRemoved(id: number): boolean {
+    return this.db.prepare('SELECT 1 FROM captures WHERE id = ? AND local_deleted_at IS NOT NULL').get(id) !== undefined;
+  }
+
   detail(id: number): CaptureDetail | null {
     const row = this.db.prepare('SELECT * FROM captures WHERE id = ?').get(id) as (CaptureRow & { reshoot: number; session_id: number | null }) | undefined;
     if (!row) return null;

@@ -19,7 +19,7 @@ export interface BackfillResult {
   queued: number;
   /** Captures that had a job for the target already. */
   alreadyQueued: number;
-  /** Captures the target does not take (failed QC with `when: passed`, pair check still waiting). */
+  /** Captures the target does not take (failed QC with `when: passed`, pair check still waiting), or not yet (held back by linking: see linking/held.ts). */
   notEligible: number;
   /** Captures whose local file retention removed already: there is nothing left to send. */
   removedLocally: number;

@@ -6,6 +6,8 @@
  * (verdict pass or warn) and whose RAW/TIFF pair window is closed: while the pair check is still
  * 'waiting' the verdict is provisional (a missing partner turns it into a fail), so such a capture
  * is enqueued by the recheck that settles it (CaptureStore.updateCheck runs the same hook).
+ * Not yet, whatever `when` says: a capture linking still holds back (src/linking/held.ts: its object
+ * is open, it is not filed yet, or it waits for its barcode); the hook runs again when that ends.
  * Never, whatever `when` says: a capture that did not fail QC but was flagged for re-shoot (UNDO,
  * setReshoot) or is linked to a rejected object (REJECT). A capture that failed QC is flagged for
  * re-shoot by linking itself (linker.ts): it follows `when` like any failed capture, so a target
@@ -16,12 +18,14 @@
 import type { TargetConfig } from '../config/schema.js';
 import type { CaptureRecord } from '../store/captures.js';
 import type { Db } from '../store/database.js';
+import { heldByLinkingSql } from '../linking/held.js';
 import { Outbox, type JobTransition } from './outbox.js';
 
 export function isEligible(db: Db, capture: Pick<CaptureRecord, 'id' | 'verdict'>, target: Pick<TargetConfig, 'when'>): boolean {
-  // A linked capture goes once its object is closed and its file has reached the library: before
-  // that its name and place may still change (UNDO, the next shot, filing).
-  if (!linkSettled(db, capture)) return false;
+  // A linked capture goes once its object is closed and its file has reached the library, a shot
+  // waiting for its barcode once it is linked and filed or given up on: before that its name and
+  // place may still change (UNDO, the next shot, the scan, filing).
+  if (heldByLinking(db, capture.id)) return false;
   if (setAside(db, capture)) return false;
   if (target.when === 'all') return true;
   if (capture.verdict === 'fail') return false;
@@ -66,11 +70,6 @@ function requeueWithdrawn(db: Db, outbox: Outbox, captureId: number, targetId: s
   return job ? outbox.retryDead({ jobId: job.id }) : [];
 }
 
-/** Unlinked captures are settled; a linked one once its object is closed and, unless it failed (failed captures stay in the hot folder), it is filed. */
-function linkSettled(db: Db, capture: Pick<CaptureRecord, 'id' | 'verdict'>): boolean {
-  const link = db.prepare(`SELECT o.state FROM capture_links l JOIN objects o ON o.id = l.object_id WHERE l.capture_id = ?`).get(capture.id) as { state: string } | undefined;
-  if (!link) return true;
-  if (link.state === 'open') return false;
-  const move = db.prepare(`SELECT state FROM filing_moves WHERE capture_id = ?`).get(capture.id) as { state: string } | undefined;
-  return move ? move.state === 'done' : capture.verdict === 'fail';
+function heldByLinking(db: Db, captureId: number): boolean {
+  return db.prepare(`SELECT 1 FROM captures c WHERE c.id = ? AND ${heldByLinkingSql}`).get(captureId) !== undefined;
 }

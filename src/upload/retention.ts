@@ -10,6 +10,7 @@
  */
 import fs from 'node:fs';
 import type { RetentionConfig } from '../config/schema.js';
+import { heldByLinkingSql } from '../linking/held.js';
 import { createLogger } from '../log/logger.js';
 import type { Db } from '../store/database.js';
 import { appendEvent } from '../store/events.js';
@@ -26,8 +27,10 @@ export interface RetentionCandidate {
 
 /**
  * Captures whose local file may go now: verified at every required target, the last `keepDays`
- * ago, not being filed, and with no job of any target (required or not) still queued or leased —
- * an offline non-required target gets its copy before the local file goes.
+ * ago, not being filed, not held back by linking (a shot waiting for its barcode, or linked and not
+ * filed yet: the scan or filing still needs the file; see linking/held.ts), and with no job of any
+ * target (required or not) still queued or leased — an offline non-required target gets its copy
+ * before the local file goes.
  */
 export function retentionCandidates(db: Db, requiredTargets: readonly string[], keepDays: number, now = new Date()): RetentionCandidate[] {
   if (requiredTargets.length === 0) return [];
@@ -39,6 +42,7 @@ export function retentionCandidates(db: Db, requiredTargets: readonly string[], 
         WHERE c.local_deleted_at IS NULL AND c.sha256 IS NOT NULL AND c.sha256 != ''
           AND NOT EXISTS (SELECT 1 FROM filing_moves f WHERE f.capture_id = c.id AND f.state = 'pending')
           AND NOT EXISTS (SELECT 1 FROM upload_jobs w WHERE w.capture_id = c.id AND w.state IN ('queued', 'leased'))
+          AND NOT ${heldByLinkingSql}
           AND (SELECT COUNT(DISTINCT j.target_id) FROM upload_jobs j
                 WHERE j.capture_id = c.id AND j.state = 'done' AND j.verified_sha256 = c.sha256 AND j.target_id IN (${placeholders})) = ?
           AND (SELECT MAX(j.done_at) FROM upload_jobs j WHERE j.capture_id = c.id AND j.target_id IN (${placeholders})) <= ?
@@ -168,14 +172,15 @@ export function diskStatus(folders: readonly string[], config: Pick<RetentionCon
   });
 }
 
-/** The candidate as it was chosen: same file, not removed, no upload queued or under way, no move pending. */
+/** The candidate as it was chosen: same file, not removed, no upload queued or under way, no move pending, not held by linking. */
 function stillCandidate(db: Db, c: RetentionCandidate): boolean {
   return (
     db
       .prepare(
         `SELECT 1 FROM captures c WHERE c.id = ? AND c.path = ? AND c.local_deleted_at IS NULL
           AND NOT EXISTS (SELECT 1 FROM upload_jobs w WHERE w.capture_id = c.id AND w.state IN ('queued', 'leased'))
-          AND NOT EXISTS (SELECT 1 FROM filing_moves f WHERE f.capture_id = c.id AND f.state = 'pending')`,
+          AND NOT EXISTS (SELECT 1 FROM filing_moves f WHERE f.capture_id = c.id AND f.state = 'pending')
+          AND NOT ${heldByLinkingSql}`,
       )
       .get(c.id, c.path) !== undefined
   );

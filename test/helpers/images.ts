@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp, { type Sharp } from 'sharp';
+import { drawBarcode } from '../../src/barcode/image/index.js';
 
 /** A textured, well-exposed frame: passes the default profile. `seed` varies the content. */
 export function goodImage(seed = 0, width = 640, height = 480): Sharp {
@@ -29,4 +30,15 @@ export async function goodJpegBuffer(seed = 0, width = 640, height = 480): Promi
 export async function pagedImage(greys: readonly number[], width: number, height: number): Promise<Sharp> {
   const pages = await Promise.all(greys.map((g) => sharp({ create: { width, height, channels: 3, background: { r: g, g, b: g } } }).png().toBuffer()));
   return sharp(pages, { join: { animated: true } });
+}
+
+/** A well-exposed textured frame (passes the default profile) with a label carrying `code` (Code 128). */
+export async function labelled(file: string, code: string, seed: number): Promise<void> {
+  const symbol = await drawBarcode(code, { format: 'Code128', scale: 3 });
+  const label = await sharp({ create: { width: 600, height: 260, channels: 3, background: '#ffffff' } })
+    .composite([{ input: symbol, left: 20, top: 20 }])
+    .png()
+    .toBuffer();
+  const base = await goodImage(seed, 1600, 1200).png().toBuffer();
+  await sharp(base).composite([{ input: label, left: 900, top: 850 }]).tiff({ compression: 'lzw' }).toFile(file);
 }

@@ -55,12 +55,14 @@ describe('relinking an uploaded capture', () => {
     expect(events.some((e) => e.type === 'upload.requeued' && JSON.stringify(e.data).includes('stand-1/OBJ-1/OBJ-1_01.tif'))).toBe(true);
   });
 
-  it('sends a shot uploaded while it waited for its barcode (scan after capture) again under its object\'s name', async () => {
+  it('holds a shot waiting for its barcode (scan after capture) until it is filed, then uploads it once under its object\'s name', async () => {
     const { home, station, uploaded } = await startStation('scan-after-capture');
     await writeGoodTiff(path.join(home, 'Inbox', 'b.tif'), 4);
-    await waitFor(() => uploaded().length === 1, 'uploaded while waiting');
-    expect(uploaded()).toEqual(['stand-1/inbox/b.tif']);
+    await waitFor(() => station.store.counts().total === 1, 'recorded');
+    // Its jobs would have been queued with the capture itself: none, so nothing goes while it waits.
+    expect(station.uploader.status().targets[0]?.counts).toEqual({ queued: 0, leased: 0, done: 0, dead: 0 });
     station.linker.scan('OBJ-9');
-    await waitFor(() => uploaded().length === 1 && uploaded()[0] === 'stand-1/OBJ-9/OBJ-9_01.tif', 'uploaded under its object\'s name, the copy under its hot-folder name removed');
+    await waitFor(() => station.uploader.status().targets[0]?.counts.done === 1, 'uploaded under its object\'s name');
+    expect(uploaded()).toEqual(['stand-1/OBJ-9/OBJ-9_01.tif']);
   });
 });

@@ -4,29 +4,16 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
-import { drawBarcode } from '../../../src/barcode/image/index.js';
 import { addLogSink, formatLogLine } from '../../../src/log/logger.js';
 import { main } from '../../../src/cli/main.js';
 import { loadConfig } from '../../../src/config/load.js';
 import type { StationConfigInput } from '../../../src/config/schema.js';
 import { Station } from '../../../src/station/station.js';
-import { goodImage } from '../../helpers/images.js';
+import { labelled } from '../../helpers/images.js';
 import { filesUnder, makeHome, waitFor } from '../../helpers/station-home.js';
 import { capture } from '../../helpers/output.js';
 
-
-/** A well-exposed textured frame (passes the default profile) with a label carrying `code`. */
-async function labelled(file: string, code: string, seed: number): Promise<void> {
-  const symbol = await drawBarcode(code, { format: 'Code128', scale: 3 });
-  const label = await sharp({ create: { width: 600, height: 260, channels: 3, background: '#ffffff' } })
-    .composite([{ input: symbol, left: 20, top: 20 }])
-    .png()
-    .toBuffer();
-  const base = await goodImage(seed, 1600, 1200).png().toBuffer();
-  await sharp(base).composite([{ input: label, left: 900, top: 850 }]).tiff({ compression: 'lzw' }).toFile(file);
-}
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
