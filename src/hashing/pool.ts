@@ -51,6 +51,8 @@ export interface StreamHash {
    * change until digest(); else a copy); waits only while the worker is `maxInFlightBytes` behind.
    */
   update(chunk: Uint8Array): Promise<void>;
+  /** Resolves once every chunk updated so far is hashed (their memory may then change), or the stream failed. */
+  settled(): Promise<void>;
   /** The digests of everything updated; ends the stream. */
   digest(): Promise<FileDigests>;
   /** Abandons the stream (a read that failed or stopped); nothing to do after digest(). */
@@ -114,6 +116,9 @@ export class HashPool {
         post({ stream: id, op: 'update', bytes }, shared ? [] : [bytes.buffer as ArrayBuffer]);
         while (state.inFlight > maxInFlightBytes && !state.failed) await new Promise<void>((resolve) => state.waiters.push(resolve));
         if (state.failed) throw state.failed;
+      },
+      settled: async () => {
+        while (state.inFlight > 0 && !state.failed) await new Promise<void>((resolve) => state.waiters.push(resolve));
       },
       digest: () =>
         new Promise<FileDigests>((resolve, reject) => {

@@ -39,6 +39,7 @@ import type {
 } from '@aws-sdk/client-s3';
 import { createLogger } from '../log/logger.js';
 import { hashPool } from '../hashing/pool.js';
+import { ReadBuffers } from './read-buffers.js';
 import { mirrorKey, type KeySource } from './remote-key.js';
 import { UploadError, type CopyCheck, type RemoteCopy, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
 
@@ -255,7 +256,9 @@ export class S3Target implements UploadTarget {
     const partCount = Math.max(1, Math.ceil(job.file.size / partSize));
     const known = new Map(state.parts.map((p) => [p.n, p]));
     const done: PartRecord[] = [];
-    let buffered: Buffer[] = [];
+    // Parts are read straight into buffers of the part size: a part is one buffer, sent without a copy.
+    const buffers = new ReadBuffers(partSize);
+    const read = job.file.read({ into: buffers.into });
     let bufferedBytes = 0;
     // A part's digests are computed on the hash pool's workers as its pieces are read, never on
     // the event loop (a 64 MiB part would cost it about half a second).
@@ -264,33 +267,29 @@ export class S3Target implements UploadTarget {
     // The part being sent while the next one is read and hashed; parts still go one at a time.
     let inflight: Promise<void> | null = null;
     const flush = async (): Promise<void> => {
-      const body = buffered.length === 1 ? buffered[0]! : Buffer.concat(buffered, bufferedBytes);
+      const partNumber = n++;
+      const body = buffers.at((partNumber - 1) * partSize, bufferedBytes);
       const d = await partSums.digest();
       const sums = { sha256: Buffer.from(d.sha256, 'hex').toString('base64'), md5: d.md5! };
-      buffered = [];
       bufferedBytes = 0;
       partSums = hashPool().stream({ md5: true });
-      const partNumber = n++;
       await inflight;
       // A stop during the previous part sends no further one.
       job.signal.throwIfAborted();
-      const sending: Promise<void> = this.sendPart(job, state, partNumber, body, sums, known.get(partNumber)).then((part) => void done.push(part));
+      const sending: Promise<void> = this.sendPart(job, state, partNumber, body, sums, known.get(partNumber)).then((part) => {
+        done.push(part);
+        buffers.deliveredBefore(partNumber * partSize);
+      });
       // Awaited before the next part is sent and at the end; until then a failure is not unhandled.
       sending.catch(() => undefined);
       inflight = sending;
     };
     try {
-      for await (const chunk of job.file.read().chunks) {
-        let rest = chunk;
-        while (rest.length > 0) {
-          const take = Math.min(rest.length, partSize - bufferedBytes);
-          const piece = rest.subarray(0, take);
-          buffered.push(piece);
-          await partSums.update(piece);
-          bufferedBytes += take;
-          rest = rest.subarray(take);
-          if (bufferedBytes === partSize && n < partCount) await flush();
-        }
+      // The read's chunks fill each buffer from its start and never span two: a part's chunks are its buffer's bytes in order.
+      for await (const chunk of read.chunks) {
+        await partSums.update(chunk);
+        bufferedBytes += chunk.length;
+        if (bufferedBytes === partSize && n < partCount) await flush();
       }
       await flush();
       await inflight;
