@@ -318,6 +318,8 @@ class SequentialSource {
       if (skip > 0) {
         this.pending = this.pending.subarray(skip);
         this.pos += skip;
+        // Skipped bytes are not needed either: resuming far into a large file holds a few buffers, not all it skips.
+        this.buffers.deliveredBefore(this.pos);
         continue;
       }
       const take = Math.min(this.pending.length, stop - this.pos - have);
