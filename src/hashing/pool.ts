@@ -2,8 +2,9 @@
  * Hashing on worker threads (worker.ts). Read-back verification of a 1 GB file at a share
  * costs seconds of CPU, and the digests of the bytes being sent (sha256 against QC's, md5 for the
  * Osprey manifest, SHA-256 and MD5 per S3 part) cost 2–4 ms per MiB each; on the event loop that
- * would keep QC's bookkeeping, IPC and every other upload waiting. Two kinds of work:
+ * would keep QC's bookkeeping, IPC and every other upload waiting. Three kinds of work:
  * - `digests(file)`: a file path in, its digests out;
+ * - `md5Of(bytes)`: the MD5 of bytes in (shared) memory, e.g. an S3 part while it is sent;
  * - `stream()`: chunks handed over as they are read, digests at the end. Chunks in shared memory
  *   (source-read.ts reads into SharedArrayBuffers) are shared with the worker, not copied: a copy
  *   costs the event loop about as much as SHA-256 itself on a CPU with SHA extensions. At most
@@ -16,7 +17,7 @@ import os from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { createLogger } from '../log/logger.js';
 import { startModuleWorker } from '../threads/start-worker.js';
-import type { FileDigests, HashCancel, HashReply, HashRequest, StreamMessage, StreamReply } from './protocol.js';
+import type { FileDigests, HashCancel, HashReply, HashRequest, Md5Reply, Md5Request, StreamMessage, StreamReply } from './protocol.js';
 
 export type { FileDigests } from './protocol.js';
 
@@ -42,6 +43,7 @@ interface Slot {
   worker: Worker;
   pending: Map<number, Pending>;
   streams: Map<number, StreamState>;
+  md5s: Map<number, { resolve: (md5: string) => void; reject: (e: Error) => void }>;
 }
 
 /** Digests of bytes fed in order; see HashPool.stream. */
@@ -51,6 +53,8 @@ export interface StreamHash {
    * change until digest(); else a copy); waits only while the worker is `maxInFlightBytes` behind.
    */
   update(chunk: Uint8Array): Promise<void>;
+  /** Resolves once every chunk updated so far is hashed (their memory may then change), or the stream failed. */
+  settled(): Promise<void>;
   /** The digests of everything updated; ends the stream. */
   digest(): Promise<FileDigests>;
   /** Abandons the stream (a read that failed or stopped); nothing to do after digest(). */
@@ -93,6 +97,21 @@ export class HashPool {
     });
   }
 
+  /**
+   * The MD5 (hex) of bytes in memory: shared with the worker when they live in a SharedArrayBuffer
+   * (they must not change until this resolves), else copied.
+   */
+  md5Of(bytes: Uint8Array): Promise<string> {
+    if (this.closed) return Promise.reject(new Error('the hashing pool is closed'));
+    const slot = this.pick();
+    const id = this.nextId++;
+    return new Promise<string>((resolve, reject) => {
+      slot.md5s.set(id, { resolve, reject });
+      slot.worker.ref();
+      slot.worker.postMessage({ md5Of: id, bytes } satisfies Md5Request);
+    });
+  }
+
   /** Digests of bytes fed chunk by chunk, in order (sha256; md5 too when asked). */
   stream(opts: { md5?: boolean } = {}): StreamHash {
     if (this.closed) throw new Error('the hashing pool is closed');
@@ -114,6 +133,9 @@ export class HashPool {
         post({ stream: id, op: 'update', bytes }, shared ? [] : [bytes.buffer as ArrayBuffer]);
         while (state.inFlight > maxInFlightBytes && !state.failed) await new Promise<void>((resolve) => state.waiters.push(resolve));
         if (state.failed) throw state.failed;
+      },
+      settled: async () => {
+        while (state.inFlight > 0 && !state.failed) await new Promise<void>((resolve) => state.waiters.push(resolve));
       },
       digest: () =>
         new Promise<FileDigests>((resolve, reject) => {
@@ -142,7 +164,7 @@ export class HashPool {
 
   /** An idle worker, else a new one while under `size`, else the one with the least work. */
   private pick(): Slot {
-    const load = (s: Slot) => s.pending.size + s.streams.size;
+    const load = (s: Slot) => s.pending.size + s.streams.size + s.md5s.size;
     const idle = this.slots.find((s) => load(s) === 0);
     if (idle) return idle;
     if (this.slots.length < this.size) return this.spawn();
@@ -152,9 +174,15 @@ export class HashPool {
   private spawn(): Slot {
     const worker = startModuleWorker(import.meta.url, './worker.js');
     worker.unref();
-    const slot: Slot = { worker, pending: new Map(), streams: new Map() };
-    worker.on('message', (reply: HashReply | StreamReply) => {
+    const slot: Slot = { worker, pending: new Map(), streams: new Map(), md5s: new Map() };
+    worker.on('message', (reply: HashReply | StreamReply | Md5Reply) => {
       if ('stream' in reply) return this.onStreamReply(slot, reply);
+      if ('md5Of' in reply) {
+        const p = slot.md5s.get(reply.md5Of);
+        slot.md5s.delete(reply.md5Of);
+        this.idleCheck(slot);
+        return p?.resolve(reply.md5);
+      }
       const p = slot.pending.get(reply.id);
       if (!p) return; // cancelled
       slot.pending.delete(reply.id);
@@ -188,6 +216,8 @@ export class HashPool {
   private failAll(slot: Slot, error: Error): void {
     for (const p of slot.pending.values()) p.reject(error);
     slot.pending.clear();
+    for (const p of slot.md5s.values()) p.reject(error);
+    slot.md5s.clear();
     for (const s of slot.streams.values()) {
       s.failed = error;
       for (const wake of s.waiters.splice(0)) wake();
@@ -197,7 +227,7 @@ export class HashPool {
   }
 
   private idleCheck(slot: Slot): void {
-    if (slot.pending.size === 0 && slot.streams.size === 0) slot.worker.unref();
+    if (slot.pending.size === 0 && slot.streams.size === 0 && slot.md5s.size === 0) slot.worker.unref();
   }
 }
 

@@ -19,6 +19,17 @@ export type StreamMessage =
   | { stream: number; op: 'end' }
   | { stream: number; op: 'drop' };
 
+/** The MD5 of bytes already in memory (shared with the worker, not copied). */
+export interface Md5Request {
+  md5Of: number;
+  bytes: Uint8Array;
+}
+
+export interface Md5Reply {
+  md5Of: number;
+  md5: string;
+}
+
 export interface FileDigests {
   sha256: string;
   /** Only when asked for (the Osprey manifest, S3 parts); null otherwise. */

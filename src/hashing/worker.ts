@@ -7,7 +7,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';
-import type { HashCancel, HashReply, HashRequest, StreamMessage, StreamReply } from './protocol.js';
+import type { HashCancel, HashReply, HashRequest, Md5Reply, Md5Request, StreamMessage, StreamReply } from './protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('the hashing worker must run in a worker thread');
@@ -18,7 +18,11 @@ const running = new Set<number>();
 const cancelled = new Set<number>();
 const streams = new Map<number, { sha: Hash; md5: Hash | null; size: number }>();
 
-port.on('message', (msg: HashRequest | HashCancel | StreamMessage) => {
+port.on('message', (msg: HashRequest | HashCancel | StreamMessage | Md5Request) => {
+  if ('md5Of' in msg) {
+    port.postMessage({ md5Of: msg.md5Of, md5: createHash('md5').update(msg.bytes).digest('hex') } satisfies Md5Reply);
+    return;
+  }
   if ('cancel' in msg) {
     if (running.has(msg.cancel)) cancelled.add(msg.cancel);
     return;

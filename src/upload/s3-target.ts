@@ -39,6 +39,7 @@ import type {
 } from '@aws-sdk/client-s3';
 import { createLogger } from '../log/logger.js';
 import { hashPool } from '../hashing/pool.js';
+import { ReadBuffers } from './read-buffers.js';
 import { mirrorKey, type KeySource } from './remote-key.js';
 import { UploadError, type CopyCheck, type RemoteCopy, type StaleRemoval, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
 
@@ -279,47 +280,48 @@ export class S3Target implements UploadTarget {
     const partCount = Math.max(1, Math.ceil(job.file.size / partSize));
     const known = new Map(state.parts.map((p) => [p.n, p]));
     const done: PartRecord[] = [];
-    let buffered: Buffer[] = [];
+    // Parts are read straight into buffers of the part size: a part is one buffer, sent without a copy.
+    const buffers = new ReadBuffers(partSize);
+    const read = job.file.read({ into: buffers.into });
     let bufferedBytes = 0;
-    // A part's digests are computed on the hash pool's workers as its pieces are read, never on
-    // the event loop (a 64 MiB part would cost it about half a second).
-    let partSums = hashPool().stream({ md5: true });
+    // A part's SHA-256 is computed on the hash pool's workers as its pieces are read, never on the
+    // event loop (a 64 MiB part would cost it about half a second). Its MD5, needed only to check
+    // the ETag the server answers, is computed while the part is on the wire, not before it is sent.
+    let partSha256 = hashPool().stream();
     let n = 1;
     // The part being sent while the next one is read and hashed; parts still go one at a time.
     let inflight: Promise<void> | null = null;
     const flush = async (): Promise<void> => {
-      const body = buffered.length === 1 ? buffered[0]! : Buffer.concat(buffered, bufferedBytes);
-      const d = await partSums.digest();
-      const sums = { sha256: Buffer.from(d.sha256, 'hex').toString('base64'), md5: d.md5! };
-      buffered = [];
-      bufferedBytes = 0;
-      partSums = hashPool().stream({ md5: true });
       const partNumber = n++;
+      const body = buffers.at((partNumber - 1) * partSize, bufferedBytes);
+      const sha256 = Buffer.from((await partSha256.digest()).sha256, 'hex').toString('base64');
+      const md5 = hashPool().md5Of(body);
+      // Awaited by sendPart; a part that is never sent (a stop) leaves no unhandled rejection.
+      md5.catch(() => undefined);
+      bufferedBytes = 0;
+      partSha256 = hashPool().stream();
       await inflight;
       // A stop during the previous part sends no further one.
       job.signal.throwIfAborted();
-      const sending: Promise<void> = this.sendPart(job, state, partNumber, body, sums, known.get(partNumber)).then((part) => void done.push(part));
+      const sending: Promise<void> = this.sendPart(job, state, partNumber, body, { sha256, md5 }, known.get(partNumber)).then((part) => {
+        done.push(part);
+        buffers.deliveredBefore(partNumber * partSize);
+      });
       // Awaited before the next part is sent and at the end; until then a failure is not unhandled.
       sending.catch(() => undefined);
       inflight = sending;
     };
     try {
-      for await (const chunk of job.file.read().chunks) {
-        let rest = chunk;
-        while (rest.length > 0) {
-          const take = Math.min(rest.length, partSize - bufferedBytes);
-          const piece = rest.subarray(0, take);
-          buffered.push(piece);
-          await partSums.update(piece);
-          bufferedBytes += take;
-          rest = rest.subarray(take);
-          if (bufferedBytes === partSize && n < partCount) await flush();
-        }
+      // The read's chunks fill each buffer from its start and never span two: a part's chunks are its buffer's bytes in order.
+      for await (const chunk of read.chunks) {
+        await partSha256.update(chunk);
+        bufferedBytes += chunk.length;
+        if (bufferedBytes === partSize && n < partCount) await flush();
       }
       await flush();
       await inflight;
     } finally {
-      partSums.drop();
+      partSha256.drop();
       // A failed read never leaves a part request running behind the job's back (it saves resume state).
       await (inflight as Promise<void> | null)?.catch(() => undefined);
     }
@@ -356,14 +358,25 @@ export class S3Target implements UploadTarget {
     return { remoteKey: key, verifiedSha256: job.file.sha256, alreadyPresent: false };
   }
 
-  /** Sends part `n` (its digests `sums`) unless the server already holds exactly these bytes for it; returns its record. */
-  private async sendPart(job: UploadJobInput, state: S3Resume, n: number, body: Buffer, sums: { sha256: string; md5: string }, known: PartRecord | undefined): Promise<PartRecord> {
+  /**
+   * Sends part `n` (its SHA-256, and its MD5 being computed) unless the server already holds
+   * exactly these bytes for it; returns its record once the MD5 is known (the body may then be reused).
+   */
+  private async sendPart(job: UploadJobInput, state: S3Resume, n: number, body: Buffer, sums: { sha256: string; md5: Promise<string> }, known: PartRecord | undefined): Promise<PartRecord> {
+    if (known) return this.keepOrSendPart(job, state, n, body, { sha256: sums.sha256, md5: await sums.md5 }, known);
+    return this.uploadPart(job, state, n, body, sums);
+  }
+
+  /**
+   * Part `n` the server may hold already. A recorded part (ListParts confirmed the server has it
+   * with the ETag it answered then) is kept if these bytes are the ones it was made of; one found
+   * only on the server has no recorded SHA-256 (''), so its ETag, the MD5 of what the server holds,
+   * must equal our bytes' MD5. Otherwise it is sent again.
+   */
+  private async keepOrSendPart(job: UploadJobInput, state: S3Resume, n: number, body: Buffer, sums: { sha256: string; md5: string }, known: PartRecord): Promise<PartRecord> {
     const { sha256, md5 } = sums;
-    // A recorded part (ListParts confirmed the server has it with the ETag it answered then) is kept
-    // if these bytes are the ones it was made of; one found only on the server has no recorded
-    // SHA-256 (''), so its ETag, the MD5 of what the server holds, must equal our bytes' MD5.
-    const same = known && known.size === body.length && (known.sha256 === '' ? unquote(known.etag) === md5 : known.sha256 === sha256 && known.md5 === md5);
-    if (known && same) {
+    const same = known.size === body.length && (known.sha256 === '' ? unquote(known.etag) === md5 : known.sha256 === sha256 && known.md5 === md5);
+    if (same) {
       log.debug('part already on the server; not sent again', { target: this.id, key: job.remoteKey, part: n });
       const part = { ...known, sha256, md5 };
       if (known.sha256 === '') {
@@ -372,6 +385,12 @@ export class S3Target implements UploadTarget {
       }
       return part;
     }
+    return this.uploadPart(job, state, n, body, sums);
+  }
+
+  /** UploadPart, then its answer checked against the digests of the bytes read. */
+  private async uploadPart(job: UploadJobInput, state: S3Resume, n: number, body: Buffer, sums: { sha256: string; md5: Promise<string> | string }): Promise<PartRecord> {
+    const { sha256 } = sums;
     const sent = this.opts.faults?.alterBody?.(body, n) ?? body;
     const out = await this.send<UploadPartCommandOutput>(
       'UploadPart',
@@ -380,6 +399,7 @@ export class S3Target implements UploadTarget {
       sha256,
     );
     const etag = out.ETag ?? '';
+    const md5 = await sums.md5;
     if ((etagIsMd5(etag, out) && unquote(etag) !== md5) || (out.ChecksumSHA256 && out.ChecksumSHA256 !== sha256)) {
       throw corrupted(this.id, job.remoteKey, `part ${n} came back with ETag ${unquote(etag)} / SHA-256 ${out.ChecksumSHA256 ?? 'none'}, not MD5 ${md5} / SHA-256 ${sha256} of the bytes read`);
     }

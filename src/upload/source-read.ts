@@ -45,11 +45,20 @@ export interface VerifiedRead {
 }
 
 /**
+ * Where a verified read puts its bytes instead of fresh 1 MiB buffers (read-buffers.ts): each call
+ * gives the buffer (backed by a SharedArrayBuffer, so the hashing threads share it rather than
+ * copy it) that the following chunks fill from its start, a chunk never spanning two, so the chunks
+ * of one buffer lie end to end in it. The read calls it only once every byte it read before has
+ * been hashed: a buffer whose chunks the caller has used up may be given again.
+ */
+export type ReadInto = () => Promise<Buffer>;
+
+/**
  * `verify: false` skips hashing the bytes read (the size and mtime are still checked before
  * reading): only for a target that verifies what it wrote against QC's sha256 itself. Its chunks'
  * memory is reused: each is valid only until the next one is asked for.
  */
-export type ReadOptions = { verify?: true; md5?: boolean } | { verify: false; md5?: never };
+export type ReadOptions = { verify?: true; md5?: boolean; into?: ReadInto } | { verify: false; md5?: never; into?: never };
 
 export interface LocalFile extends CaptureFileFacts {
   sha256: string;
@@ -68,21 +77,35 @@ export function localFileOf(facts: CaptureFileFacts, throttle: Throttle, signal:
     read(opts = {}) {
       let md5Hex: string | null = null;
       return {
-        chunks: opts.verify === false ? unverifiedChunks(facts, throttle, signal) : verifiedChunks({ ...facts, sha256 }, throttle, signal, opts.md5 ?? false, (md5) => (md5Hex = md5)),
+        chunks: opts.verify === false ? unverifiedChunks(facts, throttle, signal) : verifiedChunks({ ...facts, sha256 }, throttle, signal, { md5: opts.md5 ?? false, into: opts.into ?? null }, (md5) => (md5Hex = md5)),
         md5: () => md5Hex,
       };
     },
   };
 }
 
-async function* verifiedChunks(file: QcFile, throttle: Throttle, signal: AbortSignal, md5: boolean, onEnd: (md5: string | null) => void): AsyncGenerator<Buffer> {
+async function* verifiedChunks(
+  file: QcFile,
+  throttle: Throttle,
+  signal: AbortSignal,
+  opts: { md5: boolean; into: ReadInto | null },
+  onEnd: (md5: string | null) => void,
+): AsyncGenerator<Buffer> {
   await checkUnchanged(file);
-  const hash = hashPool().stream({ md5 });
+  const hash = hashPool().stream({ md5: opts.md5 });
+  const into = opts.into;
+  // A buffer given again may hold bytes the hashing thread has not read yet: it catches up first.
+  const memory: ChunkMemory = into
+    ? async () => {
+        await hash.settled();
+        return into();
+      }
+    : 'fresh';
   let held: Buffer | null = null;
   let bytes = 0;
   try {
     try {
-      for await (const chunk of throttledChunks(file.path, throttle, signal, false)) {
+      for await (const chunk of throttledChunks(file.path, throttle, signal, memory)) {
         await hash.update(chunk);
         bytes += chunk.length;
         if (held) yield held;
@@ -104,14 +127,14 @@ async function* verifiedChunks(file: QcFile, throttle: Throttle, signal: AbortSi
 async function* unverifiedChunks(file: CaptureFileFacts, throttle: Throttle, signal: AbortSignal): AsyncGenerator<Buffer> {
   await checkUnchanged(file);
   try {
-    yield* throttledChunks(file.path, throttle, signal, true);
+    yield* throttledChunks(file.path, throttle, signal, 'reuse');
   } catch (err) {
     throw readFailure(file, signal, err);
   }
 }
 
-async function* throttledChunks(file: string, throttle: Throttle, signal: AbortSignal, reuse: boolean): AsyncGenerator<Buffer> {
-  for await (const chunk of fileChunks(file, signal, reuse)) {
+async function* throttledChunks(file: string, throttle: Throttle, signal: AbortSignal, memory: ChunkMemory): AsyncGenerator<Buffer> {
+  for await (const chunk of fileChunks(file, signal, memory)) {
     await throttle(chunk.length, signal);
     yield chunk;
   }
@@ -134,6 +157,8 @@ export async function confirmUnchangedSinceQc(file: QcFile, signal: AbortSignal)
 
 type QcFile = CaptureFileFacts & { sha256: string };
 
+type ChunkMemory = 'fresh' | 'reuse' | ReadInto;
+
 function readFailure(file: CaptureFileFacts, signal: AbortSignal, err: unknown): unknown {
   if (signal.aborted) return err;
   if ((err as NodeJS.ErrnoException).code === 'ENOENT') return changed(file, 'was removed while it was being uploaded');
@@ -142,20 +167,35 @@ function readFailure(file: CaptureFileFacts, signal: AbortSignal, err: unknown):
 
 /**
  * The file in chunks, one read ahead, so reading overlaps with sending (as a read stream's buffer
- * does). Without `reuse`, each chunk is fresh shared memory (a verified read's chunk may still be
- * hashed, or sent, while later ones are read). With `reuse`, two buffers take turns, the one read
+ * does). With 'fresh', each chunk is fresh shared memory (a verified read's chunk may still be
+ * hashed, or sent, while later ones are read). With 'reuse', two buffers take turns, the one read
  * ahead and the one last yielded, so a chunk is valid only until the next one is asked for: a fresh
  * 1 MiB buffer per chunk costs page faults and GC (reading 100 MiB from the page cache took 32–58
- * ms of CPU with fresh buffers, 17–21 ms with reuse, on the 2-core test machine).
+ * ms of CPU with fresh buffers, 17–21 ms with reuse, on the 2-core test machine). With a ReadInto,
+ * chunks fill the caller's buffers end to end.
  */
-async function* fileChunks(file: string, signal: AbortSignal, reuse: boolean): AsyncGenerator<Buffer> {
+async function* fileChunks(file: string, signal: AbortSignal, memory: ChunkMemory): AsyncGenerator<Buffer> {
   const handle = await fs.open(file, 'r');
-  const turns = reuse ? [Buffer.allocUnsafeSlow(chunkSize), Buffer.allocUnsafeSlow(chunkSize)] : null;
+  const turns = memory === 'reuse' ? [Buffer.allocUnsafeSlow(chunkSize), Buffer.allocUnsafeSlow(chunkSize)] : null;
   let turn = 0;
+  let block: Buffer | null = null;
+  let used = 0;
+  /** The next chunk's memory: at most chunkSize bytes, and never past the end of the caller's buffer. */
+  const place = async (): Promise<Buffer> => {
+    if (memory === 'reuse') return turns![turn++ % 2]!;
+    if (memory === 'fresh') return Buffer.from(new SharedArrayBuffer(chunkSize));
+    if (!block || used === block.length) {
+      block = await memory();
+      used = 0;
+    }
+    const into: Buffer = block;
+    return into.subarray(used, used + Math.min(chunkSize, into.length - used));
+  };
   const read = async (): Promise<Buffer> => {
-    const chunk = turns ? turns[turn++ % 2]! : Buffer.from(new SharedArrayBuffer(chunkSize));
-    const { bytesRead } = await handle.read(chunk, 0, chunkSize, null);
-    return bytesRead === chunkSize ? chunk : chunk.subarray(0, bytesRead);
+    const chunk = await place();
+    const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+    used += bytesRead;
+    return bytesRead === chunk.length ? chunk : chunk.subarray(0, bytesRead);
   };
   const ahead = (): Promise<Buffer> => {
     const p = read();

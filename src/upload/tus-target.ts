@@ -29,10 +29,14 @@ import { createLogger } from '../log/logger.js';
 import { hashPool, type StreamHash } from '../hashing/pool.js';
 import { redactUrl } from '../shared/redact-url.js';
 import { readAhead } from './read-ahead.js';
+import { ReadBuffers } from './read-buffers.js';
 import { mirrorKey, type KeySource } from './remote-key.js';
 import { UploadError, type CopyCheck, type RemoteCopy, type StaleRemoval, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
 
 const log = createLogger('upload.tus');
+
+/** Size of the buffers a file is read into; a PATCH's bytes may span several. */
+const readBufferBytes = 4 * 1024 * 1024;
 
 export interface TusTargetFaults {
   /** Called before every request tus-js-client sends (tests count PATCHes and see their offsets). */
@@ -141,7 +145,9 @@ export class TusTarget implements UploadTarget {
     };
     if (this.checksumSha256 === null) await this.probe(job.signal).catch(() => undefined);
     // One PATCH's worth read ahead: the next chunk is read and hashed while the current one is sent.
-    const source = new SequentialSource(readAhead(job.file.read().chunks, this.opts.chunkSizeBytes), job.file.size, this.checksumSha256 === true);
+    // The bytes are read into a few buffers used again once the server has them (read-buffers.ts).
+    const buffers = new ReadBuffers(readBufferBytes);
+    const source = new SequentialSource(readAhead(job.file.read({ into: buffers.into }).chunks, this.opts.chunkSizeBytes), buffers, job.file.size, this.checksumSha256 === true);
     let url: string | null = saved?.url ?? null;
     let firstPatchOffset: number | null = null;
     // Loaded on first use: a station without tus targets never pays its import time at start.
@@ -311,6 +317,7 @@ class SequentialSource {
 
   constructor(
     chunks: AsyncIterable<Buffer>,
+    private readonly buffers: ReadBuffers,
     readonly size: number,
     private readonly checksums: boolean,
   ) {
@@ -320,6 +327,8 @@ class SequentialSource {
   async slice(start: number, end: number): Promise<{ value: Readable & { size?: number }; done: boolean }> {
     const stop = Math.min(end, this.size);
     if (start < this.pos) throw new UploadError('transient', `tus asked for bytes from ${start} again after ${this.pos} were read; the upload is retried.`);
+    // tus-js-client asks for a slice once the server answered for the one before: the bytes before `start` are delivered or skipped.
+    this.buffers.deliveredBefore(start);
     // Hashed on the hash pool's workers as the slice is gathered, not on the event loop.
     const hash = this.checksums ? hashPool().stream() : null;
     try {
@@ -343,6 +352,8 @@ class SequentialSource {
       if (skip > 0) {
         this.pending = this.pending.subarray(skip);
         this.pos += skip;
+        // Skipped bytes are not needed either: resuming far into a large file holds a few buffers, not all it skips.
+        this.buffers.deliveredBefore(this.pos);
         continue;
       }
       const take = Math.min(this.pending.length, stop - this.pos - have);

@@ -133,6 +133,25 @@ describe('whole-file hashing on worker threads', () => {
     }
   });
 
+  it('gives the MD5 of bytes in shared memory or a plain buffer, and settles a stream once its chunks are hashed', async () => {
+    const pool = new HashPool(1);
+    try {
+      const bytes = randomBytes(3 * MiB + 5, 22);
+      const shared = Buffer.from(new SharedArrayBuffer(bytes.length));
+      bytes.copy(shared);
+      const md5 = createHash('md5').update(bytes).digest('hex');
+      expect(await Promise.all([pool.md5Of(shared.subarray(0, MiB)), pool.md5Of(shared), pool.md5Of(bytes)])).toEqual([createHash('md5').update(bytes.subarray(0, MiB)).digest('hex'), md5, md5]);
+      const stream = pool.stream();
+      await stream.update(shared);
+      await stream.settled();
+      // Hashed already: bytes changed now are not in the digest.
+      shared.fill(0);
+      expect((await stream.digest()).sha256).toBe(sha256(bytes));
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('digests chunks in shared memory (as the verified read makes them), and says what that saves the event loop', async () => {
     const pool = new HashPool(1);
     try {
