@@ -141,6 +141,7 @@ export function resolveConfig(raw: unknown, locations: StationLocations, configF
     if (!profiles[source.profile]) problems.push({ field: `sources.${i}.profile`, problem: `unknown profile "${source.profile}"; expected one of ${Object.keys(profiles).join(', ')}` });
   });
 
+  problems.push(...checkStationPaths(resolved, file.paths, sources));
   problems.push(...checkTargets(file.targets, sources, base));
   problems.push(...checkUsbSources(file.linking.usb, sources));
 
@@ -161,6 +162,32 @@ export function resolveConfig(raw: unknown, locations: StationLocations, configF
     ui: file.ui,
     preview: file.preview,
   };
+}
+
+/**
+ * The station's own folders must lie outside every hot folder, and no hot folder inside them: a
+ * library there has its filed images ingested again (failed as duplicates and moved to _reshoot/,
+ * leaving the first capture pointing at nothing); a database or log there is watched and written at once.
+ */
+function checkStationPaths(locations: StationLocations, set: StationConfigFile['paths'], sources: SourceConfig[]): ConfigProblem[] {
+  const own = [
+    { key: 'library', what: 'the library', dir: locations.library, isFile: false },
+    { key: 'database', what: 'the station database', dir: locations.database, isFile: true },
+    { key: 'logs', what: 'the logs folder', dir: locations.logs, isFile: false },
+  ] as const;
+  const problems: ConfigProblem[] = [];
+  for (const { key, what, dir, isFile } of own) {
+    for (const source of sources) {
+      const inside = dir === source.path || dir.startsWith(source.path + path.sep);
+      if (!inside && (isFile || !source.path.startsWith(dir + path.sep))) continue;
+      const verb = set[key] === undefined ? `Set paths.${key} (now the default)` : `Change paths.${key}`;
+      problems.push({
+        field: `paths.${key}`,
+        problem: `${what} ${dir} is ${inside ? 'inside' : 'around'} the hot folder of source "${source.id}" (${source.path}); every file the station writes there would be taken as a new capture. ${verb} to a place outside every hot folder, or move the hot folder`,
+      });
+    }
+  }
+  return problems;
 }
 
 /** Resolves target paths in place; a target inside a hot folder would feed its own uploads back into ingest. */

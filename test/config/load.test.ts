@@ -130,6 +130,29 @@ describe('station config', () => {
     expect(problemsOf(() => loadConfig({ home, environment: env() }))[0]?.problem).toMatch(/ is around the hot folder of source "b"/);
   });
 
+  it('refuses a library, database or logs folder inside or around a hot folder, naming the field and the fix', () => {
+    fs.writeFileSync(path.join(home, 'station.json'), JSON.stringify({ sources: [{ id: 'a', path: 'A' }], paths: { library: 'A/Library' }, linking: { enabled: true, project: 'P' } }));
+    expect(problemsOf(() => loadConfig({ home, environment: env() }))).toEqual([
+      {
+        field: 'paths.library',
+        problem: `the library ${path.join(home, 'A', 'Library')} is inside the hot folder of source "a" (${path.join(home, 'A')}); every file the station writes there would be taken as a new capture. Change paths.library to a place outside every hot folder, or move the hot folder`,
+      },
+    ]);
+    fs.writeFileSync(path.join(home, 'station.json'), JSON.stringify({ sources: [{ id: 'a', path: 'data/in' }], paths: { library: 'data', database: 'data/in/x.db', logs: 'data/in/logs' } }));
+    expect(problemsOf(() => loadConfig({ home, environment: env() })).map((p) => [p.field, /\b(inside|around)\b/.exec(p.problem)?.[1]])).toEqual([
+      ['paths.library', 'around'],
+      ['paths.database', 'inside'],
+      ['paths.logs', 'inside'],
+    ]);
+    // A hot folder on the home itself holds the default library, database and logs.
+    fs.writeFileSync(path.join(home, 'station.json'), JSON.stringify({ sources: [{ id: 'a', path: '.' }] }));
+    expect(problemsOf(() => loadConfig({ home, environment: env() })).map((p) => p.field)).toEqual(['paths.library', 'paths.database', 'paths.logs']);
+    expect(problemsOf(() => loadConfig({ home, environment: env() }))[0]?.problem).toMatch(/Set paths.library \(now the default\)/);
+    // Side by side is fine.
+    fs.writeFileSync(path.join(home, 'station.json'), JSON.stringify({ sources: [{ id: 'a', path: 'A' }], paths: { library: 'ALib' } }));
+    expect(loadConfig({ home, environment: env() }).locations.library).toBe(path.join(home, 'ALib'));
+  });
+
   it('refuses a USB scanner entry for a source that does not exist, naming the field and the sources', () => {
     fs.writeFileSync(
       path.join(home, 'station.json'),
