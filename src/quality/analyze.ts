@@ -15,8 +15,9 @@ import { decodeAndMeasure } from './decode.js';
 import { exifBasics, exifIfd0Tags, exifOfTiff, parseExifBlob, type Exif } from './exif.js';
 import { imageFacts } from './facts.js';
 import { changedWhileChecked, DeadlineExceeded, decodeFailure, structureDamaged } from './failure.js';
-import { identifyRaw, rawHeadBytes, type RawContainer } from './raw-identify.js';
+import { identifyRaw, rawExtensionMismatch, rawHeadBytes, type RawContainer } from './raw-identify.js';
 import { readRawExif } from './raw-metadata.js';
+import { rawStructureFailure } from './raw-structure.js';
 import { containerOf, looksTruncated, structureTags, tiffDamage } from './structure.js';
 import { sha256OfFile } from '../hashing/file.js';
 import { parseTiffHeader, readTiffStructure, tag } from './tiff-ifd.js';
@@ -64,7 +65,12 @@ async function inspect(file: string, size: number, opts: AnalyzeOptions): Promis
 async function inspectOpen(file: string, source: ByteSource, opts: AnalyzeOptions): Promise<Inspection> {
   const head = await source.read(0, rawHeadBytes);
   const raw = identifyRaw(head, path.extname(file));
-  if (raw) return { facts: await rawFacts(raw, source), measurements: null, decodeError: null };
+  if (raw) {
+    const header = raw.kind === 'tiff-based' ? parseTiffHeader(head) : null;
+    return { facts: await rawFacts(raw, source), measurements: null, decodeError: header && (await rawStructureFailure(source, header)) };
+  }
+  const disguised = rawExtensionMismatch(path.extname(file), containerOf(head));
+  if (disguised) return { facts: null, measurements: null, decodeError: disguised };
 
   const tiff = parseTiffHeader(head) ? await readTiffStructure(source, tiffTags) : null;
   const failed = async (err: unknown, facts: ImageFacts | null): Promise<Inspection> => ({

@@ -48,6 +48,11 @@ export function structureDamaged(phrase: string): DecodeFailure {
   return { kind: 'corrupt', message: `The file is damaged: ${phrase}. Re-shoot or re-export the file.` };
 }
 
+/** The container's own structure says the file ends early; `detail` says where. */
+export function structureTruncated(detail: string): DecodeFailure {
+  return { kind: 'truncated', message: truncatedMessage(detail) };
+}
+
 export const changedWhileChecked: DecodeFailure = {
   kind: 'truncated',
   message: 'The file changed while it was being checked (it is probably still being written); it will be checked again once it is complete.',
@@ -56,7 +61,7 @@ export const changedWhileChecked: DecodeFailure = {
 function messageFor(kind: DecodeFailureKind, detail: string, ctx: FailureContext): string {
   switch (kind) {
     case 'truncated':
-      return `The file ends before all of its image data (${detail}): it may still be being written or was copied incompletely; if it stays like this, re-shoot or re-export the file.`;
+      return truncatedMessage(detail);
     case 'too-large': {
       const size = ctx.width && ctx.height ? `${ctx.width} × ${ctx.height} pixels (${((ctx.width * ctx.height) / 1e6).toFixed(0)} megapixels)` : 'larger';
       return `The image is ${size}, more than this station decodes (qc.maxInputPixels = ${ctx.opts.maxInputPixels}): raise qc.maxInputPixels in the station config if such images are expected, or export a smaller file.`;
@@ -68,6 +73,10 @@ function messageFor(kind: DecodeFailureKind, detail: string, ctx: FailureContext
     case 'corrupt':
       return `The file is damaged and cannot be decoded (${detail}): re-shoot or re-export the file.`;
   }
+}
+
+function truncatedMessage(detail: string): string {
+  return `The file ends before all of its image data (${detail}): it may still be being written or was copied incompletely; if it stays like this, re-shoot or re-export the file.`;
 }
 
 /** The decoder's first line, without sharp's "Input file has corrupt header:" prefix or the file's full path. */
