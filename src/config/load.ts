@@ -9,7 +9,7 @@ import YAML from 'yaml';
 import type { z } from 'zod';
 import { StationError } from '../errors.js';
 import { presetProfiles, profileSchema, type Profile } from '../quality/profile.js';
-import { configIssueMessage } from './issue-messages.js';
+import { allowedFieldsAt, configIssueMessage, unknownFieldsMessage } from './issue-messages.js';
 import { resolveLocations, type PathEnvironment, type StationLocations } from './paths.js';
 import { stationConfigSchema, sourceSchema, type SourceConfig, type StationConfigFile, type LinkingConfig, type RetentionConfig, type TargetConfig, type UploadSettings } from './schema.js';
 
@@ -97,7 +97,7 @@ export function resolveConfig(raw: unknown, locations: StationLocations, configF
   const problems: ConfigProblem[] = [];
   const parsed = stationConfigSchema.safeParse(raw, { error: configIssueMessage });
   if (!parsed.success) {
-    problems.push(...describeIssues(parsed.error.issues));
+    problems.push(...describeIssues(parsed.error.issues, stationConfigSchema, raw));
     throw configError(configFile, problems);
   }
   const file = parsed.data;
@@ -117,9 +117,10 @@ export function resolveConfig(raw: unknown, locations: StationLocations, configF
       problems.push({ field: `profiles.${name}.extends`, problem: `unknown profile "${parentName}"; expected one of ${Object.keys(profiles).join(', ')}` });
       continue;
     }
-    const merged = profileSchema.safeParse(mergeProfile(parent, overrides), { error: configIssueMessage });
+    const input = mergeProfile(parent, overrides);
+    const merged = profileSchema.safeParse(input, { error: configIssueMessage });
     if (merged.success) profiles[name] = merged.data;
-    else problems.push(...describeIssues(merged.error.issues, ['profiles', name]));
+    else problems.push(...describeIssues(merged.error.issues, profileSchema, input, ['profiles', name]));
   }
 
   const sources = file.sources ?? [sourceSchema.parse({ id: 'inbox', path: resolved.inbox })];
@@ -232,12 +233,11 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function describeIssues(issues: z.core.$ZodIssue[], prefix: (string | number)[] = []): ConfigProblem[] {
+/** `schema` parsed `input`; the issues' paths lead into both, `prefix` names where that input sits in the config. */
+function describeIssues(issues: z.core.$ZodIssue[], schema: z.core.$ZodType, input: unknown, prefix: (string | number)[] = []): ConfigProblem[] {
   return issues.map((issue) => {
     const field = [...prefix, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))].join('.') || '(top level)';
-    if (issue.code === 'unrecognized_keys') {
-      return { field, problem: `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} — check the spelling against the configuration reference` };
-    }
+    if (issue.code === 'unrecognized_keys') return { field, problem: unknownFieldsMessage(issue.keys, allowedFieldsAt(schema, issue.path, input)) };
     return { field, problem: issue.message };
   });
 }
