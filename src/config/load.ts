@@ -54,12 +54,18 @@ export function loadConfig(opts: LoadOptions = {}): StationConfig {
   return resolveConfig(raw, locations, configFile, environment);
 }
 
+/** Two config files side by side are refused: whichever were read, IT would sooner or later edit the other. */
 function findConfigFile(dir: string): string | null {
-  for (const name of configFileNames) {
-    const candidate = path.join(dir, name);
-    if (fs.existsSync(candidate)) return candidate;
+  const found = configFileNames.map((name) => path.join(dir, name)).filter((f) => fs.existsSync(f));
+  if (found.length > 1) {
+    const names = found.map((f) => path.basename(f));
+    throw new StationError(
+      'CONFIG_INVALID',
+      `${dir} holds ${names.length} station configs (${names.join(' and ')}); the station reads exactly one, and would ignore edits to the other. Keep the one that is meant, and rename the other (e.g. to ${names[1]}.old) or move it away.`,
+      { files: found },
+    );
   }
-  return null;
+  return found[0] ?? null;
 }
 
 function readConfigFile(file: string): unknown {
