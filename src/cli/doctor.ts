@@ -1,7 +1,9 @@
 /**
  * `capture-station doctor`: what a museum IT person checks before blaming the software — the config,
  * the database and its durability settings, every folder the station writes to, free disk space,
- * and every upload target through the health probe the uploader itself uses.
+ * and every upload target through the health probe the uploader itself uses. It only looks: a
+ * mistyped --home must not become a new station, so nothing missing is created and the database is
+ * opened read-only (the only writes are the write tests, whose files are removed again).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,9 +12,9 @@ import type { StationConfig } from '../config/load.js';
 import { StationError } from '../errors.js';
 import { libraryUnmounted } from '../filing/library.js';
 import { prepareSourceFolder } from '../ingest/source-folder.js';
-import { schemaVersion } from '../store/database.js';
+import { damagedDatabaseError, openDatabase, schemaVersion, type Db } from '../store/database.js';
+import { migrations } from '../store/migrations.js';
 import { networkFileSystemOf } from '../store/network-fs.js';
-import { openStore } from '../store/open.js';
 import { redactUrl, redactUrlsIn } from '../shared/redact-url.js';
 import { StaleCopies } from '../upload/stale-copies.js';
 import { isUploadError } from '../upload/target.js';
@@ -42,14 +44,14 @@ export async function doctorCommand(ctx: CliContext): Promise<number> {
     findings.push({ status: 'fail', what: 'config', detail: err instanceof StationError ? err.message : String(err) });
   }
   if (config) {
-    findings.push(checkDatabase(config));
-    for (const s of config.sources) {
-      // The same rule as `run`: a missing local inbox is created, a missing share is reported.
-      const problem = await prepareSourceFolder(s);
-      findings.push(problem ? { status: 'fail', what: `hot folder "${s.id}"`, detail: problem } : checkFolder(`hot folder "${s.id}"`, s.path, false));
+    const home = config.locations.home;
+    if (home && !fs.existsSync(home)) {
+      findings.push({ status: 'fail', what: 'home', detail: `${home} does not exist — check --home or CAPTURE_STATION_HOME for a typo; a new station is made there only by \`capture-station run\`` });
     }
+    findings.push(checkDatabase(config));
+    for (const s of config.sources) findings.push(await checkSource(s));
     findings.push(await checkLibrary(config));
-    findings.push(checkFolder('logs', config.locations.logs, true));
+    findings.push(fs.existsSync(config.locations.logs) ? checkFolder('logs', config.locations.logs) : { status: 'ok', what: 'logs', detail: `${config.locations.logs} does not exist yet; the station creates it when it starts` });
     const disks = new Map<string, string>();
     for (const [label, p] of [['database', path.dirname(config.locations.database)], ['library', config.locations.library], ...config.sources.map((s) => [`hot folder "${s.id}"`, s.path])] as [string, string][]) {
       if (!disks.has(p)) disks.set(p, label);
@@ -105,25 +107,44 @@ function checkStaleCopies(config: StationConfig): Finding[] {
 
 function checkDatabase(config: StationConfig): Finding {
   const file = config.locations.database;
+  if (!fs.existsSync(file)) {
+    return { status: 'warn', what: 'database', detail: `${file} does not exist yet: \`capture-station run\` creates it. If the station has run before, the home or paths.database points to the wrong place — fix it before running` };
+  }
+  let db: Db | null = null;
   try {
-    const store = openStore(file);
-    try {
-      const journal = store.db.pragma('journal_mode', { simple: true });
-      const sync = store.db.pragma('synchronous', { simple: true });
-      const counts = store.captures.counts();
-      return { status: 'ok', what: 'database', detail: `${file} (schema ${schemaVersion(store.db)}, journal ${String(journal)}, synchronous ${sync === 2 ? 'FULL' : String(sync)}, ${counts.total} captures)` };
-    } finally {
-      store.close();
-    }
+    db = openDatabase(file, { readonly: true });
+    const journal = String(db.pragma('journal_mode', { simple: true }));
+    const version = schemaVersion(db);
+    const latest = migrations.at(-1)?.version ?? 0;
+    if (version > latest) return { status: 'fail', what: 'database', detail: `${file} has schema ${version}, newer than this Capture Station knows (${latest}): update Capture Station` };
+    const captures = db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'captures'").pluck().get() ? ` ${String(db.prepare('SELECT count(*) FROM captures').pluck().get())} captures,` : '';
+    const upgrade = version < latest ? `; the station migrates it to schema ${latest} when it starts` : '';
+    // synchronous is a per-connection setting the station sets to FULL on every open; only the journal lives in the file.
+    return { status: journal === 'wal' || version === 0 ? 'ok' : 'warn', what: 'database', detail: `${file} (schema ${version},${captures} journal ${journal}${journal === 'wal' ? '' : ', switched to wal when the station starts'}${upgrade})` };
   } catch (err) {
-    return { status: 'fail', what: 'database', detail: err instanceof Error ? err.message : String(err) };
+    const message = damagedDatabaseError(err, file)?.message ?? (err instanceof Error ? err.message : String(err));
+    return { status: 'fail', what: 'database', detail: message.includes(file) ? message : `${file}: ${message}` };
+  } finally {
+    db?.close();
   }
 }
 
-/** Folders the station writes to are created if missing (`create`); then each must be a writable folder. */
-function checkFolder(what: string, dir: string, create: boolean): Finding {
+/**
+ * The same rule as `run` (a missing local hot folder is created, a missing share is reported), but
+ * reported, not applied.
+ */
+async function checkSource(source: StationConfig['sources'][number]): Promise<Finding> {
+  const what = `hot folder "${source.id}"`;
+  if (!fs.existsSync(source.path) && !source.polling && fs.existsSync(path.dirname(source.path))) {
+    return { status: 'warn', what, detail: `${source.path} does not exist; the station creates it when it starts. If it should be a share or another disk, mount that there or fix the source's path` };
+  }
+  const problem = await prepareSourceFolder(source);
+  return problem ? { status: 'fail', what, detail: problem } : checkFolder(what, source.path);
+}
+
+/** Each folder the station writes to must be a writable folder. */
+function checkFolder(what: string, dir: string): Finding {
   try {
-    if (create) fs.mkdirSync(dir, { recursive: true });
     if (!fs.statSync(dir).isDirectory()) return { status: 'fail', what, detail: `${dir} is not a folder` };
     const probe = path.join(dir, `.capture-station-write-test-${process.pid}`);
     fs.writeFileSync(probe, 'ok');
@@ -152,22 +173,23 @@ async function checkLibrary(config: StationConfig): Promise<Finding> {
       detail: `${library} does not exist. If it should be on another disk or share, mount that there; otherwise create it (or fix paths.library). Left as it is, the station creates it as an ordinary folder when it files the first capture${config.linking.enabled ? '' : ' (linking is off, so nothing is filed now)'}.`,
     };
   }
-  return checkFolder('library', library, false);
+  return checkFolder('library', library);
 }
 
 /** Against the same thresholds the running station warns and alarms at (retention.warnFreeGB / criticalFreeGB). */
 function checkFreeSpace(label: string, dir: string, levels: { warnFreeGB: number; criticalFreeGB: number }): Finding {
-  let target = dir;
-  while (!fs.existsSync(target) && path.dirname(target) !== target) target = path.dirname(target);
+  // A missing folder has no disk yet: measuring the nearest existing parent would name some other
+  // disk (often /). Its own finding says what to do about it.
+  if (!fs.existsSync(dir)) return { status: 'ok', what: `free disk (${label})`, detail: `not measured: ${dir} does not exist (see its own line)` };
   try {
-    const s = fs.statfsSync(target);
+    const s = fs.statfsSync(dir);
     const free = s.bavail * s.bsize;
     const gb = (free / 1024 ** 3).toFixed(1);
     const status: Status = free < levels.criticalFreeGB * 1024 ** 3 ? 'fail' : free < levels.warnFreeGB * 1024 ** 3 ? 'warn' : 'ok';
     const below = status === 'fail' ? `below retention.criticalFreeGB (${levels.criticalFreeGB} GB)` : `below retention.warnFreeGB (${levels.warnFreeGB} GB)`;
-    return { status, what: `free disk (${label})`, detail: `${gb} GB free at ${target}${status === 'ok' ? '' : ` — ${below}: free up space or move the folder to a larger disk`}` };
+    return { status, what: `free disk (${label})`, detail: `${gb} GB free at ${dir}${status === 'ok' ? '' : ` — ${below}: free up space or move the folder to a larger disk`}` };
   } catch (err) {
-    return { status: 'warn', what: `free disk (${label})`, detail: `could not measure at ${target}: ${(err as Error).message}` };
+    return { status: 'warn', what: `free disk (${label})`, detail: `could not measure at ${dir}: ${(err as Error).message}` };
   }
 }
 

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, type StationConfig } from '../config/load.js';
 import { StationError } from '../errors.js';
 import { setLogLevel, type LogLevel } from '../log/logger.js';
+import { damagedDatabaseError } from '../store/database.js';
 import { checkCommand } from './check.js';
 import { doctorCommand } from './doctor.js';
 import { exportCommand } from './export.js';
@@ -108,14 +109,17 @@ export async function main(argv: string[], output: Output = processOutput): Prom
   }
   setLogLevel(level as LogLevel);
   const { home, config } = parsed.values;
+  // The config last loaded: a damaged database found in the middle of a command is named by it.
+  let loaded: StationConfig | null = null;
   try {
     return await command({
       positionals,
       values: { json: parsed.values.json ?? false, profile: parsed.values.profile, format: parsed.values.format, output: parsed.values.output, source: parsed.values.source, backfill: parsed.values.backfill, since: parsed.values.since, retry: parsed.values.retry, job: parsed.values.job },
-      config: () => loadConfig({ home, configFile: config }),
+      config: () => (loaded = loadConfig({ home, configFile: config })),
       output,
     });
-  } catch (err) {
+  } catch (thrown) {
+    const err = loaded ? (damagedDatabaseError(thrown, (loaded as StationConfig).locations.database) ?? thrown) : thrown;
     if (err instanceof StationError) {
       output.err(`capture-station ${name}: ${err.message}\n`);
       return err.code === 'CONFIG_INVALID' || err.code === 'CONFIG_UNREADABLE' || err.code === 'INVALID_ARGUMENT' ? 2 : 1;

@@ -53,3 +53,55 @@ export function configIssueMessage(issue: z.core.$ZodRawIssue): string | undefin
       return undefined;
   }
 }
+
+/** Wrappers that hold one schema inside (a default, an optional field, a pipe's input…). */
+const wrapperTypes = new Set(['optional', 'nullable', 'default', 'prefault', 'nonoptional', 'readonly', 'catch', 'lazy']);
+
+function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
+  const def = schema._zod.def as z.core.$ZodTypeDef & { innerType?: z.core.$ZodType; in?: z.core.$ZodType; getter?: () => z.core.$ZodType };
+  if (def.type === 'pipe' && def.in) return unwrap(def.in);
+  if (def.type === 'lazy' && def.getter) return unwrap(def.getter());
+  if (wrapperTypes.has(def.type) && def.innerType) return unwrap(def.innerType);
+  return schema;
+}
+
+function shapeOf(schema: z.core.$ZodType): Record<string, z.core.$ZodType> | null {
+  const def = schema._zod.def as z.core.$ZodTypeDef & { shape?: Record<string, z.core.$ZodType> };
+  return def.type === 'object' && def.shape ? def.shape : null;
+}
+
+/**
+ * The field names a schema allows at `at` (a path into the input `value` it parsed), read from the
+ * schema itself so the list cannot fall behind it; null where the path leads to no object schema.
+ * Through a union, the option is the object whose fields best cover the input's own.
+ */
+export function allowedFieldsAt(root: z.core.$ZodType, at: readonly PropertyKey[], value: unknown): string[] | null {
+  let schema = unwrap(root);
+  let input = value;
+  for (let i = 0; ; ) {
+    const def = schema._zod.def as z.core.$ZodTypeDef & { options?: z.core.$ZodType[]; element?: z.core.$ZodType; valueType?: z.core.$ZodType };
+    if (def.type === 'union' && def.options) {
+      const keys = input !== null && typeof input === 'object' ? Object.keys(input) : [];
+      const scored = def.options.map(unwrap).map((o) => ({ o, hits: keys.filter((k) => shapeOf(o)?.[k]).length }));
+      const best = scored.filter((s) => shapeOf(s.o)).sort((a, b) => b.hits - a.hits)[0];
+      if (!best) return null;
+      schema = best.o;
+      continue;
+    }
+    if (i === at.length) break;
+    const key = at[i++]!;
+    input = input !== null && typeof input === 'object' ? (input as Record<PropertyKey, unknown>)[key] : undefined;
+    const shape = shapeOf(schema);
+    const next = shape ? shape[String(key)] : def.type === 'array' ? def.element : def.type === 'record' ? def.valueType : undefined;
+    if (!next) return null;
+    schema = unwrap(next);
+  }
+  const shape = shapeOf(schema);
+  return shape ? Object.keys(shape) : null;
+}
+
+/** An unknown field, with the fields allowed in its place when the schema says which. */
+export function unknownFieldsMessage(keys: readonly string[], allowed: readonly string[] | null): string {
+  const named = `unknown field${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}`;
+  return allowed ? `${named} — check the spelling; the fields allowed here are ${allowed.join(', ')}` : `${named} — check the spelling against the configuration reference in the README`;
+}

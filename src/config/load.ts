@@ -9,7 +9,7 @@ import YAML from 'yaml';
 import type { z } from 'zod';
 import { StationError } from '../errors.js';
 import { presetProfiles, profileSchema, type Profile } from '../quality/profile.js';
-import { configIssueMessage } from './issue-messages.js';
+import { allowedFieldsAt, configIssueMessage, unknownFieldsMessage } from './issue-messages.js';
 import { resolveLocations, type PathEnvironment, type StationLocations } from './paths.js';
 import { stationConfigSchema, sourceSchema, type SourceConfig, type StationConfigFile, type LinkingConfig, type RetentionConfig, type TargetConfig, type UploadSettings } from './schema.js';
 
@@ -54,12 +54,18 @@ export function loadConfig(opts: LoadOptions = {}): StationConfig {
   return resolveConfig(raw, locations, configFile, environment);
 }
 
+/** Two config files side by side are refused: whichever were read, IT would sooner or later edit the other. */
 function findConfigFile(dir: string): string | null {
-  for (const name of configFileNames) {
-    const candidate = path.join(dir, name);
-    if (fs.existsSync(candidate)) return candidate;
+  const found = configFileNames.map((name) => path.join(dir, name)).filter((f) => fs.existsSync(f));
+  if (found.length > 1) {
+    const names = found.map((f) => path.basename(f));
+    throw new StationError(
+      'CONFIG_INVALID',
+      `${dir} holds ${names.length} station configs (${names.join(' and ')}); the station reads exactly one, and would ignore edits to the other. Keep the one that is meant, and rename the other (e.g. to ${names[1]}.old) or move it away.`,
+      { files: found },
+    );
   }
-  return null;
+  return found[0] ?? null;
 }
 
 function readConfigFile(file: string): unknown {
@@ -97,7 +103,7 @@ export function resolveConfig(raw: unknown, locations: StationLocations, configF
   const problems: ConfigProblem[] = [];
   const parsed = stationConfigSchema.safeParse(raw, { error: configIssueMessage });
   if (!parsed.success) {
-    problems.push(...describeIssues(parsed.error.issues));
+    problems.push(...describeIssues(parsed.error.issues, stationConfigSchema, raw));
     throw configError(configFile, problems);
   }
   const file = parsed.data;
@@ -117,9 +123,10 @@ export function resolveConfig(raw: unknown, locations: StationLocations, configF
       problems.push({ field: `profiles.${name}.extends`, problem: `unknown profile "${parentName}"; expected one of ${Object.keys(profiles).join(', ')}` });
       continue;
     }
-    const merged = profileSchema.safeParse(mergeProfile(parent, overrides), { error: configIssueMessage });
+    const input = mergeProfile(parent, overrides);
+    const merged = profileSchema.safeParse(input, { error: configIssueMessage });
     if (merged.success) profiles[name] = merged.data;
-    else problems.push(...describeIssues(merged.error.issues, ['profiles', name]));
+    else problems.push(...describeIssues(merged.error.issues, profileSchema, input, ['profiles', name]));
   }
 
   const sources = file.sources ?? [sourceSchema.parse({ id: 'inbox', path: resolved.inbox })];
@@ -141,6 +148,7 @@ export function resolveConfig(raw: unknown, locations: StationLocations, configF
     if (!profiles[source.profile]) problems.push({ field: `sources.${i}.profile`, problem: `unknown profile "${source.profile}"; expected one of ${Object.keys(profiles).join(', ')}` });
   });
 
+  problems.push(...checkStationPaths(resolved, file.paths, sources));
   problems.push(...checkTargets(file.targets, sources, base));
   problems.push(...checkUsbSources(file.linking.usb, sources));
 
@@ -161,6 +169,32 @@ export function resolveConfig(raw: unknown, locations: StationLocations, configF
     ui: file.ui,
     preview: file.preview,
   };
+}
+
+/**
+ * The station's own folders must lie outside every hot folder, and no hot folder inside them: a
+ * library there has its filed images ingested again (failed as duplicates and moved to _reshoot/,
+ * leaving the first capture pointing at nothing); a database or log there is watched and written at once.
+ */
+function checkStationPaths(locations: StationLocations, set: StationConfigFile['paths'], sources: SourceConfig[]): ConfigProblem[] {
+  const own = [
+    { key: 'library', what: 'the library', dir: locations.library, isFile: false },
+    { key: 'database', what: 'the station database', dir: locations.database, isFile: true },
+    { key: 'logs', what: 'the logs folder', dir: locations.logs, isFile: false },
+  ] as const;
+  const problems: ConfigProblem[] = [];
+  for (const { key, what, dir, isFile } of own) {
+    for (const source of sources) {
+      const inside = dir === source.path || dir.startsWith(source.path + path.sep);
+      if (!inside && (isFile || !source.path.startsWith(dir + path.sep))) continue;
+      const verb = set[key] === undefined ? `Set paths.${key} (now the default)` : `Change paths.${key}`;
+      problems.push({
+        field: `paths.${key}`,
+        problem: `${what} ${dir} is ${inside ? 'inside' : 'around'} the hot folder of source "${source.id}" (${source.path}); every file the station writes there would be taken as a new capture. ${verb} to a place outside every hot folder, or move the hot folder`,
+      });
+    }
+  }
+  return problems;
 }
 
 /** Resolves target paths in place; a target inside a hot folder would feed its own uploads back into ingest. */
@@ -205,12 +239,11 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function describeIssues(issues: z.core.$ZodIssue[], prefix: (string | number)[] = []): ConfigProblem[] {
+/** `schema` parsed `input`; the issues' paths lead into both, `prefix` names where that input sits in the config. */
+function describeIssues(issues: z.core.$ZodIssue[], schema: z.core.$ZodType, input: unknown, prefix: (string | number)[] = []): ConfigProblem[] {
   return issues.map((issue) => {
     const field = [...prefix, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))].join('.') || '(top level)';
-    if (issue.code === 'unrecognized_keys') {
-      return { field, problem: `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} — check the spelling against the configuration reference` };
-    }
+    if (issue.code === 'unrecognized_keys') return { field, problem: unknownFieldsMessage(issue.keys, allowedFieldsAt(schema, issue.path, input)) };
     return { field, problem: issue.message };
   });
 }

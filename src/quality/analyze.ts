@@ -12,11 +12,13 @@ import sharp, { type Metadata } from 'sharp';
 import { createLogger } from '../log/logger.js';
 import { fileSource, type ByteSource } from './byte-source.js';
 import { decodeAndMeasure } from './decode.js';
+import { exclusiveDecode, sharedDecode } from './decoder-gate.js';
 import { exifBasics, exifIfd0Tags, exifOfTiff, parseExifBlob, type Exif } from './exif.js';
 import { imageFacts } from './facts.js';
-import { changedWhileChecked, DeadlineExceeded, decodeFailure, structureDamaged } from './failure.js';
-import { identifyRaw, rawHeadBytes, type RawContainer } from './raw-identify.js';
+import { changedWhileChecked, DeadlineExceeded, decodeFailure, lostDecoderMessage, structureDamaged } from './failure.js';
+import { identifyRaw, rawExtensionMismatch, rawHeadBytes, type RawContainer } from './raw-identify.js';
 import { readRawExif } from './raw-metadata.js';
+import { rawStructureFailure } from './raw-structure.js';
 import { containerOf, looksTruncated, structureTags, tiffDamage } from './structure.js';
 import { sha256OfFile } from '../hashing/file.js';
 import { parseTiffHeader, readTiffStructure, tag } from './tiff-ifd.js';
@@ -64,38 +66,50 @@ async function inspect(file: string, size: number, opts: AnalyzeOptions): Promis
 async function inspectOpen(file: string, source: ByteSource, opts: AnalyzeOptions): Promise<Inspection> {
   const head = await source.read(0, rawHeadBytes);
   const raw = identifyRaw(head, path.extname(file));
-  if (raw) return { facts: await rawFacts(raw, source), measurements: null, decodeError: null };
+  if (raw) {
+    const header = raw.kind === 'tiff-based' ? parseTiffHeader(head) : null;
+    return { facts: await rawFacts(raw, source), measurements: null, decodeError: header && (await rawStructureFailure(source, header)) };
+  }
+  const disguised = rawExtensionMismatch(path.extname(file), containerOf(head));
+  if (disguised) return { facts: null, measurements: null, decodeError: disguised };
 
   const tiff = parseTiffHeader(head) ? await readTiffStructure(source, tiffTags) : null;
-  const failed = async (err: unknown, facts: ImageFacts | null): Promise<Inspection> => ({
-    facts,
-    measurements: null,
-    decodeError: decodeFailure(err, {
-      file,
-      container: containerOf(head),
-      truncatedStructure: await looksTruncated(source, head, tiff),
-      width: facts?.width ?? null,
-      height: facts?.height ?? null,
-      opts,
-    }),
-  });
+  const failed = async (thrown: unknown, facts: ImageFacts | null, again: () => Promise<unknown>): Promise<Inspection> => {
+    const err = await withReason(thrown, again);
+    const context = { file, container: containerOf(head), truncatedStructure: await looksTruncated(source, head, tiff), width: facts?.width ?? null, height: facts?.height ?? null, opts };
+    return { facts, measurements: null, decodeError: decodeFailure(err, context) };
+  };
 
   let meta: Metadata;
+  const readMetadata = () => withDeadline(sharp(file, { limitInputPixels: false }).metadata(), opts.decodeTimeoutSec);
   try {
-    meta = await withDeadline(sharp(file, { limitInputPixels: false }).metadata(), opts.decodeTimeoutSec);
+    meta = await sharedDecode(readMetadata);
   } catch (err) {
-    return failed(err, null);
+    return failed(err, null, readMetadata);
   }
   const exif: Exif | null = tiff?.ifd0 ? await exifOfTiff(source, tiff.header, tiff.ifd0) : parseExifBlob(meta.exif);
   const facts = await imageFacts(meta, tiff, exif, head, source);
   const damage = tiff && tiffDamage(tiff);
   if (damage) return { facts, measurements: null, decodeError: structureDamaged(damage) };
+  const decode = () => withDeadline(decodeAndMeasure(file, meta, facts.bitDepth, opts), opts.decodeTimeoutSec);
   try {
-    const measurements = await withDeadline(decodeAndMeasure(file, meta, facts.bitDepth, opts), opts.decodeTimeoutSec);
-    return { facts, measurements, decodeError: null };
+    return { facts, measurements: await sharedDecode(decode), decodeError: null };
   } catch (err) {
-    return failed(err, facts);
+    return failed(err, facts, decode);
   }
+}
+
+/**
+ * A failure whose message another decode cleared (see lostDecoderMessage) is repeated once, alone,
+ * to learn its reason; the repeat's error is used when it has one. Should the repeat succeed, the
+ * first failure stands: the file failed once and is not judged on a second try.
+ */
+async function withReason(err: unknown, again: () => Promise<unknown>): Promise<unknown> {
+  if (!lostDecoderMessage(err) || err instanceof DeadlineExceeded) return err;
+  return exclusiveDecode(again).then(
+    () => err,
+    (second: unknown) => (lostDecoderMessage(second) ? err : second),
+  );
 }
 
 /** A RAW container: identified and its camera metadata read; its pixels are not decoded. */

@@ -4,15 +4,15 @@
  * check stays 'waiting' until the partner comes or the window closes.
  */
 import path from 'node:path';
+import { rawExtensions } from '../quality/raw-identify.js';
 
-const rawExtensions = new Set(['.dng', '.cr2', '.cr3', '.crw', '.nef', '.nrw', '.arw', '.srf', '.sr2', '.raf', '.orf', '.rw2', '.iiq', '.3fr', '.fff', '.pef', '.x3f', '.mrw', '.raw', '.erf', '.kdc', '.mos', '.srw']);
 const processedExtensions = new Set(['.tif', '.tiff', '.jpg', '.jpeg', '.png', '.jp2']);
 
 export type PairRole = 'raw' | 'processed';
 
 export function pairRole(relPath: string): PairRole | null {
   const ext = path.posix.extname(relPath).toLowerCase();
-  if (rawExtensions.has(ext)) return 'raw';
+  if (rawExtensions.has(ext.slice(1))) return 'raw';
   if (processedExtensions.has(ext)) return 'processed';
   return null;
 }

@@ -21,6 +21,28 @@ export interface OpenOptions {
   allowNetworkFs?: boolean;
   /** Used by the tests of migrations. */
   migrations?: Migration[];
+  /**
+   * Look, never change (doctor): the file must exist, nothing is created or migrated, and no pragma
+   * is set, so the durability invariants above are not applied to this handle.
+   */
+  readonly?: boolean;
+}
+
+/** SQLite's codes for a file that is not a database, or one whose pages are damaged. */
+const damagedCodes = new Set(['SQLITE_NOTADB', 'SQLITE_CORRUPT']);
+
+/** What to do about a damaged database file: it may be all that records which capture is which, so it is never deleted. */
+function damagedDatabaseAdvice(file: string): string {
+  return (
+    `The station database ${file} is not a station database or is damaged. Stop the station, move the file aside (never delete it: it may still be recovered), ` +
+    `then put back a backup of it or let the station start a new one in its place. The images in the library and in the hot folders are untouched.`
+  );
+}
+
+/** The technician's error for SQLite's report of a damaged file (at open, or later at a read); null for any other error. */
+export function damagedDatabaseError(err: unknown, file: string): StationError | null {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && damagedCodes.has(code) ? new StationError('DB_OPEN_FAILED', `${damagedDatabaseAdvice(file)} (SQLite: ${(err as Error).message})`) : null;
 }
 
 export function openDatabase(file: string, opts: OpenOptions = {}): Db {
@@ -32,17 +54,25 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
   }
   let db: Db;
   try {
-    if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
-    db = new Database(file);
+    if (opts.readonly) {
+      db = new Database(file, { readonly: true, fileMustExist: true });
+    } else {
+      if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+      db = new Database(file);
+    }
   } catch (err) {
-    throw new StationError('DB_OPEN_FAILED', `Cannot open the station database ${file}: ${(err as Error).message}. Check that the folder exists, is writable and the disk is not full.`);
+    throw damagedDatabaseError(err, file) ?? new StationError('DB_OPEN_FAILED', `Cannot open the station database ${file}: ${(err as Error).message}. Check that the folder exists, is writable and the disk is not full.`);
   }
   try {
-    applyPragmas(db, file);
-    migrate(db, opts.migrations ?? migrations);
+    // Reading the schema version is the first read of the file's pages: a damaged file fails here.
+    if (opts.readonly) schemaVersion(db);
+    else {
+      applyPragmas(db, file);
+      migrate(db, opts.migrations ?? migrations);
+    }
   } catch (err) {
     db.close();
-    throw err;
+    throw damagedDatabaseError(err, file) ?? err;
   }
   return db;
 }

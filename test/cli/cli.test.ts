@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { loadConfig } from '../../src/config/load.js';
 import { Station } from '../../src/station/station.js';
+import { openStore } from '../../src/store/open.js';
 import { corpus, makeHome, waitFor } from '../helpers/station-home.js';
 import { writeGoodTiff } from '../helpers/images.js';
 import { capture } from '../helpers/output.js';
@@ -104,9 +105,10 @@ describe('capture-station export and doctor', () => {
 
   it('doctor reports a healthy station and names a broken config field', async () => {
     const h = home();
+    openStore(path.join(h, 'station.db')).close();
     const ok = capture();
     expect(await main(['doctor', '--home', h], ok)).toBe(0);
-    expect(ok.stdout).toMatch(/\[ OK \] database: .*synchronous FULL/);
+    expect(ok.stdout).toMatch(/\[ OK \] database: .*\(schema \d+, 0 captures, journal wal\)/);
     expect(ok.stdout).toMatch(/hot folder "inbox"/);
     fs.writeFileSync(path.join(h, 'station.json'), JSON.stringify({ ingest: { concurrency: 0 } }));
     const bad = capture();

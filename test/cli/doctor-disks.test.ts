@@ -17,7 +17,7 @@ async function diskLines(retention: Record<string, number>): Promise<{ code: num
   fs.writeFileSync(path.join(h, 'station.json'), JSON.stringify({ retention }));
   const out = capture();
   const code = await main(['doctor', '--home', h], out);
-  return { code, lines: out.stdout.split('\n').filter((l) => l.includes('] free disk')) };
+  return { code, lines: out.stdout.split('\n').filter((l) => l.includes('] free disk') && l.includes('GB free at')) };
 }
 
 describe('capture-station doctor: free disk', () => {

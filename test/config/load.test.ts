@@ -2,9 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
 import { loadConfig } from '../../src/config/load.js';
 import { resolveLocations } from '../../src/config/paths.js';
 import { StationError } from '../../src/errors.js';
+import { capture } from '../helpers/output.js';
 
 let home: string;
 beforeEach(() => {
@@ -128,6 +130,44 @@ describe('station config', () => {
     ]);
     fs.writeFileSync(path.join(home, 'station.json'), JSON.stringify({ sources: [{ id: 'b', path: 'in/sub' }, { id: 'a', path: 'in' }] }));
     expect(problemsOf(() => loadConfig({ home, environment: env() }))[0]?.problem).toMatch(/ is around the hot folder of source "b"/);
+  });
+
+  it('refuses a library, database or logs folder inside or around a hot folder, naming the field and the fix', () => {
+    fs.writeFileSync(path.join(home, 'station.json'), JSON.stringify({ sources: [{ id: 'a', path: 'A' }], paths: { library: 'A/Library' }, linking: { enabled: true, project: 'P' } }));
+    expect(problemsOf(() => loadConfig({ home, environment: env() }))).toEqual([
+      {
+        field: 'paths.library',
+        problem: `the library ${path.join(home, 'A', 'Library')} is inside the hot folder of source "a" (${path.join(home, 'A')}); every file the station writes there would be taken as a new capture. Change paths.library to a place outside every hot folder, or move the hot folder`,
+      },
+    ]);
+    fs.writeFileSync(path.join(home, 'station.json'), JSON.stringify({ sources: [{ id: 'a', path: 'data/in' }], paths: { library: 'data', database: 'data/in/x.db', logs: 'data/in/logs' } }));
+    expect(problemsOf(() => loadConfig({ home, environment: env() })).map((p) => [p.field, /\b(inside|around)\b/.exec(p.problem)?.[1]])).toEqual([
+      ['paths.library', 'around'],
+      ['paths.database', 'inside'],
+      ['paths.logs', 'inside'],
+    ]);
+    // A hot folder on the home itself holds the default library, database and logs.
+    fs.writeFileSync(path.join(home, 'station.json'), JSON.stringify({ sources: [{ id: 'a', path: '.' }] }));
+    expect(problemsOf(() => loadConfig({ home, environment: env() })).map((p) => p.field)).toEqual(['paths.library', 'paths.database', 'paths.logs']);
+    expect(problemsOf(() => loadConfig({ home, environment: env() }))[0]?.problem).toMatch(/Set paths.library \(now the default\)/);
+    // Side by side is fine.
+    fs.writeFileSync(path.join(home, 'station.json'), JSON.stringify({ sources: [{ id: 'a', path: 'A' }], paths: { library: 'ALib' } }));
+    expect(loadConfig({ home, environment: env() }).locations.library).toBe(path.join(home, 'ALib'));
+  });
+
+  it('refuses a home with both station.json and station.yaml, naming both; doctor reports it', async () => {
+    fs.writeFileSync(path.join(home, 'station.json'), JSON.stringify({ station: { id: 'from-json' } }));
+    fs.writeFileSync(path.join(home, 'station.yaml'), 'station: { id: from-yaml }\n');
+    const message = `${home} holds 2 station configs (station.json and station.yaml); the station reads exactly one, and would ignore edits to the other. Keep the one that is meant, and rename the other (e.g. to station.yaml.old) or move it away.`;
+    expect(() => loadConfig({ home, environment: env() })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message }));
+    const out = capture();
+    expect(await main(['doctor', '--home', home], out)).toBe(1);
+    expect(out.stdout).toContain(`[FAIL] config: ${message}`);
+    fs.renameSync(path.join(home, 'station.yaml'), path.join(home, 'station.yaml.old'));
+    expect(loadConfig({ home, environment: env() }).stationId).toBe('from-json');
+    // An explicit --config is the one meant, whatever else lies in the home.
+    fs.writeFileSync(path.join(home, 'station.yml'), 'station: { id: from-yml }\n');
+    expect(loadConfig({ home, configFile: path.join(home, 'station.yml'), environment: env() }).stationId).toBe('from-yml');
   });
 
   it('refuses a USB scanner entry for a source that does not exist, naming the field and the sources', () => {

@@ -117,6 +117,16 @@ describe('corpus: TIFF', () => {
     // planar, CIELab…) fails decodes too, as something to re-export rather than a crash.
     expect(undecodable.length).toBe(75);
     for (const row of undecodable) expect(analyses.get(row.file)!.decodeError?.kind, row.file).toMatch(/^(unsupported|corrupt)$/);
+    // Variants the decoder lacks are named as such, not as damage, even with other decodes running beside them.
+    for (const file of ['image-tiff/libtiffpic/depth/flower-minisblack-06.tif', 'image-tiff/images/seq/seq-3c-14b-planar-4dde706b.tiff', 'pillow/old-style-jpeg-compression.tif']) {
+      expect(analyses.get(file)!.decodeError, file).toEqual({ kind: 'unsupported', message: expect.stringMatching(/^The decoder does not support this TIFF variant \(tiff2vips: \w.+\): re-export it/) });
+    }
+  });
+
+  it('gives every failed decode a reason (libvips shares one error buffer between concurrent decodes)', () => {
+    const failures = [...analyses].filter(([, a]) => a.decodeError);
+    expect(failures.length).toBeGreaterThan(200);
+    for (const [file, a] of failures) expect(a.decodeError!.message, file).not.toMatch(/\(\)|\(\s*:|unknown error|gave no reason/i);
   });
 
   it('decodes the malformed-but-decodable files, as Pillow does', () => {
