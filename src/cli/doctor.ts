@@ -80,15 +80,17 @@ export async function doctorCommand(ctx: CliContext): Promise<number> {
  */
 function checkStaleCopies(config: StationConfig): Finding[] {
   if (!fs.existsSync(config.locations.database)) return [];
-  let store;
+  let db: Db;
   try {
-    store = openStore(config.locations.database);
+    db = openDatabase(config.locations.database, { readonly: true });
   } catch {
     return []; // checkDatabase reports it.
   }
   try {
+    // A database the station has not migrated yet has no record of such copies.
+    if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'stale_copies'").get()) return [];
     const byTarget = new Map<string, ReturnType<StaleCopies['remaining']>>();
-    for (const c of new StaleCopies(store.db).remaining()) byTarget.set(c.targetId, [...(byTarget.get(c.targetId) ?? []), c]);
+    for (const c of new StaleCopies(db).remaining()) byTarget.set(c.targetId, [...(byTarget.get(c.targetId) ?? []), c]);
     return [...byTarget].map(([id, copies]) => {
       const pending = copies.filter((c) => c.status === 'pending');
       const kept = copies.filter((c) => c.status === 'kept');
@@ -101,7 +103,7 @@ function checkStaleCopies(config: StationConfig): Finding[] {
       return { status: 'warn' as const, what: `stale copies at "${id}"`, detail: `${copies.length} copies under names their captures no longer have: ${parts.join('; ')}.`, target: { id, kind } };
     });
   } finally {
-    store.close();
+    db.close();
   }
 }
 
