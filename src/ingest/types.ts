@@ -45,6 +45,8 @@ export interface IngestWatcher {
   stop(): Promise<void>;
   /** Forget that a version was reported, so it is reported again when stable (used for retries). */
   forget(sourceId: string, relPath: string): void;
+  /** Look at a file again now: its current version is reported when stable unless it was reported already. */
+  recheck(sourceId: string, relPath: string): void;
   /** Run a full rescan now (also runs on its own every rescanIntervalSec). */
   rescan(): Promise<void>;
 }

@@ -136,6 +136,11 @@ export function createIngestWatcher(opts: IngestWatcherOptions): IngestWatcher {
     }
   }
 
+  function recheck(sourceId: string, relPath: string): void {
+    const source = sources.get(sourceId);
+    if (source && started && !stopping.signal.aborted) void tracker.track({ sourceId, relPath, absPath: path.join(source.config.path, ...relPath.split('/')) });
+  }
+
   return {
     async start() {
       if (started || stopping.signal.aborted) throw new Error('an ingest watcher starts once; create a new one');
@@ -160,10 +165,11 @@ export function createIngestWatcher(opts: IngestWatcherOptions): IngestWatcher {
 
     forget(sourceId, relPath) {
       reported.delete(fileKey(sourceId, relPath));
-      const source = sources.get(sourceId);
       // No event will come for a file that has not changed: look at it again now.
-      if (source && started && !stopping.signal.aborted) void tracker.track({ sourceId, relPath, absPath: path.join(source.config.path, ...relPath.split('/')) });
+      recheck(sourceId, relPath);
     },
+
+    recheck,
 
     async rescan() {
       // Before start() there is nothing to reconcile with; after stop() nothing may be watched again.

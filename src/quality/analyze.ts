@@ -28,10 +28,21 @@ const tiffTags = new Set<number>([tag.compression, ...structureTags, ...exifIfd0
 
 type Inspection = Pick<Analysis, 'facts' | 'measurements' | 'decodeError'>;
 
-export async function analyzeFile(file: string, opts: AnalyzeOptions): Promise<Analysis> {
+/** Thrown by analyzeFile when the file is no longer the version the caller asked about. */
+export class NotThatVersion extends Error {}
+
+/**
+ * `expected`: the version (size, mtime in µs) the caller means, e.g. the one the watcher declared
+ * stable. A file that has changed since is not analysed (NotThatVersion): its bytes would be judged
+ * under the older version's identity.
+ */
+export async function analyzeFile(file: string, opts: AnalyzeOptions, expected?: { size: number; mtimeUs: number }): Promise<Analysis> {
   const started = performance.now();
   const before = await fs.stat(file, { bigint: true });
   if (!before.isFile()) throw new Error(`not a regular file: ${file}`);
+  if (expected && (Number(before.size) !== expected.size || Number(before.mtimeNs / 1000n) !== expected.mtimeUs)) {
+    throw new NotThatVersion(`the file changed after it was found complete (${expected.size} → ${before.size} bytes)`);
+  }
   const size = Number(before.size);
   const [sha256, inspection] = await Promise.all([sha256OfFile(file, 'qc'), inspect(file, size, opts)]);
   const after = await fs.stat(file, { bigint: true });
