@@ -27,6 +27,8 @@ export interface StabilityTrackerOptions {
    * version exists, before its window. `initial`: tracking was started by the watcher's start-up scan.
    */
   onFirstSight?(file: StableFile, initial: boolean): void;
+  /** `ref` is a symbolic link: it is not tracked (the station takes only real files). */
+  onSymlink?(ref: FileRef): void;
 }
 
 interface Entry {
@@ -105,7 +107,8 @@ export class StabilityTracker {
 
   private async observe(key: string, entry: Entry): Promise<void> {
     const { ref } = entry;
-    const st = await fs.stat(ref.absPath, { bigint: true }).catch((err: NodeJS.ErrnoException) => {
+    // lstat: a link is never taken for the file it points to (filing would move the link itself).
+    const st = await fs.lstat(ref.absPath, { bigint: true }).catch((err: NodeJS.ErrnoException) => {
       // A file that vanished (renamed by its writer, deleted) simply ends; anything else is worth a
       // line, and the next rescan picks the file up again.
       if (err.code !== 'ENOENT' && err.code !== 'ENOTDIR') log.warn('could not check file; the next rescan tries again', { source: ref.sourceId, file: ref.relPath, error: String(err) });
@@ -113,6 +116,10 @@ export class StabilityTracker {
     });
     // Dropped or stopped while the stat ran: this observation is stale.
     if (this.entries.get(key) !== entry) return;
+    if (st?.isSymbolicLink()) {
+      this.drop(key);
+      return this.opts.onSymlink?.(ref);
+    }
     if (!st?.isFile()) return this.drop(key);
     const version: StableFile = { ...ref, size: Number(st.size), mtimeUs: Number(st.mtimeNs / 1000n) };
     const now = performance.now();

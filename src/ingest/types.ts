@@ -15,6 +15,14 @@ export interface StableFile {
   mtimeUs: number;
 }
 
+/** Something about one file in a hot folder that the technician must act on; given once per file (symlink) or version (empty). */
+export interface IngestNotice {
+  sourceId: string;
+  relPath: string;
+  kind: 'symlink' | 'empty';
+  message: string;
+}
+
 export type SourceStatus = { sourceId: string; state: 'watching' } | { sourceId: string; state: 'unavailable'; message: string };
 
 export interface IngestWatcherOptions {
@@ -36,6 +44,8 @@ export interface IngestWatcherOptions {
   /** Called when a file leaves a hot folder (deleted, renamed, moved into the library). Must not throw. */
   onGone?(sourceId: string, relPath: string): void;
   onSourceStatus?(status: SourceStatus): void;
+  /** A file the station will not take as it is (a symbolic link), or one that stays empty. Must not throw. */
+  onNotice?(notice: IngestNotice): void;
 }
 
 export interface IngestWatcher {

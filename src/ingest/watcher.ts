@@ -4,6 +4,7 @@
  * awaitWriteFinish is not used: it waits on size alone and per file, where the station needs size
  * and mtime, one shared sweep, and the dedup rules below.
  */
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { SourceConfig } from '../config/schema.js';
@@ -11,7 +12,7 @@ import { createLogger } from '../log/logger.js';
 import { chokidarIgnored, createSourceMatcher, relativePath, type SourceMatcher } from './patterns.js';
 import { maxFolderDepth, walkIncluded } from './rescan.js';
 import { prepareSourceFolder, unreachable } from './source-folder.js';
-import { fileKey, StabilityTracker } from './stability.js';
+import { fileKey, StabilityTracker, type FileRef } from './stability.js';
 import type { IngestWatcher, IngestWatcherOptions, SourceStatus, StableFile } from './types.js';
 
 const log = createLogger('ingest.watcher');
@@ -37,7 +38,10 @@ export function createIngestWatcher(opts: IngestWatcherOptions): IngestWatcher {
       opts.onStable(file);
     },
     ...(opts.onArrival ? { onFirstSight: opts.onArrival } : {}),
+    onSymlink: (ref) => void noticeSymlink(ref),
   });
+  /** fileKey of symbolic links already warned about; forgotten when the link goes. */
+  const warnedLinks = new Set<string>();
   const sources = new Map<string, Source>(opts.sources.map((config) => [config.id, { config, matcher: createSourceMatcher(config), fsw: undefined, status: undefined }]));
   const stopping = new AbortController();
   let started = false;
@@ -71,7 +75,10 @@ export function createIngestWatcher(opts: IngestWatcherOptions): IngestWatcher {
     const problem = await prepareSourceFolder(config);
     if (stopping.signal.aborted) return;
     if (problem) return unavailable(source, problem);
-    const root = config.path;
+    // The folder itself may be a link (to a share, say): chokidar, not following links, would watch
+    // only the link, so it watches the folder the link resolves to.
+    const root = await fs.realpath(config.path).catch(() => config.path);
+    if (stopping.signal.aborted) return;
     const fsw = watch(root, {
       ignored: chokidarIgnored(root, source.matcher),
       ignoreInitial: false,
@@ -80,6 +87,8 @@ export function createIngestWatcher(opts: IngestWatcherOptions): IngestWatcher {
       // Images count as "binary" to chokidar, which would otherwise poll them at its own slower rate.
       binaryInterval: config.pollIntervalMs,
       depth: maxFolderDepth,
+      // A link is reported as itself (and noticed), never followed: `ln -s . again` would repeat the folder.
+      followSymlinks: false,
     });
     source.fsw = fsw;
     // chokidar's events before 'ready' are its initial scan: files written while the folder was not watched.
@@ -95,6 +104,7 @@ export function createIngestWatcher(opts: IngestWatcherOptions): IngestWatcher {
       const relPath = relativePath(root, absPath);
       if (!relPath) return;
       reported.delete(fileKey(config.id, relPath));
+      warnedLinks.delete(fileKey(config.id, relPath));
       opts.onGone?.(config.id, relPath);
     });
     fsw.on('error', (err) => {
@@ -111,6 +121,23 @@ export function createIngestWatcher(opts: IngestWatcherOptions): IngestWatcher {
       });
     });
     if (source.fsw === fsw && !stopping.signal.aborted) setStatus(source, { sourceId: config.id, state: 'watching' });
+  }
+
+  /**
+   * One notice per link: a link to a folder (it is not entered, so a link loop cannot repeat the
+   * folder's files) or one whose name the source's patterns would take.
+   */
+  async function noticeSymlink(ref: FileRef): Promise<void> {
+    const key = fileKey(ref.sourceId, ref.relPath);
+    const source = sources.get(ref.sourceId);
+    if (!source || warnedLinks.has(key)) return;
+    const target = await fs.stat(ref.absPath).catch(() => null);
+    const folder = target?.isDirectory() ?? false;
+    if ((!folder && source.matcher.excludes(ref.relPath, true)) || warnedLinks.has(key) || stopping.signal.aborted) return;
+    warnedLinks.add(key);
+    const what = folder ? 'links to a folder, which the station does not enter' : 'is a symbolic link: the station takes only real files';
+    const fix = folder ? 'copy or move the files themselves into the hot folder' : 'copy the file itself into the hot folder';
+    opts.onNotice?.({ sourceId: ref.sourceId, relPath: ref.relPath, kind: 'symlink', message: `${path.join(source.config.path, ...ref.relPath.split('/'))} ${what}; ${fix}` });
   }
 
   async function close(source: Source): Promise<void> {

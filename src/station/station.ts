@@ -162,6 +162,10 @@ export class Station {
           else log.info('watching hot folder', { source: status.sourceId, path: this.sources.get(status.sourceId)?.path });
           this.emit('source.status', status);
         },
+        onNotice: (notice) => {
+          log.warn(notice.message, { source: notice.sourceId, file: notice.relPath });
+          this.emit('ingest.notice', notice);
+        },
       });
     } catch (err) {
       store?.close();

@@ -317,4 +317,41 @@ describe('ingest watcher', () => {
     await settle();
     expect(recorder.reports).toEqual([]);
   });
+
+  it('takes no symbolic link: one notice per link, a link loop does not repeat the folder, the images themselves are reported once', async () => {
+    const root = await tempDir();
+    const outside = await tempDir();
+    await fs.writeFile(path.join(outside, 'elsewhere.jpg'), bytes(3000));
+    await fs.writeFile(path.join(root, 'real.jpg'), bytes(2000));
+    await fs.symlink(path.join(outside, 'elsewhere.jpg'), path.join(root, 'early-link.jpg'));
+    const { watcher, recorder } = makeWatcher({ sources: [source('cam1', root)] });
+    await watcher.start();
+    await fs.symlink(path.join(outside, 'elsewhere.jpg'), path.join(root, 'link.JPG'));
+    await fs.symlink('.', path.join(root, 'again'));
+    await fs.symlink(path.join(outside, 'notes.txt'), path.join(root, 'notes.txt'));
+    await waitFor(() => recorder.notices.length === 3, 'a notice for each link the station could have taken');
+    await watcher.rescan();
+    await watcher.rescan();
+    await settle();
+    expect(recorder.rel()).toEqual(['real.jpg']);
+    expect(recorder.notices.map((n) => [n.relPath, n.kind]).sort()).toEqual([
+      ['again', 'symlink'],
+      ['early-link.jpg', 'symlink'],
+      ['link.JPG', 'symlink'],
+    ]);
+    expect(recorder.notices.find((n) => n.relPath === 'link.JPG')?.message).toMatch(/link\.JPG is a symbolic link: the station takes only real files; copy the file itself into the hot folder/);
+    expect(recorder.notices.find((n) => n.relPath === 'again')?.message).toMatch(/again links to a folder, which the station does not enter/);
+  });
+
+  it('watches a hot folder that is itself a symbolic link (to a share, say)', async () => {
+    const real = await tempDir();
+    const parent = await tempDir();
+    const hot = path.join(parent, 'hot');
+    await fs.symlink(real, hot);
+    const { watcher, recorder } = makeWatcher({ sources: [source('cam1', hot)] });
+    await watcher.start();
+    await fs.writeFile(path.join(real, 'a.tif'), bytes(1000));
+    await waitFor(() => recorder.rel().includes('a.tif'), 'the file in the linked folder reported');
+    expect(recorder.notices).toEqual([]);
+  });
 });
