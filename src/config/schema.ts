@@ -257,8 +257,10 @@ export const stationConfigSchema = z.strictObject({
       rescanIntervalSec: z.number().min(0).max(86_400).default(60),
       /** Files checked at once. */
       concurrency: z.number().int().min(1).max(32).default(2),
+      /** A file still 0 bytes this long after it appeared gets one warning (a camera or tether that failed). */
+      emptyWarnSec: z.number().min(1).max(86_400).default(30),
     })
-    .default({ stableWindowMs: 1000, truncatedRetries: 3, truncatedRetryDelayMs: 3000, rescanIntervalSec: 60, concurrency: 2 }),
+    .default({ stableWindowMs: 1000, truncatedRetries: 3, truncatedRetryDelayMs: 3000, rescanIntervalSec: 60, concurrency: 2, emptyWarnSec: 30 }),
   qc: z
     .strictObject({
       /** Largest image (width × height) the station will decode; guards memory. 0 = libvips' own limit off. */

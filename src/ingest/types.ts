@@ -31,6 +31,8 @@ export interface IngestWatcherOptions {
   stableWindowMs: number;
   /** Full rescan period; 0 = off. */
   rescanIntervalSec: number;
+  /** A file still empty this long after it appeared gets a notice (default 30). */
+  emptyNoticeSec?: number;
   /** True when this exact version is already recorded: such a file is not reported again. */
   isKnown(file: Omit<StableFile, 'absPath'>): boolean;
   /** Called once per stable version. Must not throw. */

@@ -39,6 +39,12 @@ export function createIngestWatcher(opts: IngestWatcherOptions): IngestWatcher {
     },
     ...(opts.onArrival ? { onFirstSight: opts.onArrival } : {}),
     onSymlink: (ref) => void noticeSymlink(ref),
+    ...(opts.emptyNoticeSec === undefined ? {} : { emptyNoticeMs: opts.emptyNoticeSec * 1000 }),
+    onStillEmpty: (file, emptyForMs) => {
+      const where = path.join(sources.get(file.sourceId)?.config.path ?? '', ...file.relPath.split('/'));
+      const message = `${where} is still 0 bytes after ${Math.round(emptyForMs / 1000)} s — the camera or tether may have failed; the station will check it when it has data`;
+      opts.onNotice?.({ sourceId: file.sourceId, relPath: file.relPath, kind: 'empty', message });
+    },
   });
   /** fileKey of symbolic links already warned about; forgotten when the link goes. */
   const warnedLinks = new Set<string>();

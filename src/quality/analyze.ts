@@ -14,7 +14,7 @@ import { fileSource, type ByteSource } from './byte-source.js';
 import { decodeAndMeasure } from './decode.js';
 import { exifBasics, exifIfd0Tags, exifOfTiff, parseExifBlob, type Exif } from './exif.js';
 import { imageFacts } from './facts.js';
-import { changedWhileChecked, DeadlineExceeded, decodeFailure, structureDamaged } from './failure.js';
+import { changedWhileChecked, DeadlineExceeded, decodeFailure, emptyFile, structureDamaged } from './failure.js';
 import { identifyRaw, rawHeadBytes, type RawContainer } from './raw-identify.js';
 import { readRawExif } from './raw-metadata.js';
 import { containerOf, looksTruncated, structureTags, tiffDamage } from './structure.js';
@@ -59,6 +59,8 @@ export async function analyzeFile(file: string, opts: AnalyzeOptions, expected?:
 }
 
 async function inspect(file: string, size: number, opts: AnalyzeOptions): Promise<Inspection> {
+  // Not a decoder's "unsupported format": there is nothing to decode.
+  if (size === 0) return { facts: null, measurements: null, decodeError: emptyFile };
   const handle = await fs.open(file, 'r');
   try {
     return await inspectOpen(file, fileSource(handle, size), opts);

@@ -152,6 +152,7 @@ export class Station {
         sources: config.sources,
         stableWindowMs: config.ingest.stableWindowMs,
         rescanIntervalSec: config.ingest.rescanIntervalSec,
+        emptyNoticeSec: config.ingest.emptyWarnSec,
         isKnown: (v) => this.store.isKnown(v),
         onStable: (file) => this.submit(file),
         onArrival: (file, found) => this.linker.arrival(file.sourceId, file.relPath, found),

@@ -63,6 +63,7 @@ export interface WatcherSetup {
   sources: SourceConfig[];
   stableWindowMs?: number;
   rescanIntervalSec?: number;
+  emptyNoticeSec?: number;
   recorder?: Recorder;
 }
 
@@ -73,6 +74,7 @@ export function makeWatcher(setup: WatcherSetup): { watcher: IngestWatcher; reco
     sources: setup.sources,
     stableWindowMs: setup.stableWindowMs ?? 250,
     rescanIntervalSec: setup.rescanIntervalSec ?? 0,
+    ...(setup.emptyNoticeSec === undefined ? {} : { emptyNoticeSec: setup.emptyNoticeSec }),
     isKnown: (f) => recorder.known.has(versionKey(f)),
     onStable: (f) => recorder.reports.push(f),
     onSourceStatus: (s) => recorder.statuses.push(s),

@@ -354,4 +354,24 @@ describe('ingest watcher', () => {
     await waitFor(() => recorder.rel().includes('a.tif'), 'the file in the linked folder reported');
     expect(recorder.notices).toEqual([]);
   });
+
+  it('gives one notice for a file that stays empty, keeps waiting, and reports it once it has data', async () => {
+    const root = await tempDir();
+    const { watcher, recorder } = makeWatcher({ sources: [source('cam1', root)], emptyNoticeSec: 1 });
+    await watcher.start();
+    const file = path.join(root, 'IMG_0001.CR3');
+    await fs.writeFile(file, Buffer.alloc(0));
+    await waitFor(() => recorder.notices.length === 1, 'a notice for the empty file');
+    expect(recorder.notices[0]).toMatchObject({ sourceId: 'cam1', relPath: 'IMG_0001.CR3', kind: 'empty' });
+    expect(recorder.notices[0]?.message).toMatch(/IMG_0001\.CR3 is still 0 bytes after \d+ s — the camera or tether may have failed; the station will check it when it has data/);
+    // Several more windows and a rescan: the same version is not noticed again.
+    await settle();
+    await watcher.rescan();
+    await settle();
+    expect(recorder.notices).toHaveLength(1);
+    expect(recorder.reports).toEqual([]);
+    await fs.writeFile(file, bytes(4000));
+    await waitFor(() => recorder.rel().includes('IMG_0001.CR3'), 'the file reported once it has data');
+    expect(recorder.lastOf('IMG_0001.CR3')?.size).toBe(4000);
+  });
 });

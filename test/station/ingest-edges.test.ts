@@ -110,3 +110,20 @@ describe('QC of a file version', () => {
     expect(station.store.detail(second!.id)?.results.find((r) => r.check === 'decodes')?.message).toMatch(/still incomplete after 2 retries/);
   });
 });
+
+describe('hot-folder notices', () => {
+  it('warns once, with an event, about a symbolic link and about a file that stays empty, and records neither', async () => {
+    const { station, inbox } = await startStation({ ingest: { stableWindowMs: 200, rescanIntervalSec: 0, emptyWarnSec: 1 } });
+    const notices: { relPath: string; kind: string; message: string }[] = [];
+    station.on('ingest.notice', (n) => notices.push(n));
+    await writeGoodTiff(path.join(path.dirname(inbox), 'outside.tif'), 4);
+    fs.symlinkSync(path.join(path.dirname(inbox), 'outside.tif'), path.join(inbox, 'linked.tif'));
+    fs.writeFileSync(path.join(inbox, 'tethered.tif'), '');
+    await waitFor(() => notices.length === 2, 'a notice for each');
+    await station.rescan();
+    await station.idle();
+    expect(notices.map((n) => `${n.kind} ${n.relPath}`).sort()).toEqual(['empty tethered.tif', 'symlink linked.tif']);
+    expect(station.store.counts().total).toBe(0);
+  });
+});
+
