@@ -4,6 +4,7 @@
  * awaitWriteFinish is not used: it waits on size alone and per file, where the station needs size
  * and mtime, one shared sweep, and the dedup rules below.
  */
+import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
@@ -20,10 +21,15 @@ const log = createLogger('ingest.watcher');
 interface Source {
   config: SourceConfig;
   matcher: SourceMatcher;
-  /** Set while the folder is watched; undefined while it is unavailable (the next rescan retries). */
+  /** Set while the folder is watched; undefined while it is unavailable (the next probe or rescan retries). */
   fsw: FSWatcher | undefined;
   status: SourceStatus | undefined;
+  /** A probe's stat is under way (a hung share must not pile them up). */
+  probing: boolean;
 }
+
+/** How often a missing hot folder is looked for: one stat each, so it is watched soon after it appears. */
+export const appearProbeMs = 2000;
 
 const versionOf = (file: StableFile): string => `${file.size}:${file.mtimeUs}`;
 
@@ -48,10 +54,11 @@ export function createIngestWatcher(opts: IngestWatcherOptions): IngestWatcher {
   });
   /** fileKey of symbolic links already warned about; forgotten when the link goes. */
   const warnedLinks = new Set<string>();
-  const sources = new Map<string, Source>(opts.sources.map((config) => [config.id, { config, matcher: createSourceMatcher(config), fsw: undefined, status: undefined }]));
+  const sources = new Map<string, Source>(opts.sources.map((config) => [config.id, { config, matcher: createSourceMatcher(config), fsw: undefined, status: undefined, probing: false }]));
   const stopping = new AbortController();
   let started = false;
   let rescanTimer: NodeJS.Timeout | undefined;
+  let probeTimer: NodeJS.Timeout | undefined;
 
   // Start-up and rescans run one after another: a walk never races a source being opened or closed.
   let serial: Promise<void> = Promise.resolve();
@@ -152,6 +159,19 @@ export function createIngestWatcher(opts: IngestWatcherOptions): IngestWatcher {
     await fsw?.close();
   }
 
+  /** Watches an unavailable source as soon as its folder is there, without waiting for the next rescan. */
+  async function probe(source: Source): Promise<void> {
+    if (source.fsw || source.probing || stopping.signal.aborted) return;
+    source.probing = true;
+    // Readable too: a folder the station may not read would be opened, and fail, on every probe.
+    const there = await fs.stat(source.config.path).then(
+      (st) => st.isDirectory() && fs.access(source.config.path, fsConstants.R_OK | fsConstants.X_OK).then(() => true, () => false),
+      () => false,
+    );
+    source.probing = false;
+    if (there) await inTurn(async () => (source.fsw || stopping.signal.aborted ? undefined : open(source)));
+  }
+
   async function rescanSource(source: Source): Promise<void> {
     if (!source.fsw) return open(source);
     const { config } = source;
@@ -185,12 +205,17 @@ export function createIngestWatcher(opts: IngestWatcherOptions): IngestWatcher {
         }, opts.rescanIntervalSec * 1000);
         rescanTimer.unref();
       }
+      probeTimer = setInterval(() => {
+        for (const source of sources.values()) void probe(source);
+      }, appearProbeMs);
+      probeTimer.unref();
       await inTurn(forEachSource(open));
     },
 
     async stop() {
       stopping.abort();
       clearInterval(rescanTimer);
+      clearInterval(probeTimer);
       tracker.stop();
       await Promise.all([...sources.values()].map(close));
       await serial;

@@ -374,4 +374,17 @@ describe('ingest watcher', () => {
     await waitFor(() => recorder.rel().includes('IMG_0001.CR3'), 'the file reported once it has data');
     expect(recorder.lastOf('IMG_0001.CR3')?.size).toBe(4000);
   });
+
+  it('watches a missing hot folder soon after it appears, without waiting for a rescan', async () => {
+    const base = await tempDir();
+    const root = path.join(base, 'mnt', 'cam1');
+    const { watcher, recorder } = makeWatcher({ sources: [source('cam1', root)], rescanIntervalSec: 0 });
+    await watcher.start();
+    const status = recorder.lastStatus('cam1');
+    expect(status?.state === 'unavailable' && status.message).toMatch(/is missing .* it will be watched as soon as it appears/);
+    await fs.mkdir(root, { recursive: true });
+    await fs.writeFile(path.join(root, 'first.tif'), bytes(2000));
+    await waitFor(() => recorder.rel().includes('first.tif'), 'the file in the folder that appeared reported');
+    expect(recorder.lastStatus('cam1')).toEqual({ sourceId: 'cam1', state: 'watching' });
+  });
 });
