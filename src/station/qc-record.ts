@@ -41,13 +41,19 @@ export type QcOutcome =
   | { kind: 'abandoned'; reason: string; changed: boolean }
   /**
    * The decode looked truncated and the writer may only have paused: check this same version again
-   * after `afterMs` (retry number `retry`). The caller waits without holding a QC slot.
+   * after `afterMs`, passing `again`. The caller waits without holding a QC slot.
    */
-  | { kind: 'retry'; afterMs: number; retry: number };
+  | { kind: 'retry'; afterMs: number; again: Retry };
 
-/** `retry`: how many times this version was already found truncated (0 on its first check). */
-export async function checkAndRecord(file: StableFile, profile: Profile, store: CaptureStore, settings: QcSettings, retry = 0): Promise<QcOutcome> {
-  const detectedAt = new Date().toISOString();
+/** A check of a version that was found truncated before: how often, and when the version was first checked. */
+export interface Retry {
+  retry: number;
+  detectedAt: string;
+}
+
+export async function checkAndRecord(file: StableFile, profile: Profile, store: CaptureStore, settings: QcSettings, again?: Retry): Promise<QcOutcome> {
+  const detectedAt = again?.detectedAt ?? new Date().toISOString();
+  const retry = again?.retry ?? 0;
   // A cheap look first: a retry of a file whose writer has since carried on is not decoded again.
   const current = await statVersion(file.absPath);
   if (!current) return { kind: 'abandoned', reason: 'the file was removed before it was checked', changed: false };
@@ -71,7 +77,7 @@ export async function checkAndRecord(file: StableFile, profile: Profile, store: 
     if (retry < settings.truncatedRetries) {
       store.endAttempt(file);
       log.debug('decode looked truncated; checking again later', { file: file.relPath, retry: retry + 1 });
-      return { kind: 'retry', afterMs: settings.truncatedRetryDelayMs, retry: retry + 1 };
+      return { kind: 'retry', afterMs: settings.truncatedRetryDelayMs, again: { retry: retry + 1, detectedAt } };
     }
     if (retry > 0) analysis.decodeError.message += ` (still incomplete after ${retry} retries over ${Math.round((retry * settings.truncatedRetryDelayMs) / 1000)} s, so it is not a writer that paused)`;
   }

@@ -31,7 +31,7 @@ import { applyRetention, diskStatus, retentionCandidates, type DiskStatus } from
 import { createTargets } from '../upload/targets.js';
 import { Uploader } from '../upload/uploader.js';
 import { describeCapture } from './describe.js';
-import { checkAndRecord, closePairWindow, type QcSettings } from './qc-record.js';
+import { checkAndRecord, closePairWindow, type QcSettings, type Retry } from './qc-record.js';
 
 const log = createLogger('station');
 /** The emitter key onAny listens on; a symbol, so it can never clash with an event name. */
@@ -319,15 +319,15 @@ export class Station {
     this.queue.add(qcKey(file), () => this.process(file));
   }
 
-  private async process(file: StableFile, retry = 0): Promise<void> {
+  private async process(file: StableFile, again?: Retry): Promise<void> {
     const source = this.sources.get(file.sourceId);
     const profile = source && this.config.profiles[source.profile];
     if (!profile) throw new Error(`no profile for source ${file.sourceId}`);
     this.emit('capture.checking', { sourceId: file.sourceId, relPath: file.relPath });
-    const outcome = await checkAndRecord(file, profile, this.store, this.settings, retry);
+    const outcome = await checkAndRecord(file, profile, this.store, this.settings, again);
     if (outcome.kind === 'retry') {
       // Waits outside the QC slots, so the files behind a truncated one are not held up by it.
-      if (!this.stopping.signal.aborted) this.queue.addLater(qcKey(file), outcome.afterMs, () => this.process(file, outcome.retry));
+      if (!this.stopping.signal.aborted) this.queue.addLater(qcKey(file), outcome.afterMs, () => this.process(file, outcome.again));
       return;
     }
     if (outcome.kind === 'abandoned') {

@@ -108,6 +108,8 @@ describe('QC of a file version', () => {
     expect(second).toMatchObject({ relPath: 'cut.jpg', verdict: 'fail' });
     expect(checking.filter((f) => f === 'cut.jpg')).toHaveLength(3);
     expect(station.store.detail(second!.id)?.results.find((r) => r.check === 'decodes')?.message).toMatch(/still incomplete after 2 retries/);
+    // Detected when it was first checked, before the good file, though recorded after it.
+    expect(Date.parse(second!.detectedAt)).toBeLessThanOrEqual(Date.parse(first!.detectedAt));
   });
 });
 
