@@ -49,8 +49,13 @@ export async function runCommand(ctx: CliContext, attach?: StationAttachment): P
     await station.start();
     attached.push(await startControlSocket(controlSocketPath(config.locations.dataDir), createHandlers(station)));
     if (attach) attached.push(await attach(station, config));
+    const sources = station.status().sources;
+    const watching = sources.filter((s) => s.status?.state === 'watching').map((s) => s.path);
+    // Each says what is wrong and that the folder is watched once it is there (source-folder.ts).
+    const missing = sources.flatMap((s) => (s.status?.state === 'unavailable' ? [`${s.status.message}\n`] : []));
     ctx.output.err(
-      `Capture Station "${config.stationId}" is watching ${config.sources.map((s) => s.path).join(', ')}\n` +
+      `Capture Station "${config.stationId}" is watching ${watching.length > 0 ? watching.join(', ') : 'no hot folder yet'}\n` +
+        missing.join('') +
         `Config: ${config.configFile ?? 'embedded default'} · Database: ${config.locations.database} · Press Ctrl+C to stop.\n`,
     );
     await stopped;

@@ -9,17 +9,14 @@ import { parseTemplate } from '../filing/template.js';
 
 export const sourceKinds = ['camera', 'scanner', 'other'] as const;
 
-/** Files a camera or scanner writes that the station should look at by default. */
-export const defaultInclude = [
-  '**/*.{tif,tiff,TIF,TIFF,btf,BTF,tf8,TF8,jpg,jpeg,JPG,JPEG,png,PNG,jp2,JP2,webp,WEBP,heic,HEIC}',
-  '**/*.{dng,DNG,cr2,CR2,cr3,CR3,nef,NEF,arw,ARW,raf,RAF,orf,ORF,rw2,RW2,iiq,IIQ,3fr,3FR,pef,PEF,x3f,X3F,crw,CRW,mrw,MRW,raw,RAW}',
-];
+/** Files a camera or scanner writes that the station should look at by default (patterns ignore case). */
+export const defaultInclude = ['**/*.{tif,tiff,btf,tf8,jpg,jpeg,png,jp2,webp,heic}', '**/*.{dng,cr2,cr3,nef,arw,raf,orf,rw2,iiq,3fr,pef,x3f,crw,mrw,raw}'];
 
 /**
  * Temp-then-rename writers: dot files, *.tmp, *.part, ~* are never taken, only the file they are
  * renamed to. These apply to every source on top of its own ignore list.
  */
-export const alwaysIgnore = ['**/.*', '**/.*/**', '**/*.tmp', '**/*.TMP', '**/*.part', '**/*.crdownload', '**/~*'];
+export const alwaysIgnore = ['**/.*', '**/.*/**', '**/*.tmp', '**/*.part', '**/*.crdownload', '**/~*'];
 
 const idPattern = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
@@ -260,8 +257,10 @@ export const stationConfigSchema = z.strictObject({
       rescanIntervalSec: z.number().min(0).max(86_400).default(60),
       /** Files checked at once. */
       concurrency: z.number().int().min(1).max(32).default(2),
+      /** A file still 0 bytes this long after it appeared gets one warning (a camera or tether that failed). */
+      emptyWarnSec: z.number().min(1).max(86_400).default(30),
     })
-    .default({ stableWindowMs: 1000, truncatedRetries: 3, truncatedRetryDelayMs: 3000, rescanIntervalSec: 60, concurrency: 2 }),
+    .default({ stableWindowMs: 1000, truncatedRetries: 3, truncatedRetryDelayMs: 3000, rescanIntervalSec: 60, concurrency: 2, emptyWarnSec: 30 }),
   qc: z
     .strictObject({
       /** Largest image (width × height) the station will decode; guards memory. 0 = libvips' own limit off. */

@@ -1,6 +1,6 @@
 /** Events the core pushes to every transport, by name, with their payloads. */
 import type { ScannerStatus } from '../barcode/usb/status.js';
-import type { SourceStatus } from '../ingest/types.js';
+import type { IngestNotice, SourceStatus } from '../ingest/types.js';
 import type { SessionEffect } from '../linking/session.js';
 import type { CaptureRecord } from '../store/captures.js';
 import type { SessionRecord } from '../store/sessions.js';
@@ -27,6 +27,8 @@ export interface StationEvents {
   'session.started': { session: SessionRecord };
   /** The open session ended (endSession, or another session started). */
   'session.ended': { session: SessionRecord };
+  /** A file in a hot folder the station will not take as it is: a symbolic link, or a file still empty long after it appeared. */
+  'ingest.notice': IngestNotice;
 }
 
 export type StationEventName = keyof StationEvents;

@@ -121,6 +121,10 @@ export async function moveVerified(from: string, to: string, version: CheckedVer
     if (source && (source.ino === target.ino || (source.size === version.size && (await sha256OfFile(from)) === sha256))) await removeIfPresent(mfs, from);
     return 'already-done';
   }
+  // link(2) would file the link itself, not the image: the library must only ever hold real files.
+  if ((await fs.lstat(from).catch(() => null))?.isSymbolicLink()) {
+    throw new StationError('INVALID_ARGUMENT', `${from} is a symbolic link: the station files only real files. Copy the file itself into the hot folder.`);
+  }
   const source = await fs.stat(from).catch(() => null);
   if (!source) throw new StationError('NOT_FOUND', `${from} is gone and ${to} does not exist: the file was moved or deleted outside the station.`);
   if (!(await isCheckedVersion(from, source, version))) {

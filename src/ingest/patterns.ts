@@ -1,6 +1,7 @@
 /**
  * Which paths of a hot folder the station looks at. Patterns are matched against the path relative
- * to the source folder with "/" separators on every platform, so one config works everywhere.
+ * to the source folder with "/" separators on every platform, so one config works everywhere, and
+ * without regard to case: a "*.tif" include takes UP.TIF, a "rejects" ignore skips Rejects.
  */
 import path from 'node:path';
 import type { Stats } from 'node:fs';
@@ -18,8 +19,10 @@ export interface SourceMatcher {
 
 export function createSourceMatcher(source: Pick<SourceConfig, 'include' | 'ignore'>): SourceMatcher {
   // dot: "**" must also cross dot folders and "*" match dot files, or a user pattern could never see them.
-  const isIgnored = picomatch([...alwaysIgnore, ...source.ignore], { dot: true });
-  const isIncluded = picomatch(source.include, { dot: true });
+  // nocase: cameras and scanners write IMG_0001.JPG, Scan_001.Jpg and up.tif alike, on every platform.
+  const options = { dot: true, nocase: true };
+  const isIgnored = picomatch([...alwaysIgnore, ...source.ignore], options);
+  const isIncluded = picomatch(source.include, options);
   return {
     excludes: (relPath, isFile) => isIgnored(relPath) || (isFile === true && !isIncluded(relPath)),
   };

@@ -20,7 +20,7 @@ export const maxFolderDepth = 32;
  * walk never holds more than one listing or opens many handles. Throws only when `root` itself
  * cannot be read (the caller decides the source is unavailable); an unreadable subfolder is logged
  * and skipped. Symbolic links are yielded like files and never followed as folders, so link loops
- * cannot trap the walk.
+ * cannot trap the walk; the stability tracker refuses them with a notice (it uses lstat).
  */
 export async function* walkIncluded(root: string, matcher: SourceMatcher): AsyncGenerator<Omit<FileRef, 'sourceId'>> {
   const folders = [{ abs: root, rel: '', depth: 0 }];

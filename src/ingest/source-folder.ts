@@ -19,7 +19,7 @@ export async function prepareSourceFolder(source: Pick<SourceConfig, 'path' | 'p
     (p) => p.isDirectory(),
     () => false,
   );
-  if (!parentExists || source.polling) return `Hot folder ${root} does not exist or is not reachable — check that the share is mounted`;
+  if (!parentExists || source.polling) return `Hot folder ${root} is missing (it does not exist or is not reachable) — check the path or that the share is mounted; it will be watched as soon as it appears`;
   try {
     await fs.mkdir(root, { recursive: true });
     return null;
@@ -30,7 +30,7 @@ export async function prepareSourceFolder(source: Pick<SourceConfig, 'path' | 'p
 
 /** The message for a source folder that was there but cannot be read now. */
 export function unreachable(root: string, err: NodeJS.ErrnoException): string {
-  if (err.code === 'ENOENT') return `Hot folder ${root} has disappeared — check that the share is mounted and the folder exists`;
+  if (err.code === 'ENOENT') return `Hot folder ${root} has disappeared — check that the share is mounted and the folder exists; it will be watched again as soon as it is back`;
   if (err.code === 'EACCES' || err.code === 'EPERM') return `Hot folder ${root} cannot be read (permission denied) — check the folder's permissions for the station's user`;
   return `Hot folder ${root} is not reachable (${err.code ?? err.message}) — check the disk or network share`;
 }

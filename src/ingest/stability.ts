@@ -27,6 +27,12 @@ export interface StabilityTrackerOptions {
    * version exists, before its window. `initial`: tracking was started by the watcher's start-up scan.
    */
   onFirstSight?(file: StableFile, initial: boolean): void;
+  /** `ref` is a symbolic link: it is not tracked (the station takes only real files). */
+  onSymlink?(ref: FileRef): void;
+  /** A version has stayed empty for `emptyNoticeMs` (once per version): its writer may have failed. It is still tracked. */
+  onStillEmpty?(file: StableFile, emptyForMs: number): void;
+  /** Default 30 s. */
+  emptyNoticeMs?: number;
 }
 
 interface Entry {
@@ -43,6 +49,10 @@ interface Entry {
   initial: boolean;
   /** Not yet looked at (no size and mtime). */
   unseen: boolean;
+  /** performance.now() when the current size and mtime were first seen; unlike `since`, never moved on. */
+  versionSince: number;
+  /** onStillEmpty was called for the current version. */
+  emptyNoticed: boolean;
 }
 
 export class StabilityTracker {
@@ -66,7 +76,8 @@ export class StabilityTracker {
     const key = fileKey(ref.sourceId, ref.relPath);
     let entry = this.entries.get(key);
     if (!entry) {
-      entry = { ref, size: -1, mtimeUs: -1, since: performance.now(), checking: undefined, again: false, initial, unseen: true };
+      const now = performance.now();
+      entry = { ref, size: -1, mtimeUs: -1, since: now, checking: undefined, again: false, initial, unseen: true, versionSince: now, emptyNoticed: false };
       this.entries.set(key, entry);
       this.startSweeping();
     }
@@ -105,7 +116,8 @@ export class StabilityTracker {
 
   private async observe(key: string, entry: Entry): Promise<void> {
     const { ref } = entry;
-    const st = await fs.stat(ref.absPath, { bigint: true }).catch((err: NodeJS.ErrnoException) => {
+    // lstat: a link is never taken for the file it points to (filing would move the link itself).
+    const st = await fs.lstat(ref.absPath, { bigint: true }).catch((err: NodeJS.ErrnoException) => {
       // A file that vanished (renamed by its writer, deleted) simply ends; anything else is worth a
       // line, and the next rescan picks the file up again.
       if (err.code !== 'ENOENT' && err.code !== 'ENOTDIR') log.warn('could not check file; the next rescan tries again', { source: ref.sourceId, file: ref.relPath, error: String(err) });
@@ -113,11 +125,15 @@ export class StabilityTracker {
     });
     // Dropped or stopped while the stat ran: this observation is stale.
     if (this.entries.get(key) !== entry) return;
+    if (st?.isSymbolicLink()) {
+      this.drop(key);
+      return this.opts.onSymlink?.(ref);
+    }
     if (!st?.isFile()) return this.drop(key);
     const version: StableFile = { ...ref, size: Number(st.size), mtimeUs: Number(st.mtimeNs / 1000n) };
     const now = performance.now();
     const unchanged = version.size === entry.size && version.mtimeUs === entry.mtimeUs;
-    if (!unchanged) Object.assign(entry, { size: version.size, mtimeUs: version.mtimeUs, since: now });
+    if (!unchanged) Object.assign(entry, { size: version.size, mtimeUs: version.mtimeUs, since: now, versionSince: now, emptyNoticed: false });
     if (this.opts.isSettled(version)) return this.drop(key);
     if (entry.unseen) {
       entry.unseen = false;
@@ -127,6 +143,11 @@ export class StabilityTracker {
     if (version.size === 0) {
       // Cameras create the file, then fill it: an empty file is waited on, one look per window.
       entry.since = now;
+      const emptyFor = now - entry.versionSince;
+      if (!entry.emptyNoticed && emptyFor >= (this.opts.emptyNoticeMs ?? 30_000)) {
+        entry.emptyNoticed = true;
+        this.opts.onStillEmpty?.(version, emptyFor);
+      }
       return;
     }
     this.drop(key);

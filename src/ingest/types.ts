@@ -15,6 +15,14 @@ export interface StableFile {
   mtimeUs: number;
 }
 
+/** Something about one file in a hot folder that the technician must act on; given once per file (symlink) or version (empty). */
+export interface IngestNotice {
+  sourceId: string;
+  relPath: string;
+  kind: 'symlink' | 'empty';
+  message: string;
+}
+
 export type SourceStatus = { sourceId: string; state: 'watching' } | { sourceId: string; state: 'unavailable'; message: string };
 
 export interface IngestWatcherOptions {
@@ -23,6 +31,8 @@ export interface IngestWatcherOptions {
   stableWindowMs: number;
   /** Full rescan period; 0 = off. */
   rescanIntervalSec: number;
+  /** A file still empty this long after it appeared gets a notice (default 30). */
+  emptyNoticeSec?: number;
   /** True when this exact version is already recorded: such a file is not reported again. */
   isKnown(file: Omit<StableFile, 'absPath'>): boolean;
   /** Called once per stable version. Must not throw. */
@@ -36,6 +46,8 @@ export interface IngestWatcherOptions {
   /** Called when a file leaves a hot folder (deleted, renamed, moved into the library). Must not throw. */
   onGone?(sourceId: string, relPath: string): void;
   onSourceStatus?(status: SourceStatus): void;
+  /** A file the station will not take as it is (a symbolic link), or one that stays empty. Must not throw. */
+  onNotice?(notice: IngestNotice): void;
 }
 
 export interface IngestWatcher {
@@ -45,6 +57,8 @@ export interface IngestWatcher {
   stop(): Promise<void>;
   /** Forget that a version was reported, so it is reported again when stable (used for retries). */
   forget(sourceId: string, relPath: string): void;
+  /** Look at a file again now: its current version is reported when stable unless it was reported already. */
+  recheck(sourceId: string, relPath: string): void;
   /** Run a full rescan now (also runs on its own every rescanIntervalSec). */
   rescan(): Promise<void>;
 }

@@ -4,6 +4,8 @@
  * awaitWriteFinish is not used: it waits on size alone and per file, where the station needs size
  * and mtime, one shared sweep, and the dedup rules below.
  */
+import { constants as fsConstants } from 'node:fs';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { SourceConfig } from '../config/schema.js';
@@ -11,7 +13,7 @@ import { createLogger } from '../log/logger.js';
 import { chokidarIgnored, createSourceMatcher, relativePath, type SourceMatcher } from './patterns.js';
 import { maxFolderDepth, walkIncluded } from './rescan.js';
 import { prepareSourceFolder, unreachable } from './source-folder.js';
-import { fileKey, StabilityTracker } from './stability.js';
+import { fileKey, StabilityTracker, type FileRef } from './stability.js';
 import type { IngestWatcher, IngestWatcherOptions, SourceStatus, StableFile } from './types.js';
 
 const log = createLogger('ingest.watcher');
@@ -19,10 +21,15 @@ const log = createLogger('ingest.watcher');
 interface Source {
   config: SourceConfig;
   matcher: SourceMatcher;
-  /** Set while the folder is watched; undefined while it is unavailable (the next rescan retries). */
+  /** Set while the folder is watched; undefined while it is unavailable (the next probe or rescan retries). */
   fsw: FSWatcher | undefined;
   status: SourceStatus | undefined;
+  /** A probe's stat is under way (a hung share must not pile them up). */
+  probing: boolean;
 }
+
+/** How often a missing hot folder is looked for: one stat each, so it is watched soon after it appears. */
+export const appearProbeMs = 2000;
 
 const versionOf = (file: StableFile): string => `${file.size}:${file.mtimeUs}`;
 
@@ -37,11 +44,21 @@ export function createIngestWatcher(opts: IngestWatcherOptions): IngestWatcher {
       opts.onStable(file);
     },
     ...(opts.onArrival ? { onFirstSight: opts.onArrival } : {}),
+    onSymlink: (ref) => void noticeSymlink(ref),
+    ...(opts.emptyNoticeSec === undefined ? {} : { emptyNoticeMs: opts.emptyNoticeSec * 1000 }),
+    onStillEmpty: (file, emptyForMs) => {
+      const where = path.join(sources.get(file.sourceId)?.config.path ?? '', ...file.relPath.split('/'));
+      const message = `${where} is still 0 bytes after ${Math.round(emptyForMs / 1000)} s — the camera or tether may have failed; the station will check it when it has data`;
+      opts.onNotice?.({ sourceId: file.sourceId, relPath: file.relPath, kind: 'empty', message });
+    },
   });
-  const sources = new Map<string, Source>(opts.sources.map((config) => [config.id, { config, matcher: createSourceMatcher(config), fsw: undefined, status: undefined }]));
+  /** fileKey of symbolic links already warned about; forgotten when the link goes. */
+  const warnedLinks = new Set<string>();
+  const sources = new Map<string, Source>(opts.sources.map((config) => [config.id, { config, matcher: createSourceMatcher(config), fsw: undefined, status: undefined, probing: false }]));
   const stopping = new AbortController();
   let started = false;
   let rescanTimer: NodeJS.Timeout | undefined;
+  let probeTimer: NodeJS.Timeout | undefined;
 
   // Start-up and rescans run one after another: a walk never races a source being opened or closed.
   let serial: Promise<void> = Promise.resolve();
@@ -71,7 +88,10 @@ export function createIngestWatcher(opts: IngestWatcherOptions): IngestWatcher {
     const problem = await prepareSourceFolder(config);
     if (stopping.signal.aborted) return;
     if (problem) return unavailable(source, problem);
-    const root = config.path;
+    // The folder itself may be a link (to a share, say): chokidar, not following links, would watch
+    // only the link, so it watches the folder the link resolves to.
+    const root = await fs.realpath(config.path).catch(() => config.path);
+    if (stopping.signal.aborted) return;
     const fsw = watch(root, {
       ignored: chokidarIgnored(root, source.matcher),
       ignoreInitial: false,
@@ -80,6 +100,8 @@ export function createIngestWatcher(opts: IngestWatcherOptions): IngestWatcher {
       // Images count as "binary" to chokidar, which would otherwise poll them at its own slower rate.
       binaryInterval: config.pollIntervalMs,
       depth: maxFolderDepth,
+      // A link is reported as itself (and noticed), never followed: `ln -s . again` would repeat the folder.
+      followSymlinks: false,
     });
     source.fsw = fsw;
     // chokidar's events before 'ready' are its initial scan: files written while the folder was not watched.
@@ -95,6 +117,7 @@ export function createIngestWatcher(opts: IngestWatcherOptions): IngestWatcher {
       const relPath = relativePath(root, absPath);
       if (!relPath) return;
       reported.delete(fileKey(config.id, relPath));
+      warnedLinks.delete(fileKey(config.id, relPath));
       opts.onGone?.(config.id, relPath);
     });
     fsw.on('error', (err) => {
@@ -113,10 +136,40 @@ export function createIngestWatcher(opts: IngestWatcherOptions): IngestWatcher {
     if (source.fsw === fsw && !stopping.signal.aborted) setStatus(source, { sourceId: config.id, state: 'watching' });
   }
 
+  /**
+   * One notice per link: a link to a folder (it is not entered, so a link loop cannot repeat the
+   * folder's files) or one whose name the source's patterns would take.
+   */
+  async function noticeSymlink(ref: FileRef): Promise<void> {
+    const key = fileKey(ref.sourceId, ref.relPath);
+    const source = sources.get(ref.sourceId);
+    if (!source || warnedLinks.has(key)) return;
+    const target = await fs.stat(ref.absPath).catch(() => null);
+    const folder = target?.isDirectory() ?? false;
+    if ((!folder && source.matcher.excludes(ref.relPath, true)) || warnedLinks.has(key) || stopping.signal.aborted) return;
+    warnedLinks.add(key);
+    const what = folder ? 'links to a folder, which the station does not enter' : 'is a symbolic link: the station takes only real files';
+    const fix = folder ? 'copy or move the files themselves into the hot folder' : 'copy the file itself into the hot folder';
+    opts.onNotice?.({ sourceId: ref.sourceId, relPath: ref.relPath, kind: 'symlink', message: `${path.join(source.config.path, ...ref.relPath.split('/'))} ${what}; ${fix}` });
+  }
+
   async function close(source: Source): Promise<void> {
     const { fsw } = source;
     source.fsw = undefined;
     await fsw?.close();
+  }
+
+  /** Watches an unavailable source as soon as its folder is there, without waiting for the next rescan. */
+  async function probe(source: Source): Promise<void> {
+    if (source.fsw || source.probing || stopping.signal.aborted) return;
+    source.probing = true;
+    // Readable too: a folder the station may not read would be opened, and fail, on every probe.
+    const there = await fs.stat(source.config.path).then(
+      (st) => st.isDirectory() && fs.access(source.config.path, fsConstants.R_OK | fsConstants.X_OK).then(() => true, () => false),
+      () => false,
+    );
+    source.probing = false;
+    if (there) await inTurn(async () => (source.fsw || stopping.signal.aborted ? undefined : open(source)));
   }
 
   async function rescanSource(source: Source): Promise<void> {
@@ -136,6 +189,11 @@ export function createIngestWatcher(opts: IngestWatcherOptions): IngestWatcher {
     }
   }
 
+  function recheck(sourceId: string, relPath: string): void {
+    const source = sources.get(sourceId);
+    if (source && started && !stopping.signal.aborted) void tracker.track({ sourceId, relPath, absPath: path.join(source.config.path, ...relPath.split('/')) });
+  }
+
   return {
     async start() {
       if (started || stopping.signal.aborted) throw new Error('an ingest watcher starts once; create a new one');
@@ -147,12 +205,17 @@ export function createIngestWatcher(opts: IngestWatcherOptions): IngestWatcher {
         }, opts.rescanIntervalSec * 1000);
         rescanTimer.unref();
       }
+      probeTimer = setInterval(() => {
+        for (const source of sources.values()) void probe(source);
+      }, appearProbeMs);
+      probeTimer.unref();
       await inTurn(forEachSource(open));
     },
 
     async stop() {
       stopping.abort();
       clearInterval(rescanTimer);
+      clearInterval(probeTimer);
       tracker.stop();
       await Promise.all([...sources.values()].map(close));
       await serial;
@@ -160,10 +223,11 @@ export function createIngestWatcher(opts: IngestWatcherOptions): IngestWatcher {
 
     forget(sourceId, relPath) {
       reported.delete(fileKey(sourceId, relPath));
-      const source = sources.get(sourceId);
       // No event will come for a file that has not changed: look at it again now.
-      if (source && started && !stopping.signal.aborted) void tracker.track({ sourceId, relPath, absPath: path.join(source.config.path, ...relPath.split('/')) });
+      recheck(sourceId, relPath);
     },
+
+    recheck,
 
     async rescan() {
       // Before start() there is nothing to reconcile with; after stop() nothing may be watched again.

@@ -16,6 +16,8 @@ export class WorkQueue {
   /** Insertion-ordered, so the first entry is the oldest: FIFO with O(1) take and key lookup. */
   private readonly waiting = new Map<string, () => Promise<void>>();
   private readonly running = new Set<string>();
+  /** Tasks that join `waiting` when their timer fires (retries); they hold no slot meanwhile. */
+  private readonly delayed = new Map<string, NodeJS.Timeout>();
   private idleWaiters: Array<() => void> = [];
 
   constructor(opts: WorkQueueOptions) {
@@ -23,9 +25,9 @@ export class WorkQueue {
     this.concurrency = opts.concurrency;
   }
 
-  /** Tasks waiting to run. */
+  /** Tasks waiting to run, including those waiting for their delay. */
   get size(): number {
-    return this.waiting.size;
+    return this.waiting.size + this.delayed.size;
   }
 
   /** Tasks running now. */
@@ -35,21 +37,38 @@ export class WorkQueue {
 
   /** Queues `task` under `key`; false (and the task is dropped) when that key is already waiting or running. */
   add(key: string, task: () => Promise<void>): boolean {
-    if (this.waiting.has(key) || this.running.has(key)) return false;
+    if (this.waiting.has(key) || this.running.has(key) || this.delayed.has(key)) return false;
     this.waiting.set(key, task);
     this.next();
     return true;
   }
 
-  /** Drops every waiting task; running ones finish. */
+  /**
+   * Queues `task` under `key` once `ms` have passed, at the back of the queue. May be called by the
+   * task running under `key` itself (a retry): that run ends before any timer can fire. False (and
+   * the task is dropped) when `key` is already waiting or delayed.
+   */
+  addLater(key: string, ms: number, task: () => Promise<void>): boolean {
+    if (this.waiting.has(key) || this.delayed.has(key)) return false;
+    const timer = setTimeout(() => {
+      this.delayed.delete(key);
+      if (!this.add(key, task)) log.warn('a delayed task was dropped: its key was queued again meanwhile', { key });
+    }, ms);
+    this.delayed.set(key, timer);
+    return true;
+  }
+
+  /** Drops every waiting and delayed task; running ones finish. */
   clear(): void {
     this.waiting.clear();
+    for (const timer of this.delayed.values()) clearTimeout(timer);
+    this.delayed.clear();
     this.settleIfIdle();
   }
 
-  /** Resolves once nothing is waiting or running (at once if that is already so). */
+  /** Resolves once nothing is waiting, delayed or running (at once if that is already so). */
   onIdle(): Promise<void> {
-    if (this.waiting.size === 0 && this.running.size === 0) return Promise.resolve();
+    if (this.waiting.size === 0 && this.running.size === 0 && this.delayed.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -78,7 +97,7 @@ export class WorkQueue {
   }
 
   private settleIfIdle(): void {
-    if (this.waiting.size > 0 || this.running.size > 0) return;
+    if (this.waiting.size > 0 || this.running.size > 0 || this.delayed.size > 0) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();

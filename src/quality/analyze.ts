@@ -15,7 +15,7 @@ import { decodeAndMeasure } from './decode.js';
 import { exclusiveDecode, sharedDecode } from './decoder-gate.js';
 import { exifBasics, exifIfd0Tags, exifOfTiff, parseExifBlob, type Exif } from './exif.js';
 import { imageFacts } from './facts.js';
-import { changedWhileChecked, DeadlineExceeded, decodeFailure, lostDecoderMessage, structureDamaged } from './failure.js';
+import { changedWhileChecked, DeadlineExceeded, decodeFailure, emptyFile, lostDecoderMessage, structureDamaged } from './failure.js';
 import { identifyRaw, rawExtensionMismatch, rawHeadBytes, type RawContainer } from './raw-identify.js';
 import { readRawExif } from './raw-metadata.js';
 import { rawStructureFailure } from './raw-structure.js';
@@ -30,10 +30,21 @@ const tiffTags = new Set<number>([tag.compression, ...structureTags, ...exifIfd0
 
 type Inspection = Pick<Analysis, 'facts' | 'measurements' | 'decodeError'>;
 
-export async function analyzeFile(file: string, opts: AnalyzeOptions): Promise<Analysis> {
+/** Thrown by analyzeFile when the file is no longer the version the caller asked about. */
+export class NotThatVersion extends Error {}
+
+/**
+ * `expected`: the version (size, mtime in µs) the caller means, e.g. the one the watcher declared
+ * stable. A file that has changed since is not analysed (NotThatVersion): its bytes would be judged
+ * under the older version's identity.
+ */
+export async function analyzeFile(file: string, opts: AnalyzeOptions, expected?: { size: number; mtimeUs: number }): Promise<Analysis> {
   const started = performance.now();
   const before = await fs.stat(file, { bigint: true });
   if (!before.isFile()) throw new Error(`not a regular file: ${file}`);
+  if (expected && (Number(before.size) !== expected.size || Number(before.mtimeNs / 1000n) !== expected.mtimeUs)) {
+    throw new NotThatVersion(`the file changed after it was found complete (${expected.size} → ${before.size} bytes)`);
+  }
   const size = Number(before.size);
   const [sha256, inspection] = await Promise.all([sha256OfFile(file, 'qc'), inspect(file, size, opts)]);
   const after = await fs.stat(file, { bigint: true });
@@ -50,6 +61,8 @@ export async function analyzeFile(file: string, opts: AnalyzeOptions): Promise<A
 }
 
 async function inspect(file: string, size: number, opts: AnalyzeOptions): Promise<Inspection> {
+  // Not a decoder's "unsupported format": there is nothing to decode.
+  if (size === 0) return { facts: null, measurements: null, decodeError: emptyFile };
   const handle = await fs.open(file, 'r');
   try {
     return await inspectOpen(file, fileSource(handle, size), opts);

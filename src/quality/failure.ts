@@ -53,6 +53,12 @@ export function structureTruncated(detail: string): DecodeFailure {
   return { kind: 'truncated', message: truncatedMessage(detail) };
 }
 
+/** 'truncated': a file that is empty now may still be filled (cameras create the file first). */
+export const emptyFile: DecodeFailure = {
+  kind: 'truncated',
+  message: 'The file is empty (0 bytes): the camera, tether or copy that wrote it stopped before writing any data. Shoot or copy it again.',
+};
+
 export const changedWhileChecked: DecodeFailure = {
   kind: 'truncated',
   message: 'The file changed while it was being checked (it is probably still being written); it will be checked again once it is complete.',

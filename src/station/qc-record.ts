@@ -9,7 +9,7 @@ import path from 'node:path';
 import { createLogger } from '../log/logger.js';
 import type { StableFile } from '../ingest/types.js';
 import type { Profile } from '../quality/profile.js';
-import { analyzeFile, checkPair, runChecks, verdictOf } from '../quality/index.js';
+import { analyzeFile, checkPair, NotThatVersion, runChecks, verdictOf } from '../quality/index.js';
 import type { Analysis, AnalyzeOptions, CheckContext, CheckResult } from '../quality/types.js';
 import type { CaptureRecord, CaptureStore } from '../store/captures.js';
 import type { ImageDecodeResult } from '../barcode/image/decode-image.js';
@@ -34,42 +34,52 @@ export interface QcSettings {
 
 export type QcOutcome =
   | { kind: 'recorded'; record: CaptureRecord; created: boolean; results: CheckResult[]; pairWaiting: boolean; rechecked: CaptureRecord[] }
-  /** The file changed or vanished while being checked; the watcher reports its next version. */
-  | { kind: 'abandoned'; reason: string };
+  /**
+   * The file vanished, or is no longer the version that was found complete; `changed`: it is still
+   * there with other bytes, so the watcher must look at it again to report its newer version.
+   */
+  | { kind: 'abandoned'; reason: string; changed: boolean }
+  /**
+   * The decode looked truncated and the writer may only have paused: check this same version again
+   * after `afterMs`, passing `again`. The caller waits without holding a QC slot.
+   */
+  | { kind: 'retry'; afterMs: number; again: Retry };
 
-export async function checkAndRecord(file: StableFile, profile: Profile, store: CaptureStore, settings: QcSettings, signal?: AbortSignal): Promise<QcOutcome> {
-  const detectedAt = new Date().toISOString();
+/** A check of a version that was found truncated before: how often, and when the version was first checked. */
+export interface Retry {
+  retry: number;
+  detectedAt: string;
+}
+
+export async function checkAndRecord(file: StableFile, profile: Profile, store: CaptureStore, settings: QcSettings, again?: Retry): Promise<QcOutcome> {
+  const detectedAt = again?.detectedAt ?? new Date().toISOString();
+  const retry = again?.retry ?? 0;
+  // A cheap look first: a retry of a file whose writer has since carried on is not decoded again.
+  const current = await statVersion(file.absPath);
+  if (!current) return { kind: 'abandoned', reason: 'the file was removed before it was checked', changed: false };
+  if (current.size !== file.size || current.mtimeUs !== file.mtimeUs) return changedSinceStable(file, current.size);
   const started = store.beginAttempt(file);
   if (started > maxInterruptedAttempts) return recordUnchecked(file, profile, store, started - 1, detectedAt);
 
   // Both read the file at once; the page cache serves the second reader, and zxing runs in its worker.
   const decoding = settings.barcodes?.decode(file.absPath);
   let analysis: Analysis;
-  for (let retry = 0; ; retry++) {
-    try {
-      analysis = await analyzeFile(file.absPath, settings.analyze);
-    } catch (err) {
-      store.endAttempt(file);
-      return { kind: 'abandoned', reason: `cannot read the file: ${(err as Error).message}` };
-    }
-    if (analysis.decodeError?.kind !== 'truncated') break;
-    if (retry >= settings.truncatedRetries) {
-      analysis.decodeError.message += ` (still incomplete after ${retry} retries over ${Math.round((retry * settings.truncatedRetryDelayMs) / 1000)} s, so it is not a writer that paused)`;
-      break;
-    }
+  try {
+    analysis = await analyzeFile(file.absPath, settings.analyze, file);
+  } catch (err) {
+    store.endAttempt(file);
+    if (err instanceof NotThatVersion) return changedSinceStable(file, null);
+    return { kind: 'abandoned', reason: `cannot read the file: ${(err as Error).message}`, changed: false };
+  }
+  if (analysis.decodeError?.kind === 'truncated') {
     // A writer that paused longer than the stability window looks exactly like a truncated file:
-    // wait, and only call it corrupt if it has stopped changing.
-    await delay(settings.truncatedRetryDelayMs, signal);
-    if (signal?.aborted) {
+    // look again later, and only call it corrupt once it has stopped changing.
+    if (retry < settings.truncatedRetries) {
       store.endAttempt(file);
-      return { kind: 'abandoned', reason: 'the station is stopping; the file will be checked at the next start' };
+      log.debug('decode looked truncated; checking again later', { file: file.relPath, retry: retry + 1 });
+      return { kind: 'retry', afterMs: settings.truncatedRetryDelayMs, again: { retry: retry + 1, detectedAt } };
     }
-    const now = await statVersion(file.absPath);
-    if (!now || now.size !== file.size || now.mtimeUs !== file.mtimeUs) {
-      store.endAttempt(file);
-      return { kind: 'abandoned', reason: now ? 'the file was still being written; its complete version will be checked' : 'the file was removed while being checked' };
-    }
-    log.debug('decode looked truncated; retrying', { file: file.relPath, retry: retry + 1 });
+    if (retry > 0) analysis.decodeError.message += ` (still incomplete after ${retry} retries over ${Math.round((retry * settings.truncatedRetryDelayMs) / 1000)} s, so it is not a writer that paused)`;
   }
 
   const barcodes = decoding ? await decoding : null;
@@ -145,6 +155,11 @@ function recordUnchecked(file: StableFile, profile: Profile, store: CaptureStore
   return { kind: 'recorded', record, created, results, pairWaiting: false, rechecked: [] };
 }
 
+function changedSinceStable(file: StableFile, nowSize: number | null): QcOutcome {
+  const sizes = nowSize === null || nowSize === file.size ? '' : ` (${file.size} bytes then, ${nowSize} now)`;
+  return { kind: 'abandoned', reason: `the file changed after it was found complete${sizes}: its writer paused longer than ingest.stableWindowMs; its newer version will be checked`, changed: true };
+}
+
 export async function statVersion(absPath: string): Promise<{ size: number; mtimeUs: number } | null> {
   try {
     const st = await fs.stat(absPath, { bigint: true });
@@ -152,11 +167,4 @@ export async function statVersion(absPath: string): Promise<{ size: number; mtim
   } catch {
     return null;
   }
-}
-
-function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-  });
 }

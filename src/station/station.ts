@@ -31,7 +31,7 @@ import { applyRetention, diskStatus, retentionCandidates, type DiskStatus } from
 import { createTargets } from '../upload/targets.js';
 import { Uploader } from '../upload/uploader.js';
 import { describeCapture } from './describe.js';
-import { checkAndRecord, closePairWindow, type QcSettings } from './qc-record.js';
+import { checkAndRecord, closePairWindow, type QcSettings, type Retry } from './qc-record.js';
 
 const log = createLogger('station');
 /** The emitter key onAny listens on; a symbol, so it can never clash with an event name. */
@@ -152,6 +152,7 @@ export class Station {
         sources: config.sources,
         stableWindowMs: config.ingest.stableWindowMs,
         rescanIntervalSec: config.ingest.rescanIntervalSec,
+        emptyNoticeSec: config.ingest.emptyWarnSec,
         isKnown: (v) => this.store.isKnown(v),
         onStable: (file) => this.submit(file),
         onArrival: (file, found) => this.linker.arrival(file.sourceId, file.relPath, found),
@@ -161,6 +162,10 @@ export class Station {
           if (status.state === 'unavailable') log.error(status.message, { source: status.sourceId });
           else log.info('watching hot folder', { source: status.sourceId, path: this.sources.get(status.sourceId)?.path });
           this.emit('source.status', status);
+        },
+        onNotice: (notice) => {
+          log.warn(notice.message, { source: notice.sourceId, file: notice.relPath });
+          this.emit('ingest.notice', notice);
         },
       });
     } catch (err) {
@@ -311,17 +316,24 @@ export class Station {
   private submit(file: StableFile): void {
     if (this.stopping.signal.aborted) return;
     this.lastFileAt.set(file.sourceId, new Date().toISOString());
-    this.queue.add(`${file.sourceId}\u0000${file.relPath}\u0000${file.size}\u0000${file.mtimeUs}`, () => this.process(file));
+    this.queue.add(qcKey(file), () => this.process(file));
   }
 
-  private async process(file: StableFile): Promise<void> {
+  private async process(file: StableFile, again?: Retry): Promise<void> {
     const source = this.sources.get(file.sourceId);
     const profile = source && this.config.profiles[source.profile];
     if (!profile) throw new Error(`no profile for source ${file.sourceId}`);
     this.emit('capture.checking', { sourceId: file.sourceId, relPath: file.relPath });
-    const outcome = await checkAndRecord(file, profile, this.store, this.settings, this.stopping.signal);
+    const outcome = await checkAndRecord(file, profile, this.store, this.settings, again);
+    if (outcome.kind === 'retry') {
+      // Waits outside the QC slots, so the files behind a truncated one are not held up by it.
+      if (!this.stopping.signal.aborted) this.queue.addLater(qcKey(file), outcome.afterMs, () => this.process(file, outcome.again));
+      return;
+    }
     if (outcome.kind === 'abandoned') {
       log.info('not recorded yet', { source: file.sourceId, file: file.relPath, reason: outcome.reason });
+      // The newer version is normally reported by its own change event; looking now covers a missed one.
+      if (outcome.changed && !this.stopping.signal.aborted) this.watcher.recheck(file.sourceId, file.relPath);
       return;
     }
     if (!outcome.created) return;
@@ -358,4 +370,9 @@ export class Station {
       this.schedulePairWindow(waiting.id, Date.parse(waiting.checkedAt) + profile.pairs.windowSec * 1000 - Date.now());
     }
   }
+}
+
+/** One QC task per file version: a version reported twice, or retried while still waiting, is checked once. */
+function qcKey(file: StableFile): string {
+  return `${file.sourceId}\u0000${file.relPath}\u0000${file.size}\u0000${file.mtimeUs}`;
 }

@@ -34,6 +34,16 @@ function leftovers(): string[] {
 }
 
 describe('moveVerified', () => {
+  it('never files a symbolic link: the link and its target stay where they are', async () => {
+    const target = path.join(dir, 'elsewhere.tif');
+    fs.renameSync(from, target);
+    fs.symlinkSync(target, from);
+    await expect(moveVerified(from, to, version)).rejects.toThrow(/is a symbolic link: the station files only real files/);
+    expect(fs.lstatSync(from).isSymbolicLink()).toBe(true);
+    expect(sha(fs.readFileSync(target))).toBe(version.sha256);
+    expect(fs.existsSync(to)).toBe(false);
+  });
+
   it.each([
     ['the same device', nodeMoveFs, 'linked'],
     ['another device', otherDevice, 'copied'],

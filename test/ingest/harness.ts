@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { onTestFinished } from 'vitest';
 import { sourceSchema, type SourceConfig } from '../../src/config/schema.js';
-import type { IngestWatcher, IngestWatcherOptions, SourceStatus, StableFile } from '../../src/ingest/types.js';
+import type { IngestNotice, IngestWatcher, IngestWatcherOptions, SourceStatus, StableFile } from '../../src/ingest/types.js';
 import { createIngestWatcher } from '../../src/ingest/watcher.js';
 
 export { waitFor } from '../helpers/station-home.js';
@@ -31,6 +31,7 @@ export class Recorder {
   /** First sights, with whether the start-up scan found them. */
   readonly arrivals: { relPath: string; found: boolean }[] = [];
   readonly gone: string[] = [];
+  readonly notices: IngestNotice[] = [];
 
   constructor(readonly known = new Set<string>()) {}
 
@@ -62,6 +63,7 @@ export interface WatcherSetup {
   sources: SourceConfig[];
   stableWindowMs?: number;
   rescanIntervalSec?: number;
+  emptyNoticeSec?: number;
   recorder?: Recorder;
 }
 
@@ -72,11 +74,13 @@ export function makeWatcher(setup: WatcherSetup): { watcher: IngestWatcher; reco
     sources: setup.sources,
     stableWindowMs: setup.stableWindowMs ?? 250,
     rescanIntervalSec: setup.rescanIntervalSec ?? 0,
+    ...(setup.emptyNoticeSec === undefined ? {} : { emptyNoticeSec: setup.emptyNoticeSec }),
     isKnown: (f) => recorder.known.has(versionKey(f)),
     onStable: (f) => recorder.reports.push(f),
     onSourceStatus: (s) => recorder.statuses.push(s),
     onArrival: (f, found) => recorder.arrivals.push({ relPath: f.relPath, found }),
     onGone: (_sourceId, relPath) => recorder.gone.push(relPath),
+    onNotice: (n) => recorder.notices.push(n),
   };
   const watcher = createIngestWatcher(opts);
   onTestFinished(() => watcher.stop());

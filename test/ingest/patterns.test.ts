@@ -14,6 +14,13 @@ describe('source patterns', () => {
     for (const rel of ['notes.txt', 'a.tif.xmp', 'Thumbs.db', 'tif']) expect(takes(rel), rel).toBe(false);
   });
 
+  it('matches without regard to case, in the default list and in a custom include or ignore', () => {
+    for (const rel of ['Scan_001.Jpg', 'UP.TIF', 'img.Tiff', 'raw/IMG_1.Cr3', 'x.DnG', 'a.Part.TIF']) expect(takes(rel), rel).toBe(true);
+    for (const rel of ['a.TIF.Part', 'a.Tmp', 'Rejects/a.tif', 'day1/A_PREVIEW.JPG']) expect(takes(rel), rel).toBe(false);
+    const custom = createSourceMatcher(source('cam1', '/hot', { include: ['**/*.tif'] }));
+    expect(['UP.TIF', 'sub/Mixed.Tif', 'low.tif', 'x.jpg'].map((rel) => !custom.excludes(rel, true))).toEqual([true, true, true, false]);
+  });
+
   it('never takes what temp-then-rename writers leave behind', () => {
     for (const rel of ['.a.tif', 'sub/.a.tif', '.hidden/a.tif', 'a.tif.part', 'a.tmp', 'a.TMP', 'a.crdownload', '~a.tif', 'sub/~a.tif']) expect(takes(rel), rel).toBe(false);
   });

@@ -317,4 +317,74 @@ describe('ingest watcher', () => {
     await settle();
     expect(recorder.reports).toEqual([]);
   });
+
+  it('takes no symbolic link: one notice per link, a link loop does not repeat the folder, the images themselves are reported once', async () => {
+    const root = await tempDir();
+    const outside = await tempDir();
+    await fs.writeFile(path.join(outside, 'elsewhere.jpg'), bytes(3000));
+    await fs.writeFile(path.join(root, 'real.jpg'), bytes(2000));
+    await fs.symlink(path.join(outside, 'elsewhere.jpg'), path.join(root, 'early-link.jpg'));
+    const { watcher, recorder } = makeWatcher({ sources: [source('cam1', root)] });
+    await watcher.start();
+    await fs.symlink(path.join(outside, 'elsewhere.jpg'), path.join(root, 'link.JPG'));
+    await fs.symlink('.', path.join(root, 'again'));
+    await fs.symlink(path.join(outside, 'notes.txt'), path.join(root, 'notes.txt'));
+    await waitFor(() => recorder.notices.length === 3, 'a notice for each link the station could have taken');
+    await watcher.rescan();
+    await watcher.rescan();
+    await settle();
+    expect(recorder.rel()).toEqual(['real.jpg']);
+    expect(recorder.notices.map((n) => [n.relPath, n.kind]).sort()).toEqual([
+      ['again', 'symlink'],
+      ['early-link.jpg', 'symlink'],
+      ['link.JPG', 'symlink'],
+    ]);
+    expect(recorder.notices.find((n) => n.relPath === 'link.JPG')?.message).toMatch(/link\.JPG is a symbolic link: the station takes only real files; copy the file itself into the hot folder/);
+    expect(recorder.notices.find((n) => n.relPath === 'again')?.message).toMatch(/again links to a folder, which the station does not enter/);
+  });
+
+  it('watches a hot folder that is itself a symbolic link (to a share, say)', async () => {
+    const real = await tempDir();
+    const parent = await tempDir();
+    const hot = path.join(parent, 'hot');
+    await fs.symlink(real, hot);
+    const { watcher, recorder } = makeWatcher({ sources: [source('cam1', hot)] });
+    await watcher.start();
+    await fs.writeFile(path.join(real, 'a.tif'), bytes(1000));
+    await waitFor(() => recorder.rel().includes('a.tif'), 'the file in the linked folder reported');
+    expect(recorder.notices).toEqual([]);
+  });
+
+  it('gives one notice for a file that stays empty, keeps waiting, and reports it once it has data', async () => {
+    const root = await tempDir();
+    const { watcher, recorder } = makeWatcher({ sources: [source('cam1', root)], emptyNoticeSec: 1 });
+    await watcher.start();
+    const file = path.join(root, 'IMG_0001.CR3');
+    await fs.writeFile(file, Buffer.alloc(0));
+    await waitFor(() => recorder.notices.length === 1, 'a notice for the empty file');
+    expect(recorder.notices[0]).toMatchObject({ sourceId: 'cam1', relPath: 'IMG_0001.CR3', kind: 'empty' });
+    expect(recorder.notices[0]?.message).toMatch(/IMG_0001\.CR3 is still 0 bytes after \d+ s — the camera or tether may have failed; the station will check it when it has data/);
+    // Several more windows and a rescan: the same version is not noticed again.
+    await settle();
+    await watcher.rescan();
+    await settle();
+    expect(recorder.notices).toHaveLength(1);
+    expect(recorder.reports).toEqual([]);
+    await fs.writeFile(file, bytes(4000));
+    await waitFor(() => recorder.rel().includes('IMG_0001.CR3'), 'the file reported once it has data');
+    expect(recorder.lastOf('IMG_0001.CR3')?.size).toBe(4000);
+  });
+
+  it('watches a missing hot folder soon after it appears, without waiting for a rescan', async () => {
+    const base = await tempDir();
+    const root = path.join(base, 'mnt', 'cam1');
+    const { watcher, recorder } = makeWatcher({ sources: [source('cam1', root)], rescanIntervalSec: 0 });
+    await watcher.start();
+    const status = recorder.lastStatus('cam1');
+    expect(status?.state === 'unavailable' && status.message).toMatch(/is missing .* it will be watched as soon as it appears/);
+    await fs.mkdir(root, { recursive: true });
+    await fs.writeFile(path.join(root, 'first.tif'), bytes(2000));
+    await waitFor(() => recorder.rel().includes('first.tif'), 'the file in the folder that appeared reported');
+    expect(recorder.lastStatus('cam1')).toEqual({ sourceId: 'cam1', state: 'watching' });
+  });
 });

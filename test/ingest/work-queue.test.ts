@@ -106,4 +106,44 @@ describe('work queue', () => {
   it('rejects a concurrency below 1', () => {
     expect(() => new WorkQueue({ concurrency: 0 })).toThrow(RangeError);
   });
+
+  it('runs a delayed task after its delay without holding a slot meanwhile, and counts it until it has run', async () => {
+    const queue = new WorkQueue({ concurrency: 1 });
+    const order: string[] = [];
+    const later = gate();
+    queue.add('retry', async () => {
+      order.push('retry#1');
+      // The running task schedules its own retry, as the station does for a file that looked truncated.
+      expect(queue.addLater('retry', 200, async () => void order.push('retry#2'))).toBe(true);
+    });
+    queue.add('next', async () => {
+      order.push('next');
+      await later.promise;
+    });
+    await tick();
+    expect(order).toEqual(['retry#1', 'next']);
+    let idle = false;
+    void queue.onIdle().then(() => (idle = true));
+    later.open();
+    await tick();
+    expect(queue.pending).toBe(0);
+    expect(idle).toBe(false);
+    expect(queue.size).toBe(1);
+    await queue.onIdle();
+    expect(order).toEqual(['retry#1', 'next', 'retry#2']);
+    expect(queue.addLater('retry', 1, async () => undefined)).toBe(true);
+    expect(queue.addLater('retry', 1, async () => undefined)).toBe(false);
+    expect(queue.add('retry', async () => undefined)).toBe(false);
+  });
+
+  it('clear drops delayed tasks too', async () => {
+    const queue = new WorkQueue({ concurrency: 1 });
+    let ran = false;
+    queue.addLater('k', 20, async () => void (ran = true));
+    queue.clear();
+    await queue.onIdle();
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(ran).toBe(false);
+    expect(queue.size).toBe(0);
+  });
 });

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { analyzeFile, type Analysis, type AnalyzeOptions } from '../../src/quality/index.js';
+import { analyzeFile, NotThatVersion, type Analysis, type AnalyzeOptions } from '../../src/quality/index.js';
 import { goodImage, pagedImage } from '../helpers/images.js';
 import { blackPng } from '../helpers/png-bomb.js';
 import { nextIfdPointerAt, tiffIfdFirst, type TiffEntry } from '../helpers/tiff-bytes.js';
@@ -131,6 +131,21 @@ describe('analyzeFile: one read, hash and facts', () => {
     ];
     const tiff = await analyze('exif.tif', tiffIfdFirst({ width: 8, height: 8, samples: 1, pixels: Buffer.alloc(64, 90), extra: ifd0 }));
     expect(tiff.facts?.exif).toMatchObject({ make: 'Phase One', model: 'IQ4 150MP', orientation: 8, captureTime: '2024-05-06T07:08:09' });
+  });
+
+  it('says an empty file is empty, not an unsupported kind of file', async () => {
+    const a = await analyze('empty.jpg', Buffer.alloc(0));
+    expect(a.decodeError?.message).toMatch(/^The file is empty \(0 bytes\)/);
+    expect(a.decodeError?.message).not.toMatch(/cannot decode this kind of file/);
+  });
+
+  it('does not analyse a file that is no longer the version the caller means', async () => {
+    const file = await write('moved-on.jpg', goodImage(2, 64, 48).jpeg().toBuffer());
+    const st = await fs.stat(file, { bigint: true });
+    const version = { size: Number(st.size), mtimeUs: Number(st.mtimeNs / 1000n) };
+    await expect(analyzeFile(file, opts, version)).resolves.toMatchObject({ decodeError: null });
+    await fs.appendFile(file, Buffer.alloc(10));
+    await expect(analyzeFile(file, opts, version)).rejects.toBeInstanceOf(NotThatVersion);
   });
 
   it('throws only when the file cannot be read at all', async () => {
