@@ -1,7 +1,8 @@
 /**
  * How the header words the rig's devices: each USB scanner (connected, no permission, error,
- * detached), each source's hot folder ("camera": reachable, and when its last file arrived), and a
- * disk the station writes to once it runs low on space (retention.warnFreeGB / criticalFreeGB).
+ * detached), each source's hot folder ("camera": reachable, and when its last file arrived), and one
+ * warning for the disks the station writes to once one runs low on space (retention.warnFreeGB /
+ * criticalFreeGB).
  * Every state has its own icon and word, so colour is never the only signal. Pure.
  */
 import type { ResultOf, StationHandlers } from '../contract.js';
@@ -57,22 +58,35 @@ export function sourceLook(s: SourceInfo, nowMs: number): DeviceLook {
   return { ...base, icon: '●', word: 'Folder OK', tone: 'ok', detail: last, fix: null };
 }
 
-/** Null while the disk has room: a healthy disk is not worth a place in the header. */
-export function diskLook(d: DiskInfo): DeviceLook | null {
-  if (d.level === 'ok') return null;
-  const critical = d.level === 'critical';
+export interface DiskWarning {
+  icon: string;
+  word: string;
+  tone: DeviceTone;
+  /** The station's sentence for each disk running low: how much is free, which folders are on it, what to do. */
+  messages: string[];
+  /** Every folder on those disks, for a closer look (the banner's tooltip). */
+  folders: string[];
+}
+
+/**
+ * One banner for all disks running low (the station already names each disk once, with every
+ * folder on it); null while every disk has room — a healthy disk is not worth a place on screen.
+ */
+export function diskWarning(disks: readonly DiskInfo[]): DiskWarning | null {
+  const low = disks.filter((d) => d.level !== 'ok');
+  if (low.length === 0) return null;
+  const critical = low.some((d) => d.level === 'critical');
+  const noun = low.length === 1 ? 'Disk' : `${low.length} disks`;
   return {
-    key: `disk:${d.path}`,
-    name: `Disk of ${d.path}`,
     icon: critical ? '✕' : '▲',
-    word: critical ? 'Almost full' : 'Low on space',
+    word: `${noun} ${critical ? 'almost full' : 'low on space'}`,
     tone: critical ? 'bad' : 'warn',
-    detail: `${(d.freeBytes / 1024 ** 3).toFixed(1)} GB free`,
-    fix: d.message,
+    messages: low.map((d) => d.message ?? `${(d.freeBytes / 1024 ** 3).toFixed(1)} GB free on the disk of ${d.path}.`),
+    folders: low.flatMap((d) => d.folders.map((f) => f.path)),
   };
 }
 
-export function deviceLooks(status: Pick<Status, 'sources' | 'usbScanners' | 'disks'> | null, nowMs: number): DeviceLook[] {
+export function deviceLooks(status: Pick<Status, 'sources' | 'usbScanners'> | null, nowMs: number): DeviceLook[] {
   if (!status) return [];
-  return [...status.sources.map((s) => sourceLook(s, nowMs)), ...status.usbScanners.map(scannerLook), ...status.disks.flatMap((d) => diskLook(d) ?? [])];
+  return [...status.sources.map((s) => sourceLook(s, nowMs)), ...status.usbScanners.map(scannerLook)];
 }

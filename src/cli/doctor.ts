@@ -13,6 +13,7 @@ import { prepareSourceFolder } from '../ingest/source-folder.js';
 import { schemaVersion } from '../store/database.js';
 import { networkFileSystemOf } from '../store/network-fs.js';
 import { openStore } from '../store/open.js';
+import { diskAdvice, existingAncestor, fileSystemsOf, folderNames, levelOf, watchedFolders } from '../station/disk-space.js';
 import { redactUrl, redactUrlsIn } from '../shared/redact-url.js';
 import { isUploadError } from '../upload/target.js';
 import { createTargets } from '../upload/targets.js';
@@ -49,11 +50,7 @@ export async function doctorCommand(ctx: CliContext): Promise<number> {
     }
     findings.push(await checkLibrary(config));
     findings.push(checkFolder('logs', config.locations.logs, true));
-    const disks = new Map<string, string>();
-    for (const [label, p] of [['database', path.dirname(config.locations.database)], ['library', config.locations.library], ...config.sources.map((s) => [`hot folder "${s.id}"`, s.path])] as [string, string][]) {
-      if (!disks.has(p)) disks.set(p, label);
-    }
-    for (const [p, label] of disks) findings.push(checkFreeSpace(label, p, config.retention));
+    findings.push(...checkFreeSpace(config));
     findings.push(...(await checkTargets(config)));
   }
   findings.push({ status: 'ok', what: 'image decoder', detail: `libvips ${sharp.versions.vips} (sharp ${sharp.versions.sharp ?? '?'}), Node ${process.versions.node}` });
@@ -121,20 +118,24 @@ async function checkLibrary(config: StationConfig): Promise<Finding> {
   return checkFolder('library', library, false);
 }
 
-/** Against the same thresholds the running station warns and alarms at (retention.warnFreeGB / criticalFreeGB). */
-function checkFreeSpace(label: string, dir: string, levels: { warnFreeGB: number; criticalFreeGB: number }): Finding {
-  let target = dir;
-  while (!fs.existsSync(target) && path.dirname(target) !== target) target = path.dirname(target);
-  try {
-    const s = fs.statfsSync(target);
-    const free = s.bavail * s.bsize;
-    const gb = (free / 1024 ** 3).toFixed(1);
-    const status: Status = free < levels.criticalFreeGB * 1024 ** 3 ? 'fail' : free < levels.warnFreeGB * 1024 ** 3 ? 'warn' : 'ok';
+/**
+ * Against the same thresholds the running station warns and alarms at (retention.warnFreeGB /
+ * criticalFreeGB): one finding per disk, naming the folders on it, with the station's own advice.
+ */
+function checkFreeSpace(config: StationConfig): Finding[] {
+  const levels = config.retention;
+  const findings: Finding[] = [];
+  const groups = fileSystemsOf(watchedFolders(config), (folder, err) => {
+    findings.push({ status: 'warn', what: `free disk (${folderNames([folder])})`, detail: `could not measure at ${existingAncestor(folder.path)}: ${err.message}` });
+  });
+  for (const g of groups) {
+    const level = levelOf(g.freeBytes, levels);
+    const status: Status = level === 'critical' ? 'fail' : level === 'warn' ? 'warn' : 'ok';
     const below = status === 'fail' ? `below retention.criticalFreeGB (${levels.criticalFreeGB} GB)` : `below retention.warnFreeGB (${levels.warnFreeGB} GB)`;
-    return { status, what: `free disk (${label})`, detail: `${gb} GB free at ${target}${status === 'ok' ? '' : ` — ${below}: free up space or move the folder to a larger disk`}` };
-  } catch (err) {
-    return { status: 'warn', what: `free disk (${label})`, detail: `could not measure at ${target}: ${(err as Error).message}` };
+    const advice = status === 'ok' ? '' : ` — ${below}: ${diskAdvice(g.folders, { ...levels, requiredTargets: config.targets.filter((t) => t.required).length })}`;
+    findings.push({ status, what: `free disk (${folderNames(g.folders)})`, detail: `${(g.freeBytes / 1024 ** 3).toFixed(1)} GB free at ${g.measuredAt}${advice}` });
   }
+  return findings;
 }
 
 /** What to check when a target does not answer at all, by kind (the probe's own message says what it saw). */

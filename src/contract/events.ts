@@ -5,7 +5,7 @@ import type { SessionEffect } from '../linking/session.js';
 import type { CaptureRecord } from '../store/captures.js';
 import type { SessionRecord } from '../store/sessions.js';
 import type { JobTransition } from '../upload/outbox.js';
-import type { DiskStatus } from '../upload/retention.js';
+import type { DiskStatus } from '../station/disk-space.js';
 
 export interface StationEvents {
   /** A file version was checked and recorded. */

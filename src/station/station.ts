@@ -27,7 +27,8 @@ import { openStore, type StationStore } from '../store/open.js';
 import { SessionStore, type SessionRecord } from '../store/sessions.js';
 import { StationError } from '../errors.js';
 import type { FolderTargetFaults } from '../upload/folder-target.js';
-import { applyRetention, diskStatus, retentionCandidates, type DiskStatus } from '../upload/retention.js';
+import { applyRetention, retentionCandidates } from '../upload/retention.js';
+import { diskStatus, watchedFolders, type DiskStatus } from './disk-space.js';
 import { createTargets } from '../upload/targets.js';
 import { Uploader } from '../upload/uploader.js';
 import { describeCapture } from './describe.js';
@@ -271,13 +272,14 @@ export class Station {
    */
   private async keepDisks(): Promise<void> {
     try {
-      const { retention, locations, sources, targets } = this.config;
-      const disks = diskStatus([...sources.map((s) => s.path), locations.library, path.dirname(locations.database)], retention);
+      const { retention, targets } = this.config;
+      const disks = diskStatus(watchedFolders(this.config), { ...retention, requiredTargets: targets.filter((t) => t.required).length });
       for (const d of disks) {
         const before = this.disks.find((b) => b.path === d.path)?.level ?? 'ok';
         if (d.level !== before) {
-          if (d.level === 'ok') log.info('enough free disk space again', { path: d.path });
-          else (d.level === 'critical' ? log.error : log.warn)(d.message!, { path: d.path });
+          const folders = d.folders.map((f) => f.path);
+          if (d.level === 'ok') log.info('enough free disk space again', { folders });
+          else (d.level === 'critical' ? log.error : log.warn)(d.message!, { folders });
           this.emit('disk.status', d);
         }
       }

@@ -11,13 +11,13 @@ afterEach(() => {
   for (const h of homes.splice(0)) fs.rmSync(h, { recursive: true, force: true });
 });
 
-async function diskLines(retention: Record<string, number>): Promise<{ code: number; lines: string[] }> {
+async function diskLines(retention: Record<string, number>): Promise<{ code: number; lines: string[]; out: string }> {
   const h = makeHome();
   homes.push(h);
   fs.writeFileSync(path.join(h, 'station.json'), JSON.stringify({ retention }));
   const out = capture();
   const code = await main(['doctor', '--home', h], out);
-  return { code, lines: out.stdout.split('\n').filter((l) => l.includes('] free disk')) };
+  return { code, lines: out.stdout.split('\n').filter((l) => l.includes('] free disk')), out: out.stdout };
 }
 
 describe('capture-station doctor: free disk', () => {
@@ -31,5 +31,14 @@ describe('capture-station doctor: free disk', () => {
     const failed = await diskLines({ warnFreeGB: 1_000_000, criticalFreeGB: 1_000_000 });
     expect(failed.lines.every((l) => l.startsWith('[FAIL]') && l.includes('below retention.criticalFreeGB (1000000 GB)'))).toBe(true);
     expect(failed.code).toBe(1);
+  });
+
+  it('names each disk once with the folders on it, so one full disk is one problem', async () => {
+    // The home's hot folder, library and database folder are all on the temp folder's disk.
+    const { code, lines, out } = await diskLines({ warnFreeGB: 1_000_000, criticalFreeGB: 1_000_000 });
+    expect(code).toBe(1);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^\[FAIL\] free disk \(hot folder "[^"]+", the library and the database\): \d+\.\d GB free at .* — below retention\.criticalFreeGB \(1000000 GB\): free space there; retention can remove uploaded files only with retention\.deleteLocal: true and a target marked "required": true$/);
+    expect(out).toMatch(/^1 problem must be fixed/m);
   });
 });

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ago, deviceLooks, diskLook, scannerLook, sourceLook, type ScannerStatus, type SourceInfo } from '../../renderer/app/device-status.js';
+import { ago, deviceLooks, diskWarning, scannerLook, sourceLook, type ScannerStatus, type SourceInfo } from '../../renderer/app/device-status.js';
 import { DeviceList } from '../../renderer/components/DeviceStatus.js';
 import { loadConfig } from '../../src/config/load.js';
 import { Station } from '../../src/station/station.js';
@@ -71,22 +71,30 @@ describe('device status', () => {
     expect(again.status().sources[0]?.lastFileAt).toBe(recorded);
   });
 
-  it('shows a disk only once it runs low, in words and icon, with what to do — from the running station\'s own check', async () => {
-    expect(diskLook({ path: '/data', freeBytes: 50 * 1024 ** 3, level: 'ok', message: null })).toBeNull();
-    const critical = diskLook({ path: '/data', freeBytes: 1.5 * 1024 ** 3, level: 'critical', message: 'Only 1.5 GB free on the disk of /data.' });
-    expect(critical).toMatchObject({ name: 'Disk of /data', icon: '✕', word: 'Almost full', tone: 'bad', detail: '1.5 GB free', fix: 'Only 1.5 GB free on the disk of /data.' });
-    const html = renderToStaticMarkup(createElement(DeviceList, { devices: [critical!] }));
-    expect(html).toMatch(/role="alert".*Disk of \/data: Almost full\..*Only 1\.5 GB free/s);
+  it('shows the disks only once one runs low: one compact banner, in words and icon, with the station\'s own sentence', async () => {
+    const disk = (level: 'ok' | 'warn' | 'critical', message: string | null) => ({ path: '/data/Inbox', folders: [{ role: 'hot folder' as const, id: 'inbox', path: '/data/Inbox' }, { role: 'library' as const, path: '/data/Library' }], freeBytes: 1.5 * 1024 ** 3, level, message });
+    expect(diskWarning([disk('ok', null)])).toBeNull();
+    const critical = diskWarning([disk('critical', 'Only 1.5 GB free on the disk of hot folder "inbox" and the library.')]);
+    expect(critical).toMatchObject({ icon: '✕', word: 'Disk almost full', tone: 'bad', messages: ['Only 1.5 GB free on the disk of hot folder "inbox" and the library.'], folders: ['/data/Inbox', '/data/Library'] });
+    expect(diskWarning([disk('warn', 'a.'), disk('critical', 'b.')])).toMatchObject({ icon: '✕', word: '2 disks almost full', messages: ['a.', 'b.'] });
+    expect(diskWarning([disk('warn', 'a.'), disk('ok', null)])).toMatchObject({ icon: '▲', word: 'Disk low on space', tone: 'warn', messages: ['a.'] });
+    const html = renderToStaticMarkup(createElement(DeviceList, { devices: [], disk: critical }));
+    expect(html.match(/role="alert"/g)).toHaveLength(1);
+    // The free space is said once, in the station's sentence (not also as a detail before it).
+    expect(html.match(/1\.5 GB free/g)).toHaveLength(1);
+    expect(html).toMatch(/Disk almost full\..*Only 1\.5 GB free on the disk of hot folder &quot;inbox&quot; and the library\./s);
 
-    // No disk here has a petabyte free: every folder the station writes to is "low".
+    // No disk here has a petabyte free: the one disk of the home's folders is "low", in one banner.
     const home = makeHome({ ingest: { rescanIntervalSec: 0 }, retention: { warnFreeGB: 1_000_000, criticalFreeGB: 0 } });
     cleanup.push(() => fs.rmSync(home, { recursive: true, force: true }));
     const station = new Station(loadConfig({ home }));
     cleanup.push(() => station.stop());
     await station.start();
     await waitFor(() => station.status().disks.length > 0, 'the first free-disk check');
-    const disks = deviceLooks(station.status(), Date.now()).filter((l) => l.key.startsWith('disk:'));
-    expect(disks.length).toBeGreaterThan(0);
-    expect(disks.every((d) => d.word === 'Low on space' && d.tone === 'warn' && /below 1000000 GB/.test(d.fix ?? ''))).toBe(true);
+    const warning = diskWarning(station.status().disks);
+    expect(warning).toMatchObject({ word: 'Disk low on space', tone: 'warn' });
+    expect(warning!.messages).toHaveLength(1);
+    expect(warning!.messages[0]).toMatch(/below 1000000 GB/);
+    expect(deviceLooks(station.status(), Date.now()).some((l) => /disk/i.test(l.name))).toBe(false);
   });
 });
