@@ -27,6 +27,8 @@ export interface StationEvents {
   'session.started': { session: SessionRecord };
   /** The open session ended (endSession, or another session started). */
   'session.ended': { session: SessionRecord };
+  /** A recorded capture's link, filing or verdict changed (linked, filed, unlinked, relinked, rechecked): a screen showing it fetches it again. */
+  'capture.changed': { captureId: number };
 }
 
 export type StationEventName = keyof StationEvents;

@@ -142,6 +142,10 @@ export class Station {
         onTransition: (t) => this.emit('upload.job', t),
       });
       this.uploader.attach(this.store);
+      // Hooks run inside the transaction that changed the capture: announced once it has committed.
+      this.store.addHook((_db, capture, change) => {
+        if (change === 'changed') queueMicrotask(() => this.emit('capture.changed', { captureId: capture.id }));
+      });
       this.previews = new PreviewService({
         captures: this.store,
         cacheDir: path.join(config.locations.dataDir, 'previews'),
@@ -247,6 +251,8 @@ export class Station {
       /** What the session start panel offers: the configured projects (empty = free text), recent operators, the last project. */
       sessionChoices: { projects: this.config.linking.projects, operators: this.sessions.recentOperators(), lastProject: this.sessions.lastProject() },
       ui: this.config.ui,
+      /** scan-after-capture: per source, the shots waiting for their object's barcode (none: left out). */
+      waitingShots: this.linker.waitingShots(),
     };
   }
 
