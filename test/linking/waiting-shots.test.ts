@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { LinkSession, type SessionRules } from '../../src/linking/session.js';
 
-const rules: SessionRules = { mode: 'scan-after-capture', idleTimeoutSec: 60, views: [], expectedShots: 0, expectPairs: false };
+// Asserted, not annotated, so it compiles both before and after SessionRules gained settleWaitSec (the completeness wait, merged separately).
+const rules = { mode: 'scan-after-capture', idleTimeoutSec: 60, views: [], expectedShots: 0, expectPairs: false, settleWaitSec: 300 } as SessionRules;
 const stemOf = (file: string) => file.replace(/\.[^.]+$/, '');
 
 describe('LinkSession.waitingShots', () => {
