@@ -59,31 +59,39 @@ export function sourceLook(s: SourceInfo, nowMs: number): DeviceLook {
 }
 
 export interface DiskWarning {
+  key: string;
   icon: string;
   word: string;
   tone: DeviceTone;
-  /** The station's sentence for each disk running low: how much is free, which folders are on it, what to do. */
-  messages: string[];
-  /** Every folder on those disks, for a closer look (the banner's tooltip). */
+  /** How much is free, and which folders are on the disk. */
+  summary: string;
+  /** What to do (the station's advice for the config as it stands). */
+  advice: string;
+  /** Every folder on the disk, for a closer look (the tooltip). */
   folders: string[];
 }
 
 /**
- * One banner for all disks running low (the station already names each disk once, with every
- * folder on it); null while every disk has room — a healthy disk is not worth a place on screen.
+ * The disks running low, each once (the station groups the folders by disk), in a line short enough
+ * to sit in the devices row; what to do opens under it. Empty while every disk has room — a healthy
+ * disk is not worth a place on screen.
  */
-export function diskWarning(disks: readonly DiskInfo[]): DiskWarning | null {
-  const low = disks.filter((d) => d.level !== 'ok');
-  if (low.length === 0) return null;
-  const critical = low.some((d) => d.level === 'critical');
-  const noun = low.length === 1 ? 'Disk' : `${low.length} disks`;
-  return {
-    icon: critical ? '✕' : '▲',
-    word: `${noun} ${critical ? 'almost full' : 'low on space'}`,
-    tone: critical ? 'bad' : 'warn',
-    messages: low.map((d) => d.message ?? `${(d.freeBytes / 1024 ** 3).toFixed(1)} GB free on the disk of ${d.path}.`),
-    folders: low.flatMap((d) => d.folders.map((f) => f.path)),
-  };
+export function diskWarnings(disks: readonly DiskInfo[]): DiskWarning[] {
+  return disks
+    .filter((d) => d.level !== 'ok')
+    .map((d) => {
+      const critical = d.level === 'critical';
+      const advice = d.advice ?? 'free space there';
+      return {
+        key: `disk:${d.path}`,
+        icon: critical ? '✕' : '▲',
+        word: critical ? 'Disk almost full' : 'Disk low on space',
+        tone: critical ? 'bad' : 'warn',
+        summary: `${(d.freeBytes / 1024 ** 3).toFixed(1)} GB free on the disk of ${d.names}`,
+        advice: `${advice.charAt(0).toUpperCase()}${advice.slice(1)}.`,
+        folders: d.folders.map((f) => f.path),
+      };
+    });
 }
 
 export function deviceLooks(status: Pick<Status, 'sources' | 'usbScanners'> | null, nowMs: number): DeviceLook[] {

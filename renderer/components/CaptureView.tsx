@@ -46,22 +46,24 @@ export function CaptureView({ capture, following, inboxes, onFollowLatest, previ
         <h2 className="capture__name" title={capture.path}>
           {name}
         </h2>
-        <p className="capture__where">
-          {capture.sourceId}
-          {folder && ` / ${folder}`}
-          {capture.version > 1 && ` · version ${capture.version}`}
-        </p>
-        {link && (
-          <p className="capture__link" data-state={link.state} data-testid="capture-link" title={link.path}>
-            <span aria-hidden="true">{link.icon}</span> {link.words}
-            {link.barcode && (
-              <>
-                {' '}
-                <strong className="capture__link-barcode mono">{link.barcode}</strong> · {link.shot}
-              </>
-            )}
+        <div className="capture__meta">
+          <p className="capture__where">
+            {capture.sourceId}
+            {folder && ` / ${folder}`}
+            {capture.version > 1 && ` · version ${capture.version}`}
           </p>
-        )}
+          {link && (
+            <p className="capture__link" data-state={link.state} data-testid="capture-link" title={link.path}>
+              <span aria-hidden="true">{link.icon}</span> {link.words}
+              {link.barcode && (
+                <>
+                  {' '}
+                  <strong className="capture__link-barcode mono">{link.barcode}</strong> · {link.shot}
+                </>
+              )}
+            </p>
+          )}
+        </div>
         {!following && (
           <button type="button" className="button" onClick={onFollowLatest}>
             Show newest

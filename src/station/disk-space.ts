@@ -26,9 +26,13 @@ export interface DiskStatus {
   path: string;
   /** Every watched folder on this disk. */
   folders: WatchedFolder[];
+  /** The folders in words: 'hot folder "inbox", the library and the database'. */
+  names: string;
   freeBytes: number;
   level: DiskLevel;
-  /** What is wrong and what to do; null while the disk has room. */
+  /** What to do, as the config stands; null while the disk has room. */
+  advice: string | null;
+  /** What is wrong and what to do, in one sentence (the log line); null while the disk has room. */
   message: string | null;
 }
 
@@ -126,7 +130,9 @@ export function diskStatus(folders: readonly WatchedFolder[], config: Pick<Reten
     const level = levelOf(fsg.freeBytes, config);
     const gb = (fsg.freeBytes / 1024 ** 3).toFixed(1);
     const below = level === 'critical' ? `below ${config.criticalFreeGB} GB: captures may soon fail to be written` : `below ${config.warnFreeGB} GB`;
-    const message = level === 'ok' ? null : `Only ${gb} GB free on the disk of ${folderNames(fsg.folders)} (${below}) — ${diskAdvice(fsg.folders, config)}.`;
-    return { path: fsg.folders[0]!.path, folders: fsg.folders, freeBytes: fsg.freeBytes, level, message };
+    const names = folderNames(fsg.folders);
+    const advice = level === 'ok' ? null : diskAdvice(fsg.folders, config);
+    const message = advice === null ? null : `Only ${gb} GB free on the disk of ${names} (${below}) — ${advice}.`;
+    return { path: fsg.folders[0]!.path, folders: fsg.folders, names, freeBytes: fsg.freeBytes, level, advice, message };
   });
 }
