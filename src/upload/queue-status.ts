@@ -5,9 +5,9 @@
  * running uploader's live figures when there is one.
  */
 import type { TargetConfig } from '../config/schema.js';
+import type { S3PutResume, S3Resume } from './s3-target.js';
 import type { Db } from '../store/database.js';
 import { Outbox, type UploadJob } from './outbox.js';
-import type { S3PutResume, S3Resume } from './s3-target.js';
 
 export interface TargetLive {
   online: boolean | null;
