@@ -13,7 +13,7 @@ import { prepareSourceFolder } from '../ingest/source-folder.js';
 import { schemaVersion } from '../store/database.js';
 import { networkFileSystemOf } from '../store/network-fs.js';
 import { openStore } from '../store/open.js';
-import { diskAdvice, existingAncestor, fileSystemsOf, folderNames, levelOf, watchedFolders } from '../station/disk-space.js';
+import { diskAdvice, fileSystemsOf, folderNames, levelOf, watchedFolders } from '../station/disk-space.js';
 import { redactUrl, redactUrlsIn } from '../shared/redact-url.js';
 import { isUploadError } from '../upload/target.js';
 import { createTargets } from '../upload/targets.js';
@@ -126,7 +126,8 @@ function checkFreeSpace(config: StationConfig): Finding[] {
   const levels = config.retention;
   const findings: Finding[] = [];
   const groups = fileSystemsOf(watchedFolders(config), (folder, err) => {
-    findings.push({ status: 'warn', what: `free disk (${folderNames([folder])})`, detail: `could not measure at ${existingAncestor(folder.path)}: ${err.message}` });
+    const what = `free disk (${folderNames([folder])})`;
+    findings.push(err.code === 'ENOENT' ? { status: 'ok', what, detail: `not measured: ${folder.path} does not exist (see its own line)` } : { status: 'warn', what, detail: `could not measure at ${folder.path}: ${err.message}` });
   });
   for (const g of groups) {
     const level = levelOf(g.freeBytes, levels);

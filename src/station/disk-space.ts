@@ -45,15 +45,8 @@ export function watchedFolders(config: Pick<StationConfig, 'sources' | 'location
   ];
 }
 
-/** The folder itself, or (not created yet) its nearest existing ancestor: the disk it will be on. */
-export function existingAncestor(dir: string): string {
-  let at = path.resolve(dir);
-  while (!fs.existsSync(at) && path.dirname(at) !== at) at = path.dirname(at);
-  return at;
-}
-
 export interface FileSystemGroup {
-  /** Where the free space was measured (the first folder's existing ancestor). */
+  /** Where the free space was measured (the first folder). */
   measuredAt: string;
   folders: WatchedFolder[];
   freeBytes: number;
@@ -61,13 +54,14 @@ export interface FileSystemGroup {
 
 /**
  * The watched folders grouped by the file system they are on, in the order their first folder was
- * listed, each with its free space. A folder whose disk cannot be measured is left out: `unmeasured`
- * gets it with the error.
+ * listed, each with its free space. A folder that does not exist (yet) is not measured: its nearest
+ * existing parent may be on another disk (an unmounted share's mount point is on the root disk).
+ * `unmeasured` gets every folder left out, with the error (ENOENT for a missing one).
  */
-export function fileSystemsOf(folders: readonly WatchedFolder[], unmeasured?: (folder: WatchedFolder, error: Error) => void): FileSystemGroup[] {
+export function fileSystemsOf(folders: readonly WatchedFolder[], unmeasured?: (folder: WatchedFolder, error: NodeJS.ErrnoException) => void): FileSystemGroup[] {
   const byDevice = new Map<number, FileSystemGroup>();
   for (const folder of folders) {
-    const at = existingAncestor(folder.path);
+    const at = folder.path;
     try {
       const dev = fs.statSync(at).dev;
       const known = byDevice.get(dev);
@@ -78,7 +72,7 @@ export function fileSystemsOf(folders: readonly WatchedFolder[], unmeasured?: (f
       const s = fs.statfsSync(at);
       byDevice.set(dev, { measuredAt: at, folders: [folder], freeBytes: s.bavail * s.bsize });
     } catch (err) {
-      unmeasured?.(folder, err as Error);
+      unmeasured?.(folder, err as NodeJS.ErrnoException);
     }
   }
   return [...byDevice.values()];

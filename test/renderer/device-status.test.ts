@@ -1,5 +1,6 @@
 /** Scanner and camera (hot folder) status as the header shows it: an icon and a word for every state, and what to do. */
 import fs from 'node:fs';
+import path from 'node:path';
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -103,6 +104,7 @@ describe('device status', () => {
     // No disk here has a petabyte free: the one disk of the home's folders is "low", once.
     const home = makeHome({ ingest: { rescanIntervalSec: 0 }, retention: { warnFreeGB: 1_000_000, criticalFreeGB: 0 } });
     cleanup.push(() => fs.rmSync(home, { recursive: true, force: true }));
+    fs.mkdirSync(path.join(home, 'Library'));
     const station = new Station(loadConfig({ home }));
     cleanup.push(() => station.stop());
     await station.start();

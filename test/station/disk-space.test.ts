@@ -31,17 +31,19 @@ const otherFs = ['/dev/shm'].find((d) => {
 });
 
 describe('free disk space by file system', () => {
-  it('groups the folders on one disk into one entry naming them all, a folder not created yet by the disk it will be on', () => {
+  it('groups the folders on one disk into one entry naming them all; a folder not made yet is left out, not measured by its parent', () => {
     const home = tempDir();
-    fs.mkdirSync(path.join(home, 'CopyStand'));
-    fs.mkdirSync(path.join(home, 'Conveyor'));
+    for (const f of ['CopyStand', 'Conveyor', 'Library']) fs.mkdirSync(path.join(home, f));
     const folders: WatchedFolder[] = [
       { role: 'hot folder', id: 'copystand', path: path.join(home, 'CopyStand') },
       { role: 'hot folder', id: 'conveyor', path: path.join(home, 'Conveyor') },
-      { role: 'library', path: path.join(home, 'Library', 'not', 'made', 'yet') },
+      { role: 'library', path: path.join(home, 'Library') },
       { role: 'database', path: home },
     ];
-    const groups = fileSystemsOf(folders);
+    const unmeasured: string[] = [];
+    const missing: WatchedFolder = { role: 'hot folder', id: 'share', path: path.join(home, 'not-mounted', 'Share') };
+    const groups = fileSystemsOf([...folders, missing], (f, err) => unmeasured.push(`${f.id}: ${err.code}`));
+    expect(unmeasured).toEqual(['share: ENOENT']);
     expect(groups).toHaveLength(1);
     expect(groups[0]!.folders).toEqual(folders);
     expect(groups[0]!.freeBytes).toBeGreaterThan(0);
@@ -86,7 +88,7 @@ describe('free disk space by file system', () => {
       retention: { warnFreeGB: 1_000_000, criticalFreeGB: 1_000_000, deleteLocal: true, keepDays: 14 },
     });
     cleanup.push(() => fs.rmSync(home, { recursive: true, force: true }));
-    fs.mkdirSync(path.join(home, 'Share'));
+    for (const f of ['Share', 'Library']) fs.mkdirSync(path.join(home, f));
     const station = new Station(loadConfig({ home }));
     const events: StationEvents['disk.status'][] = [];
     station.on('disk.status', (d) => events.push(d));
