@@ -12,7 +12,7 @@ import { RecentList } from '../components/RecentList.js';
 import { ScanBar } from '../components/ScanBar.js';
 import { SessionBadge, SessionPanel } from '../components/SessionPanel.js';
 import { SettingsView } from '../components/SettingsView.js';
-import { shownObject } from './linking-state.js';
+import { shownObject, shownWaiting } from './linking-state.js';
 import { useTheme } from './theme.js';
 import type { TonePlayer } from './fail-cue.js';
 import { useFailCue } from './use-fail-cue.js';
@@ -131,6 +131,7 @@ export function App({ client, events, tones }: { client?: StationClient; events?
         views={station.status?.linking.views ?? []}
         expectedShots={station.status?.linking.expectedShots ?? 0}
         readOnly={role === 'monitor'}
+        waiting={shown ? null : shownWaiting(station.status?.waitingShots ?? {}, sources.length === 1 ? sources[0]! : null)}
       />
       {station.error && (
         <p className="notice" role="alert">

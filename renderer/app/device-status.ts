@@ -1,7 +1,8 @@
 /**
  * How the header words the rig's devices: each USB scanner (connected, no permission, error,
- * detached), each source's hot folder ("camera": reachable, and when its last file arrived), and a
- * disk the station writes to once it runs low on space (retention.warnFreeGB / criticalFreeGB).
+ * detached), each source's hot folder ("camera": reachable, and when its last file arrived), and one
+ * warning for the disks the station writes to once one runs low on space (retention.warnFreeGB /
+ * criticalFreeGB).
  * Every state has its own icon and word, so colour is never the only signal. Pure.
  */
 import type { ResultOf, StationHandlers } from '../contract.js';
@@ -57,22 +58,43 @@ export function sourceLook(s: SourceInfo, nowMs: number): DeviceLook {
   return { ...base, icon: '●', word: 'Folder OK', tone: 'ok', detail: last, fix: null };
 }
 
-/** Null while the disk has room: a healthy disk is not worth a place in the header. */
-export function diskLook(d: DiskInfo): DeviceLook | null {
-  if (d.level === 'ok') return null;
-  const critical = d.level === 'critical';
-  return {
-    key: `disk:${d.path}`,
-    name: `Disk of ${d.path}`,
-    icon: critical ? '✕' : '▲',
-    word: critical ? 'Almost full' : 'Low on space',
-    tone: critical ? 'bad' : 'warn',
-    detail: `${(d.freeBytes / 1024 ** 3).toFixed(1)} GB free`,
-    fix: d.message,
-  };
+export interface DiskWarning {
+  key: string;
+  icon: string;
+  word: string;
+  tone: DeviceTone;
+  /** How much is free, and which folders are on the disk. */
+  summary: string;
+  /** What to do (the station's advice for the config as it stands). */
+  advice: string;
+  /** Every folder on the disk, for a closer look (the tooltip). */
+  folders: string[];
 }
 
-export function deviceLooks(status: Pick<Status, 'sources' | 'usbScanners' | 'disks'> | null, nowMs: number): DeviceLook[] {
+/**
+ * The disks running low, each once (the station groups the folders by disk), in a line short enough
+ * to sit in the devices row; what to do opens under it. Empty while every disk has room — a healthy
+ * disk is not worth a place on screen.
+ */
+export function diskWarnings(disks: readonly DiskInfo[]): DiskWarning[] {
+  return disks
+    .filter((d) => d.level !== 'ok')
+    .map((d) => {
+      const critical = d.level === 'critical';
+      const advice = d.advice ?? 'free space there';
+      return {
+        key: `disk:${d.path}`,
+        icon: critical ? '✕' : '▲',
+        word: critical ? 'Disk almost full' : 'Disk low on space',
+        tone: critical ? 'bad' : 'warn',
+        summary: `${(d.freeBytes / 1024 ** 3).toFixed(1)} GB free on the disk of ${d.names}`,
+        advice: `${advice.charAt(0).toUpperCase()}${advice.slice(1)}.`,
+        folders: d.folders.map((f) => f.path),
+      };
+    });
+}
+
+export function deviceLooks(status: Pick<Status, 'sources' | 'usbScanners'> | null, nowMs: number): DeviceLook[] {
   if (!status) return [];
-  return [...status.sources.map((s) => sourceLook(s, nowMs)), ...status.usbScanners.map(scannerLook), ...status.disks.flatMap((d) => diskLook(d) ?? [])];
+  return [...status.sources.map((s) => sourceLook(s, nowMs)), ...status.usbScanners.map(scannerLook)];
 }

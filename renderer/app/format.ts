@@ -101,3 +101,35 @@ export function keyFacts(c: CaptureDetail | CaptureRecord): KeyFact[] {
     { label: 'Checked', value: timeOfDay(c.checkedAt), detail: c.qcMs !== null ? `QC took ${(c.qcMs / 1000).toFixed(2)} s` : undefined },
   ];
 }
+
+export interface LinkLine {
+  state: 'filed' | 'linked' | 'waiting' | 'none';
+  icon: string;
+  /** Words before the barcode ("Filed under"), or the whole line when not linked. */
+  words: string;
+  /** The object's barcode, with the shot and view after it. */
+  barcode: string | null;
+  shot: string | null;
+  /** Where the file is now (its library path once filed). */
+  path: string;
+}
+
+/**
+ * Which object the capture was linked to and filed under, or why it is not linked. Filed: its path
+ * is where the last filing move put it (a `capture.filed` event's `to`).
+ */
+export function linkLine(c: Pick<CaptureDetail, 'link' | 'reshoot' | 'path' | 'events'>, waitingForBarcode: boolean): LinkLine {
+  if (c.link) {
+    const filed = c.events.some((e) => e.type === 'capture.filed' && (e.data as { to?: unknown } | null)?.to === c.path);
+    return {
+      state: filed ? 'filed' : 'linked',
+      icon: '◆',
+      words: filed ? 'Filed under' : 'Linked to',
+      barcode: c.link.barcode,
+      shot: `shot ${c.link.seq}${c.link.view ? ` (${c.link.view})` : ''}${filed ? '' : ' · not filed yet'}`,
+      path: c.path,
+    };
+  }
+  if (waitingForBarcode) return { state: 'waiting', icon: '◌', words: 'Not linked yet — waiting for its barcode: scan it', barcode: null, shot: null, path: c.path };
+  return { state: 'none', icon: '○', words: c.reshoot ? 'Not linked — flagged to be shot again' : 'Not linked', barcode: null, shot: null, path: c.path };
+}

@@ -11,9 +11,23 @@ export function formatRate(bytesPerSec: number | null): string {
   return `${formatBytes(bytesPerSec)}/s`;
 }
 
-export function formatEta(sec: number | null, bytesPending: number): string {
-  if (bytesPending === 0) return 'none';
-  if (sec === null) return 'unknown';
+/**
+ * Time left: none for a target that is offline (nothing moves until it is back, so a time would be
+ * a guess), and "about" when partly sent uploads whose progress is not known count in full.
+ */
+export function formatEta(t: Pick<TargetStatus, 'etaSec' | 'bytesPending' | 'bytesPendingExact' | 'online'>): string {
+  if (t.bytesPending === 0) return 'none';
+  if (t.online === false) return 'waiting for the target';
+  if (t.etaSec === null) return 'unknown';
+  return `${t.bytesPendingExact ? '' : 'about '}${duration(t.etaSec)}`;
+}
+
+/** Bytes still to send, "about" when partly sent uploads whose progress is not known count in full. */
+export function formatPending(t: Pick<TargetStatus, 'bytesPending' | 'bytesPendingExact'>): string {
+  return `${t.bytesPendingExact || t.bytesPending === 0 ? '' : 'about '}${formatBytes(t.bytesPending)}`;
+}
+
+function duration(sec: number): string {
   if (sec < 60) return `${Math.max(1, Math.round(sec))} s`;
   const min = Math.round(sec / 60);
   if (min < 60) return `${min} min`;

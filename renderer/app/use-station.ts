@@ -108,8 +108,13 @@ export function useStation(client: StationClient, connect: EventConnector): Stat
           const { sourceId, effect } = m.payload;
           setOpenObjects((o) => applyLinkEffect(o, sourceId, effect));
           if (effect.type === 'alarm') setLinkAlarm(effect.message);
+          // The shots waiting for a barcode (scan-after-capture) went: linked by a scan, taken off, or timed out.
+          if (effect.type === 'object.closed' || effect.type === 'capture.unlinked' || effect.type === 'alarm') void client.status({}).then((r) => 'result' in r && setStatus(r.result));
           break;
         }
+        case 'capture.changed':
+          if (currentIdRef.current === m.payload.captureId) void show(m.payload.captureId);
+          break;
         case 'capture.checking':
           setChecking((c) => [...c.filter((p) => p !== m.payload.relPath), m.payload.relPath].slice(-20));
           break;

@@ -1,5 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { captureKeyAction } from '../app/capture-keys.js';
+import { linkLine } from '../app/format.js';
+import { isWaiting } from '../app/linking-state.js';
 import { usePreview } from '../app/use-preview.js';
 import type { StationView } from '../app/use-station.js';
 import type { StationClient } from '../transport/http-client.js';
@@ -7,7 +9,7 @@ import { CaptureView, type CaptureViewProps } from './CaptureView.js';
 
 export interface CaptureScreenProps {
   client: StationClient;
-  station: Pick<StationView, 'current' | 'following' | 'followLatest'>;
+  station: Pick<StationView, 'current' | 'following' | 'followLatest' | 'status'>;
   inboxes: readonly string[];
   sound: CaptureViewProps['sound'];
 }
@@ -31,9 +33,14 @@ export function CaptureScreen({ client, station, inboxes, sound }: CaptureScreen
     return () => window.removeEventListener('keydown', onKey);
   }, [toggleOverlay, onToggleMute, enabled]);
 
+  const current = station.current;
+  const linking = station.status?.linking.enabled ?? false;
+  const link = current && linking ? linkLine(current, isWaiting(station.status?.waitingShots ?? {}, current.sourceId, current.relPath)) : null;
+
   return (
     <CaptureView
-      capture={station.current}
+      capture={current}
+      link={link}
       following={station.following}
       inboxes={inboxes}
       onFollowLatest={station.followLatest}

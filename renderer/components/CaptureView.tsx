@@ -1,6 +1,6 @@
 import type { CaptureDetail } from '../contract.js';
 import { captureKeys } from '../app/capture-keys.js';
-import { fileName, folderOf, keyFacts, problemsOf } from '../app/format.js';
+import { fileName, folderOf, keyFacts, problemsOf, type LinkLine } from '../app/format.js';
 import type { PreviewState } from '../app/use-preview.js';
 import { Histogram } from './Histogram.js';
 import { KeyFacts } from './KeyFacts.js';
@@ -19,10 +19,12 @@ export interface CaptureViewProps {
   onToggleOverlay(): void;
   /** The fail cue: on in the station config (ui.soundOnFail), and muted on this screen or not. */
   sound: { enabled: boolean; muted: boolean; onToggleMute(): void };
+  /** The object it was linked to and filed under, or why not; null when barcode linking is off. */
+  link?: LinkLine | null;
 }
 
 /** The newest capture, large: its picture, its verdict and why, its histogram, and the facts that matter at the stand. */
-export function CaptureView({ capture, following, inboxes, onFollowLatest, preview, overlay, onToggleOverlay, sound }: CaptureViewProps) {
+export function CaptureView({ capture, following, inboxes, onFollowLatest, preview, overlay, onToggleOverlay, sound, link = null }: CaptureViewProps) {
   if (!capture) {
     return (
       <section className="capture capture--empty" aria-label="Newest capture">
@@ -44,11 +46,24 @@ export function CaptureView({ capture, following, inboxes, onFollowLatest, previ
         <h2 className="capture__name" title={capture.path}>
           {name}
         </h2>
-        <p className="capture__where">
-          {capture.sourceId}
-          {folder && ` / ${folder}`}
-          {capture.version > 1 && ` · version ${capture.version}`}
-        </p>
+        <div className="capture__meta">
+          <p className="capture__where">
+            {capture.sourceId}
+            {folder && ` / ${folder}`}
+            {capture.version > 1 && ` · version ${capture.version}`}
+          </p>
+          {link && (
+            <p className="capture__link" data-state={link.state} data-testid="capture-link" title={link.path}>
+              <span aria-hidden="true">{link.icon}</span> {link.words}
+              {link.barcode && (
+                <>
+                  {' '}
+                  <strong className="capture__link-barcode mono">{link.barcode}</strong> · {link.shot}
+                </>
+              )}
+            </p>
+          )}
+        </div>
         {!following && (
           <button type="button" className="button" onClick={onFollowLatest}>
             Show newest

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { deviceLooks, type DeviceLook } from '../app/device-status.js';
+import { deviceLooks, diskWarnings, type DeviceLook, type DiskWarning } from '../app/device-status.js';
 import type { StationStatus } from '../app/use-station.js';
 
 /** Re-renders every `ms` so "last file N s ago" stays true. */
@@ -15,12 +15,16 @@ function useNow(ms: number): number {
 /** The devices of the station's status, with "last file N s ago" kept current (only this strip re-renders for it). */
 export function DeviceStatus({ status }: { status: StationStatus | null }) {
   const now = useNow(5000);
-  return <DeviceList devices={deviceLooks(status, now)} />;
+  return <DeviceList devices={deviceLooks(status, now)} disks={status ? diskWarnings(status.disks) : []} />;
 }
 
-/** The rig's devices in one line (icon + word each), and below it what to do about any that needs it. */
-export function DeviceList({ devices }: { devices: readonly DeviceLook[] }) {
-  if (devices.length === 0) return null;
+/**
+ * The rig's devices in one line (icon + word each), below it what to do about any that needs it.
+ * A disk running low joins the line, with what to do about it one click (or Enter) away: the
+ * capture under it stays above the fold.
+ */
+export function DeviceList({ devices, disks = [] }: { devices: readonly DeviceLook[]; disks?: readonly DiskWarning[] }) {
+  if (devices.length === 0 && disks.length === 0) return null;
   const fixes = devices.filter((d) => d.fix);
   return (
     <section className="devices" aria-label="Devices">
@@ -32,6 +36,19 @@ export function DeviceList({ devices }: { devices: readonly DeviceLook[] }) {
               <span aria-hidden="true">{d.icon}</span> {d.word}
             </span>
             {d.detail && !d.fix && <span className="devices__detail"> · {d.detail}</span>}
+          </li>
+        ))}
+        {disks.map((d) => (
+          <li key={d.key} className="devices__item devices__disk" data-tone={d.tone} role="alert" data-testid="disk-warning">
+            <details>
+              <summary title={d.folders.join('\n')}>
+                <span className="devices__state">
+                  <span aria-hidden="true">{d.icon}</span> {d.word}:
+                </span>{' '}
+                {d.summary}
+              </summary>
+              <p className="devices__disk-advice">{d.advice}</p>
+            </details>
           </li>
         ))}
       </ul>

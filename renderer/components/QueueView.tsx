@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { StationListener } from '../app/use-station.js';
 import { formatBytes, timeOfDay } from '../app/format.js';
-import { formatEta, formatRate, jobStates, jobStateWords, reachLook, reachOf, totalDead, type QueueStatus, type TargetStatus } from '../app/queue-format.js';
+import { formatEta, formatPending, formatRate, jobStates, jobStateWords, reachLook, reachOf, totalDead, type QueueStatus, type TargetStatus } from '../app/queue-format.js';
 import { throttle } from '../app/throttle.js';
 import type { StationClient } from '../transport/http-client.js';
 import { ReadOnlyNote } from './ReadOnly.js';
@@ -98,7 +98,7 @@ function TargetCard({ target: t, onRetry }: { target: TargetStatus; onRetry: Que
       <dl className="target__figures">
         <div>
           <dt>Pending</dt>
-          <dd>{formatBytes(t.bytesPending)}</dd>
+          <dd>{formatPending(t)}</dd>
         </div>
         <div>
           <dt>Rate</dt>
@@ -106,7 +106,7 @@ function TargetCard({ target: t, onRetry }: { target: TargetStatus; onRetry: Que
         </div>
         <div>
           <dt>Time left</dt>
-          <dd>{formatEta(t.etaSec, t.bytesPending)}</dd>
+          <dd>{formatEta(t)}</dd>
         </div>
         <div>
           <dt>Uploaded</dt>

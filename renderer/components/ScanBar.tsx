@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
-import { expectedViews, shotsLabel } from '../app/linking-state.js';
+import { expectedViews, shotsLabel, waitingLabel } from '../app/linking-state.js';
 import { PageWedge, type PageWedgeAction } from '../app/scan-keys.js';
 import { ReadOnlyNote } from './ReadOnly.js';
 
@@ -21,6 +21,8 @@ export interface ScanBarProps {
   now?: () => number;
   /** A monitor's screen (read-only token): no scan field, and scanner bursts are not sent. */
   readOnly?: boolean;
+  /** scan-after-capture: the shots waiting for their object's barcode (shown while no object is open). */
+  waiting?: { sourceId: string; stems: string[] } | null;
 }
 
 const performanceNow = () => performance.now();
@@ -49,7 +51,7 @@ function restoreField(state: FieldState): void {
  * too, which is then put back as it was. A person's keys outside a field land in the scan field
  * instead, and their Enter sends it.
  */
-export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views = [], expectedShots = 0, refusal: initialRefusal = null, now = performanceNow, readOnly = false }: ScanBarProps) {
+export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views = [], expectedShots = 0, refusal: initialRefusal = null, now = performanceNow, readOnly = false, waiting = null }: ScanBarProps) {
   const [value, setValue] = useState('');
   const [refusal, setRefusal] = useState<string | null>(initialRefusal);
   const [busy, setBusy] = useState(false);
@@ -158,6 +160,11 @@ export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views 
               </ol>
             )}
           </>
+        ) : linkingEnabled && waiting ? (
+          <span className="scanbar__waiting" data-testid="object-waiting">
+            <span aria-hidden="true">◌</span> {waitingLabel(waiting.stems)}
+            {sources.length > 1 && <span className="scanbar__source"> · {waiting.sourceId}</span>}
+          </span>
         ) : (
           <span className="scanbar__none">{linkingEnabled ? 'No object open — scan its barcode' : 'Barcode linking is off'}</span>
         )}

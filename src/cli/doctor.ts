@@ -15,6 +15,7 @@ import { prepareSourceFolder } from '../ingest/source-folder.js';
 import { damagedDatabaseError, openDatabase, schemaVersion, type Db } from '../store/database.js';
 import { migrations } from '../store/migrations.js';
 import { networkFileSystemOf } from '../store/network-fs.js';
+import { diskAdvice, fileSystemsOf, folderNames, levelOf, watchedFolders } from '../station/disk-space.js';
 import { redactUrl, redactUrlsIn } from '../shared/redact-url.js';
 import { StaleCopies } from '../upload/stale-copies.js';
 import { isUploadError } from '../upload/target.js';
@@ -52,11 +53,7 @@ export async function doctorCommand(ctx: CliContext): Promise<number> {
     for (const s of config.sources) findings.push(await checkSource(s));
     findings.push(await checkLibrary(config));
     findings.push(fs.existsSync(config.locations.logs) ? checkFolder('logs', config.locations.logs) : { status: 'ok', what: 'logs', detail: `${config.locations.logs} does not exist yet; the station creates it when it starts` });
-    const disks = new Map<string, string>();
-    for (const [label, p] of [['database', path.dirname(config.locations.database)], ['library', config.locations.library], ...config.sources.map((s) => [`hot folder "${s.id}"`, s.path])] as [string, string][]) {
-      if (!disks.has(p)) disks.set(p, label);
-    }
-    for (const [p, label] of disks) findings.push(checkFreeSpace(label, p, config.retention));
+    findings.push(...checkFreeSpace(config));
     findings.push(...(await checkTargets(config)));
     findings.push(...checkStaleCopies(config));
   }
@@ -178,21 +175,25 @@ async function checkLibrary(config: StationConfig): Promise<Finding> {
   return checkFolder('library', library);
 }
 
-/** Against the same thresholds the running station warns and alarms at (retention.warnFreeGB / criticalFreeGB). */
-function checkFreeSpace(label: string, dir: string, levels: { warnFreeGB: number; criticalFreeGB: number }): Finding {
-  // A missing folder has no disk yet: measuring the nearest existing parent would name some other
-  // disk (often /). Its own finding says what to do about it.
-  if (!fs.existsSync(dir)) return { status: 'ok', what: `free disk (${label})`, detail: `not measured: ${dir} does not exist (see its own line)` };
-  try {
-    const s = fs.statfsSync(dir);
-    const free = s.bavail * s.bsize;
-    const gb = (free / 1024 ** 3).toFixed(1);
-    const status: Status = free < levels.criticalFreeGB * 1024 ** 3 ? 'fail' : free < levels.warnFreeGB * 1024 ** 3 ? 'warn' : 'ok';
+/**
+ * Against the same thresholds the running station warns and alarms at (retention.warnFreeGB /
+ * criticalFreeGB): one finding per disk, naming the folders on it, with the station's own advice.
+ */
+function checkFreeSpace(config: StationConfig): Finding[] {
+  const levels = config.retention;
+  const findings: Finding[] = [];
+  const groups = fileSystemsOf(watchedFolders(config), (folder, err) => {
+    const what = `free disk (${folderNames([folder])})`;
+    findings.push(err.code === 'ENOENT' ? { status: 'ok', what, detail: `not measured: ${folder.path} does not exist (see its own line)` } : { status: 'warn', what, detail: `could not measure at ${folder.path}: ${err.message}` });
+  });
+  for (const g of groups) {
+    const level = levelOf(g.freeBytes, levels);
+    const status: Status = level === 'critical' ? 'fail' : level === 'warn' ? 'warn' : 'ok';
     const below = status === 'fail' ? `below retention.criticalFreeGB (${levels.criticalFreeGB} GB)` : `below retention.warnFreeGB (${levels.warnFreeGB} GB)`;
-    return { status, what: `free disk (${label})`, detail: `${gb} GB free at ${dir}${status === 'ok' ? '' : ` — ${below}: free up space or move the folder to a larger disk`}` };
-  } catch (err) {
-    return { status: 'warn', what: `free disk (${label})`, detail: `could not measure at ${dir}: ${(err as Error).message}` };
+    const advice = status === 'ok' ? '' : ` — ${below}: ${diskAdvice(g.folders, { ...levels, requiredTargets: config.targets.filter((t) => t.required).length })}`;
+    findings.push({ status, what: `free disk (${folderNames(g.folders)})`, detail: `${(g.freeBytes / 1024 ** 3).toFixed(1)} GB free at ${g.measuredAt}${advice}` });
   }
+  return findings;
 }
 
 /** What to check when a target does not answer at all, by kind (the probe's own message says what it saw). */

@@ -14,7 +14,7 @@ import { callStation, controlSocketPath } from '../server/control-socket.js';
 import { openStore } from '../store/open.js';
 import { backfill, configuredTarget, parseSince } from '../upload/backfill.js';
 import { Outbox } from '../upload/outbox.js';
-import { queueStatusOf, type QueueStatus } from '../upload/queue-status.js';
+import { queueStatusOf, type QueueStatus, type TargetQueueStatus } from '../upload/queue-status.js';
 import type { CliContext } from './main.js';
 import { table } from './output.js';
 
@@ -81,9 +81,9 @@ export async function queueCommand(ctx: CliContext): Promise<number> {
         String(t.counts.leased),
         String(t.counts.done),
         String(t.counts.dead),
-        formatBytes(t.bytesPending),
+        `${t.bytesPendingExact ? '' : 'about '}${formatBytes(t.bytesPending)}`,
         t.rateBytesPerSec === null ? '-' : `${formatBytes(t.rateBytesPerSec)}/s`,
-        t.etaSec === null ? '-' : formatDuration(t.etaSec),
+        etaWords(t),
       ]),
     ),
   );
@@ -157,6 +157,13 @@ function formatBytes(n: number): string {
     i++;
   }
   return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
+}
+
+/** No time for a target that is offline (nothing moves until it is back); "about" when partly sent uploads count in full. */
+export function etaWords(t: Pick<TargetQueueStatus, 'etaSec' | 'bytesPending' | 'bytesPendingExact' | 'online'>): string {
+  if (t.bytesPending > 0 && t.online === false) return 'waiting for the target';
+  if (t.etaSec === null) return '-';
+  return `${t.bytesPendingExact || t.etaSec === 0 ? '' : 'about '}${formatDuration(t.etaSec)}`;
 }
 
 /** 42 s, 3 min, 2 h 05 min, 3 d 4 h: an ETA the operator reads at a glance. */

@@ -5,7 +5,7 @@ import type { SessionEffect } from '../linking/session.js';
 import type { CaptureRecord } from '../store/captures.js';
 import type { SessionRecord } from '../store/sessions.js';
 import type { JobTransition } from '../upload/outbox.js';
-import type { DiskStatus } from '../upload/retention.js';
+import type { DiskStatus } from '../station/disk-space.js';
 
 export interface StationEvents {
   /** A file version was checked and recorded. */
@@ -29,6 +29,8 @@ export interface StationEvents {
   'session.ended': { session: SessionRecord };
   /** A file in a hot folder the station will not take as it is: a symbolic link, or a file still empty long after it appeared. */
   'ingest.notice': IngestNotice;
+  /** A recorded capture's link, filing or verdict changed (linked, filed, unlinked, relinked, rechecked): a screen showing it fetches it again. */
+  'capture.changed': { captureId: number };
 }
 
 export type StationEventName = keyof StationEvents;

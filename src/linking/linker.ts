@@ -257,6 +257,11 @@ export class Linker {
     return Object.fromEntries([...this.sessions].map(([id, s]) => [id, s.current]));
   }
 
+  /** scan-after-capture: the shots each source has waiting for a barcode (sources with none are left out). */
+  waitingShots(): Record<string, LinkSession['waitingShots']> {
+    return Object.fromEntries([...this.sessions].map(([id, s]) => [id, s.waitingShots] as const).filter(([, shots]) => shots.length > 0));
+  }
+
   /** Resolves when every queued move has finished (tests, shutdown). */
   settled(): Promise<void> {
     return this.filing;

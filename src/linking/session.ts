@@ -169,6 +169,11 @@ export class LinkSession {
     return this.open ? { barcode: this.open.barcode, shots: presentSeqs(this.open, live).size } : null;
   }
 
+  /** scan-after-capture: the shots waiting for a barcode now, oldest first, with their files (recorded or still being checked). */
+  get waitingShots(): { stem: string; files: string[] }[] {
+    return this.pending.filter(live).map((s) => ({ stem: s.stem, files: s.files.filter((f) => f.state === 'waiting' || f.state === 'linked').map((f) => f.file) }));
+  }
+
   /**
    * After a linking edit commits: each object the session holds (open, or closed with files still
    * being checked) takes its barcode and linked shots from the database (`stored`, by the object's

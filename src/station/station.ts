@@ -27,7 +27,8 @@ import { openStore, type StationStore } from '../store/open.js';
 import { SessionStore, type SessionRecord } from '../store/sessions.js';
 import { StationError } from '../errors.js';
 import type { FolderTargetFaults } from '../upload/folder-target.js';
-import { applyRetention, diskStatus, retentionCandidates, type DiskStatus } from '../upload/retention.js';
+import { applyRetention, retentionCandidates } from '../upload/retention.js';
+import { diskStatus, watchedFolders, type DiskStatus } from './disk-space.js';
 import { createTargets } from '../upload/targets.js';
 import { Uploader } from '../upload/uploader.js';
 import { describeCapture } from './describe.js';
@@ -141,6 +142,10 @@ export class Station {
         onTransition: (t) => this.emit('upload.job', t),
       });
       this.uploader.attach(this.store);
+      // Hooks run inside the transaction that changed the capture: announced once it has committed.
+      this.store.addHook((_db, capture, change) => {
+        if (change === 'changed') queueMicrotask(() => this.emit('capture.changed', { captureId: capture.id }));
+      });
       this.previews = new PreviewService({
         captures: this.store,
         cacheDir: path.join(config.locations.dataDir, 'previews'),
@@ -251,6 +256,8 @@ export class Station {
       /** What the session start panel offers: the configured projects (empty = free text), recent operators, the last project. */
       sessionChoices: { projects: this.config.linking.projects, operators: this.sessions.recentOperators(), lastProject: this.sessions.lastProject() },
       ui: this.config.ui,
+      /** scan-after-capture: per source, the shots waiting for their object's barcode (none: left out). */
+      waitingShots: this.linker.waitingShots(),
     };
   }
 
@@ -276,13 +283,14 @@ export class Station {
    */
   private async keepDisks(): Promise<void> {
     try {
-      const { retention, locations, sources, targets } = this.config;
-      const disks = diskStatus([...sources.map((s) => s.path), locations.library, path.dirname(locations.database)], retention);
+      const { retention, targets } = this.config;
+      const disks = diskStatus(watchedFolders(this.config), { ...retention, requiredTargets: targets.filter((t) => t.required).length });
       for (const d of disks) {
         const before = this.disks.find((b) => b.path === d.path)?.level ?? 'ok';
         if (d.level !== before) {
-          if (d.level === 'ok') log.info('enough free disk space again', { path: d.path });
-          else (d.level === 'critical' ? log.error : log.warn)(d.message!, { path: d.path });
+          const folders = d.folders.map((f) => f.path);
+          if (d.level === 'ok') log.info('enough free disk space again', { folders });
+          else (d.level === 'critical' ? log.error : log.warn)(d.message!, { folders });
           this.emit('disk.status', d);
         }
       }

@@ -417,6 +417,12 @@ export class Outbox {
     return [...out.values()];
   }
 
+  /** Queued and leased jobs that saved resume state: the ones a target may already hold part of. */
+  partlySent(): { targetId: string; bytes: number; resume: unknown }[] {
+    const rows = this.db.prepare("SELECT target_id, bytes, resume_json FROM upload_jobs WHERE state IN ('queued', 'leased') AND resume_json IS NOT NULL").all() as { target_id: string; bytes: number; resume_json: string }[];
+    return rows.map((r) => ({ targetId: r.target_id, bytes: r.bytes, resume: JSON.parse(r.resume_json) as unknown }));
+  }
+
   private event(job: UploadJob, type: JobTransition['type'], from: JobState | null, at: string, error: string | null, extra?: Record<string, unknown>): JobTransition {
     const transition: JobTransition = { jobId: job.id, captureId: job.captureId, targetId: job.targetId, type, from, to: job.state, attempts: job.attempts, error, at };
     appendEvent(this.db, {

@@ -5,6 +5,7 @@
  * running uploader's live figures when there is one.
  */
 import type { TargetConfig } from '../config/schema.js';
+import type { S3PutResume, S3Resume } from './s3-target.js';
 import type { Db } from '../store/database.js';
 import { Outbox, type UploadJob } from './outbox.js';
 import { StaleCopies } from './stale-copies.js';
@@ -23,10 +24,14 @@ export interface TargetQueueStatus {
   configured: boolean;
   required: boolean;
   counts: { queued: number; leased: number; done: number; dead: number };
+  /** Bytes still to send: of a partly sent upload only what the target does not hold yet, when its saved state says. */
   bytesPending: number;
+  /** False when a partly sent upload's progress is not known here (a tus upload's offset only its server knows): it counts in full, so bytesPending and etaSec are approximate. */
+  bytesPendingExact: boolean;
   bytesDone: number;
   /** Null when the station is not running. */
   rateBytesPerSec: number | null;
+  /** Null when unknown: the station is not running, nothing was sent yet, or the target is offline (nothing moves until it is back). */
   etaSec: number | null;
   online: boolean | null;
   lastProbeAt: string | null;
@@ -67,6 +72,7 @@ export function queueStatusOf(db: Db, targets: readonly TargetConfig[], live?: (
   const outbox = new Outbox(db);
   const staleCopies = new StaleCopies(db);
   const counts = new Map(outbox.counts().map((c) => [c.targetId, c]));
+  const partlySent = outbox.partlySent();
   const ids = [...targets.map((t) => t.id), ...[...counts.keys()].filter((id) => !targets.some((t) => t.id === id))];
   return {
     live: live !== undefined,
@@ -74,7 +80,8 @@ export function queueStatusOf(db: Db, targets: readonly TargetConfig[], live?: (
       const config = targets.find((t) => t.id === id);
       const c = counts.get(id);
       const l = live?.(id) ?? null;
-      const bytesPending = c?.bytesPending ?? 0;
+      const partly = partlySent.filter((p) => p.targetId === id).map((p) => ({ bytes: p.bytes, sent: bytesAlreadySent(p.resume) }));
+      const bytesPending = Math.max(0, (c?.bytesPending ?? 0) - partly.reduce((n, p) => n + Math.min(p.sent ?? 0, p.bytes), 0));
       const rate = l ? l.rateBytesPerSec : null;
       const stale = staleCopies.remaining(id);
       return {
@@ -84,9 +91,10 @@ export function queueStatusOf(db: Db, targets: readonly TargetConfig[], live?: (
         required: config?.required ?? false,
         counts: { queued: c?.queued ?? 0, leased: c?.leased ?? 0, done: c?.done ?? 0, dead: c?.dead ?? 0 },
         bytesPending,
+        bytesPendingExact: partly.every((p) => p.sent !== null),
         bytesDone: c?.bytesDone ?? 0,
         rateBytesPerSec: rate,
-        etaSec: bytesPending === 0 ? 0 : rate ? Math.ceil(bytesPending / rate) : null,
+        etaSec: bytesPending === 0 ? 0 : l?.online === false ? null : rate ? Math.ceil(bytesPending / rate) : null,
         online: l?.online ?? null,
         lastProbeAt: l?.lastProbeAt ?? null,
         lastProbeError: l?.lastProbeError ?? null,
@@ -105,4 +113,16 @@ export function queueStatusOf(db: Db, targets: readonly TargetConfig[], live?: (
       };
     }),
   };
+}
+
+/**
+ * How much of a job's file its target already holds, by the state its upload saved: an S3 multipart
+ * upload's finished parts; nothing for a single PutObject (it starts over). Null when the state does
+ * not say — a tus upload's offset is known only to its server.
+ */
+function bytesAlreadySent(resume: unknown): number | null {
+  const r = resume as Partial<S3Resume> | Partial<S3PutResume> | null;
+  if (r?.kind === 's3' && Array.isArray(r.parts)) return r.parts.reduce((n, p) => n + p.size, 0);
+  if (r?.kind === 's3-put') return 0;
+  return null;
 }

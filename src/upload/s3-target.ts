@@ -79,7 +79,7 @@ export interface S3TargetOptions {
   faults?: S3TargetFaults;
 }
 
-interface PartRecord {
+export interface PartRecord {
   n: number;
   size: number;
   etag: string;
@@ -94,7 +94,7 @@ interface ObjectDigests {
   etag: string;
 }
 
-interface S3Resume {
+export interface S3Resume {
   v: 1;
   kind: 's3';
   key: string;
@@ -106,7 +106,7 @@ interface S3Resume {
 }
 
 /** Saved right before a single PutObject: what the object must show once it exists. */
-interface S3PutResume {
+export interface S3PutResume {
   v: 1;
   kind: 's3-put';
   key: string;

@@ -11,13 +11,14 @@ afterEach(() => {
   for (const h of homes.splice(0)) fs.rmSync(h, { recursive: true, force: true });
 });
 
-async function diskLines(retention: Record<string, number>): Promise<{ code: number; lines: string[] }> {
+async function diskLines(retention: Record<string, number>, prepare?: (home: string) => void): Promise<{ code: number; lines: string[]; out: string }> {
   const h = makeHome();
   homes.push(h);
   fs.writeFileSync(path.join(h, 'station.json'), JSON.stringify({ retention }));
+  prepare?.(h);
   const out = capture();
   const code = await main(['doctor', '--home', h], out);
-  return { code, lines: out.stdout.split('\n').filter((l) => l.includes('] free disk') && l.includes('GB free at')) };
+  return { code, lines: out.stdout.split('\n').filter((l) => l.includes('] free disk') && l.includes('GB free at')), out: out.stdout };
 }
 
 describe('capture-station doctor: free disk', () => {
@@ -31,5 +32,17 @@ describe('capture-station doctor: free disk', () => {
     const failed = await diskLines({ warnFreeGB: 1_000_000, criticalFreeGB: 1_000_000 });
     expect(failed.lines.every((l) => l.startsWith('[FAIL]') && l.includes('below retention.criticalFreeGB (1000000 GB)'))).toBe(true);
     expect(failed.code).toBe(1);
+  });
+
+  it('names each disk once with the folders on it, so one full disk is one problem; a folder not made yet is not measured', async () => {
+    // The home's hot folder, library and database folder are all on the temp folder's disk.
+    const { code, lines, out } = await diskLines({ warnFreeGB: 1_000_000, criticalFreeGB: 1_000_000 }, (h) => ['Inbox', 'Library'].forEach((f) => fs.mkdirSync(path.join(h, f))));
+    expect(code).toBe(1);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^\[FAIL\] free disk \(hot folder "[^"]+", the library and the database\): \d+\.\d GB free at .* — below retention\.criticalFreeGB \(1000000 GB\): free space there; retention can remove uploaded files only with retention\.deleteLocal: true and a target marked "required": true$/);
+    expect(out).toMatch(/^1 problem must be fixed/m);
+    const missingLibrary = await diskLines({ warnFreeGB: 0, criticalFreeGB: 0 }, (h) => fs.mkdirSync(path.join(h, 'Inbox')));
+    expect(missingLibrary.out).toMatch(/^\[ OK \] free disk \(the library\): not measured: .*Library does not exist \(see its own line\)$/m);
+    expect(missingLibrary.lines).toEqual([expect.stringMatching(/^\[ OK \] free disk \(hot folder "inbox" and the database\): /)]);
   });
 });

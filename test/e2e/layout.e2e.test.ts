@@ -69,10 +69,14 @@ describe.skipIf(!hasChromium)(hasChromium ? 'the layout at 1024, 1366 and 1920 p
       ingest: { stableWindowMs: 300, truncatedRetries: 0, truncatedRetryDelayMs: 100, rescanIntervalSec: 0, concurrency: 2 },
       server: { port: 0, monitorTokens: [monitorToken] },
       linking: { enabled: true, imageBarcodes: false, idleTimeoutSec: 0, views: ['front', 'back'] },
-      // Not mounted: the job waits, its time left is unknown.
+      // Not mounted: the job waits for the target, with no time left given.
       targets: [{ id: 'nas', kind: 'folder', path: 'nas-not-mounted', mountCheck: false }],
       upload: { probeIntervalSec: 1 },
+      // No disk here has a petabyte free: the disk of every folder is "almost full", and its one banner must leave the verdict above the fold.
+      retention: { warnFreeGB: 1_000_000, criticalFreeGB: 1_000_000 },
     });
+    // Made before the start, so the first free-disk check finds the library on the same disk as the rest.
+    fs.mkdirSync(path.join(home, 'Library'));
     serve = await startServe(home, 60_000);
     const url = new URL(serve.openUrl);
     const call = async (command: string, args: object) => {
@@ -92,7 +96,7 @@ describe.skipIf(!hasChromium)(hasChromium ? 'the layout at 1024, 1366 and 1920 p
       .toFile(path.join(inbox, 'IMG_0002.jpg'));
     const status = async () => (await call('status', {})).result as { captures: { total: number } };
     await waitFor(async () => (await status()).captures.total === 2, 'both captures checked', 120_000);
-    // The next object closes this one: its passed shot is queued for the unmounted target, time left unknown.
+    // The next object closes this one: its passed shot is queued for the unmounted target, which it waits for.
     expect((await call('scanBarcode', { code: 'NHM-658665' })).error).toBeUndefined();
     browser = await launchChromium();
   }, 240_000);
@@ -121,6 +125,9 @@ describe.skipIf(!hasChromium)(hasChromium ? 'the layout at 1024, 1366 and 1920 p
         try {
           await p.locator('.problem__message').first().waitFor({ timeout: 30_000 });
           await p.locator('.facts__value').first().waitFor();
+          // One disk holds the home's hot folder, library and database: one banner, not one per folder.
+          expect(await p.locator('.devices__disk').count()).toBe(1);
+          expect(await p.locator('.devices__disk summary').textContent()).toMatch(/^✕ Disk almost full: \d+\.\d GB free on the disk of hot folder "[^"]+", the library and the database$/);
           await p.screenshot({ path: path.join(screenshots, `layout-${size.width}-${theme}-fold.png`) });
           // The failing check's sentence is read without scrolling (at 1024×768 the side column goes under it).
           const sentence = await p.locator('.verdict .problem__message').first().boundingBox();
@@ -136,7 +143,7 @@ describe.skipIf(!hasChromium)(hasChromium ? 'the layout at 1024, 1366 and 1920 p
           for (const v of views) {
             await p.keyboard.press(v.key);
             await p.locator(`#view-${v.id}`).waitFor();
-            if (v.id === 'queue') await p.locator('.target__figures dd', { hasText: 'unknown' }).waitFor({ timeout: 30_000 });
+            if (v.id === 'queue') await p.locator('.target__figures dd', { hasText: 'waiting for the target' }).waitFor({ timeout: 30_000 });
             if (v.id === 'dashboard') await p.locator('.chart__seg[data-verdict="fail"]').first().waitFor();
             if (v.id === 'settings') await p.locator('#setting-sources-0-id').waitFor();
             await p.screenshot({ path: path.join(screenshots, `layout-${size.width}-${theme}-${v.id}.png`), fullPage: true });

@@ -1,9 +1,10 @@
 /** Scanner and camera (hot folder) status as the header shows it: an icon and a word for every state, and what to do. */
 import fs from 'node:fs';
+import path from 'node:path';
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ago, deviceLooks, diskLook, scannerLook, sourceLook, type ScannerStatus, type SourceInfo } from '../../renderer/app/device-status.js';
+import { ago, deviceLooks, diskWarnings, scannerLook, sourceLook, type ScannerStatus, type SourceInfo } from '../../renderer/app/device-status.js';
 import { DeviceList } from '../../renderer/components/DeviceStatus.js';
 import { loadConfig } from '../../src/config/load.js';
 import { Station } from '../../src/station/station.js';
@@ -71,22 +72,46 @@ describe('device status', () => {
     expect(again.status().sources[0]?.lastFileAt).toBe(recorded);
   });
 
-  it('shows a disk only once it runs low, in words and icon, with what to do — from the running station\'s own check', async () => {
-    expect(diskLook({ path: '/data', freeBytes: 50 * 1024 ** 3, level: 'ok', message: null })).toBeNull();
-    const critical = diskLook({ path: '/data', freeBytes: 1.5 * 1024 ** 3, level: 'critical', message: 'Only 1.5 GB free on the disk of /data.' });
-    expect(critical).toMatchObject({ name: 'Disk of /data', icon: '✕', word: 'Almost full', tone: 'bad', detail: '1.5 GB free', fix: 'Only 1.5 GB free on the disk of /data.' });
-    const html = renderToStaticMarkup(createElement(DeviceList, { devices: [critical!] }));
-    expect(html).toMatch(/role="alert".*Disk of \/data: Almost full\..*Only 1\.5 GB free/s);
+  it('shows a disk only once it runs low: one item in the devices line naming its folders, with what to do under it', async () => {
+    const disk = (level: 'ok' | 'warn' | 'critical', advice: string | null, path = '/data/Inbox') => ({
+      path,
+      folders: [{ role: 'hot folder' as const, id: 'inbox', path }, { role: 'library' as const, path: '/data/Library' }],
+      names: 'hot folder "inbox" and the library',
+      freeBytes: 1.5 * 1024 ** 3,
+      level,
+      advice,
+      message: advice && `Only 1.5 GB free on the disk of hot folder "inbox" and the library — ${advice}.`,
+    });
+    expect(diskWarnings([disk('ok', null)])).toEqual([]);
+    const [critical] = diskWarnings([disk('critical', 'free space there, or let retention remove uploaded files (set retention.deleteLocal: true)')]);
+    expect(critical).toEqual({
+      key: 'disk:/data/Inbox',
+      icon: '✕',
+      word: 'Disk almost full',
+      tone: 'bad',
+      summary: '1.5 GB free on the disk of hot folder "inbox" and the library',
+      advice: 'Free space there, or let retention remove uploaded files (set retention.deleteLocal: true).',
+      folders: ['/data/Inbox', '/data/Library'],
+    });
+    expect(diskWarnings([disk('warn', 'a'), disk('ok', null, '/other')]).map((d) => [d.icon, d.word, d.tone])).toEqual([['▲', 'Disk low on space', 'warn']]);
+    const html = renderToStaticMarkup(createElement(DeviceList, { devices: [sourceLook({ id: 'inbox', path: '/data/Inbox', kind: 'camera', profile: 'default', status: { sourceId: 'inbox', state: 'watching' }, lastFileAt: null }, 0)], disks: [critical!] }));
+    // In the devices line (one list), said once: the free space in the summary, what to do under it.
+    expect(html.match(/<ul/g)).toHaveLength(1);
+    expect(html.match(/role="alert"/g)).toHaveLength(1);
+    expect(html.match(/1\.5 GB free/g)).toHaveLength(1);
+    expect(html).toMatch(/<summary[^>]*>.*Disk almost full:.*1\.5 GB free on the disk of hot folder &quot;inbox&quot; and the library<\/summary><p class="devices__disk-advice">Free space there, or let retention remove uploaded files/s);
 
-    // No disk here has a petabyte free: every folder the station writes to is "low".
+    // No disk here has a petabyte free: the one disk of the home's folders is "low", once.
     const home = makeHome({ ingest: { rescanIntervalSec: 0 }, retention: { warnFreeGB: 1_000_000, criticalFreeGB: 0 } });
     cleanup.push(() => fs.rmSync(home, { recursive: true, force: true }));
+    fs.mkdirSync(path.join(home, 'Library'));
     const station = new Station(loadConfig({ home }));
     cleanup.push(() => station.stop());
     await station.start();
     await waitFor(() => station.status().disks.length > 0, 'the first free-disk check');
-    const disks = deviceLooks(station.status(), Date.now()).filter((l) => l.key.startsWith('disk:'));
-    expect(disks.length).toBeGreaterThan(0);
-    expect(disks.every((d) => d.word === 'Low on space' && d.tone === 'warn' && /below 1000000 GB/.test(d.fix ?? ''))).toBe(true);
+    const warnings = diskWarnings(station.status().disks);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ word: 'Disk low on space', tone: 'warn', summary: expect.stringMatching(/ GB free on the disk of hot folder "inbox", the library and the database$/) });
+    expect(deviceLooks(station.status(), Date.now()).some((l) => /disk/i.test(l.name))).toBe(false);
   });
 });

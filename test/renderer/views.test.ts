@@ -8,7 +8,7 @@ import { captureRecord } from '../helpers/capture-records.js';
 import { compactNumber, niceMax, stackedBars, ticks } from '../../renderer/app/chart.js';
 import { appendPage, applyLive, eventSummary, matchesFilter, nextPageQuery } from '../../renderer/app/history-state.js';
 import { applyLinkEffect, expectedViews, shownObject, type OpenObjects } from '../../renderer/app/linking-state.js';
-import { formatEta, formatRate, reachOf, totalDead, type QueueStatus } from '../../renderer/app/queue-format.js';
+import { formatEta, formatPending, formatRate, reachOf, totalDead, type QueueStatus } from '../../renderer/app/queue-format.js';
 import { throttle } from '../../renderer/app/throttle.js';
 import { viewForKey, viewFromHash, views } from '../../renderer/app/views.js';
 import { moveSelection, needsMore, scrollToReveal, visibleWindow } from '../../renderer/app/windowing.js';
@@ -238,9 +238,11 @@ describe('queue', () => {
         required: true,
         counts: { queued: 12, leased: 2, done: 340, dead: 1 },
         bytesPending: 3 * 1024 ** 3,
+        bytesPendingExact: true,
         bytesDone: 10 * 1024 ** 3,
         rateBytesPerSec: 25 * 1024 ** 2,
-        etaSec: 123,
+        // Offline: the station gives no time left (nothing moves until the target is back).
+        etaSec: null,
         online: false,
         lastProbeAt: '2026-11-25T10:00:00.000Z',
         lastProbeError: 'The folder /mnt/nas is not mounted.',
@@ -251,7 +253,9 @@ describe('queue', () => {
           { staleId: 2, captureId: 5, remoteKey: 'st1/NMNH-2/NMNH-2_01.jpg', state: 'kept', note: 'someone replaced it, so it is left alone', attempts: 0, error: null, recordedAt: '2026-11-25T10:01:00.000Z' },
         ],
       },
-      { id: 'backup', kind: 'folder', configured: true, required: false, counts: { queued: 0, leased: 0, done: 5, dead: 0 }, bytesPending: 0, bytesDone: 1, rateBytesPerSec: 0, etaSec: 0, online: true, lastProbeAt: null, lastProbeError: null, dead: [], staleCount: 0, stale: [] },
+      { id: 'backup', kind: 'folder', configured: true, required: false, counts: { queued: 0, leased: 0, done: 5, dead: 0 }, bytesPending: 0, bytesPendingExact: true, bytesDone: 1, rateBytesPerSec: 0, etaSec: 0, online: true, lastProbeAt: null, lastProbeError: null, dead: [], staleCount: 0, stale: [] },
+      // A tus upload half sent: its offset is known only to the server, so it counts in full.
+      { id: 'tusd', kind: 'tus', configured: true, required: false, counts: { queued: 0, leased: 1, done: 0, dead: 0 }, bytesPending: 1024 ** 3, bytesPendingExact: false, bytesDone: 0, rateBytesPerSec: 8 * 1024 ** 2, etaSec: 128, online: true, lastProbeAt: null, lastProbeError: null, dead: [], staleCount: 0, stale: [] },
     ],
   };
 
@@ -259,11 +263,17 @@ describe('queue', () => {
     expect(formatRate(null)).toBe('—');
     expect(formatRate(0)).toBe('idle');
     expect(formatRate(25 * 1024 ** 2)).toBe('25.0 MB/s');
-    expect(formatEta(0, 0)).toBe('none');
-    expect(formatEta(null, 5)).toBe('unknown');
-    expect(formatEta(42, 5)).toBe('42 s');
-    expect(formatEta(123, 5)).toBe('2 min');
-    expect(formatEta(3 * 3600 + 600, 5)).toBe('3 h 10 min');
+    const eta = (etaSec: number | null, bytesPending = 5, online: boolean | null = true, bytesPendingExact = true) => formatEta({ etaSec, bytesPending, online, bytesPendingExact });
+    expect(eta(0, 0)).toBe('none');
+    expect(eta(null)).toBe('unknown');
+    expect(eta(42)).toBe('42 s');
+    expect(eta(123)).toBe('2 min');
+    expect(eta(3 * 3600 + 600)).toBe('3 h 10 min');
+    expect(eta(null, 5, false)).toBe('waiting for the target');
+    expect(eta(0, 0, false)).toBe('none');
+    expect(eta(123, 5, true, false)).toBe('about 2 min');
+    expect(formatPending({ bytesPending: 1024 ** 3, bytesPendingExact: false })).toBe('about 1.0 GB');
+    expect(formatPending({ bytesPending: 1024 ** 3, bytesPendingExact: true })).toBe('1.0 GB');
     expect(reachOf({ online: null })).toBe('unknown');
     expect(totalDead(queue)).toBe(1);
   });
@@ -274,7 +284,8 @@ describe('queue', () => {
     expect(html).toMatch(/Queued.*12.*Uploading.*2.*Done.*340.*Dead.*1/s);
     expect(html).toContain('3.0 GB');
     expect(html).toContain('25.0 MB/s');
-    expect(html).toContain('2 min');
+    expect(html).toMatch(/nas.*Time left<\/dt><dd>waiting for the target<.*backup/s);
+    expect(html).toMatch(/tusd.*Pending<\/dt><dd>about 1\.0 GB<.*Time left<\/dt><dd>about 2 min</s);
     expect(html).toContain('EACCES: permission denied');
     expect(html).toContain('aria-label="Retry job 17"');
     expect(html).toContain('Retry all for nas');
