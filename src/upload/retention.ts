@@ -9,7 +9,6 @@
  * confirmed, just before, that its copy is still there.
  */
 import fs from 'node:fs';
-import type { RetentionConfig } from '../config/schema.js';
 import { heldByLinkingSql } from '../linking/held.js';
 import { createLogger } from '../log/logger.js';
 import type { Db } from '../store/database.js';
@@ -142,34 +141,6 @@ function markRemoved(db: Db, captureId: number, data: { path: string; alreadyGon
     db.prepare('UPDATE captures SET local_deleted_at = ? WHERE id = ?').run(at, captureId);
     appendEvent(db, { type: 'capture.local-removed', captureId, data, at });
   })();
-}
-
-export type DiskLevel = 'ok' | 'warn' | 'critical';
-export interface DiskStatus {
-  path: string;
-  freeBytes: number;
-  level: DiskLevel;
-  message: string | null;
-}
-
-/** Free space of each folder's disk against the thresholds (one entry per distinct folder). */
-export function diskStatus(folders: readonly string[], config: Pick<RetentionConfig, 'warnFreeGB' | 'criticalFreeGB'>): DiskStatus[] {
-  return [...new Set(folders)].flatMap((folder) => {
-    let s: fs.StatsFs;
-    try {
-      s = fs.statfsSync(folder);
-    } catch {
-      return [];
-    }
-    const freeBytes = s.bavail * s.bsize;
-    const gb = freeBytes / 1024 ** 3;
-    const level: DiskLevel = gb < config.criticalFreeGB ? 'critical' : gb < config.warnFreeGB ? 'warn' : 'ok';
-    const message =
-      level === 'ok'
-        ? null
-        : `Only ${gb.toFixed(1)} GB free on the disk of ${folder} (${level === 'critical' ? `below ${config.criticalFreeGB} GB: captures may soon fail to be written` : `below ${config.warnFreeGB} GB`}) — free space there, or let retention remove uploaded files (retention.deleteLocal).`;
-    return [{ path: folder, freeBytes, level, message }];
-  });
 }
 
 /** The candidate as it was chosen: same file, not removed, no upload queued or under way, no move pending, not held by linking. */

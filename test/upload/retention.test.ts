@@ -9,7 +9,7 @@ import { Station } from '../../src/station/station.js';
 import { openStore } from '../../src/store/open.js';
 import type { Db } from '../../src/store/database.js';
 import { Outbox } from '../../src/upload/outbox.js';
-import { applyRetention, diskStatus, retentionCandidates } from '../../src/upload/retention.js';
+import { applyRetention, retentionCandidates } from '../../src/upload/retention.js';
 import type { RemoteCopy } from '../../src/upload/target.js';
 import { createTargets } from '../../src/upload/targets.js';
 import { Uploader } from '../../src/upload/uploader.js';
@@ -193,11 +193,5 @@ describe('retention', () => {
     onTestFinished(addLogSink((r) => lines.push(formatLogLine(r))));
     await stationWithUploads(config({ deleteLocal: true }, [{ id: 'nas', kind: 'folder', path: 'Share', mountCheck: false, required: false }]), 0);
     expect(lines.filter((l) => /retention\.deleteLocal is on but no upload target is required, so no local file will ever be removed/.test(l))).toEqual([expect.stringMatching(/WARN/)]);
-  });
-
-  it('reports disks below the free-space thresholds', () => {
-    const [disk] = diskStatus([process.cwd()], { warnFreeGB: 1e9, criticalFreeGB: 1e9 });
-    expect(disk).toMatchObject({ level: 'critical', message: expect.stringMatching(/GB free on the disk of .* free space there, or let retention remove uploaded files/) });
-    expect(diskStatus([process.cwd()], { warnFreeGB: 0, criticalFreeGB: 0 })[0]).toMatchObject({ level: 'ok', message: null });
   });
 });
