@@ -1,6 +1,6 @@
 /**
  * QC profile fields: a misspelt one is refused with the fields allowed in its place (read from the
- * schema), and the reference (test/config/profile-fields.md, README text) lists every field the
+ * schema), and the reference (README.md, "Profile fields") lists every field the
  * schema has and no field it does not.
  */
 import fs from 'node:fs';
@@ -67,7 +67,10 @@ describe('QC profile fields', () => {
   });
 
   it('the reference lists every profile field, in schema order, and nothing else', () => {
-    const reference = fs.readFileSync(new URL('./profile-fields.md', import.meta.url), 'utf8');
+    const readme = fs.readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const start = readme.indexOf('#### Profile fields');
+    expect(start).toBeGreaterThan(-1);
+    const reference = readme.slice(start, readme.indexOf('\n#', start + 1));
     const listed = [...reference.matchAll(/^\| `([\w.]+)` \|/gm)].map((m) => m[1]);
     expect(listed).toEqual(profileFields());
   });
