@@ -31,6 +31,7 @@ import { applyRetention, diskStatus, retentionCandidates, type DiskStatus } from
 import { createTargets } from '../upload/targets.js';
 import { Uploader } from '../upload/uploader.js';
 import { describeCapture } from './describe.js';
+import { DiskAlarms } from './disk-alarms.js';
 import { checkAndRecord, closePairWindow, type QcSettings } from './qc-record.js';
 
 const log = createLogger('station');
@@ -76,6 +77,7 @@ export class Station {
   private retentionTimer: NodeJS.Timeout | null = null;
   private retentionRun: Promise<void> = Promise.resolve();
   private disks: DiskStatus[] = [];
+  private readonly diskAlarms: DiskAlarms;
 
   constructor(
     readonly config: StationConfig,
@@ -95,6 +97,7 @@ export class Station {
       this.store = this.storeHandle.captures;
       this.store.syncSources(config.sources);
       this.sessions = new SessionStore(this.storeHandle.db);
+      this.diskAlarms = new DiskAlarms(this.storeHandle.db);
       for (const s of config.sources) {
         const last = this.store.lastDetectedAt(s.id);
         if (last) this.lastFileAt.set(s.id, last);
@@ -281,6 +284,7 @@ export class Station {
           this.emit('disk.status', d);
         }
       }
+      this.diskAlarms.record(disks);
       this.disks = disks;
       if (!retention.deleteLocal) return;
       const required = targets.filter((t) => t.required).map((t) => t.id);
