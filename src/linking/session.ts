@@ -65,8 +65,12 @@ export type SessionEffect =
   | { type: 'capture.linked'; object: number; captureId: number; barcode: string; seq: number; view: string | null }
   /** The captures of a shot taken off (UNDO), or a capture of a shot already undone or failed, flagged for re-shoot (barcode null: it had no object yet). */
   | { type: 'capture.unlinked'; captureIds: number[]; barcode: string | null; seq: number | null; stem: string; reshoot: true }
-  | { type: 'capture.unlinked-none'; captureId: number }
-  | { type: 'alarm'; barcode: string | null; message: string };
+  /** `unwatched`: the file was written while the station was not watching; `expired`: it waited too long for its barcode (scan-after-capture). */
+  | { type: 'capture.unlinked-none'; captureId: number; why: NotLinkedReason }
+  /** `object`: the session object it is about; `captureIds`: the recorded captures it is about; `missing`: what an incomplete object lacks. */
+  | { type: 'alarm'; barcode: string | null; message: string; object?: number; captureIds?: number[]; missing?: string[] };
+
+export type NotLinkedReason = 'no-object' | 'unwatched' | 'expired';
 
 type FileState = 'waiting' | 'linked' | 'failed' | 'gone';
 
@@ -104,12 +108,13 @@ interface SessionObject {
   firstSeq: number;
 }
 
-/** Where an arrived, not yet recorded file belongs: its shot (in `object`, or waiting for a barcode when that is null), or nowhere (shot null). */
+/** Where an arrived, not yet recorded file belongs: its shot (in `object`, or waiting for a barcode when that is null), or nowhere (shot null, and `why`). */
 interface Place {
   object: SessionObject | null;
   shot: Shot | null;
   stem: string;
   isRaw: boolean;
+  why?: NotLinkedReason;
 }
 
 const live = (shot: Shot): boolean => !shot.undone && shot.files.some((f) => f.state === 'waiting' || f.state === 'linked');
@@ -300,7 +305,7 @@ export class LinkSession {
     if (this.places.has(file)) return [];
     if (this.rules.mode === 'scan-after-capture') {
       if (found) {
-        this.places.set(file, { object: null, shot: null, stem, isRaw });
+        this.places.set(file, { object: null, shot: null, stem, isRaw, why: 'unwatched' });
         return [{ type: 'alarm', barcode: null, message: `${file} was written while the station was not watching: it does not join the next scan; link it with a relink once it is checked.` }];
       }
       this.place(null, file, stem, isRaw, at);
@@ -308,7 +313,7 @@ export class LinkSession {
     }
     // A file found by a start-up scan was written while nobody watched: when is unknown, so it joins no object.
     if (!this.open || found) {
-      this.places.set(file, { object: null, shot: null, stem, isRaw });
+      this.places.set(file, { object: null, shot: null, stem, isRaw, why: found ? 'unwatched' : 'no-object' });
       return [];
     }
     this.open.lastActivity = at;
@@ -335,7 +340,7 @@ export class LinkSession {
     const place = this.places.get(file);
     if (!place?.shot) {
       this.places.delete(file);
-      return [{ type: 'capture.unlinked-none', captureId }];
+      return [{ type: 'capture.unlinked-none', captureId, why: place?.why ?? 'no-object' }];
     }
     const { object, shot } = place;
     shot.files.find((f) => f.file === file && f.state === 'waiting')!.captureId = captureId;
@@ -347,14 +352,30 @@ export class LinkSession {
     } else if (failed) {
       this.settle(file, 'failed');
       effects.push({ type: 'capture.unlinked', captureIds: [captureId], barcode, seq: null, stem: shot.stem, reshoot: true });
-      const view = this.viewOf(shot.seq);
-      const next = !object || live(shot) ? '' : object === this.open && object.shots.at(-1) === shot ? `; the next shot takes its place (shot ${shot.seq}${view ? `, ${view}` : ''})` : `; shot ${shot.seq} of ${object.barcode} stays empty`;
-      effects.push({ type: 'alarm', barcode, message: `${file} failed QC: it is not linked to ${object ? `object ${object.barcode}` : 'the next scanned object'} and is flagged for re-shoot${next}.` });
+      const next = !object || live(shot) ? '' : this.numberNote(object, shot);
+      effects.push({ type: 'alarm', barcode, message: `${file} failed QC: it is not linked to ${object ? `object ${object.barcode}` : 'the next scanned object'} and is flagged for re-shoot${next}.`, ...(object ? { object: object.ref } : {}), captureIds: [captureId] });
     } else {
       this.settle(file, 'linked');
       if (object) effects.push(this.linked(object, shot, captureId));
     }
     return [...effects, ...this.judgeIfSettled(object)];
+  }
+
+  /**
+   * What becomes of a failed shot's number, as far as is known now: place() gives the numbers of
+   * the failed or removed shots at the end back to the next shot (all of them, so it takes the
+   * lowest), and a number before a linked shot stays a gap.
+   */
+  private numberNote(object: SessionObject, shot: Shot): string {
+    const after = object.shots.slice(object.shots.indexOf(shot) + 1);
+    if (after.some((s) => s.files.some((f) => f.state === 'linked'))) return `; shot ${shot.seq} of ${object.barcode} stays empty`;
+    if (object !== this.open) return `; object ${object.barcode} is closed: scan it again to re-shoot`;
+    if (after.some(live)) return `; shot ${shot.seq} of ${object.barcode} stays empty unless the shots after it fail too, when the next shot takes its number`;
+    let first = object.shots.indexOf(shot);
+    while (first > 0 && !live(object.shots[first - 1]!)) first--;
+    const seq = object.shots[first]!.seq;
+    const view = this.viewOf(seq);
+    return `; its number is given back: the next shot is shot ${seq}${view ? ` (${view})` : ''} of ${object.barcode}`;
   }
 
   private gone(file: string): SessionEffect[] {
@@ -401,7 +422,7 @@ export class LinkSession {
   /** The completeness alarm of a closed object whose files are all recorded or gone. */
   private judge(object: SessionObject): SessionEffect[] {
     const missing = object.closed === 'rejected' ? [] : this.missing(object);
-    return missing.length > 0 ? [{ type: 'alarm', barcode: object.barcode, message: `Object ${object.barcode} is incomplete: ${missing.join('; ')}.` }] : [];
+    return missing.length > 0 ? [{ type: 'alarm', barcode: object.barcode, message: `Object ${object.barcode} is incomplete: ${missing.join('; ')}.`, object: object.ref, missing }] : [];
   }
 
   /** What the profile expected of a closed object and did not get, in words for the technician. */
@@ -432,10 +453,11 @@ export class LinkSession {
       if (this.pending.length === 0 || now - this.pendingSince < timeout) return [];
       const shots = this.pending.filter(live);
       this.pending = [];
-      for (const shot of shots) for (const f of shot.files) if (f.state === 'waiting') this.places.get(f.file)!.shot = null;
+      for (const shot of shots) for (const f of shot.files) if (f.state === 'waiting') Object.assign(this.places.get(f.file)!, { shot: null, why: 'expired' });
       if (shots.length === 0) return [];
       const files = shots.flatMap((s) => s.files.filter((f) => f.state !== 'gone' && f.state !== 'failed').map((f) => f.file));
-      return [{ type: 'alarm', barcode: null, message: `No barcode was scanned within ${this.rules.idleTimeoutSec} s of the last shot: ${files.join(', ')} ${files.length === 1 ? 'is' : 'are'} not linked; link them with a relink, or shoot them again and scan.` }];
+      const captureIds = shots.flatMap((s) => s.files.flatMap((f) => (f.state === 'linked' && f.captureId !== null ? [f.captureId] : [])));
+      return [{ type: 'alarm', barcode: null, message: `No barcode was scanned within ${this.rules.idleTimeoutSec} s of the last shot: ${files.join(', ')} ${files.length === 1 ? 'is' : 'are'} not linked; link them with a relink, or shoot them again and scan.`, captureIds }];
     }
     if (!this.open || now - this.open.lastActivity < timeout) return [];
     return this.close('idle');

@@ -323,7 +323,7 @@ describe('a shot takes its place when the watcher first sees its file', () => {
     const failed = linkOf(s, 'IMG_0020.tif');
     expect(failed.link).toBeNull();
     expect(failed.capture.reshoot).toBe(true);
-    expect(alarms).toEqual(['IMG_0020.tif failed QC: it is not linked to object T-0007 and is flagged for re-shoot; the next shot takes its place (shot 1, front).']);
+    expect(alarms).toEqual(['IMG_0020.tif failed QC: it is not linked to object T-0007 and is flagged for re-shoot; its number is given back: the next shot is shot 1 (front) of T-0007.']);
   });
 });
 

@@ -65,7 +65,7 @@ describe('migration 7', () => {
 
     const s = openStore(file);
     cleanup.push(() => s.close());
-    expect(schemaVersion(s.db)).toBe(7);
+    expect(schemaVersion(s.db)).toBe(migrations.at(-1)!.version);
     const old = s.captures.detail(1)!;
     expect([old.relPath, old.verdict, old.session, old.link, old.reshoot]).toEqual(['old.tif', 'warn', null, null, false]);
     const indexes = (s.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'captures'").all() as { name: string }[]).map((r) => r.name);
