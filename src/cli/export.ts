@@ -57,23 +57,24 @@ export async function exportCommand(ctx: CliContext): Promise<number> {
     else write('[');
     const links = new LinkStore(store.db);
     const sessions = new SessionStore(store.db);
-    const extra = store.db.prepare('SELECT reshoot, local_deleted_at FROM captures WHERE id = ?');
-    const newerVersion = store.db.prepare('SELECT MIN(id) FROM captures WHERE source_id = ? AND rel_path = ? AND version > ?').pluck();
+    const extra = store.db.prepare('SELECT reshoot, local_deleted_at, (SELECT state FROM filing_moves f WHERE f.capture_id = c.id) AS move_state FROM captures c WHERE id = ?');
+    // A seek on the (source, path, …) key; MIN(id) would walk the source's captures instead.
+    const newerVersion = store.db.prepare('SELECT id FROM captures WHERE source_id = ? AND rel_path = ? AND version > ? ORDER BY version LIMIT 1').pluck();
     const jobs = store.db.prepare('SELECT target_id, state, remote_key FROM upload_jobs WHERE capture_id = ?');
     for (const record of store.captures.iterate()) {
       const link = links.linkOf(record.id);
-      const { reshoot, local_deleted_at: localRemovedAt } = extra.get(record.id) as { reshoot: number; local_deleted_at: string | null };
+      const { reshoot, local_deleted_at: localRemovedAt, move_state: moveState } = extra.get(record.id) as { reshoot: number; local_deleted_at: string | null; move_state: string | null };
       // Who shot it for which project: as recorded on its link (what its name was made from); a
       // link from before that was recorded, or no link, has its session's (the config's when the
       // link was named outside a session).
       const session = sessions.ofCapture(record.id);
       const project = link ? (link.project ?? (session?.project || config.linking.project)) : session?.project || null;
       const operator = link ? (link.operator ?? session?.operator ?? config.linking.operator) : (session?.operator ?? null);
-      const newer = newerVersion.get(record.sourceId, record.relPath, record.version) as number | null;
+      const newer = (newerVersion.get(record.sourceId, record.relPath, record.version) as number | undefined) ?? null;
       const uploads = Object.fromEntries(targets.map((t): [string, TargetUpload] => [t, { state: null, key: null }]));
       for (const j of jobs.all(record.id) as { target_id: string; state: string; remote_key: string | null }[]) if (j.target_id in uploads) uploads[j.target_id] = { state: j.state, key: j.remote_key };
       // Never moved into the library: it is still (or was last) at its hot-folder name, which a re-shoot may have taken.
-      const overwrittenBy = links.move(record.id)?.state === 'done' ? null : newer;
+      const overwrittenBy = moveState === 'done' ? null : newer;
       const fileState = stateOf(record, localRemovedAt, overwrittenBy);
       const capture: ExportRow = {
         ...record,
