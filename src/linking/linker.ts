@@ -121,6 +121,7 @@ export class Linker {
     this.started = true;
     // Interrupted moves are finished, and failed ones tried again (the library may have been fixed).
     for (const move of [...this.links.pendingMoves(), ...this.links.failedMoves()]) this.enqueueFiling(move.captureId);
+    for (const captureId of this.links.rejectedNotSetAside(path.join(this.opts.library, rejectedFolder) + path.sep)) this.enqueueFiling(captureId);
     this.syncIdleTimer();
   }
 

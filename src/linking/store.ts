@@ -246,6 +246,21 @@ export class LinkStore {
     return ids.map((r) => this.move(r.capture_id)!);
   }
 
+  /**
+   * Captures of rejected objects that are not set aside yet (filed under their object's name, or
+   * never filed): REJECT committed, and the station stopped before their moves were journaled.
+   */
+  rejectedNotSetAside(rejectedRoot: string): number[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT l.capture_id FROM capture_links l JOIN objects o ON o.id = l.object_id LEFT JOIN filing_moves f ON f.capture_id = l.capture_id
+            WHERE o.state = 'rejected' AND (f.capture_id IS NULL OR (f.state = 'done' AND instr(f.to_path, ?) != 1)) ORDER BY l.capture_id`,
+        )
+        .all(rejectedRoot) as { capture_id: number }[]
+    ).map((r) => r.capture_id);
+  }
+
   /** Moves that failed (a full, unwritable or unmounted library): tried again on start. */
   failedMoves(): FilingMove[] {
     const ids = this.db.prepare(`SELECT capture_id FROM filing_moves WHERE state = 'failed' ORDER BY capture_id`).all() as { capture_id: number }[];

@@ -137,6 +137,28 @@ describe('the station\'s own moves in the library', () => {
   });
 });
 
+describe('a REJECT cut short', () => {
+  it('sets the rejected object\'s files aside on the next start when the station stopped before their moves were journaled', async () => {
+    const s = await start({ linking: { enabled: true, template: '{barcode}/{barcode}_{seq:03}{ext}' } });
+    s.station.linker.scan('R-9');
+    const r1 = await s.shoot('r1.tif', 1);
+    await s.stop();
+    // What REJECT commits (src/linking/store.ts closeObject), with the station gone before filing ran.
+    const db = s.db();
+    db.prepare(`UPDATE objects SET state = 'rejected', close_reason = 'rejected', closed_at = ? WHERE barcode = 'R-9'`).run(new Date().toISOString());
+    expect(filesUnder(s.library)).toEqual(['R-9/R-9_001.tif']);
+
+    const again = new Station(loadConfig({ home: s.home }));
+    cleanup.push(() => again.stop());
+    await again.start();
+    await waitFor(() => filesUnder(s.library).includes('_rejected/R-9/r1.tif'), 'set aside on start');
+    await again.linker.settled();
+    expect(filesUnder(s.library)).toEqual(['_rejected/R-9/r1.tif']);
+    expect(foldersUnder(s.library)).toEqual(['_rejected', '_rejected/R-9']);
+    expect(again.store.get(r1)!.path).toBe(path.join(s.library, '_rejected/R-9/r1.tif'));
+  });
+});
+
 describe('export against the disk', () => {
   it('says which files retention removed and which a re-shoot wrote over, what each target holds, and the project and operator the names were made from', async () => {
     const s = await start({
