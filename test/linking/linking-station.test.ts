@@ -55,6 +55,8 @@ describe('barcode linking in the station', () => {
     await waitFor(() => s.station.store.counts().total === 1, 'first capture');
     await writeGoodTiff(path.join(s.inbox, 'IMG_0002.tif'), 25);
     await waitFor(() => filesUnder(s.library).length === 2, 'both captures filed');
+    // A move links the new name before it removes the old one: done once filing has settled.
+    await s.station.linker.settled();
     expect(filesUnder(s.library)).toEqual(['NMNH-0042/NMNH-0042_001_front.tif', 'NMNH-0042/NMNH-0042_002_back.tif']);
     expect(filesUnder(s.inbox)).toEqual([]);
 
