@@ -51,3 +51,29 @@ export async function libraryUnwritable(library: string): Promise<string | null>
     return `the station may not write to the library ${dir === library ? library : `${library} (nor create it in ${dir})`} (${code || (err as Error).message}) — give the user the station runs as write permission there, or fix the mount; captures stay in the hot folder until then.`;
   }
 }
+
+/**
+ * Removes the folders a move out of `dir` left empty (a barcode folder, then its date folder),
+ * from `dir` up to the library root, which stays: only empty ones (rmdir refuses any other), and
+ * nothing outside the library. Returns the folders removed; a folder that cannot be removed is
+ * left as it is (it is only tidiness).
+ */
+export async function removeEmptiedFolders(library: string, dir: string): Promise<string[]> {
+  const root = path.resolve(library);
+  const removed: string[] = [];
+  for (let d = path.resolve(dir); isBelow(root, d); d = path.dirname(d)) {
+    try {
+      await fs.rmdir(d);
+    } catch {
+      break;
+    }
+    removed.push(d);
+  }
+  return removed;
+}
+
+/** True when `dir` is strictly inside `root`. */
+function isBelow(root: string, dir: string): boolean {
+  const rel = path.relative(root, dir);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+}

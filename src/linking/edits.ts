@@ -7,9 +7,11 @@
  * Invariant: a shot (the captures sharing an object and sequence number, e.g. a RAW and its TIFF)
  * is never split by an edit: it moves, and is renumbered, as one.
  */
+import path from 'node:path';
 import { classifyScan } from '../barcode/validate.js';
 import type { LinkingConfig } from '../config/schema.js';
 import { StationError } from '../errors.js';
+import { removeEmptiedFolders } from '../filing/library.js';
 import { moveVerified } from '../filing/move.js';
 import type { CaptureStore } from '../store/captures.js';
 import type { Db } from '../store/database.js';
@@ -204,7 +206,7 @@ export class LinkEditor {
       const key = shotKey(b);
       if (!shots.has(key)) shots.set(key, ++next);
       const seq = shots.get(key)!;
-      this.links.setLink(b.captureId, objectId, seq, this.config.views[seq - 1] ?? null);
+      this.links.setLink(b.captureId, objectId, seq, this.config.views[seq - 1] ?? null, this.naming.namedFor(b.captureId));
     }
     this.relinked(ids);
     // A capture flagged for re-shoot because it failed (a barcode mismatch: shot while another
@@ -275,6 +277,7 @@ export class LinkEditor {
     try {
       await moveVerified(capture.path, to, { sha256: capture.sha256, size: capture.size, mtimeMs: capture.mtimeUs / 1000 });
       this.links.settleMove(id, { done: true });
+      await removeEmptiedFolders(this.naming.library, path.dirname(capture.path));
       return true;
     } catch (err) {
       // The file is still under its filed name (a move that throws leaves its source): the

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { classifyScan } from '../barcode/validate.js';
 import type { LinkingConfig, SourceConfig } from '../config/schema.js';
 import { StationError } from '../errors.js';
-import { libraryProblem, libraryUnmounted } from '../filing/library.js';
+import { libraryProblem, libraryUnmounted, removeEmptiedFolders } from '../filing/library.js';
 import { freeName, moveVerified } from '../filing/move.js';
 import { collisionSuffixBytes, defaultNamePolicy, sanitizeSegment } from '../filing/sanitize.js';
 import { resolveInside } from '../filing/template.js';
@@ -129,6 +129,7 @@ export class Linker {
     this.started = true;
     // Interrupted moves are finished, and failed ones tried again (the library may have been fixed).
     for (const move of [...this.links.pendingMoves(), ...this.links.failedMoves()]) this.enqueueFiling(move.captureId);
+    for (const captureId of this.links.rejectedNotSetAside(path.join(this.opts.library, rejectedFolder) + path.sep)) this.enqueueFiling(captureId);
     this.syncIdleTimer();
   }
 
@@ -329,6 +330,8 @@ export class Linker {
           if (id !== undefined) {
             this.links.closeObject(id, effect.reason);
             this.afterObjectClosed(id);
+            // A rejected object's captures are set aside (see file), filed ones too.
+            if (effect.reason === 'rejected') toFile.push(...this.links.capturesOf(id));
           }
           break;
         }
@@ -339,7 +342,7 @@ export class Linker {
           this.links.setUnjudged(ids.get(effect.object)!, null);
           break;
         case 'capture.linked':
-          this.links.link(effect.captureId, ids.get(effect.object)!, effect.seq, effect.view);
+          this.links.link(effect.captureId, ids.get(effect.object)!, effect.seq, effect.view, this.naming.namedFor(effect.captureId));
           toFile.push(effect.captureId);
           relinked.push(effect.captureId);
           break;
@@ -352,14 +355,16 @@ export class Linker {
           toFile.push(...effect.captureIds);
           for (const id of effect.captureIds) this.opts.captures.runHooks(id);
           break;
-        case 'capture.unlinked-none':
+        case 'capture.unlinked-none': {
           // Kept in the event log too: the capture waits there until someone links it (relinkCaptures),
           // and (scan-after-capture) no longer waits for a barcode after a restart.
-          log.warn(`capture not linked: ${notLinkedAdvice[effect.reason]}, and link this capture from the history (Relink shot)`, { captureId: effect.captureId, source: sourceId });
+          log.warn(`capture not linked: ${notLinkedAdvice[effect.reason]}`, { captureId: effect.captureId, source: sourceId });
           appendEvent(this.opts.db, { type: 'capture.not-linked', captureId: effect.captureId, sourceId, data: { reason: effect.reason } });
           break;
+        }
         case 'alarm':
           log.warn(effect.message, { source: sourceId });
+          this.recordAlarm(sourceId, effect, effect.object === undefined ? null : (ids.get(effect.object) ?? null));
           break;
       }
     }
@@ -385,12 +390,28 @@ export class Linker {
     // technician must hear it with the scan, not only find it in the history.
     const alarms = failed.map((c): SessionEffect & { type: 'alarm' } => ({
       type: 'alarm',
+      captureIds: [c.id],
       barcode: this.links.linkOf(c.id)?.barcode ?? null,
       message: `${c.relPath} now FAILS QC: ${problemsOf(this.opts.captures.results(c.id).filter((r) => r.status === 'fail'))}. It is not filed: relink it to the right barcode, or re-shoot it.`,
     }));
-    for (const alarm of alarms) log.warn(alarm.message, { source: sourceId });
+    for (const alarm of alarms) {
+      log.warn(alarm.message, { source: sourceId });
+      this.recordAlarm(sourceId, alarm, this.links.linkOf(alarm.captureIds![0]!)?.objectId ?? null);
+    }
     if (alarms.length > 0) queueMicrotask(() => alarms.forEach((a) => this.opts.onEffect(sourceId, a)));
     return [...effects, ...alarms];
+  }
+
+  /**
+   * Writes an alarm to the event log (in the caller's transaction): an incomplete object as
+   * 'object.incomplete' on the object, any other as 'alarm', once per capture it is about (so each
+   * capture's timeline shows it), or once on the object or the source when it names no capture.
+   */
+  private recordAlarm(sourceId: string, alarm: SessionEffect & { type: 'alarm' }, objectId: number | null): void {
+    const data = { barcode: alarm.barcode, message: alarm.message, ...(objectId === null ? {} : { objectId }), ...(alarm.missing ? { missing: alarm.missing } : {}) };
+    const type = alarm.missing ? 'object.incomplete' : 'alarm';
+    const captures = alarm.captureIds?.length ? alarm.captureIds : [null];
+    for (const captureId of captures) appendEvent(this.opts.db, { type, captureId, sourceId, objectId, data });
   }
 
   /**
@@ -471,7 +492,7 @@ export class Linker {
     if (!problem) return;
     const message = `Captures cannot be filed: ${problem}`;
     log.warn(message, { library: this.opts.library });
-    appendEvent(this.opts.db, { type: 'library.unavailable', data: { library: this.opts.library, problem } });
+    appendEvent(this.opts.db, { type: 'library.unavailable', data: { library: this.opts.library, problem, message } });
     for (const source of this.opts.sources) this.opts.onEffect(source.id, { type: 'alarm', barcode: null, message });
   }
 
@@ -529,7 +550,14 @@ export class Linker {
     let to = resume?.toPath;
     if (!to && !link) {
       if (!this.filedUnderObjectName(capture)) return;
-      to = await this.reshootDestination(capture);
+      to = await this.setAsideDestination(capture, reshootFolder, this.links.unlinkedFrom(capture.id));
+      this.links.planMove(captureId, capture.path, to);
+    }
+    const rejected = link !== null && this.links.object(link.objectId)?.state === 'rejected';
+    if (!to && rejected) {
+      if (this.inLibraryFolder(capture.path, rejectedFolder)) return;
+      if (capture.verdict === 'fail' && !this.opts.config.fileFailed && planned?.state !== 'done') return;
+      to = await this.setAsideDestination(capture, rejectedFolder, link.barcode);
       this.links.planMove(captureId, capture.path, to);
     }
     if (!to) {
@@ -544,7 +572,8 @@ export class Linker {
       // Checked before every move: moving into an unmounted share's mount point would fill the local disk.
       const unmounted = await libraryUnmounted(this.opts.library, this.opts.config.libraryMountCheck);
       if (unmounted) throw new Error(`Not filed: ${unmounted}`);
-      await moveVerified(resume?.fromPath ?? capture.path, to, { sha256: capture.sha256, size: capture.size, mtimeMs: capture.mtimeUs / 1000 });
+      const from = resume?.fromPath ?? capture.path;
+      await moveVerified(from, to, { sha256: capture.sha256, size: capture.size, mtimeMs: capture.mtimeUs / 1000 });
       this.opts.db.transaction(() => {
         this.links.settleMove(captureId, { done: true });
         this.opts.captures.runHooks(captureId);
@@ -554,31 +583,38 @@ export class Linker {
       this.opts.onRenamed?.([captureId]);
       const failed = this.filingFailures.get(captureId);
       this.filingFailures.delete(captureId);
-      if (failed) log.info('filed after failed attempts', { captureId, failedAttempts: failed.attempts, to: path.relative(this.opts.library, to) });
-      else log.info('filed', { captureId, to: path.relative(this.opts.library, to) });
+      const what = this.inLibraryFolder(to, rejectedFolder) ? 'set aside: its object was rejected' : this.inLibraryFolder(to, reshootFolder) ? 'set aside for re-shoot' : 'filed';
+      if (failed) log.info(`${what} (after failed attempts)`, { captureId, failedAttempts: failed.attempts, to: path.relative(this.opts.library, to) });
+      else log.info(what, { captureId, to: path.relative(this.opts.library, to) });
+      if (this.inLibraryFolder(from)) await removeEmptiedFolders(this.opts.library, path.dirname(from));
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       this.links.settleMove(captureId, { done: false, error: message });
       throw err;
     }
-    // A move finished after a crash may have filed a capture UNDO took off its object meanwhile.
-    if (resume && !link) await this.file(captureId);
+    // A move finished after a crash may have filed a capture UNDO took off its object, or whose object was rejected, meanwhile.
+    if (resume && (!link || rejected)) await this.file(captureId);
   }
 
   /** An unlinked capture flagged for re-shoot that still has a name in the library (it was filed before UNDO). */
   private filedUnderObjectName(capture: CaptureRecord): boolean {
-    const inside = (root: string) => capture.path.startsWith(root + path.sep);
-    return inside(this.opts.library) && !inside(path.join(this.opts.library, reshootFolder)) && this.opts.captures.detail(capture.id)?.reshoot === true;
+    return this.inLibraryFolder(capture.path) && !this.inLibraryFolder(capture.path, reshootFolder) && this.opts.captures.detail(capture.id)?.reshoot === true;
+  }
+
+  /** Whether `file` is inside the library (or its folder `sub`). */
+  private inLibraryFolder(file: string, sub = ''): boolean {
+    return file.startsWith(path.join(this.opts.library, sub) + path.sep);
   }
 
   /**
-   * Where an undone shot is set aside: <library>/_reshoot/<barcode>/<its original file name>. It must
-   * leave the object's names so the re-shoot takes them; back in the hot folder the watcher would take
-   * it for a new shot and link it again, so it stays in the library, out of the way, and not uploaded.
+   * Where an undone shot or a rejected object's capture is set aside: <library>/<folder>/<barcode>/<its
+   * original file name>. An undone shot must leave the object's names so the re-shoot takes them, and
+   * a rejected object's files must not look like an accepted object's; back in the hot folder the
+   * watcher would take them for new shots and link them again, so they stay in the library, out of
+   * the way, and not uploaded.
    */
-  private async reshootDestination(capture: CaptureRecord): Promise<string> {
-    const barcode = this.links.unlinkedFrom(capture.id) ?? '_';
-    const rel = path.join(reshootFolder, sanitizeSegment(barcode), sanitizeSegment(path.posix.basename(capture.relPath), { ...defaultNamePolicy, maxSegmentBytes: defaultNamePolicy.maxSegmentBytes - collisionSuffixBytes }));
+  private async setAsideDestination(capture: CaptureRecord, folder: string, barcode: string | null): Promise<string> {
+    const rel = path.join(folder, sanitizeSegment(barcode ?? '_'), sanitizeSegment(path.posix.basename(capture.relPath), { ...defaultNamePolicy, maxSegmentBytes: defaultNamePolicy.maxSegmentBytes - collisionSuffixBytes }));
     return freeName(resolveInside(this.opts.library, rel), async (f) => fs.existsSync(f) || this.links.isPlannedDestination(f));
   }
 
@@ -594,13 +630,14 @@ export class Linker {
 
 /** What the technician can do about a capture that joins no object, by why it does not. */
 const notLinkedAdvice: Record<NotLinkedReason, string> = {
-  'no object open': 'no object was open; scan the barcode before shooting',
-  'written while the station was not watching': 'it was written while the station was not watching',
-  'no barcode scanned in time': 'no barcode was scanned within linking.idleTimeoutSec of the shot',
+  'no object open': 'no object was open; scan the barcode before shooting, and link this capture from the history (Relink shot)',
+  'written while the station was not watching': 'it was written while the station was not watching, so no scan links it; link it to its barcode from the history (Relink shot)',
+  'no barcode scanned in time': 'no barcode was scanned within linking.idleTimeoutSec after it; link it to its barcode from the history (Relink shot), or shoot it again and scan',
 };
 
-/** The library folder undone shots are set aside in (see reshootDestination). */
+/** The library folders undone shots and rejected objects' captures are set aside in (see setAsideDestination). */
 const reshootFolder = '_reshoot';
+const rejectedFolder = '_rejected';
 
 /** Waits between attempts to file a capture whose move failed: up to 2 s, doubling to at most 5 min (jittered). */
 const filingRetry: BackoffSettings = { baseMs: 2000, maxMs: 300_000 };

@@ -7,14 +7,14 @@ import { defaultNamePolicy } from '../filing/sanitize.js';
 import { parseTemplate, renderTemplate, resolveInside, type NamingTemplate, type TemplateValues } from '../filing/template.js';
 import type { CaptureRecord } from '../store/captures.js';
 import type { SessionStore } from '../store/sessions.js';
-import type { CaptureLink, LinkStore } from './store.js';
+import type { CaptureLink, LinkStore, NamedFor } from './store.js';
 
 export class LibraryNaming {
   private readonly template: NamingTemplate;
 
   constructor(
     private readonly config: LinkingConfig,
-    private readonly library: string,
+    readonly library: string,
     private readonly stationId: string,
     private readonly links: LinkStore,
     private readonly sessions: SessionStore,
@@ -31,7 +31,7 @@ export class LibraryNaming {
    * of any extension has, and its siblings take that same stem, so a collision never splits a pair
    * across `_001` and `_001_2`.
    */
-  async destination(capture: CaptureRecord, link: Pick<CaptureLink, 'objectId' | 'barcode' | 'seq' | 'view'>, keep?: string): Promise<string> {
+  async destination(capture: CaptureRecord, link: Pick<CaptureLink, 'objectId' | 'barcode' | 'seq' | 'view'> & Partial<Pick<CaptureLink, 'project' | 'operator'>>, keep?: string): Promise<string> {
     const rel = renderTemplate(this.template, this.values(capture, link), { ...defaultNamePolicy, allowSpaces: this.config.allowSpaces });
     const wanted = resolveInside(this.library, rel);
     if (keep !== undefined && wanted === keep) return keep;
@@ -55,13 +55,19 @@ export class LibraryNaming {
     return null;
   }
 
-  private values(capture: CaptureRecord, link: { barcode: string; seq: number; view: string | null }): TemplateValues {
+  /** Who shot the capture for which project, as it was then: its session's; the config's for a capture shot outside a session. */
+  namedFor(captureId: number): NamedFor {
+    const session = this.sessions.ofCapture(captureId);
+    return { project: session?.project || this.config.project, operator: session?.operator ?? this.config.operator };
+  }
+
+  private values(capture: CaptureRecord, link: { barcode: string; seq: number; view: string | null; project?: string | null; operator?: string | null }): TemplateValues {
     const at = new Date(capture.detectedAt);
     const pad = (n: number) => String(n).padStart(2, '0');
     const base = path.posix.basename(capture.relPath);
     const ext = path.posix.extname(base);
-    // Who shot it, as it was then; the config's names are for captures shot outside a session.
-    const session = this.sessions.ofCapture(capture.id);
+    // As recorded on the link; a link made before they were recorded takes them as they are now.
+    const named = typeof link.project === 'string' && typeof link.operator === 'string' ? { project: link.project, operator: link.operator } : this.namedFor(capture.id);
     return {
       barcode: link.barcode,
       seq: link.seq,
@@ -69,8 +75,8 @@ export class LibraryNaming {
       date: `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}`,
       time: `${pad(at.getHours())}${pad(at.getMinutes())}${pad(at.getSeconds())}`,
       station: this.stationId,
-      operator: session?.operator ?? this.config.operator,
-      project: session?.project || this.config.project,
+      operator: named.operator,
+      project: named.project,
       source: capture.sourceId,
       original: base.slice(0, base.length - ext.length),
       ext,

@@ -91,7 +91,8 @@ export type SessionEffect =
   | { type: 'capture.unlinked'; captureIds: number[]; barcode: string | null; seq: number | null; stem: string; reshoot: true }
   /** The capture joins no object (scan-after-capture: it no longer waits for a barcode, even after a restart). */
   | { type: 'capture.unlinked-none'; captureId: number; reason: NotLinkedReason }
-  | { type: 'alarm'; barcode: string | null; message: string };
+  /** `object`: the session object it is about; `captureIds`: the recorded captures it is about; `missing`: what an incomplete object lacks. */
+  | { type: 'alarm'; barcode: string | null; message: string; object?: number; captureIds?: number[]; missing?: string[] };
 
 type FileState = 'waiting' | 'linked' | 'failed' | 'gone';
 
@@ -136,7 +137,7 @@ interface SessionObject {
   early: { missing: string[]; files: string[] } | null;
 }
 
-/** Where an arrived, not yet recorded file belongs: its shot (in `object`, or waiting for a barcode when that is null), or nowhere (shot null). */
+/** Where an arrived, not yet recorded file belongs: its shot (in `object`, or waiting for a barcode when that is null), or nowhere (shot null, and `why`). */
 interface Place {
   object: SessionObject | null;
   shot: Shot | null;
@@ -392,14 +393,30 @@ export class LinkSession {
     } else if (failed) {
       this.settle(file, 'failed');
       effects.push({ type: 'capture.unlinked', captureIds: [captureId], barcode, seq: null, stem: shot.stem, reshoot: true });
-      const view = this.viewOf(shot.seq);
-      const next = !object || live(shot) ? '' : object === this.open && object.shots.at(-1) === shot ? `; the next shot takes its place (shot ${shot.seq}${view ? `, ${view}` : ''})` : `; shot ${shot.seq} of ${object.barcode} stays empty`;
-      effects.push({ type: 'alarm', barcode, message: `${file} failed QC: it is not linked to ${object ? `object ${object.barcode}` : 'the next scanned object'} and is flagged for re-shoot${next}.` });
+      const next = !object || live(shot) ? '' : this.numberNote(object, shot);
+      effects.push({ type: 'alarm', barcode, message: `${file} failed QC: it is not linked to ${object ? `object ${object.barcode}` : 'the next scanned object'} and is flagged for re-shoot${next}.`, ...(object ? { object: object.ref } : {}), captureIds: [captureId] });
     } else {
       this.settle(file, 'linked');
       if (object) effects.push(this.linked(object, shot, captureId));
     }
     return [...effects, ...this.judgeIfSettled(object)];
+  }
+
+  /**
+   * What becomes of a failed shot's number, as far as is known now: place() gives the numbers of
+   * the failed or removed shots at the end back to the next shot (all of them, so it takes the
+   * lowest), and a number before a linked shot stays a gap.
+   */
+  private numberNote(object: SessionObject, shot: Shot): string {
+    const after = object.shots.slice(object.shots.indexOf(shot) + 1);
+    if (after.some((s) => s.files.some((f) => f.state === 'linked'))) return `; shot ${shot.seq} of ${object.barcode} stays empty`;
+    if (object !== this.open) return `; object ${object.barcode} is closed: scan it again to re-shoot`;
+    if (after.some(live)) return `; shot ${shot.seq} of ${object.barcode} stays empty unless the shots after it fail too, when the next shot takes its number`;
+    let first = object.shots.indexOf(shot);
+    while (first > 0 && !live(object.shots[first - 1]!)) first--;
+    const seq = object.shots[first]!.seq;
+    const view = this.viewOf(seq);
+    return `; its number is given back: the next shot is shot ${seq}${view ? ` (${view})` : ''} of ${object.barcode}`;
   }
 
   private gone(file: string): SessionEffect[] {
@@ -450,7 +467,7 @@ export class LinkSession {
     if (now.join('\n') === then.join('\n')) return [];
     const late = `${files.join(', ')} finished checking after the object was judged`;
     const message = now.length === 0 ? `Object ${object.barcode} is complete after all: ${late}.` : `Object ${object.barcode} is incomplete: ${now.join('; ')} (${late}).`;
-    return [{ type: 'alarm', barcode: object.barcode, message }];
+    return [{ type: 'alarm', barcode: object.barcode, message, object: object.ref, ...(now.length > 0 ? { missing: now } : {}) }];
   }
 
   /** Closed objects whose files have not all settled `settleWaitSec` after they closed are judged now, counting those files as missing. */
@@ -468,6 +485,8 @@ export class LinkSession {
         type: 'alarm',
         barcode: object.barcode,
         message: `Object ${object.barcode} is incomplete: ${missing.join('; ')}. ${they} still not checked ${this.rules.settleWaitSec} s after the object closed and counted as missing; the station says so if this changes when checking ends.`,
+        object: object.ref,
+        missing,
       });
     }
     return effects;
@@ -476,7 +495,7 @@ export class LinkSession {
   /** The completeness alarm of a closed object, judged with what it has now. */
   private judge(object: SessionObject): SessionEffect[] {
     const missing = this.missingOf(object);
-    return missing.length > 0 ? [{ type: 'alarm', barcode: object.barcode, message: `Object ${object.barcode} is incomplete: ${missing.join('; ')}.` }] : [];
+    return missing.length > 0 ? [{ type: 'alarm', barcode: object.barcode, message: `Object ${object.barcode} is incomplete: ${missing.join('; ')}.`, object: object.ref, missing }] : [];
   }
 
   private missingOf(object: SessionObject): string[] {
@@ -497,7 +516,8 @@ export class LinkSession {
       const files = shots.flatMap((s) => s.files.filter((f) => f.state !== 'gone' && f.state !== 'failed').map((f) => f.file));
       // Recorded ones are given up on now (and for good: they do not wait again after a restart); ones still being checked when they are recorded.
       const given: SessionEffect[] = shots.flatMap((s) => s.files.flatMap((f) => (f.state === 'linked' ? [{ type: 'capture.unlinked-none' as const, captureId: f.captureId!, reason: 'no barcode scanned in time' as const }] : [])));
-      return [...given, { type: 'alarm', barcode: null, message: `No barcode was scanned within ${this.rules.idleTimeoutSec} s of the last shot: ${files.join(', ')} ${files.length === 1 ? 'is' : 'are'} not linked; link them with a relink, or shoot them again and scan.` }];
+      const captureIds = shots.flatMap((s) => s.files.flatMap((f) => (f.state === 'linked' && f.captureId !== null ? [f.captureId] : [])));
+      return [...given, { type: 'alarm', barcode: null, message: `No barcode was scanned within ${this.rules.idleTimeoutSec} s of the last shot: ${files.join(', ')} ${files.length === 1 ? 'is' : 'are'} not linked; link them with a relink, or shoot them again and scan.`, captureIds }];
     }
     if (!this.open || now - this.open.lastActivity < timeout) return [];
     return this.close('idle', now);

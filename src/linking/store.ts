@@ -25,6 +25,15 @@ export interface CaptureLink {
   barcode: string;
   seq: number;
   view: string | null;
+  /** The project and operator its library name is made from (null: linked before they were recorded). */
+  project: string | null;
+  operator: string | null;
+}
+
+/** Who shot a capture for which project, as recorded on its link when it is first linked. */
+export interface NamedFor {
+  project: string;
+  operator: string;
 }
 
 export interface FilingMove {
@@ -80,10 +89,12 @@ export class LinkStore {
     return (this.db.prepare(`SELECT * FROM objects WHERE state = 'open' ORDER BY id`).all() as ObjectRow[]).map(toObject);
   }
 
-  link(captureId: number, objectId: number, seq: number, view: string | null): void {
+  link(captureId: number, objectId: number, seq: number, view: string | null, named?: NamedFor): void {
     this.db.transaction(() => {
       const at = new Date().toISOString();
-      this.db.prepare('INSERT INTO capture_links (capture_id, object_id, seq, view, linked_at) VALUES (?, ?, ?, ?, ?)').run(captureId, objectId, seq, view, at);
+      this.db
+        .prepare('INSERT INTO capture_links (capture_id, object_id, seq, view, linked_at, project, operator) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(captureId, objectId, seq, view, at, named?.project ?? null, named?.operator ?? null);
       const o = this.object(objectId)!;
       appendEvent(this.db, { type: 'capture.linked', captureId, sourceId: o.sourceId, data: { objectId, barcode: o.barcode, seq, view }, at });
     })();
@@ -133,9 +144,9 @@ export class LinkStore {
 
   linkOf(captureId: number): CaptureLink | null {
     const row = this.db
-      .prepare('SELECT l.capture_id, l.object_id, o.barcode, l.seq, l.view FROM capture_links l JOIN objects o ON o.id = l.object_id WHERE l.capture_id = ?')
-      .get(captureId) as { capture_id: number; object_id: number; barcode: string; seq: number; view: string | null } | undefined;
-    return row ? { captureId: row.capture_id, objectId: row.object_id, barcode: row.barcode, seq: row.seq, view: row.view } : null;
+      .prepare('SELECT l.capture_id, l.object_id, o.barcode, l.seq, l.view, l.project, l.operator FROM capture_links l JOIN objects o ON o.id = l.object_id WHERE l.capture_id = ?')
+      .get(captureId) as { capture_id: number; object_id: number; barcode: string; seq: number; view: string | null; project: string | null; operator: string | null } | undefined;
+    return row ? { captureId: row.capture_id, objectId: row.object_id, barcode: row.barcode, seq: row.seq, view: row.view, project: row.project, operator: row.operator } : null;
   }
 
   /** The newest object of `barcode` at `sourceId`, where relinked captures join an existing object. */
@@ -207,14 +218,14 @@ export class LinkStore {
     this.db.prepare('DELETE FROM capture_links WHERE capture_id = ?').run(captureId);
   }
 
-  /** Moves a link to another object or sequence number (an edit; the caller writes the event). */
-  setLink(captureId: number, objectId: number, seq: number, view: string | null): void {
+  /** Moves a link to another object or sequence number (an edit; the caller writes the event); `named` is recorded only on a new link (a moved one keeps its own). */
+  setLink(captureId: number, objectId: number, seq: number, view: string | null, named?: NamedFor): void {
     this.db
       .prepare(
-        `INSERT INTO capture_links (capture_id, object_id, seq, view, linked_at) VALUES (?, ?, ?, ?, ?)
+        `INSERT INTO capture_links (capture_id, object_id, seq, view, linked_at, project, operator) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (capture_id) DO UPDATE SET object_id = excluded.object_id, seq = excluded.seq, view = excluded.view`,
       )
-      .run(captureId, objectId, seq, view, new Date().toISOString());
+      .run(captureId, objectId, seq, view, new Date().toISOString(), named?.project ?? null, named?.operator ?? null);
   }
 
   capturesOf(objectId: number): number[] {
@@ -285,6 +296,21 @@ export class LinkStore {
   pendingMoves(): FilingMove[] {
     const ids = this.db.prepare(`SELECT capture_id FROM filing_moves WHERE state = 'pending' ORDER BY capture_id`).all() as { capture_id: number }[];
     return ids.map((r) => this.move(r.capture_id)!);
+  }
+
+  /**
+   * Captures of rejected objects that are not set aside yet (filed under their object's name, or
+   * never filed): REJECT committed, and the station stopped before their moves were journaled.
+   */
+  rejectedNotSetAside(rejectedRoot: string): number[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT l.capture_id FROM capture_links l JOIN objects o ON o.id = l.object_id LEFT JOIN filing_moves f ON f.capture_id = l.capture_id
+            WHERE o.state = 'rejected' AND (f.capture_id IS NULL OR (f.state = 'done' AND instr(f.to_path, ?) != 1)) ORDER BY l.capture_id`,
+        )
+        .all(rejectedRoot) as { capture_id: number }[]
+    ).map((r) => r.capture_id);
   }
 
   /** Moves that failed (a full, unwritable or unmounted library): tried again on start. */

@@ -32,6 +32,7 @@ import { diskStatus, watchedFolders, type DiskStatus } from './disk-space.js';
 import { createTargets } from '../upload/targets.js';
 import { Uploader } from '../upload/uploader.js';
 import { describeCapture } from './describe.js';
+import { DiskAlarms } from './disk-alarms.js';
 import { checkAndRecord, closePairWindow, type QcSettings, type Retry } from './qc-record.js';
 
 const log = createLogger('station');
@@ -77,6 +78,7 @@ export class Station {
   private retentionTimer: NodeJS.Timeout | null = null;
   private retentionRun: Promise<void> = Promise.resolve();
   private disks: DiskStatus[] = [];
+  private readonly diskAlarms: DiskAlarms;
 
   constructor(
     readonly config: StationConfig,
@@ -96,6 +98,7 @@ export class Station {
       this.store = this.storeHandle.captures;
       this.store.syncSources(config.sources);
       this.sessions = new SessionStore(this.storeHandle.db);
+      this.diskAlarms = new DiskAlarms(this.storeHandle.db);
       for (const s of config.sources) {
         const last = this.store.lastDetectedAt(s.id);
         if (last) this.lastFileAt.set(s.id, last);
@@ -294,6 +297,7 @@ export class Station {
           this.emit('disk.status', d);
         }
       }
+      this.diskAlarms.record(disks);
       this.disks = disks;
       if (!retention.deleteLocal) return;
       const required = targets.filter((t) => t.required).map((t) => t.id);

@@ -14,12 +14,13 @@ export interface StoredEvent {
   data: unknown;
 }
 
-export function appendEvent(db: Db, e: { type: string; captureId?: number | null; sourceId?: string | null; data?: unknown; at?: string }): StoredEvent {
+/** `objectId`: the object the event is about when it names no single capture (see eventsOfCapture). */
+export function appendEvent(db: Db, e: { type: string; captureId?: number | null; sourceId?: string | null; objectId?: number | null; data?: unknown; at?: string }): StoredEvent {
   const at = e.at ?? new Date().toISOString();
   const dataJson = e.data === undefined ? null : JSON.stringify(e.data);
   const info = db
-    .prepare('INSERT INTO events (at, type, capture_id, source_id, data_json) VALUES (?, ?, ?, ?, ?)')
-    .run(at, e.type, e.captureId ?? null, e.sourceId ?? null, dataJson);
+    .prepare('INSERT INTO events (at, type, capture_id, source_id, object_id, data_json) VALUES (?, ?, ?, ?, ?, ?)')
+    .run(at, e.type, e.captureId ?? null, e.sourceId ?? null, e.objectId ?? null, dataJson);
   return { id: Number(info.lastInsertRowid), at, type: e.type, captureId: e.captureId ?? null, sourceId: e.sourceId ?? null, data: e.data ?? null };
 }
 
@@ -32,7 +33,14 @@ interface EventRow {
   data_json: string | null;
 }
 
+/** The capture's own events, and those about the object it is linked to now (an incomplete object's alarm) that name no capture. */
 export function eventsOfCapture(db: Db, captureId: number): StoredEvent[] {
-  const rows = db.prepare('SELECT * FROM events WHERE capture_id = ? ORDER BY id').all(captureId) as EventRow[];
+  const rows = db
+    .prepare(
+      `SELECT * FROM events WHERE capture_id = ?
+       UNION ALL SELECT * FROM events WHERE capture_id IS NULL AND object_id = (SELECT object_id FROM capture_links WHERE capture_id = ?)
+       ORDER BY id`,
+    )
+    .all(captureId, captureId) as EventRow[];
   return rows.map((r) => ({ id: r.id, at: r.at, type: r.type, captureId: r.capture_id, sourceId: r.source_id, data: r.data_json ? JSON.parse(r.data_json) : null }));
 }

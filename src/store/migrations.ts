@@ -284,4 +284,20 @@ export const migrations: Migration[] = [
       CREATE INDEX stale_copies_job ON stale_copies (job_id, state);
     `,
   },
+  {
+    version: 10,
+    name: 'alarms tied to objects in the event log; the project and operator a link was named for',
+    sql: `
+      -- An event about an object rather than one capture (an incomplete object, a rejected one):
+      -- the History timeline of each capture linked to the object shows it.
+      ALTER TABLE events ADD COLUMN object_id INTEGER REFERENCES objects(id);
+      CREATE INDEX events_object ON events (object_id) WHERE object_id IS NOT NULL;
+
+      -- The project and operator the capture's name was made from when it was linked (its session's,
+      -- else the config's then), so a later config change neither renames it nor misreports it.
+      -- NULL on links made before this version.
+      ALTER TABLE capture_links ADD COLUMN project TEXT;
+      ALTER TABLE capture_links ADD COLUMN operator TEXT;
+    `,
+  },
 ];

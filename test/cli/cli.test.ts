@@ -98,7 +98,7 @@ describe('capture-station export and doctor', () => {
     const csv = capture();
     expect(await main(['export', '--format', 'csv', '--home', h], csv)).toBe(0);
     const lines = csv.stdout.trim().split('\r\n');
-    expect(lines[0]).toBe('id,sourceId,path,relPath,version,sha256,size,width,height,format,bitDepth,verdict,failedChecks,barcode,seq,view,detectedAt,checkedAt,qcMs,operator,project,reshoot,objectState');
+    expect(lines[0]).toBe('id,sourceId,path,relPath,version,sha256,size,width,height,format,bitDepth,verdict,failedChecks,barcode,seq,view,detectedAt,checkedAt,qcMs,operator,project,reshoot,objectState,fileState,localRemovedAt,replacedBy');
     expect(lines).toHaveLength(3);
     expect(csv.stdout).toContain('"x, ""quoted"".tif"');
   });

@@ -55,6 +55,8 @@ describe('barcode linking in the station', () => {
     await waitFor(() => s.station.store.counts().total === 1, 'first capture');
     await writeGoodTiff(path.join(s.inbox, 'IMG_0002.tif'), 25);
     await waitFor(() => filesUnder(s.library).length === 2, 'both captures filed');
+    // A move links the new name before it removes the old one: done once filing has settled.
+    await s.station.linker.settled();
     expect(filesUnder(s.library)).toEqual(['NMNH-0042/NMNH-0042_001_front.tif', 'NMNH-0042/NMNH-0042_002_back.tif']);
     expect(filesUnder(s.inbox)).toEqual([]);
 
@@ -323,7 +325,7 @@ describe('a shot takes its place when the watcher first sees its file', () => {
     const failed = linkOf(s, 'IMG_0020.tif');
     expect(failed.link).toBeNull();
     expect(failed.capture.reshoot).toBe(true);
-    expect(alarms).toEqual(['IMG_0020.tif failed QC: it is not linked to object T-0007 and is flagged for re-shoot; the next shot takes its place (shot 1, front).']);
+    expect(alarms).toEqual(['IMG_0020.tif failed QC: it is not linked to object T-0007 and is flagged for re-shoot; its number is given back: the next shot is shot 1 (front) of T-0007.']);
   });
 });
 

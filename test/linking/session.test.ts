@@ -69,7 +69,7 @@ describe('LinkSession, scan before capture', () => {
     const effects = run(s, [scan('A1'), shot(1, 'IMG_1.cr2'), shot(2, 'IMG_1.tif'), shot(3, 'IMG_2.cr2'), { type: 'tick', at: 68_000 }, { type: 'tick', at: 200_000 }]);
     expect(effects.slice(4)).toEqual([
       { type: 'object.closed', object: 1, barcode: 'A1', reason: 'idle', shots: 2 },
-      { type: 'alarm', barcode: 'A1', message: 'Object A1 is incomplete: 2 of 3 views (missing label); shot 2 (IMG_2) has no TIFF/JPEG file.' },
+      { type: 'alarm', barcode: 'A1', message: 'Object A1 is incomplete: 2 of 3 views (missing label); shot 2 (IMG_2) has no TIFF/JPEG file.', object: 1, missing: ['2 of 3 views (missing label)', 'shot 2 (IMG_2) has no TIFF/JPEG file'] },
     ]);
     expect(s.current).toBeNull();
   });
@@ -126,7 +126,7 @@ describe('LinkSession, a shot takes its place when its file arrives', () => {
     expect(removed.filter((e) => e.type === 'alarm')).toEqual([]);
     expect(run(s, [{ type: 'gone', file: 'd.tif' }])).toEqual([
       { type: 'object.judged', object: 2 },
-      { type: 'alarm', barcode: 'B2', message: 'Object B2 is incomplete: 1 of 2 views (missing back).' },
+      { type: 'alarm', barcode: 'B2', message: 'Object B2 is incomplete: 1 of 2 views (missing back).', object: 2, missing: ['1 of 2 views (missing back)'] },
     ]);
     // A later record of the same name is a new arrival, with nothing open: not linked.
     expect(run(s, [record(4, 'd.tif')])).toEqual([{ type: 'capture.unlinked-none', captureId: 4, reason: 'no object open' }]);
@@ -174,6 +174,8 @@ describe('LinkSession, a closed object whose files do not settle', () => {
         type: 'alarm',
         barcode: 'A1',
         message: 'Object A1 is incomplete: 1 of 2 views (missing back). empty.tif is still not checked 30 s after the object closed and counted as missing; the station says so if this changes when checking ends.',
+        object: 1,
+        missing: ['1 of 2 views (missing back)'],
       },
     ]);
     expect(s.expires).toBe(false);
@@ -181,7 +183,7 @@ describe('LinkSession, a closed object whose files do not settle', () => {
     // It still belongs to A1: checked at last, it is linked there, and the verdict changes.
     expect(run(s, [record(2, 'empty.tif')])).toEqual([
       { type: 'capture.linked', object: 1, captureId: 2, barcode: 'A1', seq: 2, view: 'back' },
-      { type: 'alarm', barcode: 'A1', message: 'Object A1 is complete after all: empty.tif finished checking after the object was judged.' },
+      { type: 'alarm', barcode: 'A1', message: 'Object A1 is complete after all: empty.tif finished checking after the object was judged.', object: 1 },
     ]);
   });
 
@@ -198,7 +200,7 @@ describe('LinkSession, a closed object whose files do not settle', () => {
     const s = new LinkSession({ ...rules, expectedShots: 2 });
     expect(run(s, [scan('A1'), shot(1, 'a.tif'), arrive('b.tif'), control('UNDO'), control('END')]).slice(-2)).toEqual([
       { type: 'object.closed', object: 1, barcode: 'A1', reason: 'end', shots: 1 },
-      { type: 'alarm', barcode: 'A1', message: 'Object A1 is incomplete: 1 of 2 views (missing back).' },
+      { type: 'alarm', barcode: 'A1', message: 'Object A1 is incomplete: 1 of 2 views (missing back).', object: 1, missing: ['1 of 2 views (missing back)'] },
     ]);
     expect(s.expires).toBe(false);
   });
@@ -210,7 +212,7 @@ describe('LinkSession, a capture that fails QC', () => {
     const effects = run(s, [scan('T-0007'), arrive('IMG_0020.tif'), record(20, 'IMG_0020.tif', true), shot(21, 'IMG_0021.tif'), shot(22, 'IMG_0022.tif'), shot(23, 'IMG_0023.tif'), control('END')]);
     expect(effects.slice(1, 3)).toEqual([
       { type: 'capture.unlinked', captureIds: [20], barcode: 'T-0007', seq: null, stem: 'IMG_0020', reshoot: true },
-      { type: 'alarm', barcode: 'T-0007', message: 'IMG_0020.tif failed QC: it is not linked to object T-0007 and is flagged for re-shoot; the next shot takes its place (shot 1, front).' },
+      { type: 'alarm', barcode: 'T-0007', message: 'IMG_0020.tif failed QC: it is not linked to object T-0007 and is flagged for re-shoot; its number is given back: the next shot is shot 1 (front) of T-0007.', object: 1, captureIds: [20] },
     ]);
     expect(effects.filter((e) => e.type === 'capture.linked').map((e) => e.type === 'capture.linked' && [e.captureId, e.seq, e.view])).toEqual([
       [21, 1, 'front'],
@@ -220,14 +222,31 @@ describe('LinkSession, a capture that fails QC', () => {
     expect(effects.at(-1)).toEqual({ type: 'object.closed', object: 1, barcode: 'T-0007', reason: 'end', shots: 3 });
   });
 
+  it('says which number the next shot takes when failed shots in a row give theirs back', () => {
+    // Three files 1.5 s apart, QC slower than that: the first two fail, the third takes number 1.
+    const s = new LinkSession(rules);
+    const effects = run(s, [scan('N-14'), arrive('IMG_0001.jpg'), arrive('IMG_0002.jpg'), record(1, 'IMG_0001.jpg', true), record(2, 'IMG_0002.jpg', true), shot(3, 'IMG_0003.jpg')]);
+    expect(effects.flatMap((e) => (e.type === 'alarm' ? [e.message] : []))).toEqual([
+      'IMG_0001.jpg failed QC: it is not linked to object N-14 and is flagged for re-shoot; shot 1 of N-14 stays empty unless the shots after it fail too, when the next shot takes its number.',
+      'IMG_0002.jpg failed QC: it is not linked to object N-14 and is flagged for re-shoot; its number is given back: the next shot is shot 1 (front) of N-14.',
+    ]);
+    expect(effects.at(-1)).toEqual({ type: 'capture.linked', object: 1, captureId: 3, barcode: 'N-14', seq: 1, view: 'front' });
+  });
+
   it('leaves a gap when the next shot was already numbered, and the object is incomplete', () => {
     const s = new LinkSession({ ...rules, expectedShots: 3 });
     const effects = run(s, [scan('T-1'), shot(1, 'a.tif'), arrive('b.tif'), arrive('c.tif'), record(2, 'b.tif', true), record(3, 'c.tif'), control('END')]);
-    expect(effects).toContainEqual({ type: 'alarm', barcode: 'T-1', message: 'b.tif failed QC: it is not linked to object T-1 and is flagged for re-shoot; shot 2 of T-1 stays empty.' });
+    expect(effects).toContainEqual({
+      type: 'alarm',
+      barcode: 'T-1',
+      message: 'b.tif failed QC: it is not linked to object T-1 and is flagged for re-shoot; shot 2 of T-1 stays empty unless the shots after it fail too, when the next shot takes its number.',
+      object: 1,
+      captureIds: [2],
+    });
     expect(effects).toContainEqual({ type: 'capture.linked', object: 1, captureId: 3, barcode: 'T-1', seq: 3, view: 'label' });
     expect(effects.slice(-2)).toEqual([
       { type: 'object.closed', object: 1, barcode: 'T-1', reason: 'end', shots: 2 },
-      { type: 'alarm', barcode: 'T-1', message: 'Object T-1 is incomplete: 2 of 3 views (missing back).' },
+      { type: 'alarm', barcode: 'T-1', message: 'Object T-1 is incomplete: 2 of 3 views (missing back).', object: 1, missing: ['2 of 3 views (missing back)'] },
     ]);
   });
 
@@ -235,7 +254,7 @@ describe('LinkSession, a capture that fails QC', () => {
     const s = new LinkSession({ ...rules, expectPairs: true });
     const effects = run(s, [scan('P'), arrive('S1.cr2'), arrive('S1.tif'), record(1, 'S1.cr2'), record(2, 'S1.tif', true), control('END')]);
     expect(effects).toContainEqual({ type: 'capture.linked', object: 1, captureId: 1, barcode: 'P', seq: 1, view: 'front' });
-    expect(effects.at(-1)).toEqual({ type: 'alarm', barcode: 'P', message: 'Object P is incomplete: shot 1 (S1) has no TIFF/JPEG file.' });
+    expect(effects.at(-1)).toEqual({ type: 'alarm', barcode: 'P', message: 'Object P is incomplete: shot 1 (S1) has no TIFF/JPEG file.', object: 1, missing: ['shot 1 (S1) has no TIFF/JPEG file'] });
   });
 
   it('UNDO after a failed shot takes the failed one off, not the good shot before it', () => {
@@ -250,9 +269,9 @@ describe('LinkSession, a capture that fails QC', () => {
     const effects = run(s, [scan('C'), shot(1, 'a.tif'), arrive('b.tif'), control('END'), record(2, 'b.tif', true)]);
     expect(effects.slice(-4)).toEqual([
       { type: 'capture.unlinked', captureIds: [2], barcode: 'C', seq: null, stem: 'b', reshoot: true },
-      { type: 'alarm', barcode: 'C', message: 'b.tif failed QC: it is not linked to object C and is flagged for re-shoot; shot 2 of C stays empty.' },
+      { type: 'alarm', barcode: 'C', message: 'b.tif failed QC: it is not linked to object C and is flagged for re-shoot; object C is closed: scan it again to re-shoot.', object: 1, captureIds: [2] },
       { type: 'object.judged', object: 1 },
-      { type: 'alarm', barcode: 'C', message: 'Object C is incomplete: 1 of 2 views (missing back).' },
+      { type: 'alarm', barcode: 'C', message: 'Object C is incomplete: 1 of 2 views (missing back).', object: 1, missing: ['1 of 2 views (missing back)'] },
     ]);
   });
 });
@@ -271,7 +290,7 @@ describe('LinkSession, a barcode that already has shots', () => {
       { type: 'object.opened', object: 2, barcode: 'B2' },
       { type: 'capture.linked', object: 2, captureId: 3, barcode: 'B2', seq: 1, view: 'front' },
       { type: 'object.closed', object: 2, barcode: 'B2', reason: 'end', shots: 1 },
-      { type: 'alarm', barcode: 'B2', message: 'Object B2 is incomplete: 1 of 3 views (missing back, label).' },
+      { type: 'alarm', barcode: 'B2', message: 'Object B2 is incomplete: 1 of 3 views (missing back, label).', object: 2, missing: ['1 of 3 views (missing back, label)'] },
     ]);
   });
 
@@ -280,7 +299,7 @@ describe('LinkSession, a barcode that already has shots', () => {
     const effects = run(s, [scan('A1'), arrive('b.tif'), record(1, 'b.tif', true), control('END')]);
     expect(effects.slice(-2)).toEqual([
       { type: 'object.closed', object: 1, barcode: 'A1', reason: 'end', shots: 1 },
-      { type: 'alarm', barcode: 'A1', message: 'Object A1 is incomplete: 1 of 3 views (missing back, label).' },
+      { type: 'alarm', barcode: 'A1', message: 'Object A1 is incomplete: 1 of 3 views (missing back, label).', object: 1, missing: ['1 of 3 views (missing back, label)'] },
     ]);
   });
 
@@ -289,10 +308,10 @@ describe('LinkSession, a barcode that already has shots', () => {
     const s = new LinkSession({ ...rules, expectedShots: 3 }, () => ({ firstSeq: 4, seqs: [1, 3] }));
     expect(run(s, [scan('A1')])).toEqual([{ type: 'object.opened', object: 1, barcode: 'A1' }]);
     expect(s.current).toEqual({ barcode: 'A1', shots: 2 });
-    expect(run(s, [control('END')]).slice(-1)).toEqual([{ type: 'alarm', barcode: 'A1', message: 'Object A1 is incomplete: 2 of 3 views (missing back).' }]);
+    expect(run(s, [control('END')]).slice(-1)).toEqual([{ type: 'alarm', barcode: 'A1', message: 'Object A1 is incomplete: 2 of 3 views (missing back).', object: 1, missing: ['2 of 3 views (missing back)'] }]);
     expect(run(s, [scan('A1'), shot(1, 'x.tif'), control('END')]).slice(-2)).toEqual([
       { type: 'object.closed', object: 2, barcode: 'A1', reason: 'end', shots: 3 },
-      { type: 'alarm', barcode: 'A1', message: 'Object A1 is incomplete: 3 shots but no back view.' },
+      { type: 'alarm', barcode: 'A1', message: 'Object A1 is incomplete: 3 shots but no back view.', object: 2, missing: ['3 shots but no back view'] },
     ]);
   });
 
@@ -359,7 +378,7 @@ describe('LinkSession, restored after a linking edit', () => {
     expect(run(s, [record(2, 'b.tif')])).toEqual([
       { type: 'capture.linked', object: 1, captureId: 2, barcode: 'A1', seq: 2, view: 'back' },
       { type: 'object.judged', object: 1 },
-      { type: 'alarm', barcode: 'A1', message: 'Object A1 is incomplete: 1 of 2 views (missing front).' },
+      { type: 'alarm', barcode: 'A1', message: 'Object A1 is incomplete: 1 of 2 views (missing front).', object: 1, missing: ['1 of 2 views (missing front)'] },
     ]);
   });
 
@@ -410,7 +429,7 @@ describe('LinkSession, scan after capture', () => {
     expect(s.expires).toBe(true);
     expect(run(s, [{ type: 'tick', at: 7_000 }])).toEqual([
       { type: 'capture.unlinked-none', captureId: 1, reason: 'no barcode scanned in time' },
-      { type: 'alarm', barcode: null, message: 'No barcode was scanned within 5 s of the last shot: B1.tif is not linked; link them with a relink, or shoot them again and scan.' },
+      { type: 'alarm', barcode: null, message: 'No barcode was scanned within 5 s of the last shot: B1.tif is not linked; link them with a relink, or shoot them again and scan.', captureIds: [1] },
     ]);
     expect(s.expires).toBe(false);
     expect(run(s, [shot(2, 'C1.tif'), scan('X')]).filter((e) => e.type === 'capture.linked')).toEqual([{ type: 'capture.linked', object: 1, captureId: 2, barcode: 'X', seq: 1, view: 'front' }]);
@@ -435,7 +454,7 @@ describe('LinkSession, scan after capture', () => {
     const effects = run(s, [shot(1, 'a.tif'), arrive('b.tif'), record(2, 'b.tif', true), control('REJECT'), scan('A1')]);
     expect(effects.slice(0, 3)).toEqual([
       { type: 'capture.unlinked', captureIds: [2], barcode: null, seq: null, stem: 'b', reshoot: true },
-      { type: 'alarm', barcode: null, message: 'b.tif failed QC: it is not linked to the next scanned object and is flagged for re-shoot.' },
+      { type: 'alarm', barcode: null, message: 'b.tif failed QC: it is not linked to the next scanned object and is flagged for re-shoot.', captureIds: [2] },
       { type: 'alarm', barcode: null, message: 'REJECT was scanned in scan-after-capture mode: nothing was rejected (scan UNDO for each shot to drop); 1 shot is waiting for a barcode (a): scan it to link them.' },
     ]);
     expect(effects.filter((e) => e.type === 'capture.linked')).toEqual([{ type: 'capture.linked', object: 1, captureId: 1, barcode: 'A1', seq: 1, view: 'front' }]);

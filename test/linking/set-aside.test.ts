@@ -81,6 +81,8 @@ describe('UNDO and REJECT', () => {
 
     station.linker.scan('%%UNDO%%');
     await waitFor(() => filesUnder(library).includes('_reshoot/T-1/s2.tif'), 'undone shot set aside');
+    // The move links the new name before it removes the old one: done once filing has settled.
+    await station.linker.settled();
     expect(filesUnder(library)).toEqual(['T-1/T-1_001.tif', '_reshoot/T-1/s2.tif']);
     expect(station.store.get(undone)!.path).toBe(path.join(library, '_reshoot/T-1/s2.tif'));
 

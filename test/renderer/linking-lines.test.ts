@@ -38,7 +38,7 @@ describe('shots waiting for a barcode', () => {
 
 describe('where the capture on screen went', () => {
   const base = captureDetail(7, captureRecord(7, { relPath: 'IMG_7.tif', path: '/rig/Inbox/IMG_7.tif' }));
-  const link = { captureId: 7, objectId: 3, barcode: 'NHM-000124', seq: 3, view: 'back' };
+  const link = { captureId: 7, objectId: 3, barcode: 'NHM-000124', seq: 3, view: 'back', project: null, operator: null };
 
   it('says filed under the object once the last filing move put it where it is, linked until then', () => {
     const filedPath = '/rig/Library/NHM-000124/NHM-000124_03.tif';

@@ -89,14 +89,14 @@ describe('operator sessions through the contract', () => {
     expect('result' in detail && [detail.result.session?.operator, detail.result.link?.barcode]).toEqual(['Ben', 'NHM-2']);
     expect(station.status().session).toBeNull();
 
-    // The export says who shot each capture.
+    // The export says who shot each capture for which project: what its name was made from.
     const out = capture();
     expect(await main(['export', '--home', home], out)).toBe(0);
     const rows = JSON.parse(out.stdout) as { relPath: string; operator: string | null; project: string | null }[];
     expect(rows.map((r) => [r.relPath, r.operator, r.project])).toEqual([
       ['a.tif', 'Ana Lima', 'Herbarium'],
       ['b.tif', 'Ben', 'Insects'],
-      ['c.tif', null, null],
+      ['c.tif', 'config-op', 'config-project'],
     ]);
   });
 

@@ -80,7 +80,7 @@ export function barcodeMismatch(codes: CheckContext['imageBarcodes'], linked: st
     status: 'fail',
     value,
     threshold: null,
-    message: `The barcode in the image ${seen}, but this capture is linked to object ${linked}: check which object is on the stand, scan its barcode and re-shoot.`,
+    message: `The barcode in the image ${seen}, but this capture was taken for object ${linked}: check which object is on the stand, scan its barcode and re-shoot.`,
   };
 }
 

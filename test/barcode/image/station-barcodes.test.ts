@@ -56,7 +56,7 @@ describe('barcodes in captures', () => {
     const [second, first] = s.station.store.list();
     const mismatch = s.station.store.results(first!.id).find((r) => r.check === 'barcodeMismatch')!;
     expect(mismatch.status).toBe('fail');
-    expect(mismatch.message).toMatch(/reads BR0000019933597, but this capture is linked to object BR0000013087944/);
+    expect(mismatch.message).toMatch(/reads BR0000019933597, but this capture was taken for object BR0000013087944/);
     expect(first!.verdict).toBe('fail');
     expect(s.station.store.barcodes(first!.id)).toEqual([{ format: 'Code128', text: 'BR0000019933597', valid: true }]);
     expect(s.station.store.results(second!.id).find((r) => r.check === 'barcodeMismatch')!.status).toBe('pass');
