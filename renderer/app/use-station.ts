@@ -108,8 +108,16 @@ export function useStation(client: StationClient, connect: EventConnector): Stat
           const { sourceId, effect } = m.payload;
           setOpenObjects((o) => applyLinkEffect(o, sourceId, effect));
           if (effect.type === 'alarm') setLinkAlarm(effect.message);
-          // The shots waiting for a barcode (scan-after-capture) went: linked by a scan, taken off, or timed out.
-          if (effect.type === 'object.closed' || effect.type === 'capture.unlinked' || effect.type === 'alarm') void client.status({}).then((r) => 'result' in r && setStatus(r.result));
+          // The station's own count replaces the one just derived from the effect: a sequence number
+          // says nothing of gaps (a failed, undone or relinked-away shot) before it. And the shots
+          // waiting for a barcode (scan-after-capture) went: linked by a scan, taken off, or timed out.
+          if (effect.type === 'capture.linked' || effect.type === 'object.closed' || effect.type === 'capture.unlinked' || effect.type === 'alarm') {
+            void client.status({}).then((r) => {
+              if (!('result' in r)) return;
+              setStatus(r.result);
+              setOpenObjects(r.result.linking.open);
+            });
+          }
           break;
         }
         case 'capture.changed':
