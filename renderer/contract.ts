@@ -10,3 +10,4 @@ export type { StationBridge } from '../src/contract/bridge.js';
 export type { ErrorData } from '../src/errors.js';
 export type { CaptureDetail, CaptureRecord } from '../src/store/captures.js';
 export type { CheckId, CheckResult, CheckStatus, Verdict } from '../src/quality/types.js';
+export type { IngestNotice } from '../src/ingest/types.js';

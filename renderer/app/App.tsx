@@ -138,6 +138,11 @@ export function App({ client, events, tones }: { client?: StationClient; events?
           {station.error}
         </p>
       )}
+      {station.ingestNotices.map((n) => (
+        <p key={`${n.sourceId}/${n.relPath}`} className="notice" role="alert" data-testid="ingest-notice">
+          <span aria-hidden="true">▲</span> {n.message}
+        </p>
+      ))}
       {view === 'capture' && (
         <main className="main" id="view-capture">
           <CaptureScreen client={api} station={station} inboxes={station.status?.sources.map((s) => s.path) ?? []} sound={{ enabled: soundOnFail, muted, onToggleMute: toggleMute }} />

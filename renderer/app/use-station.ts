@@ -7,7 +7,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ConnectionState, StationEventMessage } from '../transport/event-stream.js';
 import { connectEvents, defaultEventsUrl, type EventStreamOptions } from '../transport/event-stream.js';
 import { createHttpClient, type StationClient } from '../transport/http-client.js';
-import type { CaptureDetail, CaptureRecord, ResultOf, StationHandlers } from '../contract.js';
+import type { CaptureDetail, CaptureRecord, IngestNotice, ResultOf, StationHandlers } from '../contract.js';
 import { mergeCaptures, upsertCapture } from './captures-state.js';
 import { applyLinkEffect, type OpenObjects } from './linking-state.js';
 
@@ -28,6 +28,8 @@ export interface StationView {
   openObjects: OpenObjects;
   /** The latest linking alarm (e.g. an incomplete object), until the next scan. */
   linkAlarm: string | null;
+  /** Hot-folder files the station will not take as they are (a symbolic link, a file still empty), until each is recorded; newest last. */
+  ingestNotices: IngestNotice[];
   select(id: number): void;
   followLatest(): void;
   /** Sends a scanned code; resolves to the refusal's message, or null when it was taken. */
@@ -65,6 +67,7 @@ export function useStation(client: StationClient, connect: EventConnector): Stat
   const [error, setError] = useState<string | null>(null);
   const [openObjects, setOpenObjects] = useState<OpenObjects>({});
   const [linkAlarm, setLinkAlarm] = useState<string | null>(null);
+  const [ingestNotices, setIngestNotices] = useState<IngestNotice[]>([]);
   const listeners = useRef(new Set<StationListener>());
   const followingRef = useRef(true);
   const currentIdRef = useRef<number | null>(null);
@@ -126,8 +129,15 @@ export function useStation(client: StationClient, connect: EventConnector): Stat
         case 'capture.checking':
           setChecking((c) => [...c.filter((p) => p !== m.payload.relPath), m.payload.relPath].slice(-20));
           break;
+        case 'ingest.notice': {
+          const notice = m.payload;
+          setIngestNotices((n) => [...n.filter((o) => !sameFile(o, notice)), notice].slice(-3));
+          break;
+        }
         case 'capture.recorded':
           setChecking((c) => c.filter((p) => p !== m.payload.capture.relPath));
+          // An empty file that got its data after all: its notice is answered.
+          setIngestNotices((n) => (n.some((o) => sameFile(o, m.payload.capture)) ? n.filter((o) => !sameFile(o, m.payload.capture)) : n));
           setCaptures((prev) => upsertCapture(prev, m.payload.capture));
           if (followingRef.current) void show(m.payload.capture.id);
           void client.status({}).then((r) => 'result' in r && setStatus(r.result));
@@ -200,5 +210,9 @@ export function useStation(client: StationClient, connect: EventConnector): Stat
     };
   }, []);
 
-  return { connection, status, captures, current, following, checking, error, openObjects, linkAlarm, select, followLatest, scan, subscribe, refreshOpenObjects };
+  return { connection, status, captures, current, following, checking, error, openObjects, linkAlarm, ingestNotices, select, followLatest, scan, subscribe, refreshOpenObjects };
+}
+
+function sameFile(a: { sourceId: string; relPath: string }, b: { sourceId: string; relPath: string }): boolean {
+  return a.sourceId === b.sourceId && a.relPath === b.relPath;
 }

@@ -75,7 +75,7 @@ export interface CheckedVersion {
 }
 
 /** The coarsest mtime step of the file systems a library may be on: FAT's 2 s (exFAT's is 10 ms). */
-const coarsestMtimeStepMs = 2000;
+export const coarsestMtimeStepMs = 2000;
 
 /**
  * Whether `file`, of size and mtime `st`, is still the version QC checked. A different size is

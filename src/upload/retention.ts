@@ -8,6 +8,7 @@
  * a new file that took its name since is never touched; and only once every required target has
  * confirmed, just before, that its copy is still there.
  */
+import { isCheckedVersion } from '../filing/move.js';
 import fs from 'node:fs';
 import { heldByLinkingSql } from '../linking/held.js';
 import { createLogger } from '../log/logger.js';
@@ -22,6 +23,7 @@ export interface RetentionCandidate {
   path: string;
   size: number;
   mtimeUs: number;
+  sha256: string;
 }
 
 /**
@@ -37,7 +39,7 @@ export function retentionCandidates(db: Db, requiredTargets: readonly string[], 
   const placeholders = requiredTargets.map(() => '?').join(', ');
   return db
     .prepare(
-      `SELECT c.id, c.path, c.size, c.mtime_us AS mtimeUs FROM captures c
+      `SELECT c.id, c.path, c.size, c.mtime_us AS mtimeUs, c.sha256 FROM captures c
         WHERE c.local_deleted_at IS NULL AND c.sha256 IS NOT NULL AND c.sha256 != ''
           AND NOT EXISTS (SELECT 1 FROM filing_moves f WHERE f.capture_id = c.id AND f.state = 'pending')
           AND NOT EXISTS (SELECT 1 FROM upload_jobs w WHERE w.capture_id = c.id AND w.state IN ('queued', 'leased'))
@@ -85,7 +87,8 @@ export async function applyRetention(db: Db, candidates: readonly RetentionCandi
       markRemoved(db, c.id, { path: c.path, alreadyGone: true });
       continue;
     }
-    if (st.size !== c.size || Math.abs(st.mtimeMs * 1000 - c.mtimeUs) > 1000) {
+    // Same size and mtime — or, on a FAT/exFAT library that rounds mtimes, the same bytes.
+    if (!(await isCheckedVersion(c.path, st, { sha256: c.sha256, size: c.size, mtimeMs: c.mtimeUs / 1000 }))) {
       log.info('a different file now has this name; it is kept', { captureId: c.id, path: c.path });
       continue;
     }

@@ -10,6 +10,7 @@
  * it goes, from that same memory (the event loop neither hashes nor copies); an unverified read
  * reuses two buffers.
  */
+import { coarsestMtimeStepMs } from '../filing/move.js';
 import fs from 'node:fs/promises';
 import { digestsOfFile } from '../hashing/file.js';
 import { hashPool } from '../hashing/pool.js';
@@ -229,7 +230,10 @@ async function checkUnchanged(file: CaptureFileFacts): Promise<void> {
     throw new UploadError('transient', `Cannot read ${file.path}: ${(err as Error).message}`, { cause: err });
   }
   const mtimeUs = Number(st.mtimeNs / 1000n);
-  if (Number(st.size) !== file.size || mtimeUs !== file.mtimeUs) {
+  // A FAT/exFAT library rounds a filed file's mtime (to 2 s or 10 ms): a drift within that step is
+  // let through, since every upload proves the bytes against QC's sha256 anyway (read hash or
+  // read-back) and a changed file fails there.
+  if (Number(st.size) !== file.size || Math.abs(mtimeUs - file.mtimeUs) > coarsestMtimeStepMs * 1000) {
     throw changed(file, `was changed after QC checked it (QC checked ${file.size} bytes modified at ${isoOfUs(file.mtimeUs)}; now ${st.size} bytes modified at ${isoOfUs(mtimeUs)})`);
   }
 }

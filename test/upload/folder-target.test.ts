@@ -212,6 +212,27 @@ describe('folder target', () => {
     expect(sha256OfFile(path.join(share, 'st1/cam/removed.tif'))).toBe(removed.sha256);
   });
 
+  it('uploads a file whose mtime a FAT/exFAT library rounded (same bytes), and still refuses one changed in that window', async () => {
+    fs.rmSync(share, { recursive: true });
+    const { uploader } = startUploader();
+    const mtimeSec = 1_760_000_000.37;
+    const rounded = fx.addCapture('rounded.tif', randomBytes(30_000, 30), { mtimeSec });
+    const retouched = fx.addCapture('retouched.tif', randomBytes(30_000, 31), { mtimeSec });
+    await waitFor(() => uploader.status().targets[0]?.online === false, 'the target seen offline');
+    // FAT keeps mtimes in 2 s steps: the filed file's mtime moved, its bytes did not.
+    fs.utimesSync(rounded.path, 1_760_000_000, 1_760_000_000);
+    const fd = fs.openSync(retouched.path, 'r+');
+    fs.writeSync(fd, Buffer.from('retouched'), 0, 9, 100);
+    fs.closeSync(fd);
+    fs.utimesSync(retouched.path, 1_760_000_001, 1_760_000_001);
+    makeShare();
+    await waitFor(() => [rounded, retouched].every((c) => ['done', 'dead'].includes(jobOf(c.id).state)), 'both jobs settled');
+    expect(jobOf(rounded.id).state).toBe('done');
+    expect(sha256OfFile(path.join(share, 'st1/cam/rounded.tif'))).toBe(rounded.sha256);
+    expect(jobOf(retouched.id)).toMatchObject({ state: 'dead', lastError: expect.stringMatching(/sha256 .* not the 30000 bytes with sha256/) });
+    expect(listFiles(share)).toEqual(['st1/cam/rounded.tif']);
+  });
+
   it('dead-letters a local file rewritten during its upload (same size, old mtime): the read-back tells, and no file is left at the target', async () => {
     const mtimeSec = 1_760_000_000;
     let rewritten = false;
