@@ -300,4 +300,13 @@ export const migrations: Migration[] = [
       ALTER TABLE capture_links ADD COLUMN operator TEXT;
     `,
   },
+  {
+    version: 11,
+    name: 'disk alarms found without walking the event log',
+    sql: `
+      -- At every start the station reads the last level logged for each disk (station/disk-alarms.ts);
+      -- the event log grows by thousands of rows a day, disk events are a handful.
+      CREATE INDEX events_disk_status ON events (id) WHERE type = 'disk.status';
+    `,
+  },
 ];
