@@ -130,6 +130,8 @@ export class Linker {
     // Interrupted moves are finished, and failed ones tried again (the library may have been fixed).
     for (const move of [...this.links.pendingMoves(), ...this.links.failedMoves()]) this.enqueueFiling(move.captureId);
     for (const captureId of this.links.rejectedNotSetAside(path.join(this.opts.library, rejectedFolder) + path.sep)) this.enqueueFiling(captureId);
+    // Linked just before the station stopped, never moved: file() leaves a failed one in place.
+    for (const captureId of this.links.unfiledLinked()) this.enqueueFiling(captureId);
     this.syncIdleTimer();
   }
 

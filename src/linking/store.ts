@@ -313,6 +313,24 @@ export class LinkStore {
     ).map((r) => r.capture_id);
   }
 
+  /**
+   * Captures linked to a closed object whose move was never even planned: the station stopped
+   * between the link and the start of its move (a scan that linked 40 waiting shots files them one
+   * by one). Linking holds them back from upload and retention until they are filed (held.ts), so
+   * they are filed on start.
+   */
+  unfiledLinked(): number[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT l.capture_id FROM capture_links l JOIN objects o ON o.id = l.object_id JOIN captures c ON c.id = l.capture_id
+            WHERE o.state != 'open' AND c.local_deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM filing_moves f WHERE f.capture_id = l.capture_id)
+            ORDER BY l.capture_id`,
+        )
+        .all() as { capture_id: number }[]
+    ).map((r) => r.capture_id);
+  }
+
   /** Moves that failed (a full, unwritable or unmounted library): tried again on start. */
   failedMoves(): FilingMove[] {
     const ids = this.db.prepare(`SELECT capture_id FROM filing_moves WHERE state = 'failed' ORDER BY capture_id`).all() as { capture_id: number }[];

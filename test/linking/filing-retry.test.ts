@@ -98,6 +98,30 @@ describe('filing into a library that refuses files', () => {
     expect(fs.existsSync(path.join(h, 'Inbox', 'b.tif'))).toBe(false);
   });
 
+  it('files on start a capture linked just before the station stopped, whose move was never planned, and then uploads it', async () => {
+    const { home: h, library, share } = home();
+    const blocker = block(library, 'OBJ-4');
+    let { station } = await start(h);
+    station.linker.scan('OBJ-4');
+    await writeGoodTiff(path.join(h, 'Inbox', 'd.tif'), 5);
+    await waitFor(() => station.store.list({ limit: 1 }).length === 1, 'recorded');
+    const id = station.store.list({ limit: 1 })[0]!.id;
+    await waitFor(() => station.linker.links.move(id)?.state === 'failed', 'its move tried');
+    await station.stop();
+    stations.splice(stations.indexOf(station), 1);
+    // As if the station had died between the link and the start of the move: no move on record.
+    const store = openStore(path.join(h, 'station.db'));
+    store.db.prepare('DELETE FROM filing_moves WHERE capture_id = ?').run(id);
+    store.close();
+    fs.rmSync(blocker);
+
+    ({ station } = await start(h));
+    await waitFor(() => station.linker.links.move(id)?.state === 'done', 'filed on start');
+    expect(filesUnder(library)).toEqual(['OBJ-4/OBJ-4_01.tif']);
+    await waitFor(() => uploaded(share).length === 1, 'uploaded once filed');
+    expect(uploaded(share)).toEqual([expect.stringMatching(/OBJ-4\/OBJ-4_01\.tif$/)]);
+  });
+
   it('raises an alarm at start when the library cannot take files, and keeps running', async () => {
     const { home: h, library } = home();
     fs.writeFileSync(library, 'a file, not a folder');
