@@ -184,9 +184,11 @@ function checkStationPaths(locations: StationLocations, set: StationConfigFile['
   ] as const;
   const problems: ConfigProblem[] = [];
   for (const { key, what, dir, isFile } of own) {
+    const real = realPathOf(dir);
     for (const source of sources) {
-      const inside = dir === source.path || dir.startsWith(source.path + path.sep);
-      if (!inside && (isFile || !source.path.startsWith(dir + path.sep))) continue;
+      const hot = realPathOf(source.path);
+      const inside = real === hot || real.startsWith(hot + path.sep);
+      if (!inside && (isFile || !hot.startsWith(real + path.sep))) continue;
       const verb = set[key] === undefined ? `Set paths.${key} (now the default)` : `Change paths.${key}`;
       problems.push({
         field: `paths.${key}`,
@@ -195,6 +197,21 @@ function checkStationPaths(locations: StationLocations, set: StationConfigFile['
     }
   }
   return problems;
+}
+
+/**
+ * `p` as the file system reaches it: a symbolic link on the way (a library at H/Lib linking into
+ * H/Hot/lib) is followed. The part that does not exist yet is kept as written below the nearest
+ * folder that does.
+ */
+function realPathOf(p: string): string {
+  let existing = p;
+  while (!fs.existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing);
+  try {
+    return path.join(fs.realpathSync(existing), path.relative(existing, p));
+  } catch {
+    return p;
+  }
 }
 
 /** Resolves target paths in place; a target inside a hot folder would feed its own uploads back into ingest. */

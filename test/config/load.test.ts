@@ -150,6 +150,11 @@ describe('station config', () => {
     fs.writeFileSync(path.join(home, 'station.json'), JSON.stringify({ sources: [{ id: 'a', path: '.' }] }));
     expect(problemsOf(() => loadConfig({ home, environment: env() })).map((p) => p.field)).toEqual(['paths.library', 'paths.database', 'paths.logs']);
     expect(problemsOf(() => loadConfig({ home, environment: env() }))[0]?.problem).toMatch(/Set paths.library \(now the default\)/);
+    // A library reached through a symbolic link into the hot folder is inside it all the same.
+    fs.mkdirSync(path.join(home, 'Hot', 'lib'), { recursive: true });
+    fs.symlinkSync(path.join(home, 'Hot', 'lib'), path.join(home, 'Lib'));
+    fs.writeFileSync(path.join(home, 'station.json'), JSON.stringify({ sources: [{ id: 'a', path: 'Hot' }], paths: { library: 'Lib' } }));
+    expect(problemsOf(() => loadConfig({ home, environment: env() })).map((p) => [p.field, /\b(inside|around)\b/.exec(p.problem)?.[1]])).toEqual([['paths.library', 'inside']]);
     // Side by side is fine.
     fs.writeFileSync(path.join(home, 'station.json'), JSON.stringify({ sources: [{ id: 'a', path: 'A' }], paths: { library: 'ALib' } }));
     expect(loadConfig({ home, environment: env() }).locations.library).toBe(path.join(home, 'ALib'));
