@@ -15,10 +15,11 @@ import { decodeAndMeasure } from './decode.js';
 import { exclusiveDecode, sharedDecode } from './decoder-gate.js';
 import { exifBasics, exifIfd0Tags, exifOfTiff, parseExifBlob, type Exif } from './exif.js';
 import { imageFacts } from './facts.js';
-import { changedWhileChecked, DeadlineExceeded, decodeFailure, emptyFile, lostDecoderMessage, structureDamaged } from './failure.js';
+import { changedWhileChecked, DeadlineExceeded, decodeFailure, type DecodeFailure, emptyFile, lostDecoderMessage, structureDamaged } from './failure.js';
 import { identifyRaw, rawExtensionMismatch, rawHeadBytes, type RawContainer } from './raw-identify.js';
 import { readRawExif } from './raw-metadata.js';
 import { rawStructureFailure } from './raw-structure.js';
+import { vendorRawStructureFailure } from './raw-vendor-structure.js';
 import { containerOf, looksTruncated, structureTags, tiffDamage } from './structure.js';
 import { sha256OfFile } from '../hashing/file.js';
 import { parseTiffHeader, readTiffStructure, tag } from './tiff-ifd.js';
@@ -80,8 +81,7 @@ async function inspectOpen(file: string, source: ByteSource, opts: AnalyzeOption
   const head = await source.read(0, rawHeadBytes);
   const raw = identifyRaw(head, path.extname(file));
   if (raw) {
-    const header = raw.kind === 'tiff-based' ? parseTiffHeader(head) : null;
-    return { facts: await rawFacts(raw, source), measurements: null, decodeError: header && (await rawStructureFailure(source, header)) };
+    return { facts: await rawFacts(raw, source), measurements: null, decodeError: await rawStructureOf(raw, head, source) };
   }
   const disguised = rawExtensionMismatch(path.extname(file), containerOf(head));
   if (disguised) return { facts: null, measurements: null, decodeError: disguised };
@@ -126,6 +126,13 @@ async function withReason(err: unknown, again: () => Promise<unknown>): Promise<
 }
 
 /** A RAW container: identified and its camera metadata read; its pixels are not decoded. */
+/** Whether the RAW holds everything its structure promises (it is never decoded, so this is its only check). */
+async function rawStructureOf(raw: RawContainer, head: Buffer, source: ByteSource): Promise<DecodeFailure | null> {
+  if (raw.kind !== 'tiff-based') return vendorRawStructureFailure(raw.kind, source);
+  const header = parseTiffHeader(head);
+  return header && rawStructureFailure(source, header);
+}
+
 async function rawFacts(container: RawContainer, source: ByteSource): Promise<ImageFacts> {
   const exif = await readRawExif(container, source);
   return {

@@ -93,3 +93,43 @@ describe('content and extension', () => {
     expect((await analyze('renamed.jpg', jpeg)).decodeError).toBeNull();
   });
 });
+
+describe('RAW containers that are not TIFF inside', () => {
+  /** The corpus RAWs with a structure of their own; the MRW is checked whole below (its raw data was stripped). */
+  const vendor = ['CanonRaw.cr3', 'FujiFilm.raf', 'Sigma.x3f', 'SigmaDP2.x3f', 'CanonRaw.crw'];
+
+  it('passes every whole corpus file', async () => {
+    for (const name of vendor) expect((await analyze(name, await fs.readFile(path.join(raws, name)))).decodeError, name).toBeNull();
+  });
+
+  it('fails each cut to a third, to two thirds and by its last byte, saying where it ends', async () => {
+    for (const name of vendor) {
+      const whole = await fs.readFile(path.join(raws, name));
+      // A RAF's last bytes lie after its CFA data, in no block its header names: cutting them loses nothing.
+      const lengths = [Math.floor(whole.length / 3), Math.floor((2 * whole.length) / 3), ...(name.endsWith('.raf') ? [] : [whole.length - 1])];
+      for (const length of lengths) {
+        const a = await analyze(name, whole.subarray(0, length));
+        expect(a.facts?.format, `${name} at ${length}`).toBe('raw');
+        expect(a.decodeError?.kind, `${name} at ${length}`).toBe('truncated');
+        expect(a.decodeError?.message, `${name} at ${length}`).toMatch(new RegExp(`^The file ends before all of its image data \\(the file is ${length} bytes long`));
+      }
+    }
+  });
+
+  it('passes an MRW holding all the raw data its PRD block promises, and fails it one byte short', async () => {
+    const stripped = await fs.readFile(path.join(raws, 'Minolta.mrw'));
+    // 8 + header length (2572), then 2456 rows of 3272 packed 12-bit samples.
+    const dataStart = 2580;
+    const whole = Buffer.concat([stripped.subarray(0, dataStart), Buffer.alloc(2456 * 4908)]);
+    expect((await analyze('whole.mrw', whole)).decodeError).toBeNull();
+    expect((await analyze('short.mrw', whole.subarray(0, whole.length - 1))).decodeError?.message).toContain(`(the file is ${whole.length - 1} bytes long, but its raw data reaches byte ${whole.length})`);
+  });
+
+  it('calls a CR3 box of impossible size and an X3F over garbage what they are', async () => {
+    const cr3 = Buffer.from(await fs.readFile(path.join(raws, 'CanonRaw.cr3')));
+    cr3.writeUInt32BE(4, 24);
+    expect((await analyze('bad-box.cr3', cr3)).decodeError).toEqual({ kind: 'corrupt', message: 'The file is damaged: its moov box at byte 24 gives an impossible size (4). Re-shoot or re-export the file.' });
+    const x3f = await fs.readFile(path.join(raws, 'Sigma.x3f'));
+    expect((await analyze('garbage.x3f', Buffer.concat([x3f.subarray(0, 64), garbage(20_000)]))).decodeError?.kind).toBe('truncated');
+  });
+});
