@@ -41,7 +41,7 @@ import { createLogger } from '../log/logger.js';
 import { hashPool } from '../hashing/pool.js';
 import { ReadBuffers } from './read-buffers.js';
 import { mirrorKey, type KeySource } from './remote-key.js';
-import { UploadError, type CopyCheck, type RemoteCopy, type StaleRemoval, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
+import { UploadError, type CopyCheck, type RemoteCopy, type StaleRemoval, type StaleRemovalContext, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
 
 const log = createLogger('upload.s3');
 
@@ -191,7 +191,8 @@ export class S3Target implements UploadTarget {
    * SHA-256 written (the store's full-object checksum, else the station's sha256 metadata), then
    * DeleteObject. An object that no longer matches is left alone.
    */
-  async removeStale(copy: RemoteCopy, signal: AbortSignal): Promise<StaleRemoval> {
+  async removeStale(copy: RemoteCopy, ctx: StaleRemovalContext): Promise<StaleRemoval> {
+    const { signal } = ctx;
     const where = `${this.where}/${copy.remoteKey}`;
     try {
       const head = await this.head(copy.remoteKey, signal);
@@ -199,7 +200,7 @@ export class S3Target implements UploadTarget {
       if (!this.isSameObject(head, copy.size, copy.sha256)) {
         return { outcome: 'kept', note: `${where} is now ${head.ContentLength ?? '?'} bytes with sha256 ${head.Metadata?.sha256 ?? 'not recorded'}, not the ${copy.size} bytes with sha256 ${copy.sha256} the station wrote: someone replaced it, so it is left alone` };
       }
-      signal.throwIfAborted();
+      ctx.beforeDelete();
       await this.send('DeleteObject', (sdk) => new sdk.DeleteObjectCommand({ Bucket: this.opts.bucket, Key: copy.remoteKey }), signal);
       return { outcome: 'removed', note: `removed ${where} (${copy.size} bytes, sha256 ${copy.sha256} confirmed by HeadObject first)` };
     } catch (err) {
