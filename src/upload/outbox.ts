@@ -102,8 +102,8 @@ interface JobRow {
  * a removal of that key is in flight (Uploader.execute); from then on this keeps it waiting. The
  * removal's end wakes the runner.
  */
-const noRemovalInFlight = `NOT EXISTS (SELECT 1 FROM stale_copies s WHERE s.state = 'pending' AND s.lease_owner IS NOT NULL
-  AND (s.job_id = upload_jobs.id OR (s.target_id = upload_jobs.target_id AND s.remote_key = upload_jobs.remote_key AND ${atKeySql('s')})))`;
+const noRemovalInFlight = `NOT EXISTS (SELECT 1 FROM stale_copies s WHERE s.job_id = upload_jobs.id AND s.state = 'pending' AND s.lease_owner IS NOT NULL)
+  AND NOT EXISTS (SELECT 1 FROM stale_copies s WHERE s.target_id = upload_jobs.target_id AND s.remote_key = upload_jobs.remote_key AND s.state = 'pending' AND s.lease_owner IS NOT NULL AND ${atKeySql('s')})`;
 
 const selectJob = 'SELECT j.*, c.source_id FROM upload_jobs j JOIN captures c ON c.id = j.capture_id';
 
