@@ -16,7 +16,8 @@
  *   6. it is linked into place without clobbering (rename where the share cannot link), and the
  *      final name is checked to be that very file (same inode, else same sha256) before the temp
  *      name is removed and the folder fsynced;
- *   7. with the Osprey layout, the folder's checksums.md5 gets the file's line.
+ *   7. with the Osprey layout, the folder's checksums.md5 gets the file's line, and the done job
+ *      keeps its md5 (confirmState: the line a removal of the copy takes out, see removeStale).
  * The temp name is unique per attempt, so a stalled earlier holder of the job and its next holder
  * never write the same file; leftovers of this job's earlier attempts (a crash) are removed when it
  * runs again, and every failure path removes its own temp file when the share is reachable.
@@ -31,10 +32,10 @@ import { classifyFsError, errnoOf, offline, rootCannotTake, rootUnavailable, typ
 import { fsyncDir } from './fsync.js';
 import { digestsOfFile } from '../hashing/file.js';
 import type { FileDigests } from '../hashing/pool.js';
-import { addToManifest, removeFromManifest } from './md5-manifest.js';
+import { addToManifest, manifestName, removeFromManifest } from './md5-manifest.js';
 import { confirmUnchangedSinceQc } from './source-read.js';
 import { mirrorKey, ospreyKey, type KeySource } from './remote-key.js';
-import { UploadError, type CopyCheck, type RemoteCopy, type StaleRemoval, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
+import { UploadError, type CopyCheck, type RemoteCopy, type StaleRemoval, type StaleRemovalContext, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
 
 const log = createLogger('upload.folder');
 
@@ -117,6 +118,57 @@ export class FolderTarget implements UploadTarget {
    * with the Osprey layout lets anyone check them).
    */
   async confirm(copy: RemoteCopy): Promise<CopyCheck> {
+    try {
+      const at = await this.copyAt(copy);
+      return at.wrong === null ? { present: true } : { present: false, problem: at.size === null ? at.wrong : `${at.wrong} verified` };
+    } catch (err) {
+      throw await classifyFsError(err, this.id, this.root, this.checks);
+    }
+  }
+
+  /**
+   * Removes the station's own superseded copy: the file at the key must still be a file of the size
+   * written and read back to the sha256 written; then it is unlinked and its folder fsynced. A crash
+   * anywhere here is safe: the next holder finds the same bytes (proves and removes again) or none.
+   * With the Osprey layout its line leaves checksums.md5 — also when the file is found gone already
+   * (a crash between the unlink and the manifest update): the md5 of the line is the one its upload
+   * recorded, or the one this removal saved before unlinking (ctx.beforeDelete), never guessed.
+   */
+  async removeStale(copy: RemoteCopy, ctx: StaleRemovalContext): Promise<StaleRemoval> {
+    const { signal } = ctx;
+    const osprey = this.opts.layout === 'osprey';
+    try {
+      const at = await this.copyAt(copy);
+      const { file } = at;
+      const dir = path.dirname(file);
+      if (at.gone) {
+        const md5 = osprey ? md5Of(copy.state) : null;
+        if (md5) await removeFromManifest(dir, path.basename(file), md5);
+        return { outcome: 'gone', note: `${file} was no longer there${md5 ? ` (its line in ${manifestName} is taken out too)` : ''}` };
+      }
+      if (at.wrong !== null) return { outcome: 'kept', note: `${at.wrong} the station wrote${at.size === null ? '' : ': someone replaced it'}, so it is left alone` };
+      const there = await digestsOfFile(file, signal, { md5: osprey });
+      if (there.sha256 !== copy.sha256) return { outcome: 'kept', note: `${file} now has sha256 ${there.sha256}, not the ${copy.sha256} the station wrote: someone replaced it, so it is left alone` };
+      await this.opts.faults?.beforeRemove?.(file);
+      ctx.beforeDelete(there.md5 ? folderCopyState(there.md5) : undefined);
+      await fs.rm(file, { force: true });
+      await this.opts.faults?.afterRemove?.(file);
+      await this.syncDir(dir);
+      // The hand-off folder's checksums.md5 must not list a file that is gone.
+      if (there.md5) await removeFromManifest(dir, path.basename(file), there.md5);
+      return { outcome: 'removed', note: `removed ${file} (${copy.size} bytes, sha256 ${copy.sha256} read back first)` };
+    } catch (err) {
+      if (signal.aborted) throw err;
+      throw await classifyFsError(err, this.id, this.root, this.checks);
+    }
+  }
+
+  /**
+   * The file at a copy's key, as far as its presence and size tell (confirm and removeStale):
+   * `wrong` says what is wrong with it, null when it is a file of the size written; `size` is the
+   * size found when that is what differs. Throws offline when the share is not there.
+   */
+  private async copyAt(copy: RemoteCopy): Promise<{ file: string; wrong: string | null; gone: boolean; size: number | null }> {
     const problem = await rootUnavailable(this.root, this.checks);
     if (problem) throw offline(this.id, this.root, problem);
     const file = this.pathOf(copy.remoteKey);
@@ -125,50 +177,12 @@ export class FolderTarget implements UploadTarget {
       st = await fs.stat(file);
     } catch (err) {
       const code = errnoOf(err);
-      if (code === 'ENOENT' || code === 'ENOTDIR') return { present: false, problem: `${file} is no longer there` };
-      throw await classifyFsError(err, this.id, this.root, this.checks);
+      if (code === 'ENOENT' || code === 'ENOTDIR') return { file, wrong: `${file} is no longer there`, gone: true, size: null };
+      throw err;
     }
-    if (!st.isFile()) return { present: false, problem: `${file} is no longer a file` };
-    if (st.size !== copy.size) return { present: false, problem: `${file} is ${st.size} bytes, not the ${copy.size} bytes verified` };
-    return { present: true };
-  }
-
-  /**
-   * Removes the station's own superseded copy: the file at the key must still be a file of the size
-   * written and read back to the sha256 written; then it is unlinked and its folder fsynced. A crash
-   * anywhere here is safe: the next holder finds the same bytes (proves and removes again) or none.
-   */
-  async removeStale(copy: RemoteCopy, signal: AbortSignal): Promise<StaleRemoval> {
-    try {
-      const problem = await rootUnavailable(this.root, this.checks);
-      if (problem) throw offline(this.id, this.root, problem);
-      const file = this.pathOf(copy.remoteKey);
-      let st: Stats;
-      try {
-        st = await fs.stat(file);
-      } catch (err) {
-        const code = errnoOf(err);
-        if (code === 'ENOENT' || code === 'ENOTDIR') return { outcome: 'gone', note: `${file} was no longer there` };
-        throw err;
-      }
-      if (!st.isFile()) return { outcome: 'kept', note: `${file} is no longer a file; left alone` };
-      if (st.size !== copy.size) return { outcome: 'kept', note: `${file} is now ${st.size} bytes, not the ${copy.size} bytes the station wrote: someone replaced it, so it is left alone` };
-      const osprey = this.opts.layout === 'osprey';
-      const there = await digestsOfFile(file, signal, { md5: osprey });
-      if (there.sha256 !== copy.sha256) return { outcome: 'kept', note: `${file} now has sha256 ${there.sha256}, not the ${copy.sha256} the station wrote: someone replaced it, so it is left alone` };
-      await this.opts.faults?.beforeRemove?.(file);
-      // A holder whose lease was taken over meanwhile (it stalled) deletes nothing.
-      signal.throwIfAborted();
-      await fs.rm(file, { force: true });
-      await this.opts.faults?.afterRemove?.(file);
-      await this.syncDir(path.dirname(file));
-      // The hand-off folder's checksums.md5 must not list a file that is gone.
-      if (there.md5) await removeFromManifest(path.dirname(file), path.basename(file), there.md5);
-      return { outcome: 'removed', note: `removed ${file} (${copy.size} bytes, sha256 ${copy.sha256} read back first)` };
-    } catch (err) {
-      if (signal.aborted) throw err;
-      throw await classifyFsError(err, this.id, this.root, this.checks);
-    }
+    if (!st.isFile()) return { file, wrong: `${file} is no longer a file`, gone: false, size: null };
+    if (st.size !== copy.size) return { file, wrong: `${file} is ${st.size} bytes, not the ${copy.size} bytes`, gone: false, size: st.size };
+    return { file, wrong: null, gone: false, size: null };
   }
 
   async upload(job: UploadJobInput): Promise<UploadResult> {
@@ -198,7 +212,7 @@ export class FolderTarget implements UploadTarget {
         if (job.previouslyStarted) await this.removeLeftovers(finalPath, job.jobId, temp);
         if (existing.md5) await addToManifest(dir, path.basename(finalPath), existing.md5);
         log.info('already at the target with the same sha256; not copied again', { target: this.id, key: job.remoteKey });
-        return { remoteKey: job.remoteKey, verifiedSha256: expected, alreadyPresent: true };
+        return { remoteKey: job.remoteKey, verifiedSha256: expected, alreadyPresent: true, ...(existing.md5 ? { confirmState: folderCopyState(existing.md5) } : {}) };
       }
 
       await this.mkdirDurable(dir);
@@ -221,7 +235,7 @@ export class FolderTarget implements UploadTarget {
       await this.syncDir(dir);
       // The md5 is of the read-back, whose sha256 matched QC's.
       if (copy.md5) await addToManifest(dir, path.basename(finalPath), copy.md5);
-      return { remoteKey: job.remoteKey, verifiedSha256: copy.sha256, alreadyPresent: false };
+      return { remoteKey: job.remoteKey, verifiedSha256: copy.sha256, alreadyPresent: false, ...(copy.md5 ? { confirmState: folderCopyState(copy.md5) } : {}) };
     } finally {
       // After a successful place the temp name is gone already; on any failure it must not linger.
       // Only this attempt's own temp name is removed: it was created exclusively, so it is ours.
@@ -365,4 +379,24 @@ function conflict(finalPath: string, found: string, expected: string): UploadErr
     `A different file is already at ${finalPath} (sha256 ${found}, this capture's is ${expected}). The station never overwrites a file at a target: move or rename the one there, then retry this job (capture-station queue shows it; capture-station queue --retry TARGET retries it).`,
     { occupiedBy: { sha256: found } },
   );
+}
+
+/**
+ * What a done Osprey-layout copy keeps besides its key (UploadResult.confirmState, recorded with a
+ * superseded copy too): the md5 of its checksums.md5 line, which its removal takes out — even after
+ * a crash left the file gone and the line there.
+ */
+interface FolderCopyState {
+  v: 1;
+  kind: 'folder';
+  md5: string;
+}
+
+function folderCopyState(md5: string): FolderCopyState {
+  return { v: 1, kind: 'folder', md5 };
+}
+
+function md5Of(state: unknown): string | null {
+  const s = state as Partial<FolderCopyState> | null;
+  return s?.kind === 'folder' && typeof s.md5 === 'string' ? s.md5 : null;
 }

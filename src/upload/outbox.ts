@@ -18,7 +18,7 @@
  */
 import type { Db } from '../store/database.js';
 import { appendEvent } from '../store/events.js';
-import { StaleCopies, type WrittenCopy } from './stale-copies.js';
+import { atKeySql, StaleCopies, type WrittenCopy } from './stale-copies.js';
 import type { CaptureFileFacts } from './source-read.js';
 
 export const jobStates = ['queued', 'leased', 'done', 'dead'] as const;
@@ -95,11 +95,15 @@ interface JobRow {
 }
 
 /**
- * A job waits while a copy it wrote earlier is being removed (stale-copies.ts): an undo may give it
- * that very key back, and its upload must not find the old bytes there, acknowledge them, and then
- * see them deleted. The removal's end wakes the runner.
+ * A job waits while a removal of a superseded copy (stale-copies.ts) is in flight that could delete
+ * what its upload finds: a copy it wrote earlier (an undo may give it that very key back, and its
+ * upload must not find the old bytes there, acknowledge them, and then see them deleted), or any
+ * copy at the key it has. A job with no key yet gets one at its lease, and is given back at once if
+ * a removal of that key is in flight (Uploader.execute); from then on this keeps it waiting. The
+ * removal's end wakes the runner.
  */
-const noRemovalInFlight = `NOT EXISTS (SELECT 1 FROM stale_copies s WHERE s.job_id = upload_jobs.id AND s.state = 'pending' AND s.lease_owner IS NOT NULL)`;
+const noRemovalInFlight = `NOT EXISTS (SELECT 1 FROM stale_copies s WHERE s.job_id = upload_jobs.id AND s.state = 'pending' AND s.lease_owner IS NOT NULL)
+  AND NOT EXISTS (SELECT 1 FROM stale_copies s WHERE s.target_id = upload_jobs.target_id AND s.remote_key = upload_jobs.remote_key AND s.state = 'pending' AND s.lease_owner IS NOT NULL AND ${atKeySql('s')})`;
 
 const selectJob = 'SELECT j.*, c.source_id FROM upload_jobs j JOIN captures c ON c.id = j.capture_id';
 

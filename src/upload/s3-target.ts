@@ -7,10 +7,11 @@
  *   2. under `multipartThresholdBytes`: one PutObject with x-amz-checksum-sha256 (S3 verifies it and
  *      refuses a body that does not match); above: a multipart upload with ChecksumAlgorithm SHA256
  *      and a SHA-256 per part, sent one at a time while the next part is read and hashed. The
- *      UploadId and every finished part (number, size, ETag, SHA-256, MD5) are saved with saveResume
- *      right after the part, so a restart continues the same upload; on resume ListParts is the
- *      truth: a part the server has whose ETag is the MD5 of our bytes for that part is kept (even
- *      one we never recorded: a crash between the part and saveResume), any other is sent again;
+ *      UploadId and the finished parts (number, size, ETag, SHA-256, MD5) are saved with saveResume
+ *      (PartLog: at most once a second, and when the attempt ends), so a restart continues the same
+ *      upload; on resume ListParts is the truth: a part the server has whose ETag is the MD5 of our
+ *      bytes for that part is kept (even one we never recorded: a crash before its save), any other
+ *      is sent again;
  *   3. every response is checked by the station itself, because not every S3-compatible store
  *      verifies checksums (moto does not): a part's or object's ETag, when it is a plain MD5 (not
  *      under SSE-KMS / SSE-C), must be the MD5 of the bytes sent; before CompleteMultipartUpload the
@@ -41,7 +42,7 @@ import { createLogger } from '../log/logger.js';
 import { hashPool } from '../hashing/pool.js';
 import { ReadBuffers } from './read-buffers.js';
 import { mirrorKey, type KeySource } from './remote-key.js';
-import { UploadError, type CopyCheck, type RemoteCopy, type StaleRemoval, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
+import { UploadError, type CopyCheck, type RemoteCopy, type StaleRemoval, type StaleRemovalContext, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
 
 const log = createLogger('upload.s3');
 
@@ -76,6 +77,8 @@ export interface S3TargetOptions {
   partSizeBytes: number;
   stationId: string;
   library?: string;
+  /** See PartLog; default defaultPartSaveIntervalMs. */
+  partSaveIntervalMs?: number;
   faults?: S3TargetFaults;
 }
 
@@ -191,7 +194,8 @@ export class S3Target implements UploadTarget {
    * SHA-256 written (the store's full-object checksum, else the station's sha256 metadata), then
    * DeleteObject. An object that no longer matches is left alone.
    */
-  async removeStale(copy: RemoteCopy, signal: AbortSignal): Promise<StaleRemoval> {
+  async removeStale(copy: RemoteCopy, ctx: StaleRemovalContext): Promise<StaleRemoval> {
+    const { signal } = ctx;
     const where = `${this.where}/${copy.remoteKey}`;
     try {
       const head = await this.head(copy.remoteKey, signal);
@@ -199,7 +203,7 @@ export class S3Target implements UploadTarget {
       if (!this.isSameObject(head, copy.size, copy.sha256)) {
         return { outcome: 'kept', note: `${where} is now ${head.ContentLength ?? '?'} bytes with sha256 ${head.Metadata?.sha256 ?? 'not recorded'}, not the ${copy.size} bytes with sha256 ${copy.sha256} the station wrote: someone replaced it, so it is left alone` };
       }
-      signal.throwIfAborted();
+      ctx.beforeDelete();
       await this.send('DeleteObject', (sdk) => new sdk.DeleteObjectCommand({ Bucket: this.opts.bucket, Key: copy.remoteKey }), signal);
       return { outcome: 'removed', note: `removed ${where} (${copy.size} bytes, sha256 ${copy.sha256} confirmed by HeadObject first)` };
     } catch (err) {
@@ -279,6 +283,7 @@ export class S3Target implements UploadTarget {
     const partSize = state.partSize;
     const partCount = Math.max(1, Math.ceil(job.file.size / partSize));
     const known = new Map(state.parts.map((p) => [p.n, p]));
+    const partLog = new PartLog(job, this.opts.partSaveIntervalMs ?? defaultPartSaveIntervalMs);
     const done: PartRecord[] = [];
     // Parts are read straight into buffers of the part size: a part is one buffer, sent without a copy.
     const buffers = new ReadBuffers(partSize);
@@ -303,7 +308,7 @@ export class S3Target implements UploadTarget {
       await inflight;
       // A stop during the previous part sends no further one.
       job.signal.throwIfAborted();
-      const sending: Promise<void> = this.sendPart(job, state, partNumber, body, { sha256, md5 }, known.get(partNumber)).then((part) => {
+      const sending: Promise<void> = this.sendPart(job, state, partLog, partNumber, body, { sha256, md5 }, known.get(partNumber)).then((part) => {
         done.push(part);
         buffers.deliveredBefore(partNumber * partSize);
       });
@@ -324,6 +329,7 @@ export class S3Target implements UploadTarget {
       partSha256.drop();
       // A failed read never leaves a part request running behind the job's back (it saves resume state).
       await (inflight as Promise<void> | null)?.catch(() => undefined);
+      partLog.flush();
     }
     if (done.length !== partCount) throw new UploadError('transient', `Target "${this.id}": ${done.length} parts made of ${job.file.size} bytes, expected ${partCount}.`);
 
@@ -362,9 +368,9 @@ export class S3Target implements UploadTarget {
    * Sends part `n` (its SHA-256, and its MD5 being computed) unless the server already holds
    * exactly these bytes for it; returns its record once the MD5 is known (the body may then be reused).
    */
-  private async sendPart(job: UploadJobInput, state: S3Resume, n: number, body: Buffer, sums: { sha256: string; md5: Promise<string> }, known: PartRecord | undefined): Promise<PartRecord> {
-    if (known) return this.keepOrSendPart(job, state, n, body, { sha256: sums.sha256, md5: await sums.md5 }, known);
-    return this.uploadPart(job, state, n, body, sums);
+  private async sendPart(job: UploadJobInput, state: S3Resume, partLog: PartLog, n: number, body: Buffer, sums: { sha256: string; md5: Promise<string> }, known: PartRecord | undefined): Promise<PartRecord> {
+    if (known) return this.keepOrSendPart(job, state, partLog, n, body, { sha256: sums.sha256, md5: await sums.md5 }, known);
+    return this.uploadPart(job, state, partLog, n, body, sums);
   }
 
   /**
@@ -373,7 +379,7 @@ export class S3Target implements UploadTarget {
    * only on the server has no recorded SHA-256 (''), so its ETag, the MD5 of what the server holds,
    * must equal our bytes' MD5. Otherwise it is sent again.
    */
-  private async keepOrSendPart(job: UploadJobInput, state: S3Resume, n: number, body: Buffer, sums: { sha256: string; md5: string }, known: PartRecord): Promise<PartRecord> {
+  private async keepOrSendPart(job: UploadJobInput, state: S3Resume, partLog: PartLog, n: number, body: Buffer, sums: { sha256: string; md5: string }, known: PartRecord): Promise<PartRecord> {
     const { sha256, md5 } = sums;
     const same = known.size === body.length && (known.sha256 === '' ? unquote(known.etag) === md5 : known.sha256 === sha256 && known.md5 === md5);
     if (same) {
@@ -381,15 +387,15 @@ export class S3Target implements UploadTarget {
       const part = { ...known, sha256, md5 };
       if (known.sha256 === '') {
         state.parts = [...state.parts.filter((p) => p.n !== n), part].sort((a, b) => a.n - b.n);
-        job.saveResume(state);
+        partLog.record(state);
       }
       return part;
     }
-    return this.uploadPart(job, state, n, body, sums);
+    return this.uploadPart(job, state, partLog, n, body, sums);
   }
 
   /** UploadPart, then its answer checked against the digests of the bytes read. */
-  private async uploadPart(job: UploadJobInput, state: S3Resume, n: number, body: Buffer, sums: { sha256: string; md5: Promise<string> | string }): Promise<PartRecord> {
+  private async uploadPart(job: UploadJobInput, state: S3Resume, partLog: PartLog, n: number, body: Buffer, sums: { sha256: string; md5: Promise<string> | string }): Promise<PartRecord> {
     const { sha256 } = sums;
     const sent = this.opts.faults?.alterBody?.(body, n) ?? body;
     const out = await this.send<UploadPartCommandOutput>(
@@ -405,7 +411,7 @@ export class S3Target implements UploadTarget {
     }
     const part: PartRecord = { n, size: body.length, etag, sha256, md5 };
     state.parts = [...state.parts.filter((p) => p.n !== n), part].sort((a, b) => a.n - b.n);
-    job.saveResume(state);
+    partLog.record(state);
     this.opts.faults?.afterPart?.(n);
     return part;
   }
@@ -695,4 +701,45 @@ function quietNodeVersionNotice(): void {
   if (Number(process.versions.node.split('.')[0]) >= 22 || process.env[variable] !== undefined) return;
   process.env[variable] = 'true';
   log.info('the AWS SDK announces that a later release will need Node 22; this Node works with the version installed', { node: process.versions.node });
+}
+
+/** How often a multipart upload's part list is saved at most (PartLog). */
+export const defaultPartSaveIntervalMs = 1000;
+
+/**
+ * Saves a multipart upload's part list (the job's resume state) at most once per `everyMs`, and
+ * what is left unsaved when the attempt ends (flush: finished, failed or stopped). Each save is an
+ * SQLite commit with fsync, on the event loop: per part that blocked it 4 ms (median; p90 8-9 ms,
+ * up to 26-42 ms) on the test machine's disk — with 16 MiB parts on a fast LAN, dozens a second.
+ * What a kill loses is only the record of the last interval's parts, not the parts: the next attempt
+ * finds them with ListParts and keeps each whose ETag is the MD5 of our bytes for it (reconcile,
+ * keepOrSendPart), so it still resumes instead of starting over (only under SSE-KMS / SSE-C, whose
+ * ETags are not MD5s, are those few parts sent again).
+ */
+class PartLog {
+  private savedAt = -Infinity;
+  private unsaved: S3Resume | null = null;
+
+  constructor(
+    private readonly job: UploadJobInput,
+    private readonly everyMs: number,
+  ) {}
+
+  record(state: S3Resume): void {
+    const now = Date.now();
+    if (now - this.savedAt < this.everyMs) {
+      this.unsaved = state;
+      return;
+    }
+    this.savedAt = now;
+    this.unsaved = null;
+    this.job.saveResume(state);
+  }
+
+  flush(): void {
+    if (this.unsaved === null) return;
+    const state = this.unsaved;
+    this.unsaved = null;
+    this.job.saveResume(state);
+  }
 }

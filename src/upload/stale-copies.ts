@@ -4,9 +4,20 @@
  * owns what it wrote, so it removes these — but only its own bytes, and never the last copy:
  * - a row is written in the transaction that queues the capture's upload under its new key
  *   (Outbox.renamed), with the sha256 and size the done upload verified there;
- * - a pending row is removed only once the capture's job at that target is done under another
- *   copy (never zero copies), and only while no other job of the target holds the key (a current
- *   copy there is not stale: the row is dropped);
+ * - a pending row is removed once the capture's job at that target is done under another copy,
+ *   and only while no other job of the target holds the key (a current copy there is not stale:
+ *   the row is dropped);
+ * - a job of ANOTHER capture whose key the copy occupies may remove it before that (leaseAtKey):
+ *   when the copy's capture still has its local file with the bytes QC checked — recorded here
+ *   (not removed by retention, not being moved) and proven by the uploader, which hashes it before
+ *   deleting anything. Invariant: a capture always keeps at least one verified copy somewhere the
+ *   station controls — its local file, or a verified copy at a target. Retention cannot take that
+ *   local file away meanwhile: it skips captures with a queued or leased job, and one whose job at
+ *   this target is dead only when every required target holds a verified copy of it. This is what
+ *   lets captures that swap names (A to B's key, B to A's; or any longer cycle) complete: waiting
+ *   for the other's new copy would wait forever on both sides. A copy whose capture has no such
+ *   local file is its only copy here: the station keeps it, and the job that needs the key is
+ *   told so (dead, saying what to do), never left waiting;
  * - the target proves the bytes at the key are still the ones written before removing them
  *   (UploadTarget.removeStale); bytes that differ are left alone and the row is kept with why;
  * - removal runs under a lease with expiry (a holder that died is reclaimed, nothing is lost: the
@@ -19,6 +30,13 @@
  */
 import type { Db } from '../store/database.js';
 import { appendEvent } from '../store/events.js';
+import type { CaptureFileFacts } from './source-read.js';
+
+/**
+ * SQL: the stale_copies row `s` blocks its key (a folder or S3 copy) — a tus copy is its upload
+ * URL, which no other upload ever gets.
+ */
+export const atKeySql = (s: string): string => `(${s}.state_json IS NULL OR json_extract(${s}.state_json, '$.kind') IS NOT 'tus')`;
 
 export const staleStates = ['pending', 'removed', 'kept', 'dropped'] as const;
 export type StaleState = (typeof staleStates)[number];
@@ -101,8 +119,21 @@ export interface WrittenCopy {
   writtenAt: string | null;
 }
 
-/** Why a pending row cannot be removed now (it stays pending), or that it must be dropped. */
-type Eligibility = { ok: true } | { ok: false; wait: string } | { ok: false; drop: string };
+/**
+ * Whether a pending row can be removed now — for a job of another capture asking, once it has
+ * proven `proveLocal`, the capture's local file — or why not: it waits (it stays pending), it must
+ * be dropped, or it is its capture's only copy (`only`: kept for now, the asking job cannot have
+ * the key).
+ */
+type Eligibility = { ok: true; proveLocal: CaptureFileFacts | null } | { ok: false; wait: string } | { ok: false; drop: string } | { ok: false; only: string };
+
+/** What stands at a key a job needs (leaseAtKey): the superseded copy of capture `captureId`, and what the job can do about it. */
+export type KeyBlock = { captureId: number } & (
+  | { copy: StaleCopy; proveLocal: CaptureFileFacts | null }
+  | { inFlight: true }
+  | { wait: string }
+  | { only: string }
+);
 
 export class StaleCopies {
   constructor(
@@ -117,7 +148,7 @@ export class StaleCopies {
    */
   recordSuperseded(copy: WrittenCopy, newKey: string): StaleCopy {
     const at = new Date(this.clock()).toISOString();
-    const back = this.db.prepare("SELECT * FROM stale_copies WHERE job_id = ? AND remote_key = ? AND state = 'pending' AND lease_owner IS NULL AND state_json IS NULL").all(copy.jobId, newKey) as Row[];
+    const back = this.db.prepare(`SELECT * FROM stale_copies WHERE job_id = ? AND remote_key = ? AND state = 'pending' AND lease_owner IS NULL AND ${atKeySql('stale_copies')}`).all(copy.jobId, newKey) as Row[];
     for (const r of back) this.settle(toCopy(r), 'dropped', `the capture is named ${newKey} again`, at);
     return this.insert(copy, 'pending', null, at);
   }
@@ -158,26 +189,67 @@ export class StaleCopies {
 
   /**
    * The pending copy of the station's own with `sha256` at `key` of `targetId` that blocks job
-   * `jobId`, leased for removal when it can go now. Null when no such copy is recorded (the file
-   * there is not the station's: the job stays dead as before); `wait` says why it cannot go yet.
+   * `jobId` (of capture `captureId`), leased for removal when it can go now — after proving
+   * `proveLocal` when set (see the header). Null when no such copy is recorded (the file there is
+   * not the station's: the job stays dead as before).
    */
-  leaseAtKey(owner: string, leaseMs: number, q: { targetId: string; remoteKey: string; sha256: string; jobId: number }): { copy: StaleCopy } | { wait: string } | null {
+  leaseAtKey(owner: string, leaseMs: number, q: { targetId: string; remoteKey: string; sha256: string; jobId: number; captureId: number }): KeyBlock | null {
     return this.db.transaction(() => {
       const now = this.clock();
       const rows = this.db.prepare("SELECT * FROM stale_copies WHERE state = 'pending' AND target_id = ? AND remote_key = ? AND sha256 = ? ORDER BY id").all(q.targetId, q.remoteKey, q.sha256) as Row[];
-      let wait: string | null = null;
+      // What to report when none can go: one being removed ends soonest, a wait may end, a kept only copy does not.
+      let block: KeyBlock | null = null;
+      const rank = (b: KeyBlock | null) => (b === null ? 3 : 'inFlight' in b ? 0 : 'wait' in b ? 1 : 2);
       for (const r of rows) {
         const copy = toCopy(r);
-        if (copy.leaseOwner !== null) {
-          wait = `the station is removing its superseded copy of capture ${copy.captureId} there now`;
-          continue;
+        let found: KeyBlock;
+        if (copy.leaseOwner !== null) found = { captureId: copy.captureId, inFlight: true };
+        else {
+          const e = this.eligibility(copy, { jobId: q.jobId, captureId: q.captureId });
+          if (e.ok) return { captureId: copy.captureId, copy: this.take(copy, owner, now + leaseMs), proveLocal: e.proveLocal };
+          if ('drop' in e) {
+            this.settle(copy, 'dropped', e.drop, new Date(now).toISOString());
+            continue;
+          }
+          found = 'wait' in e ? { captureId: copy.captureId, wait: e.wait } : { captureId: copy.captureId, only: e.only };
         }
-        const e = this.eligibility(copy, q.jobId);
-        if (e.ok) return { copy: this.take(copy, owner, now + leaseMs) };
-        if ('drop' in e) this.settle(copy, 'dropped', e.drop, new Date(now).toISOString());
-        else wait = e.wait;
+        if (rank(found) < rank(block)) block = found;
       }
-      return wait === null ? null : { wait };
+      return block;
+    })();
+  }
+
+  /**
+   * The removal of a copy at `key` of `targetId` in flight (leased), if any: a job must not
+   * acknowledge that key now (the removal may be about to delete what it finds there).
+   */
+  removalInFlightAt(targetId: string, key: string): StaleCopy | null {
+    const r = this.db.prepare(`SELECT * FROM stale_copies s WHERE state = 'pending' AND lease_owner IS NOT NULL AND target_id = ? AND remote_key = ? AND ${atKeySql('s')} LIMIT 1`).get(targetId, key) as Row | undefined;
+    return r ? toCopy(r) : null;
+  }
+
+  /**
+   * Right before a leased copy is deleted: null when it may go — still leased by `owner`, and no
+   * job (other than `except`, the one that asked to free the key) leased to upload at its key or
+   * done there — and then `keep` (what a retry needs once the copy is gone) is saved with the row;
+   * else why not. With the lease guard in outbox.ts, a removal never deletes what a job has
+   * acknowledged, and a job never acknowledges what a removal is deleting.
+   */
+  readyToDelete(id: number, owner: string, except: number | null, keep: unknown): string | null {
+    return this.db.transaction(() => {
+      const copy = this.get(id);
+      if (!copy || copy.status !== 'pending' || copy.leaseOwner !== owner) return `the lease on removing ${copy?.remoteKey ?? `superseded copy ${id}`} was lost`;
+      if (urlOf(copy.state) === null) {
+        const taker = this.db
+          .prepare("SELECT id, capture_id, state FROM upload_jobs WHERE target_id = ? AND remote_key = ? AND id != ? AND state IN ('leased', 'done') LIMIT 1")
+          .get(copy.targetId, copy.remoteKey, except ?? -1) as { id: number; capture_id: number; state: string } | undefined;
+        if (taker) return `job ${taker.id} (capture ${taker.capture_id}) ${taker.state === 'done' ? 'has its verified copy' : 'is uploading'} at ${copy.remoteKey} now, so the copy there is not removed`;
+      }
+      if (keep !== undefined) {
+        const state = { ...((copy.state as Record<string, unknown> | null) ?? {}), ...(keep as Record<string, unknown>) };
+        this.db.prepare('UPDATE stale_copies SET state_json = ? WHERE id = ?').run(JSON.stringify(state), id);
+      }
+      return null;
     })();
   }
 
@@ -269,27 +341,55 @@ export class StaleCopies {
   }
 
   /**
-   * A pending copy can go once its capture's job at the target is done under another copy, and
-   * while no other job of the target (`except`: the one asking) holds its key.
+   * A pending copy can go once its capture's job at the target is done under another copy — or,
+   * for a job of another capture asking (`asking`), once that capture's local file is proven (see
+   * the header) — and while no other job of the target (but the one asking) holds its key.
    */
-  private eligibility(copy: StaleCopy, except: number | null): Eligibility {
+  private eligibility(copy: StaleCopy, asking: { jobId: number; captureId: number } | null): Eligibility {
     const own = this.db.prepare('SELECT state, remote_key, resume_json FROM upload_jobs WHERE id = ?').get(copy.jobId) as { state: string; remote_key: string | null; resume_json: string | null } | undefined;
     const url = urlOf(copy.state);
+    let proveLocal: CaptureFileFacts | null = null;
     if (own?.state === 'done') {
       const same = url !== null ? urlOf(own.resume_json ? JSON.parse(own.resume_json) : null) === url : own.remote_key === copy.remoteKey;
       if (same) return { ok: false, drop: `capture ${copy.captureId}'s verified copy is this one again` };
-    } else {
+    } else if (asking === null || asking.captureId === copy.captureId) {
       return { ok: false, wait: `capture ${copy.captureId}'s copy under its new name is not verified yet (its job ${copy.jobId} is ${own?.state ?? 'gone'}); its old copy goes once it is, so the capture always has one` };
+    } else {
+      const local = this.localFileOf(copy, own?.state ?? 'gone');
+      if (!('facts' in local)) return { ok: false, ...local };
+      proveLocal = local.facts;
     }
     // A tus copy is its upload URL, which no other upload ever gets.
-    if (url !== null) return { ok: true };
+    if (url !== null) return { ok: true, proveLocal };
     const holders = this.db
       .prepare("SELECT id, capture_id, state FROM upload_jobs WHERE target_id = ? AND remote_key = ? AND id != ? AND id != ? AND state IN ('queued', 'leased', 'done')")
-      .all(copy.targetId, copy.remoteKey, copy.jobId, except ?? -1) as { id: number; capture_id: number; state: string }[];
+      .all(copy.targetId, copy.remoteKey, copy.jobId, asking?.jobId ?? -1) as { id: number; capture_id: number; state: string }[];
     const done = holders.find((h) => h.state === 'done');
     if (done) return { ok: false, drop: `capture ${done.capture_id}'s verified copy is at this name now (job ${done.id})` };
-    if (holders.length > 0) return { ok: false, wait: `job ${holders[0]!.id} is uploading to this name` };
-    return { ok: true };
+    if (holders.length > 0) return { ok: false, wait: `job ${holders[0]!.id} (capture ${holders[0]!.capture_id}) is to upload to this name too` };
+    return { ok: true, proveLocal };
+  }
+
+  /**
+   * The local file of a superseded copy's capture whose new copy is not verified yet, as the
+   * database records it: what to prove before the copy may go, or why it cannot go (now).
+   */
+  private localFileOf(copy: StaleCopy, jobState: string): { facts: CaptureFileFacts } | { wait: string } | { only: string } {
+    const c = this.db
+      .prepare(
+        `SELECT id, source_id, rel_path, version, path, size, mtime_us, sha256, local_deleted_at,
+           EXISTS (SELECT 1 FROM filing_moves f WHERE f.capture_id = captures.id AND f.state = 'pending') AS moving
+         FROM captures WHERE id = ?`,
+      )
+      .get(copy.captureId) as
+      | { id: number; source_id: string; rel_path: string; version: number; path: string; size: number; mtime_us: number; sha256: string | null; local_deleted_at: string | null; moving: number }
+      | undefined;
+    const notVerified = `capture ${copy.captureId}'s upload under its new name is not verified (its job ${copy.jobId} is ${jobState})`;
+    if (!c) return { only: `${notVerified}, and the capture is no longer recorded` };
+    if (c.local_deleted_at !== null) return { only: `${notVerified}, and retention removed its local file at ${c.local_deleted_at}` };
+    if (c.sha256 !== copy.sha256) return { only: `${notVerified}, and its local file is recorded with sha256 ${c.sha256 ?? 'none'}, not this copy's ${copy.sha256}` };
+    if (c.moving) return { wait: `capture ${copy.captureId}'s local file is being moved in the library; the copy goes once it is proven at its new place` };
+    return { facts: { captureId: c.id, sourceId: c.source_id, relPath: c.rel_path, version: c.version, path: c.path, size: c.size, mtimeUs: c.mtime_us, sha256: c.sha256, localDeletedAt: null } };
   }
 
   private take(copy: StaleCopy, owner: string, until: number): StaleCopy {

@@ -39,16 +39,24 @@ export class UploadError extends Error {
    * is a superseded copy the station recorded as its own, the uploader removes it and uploads.
    */
   readonly occupiedBy: { sha256: string } | null;
+  /**
+   * Set when the work is blocked by other work in flight at the same key, whose end wakes it: an
+   * upload whose key a removal of a superseded copy holds, or a removal whose key a job took. It is
+   * given back without spending an attempt (whatever `kind` says) and cannot spin: a job whose key
+   * has a removal in flight is not leased (outbox.ts), and a removal's next lease drops it or waits.
+   */
+  readonly giveBack: boolean;
 
   constructor(
     readonly kind: UploadErrorKind,
     message: string,
-    options?: { cause?: unknown; untilUploadAccepted?: boolean; occupiedBy?: { sha256: string } },
+    options?: { cause?: unknown; untilUploadAccepted?: boolean; occupiedBy?: { sha256: string }; giveBack?: boolean },
   ) {
     super(redactUrlsIn(message), options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'UploadError';
     this.untilUploadAccepted = options?.untilUploadAccepted ?? false;
     this.occupiedBy = options?.occupiedBy ?? null;
+    this.giveBack = options?.giveBack ?? false;
   }
 }
 
@@ -106,6 +114,19 @@ export type CopyCheck = { present: true } | { present: false; problem: string } 
 /** The outcome of UploadTarget.removeStale; `note` goes to the event log and the queue view. */
 export type StaleRemoval = { outcome: 'removed' | 'gone' | 'kept'; note: string };
 
+/** What the uploader hands a removal of a superseded copy. */
+export interface StaleRemovalContext {
+  signal: AbortSignal;
+  /**
+   * Called once the bytes are proven and right before deleting, with what a retry needs once the
+   * copy is gone (the folder target's Osprey md5: a crash between the delete and the checksums.md5
+   * update must still let the next holder take the line out); saved before it returns. Throws when
+   * the copy must not be deleted now: the station is stopping, the lease was lost (a stalled
+   * holder), or a job has taken the key meanwhile (its copy there must not be deleted).
+   */
+  beforeDelete(keep?: unknown): void;
+}
+
 export interface UploadTarget {
   readonly id: string;
   readonly kind: string;
@@ -127,10 +148,11 @@ export interface UploadTarget {
    * Removes a copy the station wrote under a key its capture no longer has — only after proving the
    * bytes there are still exactly `copy.sha256` / `copy.size`. Resolves 'removed' (or 'gone': not
    * there any more) or 'kept' with why it was left alone (someone replaced it; the target cannot
-   * remove files); throws an UploadError when the target cannot answer now. Absent: the target
-   * cannot remove files, and its stale copies are listed for the operator.
+   * remove files); throws an UploadError when the target cannot answer now, or what
+   * `ctx.beforeDelete` threw. Absent: the target cannot remove files, and its stale copies are
+   * listed for the operator.
    */
-  removeStale?(copy: RemoteCopy, signal: AbortSignal): Promise<StaleRemoval>;
+  removeStale?(copy: RemoteCopy, ctx: StaleRemovalContext): Promise<StaleRemoval>;
   /** Releases what the target holds open (an S3 client's pooled sockets), for commands that exit. */
   destroy?(): void;
 }

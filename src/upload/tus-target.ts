@@ -31,7 +31,7 @@ import { redactUrl } from '../shared/redact-url.js';
 import { readAhead } from './read-ahead.js';
 import { ReadBuffers } from './read-buffers.js';
 import { mirrorKey, type KeySource } from './remote-key.js';
-import { UploadError, type CopyCheck, type RemoteCopy, type StaleRemoval, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
+import { UploadError, type CopyCheck, type RemoteCopy, type StaleRemoval, type StaleRemovalContext, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
 
 const log = createLogger('upload.tus');
 
@@ -233,7 +233,8 @@ export class TusTarget implements UploadTarget {
    * after a HEAD proved it still holds the size written (and the sha256 written, when the server
    * returns the metadata). A server without termination keeps it, and the queue lists it.
    */
-  async removeStale(copy: RemoteCopy, signal: AbortSignal): Promise<StaleRemoval> {
+  async removeStale(copy: RemoteCopy, ctx: StaleRemovalContext): Promise<StaleRemoval> {
+    const { signal } = ctx;
     const done = copy.state as Partial<TusResume> | null;
     if (done?.v !== 1 || done.kind !== 'tus' || typeof done.url !== 'string') return { outcome: 'kept', note: `the upload URL of ${copy.remoteKey} was not recorded, so it cannot be found to remove it` };
     const url = done.url;
@@ -249,6 +250,7 @@ export class TusTarget implements UploadTarget {
       if (offset !== copy.size || length !== copy.size || (sha256 !== undefined && sha256 !== copy.sha256)) {
         return { outcome: 'kept', note: `${redactUrl(url)} now reports ${offset} of ${length} bytes${sha256 ? ` with sha256 ${sha256}` : ''}, not the ${copy.size} bytes with sha256 ${copy.sha256} the station wrote: left alone` };
       }
+      ctx.beforeDelete();
       const res = await bareRequest('DELETE', url, this.headersFor(url), signal);
       if (res.status === 404 || res.status === 410) return { outcome: 'gone', note: `${redactUrl(url)} was no longer there (${res.status})` };
       if (!res.ok) throw new UploadError('transient', `Target "${this.id}": DELETE ${redactUrl(url)} answered ${res.status}; removing the superseded upload is tried again later.`);

@@ -18,7 +18,10 @@
  *   they have settled, or after a bounded wait (a hung share);
  * - the station removes its own superseded copies (stale-copies.ts) under the same leases, backoff
  *   and concurrency as uploads; an upload whose key holds such a copy removes it first (after the
- *   same proof of its bytes) instead of dying on the conflict.
+ *   same proof of its bytes) instead of dying on the conflict, and never acknowledges a key whose
+ *   copy a removal is deleting (it waits for that removal without spending an attempt);
+ * - a transient error's message says what really happens next (another attempt after a backoff,
+ *   how many are left, and how to requeue it once it is dead): never just "tries again".
  */
 import type { UploadSettings } from '../config/schema.js';
 import { LinkStore } from '../linking/store.js';
@@ -33,7 +36,7 @@ import { leaseOwnerGone, newLeaseOwner } from './lease-owner.js';
 import { Outbox, type JobTransition, type LeasedJob } from './outbox.js';
 import { queueStatusOf, type QueueStatus, type TargetLive } from './queue-status.js';
 import { RateMeter } from './rate-meter.js';
-import { localFileOf } from './source-read.js';
+import { confirmUnchangedSinceQc, localFileOf, type CaptureFileFacts } from './source-read.js';
 import { StaleCopies, type StaleCopy } from './stale-copies.js';
 import { isUploadError, UploadError, type CopyCheck, type RemoteCopy, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
 import { TokenBucket } from './token-bucket.js';
@@ -386,6 +389,10 @@ export class Uploader {
         signal,
       );
       const remoteKey = this.outbox.fixRemoteKey(job.id, this.owner, job.remoteKey ?? target.remoteKeyOf(job.capture));
+      // A job that got its key just now may find a removal of a superseded copy there in flight:
+      // it must not acknowledge what that removal is about to delete (outbox.ts noRemovalInFlight).
+      const removing = this.stale.removalInFlightAt(target.id, remoteKey);
+      if (removing) throw new UploadError('transient', `${remoteKey} at target "${target.id}" holds the station's superseded copy of capture ${removing.captureId}, which is being removed now; this job waits for that, without spending an attempt.`, { giveBack: true });
       const input: UploadJobInput = {
         jobId: job.id,
         captureId: job.captureId,
@@ -418,29 +425,63 @@ export class Uploader {
   /**
    * Uploads; when the key holds a different file that is a superseded copy the station recorded as
    * its own (same sha256), that copy is removed first — after the same proof as any removal, and
-   * only once its capture's new copy is verified — and the upload runs again. A file there that is
-   * not recorded as the station's keeps the permanent conflict error (a dead job, as before).
+   * only once its capture's new copy is verified or, failing that, once its capture's local file is
+   * proven to still hold its bytes (stale-copies.ts: captures that swap names must not wait for
+   * each other) — and the upload runs again. A file there that is not recorded as the station's
+   * keeps the permanent conflict error (a dead job, as before); so does a recorded copy that is its
+   * capture's only one, with what to do.
    */
   private async uploadFreeingKey(target: UploadTarget, input: UploadJobInput, job: LeasedJob): Promise<UploadResult> {
     try {
       return await target.upload(input);
     } catch (err) {
       if (!isUploadError(err, 'permanent') || err.occupiedBy === null || input.signal.aborted) throw err;
-      const found = this.stale.leaseAtKey(this.owner, this.leaseMs, { targetId: target.id, remoteKey: input.remoteKey, sha256: err.occupiedBy.sha256, jobId: job.id });
+      const found = this.stale.leaseAtKey(this.owner, this.leaseMs, { targetId: target.id, remoteKey: input.remoteKey, sha256: err.occupiedBy.sha256, jobId: job.id, captureId: job.captureId });
       if (found === null) throw err;
-      const what = `${input.remoteKey} at target "${target.id}" holds the station's own superseded copy of another capture`;
-      if ('wait' in found) throw new UploadError('transient', `${what}, which is removed before this upload: ${found.wait}. This job tries again.`);
-      log.info('the key holds a superseded copy the station wrote; removing it before uploading', { target: target.id, job: job.id, key: input.remoteKey, capture: found.copy.captureId });
-      const settled = await this.removeLeased(found.copy, input.signal);
-      if (settled?.status === 'kept') throw new UploadError('permanent', `${err.message} (It was recorded as the station's superseded copy of capture ${found.copy.captureId}, but ${settled.note ?? 'it was left alone'}.)`);
-      if (settled?.status !== 'removed') throw new UploadError('transient', `${what}, and removing it did not finish (${settled?.lastError ?? 'interrupted'}); this job tries again.`);
+      const what = `${input.remoteKey} at target "${target.id}" holds the station's own superseded copy of capture ${found.captureId}`;
+      if ('inFlight' in found) throw new UploadError('transient', `${what}, which is being removed now; this job waits for that, without spending an attempt.`, { giveBack: true });
+      if ('wait' in found) throw new UploadError('transient', `${what}, which is removed before this upload once it can be: ${found.wait}.${this.retryNote(job)}`);
+      if ('only' in found) throw onlyCopy(what, found.captureId, found.only, target.id);
+      if (found.proveLocal) await this.proveLocal(found.copy, found.proveLocal, what, job, input.signal);
+      log.info('the key holds a superseded copy the station wrote; removing it before uploading', { target: target.id, job: job.id, key: input.remoteKey, capture: found.captureId });
+      const settled = await this.removeLeased(found.copy, input.signal, job.id);
+      if (settled?.status === 'kept') throw new UploadError('permanent', `${err.message} (It was recorded as the station's superseded copy of capture ${found.captureId}, but ${settled.note ?? 'it was left alone'}.)`);
+      if (settled?.status !== 'removed') throw new UploadError('transient', `${what}, and removing it did not finish (${settled?.lastError ?? 'interrupted'}).${this.retryNote(job)}`);
       return target.upload({ ...input, previouslyStarted: true });
     }
   }
 
+  /**
+   * Before a job removes another capture's superseded copy whose capture has no verified copy under
+   * its new name yet: that capture's local file must still hold the bytes QC checked (hashed now),
+   * so the capture keeps a verified copy. Gives the copy's lease back and throws when it does not.
+   */
+  private async proveLocal(copy: StaleCopy, facts: CaptureFileFacts, what: string, job: LeasedJob, signal: AbortSignal): Promise<void> {
+    try {
+      await confirmUnchangedSinceQc({ ...facts, sha256: copy.sha256 }, signal);
+    } catch (err) {
+      this.stale.release(copy.id, this.owner);
+      if (signal.aborted) throw err;
+      const why = err instanceof Error ? err.message : String(err);
+      if (isUploadError(err, 'permanent')) throw onlyCopy(what, copy.captureId, `its upload under its new name is not verified, and its local file no longer holds the bytes QC checked (${why})`, job.targetId);
+      throw new UploadError('transient', `${what}, which goes only once capture ${copy.captureId}'s local file is proven to hold its bytes, and reading it failed (${why}).${this.retryNote(job)}`);
+    }
+  }
+
+  /**
+   * What happens next to a job whose attempt failed for a reason that may pass, said in its error
+   * (with a leading space) so the queue never promises a retry that the attempt cap ends; empty for
+   * the last attempt, whose error settleFailure ends with "gave up after N attempts".
+   */
+  private retryNote(job: LeasedJob): string {
+    const left = this.opts.settings.maxAttempts - (job.attempts + 1);
+    if (left <= 0) return '';
+    return ` The job tries again after a backoff: ${left} more attempt${left === 1 ? '' : 's'} (upload.maxAttempts), then it is dead and \`capture-station queue --retry ${job.targetId}\` sends it again.`;
+  }
+
   private runRemoval(copy: StaleCopy): void {
     const controller = new AbortController();
-    const done = this.removeLeased(copy, controller.signal)
+    const done = this.removeLeased(copy, controller.signal, null)
       .then(() => undefined)
       .catch((err: unknown) => log.error('removing a superseded copy: bookkeeping failed', { stale: copy.id, error: (err as Error).message }))
       .finally(() => {
@@ -452,15 +493,21 @@ export class Uploader {
 
   /**
    * Asks the target to remove a leased superseded copy (it proves the bytes first) and settles the
-   * row; returns it as settled, or null when this holder no longer has the lease. An unreachable
-   * target or a stop gives the lease back; any other failure backs off like an upload's.
+   * row; returns it as settled, or null when this holder no longer has the lease. `except`: the
+   * job that asked to free the key (it may hold it). An unreachable target, a stop, or a key a job
+   * took meanwhile gives the lease back; any other failure backs off like an upload's.
    */
-  private async removeLeased(copy: StaleCopy, signal: AbortSignal): Promise<StaleCopy | null> {
+  private async removeLeased(copy: StaleCopy, signal: AbortSignal, except: number | null): Promise<StaleCopy | null> {
     const target = this.targets.get(copy.targetId);
+    const beforeDelete = (keep?: unknown): void => {
+      signal.throwIfAborted();
+      const why = this.stale.readyToDelete(copy.id, this.owner, except, keep);
+      if (why !== null) throw new UploadError('transient', why, { giveBack: true });
+    };
     try {
       if (!target) throw new UploadError('offline', `Target "${copy.targetId}" is not configured.`);
       const r = target.removeStale
-        ? await target.removeStale({ remoteKey: copy.remoteKey, size: copy.size, sha256: copy.sha256, state: copy.state }, signal)
+        ? await target.removeStale({ remoteKey: copy.remoteKey, size: copy.size, sha256: copy.sha256, state: copy.state }, { signal, beforeDelete })
         : { outcome: 'kept' as const, note: `target "${target.id}" (${target.kind}) cannot remove files: remove ${copy.remoteKey} there by hand` };
       if (this.abandoned) return null;
       if (r.outcome === 'kept') {
@@ -472,8 +519,9 @@ export class Uploader {
     } catch (err) {
       if (this.abandoned) return null;
       const message = redactUrlsIn(err instanceof Error ? err.message : String(err));
-      if (signal.aborted || this.stopped || isUploadError(err, 'offline')) {
+      if (signal.aborted || this.stopped || isUploadError(err, 'offline') || (isUploadError(err) && err.giveBack)) {
         if (isUploadError(err, 'offline') && !signal.aborted) this.markOffline(copy.targetId, message);
+        if (isUploadError(err) && err.giveBack) log.info(`a superseded copy is not removed now: ${message}`, { target: copy.targetId, key: copy.remoteKey });
         this.stale.release(copy.id, this.owner);
         return this.stale.get(copy.id);
       }
@@ -492,6 +540,12 @@ export class Uploader {
     }
     // An UploadError's message has its URLs' credentials hidden already; anything else may not.
     let message = redactUrlsIn(err instanceof Error ? err.message : String(err));
+    if (isUploadError(err) && err.giveBack) {
+      // Blocked by a removal in flight at its key: not leased again until it ends (outbox.ts).
+      const t = this.outbox.release(job.id, this.owner, message);
+      if (t) this.emit(t);
+      return;
+    }
     const target = this.targets.get(job.targetId);
     if (isUploadError(err, 'paused') && target) {
       // Full, read-only or not writable: the whole target waits; the interval probe (which checks
@@ -655,4 +709,16 @@ export class Uploader {
       log.error('upload event listener failed', { error: (err as Error).message });
     }
   }
+}
+
+/**
+ * A job that cannot have its key: the superseded copy there is its capture's only verified copy of
+ * the bytes QC checked, so the station keeps it. Permanent (dead now, not waiting silently), with
+ * what the operator can do.
+ */
+function onlyCopy(what: string, captureId: number, why: string, targetId: string): UploadError {
+  return new UploadError(
+    'permanent',
+    `${what}, which is that capture's only verified copy: ${why}. The station keeps it, so this job cannot upload there. Restore capture ${captureId}'s original file and retry its job (it then uploads under its new name and this copy goes), or, once capture ${captureId}'s image is safe elsewhere, move that copy away at the target; then retry this job (\`capture-station queue --retry ${targetId}\`).`,
+  );
 }

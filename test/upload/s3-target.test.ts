@@ -178,6 +178,44 @@ describe.skipIf(motoMissing !== null)('S3 target against moto_server', () => {
     expect(await remoteSha256('scans/st1/cam/crash.tif')).toBe(sha256(bytes));
   });
 
+  it('saves the part list at most once per interval (each save is a commit with fsync on the event loop), and a kill that loses the unsaved record still resumes from the parts the server holds', async () => {
+    const bytes = randomBytes(20 * MiB + 777, 5); // 5 parts
+    const cap = fx.addCapture('batched.tif', bytes);
+    const resume = { state: null as unknown };
+    const first = new AbortController();
+    let killed = false;
+    const partSaves: number[] = [];
+    const t1 = makeTarget({ partSaveIntervalMs: 60_000 }, { afterPart: (n) => void (n === 4 && ((killed = true), first.abort(new Error('killed')))) });
+    const job1 = jobFor(t1, cap.id, resume, first);
+    const save = job1.saveResume;
+    // A killed process saves nothing more: the record of parts 2-4 (not due yet) is lost with it.
+    job1.saveResume = (state) => {
+      if (killed) return;
+      const parts = (state as { parts?: unknown[] } | null)?.parts;
+      if (parts?.length) partSaves.push(parts.length);
+      save(state);
+    };
+    await expect(t1.upload(job1)).rejects.toThrow();
+    expect(partSaves).toEqual([1]);
+    expect((resume.state as { parts: { n: number }[] }).parts.map((p) => p.n)).toEqual([1]);
+
+    const run2 = counter();
+    const t2 = makeTarget({ partSaveIntervalMs: 60_000 }, run2.faults);
+    const job2 = jobFor(t2, cap.id, resume);
+    const saves2: number[] = [];
+    const save2 = job2.saveResume;
+    job2.saveResume = (state) => {
+      const parts = (state as { parts?: unknown[]; made?: unknown } | null)?.parts;
+      if (parts?.length && !(state as { made?: unknown }).made) saves2.push(parts.length);
+      save2(state);
+    };
+    await t2.upload(job2);
+    expect(run2.count('UploadPart')).toBe(1); // only part 5: parts 2-4 were found with ListParts and kept by their MD5
+    // Reconciled with ListParts once, then one save for the parts kept and sent, at the end.
+    expect(saves2.length).toBeLessThanOrEqual(3);
+    expect(await remoteSha256('scans/st1/cam/batched.tif')).toBe(sha256(bytes));
+  });
+
   /** A first run that "dies" right after `request` was answered: nothing after it runs (no verification, no saveResume). */
   async function crashAfter(request: string, captureId: number, resume: { state: unknown }): Promise<void> {
     const t = makeTarget({}, {

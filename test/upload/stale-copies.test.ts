@@ -125,7 +125,43 @@ async function relinkUndoRelink(home: string, station: Station, db: Database.Dat
   );
 }
 
+/**
+ * Two objects whose labels were swapped, fixed after both were uploaded, while the share is away
+ * (uploads back up): each object is relabelled (through a spare barcode, as no two objects can hold
+ * one name at once). When the share is back, the two images swap names there: each upload finds the
+ * other's old copy at its key, whose capture has no copy under its new name yet. The archive ends
+ * with each image exactly once, under its real object, and no stale copy, no dead job.
+ */
+async function swappedLabels(home: string, station: Station, db: Database.Database, remote: Remote, away: (gone: boolean) => void): Promise<void> {
+  const a = await shoot(home, station, 'OBJ-1', 'a.tif', 5);
+  const b = await shoot(home, station, 'OBJ-2', 'b.tif', 6);
+  await waitFor(async () => (await remote.keys()).length === 2 && settled(station), 'both uploaded');
+  away(true);
+  await waitFor(() => station.uploader.status().targets[0]!.online === false, 'the share away');
+  const objectOf = (id: number) => station.linker.links.linkOf(id)!.objectId;
+  await station.linker.editor.relinkObject(objectOf(a), 'SPARE');
+  await station.linker.editor.relinkObject(objectOf(b), 'OBJ-1');
+  await station.linker.editor.relinkObject(objectOf(a), 'OBJ-2');
+  expect(station.uploader.status().targets[0]!.counts).toMatchObject({ queued: 2, done: 0 });
+  away(false);
+  await waitFor(async () => settled(station) && new StaleCopies(db).remaining().length === 0 && (await remote.keys()).length === 2, 'everything settled', 20_000);
+
+  expect(await remote.keys()).toEqual(['stand-1/OBJ-1/OBJ-1_01.tif', 'stand-1/OBJ-2/OBJ-2_01.tif']);
+  expect(await remote.sha256Of('stand-1/OBJ-1/OBJ-1_01.tif')).toBe(station.store.detail(b)!.sha256);
+  expect(await remote.sha256Of('stand-1/OBJ-2/OBJ-2_01.tif')).toBe(station.store.detail(a)!.sha256);
+  expect(station.uploader.status().targets[0]).toMatchObject({ counts: { dead: 0, done: 2 }, staleCount: 0, stale: [] });
+}
+
 describe('superseded copies at a folder target', () => {
+  it('two objects whose labels were swapped, relabelled while the share was away: each image ends under its real object, no stale copy, no dead job', async () => {
+    const { home, station, db } = await startStation([{ id: 'nas', kind: 'folder', path: 'share', mountCheck: true }]);
+    // The share counts as mounted while it holds its marker file.
+    const marker = path.join(home, 'share', '.capture-station-target');
+    fs.mkdirSync(path.join(home, 'share'));
+    fs.writeFileSync(marker, '');
+    await swappedLabels(home, station, db, folderRemote(home), (gone) => (gone ? fs.rmSync(marker) : fs.writeFileSync(marker, '')));
+  });
+
   it('relink → undo → relink of the real object ends with exactly the right bytes under each name and no stale copy', async () => {
     const { home, station, db } = await startStation([{ id: 'nas', kind: 'folder', path: 'share', mountCheck: false }]);
     fs.mkdirSync(path.join(home, 'share'));

@@ -16,7 +16,7 @@ import { StaleCopies } from '../../src/upload/stale-copies.js';
 import { TusTarget } from '../../src/upload/tus-target.js';
 import { Uploader } from '../../src/upload/uploader.js';
 import { waitFor } from '../helpers/station-home.js';
-import { randomBytes, settings, sha256, sha256OfFile } from './fixture.js';
+import { randomBytes, settings, sha256OfFile } from './fixture.js';
 import { tusBed } from './tus-bed.js';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
@@ -198,19 +198,48 @@ describe('removing superseded copies', () => {
     });
   }
 
-  it("an upload whose key holds another capture's superseded copy waits for that capture's new copy, then removes the old one and uploads", async () => {
-    let failNewX = true;
-    const { share, config, target } = folderSetup({
-      // X's first attempt under its new name fails, so Y meets X's old copy while X has no other.
-      afterWrite: (temp) => {
-        if (failNewX && temp.includes(`${path.sep}M${path.sep}`)) {
-          failNewX = false;
-          throw Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' });
-        }
-      },
+  for (const recorded of [true, false]) {
+    it(`with the Osprey layout, a station SIGKILLed between removing a superseded copy and updating checksums.md5: the next start finds the file gone and still takes its line out (md5 ${recorded ? 'recorded at upload' : 'saved before the removal: a copy uploaded by an older version'})`, async () => {
+      const { share, config, target } = folderSetup(undefined, 'osprey');
+      const c = bed.fx.addCapture('a.tif', randomBytes(180_000, 8));
+      fileAs(c.id, 'OBJ-1/OBJ-1_01.tif');
+      const first = start(config, target());
+      first.backfill('share', null);
+      await waitFor(() => jobOf(c.id).state === 'done', 'uploaded');
+      await first.stop();
+      const oldDir = path.join(share, 'st1/OBJ-1/tif');
+      await addToManifest(oldDir, 'OBJ-1_02.tif', 'b'.repeat(32));
+      fileAs(c.id, 'OBJ-2/OBJ-2_01.tif');
+      first.renamed([c.id]);
+      if (!recorded) bed.fx.store.db.prepare('UPDATE stale_copies SET state_json = NULL WHERE id = 1').run();
+
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'stale-removal-child.ts'), path.join(bed.fx.dir, 'station.db'), share, library(), 'after', 'osprey'], { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => void (stderr += d.toString()));
+      const exit = await new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+      expect(exit, stderr).toBe('SIGKILL');
+      // The crash left the line of a file that is gone.
+      expect(fs.existsSync(path.join(oldDir, 'OBJ-1_01.tif'))).toBe(false);
+      expect([...(await readManifest(path.join(oldDir, manifestName))).keys()].sort()).toEqual(['OBJ-1_01.tif', 'OBJ-1_02.tif']);
+      expect(stale().get(1)).toMatchObject({ status: 'pending', leaseOwner: expect.any(String), state: { kind: 'folder', md5: expect.stringMatching(/^[0-9a-f]{32}$/) } });
+
+      start(config, target());
+      await waitFor(() => stale().get(1)?.status === 'removed', 'settled after the restart');
+      expect(stale().get(1)!.note).toMatch(/was no longer there \(its line in checksums\.md5 is taken out too\)/);
+      expect([...(await readManifest(path.join(oldDir, manifestName))).keys()]).toEqual(['OBJ-1_02.tif']);
+      expect([...(await readManifest(path.join(share, 'st1/OBJ-2/tif', manifestName))).keys()]).toEqual(['OBJ-2_01.tif']);
     });
+  }
+
+  it("an upload whose key holds another capture's superseded copy removes it once that capture's local file is proven, without waiting for its new copy", async () => {
     const x = bed.fx.addCapture('x.tif', randomBytes(150_000, 3));
     const y = bed.fx.addCapture('y.tif', randomBytes(150_000, 4));
+    const { share, config, target } = folderSetup({
+      // X's uploads under its new name fail until Y is done, so Y meets X's old copy while X has no other.
+      afterWrite: (temp) => {
+        if (temp.includes(`${path.sep}M${path.sep}`) && jobOf(y.id).state !== 'done') throw Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' });
+      },
+    });
     fileAs(x.id, 'K/img.tif');
     fileAs(y.id, 'L/img.tif');
     const uploader = start(config, target());
@@ -224,10 +253,13 @@ describe('removing superseded copies', () => {
     expect(sha256OfFile(path.join(share, 'st1/K/img.tif'))).toBe(y.sha256);
     expect(sha256OfFile(path.join(share, 'st1/M/img.tif'))).toBe(x.sha256);
     expect(fs.existsSync(path.join(share, 'st1/L/img.tif'))).toBe(false);
-    expect(jobOf(y.id)).toMatchObject({ remoteKey: 'st1/K/img.tif', verifiedSha256: y.sha256 });
-    const yErrors = (bed.fx.store.db.prepare("SELECT json_extract(data_json, '$.error') AS e FROM events WHERE type = 'upload.retry' AND capture_id = ?").all(y.id) as { e: string }[]).map((r) => r.e);
-    expect(yErrors.some((e) => /holds the station's own superseded copy of another capture, which is removed before this upload: capture \d+'s copy under its new name is not verified yet/.test(e))).toBe(true);
-    expect(eventsOf('upload.stale.removed').map((e) => JSON.parse(e.data).remoteKey).sort()).toEqual(['st1/K/img.tif', 'st1/L/img.tif']);
-    expect(sha256(fs.readFileSync(path.join(share, 'st1/K/img.tif')))).not.toBe(x.sha256);
+    // Y's first attempt removed X's old copy and uploaded: no attempt spent waiting.
+    expect(jobOf(y.id)).toMatchObject({ remoteKey: 'st1/K/img.tif', verifiedSha256: y.sha256, attempts: 0 });
+    const order = bed.fx.store.db
+      .prepare("SELECT type, capture_id AS c, json_extract(data_json, '$.remoteKey') AS k FROM events WHERE type IN ('upload.stale.removed', 'upload.done') AND id > (SELECT MAX(id) FROM events WHERE type = 'upload.stale.recorded') ORDER BY id")
+      .all() as { type: string; c: number; k: string }[];
+    const seen = order.map((e) => `${e.type} ${e.c} ${e.k}`);
+    expect(seen.slice(0, 2)).toEqual([`upload.stale.removed ${x.id} st1/K/img.tif`, `upload.done ${y.id} st1/K/img.tif`]);
+    expect(seen.slice(2).sort()).toEqual([`upload.done ${x.id} st1/M/img.tif`, `upload.stale.removed ${y.id} st1/L/img.tif`]);
   });
 });
