@@ -70,8 +70,8 @@ export class LinkEditor {
   ) {}
 
   /**
-   * Moves whole shots to the object of `barcode` at their source (its newest, or a new closed one),
-   * numbered after its last shot. A capture never linked (shot with no object open) is linked the
+   * Moves whole shots to the object of `barcode` at their source (its newest one not rejected, or a
+   * new closed one), numbered after its last shot. A capture never linked (shot with no object open) is linked the
    * same way, and filed by the template.
    */
   relinkCaptures(captureIds: readonly number[], barcode: string): Promise<EditOutcome> {
@@ -108,7 +108,13 @@ export class LinkEditor {
     return this.serialize(async () => {
       if (objectId === intoObjectId) throw new StationError('INVALID_ARGUMENT', 'An object cannot be merged into itself.');
       this.objectOrThrow(objectId);
-      this.objectOrThrow(intoObjectId);
+      const into = this.objectOrThrow(intoObjectId);
+      if (into.state === 'rejected') {
+        throw new StationError(
+          'INVALID_ARGUMENT',
+          `Object ${into.barcode} (${into.id}) was rejected (REJECT): it stays closed and takes no more shots, as its files are set aside in _rejected/ and never uploaded. To put these shots under ${into.barcode}, relink them to ${into.barcode}: a new object of that barcode takes them.`,
+        );
+      }
       const ids = this.links.capturesOf(objectId);
       const before = this.snapshot(ids);
       const edit = this.commit(() => this.place(ids, intoObjectId, 'merge'));

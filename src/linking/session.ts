@@ -301,8 +301,9 @@ export class LinkSession {
 
   private openObject(barcode: string, at: number): SessionEffect[] {
     const effects = this.open ? this.close('next-object', at) : [];
-    // The barcode's shots still being checked are not in the database yet: numbers after them too.
-    const before = [...this.settling].filter((o) => o.barcode === barcode);
+    // The barcode's shots still being checked are not in the database yet: numbers after them too
+    // (a rejected object's excepted: its shots are set aside, and count for nothing).
+    const before = [...this.settling].filter((o) => o.barcode === barcode && o.closed !== 'rejected');
     const history = this.history(barcode);
     const firstSeq = Math.max(history.firstSeq, ...before.map(nextSeq));
     this.open = { ref: this.nextRef++, barcode, shots: [], lastActivity: at, closed: null, firstSeq, earlier: new Set(history.seqs), before, closedAt: 0, early: null };
