@@ -83,6 +83,8 @@ export class Linker {
   /** Failed attempts so far of captures whose filing is being retried, and their next attempt. */
   private readonly filingFailures = new Map<number, { attempts: number; timer: NodeJS.Timeout | null }>();
   private readonly sessionStore: SessionStore;
+  /** scan-after-capture: per source, files whose wait expired while they were being checked, and when (see LinkStore.expiredUncheckedFiles); read at start. */
+  private expiredUnchecked = new Map<string, number>();
 
   constructor(private readonly opts: LinkerOptions) {
     this.links = new LinkStore(opts.db);
@@ -125,6 +127,9 @@ export class Linker {
     }
     this.restoreWaiting();
     this.giveUpUnheld();
+    if (this.opts.config.enabled && this.opts.sources.some((s) => (s.scanMode ?? this.opts.config.mode) === 'scan-after-capture')) {
+      this.expiredUnchecked = new Map(this.links.expiredUncheckedFiles().map((f) => [fileKey(f.sourceId, f.relPath), Date.parse(f.at)]));
+    }
     if (this.opts.config.enabled) await this.checkLibrary();
     this.started = true;
     // Interrupted moves are finished, and failed ones tried again (the library may have been fixed).
@@ -169,9 +174,14 @@ export class Linker {
   /**
    * The watcher saw a new file version first (before its stability window and QC): its shot takes
    * its place now. `found`: by the start-up scan, so it was written while the station was down.
+   * `mtimeUs`: the version's modification time; a found file last modified no later than an
+   * expired wait's alarm that named it while it was being checked is that same file, already
+   * alarmed about (the event log is the record), so it is not alarmed about again.
    */
-  arrival(sourceId: string, relPath: string, found: boolean): void {
-    this.fromWatcher(sourceId, { type: 'arrival', file: relPath, stem: stemOf(relPath), isRaw: pairRole(relPath) === 'raw', found, at: this.now() });
+  arrival(sourceId: string, relPath: string, found: boolean, mtimeUs?: number): void {
+    const expiredAt = found && mtimeUs !== undefined ? this.expiredUnchecked.get(fileKey(sourceId, relPath)) : undefined;
+    const expired = expiredAt !== undefined && Math.floor(mtimeUs! / 1000) <= expiredAt;
+    this.fromWatcher(sourceId, { type: 'arrival', file: relPath, stem: stemOf(relPath), isRaw: pairRole(relPath) === 'raw', found, ...(expired ? { expired } : {}), at: this.now() });
   }
 
   /** A file left the hot folder; if it was never recorded, its place is given up. */
@@ -407,13 +417,16 @@ export class Linker {
   /**
    * Writes an alarm to the event log (in the caller's transaction): an incomplete object as
    * 'object.incomplete' on the object, any other as 'alarm', once per capture it is about (so each
-   * capture's timeline shows it), or once on the object or the source when it names no capture.
+   * capture's timeline shows it), and once on the object or the source when it names no capture or
+   * names files still being checked (`unchecked`, kept in it so a restart does not alarm again).
    */
   private recordAlarm(sourceId: string, alarm: SessionEffect & { type: 'alarm' }, objectId: number | null): void {
     const data = { barcode: alarm.barcode, message: alarm.message, ...(objectId === null ? {} : { objectId }), ...(alarm.missing ? { missing: alarm.missing } : {}) };
     const type = alarm.missing ? 'object.incomplete' : 'alarm';
-    const captures = alarm.captureIds?.length ? alarm.captureIds : [null];
+    const captures = alarm.captureIds?.length ? alarm.captureIds : [];
     for (const captureId of captures) appendEvent(this.opts.db, { type, captureId, sourceId, objectId, data });
+    // Files it names that have no capture yet have it on the source, with their names for the next start.
+    if (captures.length === 0 || alarm.unchecked) appendEvent(this.opts.db, { type, captureId: null, sourceId, objectId, data: { ...data, ...(alarm.unchecked ? { unchecked: alarm.unchecked } : {}) } });
   }
 
   /**
@@ -636,6 +649,8 @@ const notLinkedAdvice: Record<NotLinkedReason, string> = {
   'written while the station was not watching': 'it was written while the station was not watching, so no scan links it; link it to its barcode from the history (Relink shot)',
   'no barcode scanned in time': 'no barcode was scanned within linking.idleTimeoutSec after it; link it to its barcode from the history (Relink shot), or shoot it again and scan',
 };
+
+const fileKey = (sourceId: string, relPath: string) => `${sourceId}\u0000${relPath}`;
 
 /** The library folders undone shots and rejected objects' captures are set aside in (see setAsideDestination). */
 const reshootFolder = '_reshoot';

@@ -258,6 +258,24 @@ export class LinkStore {
       .all(sourceId, sourceId, notBefore) as { id: number; relPath: string; detectedAt: string }[];
   }
 
+  /**
+   * scan-after-capture: the files of each source that were still being checked when their wait for
+   * a barcode expired (named by that alarm's `unchecked`, on its row without a capture) and that no
+   * capture of the same name was recorded after, with the time of the newest such alarm. A start
+   * that finds one of them in the hot folder knows it was alarmed about already. Reads only the
+   * events that name no capture (by index).
+   */
+  expiredUncheckedFiles(): { sourceId: string; relPath: string; at: string }[] {
+    return this.db
+      .prepare(
+        `SELECT e.source_id AS sourceId, f.value AS relPath, MAX(e.at) AS at FROM events e, json_each(e.data_json, '$.unchecked') f
+          WHERE e.capture_id IS NULL AND e.type = 'alarm' AND e.source_id IS NOT NULL AND json_type(e.data_json, '$.unchecked') = 'array'
+            AND NOT EXISTS (SELECT 1 FROM captures c WHERE c.source_id = e.source_id AND c.rel_path = f.value AND c.checked_at > e.at)
+          GROUP BY e.source_id, f.value`,
+      )
+      .all() as { sourceId: string; relPath: string; at: string }[];
+  }
+
   /** Journals a move before it starts (see src/filing/move.ts). */
   planMove(captureId: number, fromPath: string, toPath: string): void {
     const at = new Date().toISOString();

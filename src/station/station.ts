@@ -46,6 +46,8 @@ export interface StationOptions {
   folderTargetFaults?: Record<string, FolderTargetFaults>;
   /** Replaces the `usb` package as the USB stack (tests of USB scanner input). */
   usbBackend?: () => Promise<UsbBackend>;
+  /** The linker's clock (ms since the epoch) for idle timeouts and waits for a barcode (tests move it on). */
+  now?: () => number;
 }
 
 export class Station {
@@ -127,6 +129,7 @@ export class Station {
         onEffect: (sourceId, effect) => this.emit('link.effect', { sourceId, effect }),
         onRechecked: (capture) => this.emit('capture.rechecked', { capture }),
         onRenamed: (captureIds) => this.uploader.renamed(captureIds),
+        ...(opts.now ? { now: opts.now } : {}),
       });
       this.scanners =
         config.linking.enabled && config.linking.usb.enabled
@@ -163,7 +166,7 @@ export class Station {
         emptyNoticeSec: config.ingest.emptyWarnSec,
         isKnown: (v) => this.store.isKnown(v),
         onStable: (file) => this.submit(file),
-        onArrival: (file, found) => this.linker.arrival(file.sourceId, file.relPath, found),
+        onArrival: (file, found) => this.linker.arrival(file.sourceId, file.relPath, found, file.mtimeUs),
         onGone: (sourceId, relPath) => this.linker.gone(sourceId, relPath),
         onSourceStatus: (status) => {
           this.sourceStatus.set(status.sourceId, status);
