@@ -67,6 +67,8 @@ export class LinkEditor {
     private readonly committed: () => void,
     /** Called with the filed captures an edit renamed in the library, once their files have their new names. */
     private readonly renamed: (captureIds: readonly number[]) => void = () => undefined,
+    /** Called with every capture an edit (or its undo, or its rollback) moved, once its files are where its link says: screens showing them fetch them again. */
+    private readonly changed: (captureIds: readonly number[]) => void = () => undefined,
   ) {}
 
   /**
@@ -184,8 +186,12 @@ export class LinkEditor {
       const back = new Map(data.kind === 'relink' ? data.before.flatMap((p) => (p.objectId === null && p.path !== undefined ? [[p.captureId, p.path] as const] : [])) : []);
       if (data.kind !== 'reshoot') {
         const paths = this.pathsOf(captureIds);
-        await this.renameFiled(captureIds, back);
-        this.announceRenamed(captureIds, paths);
+        try {
+          await this.renameFiled(captureIds, back);
+          this.announceRenamed(captureIds, paths);
+        } finally {
+          this.changed(captureIds);
+        }
       }
       return { editId: last.id, kind, captureIds };
     });
@@ -317,6 +323,7 @@ export class LinkEditor {
     try {
       await this.renameFiled(edit.captureIds);
       this.announceRenamed(edit.captureIds, snapshot.paths);
+      this.changed(edit.captureIds);
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       this.db.transaction(() => {
@@ -338,6 +345,7 @@ export class LinkEditor {
       } finally {
         // Only a file that could not be put back ends under another name than before the edit.
         this.announceRenamed(edit.captureIds, snapshot.paths, false);
+        this.changed(edit.captureIds);
       }
       throw new StationError('FILE_UNREADABLE', `The edit was not made, as a filed file could not be renamed: ${reason} The links are as they were.`);
     }

@@ -49,6 +49,8 @@ export interface LinkerOptions {
   onRechecked?: (capture: CaptureRecord) => void;
   /** Filed captures a linking edit renamed in the library (their upload copies carry the old names). */
   onRenamed?: (captureIds: readonly number[]) => void;
+  /** Captures a linking edit, its undo or its rollback moved, once their files are where their links say. */
+  onEdited?: (captureIds: readonly number[]) => void;
   now?: () => number;
 }
 
@@ -91,7 +93,7 @@ export class Linker {
     this.sessionStore = new SessionStore(opts.db);
     this.naming = new LibraryNaming(opts.config, opts.library, opts.stationId, this.links, this.sessionStore);
     this.mismatch = new MismatchRecheck(opts.captures, this.links, (sourceId) => opts.profiles[opts.sources.find((s) => s.id === sourceId)?.profile ?? '']);
-    this.editor = new LinkEditor(opts.db, this.links, opts.captures, this.naming, opts.config, (work) => this.serialize(work), (ids) => this.relinked(ids, true), () => this.restoreSessions(), (ids) => opts.onRenamed?.(ids));
+    this.editor = new LinkEditor(opts.db, this.links, opts.captures, this.naming, opts.config, (work) => this.serialize(work), (ids) => this.relinked(ids, true), () => this.restoreSessions(), (ids) => opts.onRenamed?.(ids), (ids) => opts.onEdited?.(ids));
     this.now = opts.now ?? Date.now;
     for (const source of opts.sources) {
       const profile = opts.profiles[source.profile];

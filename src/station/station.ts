@@ -129,6 +129,7 @@ export class Station {
         onEffect: (sourceId, effect) => this.emit('link.effect', { sourceId, effect }),
         onRechecked: (capture) => this.emit('capture.rechecked', { capture }),
         onRenamed: (captureIds) => this.uploader.renamed(captureIds),
+        onEdited: (captureIds) => captureIds.forEach((captureId) => this.emit('capture.changed', { captureId })),
         ...(opts.now ? { now: opts.now } : {}),
       });
       this.scanners =
