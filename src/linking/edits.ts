@@ -16,7 +16,7 @@ import { moveVerified } from '../filing/move.js';
 import type { CaptureStore } from '../store/captures.js';
 import type { Db } from '../store/database.js';
 import { appendEvent } from '../store/events.js';
-import { stemOf, type LibraryNaming } from './naming.js';
+import { rejectedFolder, stemOf, type LibraryNaming } from './naming.js';
 import type { CaptureLink, LinkStore } from './store.js';
 
 /** Where each capture was before an edit: what undo puts back. */
@@ -283,7 +283,9 @@ export class LinkEditor {
     if (!capture?.sha256 || filed?.state !== 'done') return false;
     // Retention removed the local file (its copies are at the targets): the link changes, no file can move.
     if (this.captures.localRemoved(id)) return false;
-    const to = link ? await this.naming.destination(capture, link, capture.path) : back.get(id);
+    // A rejected object's captures stay set aside, under the barcode it has now.
+    const rejected = link !== null && this.links.object(link.objectId)?.state === 'rejected';
+    const to = !link ? back.get(id) : rejected ? await this.naming.setAside(capture, rejectedFolder, link.barcode, capture.path) : await this.naming.destination(capture, link, capture.path);
     if (to === undefined || to === capture.path) return false;
     this.links.planMove(id, capture.path, to);
     try {

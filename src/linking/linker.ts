@@ -14,9 +14,7 @@ import { classifyScan } from '../barcode/validate.js';
 import type { LinkingConfig, SourceConfig } from '../config/schema.js';
 import { StationError } from '../errors.js';
 import { libraryProblem, libraryUnmounted, removeEmptiedFolders } from '../filing/library.js';
-import { freeName, moveVerified } from '../filing/move.js';
-import { collisionSuffixBytes, defaultNamePolicy, sanitizeSegment } from '../filing/sanitize.js';
-import { resolveInside } from '../filing/template.js';
+import { moveVerified } from '../filing/move.js';
 import { sha256OfFile } from '../hashing/file.js';
 import { createLogger } from '../log/logger.js';
 import type { Profile } from '../quality/profile.js';
@@ -29,7 +27,7 @@ import { SessionStore } from '../store/sessions.js';
 import { backoffDelay, type BackoffSettings } from '../upload/backoff.js';
 import { LinkEditor } from './edits.js';
 import { MismatchRecheck } from './mismatch-recheck.js';
-import { LibraryNaming, stemOf } from './naming.js';
+import { LibraryNaming, rejectedFolder, reshootFolder, stemOf } from './naming.js';
 import { LinkSession, missingOf, type BarcodeHistory, type NotLinkedReason, type SessionEffect, type SessionInput, type StoredShot } from './session.js';
 import { LinkStore, type ObjectRecord } from './store.js';
 
@@ -567,14 +565,14 @@ export class Linker {
     let to = resume?.toPath;
     if (!to && !link) {
       if (!this.filedUnderObjectName(capture)) return;
-      to = await this.setAsideDestination(capture, reshootFolder, this.links.unlinkedFrom(capture.id));
+      to = await this.naming.setAside(capture, reshootFolder, this.links.unlinkedFrom(capture.id));
       this.links.planMove(captureId, capture.path, to);
     }
     const rejected = link !== null && this.links.object(link.objectId)?.state === 'rejected';
     if (!to && rejected) {
       if (this.inLibraryFolder(capture.path, rejectedFolder)) return;
       if (capture.verdict === 'fail' && !this.opts.config.fileFailed && planned?.state !== 'done') return;
-      to = await this.setAsideDestination(capture, rejectedFolder, link.barcode);
+      to = await this.naming.setAside(capture, rejectedFolder, link.barcode);
       this.links.planMove(captureId, capture.path, to);
     }
     if (!to) {
@@ -623,18 +621,6 @@ export class Linker {
     return file.startsWith(path.join(this.opts.library, sub) + path.sep);
   }
 
-  /**
-   * Where an undone shot or a rejected object's capture is set aside: <library>/<folder>/<barcode>/<its
-   * original file name>. An undone shot must leave the object's names so the re-shoot takes them, and
-   * a rejected object's files must not look like an accepted object's; back in the hot folder the
-   * watcher would take them for new shots and link them again, so they stay in the library, out of
-   * the way, and not uploaded.
-   */
-  private async setAsideDestination(capture: CaptureRecord, folder: string, barcode: string | null): Promise<string> {
-    const rel = path.join(folder, sanitizeSegment(barcode ?? '_'), sanitizeSegment(path.posix.basename(capture.relPath), { ...defaultNamePolicy, maxSegmentBytes: defaultNamePolicy.maxSegmentBytes - collisionSuffixBytes }));
-    return freeName(resolveInside(this.opts.library, rel), async (f) => fs.existsSync(f) || this.links.isPlannedDestination(f));
-  }
-
   private sourceFor(sourceId: string | undefined): string {
     if (sourceId !== undefined) {
       if (!this.sessions.has(sourceId)) throw new StationError('INVALID_ARGUMENT', `There is no source "${sourceId}"; the sources are ${[...this.sessions.keys()].join(', ')}.`);
@@ -654,9 +640,6 @@ const notLinkedAdvice: Record<NotLinkedReason, string> = {
 
 const fileKey = (sourceId: string, relPath: string) => `${sourceId}\u0000${relPath}`;
 
-/** The library folders undone shots and rejected objects' captures are set aside in (see setAsideDestination). */
-const reshootFolder = '_reshoot';
-const rejectedFolder = '_rejected';
 
 /** Waits between attempts to file a capture whose move failed: up to 2 s, doubling to at most 5 min (jittered). */
 const filingRetry: BackoffSettings = { baseMs: 2000, maxMs: 300_000 };

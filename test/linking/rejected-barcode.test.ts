@@ -106,4 +106,29 @@ describe('a barcode whose object was rejected', () => {
     expect(filesUnder(library)).toEqual(['A/001.tif', 'R/001.tif', '_rejected/R/r1.tif']);
     unchanged();
   });
+
+  it("a rejected object's shots stay set aside through a rename of it, and come back there when a relink out of it is undone", async () => {
+    const { station, client, library, shoot } = await start();
+    const links = station.linker.links;
+    station.linker.scan('R');
+    const r1 = await shoot('r1.tif', 1);
+    station.linker.scan('%%REJECT%%');
+    await waitFor(() => filesUnder(library).includes('_rejected/R/r1.tif'), 'r1 set aside');
+    const rejected = links.linkOf(r1)!.objectId;
+
+    // Renamed (a misread label): still rejected, set aside under its new barcode; undo puts it back.
+    expect(await client.relinkObject({ objectId: rejected, barcode: 'S' })).toMatchObject({ result: { kind: 'barcode' } });
+    expect(filesUnder(library)).toEqual(['_rejected/S/r1.tif']);
+    expect(links.object(rejected)!.state).toBe('rejected');
+    expect(await client.undoLinkEdit({})).toMatchObject({ result: { kind: 'barcode' } });
+    expect(filesUnder(library)).toEqual(['_rejected/R/r1.tif']);
+
+    // Relinked out of it (the REJECT was wrong for this shot): filed by the template; undo sets it aside again.
+    expect(await client.relinkCaptures({ captureIds: [r1], barcode: 'A' })).toMatchObject({ result: { kind: 'relink' } });
+    expect(filesUnder(library)).toEqual(['A/001.tif']);
+    expect(await client.undoLinkEdit({})).toMatchObject({ result: { kind: 'relink' } });
+    expect(filesUnder(library)).toEqual(['_rejected/R/r1.tif']);
+    expect(links.linkOf(r1)).toMatchObject({ objectId: rejected, barcode: 'R', seq: 1 });
+    expect(station.store.get(r1)!.path).toBe(path.join(library, '_rejected/R/r1.tif'));
+  });
 });
