@@ -83,8 +83,11 @@ export class Linker {
   /** Failed attempts so far of captures whose filing is being retried, and their next attempt. */
   private readonly filingFailures = new Map<number, { attempts: number; timer: NodeJS.Timeout | null }>();
   private readonly sessionStore: SessionStore;
-  /** scan-after-capture: per source, files whose wait expired while they were being checked, and when (see LinkStore.expiredUncheckedFiles); read at start. */
-  private expiredUnchecked = new Map<string, number>();
+  /**
+   * scan-after-capture: per source, files whose wait expired while they were being checked, and when
+   * (see LinkStore.expiredUncheckedFiles); read from the event log at the first file a start finds.
+   */
+  private expiredUnchecked: Map<string, number> | null = null;
 
   constructor(private readonly opts: LinkerOptions) {
     this.links = new LinkStore(opts.db);
@@ -127,9 +130,6 @@ export class Linker {
     }
     this.restoreWaiting();
     this.giveUpUnheld();
-    if (this.opts.config.enabled && this.opts.sources.some((s) => (s.scanMode ?? this.opts.config.mode) === 'scan-after-capture')) {
-      this.expiredUnchecked = new Map(this.links.expiredUncheckedFiles().map((f) => [fileKey(f.sourceId, f.relPath), Date.parse(f.at)]));
-    }
     if (this.opts.config.enabled) await this.checkLibrary();
     this.started = true;
     // Interrupted moves are finished, and failed ones tried again (the library may have been fixed).
@@ -179,9 +179,17 @@ export class Linker {
    * alarmed about (the event log is the record), so it is not alarmed about again.
    */
   arrival(sourceId: string, relPath: string, found: boolean, mtimeUs?: number): void {
-    const expiredAt = found && mtimeUs !== undefined ? this.expiredUnchecked.get(fileKey(sourceId, relPath)) : undefined;
+    const expiredAt = found && mtimeUs !== undefined && this.scansAfterCapture(sourceId) ? this.expiredWaits().get(fileKey(sourceId, relPath)) : undefined;
     const expired = expiredAt !== undefined && Math.floor(mtimeUs! / 1000) <= expiredAt;
     this.fromWatcher(sourceId, { type: 'arrival', file: relPath, stem: stemOf(relPath), isRaw: pairRole(relPath) === 'raw', found, ...(expired ? { expired } : {}), at: this.now() });
+  }
+
+  private scansAfterCapture(sourceId: string): boolean {
+    return this.opts.config.enabled && (this.opts.sources.find((s) => s.id === sourceId)?.scanMode ?? this.opts.config.mode) === 'scan-after-capture';
+  }
+
+  private expiredWaits(): Map<string, number> {
+    return (this.expiredUnchecked ??= new Map(this.links.expiredUncheckedFiles().map((f) => [fileKey(f.sourceId, f.relPath), Date.parse(f.at)])));
   }
 
   /** A file left the hot folder; if it was never recorded, its place is given up. */
@@ -426,7 +434,11 @@ export class Linker {
     const captures = alarm.captureIds?.length ? alarm.captureIds : [];
     for (const captureId of captures) appendEvent(this.opts.db, { type, captureId, sourceId, objectId, data });
     // Files it names that have no capture yet have it on the source, with their names for the next start.
-    if (captures.length === 0 || alarm.unchecked) appendEvent(this.opts.db, { type, captureId: null, sourceId, objectId, data: { ...data, ...(alarm.unchecked ? { unchecked: alarm.unchecked } : {}) } });
+    if (captures.length === 0 || alarm.unchecked) {
+      const event = appendEvent(this.opts.db, { type, captureId: null, sourceId, objectId, data: { ...data, ...(alarm.unchecked ? { unchecked: alarm.unchecked } : {}) } });
+      // Already read this run (a share that comes back is found again): it learns of this one too.
+      for (const file of alarm.unchecked ?? []) this.expiredUnchecked?.set(fileKey(sourceId, file), Date.parse(event.at));
+    }
   }
 
   /**

@@ -263,13 +263,14 @@ export class LinkStore {
    * a barcode expired (named by that alarm's `unchecked`, on its row without a capture) and that no
    * capture of the same name was recorded after, with the time of the newest such alarm. A start
    * that finds one of them in the hot folder knows it was alarmed about already. Reads only the
-   * events that name no capture (by index).
+   * events that name no capture (by index), and parses only those whose text names the field.
    */
   expiredUncheckedFiles(): { sourceId: string; relPath: string; at: string }[] {
     return this.db
       .prepare(
         `SELECT e.source_id AS sourceId, f.value AS relPath, MAX(e.at) AS at FROM events e, json_each(e.data_json, '$.unchecked') f
-          WHERE e.capture_id IS NULL AND e.type = 'alarm' AND e.source_id IS NOT NULL AND json_type(e.data_json, '$.unchecked') = 'array'
+          WHERE e.capture_id IS NULL AND e.type = 'alarm' AND e.source_id IS NOT NULL
+            AND instr(e.data_json, '"unchecked":') > 0 AND json_type(e.data_json, '$.unchecked') = 'array'
             AND NOT EXISTS (SELECT 1 FROM captures c WHERE c.source_id = e.source_id AND c.rel_path = f.value AND c.checked_at > e.at)
           GROUP BY e.source_id, f.value`,
       )
