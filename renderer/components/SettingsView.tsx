@@ -25,7 +25,7 @@ type LinkingDraft = EditableConfig['linking'];
 
 const scanModeLabels = { 'scan-before-capture': 'before the shots', 'scan-after-capture': 'after the shots' } as const satisfies Record<LinkingDraft['mode'], string>;
 const checkDigitLabels = { '': 'none', 'gs1-mod10': 'GS1 mod 10', 'code39-mod43': 'Code 39 mod 43', luhn: 'Luhn' } as const satisfies Record<NonNullable<LinkingDraft['barcode']['checkDigit']> | '', string>;
-const usbModeLabels = { auto: 'keyboard or POS, as the scanner says', keyboard: 'keyboard (HID boot)', pos: 'HID POS' } as const satisfies Record<LinkingDraft['usb']['mode'], string>;
+const usbModeLabels = { auto: 'auto (keyboard or POS)', keyboard: 'keyboard', pos: 'HID POS' } as const satisfies Record<LinkingDraft['usb']['mode'], string>;
 const usbLayoutLabels = { us: 'US', de: 'German' } as const satisfies Record<LinkingDraft['usb']['layout'], string>;
 const controlCodeLabels = { end: 'END code', undo: 'UNDO code', reject: 'REJECT code' } as const satisfies Record<keyof LinkingDraft['barcode']['controlCodes'], string>;
 
@@ -297,7 +297,7 @@ export function SettingsPanel({ data, draft, errors, dirty, checking, saving, no
               {select(['linking', 'usb', 'layout'], Object.keys(usbLayoutLabels), usbLayoutLabels)}
             </Field>
             <Field path={['linking', 'usb', 'sourceId']} label="Their scans are for" errors={errors}>
-              {select(['linking', 'usb', 'sourceId'], ['', ...sources.map((src) => src.id)], { '': 'the only source (or name one)' })}
+              {select(['linking', 'usb', 'sourceId'], ['', ...sources.map((src) => src.id)], { '': 'the only source' })}
             </Field>
           </div>
         </fieldset>
