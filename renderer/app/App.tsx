@@ -20,6 +20,9 @@ import { useStation, webSocketEvents, type EventConnector } from './use-station.
 import { viewForKey, viewFromHash, views, type ViewId } from './views.js';
 
 /** `client`, `events` and `tones` are injected by tests (an in-process station, a spied cue); `events` must keep its identity. */
+/** Hot-folder notices shown in full under the header; any more are named in one line, so a folder of links does not push the screen down. */
+const shownNotices = 3;
+
 export function App({ client, events, tones }: { client?: StationClient; events?: EventConnector; tones?: TonePlayer }) {
   // In the desktop window the preload's bridge carries the contract; in a browser, HTTP + WebSocket.
   const bridge = useMemo(() => desktopBridge(), []);
@@ -138,11 +141,16 @@ export function App({ client, events, tones }: { client?: StationClient; events?
           {station.error}
         </p>
       )}
-      {station.ingestNotices.map((n) => (
+      {station.ingestNotices.slice(0, shownNotices).map((n) => (
         <p key={`${n.sourceId}/${n.relPath}`} className="notice" role="alert" data-testid="ingest-notice">
           <span aria-hidden="true">▲</span> {n.message}
         </p>
       ))}
+      {station.ingestNotices.length > shownNotices && (
+        <p className="notice" role="alert" data-testid="ingest-notice-more">
+          <span aria-hidden="true">▲</span> {station.ingestNotices.length - shownNotices} more {station.ingestNotices.length - shownNotices === 1 ? 'file' : 'files'} the station will not take as they are: {station.ingestNotices.slice(shownNotices).map((n) => n.relPath).join(', ')}
+        </p>
+      )}
       {view === 'capture' && (
         <main className="main" id="view-capture">
           <CaptureScreen client={api} station={station} inboxes={station.status?.sources.map((s) => s.path) ?? []} sound={{ enabled: soundOnFail, muted, onToggleMute: toggleMute }} />

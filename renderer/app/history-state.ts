@@ -1,5 +1,6 @@
 /** The history list as pages and live events arrive: newest first, one entry per id, only what the filter lets through. Pure. */
 import type { CaptureRecord, CommandArgs, Verdict } from '../contract.js';
+import type { StationEventMessage } from '../transport/event-stream.js';
 
 export interface HistoryFilter {
   verdict: Verdict | null;
@@ -74,6 +75,44 @@ export function applyLive(items: readonly CaptureRecord[], c: CaptureRecord, f: 
   const last = items.at(-1);
   if (last && c.id < last.id) return [...items];
   return [...items, c].sort((a, b) => b.id - a.id);
+}
+
+/**
+ * Whether a change to capture `id` (a `capture.changed` event: linked, relinked, filed, its upload
+ * or re-shoot state) can change the list: when it is listed, or under a barcode search (a relink
+ * can bring it in or take it out). Anything else is not asked about, so a busy station does not
+ * make the list fetch a row per event.
+ */
+export function rowMayChange(items: readonly CaptureRecord[], id: number, f: HistoryFilter): boolean {
+  return Boolean(f.barcode) || items.some((c) => c.id === id);
+}
+
+/** The list once the station answered a membershipQuery for capture `id`: `found` is the row it returned for it (null: the filter no longer finds it). */
+export function applyRefreshed(items: readonly CaptureRecord[], id: number, found: CaptureRecord | null, f: HistoryFilter): CaptureRecord[] {
+  return found ? applyLive(items, found, f, true) : items.filter((c) => c.id !== id);
+}
+
+/**
+ * Whether an event changes what the detail of capture `id` shows (its link, files, verdict, or a
+ * line of its timeline: uploads, alarms about it or its object). `barcode`: its object's, if linked.
+ */
+export function touchesDetail(m: StationEventMessage, id: number, barcode: string | null): boolean {
+  switch (m.event) {
+    case 'capture.changed':
+    case 'upload.job':
+      return m.payload.captureId === id;
+    case 'capture.rechecked':
+      return m.payload.capture.id === id;
+    case 'link.effect': {
+      const e = m.payload.effect;
+      if (e.type === 'alarm') return Boolean(e.captureIds?.includes(id)) || (barcode !== null && e.barcode === barcode);
+      if (e.type === 'capture.linked' || e.type === 'capture.unlinked-none') return e.captureId === id;
+      if (e.type === 'capture.unlinked') return e.captureIds.includes(id);
+      return false;
+    }
+    default:
+      return false;
+  }
 }
 
 /** The query whose first row is capture `id` exactly when the search `f` finds it. */

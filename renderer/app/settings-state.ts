@@ -55,9 +55,13 @@ export const thresholdFields = [
   ['minPpi', 'ppi', 'Minimum resolution', 'ppi'],
   ['blank', 'minStdDev', 'Blank frame: detail below', ''],
   ['nearDuplicate', 'maxDistance', 'Near-duplicate: distance up to', ''],
+  ['pairs', 'windowSec', 'RAW + TIFF/JPEG partner waited for', 's'],
 ] as const;
 
-export type ThresholdSection = (typeof thresholdFields)[number][0];
+/** The on/off settings the Settings view shows per profile (written as overrides like the thresholds): [section, field, label]. */
+export const profileToggles = [['pairs', 'required', 'Every shot needs its RAW and its TIFF/JPEG (pairs)']] as const;
+
+export type ThresholdSection = (typeof thresholdFields)[number][0] | (typeof profileToggles)[number][0];
 
 /** The value a profile has for a threshold: this station's override if any, else the profile's own. */
 export function thresholdValue(data: ConfigForEdit, draft: EditableConfig, profile: string, section: ThresholdSection, field: string): unknown {
@@ -80,6 +84,17 @@ export function profilesInUse(draft: EditableConfig): string[] {
   return [...new Set((draft.sources ?? []).map((s) => s.profile))];
 }
 
+/**
+ * The error of a field, or (`nested`, for a list typed as one field) the first of its items', named
+ * by its place in the list ("item 2: …"), so a bad entry is shown at the field that holds it.
+ */
+export function fieldError(errors: FieldErrors, path: FieldPath, nested = false): string | undefined {
+  const key = pathKey(path);
+  if (errors[key] || !nested) return errors[key];
+  const item = Object.keys(errors).find((k) => k.startsWith(`${key}.`));
+  return item === undefined ? undefined : `item ${Number(item.slice(key.length + 1).split('.')[0]) + 1}: ${errors[item]}`;
+}
+
 /** Number fields whose text is not a number, with what to type instead (before the core is asked). */
 export function notNumbers(draft: EditableConfig, paths: readonly FieldPath[]): FieldErrors {
   const out: FieldErrors = {};
@@ -89,7 +104,8 @@ export function notNumbers(draft: EditableConfig, paths: readonly FieldPath[]): 
 
 /** The numeric fields of the form (the thresholds live under profiles.<name>). */
 export function numberPaths(draft: EditableConfig): FieldPath[] {
-  const paths: FieldPath[] = [['linking', 'idleTimeoutSec'], ['linking', 'expectedShots']];
+  const paths: FieldPath[] = [['linking', 'idleTimeoutSec'], ['linking', 'expectedShots'], ['linking', 'completenessWaitSec'], ['linking', 'barcode', 'maxLength']];
+  (draft.sources ?? []).forEach((_, i) => paths.push(['sources', i, 'pollIntervalMs']));
   for (const name of Object.keys(draft.profiles)) for (const [section, field] of thresholdFields) paths.push(['profiles', name, section, field]);
   return paths;
 }

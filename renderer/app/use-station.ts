@@ -28,7 +28,7 @@ export interface StationView {
   openObjects: OpenObjects;
   /** The latest linking alarm (e.g. an incomplete object), until the next scan. */
   linkAlarm: string | null;
-  /** Hot-folder files the station will not take as they are (a symbolic link, a file still empty), until each is recorded; newest last. */
+  /** Hot-folder files the station will not take as they are (a symbolic link, a file still empty), as the station lists them: until each is recorded or gone; oldest first. */
   ingestNotices: IngestNotice[];
   select(id: number): void;
   followLatest(): void;
@@ -93,6 +93,7 @@ export function useStation(client: StationClient, connect: EventConnector): Stat
     if ('result' in st) {
       setStatus(st.result);
       setOpenObjects(st.result.linking.open);
+      setIngestNotices(st.result.ingestNotices);
     }
     if ('error' in list) {
       setError(list.error.message);
@@ -129,15 +130,11 @@ export function useStation(client: StationClient, connect: EventConnector): Stat
         case 'capture.checking':
           setChecking((c) => [...c.filter((p) => p !== m.payload.relPath), m.payload.relPath].slice(-20));
           break;
-        case 'ingest.notice': {
-          const notice = m.payload;
-          setIngestNotices((n) => [...n.filter((o) => !sameFile(o, notice)), notice].slice(-3));
+        case 'ingest.notices':
+          setIngestNotices(m.payload.notices);
           break;
-        }
         case 'capture.recorded':
           setChecking((c) => c.filter((p) => p !== m.payload.capture.relPath));
-          // An empty file that got its data after all: its notice is answered.
-          setIngestNotices((n) => (n.some((o) => sameFile(o, m.payload.capture)) ? n.filter((o) => !sameFile(o, m.payload.capture)) : n));
           setCaptures((prev) => upsertCapture(prev, m.payload.capture));
           if (followingRef.current) void show(m.payload.capture.id);
           void client.status({}).then((r) => 'result' in r && setStatus(r.result));
@@ -211,8 +208,4 @@ export function useStation(client: StationClient, connect: EventConnector): Stat
   }, []);
 
   return { connection, status, captures, current, following, checking, error, openObjects, linkAlarm, ingestNotices, select, followLatest, scan, subscribe, refreshOpenObjects };
-}
-
-function sameFile(a: { sourceId: string; relPath: string }, b: { sourceId: string; relPath: string }): boolean {
-  return a.sourceId === b.sourceId && a.relPath === b.relPath;
 }

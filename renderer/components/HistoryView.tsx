@@ -1,8 +1,9 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import type { CaptureDetail, CaptureRecord, Verdict } from '../contract.js';
 import { fileName, formatBytes, verdictLook } from '../app/format.js';
-import { appendPage, applyLive, dateTime, isFiltered, membershipQuery, nextPageQuery, type HistoryFilter } from '../app/history-state.js';
+import { appendPage, applyLive, applyRefreshed, dateTime, isFiltered, membershipQuery, nextPageQuery, rowMayChange, touchesDetail, type HistoryFilter } from '../app/history-state.js';
 import { runLinkEdit, type LinkEditMessage, type LinkEditRequest } from '../app/link-edits.js';
+import { throttle } from '../app/throttle.js';
 import type { StationListener } from '../app/use-station.js';
 import type { StationClient } from '../transport/http-client.js';
 import { CaptureDetailPanel } from './CaptureDetailPanel.js';
@@ -195,8 +196,8 @@ export function HistoryView({
   const [detailVersion, setDetailVersion] = useState(0);
   const generation = useRef(0);
   const busy = useRef(false);
-  const state = useRef({ items, filter, hasMore });
-  state.current = { items, filter, hasMore };
+  const state = useRef({ items, filter, hasMore, selectedId, detailBarcode: null as string | null });
+  state.current = { items, filter, hasMore, selectedId, detailBarcode: detail?.id === selectedId ? (detail?.link?.barcode ?? null) : null };
 
   const loadMore = useCallback(
     async (reset = false) => {
@@ -230,23 +231,53 @@ export function HistoryView({
     void loadMore(true);
   }, [filter, loadMore]);
 
-  useEffect(
-    () =>
-      subscribe((m) => {
-        if (m.event === 'capture.recorded' || m.event === 'capture.rechecked') {
-          const c = m.payload.capture;
-          const f = state.current.filter;
-          if (!f.barcode) setItems((prev) => applyLive(prev, c, f));
-          else
-            void client.listCaptures(membershipQuery(c.id, f)).then((r) => {
-              // Asked under a search that has since changed: the new search's own load has it.
-              if (state.current.filter === f) setItems((prev) => applyLive(prev, c, f, 'error' in r ? undefined : r.result[0]?.id === c.id));
-            });
-        }
-        if (m.event === 'reconnected') void loadMore(true);
-      }),
-    [subscribe, loadMore, client],
-  );
+  // New captures join the list as they are recorded. Changes to captures already recorded (linked,
+  // relinked, filed, uploaded, alarmed about) refresh the rows they touch, one row query each, and
+  // the open detail: never the whole list. A burst of them (an object relinked, an upload running)
+  // is taken together, at most every 250 ms.
+  useEffect(() => {
+    const changed = new Set<number>();
+    let detailStale = false;
+    const refresh = throttle(() => {
+      if (detailStale) setDetailVersion((v) => v + 1);
+      detailStale = false;
+      const f = state.current.filter;
+      for (const id of changed) {
+        if (!rowMayChange(state.current.items, id, f)) continue;
+        void client.listCaptures(membershipQuery(id, f)).then((r) => {
+          // A failed ask leaves the row as it was; one asked under a filter since changed is the new filter's load's.
+          if ('error' in r || state.current.filter !== f) return;
+          const row = r.result[0]?.id === id ? r.result[0] : null;
+          setItems((prev) => applyRefreshed(prev, id, row, f));
+        });
+      }
+      changed.clear();
+    }, 250);
+    const off = subscribe((m) => {
+      if (m.event === 'reconnected') {
+        void loadMore(true);
+        return;
+      }
+      if (m.event === 'capture.recorded' || m.event === 'capture.rechecked') {
+        const c = m.payload.capture;
+        const f = state.current.filter;
+        if (!f.barcode) setItems((prev) => applyLive(prev, c, f));
+        else
+          void client.listCaptures(membershipQuery(c.id, f)).then((r) => {
+            // Asked under a search that has since changed: the new search's own load has it.
+            if (state.current.filter === f) setItems((prev) => applyLive(prev, c, f, 'error' in r ? undefined : r.result[0]?.id === c.id));
+          });
+      }
+      if (m.event === 'capture.changed') changed.add(m.payload.captureId);
+      const { selectedId: open, detailBarcode } = state.current;
+      if (open !== null && touchesDetail(m, open, detailBarcode)) detailStale = true;
+      if (m.event === 'capture.changed' || detailStale) refresh();
+    });
+    return () => {
+      off();
+      refresh.cancel();
+    };
+  }, [subscribe, loadMore, client]);
 
   useEffect(() => {
     if (selectedId === null) return;
@@ -271,13 +302,13 @@ export function HistoryView({
         setEditBusy(false);
         setEditMessage(m);
         if (!m.ok) return;
-        // The capture's link, name and timeline changed, and a barcode search may now find other captures.
+        // The capture's link, name and timeline changed. The rows it touched (a barcode search may
+        // now find others) follow from the station's capture.changed events, as any edit's do.
         setDetailVersion((v) => v + 1);
-        void loadMore(true);
         onLinkEdited?.();
       });
     },
-    [client, detail, loadMore, onLinkEdited],
+    [client, detail, onLinkEdited],
   );
 
   const selectedIndex = selectedId === null ? -1 : items.findIndex((c) => c.id === selectedId);

@@ -1,12 +1,15 @@
 /** A labelled settings field whose error, when there is one, sits right under it and is what its input points at. */
 import type { ReactNode } from 'react';
-import { pathKey, type FieldErrors, type FieldPath } from '../app/settings-state.js';
+import { fieldError, pathKey, type FieldErrors, type FieldPath } from '../app/settings-state.js';
 
 export const fieldId = (path: FieldPath) => `setting-${pathKey(path).replace(/[^A-Za-z0-9_-]/g, '-')}`;
 
-/** The error of a field, next to it, with an icon and a word; the input points at it (aria-describedby). */
-export function FieldError({ path, errors }: { path: FieldPath; errors: FieldErrors }) {
-  const message = errors[pathKey(path)];
+/**
+ * The error of a field, next to it, with an icon and a word; the input points at it (aria-describedby).
+ * `nested`: a list typed as one field, which also shows its items' errors.
+ */
+export function FieldError({ path, errors, nested = false }: { path: FieldPath; errors: FieldErrors; nested?: boolean }) {
+  const message = fieldError(errors, path, nested);
   if (!message) return null;
   return (
     <p id={`${fieldId(path)}-error`} className="field__error" data-field={pathKey(path)}>
@@ -15,20 +18,20 @@ export function FieldError({ path, errors }: { path: FieldPath; errors: FieldErr
   );
 }
 
-export function a11y(path: FieldPath, errors: FieldErrors) {
-  const bad = Boolean(errors[pathKey(path)]);
+export function a11y(path: FieldPath, errors: FieldErrors, nested = false) {
+  const bad = Boolean(fieldError(errors, path, nested));
   return { id: fieldId(path), 'aria-invalid': bad ? ('true' as const) : undefined, 'aria-describedby': bad ? `${fieldId(path)}-error` : undefined };
 }
 
-export function Field({ path, label, hint, errors, wide, children }: { path: FieldPath; label: string; hint?: string; errors: FieldErrors; wide?: boolean; children: ReactNode }) {
+export function Field({ path, label, hint, errors, wide, nested = false, children }: { path: FieldPath; label: string; hint?: string; errors: FieldErrors; wide?: boolean; nested?: boolean; children: ReactNode }) {
   return (
-    <div className={wide ? 'field field--wide' : 'field'} data-invalid={errors[pathKey(path)] ? 'true' : undefined}>
+    <div className={wide ? 'field field--wide' : 'field'} data-invalid={fieldError(errors, path, nested) ? 'true' : undefined}>
       <label className="field__label" htmlFor={fieldId(path)}>
         {label}
         {hint && <span className="field__hint"> {hint}</span>}
       </label>
       {children}
-      <FieldError path={path} errors={errors} />
+      <FieldError path={path} errors={errors} nested={nested} />
     </div>
   );
 }

@@ -7,6 +7,7 @@ import {
   numberPaths,
   pathKey,
   profilesInUse,
+  profileToggles,
   setIn,
   setThreshold,
   thresholdFields,
@@ -19,6 +20,14 @@ import {
 import type { StationClient } from '../transport/http-client.js';
 import { ReadOnlyNote } from './ReadOnly.js';
 import { a11y, Field, FieldError } from './SettingsField.js';
+
+type LinkingDraft = EditableConfig['linking'];
+
+const scanModeLabels = { 'scan-before-capture': 'before the shots', 'scan-after-capture': 'after the shots' } as const satisfies Record<LinkingDraft['mode'], string>;
+const checkDigitLabels = { '': 'none', 'gs1-mod10': 'GS1 mod 10', 'code39-mod43': 'Code 39 mod 43', luhn: 'Luhn' } as const satisfies Record<NonNullable<LinkingDraft['barcode']['checkDigit']> | '', string>;
+const usbModeLabels = { auto: 'auto (keyboard or POS)', keyboard: 'keyboard', pos: 'HID POS' } as const satisfies Record<LinkingDraft['usb']['mode'], string>;
+const usbLayoutLabels = { us: 'US', de: 'German' } as const satisfies Record<LinkingDraft['usb']['layout'], string>;
+const controlCodeLabels = { end: 'END code', undo: 'UNDO code', reject: 'REJECT code' } as const satisfies Record<keyof LinkingDraft['barcode']['controlCodes'], string>;
 
 export interface SettingsNotice {
   tone: 'ok' | 'error';
@@ -80,6 +89,9 @@ export function SettingsPanel({ data, draft, errors, dirty, checking, saving, no
       <input {...a11y(path, errors)} type="checkbox" checked={getIn(draft, path) === true} onChange={(e) => set(path, e.target.checked)} /> {label}
       <FieldError path={path} errors={errors} />
     </label>
+  );
+  const list = (path: FieldPath, placeholder?: string) => (
+    <input {...a11y(path, errors, true)} className="field__input" value={((getIn(draft, path) as string[] | undefined) ?? []).join(', ')} placeholder={placeholder} onChange={(e) => set(path, listFromInput(e.target.value))} />
   );
   const select = (path: FieldPath, options: readonly string[], labels: Record<string, string> = {}) => (
     <select {...a11y(path, errors)} className="field__input" value={String(getIn(draft, path) ?? '')} onChange={(e) => set(path, e.target.value || null)}>
@@ -160,7 +172,13 @@ export function SettingsPanel({ data, draft, errors, dirty, checking, saving, no
               <Field path={['sources', i, 'profile']} label="QC profile" errors={errors}>
                 {select(['sources', i, 'profile'], profileNames.includes(s.profile) ? profileNames : [...profileNames, s.profile])}
               </Field>
+              <Field path={['sources', i, 'scanMode']} label="Barcode scanned" errors={errors}>
+                {select(['sources', i, 'scanMode'], ['', ...Object.keys(scanModeLabels)], { ...scanModeLabels, '': `as set under linking (${scanModeLabels[draft.linking.mode]})` })}
+              </Field>
               {check(['sources', i, 'polling'], 'Network share (poll)')}
+              <Field path={['sources', i, 'pollIntervalMs']} label="Poll every" hint="ms" errors={errors}>
+                {number(['sources', i, 'pollIntervalMs'])}
+              </Field>
               <button type="button" className="button" onClick={() => set(['sources'], sources.filter((_, j) => j !== i))} disabled={sources.length === 1} aria-label={`Remove source ${s.id}`}>
                 Remove
               </button>
@@ -199,6 +217,15 @@ export function SettingsPanel({ data, draft, errors, dirty, checking, saving, no
                   );
                 })}
               </div>
+              {profileToggles.map(([section, field, label]) => {
+                const path = ['profiles', name, section, field];
+                return (
+                  <label key={pathKey(path)} className="field field--check">
+                    <input {...a11y(path, errors)} type="checkbox" checked={thresholdValue(data, draft, name, section, field) === true} onChange={(e) => onChange(setThreshold(draft, data.presets, name, section, field, e.target.checked))} /> {label}
+                    <FieldError path={path} errors={errors} />
+                  </label>
+                );
+              })}
             </div>
           ))}
         </fieldset>
@@ -218,6 +245,7 @@ export function SettingsPanel({ data, draft, errors, dirty, checking, saving, no
           </div>
           {check(['linking', 'allowSpaces'], 'Keep spaces in names')}
           {check(['linking', 'fileFailed'], 'File failed captures too')}
+          {check(['linking', 'libraryMountCheck'], 'File only into a mounted library (a mount point, or a folder holding .capture-station-library)')}
         </fieldset>
 
         <fieldset className="card settings__section">
@@ -225,23 +253,53 @@ export function SettingsPanel({ data, draft, errors, dirty, checking, saving, no
           {check(['linking', 'enabled'], 'Link captures to scanned barcodes')}
           <div className="settings__grid">
             <Field path={['linking', 'mode']} label="Scan" errors={errors}>
-              {select(['linking', 'mode'], ['scan-before-capture', 'scan-after-capture'], { 'scan-before-capture': 'before the shots', 'scan-after-capture': 'after the shots' })}
+              {select(['linking', 'mode'], Object.keys(scanModeLabels), scanModeLabels)}
             </Field>
             <Field path={['linking', 'idleTimeoutSec']} label="Close an idle object after" hint="s (0 = never)" errors={errors}>
               {number(['linking', 'idleTimeoutSec'])}
             </Field>
-            <Field path={['linking', 'views']} label="Views" hint="in shot order, e.g. front, back, label" errors={errors}>
-              <input {...a11y(['linking', 'views'], errors)} className="field__input" value={draft.linking.views.join(', ')} onChange={(e) => set(['linking', 'views'], listFromInput(e.target.value))} />
+            <Field path={['linking', 'views']} label="Views" hint="in shot order, e.g. front, back, label" errors={errors} nested>
+              {list(['linking', 'views'])}
             </Field>
             <Field path={['linking', 'expectedShots']} label="Shots expected per object" hint="(0 = no expectation)" errors={errors}>
               {number(['linking', 'expectedShots'])}
             </Field>
+            <Field path={['linking', 'completenessWaitSec']} label="Judge completeness at the latest" hint="s after the object closes" errors={errors}>
+              {number(['linking', 'completenessWaitSec'])}
+            </Field>
+            <Field path={['linking', 'projects']} label="Projects to choose from" hint="empty = any name" errors={errors} nested>
+              {list(['linking', 'projects'], 'any project')}
+            </Field>
             <Field path={['linking', 'barcode', 'pattern']} label="Barcode pattern" hint="regular expression" errors={errors}>
               {text(['linking', 'barcode', 'pattern'], { mono: true, placeholder: 'any code', optional: true })}
             </Field>
+            <Field path={['linking', 'barcode', 'checkDigit']} label="Check digit" errors={errors}>
+              {select(['linking', 'barcode', 'checkDigit'], Object.keys(checkDigitLabels), checkDigitLabels)}
+            </Field>
+            <Field path={['linking', 'barcode', 'maxLength']} label="Longest barcode" hint="characters" errors={errors}>
+              {number(['linking', 'barcode', 'maxLength'])}
+            </Field>
+            {Object.entries(controlCodeLabels).map(([action, label]) => (
+              <Field key={action} path={['linking', 'barcode', 'controlCodes', action]} label={label} errors={errors}>
+                {text(['linking', 'barcode', 'controlCodes', action], { mono: true })}
+              </Field>
+            ))}
           </div>
+          <FieldError path={['linking', 'barcode', 'controlCodes']} errors={errors} />
           {check(['linking', 'imageBarcodes'], 'Read barcodes in the images')}
           {check(['linking', 'linkFromImage'], 'Open the object from a barcode in the image')}
+          {check(['linking', 'usb', 'enabled'], 'Read USB barcode scanners directly (even while another program has the keyboard focus)')}
+          <div className="settings__grid">
+            <Field path={['linking', 'usb', 'mode']} label="USB scanners report as" errors={errors}>
+              {select(['linking', 'usb', 'mode'], Object.keys(usbModeLabels), usbModeLabels)}
+            </Field>
+            <Field path={['linking', 'usb', 'layout']} label="Their keyboard layout" errors={errors}>
+              {select(['linking', 'usb', 'layout'], Object.keys(usbLayoutLabels), usbLayoutLabels)}
+            </Field>
+            <Field path={['linking', 'usb', 'sourceId']} label="Their scans are for" errors={errors}>
+              {select(['linking', 'usb', 'sourceId'], ['', ...sources.map((src) => src.id)], { '': 'the only source' })}
+            </Field>
+          </div>
         </fieldset>
 
         <fieldset className="card settings__section">

@@ -31,6 +31,8 @@ export interface StationEvents {
   'ingest.notice': IngestNotice;
   /** A recorded capture's link, filing or verdict changed (linked, filed, unlinked, relinked, rechecked): a screen showing it fetches it again. */
   'capture.changed': { captureId: number };
+  /** Every hot-folder file the station will not take as it is, now (sent when the list changes; also in status()). 'ingest.notice' is the warning, once per file version. */
+  'ingest.notices': { notices: IngestNotice[] };
 }
 
 export type StationEventName = keyof StationEvents;

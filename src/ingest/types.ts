@@ -21,6 +21,8 @@ export interface IngestNotice {
   relPath: string;
   kind: 'symlink' | 'empty';
   message: string;
+  /** Modification time of the version it is about (a link's own, never its target's), in whole microseconds since the epoch. */
+  mtimeUs: number;
 }
 
 export type SourceStatus = { sourceId: string; state: 'watching' } | { sourceId: string; state: 'unavailable'; message: string };

@@ -49,7 +49,7 @@ export function createIngestWatcher(opts: IngestWatcherOptions): IngestWatcher {
     onStillEmpty: (file, emptyForMs) => {
       const where = path.join(sources.get(file.sourceId)?.config.path ?? '', ...file.relPath.split('/'));
       const message = `${where} is still 0 bytes after ${Math.round(emptyForMs / 1000)} s — the camera or tether may have failed; the station will check it when it has data`;
-      opts.onNotice?.({ sourceId: file.sourceId, relPath: file.relPath, kind: 'empty', message });
+      opts.onNotice?.({ sourceId: file.sourceId, relPath: file.relPath, kind: 'empty', message, mtimeUs: file.mtimeUs });
     },
   });
   /** fileKey of symbolic links already warned about; forgotten when the link goes. */
@@ -144,13 +144,14 @@ export function createIngestWatcher(opts: IngestWatcherOptions): IngestWatcher {
     const key = fileKey(ref.sourceId, ref.relPath);
     const source = sources.get(ref.sourceId);
     if (!source || warnedLinks.has(key)) return;
-    const target = await fs.stat(ref.absPath).catch(() => null);
+    const [target, link] = await Promise.all([fs.stat(ref.absPath).catch(() => null), fs.lstat(ref.absPath, { bigint: true }).catch(() => null)]);
     const folder = target?.isDirectory() ?? false;
-    if ((!folder && source.matcher.excludes(ref.relPath, true)) || warnedLinks.has(key) || stopping.signal.aborted) return;
+    // Gone meanwhile (no link to stat): nothing to notice.
+    if (!link || (!folder && source.matcher.excludes(ref.relPath, true)) || warnedLinks.has(key) || stopping.signal.aborted) return;
     warnedLinks.add(key);
     const what = folder ? 'links to a folder, which the station does not enter' : 'is a symbolic link: the station takes only real files';
     const fix = folder ? 'copy or move the files themselves into the hot folder' : 'copy the file itself into the hot folder';
-    opts.onNotice?.({ sourceId: ref.sourceId, relPath: ref.relPath, kind: 'symlink', message: `${path.join(source.config.path, ...ref.relPath.split('/'))} ${what}; ${fix}` });
+    opts.onNotice?.({ sourceId: ref.sourceId, relPath: ref.relPath, kind: 'symlink', message: `${path.join(source.config.path, ...ref.relPath.split('/'))} ${what}; ${fix}`, mtimeUs: Number(link.mtimeNs / 1000n) });
   }
 
   async function close(source: Source): Promise<void> {

@@ -16,7 +16,7 @@ import { moveVerified } from '../filing/move.js';
 import type { CaptureStore } from '../store/captures.js';
 import type { Db } from '../store/database.js';
 import { appendEvent } from '../store/events.js';
-import { stemOf, type LibraryNaming } from './naming.js';
+import { rejectedFolder, stemOf, type LibraryNaming } from './naming.js';
 import type { CaptureLink, LinkStore } from './store.js';
 
 /** Where each capture was before an edit: what undo puts back. */
@@ -67,11 +67,13 @@ export class LinkEditor {
     private readonly committed: () => void,
     /** Called with the filed captures an edit renamed in the library, once their files have their new names. */
     private readonly renamed: (captureIds: readonly number[]) => void = () => undefined,
+    /** Called with every capture an edit (or its undo, or its rollback) moved, once its files are where its link says: screens showing them fetch them again. */
+    private readonly changed: (captureIds: readonly number[]) => void = () => undefined,
   ) {}
 
   /**
-   * Moves whole shots to the object of `barcode` at their source (its newest, or a new closed one),
-   * numbered after its last shot. A capture never linked (shot with no object open) is linked the
+   * Moves whole shots to the object of `barcode` at their source (its newest one not rejected, or a
+   * new closed one), numbered after its last shot. A capture never linked (shot with no object open) is linked the
    * same way, and filed by the template.
    */
   relinkCaptures(captureIds: readonly number[], barcode: string): Promise<EditOutcome> {
@@ -108,7 +110,13 @@ export class LinkEditor {
     return this.serialize(async () => {
       if (objectId === intoObjectId) throw new StationError('INVALID_ARGUMENT', 'An object cannot be merged into itself.');
       this.objectOrThrow(objectId);
-      this.objectOrThrow(intoObjectId);
+      const into = this.objectOrThrow(intoObjectId);
+      if (into.state === 'rejected') {
+        throw new StationError(
+          'INVALID_ARGUMENT',
+          `Object ${into.barcode} (${into.id}) was rejected (REJECT): it stays closed and takes no more shots, as its files are set aside in _rejected/ and never uploaded. To put these shots under ${into.barcode}, relink them to ${into.barcode}: a new object of that barcode takes them.`,
+        );
+      }
       const ids = this.links.capturesOf(objectId);
       const before = this.snapshot(ids);
       const edit = this.commit(() => this.place(ids, intoObjectId, 'merge'));
@@ -178,8 +186,12 @@ export class LinkEditor {
       const back = new Map(data.kind === 'relink' ? data.before.flatMap((p) => (p.objectId === null && p.path !== undefined ? [[p.captureId, p.path] as const] : [])) : []);
       if (data.kind !== 'reshoot') {
         const paths = this.pathsOf(captureIds);
-        await this.renameFiled(captureIds, back);
-        this.announceRenamed(captureIds, paths);
+        try {
+          await this.renameFiled(captureIds, back);
+          this.announceRenamed(captureIds, paths);
+        } finally {
+          this.changed(captureIds);
+        }
       }
       return { editId: last.id, kind, captureIds };
     });
@@ -271,7 +283,9 @@ export class LinkEditor {
     if (!capture?.sha256 || filed?.state !== 'done') return false;
     // Retention removed the local file (its copies are at the targets): the link changes, no file can move.
     if (this.captures.localRemoved(id)) return false;
-    const to = link ? await this.naming.destination(capture, link, capture.path) : back.get(id);
+    // A rejected object's captures stay set aside, under the barcode it has now.
+    const rejected = link !== null && this.links.object(link.objectId)?.state === 'rejected';
+    const to = !link ? back.get(id) : rejected ? await this.naming.setAside(capture, rejectedFolder, link.barcode, capture.path) : await this.naming.destination(capture, link, capture.path);
     if (to === undefined || to === capture.path) return false;
     this.links.planMove(id, capture.path, to);
     try {
@@ -311,6 +325,7 @@ export class LinkEditor {
     try {
       await this.renameFiled(edit.captureIds);
       this.announceRenamed(edit.captureIds, snapshot.paths);
+      this.changed(edit.captureIds);
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       this.db.transaction(() => {
@@ -332,6 +347,7 @@ export class LinkEditor {
       } finally {
         // Only a file that could not be put back ends under another name than before the edit.
         this.announceRenamed(edit.captureIds, snapshot.paths, false);
+        this.changed(edit.captureIds);
       }
       throw new StationError('FILE_UNREADABLE', `The edit was not made, as a filed file could not be renamed: ${reason} The links are as they were.`);
     }

@@ -14,9 +14,7 @@ import { classifyScan } from '../barcode/validate.js';
 import type { LinkingConfig, SourceConfig } from '../config/schema.js';
 import { StationError } from '../errors.js';
 import { libraryProblem, libraryUnmounted, removeEmptiedFolders } from '../filing/library.js';
-import { freeName, moveVerified } from '../filing/move.js';
-import { collisionSuffixBytes, defaultNamePolicy, sanitizeSegment } from '../filing/sanitize.js';
-import { resolveInside } from '../filing/template.js';
+import { moveVerified } from '../filing/move.js';
 import { sha256OfFile } from '../hashing/file.js';
 import { createLogger } from '../log/logger.js';
 import type { Profile } from '../quality/profile.js';
@@ -29,7 +27,7 @@ import { SessionStore } from '../store/sessions.js';
 import { backoffDelay, type BackoffSettings } from '../upload/backoff.js';
 import { LinkEditor } from './edits.js';
 import { MismatchRecheck } from './mismatch-recheck.js';
-import { LibraryNaming, stemOf } from './naming.js';
+import { LibraryNaming, rejectedFolder, reshootFolder, stemOf } from './naming.js';
 import { LinkSession, missingOf, type BarcodeHistory, type NotLinkedReason, type SessionEffect, type SessionInput, type StoredShot } from './session.js';
 import { LinkStore, type ObjectRecord } from './store.js';
 
@@ -49,6 +47,8 @@ export interface LinkerOptions {
   onRechecked?: (capture: CaptureRecord) => void;
   /** Filed captures a linking edit renamed in the library (their upload copies carry the old names). */
   onRenamed?: (captureIds: readonly number[]) => void;
+  /** Captures a linking edit, its undo or its rollback moved, once their files are where their links say. */
+  onEdited?: (captureIds: readonly number[]) => void;
   now?: () => number;
 }
 
@@ -83,13 +83,18 @@ export class Linker {
   /** Failed attempts so far of captures whose filing is being retried, and their next attempt. */
   private readonly filingFailures = new Map<number, { attempts: number; timer: NodeJS.Timeout | null }>();
   private readonly sessionStore: SessionStore;
+  /**
+   * scan-after-capture: per source, files whose wait expired while they were being checked, and when
+   * (see LinkStore.expiredUncheckedFiles); read from the event log at the first file a start finds.
+   */
+  private expiredUnchecked: Map<string, number> | null = null;
 
   constructor(private readonly opts: LinkerOptions) {
     this.links = new LinkStore(opts.db);
     this.sessionStore = new SessionStore(opts.db);
     this.naming = new LibraryNaming(opts.config, opts.library, opts.stationId, this.links, this.sessionStore);
     this.mismatch = new MismatchRecheck(opts.captures, this.links, (sourceId) => opts.profiles[opts.sources.find((s) => s.id === sourceId)?.profile ?? '']);
-    this.editor = new LinkEditor(opts.db, this.links, opts.captures, this.naming, opts.config, (work) => this.serialize(work), (ids) => this.relinked(ids, true), () => this.restoreSessions(), (ids) => opts.onRenamed?.(ids));
+    this.editor = new LinkEditor(opts.db, this.links, opts.captures, this.naming, opts.config, (work) => this.serialize(work), (ids) => this.relinked(ids, true), () => this.restoreSessions(), (ids) => opts.onRenamed?.(ids), (ids) => opts.onEdited?.(ids));
     this.now = opts.now ?? Date.now;
     for (const source of opts.sources) {
       const profile = opts.profiles[source.profile];
@@ -169,9 +174,22 @@ export class Linker {
   /**
    * The watcher saw a new file version first (before its stability window and QC): its shot takes
    * its place now. `found`: by the start-up scan, so it was written while the station was down.
+   * `mtimeUs`: the version's modification time; a found file last modified no later than an
+   * expired wait's alarm that named it while it was being checked is that same file, already
+   * alarmed about (the event log is the record), so it is not alarmed about again.
    */
-  arrival(sourceId: string, relPath: string, found: boolean): void {
-    this.fromWatcher(sourceId, { type: 'arrival', file: relPath, stem: stemOf(relPath), isRaw: pairRole(relPath) === 'raw', found, at: this.now() });
+  arrival(sourceId: string, relPath: string, found: boolean, mtimeUs?: number): void {
+    const expiredAt = found && mtimeUs !== undefined && this.scansAfterCapture(sourceId) ? this.expiredWaits().get(fileKey(sourceId, relPath)) : undefined;
+    const expired = expiredAt !== undefined && Math.floor(mtimeUs! / 1000) <= expiredAt;
+    this.fromWatcher(sourceId, { type: 'arrival', file: relPath, stem: stemOf(relPath), isRaw: pairRole(relPath) === 'raw', found, ...(expired ? { expired } : {}), at: this.now() });
+  }
+
+  private scansAfterCapture(sourceId: string): boolean {
+    return this.opts.config.enabled && (this.opts.sources.find((s) => s.id === sourceId)?.scanMode ?? this.opts.config.mode) === 'scan-after-capture';
+  }
+
+  private expiredWaits(): Map<string, number> {
+    return (this.expiredUnchecked ??= new Map(this.links.expiredUncheckedFiles().map((f) => [fileKey(f.sourceId, f.relPath), Date.parse(f.at)])));
   }
 
   /** A file left the hot folder; if it was never recorded, its place is given up. */
@@ -407,13 +425,20 @@ export class Linker {
   /**
    * Writes an alarm to the event log (in the caller's transaction): an incomplete object as
    * 'object.incomplete' on the object, any other as 'alarm', once per capture it is about (so each
-   * capture's timeline shows it), or once on the object or the source when it names no capture.
+   * capture's timeline shows it), and once on the object or the source when it names no capture or
+   * names files still being checked (`unchecked`, kept in it so a restart does not alarm again).
    */
   private recordAlarm(sourceId: string, alarm: SessionEffect & { type: 'alarm' }, objectId: number | null): void {
     const data = { barcode: alarm.barcode, message: alarm.message, ...(objectId === null ? {} : { objectId }), ...(alarm.missing ? { missing: alarm.missing } : {}) };
     const type = alarm.missing ? 'object.incomplete' : 'alarm';
-    const captures = alarm.captureIds?.length ? alarm.captureIds : [null];
+    const captures = alarm.captureIds?.length ? alarm.captureIds : [];
     for (const captureId of captures) appendEvent(this.opts.db, { type, captureId, sourceId, objectId, data });
+    // Files it names that have no capture yet have it on the source, with their names for the next start.
+    if (captures.length === 0 || alarm.unchecked) {
+      const event = appendEvent(this.opts.db, { type, captureId: null, sourceId, objectId, data: { ...data, ...(alarm.unchecked ? { unchecked: alarm.unchecked } : {}) } });
+      // Already read this run (a share that comes back is found again): it learns of this one too.
+      for (const file of alarm.unchecked ?? []) this.expiredUnchecked?.set(fileKey(sourceId, file), Date.parse(event.at));
+    }
   }
 
   /**
@@ -552,14 +577,14 @@ export class Linker {
     let to = resume?.toPath;
     if (!to && !link) {
       if (!this.filedUnderObjectName(capture)) return;
-      to = await this.setAsideDestination(capture, reshootFolder, this.links.unlinkedFrom(capture.id));
+      to = await this.naming.setAside(capture, reshootFolder, this.links.unlinkedFrom(capture.id));
       this.links.planMove(captureId, capture.path, to);
     }
     const rejected = link !== null && this.links.object(link.objectId)?.state === 'rejected';
     if (!to && rejected) {
       if (this.inLibraryFolder(capture.path, rejectedFolder)) return;
       if (capture.verdict === 'fail' && !this.opts.config.fileFailed && planned?.state !== 'done') return;
-      to = await this.setAsideDestination(capture, rejectedFolder, link.barcode);
+      to = await this.naming.setAside(capture, rejectedFolder, link.barcode);
       this.links.planMove(captureId, capture.path, to);
     }
     if (!to) {
@@ -608,18 +633,6 @@ export class Linker {
     return file.startsWith(path.join(this.opts.library, sub) + path.sep);
   }
 
-  /**
-   * Where an undone shot or a rejected object's capture is set aside: <library>/<folder>/<barcode>/<its
-   * original file name>. An undone shot must leave the object's names so the re-shoot takes them, and
-   * a rejected object's files must not look like an accepted object's; back in the hot folder the
-   * watcher would take them for new shots and link them again, so they stay in the library, out of
-   * the way, and not uploaded.
-   */
-  private async setAsideDestination(capture: CaptureRecord, folder: string, barcode: string | null): Promise<string> {
-    const rel = path.join(folder, sanitizeSegment(barcode ?? '_'), sanitizeSegment(path.posix.basename(capture.relPath), { ...defaultNamePolicy, maxSegmentBytes: defaultNamePolicy.maxSegmentBytes - collisionSuffixBytes }));
-    return freeName(resolveInside(this.opts.library, rel), async (f) => fs.existsSync(f) || this.links.isPlannedDestination(f));
-  }
-
   private sourceFor(sourceId: string | undefined): string {
     if (sourceId !== undefined) {
       if (!this.sessions.has(sourceId)) throw new StationError('INVALID_ARGUMENT', `There is no source "${sourceId}"; the sources are ${[...this.sessions.keys()].join(', ')}.`);
@@ -637,9 +650,8 @@ const notLinkedAdvice: Record<NotLinkedReason, string> = {
   'no barcode scanned in time': 'no barcode was scanned within linking.idleTimeoutSec after it; link it to its barcode from the history (Relink shot), or shoot it again and scan',
 };
 
-/** The library folders undone shots and rejected objects' captures are set aside in (see setAsideDestination). */
-const reshootFolder = '_reshoot';
-const rejectedFolder = '_rejected';
+const fileKey = (sourceId: string, relPath: string) => `${sourceId}\u0000${relPath}`;
+
 
 /** Waits between attempts to file a capture whose move failed: up to 2 s, doubling to at most 5 min (jittered). */
 const filingRetry: BackoffSettings = { baseMs: 2000, maxMs: 300_000 };

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { LinkingConfig } from '../config/schema.js';
 import { freeName } from '../filing/move.js';
-import { defaultNamePolicy } from '../filing/sanitize.js';
+import { collisionSuffixBytes, defaultNamePolicy, sanitizeSegment } from '../filing/sanitize.js';
 import { parseTemplate, renderTemplate, resolveInside, type NamingTemplate, type TemplateValues } from '../filing/template.js';
 import type { CaptureRecord } from '../store/captures.js';
 import type { SessionStore } from '../store/sessions.js';
@@ -41,6 +41,21 @@ export class LibraryNaming {
     if (shotStem !== null && !isTaken(shotStem + ext)) return shotStem + ext;
     const stems = await stemsIn(path.dirname(wanted), keep);
     return freeName(wanted, async (f) => isTaken(f) || stems.has(stemOf(f)) || this.links.isPlannedStem(stemOf(f), keep));
+  }
+
+  /**
+   * Where an undone shot or a rejected object's capture is set aside: <library>/<folder>/<barcode>/<its
+   * original file name>, free. An undone shot must leave the object's names so the re-shoot takes
+   * them, and a rejected object's files must not look like an accepted object's; back in the hot
+   * folder the watcher would take them for new shots and link them again, so they stay in the
+   * library, out of the way, and not uploaded. `keep`: the capture's own current path, returned
+   * when it is already set aside there (under the same barcode).
+   */
+  async setAside(capture: CaptureRecord, folder: string, barcode: string | null, keep?: string): Promise<string> {
+    const name = sanitizeSegment(path.posix.basename(capture.relPath), { ...defaultNamePolicy, maxSegmentBytes: defaultNamePolicy.maxSegmentBytes - collisionSuffixBytes });
+    const wanted = resolveInside(this.library, path.join(folder, sanitizeSegment(barcode ?? '_'), name));
+    if (keep !== undefined && path.dirname(keep) === path.dirname(wanted)) return keep;
+    return freeName(wanted, async (f) => fs.existsSync(f) || this.links.isPlannedDestination(f));
   }
 
   /** The stem a sibling of the same shot was already given, when it is `wanted` or a `wanted_N` made unique. */
@@ -83,6 +98,10 @@ export class LibraryNaming {
     };
   }
 }
+
+/** The library folders undone shots and rejected objects' captures are set aside in (see LibraryNaming.setAside). */
+export const reshootFolder = '_reshoot';
+export const rejectedFolder = '_rejected';
 
 /** A path (a library path, or a capture's hot-folder relPath) without its extension: the files of one shot share it. */
 export function stemOf(file: string): string {

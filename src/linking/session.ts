@@ -63,8 +63,13 @@ export type SessionInput =
   /** `adopt`: the file whose image showed this barcode (linkFromImage); its shot, which arrived with no object open, becomes the object's first. */
   | { type: 'scan'; barcode: string; at: number; adopt?: string }
   | { type: 'control'; action: ControlAction; at: number }
-  /** The watcher saw a new file (or a new version of one) for the first time; `found`: by the start-up scan, so it was written while the station was not watching. */
-  | { type: 'arrival'; file: string; stem: string; isRaw: boolean; found?: boolean; at: number }
+  /**
+   * The watcher saw a new file (or a new version of one) for the first time; `found`: by the start-up
+   * scan, so it was written while the station was not watching. `expired` (scan-after-capture, with
+   * `found`): this very file was still being checked when its wait for a barcode expired in an
+   * earlier run, whose alarm named it; it joins no object and is not alarmed about again.
+   */
+  | { type: 'arrival'; file: string; stem: string; isRaw: boolean; found?: boolean; expired?: boolean; at: number }
   /** A file was recorded (QC finished); `failed`: its verdict is fail. */
   | { type: 'capture'; captureId: number; file: string; failed: boolean; at: number }
   /** scan-after-capture, on start: a capture recorded by the last run and still waiting for its barcode. */
@@ -91,8 +96,12 @@ export type SessionEffect =
   | { type: 'capture.unlinked'; captureIds: number[]; barcode: string | null; seq: number | null; stem: string; reshoot: true }
   /** The capture joins no object (scan-after-capture: it no longer waits for a barcode, even after a restart). */
   | { type: 'capture.unlinked-none'; captureId: number; reason: NotLinkedReason }
-  /** `object`: the session object it is about; `captureIds`: the recorded captures it is about; `missing`: what an incomplete object lacks. */
-  | { type: 'alarm'; barcode: string | null; message: string; object?: number; captureIds?: number[]; missing?: string[] };
+  /**
+   * `object`: the session object it is about; `captureIds`: the recorded captures it is about;
+   * `missing`: what an incomplete object lacks; `unchecked`: the files it is about that are still
+   * being checked (no capture yet), so a later start knows they were alarmed about.
+   */
+  | { type: 'alarm'; barcode: string | null; message: string; object?: number; captureIds?: number[]; missing?: string[]; unchecked?: string[] };
 
 type FileState = 'waiting' | 'linked' | 'failed' | 'gone';
 
@@ -257,7 +266,7 @@ export class LinkSession {
       case 'control':
         return [...effects, ...this.control(input.action, input.at)];
       case 'arrival':
-        return [...effects, ...this.arrival(input.file, input.stem, input.isRaw, input.found === true, input.at)];
+        return [...effects, ...this.arrival(input.file, input.stem, input.isRaw, input.found === true, input.expired === true, input.at)];
       case 'waiting':
         this.place(null, input.file, input.stem, input.isRaw, input.at);
         this.places.get(input.file)!.shot!.files.find((f) => f.file === input.file && f.state === 'waiting')!.captureId = input.captureId;
@@ -301,8 +310,9 @@ export class LinkSession {
 
   private openObject(barcode: string, at: number): SessionEffect[] {
     const effects = this.open ? this.close('next-object', at) : [];
-    // The barcode's shots still being checked are not in the database yet: numbers after them too.
-    const before = [...this.settling].filter((o) => o.barcode === barcode);
+    // The barcode's shots still being checked are not in the database yet: numbers after them too
+    // (a rejected object's excepted: its shots are set aside, and count for nothing).
+    const before = [...this.settling].filter((o) => o.barcode === barcode && o.closed !== 'rejected');
     const history = this.history(barcode);
     const firstSeq = Math.max(history.firstSeq, ...before.map(nextSeq));
     this.open = { ref: this.nextRef++, barcode, shots: [], lastActivity: at, closed: null, firstSeq, earlier: new Set(history.seqs), before, closedAt: 0, early: null };
@@ -341,10 +351,14 @@ export class LinkSession {
     return { type: 'capture.unlinked', captureIds: recorded, barcode: object?.barcode ?? null, seq: object ? shot.seq : null, stem: shot.stem, reshoot: true };
   }
 
-  private arrival(file: string, stem: string, isRaw: boolean, found: boolean, at: number): SessionEffect[] {
+  private arrival(file: string, stem: string, isRaw: boolean, found: boolean, expired: boolean, at: number): SessionEffect[] {
     // A new version of a file that is still being checked keeps its place.
     if (this.places.has(file)) return [];
     if (this.rules.mode === 'scan-after-capture') {
+      if (found && expired) {
+        this.places.set(file, { object: null, shot: null, stem, isRaw, why: 'no barcode scanned in time' });
+        return [];
+      }
       if (found) {
         this.places.set(file, { object: null, shot: null, stem, isRaw, why: 'written while the station was not watching' });
         return [{ type: 'alarm', barcode: null, message: `${file} was written while the station was not watching: it does not join the next scan; link it with a relink once it is checked.` }];
@@ -517,7 +531,9 @@ export class LinkSession {
       // Recorded ones are given up on now (and for good: they do not wait again after a restart); ones still being checked when they are recorded.
       const given: SessionEffect[] = shots.flatMap((s) => s.files.flatMap((f) => (f.state === 'linked' ? [{ type: 'capture.unlinked-none' as const, captureId: f.captureId!, reason: 'no barcode scanned in time' as const }] : [])));
       const captureIds = shots.flatMap((s) => s.files.flatMap((f) => (f.state === 'linked' && f.captureId !== null ? [f.captureId] : [])));
-      return [...given, { type: 'alarm', barcode: null, message: `No barcode was scanned within ${this.rules.idleTimeoutSec} s of the last shot: ${files.join(', ')} ${files.length === 1 ? 'is' : 'are'} not linked; link them with a relink, or shoot them again and scan.`, captureIds }];
+      const unchecked = shots.flatMap((s) => s.files.flatMap((f) => (f.state === 'waiting' ? [f.file] : [])));
+      const message = `No barcode was scanned within ${this.rules.idleTimeoutSec} s of the last shot: ${files.join(', ')} ${files.length === 1 ? 'is' : 'are'} not linked; link them with a relink, or shoot them again and scan.`;
+      return [...given, { type: 'alarm', barcode: null, message, captureIds, ...(unchecked.length > 0 ? { unchecked } : {}) }];
     }
     if (!this.open || now - this.open.lastActivity < timeout) return [];
     return this.close('idle', now);

@@ -149,9 +149,13 @@ export class LinkStore {
     return row ? { captureId: row.capture_id, objectId: row.object_id, barcode: row.barcode, seq: row.seq, view: row.view, project: row.project, operator: row.operator } : null;
   }
 
-  /** The newest object of `barcode` at `sourceId`, where relinked captures join an existing object. */
+  /**
+   * The newest object of `barcode` at `sourceId` that was not rejected, where relinked captures join
+   * an existing object. A rejected object stays closed as it was: nothing joins it (its captures are
+   * set aside in _rejected/ and never uploaded, which a capture relinked there would silently share).
+   */
   latestObject(barcode: string, sourceId: string): ObjectRecord | null {
-    const row = this.db.prepare('SELECT * FROM objects WHERE barcode = ? AND source_id = ? ORDER BY id DESC LIMIT 1').get(barcode, sourceId) as ObjectRow | undefined;
+    const row = this.db.prepare(`SELECT * FROM objects WHERE barcode = ? AND source_id = ? AND state != 'rejected' ORDER BY id DESC LIMIT 1`).get(barcode, sourceId) as ObjectRow | undefined;
     return row ? toObject(row) : null;
   }
 
@@ -172,15 +176,17 @@ export class LinkStore {
   }
 
   /**
-   * The highest sequence number `barcode` has in `project`, over all its objects (0: none), so a
-   * barcode scanned again continues its numbering. A capture's project is its operator session's,
-   * or `defaultProject` when it was shot outside one (or the session named none).
+   * The highest sequence number `barcode` has in `project`, over all its objects but rejected ones
+   * (0: none), so a barcode scanned again continues its numbering. A rejected object's shots are set
+   * aside under their original names, so its numbers are free again: the object shot anew after a
+   * REJECT starts where it would have without it. A capture's project is its operator session's, or
+   * `defaultProject` when it was shot outside one (or the session named none).
    */
   maxSeqOfBarcode(barcode: string, project: string, defaultProject: string): number {
     const row = this.db
       .prepare(
         `SELECT MAX(l.seq) AS m FROM capture_links l JOIN objects o ON o.id = l.object_id JOIN captures c ON c.id = l.capture_id LEFT JOIN sessions s ON s.id = c.session_id
-           WHERE o.barcode = ? AND COALESCE(NULLIF(s.project, ''), ?) = ?`,
+           WHERE o.barcode = ? AND o.state != 'rejected' AND COALESCE(NULLIF(s.project, ''), ?) = ?`,
       )
       .get(barcode, defaultProject, project) as { m: number | null };
     return row.m ?? 0;
@@ -188,14 +194,15 @@ export class LinkStore {
 
   /**
    * The sequence numbers at which `barcode` has real shots in `project` (see maxSeqOfBarcode): a
-   * linked capture that did not fail QC and is not flagged for re-shoot. Numbers a failed, undone
-   * or relinked shot left empty are not among them. `beforeObjectId`: only its objects older than that.
+   * linked capture of an object not rejected that did not fail QC and is not flagged for re-shoot.
+   * Numbers a failed, undone or relinked shot left empty are not among them, nor a rejected object's
+   * shots. `beforeObjectId`: only its objects older than that.
    */
   shotSeqsOfBarcode(barcode: string, project: string, defaultProject: string, beforeObjectId = Number.MAX_SAFE_INTEGER): number[] {
     const rows = this.db
       .prepare(
         `SELECT DISTINCT l.seq FROM capture_links l JOIN objects o ON o.id = l.object_id JOIN captures c ON c.id = l.capture_id LEFT JOIN sessions s ON s.id = c.session_id
-           WHERE o.barcode = ? AND o.id < ? AND c.verdict != 'fail' AND c.reshoot = 0 AND COALESCE(NULLIF(s.project, ''), ?) = ?
+           WHERE o.barcode = ? AND o.id < ? AND o.state != 'rejected' AND c.verdict != 'fail' AND c.reshoot = 0 AND COALESCE(NULLIF(s.project, ''), ?) = ?
            ORDER BY l.seq`,
       )
       .all(barcode, beforeObjectId, defaultProject, project) as { seq: number }[];
@@ -249,6 +256,25 @@ export class LinkStore {
          ORDER BY c.id`,
       )
       .all(sourceId, sourceId, notBefore) as { id: number; relPath: string; detectedAt: string }[];
+  }
+
+  /**
+   * scan-after-capture: the files of each source that were still being checked when their wait for
+   * a barcode expired (named by that alarm's `unchecked`, on its row without a capture) and that no
+   * capture of the same name was recorded after, with the time of the newest such alarm. A start
+   * that finds one of them in the hot folder knows it was alarmed about already. Reads only the
+   * events that name no capture (by index), and parses only those whose text names the field.
+   */
+  expiredUncheckedFiles(): { sourceId: string; relPath: string; at: string }[] {
+    return this.db
+      .prepare(
+        `SELECT e.source_id AS sourceId, f.value AS relPath, MAX(e.at) AS at FROM events e, json_each(e.data_json, '$.unchecked') f
+          WHERE e.capture_id IS NULL AND e.type = 'alarm' AND e.source_id IS NOT NULL
+            AND instr(e.data_json, '"unchecked":') > 0 AND json_type(e.data_json, '$.unchecked') = 'array'
+            AND NOT EXISTS (SELECT 1 FROM captures c WHERE c.source_id = e.source_id AND c.rel_path = f.value AND c.checked_at > e.at)
+          GROUP BY e.source_id, f.value`,
+      )
+      .all() as { sourceId: string; relPath: string; at: string }[];
   }
 
   /** Journals a move before it starts (see src/filing/move.ts). */

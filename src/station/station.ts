@@ -33,6 +33,7 @@ import { createTargets } from '../upload/targets.js';
 import { Uploader } from '../upload/uploader.js';
 import { describeCapture } from './describe.js';
 import { DiskAlarms } from './disk-alarms.js';
+import { IngestNotices } from './ingest-notices.js';
 import { checkAndRecord, closePairWindow, type QcSettings, type Retry } from './qc-record.js';
 
 const log = createLogger('station');
@@ -46,6 +47,8 @@ export interface StationOptions {
   folderTargetFaults?: Record<string, FolderTargetFaults>;
   /** Replaces the `usb` package as the USB stack (tests of USB scanner input). */
   usbBackend?: () => Promise<UsbBackend>;
+  /** The linker's clock (ms since the epoch) for idle timeouts and waits for a barcode (tests move it on). */
+  now?: () => number;
 }
 
 export class Station {
@@ -79,6 +82,8 @@ export class Station {
   private retentionRun: Promise<void> = Promise.resolve();
   private disks: DiskStatus[] = [];
   private readonly diskAlarms: DiskAlarms;
+  /** Hot-folder files the station will not take as they are: affected now, and warned about once per version. */
+  private readonly notices: IngestNotices;
 
   constructor(
     readonly config: StationConfig,
@@ -99,6 +104,7 @@ export class Station {
       this.store.syncSources(config.sources);
       this.sessions = new SessionStore(this.storeHandle.db);
       this.diskAlarms = new DiskAlarms(this.storeHandle.db);
+      this.notices = new IngestNotices(this.storeHandle.db);
       for (const s of config.sources) {
         const last = this.store.lastDetectedAt(s.id);
         if (last) this.lastFileAt.set(s.id, last);
@@ -127,6 +133,8 @@ export class Station {
         onEffect: (sourceId, effect) => this.emit('link.effect', { sourceId, effect }),
         onRechecked: (capture) => this.emit('capture.rechecked', { capture }),
         onRenamed: (captureIds) => this.uploader.renamed(captureIds),
+        onEdited: (captureIds) => captureIds.forEach((captureId) => this.emit('capture.changed', { captureId })),
+        ...(opts.now ? { now: opts.now } : {}),
       });
       this.scanners =
         config.linking.enabled && config.linking.usb.enabled
@@ -163,8 +171,11 @@ export class Station {
         emptyNoticeSec: config.ingest.emptyWarnSec,
         isKnown: (v) => this.store.isKnown(v),
         onStable: (file) => this.submit(file),
-        onArrival: (file, found) => this.linker.arrival(file.sourceId, file.relPath, found),
-        onGone: (sourceId, relPath) => this.linker.gone(sourceId, relPath),
+        onArrival: (file, found) => this.linker.arrival(file.sourceId, file.relPath, found, file.mtimeUs),
+        onGone: (sourceId, relPath) => {
+          this.linker.gone(sourceId, relPath);
+          this.noticeResolved(sourceId, relPath);
+        },
         onSourceStatus: (status) => {
           this.sourceStatus.set(status.sourceId, status);
           if (status.state === 'unavailable') log.error(status.message, { source: status.sourceId });
@@ -172,8 +183,12 @@ export class Station {
           this.emit('source.status', status);
         },
         onNotice: (notice) => {
-          log.warn(notice.message, { source: notice.sourceId, file: notice.relPath });
-          this.emit('ingest.notice', notice);
+          // Found again after a restart, the same version is not warned about again; the screens still list it.
+          if (this.notices.add(notice)) {
+            log.warn(notice.message, { source: notice.sourceId, file: notice.relPath });
+            this.emit('ingest.notice', notice);
+          } else log.debug('still in the hot folder, warned about before', { source: notice.sourceId, file: notice.relPath, kind: notice.kind });
+          this.emit('ingest.notices', { notices: this.notices.list() });
         },
       });
     } catch (err) {
@@ -253,6 +268,8 @@ export class Station {
       captures: this.store.counts(),
       upload: { active: this.uploader.active, targets: this.config.targets.map((t) => t.id) },
       linking: { enabled: this.config.linking.enabled, open: this.linker.current(), views: this.config.linking.views, expectedShots: this.config.linking.expectedShots },
+      /** Hot-folder files the station will not take as they are (symbolic links, files still empty), now. */
+      ingestNotices: this.notices.list(),
       usbScanners: this.scanners?.statuses() ?? [],
       disks: this.disks,
       session: this.sessions.current(),
@@ -354,8 +371,14 @@ export class Station {
     else if (outcome.record.verdict === 'warn') log.warn(line);
     else log.info(line);
     this.emit('capture.recorded', { capture: outcome.record });
+    this.noticeResolved(file.sourceId, file.relPath);
     for (const partner of outcome.rechecked) this.emit('capture.rechecked', { capture: partner });
     if (outcome.pairWaiting) this.schedulePairWindow(outcome.record.id, profile.pairs.windowSec * 1000);
+  }
+
+  /** A file with a notice left the hot folder or was recorded: the screens drop it. */
+  private noticeResolved(sourceId: string, relPath: string): void {
+    if (this.notices.resolve(sourceId, relPath)) this.emit('ingest.notices', { notices: this.notices.list() });
   }
 
   private schedulePairWindow(captureId: number, ms: number): void {

@@ -3,10 +3,13 @@ import fs from 'node:fs';
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
 import { notNumbers, numberFromInput, numberPaths, setIn, setThreshold, thresholdValue, type ConfigForEdit, type EditableConfig, type FieldErrors } from '../../renderer/app/settings-state.js';
+import { fieldId } from '../../renderer/components/SettingsField.js';
 import { SettingsPanel, type SettingsPanelProps } from '../../renderer/components/SettingsView.js';
 import { createLocalClient } from '../../src/contract/client.js';
 import { loadConfig } from '../../src/config/load.js';
+import { linkingSchema, sourceSchema } from '../../src/config/schema.js';
 import { createHandlers } from '../../src/station/handlers.js';
 import { Station } from '../../src/station/station.js';
 import { makeHome } from '../helpers/station-home.js';
@@ -115,5 +118,68 @@ describe('settings form', () => {
     expect(controls.length).toBeGreaterThan(10);
     for (const at of controls) expect(at).toBeGreaterThan(locked);
     expect(render(data)).toContain('<fieldset class="settings__lock">');
+  });
+});
+
+/** The leaf fields of a config schema, as paths (objects walked into; defaults, prefaults and optionals unwrapped). */
+function schemaLeaves(schema: z.ZodType, at: (string | number)[]): (string | number)[][] {
+  const def = (schema as unknown as { _zod: { def: { type: string; innerType?: z.ZodType; shape?: Record<string, z.ZodType> } } })._zod.def;
+  if (def.innerType && ['default', 'prefault', 'optional', 'nullable'].includes(def.type)) return schemaLeaves(def.innerType, at);
+  if (def.type === 'object' && def.shape) return Object.entries(def.shape).flatMap(([k, v]) => schemaLeaves(v, [...at, k]));
+  return [at];
+}
+
+describe('settings form: linking and profile fields', () => {
+  it('has a control for every linking field of the config schema, each source\'s scan mode and polling, and each profile\'s RAW + TIFF pair rule', async () => {
+    const { data } = await stationConfig();
+    const html = render(data);
+    // Technical USB details stay in the config file: device ids, key terminators, timing, the kernel driver.
+    const inConfigFileOnly = ['linking.usb.devices', 'linking.usb.terminators', 'linking.usb.idleTimeoutMs', 'linking.usb.detachKernelDriver'];
+    // Glob lists (a comma belongs to a pattern like **/*.{tif,jpg}) stay in the config file too.
+    const sourceFileOnly = ['include', 'ignore'];
+    const wanted = [
+      ...schemaLeaves(linkingSchema, ['linking']).filter((p) => !inConfigFileOnly.includes(p.join('.'))),
+      ...schemaLeaves(sourceSchema, ['sources', 0]).filter((p) => !sourceFileOnly.includes(String(p[2]))),
+      ['profiles', 'fadgi-3star', 'pairs', 'required'],
+      ['profiles', 'fadgi-3star', 'pairs', 'windowSec'],
+    ];
+    expect(wanted.map((p) => p.join('.'))).toContain('linking.completenessWaitSec');
+    const missing = wanted.filter((p) => !html.includes(` id="${fieldId(p)}"`)).map((p) => p.join('.'));
+    expect(missing).toEqual([]);
+    expect(html).toMatch(/id="setting-linking-completenessWaitSec"[^>]*value="30"/);
+    expect(html).toMatch(/id="setting-profiles-fadgi-3star-pairs-windowSec"[^>]*value="60"/);
+    // The source follows linking.mode until it is given its own.
+    expect(html).toMatch(/<select id="setting-sources-0-scanMode"[^>]*><option value="" selected="">as set under linking \(before the shots\)<\/option>/);
+  });
+
+  it("shows the station's own message at each of them: wait, pair window, a bad view in the list, equal control codes", async () => {
+    const { data, check } = await stationConfig();
+    const at = (html: string, path: (string | number)[]) => new RegExp(`<p id="${fieldId(path)}-error" class="field__error"[^>]*><span aria-hidden="true">✕</span> <strong>Fix:</strong> ([^<]*)</p>`).exec(html)?.[1];
+    let draft = setIn(data.config, ['linking', 'completenessWaitSec'], 0);
+    draft = setIn(draft, ['linking', 'views'], ['front', 'x'.repeat(41)]);
+    draft = setIn(draft, ['linking', 'barcode', 'controlCodes', 'undo'], '%%END%%');
+    draft = setIn(draft, ['sources', 0, 'scanMode'], 'scan-after-capture');
+    const errors = await check(draft);
+    expect(Object.keys(errors).sort()).toEqual(['linking.barcode.controlCodes', 'linking.completenessWaitSec', 'linking.views.1']);
+    const html = render(data, { draft, errors, dirty: true });
+    expect(at(html, ['linking', 'completenessWaitSec'])).toBe(errors['linking.completenessWaitSec']);
+    expect(at(html, ['linking', 'views'])).toBe(`item 2: ${errors['linking.views.1']}`);
+    expect(at(html, ['linking', 'barcode', 'controlCodes'])).toContain('must differ');
+    expect(html).toMatch(/<input id="setting-linking-views"[^>]*aria-invalid="true"[^>]*aria-describedby="setting-linking-views-error"/);
+    expect(html).toMatch(/<select id="setting-sources-0-scanMode"[^>]*>.*?<option value="scan-after-capture" selected="">/s);
+    expect(saveButton(html)).toContain('disabled');
+
+    // The profile's pair rule, written as an override of the preset the source uses.
+    let profile = setThreshold(data.config, data.presets, 'fadgi-3star', 'pairs', 'required', true);
+    profile = setThreshold(profile, data.presets, 'fadgi-3star', 'pairs', 'windowSec', -1);
+    expect(profile.profiles['fadgi-3star']).toEqual({ extends: 'fadgi-3star', pairs: { required: true, windowSec: -1 } });
+    const profileErrors = await check(profile);
+    expect(Object.keys(profileErrors)).toEqual(['profiles.fadgi-3star.pairs.windowSec']);
+    const profileHtml = render(data, { draft: profile, errors: profileErrors, dirty: true });
+    expect(at(profileHtml, ['profiles', 'fadgi-3star', 'pairs', 'windowSec'])).toBe(profileErrors['profiles.fadgi-3star.pairs.windowSec']);
+    expect(profileHtml).toMatch(/<input id="setting-profiles-fadgi-3star-pairs-required" type="checkbox" checked=""/);
+
+    const fixed = setThreshold(setIn(setIn(setIn(draft, ['linking', 'completenessWaitSec'], 45), ['linking', 'views'], ['front', 'back']), ['linking', 'barcode', 'controlCodes', 'undo'], '%%UNDO%%'), data.presets, 'fadgi-3star', 'pairs', 'windowSec', 90);
+    expect(await check(fixed)).toEqual({});
   });
 });
