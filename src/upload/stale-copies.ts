@@ -5,8 +5,11 @@
  * - a row is written in the transaction that queues the capture's upload under its new key
  *   (Outbox.renamed), with the sha256 and size the done upload verified there;
  * - a pending row is removed only once the capture's job at that target is done under another
- *   copy (never zero copies), and only while no other job of the target holds the key (a current
- *   copy there is not stale: the row is dropped);
+ *   copy (never zero copies), or is withdrawn because the capture is set aside (re-shoot, rejected,
+ *   failed QC for a target taking passed ones only) while its local file is kept — its only copy
+ *   then, as a set-aside capture must not stay at the target under a name it no longer has — and
+ *   only while no other job of the target holds the key (a current copy there is not stale: the
+ *   row is dropped);
  * - the target proves the bytes at the key are still the ones written before removing them
  *   (UploadTarget.removeStale); bytes that differ are left alone and the row is kept with why;
  * - removal runs under a lease with expiry (a holder that died is reclaimed, nothing is lost: the
@@ -19,6 +22,7 @@
  */
 import type { Db } from '../store/database.js';
 import { appendEvent } from '../store/events.js';
+import { withdrawnPrefix } from './withdrawn.js';
 
 export const staleStates = ['pending', 'removed', 'kept', 'dropped'] as const;
 export type StaleState = (typeof staleStates)[number];
@@ -113,11 +117,12 @@ export class StaleCopies {
   /**
    * Records `copy` as superseded by the capture's new key. Runs inside the caller's transaction. A
    * pending row of this job at `newKey` (an undo: the capture takes that name back) is dropped: the
-   * copy there is the capture's own again, and its upload finds it.
+   * copy there is the capture's own again, and its upload finds it. `newKey` null: the capture is
+   * set aside and has no name at the target any more (Outbox.withdrawDone).
    */
-  recordSuperseded(copy: WrittenCopy, newKey: string): StaleCopy {
+  recordSuperseded(copy: WrittenCopy, newKey: string | null): StaleCopy {
     const at = new Date(this.clock()).toISOString();
-    const back = this.db.prepare("SELECT * FROM stale_copies WHERE job_id = ? AND remote_key = ? AND state = 'pending' AND lease_owner IS NULL AND state_json IS NULL").all(copy.jobId, newKey) as Row[];
+    const back = newKey === null ? [] : (this.db.prepare("SELECT * FROM stale_copies WHERE job_id = ? AND remote_key = ? AND state = 'pending' AND lease_owner IS NULL AND state_json IS NULL").all(copy.jobId, newKey) as Row[]);
     for (const r of back) this.settle(toCopy(r), 'dropped', `the capture is named ${newKey} again`, at);
     return this.insert(copy, 'pending', null, at);
   }
@@ -273,12 +278,14 @@ export class StaleCopies {
    * while no other job of the target (`except`: the one asking) holds its key.
    */
   private eligibility(copy: StaleCopy, except: number | null): Eligibility {
-    const own = this.db.prepare('SELECT state, remote_key, resume_json FROM upload_jobs WHERE id = ?').get(copy.jobId) as { state: string; remote_key: string | null; resume_json: string | null } | undefined;
+    const own = this.db.prepare('SELECT state, remote_key, resume_json, last_error FROM upload_jobs WHERE id = ?').get(copy.jobId) as
+      | { state: string; remote_key: string | null; resume_json: string | null; last_error: string | null }
+      | undefined;
     const url = urlOf(copy.state);
     if (own?.state === 'done') {
       const same = url !== null ? urlOf(own.resume_json ? JSON.parse(own.resume_json) : null) === url : own.remote_key === copy.remoteKey;
       if (same) return { ok: false, drop: `capture ${copy.captureId}'s verified copy is this one again` };
-    } else {
+    } else if (!this.setAsideWithFile(copy.captureId, own)) {
       return { ok: false, wait: `capture ${copy.captureId}'s copy under its new name is not verified yet (its job ${copy.jobId} is ${own?.state ?? 'gone'}); its old copy goes once it is, so the capture always has one` };
     }
     // A tus copy is its upload URL, which no other upload ever gets.
@@ -290,6 +297,15 @@ export class StaleCopies {
     if (done) return { ok: false, drop: `capture ${done.capture_id}'s verified copy is at this name now (job ${done.id})` };
     if (holders.length > 0) return { ok: false, wait: `job ${holders[0]!.id} is uploading to this name` };
     return { ok: true };
+  }
+
+  /**
+   * The capture's job was withdrawn with no key (set aside: it is not to be at the target under
+   * any name) and its local file is still kept: its copy can go, the local file being its copy.
+   */
+  private setAsideWithFile(captureId: number, own: { state: string; remote_key: string | null; last_error: string | null } | undefined): boolean {
+    if (own?.state !== 'dead' || own.remote_key !== null || !own.last_error?.startsWith(withdrawnPrefix)) return false;
+    return this.db.prepare('SELECT 1 FROM captures WHERE id = ? AND local_deleted_at IS NULL').get(captureId) !== undefined;
   }
 
   private take(copy: StaleCopy, owner: string, until: number): StaleCopy {
