@@ -72,6 +72,8 @@ export interface LastEdit {
 
 export class LinkEditor {
   private readonly words: EditWords;
+  /** See newestEdit; undefined: to be read from the log. */
+  private newest: (LoggedEdit & { id: number }) | null | undefined;
 
   constructor(
     private readonly db: Db,
@@ -231,6 +233,7 @@ export class LinkEditor {
         if (data.kind !== 'reshoot') this.relinked(captureIds, earlierMismatch(data));
         // Judged again above: the old link makes it fail, and it is to be re-shot again.
         if (data.kind === 'relink') for (const p of data.before) if (p.reshootCleared) this.flagReshoot(p.captureId, true);
+        this.newest = undefined;
         appendEvent(this.db, { type: 'link.edit-undone', data: { editId: last.id, kind, captureIds } });
       });
       // A capture this edit linked for the first time goes back where it was found.
@@ -244,17 +247,30 @@ export class LinkEditor {
     });
   }
 
+  /**
+   * The newest edit not undone. An undo (or a rollback) always takes the newest edit not undone, so
+   * walking the log back from its end, the first edit not named by an undo met on the way is it:
+   * right after an edit that is the last row. The event log has no index by type, so a walk to an
+   * old edit (or through a log with none) reads every row on the way: the answer is kept until the
+   * next edit, undo or rollback (only this class writes them) clears it, and History, which asks on
+   * each capture picked, does not pay for that walk again.
+   */
   private newestEdit(): (LoggedEdit & { id: number }) | null {
-    const last = this.db
-      .prepare(
-        `SELECT id, data_json FROM events e WHERE type = 'link.edit'
-           AND NOT EXISTS (SELECT 1 FROM events u WHERE u.type = 'link.edit-undone' AND json_extract(u.data_json, '$.editId') = e.id)
-         ORDER BY id DESC LIMIT 1`,
-      )
-      .get() as { id: number; data_json: string } | undefined;
-    if (!last) return null;
-    const logged = JSON.parse(last.data_json) as { why?: EditKind; data: EditData; captureIds: number[] };
-    return { id: last.id, kind: logged.why ?? logged.data.kind, data: logged.data, captureIds: logged.captureIds };
+    if (this.newest !== undefined) return this.newest;
+    const undone = new Set<number>();
+    this.newest = null;
+    const rows = this.db.prepare(`SELECT id, type, data_json FROM events WHERE type IN ('link.edit', 'link.edit-undone') ORDER BY id DESC`).iterate() as Iterable<{ id: number; type: string; data_json: string }>;
+    for (const row of rows) {
+      if (row.type === 'link.edit-undone') {
+        undone.add((JSON.parse(row.data_json) as { editId: number }).editId);
+        continue;
+      }
+      if (undone.has(row.id)) continue;
+      const logged = JSON.parse(row.data_json) as { why?: EditKind; data: EditData; captureIds: number[] };
+      this.newest = { id: row.id, kind: logged.why ?? logged.data.kind, data: logged.data, captureIds: logged.captureIds };
+      break;
+    }
+    return this.newest;
   }
 
   /**
@@ -297,6 +313,7 @@ export class LinkEditor {
 
   /** Writes the edit's event and one per capture; `firstLinked` are captures that had no object before (their event says `link`). */
   private record(data: EditData, captureIds: number[], why: EditKind = data.kind, firstLinked: ReadonlySet<number> = new Set()): EditOutcome {
+    this.newest = undefined;
     const event = appendEvent(this.db, { type: 'link.edit', data: { why, data, captureIds } });
     for (const captureId of captureIds) {
       const link = this.links.linkOf(captureId);
@@ -399,6 +416,7 @@ export class LinkEditor {
         for (const id of edit.captureIds) if (!before.some((b) => b.captureId === id)) this.links.removeLink(id);
         this.relinked(edit.captureIds);
         for (const id of snapshot.reshoot) if (!this.reshootOf(id)) this.flagReshoot(id, true);
+        this.newest = undefined;
         appendEvent(this.db, { type: 'link.edit-undone', data: { editId: edit.editId, kind: edit.kind, captureIds: edit.captureIds, reason } });
         for (const b of before) appendEvent(this.db, { type: 'capture.relinked', captureId: b.captureId, data: { editId: edit.editId, why: 'rolled back', barcode: b.barcode, seq: b.seq, view: b.view } });
       })();
