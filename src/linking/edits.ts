@@ -51,6 +51,8 @@ interface Snapshot {
   links: CaptureLink[];
   paths: Map<number, string>;
   reshoot: number[];
+  /** The barcode-mismatch results of the captures not linked (see Placement.mismatch). */
+  mismatch: Map<number, CheckResult>;
 }
 
 export interface EditOutcome {
@@ -282,7 +284,7 @@ export class LinkEditor {
     const before: Placement[] = ids.map((captureId) => {
       const link = this.links.linkOf(captureId);
       if (link) return { captureId, objectId: link.objectId, seq: link.seq, view: link.view };
-      const mismatch = this.captures.results(captureId).find((r) => r.check === 'barcodeMismatch');
+      const [mismatch] = this.mismatchOf(captureId);
       return { captureId, objectId: null, seq: null, view: null, path: this.captures.get(captureId)!.path, ...(mismatch ? { mismatch } : {}) };
     });
     const shotKey = (p: Placement) => (p.objectId === null ? `new:${stemOf(this.captures.get(p.captureId)!.relPath)}` : `${p.objectId}:${p.seq}`);
@@ -385,7 +387,13 @@ export class LinkEditor {
 
   /** Where `captureIds` are linked, their files are now, and which are flagged for re-shoot, for renameOrRollBack. */
   private snapshot(captureIds: readonly number[]): Snapshot {
-    return { links: captureIds.flatMap((id) => this.links.linkOf(id) ?? []), paths: this.pathsOf(captureIds), reshoot: captureIds.filter((id) => this.reshootOf(id)) };
+    const mismatch = new Map(captureIds.flatMap((id) => (this.links.linkOf(id) ? [] : this.mismatchOf(id).map((r) => [id, r] as const))));
+    return { links: captureIds.flatMap((id) => this.links.linkOf(id) ?? []), paths: this.pathsOf(captureIds), reshoot: captureIds.filter((id) => this.reshootOf(id)), mismatch };
+  }
+
+  /** The capture's barcode-mismatch result (none when the check is off for it). */
+  private mismatchOf(captureId: number): CheckResult[] {
+    return this.captures.results(captureId).filter((r) => r.check === 'barcodeMismatch');
   }
 
   private pathsOf(captureIds: readonly number[]): Map<number, string> {
@@ -414,7 +422,7 @@ export class LinkEditor {
         }
         // A capture the edit linked for the first time had no link to go back to.
         for (const id of edit.captureIds) if (!before.some((b) => b.captureId === id)) this.links.removeLink(id);
-        this.relinked(edit.captureIds);
+        this.relinked(edit.captureIds, snapshot.mismatch);
         for (const id of snapshot.reshoot) if (!this.reshootOf(id)) this.flagReshoot(id, true);
         this.newest = undefined;
         appendEvent(this.db, { type: 'link.edit-undone', data: { editId: edit.editId, kind: edit.kind, captureIds: edit.captureIds, reason } });

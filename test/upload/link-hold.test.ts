@@ -257,4 +257,27 @@ describe('linking edits and uploads', () => {
     const doneEvents = s.station.store.detail(id)!.events.filter((e) => e.type === 'upload.done');
     expect(doneEvents.map((e) => JSON.stringify(e.data).includes('rig-7/inbox/'))).toEqual([false, false]);
   });
+
+  it('an edit rolled back (a filed file could not be renamed) leaves a shot it was linking for the first time failed as the mismatch it was', async () => {
+    const home = homeOf(config({ mode: 'scan-before-capture', barcode: { pattern: 'BR\\d{13}' } }, { profiles: { default: { exposure: { severity: 'off' } } } }));
+    const s = await start(home);
+    s.station.linker.scan('BR0000013087944');
+    await writeGoodTiff(path.join(home, 'Inbox', 'IMG_0001.tif'), 1);
+    const good = await recorded(s.station, 1);
+    await labelled(path.join(home, 'Inbox', 'IMG_0002.tif'), 'BR0000019933597', 2);
+    const failed = await recorded(s.station, 2);
+    await s.station.linker.settled();
+    const mismatch = () => s.station.store.results(failed).find((r) => r.check === 'barcodeMismatch');
+    const failedAs = mismatch()!;
+    expect(failedAs).toMatchObject({ status: 'fail' });
+    // The filed shot's file is changed after it was checked: its rename is refused.
+    const filed = s.station.store.get(good)!.path;
+    fs.appendFileSync(filed, 'changed');
+
+    await expect(s.station.linker.editor.relinkCaptures([failed, good], 'BR0000019933597')).rejects.toThrow(/The edit was not made/);
+    expect(s.station.linker.links.linkOf(failed)).toBeNull();
+    expect(s.station.store.get(failed)!.verdict).toBe('fail');
+    expect(mismatch()).toEqual(failedAs);
+    expect(s.station.store.detail(failed)!.reshoot).toBe(true);
+  });
 });
