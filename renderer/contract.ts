@@ -11,3 +11,4 @@ export type { ErrorData } from '../src/errors.js';
 export type { CaptureDetail, CaptureRecord } from '../src/store/captures.js';
 export type { CheckId, CheckResult, CheckStatus, Verdict } from '../src/quality/types.js';
 export type { IngestNotice } from '../src/ingest/types.js';
+export type { LastEdit } from '../src/linking/edits.js';

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
-import type { CaptureDetail, CaptureRecord, Verdict } from '../contract.js';
+import type { CaptureDetail, CaptureRecord, LastEdit, Verdict } from '../contract.js';
 import { fileName, formatBytes, verdictLook } from '../app/format.js';
 import { appendPage, applyLive, applyRefreshed, dateTime, isFiltered, membershipQuery, nextPageQuery, rowMayChange, touchesDetail, type HistoryFilter } from '../app/history-state.js';
 import { runLinkEdit, type LinkEditMessage, type LinkEditRequest } from '../app/link-edits.js';
@@ -112,6 +112,8 @@ export interface HistoryPanelProps {
   onEdit?(req: LinkEditRequest): void;
   editBusy?: boolean;
   editMessage?: LinkEditMessage | null;
+  /** The edit Undo would undo now (any capture's); null: none; absent: not known yet. */
+  lastEdit?: LastEdit | null;
   /** A monitor's screen: a note stands where the link fixes would be. */
   readOnly?: boolean;
 }
@@ -155,7 +157,7 @@ export function HistoryPanel(p: HistoryPanelProps) {
         <div className="history__detail">
           {p.detail ? (
             <>
-              {p.readOnly ? <ReadOnlyNote>relinking, renaming and re-shoot flags are done on the operator's screen.</ReadOnlyNote> : p.onEdit && <LinkActions key={p.detail.id} capture={p.detail} busy={p.editBusy ?? false} message={p.editMessage ?? null} onEdit={p.onEdit} />}
+              {p.readOnly ? <ReadOnlyNote>relinking, renaming, splitting, merging, re-shoot flags and undo are done on the operator's screen.</ReadOnlyNote> : p.onEdit && <LinkActions key={p.detail.id} capture={p.detail} busy={p.editBusy ?? false} message={p.editMessage ?? null} lastEdit={p.lastEdit} onEdit={p.onEdit} />}
               <CaptureDetailPanel capture={p.detail} {...(p.onShowInCaptureView ? { onShowInCaptureView: p.onShowInCaptureView } : {})} />
             </>
           ) : (
@@ -194,6 +196,7 @@ export function HistoryView({
   const [editBusy, setEditBusy] = useState(false);
   const [editMessage, setEditMessage] = useState<LinkEditMessage | null>(null);
   const [detailVersion, setDetailVersion] = useState(0);
+  const [lastEdit, setLastEdit] = useState<LastEdit | null | undefined>(undefined);
   const generation = useRef(0);
   const busy = useRef(false);
   const state = useRef({ items, filter, hasMore, selectedId, detailBarcode: null as string | null });
@@ -294,6 +297,19 @@ export function HistoryView({
 
   useEffect(() => setEditMessage(null), [selectedId]);
 
+  // What Undo would undo: asked again with each capture picked and after each edit (an edit made
+  // elsewhere meanwhile is then named too). A monitor's screen has no Undo, so it does not ask.
+  useEffect(() => {
+    if (readOnly || selectedId === null) return;
+    let stale = false;
+    void client.lastLinkEdit({}).then((r) => {
+      if (!stale) setLastEdit('error' in r ? undefined : r.result);
+    });
+    return () => {
+      stale = true;
+    };
+  }, [client, readOnly, selectedId, detailVersion]);
+
   const onEdit = useCallback(
     (req: LinkEditRequest) => {
       if (!detail) return;
@@ -301,10 +317,11 @@ export function HistoryView({
       void runLinkEdit(client, detail, req).then((m) => {
         setEditBusy(false);
         setEditMessage(m);
-        if (!m.ok) return;
-        // The capture's link, name and timeline changed. The rows it touched (a barcode search may
-        // now find others) follow from the station's capture.changed events, as any edit's do.
+        // The capture's link, name and timeline may have changed, and so what Undo would undo (a
+        // refusal too: another screen may have undone that edit first). The rows it touched (a
+        // barcode search may now find others) follow from the station's capture.changed events.
         setDetailVersion((v) => v + 1);
+        if (!m.ok) return;
         onLinkEdited?.();
       });
     },
@@ -332,6 +349,7 @@ export function HistoryView({
       readOnly={readOnly}
       editBusy={editBusy}
       editMessage={editMessage}
+      lastEdit={lastEdit}
     />
   );
 }

@@ -62,6 +62,10 @@ export const commandArgs = {
   checkConfig: z.strictObject({ config: z.record(z.string(), z.unknown()) }),
   /** Writes an edited config if it is valid (else field errors, nothing written); `revision` from getConfig guards against overwriting another edit. */
   saveConfig: z.strictObject({ config: z.record(z.string(), z.unknown()), revision: z.string().min(1).max(100).optional() }),
+  /** mergeObjects by the barcode the technician knows: into the newest object of `barcode` in the object's project. */
+  mergeIntoBarcode: z.strictObject({ objectId: id, barcode: z.string().min(1).max(4096) }),
+  /** The linking edit undoLinkEdit would undo now, in words (null: none), so an undo button can say what it undoes. */
+  lastLinkEdit: z.strictObject({}),
 } as const;
 
 export type CommandName = keyof typeof commandArgs;
@@ -82,6 +86,7 @@ export const readOnlyCommands: ReadonlySet<CommandName> = new Set<CommandName>([
   'capturePreview',
   'getConfig',
   'checkConfig',
+  'lastLinkEdit',
 ]);
 
 export function isCommandName(name: string): name is CommandName {

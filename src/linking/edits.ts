@@ -13,11 +13,13 @@ import type { LinkingConfig } from '../config/schema.js';
 import { StationError } from '../errors.js';
 import { removeEmptiedFolders } from '../filing/library.js';
 import { moveVerified } from '../filing/move.js';
+import type { CheckResult } from '../quality/index.js';
 import type { CaptureStore } from '../store/captures.js';
 import type { Db } from '../store/database.js';
 import { appendEvent } from '../store/events.js';
+import { EditWords, type LoggedEdit } from './edit-words.js';
 import { rejectedFolder, stemOf, type LibraryNaming } from './naming.js';
-import type { CaptureLink, LinkStore } from './store.js';
+import type { CaptureLink, LinkStore, ObjectState } from './store.js';
 
 /** Where each capture was before an edit: what undo puts back. */
 interface Placement {
@@ -29,12 +31,17 @@ interface Placement {
   path?: string;
   /** The capture was flagged for re-shoot because it failed QC, and passes with the link this edit gave it: the edit cleared the flag, undo sets it again. */
   reshootCleared?: true;
+  /**
+   * A capture linked for the first time: its barcode-mismatch result before (judged against the
+   * object open when it was shot, which no link records), put back as it was by undo.
+   */
+  mismatch?: CheckResult;
 }
 
 /** What an edit did, as its outcome and events say: `link` = captures that had no object before. */
 export type EditKind = 'relink' | 'link' | 'split' | 'merge' | 'barcode' | 'reshoot';
 
-type EditData =
+export type EditData =
   | { kind: 'relink'; before: Placement[] }
   | { kind: 'barcode'; objectId: number; before: string; after: string }
   | { kind: 'reshoot'; captureId: number; before: boolean };
@@ -44,15 +51,32 @@ interface Snapshot {
   links: CaptureLink[];
   paths: Map<number, string>;
   reshoot: number[];
+  /** The barcode-mismatch results of the captures not linked (see Placement.mismatch). */
+  mismatch: Map<number, CheckResult>;
 }
 
 export interface EditOutcome {
   editId: number;
   kind: EditKind;
   captureIds: number[];
+  /** An undo's answer in words: which edit it undid, and where its captures are now. */
+  message?: string;
+}
+
+/** The newest edit not undone yet, as an undo button announces it. */
+export interface LastEdit {
+  editId: number;
+  kind: EditKind;
+  /** What it did, e.g. "rename ZZ1 → BR1 (3 captures)". */
+  summary: string;
+  captureIds: number[];
 }
 
 export class LinkEditor {
+  private readonly words: EditWords;
+  /** See newestEdit; undefined: to be read from the log. */
+  private newest: (LoggedEdit & { id: number }) | null | undefined;
+
   constructor(
     private readonly db: Db,
     private readonly links: LinkStore,
@@ -61,15 +85,20 @@ export class LinkEditor {
     private readonly config: LinkingConfig,
     /** Runs `work` after every queued move, one at a time with them (the linker's filing chain). */
     private readonly serialize: <T>(work: () => Promise<T>) => Promise<T>,
-    /** Called inside each edit's transaction with the captures whose object changed (their mismatch check is judged again). */
-    private readonly relinked: (captureIds: readonly number[]) => void,
+    /**
+     * Called inside each edit's transaction with the captures whose object changed: their mismatch
+     * check is judged again, except those in `earlier`, which take that result back (an undo).
+     */
+    private readonly relinked: (captureIds: readonly number[], earlier?: ReadonlyMap<number, CheckResult>) => void,
     /** Called after each edit (and undo) commits, so the rig's open objects follow the database. */
     private readonly committed: () => void,
     /** Called with the filed captures an edit renamed in the library, once their files have their new names. */
     private readonly renamed: (captureIds: readonly number[]) => void = () => undefined,
     /** Called with every capture an edit (or its undo, or its rollback) moved, once its files are where its link says: screens showing them fetch them again. */
     private readonly changed: (captureIds: readonly number[]) => void = () => undefined,
-  ) {}
+  ) {
+    this.words = new EditWords(links, captures, (id) => this.reshootOf(id));
+  }
 
   /**
    * Moves whole shots to the object of `barcode` at their source (its newest one not rejected, or a
@@ -107,30 +136,65 @@ export class LinkEditor {
 
   /** Every shot of `objectId` joins `intoObjectId`, after its last shot. */
   mergeObjects(objectId: number, intoObjectId: number): Promise<EditOutcome> {
-    return this.serialize(async () => {
-      if (objectId === intoObjectId) throw new StationError('INVALID_ARGUMENT', 'An object cannot be merged into itself.');
-      this.objectOrThrow(objectId);
-      const into = this.objectOrThrow(intoObjectId);
-      if (into.state === 'rejected') {
+    return this.serialize(() => this.merge(objectId, intoObjectId));
+  }
+
+  /** Every shot of `objectId` joins the newest object of `barcode` in its project (see objectsOfBarcode), after its last shot. */
+  mergeIntoBarcode(objectId: number, barcode: string): Promise<EditOutcome> {
+    return this.serialize(() => {
+      const code = this.validBarcode(barcode);
+      const object = this.objectOrThrow(objectId);
+      const into = this.objectsOfBarcode(code, objectId)[0];
+      if (!into) {
         throw new StationError(
-          'INVALID_ARGUMENT',
-          `Object ${into.barcode} (${into.id}) was rejected (REJECT): it stays closed and takes no more shots, as its files are set aside in _rejected/ and never uploaded. To put these shots under ${into.barcode}, relink them to ${into.barcode}: a new object of that barcode takes them.`,
+          'NOT_FOUND',
+          code === object.barcode
+            ? `Object ${code} has no other object with its barcode to merge into.`
+            : `There is no object ${code} to merge ${object.barcode} into. To give ${object.barcode} that barcode instead, use Rename object.`,
         );
       }
-      const ids = this.links.capturesOf(objectId);
-      const before = this.snapshot(ids);
-      const edit = this.commit(() => this.place(ids, intoObjectId, 'merge'));
-      await this.renameOrRollBack(edit, before);
-      return edit;
+      return this.merge(objectId, into.id);
     });
   }
 
-  /** The object keeps its shots and takes another barcode (a mislabelled or misread object). */
+  private async merge(objectId: number, intoObjectId: number): Promise<EditOutcome> {
+    if (objectId === intoObjectId) throw new StationError('INVALID_ARGUMENT', 'An object cannot be merged into itself.');
+    this.objectOrThrow(objectId);
+    const into = this.objectOrThrow(intoObjectId);
+    if (into.state === 'rejected') {
+      throw new StationError(
+        'INVALID_ARGUMENT',
+        `Object ${into.barcode} (${into.id}) was rejected (REJECT): it stays closed and takes no more shots, as its files are set aside in _rejected/ and never uploaded. To put these shots under ${into.barcode}, relink them to ${into.barcode}: a new object of that barcode takes them.`,
+      );
+    }
+    const ids = this.links.capturesOf(objectId);
+    const before = this.snapshot(ids);
+    const edit = this.commit(() => this.place(ids, intoObjectId, 'merge'));
+    await this.renameOrRollBack(edit, before);
+    return edit;
+  }
+
+  /**
+   * The object keeps its shots and takes another barcode (a mislabelled or misread object). A
+   * barcode that already has an object in the project is refused, pointing to Merge: a rename would
+   * give it a second object numbering from 1 again, its shots named like the other's.
+   */
   relinkObject(objectId: number, barcode: string): Promise<EditOutcome> {
     return this.serialize(async () => {
       const code = this.validBarcode(barcode);
       const object = this.objectOrThrow(objectId);
       const captureIds = this.links.capturesOf(objectId);
+      const existing = this.objectsOfBarcode(code, objectId);
+      if (code !== object.barcode && existing.length > 0) {
+        const shots = this.links.shotSeqsOfBarcode(code, this.projectOfObject(objectId), this.config.project).length;
+        const open = existing.some((o) => o.state === 'open') ? ', open on the rig' : '';
+        const own = new Set(captureIds.map((id) => this.links.linkOf(id)!.seq)).size;
+        throw new StationError(
+          'INVALID_ARGUMENT',
+          `Object ${code} already exists (${shots} shot${shots === 1 ? '' : 's'}${open}): renamed, ${object.barcode} would be a second object ${code} numbered from 1 again. ` +
+            `To add ${object.barcode}'s ${own} shot${own === 1 ? '' : 's'} to ${code}, use Merge into ${code} (they are numbered after its last shot).`,
+        );
+      }
       const before = this.snapshot(captureIds);
       const edit = this.commit(() => {
         this.links.setBarcode(objectId, code);
@@ -153,22 +217,21 @@ export class LinkEditor {
     });
   }
 
+  /** The edit undoLast would undo now, in words; null when there is none. */
+  lastEdit(): LastEdit | null {
+    const last = this.newestEdit();
+    return last && { editId: last.id, kind: last.kind, summary: this.words.summary(last), captureIds: [...last.captureIds] };
+  }
+
   /** Reverses the newest edit not yet undone (itself an event, so the log keeps both). */
   undoLast(): Promise<EditOutcome> {
     return this.serialize(async () => {
-      const last = this.db
-        .prepare(
-          `SELECT id, data_json FROM events e WHERE type = 'link.edit'
-             AND NOT EXISTS (SELECT 1 FROM events u WHERE u.type = 'link.edit-undone' AND json_extract(u.data_json, '$.editId') = e.id)
-           ORDER BY id DESC LIMIT 1`,
-        )
-        .get() as { id: number; data_json: string } | undefined;
+      const last = this.newestEdit();
       if (!last) throw new StationError('NOT_FOUND', 'There is no linking edit to undo.');
-      const logged = JSON.parse(last.data_json) as { why?: EditKind; data: EditData; captureIds: number[] };
-      const { data } = logged;
-      const kind = logged.why ?? data.kind;
+      const { data, kind } = last;
+      const summary = this.words.summary(last);
       // A renamed object may have taken more shots since (it was open on the rig): they all take the old barcode back.
-      const captureIds = data.kind === 'barcode' ? this.links.capturesOf(data.objectId) : logged.captureIds;
+      const captureIds = data.kind === 'barcode' ? this.links.capturesOf(data.objectId) : [...last.captureIds];
       this.commit(() => {
         if (data.kind === 'relink') {
           for (const p of data.before) {
@@ -177,9 +240,10 @@ export class LinkEditor {
           }
         } else if (data.kind === 'barcode') this.links.setBarcode(data.objectId, data.before);
         else this.flagReshoot(data.captureId, data.before);
-        if (data.kind !== 'reshoot') this.relinked(captureIds);
+        if (data.kind !== 'reshoot') this.relinked(captureIds, earlierMismatch(data));
         // Judged again above: the old link makes it fail, and it is to be re-shot again.
         if (data.kind === 'relink') for (const p of data.before) if (p.reshootCleared) this.flagReshoot(p.captureId, true);
+        this.newest = undefined;
         appendEvent(this.db, { type: 'link.edit-undone', data: { editId: last.id, kind, captureIds } });
       });
       // A capture this edit linked for the first time goes back where it was found.
@@ -193,8 +257,34 @@ export class LinkEditor {
           this.changed(captureIds);
         }
       }
-      return { editId: last.id, kind, captureIds };
+      return { editId: last.id, kind, captureIds, message: `Undid "${summary}": ${this.words.whereNow(last, captureIds)}.` };
     });
+  }
+
+  /**
+   * The newest edit not undone. An undo (or a rollback) always takes the newest edit not undone, so
+   * walking the log back from its end, the first edit not named by an undo met on the way is it:
+   * right after an edit that is the last row. The event log has no index by type, so a walk to an
+   * old edit (or through a log with none) reads every row on the way: the answer is kept until the
+   * next edit, undo or rollback (only this class writes them) clears it, and History, which asks on
+   * each capture picked, does not pay for that walk again.
+   */
+  private newestEdit(): (LoggedEdit & { id: number }) | null {
+    if (this.newest !== undefined) return this.newest;
+    const undone = new Set<number>();
+    this.newest = null;
+    const rows = this.db.prepare(`SELECT id, type, data_json FROM events WHERE type IN ('link.edit', 'link.edit-undone') ORDER BY id DESC`).iterate() as Iterable<{ id: number; type: string; data_json: string }>;
+    for (const row of rows) {
+      if (row.type === 'link.edit-undone') {
+        undone.add((JSON.parse(row.data_json) as { editId: number }).editId);
+        continue;
+      }
+      if (undone.has(row.id)) continue;
+      const logged = JSON.parse(row.data_json) as { why?: EditKind; data: EditData; captureIds: number[] };
+      this.newest = { id: row.id, kind: logged.why ?? logged.data.kind, data: logged.data, captureIds: logged.captureIds };
+      break;
+    }
+    return this.newest;
   }
 
   /**
@@ -205,7 +295,9 @@ export class LinkEditor {
   private place(ids: number[], objectId: number, why: 'relink' | 'split' | 'merge'): EditOutcome {
     const before: Placement[] = ids.map((captureId) => {
       const link = this.links.linkOf(captureId);
-      return link ? { captureId, objectId: link.objectId, seq: link.seq, view: link.view } : { captureId, objectId: null, seq: null, view: null, path: this.captures.get(captureId)!.path };
+      if (link) return { captureId, objectId: link.objectId, seq: link.seq, view: link.view };
+      const [mismatch] = this.mismatchOf(captureId);
+      return { captureId, objectId: null, seq: null, view: null, path: this.captures.get(captureId)!.path, ...(mismatch ? { mismatch } : {}) };
     });
     const shotKey = (p: Placement) => (p.objectId === null ? `new:${stemOf(this.captures.get(p.captureId)!.relPath)}` : `${p.objectId}:${p.seq}`);
     const shots = new Map<string, number>();
@@ -235,6 +327,7 @@ export class LinkEditor {
 
   /** Writes the edit's event and one per capture; `firstLinked` are captures that had no object before (their event says `link`). */
   private record(data: EditData, captureIds: number[], why: EditKind = data.kind, firstLinked: ReadonlySet<number> = new Set()): EditOutcome {
+    this.newest = undefined;
     const event = appendEvent(this.db, { type: 'link.edit', data: { why, data, captureIds } });
     for (const captureId of captureIds) {
       const link = this.links.linkOf(captureId);
@@ -291,6 +384,9 @@ export class LinkEditor {
     try {
       await moveVerified(capture.path, to, { sha256: capture.sha256, size: capture.size, mtimeMs: capture.mtimeUs / 1000 });
       this.links.settleMove(id, { done: true });
+      // Put back where it was found, it is not filed any more: a later link files it like a new
+      // one, and linking holds it from upload until then (held.ts reads "filed" from this row).
+      if (!link) this.db.prepare('DELETE FROM filing_moves WHERE capture_id = ?').run(id);
       await removeEmptiedFolders(this.naming.library, path.dirname(capture.path));
       return true;
     } catch (err) {
@@ -305,7 +401,13 @@ export class LinkEditor {
 
   /** Where `captureIds` are linked, their files are now, and which are flagged for re-shoot, for renameOrRollBack. */
   private snapshot(captureIds: readonly number[]): Snapshot {
-    return { links: captureIds.flatMap((id) => this.links.linkOf(id) ?? []), paths: this.pathsOf(captureIds), reshoot: captureIds.filter((id) => this.reshootOf(id)) };
+    const mismatch = new Map(captureIds.flatMap((id) => (this.links.linkOf(id) ? [] : this.mismatchOf(id).map((r) => [id, r] as const))));
+    return { links: captureIds.flatMap((id) => this.links.linkOf(id) ?? []), paths: this.pathsOf(captureIds), reshoot: captureIds.filter((id) => this.reshootOf(id)), mismatch };
+  }
+
+  /** The capture's barcode-mismatch result (none when the check is off for it). */
+  private mismatchOf(captureId: number): CheckResult[] {
+    return this.captures.results(captureId).filter((r) => r.check === 'barcodeMismatch');
   }
 
   private pathsOf(captureIds: readonly number[]): Map<number, string> {
@@ -335,8 +437,9 @@ export class LinkEditor {
         }
         // A capture the edit linked for the first time had no link to go back to.
         for (const id of edit.captureIds) if (!before.some((b) => b.captureId === id)) this.links.removeLink(id);
-        this.relinked(edit.captureIds);
+        this.relinked(edit.captureIds, snapshot.mismatch);
         for (const id of snapshot.reshoot) if (!this.reshootOf(id)) this.flagReshoot(id, true);
+        this.newest = undefined;
         appendEvent(this.db, { type: 'link.edit-undone', data: { editId: edit.editId, kind: edit.kind, captureIds: edit.captureIds, reason } });
         for (const b of before) appendEvent(this.db, { type: 'capture.relinked', captureId: b.captureId, data: { editId: edit.editId, why: 'rolled back', barcode: b.barcode, seq: b.seq, view: b.view } });
       })();
@@ -406,6 +509,28 @@ export class LinkEditor {
     return object;
   }
 
+  /**
+   * The objects of `barcode` other than `exceptId`, newest first, that are not rejected and belong to
+   * the project of `exceptId` (a shot of theirs was shot for it), or are open on the rig.
+   */
+  private objectsOfBarcode(barcode: string, exceptId: number): { id: number; state: ObjectState }[] {
+    const project = this.projectOfObject(exceptId);
+    return this.db
+      .prepare(
+        `SELECT o.id, o.state FROM objects o WHERE o.barcode = ? AND o.id != ? AND o.state != 'rejected'
+           AND (o.state = 'open' OR EXISTS (SELECT 1 FROM capture_links l JOIN captures c ON c.id = l.capture_id LEFT JOIN sessions s ON s.id = c.session_id
+                                              WHERE l.object_id = o.id AND COALESCE(NULLIF(s.project, ''), ?) = ?))
+         ORDER BY o.id DESC`,
+      )
+      .all(barcode, exceptId, this.config.project, project) as { id: number; state: ObjectState }[];
+  }
+
+  /** The project of an object's shots (its first's), else the configured one. */
+  private projectOfObject(objectId: number): string {
+    const first = this.links.capturesOf(objectId)[0];
+    return first === undefined ? this.config.project : this.projectOf(first);
+  }
+
   /** The project a capture was shot for: its operator session's, else the configured one. */
   private projectOf(captureId: number): string {
     const row = this.db.prepare('SELECT s.project FROM captures c LEFT JOIN sessions s ON s.id = c.session_id WHERE c.id = ?').get(captureId) as { project: string | null };
@@ -421,4 +546,9 @@ export class LinkEditor {
   private reshootOf(captureId: number): boolean {
     return (this.db.prepare('SELECT reshoot FROM captures WHERE id = ?').get(captureId) as { reshoot: number }).reshoot === 1;
   }
+}
+
+/** The mismatch results an undo puts back: those of the captures the edit linked for the first time. */
+function earlierMismatch(data: EditData): ReadonlyMap<number, CheckResult> {
+  return new Map(data.kind === 'relink' ? data.before.flatMap((p) => (p.objectId === null && p.mismatch ? [[p.captureId, p.mismatch] as const] : [])) : []);
 }

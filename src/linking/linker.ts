@@ -18,6 +18,7 @@ import { moveVerified } from '../filing/move.js';
 import { sha256OfFile } from '../hashing/file.js';
 import { createLogger } from '../log/logger.js';
 import type { Profile } from '../quality/profile.js';
+import type { CheckResult } from '../quality/types.js';
 import { describeCapture, problemsOf } from '../station/describe.js';
 import { pairRole } from '../station/pairs.js';
 import type { CaptureChange, CaptureRecord, CaptureStore } from '../store/captures.js';
@@ -94,7 +95,7 @@ export class Linker {
     this.sessionStore = new SessionStore(opts.db);
     this.naming = new LibraryNaming(opts.config, opts.library, opts.stationId, this.links, this.sessionStore);
     this.mismatch = new MismatchRecheck(opts.captures, this.links, (sourceId) => opts.profiles[opts.sources.find((s) => s.id === sourceId)?.profile ?? '']);
-    this.editor = new LinkEditor(opts.db, this.links, opts.captures, this.naming, opts.config, (work) => this.serialize(work), (ids) => this.relinked(ids, true), () => this.restoreSessions(), (ids) => opts.onRenamed?.(ids), (ids) => opts.onEdited?.(ids));
+    this.editor = new LinkEditor(opts.db, this.links, opts.captures, this.naming, opts.config, (work) => this.serialize(work), (ids, earlier) => this.relinked(ids, true, true, earlier), () => this.restoreSessions(), (ids) => opts.onRenamed?.(ids), (ids) => opts.onEdited?.(ids));
     this.now = opts.now ?? Date.now;
     for (const source of opts.sources) {
       const profile = opts.profiles[source.profile];
@@ -446,8 +447,8 @@ export class Linker {
    * the new barcode. After an edit the captures are also offered to filing again: one that failed
    * as a mismatch stayed in the hot folder, and relinked to the barcode it shows it now passes.
    */
-  private relinked(captureIds: readonly number[], edited: boolean, announce = true): CaptureRecord[] {
-    const updated = this.mismatch.run(captureIds);
+  private relinked(captureIds: readonly number[], edited: boolean, announce = true, earlier?: ReadonlyMap<number, CheckResult>): CaptureRecord[] {
+    const updated = this.mismatch.run(captureIds, earlier);
     queueMicrotask(() => {
       for (const capture of announce ? updated : []) {
         // The same line as a recorded capture's, so a headless station's log shows the new verdict.

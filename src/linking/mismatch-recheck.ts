@@ -5,7 +5,7 @@
  * result and verdict replaced (with a 'capture.rechecked' event) in the caller's transaction, so a
  * link and the verdict it implies always commit together.
  */
-import { checkBarcodeMismatch, verdictOf, type Profile } from '../quality/index.js';
+import { checkBarcodeMismatch, verdictOf, type CheckResult, type Profile } from '../quality/index.js';
 import type { CaptureRecord, CaptureStore } from '../store/captures.js';
 import type { LinkStore } from './store.js';
 
@@ -16,8 +16,13 @@ export class MismatchRecheck {
     private readonly profileOf: (sourceId: string) => Profile | undefined,
   ) {}
 
-  /** Runs inside the caller's transaction; returns the captures whose result changed. */
-  run(captureIds: Iterable<number>): CaptureRecord[] {
+  /**
+   * Runs inside the caller's transaction; returns the captures whose result changed. A capture in
+   * `earlier` takes that result back instead of being judged again: an undo that unlinks a capture
+   * linked for the first time restores the result QC gave it against the object open when it was
+   * shot (judged with no link, the check would be skipped and a mismatch forgotten).
+   */
+  run(captureIds: Iterable<number>, earlier: ReadonlyMap<number, CheckResult> = new Map()): CaptureRecord[] {
     const changed: CaptureRecord[] = [];
     for (const id of new Set(captureIds)) {
       const capture = this.captures.get(id);
@@ -30,7 +35,7 @@ export class MismatchRecheck {
       // tells which: its value is null only when the image was not searched (or the check is off,
       // which judging again leaves as it is).
       const codes = rows.length > 0 || stored.value !== null ? rows : null;
-      const settled = checkBarcodeMismatch(profile, codes, this.links.linkOf(id)?.barcode ?? null);
+      const settled = earlier.get(id) ?? checkBarcodeMismatch(profile, codes, this.links.linkOf(id)?.barcode ?? null);
       if (settled.status === stored.status && settled.message === stored.message) continue;
       changed.push(this.captures.updateCheck(id, settled, verdictOf(results.map((r) => (r.check === 'barcodeMismatch' ? settled : r)))));
     }

@@ -45,6 +45,8 @@ export function createHandlers(station: Station) {
     getConfig: () => readConfigForEdit(station.config),
     checkConfig: ({ config }) => ({ errors: checkConfigEdit(station.config, config) }),
     saveConfig: ({ config, revision }) => saveConfigEdit(station.config, config, revision),
+    mergeIntoBarcode: ({ objectId, barcode }) => station.linker.editor.mergeIntoBarcode(objectId, barcode),
+    lastLinkEdit: () => station.linker.editor.lastEdit(),
   } satisfies HandlerMap;
 }
 

@@ -13,13 +13,16 @@
  * re-shoot by linking itself (linker.ts): it follows `when` like any failed capture, so a target
  * that takes all captures still gets it. A job queued before the capture became so is withdrawn (dead, with the
  * reason) by the next run of the hook, and queued again if the flag is cleared; a job already
- * leased or done stays as it is (the remote copy is not deleted).
+ * leased or done stays as it is (the remote copy is not deleted) — unless a link edit renames the
+ * capture while it is not taken (notTakenBecause): its copy then carries a name the capture no
+ * longer has, so the job is withdrawn (not sent again) and that copy removed (Uploader.renamed).
  */
 import type { TargetConfig } from '../config/schema.js';
 import type { CaptureRecord } from '../store/captures.js';
 import type { Db } from '../store/database.js';
 import { heldByLinkingSql } from '../linking/held.js';
 import { Outbox, type JobTransition } from './outbox.js';
+import { withdrawnPrefix } from './withdrawn.js';
 
 export function isEligible(db: Db, capture: Pick<CaptureRecord, 'id' | 'verdict'>, target: Pick<TargetConfig, 'when'>): boolean {
   // A linked capture goes once its object is closed and its file has reached the library, a shot
@@ -39,7 +42,7 @@ export function enqueueEligible(db: Db, capture: CaptureRecord, targets: readonl
   const aside = setAside(db, capture);
   for (const target of targets) {
     if (aside) {
-      const t = outbox.withdraw(capture.id, target.id, `${withdrawn}capture ${capture.id} ${aside}; it is not uploaded.`);
+      const t = outbox.withdraw(capture.id, target.id, `${withdrawnPrefix}capture ${capture.id} ${aside}; it is not uploaded.`);
       if (t) out.push(t);
       continue;
     }
@@ -51,7 +54,17 @@ export function enqueueEligible(db: Db, capture: CaptureRecord, targets: readonl
   return out;
 }
 
-const withdrawn = 'Withdrawn: ';
+/**
+ * Why `target` does not take the capture as it now is — set aside (re-shoot, rejected) or failed QC
+ * for a target that takes passed captures only — or null: it takes it, or will once linking or the
+ * pair window stops holding it back (then its name may still change, so it is not a reason).
+ */
+export function notTakenBecause(db: Db, capture: Pick<CaptureRecord, 'id' | 'verdict'>, target: Pick<TargetConfig, 'id' | 'when'>): string | null {
+  const aside = setAside(db, capture);
+  if (aside) return aside;
+  if (target.when === 'passed' && capture.verdict === 'fail') return `failed QC, and target "${target.id}" takes only captures that pass`;
+  return null;
+}
 
 /** Why the capture must not be uploaded at all, or null. */
 function setAside(db: Db, capture: Pick<CaptureRecord, 'id' | 'verdict'>): string | null {
@@ -66,7 +79,7 @@ function setAside(db: Db, capture: Pick<CaptureRecord, 'id' | 'verdict'>): strin
 
 /** A job withdrawn while the capture was set aside goes back to the queue once it no longer is. */
 function requeueWithdrawn(db: Db, outbox: Outbox, captureId: number, targetId: string): JobTransition[] {
-  const job = db.prepare(`SELECT id FROM upload_jobs WHERE capture_id = ? AND target_id = ? AND state = 'dead' AND last_error LIKE ?`).get(captureId, targetId, `${withdrawn}%`) as { id: number } | undefined;
+  const job = db.prepare(`SELECT id FROM upload_jobs WHERE capture_id = ? AND target_id = ? AND state = 'dead' AND last_error LIKE ?`).get(captureId, targetId, `${withdrawnPrefix}%`) as { id: number } | undefined;
   return job ? outbox.retryDead({ jobId: job.id }) : [];
 }
 

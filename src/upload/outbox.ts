@@ -13,6 +13,7 @@
  *     │  └── release / reclaim (offline, stop, crash: no attempt spent)
  *     ├── retryDead ◀── dead ◀── fail (permanent, or attempts exhausted)
  *     ├── requeueDone ◀── done (retention found the copy gone or different)
+ *     │   dead ◀── withdrawDone ◀── done (renamed by a link edit while set aside: not sent again)
  *     └── renamed ◀── done (a link edit renamed the capture: a new upload under its new key; the
  *                          old copy is recorded in stale_copies, see stale-copies.ts)
  */
@@ -368,6 +369,26 @@ export class Outbox {
         )
         .run(reason, now, at, jobId);
       return this.event(this.get(jobId) as UploadJob, 'requeued', 'done', at, null, { reason, staleRemoteKey: job.remoteKey, remoteKey: newKey });
+    })();
+  }
+
+  /**
+   * A done job whose capture a link edit renamed while the target does not take it (set aside for
+   * re-shoot, rejected, failed QC): withdrawn like a queued one (`reason` starts with
+   * withdrawnPrefix) with no remote key, so it is not sent again and, if the capture is taken again,
+   * goes under its name then. The copy under the old name is recorded as superseded in the same
+   * transaction; it is removed while the capture's local file is kept (stale-copies.ts).
+   */
+  withdrawDone(jobId: number, reason: string): JobTransition | null {
+    return this.db.transaction(() => {
+      const job = this.get(jobId);
+      if (job?.state !== 'done') return null;
+      const at = new Date(this.clock()).toISOString();
+      if (job.remoteKey !== null && job.verifiedSha256 !== null) new StaleCopies(this.db, this.clock).recordSuperseded(this.writtenCopy(job), null);
+      this.db
+        .prepare(`UPDATE upload_jobs SET state = 'dead', remote_key = NULL, last_error = ?, resume_json = NULL, verified_sha256 = NULL, done_at = NULL, updated_at = ? WHERE id = ? AND state = 'done'`)
+        .run(reason, at, jobId);
+      return this.event(this.get(jobId) as UploadJob, 'dead', 'done', at, reason, { staleRemoteKey: job.remoteKey });
     })();
   }
 

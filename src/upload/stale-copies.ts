@@ -5,8 +5,10 @@
  * - a row is written in the transaction that queues the capture's upload under its new key
  *   (Outbox.renamed), with the sha256 and size the done upload verified there;
  * - a pending row is removed once the capture's job at that target is done under another copy,
- *   and only while no other job of the target holds the key (a current copy there is not stale:
- *   the row is dropped);
+ *   or is withdrawn because the capture is set aside (re-shoot, rejected, failed QC for a target
+ *   taking passed ones only) while its local file is kept — its only copy then, as a set-aside
+ *   capture must not stay at the target under a name it no longer has — and only while no other
+ *   job of the target holds the key (a current copy there is not stale: the row is dropped);
  * - a job of ANOTHER capture whose key the copy occupies may remove it before that (leaseAtKey):
  *   when the copy's capture still has its local file with the bytes QC checked — recorded here
  *   (not removed by retention, not being moved) and proven by the uploader, which hashes it before
@@ -37,6 +39,7 @@ import type { CaptureFileFacts } from './source-read.js';
  * URL, which no other upload ever gets.
  */
 export const atKeySql = (s: string): string => `(${s}.state_json IS NULL OR json_extract(${s}.state_json, '$.kind') IS NOT 'tus')`;
+import { withdrawnPrefix } from './withdrawn.js';
 
 export const staleStates = ['pending', 'removed', 'kept', 'dropped'] as const;
 export type StaleState = (typeof staleStates)[number];
@@ -144,11 +147,12 @@ export class StaleCopies {
   /**
    * Records `copy` as superseded by the capture's new key. Runs inside the caller's transaction. A
    * pending row of this job at `newKey` (an undo: the capture takes that name back) is dropped: the
-   * copy there is the capture's own again, and its upload finds it.
+   * copy there is the capture's own again, and its upload finds it. `newKey` null: the capture is
+   * set aside and has no name at the target any more (Outbox.withdrawDone).
    */
-  recordSuperseded(copy: WrittenCopy, newKey: string): StaleCopy {
+  recordSuperseded(copy: WrittenCopy, newKey: string | null): StaleCopy {
     const at = new Date(this.clock()).toISOString();
-    const back = this.db.prepare(`SELECT * FROM stale_copies WHERE job_id = ? AND remote_key = ? AND state = 'pending' AND lease_owner IS NULL AND ${atKeySql('stale_copies')}`).all(copy.jobId, newKey) as Row[];
+    const back = newKey === null ? [] : (this.db.prepare(`SELECT * FROM stale_copies WHERE job_id = ? AND remote_key = ? AND state = 'pending' AND lease_owner IS NULL AND ${atKeySql('stale_copies')}`).all(copy.jobId, newKey) as Row[]);
     for (const r of back) this.settle(toCopy(r), 'dropped', `the capture is named ${newKey} again`, at);
     return this.insert(copy, 'pending', null, at);
   }
@@ -346,15 +350,19 @@ export class StaleCopies {
    * the header) — and while no other job of the target (but the one asking) holds its key.
    */
   private eligibility(copy: StaleCopy, asking: { jobId: number; captureId: number } | null): Eligibility {
-    const own = this.db.prepare('SELECT state, remote_key, resume_json FROM upload_jobs WHERE id = ?').get(copy.jobId) as { state: string; remote_key: string | null; resume_json: string | null } | undefined;
+    const own = this.db.prepare('SELECT state, remote_key, resume_json, last_error FROM upload_jobs WHERE id = ?').get(copy.jobId) as
+      | { state: string; remote_key: string | null; resume_json: string | null; last_error: string | null }
+      | undefined;
     const url = urlOf(copy.state);
     let proveLocal: CaptureFileFacts | null = null;
     if (own?.state === 'done') {
       const same = url !== null ? urlOf(own.resume_json ? JSON.parse(own.resume_json) : null) === url : own.remote_key === copy.remoteKey;
       if (same) return { ok: false, drop: `capture ${copy.captureId}'s verified copy is this one again` };
-    } else if (asking === null || asking.captureId === copy.captureId) {
-      return { ok: false, wait: `capture ${copy.captureId}'s copy under its new name is not verified yet (its job ${copy.jobId} is ${own?.state ?? 'gone'}); its old copy goes once it is, so the capture always has one` };
-    } else {
+    } else if (!this.setAsideWithFile(copy.captureId, own)) {
+      // (A capture withdrawn with its local file kept has that file as its copy: this one can go.)
+      if (asking === null || asking.captureId === copy.captureId) {
+        return { ok: false, wait: `capture ${copy.captureId}'s copy under its new name is not verified yet (its job ${copy.jobId} is ${own?.state ?? 'gone'}); its old copy goes once it is, so the capture always has one` };
+      }
       const local = this.localFileOf(copy, own?.state ?? 'gone');
       if (!('facts' in local)) return { ok: false, ...local };
       proveLocal = local.facts;
@@ -390,6 +398,15 @@ export class StaleCopies {
     if (c.sha256 !== copy.sha256) return { only: `${notVerified}, and its local file is recorded with sha256 ${c.sha256 ?? 'none'}, not this copy's ${copy.sha256}` };
     if (c.moving) return { wait: `capture ${copy.captureId}'s local file is being moved in the library; the copy goes once it is proven at its new place` };
     return { facts: { captureId: c.id, sourceId: c.source_id, relPath: c.rel_path, version: c.version, path: c.path, size: c.size, mtimeUs: c.mtime_us, sha256: c.sha256, localDeletedAt: null } };
+  }
+
+  /**
+   * The capture's job was withdrawn with no key (set aside: it is not to be at the target under
+   * any name) and its local file is still kept: its copy can go, the local file being its copy.
+   */
+  private setAsideWithFile(captureId: number, own: { state: string; remote_key: string | null; last_error: string | null } | undefined): boolean {
+    if (own?.state !== 'dead' || own.remote_key !== null || !own.last_error?.startsWith(withdrawnPrefix)) return false;
+    return this.db.prepare('SELECT 1 FROM captures WHERE id = ? AND local_deleted_at IS NULL').get(captureId) !== undefined;
   }
 
   private take(copy: StaleCopy, owner: string, until: number): StaleCopy {

@@ -23,23 +23,25 @@
  * - a transient error's message says what really happens next (another attempt after a backoff,
  *   how many are left, and how to requeue it once it is dead): never just "tries again".
  */
+import fs from 'node:fs';
 import type { UploadSettings } from '../config/schema.js';
 import { LinkStore } from '../linking/store.js';
 import { createLogger } from '../log/logger.js';
 import { redactUrlsIn } from '../shared/redact-url.js';
-import type { CaptureStore } from '../store/captures.js';
+import type { CaptureRecord, CaptureStore } from '../store/captures.js';
 import type { Db } from '../store/database.js';
 import { backfill, configuredTarget, type BackfillResult } from './backfill.js';
 import { backoffDelay } from './backoff.js';
-import { enqueueEligible } from './eligibility.js';
+import { enqueueEligible, notTakenBecause } from './eligibility.js';
 import { leaseOwnerGone, newLeaseOwner } from './lease-owner.js';
-import { Outbox, type JobTransition, type LeasedJob } from './outbox.js';
+import { Outbox, type JobTransition, type LeasedJob, type UploadJob } from './outbox.js';
 import { queueStatusOf, type QueueStatus, type TargetLive } from './queue-status.js';
 import { RateMeter } from './rate-meter.js';
 import { confirmUnchangedSinceQc, localFileOf, type CaptureFileFacts } from './source-read.js';
 import { StaleCopies, type StaleCopy } from './stale-copies.js';
 import { isUploadError, UploadError, type CopyCheck, type RemoteCopy, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
 import { TokenBucket } from './token-bucket.js';
+import { withdrawnPrefix } from './withdrawn.js';
 import type { TargetConfig } from '../config/schema.js';
 import type { KeySource } from './remote-key.js';
 
@@ -240,6 +242,8 @@ export class Uploader {
    * it is removed once the new one is verified (stale-copies.ts). A job still under way keeps its
    * key (a resumed upload must land where it began) and is checked when done. A capture whose local
    * file retention removed cannot be sent again: its copies are recorded as kept under their names.
+   * A capture a target does not take as it now is (set aside, failed QC) is not sent again there:
+   * see withdrawRenamed.
    */
   renamed(captureIds: readonly number[]): JobTransition[] {
     return this.rekey(captureIds, true);
@@ -248,8 +252,8 @@ export class Uploader {
   private rekey(captureIds: readonly number[], byEdit: boolean): JobTransition[] {
     const out: JobTransition[] = [];
     for (const captureId of captureIds) {
-      const capture = this.opts.db.prepare('SELECT source_id AS sourceId, rel_path AS relPath, version, path, local_deleted_at AS removedAt FROM captures WHERE id = ?').get(captureId) as
-        | (KeySource & { removedAt: string | null })
+      const capture = this.opts.db.prepare('SELECT id, source_id AS sourceId, rel_path AS relPath, version, path, verdict, local_deleted_at AS removedAt FROM captures WHERE id = ?').get(captureId) as
+        | (KeySource & Pick<CaptureRecord, 'id' | 'verdict' | 'path'> & { removedAt: string | null })
         | undefined;
       if (!capture) continue;
       if (capture.removedAt !== null) {
@@ -261,6 +265,12 @@ export class Uploader {
         if (job.state !== 'done' || !target || job.remoteKey === null) continue;
         const key = target.remoteKeyOf(capture);
         if (key === job.remoteKey) continue;
+        const config = this.opts.targetConfigs.find((c) => c.id === job.targetId);
+        const notTaken = config ? notTakenBecause(this.opts.db, capture, config) : null;
+        if (notTaken !== null) {
+          this.withdrawRenamed(job, capture, notTaken, out);
+          continue;
+        }
         const t = this.outbox.renamed(job.id, key);
         if (!t) continue;
         log.warn('a capture renamed by a link edit is uploaded again under its new name; its copy under the old name is removed once the new one is verified', { target: target.id, capture: captureId, old: job.remoteKey, new: key });
@@ -270,6 +280,24 @@ export class Uploader {
     this.emitAll(out);
     if (out.length > 0) queueMicrotask(() => this.wake());
     return out;
+  }
+
+  /**
+   * A done copy of a capture that a link edit renamed while `target` does not take it (an undo that
+   * put a failed shot back, flagged for re-shoot): it is not uploaded again under its new name, and
+   * its copy under the old one — a name it no longer has — is removed, as the local file (in
+   * _reshoot/ or the hot folder) is kept. With no local file left, that copy is its only one and
+   * stays as it is, done.
+   */
+  private withdrawRenamed(job: UploadJob, capture: { id: number; path: string }, why: string, out: JobTransition[]): void {
+    if (!fs.existsSync(capture.path)) {
+      log.warn('a capture renamed while set aside has no local file: its copy at the target is its only one and keeps its name', { target: job.targetId, capture: capture.id, key: job.remoteKey });
+      return;
+    }
+    const t = this.outbox.withdrawDone(job.id, `${withdrawnPrefix}capture ${capture.id} ${why}; it is not uploaded again, and its copy at ${job.remoteKey ?? '?'} (a name it no longer has) is removed, as its file is kept at ${capture.path}.`);
+    if (!t) return;
+    log.warn('a capture renamed by a link edit is not taken by this target: it is not uploaded again, and its copy under the old name is removed (its local file is kept)', { target: job.targetId, capture: capture.id, old: job.remoteKey, reason: why });
+    out.push(t);
   }
 
   /**

@@ -394,8 +394,9 @@ describe.skipIf(!hasChromium)(hasChromium ? 'the station views in Chromium' : `t
     await relink.press('Enter');
     await expect.poll(() => message.getAttribute('data-ok'), { timeout: 30_000 }).toBe('false');
     expect(await message.getAttribute('role')).toBe('alert');
-    await p.getByRole('button', { name: 'Undo last linking edit' }).press('Enter');
-    await expect.poll(() => message.textContent(), { timeout: 30_000 }).toMatch(/Undid edit \d+ \(relink\)/);
+    const undo = p.getByRole('button', { name: 'Undo: relink shot-0003.tif: NHM-000123 → NHM-000999' });
+    await undo.press('Enter');
+    await expect.poll(() => message.textContent(), { timeout: 30_000 }).toContain('Undid "relink shot-0003.tif: NHM-000123 → NHM-000999": shot-0003.tif is shot 2 of NHM-000123.');
     await expect.poll(() => p.getByTestId('detail-object').textContent(), { timeout: 30_000 }).toBe('NHM-000123 · shot 2');
     await barcode.fill('');
     await barcode.press('Enter');

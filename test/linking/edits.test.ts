@@ -254,3 +254,59 @@ describe('linking a capture shot with no object open', () => {
     expect(await client.undoLinkEdit({})).toMatchObject({ result: { kind: 'split' } });
   });
 });
+
+describe('renaming an object to a barcode that already has one', () => {
+  it('is refused, naming that object\'s shots and pointing to Merge; merging by barcode numbers after its last shot, and undo puts it back exactly', async () => {
+    const { station, client, library, shoot } = await linkingStation();
+    await client.scanBarcode({ code: 'B' });
+    const b1 = await shoot('b1.tif', 1);
+    await shoot('b2.tif', 2);
+    await client.scanBarcode({ code: 'Z' });
+    const z1 = await shoot('z1.tif', 3);
+    await client.scanBarcode({ code: '%%END%%' });
+    await station.linker.settled();
+    const objectZ = station.linker.links.linkOf(z1)!.objectId;
+    expect(filesUnder(library)).toEqual(['B/001.tif', 'B/002.tif', 'Z/001.tif']);
+
+    expect(await client.relinkObject({ objectId: objectZ, barcode: 'B' })).toEqual({
+      error: {
+        code: 'INVALID_ARGUMENT',
+        message: 'Object B already exists (2 shots): renamed, Z would be a second object B numbered from 1 again. To add Z\'s 1 shot to B, use Merge into B (they are numbered after its last shot).',
+      },
+    });
+    expect(filesUnder(library)).toEqual(['B/001.tif', 'B/002.tif', 'Z/001.tif']);
+    expect(station.linker.links.object(objectZ)).toMatchObject({ barcode: 'Z' });
+    expect(await client.lastLinkEdit({})).toEqual({ result: null });
+
+    expect(await client.mergeIntoBarcode({ objectId: objectZ, barcode: 'B' })).toMatchObject({ result: { kind: 'merge', captureIds: [z1] } });
+    expect(filesUnder(library)).toEqual(['B/001.tif', 'B/002.tif', 'B/003.tif']);
+    expect(station.linker.links.linkOf(z1)).toMatchObject({ objectId: station.linker.links.linkOf(b1)!.objectId, barcode: 'B', seq: 3 });
+    expect(await client.lastLinkEdit({})).toMatchObject({ result: { kind: 'merge', summary: 'merge Z (z1.tif) → B', captureIds: [z1] } });
+
+    expect(await client.undoLinkEdit({})).toMatchObject({ result: { kind: 'merge', message: 'Undid "merge Z (z1.tif) → B": z1.tif is shot 1 of Z.' } });
+    expect(filesUnder(library)).toEqual(['B/001.tif', 'B/002.tif', 'Z/001.tif']);
+    expect(station.linker.links.linkOf(z1)).toMatchObject({ objectId: objectZ, barcode: 'Z', seq: 1 });
+
+    // A barcode with no object: merging is refused, pointing to Rename, which then works.
+    expect(await client.mergeIntoBarcode({ objectId: objectZ, barcode: 'Q' })).toEqual({ error: { code: 'NOT_FOUND', message: 'There is no object Q to merge Z into. To give Z that barcode instead, use Rename object.' } });
+    expect(await client.relinkObject({ objectId: objectZ, barcode: 'Q' })).toMatchObject({ result: { kind: 'barcode' } });
+    expect(await client.lastLinkEdit({})).toMatchObject({ result: { kind: 'barcode', summary: 'rename Z → Q (1 capture)' } });
+    expect(await client.undoLinkEdit({})).toMatchObject({ result: { message: 'Undid "rename Z → Q (1 capture)": object Z has its barcode back (1 capture named under it again).' } });
+    expect(filesUnder(library)).toEqual(['B/001.tif', 'B/002.tif', 'Z/001.tif']);
+  });
+
+  it('names the captures and barcodes of a relink, a first link and a re-shoot flag, and what undo left', async () => {
+    const { station, client, shoot } = await linkingStation();
+    const stray = await shoot('x1.tif', 1);
+    await client.relinkCaptures({ captureIds: [stray], barcode: 'K' });
+    expect(await client.lastLinkEdit({})).toMatchObject({ result: { kind: 'link', summary: 'link x1.tif → K' } });
+    await client.relinkCaptures({ captureIds: [stray], barcode: 'L' });
+    expect(await client.lastLinkEdit({})).toMatchObject({ result: { kind: 'relink', summary: 'relink x1.tif: K → L' } });
+    await client.setReshoot({ captureId: stray, reshoot: true });
+    expect(await client.lastLinkEdit({})).toMatchObject({ result: { kind: 'reshoot', summary: 'flag x1.tif for re-shoot' } });
+    expect(await client.undoLinkEdit({})).toMatchObject({ result: { message: 'Undid "flag x1.tif for re-shoot": x1.tif is not flagged for re-shoot again.' } });
+    expect(await client.undoLinkEdit({})).toMatchObject({ result: { message: 'Undid "relink x1.tif: K → L": x1.tif is shot 1 of K.' } });
+    expect(await client.undoLinkEdit({})).toMatchObject({ result: { message: 'Undid "link x1.tif → K": x1.tif is not linked, back where it was found.' } });
+    await station.linker.settled();
+  });
+});

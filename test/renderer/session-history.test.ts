@@ -132,6 +132,7 @@ describe('history search', () => {
         onEdit: noop,
         editBusy: false,
         editMessage: { ok: false, text: 'There is no linking edit to undo.' },
+        lastEdit: { editId: 12, kind: 'barcode', summary: 'rename ZZ-1 → NHM-000123 (2 captures)', captureIds: [5, 7] },
       }),
     );
     expect(out).toMatch(/role="search".*name="barcode"[^>]*value="NHM-000123"/s);
@@ -141,7 +142,10 @@ describe('history search', () => {
     expect(out).toContain('Relink shot');
     expect(out).toMatch(/Object NHM-000123 is really/);
     expect(out).toMatch(/aria-pressed="true"[^>]*>Clear re-shoot flag/);
-    expect(out).toContain('Undo last linking edit');
+    expect(out).toMatch(/Split shot 2 and later off NHM-000123 into barcode/);
+    expect(out).toMatch(/Merge all shots of NHM-000123 into barcode/);
+    // Undo says which edit it undoes, apart from this capture's fixes: the station's newest.
+    expect(out).toMatch(/role="group" aria-label="Newest linking edit on this station">.*Newest linking edit \(any capture\): rename ZZ-1 → NHM-000123 \(2 captures\).*>Undo: rename ZZ-1 → NHM-000123 \(2 captures\)<\/button>/s);
     expect(out).toMatch(/role="alert"><span aria-hidden="true">✕<\/span> There is no linking edit to undo\./);
     expect(out).toMatch(/data-testid="detail-object">NHM-000123 · shot 2 \(back\)/);
     expect(out).toMatch(/data-testid="detail-operator">Ana · Herbarium/);
@@ -152,8 +156,8 @@ describe('history search', () => {
     const linked = detail({ link: { captureId: 7, objectId: 3, barcode: 'NHM-000123', seq: 2, view: 'back', project: 'Herbarium', operator: 'Ana' } });
     const props = { items: [record(7)], filter: { verdict: null, sourceId: null }, sources: ['inbox'], hasMore: false, loading: false, error: null, selectedIndex: 0, detail: linked, onFilter: noop, onSelect: noop, onNearEnd: noop, onEdit: noop };
     const out = html(createElement(HistoryPanel, { ...props, readOnly: true }));
-    for (const control of ['Relink shot', 'Rename object', 'Flag for re-shoot', 'Undo last linking edit', 'name="relink-barcode"']) expect(out).not.toContain(control);
-    expect(out).toMatch(/<strong>Read-only monitor<\/strong>: relinking, renaming and re-shoot flags are done on the operator&#x27;s screen\./);
+    for (const control of ['Relink shot', 'Rename object', 'Split object', 'Merge object', 'Flag for re-shoot', 'Undo', 'name="relink-barcode"', 'name="split-barcode"', 'name="merge-barcode"']) expect(out).not.toContain(control);
+    expect(out).toMatch(/<strong>Read-only monitor<\/strong>: relinking, renaming, splitting, merging, re-shoot flags and undo are done on the operator&#x27;s screen\./);
     expect(out).toMatch(/data-testid="detail-object">NHM-000123 · shot 2 \(back\)/);
     // The operator's screen still has them.
     expect(html(createElement(HistoryPanel, props))).toContain('Relink shot');
@@ -227,9 +231,9 @@ describe('link fixes through the contract', () => {
     await waitFor(() => filesUnder(library).join() === 'C-3_01.tif', 'renamed to C-3');
     expect((await runLinkEdit(client, await fresh(), { kind: 'reshoot', reshoot: true })).text).toMatch(/^Flagged for re-shoot/);
     expect((await fresh()).reshoot).toBe(true);
-    expect((await runLinkEdit(client, await fresh(), { kind: 'undo' })).text).toMatch(/^Undid edit \d+ \(reshoot\)/);
+    expect((await runLinkEdit(client, await fresh(), { kind: 'undo' })).text).toBe('Undid "flag one.tif for re-shoot": one.tif is not flagged for re-shoot again.');
     expect((await fresh()).reshoot).toBe(false);
-    expect((await runLinkEdit(client, await fresh(), { kind: 'undo' })).text).toMatch(/^Undid edit \d+ \(barcode\)/);
+    expect((await runLinkEdit(client, await fresh(), { kind: 'undo' })).text).toBe('Undid "rename B-2 → C-3 (1 capture)": object B-2 has its barcode back (1 capture named under it again).');
     await waitFor(() => filesUnder(library).join() === 'B-2_01.tif', 'back to B-2');
 
     const refused = await runLinkEdit(client, await fresh(), { kind: 'relinkShot', barcode: '%%END%%' });

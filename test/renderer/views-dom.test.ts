@@ -158,6 +158,73 @@ describe('History view', () => {
   });
 });
 
+describe('History view, split and merge', () => {
+  it('splits the picked shot and the ones after it off, merges its object into another barcode, shows a refusal at its field, and Undo names the newest edit', async () => {
+    const s = await start({ ingest, linking: { enabled: true, imageBarcodes: false, template: '{barcode}_{seq:02}{ext}' } });
+    const inbox = path.join(s.home, 'Inbox');
+    const library = path.join(s.home, 'Library');
+    fs.mkdirSync(inbox, { recursive: true });
+    const shoot = async (code: string | null, names: string[]) => {
+      if (code) await s.client.scanBarcode({ code });
+      for (const name of names) {
+        const before = s.station.store.counts().total;
+        await writeGoodTiff(path.join(inbox, name), before + 1);
+        await waitFor(() => s.station.store.counts().total === before + 1, name);
+      }
+    };
+    await shoot('A-1', ['a1.tif', 'a2.tif', 'a3.tif']);
+    await shoot('B-2', ['b1.tif']);
+    await s.client.scanBarcode({ code: '%%END%%' });
+    await s.station.linker.settled();
+    const filed = () => fs.readdirSync(library).sort();
+    await waitFor(() => filed().length === 4, 'all filed');
+
+    await mount(createElement(HistoryView, { client: s.client, subscribe: feed().subscribe, sources: ['inbox'], onShowInCaptureView: vi.fn() }));
+    await until(() => /^4 captures/.test($('.history .view__note').textContent ?? ''), 'all captures listed');
+    // Newest first: b1, a3, a2 — the third is a2, shot 2 of A-1.
+    $('[role="listbox"]').focus();
+    for (let i = 0; i < 3; i++) await press('ArrowDown');
+    await until(() => $('.detail__name').textContent === 'a2.tif' && document.querySelector('input[name="split-barcode"]') !== null, 'a2 picked');
+    await until(() => document.querySelector('.link-actions__undo')?.textContent === 'No linking edit to undo.', 'nothing to undo yet');
+    expect($('label:has(input[name="split-barcode"]) span').textContent).toBe('Split shot 2 and later off A-1 into barcode');
+
+    $<HTMLInputElement>('input[name="split-barcode"]').focus();
+    await typeInto($<HTMLInputElement>('input[name="split-barcode"]'), 'C-3');
+    await press('Enter');
+    await until(() => document.querySelector('.link-actions__message')?.textContent?.includes('Split shot') === true, 'the split answer');
+    expect($('.link-actions__message').textContent).toMatch(/Split shot 2 and later off A-1 into C-3: 2 captures moved \(edit \d+\)\./);
+    expect(filed()).toEqual(['A-1_01.tif', 'B-2_01.tif', 'C-3_01.tif', 'C-3_02.tif']);
+    await until(() => button(/^Undo: /).textContent === 'Undo: split a2.tif, a3.tif off A-1 → C-3', 'Undo names the split');
+
+    // Merged into a barcode that has no object: refused at the merge field, nothing changed.
+    await until(() => $('label:has(input[name="merge-barcode"]) span').textContent === 'Merge all shots of C-3 into barcode', 'a2 now in C-3');
+    const merge = () => $<HTMLInputElement>('input[name="merge-barcode"]');
+    merge().focus();
+    await typeInto(merge(), 'Q-9');
+    await press('Enter');
+    await until(() => merge().getAttribute('aria-invalid') === 'true', 'the refusal at the merge field');
+    const refusal = $(`#${CSS.escape(merge().getAttribute('aria-describedby')!)}`);
+    expect(refusal.getAttribute('role')).toBe('alert');
+    expect(refusal.textContent).toContain('There is no object Q-9 to merge C-3 into. To give C-3 that barcode instead, use Rename object.');
+    expect(refusal.previousElementSibling?.contains(merge())).toBe(true);
+    expect(filed()).toEqual(['A-1_01.tif', 'B-2_01.tif', 'C-3_01.tif', 'C-3_02.tif']);
+
+    await typeInto(merge(), 'B-2');
+    await press('Enter');
+    await until(() => merge().getAttribute('aria-invalid') === null && /Merged/.test($('.link-actions__message').textContent ?? ''), 'the merge answer');
+    expect($('.link-actions__message').textContent).toMatch(/Merged C-3 into B-2: 2 captures numbered after its last shot \(edit \d+\)\./);
+    expect(filed()).toEqual(['A-1_01.tif', 'B-2_01.tif', 'B-2_02.tif', 'B-2_03.tif']);
+    await until(() => button(/^Undo: /).textContent === 'Undo: merge C-3 (a2.tif, a3.tif) → B-2', 'Undo names the merge');
+    expect($('.link-actions__undo').getAttribute('aria-label')).toBe('Newest linking edit on this station');
+
+    await click(button(/^Undo: /));
+    await until(() => /Undid/.test($('.link-actions__message').textContent ?? ''), 'the undo answer');
+    expect($('.link-actions__message').textContent).toContain('Undid "merge C-3 (a2.tif, a3.tif) → B-2": a2.tif is shot 1 of C-3; a3.tif is shot 2 of C-3.');
+    expect(filed()).toEqual(['A-1_01.tif', 'B-2_01.tif', 'C-3_01.tif', 'C-3_02.tif']);
+    await until(() => button(/^Undo: /).textContent === 'Undo: split a2.tif, a3.tif off A-1 → C-3', 'Undo names the split again');
+  });
+});
+
 describe('History view, live', () => {
   it('adds a new capture to a barcode search when the station says it matches, and not otherwise', async () => {
     const s = await start({ ingest, linking: { enabled: true, imageBarcodes: false, template: '{barcode}_{seq:02}{ext}' } });

@@ -213,7 +213,7 @@ describe('linking edits and uploads', () => {
     expect(s.jobs(id)).toEqual([{ state: 'done', remoteKey: 'rig-7/inbox/loose.tif' }]);
   });
 
-  it('a shot that failed as a barcode mismatch and is relinked to the barcode it shows is no longer flagged, and is uploaded; undo flags it again', async () => {
+  it('a shot that failed as a barcode mismatch and is relinked to the barcode it shows is no longer flagged, and is uploaded; undo flags it again, restores its mismatch verdict, and removes its copy instead of uploading it again', async () => {
     // The label's white paper clips by design; exposure is not what this test is about.
     const home = homeOf(config({ mode: 'scan-before-capture', barcode: { pattern: 'BR\\d{13}' } }, { profiles: { default: { exposure: { severity: 'off' } } } }));
     const s = await start(home);
@@ -222,6 +222,10 @@ describe('linking edits and uploads', () => {
     const id = await recorded(s.station, 1);
     expect(s.station.store.get(id)!.verdict).toBe('fail');
     expect(s.station.store.detail(id)!.reshoot).toBe(true);
+    const mismatch = () => s.station.store.results(id).find((r) => r.check === 'barcodeMismatch');
+    const failedAs = mismatch()!;
+    expect(failedAs).toMatchObject({ status: 'fail' });
+    expect(failedAs.message).toContain('BR0000013087944');
 
     await s.station.linker.editor.relinkCaptures([id], 'BR0000019933597');
     expect(s.station.store.get(id)!.verdict).toBe('pass');
@@ -232,5 +236,48 @@ describe('linking edits and uploads', () => {
     await s.station.linker.editor.undoLast();
     expect(s.station.linker.links.linkOf(id)).toBeNull();
     expect(s.station.store.detail(id)!.reshoot).toBe(true);
+    // The verdict is the one QC gave it before the relink, mismatch and all (not a skipped check).
+    expect(s.station.store.get(id)!.verdict).toBe('fail');
+    expect(mismatch()).toEqual(failedAs);
+    expect(s.station.store.get(id)!.path).toBe(path.join(home, 'Inbox', 'IMG_0001.tif'));
+
+    // Not uploaded again under its hot-folder name: its job is withdrawn, and its copy under the
+    // name it no longer has is removed, its local file in the hot folder being kept.
+    await waitFor(() => s.types(id).includes('upload.stale.removed'), 'the copy under the relinked name removed');
+    expect(s.uploaded()).toEqual([]);
+    expect(s.jobs(id)).toEqual([{ state: 'dead', remoteKey: null }]);
+    expect(s.station.uploader.status().targets[0]?.counts).toEqual({ queued: 0, leased: 0, done: 0, dead: 1 });
+    expect(fs.existsSync(path.join(home, 'Inbox', 'IMG_0001.tif'))).toBe(true);
+
+    // Relinked once more, it passes again and goes under its filed name.
+    await s.station.linker.editor.relinkCaptures([id], 'BR0000019933597');
+    await waitFor(() => s.jobs(id).some((j) => j.state === 'done'), 'uploaded again once relinked');
+    expect(s.uploaded()).toEqual(['rig-7/BR0000019933597/BR0000019933597_01.tif']);
+    // Held until filed again (not sent from the hot folder while its rename was under way).
+    const doneEvents = s.station.store.detail(id)!.events.filter((e) => e.type === 'upload.done');
+    expect(doneEvents.map((e) => JSON.stringify(e.data).includes('rig-7/inbox/'))).toEqual([false, false]);
+  });
+
+  it('an edit rolled back (a filed file could not be renamed) leaves a shot it was linking for the first time failed as the mismatch it was', async () => {
+    const home = homeOf(config({ mode: 'scan-before-capture', barcode: { pattern: 'BR\\d{13}' } }, { profiles: { default: { exposure: { severity: 'off' } } } }));
+    const s = await start(home);
+    s.station.linker.scan('BR0000013087944');
+    await writeGoodTiff(path.join(home, 'Inbox', 'IMG_0001.tif'), 1);
+    const good = await recorded(s.station, 1);
+    await labelled(path.join(home, 'Inbox', 'IMG_0002.tif'), 'BR0000019933597', 2);
+    const failed = await recorded(s.station, 2);
+    await s.station.linker.settled();
+    const mismatch = () => s.station.store.results(failed).find((r) => r.check === 'barcodeMismatch');
+    const failedAs = mismatch()!;
+    expect(failedAs).toMatchObject({ status: 'fail' });
+    // The filed shot's file is changed after it was checked: its rename is refused.
+    const filed = s.station.store.get(good)!.path;
+    fs.appendFileSync(filed, 'changed');
+
+    await expect(s.station.linker.editor.relinkCaptures([failed, good], 'BR0000019933597')).rejects.toThrow(/The edit was not made/);
+    expect(s.station.linker.links.linkOf(failed)).toBeNull();
+    expect(s.station.store.get(failed)!.verdict).toBe('fail');
+    expect(mismatch()).toEqual(failedAs);
+    expect(s.station.store.detail(failed)!.reshoot).toBe(true);
   });
 });

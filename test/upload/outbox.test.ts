@@ -7,6 +7,8 @@ import { backoffCeiling, backoffDelay } from '../../src/upload/backoff.js';
 import { enqueueEligible } from '../../src/upload/eligibility.js';
 import { leaseOwnerGone } from '../../src/upload/lease-owner.js';
 import { Outbox } from '../../src/upload/outbox.js';
+import { StaleCopies } from '../../src/upload/stale-copies.js';
+import { withdrawnPrefix } from '../../src/upload/withdrawn.js';
 import { RateMeter } from '../../src/upload/rate-meter.js';
 import { TokenBucket } from '../../src/upload/token-bucket.js';
 import { makeFixture, type Fixture } from './fixture.js';
@@ -163,6 +165,47 @@ describe('retries and the dead letter', () => {
       'upload.leased',
       'upload.done',
     ]);
+  });
+});
+
+describe('a done job whose capture is set aside and renamed (withdrawDone)', () => {
+  it('is not sent again; its copy is removable only while the local file is kept, and the job goes again under its name once taken back', () => {
+    fx.store.captures.addHook((db, c) => void enqueueEligible(db, c, passed));
+    const c = fx.addCapture('a.tif', Buffer.from('abc'));
+    const outbox = new Outbox(fx.store.db);
+    const stale = new StaleCopies(fx.store.db);
+    const job = outbox.lease('w', 1000, ['share'])!.job;
+    outbox.complete(job.id, 'w', { remoteKey: 'cam/OBJ/OBJ_01.tif', verifiedSha256: c.sha256!, alreadyPresent: false });
+
+    const t = outbox.withdrawDone(job.id, `${withdrawnPrefix}capture ${c.id} failed QC`);
+    expect(t).toMatchObject({ type: 'dead', from: 'done', to: 'dead' });
+    expect(outbox.get(job.id)).toMatchObject({ state: 'dead', remoteKey: null, verifiedSha256: null });
+    expect(outbox.lease('w', 1000, ['share'])).toBeNull();
+    expect(outbox.withdrawDone(job.id, 'again')).toBeNull();
+
+    // Its local file gone (retention), the copy at the target is its only one: it stays.
+    fx.store.db.prepare('UPDATE captures SET local_deleted_at = ? WHERE id = ?').run(new Date().toISOString(), c.id);
+    expect(stale.lease('w', 1000, ['share'])).toBeNull();
+    expect(stale.remaining('share')).toMatchObject([{ remoteKey: 'cam/OBJ/OBJ_01.tif', status: 'pending' }]);
+    // With the local file kept, it can go.
+    fx.store.db.prepare('UPDATE captures SET local_deleted_at = NULL WHERE id = ?').run(c.id);
+    expect(stale.lease('w', 1000, ['share'])).toMatchObject({ remoteKey: 'cam/OBJ/OBJ_01.tif', sha256: c.sha256 });
+
+    // Taken again (the hook runs when its verdict or flag changes): queued with no key, so it goes under its name then.
+    fx.store.captures.runHooks(c.id);
+    expect(outbox.get(job.id)).toMatchObject({ state: 'queued', remoteKey: null });
+  });
+
+  it('a job dead for another reason keeps the copy under the old name until a new one is verified', () => {
+    fx.store.captures.addHook((db, c) => void enqueueEligible(db, c, passed));
+    const c = fx.addCapture('b.tif', Buffer.from('bcd'));
+    const outbox = new Outbox(fx.store.db);
+    const job = outbox.lease('w', 1000, ['share'])!.job;
+    outbox.complete(job.id, 'w', { remoteKey: 'cam/OBJ/OBJ_02.tif', verifiedSha256: c.sha256!, alreadyPresent: false });
+    outbox.renamed(job.id, 'cam/NEW/NEW_01.tif');
+    const again = outbox.lease('w', 1000, ['share'])!.job;
+    outbox.fail(again.id, 'w', 'A different file is already at cam/NEW/NEW_01.tif', { dead: true });
+    expect(new StaleCopies(fx.store.db).lease('w', 1000, ['share'])).toBeNull();
   });
 });
 

@@ -1,0 +1,73 @@
+/**
+ * Linking edits in words for the technician: what an edit did ("rename ZZ1 → BR1 (3 captures)"),
+ * so an undo button can say what it will undo, and where its captures are after an undo. Captures
+ * are named by their hot-folder file names, as the technician shot them.
+ */
+import path from 'node:path';
+import type { CaptureStore } from '../store/captures.js';
+import type { EditData, EditKind } from './edits.js';
+import type { LinkStore } from './store.js';
+
+/** An edit as its `link.edit` event logged it. */
+export interface LoggedEdit {
+  kind: EditKind;
+  data: EditData;
+  captureIds: readonly number[];
+}
+
+const listed = 3;
+
+export class EditWords {
+  constructor(
+    private readonly links: LinkStore,
+    private readonly captures: CaptureStore,
+    private readonly reshoot: (captureId: number) => boolean,
+  ) {}
+
+  /** What the edit did, read while its links are still as it left them (it is the newest edit). */
+  summary(edit: LoggedEdit): string {
+    const { data } = edit;
+    if (data.kind === 'barcode') return `rename ${data.before} → ${data.after} (${this.count(edit.captureIds)})`;
+    if (data.kind === 'reshoot') return data.before ? `clear the re-shoot flag of ${this.names([data.captureId])}` : `flag ${this.names([data.captureId])} for re-shoot`;
+    const from = [...new Set(data.before.map((p) => (p.objectId === null ? null : (this.links.object(p.objectId)?.barcode ?? null))))];
+    const fromWords = from.map((b) => b ?? 'no object').join(' and ');
+    const to = edit.captureIds.map((id) => this.links.linkOf(id)?.barcode).find((b) => b !== undefined) ?? '?';
+    const names = this.names(edit.captureIds);
+    switch (edit.kind) {
+      case 'link':
+        return `link ${names} → ${to}`;
+      case 'split':
+        return `split ${names} off ${fromWords} → ${to}`;
+      case 'merge':
+        return `merge ${fromWords} (${names}) → ${to}`;
+      default:
+        return `relink ${names}: ${fromWords} → ${to}`;
+    }
+  }
+
+  /** Where the captures are now (after an undo), one clause per barcode and shot. */
+  whereNow(edit: LoggedEdit, captureIds: readonly number[]): string {
+    const { data } = edit;
+    if (data.kind === 'reshoot') return `${this.names([data.captureId])} is ${data.before ? 'flagged' : 'not flagged'} for re-shoot again`;
+    if (data.kind === 'barcode') return `object ${data.before} has its barcode back (${this.count(captureIds)} named under it again)`;
+    const groups = new Map<string, number[]>();
+    for (const id of captureIds) {
+      const link = this.links.linkOf(id);
+      const key = link ? `shot ${link.seq} of ${link.barcode}` : 'not linked, back where it was found';
+      groups.set(key, [...(groups.get(key) ?? []), id]);
+    }
+    return [...groups].map(([where, ids]) => `${this.names(ids)} ${ids.length === 1 ? 'is' : 'are'} ${where}${ids.some((id) => this.reshoot(id)) ? ' (flagged for re-shoot)' : ''}`).join('; ');
+  }
+
+  private names(ids: readonly number[]): string {
+    const names = ids.map((id) => {
+      const c = this.captures.get(id);
+      return c ? path.basename(c.relPath) : `capture ${id}`;
+    });
+    return names.length <= listed ? names.join(', ') : `${names.slice(0, listed).join(', ')} and ${names.length - listed} more`;
+  }
+
+  private count(ids: readonly number[]): string {
+    return `${ids.length} capture${ids.length === 1 ? '' : 's'}`;
+  }
+}
