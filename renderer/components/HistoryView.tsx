@@ -3,10 +3,12 @@ import type { CaptureDetail, CaptureRecord, Verdict } from '../contract.js';
 import { fileName, formatBytes, verdictLook } from '../app/format.js';
 import { appendPage, applyLive, dateTime, isFiltered, membershipQuery, nextPageQuery, type HistoryFilter } from '../app/history-state.js';
 import { runLinkEdit, type LinkEditMessage, type LinkEditRequest } from '../app/link-edits.js';
+import { useSelectionInList } from '../app/use-selection-in-list.js';
 import type { StationListener } from '../app/use-station.js';
 import type { StationClient } from '../transport/http-client.js';
 import { CaptureDetailPanel } from './CaptureDetailPanel.js';
 import { LinkActions } from './LinkActions.js';
+import { OutsideListNote } from './OutsideListNote.js';
 import { ReadOnlyNote } from './ReadOnly.js';
 import { VirtualList } from './VirtualList.js';
 
@@ -113,6 +115,8 @@ export interface HistoryPanelProps {
   editMessage?: LinkEditMessage | null;
   /** A monitor's screen: a note stands where the link fixes would be. */
   readOnly?: boolean;
+  /** The capture shown is no longer in the list (a fix or a recheck moved it out of the filter). */
+  detailOutsideList?: boolean;
 }
 
 export function HistoryPanel(p: HistoryPanelProps) {
@@ -154,6 +158,7 @@ export function HistoryPanel(p: HistoryPanelProps) {
         <div className="history__detail">
           {p.detail ? (
             <>
+              {p.detailOutsideList && <OutsideListNote />}
               {p.readOnly ? <ReadOnlyNote>relinking, renaming and re-shoot flags are done on the operator's screen.</ReadOnlyNote> : p.onEdit && <LinkActions key={p.detail.id} capture={p.detail} busy={p.editBusy ?? false} message={p.editMessage ?? null} onEdit={p.onEdit} />}
               <CaptureDetailPanel capture={p.detail} {...(p.onShowInCaptureView ? { onShowInCaptureView: p.onShowInCaptureView } : {})} />
             </>
@@ -262,6 +267,7 @@ export function HistoryView({
   }, [client, selectedId, detailVersion]);
 
   useEffect(() => setEditMessage(null), [selectedId]);
+  const { outside } = useSelectionInList(client, selectedId, items, filter, setSelectedId);
 
   const onEdit = useCallback(
     (req: LinkEditRequest) => {
@@ -301,6 +307,7 @@ export function HistoryView({
       readOnly={readOnly}
       editBusy={editBusy}
       editMessage={editMessage}
+      detailOutsideList={outside}
     />
   );
 }
