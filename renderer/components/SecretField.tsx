@@ -9,7 +9,7 @@ import { getIn, pathKey, type FieldErrors, type FieldPath } from '../app/setting
 import { a11y, Field } from './SettingsField.js';
 
 /** What typed text puts in the draft: empty keeps the hidden secret when there is one, else leaves the field out (null). */
-export function secretFromInput(text: string, loaded: unknown): string | null {
+function secretFromInput(text: string, loaded: unknown): string | null {
   if (text !== '') return text;
   return loaded === redactedSecret ? redactedSecret : null;
 }
@@ -41,7 +41,7 @@ export function SecretField({ path, label, errors, loaded, value, onChange }: Se
           autoComplete="new-password"
           spellCheck={false}
           value={typed}
-          placeholder={value === redactedSecret ? '••••••••' : ''}
+          placeholder={retype ? 'type it in' : value === redactedSecret ? '•••••••• (kept)' : ''}
           onChange={(e) => onChange(secretFromInput(e.target.value, loaded))}
         />
         {hidden && (

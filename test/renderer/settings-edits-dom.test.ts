@@ -113,6 +113,19 @@ describe('Settings: secrets', () => {
     for (const old of [keyId, secret, bearer]) expect(text).not.toContain(old);
   });
 
+  it('asks for the keys of a renamed target too: a hidden key follows only its own target', async () => {
+    await mountSettings();
+    await typeInto(input('setting-targets-1-id'), 'bucket-main');
+    await until(() => errorAt('setting-targets-1-accessKeyId') !== '', "the station's answer");
+    expect(errorAt('setting-targets-1-accessKeyId')).toContain('this secret is hidden; type it in again');
+    expect(input('setting-targets-1-accessKeyId').placeholder).toBe('type it in');
+    expect(saveButton().disabled).toBe(true);
+    // Named back: the keys are kept again, and nothing is left to save.
+    await typeInto(input('setting-targets-1-id'), 'bucket');
+    await until(() => errorAt('setting-targets-1-accessKeyId') === '', 'the error gone with the change');
+    expect(state()).toBe('');
+  });
+
   it('removes the keys with Remove (the environment’s credentials then apply), and Keep brings them back', async () => {
     const { written } = await mountSettings();
     await click(button('Remove', $('[data-testid="target-1"]')));
