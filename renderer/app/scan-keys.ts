@@ -76,6 +76,9 @@ export class PageWedge {
     const character = [...e.key].length === 1;
     const terminator = (wedgeTerminators as readonly string[]).includes(e.key);
     if (takesText(active) && active?.takesScans) return { consumed: false, actions: this.tick(nowMs), burstStart: false };
+    // A secret typed fast (or auto-typed by a password manager) into a password field is never a
+    // scan: it would be sent, and logged, as a barcode.
+    if (active?.tagName.toUpperCase() === 'INPUT' && active.type?.toLowerCase() === 'password') return { consumed: false, actions: this.tick(nowMs), burstStart: false };
     if (takesText(active)) {
       if (!holding) this.heldFromField = true;
       const actions = this.actions(this.detector.push({ key: e.key, timeMs: nowMs }));

@@ -4,10 +4,12 @@ import { fileName, formatBytes, verdictLook } from '../app/format.js';
 import { appendPage, applyLive, applyRefreshed, dateTime, isFiltered, membershipQuery, nextPageQuery, rowMayChange, touchesDetail, type HistoryFilter } from '../app/history-state.js';
 import { runLinkEdit, type LinkEditMessage, type LinkEditRequest } from '../app/link-edits.js';
 import { throttle } from '../app/throttle.js';
+import { useSelectionInList } from '../app/use-selection-in-list.js';
 import type { StationListener } from '../app/use-station.js';
 import type { StationClient } from '../transport/http-client.js';
 import { CaptureDetailPanel } from './CaptureDetailPanel.js';
 import { LinkActions } from './LinkActions.js';
+import { OutsideListNote } from './OutsideListNote.js';
 import { ReadOnlyNote } from './ReadOnly.js';
 import { VirtualList } from './VirtualList.js';
 
@@ -116,6 +118,8 @@ export interface HistoryPanelProps {
   lastEdit?: LastEdit | null;
   /** A monitor's screen: a note stands where the link fixes would be. */
   readOnly?: boolean;
+  /** The capture shown is no longer in the list (a fix or a recheck moved it out of the filter). */
+  detailOutsideList?: boolean;
 }
 
 export function HistoryPanel(p: HistoryPanelProps) {
@@ -157,6 +161,7 @@ export function HistoryPanel(p: HistoryPanelProps) {
         <div className="history__detail">
           {p.detail ? (
             <>
+              {p.detailOutsideList && <OutsideListNote />}
               {p.readOnly ? <ReadOnlyNote>relinking, renaming, splitting, merging, re-shoot flags and undo are done on the operator's screen.</ReadOnlyNote> : p.onEdit && <LinkActions key={p.detail.id} capture={p.detail} busy={p.editBusy ?? false} message={p.editMessage ?? null} lastEdit={p.lastEdit} onEdit={p.onEdit} />}
               <CaptureDetailPanel capture={p.detail} {...(p.onShowInCaptureView ? { onShowInCaptureView: p.onShowInCaptureView } : {})} />
             </>
@@ -296,6 +301,7 @@ export function HistoryView({
   }, [client, selectedId, detailVersion]);
 
   useEffect(() => setEditMessage(null), [selectedId]);
+  const { outside } = useSelectionInList(client, selectedId, items, filter, setSelectedId);
 
   // What Undo would undo: asked again with each capture picked and after each edit (an edit made
   // elsewhere meanwhile is then named too). A monitor's screen has no Undo, so it does not ask.
@@ -350,6 +356,7 @@ export function HistoryView({
       editBusy={editBusy}
       editMessage={editMessage}
       lastEdit={lastEdit}
+      detailOutsideList={outside}
     />
   );
 }

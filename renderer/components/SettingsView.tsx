@@ -17,8 +17,10 @@ import {
   type FieldErrors,
   type FieldPath,
 } from '../app/settings-state.js';
+import { isDirty, settleThresholds } from '../app/settings-dirty.js';
 import type { StationClient } from '../transport/http-client.js';
 import { ReadOnlyNote } from './ReadOnly.js';
+import { TargetSecrets } from './SecretField.js';
 import { a11y, Field, FieldError } from './SettingsField.js';
 
 type LinkingDraft = EditableConfig['linking'];
@@ -304,7 +306,7 @@ export function SettingsPanel({ data, draft, errors, dirty, checking, saving, no
 
         <fieldset className="card settings__section">
           <legend>Upload targets</legend>
-          {draft.targets.length === 0 && <p className="view__note">No upload targets. Add them in the config file (they need credentials this screen does not show).</p>}
+          {draft.targets.length === 0 && <p className="view__note">No upload targets. Add them in the config file.</p>}
           {draft.targets.map((t, i) => (
             <div key={i} className="settings__row" data-testid={`target-${i}`}>
               <Field path={['targets', i, 'id']} label={`Name (${t.kind})`} errors={errors}>
@@ -330,6 +332,7 @@ export function SettingsPanel({ data, draft, errors, dirty, checking, saving, no
                   {text(['targets', i, 'endpoint'], { mono: true })}
                 </Field>
               )}
+              <TargetSecrets index={i} target={t as Record<string, unknown>} loaded={data.config.targets[i] as Record<string, unknown> | undefined} errors={errors} set={set} />
               <Field path={['targets', i, 'when']} label="Upload" errors={errors}>
                 {select(['targets', i, 'when'], ['passed', 'all'], { passed: 'passed and warned', all: 'every capture' })}
               </Field>
@@ -347,7 +350,6 @@ export function SettingsView({ client, readOnly = false }: { client: StationClie
   const [data, setData] = useState<ConfigForEdit | null>(null);
   const [draft, setDraft] = useState<EditableConfig | null>(null);
   const [serverErrors, setServerErrors] = useState<FieldErrors>({});
-  const [dirty, setDirty] = useState(false);
   const [checking, setChecking] = useState(false);
   const [saving, setSaving] = useState(false);
   const [notice, setNotice] = useState<SettingsNotice | null>(null);
@@ -362,17 +364,24 @@ export function SettingsView({ client, readOnly = false }: { client: StationClie
     setData(r.result);
     setDraft(r.result.config);
     setServerErrors({});
-    setDirty(false);
   }, [client]);
 
   useEffect(() => {
     void load();
   }, [load]);
 
+  // The form's values, not its edits: a field typed into and put back is no change.
+  const dirty = data !== null && draft !== null && isDirty(draft, data);
+
   // Each edit is checked by the station after a short pause in typing; only the newest answer counts.
   useEffect(() => {
-    if (!draft || !dirty) return;
     const request = ++checkRequest.current;
+    if (!draft || !dirty) {
+      // Back to the config as loaded (which the station runs on): nothing to check, no earlier answer applies.
+      setChecking(false);
+      setServerErrors({});
+      return;
+    }
     setChecking(true);
     const timer = setTimeout(() => {
       void client.checkConfig({ config: draft }).then((r) => {
@@ -385,11 +394,13 @@ export function SettingsView({ client, readOnly = false }: { client: StationClie
     return () => clearTimeout(timer);
   }, [client, draft, dirty]);
 
-  const change = useCallback((next: EditableConfig) => {
-    setDraft(next);
-    setDirty(true);
-    setNotice(null);
-  }, []);
+  const change = useCallback(
+    (next: EditableConfig) => {
+      setDraft(data ? settleThresholds(next, data) : next);
+      setNotice(null);
+    },
+    [data],
+  );
 
   const save = useCallback(async () => {
     if (!draft || !data) return;

@@ -59,6 +59,13 @@ describe('page-wide wedge input', () => {
     expect(consumed).toEqual([]);
   });
 
+  it('never takes a burst into a password field (a secret in the Settings view) as a scan', () => {
+    const { actions, consumed, burstStarts } = type(new PageWedge(), timed([...'wJalrXUtnFEMI-K7MDENG', 'Enter'], 10_000, 12), { tagName: 'INPUT', type: 'password' });
+    expect(actions).toEqual([]);
+    expect(consumed).toEqual([]);
+    expect(burstStarts).toEqual([]);
+  });
+
   it("leaves a person's typing in a focused field to that field: nothing for the scan field, nothing sent", () => {
     const { actions, consumed } = type(new PageWedge(), timed([...'Muller', 'Enter'], 10_000, 140), { tagName: 'INPUT', type: 'search' });
     expect(actions).toEqual([]);
