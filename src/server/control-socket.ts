@@ -31,7 +31,8 @@ export function controlSocketPath(dataDir: string, platform: NodeJS.Platform = p
   if (Buffer.byteLength(inDataDir) <= limit) return inDataDir;
   // The real path: a home reached through a symbolic link is the same station.
   const real = fs.existsSync(dataDir) ? fs.realpathSync(dataDir) : path.resolve(dataDir);
-  const short = path.join(runtimeSocketFolder(env), `capture-station-${createHash('sha256').update(real).digest('hex').slice(0, 16)}.sock`);
+  // Named by the hash alone: on macOS the temp folder itself takes about 50 of the 103 bytes.
+  const short = path.join(runtimeSocketFolder(env), `${createHash('sha256').update(real).digest('hex').slice(0, 16)}.sock`);
   if (Buffer.byteLength(short) > limit) {
     throw new StationError('CONFIG_INVALID', `The control socket cannot be put at ${inDataDir} (${Buffer.byteLength(inDataDir)} bytes, more than the ${limit} a socket path may have here) nor at ${short}: use a shorter --home, or set XDG_RUNTIME_DIR (or TMPDIR) to a short folder.`);
   }
