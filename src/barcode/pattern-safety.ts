@@ -13,14 +13,14 @@
  * The length of the text the pattern runs on is capped separately (BarcodeRules.maxLength).
  */
 
-interface Quantifier {
+export interface Quantifier {
   min: number;
   max: number;
   /** As written, for messages. */
   text: string;
 }
 
-type Node =
+export type Node =
   | { kind: 'atom'; source: string; q: Quantifier | null }
   | { kind: 'group'; alternatives: Node[][]; lookaround: boolean; source: string; q: Quantifier | null }
   /** Zero-width: ^ $ \b \B. */
@@ -202,10 +202,15 @@ function problemIn(alternatives: Node[][]): string | null {
   return null;
 }
 
+/** `pattern`'s alternatives, each a sequence of nodes; throws a SyntaxError where this parser cannot follow it. */
+export function parsePattern(pattern: string): Node[][] {
+  return new Parser(pattern).parse();
+}
+
 /** Why `pattern` (a valid JavaScript regular expression) is refused as a barcode pattern, or null when it is safe to run on every scan. */
 export function backtrackingProblem(pattern: string): string | null {
   try {
-    return problemIn(new Parser(pattern).parse());
+    return problemIn(parsePattern(pattern));
   } catch {
     // A pattern this parser misreads is refused rather than trusted.
     return 'it could not be checked for catastrophic backtracking; write it more simply (literal characters, classes such as \\d or [A-Z], groups and counts)';

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { checkDigitSchemeIds } from './check-digits.js';
+import { checkDigitPatternProblem } from './pattern-alphabet.js';
 import { backtrackingProblem } from './pattern-safety.js';
 
 export const controlActions = ['end', 'undo', 'reject'] as const;
@@ -71,6 +72,10 @@ export const barcodeRulesSchema = z
   .refine((rules) => new Set(Object.values(rules.controlCodes)).size === controlActions.length, {
     message: 'the END, UNDO and REJECT control codes must differ from each other',
     path: ['controlCodes'],
+  })
+  .superRefine((rules, ctx) => {
+    const problem = rules.pattern !== undefined && rules.checkDigit !== undefined && compiles(rules.pattern) ? checkDigitPatternProblem(rules.pattern, rules.checkDigit) : null;
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, path: ['checkDigit'] });
   });
 
 export type BarcodeRulesInput = z.input<typeof barcodeRulesSchema>;

@@ -30,8 +30,8 @@ interface FileReport {
   height: number | null;
   bitDepth: number | null;
   checks: CheckResult[];
-  /** Barcodes read in the image. */
-  barcodes: { format: string; text: string }[];
+  /** Barcodes read in the image; `valid`: passes the project's rules (linking.barcode) and is not a control code. */
+  barcodes: { format: string; text: string; valid: boolean }[];
   facts: unknown;
   measurements: unknown;
   elapsedMs: number | null;
@@ -87,7 +87,7 @@ export async function checkCommand(ctx: CliContext): Promise<number> {
         height: detail.height,
         bitDepth: detail.bitDepth,
         checks: detail.results,
-        barcodes: store.captures.barcodes(detail.id).map(({ format, text }) => ({ format, text })),
+        barcodes: store.captures.barcodes(detail.id).map(({ format, text, valid }) => ({ format, text, valid })),
         facts: detail.facts,
         measurements: detail.measurements,
         elapsedMs: detail.qcMs,

@@ -16,6 +16,7 @@ import { damagedDatabaseError, openDatabase, schemaVersion, type Db } from '../s
 import { migrations } from '../store/migrations.js';
 import { networkFileSystemOf } from '../store/network-fs.js';
 import { diskAdvice, fileSystemsOf, folderNames, levelOf, watchedFolders } from '../station/disk-space.js';
+import { formatBytes } from '../shared/bytes.js';
 import { redactUrl, redactUrlsIn } from '../shared/redact-url.js';
 import { StaleCopies } from '../upload/stale-copies.js';
 import { isUploadError } from '../upload/target.js';
@@ -38,11 +39,15 @@ const targetProbeTimeoutMs = 15_000;
 export async function doctorCommand(ctx: CliContext): Promise<number> {
   const findings: Finding[] = [];
   let config: StationConfig | null = null;
+  // A config error lists its problems: each is one to fix, as its message counts them.
+  let configProblems = 0;
   try {
     config = ctx.config();
     findings.push({ status: 'ok', what: 'config', detail: config.configFile ?? 'embedded default (no station.json/.yaml found)' });
   } catch (err) {
     findings.push({ status: 'fail', what: 'config', detail: err instanceof StationError ? err.message : String(err) });
+    const listed = err instanceof StationError ? (err.details as { problems?: unknown[] } | undefined)?.problems?.length : undefined;
+    configProblems = Math.max(1, listed ?? 1);
   }
   if (config) {
     const home = config.locations.home;
@@ -59,7 +64,7 @@ export async function doctorCommand(ctx: CliContext): Promise<number> {
   }
   findings.push({ status: 'ok', what: 'image decoder', detail: `libvips ${sharp.versions.vips} (sharp ${sharp.versions.sharp ?? '?'}), Node ${process.versions.node}` });
 
-  const failed = findings.filter((f) => f.status === 'fail').length;
+  const failed = findings.filter((f) => f.status === 'fail' && f.what !== 'config').length + configProblems;
   if (ctx.values.json) {
     ctx.output.out(`${JSON.stringify({ ready: failed === 0, failed, findings }, null, 2)}\n`);
     return failed ? 1 : 0;
@@ -191,7 +196,7 @@ function checkFreeSpace(config: StationConfig): Finding[] {
     const status: Status = level === 'critical' ? 'fail' : level === 'warn' ? 'warn' : 'ok';
     const below = status === 'fail' ? `below retention.criticalFreeGB (${levels.criticalFreeGB} GB)` : `below retention.warnFreeGB (${levels.warnFreeGB} GB)`;
     const advice = status === 'ok' ? '' : ` — ${below}: ${diskAdvice(g.folders, { ...levels, requiredTargets: config.targets.filter((t) => t.required).length })}`;
-    findings.push({ status, what: `free disk (${folderNames(g.folders)})`, detail: `${(g.freeBytes / 1024 ** 3).toFixed(1)} GB free at ${g.measuredAt}${advice}` });
+    findings.push({ status, what: `free disk (${folderNames(g.folders)})`, detail: `${formatBytes(g.freeBytes, 1024)} free at ${g.measuredAt}${advice}` });
   }
   return findings;
 }

@@ -1,12 +1,13 @@
 /** `capture-station export`: every recorded capture as JSON or CSV, streamed. */
 import fs from 'node:fs';
+import { finished } from 'node:stream/promises';
 import { StationError } from '../errors.js';
 import { LinkStore, type ObjectState } from '../linking/store.js';
 import type { CaptureRecord } from '../store/captures.js';
 import { openStore } from '../store/open.js';
 import { SessionStore } from '../store/sessions.js';
 import type { CliContext } from './main.js';
-import { csvRow } from './output.js';
+import { cannotWrite, csvRow, openOutputFile } from './output.js';
 
 /**
  * Whether `path` still holds the capture: `present` (same size and time), `removed` (retention
@@ -47,8 +48,19 @@ export async function exportCommand(ctx: CliContext): Promise<number> {
   const config = ctx.config();
   if (!fs.existsSync(config.locations.database)) throw new StationError('NOT_FOUND', `No station database at ${config.locations.database} yet: run the station first (capture-station run), or pass the right --home.`);
   const store = openStore(config.locations.database);
-  const file = ctx.values.output ? fs.createWriteStream(ctx.values.output) : null;
-  const write = file ? (t: string) => void file.write(t) : ctx.output.out;
+  const output = ctx.values.output;
+  const file = (() => {
+    try {
+      return output ? openOutputFile(output) : null;
+    } catch (err) {
+      store.close();
+      throw err;
+    }
+  })();
+  // A write that fails on the way (a full disk) is told at the end; later writes are dropped.
+  let failed: unknown = null;
+  file?.on('error', (err) => (failed ??= err));
+  const write = file ? (t: string) => void (failed === null && file.write(t)) : ctx.output.out;
   const targets = config.targets.map((t) => t.id);
   try {
     let first = true;
@@ -97,7 +109,11 @@ export async function exportCommand(ctx: CliContext): Promise<number> {
     if (format === 'json') write(first ? ']\n' : '\n]\n');
   } finally {
     store.close();
-    if (file) await new Promise((resolve) => file.end(resolve));
+    if (file) await finished(file.end()).catch((err: unknown) => (failed ??= err));
+  }
+  if (failed !== null) {
+    const err = cannotWrite(output!, failed);
+    throw new StationError(err.code, `${err.message} What was written of it is incomplete.`);
   }
   return 0;
 }

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import type { StationConfig } from '../config/load.js';
 import { StationError } from '../errors.js';
 import { callStation, controlSocketPath } from '../server/control-socket.js';
+import { formatBytes } from '../shared/bytes.js';
 import { openStore } from '../store/open.js';
 import { backfill, configuredTarget, parseSince } from '../upload/backfill.js';
 import { Outbox } from '../upload/outbox.js';
@@ -25,6 +26,7 @@ export async function queueCommand(ctx: CliContext): Promise<number> {
   if (ctx.values.job !== undefined && ctx.values.retry === undefined) throw new StationError('INVALID_ARGUMENT', '--job goes with --retry, e.g. capture-station queue --retry all --job 12.');
   if (ctx.values.retry !== undefined) return retryDead(ctx, config);
   if (ctx.values.backfill !== undefined) {
+    checkTargetArgument('--backfill', ctx.values.backfill, config, false);
     const target = configuredTarget(config.targets, ctx.values.backfill);
     const since = ctx.values.since === undefined ? null : parseSince(ctx.values.since);
     const store = openStore(config.locations.database);
@@ -110,10 +112,7 @@ export async function queueCommand(ctx: CliContext): Promise<number> {
 
 async function retryDead(ctx: CliContext, config: StationConfig): Promise<number> {
   const which = ctx.values.retry!;
-  const known = [...new Set(config.targets.map((t) => t.id))];
-  if (which !== 'all' && !known.includes(which)) {
-    throw new StationError('INVALID_ARGUMENT', `--retry ${which}: no such target; the configured targets are ${known.length > 0 ? known.map((id) => `"${id}"`).join(', ') : 'none'} (or "all").`);
-  }
+  checkTargetArgument('--retry', which, config, true);
   let jobId: number | undefined;
   if (ctx.values.job !== undefined) {
     jobId = Number(ctx.values.job);
@@ -136,6 +135,13 @@ async function retryDead(ctx: CliContext, config: StationConfig): Promise<number
   return 0;
 }
 
+/** A target named on the command line must be a configured one (or "all" where `all` allows it): bad usage otherwise. */
+function checkTargetArgument(option: string, name: string, config: StationConfig, all: boolean): void {
+  const known = [...new Set(config.targets.map((t) => t.id))];
+  if ((all && name === 'all') || known.includes(name)) return;
+  throw new StationError('INVALID_ARGUMENT', `${option} ${name}: no such target; the configured targets are ${known.length > 0 ? known.map((id) => `"${id}"`).join(', ') : 'none'}${all ? ' (or "all")' : ''}.`);
+}
+
 /** The running station's answer, or null when none runs for this home; its refusal is an error. */
 async function fromStation<T>(socket: string, command: string, args: object): Promise<T | null> {
   let reply;
@@ -147,16 +153,6 @@ async function fromStation<T>(socket: string, command: string, args: object): Pr
   }
   if ('error' in reply) throw new StationError('INVALID_ARGUMENT', reply.error.message);
   return reply.result as T;
-}
-
-function formatBytes(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let i = 0;
-  while (n >= 1000 && i < units.length - 1) {
-    n /= 1000;
-    i++;
-  }
-  return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
 }
 
 /** No time for a target that is offline (nothing moves until it is back); "about" when partly sent uploads count in full. */

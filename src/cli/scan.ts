@@ -1,7 +1,9 @@
 /**
  * `capture-station scan CODE…` sends barcode scans to the running station of this home, as a
  * scanner would; `scan -` reads one code per line from standard input (a scanner wired to a
- * headless rig's terminal, or a script). Each scan prints what it did; a refused scan says why.
+ * headless rig's terminal, or a script). Each scan prints what it did; a refused scan, or one that
+ * changed nothing, says why and makes the exit code 1. Codes are trimmed of surrounding white space
+ * either way (a scanner's suffix, a pasted line).
  */
 import readline from 'node:readline';
 import { StationError } from '../errors.js';
@@ -25,16 +27,17 @@ export async function scanCommand(ctx: CliContext): Promise<number> {
     const undone = u ? `; shot ${u.seq !== null ? `${u.seq} (${u.stem}) of ${u.barcode}` : `${u.stem} (still waiting for its barcode)`} taken off and flagged for re-shoot` : '';
     ctx.output.out(`${r.kind === 'control' ? 'CONTROL' : 'OBJECT'} ${r.code} on ${r.sourceId}: ${closed}${now}${undone}\n`);
     for (const alarm of r.alarms) ctx.output.err(`ALARM ${alarm}\n`);
-    return true;
+    return r.changed !== false;
   };
   let ok = true;
   if (ctx.positionals.length === 1 && ctx.positionals[0] === '-') {
     for await (const line of readline.createInterface({ input: process.stdin, crlfDelay: Infinity })) {
+      // Blank lines are a script's spacing, not scans.
       const code = line.trim();
       if (code !== '') ok = (await send(code)) && ok;
     }
   } else {
-    for (const code of ctx.positionals) ok = (await send(code)) && ok;
+    for (const code of ctx.positionals) ok = (await send(code.trim())) && ok;
   }
   return ok ? 0 : 1;
 }

@@ -64,6 +64,8 @@ export interface ScanOutcome {
   /** The shot UNDO took off (barcode null: it was still waiting for one), flagged for re-shoot. */
   undone: { barcode: string | null; seq: number | null; stem: string } | null;
   alarms: string[];
+  /** False when the scan changed nothing (END with no object open, a barcode with no shot waiting for it…): an alarm says why. */
+  changed: boolean;
 }
 
 export class Linker {
@@ -89,6 +91,8 @@ export class Linker {
    * (see LinkStore.expiredUncheckedFiles); read from the event log at the first file a start finds.
    */
   private expiredUnchecked: Map<string, number> | null = null;
+  /** Per source, the barcode of the object the idle timeout closed, until another object opens: why a shot then joins none. */
+  private readonly idleClosed = new Map<string, string>();
 
   constructor(private readonly opts: LinkerOptions) {
     this.links = new LinkStore(opts.db);
@@ -169,6 +173,12 @@ export class Linker {
       closed: closed ? { barcode: closed.barcode, shots: closed.shots, reason: closed.reason } : null,
       undone: undone ? { barcode: undone.barcode, seq: undone.seq, stem: undone.stem } : null,
       alarms: alarmsOf(effects),
+      // An object scan opens (or keeps open) its object, or names the waiting shots; a control closes
+      // an object or takes a shot off. What time did at this moment (an idle object closing) is not the scan's.
+      changed:
+        scan.kind === 'object'
+          ? session.current?.barcode === scan.code || effects.some((e) => e.type === 'object.opened')
+          : effects.some((e) => (e.type === 'object.closed' && e.reason !== 'idle') || e.type === 'capture.unlinked'),
     };
   }
 
@@ -345,8 +355,13 @@ export class Linker {
       switch (effect.type) {
         case 'object.opened':
           ids.set(effect.object, this.links.openObject(effect.barcode, sourceId).id);
+          this.idleClosed.delete(sourceId);
           break;
         case 'object.closed': {
+          if (effect.reason === 'idle') {
+            log.warn(`object ${effect.barcode} was closed after ${this.opts.config.idleTimeoutSec} s without activity (linking.idleTimeoutSec); scan it again to add shots`, { barcode: effect.barcode, shots: effect.shots, source: sourceId });
+            this.idleClosed.set(sourceId, effect.barcode);
+          }
           const id = ids.get(effect.object);
           if (id !== undefined) {
             this.links.closeObject(id, effect.reason);
@@ -379,7 +394,9 @@ export class Linker {
         case 'capture.unlinked-none': {
           // Kept in the event log too: the capture waits there until someone links it (relinkCaptures),
           // and (scan-after-capture) no longer waits for a barcode after a restart.
-          log.warn(`capture not linked: ${notLinkedAdvice[effect.reason]}`, { captureId: effect.captureId, source: sourceId });
+          const idle = effect.reason === 'no object open' ? this.idleClosed.get(sourceId) : undefined;
+          const advice = idle === undefined ? notLinkedAdvice[effect.reason] : `object ${idle} was closed after ${this.opts.config.idleTimeoutSec} s without activity; scan it again before shooting, and link this capture from the history (Relink shot)`;
+          log.warn(`capture not linked: ${advice}`, { captureId: effect.captureId, source: sourceId });
           appendEvent(this.opts.db, { type: 'capture.not-linked', captureId: effect.captureId, sourceId, data: { reason: effect.reason } });
           break;
         }

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { StationConfig } from '../config/load.js';
 import type { RetentionConfig } from '../config/schema.js';
+import { formatBytes } from '../shared/bytes.js';
 
 export type DiskLevel = 'ok' | 'warn' | 'critical';
 
@@ -122,11 +123,10 @@ export function levelOf(freeBytes: number, levels: Pick<RetentionConfig, 'warnFr
 export function diskStatus(folders: readonly WatchedFolder[], config: Pick<RetentionConfig, 'warnFreeGB' | 'criticalFreeGB'> & DiskAdviceConfig): DiskStatus[] {
   return fileSystemsOf(folders).map((fsg) => {
     const level = levelOf(fsg.freeBytes, config);
-    const gb = (fsg.freeBytes / 1024 ** 3).toFixed(1);
     const below = level === 'critical' ? `below ${config.criticalFreeGB} GB: captures may soon fail to be written` : `below ${config.warnFreeGB} GB`;
     const names = folderNames(fsg.folders);
     const advice = level === 'ok' ? null : diskAdvice(fsg.folders, config);
-    const message = advice === null ? null : `Only ${gb} GB free on the disk of ${names} (${below}) — ${advice}.`;
+    const message = advice === null ? null : `Only ${formatBytes(fsg.freeBytes, 1024)} free on the disk of ${names} (${below}) — ${advice}.`;
     return { path: fsg.folders[0]!.path, folders: fsg.folders, names, freeBytes: fsg.freeBytes, level, advice, message };
   });
 }

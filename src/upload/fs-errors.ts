@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { formatBytes } from '../shared/bytes.js';
 import { UploadError } from './target.js';
 
 /** The file an operator creates in a target folder that is not a mount point of its own (see rootUnavailable). */
@@ -94,7 +95,7 @@ export function offline(targetId: string, root: string, why: string, cause?: unk
 }
 
 function full(targetId: string, root: string, free: number | null, code: string, cause?: unknown): UploadError {
-  const freeText = free === null ? 'no space left' : `${(free / 1e9).toFixed(1)} GB free`;
+  const freeText = free === null ? 'no space left' : `${formatBytes(free)} free`;
   const quota = code === 'EDQUOT' ? ' (the station user\'s disk quota there is used up)' : '';
   return new UploadError('paused', `Target "${targetId}" is full (${freeText} at ${root})${quota} — free space there; uploads resume by themselves.`, { cause });
 }

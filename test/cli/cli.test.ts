@@ -118,4 +118,15 @@ describe('capture-station export and doctor', () => {
     expect(await main(['run', '--home', h], run)).toBe(2);
     expect(run.stderr).toMatch(/ingest\.concurrency/);
   });
+
+  it('doctor counts each problem of a broken config, as the config message does', async () => {
+    const h = home({ ingest: { concurrency: 0 }, retention: { keepDays: -1 } });
+    const text = capture();
+    expect(await main(['doctor', '--home', h], text)).toBe(1);
+    expect(text.stdout).toMatch(/\[FAIL\] config: .*station\.json has 2 problems; the station did not start:\n {2}- ingest\.concurrency: [^\n]*\n {2}- retention\.keepDays: /);
+    expect(text.stdout).toMatch(/\n2 problems must be fixed before the station can run reliably\.\n$/);
+    const json = capture();
+    expect(await main(['doctor', '--home', h, '--json'], json)).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ready: false, failed: 2 });
+  });
 });

@@ -60,6 +60,7 @@ describe('capture-station queue', () => {
     expect(text.out).not.toMatch(/not running/);
 
     expect(await queue(home, '--retry', 'nope')).toMatchObject({ code: 2, err: expect.stringContaining('--retry nope: no such target; the configured targets are "nas" (or "all")') });
+    expect(await queue(home, '--backfill', 'nope')).toMatchObject({ code: 2, err: expect.stringContaining('--backfill nope: no such target; the configured targets are "nas".') });
     expect(await queue(home, '--job', '1')).toMatchObject({ code: 2, err: expect.stringContaining('--job goes with --retry') });
     expect(await queue(home, '--retry', 'all', '--job', 'x')).toMatchObject({ code: 2, err: expect.stringContaining('--job must be a job number') });
     const retried = await queue(home, '--retry', 'nas');

@@ -17,8 +17,9 @@ export interface StationProcess {
   stderrTail(): string;
 }
 
-export function startStation(home: string): StationProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repo, 'src/cli/bin.ts'), 'run', '--home', home, '--log-level', 'warn'], { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'] });
+/** `env`: added to this process's environment for the station's. */
+export function startStation(home: string, env: NodeJS.ProcessEnv = {}): StationProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repo, 'src/cli/bin.ts'), 'run', '--home', home, '--log-level', 'warn'], { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
   let tail = '';
   // Always read: a full pipe would block the station's writes to stderr.
   const ready = new Promise<void>((resolve, reject) => {

@@ -153,7 +153,7 @@ describe('folder target', () => {
     expect(uploader.status().targets[0]).toMatchObject({
       online: false,
       counts: { queued: 1, leased: 0, dead: 0 },
-      lastProbeError: expect.stringMatching(/^Target "share" is full \(0\.0 GB free at .*share\) — free space there; uploads resume by themselves\.$/),
+      lastProbeError: expect.stringMatching(/^Target "share" is full \(0 B free at .*share\) — free space there; uploads resume by themselves\.$/),
     });
     expect(transitions.find((t) => t.type === 'released')).toBeDefined();
     expect(jobOf(c.id).attempts).toBe(0);
@@ -528,6 +528,9 @@ describe('file-system errors at a folder target', () => {
     expect(err).toMatchObject({ kind: 'transient', message: expect.stringMatching(/not allowed to write under .*share \(EACCES.*Check the permissions of the folders there/) });
     const full = await classifyFsError(Object.assign(new Error('ENOSPC'), { code: 'EDQUOT' }), 'share', share, { mountCheck: true, freeBytes: async () => 2.5e9 });
     expect(full).toMatchObject({ kind: 'paused', message: expect.stringMatching(/^Target "share" is full \(2\.5 GB free at .*share\) \(the station user's disk quota there is used up\) — free space there; uploads resume by themselves\.$/) });
+    // A small share (a 2 MB tmpfs) in the unit it has, not "0.0 GB".
+    const small = await classifyFsError(Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' }), 'share', share, { mountCheck: true, freeBytes: async () => 2e6 });
+    expect(small.message).toMatch(/^Target "share" is full \(2\.0 MB free at /);
     const gone = await classifyFsError(Object.assign(new Error('ESTALE'), { code: 'ESTALE' }), 'share', share, { mountCheck: true });
     expect(gone).toMatchObject({ kind: 'offline' });
   });

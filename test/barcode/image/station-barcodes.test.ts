@@ -43,8 +43,13 @@ describe('barcodes in captures', () => {
     const out = capture();
     await main(['check', file, '--json', '--home', home], out);
     const [report] = JSON.parse(out.stdout) as { barcodes: unknown; checks: { check: string; status: string }[] }[];
-    expect(report!.barcodes).toEqual([{ format: 'Code128', text: 'BR0000013087944' }]);
+    // `valid`: passes the project's rules; the default config has none, so any code does.
+    expect(report!.barcodes).toEqual([{ format: 'Code128', text: 'BR0000013087944', valid: true }]);
     expect(report!.checks.find((c) => c.check === 'barcodeMismatch')?.status).toBe('skip');
+    fs.writeFileSync(path.join(home, 'station.json'), JSON.stringify({ linking: { barcode: { pattern: 'NMNH-\\d{8}' } } }));
+    const other = capture();
+    await main(['check', file, '--json', '--home', home], other);
+    expect((JSON.parse(other.stdout) as { barcodes: unknown }[])[0]!.barcodes).toEqual([{ format: 'Code128', text: 'BR0000013087944', valid: false }]);
   });
 
   it('fails a capture whose visible barcode is another object than the one scanned, and passes the right one', async () => {
