@@ -397,8 +397,8 @@ export class Linker {
     // announced by its own 'capture.recorded' event.
     if (relinked.length === 0 && contradicted.length === 0) return effects;
     const failed = (relinked.length === 0 ? [] : this.relinked(relinked, false, input.type !== 'capture')).filter((c) => c.verdict === 'fail');
-    // A scan that links waiting shots (scan-after-capture) can fail one as a barcode mismatch: the
-    // technician must hear it with the scan, not only find it in the history.
+    // A scan (scan-after-capture) fails a waiting shot its image contradicts as a barcode mismatch,
+    // and leaves it unlinked: the technician must hear it with the scan, not only find it in the history.
     const problems = (c: CaptureRecord) => problemsOf(this.opts.captures.results(c.id).filter((r) => r.status === 'fail')).replace(/\.$/, '');
     const alarms = [
       ...failed.map((c): SessionEffect & { type: 'alarm' } => ({
