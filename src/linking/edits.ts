@@ -93,9 +93,11 @@ export class LinkEditor {
     /** Called after each edit (and undo) commits, so the rig's open objects follow the database. */
     private readonly committed: () => void,
     /** Called with the filed captures an edit renamed in the library, once their files have their new names. */
-    private readonly renamed: (captureIds: readonly number[]) => void = () => undefined,
+    private readonly renamed: (captureIds: readonly number[]) => void,
     /** Called with every capture an edit (or its undo, or its rollback) moved, once its files are where its link says: screens showing them fetch them again. */
-    private readonly changed: (captureIds: readonly number[]) => void = () => undefined,
+    private readonly changed: (captureIds: readonly number[]) => void,
+    /** The pattern-valid codes in the capture's image when they contradict `barcode` (a barcode mismatch), else null. */
+    private readonly contradiction: (captureId: number, barcode: string) => string[] | null,
   ) {
     this.words = new EditWords(links, captures, (id) => this.reshootOf(id));
   }
@@ -109,6 +111,7 @@ export class LinkEditor {
     return this.serialize(async () => {
       const code = this.validBarcode(barcode);
       const ids = this.wholeShots(captureIds);
+      this.refuseContradicted(ids.map((id) => [id, code]), `Relinking to ${code}`);
       const sourceId = this.captures.get(ids[0])!.sourceId;
       const before = this.snapshot(ids);
       const edit = this.commit(() => {
@@ -127,6 +130,7 @@ export class LinkEditor {
       const object = this.objectOrThrow(objectId);
       const ids = this.links.capturesOf(objectId).filter((id) => this.links.linkOf(id)!.seq >= fromSeq);
       if (ids.length === 0) throw new StationError('INVALID_ARGUMENT', `Object ${object.barcode} has no shot numbered ${fromSeq} or later: nothing to split off.`);
+      this.refuseContradicted(ids.map((id) => [id, code]), `Splitting shots ${fromSeq}… of ${object.barcode} off as ${code}`);
       const before = this.snapshot(ids);
       const edit = this.commit(() => this.place(ids, this.links.createClosedObject(code, object.sourceId).id, 'split'));
       await this.renameOrRollBack(edit, before);
@@ -159,7 +163,7 @@ export class LinkEditor {
 
   private async merge(objectId: number, intoObjectId: number): Promise<EditOutcome> {
     if (objectId === intoObjectId) throw new StationError('INVALID_ARGUMENT', 'An object cannot be merged into itself.');
-    this.objectOrThrow(objectId);
+    const from = this.objectOrThrow(objectId);
     const into = this.objectOrThrow(intoObjectId);
     if (into.state === 'rejected') {
       throw new StationError(
@@ -168,6 +172,7 @@ export class LinkEditor {
       );
     }
     const ids = this.links.capturesOf(objectId);
+    this.refuseContradicted(ids.map((id) => [id, into.barcode]), `Merging ${from.barcode} into ${into.barcode}`);
     const before = this.snapshot(ids);
     const edit = this.commit(() => this.place(ids, intoObjectId, 'merge'));
     await this.renameOrRollBack(edit, before);
@@ -195,6 +200,7 @@ export class LinkEditor {
             `To add ${object.barcode}'s ${own} shot${own === 1 ? '' : 's'} to ${code}, use Merge into ${code} (they are numbered after its last shot).`,
         );
       }
+      this.refuseContradicted(captureIds.map((id) => [id, code]), `Renaming object ${object.barcode} to ${code}`);
       const before = this.snapshot(captureIds);
       const edit = this.commit(() => {
         this.links.setBarcode(objectId, code);
@@ -232,6 +238,7 @@ export class LinkEditor {
       const summary = this.words.summary(last);
       // A renamed object may have taken more shots since (it was open on the rig): they all take the old barcode back.
       const captureIds = data.kind === 'barcode' ? this.links.capturesOf(data.objectId) : [...last.captureIds];
+      this.refuseContradicted(this.linksAfterUndo(data, captureIds), 'Undoing the last linking edit');
       this.commit(() => {
         if (data.kind === 'relink') {
           for (const p of data.before) {
@@ -494,6 +501,30 @@ export class LinkEditor {
     const [first, ...rest] = out;
     // Every id given was added above (or threw), and at least one was given.
     return [first!, ...rest];
+  }
+
+  /** The barcode each capture would be linked to once `data`'s edit is undone (captures it leaves unlinked are left out). */
+  private linksAfterUndo(data: EditData, captureIds: readonly number[]): [number, string][] {
+    if (data.kind === 'barcode') return captureIds.map((id) => [id, data.before]);
+    if (data.kind === 'reshoot') return [];
+    return data.before.flatMap((p) => (p.objectId === null ? [] : [[p.captureId, this.links.object(p.objectId)!.barcode] as [number, string]]));
+  }
+
+  /**
+   * Refuses an edit (or undo) before anything changes when it would link a capture to a barcode
+   * that a pattern-valid code in the capture's own image contradicts: it would be filed and uploaded
+   * under another object's name, the costliest error there is, and the verified copy under its right
+   * name would be removed as stale.
+   */
+  private refuseContradicted(targets: readonly (readonly [number, string])[], what: string): void {
+    const wrong = targets.flatMap(([id, barcode]) => {
+      const shown = this.contradiction(id, barcode);
+      return shown ? [{ id, barcode, shown }] : [];
+    });
+    if (wrong.length === 0) return;
+    const each = wrong.map((w) => `${this.captures.get(w.id)!.relPath} (capture ${w.id}) would be linked to ${w.barcode}, but its image shows ${w.shown.join(' and ')}`);
+    const there = wrong.length === 1 ? `Relink it to ${wrong[0]!.shown.join(' or ')} instead` : 'Relink each to the barcode its image shows instead';
+    throw new StationError('INVALID_ARGUMENT', `${what} was refused, and nothing was changed: ${each.join('; ')}. ${there}, or, if the label in the image is wrong, fix the label and re-shoot.`);
   }
 
   private validBarcode(code: string): string {

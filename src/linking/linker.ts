@@ -99,7 +99,7 @@ export class Linker {
     this.sessionStore = new SessionStore(opts.db);
     this.naming = new LibraryNaming(opts.config, opts.library, opts.stationId, this.links, this.sessionStore);
     this.mismatch = new MismatchRecheck(opts.captures, this.links, (sourceId) => opts.profiles[opts.sources.find((s) => s.id === sourceId)?.profile ?? '']);
-    this.editor = new LinkEditor(opts.db, this.links, opts.captures, this.naming, opts.config, (work) => this.serialize(work), (ids, earlier) => this.relinked(ids, true, true, earlier), () => this.restoreSessions(), (ids) => opts.onRenamed?.(ids), (ids) => opts.onEdited?.(ids));
+    this.editor = new LinkEditor(opts.db, this.links, opts.captures, this.naming, opts.config, (work) => this.serialize(work), (ids, earlier) => this.relinked(ids, true, true, earlier), () => this.restoreSessions(), (ids) => opts.onRenamed?.(ids), (ids) => opts.onEdited?.(ids), (id, barcode) => this.mismatch.contradiction(id, barcode));
     this.now = opts.now ?? Date.now;
     for (const source of opts.sources) {
       const profile = opts.profiles[source.profile];
@@ -112,7 +112,7 @@ export class Linker {
           expectedShots: opts.config.expectedShots,
           expectPairs: profile?.pairs.required ?? false,
           settleWaitSec: opts.config.completenessWaitSec,
-        }, (barcode) => this.history(barcode)),
+        }, (barcode) => this.history(barcode), (id, barcode) => this.mismatch.contradiction(id, barcode) !== null),
       );
       this.objectIds.set(source.id, new Map());
     }
@@ -351,6 +351,8 @@ export class Linker {
     const toFile: number[] = [];
     /** Captures whose link this input changed: their mismatch check is judged again. */
     const relinked: number[] = [];
+    /** Waiting shots' captures the scan did not link, as their image shows another barcode (judged against it). */
+    const contradicted: { capture: CaptureRecord; barcode: string; partners: string[] }[] = [];
     for (const effect of effects) {
       switch (effect.type) {
         case 'object.opened':
@@ -383,6 +385,13 @@ export class Linker {
           relinked.push(effect.captureId);
           break;
         case 'capture.unlinked':
+          // Judged against the scanned barcode before the flag's upload hooks run, so they see the FAIL.
+          if (effect.contradicted) {
+            const barcode = effect.barcode!;
+            const failing = this.relinked(effect.captureIds.filter((id) => this.mismatch.contradiction(id, barcode)), false, true, undefined, barcode);
+            const partners = (c: CaptureRecord) => effect.captureIds.filter((id) => id !== c.id).map((id) => this.opts.captures.get(id)!.relPath);
+            contradicted.push(...failing.map((capture) => ({ capture, barcode, partners: partners(capture) })));
+          }
           // A capture flagged as it is recorded (failed, or its shot undone) was never linked: its
           // QC result, judged against the object it arrived for, stands.
           relinked.push(...effect.captureIds.filter((id) => this.links.linkOf(id)));
@@ -422,16 +431,24 @@ export class Linker {
     // Judged now, inside the transaction (a capture that fails as a mismatch is not filed), and
     // announced after the link's own events. A capture linked while it is being recorded is
     // announced by its own 'capture.recorded' event.
-    if (relinked.length === 0) return effects;
-    const failed = this.relinked(relinked, false, input.type !== 'capture').filter((c) => c.verdict === 'fail');
-    // A scan that links waiting shots (scan-after-capture) can fail one as a barcode mismatch: the
-    // technician must hear it with the scan, not only find it in the history.
-    const alarms = failed.map((c): SessionEffect & { type: 'alarm' } => ({
-      type: 'alarm',
-      captureIds: [c.id],
-      barcode: this.links.linkOf(c.id)?.barcode ?? null,
-      message: `${c.relPath} now FAILS QC: ${problemsOf(this.opts.captures.results(c.id).filter((r) => r.status === 'fail'))}. It is not filed: relink it to the right barcode, or re-shoot it.`,
-    }));
+    if (relinked.length === 0 && contradicted.length === 0) return effects;
+    const failed = (relinked.length === 0 ? [] : this.relinked(relinked, false, input.type !== 'capture')).filter((c) => c.verdict === 'fail');
+    // A scan (scan-after-capture) fails a waiting shot its image contradicts as a barcode mismatch,
+    // and leaves it unlinked: the technician must hear it with the scan, not only find it in the history.
+    const problems = (c: CaptureRecord) => problemsOf(this.opts.captures.results(c.id).filter((r) => r.status === 'fail')).replace(/\.$/, '');
+    const alarms = [
+      ...failed.map((c): SessionEffect & { type: 'alarm' } => ({
+        type: 'alarm',
+        captureIds: [c.id],
+        barcode: this.links.linkOf(c.id)?.barcode ?? null,
+        message: `${c.relPath} now FAILS QC: ${problems(c)}. It is not filed: relink it to the right barcode, or re-shoot it.`,
+      })),
+      ...contradicted.map(({ capture: c, barcode, partners }): SessionEffect & { type: 'alarm' } => {
+        const also = partners.length > 0 ? ` (and so is ${partners.join(', ')}, of the same shot)` : '';
+        const message = `${c.relPath} now FAILS QC: ${problems(c)}. It is not linked to ${barcode}, takes no number or view and is flagged for re-shoot${also}: relink it to the barcode it shows, or re-shoot it.`;
+        return { type: 'alarm', captureIds: [c.id], barcode, message };
+      }),
+    ];
     for (const alarm of alarms) {
       log.warn(alarm.message, { source: sourceId });
       this.recordAlarm(sourceId, alarm, this.links.linkOf(alarm.captureIds![0]!)?.objectId ?? null);
@@ -464,8 +481,8 @@ export class Linker {
    * the new barcode. After an edit the captures are also offered to filing again: one that failed
    * as a mismatch stayed in the hot folder, and relinked to the barcode it shows it now passes.
    */
-  private relinked(captureIds: readonly number[], edited: boolean, announce = true, earlier?: ReadonlyMap<number, CheckResult>): CaptureRecord[] {
-    const updated = this.mismatch.run(captureIds, earlier);
+  private relinked(captureIds: readonly number[], edited: boolean, announce = true, earlier?: ReadonlyMap<number, CheckResult>, against?: string): CaptureRecord[] {
+    const updated = this.mismatch.run(captureIds, earlier, against);
     queueMicrotask(() => {
       for (const capture of announce ? updated : []) {
         // The same line as a recorded capture's, so a headless station's log shows the new verdict.

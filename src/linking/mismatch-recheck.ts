@@ -4,6 +4,11 @@
  * check is run again on the barcodes stored with the capture against its new object, and the
  * result and verdict replaced (with a 'capture.rechecked' event) in the caller's transaction, so a
  * link and the verdict it implies always commit together.
+ *
+ * It also answers, before a link is made, whether a barcode contradicts what the capture's image
+ * shows: a waiting shot (scan-after-capture) the scan contradicts is not linked, and a linking edit
+ * (or its undo) that would link a capture to such a barcode is refused, so no capture is ever filed
+ * or uploaded under a name its own image contradicts.
  */
 import { checkBarcodeMismatch, verdictOf, type CheckResult, type Profile } from '../quality/index.js';
 import type { CaptureRecord, CaptureStore } from '../store/captures.js';
@@ -20,25 +25,45 @@ export class MismatchRecheck {
    * Runs inside the caller's transaction; returns the captures whose result changed. A capture in
    * `earlier` takes that result back instead of being judged again: an undo that unlinks a capture
    * linked for the first time restores the result QC gave it against the object open when it was
-   * shot (judged with no link, the check would be skipped and a mismatch forgotten).
+   * shot (judged with no link, the check would be skipped and a mismatch forgotten). `against`:
+   * judged against this barcode instead of the capture's link (a waiting shot the scan contradicts,
+   * which is never linked to it).
    */
-  run(captureIds: Iterable<number>, earlier: ReadonlyMap<number, CheckResult> = new Map()): CaptureRecord[] {
+  run(captureIds: Iterable<number>, earlier: ReadonlyMap<number, CheckResult> = new Map(), against?: string): CaptureRecord[] {
     const changed: CaptureRecord[] = [];
     for (const id of new Set(captureIds)) {
-      const capture = this.captures.get(id);
-      const profile = capture && this.profileOf(capture.sourceId);
-      const results = profile ? this.captures.results(id) : [];
-      const stored = results.find((r) => r.check === 'barcodeMismatch');
-      if (!profile || !stored) continue;
-      const rows = this.captures.barcodes(id);
-      // No stored barcode means either "searched, none found" or "not searched". QC's own result
-      // tells which: its value is null only when the image was not searched (or the check is off,
-      // which judging again leaves as it is).
-      const codes = rows.length > 0 || stored.value !== null ? rows : null;
-      const settled = earlier.get(id) ?? checkBarcodeMismatch(profile, codes, this.links.linkOf(id)?.barcode ?? null);
+      const judged = this.judge(id, against ?? this.links.linkOf(id)?.barcode ?? null);
+      if (!judged) continue;
+      const { stored, results } = judged;
+      const settled = earlier.get(id) ?? judged.settled;
       if (settled.status === stored.status && settled.message === stored.message) continue;
       changed.push(this.captures.updateCheck(id, settled, verdictOf(results.map((r) => (r.check === 'barcodeMismatch' ? settled : r)))));
     }
     return changed;
+  }
+
+  /**
+   * The pattern-valid codes in the capture's image when linking it to `barcode` would fail it as a
+   * barcode mismatch (none of them is `barcode`), else null (they agree, none was read, or the
+   * project does not fail mismatches).
+   */
+  contradiction(captureId: number, barcode: string): string[] | null {
+    const judged = this.judge(captureId, barcode);
+    if (judged?.settled.status !== 'fail') return null;
+    return [...new Set(this.captures.barcodes(captureId).filter((b) => b.valid).map((b) => b.text))];
+  }
+
+  private judge(id: number, barcode: string | null) {
+    const capture = this.captures.get(id);
+    const profile = capture && this.profileOf(capture.sourceId);
+    const results = profile ? this.captures.results(id) : [];
+    const stored = results.find((r) => r.check === 'barcodeMismatch');
+    if (!profile || !stored) return null;
+    const rows = this.captures.barcodes(id);
+    // No stored barcode means either "searched, none found" or "not searched". QC's own result
+    // tells which: its value is null only when the image was not searched (or the check is off,
+    // which judging again leaves as it is).
+    const codes = rows.length > 0 || stored.value !== null ? rows : null;
+    return { settled: checkBarcodeMismatch(profile, codes, barcode), stored, results };
   }
 }

@@ -13,7 +13,8 @@
  * the shots its barcode already has in the project (at 1 for a new barcode) and increase by one per
  * shot in arrival order, where a RAW and its TIFF/JPEG (same stem) are one shot; an object is
  * closed exactly once, with the reason. A capture that fails QC takes no number
- * or view: it is not linked and is flagged for re-shoot. Its number goes to the next shot only if
+ * or view: it is not linked and is flagged for re-shoot (so does a shot waiting for its barcode
+ * whose image shows another barcode than the one scanned). Its number goes to the next shot only if
  * no shot arrived after it (numbers already given are never changed, since those captures may be
  * filed under them); otherwise the number stays a gap. A file removed before it was recorded gives
  * its place up the same way. An object's completeness (expectedShots, views, pairs) is judged once
@@ -92,8 +93,12 @@ export type SessionEffect =
   /** An object that closed with files still being checked has now been judged (its alarm, if any, follows). */
   | { type: 'object.judged'; object: number }
   | { type: 'capture.linked'; object: number; captureId: number; barcode: string; seq: number; view: string | null }
-  /** The captures of a shot taken off (UNDO), or a capture of a shot already undone or failed, flagged for re-shoot (barcode null: it had no object yet). */
-  | { type: 'capture.unlinked'; captureIds: number[]; barcode: string | null; seq: number | null; stem: string; reshoot: true }
+  /**
+   * The captures of a shot taken off (UNDO), or a capture of a shot already undone or failed, flagged
+   * for re-shoot (barcode null: it had no object yet). `contradicted` (scan-after-capture): the scan
+   * of `barcode` did not link this waiting shot, as its image shows another barcode.
+   */
+  | { type: 'capture.unlinked'; captureIds: number[]; barcode: string | null; seq: number | null; stem: string; reshoot: true; contradicted?: true }
   /** The capture joins no object (scan-after-capture: it no longer waits for a barcode, even after a restart). */
   | { type: 'capture.unlinked-none'; captureId: number; reason: NotLinkedReason }
   /**
@@ -173,6 +178,8 @@ export class LinkSession {
     private readonly rules: SessionRules,
     /** What `barcode` already has when an object of it opens (nothing unless it was scanned before). */
     private readonly history: (barcode: string) => BarcodeHistory = () => ({ firstSeq: 1, seqs: [] }),
+    /** True when the image of recorded capture `captureId` shows a pattern-valid barcode and none is `barcode`. */
+    private readonly contradicts: (captureId: number, barcode: string) => boolean = () => false,
   ) {}
 
   get current(): { barcode: string; shots: number } | null {
@@ -288,6 +295,13 @@ export class LinkSession {
       const object = this.open!;
       this.pending = [];
       for (const shot of shots) {
+        // A shot whose image shows another object's barcode is not this object's: like a shot that
+        // fails QC it takes no number or view and is flagged for re-shoot, all its files (a RAW and
+        // its TIFF are one exposure), so the shots after it keep consecutive numbers.
+        if (shot.files.some((f) => f.state === 'linked' && this.contradicts(f.captureId!, barcode))) {
+          effects.push({ ...this.undo(shot, null), barcode, contradicted: true });
+          continue;
+        }
         shot.seq = nextSeq(object);
         object.shots.push(shot);
         for (const f of shot.files) {
@@ -345,7 +359,7 @@ export class LinkSession {
   }
 
   /** Takes `shot` off: its recorded captures now, the ones still being checked when recorded. */
-  private undo(shot: Shot, object: SessionObject | null): SessionEffect {
+  private undo(shot: Shot, object: SessionObject | null): SessionEffect & { type: 'capture.unlinked' } {
     shot.undone = true;
     const recorded = shot.files.filter((f) => f.captureId !== null).map((f) => f.captureId!);
     return { type: 'capture.unlinked', captureIds: recorded, barcode: object?.barcode ?? null, seq: object ? shot.seq : null, stem: shot.stem, reshoot: true };

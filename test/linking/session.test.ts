@@ -406,6 +406,22 @@ describe('LinkSession, scan after capture', () => {
     ]);
   });
 
+  it('a waiting shot whose image contradicts the barcode takes no number or view, with all its files; the others stay consecutive', () => {
+    // Capture 2 (the TIFF of IMG_2) shows another barcode; its RAW shows none.
+    const s = new LinkSession(after, undefined, (captureId, barcode) => captureId === 2 && barcode === 'A1');
+    const effects = run(s, [shot(1, 'IMG_1.tif'), shot(3, 'IMG_2.cr2'), shot(2, 'IMG_2.tif'), shot(4, 'IMG_3.tif'), arrive('IMG_4.tif'), scan('A1'), record(5, 'IMG_4.tif')]);
+    expect(effects).toEqual([
+      { type: 'object.opened', object: 1, barcode: 'A1' },
+      { type: 'capture.linked', object: 1, captureId: 1, barcode: 'A1', seq: 1, view: 'front' },
+      { type: 'capture.unlinked', captureIds: [3, 2], barcode: 'A1', seq: null, stem: 'IMG_2', reshoot: true, contradicted: true },
+      { type: 'capture.linked', object: 1, captureId: 4, barcode: 'A1', seq: 2, view: 'back' },
+      { type: 'object.closed', object: 1, barcode: 'A1', reason: 'end', shots: 3 },
+      { type: 'object.unchecked', object: 1, barcode: 'A1', files: ['IMG_4.tif'] },
+      { type: 'capture.linked', object: 1, captureId: 5, barcode: 'A1', seq: 3, view: 'label' },
+      { type: 'object.judged', object: 1 },
+    ]);
+  });
+
   it('UNDO drops the last waiting shot; a barcode with nothing waiting is an alarm, not an empty object', () => {
     const effects = run(new LinkSession(after), [shot(1, 'IMG_1.tif'), shot(2, 'IMG_2.cr2'), shot(3, 'IMG_2.tif'), control('UNDO'), scan('A1'), scan('B2')]);
     expect(effects[0]).toEqual({ type: 'capture.unlinked', captureIds: [2, 3], barcode: null, seq: null, stem: 'IMG_2', reshoot: true });

@@ -1,0 +1,194 @@
+/**
+ * No capture is ever linked to a barcode that a pattern-valid code in its own image contradicts,
+ * on a real station with the Meise herbarium sheets (each sheet's label barcode is its file name):
+ * a linking edit or undo that would do it is refused before anything moves, and a shot waiting for
+ * its barcode (scan-after-capture) that the scan contradicts takes no number or view.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import type { StationConfigInput } from '../../src/config/schema.js';
+import { Station } from '../../src/station/station.js';
+import { writeGoodTiff } from '../helpers/images.js';
+import { corpus, filesUnder, makeHome, waitFor } from '../helpers/station-home.js';
+
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn();
+});
+
+const sheetA = 'BR0000013087944';
+const sheetB = 'BR0000019933597';
+/** The Meise sheet of sheetA also carries this label barcode (pattern-valid, check digit right). */
+const alsoOnA = 'BR0000013087937';
+const barcode = { pattern: 'BR(?<checked>\\d{13})', checkDigit: 'gs1-mod10' as const };
+
+async function start(linking: StationConfigInput['linking'], more: Omit<StationConfigInput, 'linking'> = {}) {
+  const home = makeHome({ station: { id: 'rig-7' }, ingest: { stableWindowMs: 200, rescanIntervalSec: 0 }, linking: { enabled: true, barcode, ...linking }, ...more });
+  cleanup.push(() => fs.rmSync(home, { recursive: true, force: true }));
+  fs.mkdirSync(path.join(home, 'Share'));
+  const config = loadConfig({ home });
+  const station = new Station(config);
+  await station.start();
+  cleanup.push(() => station.stop());
+  const inbox = path.join(home, 'Inbox');
+  /** Filing is queued once the scan's transaction has finished: waits for it. */
+  const filed = async () => {
+    await new Promise((resolve) => setImmediate(resolve));
+    await station.linker.settled();
+  };
+  /** Drops a file into the hot folder as a tethering program does, and waits until it is recorded and filing has settled. */
+  const drop = async (name: string, write: (file: string) => Promise<void>) => {
+    const before = station.store.counts().total;
+    await write(path.join(inbox, name));
+    await waitFor(() => station.store.counts().total === before + 1, `${name} recorded`);
+    await filed();
+    return station.store.list({ limit: 100 }).find((c) => c.relPath === name)!.id;
+  };
+  const sheet = (code: string) => drop(`${code}.jpg`, async (file) => {
+    fs.copyFileSync(path.join(corpus, 'museum/dissco/meise', `${code}.jpg`), `${file}.part`);
+    fs.renameSync(`${file}.part`, file);
+  });
+  const tiff = (name: string, seed: number) => drop(name, (file) => writeGoodTiff(file, seed));
+  const uploaded = () => filesUnder(path.join(home, 'Share')).filter((f) => !path.basename(f).startsWith('.'));
+  return { station, home, inbox, library: config.locations.library, sheet, tiff, filed, uploaded };
+}
+
+describe('a linking edit that contradicts the image is refused', () => {
+  it('relinking a filed sheet to another barcode than its label is refused before anything moves; the right barcode is accepted', async () => {
+    const s = await start({ template: '{barcode}/{barcode}_{seq:03}{ext}' }, { targets: [{ id: 'nas', kind: 'folder', path: 'Share', mountCheck: false }], upload: { probeIntervalSec: 0.2, backoff: { baseMs: 50, maxMs: 500 } } });
+    const { linker, store } = s.station;
+    linker.scan(sheetA);
+    const id = await s.sheet(sheetA);
+    linker.scan('%%END%%');
+    await s.filed();
+    expect(store.get(id)!.verdict).not.toBe('fail');
+    await waitFor(() => s.uploaded().length === 1, 'uploaded under its filed name');
+    expect(s.uploaded()).toEqual([`rig-7/${sheetA}/${sheetA}_001.jpg`]);
+    const link = linker.links.linkOf(id);
+    const filed = store.get(id)!.path;
+    const objectA = link!.objectId;
+
+    const refusal = new RegExp(`^Relinking to ${sheetB} was refused, and nothing was changed: ${sheetA}\\.jpg \\(capture ${id}\\) would be linked to ${sheetB}, but its image shows ${sheetA} and ${alsoOnA}\\. Relink it to ${sheetA} or ${alsoOnA} instead, or, if the label in the image is wrong, fix the label and re-shoot\\.$`);
+    await expect(linker.editor.relinkCaptures([id], sheetB)).rejects.toThrow(refusal);
+    // The other edits that would link it to the other barcode are refused the same way.
+    await expect(linker.editor.relinkObject(objectA, sheetB)).rejects.toThrow(/^Renaming object BR0000013087944 to BR0000019933597 was refused, and nothing was changed: .* its image shows BR0000013087944 and BR0000013087937\./);
+    await expect(linker.editor.splitObject(objectA, 1, sheetB)).rejects.toThrow(/was refused, and nothing was changed: .* would be linked to BR0000019933597, but its image shows BR0000013087944/);
+    linker.scan(sheetB);
+    await s.tiff('other.tif', 3);
+    linker.scan('%%END%%');
+    const objectB = linker.links.linkOf(store.list({ limit: 100 }).find((c) => c.relPath === 'other.tif')!.id)!.objectId;
+    await expect(linker.editor.mergeObjects(objectA, objectB)).rejects.toThrow(/^Merging BR0000013087944 into BR0000019933597 was refused, and nothing was changed: /);
+    await s.filed();
+
+    expect(linker.links.linkOf(id)).toEqual(link);
+    expect(store.get(id)!.path).toBe(filed);
+    expect(fs.existsSync(filed)).toBe(true);
+    expect(store.get(id)!.verdict).not.toBe('fail');
+    expect(store.detail(id)!.reshoot).toBe(false);
+    expect(store.detail(id)!.events.map((e) => e.type)).not.toContain('capture.relinked');
+    await waitFor(() => s.uploaded().length === 2, 'the other object uploaded');
+    expect(s.uploaded()).toEqual([`rig-7/${sheetA}/${sheetA}_001.jpg`, `rig-7/${sheetB}/${sheetB}_001.tif`]);
+
+    // A barcode the image does not contradict is still accepted: a sheet with no readable code, or the one it shows.
+    await expect(linker.editor.relinkCaptures([id], sheetA)).resolves.toMatchObject({ captureIds: [id] });
+  });
+
+  it('undoing a rename is refused when the object took a shot of the new barcode meanwhile', async () => {
+    const s = await start({ template: '{barcode}_{seq:03}{ext}' });
+    const { linker, store } = s.station;
+    // The technician scanned a wrong code, shot a plain frame, renamed the object, then shot the sheet.
+    linker.scan('BR0000005182879');
+    const plain = await s.tiff('plain.tif', 1);
+    const objectId = linker.links.linkOf(plain)!.objectId;
+    await linker.editor.relinkObject(objectId, sheetA);
+    expect(linker.current()).toEqual({ inbox: { barcode: sheetA, shots: 1 } });
+    const id = await s.sheet(sheetA);
+    expect(linker.links.linkOf(id)).toMatchObject({ objectId, barcode: sheetA, seq: 2 });
+    linker.scan('%%END%%');
+    await s.filed();
+    expect(filesUnder(s.library)).toEqual([`${sheetA}_001.tif`, `${sheetA}_002.jpg`]);
+
+    await expect(linker.editor.undoLast()).rejects.toThrow(
+      new RegExp(`^Undoing the last linking edit was refused, and nothing was changed: ${sheetA}\\.jpg \\(capture ${id}\\) would be linked to BR0000005182879, but its image shows ${sheetA} and ${alsoOnA}\\. Relink it to ${sheetA} or ${alsoOnA} instead`),
+    );
+    await s.filed();
+    expect(linker.links.linkOf(id)).toMatchObject({ barcode: sheetA, seq: 2 });
+    expect(filesUnder(s.library)).toEqual([`${sheetA}_001.tif`, `${sheetA}_002.jpg`]);
+    expect(store.get(id)!.verdict).not.toBe('fail');
+  });
+});
+
+describe('scan after capture: a waiting shot the scan contradicts', () => {
+  const linking = { views: ['front', 'back'], expectedShots: 2, template: '{barcode}/{barcode}_{seq:03}_{view}{ext}' };
+  const sources = [{ id: 'rig', path: 'Inbox', scanMode: 'scan-after-capture' as const }];
+
+  it('is not linked, takes no number or view, is flagged for re-shoot, and the scan counts only the real shots', async () => {
+    const s = await start(linking, { sources });
+    const { linker, store } = s.station;
+    const front = await s.sheet(sheetA);
+    const wrong = await s.sheet(sheetB);
+    const back = await s.tiff('back.tif', 2);
+    const outcome = linker.scan(sheetA);
+    expect(outcome.closed).toEqual({ barcode: sheetA, shots: 2, reason: 'end' });
+    expect(outcome.alarms).toEqual([
+      expect.stringMatching(new RegExp(`^${sheetB}\\.jpg now FAILS QC: barcodeMismatch: .*reads ${sheetB}, but this capture was taken for object ${sheetA}.*\\. It is not linked to ${sheetA}, takes no number or view and is flagged for re-shoot: relink it to the barcode it shows, or re-shoot it\\.$`)),
+    ]);
+    await s.filed();
+    expect(linker.links.linkOf(front)).toMatchObject({ barcode: sheetA, seq: 1, view: 'front' });
+    expect(linker.links.linkOf(back)).toMatchObject({ barcode: sheetA, seq: 2, view: 'back' });
+    expect(linker.links.linkOf(wrong)).toBeNull();
+    expect(store.detail(wrong)!.reshoot).toBe(true);
+    expect(store.get(wrong)!.verdict).toBe('fail');
+    expect(store.results(wrong).find((r) => r.check === 'barcodeMismatch')).toMatchObject({ status: 'fail', value: { inImage: [sheetB], linked: sheetA } });
+    // It stays in the hot folder; the object is complete and not reported otherwise.
+    expect(filesUnder(s.library)).toEqual([`${sheetA}/${sheetA}_001_front.jpg`, `${sheetA}/${sheetA}_002_back.tif`]);
+    expect(fs.existsSync(path.join(s.inbox, `${sheetB}.jpg`))).toBe(true);
+    const alarms = store.detail(wrong)!.events.filter((e) => e.type === 'alarm');
+    expect(alarms).toHaveLength(1);
+    expect(store.detail(front)!.events.map((e) => e.type)).not.toContain('object.incomplete');
+
+    // The wrong sheet relinked to the barcode it shows passes and is filed there.
+    await linker.editor.relinkCaptures([wrong], sheetB);
+    await s.filed();
+    expect(store.get(wrong)!.verdict).not.toBe('fail');
+    expect(filesUnder(s.library)).toContain(`${sheetB}/${sheetB}_001_front.jpg`);
+  });
+
+  it('scanned again for an object with two shots, the contradicted shot leaves it at two, and the next shot takes number 3', async () => {
+    const s = await start(linking, { sources });
+    const { linker, store } = s.station;
+    await s.sheet(sheetA);
+    await s.tiff('back.tif', 2);
+    expect(linker.scan(sheetA).closed).toEqual({ barcode: sheetA, shots: 2, reason: 'end' });
+    const wrong = await s.sheet(sheetB);
+    const again = linker.scan(sheetA);
+    expect(again.closed).toEqual({ barcode: sheetA, shots: 2, reason: 'end' });
+    expect(again.alarms).toEqual([expect.stringMatching(new RegExp(`^${sheetB}\\.jpg now FAILS QC: .* It is not linked to ${sheetA}, takes no number or view`))]);
+    expect(linker.links.linkOf(wrong)).toBeNull();
+    expect(store.detail(wrong)!.reshoot).toBe(true);
+    const extra = await s.tiff('extra.tif', 5);
+    expect(linker.scan(sheetA).closed).toEqual({ barcode: sheetA, shots: 3, reason: 'end' });
+    expect(linker.links.linkOf(extra)).toMatchObject({ barcode: sheetA, seq: 3, view: null });
+    await s.filed();
+    expect(filesUnder(s.library)).toEqual([`${sheetA}/${sheetA}_001_front.jpg`, `${sheetA}/${sheetA}_002_back.tif`, `${sheetA}/${sheetA}_003_.tif`]);
+  });
+
+  it('a shot is one exposure: the contradicted JPEG takes its partner of the same name off with it', async () => {
+    const s = await start(linking, { sources });
+    const { linker, store } = s.station;
+    const good = await s.tiff('good.tif', 1);
+    const jpeg = await s.sheet(sheetB);
+    // A TIFF of the same name, shot with it: it shows no barcode and passes QC on its own.
+    const partner = await s.tiff(`${sheetB}.tif`, 7);
+    expect(store.get(partner)!.verdict).not.toBe('fail');
+    const outcome = linker.scan(sheetA);
+    expect(outcome.closed).toEqual({ barcode: sheetA, shots: 1, reason: 'end' });
+    expect(outcome.alarms).toContainEqual(expect.stringMatching(new RegExp(`flagged for re-shoot \\(and so is ${sheetB}\\.tif, of the same shot\\)`)));
+    expect(linker.links.linkOf(good)).toMatchObject({ seq: 1, view: 'front' });
+    expect(linker.links.linkOf(jpeg)).toBeNull();
+    expect(linker.links.linkOf(partner)).toBeNull();
+    expect(store.detail(partner)!.reshoot).toBe(true);
+  });
+});
