@@ -1,7 +1,11 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { expectedViews, shotsLabel, waitingLabel } from '../app/linking-state.js';
 import { PageWedge, type PageWedgeAction } from '../app/scan-keys.js';
+import type { ScanReply } from '../app/use-station.js';
 import { ReadOnlyNote } from './ReadOnly.js';
+
+/** How long what a scan did stays under the field (it is announced to a screen reader at once). */
+const saidForMs = 8000;
 
 export interface ScanBarProps {
   /** The object open now (with its source), or null. */
@@ -10,8 +14,8 @@ export interface ScanBarProps {
   /** Sources a scan may be for; a picker appears when there are several. */
   sources: readonly string[];
   alarm: string | null;
-  /** Sends the code; resolves to a refusal's message, or null when taken. */
-  onScan(code: string, sourceId: string | undefined): Promise<string | null>;
+  /** Sends the code; resolves to a refusal's message, or what the scan did. */
+  onScan(code: string, sourceId: string | undefined): Promise<ScanReply>;
   /** What the profile expects of an object (linking.views, linking.expectedShots). */
   views?: readonly string[];
   expectedShots?: number;
@@ -54,6 +58,7 @@ function restoreField(state: FieldState): void {
 export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views = [], expectedShots = 0, refusal: initialRefusal = null, now = performanceNow, readOnly = false, waiting = null }: ScanBarProps) {
   const [value, setValue] = useState('');
   const [refusal, setRefusal] = useState<string | null>(initialRefusal);
+  const [said, setSaid] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [source, setSource] = useState<string>('');
   const input = useRef<HTMLInputElement>(null);
@@ -63,8 +68,10 @@ export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views 
 
   const send = useCallback(
     async (code: string, fromField: boolean) => {
-      const refused = await onScan(code, sources.length > 1 && source ? source : undefined);
+      const reply = await onScan(code, sources.length > 1 && source ? source : undefined);
+      const refused = 'refused' in reply ? reply.refused : null;
       setRefusal(refused);
+      setSaid('said' in reply && reply.said ? reply.said : null);
       if (!refused) {
         if (fromField) setValue('');
         return;
@@ -125,6 +132,12 @@ export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views 
       window.removeEventListener('blur', onBlur);
     };
   }, [send, now, readOnly]);
+
+  useEffect(() => {
+    if (!said) return;
+    const timer = setTimeout(() => setSaid(null), saidForMs);
+    return () => clearTimeout(timer);
+  }, [said]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -204,6 +217,13 @@ export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views 
           </div>
         </form>
       )}
+      <p className="scanbar__said" role="status" aria-live="polite" data-testid="scan-said">
+        {said && (
+          <>
+            <span aria-hidden="true">✓</span> {said}
+          </>
+        )}
+      </p>
       {refusal && (
         <p id="scan-refusal" className="scanbar__refusal" role="alert">
           <span className="scanbar__refusal-word">

@@ -3,6 +3,7 @@
  * boundary, errors returned as data, never thrown across it.
  */
 import { toErrorData, StationError, type ErrorData } from '../errors.js';
+import { unlessWithdrawn, withdrawnError } from '../shared/withdrawable.js';
 import { commandArgs, type CommandArgs, type CommandName, type ParsedArgs } from './commands.js';
 
 export type Reply<T> = { result: T } | { error: ErrorData };
@@ -12,8 +13,13 @@ export type HandlerMap = { [C in CommandName]: (args: ParsedArgs<C>) => unknown 
 
 export type ResultOf<H extends HandlerMap, C extends CommandName> = Awaited<ReturnType<H[C]>>;
 
+/** Per call: `signal` withdraws the request; the reply is then a CANCELLED error, at once. */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
 export type Client<H extends HandlerMap> = {
-  [C in CommandName]: (args: CommandArgs<C>) => Promise<Reply<ResultOf<H, C>>>;
+  [C in CommandName]: (args: CommandArgs<C>, options?: CallOptions) => Promise<Reply<ResultOf<H, C>>>;
 };
 
 /** Validates `args` against the contract and runs the handler; every failure comes back as data. */
@@ -34,7 +40,7 @@ export async function dispatch<H extends HandlerMap, C extends CommandName>(hand
 }
 
 export function createLocalClient<H extends HandlerMap>(handlers: H): Client<H> {
-  const client = {} as Record<CommandName, (args: unknown) => Promise<unknown>>;
-  for (const command of Object.keys(commandArgs) as CommandName[]) client[command] = (args) => dispatch(handlers, command, args);
+  const client = {} as Record<CommandName, (args: unknown, options?: CallOptions) => Promise<unknown>>;
+  for (const command of Object.keys(commandArgs) as CommandName[]) client[command] = (args, options) => unlessWithdrawn(dispatch(handlers, command, args), options?.signal, () => ({ error: withdrawnError() }));
   return client as Client<H>;
 }

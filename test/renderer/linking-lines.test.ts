@@ -26,7 +26,7 @@ describe('shots waiting for a barcode', () => {
   });
 
   it('puts them where the open object would be, with their source when there are several', () => {
-    const props = { object: null, linkingEnabled: true, alarm: null, onScan: async () => null };
+    const props = { object: null, linkingEnabled: true, alarm: null, onScan: async () => ({ said: '' }) };
     const one = renderToStaticMarkup(createElement(ScanBar, { ...props, sources: ['copystand'], waiting: { sourceId: 'copystand', stems: ['IMG_1', 'IMG_2'] } }));
     expect(one).toMatch(/data-testid="object-waiting"><span aria-hidden="true">◌<\/span> 2 shots waiting for a barcode \(IMG_1, IMG_2\) — scan it<\/span>/);
     expect(one).not.toContain('No object open');

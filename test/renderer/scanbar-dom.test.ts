@@ -43,7 +43,7 @@ const input = () => $<HTMLInputElement>('#scan-input');
 
 describe('scan bar in the page', () => {
   it('sends a scanner burst typed with nothing focused as one scan, its keys kept from the page', async () => {
-    const onScan = vi.fn(async () => null);
+    const onScan = vi.fn(async () => ({ said: '' }));
     await mountBar(onScan);
     const burst = scannerBurst(prng(7), 'NHM-000123', { startMs: Date.now() + 2000, prefix: '', suffix: 'Enter' });
     const events = await play(burst.keys);
@@ -59,7 +59,7 @@ describe('scan bar in the page', () => {
   });
 
   it("puts a person's slow typing into the scan field and sends it only on their Enter", async () => {
-    const onScan = vi.fn(async () => null);
+    const onScan = vi.fn(async () => ({ said: '' }));
     await mountBar(onScan);
     await play(typed('NHM-000123', Date.now() + 2000, 140));
     await advance(3000);
@@ -75,7 +75,7 @@ describe('scan bar in the page', () => {
   });
 
   it("goes by the keys' own times, so a page busy for a moment does not turn a burst into typing", async () => {
-    const onScan = vi.fn(async () => null);
+    const onScan = vi.fn(async () => ({ said: '' }));
     await mountBar(onScan);
     const start = Date.now() + 2000;
     await advance(2000);
@@ -95,7 +95,7 @@ describe('scan bar in the page', () => {
   });
 
   it('takes a burst that went into a focused search box as a scan, and puts the search back as the person left it', async () => {
-    const onScan = vi.fn(async () => null);
+    const onScan = vi.fn(async () => ({ said: '' }));
     const searches: string[] = [];
     function Page() {
       const [q, setQ] = useState('');
@@ -127,7 +127,7 @@ describe('scan bar in the page', () => {
   });
 
   it('keeps a refused scan in the field with the reason as an alert', async () => {
-    const onScan = vi.fn(async () => 'The barcode "NHM-000123" does not match the pattern ^BM\\d+$.');
+    const onScan = vi.fn(async () => ({ refused: 'The barcode "NHM-000123" does not match the pattern ^BM\\d+$.' }));
     await mountBar(onScan);
     await play(scannerBurst(prng(3), 'NHM-000123', { startMs: Date.now() + 2000, prefix: '', suffix: 'Enter' }).keys);
     await advance(2000);
