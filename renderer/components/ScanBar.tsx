@@ -59,7 +59,11 @@ export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views 
   const [value, setValue] = useState('');
   const [refusal, setRefusal] = useState<string | null>(initialRefusal);
   const [said, setSaid] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  /** A typed entry is being sent: Enter again does not send it twice. */
+  const busy = useRef(false);
+  /** The field's value as last rendered (keys handled before the next render add to it). */
+  const valueNow = useRef(value);
+  valueNow.current = value;
   const [source, setSource] = useState<string>('');
   const input = useRef<HTMLInputElement>(null);
   const wedge = useRef<PageWedge | null>(null);
@@ -83,19 +87,35 @@ export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views 
     [onScan, sources.length, source],
   );
 
+  const sendTyped = useCallback(
+    async (typed: string) => {
+      const code = typed.trim();
+      if (!code || busy.current) return;
+      busy.current = true;
+      await send(code, true);
+      busy.current = false;
+    },
+    [send],
+  );
+
   useEffect(() => {
     if (readOnly) return;
     const pageWedge = (wedge.current ??= new PageWedge());
     let timer: ReturnType<typeof setTimeout> | undefined;
     const run = (actions: PageWedgeAction[]) => {
+      let typed = valueNow.current;
       for (const a of actions) {
         if (a.kind === 'scan') {
           if (a.fromField && beforeBurst.current) restoreField(beforeBurst.current);
           beforeBurst.current = null;
           void send(a.code, false);
-        } else {
+        } else if (a.kind === 'type') {
+          typed += a.text;
           setValue((v) => v + a.text);
           input.current?.focus();
+        } else {
+          input.current?.focus();
+          void sendTyped(typed);
         }
       }
     };
@@ -131,7 +151,7 @@ export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views 
       window.removeEventListener('keydown', onKey);
       window.removeEventListener('blur', onBlur);
     };
-  }, [send, now, readOnly]);
+  }, [send, sendTyped, now, readOnly]);
 
   useEffect(() => {
     if (!said) return;
@@ -139,13 +159,9 @@ export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views 
     return () => clearTimeout(timer);
   }, [said]);
 
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    const code = value.trim();
-    if (!code || busy) return;
-    setBusy(true);
-    await send(code, true);
-    setBusy(false);
+    void sendTyped(value);
   };
 
   const expected = object ? expectedViews(object.shots, views, expectedShots) : [];
@@ -187,7 +203,7 @@ export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views 
           <ReadOnlyNote>scans are taken on the operator's screen.</ReadOnlyNote>
         </div>
       ) : (
-        <form className="scanbar__form" onSubmit={(e) => void submit(e)}>
+        <form className="scanbar__form" onSubmit={submit}>
           <label className="scanbar__label" htmlFor="scan-input">
             Scan barcode <span className="scanbar__hint">scan, or type and press Enter</span>
           </label>
