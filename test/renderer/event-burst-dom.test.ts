@@ -125,4 +125,20 @@ describe('a burst of captures on the capture view', () => {
     await until(() => badge()?.getAttribute('data-state') === 'live', 'the badge once requests are answered');
     expect(badge()?.textContent).toMatch(/Live/);
   });
+
+  it('follows capture.rechecked in the header counts (a recheck can change a verdict)', async () => {
+    const s = await start();
+    const real = await s.client.status({});
+    if (!('result' in real)) throw new Error('no status');
+    let counts = { pass: 1, warn: 0, fail: 1, total: 2 };
+    const { client } = counted(s.client, { status: () => later({ result: { ...real.result, captures: counts } }) });
+    const { events, emit } = manualEvents();
+    await mount(createElement(App, { client, events, tones: { play: vi.fn() } }));
+    await until(() => headerPass() === '✓ 1', 'the counts at start');
+    // The pair's partner arrived: the failed half is checked again and passes.
+    counts = { pass: 2, warn: 0, fail: 0, total: 2 };
+    emit({ event: 'capture.rechecked', payload: { capture: captureRecord(2) } });
+    await until(() => headerPass() === '✓ 2', 'the counts after the recheck');
+    expect(document.querySelector('.header__counts [data-verdict="fail"]')?.textContent).toBe('✕ 0');
+  });
 });
