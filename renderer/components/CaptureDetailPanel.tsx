@@ -15,7 +15,7 @@ export function CaptureDetailPanel({ capture, onShowInCaptureView }: { capture: 
         <span className="detail__verdict" data-verdict={capture.verdict}>
           <span aria-hidden="true">{look.icon}</span> {look.word}
         </span>
-        <h3 id="detail-title" className="detail__name" title={capture.path}>
+        <h3 id="detail-title" className="detail__name" title={fileName(capture.relPath)}>
           {fileName(capture.relPath)}
         </h3>
         {onShowInCaptureView && (

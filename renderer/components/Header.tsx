@@ -56,8 +56,8 @@ export function Header({ stationId, connection, checking, counts, theme, onToggl
       <span className="connection" data-state={connection} role="status" aria-label={`Connection: ${look.word}`}>
         <span aria-hidden="true">{look.icon}</span> {look.word}
       </span>
-      <button type="button" className="button" onClick={onToggleTheme} aria-pressed={theme === 'light'}>
-        {theme === 'dark' ? 'Light theme' : 'Dark theme'}
+      <button type="button" className="button header__theme" onClick={onToggleTheme} aria-pressed={theme === 'light'}>
+        <span aria-hidden="true">{theme === 'dark' ? '☀' : '☾'}</span> <span className="header__theme-word">{theme === 'dark' ? 'Light theme' : 'Dark theme'}</span>
       </button>
     </header>
   );

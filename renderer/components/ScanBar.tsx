@@ -59,6 +59,11 @@ export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views 
   const [value, setValue] = useState('');
   const [refusal, setRefusal] = useState<string | null>(initialRefusal);
   const [said, setSaid] = useState<string | null>(null);
+  // One line that stands until the next scan: dismissed, it stays in the event log (History) only.
+  const [dismissed, setDismissed] = useState<string | null>(null);
+  useEffect(() => {
+    if (!alarm) setDismissed(null);
+  }, [alarm]);
   /** A typed entry is being sent: Enter again does not send it twice. */
   const busy = useRef(false);
   /** The field's value as last rendered (keys handled before the next render add to it). */
@@ -248,12 +253,15 @@ export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views 
           {refusal}
         </p>
       )}
-      {!refusal && alarm && (
-        <p className="scanbar__alarm" role="alert">
+      {!refusal && alarm && alarm !== dismissed && (
+        <p className="scanbar__alarm" role="alert" title={alarm}>
           <span className="scanbar__refusal-word">
             <span aria-hidden="true">▲</span> CHECK
-          </span>{' '}
-          {alarm}
+          </span>
+          <span className="scanbar__alarm-text">{alarm}</span>
+          <button type="button" className="scanbar__dismiss" aria-label="Dismiss the alarm" onClick={() => setDismissed(alarm)}>
+            ✕
+          </button>
         </p>
       )}
     </section>
