@@ -1,18 +1,24 @@
 /**
- * For transports that cannot withdraw a request already sent (in-process, Electron IPC): the
- * caller stops waiting as soon as `signal` aborts and gets `withdrawn()` instead; the work itself
- * runs on. Dependency-free, as the UI imports it too.
+ * For work that cannot be withdrawn once started (a request sent in-process or over Electron IPC,
+ * a preview being made): the caller stops waiting as soon as `signal` aborts and gets
+ * `withdrawn()` instead; the work itself runs on. Dependency-free, as the UI imports it too.
  */
 export function unlessWithdrawn<R>(reply: Promise<R>, signal: AbortSignal | undefined, withdrawn: () => R): Promise<R> {
   if (!signal) return reply;
   if (signal.aborted) return Promise.resolve(withdrawn());
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const onAbort = () => resolve(withdrawn());
     signal.addEventListener('abort', onAbort, { once: true });
-    void reply.then((r) => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(r);
-    });
+    reply.then(
+      (r) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(r);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
   });
 }
 
