@@ -121,7 +121,7 @@ const setAsideFolders = { rejected: '_rejected', reshoot: '_reshoot' } as const;
 
 /** `path` from the set-aside folder on ("_rejected/NHM-1/IMG_0003.jpg"), or null when it is not in one. */
 function inSetAsideFolder(path: string, folder: string): string | null {
-  const m = new RegExp(`[\\/](${folder}[\\/].*)$`).exec(path);
+  const m = new RegExp(`[\\\\/](${folder}[\\\\/].*)$`).exec(path);
   return m ? m[1]!.replace(/\\/g, '/') : null;
 }
 

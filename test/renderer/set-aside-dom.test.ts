@@ -65,6 +65,7 @@ describe('control codes on the rig screen', () => {
     const detail = await s.client.getCapture({ id: rejectedId });
     if (!('result' in detail)) throw new Error(detail.error.message);
     expect(detail.result.setAside).toBe('rejected');
+    expect(detail.result.link).toMatchObject({ barcode: 'NHM-000302', objectState: 'rejected' });
     await mount(createElement(CaptureDetailPanel, { capture: detail.result }));
     expect(text('[data-testid="detail-set-aside"]')).toBe('✕ Rejected — set aside in _rejected/NHM-000302/IMG_0002.tif');
   });
