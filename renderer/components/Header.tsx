@@ -56,7 +56,7 @@ export function Header({ stationId, connection, checking, counts, theme, onToggl
       <span className="connection" data-state={connection} role="status" aria-label={`Connection: ${look.word}`}>
         <span aria-hidden="true">{look.icon}</span> {look.word}
       </span>
-      <button type="button" className="button header__theme" onClick={onToggleTheme} aria-pressed={theme === 'light'}>
+      <button type="button" className="button header__theme" onClick={onToggleTheme} aria-pressed={theme === 'light'} title={theme === 'dark' ? 'Light theme' : 'Dark theme'}>
         <span aria-hidden="true">{theme === 'dark' ? '☀' : '☾'}</span> <span className="header__theme-word">{theme === 'dark' ? 'Light theme' : 'Dark theme'}</span>
       </button>
     </header>
