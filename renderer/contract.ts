@@ -4,7 +4,7 @@
  */
 export type { StationHandlers } from '../src/station/handlers.js';
 export type { StationEvents, StationEventName } from '../src/contract/events.js';
-export type { Client, Reply, ResultOf } from '../src/contract/client.js';
+export type { CallOptions, Client, Reply, ResultOf } from '../src/contract/client.js';
 export type { CommandArgs, CommandName } from '../src/contract/commands.js';
 export type { StationBridge } from '../src/contract/bridge.js';
 export type { ErrorData } from '../src/errors.js';

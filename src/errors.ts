@@ -16,6 +16,10 @@ export const errorCodes = [
   'FORBIDDEN',
   'TOO_LARGE',
   'INTERNAL',
+  /** A transport could not reach the station (no reply at all). */
+  'UNREACHABLE',
+  /** The caller withdrew the request (a newer one replaced it); nothing is wrong. */
+  'CANCELLED',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

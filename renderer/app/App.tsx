@@ -14,6 +14,7 @@ import { SessionBadge, SessionPanel } from '../components/SessionPanel.js';
 import { SettingsView } from '../components/SettingsView.js';
 import { shownObject, shownWaiting } from './linking-state.js';
 import { useTheme } from './theme.js';
+import { watchReachability } from './reachability.js';
 import type { TonePlayer } from './fail-cue.js';
 import { useFailCue } from './use-fail-cue.js';
 import { useStation, webSocketEvents, type EventConnector } from './use-station.js';
@@ -26,7 +27,8 @@ const shownNotices = 3;
 export function App({ client, events, tones }: { client?: StationClient; events?: EventConnector; tones?: TonePlayer }) {
   // In the desktop window the preload's bridge carries the contract; in a browser, HTTP + WebSocket.
   const bridge = useMemo(() => desktopBridge(), []);
-  const api = useMemo(() => client ?? (bridge ? createIpcClient(bridge) : createHttpClient()), [client, bridge]);
+  const [reachable, setReachable] = useState(true);
+  const api = useMemo(() => watchReachability(client ?? (bridge ? createIpcClient(bridge) : createHttpClient()), setReachable), [client, bridge]);
   const connect = useMemo<EventConnector>(() => events ?? (bridge ? (h) => connectIpcEvents(bridge, h) : webSocketEvents), [events, bridge]);
   const station = useStation(api, connect);
   const [theme, toggleTheme] = useTheme();
@@ -98,7 +100,7 @@ export function App({ client, events, tones }: { client?: StationClient; events?
     <div className="app">
       <Header
         stationId={station.status?.stationId ?? null}
-        connection={station.connection}
+        connection={station.connection === 'live' && !reachable ? 'unanswered' : station.connection}
         checking={station.checking}
         counts={station.status?.captures ?? null}
         theme={theme}

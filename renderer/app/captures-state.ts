@@ -5,7 +5,10 @@ export const recentLimit = 100;
 
 export function upsertCapture(list: readonly CaptureRecord[], capture: CaptureRecord, limit = recentLimit): CaptureRecord[] {
   const without = list.filter((c) => c.id !== capture.id);
-  const next = [...without, capture].sort((a, b) => b.id - a.id);
+  // An event's record does not say whether the capture was set aside; the listed one did.
+  const before = list.find((c) => c.id === capture.id);
+  const kept = capture.setAside === undefined && before?.setAside !== undefined ? { ...capture, setAside: before.setAside } : capture;
+  const next = [...without, kept].sort((a, b) => b.id - a.id);
   return next.slice(0, limit);
 }
 

@@ -1,5 +1,5 @@
 /** Words, icons and numbers as the technician reads them. Pure, so the tests run them in Node. */
-import type { CaptureDetail, CaptureRecord, CheckId, CheckResult, Verdict } from '../contract.js';
+import type { CaptureDetail, CaptureRecord, CheckId, CheckResult, ResultOf, StationHandlers, Verdict } from '../contract.js';
 
 /** Each verdict has its own icon and word as well as its colour: colour is never the only signal. */
 export const verdictLook: Record<Verdict, { icon: string; word: string; label: string }> = {
@@ -103,7 +103,7 @@ export function keyFacts(c: CaptureDetail | CaptureRecord): KeyFact[] {
 }
 
 export interface LinkLine {
-  state: 'filed' | 'linked' | 'waiting' | 'none';
+  state: 'filed' | 'linked' | 'waiting' | 'none' | 'rejected' | 'reshoot';
   icon: string;
   /** Words before the barcode ("Filed under"), or the whole line when not linked. */
   words: string;
@@ -112,13 +112,40 @@ export interface LinkLine {
   shot: string | null;
   /** Where the file is now (its library path once filed). */
   path: string;
+  /** For a capture set aside: its place from the set-aside folder on ("_rejected/…"), once moved there. */
+  where?: string | null;
 }
+
+/** The library folders a set-aside capture is moved into (src/linking/linker.ts). */
+const setAsideFolders = { rejected: '_rejected', reshoot: '_reshoot' } as const;
+
+/** `path` from the set-aside folder on ("_rejected/NHM-1/IMG_0003.jpg"), or null when it is not in one. */
+function inSetAsideFolder(path: string, folder: string): string | null {
+  const m = new RegExp(`[\\\\/](${folder}[\\\\/].*)$`).exec(path);
+  return m ? m[1]!.replace(/\\/g, '/') : null;
+}
+
+/** The mark a set-aside capture carries in lists (recent captures, history). */
+export const setAsideLook = {
+  rejected: { icon: '✕', word: 'Rejected' },
+  reshoot: { icon: '↻', word: 'Re-shoot' },
+} as const;
 
 /**
  * Which object the capture was linked to and filed under, or why it is not linked. Filed: its path
  * is where the last filing move put it (a `capture.filed` event's `to`).
  */
-export function linkLine(c: Pick<CaptureDetail, 'link' | 'reshoot' | 'path' | 'events'>, waitingForBarcode: boolean): LinkLine {
+export function linkLine(c: Pick<CaptureDetail, 'link' | 'reshoot' | 'path' | 'events' | 'setAside'>, waitingForBarcode: boolean): LinkLine {
+  // Set aside is said first: a rejected object's shots are still linked to it, and a shot UNDO
+  // took off is no longer linked — neither is filed, whatever its verdict.
+  if (c.setAside === 'rejected' || c.setAside === 'reshoot') {
+    const where = inSetAsideFolder(c.path, setAsideFolders[c.setAside]);
+    const rejected = c.setAside === 'rejected';
+    // A failed shot of a rejected object stays where it is unless failed shots are filed too.
+    const words = rejected ? (where ? 'Rejected — set aside in' : 'Rejected — not filed') : where ? 'Flagged to be shot again — in' : 'Flagged to be shot again';
+    const shot = c.link ? `shot ${c.link.seq}${c.link.view ? ` (${c.link.view})` : ''}` : null;
+    return { state: c.setAside, icon: rejected ? '✕' : '↻', words, barcode: c.link?.barcode ?? null, shot, path: c.path, where };
+  }
   if (c.link) {
     const filed = c.events.some((e) => e.type === 'capture.filed' && (e.data as { to?: unknown } | null)?.to === c.path);
     return {
@@ -132,4 +159,27 @@ export function linkLine(c: Pick<CaptureDetail, 'link' | 'reshoot' | 'path' | 'e
   }
   if (waitingForBarcode) return { state: 'waiting', icon: '◌', words: 'Not linked yet — waiting for its barcode: scan it', barcode: null, shot: null, path: c.path };
   return { state: 'none', icon: '○', words: c.reshoot ? 'Not linked — flagged to be shot again' : 'Not linked', barcode: null, shot: null, path: c.path };
+}
+
+export type ScanOutcome = ResultOf<StationHandlers, 'scanBarcode'>;
+
+function shotsWord(n: number): string {
+  return `${n} ${n === 1 ? 'shot' : 'shots'}`;
+}
+
+/** What a scan did, in a line flashed under the scan field ("Object X closed (3 shots)"). */
+export function scanAnswer(r: ScanOutcome): string {
+  const said: string[] = [];
+  if (r.closed) {
+    said.push(
+      r.closed.reason === 'rejected'
+        ? `Object ${r.closed.barcode} rejected: its ${shotsWord(r.closed.shots)} set aside in _rejected/`
+        : `Object ${r.closed.barcode} closed (${shotsWord(r.closed.shots)})`,
+    );
+  }
+  const u = r.undone;
+  if (u) said.push(`${u.stem} taken off ${u.barcode ?? 'the shots waiting for a barcode'}${u.seq !== null ? ` (shot ${u.seq})` : ''}, flagged for re-shoot`);
+  if (r.kind === 'object' && r.current) said.push(`Object ${r.current.barcode} open`);
+  if (said.length === 0) said.push(`${r.code} scanned`);
+  return `${said.join('; ')}.`;
 }

@@ -3,7 +3,9 @@
  * core's wedge detector (src/shared): a scanner's burst becomes a scan at once (its keys never
  * reach the page, so its Enter cannot press a focused button), and a person's typing is never
  * taken as a scan — it lands in the scan field, which takes the focus, so the rest of their typing
- * goes there and only their own Enter in the field sends it as a typed entry.
+ * goes there and their own Enter in the field sends it as a typed entry. An Enter that was held
+ * with the keys before it (a burst too uneven for a scan) comes out as `submit`: typed into the
+ * scan field and ended with Enter means "scan this", so the field is sent, never left standing.
  *
  * A field meant for barcodes (`takesScans`: the History barcode search, a relink box, the operator
  * badge) gets a scan as its input, as a person typing there would. While any other field that takes
@@ -47,7 +49,7 @@ export interface PageKey {
  * A scan to send (`fromField`: its keys went into a focused field, which the caller restores), or
  * a person's characters for the scan field.
  */
-export type PageWedgeAction = { kind: 'scan'; code: string; fromField: boolean } | { kind: 'type'; text: string };
+export type PageWedgeAction = { kind: 'scan'; code: string; fromField: boolean } | { kind: 'type'; text: string } | { kind: 'submit' };
 
 export class PageWedge {
   private readonly detector: WedgeDetector;
@@ -111,9 +113,14 @@ export class PageWedge {
         actions.push({ kind: 'scan', code: o.code, fromField: this.heldFromField });
         continue;
       }
-      // Only characters are typed into the field; a person's Enter or Tab here sends nothing; and
-      // what a focused field got already is not typed again.
-      if ([...o.key].length !== 1 || this.heldFromField) continue;
+      // What a focused field got already is not typed again (nor sent). Only characters are typed
+      // into the scan field, and an Enter sends it; a Tab or other named key does nothing there.
+      if (this.heldFromField) continue;
+      if (o.key === 'Enter') {
+        actions.push({ kind: 'submit' });
+        continue;
+      }
+      if ([...o.key].length !== 1) continue;
       const last = actions[actions.length - 1];
       if (last?.kind === 'type') last.text += o.key;
       else actions.push({ kind: 'type', text: o.key });

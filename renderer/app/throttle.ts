@@ -19,3 +19,40 @@ export function throttle(fn: () => void, ms: number, now: () => number = Date.no
   };
   return call;
 }
+
+/**
+ * `throttle` for a request: never two runs of `fn` at once, and calls made while one is in flight
+ * are folded into a single run after it. A burst of events so costs at most one request in flight.
+ */
+export function coalesce(fn: () => Promise<unknown>, ms: number, now: () => number = Date.now): { (): void; cancel(): void } {
+  let running = false;
+  let again = false;
+  let cancelled = false;
+  const run = throttle(
+    () => {
+      if (running) {
+        again = true;
+        return;
+      }
+      running = true;
+      void fn().finally(() => {
+        running = false;
+        if (again && !cancelled) {
+          again = false;
+          run();
+        }
+      });
+    },
+    ms,
+    now,
+  );
+  const call = () => {
+    cancelled = false;
+    run();
+  };
+  call.cancel = () => {
+    cancelled = true;
+    run.cancel();
+  };
+  return call;
+}

@@ -1,6 +1,9 @@
 /**
  * The preview of the capture on screen, asked of the core when the capture changes. The last few
  * are kept in the page, so stepping back and forth through recent captures does not ask again.
+ * The core makes a preview only while QC is idle, so during a stream of captures a request can
+ * wait long: the one for a capture no longer on screen is withdrawn, so only the newest is ever
+ * waited for (and a browser's few connections to the station are not all held by stale ones).
  */
 import { useEffect, useRef, useState } from 'react';
 import type { ResultOf, StationHandlers } from '../contract.js';
@@ -26,10 +29,10 @@ export function usePreview(client: StationClient, captureId: number | null): Pre
       setState({ status: 'ready', preview: known });
       return;
     }
-    let live = true;
+    const asked = new AbortController();
     setState({ status: 'loading', captureId });
-    void client.capturePreview({ id: captureId }).then((reply) => {
-      if (!live) return;
+    void client.capturePreview({ id: captureId }, { signal: asked.signal }).then((reply) => {
+      if (asked.signal.aborted) return;
       if ('error' in reply) {
         setState({ status: 'error', captureId, message: reply.error.message });
         return;
@@ -38,9 +41,7 @@ export function usePreview(client: StationClient, captureId: number | null): Pre
       if (recent.current.size > kept) recent.current.delete(recent.current.keys().next().value!);
       setState({ status: 'ready', preview: reply.result });
     });
-    return () => {
-      live = false;
-    };
+    return () => asked.abort();
   }, [client, captureId]);
 
   return state;

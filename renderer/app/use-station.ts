@@ -3,13 +3,18 @@
  * Replies and events both feed it; after every (re)connect the list is fetched again so nothing
  * that happened while offline is missed.
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ConnectionState, StationEventMessage } from '../transport/event-stream.js';
 import { connectEvents, defaultEventsUrl, type EventStreamOptions } from '../transport/event-stream.js';
 import { createHttpClient, type StationClient } from '../transport/http-client.js';
 import type { CaptureDetail, CaptureRecord, IngestNotice, ResultOf, StationHandlers } from '../contract.js';
-import { mergeCaptures, upsertCapture } from './captures-state.js';
+import { mergeCaptures, recentLimit, upsertCapture } from './captures-state.js';
 import { applyLinkEffect, type OpenObjects } from './linking-state.js';
+import { coalesce } from './throttle.js';
+import { scanAnswer } from './format.js';
+
+/** At most one status request per this long (and never two at once), however many events ask. */
+const statusEveryMs = 500;
 
 export type StationStatus = ResultOf<StationHandlers, 'status'>;
 
@@ -32,13 +37,15 @@ export interface StationView {
   ingestNotices: IngestNotice[];
   select(id: number): void;
   followLatest(): void;
-  /** Sends a scanned code; resolves to the refusal's message, or null when it was taken. */
-  scan(code: string, sourceId?: string): Promise<string | null>;
+  /** Sends a scanned code; resolves to the refusal's message, or what the scan did ("Object X closed…"). */
+  scan(code: string, sourceId?: string): Promise<ScanReply>;
   /** Every event and every (re)connect, for the views that keep their own data (queue, history, dashboard). */
   subscribe(listener: StationListener): () => void;
   /** After a link fix: fetches the objects open on the rig again (a fix may rename one or change its shots). */
   refreshOpenObjects(): Promise<void>;
 }
+
+export type ScanReply = { refused: string } | { said: string };
 
 export type StationListener = (m: StationEventMessage | { event: 'reconnected' }) => void;
 
@@ -69,27 +76,65 @@ export function useStation(client: StationClient, connect: EventConnector): Stat
   const [linkAlarm, setLinkAlarm] = useState<string | null>(null);
   const [ingestNotices, setIngestNotices] = useState<IngestNotice[]>([]);
   const listeners = useRef(new Set<StationListener>());
+  const capturesRef = useRef(captures);
+  capturesRef.current = captures;
   const followingRef = useRef(true);
   const currentIdRef = useRef<number | null>(null);
-  const shownRequest = useRef(0);
+  /** Bumped by every show(): a reply fetched for an older one is fetched again. */
+  const wantedShow = useRef(0);
+  const showing = useRef(false);
 
+  // One capture request in flight at most: a burst of captures asks for whichever is wanted when
+  // the last reply comes, never for each one (hanging requests would use up the browser's
+  // connections to the station, and every other request would then fail).
   const show = useCallback(
     async (id: number) => {
-      const request = ++shownRequest.current;
       currentIdRef.current = id;
-      const reply = await client.getCapture({ id });
-      if (request !== shownRequest.current) return;
-      if ('error' in reply) setError(reply.error.message);
-      else {
-        setError(null);
-        setCurrent(reply.result);
+      wantedShow.current++;
+      if (showing.current) return;
+      showing.current = true;
+      try {
+        for (;;) {
+          const asked = wantedShow.current;
+          const askedId: number = currentIdRef.current ?? id;
+          const reply = await client.getCapture({ id: askedId });
+          if (askedId === currentIdRef.current || followingRef.current) {
+            if ('error' in reply) setError(reply.error.message);
+            else {
+              setError(null);
+              setCurrent(reply.result);
+            }
+          }
+          if (asked === wantedShow.current) return;
+        }
+      } finally {
+        showing.current = false;
       }
     },
     [client],
   );
 
+  const refreshStatus = useCallback(async () => {
+    const r = await client.status({});
+    if (!('result' in r)) return;
+    setStatus(r.result);
+    setOpenObjects(r.result.linking.open);
+  }, [client]);
+  const statusSoon = useMemo(() => coalesce(refreshStatus, statusEveryMs), [refreshStatus]);
+  useEffect(() => () => statusSoon.cancel(), [statusSoon]);
+  // A capture changed (filed, set aside by REJECT or UNDO, relinked): the recent list's marks follow.
+  const listSoon = useMemo(
+    () =>
+      coalesce(async () => {
+        const list = await client.listCaptures({ limit: recentLimit });
+        if ('result' in list) setCaptures((prev) => mergeCaptures(prev, list.result));
+      }, statusEveryMs),
+    [client],
+  );
+  useEffect(() => () => listSoon.cancel(), [listSoon]);
+
   const refresh = useCallback(async () => {
-    const [st, list] = await Promise.all([client.status({}), client.listCaptures({ limit: 100 })]);
+    const [st, list] = await Promise.all([client.status({}), client.listCaptures({ limit: recentLimit })]);
     if ('result' in st) {
       setStatus(st.result);
       setOpenObjects(st.result.linking.open);
@@ -115,17 +160,12 @@ export function useStation(client: StationClient, connect: EventConnector): Stat
           // The station's own count replaces the one just derived from the effect: a sequence number
           // says nothing of gaps (a failed, undone or relinked-away shot) before it. And the shots
           // waiting for a barcode (scan-after-capture) went: linked by a scan, taken off, or timed out.
-          if (effect.type === 'capture.linked' || effect.type === 'object.closed' || effect.type === 'capture.unlinked' || effect.type === 'alarm') {
-            void client.status({}).then((r) => {
-              if (!('result' in r)) return;
-              setStatus(r.result);
-              setOpenObjects(r.result.linking.open);
-            });
-          }
+          if (effect.type === 'capture.linked' || effect.type === 'object.closed' || effect.type === 'capture.unlinked' || effect.type === 'alarm') statusSoon();
           break;
         }
         case 'capture.changed':
           if (currentIdRef.current === m.payload.captureId) void show(m.payload.captureId);
+          if (capturesRef.current.some((c) => c.id === m.payload.captureId)) listSoon();
           break;
         case 'capture.checking':
           setChecking((c) => [...c.filter((p) => p !== m.payload.relPath), m.payload.relPath].slice(-20));
@@ -137,18 +177,20 @@ export function useStation(client: StationClient, connect: EventConnector): Stat
           setChecking((c) => c.filter((p) => p !== m.payload.capture.relPath));
           setCaptures((prev) => upsertCapture(prev, m.payload.capture));
           if (followingRef.current) void show(m.payload.capture.id);
-          void client.status({}).then((r) => 'result' in r && setStatus(r.result));
+          statusSoon();
           break;
         case 'capture.rechecked':
           setCaptures((prev) => upsertCapture(prev, m.payload.capture));
           if (currentIdRef.current === m.payload.capture.id) void show(m.payload.capture.id);
+          // A recheck may change a verdict: the header's counts follow.
+          statusSoon();
           break;
         case 'source.status':
         case 'session.started':
         case 'session.ended':
         case 'scanner.status':
         case 'disk.status':
-          void client.status({}).then((r) => 'result' in r && setStatus(r.result));
+          statusSoon();
           break;
       }
     };
@@ -165,7 +207,7 @@ export function useStation(client: StationClient, connect: EventConnector): Stat
       },
     });
     return () => stream.close();
-  }, [client, connect, refresh, show]);
+  }, [client, connect, refresh, show, statusSoon, listSoon]);
 
   const select = useCallback(
     (id: number) => {
@@ -184,15 +226,17 @@ export function useStation(client: StationClient, connect: EventConnector): Stat
   }, [captures, show]);
 
   const scan = useCallback(
-    async (code: string, sourceId?: string): Promise<string | null> => {
+    async (code: string, sourceId?: string): Promise<ScanReply> => {
       const reply = await client.scanBarcode(sourceId ? { code, sourceId } : { code });
-      if ('error' in reply) return reply.error.message;
+      if ('error' in reply) return { refused: reply.error.message };
       const { sourceId: source, current, alarms } = reply.result;
       setOpenObjects((o) => ({ ...o, [source]: current }));
       setLinkAlarm(alarms.length > 0 ? alarms.join(' ') : null);
-      return null;
+      // A person's scan (never a burst of them): the shots it took from waiting go at once.
+      void refreshStatus();
+      return { said: scanAnswer(reply.result) };
     },
-    [client],
+    [client, refreshStatus],
   );
 
   const refreshOpenObjects = useCallback(async () => {

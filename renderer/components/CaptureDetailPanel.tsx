@@ -1,5 +1,5 @@
 import type { CaptureDetail } from '../contract.js';
-import { checkLabels, fileName, keyFacts, timeOfDay, verdictLook } from '../app/format.js';
+import { checkLabels, fileName, keyFacts, linkLine, timeOfDay, verdictLook } from '../app/format.js';
 import { dateTime, eventSummary } from '../app/history-state.js';
 import { KeyFacts } from './KeyFacts.js';
 
@@ -8,13 +8,14 @@ const statusLook = { ...verdictLook, skip: { icon: '–', word: 'SKIP', label: '
 /** One capture in full: verdict, every check with its sentence, key facts and its event timeline. */
 export function CaptureDetailPanel({ capture, onShowInCaptureView }: { capture: CaptureDetail; onShowInCaptureView?(id: number): void }) {
   const look = verdictLook[capture.verdict];
+  const setAside = capture.setAside ? linkLine(capture, false) : null;
   return (
     <article className="detail" aria-labelledby="detail-title" data-capture-id={capture.id}>
       <header className="detail__head">
         <span className="detail__verdict" data-verdict={capture.verdict}>
           <span aria-hidden="true">{look.icon}</span> {look.word}
         </span>
-        <h3 id="detail-title" className="detail__name" title={capture.path}>
+        <h3 id="detail-title" className="detail__name" title={fileName(capture.relPath)}>
           {fileName(capture.relPath)}
         </h3>
         {onShowInCaptureView && (
@@ -29,13 +30,23 @@ export function CaptureDetailPanel({ capture, onShowInCaptureView }: { capture: 
         <dd data-testid="detail-object">{capture.link ? `${capture.link.barcode} · shot ${capture.link.seq}${capture.link.view ? ` (${capture.link.view})` : ''}` : 'Not linked'}</dd>
         <dt>Operator</dt>
         <dd data-testid="detail-operator">{capture.session ? `${capture.session.operator}${capture.session.project ? ` · ${capture.session.project}` : ''}` : 'No session'}</dd>
-        {capture.reshoot && (
+        {setAside ? (
           <>
-            <dt>Re-shoot</dt>
-            <dd data-verdict="warn">
-              <span aria-hidden="true">↻</span> Flagged to be shot again
+            <dt>{setAside.state === 'rejected' ? 'Rejected' : 'Re-shoot'}</dt>
+            <dd data-verdict={setAside.state === 'rejected' ? 'fail' : 'warn'} data-testid="detail-set-aside">
+              <span aria-hidden="true">{setAside.icon}</span> {setAside.words}
+              {setAside.where && <span className="mono"> {setAside.where}</span>}
             </dd>
           </>
+        ) : (
+          capture.reshoot && (
+            <>
+              <dt>Re-shoot</dt>
+              <dd data-verdict="warn">
+                <span aria-hidden="true">↻</span> Flagged to be shot again
+              </dd>
+            </>
+          )
         )}
       </dl>
       <h4 className="detail__section">Checks</h4>

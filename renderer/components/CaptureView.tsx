@@ -55,10 +55,17 @@ export function CaptureView({ capture, following, inboxes, onFollowLatest, previ
           {link && (
             <p className="capture__link" data-state={link.state} data-testid="capture-link" title={link.path}>
               <span aria-hidden="true">{link.icon}</span> {link.words}
-              {link.barcode && (
+              {link.where && (
                 <>
                   {' '}
-                  <strong className="capture__link-barcode mono">{link.barcode}</strong> · {link.shot}
+                  <span className="capture__link-where mono">{link.where}</span>
+                </>
+              )}
+              {link.barcode && (
+                <>
+                  {link.state === 'rejected' || link.state === 'reshoot' ? ' · from ' : ' '}
+                  <strong className="capture__link-barcode mono">{link.barcode}</strong>
+                  {link.shot && ` · ${link.shot}`}
                 </>
               )}
             </p>

@@ -2,8 +2,12 @@ import type { ReactNode } from 'react';
 import type { ConnectionState } from '../transport/event-stream.js';
 import type { Theme } from '../app/theme.js';
 
-const connectionLook: Record<ConnectionState, { icon: string; word: string }> = {
+/** The event stream's state, or `unanswered`: it is live but the station's replies fail. */
+export type ShownConnection = ConnectionState | 'unanswered';
+
+const connectionLook: Record<ShownConnection, { icon: string; word: string }> = {
   live: { icon: '●', word: 'Live' },
+  unanswered: { icon: '▲', word: 'Not answering' },
   connecting: { icon: '◌', word: 'Connecting…' },
   offline: { icon: '✕', word: 'Offline — reconnecting' },
   refused: { icon: '✕', word: 'Access refused' },
@@ -11,7 +15,7 @@ const connectionLook: Record<ConnectionState, { icon: string; word: string }> = 
 
 export interface HeaderProps {
   stationId: string | null;
-  connection: ConnectionState;
+  connection: ShownConnection;
   checking: readonly string[];
   counts: { pass: number; warn: number; fail: number } | null;
   theme: Theme;
@@ -52,8 +56,8 @@ export function Header({ stationId, connection, checking, counts, theme, onToggl
       <span className="connection" data-state={connection} role="status" aria-label={`Connection: ${look.word}`}>
         <span aria-hidden="true">{look.icon}</span> {look.word}
       </span>
-      <button type="button" className="button" onClick={onToggleTheme} aria-pressed={theme === 'light'}>
-        {theme === 'dark' ? 'Light theme' : 'Dark theme'}
+      <button type="button" className="button header__theme" onClick={onToggleTheme} aria-pressed={theme === 'light'} title={theme === 'dark' ? 'Light theme' : 'Dark theme'}>
+        <span aria-hidden="true">{theme === 'dark' ? '☀' : '☾'}</span> <span className="header__theme-word">{theme === 'dark' ? 'Light theme' : 'Dark theme'}</span>
       </button>
     </header>
   );

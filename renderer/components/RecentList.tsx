@@ -1,5 +1,5 @@
 import type { CaptureRecord } from '../contract.js';
-import { fileName, timeOfDay, verdictLook } from '../app/format.js';
+import { fileName, setAsideLook, timeOfDay, verdictLook } from '../app/format.js';
 
 export function RecentList({ captures, currentId, onSelect }: { captures: readonly CaptureRecord[]; currentId: number | null; onSelect(id: number): void }) {
   return (
@@ -23,6 +23,11 @@ export function RecentList({ captures, currentId, onSelect }: { captures: readon
                     <span className="recent__name" title={c.relPath}>
                       {fileName(c.relPath)}
                     </span>
+                    {c.setAside && (
+                      <span className="recent__set-aside" data-set-aside={c.setAside}>
+                        <span aria-hidden="true">{setAsideLook[c.setAside].icon}</span> {setAsideLook[c.setAside].word}
+                      </span>
+                    )}
                     <span className="recent__time">{timeOfDay(c.checkedAt)}</span>
                   </span>
                 </button>

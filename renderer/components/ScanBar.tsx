@@ -1,7 +1,11 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { expectedViews, shotsLabel, waitingLabel } from '../app/linking-state.js';
 import { PageWedge, type PageWedgeAction } from '../app/scan-keys.js';
+import type { ScanReply } from '../app/use-station.js';
 import { ReadOnlyNote } from './ReadOnly.js';
+
+/** How long what a scan did stays under the field (it is announced to a screen reader at once). */
+const saidForMs = 8000;
 
 export interface ScanBarProps {
   /** The object open now (with its source), or null. */
@@ -10,8 +14,8 @@ export interface ScanBarProps {
   /** Sources a scan may be for; a picker appears when there are several. */
   sources: readonly string[];
   alarm: string | null;
-  /** Sends the code; resolves to a refusal's message, or null when taken. */
-  onScan(code: string, sourceId: string | undefined): Promise<string | null>;
+  /** Sends the code; resolves to a refusal's message, or what the scan did. */
+  onScan(code: string, sourceId: string | undefined): Promise<ScanReply>;
   /** What the profile expects of an object (linking.views, linking.expectedShots). */
   views?: readonly string[];
   expectedShots?: number;
@@ -54,7 +58,17 @@ function restoreField(state: FieldState): void {
 export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views = [], expectedShots = 0, refusal: initialRefusal = null, now = performanceNow, readOnly = false, waiting = null }: ScanBarProps) {
   const [value, setValue] = useState('');
   const [refusal, setRefusal] = useState<string | null>(initialRefusal);
-  const [busy, setBusy] = useState(false);
+  const [said, setSaid] = useState<string | null>(null);
+  // One line that stands until the next scan: dismissed, it stays in the event log (History) only.
+  const [dismissed, setDismissed] = useState<string | null>(null);
+  useEffect(() => {
+    if (!alarm) setDismissed(null);
+  }, [alarm]);
+  /** A typed entry is being sent: Enter again does not send it twice. */
+  const busy = useRef(false);
+  /** The field's value as last rendered (keys handled before the next render add to it). */
+  const valueNow = useRef(value);
+  valueNow.current = value;
   const [source, setSource] = useState<string>('');
   const input = useRef<HTMLInputElement>(null);
   const wedge = useRef<PageWedge | null>(null);
@@ -63,8 +77,10 @@ export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views 
 
   const send = useCallback(
     async (code: string, fromField: boolean) => {
-      const refused = await onScan(code, sources.length > 1 && source ? source : undefined);
+      const reply = await onScan(code, sources.length > 1 && source ? source : undefined);
+      const refused = 'refused' in reply ? reply.refused : null;
       setRefusal(refused);
+      setSaid('said' in reply && reply.said ? reply.said : null);
       if (!refused) {
         if (fromField) setValue('');
         return;
@@ -76,19 +92,35 @@ export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views 
     [onScan, sources.length, source],
   );
 
+  const sendTyped = useCallback(
+    async (typed: string) => {
+      const code = typed.trim();
+      if (!code || busy.current) return;
+      busy.current = true;
+      await send(code, true);
+      busy.current = false;
+    },
+    [send],
+  );
+
   useEffect(() => {
     if (readOnly) return;
     const pageWedge = (wedge.current ??= new PageWedge());
     let timer: ReturnType<typeof setTimeout> | undefined;
     const run = (actions: PageWedgeAction[]) => {
+      let typed = valueNow.current;
       for (const a of actions) {
         if (a.kind === 'scan') {
           if (a.fromField && beforeBurst.current) restoreField(beforeBurst.current);
           beforeBurst.current = null;
           void send(a.code, false);
-        } else {
+        } else if (a.kind === 'type') {
+          typed += a.text;
           setValue((v) => v + a.text);
           input.current?.focus();
+        } else {
+          input.current?.focus();
+          void sendTyped(typed);
         }
       }
     };
@@ -124,15 +156,17 @@ export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views 
       window.removeEventListener('keydown', onKey);
       window.removeEventListener('blur', onBlur);
     };
-  }, [send, now, readOnly]);
+  }, [send, sendTyped, now, readOnly]);
 
-  const submit = async (e: FormEvent) => {
+  useEffect(() => {
+    if (!said) return;
+    const timer = setTimeout(() => setSaid(null), saidForMs);
+    return () => clearTimeout(timer);
+  }, [said]);
+
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    const code = value.trim();
-    if (!code || busy) return;
-    setBusy(true);
-    await send(code, true);
-    setBusy(false);
+    void sendTyped(value);
   };
 
   const expected = object ? expectedViews(object.shots, views, expectedShots) : [];
@@ -174,7 +208,7 @@ export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views 
           <ReadOnlyNote>scans are taken on the operator's screen.</ReadOnlyNote>
         </div>
       ) : (
-        <form className="scanbar__form" onSubmit={(e) => void submit(e)}>
+        <form className="scanbar__form" onSubmit={submit}>
           <label className="scanbar__label" htmlFor="scan-input">
             Scan barcode <span className="scanbar__hint">scan, or type and press Enter</span>
           </label>
@@ -204,6 +238,13 @@ export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views 
           </div>
         </form>
       )}
+      <p className="scanbar__said" role="status" aria-live="polite" data-testid="scan-said">
+        {said && (
+          <>
+            <span aria-hidden="true">✓</span> {said}
+          </>
+        )}
+      </p>
       {refusal && (
         <p id="scan-refusal" className="scanbar__refusal" role="alert">
           <span className="scanbar__refusal-word">
@@ -212,12 +253,15 @@ export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views 
           {refusal}
         </p>
       )}
-      {!refusal && alarm && (
-        <p className="scanbar__alarm" role="alert">
+      {!refusal && alarm && alarm !== dismissed && (
+        <p className="scanbar__alarm" role="alert" title={alarm}>
           <span className="scanbar__refusal-word">
             <span aria-hidden="true">▲</span> CHECK
-          </span>{' '}
-          {alarm}
+          </span>
+          <span className="scanbar__alarm-text">{alarm}</span>
+          <button type="button" className="scanbar__dismiss" aria-label="Dismiss the alarm" onClick={() => setDismissed(alarm)}>
+            ✕
+          </button>
         </p>
       )}
     </section>

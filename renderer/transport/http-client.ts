@@ -3,14 +3,15 @@
  * names, arguments and results are the core's own types; every failure — the station unreachable,
  * a refused token, a command error — comes back as `{ error }` data, never as a throw.
  */
-import type { Client, ErrorData, Reply, StationHandlers } from '../contract.js';
+import type { CallOptions, Client, ErrorData, Reply, StationHandlers } from '../contract.js';
+import { withdrawnError } from '../../src/shared/withdrawable.js';
 
 export type StationClient = Client<StationHandlers>;
 
 /** The part of `fetch` the client uses (the browser's, or Node's in the tests). */
 export type FetchLike = (
   url: string,
-  init: { method: string; headers: Record<string, string>; body: string; credentials?: 'same-origin'; cache?: 'no-store' },
+  init: { method: string; headers: Record<string, string>; body: string; credentials?: 'same-origin'; cache?: 'no-store'; signal?: AbortSignal },
 ) => Promise<{ status: number; json(): Promise<unknown> }>;
 
 export interface HttpClientOptions {
@@ -27,17 +28,23 @@ export function createHttpClient(opts: HttpClientOptions = {}): StationClient {
   const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json' };
   if (opts.token) headers['Authorization'] = `Bearer ${opts.token}`;
 
-  async function call(command: string, args: unknown): Promise<Reply<unknown>> {
+  // A withdrawn request frees its connection at once (a browser has ~6 per host) and is answered
+  // CANCELLED, never "cannot be reached": nothing is wrong with the station.
+  async function call(command: string, args: unknown, options: CallOptions = {}): Promise<Reply<unknown>> {
+    const { signal } = options;
+    if (signal?.aborted) return { error: withdrawnError() };
     let res: Awaited<ReturnType<FetchLike>>;
     try {
-      res = await doFetch(`${base}/api/${encodeURIComponent(command)}`, { method: 'POST', headers, body: JSON.stringify(args ?? {}), credentials: 'same-origin', cache: 'no-store' });
+      res = await doFetch(`${base}/api/${encodeURIComponent(command)}`, { method: 'POST', headers, body: JSON.stringify(args ?? {}), credentials: 'same-origin', cache: 'no-store', ...(signal ? { signal } : {}) });
     } catch (err) {
-      return failure('INTERNAL', `The station cannot be reached (${err instanceof Error ? err.message : String(err)}).`);
+      if (signal?.aborted) return { error: withdrawnError() };
+      return failure('UNREACHABLE', `The station cannot be reached (${err instanceof Error ? err.message : String(err)}).`);
     }
     let body: unknown;
     try {
       body = await res.json();
     } catch {
+      if (signal?.aborted) return { error: withdrawnError() };
       return failure('INTERNAL', `The station answered HTTP ${res.status} without a readable body.`);
     }
     if (isReply(body)) return body;
@@ -47,7 +54,7 @@ export function createHttpClient(opts: HttpClientOptions = {}): StationClient {
   // One function per command name the contract knows; the Client type is what makes a wrong name or
   // argument a compile error. `then` is never a command, so the client is not mistaken for a promise.
   return new Proxy({} as StationClient, {
-    get: (_target, prop) => (typeof prop === 'string' && prop !== 'then' ? (args: unknown) => call(prop, args) : undefined),
+    get: (_target, prop) => (typeof prop === 'string' && prop !== 'then' ? (args: unknown, options?: CallOptions) => call(prop, args, options) : undefined),
   });
 }
 

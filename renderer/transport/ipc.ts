@@ -3,7 +3,8 @@
  * StationBridge as window.captureStation (types only from the core); this turns it into the same
  * typed client and event stream the browser UI gets over HTTP and the WebSocket.
  */
-import type { Reply, StationBridge } from '../contract.js';
+import type { CallOptions, Reply, StationBridge } from '../contract.js';
+import { unlessWithdrawn, withdrawnError } from '../../src/shared/withdrawable.js';
 import type { StationClient } from './http-client.js';
 import type { EventStreamOptions, StationEventMessage } from './event-stream.js';
 
@@ -13,11 +14,15 @@ export function desktopBridge(): StationBridge | null {
 }
 
 export function createIpcClient(bridge: StationBridge): StationClient {
-  const call = (command: string, args: unknown): Promise<Reply<unknown>> =>
-    bridge.invoke(command as Parameters<StationBridge['invoke']>[0], args as never).catch((err: unknown) => ({ error: { code: 'INTERNAL', message: `The station core cannot be reached (${err instanceof Error ? err.message : String(err)}).` } }));
+  const call = (command: string, args: unknown, options?: CallOptions): Promise<Reply<unknown>> =>
+    unlessWithdrawn(
+      bridge.invoke(command as Parameters<StationBridge['invoke']>[0], args as never).catch((err: unknown) => ({ error: { code: 'UNREACHABLE' as const, message: `The station core cannot be reached (${err instanceof Error ? err.message : String(err)}).` } })),
+      options?.signal,
+      () => ({ error: withdrawnError() }),
+    );
   // As in the HTTP client: one function per command name; `then` is never a command.
   return new Proxy({} as StationClient, {
-    get: (_target, prop) => (typeof prop === 'string' && prop !== 'then' ? (args: unknown) => call(prop, args ?? {}) : undefined),
+    get: (_target, prop) => (typeof prop === 'string' && prop !== 'then' ? (args: unknown, options?: CallOptions) => call(prop, args ?? {}, options) : undefined),
   });
 }
 

@@ -34,6 +34,12 @@ export const wedgeDetectorOptionsSchema = z
     maxJitterMs: z.number().min(0).max(1000).default(wedgeDefaults.maxJitterMs),
     /** … plus this fraction of its median gap. */
     jitterRatio: z.number().min(0).max(10).default(wedgeDefaults.jitterRatio),
+    /**
+     * A burst ending in a terminator whose every gap is at most this is a scan whatever its rhythm
+     * (a Bluetooth scanner's keys in pairs, a busy browser's uneven timestamps): no person types
+     * `minLength` keys that fast. 0 turns this off.
+     */
+    anyRhythmGapMs: z.number().min(0).max(1000).default(wedgeDefaults.anyRhythmGapMs),
   })
   .refine((o) => o.minLength <= o.maxLength, { message: 'minLength must not exceed maxLength', path: ['minLength'] })
   .refine((o) => o.terminators.length > 0 || o.idleTimeoutMs >= o.maxGapMs, {

@@ -28,6 +28,8 @@ export interface CaptureLink {
   /** The project and operator its library name is made from (null: linked before they were recorded). */
   project: string | null;
   operator: string | null;
+  /** Its object's state: open on the rig, closed, or rejected (REJECT: its shots are set aside). */
+  objectState: ObjectState;
 }
 
 /** Who shot a capture for which project, as recorded on its link when it is first linked. */
@@ -144,9 +146,11 @@ export class LinkStore {
 
   linkOf(captureId: number): CaptureLink | null {
     const row = this.db
-      .prepare('SELECT l.capture_id, l.object_id, o.barcode, l.seq, l.view, l.project, l.operator FROM capture_links l JOIN objects o ON o.id = l.object_id WHERE l.capture_id = ?')
-      .get(captureId) as { capture_id: number; object_id: number; barcode: string; seq: number; view: string | null; project: string | null; operator: string | null } | undefined;
-    return row ? { captureId: row.capture_id, objectId: row.object_id, barcode: row.barcode, seq: row.seq, view: row.view, project: row.project, operator: row.operator } : null;
+      .prepare('SELECT l.capture_id, l.object_id, o.barcode, o.state, l.seq, l.view, l.project, l.operator FROM capture_links l JOIN objects o ON o.id = l.object_id WHERE l.capture_id = ?')
+      .get(captureId) as { capture_id: number; object_id: number; barcode: string; state: ObjectState; seq: number; view: string | null; project: string | null; operator: string | null } | undefined;
+    return row
+      ? { captureId: row.capture_id, objectId: row.object_id, barcode: row.barcode, seq: row.seq, view: row.view, project: row.project, operator: row.operator, objectState: row.state }
+      : null;
   }
 
   /**

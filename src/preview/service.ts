@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import { StationError } from '../errors.js';
 import { createLogger } from '../log/logger.js';
 import { sha256OfFile } from '../hashing/file.js';
+import { unlessWithdrawn } from '../shared/withdrawable.js';
 import type { Measurements } from '../quality/types.js';
 import type { CaptureDetail, CaptureStore } from '../store/captures.js';
 import { PreviewCache, type CachedPreview } from './cache.js';
@@ -44,7 +45,8 @@ export interface Preview extends CachedPreview {
 
 export class PreviewService {
   private readonly cache: PreviewCache;
-  private readonly making = new Map<string, Promise<CachedPreview>>();
+  /** Previews being made, by content hash, with how many requests still wait for each. */
+  private readonly making = new Map<string, { made: Promise<CachedPreview>; waiting: number }>();
   private readonly failures = new Map<string, string>();
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -53,7 +55,12 @@ export class PreviewService {
     this.cache = new PreviewCache(opts.cacheDir, opts.maxCacheBytes, opts.render.longEdge);
   }
 
-  async preview(captureId: number): Promise<Preview> {
+  /**
+   * `signal`: the request was withdrawn (the page moved on to a newer capture). A preview no
+   * request waits for any more is not made when its turn comes — during a stream of captures the
+   * queue would otherwise fill with previews nobody will look at.
+   */
+  async preview(captureId: number, signal?: AbortSignal): Promise<Preview> {
     const capture = this.capture(captureId);
     const sha256 = capture.sha256!;
     const clipping = clippingOf(capture.measurements);
@@ -61,16 +68,25 @@ export class PreviewService {
     if (cached) return { ...cached, captureId, sha256, clipping };
     const failure = this.failures.get(sha256);
     if (failure) throw new StationError('FILE_UNREADABLE', failure);
-    let made = this.making.get(sha256);
-    if (!made) {
-      made = this.enqueue(() => this.make(captureId, sha256));
-      this.making.set(sha256, made);
-      void made.then(
+    let entry = this.making.get(sha256);
+    if (!entry) {
+      const fresh = { waiting: 0 } as { made: Promise<CachedPreview>; waiting: number };
+      fresh.made = this.enqueue(() => this.make(captureId, sha256), () => fresh.waiting > 0);
+      this.making.set(sha256, fresh);
+      void fresh.made.then(
         () => this.making.delete(sha256),
         () => this.making.delete(sha256),
       );
+      entry = fresh;
     }
-    return { ...(await made), captureId, sha256, clipping };
+    entry.waiting++;
+    try {
+      const made = await unlessWithdrawn<CachedPreview | null>(entry.made, signal, () => null);
+      if (!made) throw new StationError('CANCELLED', 'The request for this preview was withdrawn.');
+      return { ...made, captureId, sha256, clipping };
+    } finally {
+      entry.waiting--;
+    }
   }
 
   /**
@@ -80,8 +96,8 @@ export class PreviewService {
    * the headless server also serves the same bytes at GET /api/preview/<id> (src/server/preview-route.ts)
    * for other HTTP clients. `withImage: false` leaves the image out (histogram and clipping only).
    */
-  async describe(captureId: number, withImage: boolean) {
-    const p = await this.preview(captureId);
+  async describe(captureId: number, withImage: boolean, signal?: AbortSignal) {
+    const p = await this.preview(captureId, signal);
     const image = withImage ? `data:image/jpeg;base64,${(await fs.promises.readFile(p.jpegFile)).toString('base64')}` : null;
     return { captureId, sha256: p.sha256, width: p.width, height: p.height, histogram: p.histogram, clipping: p.clipping, image };
   }
@@ -98,10 +114,11 @@ export class PreviewService {
     await this.queue;
   }
 
-  private enqueue<T>(job: () => Promise<T>): Promise<T> {
+  private enqueue<T>(job: () => Promise<T>, wanted: () => boolean): Promise<T> {
     const run = this.queue.then(async () => {
       await this.opts.qcIdle();
       if (this.closed) throw new StationError('INTERNAL', 'The station is stopping; no preview was made.');
+      if (!wanted()) throw new StationError('CANCELLED', 'No preview was made: every request for it was withdrawn.');
       return job();
     });
     this.queue = run.catch(() => undefined);

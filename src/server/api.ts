@@ -39,7 +39,14 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
       return sendError(res, 400, 'INVALID_ARGUMENT', `The request body is not valid JSON: ${(err as Error).message}`);
     }
   }
-  sendJson(res, 200, await dispatch(handlers, name, args));
+  // A caller that went away (a browser withdrawing a superseded preview request) withdraws its
+  // command: work still waiting for its turn (a preview waits until QC is idle) is then not done.
+  const withdrawn = new AbortController();
+  res.once('close', () => {
+    if (!res.writableEnded) withdrawn.abort();
+  });
+  const reply = await dispatch(handlers, name, args, { signal: withdrawn.signal });
+  if (!withdrawn.signal.aborted) sendJson(res, 200, reply);
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<string | 'too large'> {

@@ -11,7 +11,10 @@
  *   - every gap between its keys (and before its terminator) is at most `maxGapMs`, and its whole
  *     duration at most `maxTotalMs`;
  *   - its gaps are machine-regular: largest minus smallest gap at most `maxJitterMs` plus
- *     `jitterRatio` × the median gap (a person's key intervals vary far more than a scanner's);
+ *     `jitterRatio` × the median gap (a person's key intervals vary far more than a scanner's) —
+ *     unless it ends in a terminator and every gap is at most `anyRhythmGapMs`: no person keeps
+ *     that pace for `minLength` keys, while a Bluetooth scanner sends keys in pairs (1 ms, then
+ *     20 ms) and a busy browser stamps an even burst unevenly (15–32 ms for a 12 ms scanner);
  *   - it ends with one of `terminators` (Enter, Tab) — or, with no terminators, with the line going
  *     quiet for `idleTimeoutMs`.
  * Anything else is human input: its keys come back out as `key` outputs in their original order so
@@ -40,6 +43,7 @@ export interface WedgeDetectorOptions {
   prefix: string;
   maxJitterMs: number;
   jitterRatio: number;
+  anyRhythmGapMs: number;
 }
 
 export const wedgeDefaults: Readonly<WedgeDetectorOptions> = {
@@ -53,6 +57,7 @@ export const wedgeDefaults: Readonly<WedgeDetectorOptions> = {
   prefix: '',
   maxJitterMs: 8,
   jitterRatio: 0.3,
+  anyRhythmGapMs: 35,
 };
 
 /** One keydown: `key` as in `KeyboardEvent.key` (a character, or a name such as "Enter"). */
@@ -153,7 +158,7 @@ export class WedgeDetector {
         return out;
       }
       if (isTerminator) {
-        const scan = this.evaluate(this.held, input.timeMs);
+        const scan = this.evaluate(this.held, input.timeMs, true);
         if (scan !== null) {
           out.push(scan);
           this.held = [];
@@ -200,7 +205,7 @@ export class WedgeDetector {
       if (this.options.terminators.length === 0) {
         if (silence > this.options.idleTimeoutMs) {
           const last = this.held[this.held.length - 1];
-          const scan = last ? this.evaluate(this.held, last.timeMs) : null;
+          const scan = last ? this.evaluate(this.held, last.timeMs, false) : null;
           if (scan) {
             out.push(scan);
             this.held = [];
@@ -249,9 +254,9 @@ export class WedgeDetector {
     return next.timeMs - first.timeMs <= maxTotalMs;
   }
 
-  /** The scan these keys make when the burst ends at `endMs` (its terminator, or its last key), or null. */
-  private evaluate(keys: readonly KeyInput[], endMs: number): WedgeOutput | null {
-    const { minLength, maxLength, maxTotalMs, maxGapMs, maxJitterMs, jitterRatio } = this.options;
+  /** The scan these keys make when the burst ends at `endMs` (its terminator when `terminated`, else its last key), or null. */
+  private evaluate(keys: readonly KeyInput[], endMs: number, terminated: boolean): WedgeOutput | null {
+    const { minLength, maxLength, maxTotalMs, maxGapMs, maxJitterMs, jitterRatio, anyRhythmGapMs } = this.options;
     const { prefix } = this;
     const first = keys[0];
     if (!first || keys.length < prefix.length) return null;
@@ -268,7 +273,7 @@ export class WedgeDetector {
     const gaps: number[] = [];
     for (let i = 1; i < times.length; i++) gaps.push((times[i] ?? 0) - (times[i - 1] ?? 0));
     if (gaps.some((g) => g > maxGapMs || g < 0)) return null;
-    if (gaps.length > 1) {
+    if (gaps.length > 1 && !(terminated && gaps.every((g) => g <= anyRhythmGapMs))) {
       const sorted = [...gaps].sort((a, b) => a - b);
       const median = sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
       const spread = (sorted[sorted.length - 1] ?? 0) - (sorted[0] ?? 0);

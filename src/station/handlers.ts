@@ -41,7 +41,7 @@ export function createHandlers(station: Station) {
     backfillTarget: ({ targetId, since }) => station.uploader.backfill(targetId, since === undefined ? null : parseSince(since)),
     startSession: ({ operator, project }) => station.startSession(operator, project),
     endSession: () => station.endSession(),
-    capturePreview: ({ id, withImage }) => station.previews.describe(id, withImage),
+    capturePreview: ({ id, withImage }, { signal }) => station.previews.describe(id, withImage, signal),
     getConfig: () => readConfigForEdit(station.config),
     checkConfig: ({ config }) => ({ errors: checkConfigEdit(station.config, config) }),
     saveConfig: ({ config, revision }) => saveConfigEdit(station.config, config, revision),

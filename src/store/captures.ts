@@ -41,6 +41,21 @@ export interface CaptureRecord {
   detectedAt: string;
   checkedAt: string;
   qcMs: number | null;
+  /**
+   * Set aside rather than filed: its object was rejected (REJECT), or it is flagged to be shot
+   * again (UNDO, setReshoot). Given by list() and detail(); absent where a record is announced as
+   * it is made (capture.recorded), when it cannot be either yet.
+   */
+  setAside?: SetAside | null;
+}
+
+export type SetAside = 'rejected' | 'reshoot';
+
+/** The state of the object a capture is linked to (its row's `object_state` from the join below). */
+const objectStateColumn = `(SELECT o.state FROM capture_links l JOIN objects o ON o.id = l.object_id WHERE l.capture_id = captures.id) AS object_state`;
+
+function setAsideOf(row: { object_state: string | null; reshoot: number }): SetAside | null {
+  return row.object_state === 'rejected' ? 'rejected' : row.reshoot === 1 ? 'reshoot' : null;
 }
 
 export interface CaptureDetail extends CaptureRecord {
@@ -303,10 +318,11 @@ export class CaptureStore {
   }
 
   detail(id: number): CaptureDetail | null {
-    const row = this.db.prepare('SELECT * FROM captures WHERE id = ?').get(id) as (CaptureRow & { reshoot: number; session_id: number | null }) | undefined;
+    const row = this.db.prepare(`SELECT *, ${objectStateColumn} FROM captures WHERE id = ?`).get(id) as (CaptureRow & { reshoot: number; session_id: number | null; object_state: string | null }) | undefined;
     if (!row) return null;
     return {
       ...toRecord(row),
+      setAside: setAsideOf(row),
       facts: row.facts_json ? JSON.parse(row.facts_json) : null,
       measurements: row.measures_json ? JSON.parse(row.measures_json) : null,
       results: this.results(id),
@@ -406,8 +422,8 @@ export class CaptureStore {
     const args = filters.flatMap(([, ...values]) => values);
     // The page's ids first, from an index alone where one covers the filters (verdict, date range),
     // then only those rows: sorting a day's worth of whole rows (with their facts) to keep 500 is what this avoids.
-    const sql = `SELECT * FROM captures WHERE id IN (SELECT id FROM captures ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?) ORDER BY id DESC`;
-    return (this.db.prepare(sql).all(...args, q.limit ?? 100) as CaptureRow[]).map(toRecord);
+    const sql = `SELECT *, ${objectStateColumn} FROM captures WHERE id IN (SELECT id FROM captures ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?) ORDER BY id DESC`;
+    return (this.db.prepare(sql).all(...args, q.limit ?? 100) as (CaptureRow & { reshoot: number; object_state: string | null })[]).map((row) => ({ ...toRecord(row), setAside: setAsideOf(row) }));
   }
 
   /** True when more than a quarter of all objects have a barcode in [from, to). */

@@ -89,6 +89,27 @@ export function scannerBurst(rand: Rand, code: string, options: { startMs: numbe
   return { code, rateMs, keys };
 }
 
+/**
+ * Bursts as a reviewer's rigs delivered them, each gap from `gap`: a 12 ms scanner as a busy
+ * browser stamps it (Playwright's keyboard.type with delay 12: 15–32 ms), and a Bluetooth scanner
+ * that sends keys in pairs (1 ms, then 22 ms). Shift before capitals as in `scannerBurst`.
+ */
+export function unevenBurst(rand: Rand, code: string, options: { startMs: number; suffix: 'Enter' | 'Tab'; gap: (index: number) => number }): ScanSample {
+  const keys: TimedKey[] = [];
+  let t = options.startMs;
+  [...code, options.suffix].forEach((key, i) => {
+    if (i > 0) t += options.gap(i);
+    if (key.length === 1 && isCapital(key)) keys.push({ key: 'Shift', timeMs: Math.max(options.startMs, t - 0.5) });
+    keys.push({ key, timeMs: t });
+  });
+  return { code, rateMs: (t - options.startMs) / code.length, keys };
+}
+
+/** Playwright keyboard.type(…, { delay: 12 }) as Chromium stamped it: every gap 15–32 ms. */
+export const browserStampedGap = (rand: Rand) => () => uniform(rand, 15, 32);
+/** A Bluetooth HID scanner: keys in pairs, 1 ms apart, pairs 22 ms apart (± 1 ms). */
+export const bluetoothPairGap = (rand: Rand) => (index: number) => (index % 2 === 1 ? uniform(rand, 0.5, 1.5) : uniform(rand, 21, 23));
+
 const words = [
   'front', 'back', 'label', 'sheet', 'specimen', 'type', 'holotype', 'Quercus', 'robur', 'Carex', 'the', 'and', 'of',
   'folder', 'damaged', 'ok', 'redo', 'blurred', 'note', 'see', 'Smith', 'Müller', '1887', '42', 'box', 'drawer', 'tray',

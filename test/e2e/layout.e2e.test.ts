@@ -34,9 +34,10 @@ function layoutProblems(): string[] {
   const name = (el: Element) => `${el.tagName.toLowerCase()}.${(el.getAttribute('class') ?? '').split(' ')[0]} "${(el.textContent ?? '').trim().slice(0, 30)}"`;
   if (document.documentElement.scrollWidth > window.innerWidth) out.push(`the page is ${document.documentElement.scrollWidth - window.innerWidth}px wider than the window`);
   for (const tab of document.querySelectorAll('.nav__item')) if (tab.getBoundingClientRect().right > window.innerWidth) out.push(`tab ${name(tab)} runs past the window`);
-  // Text that is cut (ellipsis or hidden overflow) or runs past the box it sits in.
+  // Text that is cut (ellipsis or hidden overflow) or runs past the box it sits in; a 1px box is
+  // words left to screen readers on purpose (visually hidden), not cut.
   for (const el of document.querySelectorAll('.facts__value, .target__figures dd, .target__counts dd, .histogram__end, .header *')) {
-    if (el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0) out.push(`${name(el)} is cut: ${el.scrollWidth}px in ${el.clientWidth}px`);
+    if (el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 1) out.push(`${name(el)} is cut: ${el.scrollWidth}px in ${el.clientWidth}px`);
   }
   for (const [child, box] of [
     ['.histogram__end', '.histogram'],

@@ -182,6 +182,30 @@ describe('preview service', () => {
     expect((await service.jpeg(1)).bytes.toString('base64')).toBe(first.image!.split(',')[1]);
   });
 
+  it('does not make a preview whose every request was withdrawn while it waited for QC, and still makes the one asked for', async () => {
+    const dir = tempDir();
+    const files = [path.join(dir, 'old.jpg'), path.join(dir, 'new.jpg')];
+    await goodImage(3).jpeg().toFile(files[0]!);
+    await goodImage(4).jpeg().toFile(files[1]!);
+    const details = [detailFor(files[0]!, await sha256OfFile(files[0]!)), detailFor(files[1]!, await sha256OfFile(files[1]!))];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const service = new PreviewService({ captures: { detail: (id) => details[id - 1] ?? null }, cacheDir: path.join(dir, 'previews'), maxCacheBytes: 1e9, render, qcIdle: () => gate });
+    const asked = new AbortController();
+    const old = service.describe(1, true, asked.signal);
+    const alsoOld = service.describe(1, true, asked.signal);
+    const wanted = service.describe(2, true);
+    // The page moved on to the newer capture: both requests for the older one are withdrawn.
+    asked.abort();
+    await expect(old).rejects.toMatchObject({ code: 'CANCELLED' });
+    await expect(alsoOld).rejects.toMatchObject({ code: 'CANCELLED' });
+    release();
+    expect(await wanted).toMatchObject({ captureId: 2, sha256: details[1]!.sha256 });
+    // One preview made and cached: the newer capture's.
+    const cached = fs.readdirSync(path.join(dir, 'previews'), { recursive: true }).filter((f) => String(f).endsWith('.jpg'));
+    expect(cached).toEqual([expect.stringContaining(details[1]!.sha256!)]);
+  });
+
   it('follows a capture that filing moved into the library while its preview was being asked for', async () => {
     const dir = tempDir();
     const inbox = path.join(dir, 'shot.jpg');

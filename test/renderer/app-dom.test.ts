@@ -114,7 +114,7 @@ describe('App mounted against an in-process station', () => {
     // The preview asked for is the capture on screen's; the core cannot make one, and says why.
     const oldId = s.station.store.list()[0]!.id;
     await until(() => document.querySelector('.preview--error') !== null, 'the preview error');
-    expect(preview).toHaveBeenCalledWith({ id: oldId });
+    expect(preview).toHaveBeenCalledWith({ id: oldId }, expect.anything());
     expect($('.preview--error').textContent).toMatch(/No preview/);
     expect($('.preview__reason').textContent?.length).toBeGreaterThan(0);
     expect(tones.play).not.toHaveBeenCalled();
@@ -125,7 +125,7 @@ describe('App mounted against an in-process station', () => {
     expect(banner()?.textContent).toMatch(/FAIL/i);
     expect(tones.play).toHaveBeenCalledTimes(1);
     const newId = s.station.store.list({ verdict: 'fail' }).find((c) => c.relPath === 'new.tif')!.id;
-    expect(preview).toHaveBeenCalledWith({ id: newId });
+    expect(preview).toHaveBeenCalledWith({ id: newId }, expect.anything());
   });
 
   it('shows the preview of a good capture, toggles the clipping overlay with Alt+O and mutes with Alt+M (kept in localStorage)', async () => {

@@ -56,6 +56,29 @@ describe('renderer HTTP client', () => {
     await server.close();
     const reply = await createHttpClient({ baseUrl: url, token }).status({});
     expect('error' in reply && reply.error.message).toMatch(/cannot be reached/);
+    expect('error' in reply && reply.error.code).toBe('UNREACHABLE');
+  });
+
+  it('withdraws a request whose signal aborts: the fetch is aborted and the reply says CANCELLED, not "cannot be reached"', async () => {
+    // As the browser's fetch: pending until the signal aborts, then rejected with an AbortError.
+    let fetchSignal: AbortSignal | undefined;
+    const hanging = (_url: string, init: { signal?: AbortSignal }) =>
+      new Promise<never>((_resolve, reject) => {
+        fetchSignal = init.signal;
+        init.signal?.addEventListener('abort', () => reject(new DOMException('The operation was aborted.', 'AbortError')));
+      });
+    const client = createHttpClient({ baseUrl: 'http://127.0.0.1:9', token, fetch: hanging });
+    const asked = new AbortController();
+    const pending = client.capturePreview({ id: 1 }, { signal: asked.signal });
+    asked.abort();
+    const reply = await pending;
+    expect(fetchSignal?.aborted).toBe(true);
+    expect('error' in reply && reply.error.code).toBe('CANCELLED');
+    expect('error' in reply && reply.error.message).not.toMatch(/cannot be reached/);
+    // Already withdrawn: not sent at all.
+    fetchSignal = undefined;
+    expect(await client.status({}, { signal: asked.signal })).toMatchObject({ error: { code: 'CANCELLED' } });
+    expect(fetchSignal).toBeUndefined();
   });
 });
 

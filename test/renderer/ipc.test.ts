@@ -25,7 +25,7 @@ describe('IPC transport', () => {
     expect(await client.getCapture({ id: 3 })).toEqual({ result: { ran: 'getCapture', args: { id: 3 } } });
     expect(await client.getCapture({ id: -3 })).toMatchObject({ error: { code: 'INVALID_ARGUMENT' } });
     const broken = createIpcClient({ invoke: () => Promise.reject(new Error('core process gone')), onEvent: () => () => undefined });
-    expect(await broken.status({})).toEqual({ error: { code: 'INTERNAL', message: 'The station core cannot be reached (core process gone).' } });
+    expect(await broken.status({})).toEqual({ error: { code: 'UNREACHABLE', message: 'The station core cannot be reached (core process gone).' } });
   });
 
   it('delivers events live at once and stops on close', () => {

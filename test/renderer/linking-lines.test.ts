@@ -26,7 +26,7 @@ describe('shots waiting for a barcode', () => {
   });
 
   it('puts them where the open object would be, with their source when there are several', () => {
-    const props = { object: null, linkingEnabled: true, alarm: null, onScan: async () => null };
+    const props = { object: null, linkingEnabled: true, alarm: null, onScan: async () => ({ said: '' }) };
     const one = renderToStaticMarkup(createElement(ScanBar, { ...props, sources: ['copystand'], waiting: { sourceId: 'copystand', stems: ['IMG_1', 'IMG_2'] } }));
     expect(one).toMatch(/data-testid="object-waiting"><span aria-hidden="true">◌<\/span> 2 shots waiting for a barcode \(IMG_1, IMG_2\) — scan it<\/span>/);
     expect(one).not.toContain('No object open');
@@ -38,7 +38,7 @@ describe('shots waiting for a barcode', () => {
 
 describe('where the capture on screen went', () => {
   const base = captureDetail(7, captureRecord(7, { relPath: 'IMG_7.tif', path: '/rig/Inbox/IMG_7.tif' }));
-  const link = { captureId: 7, objectId: 3, barcode: 'NHM-000124', seq: 3, view: 'back', project: null, operator: null };
+  const link = { captureId: 7, objectId: 3, barcode: 'NHM-000124', seq: 3, view: 'back', project: null, operator: null, objectState: 'closed' as const };
 
   it('says filed under the object once the last filing move put it where it is, linked until then', () => {
     const filedPath = '/rig/Library/NHM-000124/NHM-000124_03.tif';
@@ -49,6 +49,28 @@ describe('where the capture on screen went', () => {
     expect(linkLine({ ...base, link, events: [filedEvent('/rig/Library/OLD/OLD_01.tif')] }, false).state).toBe('linked');
     const html = renderToStaticMarkup(createElement(CaptureView, { capture: { ...base, link, path: filedPath }, following: true, inboxes: [], onFollowLatest: () => undefined, ...noPreview, link: filed }));
     expect(html).toMatch(/data-testid="capture-link" title="\/rig\/Library\/NHM-000124\/NHM-000124_03\.tif">.*Filed under <strong class="capture__link-barcode mono">NHM-000124<\/strong> · shot 3 \(back\)/s);
+  });
+
+  it('says a rejected or undone shot was set aside, and where, before anything about its link or verdict', () => {
+    const rejected = { ...base, link: { ...link, objectState: 'rejected' as const }, setAside: 'rejected' as const };
+    expect(linkLine({ ...rejected, path: '/rig/Library/_rejected/NHM-000124/IMG_7.tif' }, false)).toMatchObject({
+      state: 'rejected',
+      icon: '✕',
+      words: 'Rejected — set aside in',
+      where: '_rejected/NHM-000124/IMG_7.tif',
+      barcode: 'NHM-000124',
+      shot: 'shot 3 (back)',
+    });
+    // A failed shot of a rejected object stays in the hot folder (failed shots are not filed).
+    expect(linkLine(rejected, false)).toMatchObject({ state: 'rejected', words: 'Rejected — not filed', where: null });
+    // Windows paths too.
+    expect(linkLine({ ...base, setAside: 'reshoot', reshoot: true, path: 'D:\\Library\\_reshoot\\NHM-000124\\IMG_7.tif' }, false)).toMatchObject({
+      state: 'reshoot',
+      icon: '↻',
+      words: 'Flagged to be shot again — in',
+      where: '_reshoot/NHM-000124/IMG_7.tif',
+      barcode: null,
+    });
   });
 
   it('says why it is not linked: waiting for its barcode, flagged to be shot again, or just not linked', () => {

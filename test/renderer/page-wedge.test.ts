@@ -78,6 +78,14 @@ describe('page-wide wedge input', () => {
     expect(actions.map((a) => (a.kind === 'type' ? a.text : '')).join('')).toBe('NHM-000123');
   });
 
+  it('sends the scan field when a burst too uneven for a scan ends in Enter: typed, then submitted', () => {
+    let t = 30_000;
+    const keys = [...'NHM-000123', 'Enter'].map((key, i) => ({ key, timeMs: (t += i === 0 ? 0 : i % 2 ? 40 : 72) }));
+    expect(type(new PageWedge(), keys).actions).toEqual([{ kind: 'type', text: 'NHM-000123' }, { kind: 'submit' }]);
+    // The same burst in a focused search box is that box's: nothing typed, nothing sent.
+    expect(type(new PageWedge(), keys, { tagName: 'INPUT', type: 'search' }).actions).toEqual([]);
+  });
+
   it('keeps Ctrl/Alt shortcuts, F-keys, arrows and a lone space or Enter for the page', () => {
     const wedge = new PageWedge();
     const none = { consumed: false, actions: [], burstStart: false };

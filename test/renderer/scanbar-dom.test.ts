@@ -43,7 +43,7 @@ const input = () => $<HTMLInputElement>('#scan-input');
 
 describe('scan bar in the page', () => {
   it('sends a scanner burst typed with nothing focused as one scan, its keys kept from the page', async () => {
-    const onScan = vi.fn(async () => null);
+    const onScan = vi.fn(async () => ({ said: '' }));
     await mountBar(onScan);
     const burst = scannerBurst(prng(7), 'NHM-000123', { startMs: Date.now() + 2000, prefix: '', suffix: 'Enter' });
     const events = await play(burst.keys);
@@ -59,7 +59,7 @@ describe('scan bar in the page', () => {
   });
 
   it("puts a person's slow typing into the scan field and sends it only on their Enter", async () => {
-    const onScan = vi.fn(async () => null);
+    const onScan = vi.fn(async () => ({ said: '' }));
     await mountBar(onScan);
     await play(typed('NHM-000123', Date.now() + 2000, 140));
     await advance(3000);
@@ -75,7 +75,7 @@ describe('scan bar in the page', () => {
   });
 
   it("goes by the keys' own times, so a page busy for a moment does not turn a burst into typing", async () => {
-    const onScan = vi.fn(async () => null);
+    const onScan = vi.fn(async () => ({ said: '' }));
     await mountBar(onScan);
     const start = Date.now() + 2000;
     await advance(2000);
@@ -95,7 +95,7 @@ describe('scan bar in the page', () => {
   });
 
   it('takes a burst that went into a focused search box as a scan, and puts the search back as the person left it', async () => {
-    const onScan = vi.fn(async () => null);
+    const onScan = vi.fn(async () => ({ said: '' }));
     const searches: string[] = [];
     function Page() {
       const [q, setQ] = useState('');
@@ -126,8 +126,38 @@ describe('scan bar in the page', () => {
     expect(input().value).toBe('');
   });
 
+  it('sends a burst too uneven for a scan that ends in Enter as a typed entry, instead of leaving it in the field', async () => {
+    const onScan = vi.fn(async () => ({ said: 'Object NHM-000123 open.' }));
+    await mountBar(onScan);
+    // Every gap within maxGapMs but far from even (40 ms, 72 ms…): held as a possible scan, then released as typing.
+    const start = Date.now() + 2000;
+    let t = start;
+    const keys = [...'NHM-000123', 'Enter'].map((key, i) => ({ key, timeMs: (t += i === 0 ? 0 : i % 2 ? 40 : 72) }));
+    await play(keys);
+    await flush();
+    expect(onScan).toHaveBeenCalledTimes(1);
+    expect(onScan).toHaveBeenCalledWith('NHM-000123', undefined);
+    expect(input().value).toBe('');
+    expect($('[data-testid="scan-said"]').textContent).toContain('Object NHM-000123 open.');
+  });
+
+  it("takes the reviewer's uneven scanner rhythms (a busy browser's 15–32 ms, Bluetooth pairs of 1 ms and 22 ms) as scans", async () => {
+    const onScan = vi.fn(async () => ({ said: '' }));
+    await mountBar(onScan);
+    const rhythms = [[15, 32, 18, 27, 16, 31, 20, 24, 29, 17], [1, 22, 1, 22, 1, 22, 1, 22, 1, 22]];
+    for (const [n, gaps] of rhythms.entries()) {
+      let t = Date.now() + 2000;
+      const code = `NHM-00012${n}`;
+      await play([...code, 'Enter'].map((key, i) => ({ key, timeMs: (t += i === 0 ? 0 : gaps[i - 1]!) })));
+      await flush();
+      expect(onScan).toHaveBeenLastCalledWith(code, undefined);
+      expect(input().value).toBe('');
+    }
+    expect(onScan).toHaveBeenCalledTimes(2);
+  });
+
   it('keeps a refused scan in the field with the reason as an alert', async () => {
-    const onScan = vi.fn(async () => 'The barcode "NHM-000123" does not match the pattern ^BM\\d+$.');
+    const onScan = vi.fn(async () => ({ refused: 'The barcode "NHM-000123" does not match the pattern ^BM\\d+$.' }));
     await mountBar(onScan);
     await play(scannerBurst(prng(3), 'NHM-000123', { startMs: Date.now() + 2000, prefix: '', suffix: 'Enter' }).keys);
     await advance(2000);

@@ -115,7 +115,7 @@ describe('history search', () => {
   });
 
   it('draws the barcode search, date fields, and the link fixes beside the selected capture', () => {
-    const linked = detail({ link: { captureId: 7, objectId: 3, barcode: 'NHM-000123', seq: 2, view: 'back', project: 'Herbarium', operator: 'Ana' }, session: { id: 1, operator: 'Ana', project: 'Herbarium', startedAt: '', endedAt: null }, reshoot: true });
+    const linked = detail({ link: { captureId: 7, objectId: 3, barcode: 'NHM-000123', seq: 2, view: 'back', project: 'Herbarium', operator: 'Ana', objectState: 'closed' }, session: { id: 1, operator: 'Ana', project: 'Herbarium', startedAt: '', endedAt: null }, reshoot: true });
     const out = html(
       createElement(HistoryPanel, {
         items: [record(7)],
@@ -153,7 +153,7 @@ describe('history search', () => {
   });
 
   it("offers a monitor's screen no link fixes: a read-only note stands where they would be, beside the capture's detail", () => {
-    const linked = detail({ link: { captureId: 7, objectId: 3, barcode: 'NHM-000123', seq: 2, view: 'back', project: 'Herbarium', operator: 'Ana' } });
+    const linked = detail({ link: { captureId: 7, objectId: 3, barcode: 'NHM-000123', seq: 2, view: 'back', project: 'Herbarium', operator: 'Ana', objectState: 'closed' } });
     const props = { items: [record(7)], filter: { verdict: null, sourceId: null }, sources: ['inbox'], hasMore: false, loading: false, error: null, selectedIndex: 0, detail: linked, onFilter: noop, onSelect: noop, onNearEnd: noop, onEdit: noop };
     const out = html(createElement(HistoryPanel, { ...props, readOnly: true }));
     for (const control of ['Relink shot', 'Rename object', 'Split object', 'Merge object', 'Flag for re-shoot', 'Undo', 'name="relink-barcode"', 'name="split-barcode"', 'name="merge-barcode"']) expect(out).not.toContain(control);

@@ -144,7 +144,7 @@ describe('Settings: secrets', () => {
 
 describe('Settings: a change is a value that differs from the loaded config', () => {
   it('is not changed by a scanner burst into a settings field, which the scan bar puts back', async () => {
-    const onScan = vi.fn(async () => null);
+    const onScan = vi.fn(async () => ({ said: '' }));
     // The page's key clock, driven by the keys' own times: 12 ms apart is a scanner.
     let clock = 1_000_000;
     await mountSettings(createElement(ScanBar, { object: null, linkingEnabled: true, sources: ['inbox'], alarm: null, onScan, now: () => clock }));

@@ -72,20 +72,20 @@ describe('scan bar', () => {
 
   it('shows the barcode large with its shot count, and a refusal prominently', () => {
     const html = renderToStaticMarkup(
-      createElement(ScanBar, { object: { sourceId: 'inbox', barcode: 'NHM-000123', shots: 3 }, linkingEnabled: true, sources: ['inbox'], alarm: null, onScan: async () => null }),
+      createElement(ScanBar, { object: { sourceId: 'inbox', barcode: 'NHM-000123', shots: 3 }, linkingEnabled: true, sources: ['inbox'], alarm: null, onScan: async () => ({ said: '' }) }),
     );
     expect(html).toMatch(/class="scanbar__barcode mono"[^>]*>NHM-000123</);
     expect(html).toContain('3 shots');
     expect(html).toContain('id="scan-input"');
     expect(html).not.toContain('REFUSED');
     const refused = renderToStaticMarkup(
-      createElement(ScanBar, { object: null, linkingEnabled: true, sources: ['a', 'b'], alarm: null, onScan: async () => null, refusal: 'Barcode "x" was refused: it is too short.' }),
+      createElement(ScanBar, { object: null, linkingEnabled: true, sources: ['a', 'b'], alarm: null, onScan: async () => ({ said: '' }), refusal: 'Barcode "x" was refused: it is too short.' }),
     );
     expect(refused).toContain('No object open');
     expect(refused).toMatch(/role="alert"[^>]*>.*REFUSED.*Barcode &quot;x&quot; was refused: it is too short\./s);
     expect(refused).toContain('aria-invalid="true"');
     expect(refused).toContain('Source of the scan'); // several sources: say which
-    const off = renderToStaticMarkup(createElement(ScanBar, { object: null, linkingEnabled: false, sources: ['a'], alarm: null, onScan: async () => null }));
+    const off = renderToStaticMarkup(createElement(ScanBar, { object: null, linkingEnabled: false, sources: ['a'], alarm: null, onScan: async () => ({ said: '' }) }));
     expect(off).toContain('Barcode linking is off');
   });
 
@@ -98,7 +98,7 @@ describe('scan bar', () => {
     expect(expectedViews(2, [], 3).map((v) => [v.label, v.done])).toEqual([['shot 1', true], ['shot 2', true], ['shot 3', false]]);
     expect(expectedViews(4, [], 0)).toEqual([]);
     const html = renderToStaticMarkup(
-      createElement(ScanBar, { object: { sourceId: 'inbox', barcode: 'NHM-000123', shots: 2 }, linkingEnabled: true, sources: ['inbox'], alarm: null, onScan: async () => null, views: ['front', 'back', 'label'] }),
+      createElement(ScanBar, { object: { sourceId: 'inbox', barcode: 'NHM-000123', shots: 2 }, linkingEnabled: true, sources: ['inbox'], alarm: null, onScan: async () => ({ said: '' }), views: ['front', 'back', 'label'] }),
     );
     const items = [...html.matchAll(/<li class="scanbar__view" data-done="(true|false)"><span aria-hidden="true">(.)<\/span> (\w+) <span class="scanbar__view-state">([\w ]+)<\/span><\/li>/g)].map((m) => m.slice(1));
     expect(items).toEqual([
@@ -106,12 +106,12 @@ describe('scan bar', () => {
       ['true', '✓', 'back', 'done'],
       ['false', '○', 'label', 'to shoot'],
     ]);
-    expect(renderToStaticMarkup(createElement(ScanBar, { object: { sourceId: 'inbox', barcode: 'X', shots: 0 }, linkingEnabled: true, sources: ['inbox'], alarm: null, onScan: async () => null }))).not.toContain('scanbar__views');
+    expect(renderToStaticMarkup(createElement(ScanBar, { object: { sourceId: 'inbox', barcode: 'X', shots: 0 }, linkingEnabled: true, sources: ['inbox'], alarm: null, onScan: async () => ({ said: '' }) }))).not.toContain('scanbar__views');
   });
 
   it("shows a monitor's screen the object but no scan field: a read-only note stands in its place", () => {
     const html = renderToStaticMarkup(
-      createElement(ScanBar, { object: { sourceId: 'inbox', barcode: 'NHM-000123', shots: 2 }, linkingEnabled: true, sources: ['a', 'b'], alarm: null, onScan: async () => null, readOnly: true }),
+      createElement(ScanBar, { object: { sourceId: 'inbox', barcode: 'NHM-000123', shots: 2 }, linkingEnabled: true, sources: ['a', 'b'], alarm: null, onScan: async () => ({ said: '' }), readOnly: true }),
     );
     expect(html).toContain('NHM-000123');
     expect(html).not.toMatch(/<input|<select|<form/);

@@ -143,6 +143,39 @@ describe('headless server: tokens', () => {
   });
 });
 
+describe('headless server: a withdrawn request', () => {
+  it('aborts the command\'s signal when the caller goes away before the reply, and not after one', async () => {
+    const { station } = await start();
+    const signals: AbortSignal[] = [];
+    // A preview waiting for QC to go idle: it answers only when withdrawn.
+    const handlers = {
+      ...createHandlers(station),
+      capturePreview: (_args: unknown, { signal }: { signal?: AbortSignal }) =>
+        new Promise((_resolve, reject) => {
+          signals.push(signal!);
+          signal!.addEventListener('abort', () => reject(new Error('withdrawn')));
+        }),
+    };
+    const server = await startStationServer({ handlers, events: station, host: '127.0.0.1', port: 0, operatorToken: operator, monitorTokens: [], uiDir: null });
+    cleanup.push(() => server.close());
+    const base = `http://127.0.0.1:${server.port}`;
+    const asked = new AbortController();
+    const pending = fetch(`${base}/api/capturePreview`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...bearer(operator) }, body: '{"id":1}', signal: asked.signal });
+    await waitFor(() => signals.length === 1, 'the command to start');
+    expect(signals[0]!.aborted).toBe(false);
+    asked.abort();
+    await expect(pending).rejects.toThrow();
+    await waitFor(() => signals[0]!.aborted, 'the command withdrawn');
+    // Answered in full: nothing is withdrawn afterwards.
+    const statusSignal: AbortSignal[] = [];
+    const answered = await startStationServer({ handlers: { ...handlers, status: (_a: unknown, { signal }: { signal?: AbortSignal }) => (statusSignal.push(signal!), station.status()) }, events: station, host: '127.0.0.1', port: 0, operatorToken: operator, monitorTokens: [], uiDir: null });
+    cleanup.push(() => answered.close());
+    expect((await post(`http://127.0.0.1:${answered.port}`, 'status', {}, bearer(operator))).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(statusSignal[0]!.aborted).toBe(false);
+  });
+});
+
 describe('operator token file', () => {
   it('is written with mode 0600 and replaces an older, looser file', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-token-'));
