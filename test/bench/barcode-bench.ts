@@ -154,7 +154,7 @@ async function stationPath(): Promise<void> {
     truncatedRetries: 0,
     truncatedRetryDelayMs: 0,
     barcodes: {
-      decode: async (file) => (last = await decodeImageBarcodes(file, { rules: config.linking.barcode, pool })),
+      decode: async (file, shared) => (last = await decodeImageBarcodes(file, { rules: config.linking.barcode, pool, shared })),
     },
   };
   const profile = presetProfiles['default']!;
