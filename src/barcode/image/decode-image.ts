@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import type { RawRgb, SharedJpegDecode } from '../../quality/shared-jpeg.js';
 import type { BarcodeRules } from '../rules.js';
 import type { FoundCode, Region } from './protocol.js';
-import { rankRegions } from './texture.js';
+import { hotspot, rankRegions } from './texture.js';
 import { DecodeTimeout, type PoolResult, type ZxingPool } from './zxing-pool.js';
 
 /** Code 128, Code 39 (standard and full-ASCII), Data Matrix and QR, plus the retail codes some herbaria print (EAN-13, UPC-A). */
@@ -133,7 +133,9 @@ export async function decodeImageBarcodes(input: string | Buffer, opts: ImageDec
     const width = Math.floor(grey.width / inWorker);
     const height = Math.floor(grey.height / inWorker);
     const grid = tilesOf(width, height, tileSize);
-    tiles = (await run(grey, inWorker, first.texture ? rankRegions(grid, width, height, first.texture) : grid, false)).regionsTried;
+    const hot = first.texture ? hotspot(width, height, first.texture, tileSize / 2) : null;
+    const ranked = first.texture ? rankRegions(grid, width, height, first.texture) : grid;
+    tiles = (await run(grey, inWorker, hot ? [hot, ...ranked] : ranked, false)).regionsTried;
     return result(passes, tiles, size, null);
   } catch (err) {
     return result(passes, tiles, size, err instanceof Error ? err.message : String(err));
