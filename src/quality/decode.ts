@@ -67,7 +67,7 @@ function isFloat(depth: string): boolean {
  */
 export async function decodeAndMeasure(file: string, meta: Metadata, bitDepth: number | null, opts: AnalyzeOptions, shared?: SharedJpegDecode): Promise<Measurements> {
   const plan = planWorkingCopy(meta, bitDepth);
-  const pixels = plan.colourspace === 'srgb' ? await shared?.at(meta, jpegShrinkOnLoad(Math.max(meta.width ?? 0, meta.height ?? 0) / opts.workingSize)) : null;
+  const pixels = plan.colourspace === 'srgb' ? await shared?.join(meta, jpegShrinkOnLoad(Math.max(meta.width ?? 0, meta.height ?? 0) / opts.workingSize)) : null;
   const input = pixels
     ? sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels } })
     : sharp(file, { failOn, limitInputPixels: opts.maxInputPixels || false, sequentialRead: true, ignoreIcc: true });

@@ -2,18 +2,18 @@
  * One libjpeg decode of a capture, shared by QC's working copy and the barcode search's first pass.
  * Both reduce a large JPEG through libjpeg's DCT scaling, which still entropy-decodes the whole file,
  * so a herbarium sheet used to be decoded twice at the same scale, side by side on a 2-core station.
- * Here the first of the two to ask decodes the file once at that scale into raw RGB, and each makes
+ * Here the barcode search starts one decode at that scale into raw RGB, QC joins it, and each makes
  * its own copy from those pixels. The pixels are exactly what sharp's own pipeline would have made
  * from the file at that scale (the same libvips load, options and colour handling), so QC's working
  * copy and the barcode copy come out bit for bit as before (test/quality/shared-jpeg.test.ts).
  *
  * Only a plain 8-bit, 3-channel sRGB JPEG is shared, within QC's pixel limit, and only at the scale
- * QC's working copy is decoded at; anything else, and a barcode pass that needs another scale,
- * decodes the file on its own as before. The decode keeps QC's
- * rules: failOn 'error' and the decode time limit. A decode that fails here is not reported from
+ * QC's working copy is decoded at; anything else, a barcode pass that needs another scale, and QC
+ * when it asks before the barcode search, decode the file on their own as before. The decode keeps
+ * QC's rules: failOn 'error' and the decode time limit. A decode that fails here is not reported from
  * here: each consumer then decodes the file on its own, so a damaged file fails (or, for the barcode
  * search, is still searched) exactly as it did without sharing. Only a decode that ran past the time
- * limit is reported as such (`at` rejects with sharp's error), so QC does not wait that long twice.
+ * limit is reported as such (the promise rejects with sharp's error), so QC does not wait twice.
  */
 import sharp, { type Metadata } from 'sharp';
 import type { AnalyzeOptions } from './types.js';
@@ -37,6 +37,8 @@ export function jpegShrinkOnLoad(reduction: number): number {
 
 export class SharedJpegDecode {
   private pixels: Promise<RawRgb | null> | null = null;
+  /** QC asked first and decodes the file on its own: a decode started now would serve nobody else. */
+  private qcAlone = false;
 
   constructor(
     private readonly file: string,
@@ -44,15 +46,29 @@ export class SharedJpegDecode {
   ) {}
 
   /**
-   * The file decoded by libjpeg at `scale`, as raw RGB, started by the first caller; null at once
-   * when this file is not shared (see above) or `scale` is not the one QC's working copy is made
-   * at, and null once the decode failed other than by the time limit. Only QC's scale is shared: a
-   * decode at any other would not spare QC its own.
+   * For the barcode search: the file decoded by libjpeg at `scale`, as raw RGB, the decode started
+   * by this call; null at once when the file is not shared (see above), `scale` is not the one QC's
+   * working copy is made at (a decode at any other would not spare QC its own), or QC is decoding it
+   * on its own already, and null once the decode failed other than by the time limit.
    */
-  at(meta: SharedMeta, scale: number): Promise<RawRgb | null> | null {
-    if (!shareable(meta, this.opts.maxInputPixels) || scale < 2 || scale !== jpegShrinkOnLoad(Math.max(meta.width, meta.height) / this.opts.workingSize)) return null;
+  start(meta: SharedMeta, scale: number): Promise<RawRgb | null> | null {
+    if (this.qcAlone || !this.atQcScale(meta, scale)) return null;
     this.pixels ??= this.decode(scale);
     return this.pixels;
+  }
+
+  /**
+   * For QC: the decode the barcode search started, when it is at `scale`; null when there is none
+   * (QC then decodes the file on its own, and no decode is started for the barcode search alone).
+   */
+  join(meta: SharedMeta, scale: number): Promise<RawRgb | null> | null {
+    if (this.pixels && this.atQcScale(meta, scale)) return this.pixels;
+    this.qcAlone = true;
+    return null;
+  }
+
+  private atQcScale(meta: SharedMeta, scale: number): boolean {
+    return shareable(meta, this.opts.maxInputPixels) && scale >= 2 && scale === jpegShrinkOnLoad(Math.max(meta.width, meta.height) / this.opts.workingSize);
   }
 
   private async decode(scale: number): Promise<RawRgb | null> {

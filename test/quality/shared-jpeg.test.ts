@@ -34,14 +34,16 @@ async function jpeg(name: string, width: number, height: number, seed = 1): Prom
   return file;
 }
 
-/** QC on `file` alone and with a shared decode; the scale the shared decode was claimed at, if any. */
+/**
+ * QC on `file` alone, and with a shared decode started first as the barcode search starts it (at
+ * whichever scale it takes); `claimed`: the scale a decode was started at, if any.
+ */
 async function bothWays(file: string, options = opts) {
   const alone = await analyzeFile(file, options);
   const shared = new SharedJpegDecode(file, options);
-  const withShared = await analyzeFile(file, options, undefined, shared);
   const meta = await sharp(file).metadata();
-  const claimed: number[] = [];
-  for (const s of [2, 4, 8]) if (await shared.at(meta, s)) claimed.push(s);
+  const claimed = [2, 4, 8].filter((s) => shared.start(meta, s) !== null);
+  const withShared = await analyzeFile(file, options, undefined, shared);
   return { alone, withShared, claimed };
 }
 
@@ -90,6 +92,19 @@ describe('QC with the shared decode', () => {
     expect(claimed).toEqual([]);
   });
 
+  it('lets QC decode on its own when it asks before the barcode search, which then decodes on its own too', async () => {
+    const file = await jpeg('qc-first.jpg', 878, 600);
+    const meta = await sharp(file).metadata();
+    const shared = new SharedJpegDecode(file, opts);
+    expect(shared.join(meta, 4)).toBeNull();
+    expect(shared.start(meta, 4)).toBeNull();
+    const other = new SharedJpegDecode(file, opts);
+    const started = other.start(meta, 4);
+    expect(started).not.toBeNull();
+    expect(other.join(meta, 4)).toBe(started);
+    expect(other.join(meta, 8)).toBeNull();
+  });
+
   it('fails a truncated JPEG as truncated, as without it', async () => {
     const whole = await goodImage(5, 900, 700).jpeg({ quality: 90 }).toBuffer();
     const file = path.join(dir, 'half.jpg');
@@ -111,7 +126,8 @@ describe('the barcode search with the shared decode', () => {
     expect(withShared.codes).toEqual(alone.codes);
     expect(withShared.codes.map((c) => c.text)).toContain('BR0000019933597');
     expect([withShared.passes, withShared.tilesTried]).toEqual([alone.passes, alone.tilesTried]);
-    expect(await shared.at(await sharp(sheet).metadata(), 4)).not.toBeNull();
+    // The search started the decode QC joins (a second start gives the same decode).
+    expect(await shared.start(await sharp(sheet).metadata(), 4)).not.toBeNull();
   });
 
   it('still searches a truncated JPEG, whose shared decode fails, as without it', async () => {

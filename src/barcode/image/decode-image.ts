@@ -102,7 +102,7 @@ export async function decodeImageBarcodes(input: string | Buffer, opts: ImageDec
     const jpegFile = typeof input === 'string' && meta.format === 'jpeg';
     const firstAt = firstPassEdge(long, shrink, meta.format === 'jpeg');
     // QC's decode of the file, when it is at the first pass's scale: the file is decoded once for both.
-    const pixels = !shared && jpegFile ? await (opts.shared?.at(meta, firstAt.jpegScale)?.catch(() => null) ?? null) : null;
+    const pixels = !shared && jpegFile ? await (opts.shared?.start(meta, firstAt.jpegScale)?.catch(() => null) ?? null) : null;
     const first = shared
       ? await run(shared, 2, [], true, true)
       : await run(await greyCopy(pixels || input, firstAt.edge, fast), 1, [], shrink > 1);
