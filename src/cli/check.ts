@@ -13,6 +13,7 @@ import { StationError } from '../errors.js';
 import { createSourceMatcher } from '../ingest/patterns.js';
 import { walkIncluded } from '../ingest/rescan.js';
 import { WorkQueue } from '../ingest/work-queue.js';
+import type { SharedJpegDecode } from '../quality/shared-jpeg.js';
 import type { CheckResult } from '../quality/types.js';
 import { openStore } from '../store/open.js';
 import { problemsOf } from '../station/describe.js';
@@ -55,7 +56,7 @@ export async function checkCommand(ctx: CliContext): Promise<number> {
       analyze: config.qc,
       truncatedRetries: 0,
       truncatedRetryDelayMs: 0,
-      barcodes: { decode: (file: string) => decodeImageBarcodes(file, { rules: config.linking.barcode, pool }) },
+      barcodes: { decode: (file: string, shared: SharedJpegDecode) => decodeImageBarcodes(file, { rules: config.linking.barcode, pool, shared }) },
     };
     const queue = new WorkQueue({ concurrency: config.ingest.concurrency });
     const progress = progressBar(ctx.output, files.length);

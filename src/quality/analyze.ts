@@ -20,6 +20,7 @@ import { identifyRaw, rawExtensionMismatch, rawHeadBytes, type RawContainer } fr
 import { readRawExif } from './raw-metadata.js';
 import { rawStructureFailure } from './raw-structure.js';
 import { vendorRawStructureFailure } from './raw-vendor-structure.js';
+import type { SharedJpegDecode } from './shared-jpeg.js';
 import { containerOf, looksTruncated, structureTags, tiffDamage } from './structure.js';
 import { sha256OfFile } from '../hashing/file.js';
 import { parseTiffHeader, readTiffStructure, tag } from './tiff-ifd.js';
@@ -37,9 +38,10 @@ export class NotThatVersion extends Error {}
 /**
  * `expected`: the version (size, mtime in µs) the caller means, e.g. the one the watcher declared
  * stable. A file that has changed since is not analysed (NotThatVersion): its bytes would be judged
- * under the older version's identity.
+ * under the older version's identity. `shared`: the capture's one JPEG decode, when the barcode
+ * search reads the same file (shared-jpeg.ts).
  */
-export async function analyzeFile(file: string, opts: AnalyzeOptions, expected?: { size: number; mtimeUs: number }): Promise<Analysis> {
+export async function analyzeFile(file: string, opts: AnalyzeOptions, expected?: { size: number; mtimeUs: number }, shared?: SharedJpegDecode): Promise<Analysis> {
   const started = performance.now();
   const before = await fs.stat(file, { bigint: true });
   if (!before.isFile()) throw new Error(`not a regular file: ${file}`);
@@ -47,7 +49,7 @@ export async function analyzeFile(file: string, opts: AnalyzeOptions, expected?:
     throw new NotThatVersion(`the file changed after it was found complete (${expected.size} → ${before.size} bytes)`);
   }
   const size = Number(before.size);
-  const [sha256, inspection] = await Promise.all([sha256OfFile(file, 'qc'), inspect(file, size, opts)]);
+  const [sha256, inspection] = await Promise.all([sha256OfFile(file, 'qc'), inspect(file, size, opts, shared)]);
   const after = await fs.stat(file, { bigint: true });
   const changed = after.size !== before.size || after.mtimeNs !== before.mtimeNs;
   const analysis: Analysis = {
@@ -61,12 +63,12 @@ export async function analyzeFile(file: string, opts: AnalyzeOptions, expected?:
   return analysis;
 }
 
-async function inspect(file: string, size: number, opts: AnalyzeOptions): Promise<Inspection> {
+async function inspect(file: string, size: number, opts: AnalyzeOptions, shared?: SharedJpegDecode): Promise<Inspection> {
   // Not a decoder's "unsupported format": there is nothing to decode.
   if (size === 0) return { facts: null, measurements: null, decodeError: emptyFile };
   const handle = await fs.open(file, 'r');
   try {
-    return await inspectOpen(file, fileSource(handle, size), opts);
+    return await inspectOpen(file, fileSource(handle, size), opts, shared);
   } catch (err) {
     // Parsers and measures are written not to throw on any input; if one does, that is our bug, and
     // the station must still record the file rather than stall on it.
@@ -77,7 +79,7 @@ async function inspect(file: string, size: number, opts: AnalyzeOptions): Promis
   }
 }
 
-async function inspectOpen(file: string, source: ByteSource, opts: AnalyzeOptions): Promise<Inspection> {
+async function inspectOpen(file: string, source: ByteSource, opts: AnalyzeOptions, shared?: SharedJpegDecode): Promise<Inspection> {
   const head = await source.read(0, rawHeadBytes);
   const raw = identifyRaw(head, path.extname(file));
   if (raw) {
@@ -104,7 +106,7 @@ async function inspectOpen(file: string, source: ByteSource, opts: AnalyzeOption
   const facts = await imageFacts(meta, tiff, exif, head, source);
   const damage = tiff && tiffDamage(tiff);
   if (damage) return { facts, measurements: null, decodeError: structureDamaged(damage) };
-  const decode = () => withDeadline(decodeAndMeasure(file, meta, facts.bitDepth, opts), opts.decodeTimeoutSec);
+  const decode = () => withDeadline(decodeAndMeasure(file, meta, facts.bitDepth, opts, shared), opts.decodeTimeoutSec);
   try {
     return { facts, measurements: await sharedDecode(decode), decodeError: null };
   } catch (err) {

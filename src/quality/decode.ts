@@ -8,6 +8,7 @@
 import sharp, { type Metadata } from 'sharp';
 import type { SampleLayout } from './measure.js';
 import { measureOffThread } from './measure-pool.js';
+import { jpegShrinkOnLoad, type SharedJpegDecode } from './shared-jpeg.js';
 import type { AnalyzeOptions, Measurements } from './types.js';
 
 /**
@@ -58,9 +59,19 @@ function isFloat(depth: string): boolean {
   return depth === 'float' || depth === 'double' || depth === 'complex' || depth === 'dpcomplex';
 }
 
-export async function decodeAndMeasure(file: string, meta: Pick<Metadata, 'space' | 'depth'>, bitDepth: number | null, opts: AnalyzeOptions): Promise<Measurements> {
+/**
+ * `shared`: the capture's one JPEG decode (shared-jpeg.ts). When it holds this file at the scale
+ * sharp would decode it at for the working copy, the copy is made from those pixels: the same
+ * resize of the same pixels, so the same copy, and the file was decoded completely (failOn
+ * 'error') to get them. Otherwise, and when that decode failed, the file is decoded here as always.
+ */
+export async function decodeAndMeasure(file: string, meta: Metadata, bitDepth: number | null, opts: AnalyzeOptions, shared?: SharedJpegDecode): Promise<Measurements> {
   const plan = planWorkingCopy(meta, bitDepth);
-  const { data, info } = await sharp(file, { failOn, limitInputPixels: opts.maxInputPixels || false, sequentialRead: true, ignoreIcc: true })
+  const pixels = plan.colourspace === 'srgb' ? await shared?.join(meta, jpegShrinkOnLoad(Math.max(meta.width ?? 0, meta.height ?? 0) / opts.workingSize)) : null;
+  const input = pixels
+    ? sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels } })
+    : sharp(file, { failOn, limitInputPixels: opts.maxInputPixels || false, sequentialRead: true, ignoreIcc: true });
+  const { data, info } = await input
     .resize(opts.workingSize, opts.workingSize, { fit: 'inside', withoutEnlargement: true })
     .toColourspace(plan.colourspace)
     .raw({ depth: plan.layout.type })

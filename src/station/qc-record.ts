@@ -13,6 +13,7 @@ import { analyzeFile, checkPair, NotThatVersion, runChecks, verdictOf } from '..
 import type { Analysis, AnalyzeOptions, CheckContext, CheckResult } from '../quality/types.js';
 import type { CaptureRecord, CaptureStore } from '../store/captures.js';
 import type { ImageDecodeResult } from '../barcode/image/decode-image.js';
+import { SharedJpegDecode } from '../quality/shared-jpeg.js';
 import { isPartner, pairKey, pairRole } from './pairs.js';
 
 const log = createLogger('station.qc');
@@ -26,7 +27,8 @@ export interface QcSettings {
   truncatedRetryDelayMs: number;
   /** Barcodes in the image (src/barcode/image): searched while the file is analysed; absent: not searched. */
   barcodes?: {
-    decode: (absPath: string) => Promise<ImageDecodeResult>;
+    /** `shared`: the capture's one JPEG decode, which QC uses too. */
+    decode: (absPath: string, shared: SharedJpegDecode) => Promise<ImageDecodeResult>;
     /** The barcode of the object this file is about to be linked to (the one open when it arrived). */
     openObject?: (sourceId: string, relPath: string) => string | null;
   };
@@ -62,10 +64,12 @@ export async function checkAndRecord(file: StableFile, profile: Profile, store: 
   if (started > maxInterruptedAttempts) return recordUnchecked(file, profile, store, started - 1, detectedAt);
 
   // Both read the file at once; the page cache serves the second reader, and zxing runs in its worker.
-  const decoding = settings.barcodes?.decode(file.absPath);
+  // A large JPEG that both would decode at the same scale is decoded once for the two.
+  const shared = settings.barcodes ? new SharedJpegDecode(file.absPath, settings.analyze) : undefined;
+  const decoding = shared && settings.barcodes?.decode(file.absPath, shared);
   let analysis: Analysis;
   try {
-    analysis = await analyzeFile(file.absPath, settings.analyze, file);
+    analysis = await analyzeFile(file.absPath, settings.analyze, file, shared);
   } catch (err) {
     store.endAttempt(file);
     if (err instanceof NotThatVersion) return changedSinceStable(file, null);

@@ -115,7 +115,7 @@ export class Station {
       const pool = this.barcodePool;
       if (pool) {
         this.settings.barcodes = {
-          decode: (file) => decodeImageBarcodes(file, { rules: config.linking.barcode, pool }),
+          decode: (file, shared) => decodeImageBarcodes(file, { rules: config.linking.barcode, pool, shared }),
           openObject: (sourceId, relPath) => this.linker.barcodeFor(sourceId, relPath),
         };
       }

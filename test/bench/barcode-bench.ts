@@ -16,20 +16,33 @@
  *      must at least pay (decode-image.ts: the first pass's copy, then the tiles' ½ copy).
  * The full herbarium sheets are the Meise ones (~6000 × 9000 JPEG, real production images).
  * Times are medians of BENCH_RUNS runs (default 3) after a warm-up; the machine is printed with them.
+ *
+ * `npm run bench:barcodes -- --station` instead runs each museum image through the station's own
+ * per-capture path (checkAndRecord: QC's analysis and the barcode search side by side, as the running
+ * station does, recorded in a store), and gives the wall time per capture, with QC's and the barcode
+ * search's own times, and its ratio to `vips` decoding the same file in the same run (as above).
  */
 import { execFileSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { prepareZXingModule, readBarcodes, type ReadInputBarcodeFormat } from 'zxing-wasm/reader';
 import { decodeImageBarcodes, defaultImageFormats, ZxingPool } from '../../src/barcode/image/index.js';
 import { zxingWasmBinary } from '../../src/barcode/image/wasm.js';
+import type { ImageDecodeResult } from '../../src/barcode/image/index.js';
 import { barcodeRulesSchema } from '../../src/barcode/rules.js';
+import { stationConfigSchema, sourceSchema } from '../../src/config/schema.js';
+import { presetProfiles } from '../../src/quality/profile.js';
+import { checkAndRecord, type QcSettings } from '../../src/station/qc-record.js';
+import { openStore } from '../../src/store/open.js';
 import { hasCode, museumCorpus, scoreZxingCorpus, zxingThresholds } from '../helpers/barcode-corpus.js';
 import { corpus } from '../helpers/station-home.js';
 import { intFromEnv } from '../helpers/env.js';
 
 const runs = intFromEnv('BENCH_RUNS', 3);
+/** `--station` only: the museum images whose path contains this (e.g. `meise/`). */
+const only = process.env['BENCH_ONLY'] ?? '';
 const rotations = [0, 90, 180, 270];
 
 function median(xs: number[]): number {
@@ -67,13 +80,7 @@ async function main(): Promise<void> {
 
   out('\n## Museum images: ours (downscale + tiles, in the worker) vs zxing-wasm on the full-size file\n');
   await prepareZXingModule({ overrides: { wasmBinary: zxingWasmBinary('reader') }, fireImmediately: true });
-  const tiny = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-vips-')), 'tiny.v');
-  execFileSync('vips', ['black', tiny, '1', '1']);
-  const vipsMs = (input: string): number => {
-    const t = performance.now();
-    execFileSync('vips', ['avg', input]);
-    return performance.now() - t;
-  };
+  const timer = vipsTimer();
   out('| image | pixels | truth (MANIFEST) | ours: codes | ours ms (zxing) | vips decode ms (+ start) | ours / vips | passes/tiles | reference: codes | reference ms | reference / ours |');
   out('|---|---|---|---|---|---|---|---|---|---|---|');
   const sheets: string[] = [];
@@ -92,9 +99,9 @@ async function main(): Promise<void> {
       ours.push(last.ms);
       zx.push(last.zxingMs);
       if (!sheet) continue;
-      start.push(vipsMs(tiny));
-      vips.push(vipsMs(vipsInput));
-      if (img.file.includes('/meise/')) half.push(vipsMs(`${img.file}[shrink=2]`));
+      start.push(timer.start());
+      vips.push(timer.decode(vipsInput));
+      if (img.file.includes('/meise/')) half.push(timer.decode(`${img.file}[shrink=2]`));
     }
     const decode = Math.max(1, median(vips) - median(start));
     const ratio = median(ours) / decode;
@@ -121,4 +128,83 @@ async function main(): Promise<void> {
   await pool.close();
 }
 
-await main();
+/** `vips avg` of `input`, in ms, with the CLI's own start (timed on a 1 × 1 image in the same run) beside it. */
+function vipsTimer(): { decode: (input: string) => number; start: () => number } {
+  const tiny = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-vips-')), 'tiny.v');
+  execFileSync('vips', ['black', tiny, '1', '1']);
+  const time = (input: string): number => {
+    const t = performance.now();
+    execFileSync('vips', ['avg', input]);
+    return performance.now() - t;
+  };
+  return { decode: time, start: () => time(tiny) };
+}
+
+async function stationPath(): Promise<void> {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  out(`# Captures through the station's path (QC beside the barcodes) — ${new Date().toISOString()} — ${cpu}, ${os.cpus().length} cores, Node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, ${runs} runs`);
+  const config = stationConfigSchema.parse({});
+  const pool = new ZxingPool();
+  const store = openStore(':memory:');
+  const source = sourceSchema.parse({ id: 'bench', path: corpus });
+  store.captures.syncSources([source]);
+  let last: ImageDecodeResult | null = null;
+  const settings: QcSettings = {
+    analyze: config.qc,
+    truncatedRetries: 0,
+    truncatedRetryDelayMs: 0,
+    barcodes: {
+      decode: async (file, shared) => (last = await decodeImageBarcodes(file, { rules: config.linking.barcode, pool, shared })),
+    },
+  };
+  const profile = presetProfiles['default']!;
+  const vips = vipsTimer();
+  let capture = 0;
+  const check = async (file: string) => {
+    const stat = fs.statSync(file, { bigint: true });
+    // A new relative path each time: every run is a new capture, as on the rig.
+    const relPath = `run${++capture}/${path.basename(file)}`;
+    const t = performance.now();
+    const outcome = await checkAndRecord({ sourceId: source.id, absPath: file, relPath, size: Number(stat.size), mtimeUs: Number(stat.mtimeNs / 1000n) }, profile, store.captures, settings);
+    const ms = performance.now() - t;
+    if (outcome.kind !== 'recorded') throw new Error(`${file}: ${outcome.kind}`);
+    return { ms, qcMs: outcome.record.qcMs ?? NaN, verdict: outcome.record.verdict, barcodes: last! };
+  };
+  await check(path.join(corpus, 'barcodes/zxing/code128-1/1.png'));
+  out('\n| image | pixels | codes | capture ms | QC ms | barcodes ms (passes/tiles) | vips decode ms | capture / vips |');
+  out('|---|---|---|---|---|---|---|---|');
+  const sheets: string[] = [];
+  for (const img of museumCorpus().filter((m) => m.file.includes(only))) {
+    const whole: number[] = [];
+    const qc: number[] = [];
+    const bar: number[] = [];
+    const dec: number[] = [];
+    const start: number[] = [];
+    let r = await check(img.file);
+    const jpeg = /\.jpe?g$/i.test(img.file);
+    // Interleaved, so both see the same load; a pause after each capture so nothing it left running overlaps the next measurement.
+    for (let i = 0; i < runs; i++) {
+      await sleep(300);
+      r = await check(img.file);
+      whole.push(r.ms);
+      qc.push(r.qcMs);
+      bar.push(r.barcodes.ms);
+      await sleep(300);
+      start.push(vips.start());
+      dec.push(vips.decode(jpeg ? `${img.file}[shrink=4]` : img.file));
+    }
+    const decode = Math.max(1, median(dec) - median(start));
+    const name = path.relative(path.join(corpus, 'museum'), img.file);
+    out(
+      `| ${name} | ${r.barcodes.width}×${r.barcodes.height} | ${r.barcodes.codes.map((c) => c.text).join(', ') || '–'} | ${Math.round(median(whole))} | ${Math.round(median(qc))} | ${Math.round(median(bar))} (${r.barcodes.passes}/${r.barcodes.tilesTried}) | ${Math.round(decode)} (+ ${Math.round(median(start))}) | ${(median(whole) / decode).toFixed(2)}× |`,
+    );
+    if (img.file.includes('/meise/')) sheets.push(`${path.basename(img.file)}: capture median ${Math.round(median(whole))} ms, ${(median(whole) / decode).toFixed(2)}× vips' ¼ decode; runs ${whole.map(Math.round).join(' ')}`);
+  }
+  out('\nFull herbarium sheets (Meise), QC and barcodes together:');
+  for (const line of sheets) out(`- ${line}`);
+  store.close();
+  await pool.close();
+}
+
+if (process.argv.includes('--station')) await stationPath();
+else await main();

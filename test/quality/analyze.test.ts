@@ -170,7 +170,8 @@ describe('analyzeFile: RAW containers', () => {
     raf.write('FUJIFILMCCD-RAW 0201FF383501', 0, 'latin1');
     const a = await analyze('frame.bin', raf);
     expect(a.facts).toMatchObject({ format: 'raw', formatDetail: 'raf', exif: { make: null, model: null } });
-    expect(a.decodeError).toBeNull();
+    // Identified by its magic, but a header of zeros points to no raw data (raw-vendor-structure.ts).
+    expect(a.decodeError).toEqual({ kind: 'corrupt', message: 'The file is damaged: its header points to no raw data. Re-shoot or re-export the file.' });
   });
 });
 

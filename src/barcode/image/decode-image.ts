@@ -7,9 +7,10 @@
  * (texture.ts). libvips makes the grey copies on its own threads; zxing runs in the pool's worker.
  */
 import sharp from 'sharp';
+import type { RawRgb, SharedJpegDecode } from '../../quality/shared-jpeg.js';
 import type { BarcodeRules } from '../rules.js';
 import type { FoundCode, Region } from './protocol.js';
-import { rankRegions } from './texture.js';
+import { hotspot, rankRegions } from './texture.js';
 import { DecodeTimeout, type PoolResult, type ZxingPool } from './zxing-pool.js';
 
 /** Code 128, Code 39 (standard and full-ASCII), Data Matrix and QR, plus the retail codes some herbaria print (EAN-13, UPC-A). */
@@ -27,6 +28,8 @@ export interface ImageDecodeOptions {
   tileSize?: number;
   /** For the whole image, all passes together. */
   timeLimitMs?: number;
+  /** The capture's one JPEG decode, shared with QC (quality/shared-jpeg.ts); the first pass's copy is made from it when it is at that pass's scale. */
+  shared?: SharedJpegDecode;
 }
 
 export type ImageBarcode = FoundCode;
@@ -96,9 +99,13 @@ export async function decodeImageBarcodes(input: string | Buffer, opts: ImageDec
     // the first pass anyway and then resample three channels: one full-size grey copy, halved in
     // the worker, serves the first pass, and the tiles (at full size then) come from the same pixels.
     const shared = shrink === 2 ? await greyCopy(input, long, fast) : null;
+    const jpegFile = typeof input === 'string' && meta.format === 'jpeg';
+    const firstAt = firstPassEdge(long, shrink, meta.format === 'jpeg');
+    // QC's decode of the file, when it is at the first pass's scale: the file is decoded once for both.
+    const pixels = !shared && jpegFile ? await (opts.shared?.start(meta, firstAt.jpegScale)?.catch(() => null) ?? null) : null;
     const first = shared
       ? await run(shared, 2, [], true, true)
-      : await run(await greyCopy(input, firstPassEdge(long, shrink, meta.format === 'jpeg').edge, fast), 1, [], shrink > 1);
+      : await run(await greyCopy(pixels || input, firstAt.edge, fast), 1, [], shrink > 1);
     // Seen at full size already: a code zxing cannot read there will not appear in tiles of it.
     if (anyValid() || shrink === 1) return result(passes, 0, size, null);
 
@@ -109,11 +116,13 @@ export async function decodeImageBarcodes(input: string | Buffer, opts: ImageDec
     // started beside the first pass: with QC reading the same file at the same time (qc-record.ts),
     // the extra decode on a 2-core station made the two sheets read in the first pass 0.08 s
     // slower (0.25 → 0.34 s and 0.29 → 0.37 s, QC and barcodes together) for 0.07 s saved on this one.
+    // Nor when QC's decode is shared (quality/shared-jpeg.ts), though the core QC's decode took is
+    // then free: in 4 paired sessions of 7–15 runs on a loaded machine (load 6–18), BR0000019933597
+    // took 0.70–0.87× as long, but BR0000005182879 0.85–1.26× (slower in 3 of the 4).
     // Other formats at ½: the worker reduces each tile from a full-size copy, since sharp would
     // decode the whole image at full size for its ½ copy anyway and then resample all three colour
     // channels. Above fullCopyMaxPixels (large-format scans, where the full-size copy would be
     // 100+ MB next to QC's) sharp's ½ copy is taken after all.
-    const jpegFile = typeof input === 'string' && meta.format === 'jpeg';
     const inWorker = !jpegFile && finer === 2 && size.width * size.height <= fullCopyMaxPixels ? 2 : 1;
     const grey =
       shared && first.grey
@@ -124,7 +133,9 @@ export async function decodeImageBarcodes(input: string | Buffer, opts: ImageDec
     const width = Math.floor(grey.width / inWorker);
     const height = Math.floor(grey.height / inWorker);
     const grid = tilesOf(width, height, tileSize);
-    tiles = (await run(grey, inWorker, first.texture ? rankRegions(grid, width, height, first.texture) : grid, false)).regionsTried;
+    const hot = first.texture ? hotspot(width, height, first.texture, tileSize / 2) : null;
+    const ranked = first.texture ? rankRegions(grid, width, height, first.texture) : grid;
+    tiles = (await run(grey, inWorker, hot ? [hot, ...ranked] : ranked, false)).regionsTried;
     return result(passes, tiles, size, null);
   } catch (err) {
     return result(passes, tiles, size, err instanceof Error ? err.message : String(err));
@@ -184,8 +195,11 @@ interface Grey {
  * luminance, instead of a full colour-space conversion. Other images (16-bit, CMYK, grey) are
  * converted properly. Transparency is flattened onto white, as a label would be printed.
  */
-async function greyCopy(input: string | Buffer, edge: number | null, fastGreen: boolean): Promise<Grey> {
-  const loaded = sharp(input, { limitInputPixels: false, failOn: 'none' });
+async function greyCopy(input: string | Buffer | RawRgb, edge: number | null, fastGreen: boolean): Promise<Grey> {
+  const loaded =
+    typeof input === 'string' || Buffer.isBuffer(input)
+      ? sharp(input, { limitInputPixels: false, failOn: 'none' })
+      : sharp(input.data, { raw: { width: input.width, height: input.height, channels: input.channels } });
   const base = (edge === null ? loaded : loaded.resize(edge, edge, { fit: 'inside', withoutEnlargement: true })).keepIccProfile();
   const grey = fastGreen ? base.extractChannel(1) : base.flatten({ background: '#ffffff' }).greyscale().toColourspace('b-w');
   const { data, info } = await grey.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });

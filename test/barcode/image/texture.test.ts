@@ -1,12 +1,12 @@
 /**
  * The barcode texture map that orders the tiled pass: a linear barcode shrunk below readability
  * (as in a first pass) still outscores isotropic clutter, in either orientation, and regions are
- * ranked by their best block with ties kept in order.
+ * ranked by their best block with ties kept in order; the hotspot square is centred on the best block.
  */
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { drawBarcode } from '../../../src/barcode/image/index.js';
-import { rankRegions, textureBlock, textureMap } from '../../../src/barcode/image/texture.js';
+import { hotspot, rankRegions, textureBlock, textureMap } from '../../../src/barcode/image/texture.js';
 
 /**
  * A 3000 × 2000 page of grey noise and a large QR code (edges every way) with a Code 128 at
@@ -53,5 +53,32 @@ describe('rankRegions', () => {
     const regions = [0, 1, 2, 3].map((i) => ({ left: i * 32, top: 0, width: 32, height: 64 }));
     expect(rankRegions(regions, 128, 64, map).map((r) => r.left)).toEqual([96, 32, 0, 64]);
     expect(rankRegions(regions, 128, 64, { ...map, scores: new Array(8).fill(1) })).toEqual(regions);
+  });
+});
+
+describe('hotspot', () => {
+  // A 4 × 2 map of a 64 × 32 image, its best block the third of the second row (centre 40, 24).
+  const map = { width: 64, height: 32, block: 16, cols: 4, rows: 2, scores: [0, 0, 0, 0, 0, 5, 9, 0] };
+
+  it('centres a square on the best block, in the pixels of a larger image', () => {
+    // 4× larger: centre (160, 96).
+    expect(hotspot(256, 128, map, 40)).toEqual({ left: 140, top: 76, width: 40, height: 40 });
+  });
+
+  it('keeps the square inside the image, and gives none when the image is no larger than it', () => {
+    expect(hotspot(256, 128, map, 100)).toEqual({ left: 110, top: 28, width: 100, height: 100 });
+    expect(hotspot(256, 128, { ...map, scores: [0, 0, 0, 9, 0, 0, 0, 0] }, 100)).toEqual({ left: 156, top: 0, width: 100, height: 100 });
+    expect(hotspot(256, 128, map, 128)).toBeNull();
+  });
+
+  it('holds the whole code of a first-pass copy, in the ½ copy the tiles are cut from', async () => {
+    const page = await shrunkPage(2000, 1300, 0);
+    const map = textureMap(page.grey, page.width, page.height);
+    // At ½ the page is 1500 × 1000 and the code spans (1000, 650) to about (1250, 750).
+    const r = hotspot(1500, 1000, map, 800)!;
+    expect(r.left).toBeLessThanOrEqual(1000);
+    expect(r.left + r.width).toBeGreaterThanOrEqual(1250);
+    expect(r.top).toBeLessThanOrEqual(650);
+    expect(r.top + r.height).toBeGreaterThanOrEqual(750);
   });
 });
