@@ -189,17 +189,7 @@ export class LinkEditor {
       const code = this.validBarcode(barcode);
       const object = this.objectOrThrow(objectId);
       const captureIds = this.links.capturesOf(objectId);
-      const existing = this.objectsOfBarcode(code, objectId);
-      if (code !== object.barcode && existing.length > 0) {
-        const shots = this.links.shotSeqsOfBarcode(code, this.projectOfObject(objectId), this.config.project).length;
-        const open = existing.some((o) => o.state === 'open') ? ', open on the rig' : '';
-        const own = new Set(captureIds.map((id) => this.links.linkOf(id)!.seq)).size;
-        throw new StationError(
-          'INVALID_ARGUMENT',
-          `Object ${code} already exists (${shots} shot${shots === 1 ? '' : 's'}${open}): renamed, ${object.barcode} would be a second object ${code} numbered from 1 again. ` +
-            `To add ${object.barcode}'s ${own} shot${own === 1 ? '' : 's'} to ${code}, use Merge into ${code} (they are numbered after its last shot).`,
-        );
-      }
+      if (code !== object.barcode) this.refuseSecondObject(objectId, object.barcode, code, captureIds, 'renamed');
       this.refuseContradicted(captureIds.map((id) => [id, code]), `Renaming object ${object.barcode} to ${code}`);
       const before = this.snapshot(captureIds);
       const edit = this.commit(() => {
@@ -210,6 +200,24 @@ export class LinkEditor {
       await this.renameOrRollBack(edit, before);
       return edit;
     });
+  }
+
+  /**
+   * Refuses to give object `objectId` (now `current`) the barcode `code` when another object in the
+   * project has it (or one is open on the rig): it would be a second object of that barcode numbering
+   * from 1 again, its shots named like the other's. Points to Merge.
+   */
+  private refuseSecondObject(objectId: number, current: string, code: string, captureIds: readonly number[], done: string): void {
+    const existing = this.objectsOfBarcode(code, objectId);
+    if (existing.length === 0) return;
+    const shots = this.links.shotSeqsOfBarcode(code, this.projectOfObject(objectId), this.config.project).length;
+    const open = existing.some((o) => o.state === 'open') ? ', open on the rig' : '';
+    const own = new Set(captureIds.map((id) => this.links.linkOf(id)!.seq)).size;
+    throw new StationError(
+      'INVALID_ARGUMENT',
+      `Object ${code} already exists (${shots} shot${shots === 1 ? '' : 's'}${open}): ${done}, ${current} would be a second object ${code} numbered from 1 again. ` +
+        `To add ${current}'s ${own} shot${own === 1 ? '' : 's'} to ${code}, use Merge into ${code} (they are numbered after its last shot).`,
+    );
   }
 
   setReshoot(captureId: number, reshoot: boolean): Promise<EditOutcome> {
@@ -238,6 +246,8 @@ export class LinkEditor {
       const summary = this.words.summary(last);
       // A renamed object may have taken more shots since (it was open on the rig): they all take the old barcode back.
       const captureIds = data.kind === 'barcode' ? this.links.capturesOf(data.objectId) : [...last.captureIds];
+      // Undoing a rename gives the old barcode back: refused, like the rename itself, if that barcode has an object again since.
+      if (data.kind === 'barcode') this.refuseSecondObject(data.objectId, data.after, data.before, captureIds, 'with the rename undone');
       this.refuseContradicted(this.linksAfterUndo(data, captureIds), 'Undoing the last linking edit');
       this.commit(() => {
         if (data.kind === 'relink') {

@@ -295,6 +295,31 @@ describe('renaming an object to a barcode that already has one', () => {
     expect(filesUnder(library)).toEqual(['B/001.tif', 'B/002.tif', 'Z/001.tif']);
   });
 
+  it('undoing a rename is refused the same way once the old barcode has an object again', async () => {
+    const { station, client, library, shoot } = await linkingStation();
+    await client.scanBarcode({ code: 'Z' });
+    const z1 = await shoot('z1.tif', 1);
+    await client.scanBarcode({ code: '%%END%%' });
+    await station.linker.settled();
+    const objectZ = station.linker.links.linkOf(z1)!.objectId;
+    expect(await client.relinkObject({ objectId: objectZ, barcode: 'Q' })).toMatchObject({ result: { kind: 'barcode' } });
+    // Z scanned again: a new object Z, numbered from 1.
+    await client.scanBarcode({ code: 'Z' });
+    const n1 = await shoot('n1.tif', 2);
+    await station.linker.settled();
+    expect(filesUnder(library)).toEqual(['Q/001.tif', 'Z/001.tif']);
+
+    expect(await client.undoLinkEdit({})).toEqual({
+      error: {
+        code: 'INVALID_ARGUMENT',
+        message: 'Object Z already exists (1 shot, open on the rig): with the rename undone, Q would be a second object Z numbered from 1 again. To add Q\'s 1 shot to Z, use Merge into Z (they are numbered after its last shot).',
+      },
+    });
+    expect(filesUnder(library)).toEqual(['Q/001.tif', 'Z/001.tif']);
+    expect(station.linker.links.linkOf(z1)).toMatchObject({ objectId: objectZ, barcode: 'Q', seq: 1 });
+    expect(station.linker.links.linkOf(n1)).toMatchObject({ barcode: 'Z', seq: 1 });
+  });
+
   it('names the captures and barcodes of a relink, a first link and a re-shoot flag, and what undo left', async () => {
     const { station, client, shoot } = await linkingStation();
     const stray = await shoot('x1.tif', 1);
