@@ -27,10 +27,11 @@ const maxLineBytes = 64 * 1024;
 export function controlSocketPath(dataDir: string, platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): string {
   if (platform === 'win32') return `\\\\.\\pipe\\capture-station-${createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 16)}`;
   const limit = platform === 'linux' ? 107 : 103;
-  const inDataDir = path.join(dataDir, 'station.sock');
-  if (Buffer.byteLength(inDataDir) <= limit) return inDataDir;
-  // The real path: a home reached through a symbolic link is the same station.
+  // Everything is decided on the real path: a home reached through a symbolic link is the same
+  // station, so `run` and `scan` must agree whichever spelling each was given.
   const real = fs.existsSync(dataDir) ? fs.realpathSync(dataDir) : path.resolve(dataDir);
+  const inDataDir = path.join(real, 'station.sock');
+  if (Buffer.byteLength(inDataDir) <= limit) return inDataDir;
   // Named by the hash alone: on macOS the temp folder itself takes about 50 of the 103 bytes.
   const short = path.join(runtimeSocketFolder(env), `${createHash('sha256').update(real).digest('hex').slice(0, 16)}.sock`);
   if (Buffer.byteLength(short) > limit) {

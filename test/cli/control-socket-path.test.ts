@@ -59,6 +59,14 @@ describe('the control socket of a deep home', () => {
     const link = path.join(path.dirname(deep), 'l'.repeat(100));
     fs.symlinkSync(deep, link);
     expect(controlSocketPath(link, 'linux', { XDG_RUNTIME_DIR: runtime })).toBe(socket);
+    // A short link to the deep home too: the choice is made on the real path, whichever spelling run and scan were given.
+    const shortLink = path.join(tempDir('cs-l-'), 'h');
+    fs.symlinkSync(deep, shortLink);
+    expect(controlSocketPath(shortLink, 'linux', { XDG_RUNTIME_DIR: runtime })).toBe(socket);
+    // And a deep link to a short home: the socket is in the home.
+    const deepLink = path.join(path.dirname(deep), 'k'.repeat(100));
+    fs.symlinkSync(home, deepLink);
+    expect(controlSocketPath(deepLink, 'linux', { XDG_RUNTIME_DIR: runtime })).toBe(path.join(fs.realpathSync(home), 'station.sock'));
     // Another home gets another socket; without XDG_RUNTIME_DIR, a folder of this user in the temp folder.
     expect(controlSocketPath(path.join(deep, 'other'), 'linux', { XDG_RUNTIME_DIR: runtime })).not.toBe(socket);
     expect(path.dirname(controlSocketPath(deep, 'linux', {}))).toBe(path.join(os.tmpdir(), `capture-station-${os.userInfo().uid}`));
