@@ -424,12 +424,11 @@ export class LinkSession {
       // taken off as UNDO takes them (recorded ones now, even if already linked and filed; the ones
       // still being checked when recorded), and its number goes back as a failed shot's does.
       this.settle(file, 'failed');
-      effects.push(this.undo(shot, object));
-      const files = shot.files.filter((f) => f.state !== 'gone').map((f) => f.file);
-      const others = files.filter((f) => f !== file);
+      const undone = this.undo(shot, object);
+      const others = shot.files.filter((f) => f.state !== 'gone' && f.file !== file).map((f) => f.file);
       const also = others.length > 0 ? ` with all its files (${others.join(', ')} too)` : '';
-      const recorded = shot.files.flatMap((f) => (f.captureId === null ? [] : [f.captureId]));
-      effects.push({ type: 'alarm', barcode: object.barcode, message: `${file} failed QC: its image shows another barcode than ${object.barcode}, so shot ${shot.seq} (${shot.stem}) is taken off object ${object.barcode}${also}, not linked and flagged for re-shoot${this.numberNote(object, shot)}.`, object: object.ref, captureIds: recorded });
+      const message = `${file} failed QC: its image shows another barcode than ${object.barcode}, so shot ${shot.seq} (${shot.stem}) is taken off object ${object.barcode}${also}, not linked and flagged for re-shoot${this.numberNote(object, shot)}.`;
+      effects.push(undone, { type: 'alarm', barcode: object.barcode, message, object: object.ref, captureIds: undone.captureIds });
     } else if (failed) {
       this.settle(file, 'failed');
       effects.push({ type: 'capture.unlinked', captureIds: [captureId], barcode, seq: null, stem: shot.stem, reshoot: true });
