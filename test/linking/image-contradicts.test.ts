@@ -195,7 +195,7 @@ describe('scan after capture: a waiting shot the scan contradicts', () => {
   });
 
   it('a JPEG recorded after the scan that contradicts it takes its partner off too, even once filed', async () => {
-    const s = await start(linking, { sources });
+    const s = await start(linking, { sources, targets: [{ id: 'nas', kind: 'folder', path: 'Share', mountCheck: false }], upload: { probeIntervalSec: 0.2, backoff: { baseMs: 50, maxMs: 500 } } });
     const { linker, store } = s.station;
     const good = await s.tiff('good.tif', 1);
     const partner = await s.tiff(`${sheetB}.tif`, 7);
@@ -227,6 +227,10 @@ describe('scan after capture: a waiting shot the scan contradicts', () => {
     expect(alarm?.data).toMatchObject({ message: `${sheetB}.jpg failed QC: its image shows another barcode than ${sheetA}, so shot 2 (${sheetB}) is taken off object ${sheetA} with all its files (${sheetB}.tif too), not linked and flagged for re-shoot; object ${sheetA} is closed: scan it again to re-shoot.` });
     expect(store.detail(partner)!.events.map((e) => e.type)).toContain('alarm');
     expect(store.detail(good)!.events.find((e) => e.type === 'object.incomplete')?.data).toMatchObject({ missing: ['1 of 2 views (missing back)'] });
+    // No copy stays on the share under the wrong barcode: one uploaded before the take-off is removed.
+    const uploadEnded = () => store.detail(partner)!.events.some((e) => e.type === 'upload.stale.removed' || e.type === 'upload.dead');
+    await waitFor(() => s.uploaded().length === 1 && (uploadEnded() || !store.detail(partner)!.events.some((e) => e.type === 'upload.done')), 'the share settled');
+    expect(s.uploaded()).toEqual([`rig-7/${sheetA}/${sheetA}_001_front.tif`]);
   });
 });
 
