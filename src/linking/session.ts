@@ -14,7 +14,8 @@
  * shot in arrival order, where a RAW and its TIFF/JPEG (same stem) are one shot; an object is
  * closed exactly once, with the reason. A capture that fails QC takes no number
  * or view: it is not linked and is flagged for re-shoot (so does a shot waiting for its barcode
- * whose image shows another barcode than the one scanned). Its number goes to the next shot only if
+ * whose image shows another barcode than the one scanned, and a shot of which any file fails as
+ * a barcode mismatch: all its files are taken off, as UNDO takes them). Its number goes to the next shot only if
  * no shot arrived after it (numbers already given are never changed, since those captures may be
  * filed under them); otherwise the number stays a gap. A file removed before it was recorded gives
  * its place up the same way. An object's completeness (expectedShots, views, pairs) is judged once
@@ -418,6 +419,16 @@ export class LinkSession {
     if (shot.undone) {
       this.settle(file, 'failed');
       effects.push({ type: 'capture.unlinked', captureIds: [captureId], barcode, seq: object ? shot.seq : null, stem: shot.stem, reshoot: true });
+    } else if (failed && object && this.contradicts(captureId, object.barcode)) {
+      // Its image shows another object's barcode: the shot is one exposure, so all its files are
+      // taken off as UNDO takes them (recorded ones now, even if already linked and filed; the ones
+      // still being checked when recorded), and its number goes back as a failed shot's does.
+      this.settle(file, 'failed');
+      const undone = this.undo(shot, object);
+      const others = shot.files.filter((f) => f.state !== 'gone' && f.file !== file).map((f) => f.file);
+      const also = others.length > 0 ? ` with all its files (${others.join(', ')} too)` : '';
+      const message = `${file} failed QC: its image shows another barcode than ${object.barcode}, so shot ${shot.seq} (${shot.stem}) is taken off object ${object.barcode}${also}, not linked and flagged for re-shoot${this.numberNote(object, shot)}.`;
+      effects.push(undone, { type: 'alarm', barcode: object.barcode, message, object: object.ref, captureIds: undone.captureIds });
     } else if (failed) {
       this.settle(file, 'failed');
       effects.push({ type: 'capture.unlinked', captureIds: [captureId], barcode, seq: null, stem: shot.stem, reshoot: true });

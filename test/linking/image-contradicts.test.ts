@@ -51,8 +51,10 @@ async function start(linking: StationConfigInput['linking'], more: Omit<StationC
     fs.renameSync(`${file}.part`, file);
   });
   const tiff = (name: string, seed: number) => drop(name, (file) => writeGoodTiff(file, seed));
+  /** A camera RAW (no barcode is read from it) named `name`. */
+  const raw = (name: string) => drop(name, async (file) => fs.copyFileSync(path.join(corpus, 'raw/exiftool/Nikon.nef'), file));
   const uploaded = () => filesUnder(path.join(home, 'Share')).filter((f) => !path.basename(f).startsWith('.'));
-  return { station, home, inbox, library: config.locations.library, sheet, tiff, filed, uploaded };
+  return { station, home, inbox, library: config.locations.library, sheet, tiff, raw, filed, uploaded };
 }
 
 describe('a linking edit that contradicts the image is refused', () => {
@@ -190,5 +192,71 @@ describe('scan after capture: a waiting shot the scan contradicts', () => {
     expect(linker.links.linkOf(jpeg)).toBeNull();
     expect(linker.links.linkOf(partner)).toBeNull();
     expect(store.detail(partner)!.reshoot).toBe(true);
+  });
+
+  it('a JPEG recorded after the scan that contradicts it takes its partner off too, even once filed', async () => {
+    const s = await start(linking, { sources, targets: [{ id: 'nas', kind: 'folder', path: 'Share', mountCheck: false }], upload: { probeIntervalSec: 0.2, backoff: { baseMs: 50, maxMs: 500 } } });
+    const { linker, store } = s.station;
+    const good = await s.tiff('good.tif', 1);
+    const partner = await s.tiff(`${sheetB}.tif`, 7);
+    // The wrong sheet's JPEG arrives, and the barcode is scanned before QC has recorded it.
+    const file = path.join(s.inbox, `${sheetB}.jpg`);
+    fs.copyFileSync(path.join(corpus, 'museum/dissco/meise', `${sheetB}.jpg`), `${file}.part`);
+    fs.renameSync(`${file}.part`, file);
+    await waitFor(() => linker.waitingShots().rig?.some((w) => w.files.includes(`${sheetB}.jpg`)) === true, 'the JPEG seen');
+    const before = store.counts().total;
+    const outcome = linker.scan(sheetA);
+    expect(store.counts().total).toBe(before);
+    expect(outcome.closed).toEqual({ barcode: sheetA, shots: 2, reason: 'end' });
+    await s.filed();
+    expect(filesUnder(s.library)).toEqual([`${sheetA}/${sheetA}_001_front.tif`, `${sheetA}/${sheetA}_002_back.tif`]);
+
+    await waitFor(() => store.counts().total === before + 1, 'the JPEG recorded');
+    await s.filed();
+    const jpeg = store.list({ limit: 100 }).find((c) => c.relPath === `${sheetB}.jpg`)!.id;
+    expect(store.get(jpeg)!.verdict).toBe('fail');
+    expect(linker.links.linkOf(good)).toMatchObject({ barcode: sheetA, seq: 1, view: 'front' });
+    for (const id of [partner, jpeg]) {
+      expect(linker.links.linkOf(id)).toBeNull();
+      expect(store.detail(id)!.reshoot).toBe(true);
+    }
+    // The partner filed under the wrong barcode is moved out of the object, as UNDO moves it.
+    expect(filesUnder(s.library)).toEqual([`${sheetA}/${sheetA}_001_front.tif`, expect.stringMatching(/^_reshoot\//)]);
+    expect(fs.existsSync(path.join(s.inbox, `${sheetB}.jpg`))).toBe(true);
+    const alarm = store.detail(jpeg)!.events.find((e) => e.type === 'alarm');
+    expect(alarm?.data).toMatchObject({ message: `${sheetB}.jpg failed QC: its image shows another barcode than ${sheetA}, so shot 2 (${sheetB}) is taken off object ${sheetA} with all its files (${sheetB}.tif too), not linked and flagged for re-shoot; object ${sheetA} is closed: scan it again to re-shoot.` });
+    expect(store.detail(partner)!.events.map((e) => e.type)).toContain('alarm');
+    expect(store.detail(good)!.events.find((e) => e.type === 'object.incomplete')?.data).toMatchObject({ missing: ['1 of 2 views (missing back)'] });
+    // No copy stays on the share under the wrong barcode: one uploaded before the take-off is removed.
+    const uploadEnded = () => store.detail(partner)!.events.some((e) => e.type === 'upload.stale.removed' || e.type === 'upload.dead');
+    await waitFor(() => s.uploaded().length === 1 && (uploadEnded() || !store.detail(partner)!.events.some((e) => e.type === 'upload.done')), 'the share settled');
+    expect(s.uploaded()).toEqual([`rig-7/${sheetA}/${sheetA}_001_front.tif`]);
+  });
+});
+
+describe('scan before capture: a shot whose file fails as a barcode mismatch', () => {
+  it('is taken off whole: its RAW, linked and filed before, is unlinked, set aside for re-shoot and named in the alarm', async () => {
+    const s = await start({ template: '{barcode}/{barcode}_{seq:03}{ext}' });
+    const { linker, store } = s.station;
+    linker.scan(sheetA);
+    const good = await s.tiff('good.tif', 1);
+    const rawId = await s.raw(`${sheetB}.nef`);
+    expect(store.get(rawId)!.verdict).not.toBe('fail');
+    expect(linker.links.linkOf(rawId)).toMatchObject({ barcode: sheetA, seq: 2 });
+    expect(filesUnder(s.library)).toEqual([`${sheetA}/${sheetA}_001.tif`, `${sheetA}/${sheetA}_002.nef`]);
+    const jpeg = await s.sheet(sheetB);
+    expect(store.get(jpeg)!.verdict).toBe('fail');
+    for (const id of [rawId, jpeg]) {
+      expect(linker.links.linkOf(id)).toBeNull();
+      expect(store.detail(id)!.reshoot).toBe(true);
+    }
+    expect(filesUnder(s.library)).toEqual([`${sheetA}/${sheetA}_001.tif`, expect.stringMatching(/^_reshoot\/.*\.nef$/)]);
+    expect(store.detail(rawId)!.events.find((e) => e.type === 'alarm')?.data).toMatchObject({
+      message: `${sheetB}.jpg failed QC: its image shows another barcode than ${sheetA}, so shot 2 (${sheetB}) is taken off object ${sheetA} with all its files (${sheetB}.nef too), not linked and flagged for re-shoot; its number is given back: the next shot is shot 2 of ${sheetA}.`,
+    });
+    // Its number goes to the next shot.
+    const next = await s.tiff('next.tif', 3);
+    expect(linker.links.linkOf(next)).toMatchObject({ barcode: sheetA, seq: 2 });
+    expect(linker.links.linkOf(good)).toMatchObject({ barcode: sheetA, seq: 1 });
   });
 });
