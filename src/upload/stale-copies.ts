@@ -8,7 +8,7 @@
  *   or is withdrawn because the capture is set aside (re-shoot, rejected, failed QC for a target
  *   taking passed ones only) while its local file is kept with the copy's bytes — proven as below,
  *   its only copy then, as a set-aside capture must not stay at the target under a name it no
- *   longer has (a file re-shot with other bytes leaves this copy the only one: kept) — and only while no other
+ *   longer has (a file re-shot with other bytes leaves this copy the only one: it stays) — and only while no other
  *   job of the target holds the key (a current copy there is not stale: the row is dropped);
  * - a job of ANOTHER capture whose key the copy occupies may remove it before that (leaseAtKey):
  *   when the copy's capture still has its local file with the bytes QC checked — recorded here
@@ -180,7 +180,7 @@ export class StaleCopies {
    * Leases the pending copy of one of `targetIds` that has been due longest and can be removed now
    * — after proving `proveLocal` when set (a set-aside capture's local file) — or returns null. Rows
    * whose key holds a current copy again are dropped on the way; a set-aside capture's copy that is
-   * its only one is kept.
+   * its only one stays.
    */
   lease(owner: string, leaseMs: number, targetIds: readonly string[]): { copy: StaleCopy; proveLocal: CaptureFileFacts | null } | null {
     if (targetIds.length === 0) return null;
@@ -196,8 +196,8 @@ export class StaleCopies {
         const copy = toCopy(r);
         const e = this.eligibility(copy, null);
         if (e.ok) return { copy: this.take(copy, owner, now + leaseMs), proveLocal: e.proveLocal };
+        // A copy that is its capture's only one (`only`) stays pending: its local file may be restored.
         if ('drop' in e) this.settle(copy, 'dropped', e.drop, new Date(now).toISOString());
-        else if ('only' in e) this.settle(copy, 'kept', e.only, new Date(now).toISOString());
       }
       return null;
     })();

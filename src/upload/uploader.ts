@@ -523,8 +523,9 @@ export class Uploader {
 
   /**
    * Before a copy whose capture has no verified copy under another name goes: its local file must
-   * still hold the copy's bytes (hashed now). False when it cannot go now: a file that changed keeps
-   * the copy (its only one), a read that failed backs off, a stop gives the lease back.
+   * still hold the copy's bytes (hashed now). False when it cannot go now: a file that changed (the
+   * copy is its only one then) or could not be read backs off — pending, as the file may be
+   * restored — and a stop gives the lease back.
    */
   private async proveBeforeRemoval(copy: StaleCopy, facts: CaptureFileFacts, signal: AbortSignal): Promise<boolean> {
     try {
@@ -533,16 +534,15 @@ export class Uploader {
     } catch (err) {
       if (this.abandoned) return false;
       const why = err instanceof Error ? err.message : String(err);
-      if (signal.aborted || this.stopped) this.stale.release(copy.id, this.owner);
-      else if (isUploadError(err, 'permanent')) {
-        const note = `capture ${copy.captureId} has no verified copy under another name, and its local file no longer holds this copy's bytes (${why}): this copy is its only one, so it stays at ${copy.remoteKey}`;
-        log.warn(`a superseded copy is left at the target: ${note}`, { target: copy.targetId, key: copy.remoteKey, capture: copy.captureId });
-        this.stale.kept(copy.id, this.owner, note);
-      } else {
-        const message = `capture ${copy.captureId}'s local file must be proven to hold this copy's bytes before it goes, and reading it failed (${why})`;
-        log.warn(`removing a superseded copy waits: ${message}`, { target: copy.targetId, key: copy.remoteKey, attempts: copy.attempts + 1 });
-        this.stale.retry(copy.id, this.owner, message, Date.now() + backoffDelay(copy.attempts + 1, this.opts.settings.backoff, this.opts.random));
+      if (signal.aborted || this.stopped) {
+        this.stale.release(copy.id, this.owner);
+        return false;
       }
+      const message = isUploadError(err, 'permanent')
+        ? `capture ${copy.captureId} has no verified copy under another name, and its local file no longer holds this copy's bytes (${why}): this copy is its only one, so it stays at ${copy.remoteKey} unless that file is restored`
+        : `capture ${copy.captureId}'s local file must be proven to hold this copy's bytes before it goes, and reading it failed (${why})`;
+      log.warn(`a superseded copy is not removed: ${message}`, { target: copy.targetId, key: copy.remoteKey, attempts: copy.attempts + 1 });
+      this.stale.retry(copy.id, this.owner, message, Date.now() + backoffDelay(copy.attempts + 1, this.opts.settings.backoff, this.opts.random));
       return false;
     }
   }

@@ -326,13 +326,12 @@ describe("a set-aside capture's superseded copy", () => {
   });
 
   it('stays when a re-shoot under the same name recorded other bytes for the capture: it is the only copy of its bytes', async () => {
-    const { config, target, x, copy, oldKey } = await setAsideAfterUpload(false);
+    const { x, copy, oldKey } = await setAsideAfterUpload(false);
     const reshot = randomBytes(90_000, 52);
     fs.writeFileSync(fx.store.captures.get(x.id)!.path, reshot);
     fx.store.db.prepare('UPDATE captures SET sha256 = ? WHERE id = ?').run(sha256(reshot), x.id);
-    start(config, target);
-    await waitFor(() => stale().get(copy.id)!.status !== 'pending', 'the copy settled');
-    expect(stale().get(copy.id)).toMatchObject({ status: 'kept', note: expect.stringMatching(new RegExp(`capture ${x.id} is set aside \\(its job \\d+ was withdrawn\\), and its local file is recorded with sha256 ${sha256(reshot)}, not this copy's ${x.sha256}`)) });
+    expect(stale().lease('me', 60_000, ['share'])).toBeNull();
+    expect(stale().get(copy.id)).toMatchObject({ status: 'pending', leaseOwner: null });
     expect(sha256(fs.readFileSync(oldKey))).toBe(x.sha256);
   });
 
@@ -340,8 +339,8 @@ describe("a set-aside capture's superseded copy", () => {
     const { config, target, x, copy, oldKey } = await setAsideAfterUpload(false);
     fs.writeFileSync(fx.store.captures.get(x.id)!.path, randomBytes(90_000, 53));
     start(config, target);
-    await waitFor(() => stale().get(copy.id)!.status !== 'pending', 'the copy settled');
-    expect(stale().get(copy.id)).toMatchObject({ status: 'kept', note: expect.stringMatching(new RegExp(`capture ${x.id} has no verified copy under another name, and its local file no longer holds this copy's bytes .*: this copy is its only one, so it stays at st1/K/img.tif`)) });
+    await waitFor(() => stale().get(copy.id)!.attempts > 0, 'the removal tried');
+    expect(stale().get(copy.id)).toMatchObject({ status: 'pending', lastError: expect.stringMatching(new RegExp(`capture ${x.id} has no verified copy under another name, and its local file no longer holds this copy's bytes .*: this copy is its only one, so it stays at st1/K/img.tif unless that file is restored`)) });
     expect(sha256(fs.readFileSync(oldKey))).toBe(x.sha256);
   });
 });
