@@ -36,7 +36,8 @@ Commands:
       --backfill TARGET    Queue the captures recorded before TARGET took them (e.g. a target added later)
       --since DATE         With --backfill: only captures recorded since DATE (YYYY-MM-DD, UTC)
       --retry TARGET|all   Queue the dead jobs of TARGET (or of every target) again, attempts reset
-      --job N              With --retry: only dead job N
+                           (not those withdrawn for set-aside captures: it lists them)
+      --job N              With --retry: only dead job N, withdrawn or not
   scan CODE… | scan -      Send barcode scans to the running station ("-": one per line from standard input)
       --source ID          The source the scan is for (needed when the station has several)
   sheet --output FILE      A printable sheet of the END / UNDO / REJECT control codes (Code 128, A4; FILE.png or FILE.pdf)

@@ -5,7 +5,8 @@
  * `--backfill TARGET [--since DATE]`, which queues the captures recorded before the target took them
  * (SQLite serialises that write with a running station's, whose runner picks the new jobs up within
  * seconds), and `--retry TARGET|all [--job N]`, which queues dead jobs again (through the running
- * station, so its queue view and events follow at once, or in the database when none runs).
+ * station, so its queue view and events follow at once, or in the database when none runs) — not
+ * the jobs withdrawn for set-aside captures, which it lists, unless --job names one.
  */
 import fs from 'node:fs';
 import type { StationConfig } from '../config/load.js';
@@ -121,17 +122,24 @@ async function retryDead(ctx: CliContext, config: StationConfig): Promise<number
   const filter = { ...(which === 'all' ? {} : { targetId: which }), ...(jobId === undefined ? {} : { jobId }) };
   const socket = controlSocketPath(config.locations.dataDir);
   let requeued = (await fromStation<{ requeued: number[] }>(socket, 'retryDead', filter))?.requeued ?? null;
-  if (requeued === null) {
-    const store = openStore(config.locations.database);
-    try {
-      requeued = new Outbox(store.db).retryDead(filter).map((t) => t.jobId);
-    } finally {
-      store.close();
+  let withdrawn: number[] = [];
+  const store = openStore(config.locations.database);
+  try {
+    if (requeued === null) requeued = new Outbox(store.db).retryDead(filter).map((t) => t.jobId);
+    if (jobId === undefined) withdrawn = new Outbox(store.db).withdrawnOf(filter);
+  } finally {
+    store.close();
+  }
+  if (ctx.values.json) ctx.output.out(JSON.stringify({ requeued, withdrawn }, null, 2) + '\n');
+  else {
+    if (requeued.length === 0) ctx.output.out(`No dead job${jobId === undefined ? '' : ` ${jobId}`} to retry${which === 'all' ? '' : ` for target "${which}"`}.\n`);
+    else ctx.output.out(`Queued ${requeued.length} dead job${requeued.length === 1 ? '' : 's'} again (${requeued.join(', ')}); each starts again with its attempts reset.\n`);
+    if (withdrawn.length > 0) {
+      ctx.output.out(
+        `Not queued: ${withdrawn.length} withdrawn job${withdrawn.length === 1 ? '' : 's'} (${withdrawn.join(', ')}) of set-aside captures (flagged for re-shoot, rejected, or failed QC for a target taking passed ones); each is queued again by itself once its capture is taken again — to send one anyway: capture-station queue --retry ${which} --job N.\n`,
+      );
     }
   }
-  if (ctx.values.json) ctx.output.out(JSON.stringify({ requeued }, null, 2) + '\n');
-  else if (requeued.length === 0) ctx.output.out(`No dead job${jobId === undefined ? '' : ` ${jobId}`} to retry${which === 'all' ? '' : ` for target "${which}"`}.\n`);
-  else ctx.output.out(`Queued ${requeued.length} dead job${requeued.length === 1 ? '' : 's'} again (${requeued.join(', ')}); each starts again with its attempts reset.\n`);
   return 0;
 }
 

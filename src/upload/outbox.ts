@@ -21,6 +21,7 @@ import type { Db } from '../store/database.js';
 import { appendEvent } from '../store/events.js';
 import { atKeySql, StaleCopies, type WrittenCopy } from './stale-copies.js';
 import type { CaptureFileFacts } from './source-read.js';
+import { withdrawnPrefix } from './withdrawn.js';
 
 export const jobStates = ['queued', 'leased', 'done', 'dead'] as const;
 export type JobState = (typeof jobStates)[number];
@@ -291,10 +292,35 @@ export class Outbox {
     })();
   }
 
+  /** Ids of the withdrawn jobs (set-aside captures) among the dead ones `filter` names: a retry of all or of a target leaves them. */
+  withdrawnOf(filter: { targetId?: string | undefined } = {}): number[] {
+    return this.deadWhere(filter, 'LIKE').map((r) => r.id);
+  }
+
+  /** Dead jobs by `filter`, oldest first; `withdrawn`: those whose error is (LIKE) or is not (NOT LIKE) the withdrawn marker. */
+  private deadWhere(filter: { targetId?: string | undefined; jobId?: number | undefined }, withdrawn: 'LIKE' | 'NOT LIKE' | null): { id: number; last_error: string | null }[] {
+    const where = ["state = 'dead'"];
+    const args: unknown[] = [];
+    if (filter.targetId !== undefined) {
+      where.push('target_id = ?');
+      args.push(filter.targetId);
+    }
+    if (filter.jobId !== undefined) {
+      where.push('id = ?');
+      args.push(filter.jobId);
+    }
+    if (withdrawn !== null) {
+      where.push(`coalesce(last_error, '') ${withdrawn} ?`);
+      args.push(`${withdrawnPrefix}%`);
+    }
+    return this.db.prepare(`SELECT id, last_error FROM upload_jobs WHERE ${where.join(' AND ')} ORDER BY id`).all(...args) as { id: number; last_error: string | null }[];
+  }
+
   /**
    * Takes back the queued job of a capture that a target no longer takes (flagged for re-shoot,
    * its object rejected): dead with `reason`, so it is not sent and the queue shows why. A leased
-   * job is already being sent and finishes; the operator's retryDead sends a withdrawn job anyway.
+   * job is already being sent and finishes; only the operator's retry of that one job sends a
+   * withdrawn job anyway (retryDead).
    */
   withdraw(captureId: number, targetId: string, reason: string): JobTransition | null {
     const row = this.db.prepare(`SELECT id FROM upload_jobs WHERE capture_id = ? AND target_id = ? AND state = 'queued'`).get(captureId, targetId) as { id: number } | undefined;
@@ -304,22 +330,17 @@ export class Outbox {
     return this.event(this.get(row.id) as UploadJob, 'dead', 'queued', at, reason);
   }
 
-  /** The operator's retry of dead jobs (all, one target's, or one job): queued again with a fresh attempt count. */
+  /**
+   * The operator's retry of dead jobs (all, one target's, or one job): queued again with a fresh
+   * attempt count. A retry of all or of a target skips withdrawn jobs (withdrawnOf): their captures
+   * are set aside, and such a job is queued again by itself once its capture is taken again; only
+   * a retry naming that job sends it anyway.
+   */
   retryDead(filter: { targetId?: string | undefined; jobId?: number | undefined } = {}): JobTransition[] {
     return this.db.transaction(() => {
       const now = this.clock();
       const at = new Date(now).toISOString();
-      const where = ["state = 'dead'"];
-      const args: unknown[] = [];
-      if (filter.targetId !== undefined) {
-        where.push('target_id = ?');
-        args.push(filter.targetId);
-      }
-      if (filter.jobId !== undefined) {
-        where.push('id = ?');
-        args.push(filter.jobId);
-      }
-      const rows = this.db.prepare(`SELECT id, last_error FROM upload_jobs WHERE ${where.join(' AND ')} ORDER BY id`).all(...args) as { id: number; last_error: string | null }[];
+      const rows = this.deadWhere(filter, filter.jobId === undefined ? 'NOT LIKE' : null);
       const out: JobTransition[] = [];
       for (const r of rows) {
         this.db.prepare("UPDATE upload_jobs SET state = 'queued', attempts = 0, last_error = NULL, next_attempt_at = ?, updated_at = ? WHERE id = ?").run(now, at, r.id);

@@ -6,8 +6,9 @@
  *   (Outbox.renamed), with the sha256 and size the done upload verified there;
  * - a pending row is removed once the capture's job at that target is done under another copy,
  *   or is withdrawn because the capture is set aside (re-shoot, rejected, failed QC for a target
- *   taking passed ones only) while its local file is kept — its only copy then, as a set-aside
- *   capture must not stay at the target under a name it no longer has — and only while no other
+ *   taking passed ones only) while its local file is kept with the copy's bytes — proven as below,
+ *   its only copy then, as a set-aside capture must not stay at the target under a name it no
+ *   longer has (a file re-shot with other bytes leaves this copy the only one: it stays) — and only while no other
  *   job of the target holds the key (a current copy there is not stale: the row is dropped);
  * - a job of ANOTHER capture whose key the copy occupies may remove it before that (leaseAtKey):
  *   when the copy's capture still has its local file with the bytes QC checked — recorded here
@@ -85,6 +86,14 @@ interface Row {
   lease_until: number | null;
   last_error: string | null;
   settled_at: string | null;
+}
+
+/**
+ * The capture's job was withdrawn (set aside: it is not to be at the target under any name). The
+ * marker decides, not the key: a job withdrawn after a lease keeps the key it was given then.
+ */
+function setAside(own: { state: string; last_error: string | null } | undefined): boolean {
+  return own?.state === 'dead' && own.last_error?.startsWith(withdrawnPrefix) === true;
 }
 
 function toCopy(r: Row): StaleCopy {
@@ -168,10 +177,12 @@ export class StaleCopies {
   }
 
   /**
-   * Leases the pending copy of one of `targetIds` that has been due longest and can be removed now,
-   * or returns null. Rows whose key holds a current copy again are dropped on the way.
+   * Leases the pending copy of one of `targetIds` that has been due longest and can be removed now
+   * — after proving `proveLocal` when set (a set-aside capture's local file) — or returns null. Rows
+   * whose key holds a current copy again are dropped on the way; a set-aside capture's copy that is
+   * its only one stays.
    */
-  lease(owner: string, leaseMs: number, targetIds: readonly string[]): StaleCopy | null {
+  lease(owner: string, leaseMs: number, targetIds: readonly string[]): { copy: StaleCopy; proveLocal: CaptureFileFacts | null } | null {
     if (targetIds.length === 0) return null;
     return this.db.transaction(() => {
       const now = this.clock();
@@ -184,7 +195,8 @@ export class StaleCopies {
       for (const r of rows) {
         const copy = toCopy(r);
         const e = this.eligibility(copy, null);
-        if (e.ok) return this.take(copy, owner, now + leaseMs);
+        if (e.ok) return { copy: this.take(copy, owner, now + leaseMs), proveLocal: e.proveLocal };
+        // A copy that is its capture's only one (`only`) stays pending: its local file may be restored.
         if ('drop' in e) this.settle(copy, 'dropped', e.drop, new Date(now).toISOString());
       }
       return null;
@@ -358,12 +370,17 @@ export class StaleCopies {
     if (own?.state === 'done') {
       const same = url !== null ? urlOf(own.resume_json ? JSON.parse(own.resume_json) : null) === url : own.remote_key === copy.remoteKey;
       if (same) return { ok: false, drop: `capture ${copy.captureId}'s verified copy is this one again` };
-    } else if (!this.setAsideWithFile(copy.captureId, own)) {
-      // (A capture withdrawn with its local file kept has that file as its copy: this one can go.)
-      if (asking === null || asking.captureId === copy.captureId) {
+    } else {
+      // A set-aside capture is not to be at the target under any name: its copy goes once its local
+      // file is proven to hold the same bytes (that file is its copy then).
+      const aside = setAside(own);
+      if (!aside && (asking === null || asking.captureId === copy.captureId)) {
         return { ok: false, wait: `capture ${copy.captureId}'s copy under its new name is not verified yet (its job ${copy.jobId} is ${own?.state ?? 'gone'}); its old copy goes once it is, so the capture always has one` };
       }
-      const local = this.localFileOf(copy, own?.state ?? 'gone');
+      const local = this.localFileOf(
+        copy,
+        aside ? `capture ${copy.captureId} is set aside (its job ${copy.jobId} was withdrawn)` : `capture ${copy.captureId}'s upload under its new name is not verified (its job ${copy.jobId} is ${own?.state ?? 'gone'})`,
+      );
       if (!('facts' in local)) return { ok: false, ...local };
       proveLocal = local.facts;
     }
@@ -379,10 +396,10 @@ export class StaleCopies {
   }
 
   /**
-   * The local file of a superseded copy's capture whose new copy is not verified yet, as the
-   * database records it: what to prove before the copy may go, or why it cannot go (now).
+   * The local file of a superseded copy's capture with no verified copy under its new name (`why`),
+   * as the database records it: what to prove before the copy may go, or why it cannot go (now).
    */
-  private localFileOf(copy: StaleCopy, jobState: string): { facts: CaptureFileFacts } | { wait: string } | { only: string } {
+  private localFileOf(copy: StaleCopy, why: string): { facts: CaptureFileFacts } | { wait: string } | { only: string } {
     const c = this.db
       .prepare(
         `SELECT id, source_id, rel_path, version, path, size, mtime_us, sha256, local_deleted_at,
@@ -392,21 +409,11 @@ export class StaleCopies {
       .get(copy.captureId) as
       | { id: number; source_id: string; rel_path: string; version: number; path: string; size: number; mtime_us: number; sha256: string | null; local_deleted_at: string | null; moving: number }
       | undefined;
-    const notVerified = `capture ${copy.captureId}'s upload under its new name is not verified (its job ${copy.jobId} is ${jobState})`;
-    if (!c) return { only: `${notVerified}, and the capture is no longer recorded` };
-    if (c.local_deleted_at !== null) return { only: `${notVerified}, and retention removed its local file at ${c.local_deleted_at}` };
-    if (c.sha256 !== copy.sha256) return { only: `${notVerified}, and its local file is recorded with sha256 ${c.sha256 ?? 'none'}, not this copy's ${copy.sha256}` };
+    if (!c) return { only: `${why}, and the capture is no longer recorded` };
+    if (c.local_deleted_at !== null) return { only: `${why}, and retention removed its local file at ${c.local_deleted_at}` };
+    if (c.sha256 !== copy.sha256) return { only: `${why}, and its local file is recorded with sha256 ${c.sha256 ?? 'none'}, not this copy's ${copy.sha256}` };
     if (c.moving) return { wait: `capture ${copy.captureId}'s local file is being moved in the library; the copy goes once it is proven at its new place` };
     return { facts: { captureId: c.id, sourceId: c.source_id, relPath: c.rel_path, version: c.version, path: c.path, size: c.size, mtimeUs: c.mtime_us, sha256: c.sha256, localDeletedAt: null } };
-  }
-
-  /**
-   * The capture's job was withdrawn with no key (set aside: it is not to be at the target under
-   * any name) and its local file is still kept: its copy can go, the local file being its copy.
-   */
-  private setAsideWithFile(captureId: number, own: { state: string; remote_key: string | null; last_error: string | null } | undefined): boolean {
-    if (own?.state !== 'dead' || own.remote_key !== null || !own.last_error?.startsWith(withdrawnPrefix)) return false;
-    return this.db.prepare('SELECT 1 FROM captures WHERE id = ? AND local_deleted_at IS NULL').get(captureId) !== undefined;
   }
 
   private take(copy: StaleCopy, owner: string, until: number): StaleCopy {

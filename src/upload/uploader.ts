@@ -366,9 +366,9 @@ export class Uploader {
     }
     // Uploads first: a superseded copy waits for its capture's new copy anyway.
     while (this.active < this.opts.settings.concurrency) {
-      const copy = this.stale.lease(this.owner, this.leaseMs, online);
-      if (!copy) break;
-      this.runRemoval(copy);
+      const leased = this.stale.lease(this.owner, this.leaseMs, online);
+      if (!leased) break;
+      this.runRemoval(leased.copy, leased.proveLocal);
     }
     this.scheduleDue(online);
   }
@@ -507,9 +507,11 @@ export class Uploader {
     return ` The job tries again after a backoff: ${left} more attempt${left === 1 ? '' : 's'} (upload.maxAttempts), then it is dead and \`capture-station queue --retry ${job.targetId}\` sends it again.`;
   }
 
-  private runRemoval(copy: StaleCopy): void {
+  /** Removes a leased copy in the background — once `proveLocal` (its capture's local file) is proven, when set. */
+  private runRemoval(copy: StaleCopy, proveLocal: CaptureFileFacts | null): void {
     const controller = new AbortController();
-    const done = this.removeLeased(copy, controller.signal, null)
+    const done = (proveLocal ? this.proveBeforeRemoval(copy, proveLocal, controller.signal) : Promise.resolve(true))
+      .then((proven) => (proven ? this.removeLeased(copy, controller.signal, null) : null))
       .then(() => undefined)
       .catch((err: unknown) => log.error('removing a superseded copy: bookkeeping failed', { stale: copy.id, error: (err as Error).message }))
       .finally(() => {
@@ -517,6 +519,32 @@ export class Uploader {
         if (!this.stopped) queueMicrotask(() => this.wake());
       });
     this.removing.set(copy.id, { targetId: copy.targetId, controller, done });
+  }
+
+  /**
+   * Before a copy whose capture has no verified copy under another name goes: its local file must
+   * still hold the copy's bytes (hashed now). False when it cannot go now: a file that changed (the
+   * copy is its only one then) or could not be read backs off — pending, as the file may be
+   * restored — and a stop gives the lease back.
+   */
+  private async proveBeforeRemoval(copy: StaleCopy, facts: CaptureFileFacts, signal: AbortSignal): Promise<boolean> {
+    try {
+      await confirmUnchangedSinceQc({ ...facts, sha256: copy.sha256 }, signal);
+      return true;
+    } catch (err) {
+      if (this.abandoned) return false;
+      const why = err instanceof Error ? err.message : String(err);
+      if (signal.aborted || this.stopped) {
+        this.stale.release(copy.id, this.owner);
+        return false;
+      }
+      const message = isUploadError(err, 'permanent')
+        ? `capture ${copy.captureId} has no verified copy under another name, and its local file no longer holds this copy's bytes (${why}): this copy is its only one, so it stays at ${copy.remoteKey} unless that file is restored`
+        : `capture ${copy.captureId}'s local file must be proven to hold this copy's bytes before it goes, and reading it failed (${why})`;
+      log.warn(`a superseded copy is not removed: ${message}`, { target: copy.targetId, key: copy.remoteKey, attempts: copy.attempts + 1 });
+      this.stale.retry(copy.id, this.owner, message, Date.now() + backoffDelay(copy.attempts + 1, this.opts.settings.backoff, this.opts.random));
+      return false;
+    }
   }
 
   /**

@@ -5,6 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import type { Output } from '../../src/cli/output.js';
 import { loadConfig } from '../../src/config/load.js';
+import { openStore } from '../../src/store/open.js';
+import { Outbox } from '../../src/upload/outbox.js';
+import { withdrawnPrefix } from '../../src/upload/withdrawn.js';
 import { controlSocketPath, startControlSocket } from '../../src/server/control-socket.js';
 import { createHandlers } from '../../src/station/handlers.js';
 import { Station } from '../../src/station/station.js';
@@ -76,5 +79,22 @@ describe('capture-station queue', () => {
     expect(await queue(home, '--retry', 'all', '--json')).toMatchObject({ code: 0, out: expect.stringMatching(/"requeued": \[\s*\d+\s*\]/) });
     expect(JSON.parse((await queue(home, '--json')).out)).toMatchObject({ live: false, targets: [{ counts: { queued: 1, dead: 0 } }] });
     expect((await queue(home, '--retry', 'all')).out).toBe('No dead job to retry.\n');
+
+    // A job withdrawn for a set-aside capture is left dead by a retry of all or of its target, and named.
+    const store = openStore(config.locations.database);
+    const withdrawn = (() => {
+      try {
+        const job = store.db.prepare("SELECT id, capture_id FROM upload_jobs WHERE state = 'queued'").get() as { id: number; capture_id: number };
+        new Outbox(store.db).withdraw(job.capture_id, 'nas', `${withdrawnPrefix}capture ${job.capture_id} is flagged for re-shoot; it is not uploaded.`);
+        return job.id;
+      } finally {
+        store.close();
+      }
+    })();
+    expect((await queue(home, '--retry', 'nas')).out).toBe(
+      `No dead job to retry for target "nas".\nNot queued: 1 withdrawn job (${withdrawn}) of set-aside captures (flagged for re-shoot, rejected, or failed QC for a target taking passed ones); each is queued again by itself once its capture is taken again — to send one anyway: capture-station queue --retry nas --job N.\n`,
+    );
+    expect(JSON.parse((await queue(home, '--retry', 'all', '--json')).out)).toEqual({ requeued: [], withdrawn: [withdrawn] });
+    expect((await queue(home, '--retry', 'all', '--job', String(withdrawn))).out).toBe(`Queued 1 dead job again (${withdrawn}); each starts again with its attempts reset.\n`);
   });
 });

@@ -134,6 +134,25 @@ describe('leases', () => {
 });
 
 describe('retries and the dead letter', () => {
+  it('a retry of all or of a target leaves withdrawn jobs (set-aside captures) dead and names them; a retry of that job sends it', () => {
+    const outbox = new Outbox(fx.store.db);
+    const failed = fx.addCapture('failed.tif', Buffer.from('failed'));
+    const aside = fx.addCapture('aside.tif', Buffer.from('aside'));
+    outbox.enqueue(failed, 'share');
+    outbox.enqueue(aside, 'share');
+    const job = outbox.lease('w', 1000, ['share'])!.job;
+    outbox.fail(job.id, 'w', 'conflict', { dead: true });
+    const withdrawn = outbox.withdraw(aside.id, 'share', `${withdrawnPrefix}capture ${aside.id} is flagged for re-shoot; it is not uploaded.`)!;
+    expect(outbox.withdrawnOf()).toEqual([withdrawn.jobId]);
+    expect(outbox.withdrawnOf({ targetId: 'elsewhere' })).toEqual([]);
+    expect(outbox.retryDead({ targetId: 'share' }).map((t) => t.jobId)).toEqual([job.id]);
+    outbox.fail(outbox.lease('w', 1000, ['share'])!.job.id, 'w', 'conflict', { dead: true });
+    expect(outbox.retryDead().map((t) => t.jobId)).toEqual([job.id]);
+    expect(outbox.get(withdrawn.jobId)).toMatchObject({ state: 'dead', lastError: expect.stringMatching(/^Withdrawn: /) });
+    expect(outbox.retryDead({ jobId: withdrawn.jobId }).map((t) => t.jobId)).toEqual([withdrawn.jobId]);
+    expect(outbox.withdrawnOf()).toEqual([]);
+  });
+
   it('retries after the backoff, keeps attempts and the last error, and dead jobs come back on retryDead', () => {
     const clock = { now: 5_000 };
     const outbox = new Outbox(fx.store.db, () => clock.now);
@@ -187,9 +206,9 @@ describe('a done job whose capture is set aside and renamed (withdrawDone)', () 
     fx.store.db.prepare('UPDATE captures SET local_deleted_at = ? WHERE id = ?').run(new Date().toISOString(), c.id);
     expect(stale.lease('w', 1000, ['share'])).toBeNull();
     expect(stale.remaining('share')).toMatchObject([{ remoteKey: 'cam/OBJ/OBJ_01.tif', status: 'pending' }]);
-    // With the local file kept, it can go.
+    // With the local file kept, it can go once that file is proven (proveLocal) to hold its bytes.
     fx.store.db.prepare('UPDATE captures SET local_deleted_at = NULL WHERE id = ?').run(c.id);
-    expect(stale.lease('w', 1000, ['share'])).toMatchObject({ remoteKey: 'cam/OBJ/OBJ_01.tif', sha256: c.sha256 });
+    expect(stale.lease('w', 1000, ['share'])).toMatchObject({ copy: { remoteKey: 'cam/OBJ/OBJ_01.tif', sha256: c.sha256 }, proveLocal: { captureId: c.id, path: c.path, sha256: c.sha256 } });
 
     // Taken again (the hook runs when its verdict or flag changes): queued with no key, so it goes under its name then.
     fx.store.captures.runHooks(c.id);

@@ -18,6 +18,7 @@ import { S3Target } from '../../src/upload/s3-target.js';
 import { StaleCopies } from '../../src/upload/stale-copies.js';
 import type { UploadTarget } from '../../src/upload/target.js';
 import { Uploader } from '../../src/upload/uploader.js';
+import { withdrawnPrefix } from '../../src/upload/withdrawn.js';
 import { waitFor } from '../helpers/station-home.js';
 import { listFiles, makeFixture, randomBytes, settings, sha256, type Fixture } from './fixture.js';
 import { motoCredentials, motoMissing, startMoto, type Moto } from './moto.js';
@@ -255,7 +256,7 @@ describe('captures that swap names after their upload', () => {
     db.prepare("UPDATE upload_jobs SET state = 'done', remote_key = 'st1/K/img.tif', verified_sha256 = ? WHERE id = ?").run(x.sha256, jx.id);
     ob.renamed(jx.id, 'st1/M/img.tif');
     db.prepare("UPDATE upload_jobs SET state = 'done', remote_key = 'st1/M/img.tif', verified_sha256 = ? WHERE id = ?").run(x.sha256, jx.id);
-    const copy = stale().lease('me', 60_000, ['share'])!;
+    const { copy } = stale().lease('me', 60_000, ['share'])!;
     expect(copy).toMatchObject({ remoteKey: 'st1/K/img.tif', leaseOwner: 'me' });
     expect(stale().readyToDelete(copy.id, 'me', null, undefined)).toBeNull();
     // Y takes the key (e.g. an upload leased before this guard, or a bug elsewhere): the delete is refused.
@@ -287,5 +288,59 @@ describe.skipIf(motoMissing !== null)('captures that swap names after their uplo
       sha256Of: async (key) => sha256(Buffer.from(await (await moto.client.send(new GetObjectCommand({ Bucket: 'scans', Key: key }))).Body!.transformToByteArray())),
     };
     await rotateAndDrain(config, target, remote, 'swap/', ['K/img.tif', 'L/img.tif'], (n) => `st1/${n}`);
+  });
+});
+
+/**
+ * A capture set aside (re-shoot, rejected, failed QC for a target taking passed ones) whose old
+ * copy is recorded as superseded: its job is withdrawn, and the copy goes only once its local file
+ * is proven to hold the same bytes — else that copy is its only one, and it stays.
+ */
+describe("a set-aside capture's superseded copy", () => {
+  const original = randomBytes(90_000, 51);
+
+  /** X uploaded under K, renamed to M, its job withdrawn (`keyed`: after a lease gave it its new key). */
+  async function setAsideAfterUpload(keyed: boolean) {
+    const { share, config, target } = folderSetup();
+    const x = fx.addCapture('x.tif', original);
+    fileAs(x.id, 'K/img.tif');
+    const first = start(config, target);
+    first.backfill('share', null);
+    await waitFor(() => jobOf(x.id).state === 'done', 'X uploaded');
+    await first.stop();
+    fileAs(x.id, 'M/img.tif');
+    outbox().renamed(jobOf(x.id).id, 'st1/M/img.tif');
+    if (keyed) fx.store.db.prepare("UPDATE upload_jobs SET remote_key = 'st1/M/img.tif' WHERE id = ?").run(jobOf(x.id).id);
+    expect(outbox().withdraw(x.id, 'share', `${withdrawnPrefix}capture ${x.id} is flagged for re-shoot; it is not uploaded.`)).not.toBeNull();
+    const copy = stale().remaining()[0]!;
+    expect(copy).toMatchObject({ captureId: x.id, remoteKey: 'st1/K/img.tif', status: 'pending' });
+    return { share, config, target, x, copy, oldKey: path.join(share, 'st1/K/img.tif') };
+  }
+
+  it('is removed once its local file is proven, also when its withdrawn job kept the key a lease gave it', async () => {
+    const { config, target, copy, oldKey } = await setAsideAfterUpload(true);
+    start(config, target);
+    await waitFor(() => stale().get(copy.id)!.status !== 'pending', 'the copy settled');
+    expect(stale().get(copy.id)).toMatchObject({ status: 'removed' });
+    expect(fs.existsSync(oldKey)).toBe(false);
+  });
+
+  it('stays when a re-shoot under the same name recorded other bytes for the capture: it is the only copy of its bytes', async () => {
+    const { x, copy, oldKey } = await setAsideAfterUpload(false);
+    const reshot = randomBytes(90_000, 52);
+    fs.writeFileSync(fx.store.captures.get(x.id)!.path, reshot);
+    fx.store.db.prepare('UPDATE captures SET sha256 = ? WHERE id = ?').run(sha256(reshot), x.id);
+    expect(stale().lease('me', 60_000, ['share'])).toBeNull();
+    expect(stale().get(copy.id)).toMatchObject({ status: 'pending', leaseOwner: null });
+    expect(sha256(fs.readFileSync(oldKey))).toBe(x.sha256);
+  });
+
+  it('stays when its local file no longer holds its bytes, though the database still says it does (hashed before removing)', async () => {
+    const { config, target, x, copy, oldKey } = await setAsideAfterUpload(false);
+    fs.writeFileSync(fx.store.captures.get(x.id)!.path, randomBytes(90_000, 53));
+    start(config, target);
+    await waitFor(() => stale().get(copy.id)!.attempts > 0, 'the removal tried');
+    expect(stale().get(copy.id)).toMatchObject({ status: 'pending', lastError: expect.stringMatching(new RegExp(`capture ${x.id} has no verified copy under another name, and its local file no longer holds this copy's bytes .*: this copy is its only one, so it stays at st1/K/img.tif unless that file is restored`)) });
+    expect(sha256(fs.readFileSync(oldKey))).toBe(x.sha256);
   });
 });
