@@ -56,8 +56,9 @@ export function Header({ stationId, connection, checking, counts, theme, onToggl
       <span className="connection" data-state={connection} role="status" aria-label={`Connection: ${look.word}`}>
         <span aria-hidden="true">{look.icon}</span> {look.word}
       </span>
+      {/* Its sun or moon only: the words stay its name and tooltip, and the header's room goes to what the rig needs. */}
       <button type="button" className="button header__theme" onClick={onToggleTheme} aria-pressed={theme === 'light'} title={theme === 'dark' ? 'Light theme' : 'Dark theme'}>
-        <span aria-hidden="true">{theme === 'dark' ? '☀' : '☾'}</span> <span className="header__theme-word">{theme === 'dark' ? 'Light theme' : 'Dark theme'}</span>
+        <span aria-hidden="true">{theme === 'dark' ? '☀' : '☾'}</span> <span className="visually-hidden">{theme === 'dark' ? 'Light theme' : 'Dark theme'}</span>
       </button>
     </header>
   );

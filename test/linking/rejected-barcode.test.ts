@@ -5,45 +5,16 @@
  * naming the rejection, a new scan opens a new object numbered as if the rejected shots were never
  * taken, and undo puts everything back exactly.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLocalClient } from '../../src/contract/client.js';
-import { loadConfig } from '../../src/config/load.js';
-import { createHandlers } from '../../src/station/handlers.js';
-import { Station } from '../../src/station/station.js';
-import { writeGoodTiff } from '../helpers/images.js';
-import { filesUnder, makeHome, waitFor } from '../helpers/station-home.js';
+import { linkingStation, stopLinkingStations } from '../helpers/linking-station.js';
+import { filesUnder, waitFor } from '../helpers/station-home.js';
 
-const homes: string[] = [];
-const stations: Station[] = [];
-afterEach(async () => {
-  for (const s of stations.splice(0)) await s.stop();
-  for (const h of homes.splice(0)) fs.rmSync(h, { recursive: true, force: true });
-});
-
-async function start() {
-  const home = makeHome({ ingest: { stableWindowMs: 200, rescanIntervalSec: 0 }, linking: { enabled: true, template: '{barcode}/{seq:03}{ext}', barcode: { pattern: '[A-Z]' } } });
-  homes.push(home);
-  const config = loadConfig({ home });
-  const station = new Station(config);
-  stations.push(station);
-  await station.start();
-  const library = config.locations.library;
-  const inbox = path.join(home, 'Inbox');
-  const shoot = async (name: string, seed: number) => {
-    const before = station.store.counts().total;
-    await writeGoodTiff(path.join(inbox, name), seed);
-    await waitFor(() => station.store.counts().total === before + 1, name);
-    await station.linker.settled();
-    return station.store.list({ limit: 100 }).find((c) => c.relPath === name)!.id;
-  };
-  return { station, client: createLocalClient(createHandlers(station)), library, shoot };
-}
+afterEach(stopLinkingStations);
 
 describe('a barcode whose object was rejected', () => {
   it('keeps the rejected object closed; relink, split and a new scan use a new object, a merge into it is refused, and undo restores exactly', async () => {
-    const { station, client, library, shoot } = await start();
+    const { station, client, library, shoot } = await linkingStation();
     const links = station.linker.links;
     station.linker.scan('R');
     const r1 = await shoot('r1.tif', 1);
@@ -108,7 +79,7 @@ describe('a barcode whose object was rejected', () => {
   });
 
   it("a rejected object's shots stay set aside through a rename of it, and come back there when a relink out of it is undone", async () => {
-    const { station, client, library, shoot } = await start();
+    const { station, client, library, shoot } = await linkingStation();
     const links = station.linker.links;
     station.linker.scan('R');
     const r1 = await shoot('r1.tif', 1);
