@@ -63,8 +63,8 @@ export class CoreHost {
     });
   }
 
-  call(command: CommandName, args: unknown): Promise<Reply<unknown>> {
-    return this.client ? this.client.call(command, args) : Promise.resolve({ error: { code: 'INTERNAL', message: 'The station core is not running.' } });
+  call(command: CommandName, args: unknown, signal?: AbortSignal): Promise<Reply<unknown>> {
+    return this.client ? this.client.call(command, args, signal) : Promise.resolve({ error: { code: 'INTERNAL', message: 'The station core is not running.' } });
   }
 
   stop(): Promise<void> {

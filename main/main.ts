@@ -14,7 +14,7 @@ import { loadConfig } from '../src/config/load.js';
 import { appMenuTemplate } from './app-menu.js';
 import { CoreHost } from './core-host.js';
 import { desktopSettingsFile, readDesktopSettings, writeDesktopSettings, type DesktopSettings } from './desktop-settings.js';
-import { answerInvoke } from './ipc.js';
+import { IpcCalls } from './ipc.js';
 import { loginItemPlan, startHiddenFlag } from './login-item.js';
 import { allowNavigation, allowPermission, securityHeaders, uiEntryUrl } from './security.js';
 import { stationLoadOptions } from './station-options.js';
@@ -67,7 +67,9 @@ app.whenReady().then(async () => {
   session.defaultSession.setPermissionRequestHandler((_wc, permission, callback) => callback(allowPermission(permission)));
   session.defaultSession.setPermissionCheckHandler((_wc, permission) => allowPermission(permission));
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => callback({ responseHeaders: { ...details.responseHeaders, ...securityHeaders() } }));
-  ipcMain.handle(ipcChannels.invoke, (event, command: unknown, args: unknown) => answerInvoke((c, a) => core.call(c, a), uiDir, event.senderFrame?.url, command, args));
+  const calls = new IpcCalls((c, a, signal) => core.call(c, a, signal), uiDir);
+  ipcMain.handle(ipcChannels.invoke, (event, command: unknown, args: unknown, requestId: unknown) => calls.invoke({ id: event.sender.id, url: event.senderFrame?.url }, command, args, requestId));
+  ipcMain.handle(ipcChannels.withdraw, (event, requestId: unknown) => calls.withdraw({ id: event.sender.id, url: event.senderFrame?.url }, requestId));
 
   win = new BrowserWindow({
     width: 1280,

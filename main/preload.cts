@@ -10,10 +10,11 @@ import type { StationBridge } from '../src/contract/bridge.js';
 const { contextBridge, ipcRenderer } = electron;
 
 // Channel names repeated here: a sandboxed preload can require only 'electron', not project files.
-const channels = { invoke: 'capture-station:invoke', event: 'capture-station:event' } as const;
+const channels = { invoke: 'capture-station:invoke', event: 'capture-station:event', withdraw: 'capture-station:withdraw' } as const;
 
 const bridge = {
-  invoke: (command, args) => ipcRenderer.invoke(channels.invoke, command, args),
+  invoke: (command, args, requestId) => ipcRenderer.invoke(channels.invoke, command, args, ...(requestId === undefined ? [] : [requestId])),
+  withdraw: (requestId) => ipcRenderer.invoke(channels.withdraw, requestId),
   onEvent: (listener) => {
     const forward = (_e: IpcRendererEvent, event: Parameters<typeof listener>[0], payload: Parameters<typeof listener>[1]) => listener(event, payload);
     ipcRenderer.on(channels.event, forward);

@@ -20,6 +20,8 @@ export const errorCodes = [
   'UNREACHABLE',
   /** The caller withdrew the request (a newer one replaced it); nothing is wrong. */
   'CANCELLED',
+  /** Another station already runs on this database or data folder; a second one is refused. */
+  'ALREADY_RUNNING',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

@@ -6,6 +6,7 @@
  * Every state has its own icon and word, so colour is never the only signal. Pure.
  */
 import type { ResultOf, StationHandlers } from '../contract.js';
+import { formatBytes } from './format.js';
 
 type Status = ResultOf<StationHandlers, 'status'>;
 export type ScannerStatus = Status['usbScanners'][number];
@@ -87,7 +88,7 @@ export function diskWarnings(disks: readonly DiskInfo[]): DiskWarning[] {
         icon: critical ? '✕' : '▲',
         word: critical ? 'Disk almost full' : 'Disk low on space',
         tone: critical ? 'bad' : 'warn',
-        summary: `${(d.freeBytes / 1024 ** 3).toFixed(1)} GB free on the disk of ${d.names}`,
+        summary: `${formatBytes(d.freeBytes)} free on the disk of ${d.names}`,
         advice: `${advice.charAt(0).toUpperCase()}${advice.slice(1)}.`,
         folders: d.folders.map((f) => f.path),
       };

@@ -50,16 +50,24 @@ export function folderOf(relPath: string): string {
   return i < 0 ? '' : relPath.slice(0, i);
 }
 
+const byteUnits = ['B', 'KB', 'MB', 'GB', 'TB'] as const;
+
+/**
+ * Every byte figure the UI shows (file sizes, queue, free disk): in the largest unit of 1024 it has
+ * at least one of, so a nearly full disk reads "300 MB", not "0.3 GB" or "0.0 GB" — the same units
+ * as the retention.*FreeGB limits it is judged by. Whole bytes; three figures from 100 up.
+ */
 export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
+  let v = n;
   let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
+  while (v >= 1024 && u < byteUnits.length - 1) {
     v /= 1024;
     u++;
   }
-  return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[u]}`;
+  const text = u === 0 ? Math.round(v).toFixed(0) : v >= 99.95 ? v.toFixed(0) : v.toFixed(1);
+  // Rounded up to 1024 of a unit ("1024 KB") is one of the next.
+  if (Number(text) >= 1024 && u < byteUnits.length - 1) return `1.0 ${byteUnits[u + 1]}`;
+  return `${text} ${byteUnits[u]}`;
 }
 
 export function shortSha(sha: string | null): string {

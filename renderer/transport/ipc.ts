@@ -14,12 +14,21 @@ export function desktopBridge(): StationBridge | null {
 }
 
 export function createIpcClient(bridge: StationBridge): StationClient {
-  const call = (command: string, args: unknown, options?: CallOptions): Promise<Reply<unknown>> =>
-    unlessWithdrawn(
-      bridge.invoke(command as Parameters<StationBridge['invoke']>[0], args as never).catch((err: unknown) => ({ error: { code: 'UNREACHABLE' as const, message: `The station core cannot be reached (${err instanceof Error ? err.message : String(err)}).` } })),
-      options?.signal,
-      () => ({ error: withdrawnError() }),
-    );
+  let lastRequestId = 0;
+  // A call that may be withdrawn carries an id; withdrawing it tells the core to stop work on it
+  // (as closing an HTTP request does), while the caller is answered CANCELLED at once.
+  const call = (command: string, args: unknown, options?: CallOptions): Promise<Reply<unknown>> => {
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.resolve({ error: withdrawnError() });
+    const requestId = signal ? ++lastRequestId : undefined;
+    const withdraw = () => void bridge.withdraw(requestId!).catch(() => undefined);
+    signal?.addEventListener('abort', withdraw, { once: true });
+    const reply = bridge
+      .invoke(command as Parameters<StationBridge['invoke']>[0], args as never, requestId)
+      .catch((err: unknown) => ({ error: { code: 'UNREACHABLE' as const, message: `The station core cannot be reached (${err instanceof Error ? err.message : String(err)}).` } }))
+      .finally(() => signal?.removeEventListener('abort', withdraw));
+    return unlessWithdrawn(reply, signal, () => ({ error: withdrawnError() }));
+  };
   // As in the HTTP client: one function per command name; `then` is never a command.
   return new Proxy({} as StationClient, {
     get: (_target, prop) => (typeof prop === 'string' && prop !== 'then' ? (args: unknown, options?: CallOptions) => call(prop, args ?? {}, options) : undefined),

@@ -1,7 +1,8 @@
 /**
  * `capture-station` — the headless station and its tools. Every command returns an exit code rather
  * than calling process.exit, so the tests run commands in-process.
- *   0 success · 1 a file or a check failed · 2 bad usage or configuration
+ *   0 success · 1 a file or a check failed · 2 bad usage or configuration, or a station already
+ *   running on this home (a state the command refuses to start in, like a port already taken)
  */
 import { parseArgs } from 'node:util';
 import { loadConfig, type StationConfig } from '../config/load.js';
@@ -47,6 +48,9 @@ Options for every command:
   --config FILE            Read this station.json / station.yaml instead of the one in the home
   --log-level LEVEL        debug | info | warn | error (default info)
   -h, --help               This text
+
+Exit codes: 0 success · 1 a file or a check failed · 2 bad usage or configuration, or another
+station already running on this home
 `;
 
 export interface CliContext {
@@ -123,7 +127,7 @@ export async function main(argv: string[], output: Output = processOutput): Prom
     const err = loaded ? (damagedDatabaseError(thrown, (loaded as StationConfig).locations.database) ?? thrown) : thrown;
     if (err instanceof StationError) {
       output.err(`capture-station ${name}: ${err.message}\n`);
-      return err.code === 'CONFIG_INVALID' || err.code === 'CONFIG_UNREADABLE' || err.code === 'INVALID_ARGUMENT' ? 2 : 1;
+      return err.code === 'CONFIG_INVALID' || err.code === 'CONFIG_UNREADABLE' || err.code === 'INVALID_ARGUMENT' || err.code === 'ALREADY_RUNNING' ? 2 : 1;
     }
     throw err;
   }

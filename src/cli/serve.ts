@@ -26,7 +26,7 @@ export function serveCommand(ctx: CliContext): Promise<number> {
       operatorToken: token,
       monitorTokens: config.server.monitorTokens,
       uiDir: defaultUiDir(),
-      previewJpeg: (id) => station.previews.jpeg(id),
+      previewJpeg: (id, signal) => station.previews.jpeg(id, signal),
     });
     ctx.output.err(
       `Web UI and API on ${server.url} (${config.server.allowRemote ? 'reachable from other machines' : 'this machine only'})\n` +

@@ -12,10 +12,15 @@ export const ipcChannels = {
   invoke: 'capture-station:invoke',
   /** main → page: (event, payload) */
   event: 'capture-station:event',
+  /** withdraw(requestId) of an invoke the page no longer waits for → Reply<{ withdrawn }> */
+  withdraw: 'capture-station:withdraw',
 } as const;
 
 export interface StationBridge {
-  invoke<C extends CommandName>(command: C, args: CommandArgs<C>): Promise<Reply<unknown>>;
+  /** `requestId` (a positive whole number, unique among the page's calls in flight) makes the call withdrawable. */
+  invoke<C extends CommandName>(command: C, args: CommandArgs<C>, requestId?: number): Promise<Reply<unknown>>;
+  /** The page no longer waits for the call sent with `requestId`: the core withdraws it, as when an HTTP caller goes away. */
+  withdraw(requestId: number): Promise<Reply<{ withdrawn: boolean }>>;
   /** Every station event; returns the unsubscribe function. */
   onEvent(listener: <E extends StationEventName>(event: E, payload: StationEvents[E]) => void): () => void;
 }

@@ -71,12 +71,19 @@ export class PreviewService {
     let entry = this.making.get(sha256);
     if (!entry) {
       const fresh = { waiting: 0 } as { made: Promise<CachedPreview>; waiting: number };
-      fresh.made = this.enqueue(() => this.make(captureId, sha256), () => fresh.waiting > 0);
+      const forget = () => {
+        if (this.making.get(sha256) === fresh) this.making.delete(sha256);
+      };
+      // A job nobody waits for is forgotten the moment it is given up, not when its CANCELLED has
+      // settled some microtasks later: a request arriving in between starts a job of its own.
+      const wanted = () => {
+        if (fresh.waiting > 0) return true;
+        forget();
+        return false;
+      };
+      fresh.made = this.enqueue(() => this.make(captureId, sha256), wanted);
       this.making.set(sha256, fresh);
-      void fresh.made.then(
-        () => this.making.delete(sha256),
-        () => this.making.delete(sha256),
-      );
+      void fresh.made.then(forget, forget);
       entry = fresh;
     }
     entry.waiting++;
@@ -103,8 +110,8 @@ export class PreviewService {
   }
 
   /** The preview's JPEG bytes (the HTTP route) with the content hash that names them. */
-  async jpeg(captureId: number): Promise<{ bytes: Buffer; sha256: string }> {
-    const p = await this.preview(captureId);
+  async jpeg(captureId: number, signal?: AbortSignal): Promise<{ bytes: Buffer; sha256: string }> {
+    const p = await this.preview(captureId, signal);
     return { bytes: await fs.promises.readFile(p.jpegFile), sha256: p.sha256 };
   }
 

@@ -85,7 +85,7 @@ export async function startControlSocket(socketPath: string, handlers: HandlerMa
   if (unix && path.dirname(socketPath) === runtimeSocketFolder(process.env)) ensurePrivateFolder(path.dirname(socketPath));
   if (unix && fs.existsSync(socketPath)) {
     // A socket file left by a station that died; one that answers belongs to a running station.
-    if (await answers(socketPath)) throw new StationError('CONFIG_INVALID', `Another Capture Station is already running on this data folder (it answers at ${socketPath}). Stop it first.`);
+    if (await answers(socketPath)) throw new StationError('ALREADY_RUNNING', `Another Capture Station is already running on this data folder (it answers at ${socketPath}). Stop it first.`);
     fs.rmSync(socketPath, { force: true });
   }
   const sockets = new Set<net.Socket>();

@@ -1,7 +1,7 @@
 /**
- * For work that cannot be withdrawn once started (a request sent in-process or over Electron IPC,
- * a preview being made): the caller stops waiting as soon as `signal` aborts and gets
- * `withdrawn()` instead; the work itself runs on. Dependency-free, as the UI imports it too.
+ * For work that may run on after its caller withdrew it (a handler that does not watch its signal,
+ * a preview being made that another caller still waits for): the caller stops waiting as soon as
+ * `signal` aborts and gets `withdrawn()` instead. Dependency-free, as the UI imports it too.
  */
 export function unlessWithdrawn<R>(reply: Promise<R>, signal: AbortSignal | undefined, withdrawn: () => R): Promise<R> {
   if (!signal) return reply;

@@ -70,7 +70,7 @@ export function acquireInstanceLock(database: string): InstanceLock {
     }
     if (!isStale(holder)) {
       throw new StationError(
-        'DB_OPEN_FAILED',
+        'ALREADY_RUNNING',
         `Another Capture Station (pid ${holder.pid} on host ${holder.host}, started ${holder.startedAt}) is using ${database} — stop it first.` +
           (holder.host === me.host ? '' : ` It runs on another machine; if it is surely not running, delete ${file}.`),
       );
@@ -78,7 +78,7 @@ export function acquireInstanceLock(database: string): InstanceLock {
     log.warn('taking over the lock of a station that is no longer running', { lock: file, pid: holder.pid, startedAt: holder.startedAt });
     takeOver(file, holder);
   }
-  throw new StationError('DB_OPEN_FAILED', `Could not take the station lock ${file}: another station keeps starting at the same time. Start one station only.`);
+  throw new StationError('ALREADY_RUNNING', `Could not take the station lock ${file}: another station keeps starting at the same time. Start one station only.`);
 }
 
 function readHolder(file: string): Holder | null {

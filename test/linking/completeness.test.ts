@@ -67,6 +67,11 @@ describe('a closed object with a file that never settles', () => {
     await waitFor(() => filesUnder(s.library).length === 2, 'the late file filed');
     expect(filesUnder(s.library)).toEqual(['A-1_01.tif', 'A-1_02.tif']);
     expect(s.alarms.slice(1)).toEqual(['Object A-1 is complete after all: empty.tif finished checking after the object was judged.']);
+    // The late file's History timeline has its object's alarms, the one raised before it was recorded first.
+    const late = s.station.store.list({ limit: 10 }).find((c) => c.relPath === 'empty.tif')!.id;
+    const timeline = s.station.store.detail(late)!.events.map((e) => e.type);
+    expect(timeline.slice(0, 3)).toEqual(['object.incomplete', 'capture.recorded', 'capture.linked']);
+    expect(timeline).toContain('alarm');
   });
 
   it('an object the station stopped before judging is judged at the next start, once; so is one it left open', async () => {
@@ -147,5 +152,27 @@ describe('scan after capture: a wait for a barcode that expired', () => {
     const e1 = s.station.store.list({ limit: 10 }).find((c) => c.relPath === 'E1.tif')!.id;
     expect(s.station.store.detail(e1)!.events.filter((e) => e.type === 'capture.not-linked').map((e) => e.data)).toEqual([{ reason: 'written while the station was not watching' }]);
     expect(filesUnder(s.library)).toEqual([]);
+  });
+
+  it("shows the alarm in the timeline of a file it named while that file was still being checked, and not in a later version's", async () => {
+    const s = await start(home({ mode: 'scan-after-capture', idleTimeoutSec: 1 }));
+    emptyFile(path.join(s.inbox, 'B1.tif'));
+    await waitFor(() => s.alarms.length > 0, 'the wait for a barcode expired');
+    const said = 'No barcode was scanned within 1 s of the last shot: B1.tif is not linked; link them with a relink, or shoot them again and scan.';
+    expect(s.alarms).toEqual([said]);
+    await writeGoodTiff(path.join(s.inbox, 'B1.tif'), 32);
+    await waitFor(() => s.station.store.counts().total === 1, 'B1 recorded');
+    const b1 = s.station.store.list({ limit: 10 })[0]!.id;
+    const timeline = s.station.store.detail(b1)!.events;
+    // In time order: the alarm came before the file was recorded.
+    expect(timeline.map((e) => e.type)).toEqual(['alarm', 'capture.recorded', 'capture.not-linked']);
+    expect(timeline[0]!.data).toMatchObject({ message: said, unchecked: ['B1.tif'] });
+
+    // B1.tif written again (a re-shot under the same name) is a capture of its own, not named by that alarm.
+    await writeGoodTiff(path.join(s.inbox, 'B1.tif'), 33);
+    await waitFor(() => s.station.store.counts().total === 2, 'the new B1 recorded');
+    const again = s.station.store.list({ limit: 10 }).find((c) => c.id !== b1)!.id;
+    expect(s.station.store.detail(again)!.events.filter((e) => e.data !== null && (e.data as { message?: string }).message === said)).toEqual([]);
+    expect(s.station.store.detail(b1)!.events[0]!.type).toBe('alarm');
   });
 });

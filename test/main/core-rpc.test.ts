@@ -5,6 +5,12 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CoreClient, serveCore, type CoreMessage, type PortLike } from '../../main/core-rpc.js';
+import { IpcCalls } from '../../main/ipc.js';
+import { uiEntryUrl } from '../../main/security.js';
+import { createIpcClient } from '../../renderer/transport/ipc.js';
+import type { StationBridge } from '../../src/contract/bridge.js';
+import type { CallContext, HandlerMap } from '../../src/contract/client.js';
+import { commandArgs } from '../../src/contract/commands.js';
 import { restartDelayMs } from '../../main/restart-policy.js';
 import { loadConfig } from '../../src/config/load.js';
 import { createHandlers } from '../../src/station/handlers.js';
@@ -53,6 +59,50 @@ describe('core process protocol', () => {
     const { image, width, height } = preview.result as { image: string; width: number; height: number };
     expect([width, height]).toEqual([640, 480]);
     expect(await sharp(Buffer.from(image.replace(/^data:image\/jpeg;base64,/, ''), 'base64')).metadata()).toMatchObject({ format: 'jpeg', width: 640, height: 480 });
+  });
+
+  it("carries the window's withdrawal of a call to the core's handler, which stops; other calls are answered", async () => {
+    const { port1, port2 } = new MessageChannel();
+    cleanup.push(() => {
+      port1.close();
+      port2.close();
+    });
+    // Every command waits until its caller withdraws it, or answers at once when told to.
+    const withdrawnIn: string[] = [];
+    const handlers = Object.fromEntries(
+      Object.keys(commandArgs).map((c) => [
+        c,
+        (args: { id?: number }, { signal }: CallContext) =>
+          args.id === 1
+            ? new Promise((resolve) => signal?.addEventListener('abort', () => resolve(withdrawnIn.push(c)), { once: true }))
+            : { ran: c },
+      ]),
+    ) as unknown as HandlerMap;
+    serveCore(portLike(port1), handlers, () => () => undefined);
+    const core = new CoreClient(portLike(port2), () => undefined);
+    // The main process (main.ts) and the preload (preload.cts), minus Electron.
+    const uiDir = path.resolve('/opt/capture-station/resources/app/dist/renderer');
+    const calls = new IpcCalls((c, a, signal) => core.call(c, a, signal), uiDir);
+    const window = { id: 1, url: uiEntryUrl(uiDir) };
+    const bridge: StationBridge = {
+      invoke: (command, args, requestId) => calls.invoke(window, command, args, requestId),
+      withdraw: (requestId) => Promise.resolve(calls.withdraw(window, requestId)),
+      onEvent: () => () => undefined,
+    };
+    const client = createIpcClient(bridge);
+
+    const scrolledPast = new AbortController();
+    const waiting = client.capturePreview({ id: 1, withImage: true }, { signal: scrolledPast.signal });
+    const stillWanted = client.getCapture({ id: 2 }, { signal: new AbortController().signal });
+    expect(await stillWanted).toEqual({ result: { ran: 'getCapture' } });
+    scrolledPast.abort();
+    expect(await waiting).toMatchObject({ error: { code: 'CANCELLED' } });
+    await waitFor(() => withdrawnIn.length > 0, 'the withdrawal in the core');
+    expect(withdrawnIn).toEqual(['capturePreview']);
+    // Arguments are still validated at the core; a withdrawn-before-sent call never reaches it.
+    expect(await client.getCapture({ id: -1 }, { signal: new AbortController().signal })).toMatchObject({ error: { code: 'INVALID_ARGUMENT' } });
+    expect(await client.getCapture({ id: 1 }, { signal: AbortSignal.abort() })).toMatchObject({ error: { code: 'CANCELLED' } });
+    expect(withdrawnIn).toEqual(['capturePreview']);
   });
 
   it('replies with an error to every waiting call when the core process dies', async () => {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { answerInvoke } from '../../main/ipc.js';
+import { IpcCalls } from '../../main/ipc.js';
 import { allowNavigation, allowPermission, desktopCsp, isTrustedSender, uiEntryUrl } from '../../main/security.js';
 import { dispatch, type HandlerMap } from '../../src/contract/client.js';
 import { ipcChannels } from '../../src/contract/bridge.js';
@@ -36,13 +36,26 @@ describe('desktop window security', () => {
 
 describe('contract over IPC', () => {
   const unused = Object.fromEntries(Object.keys(commandArgs).map((c) => [c, () => ({ ran: c })])) as unknown as HandlerMap;
-  const call = (command: Parameters<typeof dispatch>[1], args: unknown) => dispatch(unused, command, args);
+  const calls = new IpcCalls((command, args) => dispatch(unused, command, args), uiDir);
+  const window = { id: 1, url: entry };
+  const stranger = { id: 2, url: 'https://example.org/' };
 
   it('answers the UI, validating arguments, and refuses any other sender', async () => {
-    expect(await answerInvoke(call, uiDir, entry, 'status', {})).toEqual({ result: { ran: 'status' } });
-    expect(await answerInvoke(call, uiDir, entry, 'getCapture', { id: 'x' })).toMatchObject({ error: { code: 'INVALID_ARGUMENT' } });
-    expect(await answerInvoke(call, uiDir, entry, 'toString', {})).toMatchObject({ error: { code: 'NOT_FOUND' } });
-    expect(await answerInvoke(call, uiDir, 'https://example.org/', 'status', {})).toEqual({ error: { code: 'FORBIDDEN', message: 'Only the Capture Station window may call the station.' } });
+    expect(await calls.invoke(window, 'status', {})).toEqual({ result: { ran: 'status' } });
+    expect(await calls.invoke(window, 'status', {}, 7)).toEqual({ result: { ran: 'status' } });
+    expect(await calls.invoke(window, 'getCapture', { id: 'x' })).toMatchObject({ error: { code: 'INVALID_ARGUMENT' } });
+    expect(await calls.invoke(window, 'toString', {})).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    expect(await calls.invoke(stranger, 'status', {})).toEqual({ error: { code: 'FORBIDDEN', message: 'Only the Capture Station window may call the station.' } });
+  });
+
+  it('refuses a request id or a withdrawal that is not a positive whole number, and a withdrawal from any other sender', async () => {
+    for (const bad of [0, -1, 1.5, '3', null, Number.MAX_SAFE_INTEGER + 1]) {
+      const message = `The request id ${JSON.stringify(bad)} is not a positive whole number; send a fresh one with each call you may withdraw.`;
+      expect(await calls.invoke(window, 'status', {}, bad), String(bad)).toEqual({ error: { code: 'INVALID_ARGUMENT', message } });
+      expect(calls.withdraw(window, bad), String(bad)).toEqual({ error: { code: 'INVALID_ARGUMENT', message } });
+    }
+    expect(calls.withdraw(stranger, 1)).toEqual({ error: { code: 'FORBIDDEN', message: 'Only the Capture Station window may call the station.' } });
+    expect(calls.withdraw(window, 1)).toEqual({ result: { withdrawn: false } });
   });
 
   it('uses the same channel names in the sandboxed preload as in the contract', () => {

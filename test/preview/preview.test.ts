@@ -206,6 +206,36 @@ describe('preview service', () => {
     expect(cached).toEqual([expect.stringContaining(details[1]!.sha256!)]);
   });
 
+  it('makes the preview for a caller still waiting, or asking just as the job every earlier caller withdrew is given up', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'shot.jpg');
+    await goodImage(6, 64, 48).jpeg().toFile(file);
+    const detail = detailFor(file, await sha256OfFile(file));
+    // Two callers share one job: the one that withdraws does not take the preview from the other.
+    let open!: () => void;
+    const shared = new PreviewService({ captures: { detail: () => detail }, cacheDir: path.join(dir, 'previews'), maxCacheBytes: 1e9, render, qcIdle: () => new Promise<void>((r) => (open = r)) });
+    const leaving = new AbortController();
+    const left = shared.describe(1, false, leaving.signal);
+    const staying = shared.describe(1, false);
+    leaving.abort();
+    await expect(left).rejects.toMatchObject({ code: 'CANCELLED' });
+    open();
+    await expect(staying).resolves.toMatchObject({ captureId: 1, width: 64 });
+    // The job is given up a few microtasks after QC goes idle; the new caller is tried at each of them.
+    for (let ticks = 0; ticks < 12; ticks++) {
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const service = new PreviewService({ captures: { detail: () => detail }, cacheDir: path.join(dir, `previews-${ticks}`), maxCacheBytes: 1e9, render, qcIdle: () => gate });
+      const asked = new AbortController();
+      const withdrawn = service.describe(1, false, asked.signal);
+      asked.abort();
+      await expect(withdrawn).rejects.toMatchObject({ code: 'CANCELLED' });
+      release();
+      for (let i = 0; i < ticks; i++) await Promise.resolve();
+      await expect(service.describe(1, false), `asked ${ticks} microtasks after QC went idle`).resolves.toMatchObject({ captureId: 1, width: 64 });
+    }
+  });
+
   it('follows a capture that filing moved into the library while its preview was being asked for', async () => {
     const dir = tempDir();
     const inbox = path.join(dir, 'shot.jpg');

@@ -99,6 +99,8 @@ describe('capture view', () => {
     expect(formatBytes(512)).toBe('512 B');
     expect(formatBytes(1_234_567)).toBe('1.2 MB');
     expect(formatBytes(250 * 1024 ** 3)).toBe('250 GB');
+    // Every size in a unit it has at least one of; a rounded figure never reads "1024 KB" or "0.5 B".
+    expect([0, 0.4, 1023.7, 1536, 1023.97 * 1024, 5.25 * 1024 ** 2, 1024 ** 3, 3 * 1024 ** 4, 2048 * 1024 ** 4].map((n) => formatBytes(n))).toEqual(['0 B', '0 B', '1.0 KB', '1.5 KB', '1.0 MB', '5.3 MB', '1.0 GB', '3.0 TB', '2048 TB']);
     const facts = keyFacts(record(1, { width: null, height: null, bitDepth: null, format: null, sha256: null, qcMs: null }));
     expect(facts.map((f) => f.value)).toEqual(['—', '—', 'unknown', '1.2 MB', '—', expect.any(String)]);
   });

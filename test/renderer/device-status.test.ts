@@ -101,6 +101,12 @@ describe('device status', () => {
     expect(html.match(/1\.5 GB free/g)).toHaveLength(1);
     expect(html).toMatch(/<summary[^>]*>.*Disk almost full:.*1\.5 GB free on the disk of hot folder &quot;inbox&quot; and the library<\/summary><p class="devices__disk-advice">Free space there, or let retention remove uploaded files/s);
 
+    // A nearly full disk (or a small share) says what is left in a unit it has at least one of, never "0.0 GB".
+    for (const [freeBytes, said] of [[0, '0 B'], [900, '900 B'], [20 * 1024, '20.0 KB'], [300 * 1024 ** 2, '300 MB'], [2 * 1024 ** 4, '2.0 TB']] as const) {
+      const [tiny] = diskWarnings([{ ...disk('critical', 'free space there'), freeBytes }]);
+      expect(renderToStaticMarkup(createElement(DeviceList, { devices: [], disks: [tiny!] }))).toMatch(new RegExp(`Disk almost full:</span> ${said} free on the disk of hot folder &quot;inbox&quot; and the library</summary>`));
+    }
+
     // No disk here has a petabyte free: the one disk of the home's folders is "low", once.
     const home = makeHome({ ingest: { rescanIntervalSec: 0 }, retention: { warnFreeGB: 1_000_000, criticalFreeGB: 0 } });
     cleanup.push(() => fs.rmSync(home, { recursive: true, force: true }));

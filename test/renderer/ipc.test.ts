@@ -11,6 +11,7 @@ function fakeBridge() {
   const listeners = new Set<Parameters<StationBridge['onEvent']>[0]>();
   const bridge: StationBridge = {
     invoke: (command, args) => dispatch(handlers, command, args),
+    withdraw: () => Promise.resolve({ result: { withdrawn: false } }),
     onEvent: (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -24,7 +25,7 @@ describe('IPC transport', () => {
     const client = createIpcClient(fakeBridge().bridge);
     expect(await client.getCapture({ id: 3 })).toEqual({ result: { ran: 'getCapture', args: { id: 3 } } });
     expect(await client.getCapture({ id: -3 })).toMatchObject({ error: { code: 'INVALID_ARGUMENT' } });
-    const broken = createIpcClient({ invoke: () => Promise.reject(new Error('core process gone')), onEvent: () => () => undefined });
+    const broken = createIpcClient({ invoke: () => Promise.reject(new Error('core process gone')), withdraw: () => Promise.reject(new Error('core process gone')), onEvent: () => () => undefined });
     expect(await broken.status({})).toEqual({ error: { code: 'UNREACHABLE', message: 'The station core cannot be reached (core process gone).' } });
   });
 

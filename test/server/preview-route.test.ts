@@ -4,7 +4,9 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
+import type { HandlerMap } from '../../src/contract/client.js';
 import { startStationServer } from '../../src/server/server.js';
+import type { PreviewJpeg } from '../../src/server/preview-route.js';
 import { createHandlers } from '../../src/station/handlers.js';
 import { Station } from '../../src/station/station.js';
 import { writeGoodTiff } from '../helpers/images.js';
@@ -32,7 +34,7 @@ describe('preview route', () => {
       operatorToken: operator,
       monitorTokens: [monitor],
       uiDir: null,
-      previewJpeg: (id) => station.previews.jpeg(id),
+      previewJpeg: (id, signal) => station.previews.jpeg(id, signal),
     });
     cleanup.push(() => server.close());
     const base = `http://127.0.0.1:${server.port}`;
@@ -67,5 +69,30 @@ describe('preview route', () => {
     expect(notAnId.status).toBe(400);
     expect(await notAnId.json()).toMatchObject({ error: { code: 'INVALID_ARGUMENT' } });
     expect((await fetch(`${base}/api/preview/${good.id}`, { method: 'POST', headers: { Authorization: `Bearer ${operator}` } })).status).toBe(405);
+  });
+
+  it('withdraws the preview when the client goes away before it is made, and not after it was sent', async () => {
+    const signals = new Map<number, AbortSignal>();
+    // Capture 1's preview waits (for QC to go idle) until withdrawn; capture 2's is made at once.
+    const previewJpeg: PreviewJpeg = (id, signal) => {
+      signals.set(id, signal);
+      if (id === 2) return Promise.resolve({ bytes: Buffer.from('jpeg'), sha256: 'ab'.repeat(32) });
+      return new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('withdrawn')), { once: true }));
+    };
+    const server = await startStationServer({ handlers: {} as HandlerMap, events: { onAny: () => () => undefined }, host: '127.0.0.1', port: 0, operatorToken: operator, monitorTokens: [], uiDir: null, previewJpeg });
+    cleanup.push(() => server.close());
+    const url = (id: number) => `http://127.0.0.1:${server.port}/api/preview/${id}`;
+    const scrolledPast = new AbortController();
+    const pending = fetch(url(1), { headers: { Authorization: `Bearer ${operator}` }, signal: scrolledPast.signal });
+    await waitFor(() => signals.has(1), 'the preview to be asked for');
+    expect(signals.get(1)!.aborted).toBe(false);
+    scrolledPast.abort();
+    await expect(pending).rejects.toThrow();
+    await waitFor(() => signals.get(1)!.aborted, 'the preview withdrawn');
+
+    const res = await fetch(url(2), { headers: { Authorization: `Bearer ${operator}` } });
+    expect(Buffer.from(await res.arrayBuffer()).toString()).toBe('jpeg');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(signals.get(2)!.aborted).toBe(false);
   });
 });
