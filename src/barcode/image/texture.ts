@@ -4,8 +4,10 @@
  * its horizontal and vertical gradient energies differ by far more than in handwriting, print,
  * plant material or paper, whose edges run every way. The imbalance survives at scales too small
  * for zxing to read the bars (a Meise sheet's label at 0.7 px per module in the first pass), which
- * is why the first pass's copy can point the second pass to it. Only the order of the tiles depends
- * on this: every tile is still tried until one gives a valid code, so a wrong guess costs time only.
+ * is why the first pass's copy can point the second pass to it. Whether the bars there are too fine
+ * to read at the first pass's scale (barsTooFine) decides whether the likeliest tiles are read
+ * before the whole first-pass copy. Only the order of the reads depends on this: the whole copy and
+ * every tile are still read until one gives a valid code, so a wrong guess costs time only.
  */
 import type { Region } from './protocol.js';
 
@@ -148,12 +150,13 @@ export function regionIn(width: number, height: number, map: TextureMap, region:
  * pass will be needed. Across the bars (along the stronger gradient), every swing between a light
  * and a dark extreme of a readable code spans most of the line's black-to-white range; bars and
  * spaces narrower than a pixel blur into each other and swing only part of the way. Measured on the
- * Meise sheets' first-pass copies (⅕ scale): 2 % and 0 % of the swings are weak (under half the
- * range) on the two labels zxing reads there (1.4 and 1.6 px per module), 36 % on BR0000019933597's
- * (0.7 px per module), which zxing cannot read below 1/2.5 of full size, where 1 % are weak; the two
- * readable labels turn unreadable at 1/5.5 and 1/6 with 8–12 % and 1 % weak. A weak share of at least
- * `weakShare` (20 %) is far inside the unreadable range, so a code zxing reads is hardly ever
- * taken for too fine; one that is too fine but reads as coarse only keeps the ordinary order.
+ * Meise sheets' first-pass copies (⅕ of full size): 2 % and 0 % of the swings are weak (under half
+ * the range) on the two labels zxing reads there (1.4 and 1.6 px per module), 36 % on
+ * BR0000019933597's (0.7 px per module), which zxing reads only from about 1/2.5 of full size, where
+ * 1 % are weak. Reduced until zxing no longer reads them, the other two labels showed 8–12 % (at 1/5.5
+ * and 1/6) and 1 % (at 1/6). So a weak share of at least `weakShare` (20 %) is well inside the
+ * unreadable range: a code zxing reads is hardly ever taken for too fine, and one too fine that is
+ * not recognised as such keeps the ordinary order of the passes.
  */
 export function barsTooFine(grey: Uint8Array, width: number, region: Region): boolean {
   let dx = 0;
