@@ -120,7 +120,7 @@ async function main(): Promise<void> {
     const mark = (codes: string[]) => codes.map((c) => (img.expected.some((e) => hasCode([{ text: c }], e)) ? `**${c}**` : c)).join(', ') || '–';
     const truth = img.expected.length > 0 ? img.expected.join(', ') : img.count === 0 ? 'no barcode' : img.count !== null ? `${img.count} codes, no values` : 'no values';
     out(
-      `| ${path.relative(path.join(corpus, 'museum'), img.file)} | ${last.width}×${last.height} | ${truth} | ${mark(last.codes.map((c) => c.text))}${last.error ? ` (${last.error})` : ''} | ${median(ours)} (${median(zx)}) | ${sheet ? `${Math.round(decode)} (+ ${Math.round(median(start))}) | ${ratio.toFixed(2)}×` : '– | –'} | ${last.passes}/${last.tilesTried} | ${mark(refCodes)} | ${Math.round(median(ref))} | ${(median(ref) / median(ours)).toFixed(1)}× |`,
+      `| ${path.relative(path.join(corpus, 'museum'), img.file)} | ${last.width}×${last.height} | ${truth} | ${mark(last.codes.map((c) => c.text))}${last.error ? ` (${last.error})` : ''} | ${median(ours)} (${median(zx)}) | ${sheet ? `${Math.round(decode)} (+ ${Math.round(median(start))}) | ${ratio.toFixed(2)}×` : '– | –'} | ${last.passes}/${last.tilesTried}${last.tilesFirst ? ' (tiles first)' : ''} | ${mark(refCodes)} | ${Math.round(median(ref))} | ${(median(ref) / median(ours)).toFixed(1)}× |`,
     );
   }
   out('\nFull herbarium sheets (Meise):');
@@ -196,7 +196,7 @@ async function stationPath(): Promise<void> {
     const decode = Math.max(1, median(dec) - median(start));
     const name = path.relative(path.join(corpus, 'museum'), img.file);
     out(
-      `| ${name} | ${r.barcodes.width}×${r.barcodes.height} | ${r.barcodes.codes.map((c) => c.text).join(', ') || '–'} | ${Math.round(median(whole))} | ${Math.round(median(qc))} | ${Math.round(median(bar))} (${r.barcodes.passes}/${r.barcodes.tilesTried}) | ${Math.round(decode)} (+ ${Math.round(median(start))}) | ${(median(whole) / decode).toFixed(2)}× |`,
+      `| ${name} | ${r.barcodes.width}×${r.barcodes.height} | ${r.barcodes.codes.map((c) => c.text).join(', ') || '–'} | ${Math.round(median(whole))} | ${Math.round(median(qc))} | ${Math.round(median(bar))} (${r.barcodes.passes}/${r.barcodes.tilesTried}${r.barcodes.tilesFirst ? ', tiles first' : ''}) | ${Math.round(decode)} (+ ${Math.round(median(start))}) | ${(median(whole) / decode).toFixed(2)}× |`,
     );
     if (img.file.includes('/meise/')) sheets.push(`${path.basename(img.file)}: capture median ${Math.round(median(whole))} ms, ${(median(whole) / decode).toFixed(2)}× vips' ¼ decode; runs ${whole.map(Math.round).join(' ')}`);
   }

@@ -4,13 +4,15 @@
  * usually still readable, see firstPassEdge). Only when that finds no code passing the project's rules is the image
  * looked at again at higher resolution, in overlapping tiles, stopping at the first tile that gives
  * one; the tiles are tried likeliest first, by the barcode texture of the first pass's copy
- * (texture.ts). libvips makes the grey copies on its own threads; zxing runs in the pool's worker.
+ * (texture.ts). When that copy shows the likeliest barcode's bars too fine to read at its scale, the
+ * likeliest tiles are read first and the whole copy only if they give no valid code.
+ * libvips makes the grey copies on its own threads; zxing runs in the pool's worker.
  */
 import sharp from 'sharp';
 import type { RawRgb, SharedJpegDecode } from '../../quality/shared-jpeg.js';
 import type { BarcodeRules } from '../rules.js';
 import type { FoundCode, Region } from './protocol.js';
-import { hotspot, rankRegions } from './texture.js';
+import { barsTooFine, hotspot, rankRegions, regionIn, textureMap, textureRegion, type TextureMap } from './texture.js';
 import { DecodeTimeout, type PoolResult, type ZxingPool } from './zxing-pool.js';
 
 /** Code 128, Code 39 (standard and full-ASCII), Data Matrix and QR, plus the retail codes some herbaria print (EAN-13, UPC-A). */
@@ -36,9 +38,15 @@ export type ImageBarcode = FoundCode;
 
 export interface ImageDecodeResult {
   codes: ImageBarcode[];
-  /** Passes run: 1 (downscaled whole image) or 2 (plus tiles). */
+  /** Passes run: 1 (downscaled whole image) or 2 (tiles too). */
   passes: number;
   tilesTried: number;
+  /**
+   * The tiles were read before the whole downscaled image, its likeliest barcode's bars being too
+   * fine to read at that scale (texture.ts, barsTooFine); the whole image is then read only when
+   * the likeliest tiles give no valid code.
+   */
+  tilesFirst: boolean;
   width: number | null;
   height: number | null;
   /** Wall time for this image: grey copies + zxing + waiting for a worker. */
@@ -63,10 +71,12 @@ export async function decodeImageBarcodes(input: string | Buffer, opts: ImageDec
   const deadline = started + (opts.timeLimitMs ?? imageDecodeDefaults.timeLimitMs);
   const found = new Map<string, ImageBarcode>();
   let zxingMs = 0;
+  let tilesFirst = false;
   const result = (passes: number, tilesTried: number, size: { width: number; height: number } | null, error: string | null): ImageDecodeResult => ({
     codes: [...found.values()],
     passes,
     tilesTried,
+    tilesFirst,
     width: size?.width ?? null,
     height: size?.height ?? null,
     ms: Math.round(performance.now() - started),
@@ -95,47 +105,75 @@ export async function decodeImageBarcodes(input: string | Buffer, opts: ImageDec
 
     passes = 1;
     const shrink = shrinkFor(long, longEdge);
+    const finer = Math.min(shrink / 2, Math.max(1, shrinkFor(long, tileLongEdge)));
     // At ½ (a 24 MP camera JPEG, a 4000 px scan) sharp would decode the whole image at full size for
     // the first pass anyway and then resample three channels: one full-size grey copy, halved in
     // the worker, serves the first pass, and the tiles (at full size then) come from the same pixels.
     const shared = shrink === 2 ? await greyCopy(input, long, fast) : null;
     const jpegFile = typeof input === 'string' && meta.format === 'jpeg';
-    const firstAt = firstPassEdge(long, shrink, meta.format === 'jpeg');
-    // QC's decode of the file, when it is at the first pass's scale: the file is decoded once for both.
-    const pixels = !shared && jpegFile ? await (opts.shared?.start(meta, firstAt.jpegScale)?.catch(() => null) ?? null) : null;
-    const first = shared
-      ? await run(shared, 2, [], true, true)
-      : await run(await greyCopy(pixels || input, firstAt.edge, fast), 1, [], shrink > 1);
-    // Seen at full size already: a code zxing cannot read there will not appear in tiles of it.
-    if (anyValid() || shrink === 1) return result(passes, 0, size, null);
-
-    passes = 2;
-    const finer = Math.min(shrink / 2, Math.max(1, shrinkFor(long, tileLongEdge)));
     // A JPEG file's tile copy is decoded at its scale by libjpeg itself (jpegAt): on
-    // BR0000019933597 the ½ copy took 0.13 s, the whole search 0.39 s instead of 0.53 s. It is not
-    // started beside the first pass: with QC reading the same file at the same time (qc-record.ts),
-    // the extra decode on a 2-core station made the two sheets read in the first pass 0.08 s
-    // slower (0.25 → 0.34 s and 0.29 → 0.37 s, QC and barcodes together) for 0.07 s saved on this one.
-    // Nor when QC's decode is shared (quality/shared-jpeg.ts), though the core QC's decode took is
-    // then free: in 4 paired sessions of 7–15 runs on a loaded machine (load 6–18), BR0000019933597
-    // took 0.70–0.87× as long, but BR0000005182879 0.85–1.26× (slower in 3 of the 4).
+    // BR0000019933597 the ½ copy took 0.13 s, the whole search 0.39 s instead of 0.53 s.
     // Other formats at ½: the worker reduces each tile from a full-size copy, since sharp would
     // decode the whole image at full size for its ½ copy anyway and then resample all three colour
     // channels. Above fullCopyMaxPixels (large-format scans, where the full-size copy would be
     // 100+ MB next to QC's) sharp's ½ copy is taken after all.
     const inWorker = !jpegFile && finer === 2 && size.width * size.height <= fullCopyMaxPixels ? 2 : 1;
-    const grey =
-      shared && first.grey
-        ? { ...shared, data: first.grey }
-        : jpegFile
-          ? await greyCopy(jpegAt(input, finer), null, fast)
-          : await greyCopy(input, Math.ceil((long * inWorker) / finer), fast);
-    const width = Math.floor(grey.width / inWorker);
-    const height = Math.floor(grey.height / inWorker);
-    const grid = tilesOf(width, height, tileSize);
-    const hot = first.texture ? hotspot(width, height, first.texture, tileSize / 2) : null;
-    const ranked = first.texture ? rankRegions(grid, width, height, first.texture) : grid;
-    tiles = (await run(grey, inWorker, hot ? [hot, ...ranked] : ranked, false)).regionsTried;
+    const tileCopy = () => (jpegFile ? greyCopy(jpegAt(input, finer), null, fast) : greyCopy(input, Math.ceil((long * inWorker) / finer), fast));
+    const firstAt = firstPassEdge(long, shrink, meta.format === 'jpeg');
+    // QC's decode of the file, when it is at the first pass's scale: the file is decoded once for both.
+    const pixels = !shared && jpegFile ? await (opts.shared?.start(meta, firstAt.jpegScale)?.catch(() => null) ?? null) : null;
+    // The tiled pass's regions in a `width × height` copy, likeliest first by the first pass's
+    // texture map: around the likeliest barcode, the square centred on its strongest block, then
+    // every tile by its best block.
+    const regionsOf = (width: number, height: number, map: TextureMap | null): { likely: Region[]; rest: Region[] } => {
+      const grid = tilesOf(width, height, tileSize);
+      if (!map) return { likely: [], rest: grid };
+      const label = textureRegion(map);
+      const hot = hotspot(width, height, map, tileSize / 2);
+      return { likely: [...(label ? [regionIn(width, height, map, label, tileSize / 4)] : []), ...(hot ? [hot] : [])], rest: rankRegions(grid, width, height, map) };
+    };
+    let first: PoolResult;
+    if (shared) first = await run(shared, 2, [], true, true);
+    else {
+      const copy = await greyCopy(pixels || input, firstAt.edge, fast);
+      const view = new Uint8Array(copy.data);
+      // A quick map (every fourth row: a few ms on a sheet's copy) finds the likeliest barcode. When
+      // its bars are too fine for zxing at this scale (BR0000019933597's label), the tiled pass
+      // comes first, the tile copy decoded at once: it reads the label in a region around the
+      // barcode, and the whole-image read (0.06 s of zxing that could not read it) is skipped,
+      // as the search stops at the first valid code anyway. The other sheets keep their order:
+      // starting the tile copy for every sheet beside the first pass, with QC reading the same file
+      // on a 2-core station, made the two sheets read in the first pass 0.08 s slower (0.25 → 0.34 s
+      // and 0.29 → 0.37 s, QC and barcodes together), and with QC's decode shared, BR0000005182879
+      // 0.85–1.26× as long.
+      const quick = shrink > 1 ? textureMap(view, copy.width, copy.height, 1, 4) : null;
+      const label = quick && textureRegion(quick);
+      if (quick && label && barsTooFine(view, copy.width, label)) {
+        tilesFirst = true;
+        passes = 2;
+        const grey = await tileCopy();
+        const width = Math.floor(grey.width / inWorker);
+        const height = Math.floor(grey.height / inWorker);
+        // The quick map orders the tiles too (the full one would cost 10–15 ms more here).
+        const { likely, rest } = regionsOf(width, height, quick);
+        const tried = likely.length > 0 ? await run(grey, inWorker, likely, false, true) : null;
+        tiles = tried?.regionsTried ?? 0;
+        if (anyValid()) return result(passes, tiles, size, null);
+        // Then as for any other image: the whole copy, then every tile.
+        await run(copy, 1, [], false);
+        if (anyValid()) return result(passes, tiles, size, null);
+        tiles += (await run(tried?.grey ? { ...grey, data: tried.grey } : grey, inWorker, rest, false)).regionsTried;
+        return result(passes, tiles, size, null);
+      }
+      first = await run(copy, 1, [], shrink > 1);
+    }
+    // Seen at full size already: a code zxing cannot read there will not appear in tiles of it.
+    if (anyValid() || shrink === 1) return result(passes, 0, size, null);
+
+    passes = 2;
+    const grey = shared && first.grey ? { ...shared, data: first.grey } : await tileCopy();
+    const { likely, rest } = regionsOf(Math.floor(grey.width / inWorker), Math.floor(grey.height / inWorker), first.texture);
+    tiles = (await run(grey, inWorker, [...likely, ...rest], false)).regionsTried;
     return result(passes, tiles, size, null);
   } catch (err) {
     return result(passes, tiles, size, err instanceof Error ? err.message : String(err));

@@ -53,6 +53,14 @@ describe('museum corpus', () => {
     });
   }
 
+  it('reads BR0000019933597 from the likeliest tiles first, its label\'s bars too fine for the first pass; the sheets read there keep their order', async () => {
+    const decode = (name: string) => decodeImageBarcodes(images.find((i) => i.file.endsWith(name))!.file, opts);
+    const fine = await decode('BR0000019933597.jpg');
+    expect(fine).toMatchObject({ error: null, passes: 2, tilesFirst: true, tilesTried: 1 });
+    expect(fine.codes).toContainEqual({ format: 'Code128', text: 'BR0000019933597', valid: true });
+    for (const name of ['BR0000005182879.jpg', 'BR0000013087944.jpg']) expect(await decode(name), name).toMatchObject({ error: null, passes: 1, tilesFirst: false });
+  });
+
   it('reads the Meise sheet whose specimen barcode is an EAN-13 as its catalogue digits', async () => {
     const r = await decodeImageBarcodes(images.find((i) => i.file.endsWith('BR0000005182879.jpg'))!.file, opts);
     expect(r.codes).toContainEqual({ format: 'EAN13', text: '0000005182879', valid: true });

@@ -54,6 +54,33 @@ describe('decodeImageBarcodes', () => {
     expect(r.tilesTried).toBe(1);
   });
 
+  it('reads the likeliest tiles first when the first pass shows bars too fine, and the whole image when they give no valid code', async () => {
+    // A Code 128 at 2 px modules (0.4 px in the first pass's ⅕ copy) that is not the object's barcode,
+    // and the object's Data Matrix, large enough for the first pass, elsewhere on the sheet.
+    const sheet = await sharp({ create: { width: 6000, height: 9000, channels: 3, background: { r: 240, g: 236, b: 225 } } })
+      .composite([
+        { input: await drawBarcode('NHM-777777', { format: 'Code128', scale: 2 }), left: 4700, top: 8200 },
+        // Turned 45°, its edges run both ways, so the Code 128 is the likeliest barcode.
+        { input: await sharp(await drawBarcode('BR0000019933597', { format: 'DataMatrix', scale: 40 })).rotate(45, { background: '#ffffff' }).png().toBuffer(), left: 600, top: 600 },
+      ])
+      .jpeg({ quality: 90 })
+      .toBuffer();
+    const rules = barcodeRulesSchema.parse({ pattern: 'BR\\d{13}' });
+    const r = await decodeImageBarcodes(sheet, { rules, pool });
+    expect(r).toMatchObject({ error: null, passes: 2, tilesFirst: true });
+    expect(r.codes).toContainEqual({ format: 'DataMatrix', text: 'BR0000019933597', valid: true });
+    expect(r.codes).toContainEqual({ format: 'Code128', text: 'NHM-777777', valid: false });
+    // The region around the code and the square centred on it; then the whole image gave the valid code.
+    expect(r.tilesTried).toBe(2);
+    // Accepted, the fine code ends the search in the first of those tiles.
+    const own = await decodeImageBarcodes(sheet, { rules: barcodeRulesSchema.parse({ pattern: 'NHM-\\d{6}' }), pool });
+    expect(own).toMatchObject({ error: null, passes: 2, tilesFirst: true, tilesTried: 1, codes: [{ format: 'Code128', text: 'NHM-777777', valid: true }] });
+    // Neither accepted: the likeliest tiles, the whole image, then every tile of the ½ copy.
+    const none = await decodeImageBarcodes(sheet, { rules: barcodeRulesSchema.parse({ pattern: 'ZZ-\\d+' }), pool });
+    expect(none).toMatchObject({ error: null, passes: 2, tilesFirst: true, tilesTried: 2 + tilesOf(3000, 4500, 1600).length });
+    expect(none.codes.map((c) => c.text).sort()).toEqual(['BR0000019933597', 'NHM-777777']);
+  });
+
   it('reduces a full-size grey image by whole factors in the worker, with regions in the reduced pixels', async () => {
     // 4 px modules at full size: 2 px once halved.
     const code = await drawBarcode('REDUCED-42', { format: 'Code128', scale: 4 });

@@ -2,11 +2,13 @@
  * The barcode texture map that orders the tiled pass: a linear barcode shrunk below readability
  * (as in a first pass) still outscores isotropic clutter, in either orientation, and regions are
  * ranked by their best block with ties kept in order; the hotspot square is centred on the best block.
+ * The likeliest barcode's region, its bars judged too fine (or not) at the copy's scale, and that
+ * region in a finer copy.
  */
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { drawBarcode } from '../../../src/barcode/image/index.js';
-import { hotspot, rankRegions, textureBlock, textureMap } from '../../../src/barcode/image/texture.js';
+import { barsTooFine, hotspot, rankRegions, regionIn, textureBlock, textureMap, textureRegion } from '../../../src/barcode/image/texture.js';
 
 /**
  * A 3000 × 2000 page of grey noise and a large QR code (edges every way) with a Code 128 at
@@ -80,5 +82,85 @@ describe('hotspot', () => {
     expect(r.left + r.width).toBeGreaterThanOrEqual(1250);
     expect(r.top).toBeLessThanOrEqual(650);
     expect(r.top + r.height).toBeGreaterThanOrEqual(750);
+  });
+});
+
+/** A Code 128 with 3 px modules on a plain 1500 px page, the page reduced `reduce`× (3 / reduce px per module). */
+async function reducedLabel(reduce: number, rotate: number): Promise<{ grey: Uint8Array; width: number; height: number }> {
+  const code = await sharp(await drawBarcode('BR0000019933597', { format: 'Code128', scale: 3 })).rotate(rotate).png().toBuffer();
+  const page = await sharp({ create: { width: 1500, height: 1500, channels: 3, background: '#ece6d8' } })
+    .composite([{ input: code, left: 600, top: 700 }])
+    .png()
+    .toBuffer();
+  const edge = Math.round(1500 / reduce);
+  const { data, info } = await sharp(page).resize(edge, edge).extractChannel(1).raw().toBuffer({ resolveWithObject: true });
+  return { grey: new Uint8Array(data), width: info.width, height: info.height };
+}
+
+describe('textureMap rows', () => {
+  it('sums every rowStep-th row only: the same blocks, each from a part of its rows', async () => {
+    const page = await shrunkPage(2000, 1300, 0);
+    const full = textureMap(page.grey, page.width, page.height);
+    const quick = textureMap(page.grey, page.width, page.height, 1, 4);
+    expect([quick.cols, quick.rows, quick.block]).toEqual([full.cols, full.rows, full.block]);
+    expect(bestBlock(quick)).toEqual(bestBlock(full));
+    expect(Math.max(...quick.scores)).toBeLessThan(Math.max(...full.scores) / 2);
+  });
+});
+
+describe('textureRegion', () => {
+  it('joins the blocks scoring at least half the best one that touch it, corners too', () => {
+    // 5 × 3 blocks of 16 px over a 72 × 40 image (the last column and row are partial).
+    const map = { width: 72, height: 40, block: 16, cols: 5, rows: 3, scores: [0, 0, 0, 0, 6, 0, 5, 10, 4, 0, 0, 0, 0, 6, 0] };
+    // 5 and 6 (diagonal) join the best 10; 4 is under half; the 6 in the corner touches nothing that joined.
+    expect(textureRegion(map)).toEqual({ left: 16, top: 16, width: 48, height: 24 });
+    expect(textureRegion({ ...map, scores: new Array(15).fill(0) })).toBeNull();
+    expect(textureRegion({ ...map, cols: 0, rows: 0, scores: [] })).toBeNull();
+  });
+
+  it('finds the barcode on a reduced page, upright or lying', async () => {
+    for (const rotate of [0, 90]) {
+      const page = await reducedLabel(5, rotate);
+      // The code's 3 px modules and 100 px height, 5× smaller, at (120, 140).
+      const r = textureRegion(textureMap(page.grey, page.width, page.height, 1, 4))!;
+      expect(r.left + r.width, `${rotate}°`).toBeGreaterThan(120);
+      expect(r.left, `${rotate}°`).toBeLessThan(120 + (rotate === 0 ? 66 : 20));
+      expect(r.top + r.height, `${rotate}°`).toBeGreaterThan(140);
+      expect(r.top, `${rotate}°`).toBeLessThan(140 + (rotate === 0 ? 20 : 66));
+    }
+  });
+});
+
+describe('barsTooFine', () => {
+  for (const rotate of [0, 90]) {
+    it(`tells bars blurred below a pixel from readable ones, ${rotate === 0 ? 'upright' : 'lying'}`, async () => {
+      const judge = async (reduce: number) => {
+        const page = await reducedLabel(reduce, rotate);
+        return barsTooFine(page.grey, page.width, textureRegion(textureMap(page.grey, page.width, page.height))!);
+      };
+      expect(await judge(5)).toBe(true); // 0.6 px per module
+      expect(await judge(2)).toBe(false); // 1.5 px
+      expect(await judge(1)).toBe(false); // 3 px
+    });
+  }
+
+  it('does not judge a region without bars', async () => {
+    const page = await reducedLabel(5, 0);
+    expect(barsTooFine(page.grey, page.width, { left: 0, top: 0, width: 96, height: 96 })).toBe(false);
+  });
+});
+
+describe('regionIn', () => {
+  // A 10 × 10 map of blocks of 16 px over a 160 × 160 image.
+  const map = { width: 160, height: 160, block: 16, cols: 10, rows: 10, scores: new Array(100).fill(0) };
+
+  it('scales the region to a finer copy, one block wider on every side, at least `least` px each way', () => {
+    // 2.5× finer: (48..96, 64..80) ± 16 → (32..112, 48..96) → ×2.5 (80..280, 120..240); 200 × 120 grown to 200 × 160.
+    expect(regionIn(400, 400, map, { left: 48, top: 64, width: 48, height: 16 }, 160)).toEqual({ left: 80, top: 100, width: 200, height: 160 });
+  });
+
+  it('moves the region inside the image at its edges, and never past the image', () => {
+    expect(regionIn(400, 400, map, { left: 0, top: 144, width: 16, height: 16 }, 160)).toEqual({ left: 0, top: 240, width: 160, height: 160 });
+    expect(regionIn(100, 100, map, { left: 0, top: 0, width: 160, height: 160 }, 400)).toEqual({ left: 0, top: 0, width: 100, height: 100 });
   });
 });
