@@ -13,12 +13,15 @@
  * files in the page cache (written just before). Each figure is the median of BENCH_RUNS runs
  * (default 3), station and plain alternating which goes first. The CPU time the station's process
  * spent per run (all its threads) is printed too: on a machine shared with other work the wall-clock
- * ratio varies from run to run, the CPU time much less.
+ * ratio varies from run to run, the CPU time much less. For s3 and tus, so is the CPU time the
+ * server process (moto_server, the tus server) spent on each run of either side (from
+ * /proc/<pid>/stat): with 2 cores, station + server CPU against the wall time shows whether a side
+ * was CPU-bound or waited.
  * BENCH_FILES (default 8) × BENCH_MB (default 100) of random bytes; BENCH_TARGETS=folder,s3,tus.
  * To see what the protocol settings cost: BENCH_S3_PART_MB (S3 part size, and the multipart
  * threshold with it) and BENCH_TUS_CHUNK_MB (tus PATCH size); the target defaults otherwise.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -69,6 +72,16 @@ async function pool(tasks: (() => Promise<unknown>)[], n: number): Promise<void>
   }));
 }
 
+const clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+
+/** User + system CPU ms of process `pid` (all its threads) so far, from /proc/<pid>/stat. */
+function processCpuMs(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces, in parentheses): state is field 3, utime 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
+}
+
 async function timed(fn: () => Promise<void>): Promise<number> {
   const t = performance.now();
   await fn();
@@ -113,19 +126,31 @@ interface Figures {
   stationMs: number[];
   stationCpuMs: number[];
   plainMs: number[];
+  /** CPU ms of the server process during each station run and each plain run (s3, tus). */
+  serverCpuMs: { station: number[]; plain: number[] } | null;
 }
 
-async function measure(kind: string, station: string, plain: string, stationRun: () => Promise<{ ms: number; cpuMs: number }>, plainRun: () => Promise<void>, cleanup: () => Promise<void>): Promise<Figures> {
-  const f: Figures = { kind, station, plain, stationMs: [], stationCpuMs: [], plainMs: [] };
+async function measure(
+  kind: string,
+  station: string,
+  plain: string,
+  stationRun: () => Promise<{ ms: number; cpuMs: number }>,
+  plainRun: () => Promise<void>,
+  cleanup: () => Promise<void>,
+  serverPid: number | null = null,
+): Promise<Figures> {
+  const f: Figures = { kind, station, plain, stationMs: [], stationCpuMs: [], plainMs: [], serverCpuMs: serverPid === null ? null : { station: [], plain: [] } };
   for (let r = 0; r < runs; r++) {
-    const order = r % 2 === 0 ? ['plain', 'station'] : ['station', 'plain'];
+    const order = r % 2 === 0 ? (['plain', 'station'] as const) : (['station', 'plain'] as const);
     for (const side of order) {
+      const serverBefore = serverPid === null ? 0 : processCpuMs(serverPid);
       if (side === 'plain') f.plainMs.push(await timed(plainRun));
       else {
         const { ms, cpuMs } = await stationRun();
         f.stationMs.push(ms);
         f.stationCpuMs.push(cpuMs);
       }
+      if (serverPid !== null) f.serverCpuMs![side].push(processCpuMs(serverPid) - serverBefore);
       await cleanup();
     }
   }
@@ -180,6 +205,7 @@ async function s3Figures(): Promise<Figures> {
       () => stationDrain(config),
       () => pool(sources.map((src) => () => put(src)), concurrency),
       empty,
+      moto.pid,
     );
   } finally {
     await moto.stop();
@@ -212,6 +238,7 @@ async function tusFigures(work: string): Promise<Figures> {
       async () => {
         for (const n of fs.readdirSync(store)) fs.rmSync(path.join(store, n), { force: true });
       },
+      server.pid!,
     );
   } finally {
     server.kill('SIGTERM');
@@ -239,6 +266,7 @@ for (const f of results) {
   const plain = median(f.plainMs);
   process.stdout.write(
     `${f.kind.padEnd(7)} station ${mbps(station).toFixed(0).padStart(5)} MiB/s  plain ${mbps(plain).toFixed(0).padStart(5)} MiB/s  ratio ${(plain / station).toFixed(2)}\n` +
-      `        station: ${f.station}\n        plain:   ${f.plain}\n        runs (ms) station ${f.stationMs.map((m) => m.toFixed(0)).join(', ')}; plain ${f.plainMs.map((m) => m.toFixed(0)).join(', ')}; station process CPU ${f.stationCpuMs.map((m) => m.toFixed(0)).join(', ')}\n`,
+      `        station: ${f.station}\n        plain:   ${f.plain}\n        runs (ms) station ${f.stationMs.map((m) => m.toFixed(0)).join(', ')}; plain ${f.plainMs.map((m) => m.toFixed(0)).join(', ')}; station process CPU ${f.stationCpuMs.map((m) => m.toFixed(0)).join(', ')}\n` +
+      (f.serverCpuMs ? `        server process CPU (ms) during station runs ${f.serverCpuMs.station.map((m) => m.toFixed(0)).join(', ')}; during plain runs ${f.serverCpuMs.plain.map((m) => m.toFixed(0)).join(', ')}\n` : ''),
   );
 }
