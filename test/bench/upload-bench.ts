@@ -14,10 +14,10 @@
  * (default 3), station and plain alternating which goes first, after BENCH_WARMUP (default 1)
  * unmeasured runs of each side. The CPU time the station's process
  * spent per run (all its threads) is printed too: on a machine shared with other work the wall-clock
- * ratio varies from run to run, the CPU time much less. For s3 and tus, so is the CPU time the
- * server process (moto_server, the tus server) spent on each run of either side (from
- * /proc/<pid>/stat): with 2 cores, station + server CPU against the wall time shows whether a side
- * was CPU-bound or waited.
+ * ratio varies from run to run, the CPU time much less. So are the CPU time of the plain side's
+ * commands (cp, sync, curl) and, for s3 and tus, the CPU time the server process (moto_server, the
+ * tus server) spent on each run of either side (from /proc/<pid>/stat): a side's client + server
+ * CPU against its wall time × the cores shows whether it was CPU-bound or waited.
  * BENCH_FILES (default 8) × BENCH_MB (default 100) of random bytes; BENCH_TARGETS=folder,s3,tus.
  * To see what the protocol settings cost: BENCH_S3_PART_MB (S3 part size, and the multipart
  * threshold with it) and BENCH_TUS_CHUNK_MB (tus PATCH size); the target defaults otherwise.
@@ -76,12 +76,16 @@ async function pool(tasks: (() => Promise<unknown>)[], n: number): Promise<void>
 
 const clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 
-/** User + system CPU ms of process `pid` (all its threads) so far, from /proc/<pid>/stat. */
-function processCpuMs(pid: number): number {
+/**
+ * User + system CPU ms so far, from /proc/<pid>/stat: of process `pid` (all its threads), or with
+ * `children`, of its children that have exited and been waited for (the plain side's cp and curl).
+ */
+function processCpuMs(pid: number | 'self', children = false): number {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may hold spaces, in parentheses): state is field 3, utime 14, stime 15.
+  // Fields after the command name (which may hold spaces, in parentheses): state is field 3, utime 14, stime 15, cutime 16, cstime 17.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
+  const at = children ? 13 : 11;
+  return ((Number(fields[at]) + Number(fields[at + 1])) * 1000) / clockTicks;
 }
 
 async function timed(fn: () => Promise<void>): Promise<number> {
@@ -128,6 +132,8 @@ interface Figures {
   stationMs: number[];
   stationCpuMs: number[];
   plainMs: number[];
+  /** CPU ms of the plain side's commands (cp, sync, curl) per plain run. */
+  plainCpuMs: number[];
   /** CPU ms of the server process during each station run and each plain run (s3, tus). */
   serverCpuMs: { station: number[]; plain: number[] } | null;
 }
@@ -141,7 +147,7 @@ async function measure(
   cleanup: () => Promise<void>,
   serverPid: number | null = null,
 ): Promise<Figures> {
-  const f: Figures = { kind, station, plain, stationMs: [], stationCpuMs: [], plainMs: [], serverCpuMs: serverPid === null ? null : { station: [], plain: [] } };
+  const f: Figures = { kind, station, plain, stationMs: [], stationCpuMs: [], plainMs: [], plainCpuMs: [], serverCpuMs: serverPid === null ? null : { station: [], plain: [] } };
   // Unmeasured: the first run of each side pays one-time costs a running station pays once (the
   // hashing worker's start, the SDK's and tus-js-client's import, JIT warm-up, in the server too).
   for (let w = 0; w < warmups; w++) {
@@ -154,7 +160,11 @@ async function measure(
     const order = r % 2 === 0 ? (['plain', 'station'] as const) : (['station', 'plain'] as const);
     for (const side of order) {
       const serverBefore = serverPid === null ? 0 : processCpuMs(serverPid);
-      if (side === 'plain') f.plainMs.push(await timed(plainRun));
+      if (side === 'plain') {
+        const before = processCpuMs('self', true);
+        f.plainMs.push(await timed(plainRun));
+        f.plainCpuMs.push(processCpuMs('self', true) - before);
+      }
       else {
         const { ms, cpuMs } = await stationRun();
         f.stationMs.push(ms);
@@ -276,7 +286,7 @@ for (const f of results) {
   const plain = median(f.plainMs);
   process.stdout.write(
     `${f.kind.padEnd(7)} station ${mbps(station).toFixed(0).padStart(5)} MiB/s  plain ${mbps(plain).toFixed(0).padStart(5)} MiB/s  ratio ${(plain / station).toFixed(2)}\n` +
-      `        station: ${f.station}\n        plain:   ${f.plain}\n        runs (ms) station ${f.stationMs.map((m) => m.toFixed(0)).join(', ')}; plain ${f.plainMs.map((m) => m.toFixed(0)).join(', ')}; station process CPU ${f.stationCpuMs.map((m) => m.toFixed(0)).join(', ')}\n` +
+      `        station: ${f.station}\n        plain:   ${f.plain}\n        runs (ms) station ${f.stationMs.map((m) => m.toFixed(0)).join(', ')}; plain ${f.plainMs.map((m) => m.toFixed(0)).join(', ')}; station process CPU ${f.stationCpuMs.map((m) => m.toFixed(0)).join(', ')}; plain commands' CPU ${f.plainCpuMs.map((m) => m.toFixed(0)).join(', ')}\n` +
       (f.serverCpuMs ? `        server process CPU (ms) during station runs ${f.serverCpuMs.station.map((m) => m.toFixed(0)).join(', ')}; during plain runs ${f.serverCpuMs.plain.map((m) => m.toFixed(0)).join(', ')}\n` : ''),
   );
 }
