@@ -11,14 +11,18 @@
  *   configured chunk size, then a HEAD; plain: one `curl` POST and one `curl -T` PATCH of the whole file.
  * Both sides run `BENCH_CONCURRENCY` files at once (default 2, the station's default), from source
  * files in the page cache (written just before). Each figure is the median of BENCH_RUNS runs
- * (default 3), station and plain alternating which goes first. The CPU time the station's process
+ * (default 3), station and plain alternating which goes first, after BENCH_WARMUP (default 1)
+ * unmeasured runs of each side. The CPU time the station's process
  * spent per run (all its threads) is printed too: on a machine shared with other work the wall-clock
- * ratio varies from run to run, the CPU time much less.
+ * ratio varies from run to run, the CPU time much less. So are the CPU time of the plain side's
+ * commands (cp, sync, curl) and, for s3 and tus, the CPU time the server process (moto_server, the
+ * tus server) spent on each run of either side (from /proc/<pid>/stat): a side's client + server
+ * CPU against its wall time × the cores shows whether it was CPU-bound or waited.
  * BENCH_FILES (default 8) × BENCH_MB (default 100) of random bytes; BENCH_TARGETS=folder,s3,tus.
  * To see what the protocol settings cost: BENCH_S3_PART_MB (S3 part size, and the multipart
  * threshold with it) and BENCH_TUS_CHUNK_MB (tus PATCH size); the target defaults otherwise.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -44,6 +48,7 @@ const fileCount = intFromEnv('BENCH_FILES', 8);
 const sizeMB = intFromEnv('BENCH_MB', 100);
 const runs = intFromEnv('BENCH_RUNS', 3);
 const concurrency = intFromEnv('BENCH_CONCURRENCY', 2);
+const warmups = intFromEnv('BENCH_WARMUP', 1);
 const s3PartMB = process.env.BENCH_S3_PART_MB ? intFromEnv('BENCH_S3_PART_MB', 16) : null;
 const tusChunkMB = process.env.BENCH_TUS_CHUNK_MB ? intFromEnv('BENCH_TUS_CHUNK_MB', 8) : null;
 const kinds = (process.env.BENCH_TARGETS ?? 'folder,s3,tus').split(',').map((s) => s.trim());
@@ -67,6 +72,20 @@ async function pool(tasks: (() => Promise<unknown>)[], n: number): Promise<void>
   await Promise.all(Array.from({ length: n }, async () => {
     for (let t = queue.shift(); t; t = queue.shift()) await t();
   }));
+}
+
+const clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+
+/**
+ * User + system CPU ms so far, from /proc/<pid>/stat: of process `pid` (all its threads), or with
+ * `children`, of its children that have exited and been waited for (the plain side's cp and curl).
+ */
+function processCpuMs(pid: number | 'self', children = false): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces, in parentheses): state is field 3, utime 14, stime 15, cutime 16, cstime 17.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const at = children ? 13 : 11;
+  return ((Number(fields[at]) + Number(fields[at + 1])) * 1000) / clockTicks;
 }
 
 async function timed(fn: () => Promise<void>): Promise<number> {
@@ -113,19 +132,45 @@ interface Figures {
   stationMs: number[];
   stationCpuMs: number[];
   plainMs: number[];
+  /** CPU ms of the plain side's commands (cp, sync, curl) per plain run. */
+  plainCpuMs: number[];
+  /** CPU ms of the server process during each station run and each plain run (s3, tus). */
+  serverCpuMs: { station: number[]; plain: number[] } | null;
 }
 
-async function measure(kind: string, station: string, plain: string, stationRun: () => Promise<{ ms: number; cpuMs: number }>, plainRun: () => Promise<void>, cleanup: () => Promise<void>): Promise<Figures> {
-  const f: Figures = { kind, station, plain, stationMs: [], stationCpuMs: [], plainMs: [] };
+async function measure(
+  kind: string,
+  station: string,
+  plain: string,
+  stationRun: () => Promise<{ ms: number; cpuMs: number }>,
+  plainRun: () => Promise<void>,
+  cleanup: () => Promise<void>,
+  serverPid: number | null = null,
+): Promise<Figures> {
+  const f: Figures = { kind, station, plain, stationMs: [], stationCpuMs: [], plainMs: [], plainCpuMs: [], serverCpuMs: serverPid === null ? null : { station: [], plain: [] } };
+  // Unmeasured: the first run of each side pays one-time costs a running station pays once (the
+  // hashing worker's start, the SDK's and tus-js-client's import, JIT warm-up, in the server too).
+  for (let w = 0; w < warmups; w++) {
+    await stationRun();
+    await cleanup();
+    await plainRun();
+    await cleanup();
+  }
   for (let r = 0; r < runs; r++) {
-    const order = r % 2 === 0 ? ['plain', 'station'] : ['station', 'plain'];
+    const order = r % 2 === 0 ? (['plain', 'station'] as const) : (['station', 'plain'] as const);
     for (const side of order) {
-      if (side === 'plain') f.plainMs.push(await timed(plainRun));
+      const serverBefore = serverPid === null ? 0 : processCpuMs(serverPid);
+      if (side === 'plain') {
+        const before = processCpuMs('self', true);
+        f.plainMs.push(await timed(plainRun));
+        f.plainCpuMs.push(processCpuMs('self', true) - before);
+      }
       else {
         const { ms, cpuMs } = await stationRun();
         f.stationMs.push(ms);
         f.stationCpuMs.push(cpuMs);
       }
+      if (serverPid !== null) f.serverCpuMs![side].push(processCpuMs(serverPid) - serverBefore);
       await cleanup();
     }
   }
@@ -180,6 +225,7 @@ async function s3Figures(): Promise<Figures> {
       () => stationDrain(config),
       () => pool(sources.map((src) => () => put(src)), concurrency),
       empty,
+      moto.pid,
     );
   } finally {
     await moto.stop();
@@ -212,6 +258,7 @@ async function tusFigures(work: string): Promise<Figures> {
       async () => {
         for (const n of fs.readdirSync(store)) fs.rmSync(path.join(store, n), { force: true });
       },
+      server.pid!,
     );
   } finally {
     server.kill('SIGTERM');
@@ -233,12 +280,13 @@ try {
 }
 
 const mbps = (ms: number) => totalBytes / MiB / (ms / 1000);
-process.stdout.write(`upload throughput, ${fileCount} × ${sizeMB} MiB, ${concurrency} at once, median of ${runs} runs (station ÷ plain; goal ≥ 0.9)\n`);
+process.stdout.write(`upload throughput, ${fileCount} × ${sizeMB} MiB, ${concurrency} at once, median of ${runs} runs after ${warmups} unmeasured (station ÷ plain; goal ≥ 0.9)\n`);
 for (const f of results) {
   const station = median(f.stationMs);
   const plain = median(f.plainMs);
   process.stdout.write(
     `${f.kind.padEnd(7)} station ${mbps(station).toFixed(0).padStart(5)} MiB/s  plain ${mbps(plain).toFixed(0).padStart(5)} MiB/s  ratio ${(plain / station).toFixed(2)}\n` +
-      `        station: ${f.station}\n        plain:   ${f.plain}\n        runs (ms) station ${f.stationMs.map((m) => m.toFixed(0)).join(', ')}; plain ${f.plainMs.map((m) => m.toFixed(0)).join(', ')}; station process CPU ${f.stationCpuMs.map((m) => m.toFixed(0)).join(', ')}\n`,
+      `        station: ${f.station}\n        plain:   ${f.plain}\n        runs (ms) station ${f.stationMs.map((m) => m.toFixed(0)).join(', ')}; plain ${f.plainMs.map((m) => m.toFixed(0)).join(', ')}; station process CPU ${f.stationCpuMs.map((m) => m.toFixed(0)).join(', ')}; plain commands' CPU ${f.plainCpuMs.map((m) => m.toFixed(0)).join(', ')}\n` +
+      (f.serverCpuMs ? `        server process CPU (ms) during station runs ${f.serverCpuMs.station.map((m) => m.toFixed(0)).join(', ')}; during plain runs ${f.serverCpuMs.plain.map((m) => m.toFixed(0)).join(', ')}\n` : ''),
   );
 }

@@ -17,6 +17,8 @@ export const motoCredentials = { accessKeyId: 'testing', secretAccessKey: 'testi
 
 export interface Moto {
   endpoint: string;
+  /** The moto_server process (the upload bench reads its CPU time). */
+  pid: number;
   client: S3Client;
   createBucket(name: string): Promise<void>;
   stop(): Promise<void>;
@@ -51,6 +53,7 @@ export async function startMoto(): Promise<Moto> {
   const client = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials: { ...motoCredentials } }); // a copy: the SDK marks the object it is given
   return {
     endpoint,
+    pid: child.pid!,
     client,
     async createBucket(name) {
       await client.send(new CreateBucketCommand({ Bucket: name }));

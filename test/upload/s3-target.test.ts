@@ -97,6 +97,17 @@ describe.skipIf(motoMissing !== null)('S3 target against moto_server', () => {
     await expect(makeTarget().probe(new AbortController().signal)).resolves.toBeUndefined();
   });
 
+  it('sends an empty file and a file of whole read chunks as one PUT each, with their bytes', async () => {
+    // The one buffer a single PUT is read into is filled exactly: the read still ends cleanly.
+    for (const [name, bytes] of [['EMPTY.jpg', Buffer.alloc(0)], ['FULL.jpg', randomBytes(2 * MiB, 3)]] as const) {
+      const cap = fx.addCapture(name, bytes);
+      const t = makeTarget();
+      const job = jobFor(t, cap.id, { state: null });
+      expect(await t.upload(job)).toEqual({ remoteKey: job.remoteKey, verifiedSha256: sha256(bytes), alreadyPresent: false });
+      expect(await remoteSha256(job.remoteKey)).toBe(sha256(bytes));
+    }
+  });
+
   it('sends a file under the threshold as one PUT with its sha256, and verifies it', async () => {
     const bytes = randomBytes(300_000, 1);
     const cap = fx.addCapture('IMG_0001.jpg', bytes);

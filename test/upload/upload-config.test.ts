@@ -91,7 +91,7 @@ describe('upload config', () => {
     const config = loadConfig({ home, environment: env });
     expect(config.targets).toEqual([
       { id: 'minio', kind: 's3', endpoint: 'http://127.0.0.1:9000', region: 'us-east-1', bucket: 'scans', prefix: 'rig/', forcePathStyle: true, multipartThresholdBytes: 64 * 1024 * 1024, partSizeBytes: 16 * 1024 * 1024, when: 'passed', required: true },
-      { id: 'tusd', kind: 'tus', endpoint: 'https://uploads.example.org/files/', headers: { Authorization: 'Bearer x' }, chunkSizeBytes: 8 * 1024 * 1024, when: 'passed', required: true },
+      { id: 'tusd', kind: 'tus', endpoint: 'https://uploads.example.org/files/', headers: { Authorization: 'Bearer x' }, chunkSizeBytes: 32 * 1024 * 1024, when: 'passed', required: true },
     ]);
   });
 
