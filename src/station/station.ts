@@ -363,6 +363,13 @@ export class Station {
     } catch (err) {
       if (this.stopping.signal.aborted) return;
       if (this.faults.failed(file.sourceId, file.relPath, err)) this.emitSourceStatus(file.sourceId);
+      // Not a crash while decoding it: left counted, enough failed writes would fail the file unchecked.
+      // This write may fail too (the database is full); then so does the next attempt's count.
+      try {
+        this.store.endAttempt(file);
+      } catch {
+        // The fault above is what the technician sees; the retry tries again.
+      }
       this.queue.addLater(qcKey(file), retryDelayMs(failures + 1), () => this.attempt(file, again, failures + 1));
       return;
     }
