@@ -65,6 +65,8 @@ export class Station {
   /** As the watcher last reported it; sourceStatusNow() adds the station's own faults. */
   private readonly sourceStatus = new Map<string, SourceStatus>();
   private readonly faults: RecordFaults;
+  /** qcKey → source of the files waiting to be tried again after a failed write: tried at once when their source works again. */
+  private readonly failedWrites = new Map<string, string>();
   /** Per source, when its last file arrived (complete in the hot folder): the camera's sign of life. */
   private readonly lastFileAt = new Map<string, string>();
   private readonly settings: QcSettings;
@@ -371,9 +373,16 @@ export class Station {
         // The fault above is what the technician sees; the retry tries again.
       }
       this.queue.addLater(qcKey(file), retryDelayMs(failures + 1), () => this.attempt(file, again, failures + 1));
+      this.failedWrites.set(qcKey(file), file.sourceId);
       return;
     }
-    if (this.faults.succeeded(file.sourceId)) this.emitSourceStatus(file.sourceId);
+    this.failedWrites.delete(qcKey(file));
+    if (!this.faults.succeeded(file.sourceId)) return;
+    this.emitSourceStatus(file.sourceId);
+    // The files that failed before this one need not wait out their back-off now that it works.
+    for (const [key, sourceId] of this.failedWrites) {
+      if (sourceId === file.sourceId) this.queue.hurry(key);
+    }
   }
 
   /** The watcher's status, unless its folder is watched but its files cannot be recorded. */

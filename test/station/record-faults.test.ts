@@ -56,11 +56,17 @@ describe('files the station cannot record', () => {
     expect(station.store.interruptedAttempts()).toEqual([]);
     expect(fs.readdirSync(inbox).sort()).toEqual(names);
 
+    // Once one goes through, the others are tried at once rather than after their back-off.
+    const queue = station['queue'];
+    const hurried: string[] = [];
+    const hurry = queue.hurry.bind(queue);
+    queue.hurry = (key: string) => (hurried.push(key), hurry(key));
     db.pragma('max_page_count = 1073741823');
     await waitFor(() => station.store.counts().total === names.length, 'every file recorded once the database has room', 60_000);
     await waitFor(() => station.status().sources[0]?.status?.state === 'watching', 'the source back to watching');
     expect(statuses.at(-1)).toEqual({ sourceId: 'inbox', state: 'watching' });
     expect(station.store.list().map((c) => c.relPath).sort()).toEqual(names);
+    expect(hurried).toHaveLength(names.length - recordedWhileFull - 1);
     // Each was decoded and judged on its own merits: a failed write is not a crash while decoding it.
     expect(station.store.list().filter((c) => c.sha256 === '' || c.verdict === 'fail')).toEqual([]);
     expect(station.store.interruptedAttempts()).toEqual([]);
