@@ -56,6 +56,8 @@ export function sourceLook(s: SourceInfo, nowMs: number): DeviceLook {
   if (s.status.state === 'unavailable') {
     return { ...base, icon: '✕', word: 'Folder unreachable', tone: 'bad', detail: last, fix: `${s.status.message} Check that ${s.path} exists and is mounted; the station keeps trying.` };
   }
+  // Watched, but its files cannot be recorded (the database cannot be written): the message says what to do.
+  if (s.status.state === 'failing') return { ...base, icon: '✕', word: 'Cannot record', tone: 'bad', detail: last, fix: s.status.message };
   return { ...base, icon: '●', word: 'Folder OK', tone: 'ok', detail: last, fix: null };
 }
 

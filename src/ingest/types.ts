@@ -25,7 +25,11 @@ export interface IngestNotice {
   mtimeUs: number;
 }
 
-export type SourceStatus = { sourceId: string; state: 'watching' } | { sourceId: string; state: 'unavailable'; message: string };
+/**
+ * `failing` is the station's, never the watcher's: the folder is watched but its files cannot be
+ * recorded (the database cannot be written); the message says why and what to do.
+ */
+export type SourceStatus = { sourceId: string; state: 'watching' } | { sourceId: string; state: 'unavailable' | 'failing'; message: string };
 
 export interface IngestWatcherOptions {
   sources: SourceConfig[];

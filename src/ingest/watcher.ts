@@ -23,6 +23,8 @@ interface Source {
   matcher: SourceMatcher;
   /** Set while the folder is watched; undefined while it is unavailable (the next probe or rescan retries). */
   fsw: FSWatcher | undefined;
+  /** Identity (dev:ino) of the folder fsw watches: a folder deleted and made again, or a remount, is another one. */
+  rootId: string | null;
   status: SourceStatus | undefined;
   /** A probe's stat is under way (a hung share must not pile them up). */
   probing: boolean;
@@ -54,7 +56,7 @@ export function createIngestWatcher(opts: IngestWatcherOptions): IngestWatcher {
   });
   /** fileKey of symbolic links already warned about; forgotten when the link goes. */
   const warnedLinks = new Set<string>();
-  const sources = new Map<string, Source>(opts.sources.map((config) => [config.id, { config, matcher: createSourceMatcher(config), fsw: undefined, status: undefined, probing: false }]));
+  const sources = new Map<string, Source>(opts.sources.map((config) => [config.id, { config, matcher: createSourceMatcher(config), fsw: undefined, rootId: null, status: undefined, probing: false }]));
   const stopping = new AbortController();
   let started = false;
   let rescanTimer: NodeJS.Timeout | undefined;
@@ -91,6 +93,8 @@ export function createIngestWatcher(opts: IngestWatcherOptions): IngestWatcher {
     // The folder itself may be a link (to a share, say): chokidar, not following links, would watch
     // only the link, so it watches the folder the link resolves to.
     const root = await fs.realpath(config.path).catch(() => config.path);
+    // Taken before watching starts: a folder replaced after this is noticed by the next probe.
+    const rootId = await folderId(root);
     if (stopping.signal.aborted) return;
     const fsw = watch(root, {
       ignored: chokidarIgnored(root, source.matcher),
@@ -104,6 +108,7 @@ export function createIngestWatcher(opts: IngestWatcherOptions): IngestWatcher {
       followSymlinks: false,
     });
     source.fsw = fsw;
+    source.rootId = rootId;
     // chokidar's events before 'ready' are its initial scan: files written while the folder was not watched.
     let ready = false;
     const onFile = (absPath: string): void => {
@@ -120,8 +125,13 @@ export function createIngestWatcher(opts: IngestWatcherOptions): IngestWatcher {
       warnedLinks.delete(fileKey(config.id, relPath));
       opts.onGone?.(config.id, relPath);
     });
+    // The folder itself went: look at once rather than at the next probe.
+    fsw.on('unlinkDir', (absPath) => {
+      if (path.resolve(absPath) === path.resolve(root)) void probe(source);
+    });
     fsw.on('error', (err) => {
       log.error('watching a hot folder failed', { source: config.id, path: root, error: String(err) });
+      void probe(source);
       unavailable(source, `Watching hot folder ${root} failed (${(err as NodeJS.ErrnoException).code ?? String(err)}) — new files may be missed until the next rescan`);
     });
     await new Promise<void>((resolve) => {
@@ -160,10 +170,42 @@ export function createIngestWatcher(opts: IngestWatcherOptions): IngestWatcher {
     await fsw?.close();
   }
 
-  /** Watches an unavailable source as soon as its folder is there, without waiting for the next rescan. */
+  /** True when the watched folder is no longer the one the source's path leads to (deleted, moved away, replaced, unmounted). */
+  async function rootMoved(source: Source): Promise<boolean> {
+    return source.fsw !== undefined && (await folderId(source.config.path)) !== source.rootId;
+  }
+
+  /**
+   * A watcher on a folder that is gone sees nothing, and one on a folder moved away sees the wrong
+   * files: stop it, say the folder is missing, and watch the folder now at the path (if there is one).
+   * Runs in turn.
+   */
+  async function reopen(source: Source): Promise<void> {
+    if (stopping.signal.aborted || !(await rootMoved(source))) return;
+    const { config } = source;
+    await close(source);
+    const gone = await fs.stat(config.path).then(
+      (st) => (st.isDirectory() ? null : Object.assign(new Error('not a folder'), { code: 'ENOTDIR' })),
+      (err: NodeJS.ErrnoException) => err,
+    );
+    if (gone) return unavailable(source, unreachable(config.path, gone));
+    log.warn('the hot folder was replaced (deleted and made again, moved, or remounted): watching the new one', { source: config.id, path: config.path });
+    await open(source);
+  }
+
+  /**
+   * Watches an unavailable source as soon as its folder is there, and notices a watched one that is
+   * gone or replaced, without waiting for the next rescan: one stat per source each appearProbeMs.
+   */
   async function probe(source: Source): Promise<void> {
-    if (source.fsw || source.probing || stopping.signal.aborted) return;
+    if (source.probing || stopping.signal.aborted) return;
     source.probing = true;
+    if (source.fsw) {
+      const moved = await rootMoved(source);
+      source.probing = false;
+      if (moved) await inTurn(() => reopen(source));
+      return;
+    }
     // Readable too: a folder the station may not read would be opened, and fail, on every probe.
     const there = await fs.stat(source.config.path).then(
       (st) => st.isDirectory() && fs.access(source.config.path, fsConstants.R_OK | fsConstants.X_OK).then(() => true, () => false),
@@ -175,6 +217,7 @@ export function createIngestWatcher(opts: IngestWatcherOptions): IngestWatcher {
 
   async function rescanSource(source: Source): Promise<void> {
     if (!source.fsw) return open(source);
+    if (await rootMoved(source)) return reopen(source);
     const { config } = source;
     try {
       for await (const file of walkIncluded(config.path, source.matcher)) {
@@ -235,6 +278,12 @@ export function createIngestWatcher(opts: IngestWatcherOptions): IngestWatcher {
       if (started && !stopping.signal.aborted) await inTurn(forEachSource(rescanSource));
     },
   };
+}
+
+/** dev:ino of the folder `p` leads to; null when it is not a folder there. */
+async function folderId(p: string): Promise<string | null> {
+  const st = await fs.stat(p, { bigint: true }).catch(() => null);
+  return st?.isDirectory() ? `${st.dev}:${st.ino}` : null;
 }
 
 function statusKey(status: SourceStatus): string {

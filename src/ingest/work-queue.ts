@@ -17,7 +17,7 @@ export class WorkQueue {
   private readonly waiting = new Map<string, () => Promise<void>>();
   private readonly running = new Set<string>();
   /** Tasks that join `waiting` when their timer fires (retries); they hold no slot meanwhile. */
-  private readonly delayed = new Map<string, NodeJS.Timeout>();
+  private readonly delayed = new Map<string, { timer: NodeJS.Timeout; task: () => Promise<void> }>();
   private idleWaiters: Array<() => void> = [];
 
   constructor(opts: WorkQueueOptions) {
@@ -54,14 +54,23 @@ export class WorkQueue {
       this.delayed.delete(key);
       if (!this.add(key, task)) log.warn('a delayed task was dropped: its key was queued again meanwhile', { key });
     }, ms);
-    this.delayed.set(key, timer);
+    this.delayed.set(key, { timer, task });
     return true;
+  }
+
+  /** Queues the task delayed under `key` now, at the back of the queue; false when none is delayed under it. */
+  hurry(key: string): boolean {
+    const delayed = this.delayed.get(key);
+    if (!delayed) return false;
+    clearTimeout(delayed.timer);
+    this.delayed.delete(key);
+    return this.add(key, delayed.task);
   }
 
   /** Drops every waiting and delayed task; running ones finish. */
   clear(): void {
     this.waiting.clear();
-    for (const timer of this.delayed.values()) clearTimeout(timer);
+    for (const { timer } of this.delayed.values()) clearTimeout(timer);
     this.delayed.clear();
     this.settleIfIdle();
   }

@@ -13,7 +13,7 @@ import type { UsbScan } from '../barcode/usb/status.js';
 import type { StationConfig } from '../config/load.js';
 import type { SourceConfig } from '../config/schema.js';
 import type { StationEventName, StationEvents } from '../contract/events.js';
-import type { IngestWatcher, IngestWatcherOptions, StableFile } from '../ingest/types.js';
+import type { IngestWatcher, IngestWatcherOptions, SourceStatus, StableFile } from '../ingest/types.js';
 import { createIngestWatcher } from '../ingest/watcher.js';
 import { WorkQueue } from '../ingest/work-queue.js';
 import { Linker } from '../linking/linker.js';
@@ -35,6 +35,7 @@ import { describeCapture } from './describe.js';
 import { DiskAlarms } from './disk-alarms.js';
 import { IngestNotices } from './ingest-notices.js';
 import { checkAndRecord, closePairWindow, type QcSettings, type Retry } from './qc-record.js';
+import { RecordFaults, retryDelayMs } from './record-faults.js';
 
 const log = createLogger('station');
 /** The emitter key onAny listens on; a symbol, so it can never clash with an event name. */
@@ -61,7 +62,11 @@ export class Station {
   private readonly sources: Map<string, SourceConfig>;
   private readonly stopping = new AbortController();
   private readonly pairTimers = new Set<NodeJS.Timeout>();
-  private readonly sourceStatus = new Map<string, StationEvents['source.status']>();
+  /** As the watcher last reported it; sourceStatusNow() adds the station's own faults. */
+  private readonly sourceStatus = new Map<string, SourceStatus>();
+  private readonly faults: RecordFaults;
+  /** qcKey → source of the files waiting to be tried again after a failed write: tried at once when their source works again. */
+  private readonly failedWrites = new Map<string, string>();
   /** Per source, when its last file arrived (complete in the hot folder): the camera's sign of life. */
   private readonly lastFileAt = new Map<string, string>();
   private readonly settings: QcSettings;
@@ -96,6 +101,7 @@ export class Station {
     // parent exists (source-folder.ts), since it may be a share that is not mounted.
     if (config.sources.some((s) => s.path === config.locations.inbox)) fs.mkdirSync(config.locations.inbox, { recursive: true });
     this.instanceLock = acquireInstanceLock(config.locations.database);
+    this.faults = new RecordFaults(config.locations.database);
     // Whatever fails after the lock is taken must give it back, or this process could never start a station again.
     let store: StationStore | null = null;
     try {
@@ -180,7 +186,7 @@ export class Station {
           this.sourceStatus.set(status.sourceId, status);
           if (status.state === 'unavailable') log.error(status.message, { source: status.sourceId });
           else log.info('watching hot folder', { source: status.sourceId, path: this.sources.get(status.sourceId)?.path });
-          this.emit('source.status', status);
+          this.emitSourceStatus(status.sourceId);
         },
         onNotice: (notice) => {
           // Found again after a restart, the same version is not warned about again; the screens still list it.
@@ -263,7 +269,7 @@ export class Station {
       startedAt: this.startedAt,
       configFile: this.config.configFile,
       database: this.config.locations.database,
-      sources: this.config.sources.map((s) => ({ id: s.id, path: s.path, kind: s.kind, profile: s.profile, status: this.sourceStatus.get(s.id) ?? null, lastFileAt: this.lastFileAt.get(s.id) ?? null })),
+      sources: this.config.sources.map((s) => ({ id: s.id, path: s.path, kind: s.kind, profile: s.profile, status: this.sourceStatusNow(s.id), lastFileAt: this.lastFileAt.get(s.id) ?? null })),
       queue: { waiting: this.queue.size, checking: this.queue.pending },
       captures: this.store.counts(),
       upload: { active: this.uploader.active, targets: this.config.targets.map((t) => t.id) },
@@ -345,7 +351,52 @@ export class Station {
   private submit(file: StableFile): void {
     if (this.stopping.signal.aborted) return;
     this.lastFileAt.set(file.sourceId, new Date().toISOString());
-    this.queue.add(qcKey(file), () => this.process(file));
+    this.queue.add(qcKey(file), () => this.attempt(file));
+  }
+
+  /**
+   * A file that could not be recorded because of the station (its database cannot be written, a
+   * disk is full) is tried again after a growing wait, and its source shows why until one goes
+   * through: the watcher reports each version once, so nothing else would ever look at it again.
+   */
+  private async attempt(file: StableFile, again?: Retry, failures = 0): Promise<void> {
+    try {
+      await this.process(file, again);
+    } catch (err) {
+      if (this.stopping.signal.aborted) return;
+      if (this.faults.failed(file.sourceId, file.relPath, err)) this.emitSourceStatus(file.sourceId);
+      // Not a crash while decoding it: left counted, enough failed writes would fail the file unchecked.
+      // This write may fail too (the database is full); then so does the next attempt's count.
+      try {
+        this.store.endAttempt(file);
+      } catch {
+        // The fault above is what the technician sees; the retry tries again.
+      }
+      this.queue.addLater(qcKey(file), retryDelayMs(failures + 1), () => this.attempt(file, again, failures + 1));
+      this.failedWrites.set(qcKey(file), file.sourceId);
+      return;
+    }
+    this.failedWrites.delete(qcKey(file));
+    if (!this.faults.succeeded(file.sourceId)) return;
+    this.emitSourceStatus(file.sourceId);
+    // The files that failed before this one need not wait out their back-off now that it works.
+    for (const [key, sourceId] of this.failedWrites) {
+      if (sourceId === file.sourceId) this.queue.hurry(key);
+    }
+  }
+
+  /** The watcher's status, unless its folder is watched but its files cannot be recorded. */
+  private sourceStatusNow(sourceId: string): SourceStatus | null {
+    const watched = this.sourceStatus.get(sourceId);
+    const fault = this.faults.get(sourceId);
+    // A folder that cannot be reached is the first thing to fix: its status stays the watcher's.
+    if (fault && watched?.state !== 'unavailable') return { sourceId, state: 'failing', message: fault.message };
+    return watched ?? null;
+  }
+
+  private emitSourceStatus(sourceId: string): void {
+    const status = this.sourceStatusNow(sourceId);
+    if (status) this.emit('source.status', status);
   }
 
   private async process(file: StableFile, again?: Retry): Promise<void> {
@@ -356,7 +407,7 @@ export class Station {
     const outcome = await checkAndRecord(file, profile, this.store, this.settings, again);
     if (outcome.kind === 'retry') {
       // Waits outside the QC slots, so the files behind a truncated one are not held up by it.
-      if (!this.stopping.signal.aborted) this.queue.addLater(qcKey(file), outcome.afterMs, () => this.process(file, outcome.again));
+      if (!this.stopping.signal.aborted) this.queue.addLater(qcKey(file), outcome.afterMs, () => this.attempt(file, outcome.again));
       return;
     }
     if (outcome.kind === 'abandoned') {

@@ -136,6 +136,18 @@ describe('work queue', () => {
     expect(queue.add('retry', async () => undefined)).toBe(false);
   });
 
+  it('hurry() queues a delayed task now, once', async () => {
+    const queue = new WorkQueue({ concurrency: 1 });
+    const ran: string[] = [];
+    queue.addLater('k', 600_000, async () => void ran.push('k'));
+    expect(queue.hurry('other')).toBe(false);
+    expect(queue.hurry('k')).toBe(true);
+    expect(queue.hurry('k')).toBe(false);
+    await queue.onIdle();
+    expect(ran).toEqual(['k']);
+    expect(queue.size).toBe(0);
+  });
+
   it('clear drops delayed tasks too', async () => {
     const queue = new WorkQueue({ concurrency: 1 });
     let ran = false;

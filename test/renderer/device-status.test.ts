@@ -47,6 +47,8 @@ describe('device status', () => {
     const gone = sourceLook({ ...camera, status: { sourceId: 'stand', state: 'unavailable', message: 'The folder /data/in does not exist.' } }, now);
     expect(gone).toMatchObject({ icon: '✕', word: 'Folder unreachable', tone: 'bad' });
     expect(gone.fix).toContain('/data/in');
+    const failing = sourceLook({ ...camera, status: { sourceId: 'stand', state: 'failing', message: 'The database /data/station.db is full — free space on that disk.' } }, now);
+    expect(failing).toMatchObject({ icon: '✕', word: 'Cannot record', tone: 'bad', detail: 'last file 12 s ago', fix: 'The database /data/station.db is full — free space on that disk.' });
   });
 
   it("takes each source's reachability and last file from the running station's status", async () => {

@@ -1,0 +1,82 @@
+/**
+ * A file the station cannot record because of the station itself (its database is full) is not
+ * lost or forgotten: it stays in the hot folder, its source says what is wrong, and it is recorded
+ * once the database can be written again, without a restart.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import type { SourceStatus } from '../../src/ingest/types.js';
+import { addLogSink, setLogLevel, type LogRecord } from '../../src/log/logger.js';
+import { Station } from '../../src/station/station.js';
+import { describeFault, retryDelayMs, retryMaxMs } from '../../src/station/record-faults.js';
+import { writeGoodTiff } from '../helpers/images.js';
+import { makeHome, waitFor } from '../helpers/station-home.js';
+
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn();
+});
+
+describe('files the station cannot record', () => {
+  it('are tried again once the database can be written, and the source says the database is full until then', async () => {
+    const home = makeHome({ ingest: { stableWindowMs: 200, rescanIntervalSec: 1, truncatedRetries: 0, truncatedRetryDelayMs: 100, concurrency: 2 } });
+    cleanup.push(() => fs.rmSync(home, { recursive: true, force: true }));
+    const station = new Station(loadConfig({ home }));
+    cleanup.push(() => station.stop());
+    const statuses: SourceStatus[] = [];
+    station.on('source.status', (s) => statuses.push(s));
+    const logs: LogRecord[] = [];
+    cleanup.push(addLogSink((r) => logs.push(r)));
+    // Each retry leaves a debug line: the test counts them.
+    setLogLevel('debug');
+    cleanup.push(() => setLogLevel('info'));
+    await station.start();
+
+    // A real SQLITE_FULL: the database may not grow past the pages it has now (a full disk, as SQLite sees it).
+    const db = station['storeHandle'].db;
+    const pages = db.pragma('page_count', { simple: true }) as number;
+    db.pragma(`max_page_count = ${pages}`);
+    const inbox = path.join(home, 'Inbox');
+    const names = Array.from({ length: 12 }, (_, i) => `IMG_${String(i).padStart(4, '0')}.tif`);
+    for (const [i, name] of names.entries()) await writeGoodTiff(path.join(inbox, name), i);
+
+    await waitFor(() => statuses.some((s) => s.state === 'failing'), 'the source to say its files cannot be recorded');
+    const failing = statuses.find((s) => s.state === 'failing');
+    expect(failing?.state === 'failing' && failing.message).toMatch(/The database .*station\.db is full .* free space on that disk; the files stay in the hot folder and are tried again/);
+    expect(station.status().sources[0]?.status).toEqual(failing);
+    const recordedWhileFull = station.store.counts().total;
+    expect(recordedWhileFull).toBeLessThan(names.length);
+    // Several rescans and retries later, still not recorded, and the log has one error for the fault, not one per file.
+    const failures = (): number => logs.filter((r) => r.message === 'still cannot record' || (r.level === 'error' && /is full/.test(r.message))).length;
+    await waitFor(() => failures() >= 2 * (names.length - recordedWhileFull), 'every file tried again at least once while the database is full', 60_000);
+    expect(logs.filter((r) => r.level === 'error')).toHaveLength(1);
+    expect(station.store.counts().total).toBe(recordedWhileFull);
+    expect(station.store.interruptedAttempts()).toEqual([]);
+    expect(fs.readdirSync(inbox).sort()).toEqual(names);
+
+    // Once one goes through, the others are tried at once rather than after their back-off.
+    const queue = station['queue'];
+    const hurried: string[] = [];
+    const hurry = queue.hurry.bind(queue);
+    queue.hurry = (key: string) => (hurried.push(key), hurry(key));
+    db.pragma('max_page_count = 1073741823');
+    await waitFor(() => station.store.counts().total === names.length, 'every file recorded once the database has room', 60_000);
+    await waitFor(() => station.status().sources[0]?.status?.state === 'watching', 'the source back to watching');
+    expect(statuses.at(-1)).toEqual({ sourceId: 'inbox', state: 'watching' });
+    expect(station.store.list().map((c) => c.relPath).sort()).toEqual(names);
+    expect(hurried).toHaveLength(names.length - recordedWhileFull - 1);
+    // Each was decoded and judged on its own merits: a failed write is not a crash while decoding it.
+    expect(station.store.list().filter((c) => c.sha256 === '' || c.verdict === 'fail')).toEqual([]);
+    expect(station.store.interruptedAttempts()).toEqual([]);
+  }, 120_000);
+
+  it('waits longer before each retry, up to a cap, and names what to do for each kind of failure', () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 20].map(retryDelayMs)).toEqual([1000, 2000, 4000, 8000, 16_000, retryMaxMs, retryMaxMs, retryMaxMs]);
+    const sqlite = (code: string) => Object.assign(new Error('disk I/O error'), { code });
+    expect(describeFault(sqlite('SQLITE_READONLY'), '/x/station.db')).toMatchObject({ kind: 'SQLITE_READONLY', message: expect.stringMatching(/database \/x\/station\.db cannot be written .* check that its disk is mounted, writable and has space/) });
+    expect(describeFault(sqlite('ENOSPC'), '/x/station.db').message).toMatch(/is full .* free space there/);
+    expect(describeFault(new Error('boom'), '/x/station.db')).toMatchObject({ kind: 'error', message: expect.stringMatching(/\(boom\) — see the station log/) });
+  });
+});
