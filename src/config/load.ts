@@ -131,20 +131,27 @@ export function resolveConfig(raw: unknown, locations: StationLocations, configF
 
   const sources = file.sources ?? [sourceSchema.parse({ id: 'inbox', path: resolved.inbox })];
   const seenIds = new Set<string>();
-  const seenPaths = new Map<string, string>();
+  const seenFolders: { id: string; path: string; real: string }[] = [];
   sources.forEach((source, i) => {
     source.path = path.resolve(base, source.path);
     if (seenIds.has(source.id)) problems.push({ field: `sources.${i}.id`, problem: `"${source.id}" is used by another source; every source needs its own id` });
     seenIds.add(source.id);
-    const other = seenPaths.get(source.path);
-    if (other) problems.push({ field: `sources.${i}.path`, problem: `${source.path} is already watched by source "${other}"` });
-    // Nested hot folders: a file in the inner one is a capture of both sources, and the second is
-    // failed as a duplicate of the first.
-    const nested = [...seenPaths].find(([p]) => source.path.startsWith(p + path.sep) || p.startsWith(source.path + path.sep));
-    if (nested) {
-      problems.push({ field: `sources.${i}.path`, problem: `${source.path} is ${source.path.startsWith(nested[0]) ? 'inside' : 'around'} the hot folder of source "${nested[1]}" (${nested[0]}); every file there would be taken by both. Use folders side by side` });
+    // Compared as the watcher reaches them (real paths): a link to another hot folder is that folder.
+    const real = realPathOf(source.path);
+    const other = seenFolders.find((f) => placeOf(real, f.real) !== null);
+    if (other) {
+      const place = placeOf(real, other.real);
+      // Nested hot folders: a file in the inner one is a capture of both sources, and the second is
+      // failed as a duplicate of the first.
+      problems.push({
+        field: `sources.${i}.path`,
+        problem:
+          place === 'same'
+            ? `${shownPath(source.path, real)} is already watched by source "${other.id}"${other.path === source.path ? '' : ` (${other.path})`}; every file there would be recorded twice. Give each source its own folder, or remove one`
+            : `${shownPath(source.path, real)} is ${place} the hot folder of source "${other.id}" (${shownPath(other.path, other.real)}); every file there would be taken by both. Use folders side by side`,
+      });
     }
-    seenPaths.set(source.path, source.id);
+    seenFolders.push({ id: source.id, path: source.path, real });
     if (!profiles[source.profile]) problems.push({ field: `sources.${i}.profile`, problem: `unknown profile "${source.profile}"; expected one of ${Object.keys(profiles).join(', ')}` });
   });
 
@@ -214,22 +221,45 @@ function realPathOf(p: string): string {
   }
 }
 
-/** Resolves target paths in place; a target inside a hot folder would feed its own uploads back into ingest. */
+/** Where `p` lies relative to `q` (both real paths); null when side by side. */
+function placeOf(p: string, q: string): 'same' | 'inside' | 'around' | null {
+  if (p === q) return 'same';
+  if (p.startsWith(q + path.sep)) return 'inside';
+  if (q.startsWith(p + path.sep)) return 'around';
+  return null;
+}
+
+/** A path as written, and where it really leads when a symbolic link on the way makes that differ. */
+function shownPath(p: string, real: string): string {
+  return p === real ? p : `${p} (really ${real})`;
+}
+
+/**
+ * Resolves target paths in place; a target inside a hot folder would feed its own uploads back into
+ * ingest. Compared as real paths: a target reached through a link into a hot folder is inside it.
+ */
 function checkTargets(targets: TargetConfig[], sources: SourceConfig[], base: string): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const seenIds = new Set<string>();
   const seenFolders = new Map<string, string>();
+  const hot = sources.map((s) => ({ id: s.id, path: s.path, real: realPathOf(s.path) }));
   targets.forEach((target, i) => {
     if (seenIds.has(target.id)) problems.push({ field: `targets.${i}.id`, problem: `"${target.id}" is used by another target; every target needs its own id` });
     seenIds.add(target.id);
     if (target.kind !== 'folder') return;
     target.path = path.resolve(base, target.path);
+    const real = realPathOf(target.path);
     // Two targets on one folder would count one copy twice (retention trusts each as a separate copy).
-    const same = seenFolders.get(target.path);
-    if (same) problems.push({ field: `targets.${i}.path`, problem: `targets "${same}" and "${target.id}" are both the folder ${target.path}; one copy there is not two. Give each target its own folder, or remove one` });
-    seenFolders.set(target.path, target.id);
-    const inside = sources.find((s) => target.path === s.path || target.path.startsWith(s.path + path.sep) || s.path.startsWith(target.path + path.sep));
-    if (inside) problems.push({ field: `targets.${i}.path`, problem: `${target.path} overlaps the hot folder of source "${inside.id}"; uploads would be ingested again. Use a folder outside every source` });
+    const same = seenFolders.get(real);
+    if (same) problems.push({ field: `targets.${i}.path`, problem: `targets "${same}" and "${target.id}" are both the folder ${shownPath(target.path, real)}; one copy there is not two. Give each target its own folder, or remove one` });
+    seenFolders.set(real, target.id);
+    const inside = hot.find((s) => placeOf(real, s.real) !== null);
+    if (inside) {
+      problems.push({
+        field: `targets.${i}.path`,
+        problem: `${shownPath(target.path, real)} overlaps the hot folder of source "${inside.id}" (${shownPath(inside.path, inside.real)}); uploads would be ingested again. Use a folder outside every source`,
+      });
+    }
   });
   return problems;
 }

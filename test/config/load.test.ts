@@ -132,6 +132,23 @@ describe('station config', () => {
     expect(problemsOf(() => loadConfig({ home, environment: env() }))[0]?.problem).toMatch(/ is around the hot folder of source "b"/);
   });
 
+  it('compares hot folders as the watcher reaches them: a symbolic link to another source\'s folder, or into it, is refused', () => {
+    fs.mkdirSync(path.join(home, 'cam', 'sub'), { recursive: true });
+    fs.symlinkSync(path.join(home, 'cam'), path.join(home, 'cam-alias'));
+    fs.symlinkSync(path.join(home, 'cam', 'sub'), path.join(home, 'sub-alias'));
+    fs.writeFileSync(path.join(home, 'station.json'), JSON.stringify({ sources: [{ id: 'a', path: 'cam' }, { id: 'b', path: 'cam-alias' }, { id: 'c', path: 'sub-alias' }, { id: 'd', path: 'cam-alias/later' }] }));
+    const real = fs.realpathSync(path.join(home, 'cam'));
+    expect(problemsOf(() => loadConfig({ home, environment: env() }))).toEqual([
+      { field: 'sources.1.path', problem: `${path.join(home, 'cam-alias')} (really ${real}) is already watched by source "a" (${path.join(home, 'cam')}); every file there would be recorded twice. Give each source its own folder, or remove one` },
+      { field: 'sources.2.path', problem: expect.stringMatching(/sub-alias \(really .*cam.sub\) is inside the hot folder of source "a" /) },
+      // A folder that does not exist yet is placed by its nearest existing parent.
+      { field: 'sources.3.path', problem: expect.stringMatching(/cam-alias.later \(really .*cam.later\) is inside the hot folder of source "a" /) },
+    ]);
+    // The link itself, alone, is watched at its real path and accepted.
+    fs.writeFileSync(path.join(home, 'station.json'), JSON.stringify({ sources: [{ id: 'b', path: 'cam-alias' }] }));
+    expect(loadConfig({ home, environment: env() }).sources.map((s) => s.path)).toEqual([path.join(home, 'cam-alias')]);
+  });
+
   it('refuses a library, database or logs folder inside or around a hot folder, naming the field and the fix', () => {
     fs.writeFileSync(path.join(home, 'station.json'), JSON.stringify({ sources: [{ id: 'a', path: 'A' }], paths: { library: 'A/Library' }, linking: { enabled: true, project: 'P' } }));
     expect(problemsOf(() => loadConfig({ home, environment: env() }))).toEqual([
