@@ -107,12 +107,15 @@ export function resolveConfig(raw: unknown, locations: StationLocations, configF
     throw configError(configFile, problems);
   }
   const file = parsed.data;
-  const base = locations.home ?? (configFile ? path.dirname(configFile) : locations.dataDir);
+  // A relative path lies where its default does, so that restating a default changes nothing: with a
+  // home everything is under it; without one the database and logs are in the data folder, the
+  // library, hot folders and folder targets in ~/CaptureStation — never next to the config file.
+  const base = locations.userFolder;
   const resolved: StationLocations = {
     ...locations,
     library: file.paths.library ? path.resolve(base, file.paths.library) : locations.library,
-    database: file.paths.database ? path.resolve(base, file.paths.database) : locations.database,
-    logs: file.paths.logs ? path.resolve(base, file.paths.logs) : locations.logs,
+    database: file.paths.database ? path.resolve(locations.dataDir, file.paths.database) : locations.database,
+    logs: file.paths.logs ? path.resolve(locations.dataDir, file.paths.logs) : locations.logs,
   };
 
   const profiles: Record<string, Profile> = { ...presetProfiles };

@@ -49,6 +49,26 @@ describe('station config', () => {
     expect(resolveLocations({ dataDir: '/electron/userData' }, env()).database).toBe('/electron/userData/station.db');
   });
 
+  it('without a home, resolves relative paths where their defaults lie: restating the README defaults in the per-user config changes nothing', () => {
+    const user = { platform: 'linux' as const, homedir: path.join(home, 'tech'), env: { HOSTNAME: 'rig-01', XDG_CONFIG_HOME: path.join(home, 'cfg'), XDG_DATA_HOME: path.join(home, 'data') } };
+    const defaults = loadConfig({ environment: user }).locations;
+    expect(defaults).toMatchObject({ database: path.join(home, 'data', 'capture-station', 'station.db'), library: path.join(home, 'tech', 'CaptureStation', 'Library') });
+    fs.mkdirSync(path.join(home, 'cfg', 'capture-station'), { recursive: true });
+    fs.writeFileSync(path.join(home, 'cfg', 'capture-station', 'station.json'), JSON.stringify({ paths: { library: 'Library', database: 'station.db', logs: 'logs' } }));
+    const restated = loadConfig({ environment: user });
+    expect(restated.configFile).toBe(path.join(home, 'cfg', 'capture-station', 'station.json'));
+    expect(restated.locations).toEqual(defaults);
+    // Hot folders and folder targets sit beside the default Inbox, in ~/CaptureStation.
+    fs.writeFileSync(
+      path.join(home, 'cfg', 'capture-station', 'station.json'),
+      JSON.stringify({ paths: { database: 'db/s.db' }, sources: [{ id: 'cam', path: 'Camera' }], targets: [{ id: 'nas', kind: 'folder', path: 'Out' }] }),
+    );
+    const config = loadConfig({ environment: user });
+    expect(config.locations.database).toBe(path.join(home, 'data', 'capture-station', 'db', 's.db'));
+    expect(config.sources[0]?.path).toBe(path.join(home, 'tech', 'CaptureStation', 'Camera'));
+    expect(config.targets[0]).toMatchObject({ path: path.join(home, 'tech', 'CaptureStation', 'Out') });
+  });
+
   it('reads station.yaml from the home, resolves relative paths and extends a preset profile', () => {
     fs.writeFileSync(
       path.join(home, 'station.yaml'),
