@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import type { StationConfig } from '../config/load.js';
 import { StationError } from '../errors.js';
 import { libraryUnmounted } from '../filing/library.js';
-import { prepareSourceFolder } from '../ingest/source-folder.js';
+import { isStationInbox, prepareSourceFolder } from '../ingest/source-folder.js';
 import { damagedDatabaseError, openDatabase, schemaVersion, type Db } from '../store/database.js';
 import { migrations } from '../store/migrations.js';
 import { networkFileSystemOf } from '../store/network-fs.js';
@@ -55,7 +55,7 @@ export async function doctorCommand(ctx: CliContext): Promise<number> {
       findings.push({ status: 'fail', what: 'home', detail: `${home} does not exist — check --home or CAPTURE_STATION_HOME for a typo; a new station is made there only by \`capture-station run\`` });
     }
     findings.push(checkDatabase(config));
-    for (const s of config.sources) findings.push(await checkSource(s));
+    for (const s of config.sources) findings.push(await checkSource(s, config));
     findings.push(await checkLibrary(config));
     findings.push(fs.existsSync(config.locations.logs) ? checkFolder('logs', config.locations.logs) : { status: 'ok', what: 'logs', detail: `${config.locations.logs} does not exist yet; the station creates it when it starts` });
     findings.push(...checkFreeSpace(config));
@@ -137,8 +137,11 @@ function checkDatabase(config: StationConfig): Finding {
  * The same rule as `run` (a missing local hot folder is created, a missing share is reported), but
  * reported, not applied.
  */
-async function checkSource(source: StationConfig['sources'][number]): Promise<Finding> {
+async function checkSource(source: StationConfig['sources'][number], config: StationConfig): Promise<Finding> {
   const what = `hot folder "${source.id}"`;
+  if (!fs.existsSync(source.path) && isStationInbox(source, config.locations)) {
+    return { status: 'ok', what, detail: `${source.path} does not exist yet; the station creates it when it starts` };
+  }
   if (!fs.existsSync(source.path) && !source.polling && fs.existsSync(path.dirname(source.path))) {
     return { status: 'warn', what, detail: `${source.path} does not exist; the station creates it when it starts. If it should be a share or another disk, mount that there or fix the source's path` };
   }

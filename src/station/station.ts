@@ -14,6 +14,7 @@ import type { StationConfig } from '../config/load.js';
 import type { SourceConfig } from '../config/schema.js';
 import type { StationEventName, StationEvents } from '../contract/events.js';
 import type { IngestWatcher, IngestWatcherOptions, StableFile } from '../ingest/types.js';
+import { isStationInbox } from '../ingest/source-folder.js';
 import { createIngestWatcher } from '../ingest/watcher.js';
 import { WorkQueue } from '../ingest/work-queue.js';
 import { Linker } from '../linking/linker.js';
@@ -91,10 +92,7 @@ export class Station {
   ) {
     // One station per database: a second one fails here, naming the pid and host holding it.
     fs.mkdirSync(path.dirname(config.locations.database), { recursive: true });
-    // The built-in inbox (no sources configured) is the station's own folder, made with its parents
-    // (~/CaptureStation/Inbox on a fresh machine); a configured hot folder is only ever made when its
-    // parent exists (source-folder.ts), since it may be a share that is not mounted.
-    if (config.sources.some((s) => s.path === config.locations.inbox)) fs.mkdirSync(config.locations.inbox, { recursive: true });
+    if (config.sources.some((s) => isStationInbox(s, config.locations))) fs.mkdirSync(config.locations.inbox, { recursive: true });
     this.instanceLock = acquireInstanceLock(config.locations.database);
     // Whatever fails after the lock is taken must give it back, or this process could never start a station again.
     let store: StationStore | null = null;
