@@ -298,7 +298,7 @@ function describeIssues(issues: z.core.$ZodIssue[], schema: z.core.$ZodType, inp
   });
 }
 
-function configError(configFile: string | null, problems: ConfigProblem[]): StationError {
+export function configError(configFile: string | null, problems: ConfigProblem[]): StationError {
   const where = configFile ?? 'the station config';
   const lines = problems.map((p) => `  - ${p.field}: ${p.problem}`);
   return new StationError('CONFIG_INVALID', `${where} has ${problems.length} problem${problems.length === 1 ? '' : 's'}; the station did not start:\n${lines.join('\n')}`, { problems });

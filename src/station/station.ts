@@ -35,6 +35,7 @@ import { Uploader } from '../upload/uploader.js';
 import { describeCapture } from './describe.js';
 import { DiskAlarms } from './disk-alarms.js';
 import { IngestNotices } from './ingest-notices.js';
+import { refuseRenamedSources } from './source-renames.js';
 import { checkAndRecord, closePairWindow, type QcSettings, type Retry } from './qc-record.js';
 
 const log = createLogger('station');
@@ -99,6 +100,7 @@ export class Station {
     try {
       this.storeHandle = store = openStore(config.locations.database);
       this.store = this.storeHandle.captures;
+      refuseRenamedSources(this.storeHandle.db, config.sources, config.configFile);
       this.store.syncSources(config.sources);
       this.sessions = new SessionStore(this.storeHandle.db);
       this.diskAlarms = new DiskAlarms(this.storeHandle.db);
