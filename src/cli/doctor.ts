@@ -16,6 +16,7 @@ import { damagedDatabaseError, openDatabase, schemaVersion, type Db } from '../s
 import { migrations } from '../store/migrations.js';
 import { networkFileSystemOf } from '../store/network-fs.js';
 import { diskAdvice, fileSystemsOf, folderNames, levelOf, watchedFolders } from '../station/disk-space.js';
+import { renamedSourceProblems } from '../station/source-renames.js';
 import { formatBytes } from '../shared/bytes.js';
 import { redactUrl, redactUrlsIn } from '../shared/redact-url.js';
 import { StaleCopies } from '../upload/stale-copies.js';
@@ -56,6 +57,7 @@ export async function doctorCommand(ctx: CliContext): Promise<number> {
     }
     findings.push(checkDatabase(config));
     for (const s of config.sources) findings.push(await checkSource(s, config));
+    findings.push(...checkRenamedSources(config));
     findings.push(await checkLibrary(config));
     findings.push(fs.existsSync(config.locations.logs) ? checkFolder('logs', config.locations.logs) : { status: 'ok', what: 'logs', detail: `${config.locations.logs} does not exist yet; the station creates it when it starts` });
     findings.push(...checkFreeSpace(config));
@@ -73,6 +75,23 @@ export async function doctorCommand(ctx: CliContext): Promise<number> {
   for (const f of findings) ctx.output.out(`[${mark[f.status]}] ${f.what}: ${f.detail}\n`);
   ctx.output.out(failed ? `\n${failed} problem${failed > 1 ? 's' : ''} must be fixed before the station can run reliably.\n` : '\nThe station is ready.\n');
   return failed ? 1 : 0;
+}
+
+/** The same refusal as the station's start: a hot folder now under another id, still holding the old id's recorded files. */
+function checkRenamedSources(config: StationConfig): Finding[] {
+  if (!fs.existsSync(config.locations.database)) return [];
+  let db: Db;
+  try {
+    db = openDatabase(config.locations.database, { readonly: true });
+  } catch {
+    return []; // checkDatabase reports it.
+  }
+  try {
+    if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'captures'").get()) return [];
+    return renamedSourceProblems(db, config.sources).map((p) => ({ status: 'fail', what: p.field, detail: p.problem }));
+  } finally {
+    db.close();
+  }
 }
 
 /**

@@ -2,11 +2,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { StationConfigInput } from '../../src/config/schema.js';
 import { StationError } from '../../src/errors.js';
 import { Station } from '../../src/station/station.js';
 import { writeGoodTiff } from '../helpers/images.js';
+import { capture } from '../helpers/output.js';
 import { makeHome, waitFor } from '../helpers/station-home.js';
 
 const ingest = { stableWindowMs: 250, rescanIntervalSec: 0 };
@@ -70,6 +72,10 @@ describe('renaming a source', () => {
         problem: `the hot folder ${cam} was source "cam" and is now source "camera"; its 1 file already recorded as "cam" (e.g. day1/a.tif) would be taken again as new captures and uploaded again. Keep the id "cam" for this folder. To start a new source here on purpose, first move the files already recorded out of the folder`,
       },
     ]);
+    // doctor reports the same refusal.
+    const out = capture();
+    expect(await main(['doctor', '--home', home], out)).toBe(1);
+    expect(out.stdout).toContain(`[FAIL] sources.0.id: the hot folder ${cam} was source "cam" and is now source "camera"; its 1 file`);
     // Two sources that swapped folders: both refused.
     configure(home, [
       { id: 'cam', path: 'Flat' },
