@@ -50,12 +50,13 @@ interface OnDisk {
   editable: StationConfigFile;
 }
 
-function writeTarget(station: StationConfig): string {
+/** Where the Settings view saves, and the file a running station watches for edits. */
+export function configWriteTarget(station: StationConfig): string {
   return station.configFile ?? path.join(station.locations.configDir, 'station.json');
 }
 
 function readOnDisk(station: StationConfig): OnDisk {
-  const file = writeTarget(station);
+  const file = configWriteTarget(station);
   const text = fs.existsSync(file) ? readConfigText(file) : null;
   const parsed = text === null ? {} : parseConfigText(file, text);
   if (!isObject(parsed)) throw new StationError('CONFIG_INVALID', `The station config ${file} does not hold an object of settings; fix it by hand before editing it here.`);

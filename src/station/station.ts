@@ -36,6 +36,7 @@ import { describeCapture } from './describe.js';
 import { DiskAlarms } from './disk-alarms.js';
 import { IngestNotices } from './ingest-notices.js';
 import { refuseRenamedSources } from './source-renames.js';
+import { ConfigDriftWatch } from './config-drift.js';
 import { checkAndRecord, closePairWindow, type QcSettings, type Retry } from './qc-record.js';
 
 const log = createLogger('station');
@@ -86,6 +87,8 @@ export class Station {
   private readonly diskAlarms: DiskAlarms;
   /** Hot-folder files the station will not take as they are: affected now, and warned about once per version. */
   private readonly notices: IngestNotices;
+  /** Edits to the config file since the start, which apply only at the next start. */
+  private readonly configDrift: ConfigDriftWatch;
 
   constructor(
     readonly config: StationConfig,
@@ -105,6 +108,7 @@ export class Station {
       this.sessions = new SessionStore(this.storeHandle.db);
       this.diskAlarms = new DiskAlarms(this.storeHandle.db);
       this.notices = new IngestNotices(this.storeHandle.db);
+      this.configDrift = new ConfigDriftWatch({ config });
       for (const s of config.sources) {
         const last = this.store.lastDetectedAt(s.id);
         if (last) this.lastFileAt.set(s.id, last);
@@ -214,6 +218,7 @@ export class Station {
       this.retentionRun = this.retentionRun.then(() => this.keepDisks());
     }, this.config.retention.checkIntervalSec * 1000);
     this.retentionTimer.unref();
+    await this.configDrift.start();
     log.info('station started', { station: this.config.stationId, sources: this.config.sources.length, database: this.config.locations.database });
   }
 
@@ -223,6 +228,7 @@ export class Station {
     await this.scanners?.stop();
     if (this.retentionTimer) clearInterval(this.retentionTimer);
     await this.retentionRun;
+    await this.configDrift.stop();
     await this.uploader.stop();
     await this.watcher.stop();
     this.queue.clear();
@@ -278,6 +284,8 @@ export class Station {
       ui: this.config.ui,
       /** scan-after-capture: per source, the shots waiting for their object's barcode (none: left out). */
       waitingShots: this.linker.waitingShots(),
+      /** The config file as edited since the start (null: unchanged); it applies only at the next start. */
+      configChanged: this.configDrift.current(),
     };
   }
 
