@@ -159,6 +159,7 @@ export function resolveConfig(raw: unknown, locations: StationLocations, configF
   });
 
   problems.push(...checkStationPaths(resolved, file.paths, sources));
+  problems.push(...checkFormerRelativePaths(file.paths, resolved, configFile));
   problems.push(...checkTargets(file.targets, sources, base));
   problems.push(...checkUsbSources(file.linking.usb, sources));
 
@@ -207,6 +208,32 @@ function checkStationPaths(locations: StationLocations, set: StationConfigFile['
     }
   }
   return problems;
+}
+
+/**
+ * Without a home, relative paths were once resolved against the config file's folder. A database or
+ * library found only there belongs to a station that ran before: refused, rather than started on an
+ * empty one beside it.
+ */
+function checkFormerRelativePaths(set: StationConfigFile['paths'], resolved: StationLocations, configFile: string | null): ConfigProblem[] {
+  if (resolved.home !== null || configFile === null) return [];
+  const kept = [
+    { key: 'database', what: 'a station database', also: ' with its -wal and -shm files' },
+    { key: 'library', what: 'a library', also: '' },
+  ] as const;
+  return kept.flatMap(({ key, what, also }) => {
+    const value = set[key];
+    if (value === undefined || path.isAbsolute(value)) return [];
+    const former = path.resolve(path.dirname(configFile), value);
+    const now = resolved[key];
+    if (former === now || fs.existsSync(now) || !fs.existsSync(former)) return [];
+    return [
+      {
+        field: `paths.${key}`,
+        problem: `"${value}" now means ${now} (without a station home a relative path lies where its default does), which does not exist, while ${former} (next to the config file, where earlier versions put it) holds ${what}. To keep using it set paths.${key} to "${former}", or move it${also} to ${now}`,
+      },
+    ];
+  });
 }
 
 /**

@@ -67,6 +67,19 @@ describe('station config', () => {
     expect(config.locations.database).toBe(path.join(home, 'data', 'capture-station', 'db', 's.db'));
     expect(config.sources[0]?.path).toBe(path.join(home, 'tech', 'CaptureStation', 'Camera'));
     expect(config.targets[0]).toMatchObject({ path: path.join(home, 'tech', 'CaptureStation', 'Out') });
+
+    // A database an earlier version made next to the config file is not left for an empty one.
+    const configDir = path.join(home, 'cfg', 'capture-station');
+    fs.writeFileSync(path.join(configDir, 'station.json'), JSON.stringify({ paths: { database: 'station.db' } }));
+    fs.writeFileSync(path.join(configDir, 'station.db'), 'a database');
+    expect(problemsOf(() => loadConfig({ environment: user }))).toEqual([
+      {
+        field: 'paths.database',
+        problem: `"station.db" now means ${defaults.database} (without a station home a relative path lies where its default does), which does not exist, while ${path.join(configDir, 'station.db')} (next to the config file, where earlier versions put it) holds a station database. To keep using it set paths.database to "${path.join(configDir, 'station.db')}", or move it with its -wal and -shm files to ${defaults.database}`,
+      },
+    ]);
+    fs.writeFileSync(path.join(configDir, 'station.json'), JSON.stringify({ paths: { database: path.join(configDir, 'station.db') } }));
+    expect(loadConfig({ environment: user }).locations.database).toBe(path.join(configDir, 'station.db'));
   });
 
   it('reads station.yaml from the home, resolves relative paths and extends a preset profile', () => {
