@@ -25,6 +25,8 @@ export interface ConfigDriftOptions {
   config: StationConfig;
   /** How often the file is looked at. */
   intervalMs?: number;
+  /** What else a start would refuse in a config that loads (e.g. a renamed source, known only to the database). */
+  refusals?: (next: StationConfig) => ConfigProblem[];
 }
 
 export class ConfigDriftWatch {
@@ -82,13 +84,15 @@ export class ConfigDriftWatch {
 
   /** The changed file's problems, each by field, as a start would refuse it; null when it would load. */
   private problemsOf(text: string): string | null {
+    let problems: ConfigProblem[];
     try {
-      resolveConfig(parseConfigText(this.file, text), this.opts.config.locations, this.file);
-      return null;
+      const next = resolveConfig(parseConfigText(this.file, text), this.opts.config.locations, this.file);
+      problems = this.opts.refusals?.(next) ?? [];
     } catch (err) {
-      const problems = err instanceof StationError ? (err.details as { problems?: ConfigProblem[] } | undefined)?.problems : undefined;
-      if (problems) return problems.map((p) => `${p.field}: ${p.problem}`).join('; ');
-      return err instanceof Error ? err.message : String(err);
+      const listed = err instanceof StationError ? (err.details as { problems?: ConfigProblem[] } | undefined)?.problems : undefined;
+      if (!listed) return err instanceof Error ? err.message : String(err);
+      problems = listed;
     }
+    return problems.length > 0 ? problems.map((p) => `${p.field}: ${p.problem}`).join('; ') : null;
   }
 }

@@ -35,7 +35,7 @@ import { Uploader } from '../upload/uploader.js';
 import { describeCapture } from './describe.js';
 import { DiskAlarms } from './disk-alarms.js';
 import { IngestNotices } from './ingest-notices.js';
-import { refuseRenamedSources } from './source-renames.js';
+import { refuseRenamedSources, renamedSourceProblems } from './source-renames.js';
 import { ConfigDriftWatch } from './config-drift.js';
 import { checkAndRecord, closePairWindow, type QcSettings, type Retry } from './qc-record.js';
 
@@ -108,7 +108,7 @@ export class Station {
       this.sessions = new SessionStore(this.storeHandle.db);
       this.diskAlarms = new DiskAlarms(this.storeHandle.db);
       this.notices = new IngestNotices(this.storeHandle.db);
-      this.configDrift = new ConfigDriftWatch({ config });
+      this.configDrift = new ConfigDriftWatch({ config, refusals: (next) => renamedSourceProblems(this.storeHandle.db, next.sources) });
       for (const s of config.sources) {
         const last = this.store.lastDetectedAt(s.id);
         if (last) this.lastFileAt.set(s.id, last);

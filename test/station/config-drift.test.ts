@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { addLogSink, type LogRecord } from '../../src/log/logger.js';
 import { ConfigDriftWatch } from '../../src/station/config-drift.js';
 import { Station } from '../../src/station/station.js';
+import { writeGoodTiff } from '../helpers/images.js';
 import { makeHome, waitFor } from '../helpers/station-home.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -64,5 +65,11 @@ describe('config edits while the station runs', () => {
     fs.writeFileSync(file, '{ "station": ');
     await waitFor(() => station.status().configChanged !== null, 'the edit shown in status');
     expect(station.status()).toMatchObject({ stationId: 'stand-1', configChanged: { file, error: expect.stringContaining('is not valid JSON') } });
+    // A config that loads but that the next start would refuse (the inbox under a new id, its files already recorded).
+    await writeGoodTiff(path.join(h, 'Inbox', 'a.tif'));
+    await waitFor(() => station.store.counts().total === 1, 'a capture recorded');
+    fs.writeFileSync(file, JSON.stringify({ station: { id: 'stand-1' }, sources: [{ id: 'camera', path: 'Inbox' }] }));
+    await waitFor(() => station.status().configChanged?.error?.startsWith('sources.0.id: ') === true, 'the rename shown in status');
+    expect(station.status().configChanged?.error).toContain(`the hot folder ${path.join(h, 'Inbox')} was source "inbox" and is now source "camera"`);
   });
 });
