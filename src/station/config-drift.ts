@@ -5,7 +5,7 @@
  * started). Nothing is reloaded.
  */
 import fs from 'node:fs/promises';
-import { configWriteTarget } from '../config/edit.js';
+import { configWriteTarget, type ConfigRefusals } from '../config/edit.js';
 import { parseConfigText, resolveConfig, type ConfigProblem, type StationConfig } from '../config/load.js';
 import { StationError } from '../errors.js';
 import { createLogger } from '../log/logger.js';
@@ -26,7 +26,7 @@ export interface ConfigDriftOptions {
   /** How often the file is looked at. */
   intervalMs?: number;
   /** What else a start would refuse in a config that loads (e.g. a renamed source, known only to the database). */
-  refusals?: (next: StationConfig) => ConfigProblem[];
+  refusals?: ConfigRefusals;
 }
 
 export class ConfigDriftWatch {

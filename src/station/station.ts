@@ -10,7 +10,7 @@ import type { UsbBackend } from '../barcode/usb/backend.js';
 import { createNodeUsbBackend } from '../barcode/usb/node-usb-backend.js';
 import { ScannerService } from '../barcode/usb/scanner-service.js';
 import type { UsbScan } from '../barcode/usb/status.js';
-import type { StationConfig } from '../config/load.js';
+import type { ConfigProblem, StationConfig } from '../config/load.js';
 import type { SourceConfig } from '../config/schema.js';
 import type { StationEventName, StationEvents } from '../contract/events.js';
 import type { IngestWatcher, IngestWatcherOptions, StableFile } from '../ingest/types.js';
@@ -108,7 +108,7 @@ export class Station {
       this.sessions = new SessionStore(this.storeHandle.db);
       this.diskAlarms = new DiskAlarms(this.storeHandle.db);
       this.notices = new IngestNotices(this.storeHandle.db);
-      this.configDrift = new ConfigDriftWatch({ config, refusals: (next) => renamedSourceProblems(this.storeHandle.db, next.sources) });
+      this.configDrift = new ConfigDriftWatch({ config, refusals: (next) => this.configRefusals(next) });
       for (const s of config.sources) {
         const last = this.store.lastDetectedAt(s.id);
         if (last) this.lastFileAt.set(s.id, last);
@@ -287,6 +287,11 @@ export class Station {
       /** The config file as edited since the start (null: unchanged); it applies only at the next start. */
       configChanged: this.configDrift.current(),
     };
+  }
+
+  /** What a start on `next` would refuse that only this station's database knows: a hot folder now under another id. */
+  configRefusals(next: StationConfig): ConfigProblem[] {
+    return renamedSourceProblems(this.storeHandle.db, next.sources);
   }
 
   startSession(operator: string, project: string): SessionRecord {

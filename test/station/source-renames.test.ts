@@ -4,6 +4,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { loadConfig } from '../../src/config/load.js';
+import { createLocalClient } from '../../src/contract/client.js';
+import { createHandlers } from '../../src/station/handlers.js';
 import type { StationConfigInput } from '../../src/config/schema.js';
 import { StationError } from '../../src/errors.js';
 import { Station } from '../../src/station/station.js';
@@ -103,5 +105,33 @@ describe('renaming a source', () => {
     ]);
     await writeGoodTiff(path.join(cam, 'd.tif'), 4);
     await runUntil(home, 4);
+  });
+
+  it('is refused by the Settings view before it is saved', async () => {
+    const home = makeHome();
+    homes.push(home);
+    configure(home, [{ id: 'cam', path: 'Cam' }]);
+    fs.mkdirSync(path.join(home, 'Cam'));
+    await writeGoodTiff(path.join(home, 'Cam', 'a.tif'), 1);
+    const station = new Station(loadConfig({ home }));
+    try {
+      await station.start();
+      await waitFor(() => station.store.counts().total === 1, 'a capture recorded');
+      const client = createLocalClient(createHandlers(station));
+      const got = await client.getConfig({});
+      if ('error' in got) throw new Error(got.error.message);
+      const edited = structuredClone(got.result.config);
+      edited.sources![0]!.id = 'camera';
+      const before = fs.readFileSync(path.join(home, 'station.json'), 'utf8');
+      const reply = await client.saveConfig({ config: edited, revision: got.result.revision });
+      expect(reply).toEqual({ result: { saved: false, errors: { 'sources.0.id': expect.stringMatching(/^the hot folder .*Cam was source "cam" and is now source "camera"; its 1 file already recorded/) } } });
+      expect(fs.readFileSync(path.join(home, 'station.json'), 'utf8')).toBe(before);
+      // Any other edit saves as before.
+      edited.sources![0]!.id = 'cam';
+      edited.ingest.concurrency = 1;
+      expect(await client.saveConfig({ config: edited, revision: got.result.revision })).toMatchObject({ result: { saved: true, changed: true } });
+    } finally {
+      await station.stop();
+    }
   });
 });
