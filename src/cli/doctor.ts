@@ -11,11 +11,12 @@ import sharp from 'sharp';
 import type { StationConfig } from '../config/load.js';
 import { StationError } from '../errors.js';
 import { libraryUnmounted } from '../filing/library.js';
-import { prepareSourceFolder } from '../ingest/source-folder.js';
+import { isStationInbox, prepareSourceFolder } from '../ingest/source-folder.js';
 import { damagedDatabaseError, openDatabase, schemaVersion, type Db } from '../store/database.js';
 import { migrations } from '../store/migrations.js';
 import { networkFileSystemOf } from '../store/network-fs.js';
 import { diskAdvice, fileSystemsOf, folderNames, levelOf, watchedFolders } from '../station/disk-space.js';
+import { renamedSourceProblems } from '../station/source-renames.js';
 import { formatBytes } from '../shared/bytes.js';
 import { redactUrl, redactUrlsIn } from '../shared/redact-url.js';
 import { StaleCopies } from '../upload/stale-copies.js';
@@ -55,7 +56,8 @@ export async function doctorCommand(ctx: CliContext): Promise<number> {
       findings.push({ status: 'fail', what: 'home', detail: `${home} does not exist — check --home or CAPTURE_STATION_HOME for a typo; a new station is made there only by \`capture-station run\`` });
     }
     findings.push(checkDatabase(config));
-    for (const s of config.sources) findings.push(await checkSource(s));
+    for (const s of config.sources) findings.push(await checkSource(s, config));
+    findings.push(...checkRenamedSources(config));
     findings.push(await checkLibrary(config));
     findings.push(fs.existsSync(config.locations.logs) ? checkFolder('logs', config.locations.logs) : { status: 'ok', what: 'logs', detail: `${config.locations.logs} does not exist yet; the station creates it when it starts` });
     findings.push(...checkFreeSpace(config));
@@ -73,6 +75,23 @@ export async function doctorCommand(ctx: CliContext): Promise<number> {
   for (const f of findings) ctx.output.out(`[${mark[f.status]}] ${f.what}: ${f.detail}\n`);
   ctx.output.out(failed ? `\n${failed} problem${failed > 1 ? 's' : ''} must be fixed before the station can run reliably.\n` : '\nThe station is ready.\n');
   return failed ? 1 : 0;
+}
+
+/** The same refusal as the station's start: a hot folder now under another id, still holding the old id's recorded files. */
+function checkRenamedSources(config: StationConfig): Finding[] {
+  if (!fs.existsSync(config.locations.database)) return [];
+  let db: Db;
+  try {
+    db = openDatabase(config.locations.database, { readonly: true });
+  } catch {
+    return []; // checkDatabase reports it.
+  }
+  try {
+    if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'captures'").get()) return [];
+    return renamedSourceProblems(db, config.sources).map((p) => ({ status: 'fail', what: p.field, detail: p.problem }));
+  } finally {
+    db.close();
+  }
 }
 
 /**
@@ -137,8 +156,11 @@ function checkDatabase(config: StationConfig): Finding {
  * The same rule as `run` (a missing local hot folder is created, a missing share is reported), but
  * reported, not applied.
  */
-async function checkSource(source: StationConfig['sources'][number]): Promise<Finding> {
+async function checkSource(source: StationConfig['sources'][number], config: StationConfig): Promise<Finding> {
   const what = `hot folder "${source.id}"`;
+  if (!fs.existsSync(source.path) && isStationInbox(source, config.locations)) {
+    return { status: 'ok', what, detail: `${source.path} does not exist yet; the station creates it when it starts` };
+  }
   if (!fs.existsSync(source.path) && !source.polling && fs.existsSync(path.dirname(source.path))) {
     return { status: 'warn', what, detail: `${source.path} does not exist; the station creates it when it starts. If it should be a share or another disk, mount that there or fix the source's path` };
   }

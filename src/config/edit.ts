@@ -39,6 +39,9 @@ export interface ConfigForEdit {
   presets: string[];
 }
 
+/** What else a start would refuse in a config that loads: what only the running station knows (its database). */
+export type ConfigRefusals = (next: StationConfig) => ConfigProblem[];
+
 export type SaveOutcome =
   | { saved: true; file: string; backup: string | null; changed: boolean; restartRequired: boolean }
   | { saved: false; errors: FieldErrors };
@@ -50,12 +53,13 @@ interface OnDisk {
   editable: StationConfigFile;
 }
 
-function writeTarget(station: StationConfig): string {
+/** Where the Settings view saves, and the file a running station watches for edits. */
+export function configWriteTarget(station: StationConfig): string {
   return station.configFile ?? path.join(station.locations.configDir, 'station.json');
 }
 
 function readOnDisk(station: StationConfig): OnDisk {
-  const file = writeTarget(station);
+  const file = configWriteTarget(station);
   const text = fs.existsSync(file) ? readConfigText(file) : null;
   const parsed = text === null ? {} : parseConfigText(file, text);
   if (!isObject(parsed)) throw new StationError('CONFIG_INVALID', `The station config ${file} does not hold an object of settings; fix it by hand before editing it here.`);
@@ -99,33 +103,35 @@ interface Checked {
   changes: Change[];
 }
 
-function check(station: StationConfig, edited: Record<string, unknown>): Checked {
+function check(station: StationConfig, edited: Record<string, unknown>, refusals?: ConfigRefusals): Checked {
   const disk = readOnDisk(station);
   const next = structuredClone(edited);
   const errors: FieldErrors = restoreSecrets(next, disk.editable as unknown as Record<string, unknown>);
   const changes = diff(disk.editable, next, []);
   const candidate = structuredClone(disk.raw);
   for (const c of changes) applyToObject(candidate, c);
-  for (const p of problemsOf(() => resolveConfig(candidate, station.locations, disk.file))) errors[p.field] = errors[p.field] ? `${errors[p.field]}; ${p.problem}` : p.problem;
+  const problems = problemsOf(() => resolveConfig(candidate, station.locations, disk.file));
+  if (problems.length === 0 && refusals) problems.push(...refusals(resolveConfig(candidate, station.locations, disk.file)));
+  for (const p of problems) errors[p.field] = errors[p.field] ? `${errors[p.field]}; ${p.problem}` : p.problem;
   return { errors, next, disk, changes };
 }
 
 /** Field errors of an edited config (empty when it would load); writes nothing. */
-export function checkConfigEdit(station: StationConfig, edited: Record<string, unknown>): FieldErrors {
-  return check(station, edited).errors;
+export function checkConfigEdit(station: StationConfig, edited: Record<string, unknown>, refusals?: ConfigRefusals): FieldErrors {
+  return check(station, edited, refusals).errors;
 }
 
 /** Saves run one at a time: the second of two saves from the same revision sees the first's file, and is refused. */
 let saving: Promise<unknown> = Promise.resolve();
 
-export function saveConfigEdit(station: StationConfig, edited: Record<string, unknown>, baseRevision?: string): Promise<SaveOutcome> {
-  const run = saving.then(() => save(station, edited, baseRevision));
+export function saveConfigEdit(station: StationConfig, edited: Record<string, unknown>, baseRevision?: string, refusals?: ConfigRefusals): Promise<SaveOutcome> {
+  const run = saving.then(() => save(station, edited, baseRevision, refusals));
   saving = run.catch(() => undefined);
   return run;
 }
 
-async function save(station: StationConfig, edited: Record<string, unknown>, baseRevision?: string): Promise<SaveOutcome> {
-  const { errors, disk, changes } = check(station, edited);
+async function save(station: StationConfig, edited: Record<string, unknown>, baseRevision: string | undefined, refusals: ConfigRefusals | undefined): Promise<SaveOutcome> {
+  const { errors, disk, changes } = check(station, edited, refusals);
   if (baseRevision !== undefined && baseRevision !== revisionOf(disk.text)) {
     throw new StationError('INVALID_ARGUMENT', `${disk.file} was changed by someone else since it was opened here; reload the settings and make the change again.`);
   }

@@ -107,12 +107,15 @@ export function resolveConfig(raw: unknown, locations: StationLocations, configF
     throw configError(configFile, problems);
   }
   const file = parsed.data;
-  const base = locations.home ?? (configFile ? path.dirname(configFile) : locations.dataDir);
+  // A relative path lies where its default does, so that restating a default changes nothing: with a
+  // home everything is under it; without one the database and logs are in the data folder, the
+  // library, hot folders and folder targets in ~/CaptureStation — never next to the config file.
+  const base = locations.userFolder;
   const resolved: StationLocations = {
     ...locations,
     library: file.paths.library ? path.resolve(base, file.paths.library) : locations.library,
-    database: file.paths.database ? path.resolve(base, file.paths.database) : locations.database,
-    logs: file.paths.logs ? path.resolve(base, file.paths.logs) : locations.logs,
+    database: file.paths.database ? path.resolve(locations.dataDir, file.paths.database) : locations.database,
+    logs: file.paths.logs ? path.resolve(locations.dataDir, file.paths.logs) : locations.logs,
   };
 
   const profiles: Record<string, Profile> = { ...presetProfiles };
@@ -131,24 +134,32 @@ export function resolveConfig(raw: unknown, locations: StationLocations, configF
 
   const sources = file.sources ?? [sourceSchema.parse({ id: 'inbox', path: resolved.inbox })];
   const seenIds = new Set<string>();
-  const seenPaths = new Map<string, string>();
+  const seenFolders: { id: string; path: string; real: string }[] = [];
   sources.forEach((source, i) => {
     source.path = path.resolve(base, source.path);
     if (seenIds.has(source.id)) problems.push({ field: `sources.${i}.id`, problem: `"${source.id}" is used by another source; every source needs its own id` });
     seenIds.add(source.id);
-    const other = seenPaths.get(source.path);
-    if (other) problems.push({ field: `sources.${i}.path`, problem: `${source.path} is already watched by source "${other}"` });
-    // Nested hot folders: a file in the inner one is a capture of both sources, and the second is
-    // failed as a duplicate of the first.
-    const nested = [...seenPaths].find(([p]) => source.path.startsWith(p + path.sep) || p.startsWith(source.path + path.sep));
-    if (nested) {
-      problems.push({ field: `sources.${i}.path`, problem: `${source.path} is ${source.path.startsWith(nested[0]) ? 'inside' : 'around'} the hot folder of source "${nested[1]}" (${nested[0]}); every file there would be taken by both. Use folders side by side` });
+    // Compared as the watcher reaches them (real paths): a link to another hot folder is that folder.
+    const real = realPathOf(source.path);
+    const other = seenFolders.find((f) => placeOf(real, f.real) !== null);
+    if (other) {
+      const place = placeOf(real, other.real);
+      // Nested hot folders: a file in the inner one is a capture of both sources, and the second is
+      // failed as a duplicate of the first.
+      problems.push({
+        field: `sources.${i}.path`,
+        problem:
+          place === 'same'
+            ? `${shownPath(source.path, real)} is already watched by source "${other.id}"${other.path === source.path ? '' : ` (${other.path})`}; every file there would be recorded twice. Give each source its own folder, or remove one`
+            : `${shownPath(source.path, real)} is ${place} the hot folder of source "${other.id}" (${shownPath(other.path, other.real)}); every file there would be taken by both. Use folders side by side`,
+      });
     }
-    seenPaths.set(source.path, source.id);
+    seenFolders.push({ id: source.id, path: source.path, real });
     if (!profiles[source.profile]) problems.push({ field: `sources.${i}.profile`, problem: `unknown profile "${source.profile}"; expected one of ${Object.keys(profiles).join(', ')}` });
   });
 
   problems.push(...checkStationPaths(resolved, file.paths, sources));
+  problems.push(...checkFormerRelativePaths(file.paths, resolved, configFile));
   problems.push(...checkTargets(file.targets, sources, base));
   problems.push(...checkUsbSources(file.linking.usb, sources));
 
@@ -200,6 +211,32 @@ function checkStationPaths(locations: StationLocations, set: StationConfigFile['
 }
 
 /**
+ * Without a home, relative paths were once resolved against the config file's folder. A database or
+ * library found only there belongs to a station that ran before: refused, rather than started on an
+ * empty one beside it.
+ */
+function checkFormerRelativePaths(set: StationConfigFile['paths'], resolved: StationLocations, configFile: string | null): ConfigProblem[] {
+  if (resolved.home !== null || configFile === null) return [];
+  const kept = [
+    { key: 'database', what: 'a station database', also: ' with its -wal and -shm files' },
+    { key: 'library', what: 'a library', also: '' },
+  ] as const;
+  return kept.flatMap(({ key, what, also }) => {
+    const value = set[key];
+    if (value === undefined || path.isAbsolute(value)) return [];
+    const former = path.resolve(path.dirname(configFile), value);
+    const now = resolved[key];
+    if (former === now || fs.existsSync(now) || !fs.existsSync(former)) return [];
+    return [
+      {
+        field: `paths.${key}`,
+        problem: `"${value}" now means ${now} (without a station home a relative path lies where its default does), which does not exist, while ${former} (next to the config file, where earlier versions put it) holds ${what}. To keep using it set paths.${key} to "${former}", or move it${also} to ${now}`,
+      },
+    ];
+  });
+}
+
+/**
  * `p` as the file system reaches it: a symbolic link on the way (a library at H/Lib linking into
  * H/Hot/lib) is followed. The part that does not exist yet is kept as written below the nearest
  * folder that does.
@@ -214,22 +251,45 @@ function realPathOf(p: string): string {
   }
 }
 
-/** Resolves target paths in place; a target inside a hot folder would feed its own uploads back into ingest. */
+/** Where `p` lies relative to `q` (both real paths); null when side by side. */
+function placeOf(p: string, q: string): 'same' | 'inside' | 'around' | null {
+  if (p === q) return 'same';
+  if (p.startsWith(q + path.sep)) return 'inside';
+  if (q.startsWith(p + path.sep)) return 'around';
+  return null;
+}
+
+/** A path as written, and where it really leads when a symbolic link on the way makes that differ. */
+function shownPath(p: string, real: string): string {
+  return p === real ? p : `${p} (really ${real})`;
+}
+
+/**
+ * Resolves target paths in place; a target inside a hot folder would feed its own uploads back into
+ * ingest. Compared as real paths: a target reached through a link into a hot folder is inside it.
+ */
 function checkTargets(targets: TargetConfig[], sources: SourceConfig[], base: string): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const seenIds = new Set<string>();
   const seenFolders = new Map<string, string>();
+  const hot = sources.map((s) => ({ id: s.id, path: s.path, real: realPathOf(s.path) }));
   targets.forEach((target, i) => {
     if (seenIds.has(target.id)) problems.push({ field: `targets.${i}.id`, problem: `"${target.id}" is used by another target; every target needs its own id` });
     seenIds.add(target.id);
     if (target.kind !== 'folder') return;
     target.path = path.resolve(base, target.path);
+    const real = realPathOf(target.path);
     // Two targets on one folder would count one copy twice (retention trusts each as a separate copy).
-    const same = seenFolders.get(target.path);
-    if (same) problems.push({ field: `targets.${i}.path`, problem: `targets "${same}" and "${target.id}" are both the folder ${target.path}; one copy there is not two. Give each target its own folder, or remove one` });
-    seenFolders.set(target.path, target.id);
-    const inside = sources.find((s) => target.path === s.path || target.path.startsWith(s.path + path.sep) || s.path.startsWith(target.path + path.sep));
-    if (inside) problems.push({ field: `targets.${i}.path`, problem: `${target.path} overlaps the hot folder of source "${inside.id}"; uploads would be ingested again. Use a folder outside every source` });
+    const same = seenFolders.get(real);
+    if (same) problems.push({ field: `targets.${i}.path`, problem: `targets "${same}" and "${target.id}" are both the folder ${shownPath(target.path, real)}; one copy there is not two. Give each target its own folder, or remove one` });
+    seenFolders.set(real, target.id);
+    const inside = hot.find((s) => placeOf(real, s.real) !== null);
+    if (inside) {
+      problems.push({
+        field: `targets.${i}.path`,
+        problem: `${shownPath(target.path, real)} overlaps the hot folder of source "${inside.id}" (${shownPath(inside.path, inside.real)}); uploads would be ingested again. Use a folder outside every source`,
+      });
+    }
   });
   return problems;
 }
@@ -265,7 +325,7 @@ function describeIssues(issues: z.core.$ZodIssue[], schema: z.core.$ZodType, inp
   });
 }
 
-function configError(configFile: string | null, problems: ConfigProblem[]): StationError {
+export function configError(configFile: string | null, problems: ConfigProblem[]): StationError {
   const where = configFile ?? 'the station config';
   const lines = problems.map((p) => `  - ${p.field}: ${p.problem}`);
   return new StationError('CONFIG_INVALID', `${where} has ${problems.length} problem${problems.length === 1 ? '' : 's'}; the station did not start:\n${lines.join('\n')}`, { problems });

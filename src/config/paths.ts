@@ -18,6 +18,8 @@ export interface StationLocations {
   dataDir: string;
   /** Folder searched for station.json / station.yaml. */
   configDir: string;
+  /** Folder of the default inbox and library: the home, or ~/CaptureStation without one. */
+  userFolder: string;
   inbox: string;
   library: string;
   database: string;
@@ -32,6 +34,7 @@ export function resolveLocations(opts: { home?: string | undefined; dataDir?: st
       home: root,
       dataDir: root,
       configDir: root,
+      userFolder: root,
       inbox: path.join(root, 'Inbox'),
       library: path.join(root, 'Library'),
       database: path.join(root, 'station.db'),
@@ -45,6 +48,7 @@ export function resolveLocations(opts: { home?: string | undefined; dataDir?: st
     home: null,
     dataDir,
     configDir,
+    userFolder,
     inbox: path.join(userFolder, 'Inbox'),
     library: path.join(userFolder, 'Library'),
     database: path.join(dataDir, 'station.db'),

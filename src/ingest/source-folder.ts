@@ -3,7 +3,17 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { StationLocations } from '../config/paths.js';
 import type { SourceConfig } from '../config/schema.js';
+
+/**
+ * The built-in inbox is the station's own folder: the station makes it with its parents when it
+ * starts (~/CaptureStation/Inbox on a fresh machine). Any other hot folder may be a share, and is
+ * made only when its parent exists (prepareSourceFolder).
+ */
+export function isStationInbox(source: Pick<SourceConfig, 'path'>, locations: Pick<StationLocations, 'inbox'>): boolean {
+  return source.path === locations.inbox;
+}
 
 /**
  * Null when the source folder is ready to watch; otherwise a message for the technician. A missing

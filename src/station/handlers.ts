@@ -43,8 +43,8 @@ export function createHandlers(station: Station) {
     endSession: () => station.endSession(),
     capturePreview: ({ id, withImage }, { signal }) => station.previews.describe(id, withImage, signal),
     getConfig: () => readConfigForEdit(station.config),
-    checkConfig: ({ config }) => ({ errors: checkConfigEdit(station.config, config) }),
-    saveConfig: ({ config, revision }) => saveConfigEdit(station.config, config, revision),
+    checkConfig: ({ config }) => ({ errors: checkConfigEdit(station.config, config, (next) => station.configRefusals(next)) }),
+    saveConfig: ({ config, revision }) => saveConfigEdit(station.config, config, revision, (next) => station.configRefusals(next)),
     mergeIntoBarcode: ({ objectId, barcode }) => station.linker.editor.mergeIntoBarcode(objectId, barcode),
     lastLinkEdit: () => station.linker.editor.lastEdit(),
   } satisfies HandlerMap;

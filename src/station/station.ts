@@ -10,10 +10,11 @@ import type { UsbBackend } from '../barcode/usb/backend.js';
 import { createNodeUsbBackend } from '../barcode/usb/node-usb-backend.js';
 import { ScannerService } from '../barcode/usb/scanner-service.js';
 import type { UsbScan } from '../barcode/usb/status.js';
-import type { StationConfig } from '../config/load.js';
+import type { ConfigProblem, StationConfig } from '../config/load.js';
 import type { SourceConfig } from '../config/schema.js';
 import type { StationEventName, StationEvents } from '../contract/events.js';
 import type { IngestWatcher, IngestWatcherOptions, SourceStatus, StableFile } from '../ingest/types.js';
+import { isStationInbox } from '../ingest/source-folder.js';
 import { createIngestWatcher } from '../ingest/watcher.js';
 import { WorkQueue } from '../ingest/work-queue.js';
 import { Linker } from '../linking/linker.js';
@@ -34,6 +35,8 @@ import { Uploader } from '../upload/uploader.js';
 import { describeCapture } from './describe.js';
 import { DiskAlarms } from './disk-alarms.js';
 import { IngestNotices } from './ingest-notices.js';
+import { refuseRenamedSources, renamedSourceProblems } from './source-renames.js';
+import { ConfigDriftWatch } from './config-drift.js';
 import { checkAndRecord, closePairWindow, type QcSettings, type Retry } from './qc-record.js';
 import { RecordFaults, retryDelayMs } from './record-faults.js';
 
@@ -89,6 +92,8 @@ export class Station {
   private readonly diskAlarms: DiskAlarms;
   /** Hot-folder files the station will not take as they are: affected now, and warned about once per version. */
   private readonly notices: IngestNotices;
+  /** Edits to the config file since the start, which apply only at the next start. */
+  private readonly configDrift: ConfigDriftWatch;
 
   constructor(
     readonly config: StationConfig,
@@ -96,10 +101,7 @@ export class Station {
   ) {
     // One station per database: a second one fails here, naming the pid and host holding it.
     fs.mkdirSync(path.dirname(config.locations.database), { recursive: true });
-    // The built-in inbox (no sources configured) is the station's own folder, made with its parents
-    // (~/CaptureStation/Inbox on a fresh machine); a configured hot folder is only ever made when its
-    // parent exists (source-folder.ts), since it may be a share that is not mounted.
-    if (config.sources.some((s) => s.path === config.locations.inbox)) fs.mkdirSync(config.locations.inbox, { recursive: true });
+    if (config.sources.some((s) => isStationInbox(s, config.locations))) fs.mkdirSync(config.locations.inbox, { recursive: true });
     this.instanceLock = acquireInstanceLock(config.locations.database);
     this.faults = new RecordFaults(config.locations.database);
     // Whatever fails after the lock is taken must give it back, or this process could never start a station again.
@@ -107,10 +109,12 @@ export class Station {
     try {
       this.storeHandle = store = openStore(config.locations.database);
       this.store = this.storeHandle.captures;
+      refuseRenamedSources(this.storeHandle.db, config.sources, config.configFile);
       this.store.syncSources(config.sources);
       this.sessions = new SessionStore(this.storeHandle.db);
       this.diskAlarms = new DiskAlarms(this.storeHandle.db);
       this.notices = new IngestNotices(this.storeHandle.db);
+      this.configDrift = new ConfigDriftWatch({ config, refusals: (next) => this.configRefusals(next) });
       for (const s of config.sources) {
         const last = this.store.lastDetectedAt(s.id);
         if (last) this.lastFileAt.set(s.id, last);
@@ -220,6 +224,7 @@ export class Station {
       this.retentionRun = this.retentionRun.then(() => this.keepDisks());
     }, this.config.retention.checkIntervalSec * 1000);
     this.retentionTimer.unref();
+    await this.configDrift.start();
     log.info('station started', { station: this.config.stationId, sources: this.config.sources.length, database: this.config.locations.database });
   }
 
@@ -229,6 +234,7 @@ export class Station {
     await this.scanners?.stop();
     if (this.retentionTimer) clearInterval(this.retentionTimer);
     await this.retentionRun;
+    await this.configDrift.stop();
     await this.uploader.stop();
     await this.watcher.stop();
     this.queue.clear();
@@ -284,7 +290,14 @@ export class Station {
       ui: this.config.ui,
       /** scan-after-capture: per source, the shots waiting for their object's barcode (none: left out). */
       waitingShots: this.linker.waitingShots(),
+      /** The config file as edited since the start (null: unchanged); it applies only at the next start. */
+      configChanged: this.configDrift.current(),
     };
+  }
+
+  /** What a start on `next` would refuse that only this station's database knows: a hot folder now under another id. */
+  configRefusals(next: StationConfig): ConfigProblem[] {
+    return renamedSourceProblems(this.storeHandle.db, next.sources);
   }
 
   startSession(operator: string, project: string): SessionRecord {

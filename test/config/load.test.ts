@@ -49,6 +49,39 @@ describe('station config', () => {
     expect(resolveLocations({ dataDir: '/electron/userData' }, env()).database).toBe('/electron/userData/station.db');
   });
 
+  it('without a home, resolves relative paths where their defaults lie: restating the README defaults in the per-user config changes nothing', () => {
+    const user = { platform: 'linux' as const, homedir: path.join(home, 'tech'), env: { HOSTNAME: 'rig-01', XDG_CONFIG_HOME: path.join(home, 'cfg'), XDG_DATA_HOME: path.join(home, 'data') } };
+    const defaults = loadConfig({ environment: user }).locations;
+    expect(defaults).toMatchObject({ database: path.join(home, 'data', 'capture-station', 'station.db'), library: path.join(home, 'tech', 'CaptureStation', 'Library') });
+    fs.mkdirSync(path.join(home, 'cfg', 'capture-station'), { recursive: true });
+    fs.writeFileSync(path.join(home, 'cfg', 'capture-station', 'station.json'), JSON.stringify({ paths: { library: 'Library', database: 'station.db', logs: 'logs' } }));
+    const restated = loadConfig({ environment: user });
+    expect(restated.configFile).toBe(path.join(home, 'cfg', 'capture-station', 'station.json'));
+    expect(restated.locations).toEqual(defaults);
+    // Hot folders and folder targets sit beside the default Inbox, in ~/CaptureStation.
+    fs.writeFileSync(
+      path.join(home, 'cfg', 'capture-station', 'station.json'),
+      JSON.stringify({ paths: { database: 'db/s.db' }, sources: [{ id: 'cam', path: 'Camera' }], targets: [{ id: 'nas', kind: 'folder', path: 'Out' }] }),
+    );
+    const config = loadConfig({ environment: user });
+    expect(config.locations.database).toBe(path.join(home, 'data', 'capture-station', 'db', 's.db'));
+    expect(config.sources[0]?.path).toBe(path.join(home, 'tech', 'CaptureStation', 'Camera'));
+    expect(config.targets[0]).toMatchObject({ path: path.join(home, 'tech', 'CaptureStation', 'Out') });
+
+    // A database an earlier version made next to the config file is not left for an empty one.
+    const configDir = path.join(home, 'cfg', 'capture-station');
+    fs.writeFileSync(path.join(configDir, 'station.json'), JSON.stringify({ paths: { database: 'station.db' } }));
+    fs.writeFileSync(path.join(configDir, 'station.db'), 'a database');
+    expect(problemsOf(() => loadConfig({ environment: user }))).toEqual([
+      {
+        field: 'paths.database',
+        problem: `"station.db" now means ${defaults.database} (without a station home a relative path lies where its default does), which does not exist, while ${path.join(configDir, 'station.db')} (next to the config file, where earlier versions put it) holds a station database. To keep using it set paths.database to "${path.join(configDir, 'station.db')}", or move it with its -wal and -shm files to ${defaults.database}`,
+      },
+    ]);
+    fs.writeFileSync(path.join(configDir, 'station.json'), JSON.stringify({ paths: { database: path.join(configDir, 'station.db') } }));
+    expect(loadConfig({ environment: user }).locations.database).toBe(path.join(configDir, 'station.db'));
+  });
+
   it('reads station.yaml from the home, resolves relative paths and extends a preset profile', () => {
     fs.writeFileSync(
       path.join(home, 'station.yaml'),
@@ -130,6 +163,23 @@ describe('station config', () => {
     ]);
     fs.writeFileSync(path.join(home, 'station.json'), JSON.stringify({ sources: [{ id: 'b', path: 'in/sub' }, { id: 'a', path: 'in' }] }));
     expect(problemsOf(() => loadConfig({ home, environment: env() }))[0]?.problem).toMatch(/ is around the hot folder of source "b"/);
+  });
+
+  it('compares hot folders as the watcher reaches them: a symbolic link to another source\'s folder, or into it, is refused', () => {
+    fs.mkdirSync(path.join(home, 'cam', 'sub'), { recursive: true });
+    fs.symlinkSync(path.join(home, 'cam'), path.join(home, 'cam-alias'));
+    fs.symlinkSync(path.join(home, 'cam', 'sub'), path.join(home, 'sub-alias'));
+    fs.writeFileSync(path.join(home, 'station.json'), JSON.stringify({ sources: [{ id: 'a', path: 'cam' }, { id: 'b', path: 'cam-alias' }, { id: 'c', path: 'sub-alias' }, { id: 'd', path: 'cam-alias/later' }] }));
+    const real = fs.realpathSync(path.join(home, 'cam'));
+    expect(problemsOf(() => loadConfig({ home, environment: env() }))).toEqual([
+      { field: 'sources.1.path', problem: `${path.join(home, 'cam-alias')} (really ${real}) is already watched by source "a" (${path.join(home, 'cam')}); every file there would be recorded twice. Give each source its own folder, or remove one` },
+      { field: 'sources.2.path', problem: expect.stringMatching(/sub-alias \(really .*cam.sub\) is inside the hot folder of source "a" /) },
+      // A folder that does not exist yet is placed by its nearest existing parent.
+      { field: 'sources.3.path', problem: expect.stringMatching(/cam-alias.later \(really .*cam.later\) is inside the hot folder of source "a" /) },
+    ]);
+    // The link itself, alone, is watched at its real path and accepted.
+    fs.writeFileSync(path.join(home, 'station.json'), JSON.stringify({ sources: [{ id: 'b', path: 'cam-alias' }] }));
+    expect(loadConfig({ home, environment: env() }).sources.map((s) => s.path)).toEqual([path.join(home, 'cam-alias')]);
   });
 
   it('refuses a library, database or logs folder inside or around a hot folder, naming the field and the fix', () => {

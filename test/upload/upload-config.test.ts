@@ -66,6 +66,28 @@ describe('upload config', () => {
     expect(problems[1]?.problem).toMatch(/overlaps the hot folder of source "inbox"/);
   });
 
+  it('refuses a folder target reached through a symbolic link into a hot folder, and two targets that are one folder through a link', () => {
+    fs.mkdirSync(path.join(home, 'Inbox', 'arch'), { recursive: true });
+    fs.symlinkSync(path.join(home, 'Inbox', 'arch'), path.join(home, 'archalias'));
+    fs.symlinkSync(home, path.join(home, 'homealias'));
+    fs.mkdirSync(path.join(home, 'Share'));
+    fs.symlinkSync(path.join(home, 'Share'), path.join(home, 'share-alias'));
+    const problems = problemsOf({
+      targets: [
+        { id: 'n', kind: 'folder', path: 'archalias', mountCheck: false, when: 'all' },
+        { id: 'up', kind: 'folder', path: 'homealias', mountCheck: false },
+        { id: 'nas', kind: 'folder', path: 'Share', mountCheck: false },
+        { id: 'backup', kind: 'folder', path: 'share-alias', mountCheck: false },
+      ],
+    });
+    const inbox = fs.realpathSync(path.join(home, 'Inbox'));
+    expect(problems).toEqual([
+      { field: 'targets.0.path', problem: `${path.join(home, 'archalias')} (really ${path.join(inbox, 'arch')}) overlaps the hot folder of source "inbox" (${path.join(home, 'Inbox')}); uploads would be ingested again. Use a folder outside every source` },
+      { field: 'targets.1.path', problem: expect.stringMatching(/homealias \(really .*\) overlaps the hot folder of source "inbox"/) },
+      { field: 'targets.3.path', problem: expect.stringMatching(/targets "nas" and "backup" are both the folder .*share-alias \(really .*Share\); one copy there is not two/) },
+    ]);
+  });
+
   it('refuses two folder targets on one folder, naming both, and free-space thresholds in the wrong order', () => {
     const shared = problemsOf({
       targets: [

@@ -1,0 +1,75 @@
+/** Edits to the config file while the station runs are reported once each (changed, or invalid), never applied. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import { addLogSink, type LogRecord } from '../../src/log/logger.js';
+import { ConfigDriftWatch } from '../../src/station/config-drift.js';
+import { Station } from '../../src/station/station.js';
+import { writeGoodTiff } from '../helpers/images.js';
+import { makeHome, waitFor } from '../helpers/station-home.js';
+
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn();
+});
+
+function home(): { home: string; file: string; original: string } {
+  const h = makeHome({ station: { id: 'stand-1' }, ingest: { rescanIntervalSec: 0 } });
+  cleanup.push(() => fs.rmSync(h, { recursive: true, force: true }));
+  const file = path.join(h, 'station.json');
+  return { home: h, file, original: fs.readFileSync(file, 'utf8') };
+}
+
+/** The warnings of the config-drift logger, from now on. */
+function driftWarnings(): LogRecord[] {
+  const seen: LogRecord[] = [];
+  cleanup.push(addLogSink((r) => r.module === 'config-drift' && r.level === 'warn' && seen.push(r)));
+  return seen;
+}
+
+describe('config edits while the station runs', () => {
+  it('reports each new content once: changed (restart to apply), invalid (naming the field), back to the running config', async () => {
+    const { home: h, file, original } = home();
+    const config = loadConfig({ home: h });
+    const watch = new ConfigDriftWatch({ config, intervalMs: 20 });
+    const warnings = driftWarnings();
+    await watch.start();
+    cleanup.push(() => watch.stop());
+    expect(watch.current()).toBeNull();
+
+    fs.writeFileSync(file, JSON.stringify({ station: { id: 'stand-2' } }));
+    await waitFor(() => watch.current() !== null, 'the change seen');
+    expect(watch.current()).toMatchObject({ file, error: null });
+    expect(warnings.map((w) => w.message)).toEqual(['config file changed on disk; restart the station to apply it (it runs on the config it started with)']);
+    const since = watch.current()!.since;
+
+    fs.writeFileSync(file, JSON.stringify({ sources: [{ id: 'cam', path: 'Cam', kind: 'camra' }] }));
+    await waitFor(() => watch.current()?.error !== null, 'the invalid file seen');
+    expect(watch.current()).toMatchObject({ since, error: expect.stringMatching(/^sources\.0\.kind: /) });
+    expect(warnings[1]?.message).toMatch(/^config file changed on disk and is now invalid: sources\.0\.kind: .*Fix it before the station restarts; it runs on the config it started with$/);
+    fs.writeFileSync(file, original);
+    await waitFor(() => watch.current() === null, 'back to the running config');
+    // Every look in between saw one of these contents again, and said nothing more.
+    expect(warnings).toHaveLength(2);
+    // The running station's config is what it started with.
+    expect(config.stationId).toBe('stand-1');
+  });
+
+  it('shows in status() while the station runs', async () => {
+    const { home: h, file } = home();
+    const station = new Station(loadConfig({ home: h }));
+    await station.start();
+    cleanup.push(() => station.stop());
+    expect(station.status().configChanged).toBeNull();
+    fs.writeFileSync(file, '{ "station": ');
+    await waitFor(() => station.status().configChanged !== null, 'the edit shown in status');
+    expect(station.status()).toMatchObject({ stationId: 'stand-1', configChanged: { file, error: expect.stringContaining('is not valid JSON') } });
+    // A config that loads but that the next start would refuse (the inbox under a new id, its files already recorded).
+    await writeGoodTiff(path.join(h, 'Inbox', 'a.tif'));
+    await waitFor(() => station.store.counts().total === 1, 'a capture recorded');
+    fs.writeFileSync(file, JSON.stringify({ station: { id: 'stand-1' }, sources: [{ id: 'camera', path: 'Inbox' }] }));
+    await waitFor(() => station.status().configChanged?.error?.startsWith('sources.0.id: ') === true, 'the rename shown in status');
+    expect(station.status().configChanged?.error).toContain(`the hot folder ${path.join(h, 'Inbox')} was source "inbox" and is now source "camera"`);
+  });
+});

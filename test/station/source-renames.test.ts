@@ -1,0 +1,137 @@
+/** A hot folder whose source id changed is refused at start while it still holds files recorded under the old id. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { loadConfig } from '../../src/config/load.js';
+import { createLocalClient } from '../../src/contract/client.js';
+import { createHandlers } from '../../src/station/handlers.js';
+import type { StationConfigInput } from '../../src/config/schema.js';
+import { StationError } from '../../src/errors.js';
+import { Station } from '../../src/station/station.js';
+import { writeGoodTiff } from '../helpers/images.js';
+import { capture } from '../helpers/output.js';
+import { makeHome, waitFor } from '../helpers/station-home.js';
+
+const ingest = { stableWindowMs: 250, rescanIntervalSec: 0 };
+const homes: string[] = [];
+afterEach(() => {
+  for (const h of homes.splice(0)) fs.rmSync(h, { recursive: true, force: true });
+});
+
+function configure(home: string, sources: { id: string; path: string }[]): void {
+  const config: StationConfigInput = { ingest, sources };
+  fs.writeFileSync(path.join(home, 'station.json'), JSON.stringify(config));
+}
+
+/** Starts a station on `home`, lets it record until `total` captures exist, and stops it. */
+async function runUntil(home: string, total: number): Promise<void> {
+  const station = new Station(loadConfig({ home }));
+  try {
+    await station.start();
+    await waitFor(() => station.store.counts().total === total, `${total} captures recorded`);
+    await station.idle();
+  } finally {
+    await station.stop();
+  }
+}
+
+function refusal(home: string): { field: string; problem: string }[] {
+  try {
+    new Station(loadConfig({ home }));
+  } catch (err) {
+    expect(err).toBeInstanceOf(StationError);
+    expect((err as StationError).code).toBe('CONFIG_INVALID');
+    expect((err as StationError).message).toContain(`${path.join(home, 'station.json')} has `);
+    return ((err as StationError).details as { problems: { field: string; problem: string }[] }).problems;
+  }
+  throw new Error('expected the station to refuse the config');
+}
+
+describe('renaming a source', () => {
+  it('is refused while its folder holds files recorded under the old id; keeping the old id or emptying the folder starts', async () => {
+    const home = makeHome();
+    homes.push(home);
+    const cam = path.join(home, 'Cam');
+    const flat = path.join(home, 'Flat');
+    configure(home, [
+      { id: 'cam', path: 'Cam' },
+      { id: 'flat', path: 'Flat' },
+    ]);
+    fs.mkdirSync(path.join(cam, 'day1'), { recursive: true });
+    fs.mkdirSync(flat);
+    await writeGoodTiff(path.join(cam, 'day1', 'a.tif'), 1);
+    await writeGoodTiff(path.join(flat, 'b.tif'), 2);
+    await runUntil(home, 2);
+
+    configure(home, [
+      { id: 'camera', path: 'Cam' },
+      { id: 'flat', path: 'Flat' },
+    ]);
+    expect(refusal(home)).toEqual([
+      {
+        field: 'sources.0.id',
+        problem: `the hot folder ${cam} was source "cam" and is now source "camera"; its 1 file already recorded as "cam" (e.g. day1/a.tif) would be taken again as new captures and uploaded again. Keep the id "cam" for this folder. To start a new source here on purpose, first move the files already recorded out of the folder`,
+      },
+    ]);
+    // doctor reports the same refusal.
+    const out = capture();
+    expect(await main(['doctor', '--home', home], out)).toBe(1);
+    expect(out.stdout).toContain(`[FAIL] sources.0.id: the hot folder ${cam} was source "cam" and is now source "camera"; its 1 file`);
+    // Two sources that swapped folders: both refused.
+    configure(home, [
+      { id: 'cam', path: 'Flat' },
+      { id: 'flat', path: 'Cam' },
+    ]);
+    expect(refusal(home).map((p) => [p.field, /was source "(\w+)"/.exec(p.problem)?.[1]])).toEqual([
+      ['sources.0.id', 'flat'],
+      ['sources.1.id', 'cam'],
+    ]);
+
+    // The refused start gave its lock back; the old ids start and take nothing again.
+    configure(home, [
+      { id: 'cam', path: 'Cam' },
+      { id: 'flat', path: 'Flat' },
+    ]);
+    await writeGoodTiff(path.join(cam, 'c.tif'), 3);
+    await runUntil(home, 3);
+
+    // Recorded files moved out: a new source on the folder is a deliberate start, and takes only what arrives.
+    fs.renameSync(cam, path.join(home, 'Cam-recorded'));
+    fs.mkdirSync(cam);
+    configure(home, [
+      { id: 'camera', path: 'Cam' },
+      { id: 'flat', path: 'Flat' },
+    ]);
+    await writeGoodTiff(path.join(cam, 'd.tif'), 4);
+    await runUntil(home, 4);
+  });
+
+  it('is refused by the Settings view before it is saved', async () => {
+    const home = makeHome();
+    homes.push(home);
+    configure(home, [{ id: 'cam', path: 'Cam' }]);
+    fs.mkdirSync(path.join(home, 'Cam'));
+    await writeGoodTiff(path.join(home, 'Cam', 'a.tif'), 1);
+    const station = new Station(loadConfig({ home }));
+    try {
+      await station.start();
+      await waitFor(() => station.store.counts().total === 1, 'a capture recorded');
+      const client = createLocalClient(createHandlers(station));
+      const got = await client.getConfig({});
+      if ('error' in got) throw new Error(got.error.message);
+      const edited = structuredClone(got.result.config);
+      edited.sources![0]!.id = 'camera';
+      const before = fs.readFileSync(path.join(home, 'station.json'), 'utf8');
+      const reply = await client.saveConfig({ config: edited, revision: got.result.revision });
+      expect(reply).toEqual({ result: { saved: false, errors: { 'sources.0.id': expect.stringMatching(/^the hot folder .*Cam was source "cam" and is now source "camera"; its 1 file already recorded/) } } });
+      expect(fs.readFileSync(path.join(home, 'station.json'), 'utf8')).toBe(before);
+      // Any other edit saves as before.
+      edited.sources![0]!.id = 'cam';
+      edited.ingest.concurrency = 1;
+      expect(await client.saveConfig({ config: edited, revision: got.result.revision })).toMatchObject({ result: { saved: true, changed: true } });
+    } finally {
+      await station.stop();
+    }
+  });
+});
