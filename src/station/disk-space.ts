@@ -17,7 +17,7 @@ export type DiskLevel = 'ok' | 'warn' | 'critical';
 
 /** A folder the station writes to; `id` is the source's for a hot folder. */
 export interface WatchedFolder {
-  role: 'hot folder' | 'library' | 'database';
+  role: 'hot folder' | 'library' | 'database' | 'logs';
   id?: string;
   path: string;
 }
@@ -88,6 +88,7 @@ export function folderNames(folders: readonly WatchedFolder[]): string {
     ...(hot.length > 0 ? [`${hot.length === 1 ? 'hot folder' : 'hot folders'} ${listed(quoted(hot))}`] : []),
     ...(folders.some((f) => f.role === 'library') ? ['the library'] : []),
     ...(folders.some((f) => f.role === 'database') ? ['the database'] : []),
+    ...(folders.some((f) => f.role === 'logs') ? ['the logs folder'] : []),
   ];
   return listed(parts);
 }
@@ -100,11 +101,14 @@ export type DiskAdviceConfig = Pick<RetentionConfig, 'deleteLocal' | 'keepDays'>
 
 /**
  * What to do about a disk running full, as the config stands. Retention only removes captures'
- * files, which live in the hot folders and the library: for a disk holding only the database it
- * is no help and is not mentioned.
+ * files, which live in the hot folders and the library: for a disk holding only the database (or
+ * the logs folder, which doctor measures too) it is no help and is not mentioned.
  */
 export function diskAdvice(folders: readonly WatchedFolder[], config: DiskAdviceConfig): string {
-  if (!folders.some((f) => f.role !== 'database')) return 'free space there, or move the database to a larger disk (paths.database)';
+  if (!folders.some((f) => f.role !== 'database' && f.role !== 'logs')) {
+    if (!folders.some((f) => f.role === 'logs')) return 'free space there, or move the database to a larger disk (paths.database)';
+    return `free space there, or move ${folders.some((f) => f.role === 'database') ? 'the database and the logs folder to a larger disk (paths.database, paths.logs)' : 'the logs folder to a larger disk (paths.logs)'}`;
+  }
   if (!config.deleteLocal) {
     return config.requiredTargets > 0
       ? 'free space there, or let retention remove uploaded files (set retention.deleteLocal: true)'
