@@ -17,8 +17,9 @@ export async function runCommand(ctx: CliContext, attach?: StationAttachment): P
   const logFile = new LogFile({
     dir: config.locations.logs,
     ...logFileDefaults,
-    problem: (message) => ctx.output.err(`${new Date().toISOString()} ${message === null ? `INFO  [log.file] the log file ${logFile.file} is written again` : `WARN  [log.file] ${message}`}\n`),
+    problem: (message) => ctx.output.err(`${new Date().toISOString()} ${message === null ? `INFO  [log.file] the log file in ${config.locations.logs} is written again` : `WARN  [log.file] ${message}`}\n`),
   });
+  logFile.start();
   const removeSinks = [
     addLogSink((r) => ctx.output.err(formatLogLine(r) + '\n')),
     addLogSink((r) => logFile.write(JSON.stringify(r) + '\n')),

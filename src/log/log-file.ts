@@ -41,6 +41,15 @@ export class LogFile {
     this.file = path.join(opts.dir, logFileName);
   }
 
+  /** Creates the logs folder and opens the file now, so a problem with it is told at the start. */
+  start(): void {
+    try {
+      this.open();
+    } catch (err) {
+      this.fail(err as NodeJS.ErrnoException);
+    }
+  }
+
   write(line: string): void {
     if (this.failing && Date.now() < this.failing.retryAt) {
       this.failing.dropped++;

@@ -46,6 +46,16 @@ describe('the log file', () => {
     expect(linesOf(path.join(dir, logFileName)).map((l) => l.n)).toEqual([1]);
   });
 
+  it('creates the logs folder and the file at start, before any line', () => {
+    const dir = path.join(logsDir(), 'logs');
+    const problems: (string | null)[] = [];
+    const log = new LogFile({ dir, maxBytes: 500, keep: 1, retryMs: 0, problem: (m) => problems.push(m) });
+    log.start();
+    log.close();
+    expect(fs.statSync(path.join(dir, logFileName)).size).toBe(0);
+    expect(problems).toEqual([]);
+  });
+
   it('writes to a new file at its path after reopen (an external logrotate moved the old one)', () => {
     const dir = logsDir();
     const log = new LogFile({ dir, maxBytes: 1_000_000, keep: 1, retryMs: 0, problem: () => undefined });
