@@ -1,6 +1,6 @@
 /** `capture-station run`: the headless station, until SIGINT or SIGTERM. */
 import type { StationConfig } from '../config/load.js';
-import { LogFile, logFileDefaults } from '../log/log-file.js';
+import { LogFile, logFileRetryMs } from '../log/log-file.js';
 import { addLogSink, createLogger, formatLogLine } from '../log/logger.js';
 import { controlSocketPath, startControlSocket } from '../server/control-socket.js';
 import { createHandlers } from '../station/handlers.js';
@@ -16,7 +16,9 @@ export async function runCommand(ctx: CliContext, attach?: StationAttachment): P
   const config = ctx.config();
   const logFile = new LogFile({
     dir: config.locations.logs,
-    ...logFileDefaults,
+    maxBytes: Math.round(config.logs.maxMB * 1024 * 1024),
+    keep: config.logs.keep,
+    retryMs: logFileRetryMs,
     problem: (message) => ctx.output.err(`${new Date().toISOString()} ${message === null ? `INFO  [log.file] the log file in ${config.locations.logs} is written again` : `WARN  [log.file] ${message}`}\n`),
   });
   logFile.start();

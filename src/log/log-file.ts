@@ -26,7 +26,8 @@ export interface LogFileOptions {
   problem: (message: string | null) => void;
 }
 
-export const logFileDefaults = { maxBytes: 10 * 1024 * 1024, keep: 5, retryMs: 30_000 } as const;
+/** How long after a failed write the station tries its log file again. */
+export const logFileRetryMs = 30_000;
 
 export class LogFile {
   readonly file: string;

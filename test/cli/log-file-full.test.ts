@@ -57,4 +57,22 @@ describe('the station log on a full disk', () => {
     expect(lines.filter((l) => /^the log file could be written again; \d+ earlier line\(s\) were not written$/.test(l.message)), JSON.stringify(lines)).toHaveLength(1);
     expect(lines.map((l) => l.message)).toContain('reopened the log file (SIGHUP)');
   }, 90_000);
+
+  it('rotates a station.log that has reached logs.maxMB, keeping logs.keep older files', async () => {
+    const home = makeHome({ ingest: { rescanIntervalSec: 0 }, logs: { maxMB: 1, keep: 1 } });
+    cleanup.push(() => fs.rmSync(home, { recursive: true, force: true }));
+    const logs = path.join(home, 'logs');
+    fs.mkdirSync(logs);
+    const earlier = `${JSON.stringify({ message: 'earlier' })}\n`.repeat(60_000); // over 1 MB
+    fs.writeFileSync(path.join(logs, 'station.log'), earlier);
+    fs.writeFileSync(path.join(logs, 'station.log.1'), 'the oldest\n');
+    const run = startRun(home);
+    await waitFor(() => run.stderr().includes('" is watching ') || run.child.exitCode !== null, 'start');
+    run.child.kill('SIGTERM');
+    expect(await exited(run.child), run.stderr()).toBe(0);
+    expect(fs.readdirSync(logs).sort()).toEqual(['station.log', 'station.log.1']);
+    expect(fs.readFileSync(path.join(logs, 'station.log.1'), 'utf8')).toBe(earlier);
+    const lines = fs.readFileSync(path.join(logs, 'station.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: string; module: string });
+    expect(lines.length).toBeGreaterThan(0);
+  }, 60_000);
 });
