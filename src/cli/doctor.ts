@@ -187,8 +187,7 @@ async function checkLibrary(config: StationConfig): Promise<Finding> {
 function checkFreeSpace(config: StationConfig): Finding[] {
   const levels = config.retention;
   const findings: Finding[] = [];
-  // The logs too: a full disk there loses the station's log (it runs on, see log-file.ts).
-  const groups = fileSystemsOf([...watchedFolders(config), { role: 'logs', path: config.locations.logs }], (folder, err) => {
+  const groups = fileSystemsOf(watchedFolders(config), (folder, err) => {
     const what = `free disk (${folderNames([folder])})`;
     findings.push(err.code === 'ENOENT' ? { status: 'ok', what, detail: `not measured: ${folder.path} does not exist (see its own line)` } : { status: 'warn', what, detail: `could not measure at ${folder.path}: ${err.message}` });
   });

@@ -58,6 +58,8 @@ export class LogFile {
     }
     try {
       if (this.fd === null) this.open();
+      // Measured again first: a file emptied under it (logrotate's copytruncate) is not rotated.
+      if (this.size >= this.opts.maxBytes) this.size = fs.fstatSync(this.fd!).size;
       if (this.size >= this.opts.maxBytes) this.rotate();
       this.append((this.partial ? '\n' : '') + line);
       this.partial = false;

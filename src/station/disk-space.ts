@@ -1,8 +1,8 @@
 /**
- * Free space on the disks the station writes to: the hot folders, the library and the database's
- * folder. Folders are grouped by the file system they are on (stat's `dev`), so a rig with all of
- * them on one disk hears about that disk once, with every folder on it named; the advice fits the
- * retention config (it never tells to turn on what is already on).
+ * Free space on the disks the station writes to: the hot folders, the library, the database's
+ * folder and the logs folder. Folders are grouped by the file system they are on (stat's `dev`), so
+ * a rig with all of them on one disk hears about that disk once, with every folder on it named; the
+ * advice fits the retention config (it never tells to turn on what is already on).
  *
  * Used by the running station (its alarm and `disk.status` event) and by `doctor`, so both name the
  * same disks at the same thresholds.
@@ -37,12 +37,16 @@ export interface DiskStatus {
   message: string | null;
 }
 
-/** Hot folders first (where captures are written), then the library, then the database's folder. */
+/**
+ * Hot folders first (where captures are written), then the library, then the database's folder,
+ * then the logs folder (a full disk there loses the station's log; it runs on, see log-file.ts).
+ */
 export function watchedFolders(config: Pick<StationConfig, 'sources' | 'locations'>): WatchedFolder[] {
   return [
     ...config.sources.map((s): WatchedFolder => ({ role: 'hot folder', id: s.id, path: s.path })),
     { role: 'library', path: config.locations.library },
     { role: 'database', path: path.dirname(config.locations.database) },
+    { role: 'logs', path: config.locations.logs },
   ];
 }
 
@@ -102,7 +106,7 @@ export type DiskAdviceConfig = Pick<RetentionConfig, 'deleteLocal' | 'keepDays'>
 /**
  * What to do about a disk running full, as the config stands. Retention only removes captures'
  * files, which live in the hot folders and the library: for a disk holding only the database (or
- * the logs folder, which doctor measures too) it is no help and is not mentioned.
+ * the logs folder) it is no help and is not mentioned.
  */
 export function diskAdvice(folders: readonly WatchedFolder[], config: DiskAdviceConfig): string {
   if (!folders.some((f) => f.role !== 'database' && f.role !== 'logs')) {

@@ -56,6 +56,19 @@ describe('the log file', () => {
     expect(problems).toEqual([]);
   });
 
+  it('does not rotate a file emptied under it (logrotate copytruncate), but one that has grown again', () => {
+    const dir = logsDir();
+    const log = new LogFile({ dir, maxBytes: 500, keep: 1, retryMs: 0, problem: () => undefined });
+    for (let n = 0; n < 9; n++) log.write(line(n)); // 549 bytes: the next line would rotate it
+    expect(fs.existsSync(path.join(dir, `${logFileName}.1`))).toBe(false);
+    fs.truncateSync(path.join(dir, logFileName), 0);
+    log.write(line(10));
+    expect(fs.existsSync(path.join(dir, `${logFileName}.1`))).toBe(false);
+    for (let n = 11; n < 30; n++) log.write(line(n));
+    log.close();
+    expect(fs.existsSync(path.join(dir, `${logFileName}.1`))).toBe(true);
+  });
+
   it('writes to a new file at its path after reopen (an external logrotate moved the old one)', () => {
     const dir = logsDir();
     const log = new LogFile({ dir, maxBytes: 1_000_000, keep: 1, retryMs: 0, problem: () => undefined });
