@@ -4,7 +4,7 @@ import { finished } from 'node:stream/promises';
 import { StationError } from '../errors.js';
 import { LinkStore, type ObjectState } from '../linking/store.js';
 import type { CaptureRecord } from '../store/captures.js';
-import { openStore } from '../store/open.js';
+import { openStoreForReading } from '../store/open.js';
 import { SessionStore } from '../store/sessions.js';
 import type { CliContext } from './main.js';
 import { cannotWrite, csvRow, openOutputFile } from './output.js';
@@ -47,7 +47,7 @@ export async function exportCommand(ctx: CliContext): Promise<number> {
   if (format !== 'json' && format !== 'csv') throw new StationError('INVALID_ARGUMENT', `--format must be json or csv (got "${format}").`);
   const config = ctx.config();
   if (!fs.existsSync(config.locations.database)) throw new StationError('NOT_FOUND', `No station database at ${config.locations.database} yet: run the station first (capture-station run), or pass the right --home.`);
-  const store = openStore(config.locations.database);
+  const store = openStoreForReading(config.locations.database);
   const output = ctx.values.output;
   const file = (() => {
     try {

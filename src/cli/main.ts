@@ -9,6 +9,7 @@ import { loadConfig, type StationConfig } from '../config/load.js';
 import { StationError } from '../errors.js';
 import { setLogLevel, type LogLevel } from '../log/logger.js';
 import { damagedDatabaseError } from '../store/database.js';
+import { backupCommand } from './backup.js';
 import { checkCommand } from './check.js';
 import { doctorCommand } from './doctor.js';
 import { exportCommand } from './export.js';
@@ -42,6 +43,9 @@ Commands:
   scan CODE… | scan -      Send barcode scans to the running station ("-": one per line from standard input)
       --source ID          The source the scan is for (needed when the station has several)
   sheet --output FILE      A printable sheet of the END / UNDO / REJECT control codes (Code 128, A4; FILE.png or FILE.pdf)
+  backup FILE              A consistent copy of the station database, also while the station runs
+      --force              Replace FILE if it exists
+      --json               The copy's counts as one JSON object
 
 Options for every command:
   --home DIR               Put the whole station under DIR (same as CAPTURE_STATION_HOME=DIR)
@@ -55,7 +59,7 @@ station already running on this home
 
 export interface CliContext {
   positionals: string[];
-  values: { json: boolean; profile?: string | undefined; format?: string | undefined; output?: string | undefined; source?: string | undefined; backfill?: string | undefined; since?: string | undefined; retry?: string | undefined; job?: string | undefined };
+  values: { json: boolean; profile?: string | undefined; format?: string | undefined; output?: string | undefined; source?: string | undefined; backfill?: string | undefined; since?: string | undefined; retry?: string | undefined; job?: string | undefined; force: boolean };
   config: () => StationConfig;
   output: Output;
 }
@@ -69,6 +73,7 @@ const commands: Record<string, (ctx: CliContext) => Promise<number>> = {
   queue: queueCommand,
   scan: scanCommand,
   sheet: sheetCommand,
+  backup: backupCommand,
 };
 
 export async function main(argv: string[], output: Output = processOutput): Promise<number> {
@@ -90,6 +95,7 @@ export async function main(argv: string[], output: Output = processOutput): Prom
         since: { type: 'string' },
         retry: { type: 'string' },
         job: { type: 'string' },
+        force: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -119,7 +125,7 @@ export async function main(argv: string[], output: Output = processOutput): Prom
   try {
     return await command({
       positionals,
-      values: { json: parsed.values.json ?? false, profile: parsed.values.profile, format: parsed.values.format, output: parsed.values.output, source: parsed.values.source, backfill: parsed.values.backfill, since: parsed.values.since, retry: parsed.values.retry, job: parsed.values.job },
+      values: { json: parsed.values.json ?? false, profile: parsed.values.profile, format: parsed.values.format, output: parsed.values.output, source: parsed.values.source, backfill: parsed.values.backfill, since: parsed.values.since, retry: parsed.values.retry, job: parsed.values.job, force: parsed.values.force ?? false },
       config: () => (loaded = loadConfig({ home, configFile: config })),
       output,
     });

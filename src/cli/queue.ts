@@ -6,14 +6,15 @@
  * (SQLite serialises that write with a running station's, whose runner picks the new jobs up within
  * seconds), and `--retry TARGET|all [--job N]`, which queues dead jobs again (through the running
  * station, so its queue view and events follow at once, or in the database when none runs) — not
- * the jobs withdrawn for set-aside captures, which it lists, unless --job names one.
+ * the jobs withdrawn for set-aside captures, which it lists, unless --job names one. Reading, it opens
+ * the database read-only (nothing is migrated or created; a read-only copy can be looked into).
  */
 import fs from 'node:fs';
 import type { StationConfig } from '../config/load.js';
 import { StationError } from '../errors.js';
 import { callStation, controlSocketPath } from '../server/control-socket.js';
 import { formatBytes } from '../shared/bytes.js';
-import { openStore } from '../store/open.js';
+import { openStore, openStoreForReading } from '../store/open.js';
 import { backfill, configuredTarget, parseSince } from '../upload/backfill.js';
 import { Outbox } from '../upload/outbox.js';
 import { queueStatusOf, type QueueStatus, type TargetQueueStatus } from '../upload/queue-status.js';
@@ -48,7 +49,7 @@ export async function queueCommand(ctx: CliContext): Promise<number> {
   }
   const socket = controlSocketPath(config.locations.dataDir);
   const live = await fromStation<QueueStatus>(socket, 'queueStatus', {});
-  const store = openStore(config.locations.database);
+  const store = openStoreForReading(config.locations.database);
   let status: QueueStatus;
   try {
     // The database has every dead job and stale copy (a running station sends the first 20 of each target).
@@ -123,7 +124,8 @@ async function retryDead(ctx: CliContext, config: StationConfig): Promise<number
   const socket = controlSocketPath(config.locations.dataDir);
   let requeued = (await fromStation<{ requeued: number[] }>(socket, 'retryDead', filter))?.requeued ?? null;
   let withdrawn: number[] = [];
-  const store = openStore(config.locations.database);
+  // Only without a running station does this command write (the retry); then it opens the database as the station does.
+  const store = requeued === null ? openStore(config.locations.database) : openStoreForReading(config.locations.database);
   try {
     if (requeued === null) requeued = new Outbox(store.db).retryDead(filter).map((t) => t.jobId);
     if (jobId === undefined) withdrawn = new Outbox(store.db).withdrawnOf(filter);

@@ -1,24 +1,36 @@
 /** `capture-station run`: the headless station, until SIGINT or SIGTERM. */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { StationConfig } from '../config/load.js';
-import { addLogSink, formatLogLine } from '../log/logger.js';
+import { LogFile, logFileRetryMs } from '../log/log-file.js';
+import { addLogSink, createLogger, formatLogLine } from '../log/logger.js';
 import { controlSocketPath, startControlSocket } from '../server/control-socket.js';
 import { createHandlers } from '../station/handlers.js';
 import { Station } from '../station/station.js';
 import type { CliContext } from './main.js';
+
+const log = createLogger('cli.run');
 
 /** Something started next to the running station (the web server of `serve`), closed before it stops. */
 export type StationAttachment = (station: Station, config: StationConfig) => Promise<{ close(): Promise<void> }>;
 
 export async function runCommand(ctx: CliContext, attach?: StationAttachment): Promise<number> {
   const config = ctx.config();
-  fs.mkdirSync(config.locations.logs, { recursive: true });
-  const logFile = fs.createWriteStream(path.join(config.locations.logs, 'station.log'), { flags: 'a' });
+  const logFile = new LogFile({
+    dir: config.locations.logs,
+    maxBytes: Math.round(config.logs.maxMB * 1024 * 1024),
+    keep: config.logs.keep,
+    retryMs: logFileRetryMs,
+    problem: (message) => ctx.output.err(`${new Date().toISOString()} ${message === null ? `INFO  [log.file] the log file in ${config.locations.logs} is written again` : `WARN  [log.file] ${message}`}\n`),
+  });
+  logFile.start();
   const removeSinks = [
     addLogSink((r) => ctx.output.err(formatLogLine(r) + '\n')),
     addLogSink((r) => logFile.write(JSON.stringify(r) + '\n')),
   ];
+  // SIGHUP: an external logrotate has moved the file away; the next line goes to a new one.
+  const onSighup = () => {
+    logFile.reopen();
+    log.info('reopened the log file (SIGHUP)', { file: logFile.file });
+  };
   const station = new Station(config);
   // The core's timers are unref'd so it never holds an embedding process open; here the process
   // must live until a signal even when no hot folder is reachable yet (nothing else would hold it).
@@ -45,6 +57,7 @@ export async function runCommand(ctx: CliContext, attach?: StationAttachment): P
   // the middle of the orderly stop. A repeated signal is ignored: stop() is bounded.
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigterm);
+  process.on('SIGHUP', onSighup);
   try {
     await station.start();
     attached.push(await startControlSocket(controlSocketPath(config.locations.dataDir), createHandlers(station)));
@@ -70,7 +83,8 @@ export async function runCommand(ctx: CliContext, attach?: StationAttachment): P
     clearInterval(keepAlive);
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigterm);
+    process.off('SIGHUP', onSighup);
     for (const remove of removeSinks) remove();
-    await new Promise((resolve) => logFile.end(resolve));
+    logFile.close();
   }
 }

@@ -32,6 +32,7 @@ export interface StationConfig {
   retention: RetentionConfig;
   ui: StationConfigFile['ui'];
   preview: StationConfigFile['preview'];
+  logs: StationConfigFile['logs'];
 }
 
 export interface LoadOptions {
@@ -179,6 +180,7 @@ export function resolveConfig(raw: unknown, locations: StationLocations, configF
     retention: file.retention,
     ui: file.ui,
     preview: file.preview,
+    logs: file.logs,
   };
 }
 

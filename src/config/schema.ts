@@ -300,6 +300,15 @@ export const stationConfigSchema = z.strictObject({
       cacheMB: z.number().int().min(8).max(1_000_000).default(512),
     })
     .prefault({}),
+  /** The station's log file (<paths.logs>/station.log, JSON lines), rotated by size. */
+  logs: z
+    .strictObject({
+      /** station.log is moved to station.log.1 (and .1 to .2 …) once it reaches this size. */
+      maxMB: z.number().min(1).max(10_240).default(10),
+      /** Rotated files kept besides station.log; the oldest beyond this is removed. */
+      keep: z.number().int().min(0).max(100).default(5),
+    })
+    .prefault({}),
 });
 
 export type LinkingConfig = z.output<typeof linkingSchema>;

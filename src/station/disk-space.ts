@@ -1,8 +1,8 @@
 /**
- * Free space on the disks the station writes to: the hot folders, the library and the database's
- * folder. Folders are grouped by the file system they are on (stat's `dev`), so a rig with all of
- * them on one disk hears about that disk once, with every folder on it named; the advice fits the
- * retention config (it never tells to turn on what is already on).
+ * Free space on the disks the station writes to: the hot folders, the library, the database's
+ * folder and the logs folder. Folders are grouped by the file system they are on (stat's `dev`), so
+ * a rig with all of them on one disk hears about that disk once, with every folder on it named; the
+ * advice fits the retention config (it never tells to turn on what is already on).
  *
  * Used by the running station (its alarm and `disk.status` event) and by `doctor`, so both name the
  * same disks at the same thresholds.
@@ -17,7 +17,7 @@ export type DiskLevel = 'ok' | 'warn' | 'critical';
 
 /** A folder the station writes to; `id` is the source's for a hot folder. */
 export interface WatchedFolder {
-  role: 'hot folder' | 'library' | 'database';
+  role: 'hot folder' | 'library' | 'database' | 'logs';
   id?: string;
   path: string;
 }
@@ -37,12 +37,16 @@ export interface DiskStatus {
   message: string | null;
 }
 
-/** Hot folders first (where captures are written), then the library, then the database's folder. */
+/**
+ * Hot folders first (where captures are written), then the library, then the database's folder,
+ * then the logs folder (a full disk there loses the station's log; it runs on, see log-file.ts).
+ */
 export function watchedFolders(config: Pick<StationConfig, 'sources' | 'locations'>): WatchedFolder[] {
   return [
     ...config.sources.map((s): WatchedFolder => ({ role: 'hot folder', id: s.id, path: s.path })),
     { role: 'library', path: config.locations.library },
     { role: 'database', path: path.dirname(config.locations.database) },
+    { role: 'logs', path: config.locations.logs },
   ];
 }
 
@@ -88,6 +92,7 @@ export function folderNames(folders: readonly WatchedFolder[]): string {
     ...(hot.length > 0 ? [`${hot.length === 1 ? 'hot folder' : 'hot folders'} ${listed(quoted(hot))}`] : []),
     ...(folders.some((f) => f.role === 'library') ? ['the library'] : []),
     ...(folders.some((f) => f.role === 'database') ? ['the database'] : []),
+    ...(folders.some((f) => f.role === 'logs') ? ['the logs folder'] : []),
   ];
   return listed(parts);
 }
@@ -100,11 +105,14 @@ export type DiskAdviceConfig = Pick<RetentionConfig, 'deleteLocal' | 'keepDays'>
 
 /**
  * What to do about a disk running full, as the config stands. Retention only removes captures'
- * files, which live in the hot folders and the library: for a disk holding only the database it
- * is no help and is not mentioned.
+ * files, which live in the hot folders and the library: for a disk holding only the database (or
+ * the logs folder) it is no help and is not mentioned.
  */
 export function diskAdvice(folders: readonly WatchedFolder[], config: DiskAdviceConfig): string {
-  if (!folders.some((f) => f.role !== 'database')) return 'free space there, or move the database to a larger disk (paths.database)';
+  if (!folders.some((f) => f.role !== 'database' && f.role !== 'logs')) {
+    if (!folders.some((f) => f.role === 'logs')) return 'free space there, or move the database to a larger disk (paths.database)';
+    return `free space there, or move ${folders.some((f) => f.role === 'database') ? 'the database and the logs folder to a larger disk (paths.database, paths.logs)' : 'the logs folder to a larger disk (paths.logs)'}`;
+  }
   if (!config.deleteLocal) {
     return config.requiredTargets > 0
       ? 'free space there, or let retention remove uploaded files (set retention.deleteLocal: true)'

@@ -45,6 +45,20 @@ export function damagedDatabaseError(err: unknown, file: string): StationError |
   return typeof code === 'string' && damagedCodes.has(code) ? new StationError('DB_OPEN_FAILED', `${damagedDatabaseAdvice(file)} (SQLite: ${(err as Error).message})`) : null;
 }
 
+/**
+ * A database that cannot even be read (a read-only open fails at its first read): most often a WAL
+ * database where SQLite may not create its -shm file (a read-only disk, folder or mount).
+ */
+function unreadableError(err: unknown, file: string): unknown {
+  if (err instanceof StationError || !(err instanceof Error)) return err;
+  return new StationError(
+    'DB_OPEN_FAILED',
+    `Cannot read the station database ${file} (SQLite: ${err.message}). A station database is read where SQLite can create ${path.basename(file)}-shm beside it: ` +
+      `if it is on a read-only disk, folder or mount, copy it (with its -wal file, if there is one) to a writable folder and pass that folder as --home (or set paths.database); ` +
+      'a copy made by `capture-station backup` is a single file and can be read from read-only media.',
+  );
+}
+
 export function openDatabase(file: string, opts: OpenOptions = {}): Db {
   const networkFs = file === ':memory:' ? null : networkFileSystemOf(file);
   if (networkFs) {
@@ -72,7 +86,7 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
     }
   } catch (err) {
     db.close();
-    throw damagedDatabaseError(err, file) ?? err;
+    throw damagedDatabaseError(err, file) ?? (opts.readonly ? unreadableError(err, file) : err);
   }
   return db;
 }

@@ -11,10 +11,10 @@ afterEach(() => {
   for (const h of homes.splice(0)) fs.rmSync(h, { recursive: true, force: true });
 });
 
-async function diskLines(retention: Record<string, number>, prepare?: (home: string) => void): Promise<{ code: number; lines: string[]; out: string }> {
+async function diskLines(retention: Record<string, number>, prepare?: (home: string) => void, config: object = {}): Promise<{ code: number; lines: string[]; out: string }> {
   const h = makeHome();
   homes.push(h);
-  fs.writeFileSync(path.join(h, 'station.json'), JSON.stringify({ retention }));
+  fs.writeFileSync(path.join(h, 'station.json'), JSON.stringify({ retention, ...config }));
   prepare?.(h);
   const out = capture();
   const code = await main(['doctor', '--home', h], out);
@@ -44,5 +44,17 @@ describe('capture-station doctor: free disk', () => {
     const missingLibrary = await diskLines({ warnFreeGB: 0, criticalFreeGB: 0 }, (h) => fs.mkdirSync(path.join(h, 'Inbox')));
     expect(missingLibrary.out).toMatch(/^\[ OK \] free disk \(the library\): not measured: .*Library does not exist \(see its own line\)$/m);
     expect(missingLibrary.lines).toEqual([expect.stringMatching(/^\[ OK \] free disk \(hot folder "inbox" and the database\): /)]);
+  });
+
+  it('measures the logs folder too: on its own disk, the advice is to free space or move it (paths.logs)', async () => {
+    const sameDisk = await diskLines({ warnFreeGB: 1_000_000, criticalFreeGB: 1_000_000 }, (h) => ['Inbox', 'Library', 'logs'].forEach((f) => fs.mkdirSync(path.join(h, f))));
+    expect(sameDisk.lines).toEqual([expect.stringMatching(/^\[FAIL\] free disk \(hot folder "inbox", the library, the database and the logs folder\): /)]);
+    // /dev/shm is a tmpfs: another file system than the temp folder's.
+    const logs = fs.mkdtempSync('/dev/shm/cs-logs-');
+    homes.push(logs);
+    const ownDisk = await diskLines({ warnFreeGB: 1_000_000, criticalFreeGB: 1_000_000 }, (h) => ['Inbox', 'Library'].forEach((f) => fs.mkdirSync(path.join(h, f))), { paths: { logs } });
+    expect(ownDisk.lines).toHaveLength(2);
+    expect(ownDisk.lines[1]).toMatch(new RegExp(`^\\[FAIL\\] free disk \\(the logs folder\\): \\d+\\.\\d GB free at ${logs} — below retention\\.criticalFreeGB \\(1000000 GB\\): free space there, or move the logs folder to a larger disk \\(paths\\.logs\\)$`));
+    expect(ownDisk.out).toMatch(/^2 problems must be fixed/m);
   });
 });

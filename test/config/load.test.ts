@@ -139,6 +139,13 @@ describe('station config', () => {
     expect(fields).toEqual(expect.arrayContaining(['ui.soundOnFail', 'preview.cacheMB', 'preview.longEdge']));
   });
 
+  it('rotates the log at 10 MB keeping 5 by default, and names a wrong logs value', () => {
+    expect(loadConfig({ home, environment: env() })).toMatchObject({ logs: { maxMB: 10, keep: 5 } });
+    fs.writeFileSync(path.join(home, 'station.json'), JSON.stringify({ logs: { maxMB: 0, keep: 1.5 } }));
+    const fields = problemsOf(() => loadConfig({ home, environment: env() })).map((p) => p.field);
+    expect(fields).toEqual(expect.arrayContaining(['logs.maxMB', 'logs.keep']));
+  });
+
   it('reports cross-field problems: duplicate ids, shared paths, unknown profiles', () => {
     fs.writeFileSync(
       path.join(home, 'station.json'),

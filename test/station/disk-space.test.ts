@@ -79,6 +79,8 @@ describe('free disk space by file system', () => {
     const dbOnly = diskAdvice([{ role: 'database', path: '/db' }], { deleteLocal: false, keepDays: 30, requiredTargets: 1 });
     expect(dbOnly).not.toMatch(/retention/);
     expect(dbOnly).toMatch(/paths\.database/);
+    expect(diskAdvice([{ role: 'logs', path: '/logs' }], { deleteLocal: false, keepDays: 30, requiredTargets: 1 })).toBe('free space there, or move the logs folder to a larger disk (paths.logs)');
+    expect(diskAdvice([{ role: 'database', path: '/db' }, { role: 'logs', path: '/logs' }], { deleteLocal: false, keepDays: 30, requiredTargets: 1 })).toBe('free space there, or move the database and the logs folder to a larger disk (paths.database, paths.logs)');
   });
 
   it('a running station whose folders share one disk raises one alarm for it, with advice for retention already on', async () => {
@@ -88,7 +90,8 @@ describe('free disk space by file system', () => {
       retention: { warnFreeGB: 1_000_000, criticalFreeGB: 1_000_000, deleteLocal: true, keepDays: 14 },
     });
     cleanup.push(() => fs.rmSync(home, { recursive: true, force: true }));
-    for (const f of ['Share', 'Library']) fs.mkdirSync(path.join(home, f));
+    // The logs folder as `run` makes it: its disk is watched too.
+    for (const f of ['Share', 'Library', 'logs']) fs.mkdirSync(path.join(home, f));
     const station = new Station(loadConfig({ home }));
     const events: StationEvents['disk.status'][] = [];
     station.on('disk.status', (d) => events.push(d));
@@ -97,8 +100,8 @@ describe('free disk space by file system', () => {
     await waitFor(() => station.status().disks.length > 0, 'the first free-disk check');
     const disks = station.status().disks;
     expect(disks).toHaveLength(1);
-    expect(disks[0]!.folders.map((f) => f.role)).toEqual(['hot folder', 'library', 'database']);
+    expect(disks[0]!.folders.map((f) => f.role)).toEqual(['hot folder', 'library', 'database', 'logs']);
     expect(events).toHaveLength(1);
-    expect(events[0]!.message).toMatch(/on the disk of hot folder "[^"]+", the library and the database .*retention already removes files every required target has verified, 14 days after/);
+    expect(events[0]!.message).toMatch(/on the disk of hot folder "[^"]+", the library, the database and the logs folder .*retention already removes files every required target has verified, 14 days after/);
   });
 });

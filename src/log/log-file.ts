@@ -1,0 +1,148 @@
+/**
+ * The station's log file: one JSON record a line, appended to <logs>/station.log. When it reaches
+ * `maxBytes` it is rotated (station.log → station.log.1 → … → station.log.<keep>; the oldest is
+ * removed), and `reopen()` (SIGHUP) starts writing to the file at that path again after an external
+ * logrotate moved it away.
+ *
+ * A log file that cannot be written (a full disk, a logs folder made read-only or removed) never
+ * stops the station: the lines are dropped, `problem` is told once what is wrong, and every
+ * `retryMs` the next line tries the file again; `problem` is told again (null) once it is written.
+ * Writes are synchronous so the size, the rotation and a failure belong to the line that caused them.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const logFileName = 'station.log';
+
+export interface LogFileOptions {
+  dir: string;
+  /** A file that has reached this many bytes is rotated before the next line. */
+  maxBytes: number;
+  /** Rotated files kept besides the current one. */
+  keep: number;
+  /** How long after a failed write the file is tried again. */
+  retryMs: number;
+  /** What is wrong with the log file (one sentence: where, why, what to do), or null once it is written again. */
+  problem: (message: string | null) => void;
+}
+
+/** How long after a failed write the station tries its log file again. */
+export const logFileRetryMs = 30_000;
+
+export class LogFile {
+  readonly file: string;
+  private fd: number | null = null;
+  private size = 0;
+  /** While the file cannot be written: since when, and lines dropped. */
+  private failing: { retryAt: number; dropped: number } | null = null;
+  /** The last write stopped in the middle of a line: the next one starts on a new line. */
+  private partial = false;
+
+  constructor(private readonly opts: LogFileOptions) {
+    this.file = path.join(opts.dir, logFileName);
+  }
+
+  /** Creates the logs folder and opens the file now, so a problem with it is told at the start. */
+  start(): void {
+    try {
+      this.open();
+    } catch (err) {
+      this.fail(err as NodeJS.ErrnoException);
+    }
+  }
+
+  write(line: string): void {
+    if (this.failing && Date.now() < this.failing.retryAt) {
+      this.failing.dropped++;
+      return;
+    }
+    try {
+      if (this.fd === null) this.open();
+      // Measured again first: a file emptied under it (logrotate's copytruncate) is not rotated.
+      if (this.size >= this.opts.maxBytes) this.size = fs.fstatSync(this.fd!).size;
+      if (this.size >= this.opts.maxBytes) this.rotate();
+      this.append((this.partial ? '\n' : '') + line);
+      this.partial = false;
+    } catch (err) {
+      this.fail(err as NodeJS.ErrnoException);
+      return;
+    }
+    if (this.failing) {
+      const { dropped } = this.failing;
+      this.failing = null;
+      this.opts.problem(null);
+      // Said in the file too, where the gap is.
+      this.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'warn', module: 'log.file', message: `the log file could be written again; ${dropped} earlier line(s) were not written` })}\n`);
+    }
+  }
+
+  /** Writes to a new file at the same path (SIGHUP, after an external logrotate moved the file away). */
+  reopen(): void {
+    this.closeFd();
+    // A failing file is tried again at the next line (the new one may be writable).
+    if (this.failing) this.failing.retryAt = 0;
+  }
+
+  close(): void {
+    this.closeFd();
+  }
+
+  private open(): void {
+    fs.mkdirSync(this.opts.dir, { recursive: true });
+    this.fd = fs.openSync(this.file, 'a');
+    this.size = fs.fstatSync(this.fd).size;
+  }
+
+  private append(text: string): void {
+    const bytes = Buffer.from(text);
+    let done = 0;
+    try {
+      while (done < bytes.length) done += fs.writeSync(this.fd!, bytes, done);
+    } finally {
+      this.size += done;
+      this.partial ||= done > 0 && done < bytes.length;
+    }
+  }
+
+  private rotate(): void {
+    this.closeFd();
+    const rotated = (n: number) => `${this.file}.${n}`;
+    fs.rmSync(rotated(this.opts.keep), { force: true });
+    for (let n = this.opts.keep - 1; n >= 1; n--) if (fs.existsSync(rotated(n))) fs.renameSync(rotated(n), rotated(n + 1));
+    if (this.opts.keep > 0) fs.renameSync(this.file, rotated(1));
+    else fs.rmSync(this.file, { force: true });
+    this.open();
+  }
+
+  private fail(err: NodeJS.ErrnoException): void {
+    // A broken descriptor is opened again at the retry (the disk or folder may be back by then).
+    this.closeFd();
+    const first = this.failing === null;
+    this.failing = { retryAt: Date.now() + this.opts.retryMs, dropped: (this.failing?.dropped ?? 0) + 1 };
+    if (first) this.opts.problem(`The log file ${this.file} cannot be written (${err.code ?? 'error'}: ${adviceFor(err)}); the station runs on and its log lines go to this terminal only, until the file can be written again (tried every ${Math.round(this.opts.retryMs / 1000)} s).`);
+  }
+
+  private closeFd(): void {
+    if (this.fd === null) return;
+    try {
+      fs.closeSync(this.fd);
+    } catch {
+      // A descriptor on a failed disk may not close cleanly; it is gone either way.
+    }
+    this.fd = null;
+  }
+}
+
+function adviceFor(err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return 'the disk is full — free space there, or point paths.logs at another disk';
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS':
+      return 'the logs folder is not writable by this user — fix its permissions or point paths.logs elsewhere';
+    default:
+      return err.message;
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * A full disk under the logs folder does not stop the station (it used to die of an unhandled
+ * ENOSPC 'error' event, and again at every restart): one warning on stderr, the station runs on,
+ * stops cleanly, and starts again; SIGHUP reopens the file, which is then written again.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeHome, waitFor } from '../helpers/station-home.js';
+import { exited } from '../helpers/station-process.js';
+
+const repo = path.resolve(import.meta.dirname, '../..');
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn();
+});
+
+/** `run` at log level info (so the station logs from its start), with its stderr. */
+function startRun(home: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repo, 'src/cli/bin.ts'), 'run', '--home', home, '--log-level', 'info'], { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  cleanup.push(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited(child);
+  });
+  return { child, stderr: () => stderr };
+}
+
+describe('the station log on a full disk', () => {
+  it('warns once and runs on, at every start; after SIGHUP the file is written again', async () => {
+    const home = makeHome({ ingest: { rescanIntervalSec: 0 } });
+    cleanup.push(() => fs.rmSync(home, { recursive: true, force: true }));
+    const logFile = path.join(home, 'logs', 'station.log');
+    fs.mkdirSync(path.dirname(logFile));
+    // /dev/full answers every write with ENOSPC, as a full disk does.
+    fs.symlinkSync('/dev/full', logFile);
+
+    for (const start of [1, 2]) {
+      const run = startRun(home);
+      await waitFor(() => run.stderr().includes('" is watching ') || run.child.exitCode !== null, `start ${start}`);
+      expect(run.child.exitCode, run.stderr()).toBeNull();
+      const warnings = run.stderr().match(/WARN {2}\[log\.file\] The log file .* cannot be written \(ENOSPC: the disk is full — free space there, or point paths\.logs at another disk\)/g) ?? [];
+      expect(warnings, run.stderr()).toEqual([expect.stringContaining(logFile)]);
+      expect(run.stderr()).not.toMatch(/Unhandled|unexpected error/);
+      if (start === 2) {
+        // Space is back (a real file in its place); SIGHUP makes the station write there.
+        fs.rmSync(logFile);
+        run.child.kill('SIGHUP');
+        await waitFor(() => run.stderr().includes(`the log file in ${path.dirname(logFile)} is written again`), 'the log file written again');
+      }
+      run.child.kill('SIGTERM');
+      expect(await exited(run.child), run.stderr()).toBe(0);
+    }
+    const lines = fs.readFileSync(logFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { message: string });
+    expect(lines.filter((l) => /^the log file could be written again; \d+ earlier line\(s\) were not written$/.test(l.message)), JSON.stringify(lines)).toHaveLength(1);
+    expect(lines.map((l) => l.message)).toContain('reopened the log file (SIGHUP)');
+  }, 90_000);
+
+  it('rotates a station.log that has reached logs.maxMB, keeping logs.keep older files', async () => {
+    const home = makeHome({ ingest: { rescanIntervalSec: 0 }, logs: { maxMB: 1, keep: 1 } });
+    cleanup.push(() => fs.rmSync(home, { recursive: true, force: true }));
+    const logs = path.join(home, 'logs');
+    fs.mkdirSync(logs);
+    const earlier = `${JSON.stringify({ message: 'earlier' })}\n`.repeat(60_000); // over 1 MB
+    fs.writeFileSync(path.join(logs, 'station.log'), earlier);
+    fs.writeFileSync(path.join(logs, 'station.log.1'), 'the oldest\n');
+    const run = startRun(home);
+    await waitFor(() => run.stderr().includes('" is watching ') || run.child.exitCode !== null, 'start');
+    run.child.kill('SIGTERM');
+    expect(await exited(run.child), run.stderr()).toBe(0);
+    expect(fs.readdirSync(logs).sort()).toEqual(['station.log', 'station.log.1']);
+    expect(fs.readFileSync(path.join(logs, 'station.log.1'), 'utf8')).toBe(earlier);
+    const lines = fs.readFileSync(path.join(logs, 'station.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: string; module: string });
+    expect(lines.length).toBeGreaterThan(0);
+  }, 60_000);
+});

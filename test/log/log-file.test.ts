@@ -1,0 +1,105 @@
+/** The station's log file: rotation by size, reopen after an external logrotate, and a file that cannot be written. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LogFile, logFileName } from '../../src/log/log-file.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+function logsDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-logs-'));
+  dirs.push(dir);
+  return dir;
+}
+
+const line = (n: number) => `${JSON.stringify({ n, message: 'x'.repeat(40) })}\n`;
+const linesOf = (file: string) => fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { n?: number; message: string });
+
+describe('the log file', () => {
+  it('rotates by size into station.log.1 … .keep, dropping the oldest, every line whole and in order', () => {
+    const dir = logsDir();
+    const problems: (string | null)[] = [];
+    const log = new LogFile({ dir, maxBytes: 500, keep: 2, retryMs: 0, problem: (m) => problems.push(m) });
+    for (let n = 0; n < 40; n++) log.write(line(n));
+    log.close();
+    expect(fs.readdirSync(dir).sort()).toEqual([logFileName, `${logFileName}.1`, `${logFileName}.2`]);
+    const kept = [`${logFileName}.2`, `${logFileName}.1`, logFileName].flatMap((f) => linesOf(path.join(dir, f)).map((l) => l.n));
+    // The newest lines, consecutive up to the last one written; older ones went with the removed file.
+    expect(kept.at(-1)).toBe(39);
+    expect(kept).toEqual(kept.map((_, i) => 40 - kept.length + i));
+    expect(kept.length).toBeLessThan(40);
+    for (const f of [`${logFileName}.1`, `${logFileName}.2`]) expect(fs.statSync(path.join(dir, f)).size).toBeGreaterThanOrEqual(500);
+    expect(problems).toEqual([]);
+  });
+
+  it('appends to an existing file, counting its size toward the rotation', () => {
+    const dir = logsDir();
+    fs.writeFileSync(path.join(dir, logFileName), 'y'.repeat(600) + '\n');
+    const log = new LogFile({ dir, maxBytes: 500, keep: 1, retryMs: 0, problem: () => undefined });
+    log.write(line(1));
+    log.close();
+    expect(fs.readFileSync(path.join(dir, `${logFileName}.1`), 'utf8')).toBe('y'.repeat(600) + '\n');
+    expect(linesOf(path.join(dir, logFileName)).map((l) => l.n)).toEqual([1]);
+  });
+
+  it('creates the logs folder and the file at start, before any line', () => {
+    const dir = path.join(logsDir(), 'logs');
+    const problems: (string | null)[] = [];
+    const log = new LogFile({ dir, maxBytes: 500, keep: 1, retryMs: 0, problem: (m) => problems.push(m) });
+    log.start();
+    log.close();
+    expect(fs.statSync(path.join(dir, logFileName)).size).toBe(0);
+    expect(problems).toEqual([]);
+  });
+
+  it('does not rotate a file emptied under it (logrotate copytruncate), but one that has grown again', () => {
+    const dir = logsDir();
+    const log = new LogFile({ dir, maxBytes: 500, keep: 1, retryMs: 0, problem: () => undefined });
+    for (let n = 0; n < 9; n++) log.write(line(n)); // 549 bytes: the next line would rotate it
+    expect(fs.existsSync(path.join(dir, `${logFileName}.1`))).toBe(false);
+    fs.truncateSync(path.join(dir, logFileName), 0);
+    log.write(line(10));
+    expect(fs.existsSync(path.join(dir, `${logFileName}.1`))).toBe(false);
+    for (let n = 11; n < 30; n++) log.write(line(n));
+    log.close();
+    expect(fs.existsSync(path.join(dir, `${logFileName}.1`))).toBe(true);
+  });
+
+  it('writes to a new file at its path after reopen (an external logrotate moved the old one)', () => {
+    const dir = logsDir();
+    const log = new LogFile({ dir, maxBytes: 1_000_000, keep: 1, retryMs: 0, problem: () => undefined });
+    log.write(line(1));
+    fs.renameSync(path.join(dir, logFileName), path.join(dir, 'moved.log'));
+    log.write(line(2)); // still the moved file: the descriptor follows it
+    log.reopen();
+    log.write(line(3));
+    log.close();
+    expect(linesOf(path.join(dir, 'moved.log')).map((l) => l.n)).toEqual([1, 2]);
+    expect(linesOf(path.join(dir, logFileName)).map((l) => l.n)).toEqual([3]);
+  });
+
+  it('on a full disk drops lines without throwing, says so once, and says so again when it is written again', () => {
+    const dir = logsDir();
+    const file = path.join(dir, logFileName);
+    // /dev/full answers every write with ENOSPC, as a full disk does.
+    fs.symlinkSync('/dev/full', file);
+    const problems: (string | null)[] = [];
+    const log = new LogFile({ dir, maxBytes: 1_000_000, keep: 1, retryMs: 60_000, problem: (m) => problems.push(m) });
+    for (let n = 0; n < 5; n++) expect(() => log.write(line(n))).not.toThrow();
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(`The log file ${file} cannot be written (ENOSPC: the disk is full — free space there, or point paths.logs at another disk)`);
+    // Space is back (here: a real file in its place); SIGHUP's reopen tries at once, and the gap is in the file.
+    fs.rmSync(file);
+    log.reopen();
+    log.write(line(5));
+    log.close();
+    expect(problems).toEqual([problems[0], null]);
+    const written = linesOf(file);
+    expect(written[0]!.n).toBe(5);
+    expect(written[1]!.message).toBe('the log file could be written again; 5 earlier line(s) were not written');
+  });
+});
