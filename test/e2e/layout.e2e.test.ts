@@ -126,9 +126,9 @@ describe.skipIf(!hasChromium)(hasChromium ? 'the layout at 1024, 1366 and 1920 p
         try {
           await p.locator('.problem__message').first().waitFor({ timeout: 30_000 });
           await p.locator('.facts__value').first().waitFor();
-          // One disk holds the home's hot folder, library and database: one banner, not one per folder.
+          // One disk holds the home's hot folder, library, database and logs: one banner, not one per folder.
           expect(await p.locator('.devices__disk').count()).toBe(1);
-          expect(await p.locator('.devices__disk summary').textContent()).toMatch(/^✕ Disk almost full: \d+(\.\d)? [KMGT]?B free on the disk of hot folder "[^"]+", the library and the database$/);
+          expect(await p.locator('.devices__disk summary').textContent()).toMatch(/^✕ Disk almost full: \d+(\.\d)? [KMGT]?B free on the disk of hot folder "[^"]+", the library, the database and the logs folder$/);
           await p.screenshot({ path: path.join(screenshots, `layout-${size.width}-${theme}-fold.png`) });
           // The failing check's sentence is read without scrolling (at 1024×768 the side column goes under it).
           const sentence = await p.locator('.verdict .problem__message').first().boundingBox();
