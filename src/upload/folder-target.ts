@@ -5,9 +5,10 @@
  *   2. if the final file exists: same sha256 → acknowledged without copying; different → dead
  *      (never overwritten);
  *   3. missing folders of the key are created and each new folder's entry fsynced in its parent;
- *   4. the local bytes stream into `.<name>.<jobId>.<attemptTag>.part` next to the final name,
- *      created exclusively ('wx': never truncating someone else's file), flushed to the disk in the
- *      background as they are written; they are not hashed on the way (step 5 checks them);
+ *   4. the local bytes go into `.<name>.<jobId>.<attemptTag>.part` next to the final name,
+ *      created exclusively ('wx': never truncating someone else's file): copied by `cp` in the
+ *      kernel when no bandwidth cap applies (LocalFile.copyInto), else streamed and flushed to the
+ *      disk in the background as they are written; they are not hashed on the way (step 5 checks them);
  *   5. the temp file is read back and its sha256 compared with the one QC recorded, while its final
  *      fsync runs; both have finished before anything below happens. Equal, the target holds
  *      exactly the bytes QC checked, whatever happened to the local file meanwhile. Different, the
@@ -33,7 +34,7 @@ import { fsyncDir } from './fsync.js';
 import { digestsOfFile } from '../hashing/file.js';
 import type { FileDigests } from '../hashing/pool.js';
 import { addToManifest, manifestName, removeFromManifest } from './md5-manifest.js';
-import { confirmUnchangedSinceQc } from './source-read.js';
+import { confirmUnchangedSinceQc, type LocalFile } from './source-read.js';
 import { mirrorKey, ospreyKey, type KeySource } from './remote-key.js';
 import { UploadError, type CopyCheck, type RemoteCopy, type StaleRemoval, type StaleRemovalContext, type UploadJobInput, type UploadResult, type UploadTarget } from './target.js';
 
@@ -219,7 +220,7 @@ export class FolderTarget implements UploadTarget {
       // Only a job started before can have left temp files (a crash); a first attempt skips the
       // folder listing, which costs a lot in a share folder with thousands of files.
       if (job.previouslyStarted) await this.removeLeftovers(finalPath, job.jobId, temp);
-      const copy = await this.writeTemp(temp, job.file.read({ verify: false }).chunks, created, job.signal, osprey);
+      const copy = await this.writeTemp(temp, job.file, created, job.signal, osprey);
       if (copy.sha256 !== expected || copy.size !== job.file.size) {
         await confirmUnchangedSinceQc(job.file, job.signal);
         throw new UploadError(
@@ -278,7 +279,9 @@ export class FolderTarget implements UploadTarget {
 
   /**
    * Writes the temp file, makes it durable and reads it back; returns the digests of what was read
-   * back (with its md5 when asked). Write-back to the disk starts while the file is still being
+   * back (with its md5 when asked). Copied by `cp` when it can (no bandwidth cap, no write seam):
+   * measured, its kernel copy needs about a quarter of the CPU and no background flushes (they did
+   * not shorten the copy). Streamed, write-back to the disk starts while the file is still being
    * written (a flush every `flushEveryBytes`, in the background, one at a time), instead of all of
    * it waiting for the final fsync; and that final fsync runs while the file is read back, which
    * needs the bytes written but not their durability. Both are done before this returns, so
@@ -286,10 +289,11 @@ export class FolderTarget implements UploadTarget {
    * flush fails the upload: after a failed fsync the kernel may report the next one as successful
    * although the bytes were lost.
    */
-  private async writeTemp(temp: string, chunks: AsyncIterable<Buffer>, created: { temp: boolean }, signal: AbortSignal, md5: boolean): Promise<FileDigests> {
+  private async writeTemp(temp: string, file: LocalFile, created: { temp: boolean }, signal: AbortSignal, md5: boolean): Promise<FileDigests> {
     // 'wx': the name is this attempt's alone; if it exists, something is wrong and nothing is truncated.
     const handle = await fs.open(temp, 'wx');
     created.temp = true;
+    const faults = this.opts.faults;
     let flushing: Promise<void> | null = null;
     let flushFailed: { error: unknown } | null = null;
     const flushEveryBytes = this.opts.flushEveryBytes ?? 16 * 1024 * 1024;
@@ -303,15 +307,21 @@ export class FolderTarget implements UploadTarget {
       flushing = p;
     };
     try {
-      const write = this.opts.faults?.write ?? writeAll;
-      let unflushed = 0;
-      for await (const chunk of chunks) {
-        await write(handle, chunk);
-        unflushed += chunk.length;
-        if (flushFailed) throw (flushFailed as { error: unknown }).error;
-        if (unflushed >= flushEveryBytes && !flushing) {
-          unflushed = 0;
-          flush();
+      // The write and flush seams need the bytes to pass through here. A `cp` that failed may have
+      // written part of the file: it is emptied (it is ours) and written the ordinary way.
+      const copied = !faults?.write && !faults?.flush && (await file.copyInto(temp));
+      if (!copied) {
+        await handle.truncate(0);
+        const write = faults?.write ?? writeAll;
+        let unflushed = 0;
+        for await (const chunk of file.read({ verify: false }).chunks) {
+          await write(handle, chunk);
+          unflushed += chunk.length;
+          if (flushFailed) throw (flushFailed as { error: unknown }).error;
+          if (unflushed >= flushEveryBytes && !flushing) {
+            unflushed = 0;
+            flush();
+          }
         }
       }
       await flushing;

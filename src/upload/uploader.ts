@@ -415,6 +415,7 @@ export class Uploader {
           meter?.record(bytes);
         },
         signal,
+        { capped: !this.bucket.unlimited },
       );
       const remoteKey = this.outbox.fixRemoteKey(job.id, this.owner, job.remoteKey ?? target.remoteKeyOf(job.capture));
       // A job that got its key just now may find a removal of a superseded copy there in flight:

@@ -2,9 +2,9 @@
  * `npm run bench:upload`: throughput of the station's uploader (Uploader + the real targets, queue →
  * done, verification included as the station does it) against a plain copy of the same bytes in
  * the same run, as a ratio (station MB/s ÷ plain MB/s; the goal is ≥ 0.9). Per target:
- * - folder: the target streams the local read (not hashed: the read-back proves the copy) into a
- *   temp file (flushed to disk as it is written), reads it back for sha256 while its final fsync
- *   runs, links it into place and fsyncs the folder; plain: `cp` then `sync` of the file and its folder (no verification);
+ * - folder: with no bandwidth cap (as here) the target has `cp` copy the local file into a temp
+ *   file (not hashed: the read-back proves the copy), reads it back for sha256 while its final
+ *   fsync runs, links it into place and fsyncs the folder; plain: `cp` then `sync` of the file and its folder (no verification);
  * - s3 (moto_server on loopback): multipart with SHA-256 part checksums, then HeadObject; plain:
  *   `curl -T` of each file as one unsigned PUT (no checksum);
  * - tus (@tus/server + file store, in a process of its own): creation POST, PATCHes of the
@@ -13,7 +13,7 @@
  * files in the page cache (written just before). Each figure is the median of BENCH_RUNS runs
  * (default 3), station and plain alternating which goes first, after BENCH_WARMUP (default 1)
  * unmeasured runs of each side. The CPU time the station's process
- * spent per run (all its threads) is printed too: on a machine shared with other work the wall-clock
+ * spent per run (all its threads, and the `cp` it ran for the folder target) is printed too: on a machine shared with other work the wall-clock
  * ratio varies from run to run, the CPU time much less. So are the CPU time of the plain side's
  * commands (cp, sync, curl) and, for s3 and tus, the CPU time the server process (moto_server, the
  * tus server) spent on each run of either side (from /proc/<pid>/stat): a side's client + server
@@ -114,12 +114,13 @@ async function stationDrain(configInput: Record<string, unknown>): Promise<{ ms:
   });
   try {
     const cpu = process.cpuUsage();
+    const children = processCpuMs('self', true);
     const ms = await timed(async () => {
       uploader.start();
       await finished;
     });
     const used = process.cpuUsage(cpu);
-    return { ms, cpuMs: (used.user + used.system) / 1000 };
+    return { ms, cpuMs: (used.user + used.system) / 1000 + processCpuMs('self', true) - children };
   } finally {
     await uploader.stop();
   }
@@ -187,7 +188,7 @@ async function folderFigures(work: string): Promise<Figures> {
   reset();
   return measure(
     'folder',
-    'unhashed local read into a temp file flushed while written, read back + sha256 during its fsync, link, fsync folder',
+    'cp into a temp file (no cap), read back + sha256 during its fsync, link, fsync folder',
     'cp, then sync of the file and its folder',
     () => stationDrain({ kind: 'folder', path: root }),
     () => pool(sources.map((src) => () => run('sh', ['-c', 'cp -- "$1" "$2" && sync -- "$2" "$(dirname -- "$2")"', 'sh', src, path.join(root, 'plain', path.basename(src))])), concurrency),

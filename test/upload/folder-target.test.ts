@@ -535,3 +535,65 @@ describe('file-system errors at a folder target', () => {
     expect(gone).toMatchObject({ kind: 'offline' });
   });
 });
+
+describe('copying with cp when no bandwidth cap applies', () => {
+  /** A direct job whose local file is read with no cap (so copyInto may use cp) and must never be read here. */
+  function uncappedJob(target: FolderTarget, captureId: number, signal = new AbortController().signal): UploadJobInput {
+    const job = directJob(target, captureId);
+    const uncapped = localFileOf({ ...job.file }, async () => undefined, signal, { capped: false });
+    const file = { ...uncapped, read: () => { throw new Error('the file was read, not copied by cp'); } };
+    return { ...job, file, signal };
+  }
+
+  it('copies with cp, verified by the read-back, and the copy keeps the mode the station created it with, not the local file’s', async () => {
+    const target = new FolderTarget({ id: 'share', path: share, layout: 'mirror', stationId: 'st1' });
+    const c = fx.addCapture('a.tif', randomBytes(3_000_000, 60));
+    fs.chmodSync(c.path, 0o400);
+    const result = await target.upload(uncappedJob(target, c.id));
+    expect(result).toMatchObject({ verifiedSha256: c.sha256, alreadyPresent: false });
+    const placed = path.join(share, result.remoteKey);
+    expect(sha256OfFile(placed)).toBe(c.sha256);
+    const umask = process.umask();
+    expect(fs.statSync(placed).mode & 0o777).toBe(0o666 & ~umask);
+    expect(listFiles(share)).toEqual([result.remoteKey]);
+  });
+
+  it('dead-letters a local file rewritten after QC (same size, old mtime) that cp copied: the read-back tells', async () => {
+    const mtimeSec = 1_760_000_000;
+    const c = fx.addCapture('a.tif', randomBytes(2_000_000, 61), { mtimeSec });
+    const fd = fs.openSync(c.path, 'r+');
+    fs.writeSync(fd, Buffer.from('retouched'), 0, 9, 1_000_000);
+    fs.closeSync(fd);
+    fs.utimesSync(c.path, mtimeSec, mtimeSec);
+    const target = new FolderTarget({ id: 'share', path: share, layout: 'mirror', stationId: 'st1' });
+    const err = await target.upload(uncappedJob(target, c.id)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UploadError);
+    expect(err).toMatchObject({ kind: 'permanent', message: expect.stringContaining(`The local file ${c.path} now has 2000000 bytes with sha256 `) });
+    expect(listFiles(share)).toEqual([]);
+  });
+
+  it('copyInto: copies nothing under a cap, stops at once when aborted, and resolves false when cp fails', async () => {
+    const c = fx.addCapture('a.tif', randomBytes(1_000_000, 62));
+    const facts = directJob(new FolderTarget({ id: 'share', path: share, layout: 'mirror', stationId: 'st1' }), c.id).file;
+    const dest = path.join(fx.dir, 'dest');
+    fs.writeFileSync(dest, '');
+    const counted: number[] = [];
+    const count = async (bytes: number) => void counted.push(bytes);
+
+    expect(await localFileOf({ ...facts }, count, new AbortController().signal).copyInto(dest)).toBe(false);
+    expect(fs.statSync(dest).size).toBe(0);
+
+    const aborted = new AbortController();
+    aborted.abort();
+    await expect(localFileOf({ ...facts }, count, aborted.signal, { capped: false }).copyInto(dest)).rejects.toMatchObject({ name: 'AbortError' });
+    expect(fs.statSync(dest).size).toBe(0);
+
+    expect(await localFileOf({ ...facts }, count, new AbortController().signal, { capped: false }).copyInto(path.join(fx.dir, 'missing', 'dest'))).toBe(false);
+    expect(counted).toEqual([]);
+
+    expect(await localFileOf({ ...facts }, count, new AbortController().signal, { capped: false }).copyInto(dest)).toBe(true);
+    expect(sha256OfFile(dest)).toBe(c.sha256);
+    // Counted for the upload rate once copied.
+    expect(counted).toEqual([1_000_000]);
+  });
+});
