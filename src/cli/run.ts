@@ -31,7 +31,16 @@ export async function runCommand(ctx: CliContext, attach?: StationAttachment): P
     logFile.reopen();
     log.info('reopened the log file (SIGHUP)', { file: logFile.file });
   };
-  const station = new Station(config);
+  let station: Station;
+  try {
+    station = new Station(config);
+  } catch (err) {
+    // A refused start (another station running, a renamed source, a damaged database) leaves no
+    // sink behind, and no open log file in the folder of the station that may be running.
+    for (const remove of removeSinks) remove();
+    logFile.close();
+    throw err;
+  }
   // The core's timers are unref'd so it never holds an embedding process open; here the process
   // must live until a signal even when no hot folder is reachable yet (nothing else would hold it).
   const keepAlive = setInterval(() => undefined, 2 ** 30);

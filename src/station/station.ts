@@ -87,6 +87,8 @@ export class Station {
   readonly previews: PreviewService;
   readonly startedAt = new Date().toISOString();
   private retentionTimer: NodeJS.Timeout | null = null;
+  /** The running or finished start(); stop() waits for it (see start). */
+  private starting: Promise<void> = Promise.resolve();
   private retentionRun: Promise<void> = Promise.resolve();
   private disks: DiskStatus[] = [];
   private readonly diskAlarms: DiskAlarms;
@@ -208,13 +210,26 @@ export class Station {
     }
   }
 
-  async start(): Promise<void> {
+  /**
+   * Starts the station. A stop() that comes while this runs (Ctrl+C during start) waits for the step
+   * in progress, and no later step runs: nothing is started, and no timer set, after stop() tore down.
+   */
+  start(): Promise<void> {
+    this.starting = this.startSteps();
+    return this.starting;
+  }
+
+  private async startSteps(): Promise<void> {
+    const stopped = () => this.stopping.signal.aborted;
     const interrupted = this.store.interruptedAttempts();
     if (interrupted.length > 0) log.warn('files were being checked when the station last stopped; checking them again', { files: interrupted.map((a) => a.relPath) });
     this.reopenPairWindows();
     await this.linker.start();
+    if (stopped()) return;
     await this.scanners?.start();
+    if (stopped()) return;
     await this.watcher.start();
+    if (stopped()) return;
     this.uploader.start();
     if (this.config.retention.deleteLocal && !this.config.targets.some((t) => t.required)) {
       log.warn('retention.deleteLocal is on but no upload target is required, so no local file will ever be removed: a file is removed only once every required target holds a verified copy, and with none the local file may be the only one. Mark the targets that count as copies "required": true.');
@@ -230,6 +245,7 @@ export class Station {
 
   async stop(): Promise<void> {
     this.stopping.abort();
+    await this.starting.catch(() => undefined);
     // First: no scan may reach the linker while it stops, and the scanners type as keyboards again.
     await this.scanners?.stop();
     if (this.retentionTimer) clearInterval(this.retentionTimer);

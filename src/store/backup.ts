@@ -32,8 +32,8 @@ export interface BackupResult {
 export async function backupDatabase(source: string, dest: string, opts: { force: boolean; cannotWrite: (err: unknown) => StationError }): Promise<BackupResult> {
   const file = path.resolve(dest);
   const db = path.resolve(source);
-  if ([db, `${db}-wal`, `${db}-shm`, `${db}-journal`].includes(file)) throw new StationError('INVALID_ARGUMENT', `${dest} is the station database itself: give the backup another name.`);
   if (!fs.existsSync(db)) throw new StationError('NOT_FOUND', `No station database at ${db} yet: nothing to back up (run the station first, or pass the right --home).`);
+  if (isDatabaseFile(file, db)) throw new StationError('INVALID_ARGUMENT', `${dest} is the station database itself (or one of its -wal/-shm/-journal files): give the backup another name. --force never replaces it.`);
   const existing = fs.statSync(file, { throwIfNoEntry: false });
   if (existing?.isDirectory()) throw new StationError('INVALID_ARGUMENT', `${dest} is a folder: give the name of the backup file to write, e.g. ${path.join(dest, 'station-backup.db')}.`);
   if (existing && !opts.force) throw new StationError('INVALID_ARGUMENT', `${dest} already exists: give a new name, or pass --force to replace it.`);
@@ -62,6 +62,30 @@ export async function backupDatabase(source: string, dest: string, opts: { force
     fs.rmSync(partial, { force: true });
     fs.rmSync(`${partial}-journal`, { force: true });
   }
+}
+
+/**
+ * Whether `file` is the database or one of its companion files, by name through any link (the real
+ * path of its folder) and, when it exists, by identity (a hard link): renaming a backup over the
+ * live database would leave the running station writing to a deleted file.
+ */
+function isDatabaseFile(file: string, db: string): boolean {
+  const realDir = (p: string): string => {
+    try {
+      return fs.realpathSync(path.dirname(p));
+    } catch {
+      return path.dirname(p);
+    }
+  };
+  const companions = ['', '-wal', '-shm', '-journal'].map((suffix) => `${db}${suffix}`);
+  const name = path.join(realDir(file), path.basename(file));
+  if (companions.some((c) => path.join(realDir(c), path.basename(c)) === name)) return true;
+  const there = fs.statSync(file, { throwIfNoEntry: false });
+  if (!there) return false;
+  return companions.some((c) => {
+    const st = fs.statSync(c, { throwIfNoEntry: false });
+    return st !== undefined && st.dev === there.dev && st.ino === there.ino;
+  });
 }
 
 /** Opens the copy as a database of its own, makes it one file, checks every page and counts its records. */

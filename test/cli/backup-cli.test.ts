@@ -94,7 +94,20 @@ describe('capture-station backup', () => {
     expect(missing.stderr).toBe(`capture-station backup: Cannot write ${path.join(fx.dir, 'no-such', 'b.db')}: the folder ${path.join(fx.dir, 'no-such')} does not exist. Create it, or give a path in an existing folder.\n`);
     const itself = await cli(['backup', path.join(fx.dir, 'station.db'), '--force', '--home', fx.dir]);
     expect(itself.code).toBe(2);
-    expect(itself.stderr).toContain('is the station database itself: give the backup another name.');
+    expect(itself.stderr).toContain('is the station database itself (or one of its -wal/-shm/-journal files): give the backup another name. --force never replaces it.');
+    // The same through a link to its folder, and through a hard link to the file itself.
+    const linkedDir = `${fx.dir}-link`;
+    fs.symlinkSync(fx.dir, linkedDir);
+    cleanup.push(() => fs.rmSync(linkedDir, { force: true }));
+    const hardLink = path.join(fx.dir, 'same-inode.db');
+    fs.linkSync(path.join(fx.dir, 'station.db'), hardLink);
+    const inode = fs.statSync(path.join(fx.dir, 'station.db')).ino;
+    for (const dest of [path.join(linkedDir, 'station.db'), path.join(linkedDir, 'station.db-wal'), hardLink]) {
+      const refused = await cli(['backup', dest, '--force', '--home', fx.dir]);
+      expect(refused.code, dest).toBe(2);
+      expect(refused.stderr).toContain('is the station database itself');
+    }
+    expect(fs.statSync(path.join(fx.dir, 'station.db')).ino).toBe(inode);
     expect(capturesIn(path.join(fx.dir, 'station.db'))).toBe(1);
     const home = makeHome();
     cleanup.push(() => fs.rmSync(home, { recursive: true, force: true }));

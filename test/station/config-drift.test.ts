@@ -73,3 +73,18 @@ describe('config edits while the station runs', () => {
     expect(station.status().configChanged?.error).toContain(`the hot folder ${path.join(h, 'Inbox')} was source "inbox" and is now source "camera"`);
   });
 });
+
+describe('a stop while the station starts (Ctrl+C during start)', () => {
+  it('waits for the step in progress and starts nothing after it: no config-drift check runs once stopped', async () => {
+    const { home: h, file, original } = home();
+    const warnings = driftWarnings();
+    const station = new Station(loadConfig({ home: h }));
+    const started = station.start();
+    await station.stop();
+    await started;
+    fs.writeFileSync(file, original.replace('stand-1', 'stand-2'));
+    // The drift watch reads the file every 2 s; a watch started after stop() would report the edit.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(warnings).toEqual([]);
+  });
+});
