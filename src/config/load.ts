@@ -133,6 +133,7 @@ export function resolveConfig(raw: unknown, locations: StationLocations, configF
     else problems.push(...describeIssues(merged.error.issues, profileSchema, input, ['profiles', name]));
   }
 
+  const written = writtenPlaces(file);
   const sources = file.sources ?? [sourceSchema.parse({ id: 'inbox', path: resolved.inbox })];
   const seenIds = new Set<string>();
   const seenFolders: { id: string; path: string; real: string }[] = [];
@@ -160,8 +161,9 @@ export function resolveConfig(raw: unknown, locations: StationLocations, configF
   });
 
   problems.push(...checkStationPaths(resolved, file.paths, sources));
-  problems.push(...checkFormerRelativePaths(file.paths, resolved, configFile));
   problems.push(...checkTargets(file.targets, sources, base));
+  // After checkTargets: it resolves the folder targets' paths that `written` reads.
+  problems.push(...checkFormerRelativePaths(written, resolved, configFile));
   problems.push(...checkUsbSources(file.linking.usb, sources));
 
   if (problems.length > 0) throw configError(configFile, problems);
@@ -212,27 +214,62 @@ function checkStationPaths(locations: StationLocations, set: StationConfigFile['
   return problems;
 }
 
+interface WrittenPlace {
+  field: string;
+  value: string;
+  /** Where it resolved to; sources and targets are the config's own objects, their paths resolved in place. */
+  now: (resolved: StationLocations) => string;
+  /** What an earlier version would have found at the former place. */
+  holds: string;
+  /** Goes with the thing moved: "move it<also> to <new place>". */
+  also: string;
+  /** What else to do once it is moved. */
+  then: string;
+}
+
+/** The config's paths as written, taken before the sources' and targets' are resolved in place. */
+function writtenPlaces(file: StationConfigFile): WrittenPlace[] {
+  const { database, library, logs } = file.paths;
+  const paths: (WrittenPlace | null)[] = [
+    database === undefined ? null : { field: 'paths.database', value: database, now: (r) => r.database, holds: 'holds a station database', also: ' with its -wal and -shm files', then: '' },
+    library === undefined ? null : { field: 'paths.library', value: library, now: (r) => r.library, holds: 'holds a library', also: '', then: '' },
+    logs === undefined ? null : { field: 'paths.logs', value: logs, now: (r) => r.logs, holds: "holds the station's logs", also: '', then: '' },
+  ];
+  const sources = (file.sources ?? []).map(
+    (source, i): WrittenPlace => ({
+      field: `sources.${i}.path`,
+      value: source.path,
+      now: () => source.path,
+      holds: `is the hot folder of source "${source.id}", where its camera or scanner may still save`,
+      also: '',
+      then: ', and have the camera or scanner save there',
+    }),
+  );
+  const targets = file.targets.map((target, i): WrittenPlace | null =>
+    target.kind === 'folder'
+      ? { field: `targets.${i}.path`, value: target.path, now: () => target.path, holds: `holds the uploads of target "${target.id}", which retention counts as copies`, also: ' with its contents', then: '' }
+      : null,
+  );
+  return [...paths, ...sources, ...targets].filter((p): p is WrittenPlace => p !== null);
+}
+
 /**
- * Without a home, relative paths were once resolved against the config file's folder. A database or
- * library found only there belongs to a station that ran before: refused, rather than started on an
- * empty one beside it.
+ * Without a home, relative paths were once resolved against the config file's folder. A database,
+ * library, logs folder, hot folder or folder target found only there belongs to a station that ran
+ * before: refused, rather than started on an empty one beside it (a camera still saving into the old
+ * hot folder would never be ingested; retention would trust copies in a folder nobody looks at).
  */
-function checkFormerRelativePaths(set: StationConfigFile['paths'], resolved: StationLocations, configFile: string | null): ConfigProblem[] {
+function checkFormerRelativePaths(written: WrittenPlace[], resolved: StationLocations, configFile: string | null): ConfigProblem[] {
   if (resolved.home !== null || configFile === null) return [];
-  const kept = [
-    { key: 'database', what: 'a station database', also: ' with its -wal and -shm files' },
-    { key: 'library', what: 'a library', also: '' },
-  ] as const;
-  return kept.flatMap(({ key, what, also }) => {
-    const value = set[key];
-    if (value === undefined || path.isAbsolute(value)) return [];
+  return written.flatMap(({ field, value, now: resolvedTo, holds, also, then }) => {
+    if (path.isAbsolute(value)) return [];
     const former = path.resolve(path.dirname(configFile), value);
-    const now = resolved[key];
+    const now = resolvedTo(resolved);
     if (former === now || fs.existsSync(now) || !fs.existsSync(former)) return [];
     return [
       {
-        field: `paths.${key}`,
-        problem: `"${value}" now means ${now} (without a station home a relative path lies where its default does), which does not exist, while ${former} (next to the config file, where earlier versions put it) holds ${what}. To keep using it set paths.${key} to "${former}", or move it${also} to ${now}`,
+        field,
+        problem: `"${value}" now means ${now} (without a station home a relative path lies where its default does), which does not exist, while ${former} (next to the config file, where earlier versions put it) ${holds}. To keep using it set ${field} to "${former}", or move it${also} to ${now}${then}`,
       },
     ];
   });

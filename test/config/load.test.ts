@@ -82,6 +82,42 @@ describe('station config', () => {
     expect(loadConfig({ environment: user }).locations.database).toBe(path.join(configDir, 'station.db'));
   });
 
+  it('without a home, refuses a relative hot folder, folder target or logs folder found only next to the config file', () => {
+    const user = { platform: 'linux' as const, homedir: path.join(home, 'tech'), env: { HOSTNAME: 'rig-01', XDG_CONFIG_HOME: path.join(home, 'cfg'), XDG_DATA_HOME: path.join(home, 'data') } };
+    const configDir = path.join(home, 'cfg', 'capture-station');
+    const userFolder = path.join(home, 'tech', 'CaptureStation');
+    const dataDir = path.join(home, 'data', 'capture-station');
+    fs.mkdirSync(configDir, { recursive: true });
+    const config = { paths: { logs: 'logs' }, sources: [{ id: 'cam', path: 'hot' }], targets: [{ id: 's3', kind: 's3', bucket: 'scans', region: 'eu-west-1' }, { id: 'nas', kind: 'folder', path: 'out' }] };
+    fs.writeFileSync(path.join(configDir, 'station.json'), JSON.stringify(config));
+    // Nothing at the former places: the new ones are taken.
+    expect(loadConfig({ environment: user }).sources[0]?.path).toBe(path.join(userFolder, 'hot'));
+
+    for (const dir of ['hot', 'out', 'logs']) fs.mkdirSync(path.join(configDir, dir));
+    const refusal = (field: string, value: string, now: string, holds: string, move: string) => ({
+      field,
+      problem: `"${value}" now means ${now} (without a station home a relative path lies where its default does), which does not exist, while ${path.join(configDir, value)} (next to the config file, where earlier versions put it) ${holds}. To keep using it set ${field} to "${path.join(configDir, value)}", or ${move}`,
+    });
+    expect(problemsOf(() => loadConfig({ environment: user }))).toEqual([
+      refusal('paths.logs', 'logs', path.join(dataDir, 'logs'), "holds the station's logs", `move it to ${path.join(dataDir, 'logs')}`),
+      refusal(
+        'sources.0.path',
+        'hot',
+        path.join(userFolder, 'hot'),
+        'is the hot folder of source "cam", where its camera or scanner may still save',
+        `move it to ${path.join(userFolder, 'hot')}, and have the camera or scanner save there`,
+      ),
+      refusal('targets.1.path', 'out', path.join(userFolder, 'out'), 'holds the uploads of target "nas", which retention counts as copies', `move it with its contents to ${path.join(userFolder, 'out')}`),
+    ]);
+
+    // Once the new place exists (moved, or made on purpose), it is used.
+    for (const dir of ['hot', 'out', 'logs']) fs.mkdirSync(path.join(dir === 'logs' ? dataDir : userFolder, dir), { recursive: true });
+    const moved = loadConfig({ environment: user });
+    expect(moved.sources[0]?.path).toBe(path.join(userFolder, 'hot'));
+    expect(moved.targets[1]).toMatchObject({ path: path.join(userFolder, 'out') });
+    expect(moved.locations.logs).toBe(path.join(dataDir, 'logs'));
+  });
+
   it('reads station.yaml from the home, resolves relative paths and extends a preset profile', () => {
     fs.writeFileSync(
       path.join(home, 'station.yaml'),
