@@ -37,6 +37,9 @@ export class LogFile {
   private failing: { retryAt: number; dropped: number } | null = null;
   /** The last write stopped in the middle of a line: the next one starts on a new line. */
   private partial = false;
+  /** A rotation failed: lines go on into the current file, and rotation is tried again from then. */
+  private rotateAgainAt = 0;
+  private rotationWarned = false;
 
   constructor(private readonly opts: LogFileOptions) {
     this.file = path.join(opts.dir, logFileName);
@@ -60,7 +63,7 @@ export class LogFile {
       if (this.fd === null) this.open();
       // Measured again first: a file emptied under it (logrotate's copytruncate) is not rotated.
       if (this.size >= this.opts.maxBytes) this.size = fs.fstatSync(this.fd!).size;
-      if (this.size >= this.opts.maxBytes) this.rotate();
+      if (this.size >= this.opts.maxBytes && Date.now() >= this.rotateAgainAt) this.rotateOrKeep();
       this.append((this.partial ? '\n' : '') + line);
       this.partial = false;
     } catch (err) {
@@ -101,6 +104,24 @@ export class LogFile {
     } finally {
       this.size += done;
       this.partial ||= done > 0 && done < bytes.length;
+    }
+  }
+
+  /**
+   * A rotation that fails (a rename refused: a read-only folder whose file is still writable, a file
+   * held open elsewhere) loses no line: the current file is written on and rotation tried again later.
+   */
+  private rotateOrKeep(): void {
+    try {
+      this.rotate();
+    } catch (err) {
+      this.rotateAgainAt = Date.now() + this.opts.retryMs;
+      if (this.fd === null) this.open();
+      if (!this.rotationWarned) {
+        this.rotationWarned = true;
+        const e = err as NodeJS.ErrnoException;
+        this.opts.problem(`The log file ${this.file} could not be rotated (${e.code ?? 'error'}: ${e.message}); the station writes on into it past logs.maxMB and tries again every ${Math.round(this.opts.retryMs / 1000)} s. Check that the station can rename and remove files in ${this.opts.dir}.`);
+      }
     }
   }
 

@@ -36,6 +36,20 @@ describe('the log file', () => {
     expect(problems).toEqual([]);
   });
 
+  it('writes on into the current file when a rotation fails, warning once, and loses no line', () => {
+    const dir = logsDir();
+    // station.log.1 is a folder: removing it for the rotation fails, as a refused rename would.
+    fs.mkdirSync(path.join(dir, `${logFileName}.1`));
+    fs.writeFileSync(path.join(dir, `${logFileName}.1`, 'held'), '');
+    const problems: (string | null)[] = [];
+    const log = new LogFile({ dir, maxBytes: 300, keep: 1, retryMs: 0, problem: (m) => problems.push(m) });
+    for (let n = 0; n < 20; n++) log.write(line(n));
+    log.close();
+    expect(linesOf(path.join(dir, logFileName)).map((l) => l.n)).toEqual(Array.from({ length: 20 }, (_, n) => n));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^The log file .*station\.log could not be rotated \(.*\); the station writes on into it past logs\.maxMB/);
+  });
+
   it('appends to an existing file, counting its size toward the rotation', () => {
     const dir = logsDir();
     fs.writeFileSync(path.join(dir, logFileName), 'y'.repeat(600) + '\n');
