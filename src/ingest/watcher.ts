@@ -172,7 +172,9 @@ export function createIngestWatcher(opts: IngestWatcherOptions): IngestWatcher {
 
   /** True when the watched folder is no longer the one the source's path leads to (deleted, moved away, replaced, unmounted). */
   async function rootMoved(source: Source): Promise<boolean> {
-    return source.fsw !== undefined && (await folderId(source.config.path)) !== source.rootId;
+    if (source.fsw === undefined) return false;
+    const now = await folderId(source.config.path);
+    return now !== 'unknown' && now !== source.rootId;
   }
 
   /**
@@ -280,10 +282,20 @@ export function createIngestWatcher(opts: IngestWatcherOptions): IngestWatcher {
   };
 }
 
-/** dev:ino of the folder `p` leads to; null when it is not a folder there. */
-async function folderId(p: string): Promise<string | null> {
-  const st = await fs.stat(p, { bigint: true }).catch(() => null);
-  return st?.isDirectory() ? `${st.dev}:${st.ino}` : null;
+/**
+ * dev:ino of the folder `p` leads to; null when there is no folder there (ENOENT, ENOTDIR, a file);
+ * 'unknown' when it cannot be looked at now (EIO, ETIMEDOUT, ESTALE, EACCES on a share that
+ * hiccups): that is no proof the folder went, so the watcher is kept rather than reopened with a
+ * full rescan at every probe.
+ */
+async function folderId(p: string): Promise<string | null | 'unknown'> {
+  try {
+    const st = await fs.stat(p, { bigint: true });
+    return st.isDirectory() ? `${st.dev}:${st.ino}` : null;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? null : 'unknown';
+  }
 }
 
 function statusKey(status: SourceStatus): string {
