@@ -280,7 +280,7 @@ function checkFormerRelativePaths(written: WrittenPlace[], resolved: StationLoca
  * H/Hot/lib) is followed. The part that does not exist yet is kept as written below the nearest
  * folder that does.
  */
-function realPathOf(p: string): string {
+export function realPathOf(p: string): string {
   let existing = p;
   while (!fs.existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing);
   try {

@@ -7,25 +7,56 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import { configError, type ConfigProblem } from '../config/load.js';
+import { configError, realPathOf, type ConfigProblem } from '../config/load.js';
+import { maxFolderDepth } from '../ingest/rescan.js';
 import type { SourceConfig } from '../config/schema.js';
 
-/** The files still in the folder that `oldId` recorded; 0 when the folder is gone or holds none. */
-function recordedFilesIn(db: Database.Database, root: string, oldId: string): { count: number; example: string | null } {
+/** Error codes of a folder that is not there: its files went with it. */
+const goneCodes = new Set(['ENOENT', 'ENOTDIR']);
+
+/**
+ * The files under `root` as '/'-separated relative paths; null when `root` is gone. Symbolic links
+ * are never followed (a link to `..` or `/` would make the walk endless or cover the whole disk) nor
+ * listed: the station never takes a link as a capture. Bounded by the watcher's depth limit; deeper
+ * files are never taken either. Throws when any folder cannot be read: what it holds is unknown.
+ */
+function filesUnder(root: string): string[] | null {
+  const files: string[] = [];
+  const folders = [{ abs: root, rel: '', depth: 0 }];
+  for (let folder = folders.pop(); folder; folder = folders.pop()) {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(folder.abs, { withFileTypes: true });
+    } catch (err) {
+      if (folder.depth === 0 && goneCodes.has((err as NodeJS.ErrnoException).code ?? '')) return null;
+      throw err;
+    }
+    for (const entry of entries) {
+      const rel = folder.rel ? `${folder.rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        if (folder.depth < maxFolderDepth) folders.push({ abs: path.join(folder.abs, entry.name), rel, depth: folder.depth + 1 });
+      } else if (entry.isFile()) {
+        files.push(rel);
+      }
+    }
+  }
+  return files;
+}
+
+/** The files still in the folder that `oldId` recorded (0 when the folder is gone or holds none), or why the folder could not be listed. */
+function recordedFilesIn(db: Database.Database, root: string, oldId: string): { count: number; example: string | null } | { unreadable: string } {
   const recorded = db.prepare('SELECT 1 FROM captures WHERE source_id = ? AND rel_path = ? AND size = ? AND mtime_us = ?');
-  let entries: string[];
+  let files: string[] | null;
   try {
-    // Recursive listing reports a link to a folder as itself and never descends into it.
-    entries = fs.readdirSync(root, { recursive: true, encoding: 'utf8' });
-  } catch {
-    return { count: 0, example: null };
+    files = filesUnder(root);
+  } catch (err) {
+    return { unreadable: String(err) };
   }
   let count = 0;
   let example: string | null = null;
-  for (const entry of entries) {
-    const st = fs.lstatSync(path.join(root, entry), { bigint: true, throwIfNoEntry: false });
+  for (const relPath of files ?? []) {
+    const st = fs.lstatSync(path.join(root, relPath), { bigint: true, throwIfNoEntry: false });
     if (!st?.isFile()) continue;
-    const relPath = entry.split(path.sep).join('/');
     if (recorded.get(oldId, relPath, Number(st.size), Number(st.mtimeNs / 1000n)) === undefined) continue;
     count++;
     example ??= relPath;
@@ -33,18 +64,33 @@ function recordedFilesIn(db: Database.Database, root: string, oldId: string): { 
   return { count, example };
 }
 
-/** Problems, by config field, for each source whose folder was known under another id and still holds that id's files. */
+/**
+ * Problems, by config field, for each source whose folder was known under another id and still holds
+ * that id's files, or cannot be listed to tell. Folders compare as real paths, like the overlap
+ * checks: the same folder reached through a link is the same hot folder.
+ */
 export function renamedSourceProblems(db: Database.Database, sources: SourceConfig[]): ConfigProblem[] {
-  const formerIds = db.prepare('SELECT id FROM sources WHERE path = ? AND id <> ? ORDER BY id').pluck();
+  const known = db.prepare('SELECT id, path FROM sources ORDER BY id').all() as { id: string; path: string }[];
+  const knownReal = known.map((row) => ({ id: row.id, real: realPathOf(row.path) }));
   const problems: ConfigProblem[] = [];
   sources.forEach((source, i) => {
-    for (const oldId of formerIds.all(source.path, source.id) as string[]) {
-      const { count, example } = recordedFilesIn(db, source.path, oldId);
+    const real = realPathOf(source.path);
+    for (const { id: oldId } of knownReal.filter((row) => row.real === real && row.id !== source.id)) {
+      const found = recordedFilesIn(db, source.path, oldId);
+      const was = `the hot folder ${source.path} was source "${oldId}" and is now source "${source.id}"`;
+      if ('unreadable' in found) {
+        problems.push({
+          field: `sources.${i}.id`,
+          problem: `${was}, and it could not be fully listed to check for files already recorded as "${oldId}" (${found.unreadable}); they would be taken again as new captures. Make the folder readable by the station, or keep the id "${oldId}" for this folder`,
+        });
+        continue;
+      }
+      const { count, example } = found;
       if (count === 0) continue;
       problems.push({
         field: `sources.${i}.id`,
         problem:
-          `the hot folder ${source.path} was source "${oldId}" and is now source "${source.id}"; its ${count} file${count === 1 ? '' : 's'} already recorded as "${oldId}" (e.g. ${example}) would be taken again as new captures and uploaded again. ` +
+          `${was}; its ${count} file${count === 1 ? '' : 's'} already recorded as "${oldId}" (e.g. ${example}) would be taken again as new captures and uploaded again. ` +
           `Keep the id "${oldId}" for this folder. To start a new source here on purpose, first move the files already recorded out of the folder`,
       });
     }

@@ -107,6 +107,57 @@ describe('renaming a source', () => {
     await runUntil(home, 4);
   });
 
+  it('walks the folder without following links, and compares folders by real path', async () => {
+    const home = makeHome();
+    homes.push(home);
+    const cam = path.join(home, 'Cam');
+    configure(home, [{ id: 'cam', path: 'Cam' }]);
+    fs.mkdirSync(path.join(cam, 'day1'), { recursive: true });
+    await writeGoodTiff(path.join(cam, 'day1', 'a.tif'), 1);
+    await runUntil(home, 1);
+
+    // Links to `..` (two of them: a following walk grows exponentially) and to `/` (a following walk covers the disk).
+    fs.symlinkSync('..', path.join(cam, 'day1', 'up1'));
+    fs.symlinkSync('..', path.join(cam, 'day1', 'up2'));
+    fs.symlinkSync('/', path.join(cam, 'root'));
+    configure(home, [{ id: 'camera', path: 'Cam' }]);
+    expect(refusal(home).map((p) => p.problem)).toEqual([expect.stringMatching(/was source "cam" and is now source "camera"; its 1 file already recorded as "cam" \(e\.g\. day1\/a\.tif\)/)]);
+
+    // The same folder reached through a link is the same hot folder.
+    fs.symlinkSync(cam, path.join(home, 'CamLink'));
+    configure(home, [{ id: 'camera', path: 'CamLink' }]);
+    expect(refusal(home)).toEqual([{ field: 'sources.0.id', problem: expect.stringContaining(`the hot folder ${path.join(home, 'CamLink')} was source "cam" and is now source "camera"; its 1 file`) }]);
+  });
+
+  it('is refused when a folder in it cannot be listed: what it holds is unknown', async () => {
+    const home = makeHome();
+    homes.push(home);
+    const cam = path.join(home, 'Cam');
+    configure(home, [{ id: 'cam', path: 'Cam' }]);
+    fs.mkdirSync(cam);
+    await writeGoodTiff(path.join(cam, 'a.tif'), 1);
+    await runUntil(home, 1);
+    fs.renameSync(path.join(cam, 'a.tif'), path.join(home, 'a.tif'));
+    // Folders whose full path is longer than the system allows cannot be listed, even by root
+    // (ENAMETOOLONG): 17 levels of 250-character names, each renamed while the path to it is short
+    // (deepest first, and back shallowest first, so the folders can be removed).
+    const levels = 17;
+    const short = Array.from({ length: levels }, (_, i) => `d${i}`);
+    const long = short.map((name) => name.padEnd(250, 'x'));
+    fs.mkdirSync(path.join(cam, ...short), { recursive: true });
+    const rename = (from: string[], to: string[], order: number[]): void => {
+      for (const i of order) fs.renameSync(path.join(cam, ...short.slice(0, i), from[i]!), path.join(cam, ...short.slice(0, i), to[i]!));
+    };
+    rename(short, long, short.map((_, i) => levels - 1 - i));
+    try {
+      // Emptied of its recorded file, the folder would start under a new id, were it not for the folder it cannot list.
+      configure(home, [{ id: 'camera', path: 'Cam' }]);
+      expect(refusal(home)).toEqual([{ field: 'sources.0.id', problem: expect.stringMatching(/was source "cam" and is now source "camera", and it could not be fully listed to check for files already recorded as "cam" \(.*ENAMETOOLONG.*\)/) }]);
+    } finally {
+      rename(long, short, short.map((_, i) => i));
+    }
+  });
+
   it('is refused by the Settings view before it is saved', async () => {
     const home = makeHome();
     homes.push(home);
