@@ -23,17 +23,32 @@ interface Fault {
   files: number;
 }
 
-/** What kind of failure, and the message for the technician: the code decides, the stack is for the log once. */
+/**
+ * SQLite (extended) and system codes that mean the station cannot write where it keeps its records
+ * (its database, a disk), not that something is wrong with the file or the code: those clear up
+ * once the disk does, so the file is worth trying again. Any other error would fail the same way on
+ * every retry (a hook's bug, a constraint), so it is not retried.
+ */
+const stationSqlite = ['SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_READONLY', 'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_CANTOPEN'];
+const stationSystem = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EIO']);
+
+export function isStationFault(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return false;
+  return stationSystem.has(code) || stationSqlite.some((base) => code === base || code.startsWith(`${base}_`));
+}
+
+/** What kind of station fault (isStationFault), and the message for the technician: the code decides, the stack is for the log once. */
 export function describeFault(err: unknown, database: string): { kind: string; message: string } {
   const code = (err as { code?: unknown } | null)?.code;
   const detail = err instanceof Error ? err.message : String(err);
   const keep = 'the files stay in the hot folder and are tried again';
   if (code === 'SQLITE_FULL') return { kind: 'SQLITE_FULL', message: `The database ${database} is full (its disk has no space left), so new captures cannot be recorded — free space on that disk; ${keep}` };
-  if (code === 'ENOSPC') return { kind: 'ENOSPC', message: `A disk the station writes to is full (${detail}), so new captures cannot be recorded — free space there; ${keep}` };
+  if (code === 'ENOSPC' || code === 'EDQUOT') return { kind: code, message: `A disk the station writes to is full (${detail}), so new captures cannot be recorded — free space there; ${keep}` };
   if (typeof code === 'string' && code.startsWith('SQLITE_')) {
     return { kind: code, message: `The database ${database} cannot be written (${code}: ${detail}), so new captures cannot be recorded — check that its disk is mounted, writable and has space; ${keep}` };
   }
-  return { kind: typeof code === 'string' ? code : 'error', message: `New captures cannot be recorded (${detail}) — see the station log; ${keep}` };
+  return { kind: typeof code === 'string' ? code : 'error', message: `A disk the station writes to cannot be written (${detail}), so new captures cannot be recorded — check that it is mounted, writable and has space; ${keep}` };
 }
 
 export class RecordFaults {
@@ -60,7 +75,7 @@ export class RecordFaults {
     return true;
   }
 
-  /** A file from the source went through: true when that ended a fault. */
+  /** A file from the source was recorded (a new capture written): true when that ended a fault. */
   succeeded(sourceId: string): boolean {
     const fault = this.faults.get(sourceId);
     if (!fault) return false;

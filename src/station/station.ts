@@ -38,7 +38,7 @@ import { IngestNotices } from './ingest-notices.js';
 import { refuseRenamedSources, renamedSourceProblems } from './source-renames.js';
 import { ConfigDriftWatch } from './config-drift.js';
 import { checkAndRecord, closePairWindow, type QcSettings, type Retry } from './qc-record.js';
-import { RecordFaults, retryDelayMs } from './record-faults.js';
+import { isStationFault, RecordFaults, retryDelayMs } from './record-faults.js';
 
 const log = createLogger('station');
 /** The emitter key onAny listens on; a symbol, so it can never clash with an event name. */
@@ -389,10 +389,21 @@ export class Station {
    * through: the watcher reports each version once, so nothing else would ever look at it again.
    */
   private async attempt(file: StableFile, again?: Retry, failures = 0): Promise<void> {
+    let recorded: boolean;
     try {
-      await this.process(file, again);
+      recorded = await this.process(file, again);
     } catch (err) {
       if (this.stopping.signal.aborted) return;
+      if (!isStationFault(err)) {
+        // The file's or the code's fault (a hook, a constraint): a retry would fail the same way, forever.
+        // Its attempt marker stays, so each start checks it again and, after maxInterruptedAttempts, records it unchecked.
+        this.failedWrites.delete(qcKey(file));
+        log.error(`cannot check ${file.relPath}; it stays in the hot folder and is checked again at the next start`, {
+          source: file.sourceId,
+          error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+        });
+        return;
+      }
       if (this.faults.failed(file.sourceId, file.relPath, err)) this.emitSourceStatus(file.sourceId);
       // Not a crash while decoding it: left counted, enough failed writes would fail the file unchecked.
       // This write may fail too (the database is full); then so does the next attempt's count.
@@ -406,7 +417,8 @@ export class Station {
       return;
     }
     this.failedWrites.delete(qcKey(file));
-    if (!this.faults.succeeded(file.sourceId)) return;
+    // A file removed, changed, truncated or recorded before shows nothing about the database: only a write does.
+    if (!recorded || !this.faults.succeeded(file.sourceId)) return;
     this.emitSourceStatus(file.sourceId);
     // The files that failed before this one need not wait out their back-off now that it works.
     for (const [key, sourceId] of this.failedWrites) {
@@ -428,7 +440,8 @@ export class Station {
     if (status) this.emit('source.status', status);
   }
 
-  private async process(file: StableFile, again?: Retry): Promise<void> {
+  /** True when a new capture was written. */
+  private async process(file: StableFile, again?: Retry): Promise<boolean> {
     const source = this.sources.get(file.sourceId);
     const profile = source && this.config.profiles[source.profile];
     if (!profile) throw new Error(`no profile for source ${file.sourceId}`);
@@ -437,15 +450,15 @@ export class Station {
     if (outcome.kind === 'retry') {
       // Waits outside the QC slots, so the files behind a truncated one are not held up by it.
       if (!this.stopping.signal.aborted) this.queue.addLater(qcKey(file), outcome.afterMs, () => this.attempt(file, outcome.again));
-      return;
+      return false;
     }
     if (outcome.kind === 'abandoned') {
       log.info('not recorded yet', { source: file.sourceId, file: file.relPath, reason: outcome.reason });
       // The newer version is normally reported by its own change event; looking now covers a missed one.
       if (outcome.changed && !this.stopping.signal.aborted) this.watcher.recheck(file.sourceId, file.relPath);
-      return;
+      return false;
     }
-    if (!outcome.created) return;
+    if (!outcome.created) return false;
     const line = describeCapture(outcome.record, outcome.results);
     if (outcome.record.verdict === 'fail') log.error(line);
     else if (outcome.record.verdict === 'warn') log.warn(line);
@@ -454,6 +467,7 @@ export class Station {
     this.noticeResolved(file.sourceId, file.relPath);
     for (const partner of outcome.rechecked) this.emit('capture.rechecked', { capture: partner });
     if (outcome.pairWaiting) this.schedulePairWindow(outcome.record.id, profile.pairs.windowSec * 1000);
+    return true;
   }
 
   /** A file with a notice left the hot folder or was recorded: the screens drop it. */

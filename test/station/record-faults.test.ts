@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/config/load.js';
 import type { SourceStatus } from '../../src/ingest/types.js';
 import { addLogSink, setLogLevel, type LogRecord } from '../../src/log/logger.js';
 import { Station } from '../../src/station/station.js';
-import { describeFault, retryDelayMs, retryMaxMs } from '../../src/station/record-faults.js';
+import { describeFault, isStationFault, retryDelayMs, retryMaxMs } from '../../src/station/record-faults.js';
 import { writeGoodTiff } from '../helpers/images.js';
 import { makeHome, waitFor } from '../helpers/station-home.js';
 
@@ -72,11 +72,92 @@ describe('files the station cannot record', () => {
     expect(station.store.interruptedAttempts()).toEqual([]);
   }, 120_000);
 
+  it('a file that fails for another reason than the station (a constraint) is logged once, not retried, and checked again at the next start', async () => {
+    const home = makeHome({ ingest: { stableWindowMs: 200, rescanIntervalSec: 1, truncatedRetries: 0, truncatedRetryDelayMs: 100, concurrency: 2 } });
+    cleanup.push(() => fs.rmSync(home, { recursive: true, force: true }));
+    const station = new Station(loadConfig({ home }));
+    cleanup.push(() => station.stop());
+    const statuses: SourceStatus[] = [];
+    station.on('source.status', (s) => statuses.push(s));
+    const checking: string[] = [];
+    station.on('capture.checking', (c) => checking.push(c.relPath));
+    const logs: LogRecord[] = [];
+    cleanup.push(addLogSink((r) => logs.push(r)));
+    await station.start();
+
+    // A real database error that is not the station's: every write of this capture is refused the same way.
+    station['storeHandle'].db.exec(`CREATE TEMP TRIGGER refuse BEFORE INSERT ON main.captures BEGIN SELECT RAISE(ABORT, 'refused by a test trigger'); END`);
+    const inbox = path.join(home, 'Inbox');
+    await writeGoodTiff(path.join(inbox, 'IMG_0001.tif'), 1);
+    await waitFor(() => logs.some((r) => r.level === 'error' && r.message.startsWith('cannot check IMG_0001.tif')), 'the failure logged');
+    const line = logs.find((r) => r.message.startsWith('cannot check'));
+    expect(line?.message).toBe('cannot check IMG_0001.tif; it stays in the hot folder and is checked again at the next start');
+    expect(String(line?.fields?.['error'])).toMatch(/refused by a test trigger/);
+    // Nothing waits to try it again: a retry would fail the same way, forever.
+    expect(station['queue'].size).toBe(0);
+    await station['queue'].onIdle();
+    expect(checking).toEqual(['IMG_0001.tif']);
+    expect(statuses.filter((s) => s.state === 'failing')).toEqual([]);
+    expect(station.status().sources[0]?.status?.state).toBe('watching');
+    expect(station.store.counts().total).toBe(0);
+    expect(station.store.interruptedAttempts().map((a) => [a.relPath, a.attempts])).toEqual([['IMG_0001.tif', 1]]);
+    await station.stop();
+
+    // The trigger went with the connection: the next start checks the file again and records it.
+    const next = new Station(loadConfig({ home }));
+    cleanup.push(() => next.stop());
+    await next.start();
+    await waitFor(() => next.store.counts().total === 1, 'the file recorded at the next start');
+    expect(next.store.list().map((c) => [c.relPath, c.verdict === 'fail'])).toEqual([['IMG_0001.tif', false]]);
+    expect(next.store.interruptedAttempts()).toEqual([]);
+  }, 60_000);
+
+  it('a file removed while the database is full does not clear the fault: only a recorded capture does', async () => {
+    const home = makeHome({ ingest: { stableWindowMs: 200, rescanIntervalSec: 1, truncatedRetries: 0, truncatedRetryDelayMs: 100, concurrency: 2 } });
+    cleanup.push(() => fs.rmSync(home, { recursive: true, force: true }));
+    const station = new Station(loadConfig({ home }));
+    cleanup.push(() => station.stop());
+    const statuses: SourceStatus[] = [];
+    station.on('source.status', (s) => statuses.push(s));
+    const checking = new Set<string>();
+    station.on('capture.checking', (c) => checking.add(c.relPath));
+    const logs: LogRecord[] = [];
+    cleanup.push(addLogSink((r) => logs.push(r)));
+    await station.start();
+
+    const db = station['storeHandle'].db;
+    db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
+    const inbox = path.join(home, 'Inbox');
+    const names = Array.from({ length: 8 }, (_, i) => `IMG_${String(i).padStart(4, '0')}.tif`);
+    for (const [i, name] of names.entries()) await writeGoodTiff(path.join(inbox, name), i);
+    await waitFor(() => station.status().sources[0]?.status?.state === 'failing' && checking.size === names.length, 'every file tried and the source saying they cannot be recorded');
+    // The pages the database had free took the first few; one that failed is taken out while it waits for its retry.
+    const recordedWhileFull = station.store.counts().total;
+    const removed = names.find((n) => !station.store.list().some((c) => c.relPath === n));
+    expect(removed).toBeDefined();
+    fs.rmSync(path.join(inbox, removed!));
+    await waitFor(() => logs.some((r) => r.message === 'not recorded yet' && r.fields?.['file'] === removed), 'its retry to find it gone', 60_000);
+    expect(logs.filter((r) => r.message === 'captures are recorded again')).toEqual([]);
+    expect(station.status().sources[0]?.status?.state).toBe('failing');
+    expect(statuses.at(-1)?.state).toBe('failing');
+    expect(logs.filter((r) => r.level === 'error')).toHaveLength(1);
+    expect(station.store.counts().total).toBe(recordedWhileFull);
+
+    // Once the database has room, the files still there are recorded, and the first of them ends the fault.
+    db.pragma('max_page_count = 1073741823');
+    await waitFor(() => station.store.counts().total === names.length - 1, 'the files still there recorded once the database has room', 60_000);
+    await waitFor(() => station.status().sources[0]?.status?.state === 'watching', 'the source back to watching');
+    expect(logs.filter((r) => r.message === 'captures are recorded again')).toHaveLength(1);
+  }, 120_000);
+
   it('waits longer before each retry, up to a cap, and names what to do for each kind of failure', () => {
     expect([1, 2, 3, 4, 5, 6, 7, 20].map(retryDelayMs)).toEqual([1000, 2000, 4000, 8000, 16_000, retryMaxMs, retryMaxMs, retryMaxMs]);
     const sqlite = (code: string) => Object.assign(new Error('disk I/O error'), { code });
     expect(describeFault(sqlite('SQLITE_READONLY'), '/x/station.db')).toMatchObject({ kind: 'SQLITE_READONLY', message: expect.stringMatching(/database \/x\/station\.db cannot be written .* check that its disk is mounted, writable and has space/) });
     expect(describeFault(sqlite('ENOSPC'), '/x/station.db').message).toMatch(/is full .* free space there/);
-    expect(describeFault(new Error('boom'), '/x/station.db')).toMatchObject({ kind: 'error', message: expect.stringMatching(/\(boom\) — see the station log/) });
+    expect(describeFault(sqlite('EIO'), '/x/station.db')).toMatchObject({ kind: 'EIO', message: expect.stringMatching(/cannot be written .* check that it is mounted, writable and has space/) });
+    // Only faults of where the station writes are retried; a constraint or a plain error would fail the same way again.
+    expect(['SQLITE_FULL', 'SQLITE_IOERR_WRITE', 'SQLITE_READONLY_DBMOVED', 'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_CANTOPEN', 'ENOSPC', 'EDQUOT', 'EROFS', 'EIO'].filter((c) => !isStationFault(sqlite(c)))).toEqual([]);
+    expect([sqlite('SQLITE_CONSTRAINT_TRIGGER'), sqlite('SQLITE_ERROR'), sqlite('SQLITE_FULLX'), sqlite('ENOENT'), new Error('boom'), 'boom', null].filter(isStationFault)).toEqual([]);
   });
 });
