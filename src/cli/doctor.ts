@@ -77,21 +77,29 @@ export async function doctorCommand(ctx: CliContext): Promise<number> {
   return failed ? 1 : 0;
 }
 
-/** The same refusal as the station's start: a hot folder now under another id, still holding the old id's recorded files. */
-function checkRenamedSources(config: StationConfig): Finding[] {
+/**
+ * `read` on the database opened read-only, when it exists, opens and already has `table` (a
+ * database the station has not migrated yet has no such records); none otherwise — checkDatabase
+ * reports a database that does not open.
+ */
+function fromDatabase(config: StationConfig, table: string, read: (db: Db) => Finding[]): Finding[] {
   if (!fs.existsSync(config.locations.database)) return [];
   let db: Db;
   try {
     db = openDatabase(config.locations.database, { readonly: true });
   } catch {
-    return []; // checkDatabase reports it.
+    return [];
   }
   try {
-    if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'captures'").get()) return [];
-    return renamedSourceProblems(db, config.sources).map((p) => ({ status: 'fail', what: p.field, detail: p.problem }));
+    return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) ? read(db) : [];
   } finally {
     db.close();
   }
+}
+
+/** The same refusal as the station's start: a hot folder now under another id, still holding the old id's recorded files. */
+function checkRenamedSources(config: StationConfig): Finding[] {
+  return fromDatabase(config, 'captures', (db) => renamedSourceProblems(db, config.sources).map((p) => ({ status: 'fail', what: p.field, detail: p.problem })));
 }
 
 /**
@@ -100,16 +108,7 @@ function checkRenamedSources(config: StationConfig): Finding[] {
  * their capture's new copy is verified) and kept ones (left there; the note says why).
  */
 function checkStaleCopies(config: StationConfig): Finding[] {
-  if (!fs.existsSync(config.locations.database)) return [];
-  let db: Db;
-  try {
-    db = openDatabase(config.locations.database, { readonly: true });
-  } catch {
-    return []; // checkDatabase reports it.
-  }
-  try {
-    // A database the station has not migrated yet has no record of such copies.
-    if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'stale_copies'").get()) return [];
+  return fromDatabase(config, 'stale_copies', (db) => {
     const byTarget = new Map<string, ReturnType<StaleCopies['remaining']>>();
     for (const c of new StaleCopies(db).remaining()) byTarget.set(c.targetId, [...(byTarget.get(c.targetId) ?? []), c]);
     return [...byTarget].map(([id, copies]) => {
@@ -123,9 +122,7 @@ function checkStaleCopies(config: StationConfig): Finding[] {
       const kind = config.targets.find((t) => t.id === id)?.kind ?? 'unknown';
       return { status: 'warn' as const, what: `stale copies at "${id}"`, detail: `${copies.length} copies under names their captures no longer have: ${parts.join('; ')}.`, target: { id, kind } };
     });
-  } finally {
-    db.close();
-  }
+  });
 }
 
 function checkDatabase(config: StationConfig): Finding {

@@ -19,16 +19,22 @@ afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
 });
 
+/** A station on a fresh home with quick ingest timings, its source statuses and every log line from now on. */
+function stationOnNewHome(): { home: string; station: Station; statuses: SourceStatus[]; logs: LogRecord[] } {
+  const home = makeHome({ ingest: { stableWindowMs: 200, rescanIntervalSec: 1, truncatedRetries: 0, truncatedRetryDelayMs: 100, concurrency: 2 } });
+  cleanup.push(() => fs.rmSync(home, { recursive: true, force: true }));
+  const station = new Station(loadConfig({ home }));
+  cleanup.push(() => station.stop());
+  const statuses: SourceStatus[] = [];
+  station.on('source.status', (s) => statuses.push(s));
+  const logs: LogRecord[] = [];
+  cleanup.push(addLogSink((r) => logs.push(r)));
+  return { home, station, statuses, logs };
+}
+
 describe('files the station cannot record', () => {
   it('are tried again once the database can be written, and the source says the database is full until then', async () => {
-    const home = makeHome({ ingest: { stableWindowMs: 200, rescanIntervalSec: 1, truncatedRetries: 0, truncatedRetryDelayMs: 100, concurrency: 2 } });
-    cleanup.push(() => fs.rmSync(home, { recursive: true, force: true }));
-    const station = new Station(loadConfig({ home }));
-    cleanup.push(() => station.stop());
-    const statuses: SourceStatus[] = [];
-    station.on('source.status', (s) => statuses.push(s));
-    const logs: LogRecord[] = [];
-    cleanup.push(addLogSink((r) => logs.push(r)));
+    const { home, station, statuses, logs } = stationOnNewHome();
     // Each retry leaves a debug line: the test counts them.
     setLogLevel('debug');
     cleanup.push(() => setLogLevel('info'));
@@ -73,16 +79,9 @@ describe('files the station cannot record', () => {
   }, 120_000);
 
   it('a file that fails for another reason than the station (a constraint) is logged once, not retried, and checked again at the next start', async () => {
-    const home = makeHome({ ingest: { stableWindowMs: 200, rescanIntervalSec: 1, truncatedRetries: 0, truncatedRetryDelayMs: 100, concurrency: 2 } });
-    cleanup.push(() => fs.rmSync(home, { recursive: true, force: true }));
-    const station = new Station(loadConfig({ home }));
-    cleanup.push(() => station.stop());
-    const statuses: SourceStatus[] = [];
-    station.on('source.status', (s) => statuses.push(s));
+    const { home, station, statuses, logs } = stationOnNewHome();
     const checking: string[] = [];
     station.on('capture.checking', (c) => checking.push(c.relPath));
-    const logs: LogRecord[] = [];
-    cleanup.push(addLogSink((r) => logs.push(r)));
     await station.start();
 
     // A real database error that is not the station's: every write of this capture is refused the same way.
@@ -113,16 +112,9 @@ describe('files the station cannot record', () => {
   }, 60_000);
 
   it('a file removed while the database is full does not clear the fault: only a recorded capture does', async () => {
-    const home = makeHome({ ingest: { stableWindowMs: 200, rescanIntervalSec: 1, truncatedRetries: 0, truncatedRetryDelayMs: 100, concurrency: 2 } });
-    cleanup.push(() => fs.rmSync(home, { recursive: true, force: true }));
-    const station = new Station(loadConfig({ home }));
-    cleanup.push(() => station.stop());
-    const statuses: SourceStatus[] = [];
-    station.on('source.status', (s) => statuses.push(s));
+    const { home, station, statuses, logs } = stationOnNewHome();
     const checking = new Set<string>();
     station.on('capture.checking', (c) => checking.add(c.relPath));
-    const logs: LogRecord[] = [];
-    cleanup.push(addLogSink((r) => logs.push(r)));
     await station.start();
 
     const db = station['storeHandle'].db;
