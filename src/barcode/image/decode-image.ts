@@ -12,7 +12,8 @@ import sharp from 'sharp';
 import type { RawRgb, SharedJpegDecode } from '../../quality/shared-jpeg.js';
 import type { BarcodeRules } from '../rules.js';
 import type { FoundCode, Region } from './protocol.js';
-import { barsTooFine, hotspot, rankRegions, regionIn, textureMap, textureRegion, type TextureMap } from './texture.js';
+import { lookAtCopy, lookAtDecode } from './first-look.js';
+import { hotspot, rankRegions, regionIn, textureRegion, type TextureMap } from './texture.js';
 import { DecodeTimeout, type PoolResult, type ZxingPool } from './zxing-pool.js';
 
 /** Code 128, Code 39 (standard and full-ASCII), Data Matrix and QR, plus the retail codes some herbaria print (EAN-13, UPC-A). */
@@ -135,37 +136,39 @@ export async function decodeImageBarcodes(input: string | Buffer, opts: ImageDec
     let first: PoolResult;
     if (shared) first = await run(shared, 2, [], true, true);
     else {
-      const copy = await greyCopy(pixels || input, firstAt.edge, fast);
-      const view = new Uint8Array(copy.data);
-      // A quick map (every fourth row: a few ms on a sheet's copy) finds the likeliest barcode. When
-      // its bars are too fine for zxing at this scale (BR0000019933597's label), the tiled pass
-      // comes first, the tile copy decoded at once: it reads the label in a region around the
-      // barcode, and the whole-image read (0.06 s of zxing that could not read it) is skipped,
-      // as the search stops at the first valid code anyway. The other sheets keep their order:
-      // starting the tile copy for every sheet beside the first pass, with QC reading the same file
-      // on a 2-core station, made the two sheets read in the first pass 0.08 s slower (0.25 → 0.34 s
-      // and 0.29 → 0.37 s, QC and barcodes together), and with QC's decode shared, BR0000005182879
-      // 0.85–1.26× as long.
-      const quick = shrink > 1 ? textureMap(view, copy.width, copy.height, 1, 4) : null;
-      const label = quick && textureRegion(quick);
-      if (quick && label && barsTooFine(view, copy.width, label)) {
+      // A quick look (texture map of every fourth row: a few ms on a sheet) finds the likeliest
+      // barcode. When its bars are too fine for zxing at this scale (BR0000019933597's label), the
+      // tiled pass comes first, the tile copy decoded at once: it reads the label in a region around
+      // the barcode, and the whole-image read (0.06 s of zxing that could not read it) is skipped,
+      // as the search stops at the first valid code anyway. With QC's decode at hand the look is
+      // taken from it, so such a sheet's tile copy starts before the first pass's copy is made
+      // (first-look.ts). The other sheets keep their order: starting the tile copy for every sheet
+      // beside the first pass, with QC reading the same file on a 2-core station, made the two
+      // sheets read in the first pass 0.08 s slower (0.25 → 0.34 s and 0.29 → 0.37 s, QC and
+      // barcodes together), and with QC's decode shared, BR0000005182879 0.85–1.26× as long.
+      const firstCopy = () => greyCopy(pixels || input, firstAt.edge, fast);
+      // A look that fails is taken from the copy instead.
+      const early = pixels ? await lookAtDecode(pixels, firstAt.edge).catch(() => null) : null;
+      const copy = early?.tooFine ? null : await firstCopy();
+      const look = early ?? (copy && shrink > 1 ? lookAtCopy(new Uint8Array(copy.data), copy.width, copy.height) : null);
+      if (look?.tooFine) {
         tilesFirst = true;
         passes = 2;
         const grey = await tileCopy();
         const width = Math.floor(grey.width / inWorker);
         const height = Math.floor(grey.height / inWorker);
         // The quick map orders the tiles too (the full one would cost 10–15 ms more here).
-        const { likely, rest } = regionsOf(width, height, quick);
+        const { likely, rest } = regionsOf(width, height, look.map);
         const tried = likely.length > 0 ? await run(grey, inWorker, likely, false, true) : null;
         tiles = tried?.regionsTried ?? 0;
         if (anyValid()) return result(passes, tiles, size, null);
         // Then as for any other image: the whole copy, then every tile.
-        await run(copy, 1, [], false);
+        await run(copy ?? (await firstCopy()), 1, [], false);
         if (anyValid()) return result(passes, tiles, size, null);
         tiles += (await run(tried?.grey ? { ...grey, data: tried.grey } : grey, inWorker, rest, false)).regionsTried;
         return result(passes, tiles, size, null);
       }
-      first = await run(copy, 1, [], shrink > 1);
+      first = await run(copy ?? (await firstCopy()), 1, [], shrink > 1);
     }
     // Seen at full size already: a code zxing cannot read there will not appear in tiles of it.
     if (anyValid() || shrink === 1) return result(passes, 0, size, null);
