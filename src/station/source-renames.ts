@@ -43,8 +43,15 @@ function filesUnder(root: string): string[] | null {
   return files;
 }
 
-/** The files still in the folder that `oldId` recorded (0 when the folder is gone or holds none), or why the folder could not be listed. */
-function recordedFilesIn(db: Database.Database, root: string, oldId: string): { count: number; example: string | null } | { unreadable: string } {
+/**
+ * The files still in the folder that `oldId` recorded, how many files the folder holds (null when it
+ * is gone), or why the folder could not be listed.
+ */
+function recordedFilesIn(
+  db: Database.Database,
+  root: string,
+  oldId: string,
+): { count: number; example: string | null; listed: number | null } | { unreadable: string } {
   const recorded = db.prepare('SELECT 1 FROM captures WHERE source_id = ? AND rel_path = ? AND size = ? AND mtime_us = ?');
   let files: string[] | null;
   try {
@@ -61,7 +68,7 @@ function recordedFilesIn(db: Database.Database, root: string, oldId: string): { 
     count++;
     example ??= relPath;
   }
-  return { count, example };
+  return { count, example, listed: files?.length ?? null };
 }
 
 /**
@@ -72,9 +79,12 @@ function recordedFilesIn(db: Database.Database, root: string, oldId: string): { 
 export function renamedSourceProblems(db: Database.Database, sources: SourceConfig[]): ConfigProblem[] {
   const known = db.prepare('SELECT id, path FROM sources ORDER BY id').all() as { id: string; path: string }[];
   const knownReal = known.map((row) => ({ id: row.id, real: realPathOf(row.path) }));
+  const capturesOf = db.prepare('SELECT count(*) AS n FROM captures WHERE source_id = ?');
   const problems: ConfigProblem[] = [];
   sources.forEach((source, i) => {
     const real = realPathOf(source.path);
+    // A start under the new id already took this folder as it was then: the rename is behind it.
+    const startedHere = knownReal.some((row) => row.real === real && row.id === source.id);
     for (const { id: oldId } of knownReal.filter((row) => row.real === real && row.id !== source.id)) {
       const found = recordedFilesIn(db, source.path, oldId);
       const was = `the hot folder ${source.path} was source "${oldId}" and is now source "${source.id}"`;
@@ -85,7 +95,21 @@ export function renamedSourceProblems(db: Database.Database, sources: SourceConf
         });
         continue;
       }
-      const { count, example } = found;
+      const { count, example, listed } = found;
+      const recordedThere = (capturesOf.get(oldId) as { n: number }).n;
+      if (listed === null || listed === 0) {
+        // A network share or removable disk that is not mounted looks like this: a missing folder or
+        // an empty mount point. Taking that for "nothing to take again" would take every file again
+        // under the new id once it is mounted.
+        if (startedHere || recordedThere === 0) continue;
+        problems.push({
+          field: `sources.${i}.id`,
+          problem:
+            `${was}; the folder ${listed === null ? 'does not exist' : 'is empty'} now, while ${recordedThere} capture${recordedThere === 1 ? ' was' : 's were'} recorded as "${oldId}", so it cannot be checked for files already recorded (a network share or removable disk that is not mounted looks like this). ` +
+            `Mount it and start again, or keep the id "${oldId}" for this folder. If it is empty on purpose (its recorded files were moved out), save the first new file into it, then start`,
+        });
+        continue;
+      }
       if (count === 0) continue;
       problems.push({
         field: `sources.${i}.id`,
