@@ -2,7 +2,9 @@
  * A hot folder that changed its source id. A capture's identity is (source id, relative path, size,
  * mtime), so every file still in the folder that was recorded under the old id would be taken again
  * as a new capture of the new id, and uploaded again under a new key. The station refuses to start
- * on such a config instead, saying what the folder was and how to go on.
+ * on such a config instead, saying what the folder was and how to go on. A folder that cannot be
+ * checked now (unlistable, or missing or empty though captures were recorded from it: a share or disk
+ * not mounted) is refused too: its files would be taken again as soon as it is mounted.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -73,7 +75,7 @@ function recordedFilesIn(
 
 /**
  * Problems, by config field, for each source whose folder was known under another id and still holds
- * that id's files, or cannot be listed to tell. Folders compare as real paths, like the overlap
+ * that id's files, or cannot be checked now to tell. Folders compare as real paths, like the overlap
  * checks: the same folder reached through a link is the same hot folder.
  */
 export function renamedSourceProblems(db: Database.Database, sources: SourceConfig[]): ConfigProblem[] {
