@@ -222,6 +222,12 @@ describe('renaming a source', () => {
       edited.sources![0]!.id = 'cam';
       edited.ingest.concurrency = 1;
       expect(await client.saveConfig({ config: edited, revision: got.result.revision })).toMatchObject({ result: { saved: true, changed: true } });
+      // The folder gone (a share not mounted): it cannot be checked, and the rename is refused as at start.
+      fs.renameSync(path.join(home, 'Cam'), path.join(home, 'share'));
+      edited.sources![0]!.id = 'camera';
+      expect(await client.checkConfig({ config: edited })).toEqual({
+        result: { errors: { 'sources.0.id': expect.stringMatching(/was source "cam" and is now source "camera"; the folder does not exist now, while 1 capture was recorded as "cam", so it cannot be checked/) } },
+      });
     } finally {
       await station.stop();
     }
