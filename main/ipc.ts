@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { Reply } from '../src/contract/client.js';
 import { isCommandName, type CommandName } from '../src/contract/commands.js';
-import { isTrustedSender } from './security.js';
+import { allowNavigation, isTrustedSender } from './security.js';
 
 export type CoreCall = (command: CommandName, args: unknown, signal?: AbortSignal) => Promise<Reply<unknown>>;
 
@@ -24,13 +24,20 @@ function badRequestId(value: unknown): Reply<never> {
   return { error: { code: 'INVALID_ARGUMENT', message: `The request id ${JSON.stringify(value)} is not a positive whole number; send a fresh one with each call you may withdraw.` } };
 }
 
+/** A window's calls in flight: every one (its page may go away), and those it may withdraw by request id. */
+interface WindowCalls {
+  all: Set<AbortController>;
+  byRequest: Map<number, AbortController>;
+}
+
 /**
  * Answers the page's calls, and its withdrawals of calls it no longer waits for (a preview of a
  * capture scrolled past): the core then stops work on them, as it does for an HTTP caller that
- * went away. Request ids are the page's own, so they are kept per window.
+ * went away. Request ids are the page's own, so they are kept per window. A page that goes away
+ * (reload, navigation, window destroyed) withdraws all its calls: nobody is left to read their answers.
  */
 export class IpcCalls {
-  private readonly inFlight = new Map<string, AbortController>();
+  private readonly windows = new Map<number, WindowCalls>();
 
   constructor(
     private readonly call: CoreCall,
@@ -40,17 +47,21 @@ export class IpcCalls {
   async invoke(sender: IpcSender, command: unknown, args: unknown, id?: unknown): Promise<Reply<unknown>> {
     if (!isTrustedSender(sender.url, this.uiDir)) return forbidden;
     if (typeof command !== 'string' || !isCommandName(command)) return { error: { code: 'NOT_FOUND', message: `Unknown command ${JSON.stringify(command)}.` } };
-    if (id === undefined) return this.call(command, args ?? {});
-    const parsed = requestId.safeParse(id);
-    if (!parsed.success) return badRequestId(id);
-    const key = `${sender.id}:${parsed.data}`;
+    const parsed = id === undefined ? undefined : requestId.safeParse(id);
+    if (parsed && !parsed.success) return badRequestId(id);
+    const requested = parsed?.data;
+    let window = this.windows.get(sender.id);
+    if (!window) this.windows.set(sender.id, (window = { all: new Set(), byRequest: new Map() }));
     const withdrawn = new AbortController();
+    window.all.add(withdrawn);
     // A page reloaded while its old calls run may reuse an id: the newer call is the one withdrawable by it.
-    this.inFlight.set(key, withdrawn);
+    if (requested !== undefined) window.byRequest.set(requested, withdrawn);
     try {
       return await this.call(command, args ?? {}, withdrawn.signal);
     } finally {
-      if (this.inFlight.get(key) === withdrawn) this.inFlight.delete(key);
+      window.all.delete(withdrawn);
+      if (requested !== undefined && window.byRequest.get(requested) === withdrawn) window.byRequest.delete(requested);
+      if (window.all.size === 0 && this.windows.get(sender.id) === window) this.windows.delete(sender.id);
     }
   }
 
@@ -59,8 +70,25 @@ export class IpcCalls {
     if (!isTrustedSender(sender.url, this.uiDir)) return forbidden;
     const parsed = requestId.safeParse(id);
     if (!parsed.success) return badRequestId(id);
-    const call = this.inFlight.get(`${sender.id}:${parsed.data}`);
+    const call = this.windows.get(sender.id)?.byRequest.get(parsed.data);
     call?.abort();
     return { result: { withdrawn: call !== undefined } };
   }
+
+  /** The page of window `windowId` went away: every call it made is withdrawn. How many were. */
+  pageGone(windowId: number): number {
+    const calls = [...(this.windows.get(windowId)?.all ?? [])];
+    this.windows.delete(windowId);
+    for (const call of calls) call.abort();
+    return calls.length;
+  }
+}
+
+/**
+ * Whether a navigation that starts (webContents 'did-start-navigation') replaces the page whose
+ * calls are in flight: a document loaded in the main frame, a reload too. An in-page move (the
+ * UI's views are hash routes) keeps the page, as does a navigation the window refuses (will-navigate).
+ */
+export function replacesPage(details: { url: string; isMainFrame: boolean; isSameDocument: boolean }, uiDir: string): boolean {
+  return details.isMainFrame && !details.isSameDocument && allowNavigation(details.url, uiDir);
 }

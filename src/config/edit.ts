@@ -15,7 +15,7 @@ import { StationError } from '../errors.js';
 import { createLogger } from '../log/logger.js';
 import { presetProfiles, type Profile } from '../quality/profile.js';
 import { fsyncDir } from '../upload/fsync.js';
-import { configFormat, parseConfigText, readConfigText, resolveConfig, type ConfigProblem, type StationConfig } from './load.js';
+import { configFormat, parseConfigText, readConfigText, resolveAsRestart, type ConfigProblem, type StationConfig } from './load.js';
 import { stationConfigSchema, sourceSchema, type StationConfigFile } from './schema.js';
 import { redactSecrets, restoreSecrets } from './secrets.js';
 
@@ -90,7 +90,7 @@ export function readConfigForEdit(station: StationConfig): ConfigForEdit {
 
 function resolvedProfiles(station: StationConfig, raw: unknown): Record<string, Profile> {
   try {
-    return resolveConfig(raw, station.locations, station.configFile).profiles;
+    return resolveAsRestart(raw, station, station.configFile).profiles;
   } catch {
     return station.profiles;
   }
@@ -110,8 +110,8 @@ function check(station: StationConfig, edited: Record<string, unknown>, refusals
   const changes = diff(disk.editable, next, []);
   const candidate = structuredClone(disk.raw);
   for (const c of changes) applyToObject(candidate, c);
-  const problems = problemsOf(() => resolveConfig(candidate, station.locations, disk.file));
-  if (problems.length === 0 && refusals) problems.push(...refusals(resolveConfig(candidate, station.locations, disk.file)));
+  const problems = problemsOf(() => resolveAsRestart(candidate, station, disk.file));
+  if (problems.length === 0 && refusals) problems.push(...refusals(resolveAsRestart(candidate, station, disk.file)));
   for (const p of problems) errors[p.field] = errors[p.field] ? `${errors[p.field]}; ${p.problem}` : p.problem;
   return { errors, next, disk, changes };
 }

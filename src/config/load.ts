@@ -187,6 +187,16 @@ export function resolveConfig(raw: unknown, locations: StationLocations, configF
 }
 
 /**
+ * `raw` resolved as the next start of the running station would resolve it: from the same home or
+ * data folder, with the built-in places as defaults — not the paths the running config set, which a
+ * file without them no longer sets.
+ */
+export function resolveAsRestart(raw: unknown, running: StationConfig, configFile: string | null, environment: PathEnvironment = defaultEnvironment()): StationConfig {
+  const locations = resolveLocations({ home: running.locations.home ?? undefined, dataDir: running.locations.dataDir }, environment);
+  return resolveConfig(raw, locations, configFile, environment);
+}
+
+/**
  * The station's own folders must lie outside every hot folder, and no hot folder inside them: a
  * library there has its filed images ingested again (failed as duplicates and moved to _reshoot/,
  * leaving the first capture pointing at nothing); a database or log there is watched and written at once.

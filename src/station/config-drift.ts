@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs/promises';
 import { configWriteTarget, type ConfigRefusals } from '../config/edit.js';
-import { parseConfigText, resolveConfig, type ConfigProblem, type StationConfig } from '../config/load.js';
+import { parseConfigText, resolveAsRestart, type ConfigProblem, type StationConfig } from '../config/load.js';
 import { StationError } from '../errors.js';
 import { createLogger } from '../log/logger.js';
 
@@ -86,7 +86,7 @@ export class ConfigDriftWatch {
   private problemsOf(text: string): string | null {
     let problems: ConfigProblem[];
     try {
-      const next = resolveConfig(parseConfigText(this.file, text), this.opts.config.locations, this.file);
+      const next = resolveAsRestart(parseConfigText(this.file, text), this.opts.config, this.file);
       problems = this.opts.refusals?.(next) ?? [];
     } catch (err) {
       const listed = err instanceof StationError ? (err.details as { problems?: ConfigProblem[] } | undefined)?.problems : undefined;

@@ -2,7 +2,9 @@
  * A hot folder that changed its source id. A capture's identity is (source id, relative path, size,
  * mtime), so every file still in the folder that was recorded under the old id would be taken again
  * as a new capture of the new id, and uploaded again under a new key. The station refuses to start
- * on such a config instead, saying what the folder was and how to go on.
+ * on such a config instead, saying what the folder was and how to go on. A folder that cannot be
+ * checked now (unlistable, or missing or empty though captures were recorded from it: a share or disk
+ * not mounted) is refused too: its files would be taken again as soon as it is mounted.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -43,8 +45,15 @@ function filesUnder(root: string): string[] | null {
   return files;
 }
 
-/** The files still in the folder that `oldId` recorded (0 when the folder is gone or holds none), or why the folder could not be listed. */
-function recordedFilesIn(db: Database.Database, root: string, oldId: string): { count: number; example: string | null } | { unreadable: string } {
+/**
+ * The files still in the folder that `oldId` recorded, how many files the folder holds (null when it
+ * is gone), or why the folder could not be listed.
+ */
+function recordedFilesIn(
+  db: Database.Database,
+  root: string,
+  oldId: string,
+): { count: number; example: string | null; listed: number | null } | { unreadable: string } {
   const recorded = db.prepare('SELECT 1 FROM captures WHERE source_id = ? AND rel_path = ? AND size = ? AND mtime_us = ?');
   let files: string[] | null;
   try {
@@ -61,20 +70,23 @@ function recordedFilesIn(db: Database.Database, root: string, oldId: string): { 
     count++;
     example ??= relPath;
   }
-  return { count, example };
+  return { count, example, listed: files?.length ?? null };
 }
 
 /**
  * Problems, by config field, for each source whose folder was known under another id and still holds
- * that id's files, or cannot be listed to tell. Folders compare as real paths, like the overlap
+ * that id's files, or cannot be checked now to tell. Folders compare as real paths, like the overlap
  * checks: the same folder reached through a link is the same hot folder.
  */
 export function renamedSourceProblems(db: Database.Database, sources: SourceConfig[]): ConfigProblem[] {
   const known = db.prepare('SELECT id, path FROM sources ORDER BY id').all() as { id: string; path: string }[];
   const knownReal = known.map((row) => ({ id: row.id, real: realPathOf(row.path) }));
+  const capturesOf = db.prepare('SELECT count(*) AS n FROM captures WHERE source_id = ?');
   const problems: ConfigProblem[] = [];
   sources.forEach((source, i) => {
     const real = realPathOf(source.path);
+    // A start under the new id already took this folder as it was then: the rename is behind it.
+    const startedHere = knownReal.some((row) => row.real === real && row.id === source.id);
     for (const { id: oldId } of knownReal.filter((row) => row.real === real && row.id !== source.id)) {
       const found = recordedFilesIn(db, source.path, oldId);
       const was = `the hot folder ${source.path} was source "${oldId}" and is now source "${source.id}"`;
@@ -85,7 +97,21 @@ export function renamedSourceProblems(db: Database.Database, sources: SourceConf
         });
         continue;
       }
-      const { count, example } = found;
+      const { count, example, listed } = found;
+      const recordedThere = (capturesOf.get(oldId) as { n: number }).n;
+      if (listed === null || listed === 0) {
+        // A network share or removable disk that is not mounted looks like this: a missing folder or
+        // an empty mount point. Taking that for "nothing to take again" would take every file again
+        // under the new id once it is mounted.
+        if (startedHere || recordedThere === 0) continue;
+        problems.push({
+          field: `sources.${i}.id`,
+          problem:
+            `${was}; the folder ${listed === null ? 'does not exist' : 'is empty'} now, while ${recordedThere} capture${recordedThere === 1 ? ' was' : 's were'} recorded as "${oldId}", so it cannot be checked for files already recorded (a network share or removable disk that is not mounted looks like this). ` +
+            `Mount it and start again, or keep the id "${oldId}" for this folder. If it is empty on purpose (its recorded files were moved out), save the first new file into it, then start`,
+        });
+        continue;
+      }
       if (count === 0) continue;
       problems.push({
         field: `sources.${i}.id`,

@@ -172,6 +172,15 @@ describe('saveConfig', () => {
     expect(loadConfig({ home }).stationId).toBe('copy-stand-1');
   });
 
+  it('judges an edit by the paths a restart would use: a path removed lies at its default again', async () => {
+    const { file, home, client } = await station({ paths: { library: 'Shelf' }, sources: [{ id: 'cam', path: 'Cam' }] });
+    const before = fs.readFileSync(file, 'utf8');
+    // Without paths.library a restart files into <home>/Library, around the hot folder moved there.
+    const reply = await client.saveConfig({ config: { paths: { library: null }, sources: [{ id: 'cam', path: 'Library/Cam' }] } });
+    expect(reply).toEqual({ result: { saved: false, errors: { 'paths.library': expect.stringContaining(`the library ${path.join(home, 'Library')} is around the hot folder of source "cam"`) } } });
+    expect(fs.readFileSync(file, 'utf8')).toBe(before);
+  });
+
   it('of two saves from the same revision at once, writes the first and refuses the second', async () => {
     const { file, client } = await station();
     const got = await getConfig(client);

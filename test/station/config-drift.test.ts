@@ -1,7 +1,8 @@
 /** Edits to the config file while the station runs are reported once each (changed, or invalid), never applied. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import os from 'node:os';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { addLogSink, type LogRecord } from '../../src/log/logger.js';
 import { ConfigDriftWatch } from '../../src/station/config-drift.js';
@@ -54,6 +55,41 @@ describe('config edits while the station runs', () => {
     expect(warnings).toHaveLength(2);
     // The running station's config is what it started with.
     expect(config.stationId).toBe('stand-1');
+  });
+
+  it('judges an edit as a restart would resolve it: without a home, a path left out lies at its default again', async () => {
+    // No station home: the user's folders are in a throw-away HOME.
+    const user = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-user-'));
+    cleanup.push(() => fs.rmSync(user, { recursive: true, force: true }));
+    vi.stubEnv('HOME', user);
+    vi.stubEnv('XDG_CONFIG_HOME', path.join(user, '.config'));
+    vi.stubEnv('XDG_DATA_HOME', path.join(user, '.local', 'share'));
+    vi.stubEnv('CAPTURE_STATION_HOME', '');
+    cleanup.push(() => {
+      vi.unstubAllEnvs();
+    });
+    const file = path.join(user, '.config', 'capture-station', 'station.json');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify({ station: { id: 'stand-1' }, paths: { library: 'Shelf' }, sources: [{ id: 'cam', path: 'Cam' }] }));
+    const config = loadConfig();
+    expect(config.locations).toMatchObject({ home: null, library: path.join(user, 'CaptureStation', 'Shelf') });
+    const watch = new ConfigDriftWatch({ config, intervalMs: 20 });
+    await watch.start();
+    cleanup.push(() => watch.stop());
+
+    // The hot folder moved (a relative path) into the default library's place, and paths.library left out:
+    // a restart puts the library at its default, around that hot folder, and refuses.
+    const edited = { station: { id: 'stand-1' }, sources: [{ id: 'cam', path: 'Library/Cam' }] };
+    fs.writeFileSync(file, JSON.stringify(edited));
+    await waitFor(() => watch.current() !== null, 'the edit seen');
+    const library = path.join(user, 'CaptureStation', 'Library');
+    expect(watch.current()?.error).toContain(`paths.library: the library ${library} is around the hot folder of source "cam" (${path.join(library, 'Cam')})`);
+    expect(() => loadConfig()).toThrow(/paths\.library: the library .* is around the hot folder of source "cam"/);
+
+    // Restating the library as it runs makes the edit one a restart takes.
+    fs.writeFileSync(file, JSON.stringify({ ...edited, paths: { library: 'Shelf' } }));
+    await waitFor(() => watch.current()?.error === null, 'the edit a restart takes');
+    expect(loadConfig().sources[0]?.path).toBe(path.join(library, 'Cam'));
   });
 
   it('shows in status() while the station runs', async () => {

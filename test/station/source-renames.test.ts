@@ -107,6 +107,47 @@ describe('renaming a source', () => {
     await runUntil(home, 4);
   });
 
+  it('is refused while its folder is missing or empty (a share not mounted) though captures were recorded from it; once started under the new id, it is not asked again', async () => {
+    const home = makeHome();
+    homes.push(home);
+    const cam = path.join(home, 'Cam');
+    const share = path.join(home, 'share');
+    configure(home, [{ id: 'cam', path: 'Cam' }]);
+    fs.mkdirSync(cam);
+    await writeGoodTiff(path.join(cam, 'a.tif'), 1);
+    await writeGoodTiff(path.join(cam, 'b.tif'), 2);
+    await runUntil(home, 2);
+
+    // The share is not mounted: the folder is gone, then an empty mount point.
+    fs.renameSync(cam, share);
+    configure(home, [{ id: 'camera', path: 'Cam' }]);
+    const cannotCheck = (state: string) => ({
+      field: 'sources.0.id',
+      problem: `the hot folder ${cam} was source "cam" and is now source "camera"; the folder ${state} now, while 2 captures were recorded as "cam", so it cannot be checked for files already recorded (a network share or removable disk that is not mounted looks like this). Mount it and start again, or keep the id "cam" for this folder. If it is empty on purpose (its recorded files were moved out), save the first new file into it, then start`,
+    });
+    expect(refusal(home)).toEqual([cannotCheck('does not exist')]);
+    fs.mkdirSync(path.join(cam, 'empty-subfolder'), { recursive: true });
+    expect(refusal(home)).toEqual([cannotCheck('is empty')]);
+    // doctor says the same.
+    const out = capture();
+    expect(await main(['doctor', '--home', home], out)).toBe(1);
+    expect(out.stdout).toContain(`[FAIL] sources.0.id: ${cannotCheck('is empty').problem}`);
+
+    // Mounted again: its recorded files are there, and the rename is refused for them.
+    fs.rmSync(cam, { recursive: true });
+    fs.renameSync(share, cam);
+    expect(refusal(home).map((p) => p.problem)).toEqual([expect.stringContaining('its 2 files already recorded as "cam"')]);
+
+    // On purpose: the recorded files moved out and a first new file saved. The new id starts and takes only it.
+    fs.renameSync(cam, share);
+    fs.mkdirSync(cam);
+    await writeGoodTiff(path.join(cam, 'c.tif'), 3);
+    await runUntil(home, 3);
+    // Emptied later, the folder starts under the id it has already run under.
+    fs.rmSync(path.join(cam, 'c.tif'));
+    await runUntil(home, 3);
+  });
+
   it('walks the folder without following links, and compares folders by real path', async () => {
     const home = makeHome();
     homes.push(home);
@@ -181,6 +222,12 @@ describe('renaming a source', () => {
       edited.sources![0]!.id = 'cam';
       edited.ingest.concurrency = 1;
       expect(await client.saveConfig({ config: edited, revision: got.result.revision })).toMatchObject({ result: { saved: true, changed: true } });
+      // The folder gone (a share not mounted): it cannot be checked, and the rename is refused as at start.
+      fs.renameSync(path.join(home, 'Cam'), path.join(home, 'share'));
+      edited.sources![0]!.id = 'camera';
+      expect(await client.checkConfig({ config: edited })).toEqual({
+        result: { errors: { 'sources.0.id': expect.stringMatching(/was source "cam" and is now source "camera"; the folder does not exist now, while 1 capture was recorded as "cam", so it cannot be checked/) } },
+      });
     } finally {
       await station.stop();
     }
