@@ -6,6 +6,7 @@ import type { CaptureRecord } from '../store/captures.js';
 import type { SessionRecord } from '../store/sessions.js';
 import type { JobTransition } from '../upload/outbox.js';
 import type { DiskStatus } from '../station/disk-space.js';
+import type { ConfigDrift } from '../station/config-drift.js';
 
 export interface StationEvents {
   /** A file version was checked and recorded. */
@@ -33,6 +34,8 @@ export interface StationEvents {
   'capture.changed': { captureId: number };
   /** Every hot-folder file the station will not take as it is, now (sent when the list changes; also in status()). 'ingest.notice' is the warning, once per file version. */
   'ingest.notices': { notices: IngestNotice[] };
+  /** The config file was edited while the station runs (null: back to the one it started with); as status().configChanged. */
+  'config.changed': { configChanged: ConfigDrift | null };
 }
 
 export type StationEventName = keyof StationEvents;

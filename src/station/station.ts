@@ -116,7 +116,7 @@ export class Station {
       this.sessions = new SessionStore(this.storeHandle.db);
       this.diskAlarms = new DiskAlarms(this.storeHandle.db);
       this.notices = new IngestNotices(this.storeHandle.db);
-      this.configDrift = new ConfigDriftWatch({ config, refusals: (next) => this.configRefusals(next) });
+      this.configDrift = new ConfigDriftWatch({ config, refusals: (next) => this.configRefusals(next), changed: (configChanged) => this.emit('config.changed', { configChanged }) });
       for (const s of config.sources) {
         const last = this.store.lastDetectedAt(s.id);
         if (last) this.lastFileAt.set(s.id, last);
