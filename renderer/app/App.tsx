@@ -5,6 +5,7 @@ import { CaptureScreen } from '../components/CaptureScreen.js';
 import { DashboardView } from '../components/DashboardView.js';
 import { DeviceStatus } from '../components/DeviceStatus.js';
 import { ConfigChangedBanner } from '../components/ConfigChangedBanner.js';
+import { LogFileNotice } from '../components/LogFileNotice.js';
 import { Header } from '../components/Header.js';
 import { HistoryView } from '../components/HistoryView.js';
 import { Nav } from '../components/Nav.js';
@@ -128,6 +129,7 @@ export function App({ client, events, tones }: { client?: StationClient; events?
         </p>
       )}
       <ConfigChangedBanner drift={station.status?.configChanged ?? null} />
+      <LogFileNotice logFile={station.status?.logFile ?? null} />
       <DeviceStatus status={station.status} />
       <ScanBar
         object={shown ? { sourceId: shown.sourceId, ...shown.object } : null}

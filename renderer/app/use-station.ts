@@ -179,6 +179,11 @@ export function useStation(client: StationClient, connect: EventConnector): Stat
           setStatus((s) => s && { ...s, configChanged });
           break;
         }
+        case 'log.file': {
+          const logFile = m.payload;
+          setStatus((s) => s && { ...s, logFile });
+          break;
+        }
         case 'capture.recorded':
           setChecking((c) => c.filter((p) => p !== m.payload.capture.relPath));
           setCaptures((prev) => upsertCapture(prev, m.payload.capture));

@@ -7,6 +7,7 @@ import type { SessionRecord } from '../store/sessions.js';
 import type { JobTransition } from '../upload/outbox.js';
 import type { DiskStatus } from '../station/disk-space.js';
 import type { ConfigDrift } from '../station/config-drift.js';
+import type { LogFileStatus } from '../station/log-file-alarm.js';
 
 export interface StationEvents {
   /** A file version was checked and recorded. */
@@ -36,6 +37,8 @@ export interface StationEvents {
   'ingest.notices': { notices: IngestNotice[] };
   /** The config file was edited while the station runs (null: back to the one it started with); as status().configChanged. */
   'config.changed': { configChanged: ConfigDrift | null };
+  /** The station's log file cannot be written or rotated (problem), or is written again (problem null); as status().logFile. */
+  'log.file': LogFileStatus;
 }
 
 export type StationEventName = keyof StationEvents;
