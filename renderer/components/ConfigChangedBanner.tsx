@@ -13,11 +13,12 @@ export function ConfigChangedBanner({ drift }: { drift: ConfigDrift | null }) {
   return (
     <section className="config-changed" data-tone={invalid ? 'bad' : 'warn'} role="alert" data-testid="config-changed">
       <p className="config-changed__title">
-        <span aria-hidden="true">{invalid ? '✕' : '▲'}</span>{' '}
-        {invalid ? 'The edited config file is invalid: the station still runs on the config it started with, but would not start with this file.' : 'The config file was edited: the station still runs on the config it started with.'}
+        <span aria-hidden="true">{invalid ? '✕' : '▲'}</span> {invalid ? 'Edited config is invalid — fix it before restarting' : 'Config edited — restart the station to apply it'}
       </p>
-      <p className="config-changed__todo">{invalid ? <>{drift.error} Fix it before restarting the station.</> : 'Restart the station to apply the edit.'}</p>
-      <p className="config-changed__file">{drift.file}</p>
+      {invalid && <p className="config-changed__problem">{drift.error}</p>}
+      <p className="config-changed__file">
+        The station still runs on the config it started with{invalid ? ', but would not start with this file' : ''}: {drift.file}
+      </p>
     </section>
   );
 }

@@ -37,11 +37,11 @@ describe('a config edit while the station runs, on the rig screen', () => {
 
     fs.writeFileSync(file, JSON.stringify({ station: { id: 'stand-2' } }));
     await until(() => banner() !== null, 'the edit shown');
-    expect(banner()).toBe(`▲ The config file was edited: the station still runs on the config it started with. Restart the station to apply the edit. ${file}`);
+    expect(banner()).toBe(`▲ Config edited — restart the station to apply it The station still runs on the config it started with: ${file}`);
 
     fs.writeFileSync(file, JSON.stringify({ station: { id: 'stand-1' }, sources: [{ id: 'cam', path: 'Cam', kind: 'camra' }] }));
     await until(() => banner()?.startsWith('✕') === true, 'the invalid edit shown');
-    expect(banner()).toMatch(/^✕ The edited config file is invalid: the station still runs on the config it started with, but would not start with this file\. sources\.0\.kind: .+ Fix it before restarting the station\. /);
+    expect(banner()).toMatch(/^✕ Edited config is invalid — fix it before restarting sources\.0\.kind: .+ The station still runs on the config it started with, but would not start with this file: /);
     expect(document.querySelector('[data-testid="config-changed"]')?.getAttribute('role')).toBe('alert');
 
     fs.writeFileSync(file, original);
