@@ -7,7 +7,7 @@ type LogFileStatus = NonNullable<StationStatus['logFile']>;
 /**
  * The station's log file cannot be written (or rotated): nobody at a rig reads the terminal, so the
  * station's own sentence (where, why, what to do) is shown here until the file works again; then a
- * note says so, with the gap it leaves, until dismissed.
+ * note says so until dismissed (the file itself says how many lines it missed).
  */
 export function LogFileNotice({ logFile }: { logFile: LogFileStatus | null }) {
   const [dismissed, setDismissed] = useState<string | null>(null);
@@ -28,7 +28,7 @@ export function LogFileNotice({ logFile }: { logFile: LogFileStatus | null }) {
       <strong>
         <span aria-hidden="true">✓</span> Station log:
       </strong>{' '}
-      the log file {logFile.file} is written again since {timeOfDay(logFile.since)}; lines from while it could not be written are missing from it.{' '}
+      the log file {logFile.file} works again since {timeOfDay(logFile.since)}.{' '}
       <button type="button" className="button" onClick={() => setDismissed(logFile.since)}>
         Dismiss
       </button>
