@@ -146,7 +146,7 @@ export class LogFile {
     this.closeFd();
     const first = this.failing === null;
     this.failing = { retryAt: Date.now() + this.opts.retryMs, dropped: (this.failing?.dropped ?? 0) + 1 };
-    if (first) this.opts.problem(`The log file ${this.file} cannot be written (${err.code ?? 'error'}: ${adviceFor(err)}); the station runs on and its log lines go to this terminal only, until the file can be written again (tried every ${Math.round(this.opts.retryMs / 1000)} s).`);
+    if (first) this.opts.problem(`The log file ${this.file} cannot be written (${err.code ?? 'error'}: ${adviceFor(err)}); the station runs on and its log lines go only to the terminal it runs in (stderr), until the file can be written again (tried every ${Math.round(this.opts.retryMs / 1000)} s).`);
   }
 
   private closeFd(): void {

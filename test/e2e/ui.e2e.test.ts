@@ -136,6 +136,28 @@ describe.skipIf(!hasChromium)(hasChromium ? 'capture-station serve in Chromium' 
     await context.close();
   });
 
+  it('shows a station log file that cannot be written, and then that it works again', async () => {
+    const context = await browser!.newContext({ viewport: { width: 1366, height: 768 } });
+    const page = await context.newPage();
+    await page.goto(openUrl);
+    await page.getByRole('status', { name: 'Connection: Live' }).waitFor();
+    const notice = page.getByTestId('log-file');
+    const logFile = path.join(home, 'logs', 'station.log');
+    // A full disk (/dev/full answers every write with ENOSPC) at the log's path; SIGHUP reopens it and logs that.
+    fs.rmSync(logFile, { force: true });
+    fs.symlinkSync('/dev/full', logFile);
+    serve!.child.kill('SIGHUP');
+    await notice.waitFor({ timeout: 30_000 });
+    expect(await notice.textContent()).toContain(`The log file ${logFile} cannot be written (ENOSPC: the disk is full`);
+    await page.screenshot({ path: path.join(screenshots, 'log-file-full.png') });
+    fs.rmSync(logFile);
+    serve!.child.kill('SIGHUP');
+    await expect.poll(() => notice.textContent(), { timeout: 30_000 }).toMatch(/^✓ Station log: the log file .* works again since/);
+    await page.getByRole('button', { name: 'Dismiss' }).click();
+    await notice.waitFor({ state: 'detached' });
+    await context.close();
+  });
+
   it('stops cleanly on SIGTERM, closing the page\'s live connection', async () => {
     const context = await browser!.newContext();
     const page = await context.newPage();
