@@ -4,6 +4,8 @@ import { connectIpcEvents, createIpcClient, desktopBridge } from '../transport/i
 import { CaptureScreen } from '../components/CaptureScreen.js';
 import { DashboardView } from '../components/DashboardView.js';
 import { DeviceStatus } from '../components/DeviceStatus.js';
+import { ConfigChangedBanner } from '../components/ConfigChangedBanner.js';
+import { LogFileNotice } from '../components/LogFileNotice.js';
 import { Header } from '../components/Header.js';
 import { HistoryView } from '../components/HistoryView.js';
 import { Nav } from '../components/Nav.js';
@@ -126,6 +128,8 @@ export function App({ client, events, tones }: { client?: StationClient; events?
           {sessionError}
         </p>
       )}
+      <ConfigChangedBanner drift={station.status?.configChanged ?? null} />
+      <LogFileNotice logFile={station.status?.logFile ?? null} />
       <DeviceStatus status={station.status} />
       <ScanBar
         object={shown ? { sourceId: shown.sourceId, ...shown.object } : null}

@@ -173,6 +173,17 @@ export function useStation(client: StationClient, connect: EventConnector): Stat
         case 'ingest.notices':
           setIngestNotices(m.payload.notices);
           break;
+        case 'config.changed': {
+          // The whole news is in the event: no status request for it.
+          const { configChanged } = m.payload;
+          setStatus((s) => s && { ...s, configChanged });
+          break;
+        }
+        case 'log.file': {
+          const logFile = m.payload;
+          setStatus((s) => s && { ...s, logFile });
+          break;
+        }
         case 'capture.recorded':
           setChecking((c) => c.filter((p) => p !== m.payload.capture.relPath));
           setCaptures((prev) => upsertCapture(prev, m.payload.capture));

@@ -14,12 +14,19 @@ export type StationAttachment = (station: Station, config: StationConfig) => Pro
 
 export async function runCommand(ctx: CliContext, attach?: StationAttachment): Promise<number> {
   const config = ctx.config();
+  // The file is opened before the station exists: its latest problem is handed on once it does.
+  let logProblem: string | null = null;
+  let tellStation = (_problem: string | null): void => undefined;
   const logFile = new LogFile({
     dir: config.locations.logs,
     maxBytes: Math.round(config.logs.maxMB * 1024 * 1024),
     keep: config.logs.keep,
     retryMs: logFileRetryMs,
-    problem: (message) => ctx.output.err(`${new Date().toISOString()} ${message === null ? `INFO  [log.file] the log file in ${config.locations.logs} is written again` : `WARN  [log.file] ${message}`}\n`),
+    problem: (message) => {
+      ctx.output.err(`${new Date().toISOString()} ${message === null ? `INFO  [log.file] the log file in ${config.locations.logs} is written again` : `WARN  [log.file] ${message}`}\n`);
+      logProblem = message;
+      tellStation(message);
+    },
   });
   logFile.start();
   const removeSinks = [
@@ -34,6 +41,8 @@ export async function runCommand(ctx: CliContext, attach?: StationAttachment): P
   let station: Station;
   try {
     station = new Station(config);
+    tellStation = (problem) => station.logFileProblem(logFile.file, problem);
+    tellStation(logProblem);
   } catch (err) {
     // A refused start (another station running, a renamed source, a damaged database) leaves no
     // sink behind, and no open log file in the folder of the station that may be running.

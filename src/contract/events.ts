@@ -6,6 +6,8 @@ import type { CaptureRecord } from '../store/captures.js';
 import type { SessionRecord } from '../store/sessions.js';
 import type { JobTransition } from '../upload/outbox.js';
 import type { DiskStatus } from '../station/disk-space.js';
+import type { ConfigDrift } from '../station/config-drift.js';
+import type { LogFileStatus } from '../station/log-file-alarm.js';
 
 export interface StationEvents {
   /** A file version was checked and recorded. */
@@ -33,6 +35,10 @@ export interface StationEvents {
   'capture.changed': { captureId: number };
   /** Every hot-folder file the station will not take as it is, now (sent when the list changes; also in status()). 'ingest.notice' is the warning, once per file version. */
   'ingest.notices': { notices: IngestNotice[] };
+  /** The config file was edited while the station runs (null: back to the one it started with); as status().configChanged. */
+  'config.changed': { configChanged: ConfigDrift | null };
+  /** The station's log file cannot be written or rotated (problem), or is written again (problem null); as status().logFile. */
+  'log.file': LogFileStatus;
 }
 
 export type StationEventName = keyof StationEvents;

@@ -7,6 +7,7 @@
  * A log file that cannot be written (a full disk, a logs folder made read-only or removed) never
  * stops the station: the lines are dropped, `problem` is told once what is wrong, and every
  * `retryMs` the next line tries the file again; `problem` is told again (null) once it is written.
+ * A rotation that fails is told the same way, and null once one works.
  * Writes are synchronous so the size, the rotation and a failure belong to the line that caused them.
  */
 import fs from 'node:fs';
@@ -22,7 +23,7 @@ export interface LogFileOptions {
   keep: number;
   /** How long after a failed write the file is tried again. */
   retryMs: number;
-  /** What is wrong with the log file (one sentence: where, why, what to do), or null once it is written again. */
+  /** What is wrong with the log file (one sentence: where, why, what to do), or null once it is written (or rotated) again. */
   problem: (message: string | null) => void;
 }
 
@@ -114,6 +115,11 @@ export class LogFile {
   private rotateOrKeep(): void {
     try {
       this.rotate();
+      if (this.rotationWarned) {
+        // The problem is over: the next one is told again.
+        this.rotationWarned = false;
+        this.opts.problem(null);
+      }
     } catch (err) {
       this.rotateAgainAt = Date.now() + this.opts.retryMs;
       if (this.fd === null) this.open();
@@ -140,7 +146,7 @@ export class LogFile {
     this.closeFd();
     const first = this.failing === null;
     this.failing = { retryAt: Date.now() + this.opts.retryMs, dropped: (this.failing?.dropped ?? 0) + 1 };
-    if (first) this.opts.problem(`The log file ${this.file} cannot be written (${err.code ?? 'error'}: ${adviceFor(err)}); the station runs on and its log lines go to this terminal only, until the file can be written again (tried every ${Math.round(this.opts.retryMs / 1000)} s).`);
+    if (first) this.opts.problem(`The log file ${this.file} cannot be written (${err.code ?? 'error'}: ${adviceFor(err)}); the station runs on and its log lines go only to the terminal it runs in (stderr), until the file can be written again (tried every ${Math.round(this.opts.retryMs / 1000)} s).`);
   }
 
   private closeFd(): void {

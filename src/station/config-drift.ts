@@ -27,6 +27,8 @@ export interface ConfigDriftOptions {
   intervalMs?: number;
   /** What else a start would refuse in a config that loads (e.g. a renamed source, known only to the database). */
   refusals?: ConfigRefusals;
+  /** Told each time current() changes (a new edit, or the running config back), so screens need not poll. */
+  changed?: (drift: ConfigDrift | null) => void;
 }
 
 export class ConfigDriftWatch {
@@ -73,11 +75,13 @@ export class ConfigDriftWatch {
     this.seenText = text;
     if (text === this.startText) {
       this.drift = null;
+      this.opts.changed?.(null);
       log.info('the station config on disk is again the one the station runs on', { file: this.file });
       return;
     }
     const error = text === null ? 'the file was removed; the next start would use the embedded default config' : this.problemsOf(text);
     this.drift = { file: this.file, since: this.drift?.since ?? new Date().toISOString(), error };
+    this.opts.changed?.(this.drift);
     if (error === null) log.warn('config file changed on disk; restart the station to apply it (it runs on the config it started with)', { file: this.file });
     else log.warn(`config file changed on disk and is now invalid: ${error}. Fix it before the station restarts; it runs on the config it started with`, { file: this.file });
   }

@@ -37,6 +37,7 @@ import { DiskAlarms } from './disk-alarms.js';
 import { IngestNotices } from './ingest-notices.js';
 import { refuseRenamedSources, renamedSourceProblems } from './source-renames.js';
 import { ConfigDriftWatch } from './config-drift.js';
+import { LogFileAlarm } from './log-file-alarm.js';
 import { checkAndRecord, closePairWindow, type QcSettings, type Retry } from './qc-record.js';
 import { isStationFault, RecordFaults, retryDelayMs } from './record-faults.js';
 
@@ -96,6 +97,8 @@ export class Station {
   private readonly notices: IngestNotices;
   /** Edits to the config file since the start, which apply only at the next start. */
   private readonly configDrift: ConfigDriftWatch;
+  /** The station's log file, as the CLI that writes it tells (logFileProblem). */
+  private readonly logFileAlarm: LogFileAlarm;
 
   constructor(
     readonly config: StationConfig,
@@ -116,7 +119,8 @@ export class Station {
       this.sessions = new SessionStore(this.storeHandle.db);
       this.diskAlarms = new DiskAlarms(this.storeHandle.db);
       this.notices = new IngestNotices(this.storeHandle.db);
-      this.configDrift = new ConfigDriftWatch({ config, refusals: (next) => this.configRefusals(next) });
+      this.logFileAlarm = new LogFileAlarm(this.storeHandle.db);
+      this.configDrift = new ConfigDriftWatch({ config, refusals: (next) => this.configRefusals(next), changed: (configChanged) => this.emit('config.changed', { configChanged }) });
       for (const s of config.sources) {
         const last = this.store.lastDetectedAt(s.id);
         if (last) this.lastFileAt.set(s.id, last);
@@ -308,7 +312,20 @@ export class Station {
       waitingShots: this.linker.waitingShots(),
       /** The config file as edited since the start (null: unchanged); it applies only at the next start. */
       configChanged: this.configDrift.current(),
+      /** The log file could not be written or rotated (problem), or is written again (problem null); null: no problem since the start. */
+      logFile: this.logFileAlarm.current(),
     };
+  }
+
+  /**
+   * What the log file's writer tells (cli/run.ts): it cannot be written, or is again (null). Shown on
+   * the screens and logged as an event, once per episode. Called from a log sink, so it never throws.
+   */
+  logFileProblem(file: string, problem: string | null): void {
+    // Once stopping, the database is closing: the stderr warning is all there is.
+    if (this.stopping.signal.aborted) return;
+    const changed = this.logFileAlarm.record(file, problem);
+    if (changed) this.emit('log.file', changed);
   }
 
   /** What a start on `next` would refuse that only this station's database knows: a hot folder now under another id. */

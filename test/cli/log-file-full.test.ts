@@ -7,8 +7,11 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import { callStation, controlSocketPath } from '../../src/server/control-socket.js';
+import type { LogFileStatus } from '../../src/station/log-file-alarm.js';
 import { makeHome, waitFor } from '../helpers/station-home.js';
-import { exited } from '../helpers/station-process.js';
+import { exited, queryStation } from '../helpers/station-process.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -28,6 +31,13 @@ function startRun(home: string) {
   return { child, stderr: () => stderr };
 }
 
+/** The running station's status().logFile, asked through its control socket. */
+async function logFileStatus(home: string): Promise<LogFileStatus | null> {
+  const reply = await callStation(controlSocketPath(loadConfig({ home }).locations.dataDir), 'status', {});
+  if (!('result' in reply)) throw new Error(JSON.stringify(reply));
+  return (reply.result as { logFile: LogFileStatus | null }).logFile;
+}
+
 describe('the station log on a full disk', () => {
   it('warns once and runs on, at every start; after SIGHUP the file is written again', async () => {
     const home = makeHome({ ingest: { rescanIntervalSec: 0 } });
@@ -44,11 +54,14 @@ describe('the station log on a full disk', () => {
       const warnings = run.stderr().match(/WARN {2}\[log\.file\] The log file .* cannot be written \(ENOSPC: the disk is full — free space there, or point paths\.logs at another disk\)/g) ?? [];
       expect(warnings, run.stderr()).toEqual([expect.stringContaining(logFile)]);
       expect(run.stderr()).not.toMatch(/Unhandled|unexpected error/);
+      // The screens know it too (nobody at a rig reads stderr): the same sentence, in status().
+      expect(await logFileStatus(home)).toEqual({ file: logFile, problem: expect.stringContaining(`The log file ${logFile} cannot be written (ENOSPC`), since: expect.any(String) });
       if (start === 2) {
         // Space is back (a real file in its place); SIGHUP makes the station write there.
         fs.rmSync(logFile);
         run.child.kill('SIGHUP');
         await waitFor(() => run.stderr().includes(`the log file in ${path.dirname(logFile)} is written again`), 'the log file written again');
+        expect(await logFileStatus(home)).toMatchObject({ file: logFile, problem: null });
       }
       run.child.kill('SIGTERM');
       expect(await exited(run.child), run.stderr()).toBe(0);
@@ -56,6 +69,9 @@ describe('the station log on a full disk', () => {
     const lines = fs.readFileSync(logFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { message: string });
     expect(lines.filter((l) => /^the log file could be written again; \d+ earlier line\(s\) were not written$/.test(l.message)), JSON.stringify(lines)).toHaveLength(1);
     expect(lines.map((l) => l.message)).toContain('reopened the log file (SIGHUP)');
+    // The event log: the problem once per start, and the recovery.
+    const logged = queryStation<{ data_json: string }[]>(home, `SELECT data_json FROM events WHERE type = 'log.file' ORDER BY id`, []).map((r) => (JSON.parse(r.data_json) as LogFileStatus).problem);
+    expect(logged).toEqual([expect.stringContaining('ENOSPC'), expect.stringContaining('ENOSPC'), null]);
   }, 90_000);
 
   it('rotates a station.log that has reached logs.maxMB, keeping logs.keep older files', async () => {

@@ -110,6 +110,54 @@ describe.skipIf(!hasChromium)(hasChromium ? 'capture-station serve in Chromium' 
     await context.close();
   });
 
+  it('shows an edit of the running station\'s config as a banner (restart to apply, or the invalid field), gone once undone', async () => {
+    const context = await browser!.newContext({ viewport: { width: 1366, height: 768 } });
+    const page = await context.newPage();
+    await page.goto(openUrl);
+    await page.getByRole('status', { name: 'Connection: Live' }).waitFor();
+    const banner = page.getByTestId('config-changed');
+    const file = path.join(home, 'station.json');
+    const original = fs.readFileSync(file, 'utf8');
+    try {
+      fs.writeFileSync(file, original.replace('copy-stand-e2e', 'copy-stand-2'));
+      await banner.waitFor({ timeout: 30_000 });
+      expect(await banner.textContent()).toContain('Config edited — restart the station to apply it');
+      await page.screenshot({ path: path.join(screenshots, 'config-changed.png') });
+      fs.writeFileSync(file, JSON.stringify({ ...(JSON.parse(original) as object), ingest: { concurrency: 0 } }));
+      await expect.poll(() => banner.getAttribute('data-tone'), { timeout: 30_000 }).toBe('bad');
+      expect(await banner.textContent()).toMatch(/Edited config is invalid — fix it before restarting.*ingest\.concurrency: /);
+      const theme = await page.evaluate<string>('document.documentElement.dataset.theme');
+      await page.getByRole('button', { name: theme === 'light' ? 'Dark theme' : 'Light theme' }).click();
+      await page.screenshot({ path: path.join(screenshots, `config-invalid-${theme === 'light' ? 'dark' : 'light'}.png`) });
+    } finally {
+      fs.writeFileSync(file, original);
+    }
+    await banner.waitFor({ state: 'detached', timeout: 30_000 });
+    await context.close();
+  });
+
+  it('shows a station log file that cannot be written, and then that it works again', async () => {
+    const context = await browser!.newContext({ viewport: { width: 1366, height: 768 } });
+    const page = await context.newPage();
+    await page.goto(openUrl);
+    await page.getByRole('status', { name: 'Connection: Live' }).waitFor();
+    const notice = page.getByTestId('log-file');
+    const logFile = path.join(home, 'logs', 'station.log');
+    // A full disk (/dev/full answers every write with ENOSPC) at the log's path; SIGHUP reopens it and logs that.
+    fs.rmSync(logFile, { force: true });
+    fs.symlinkSync('/dev/full', logFile);
+    serve!.child.kill('SIGHUP');
+    await notice.waitFor({ timeout: 30_000 });
+    expect(await notice.textContent()).toContain(`The log file ${logFile} cannot be written (ENOSPC: the disk is full`);
+    await page.screenshot({ path: path.join(screenshots, 'log-file-full.png') });
+    fs.rmSync(logFile);
+    serve!.child.kill('SIGHUP');
+    await expect.poll(() => notice.textContent(), { timeout: 30_000 }).toMatch(/^✓ Station log: the log file .* works again since/);
+    await page.getByRole('button', { name: 'Dismiss' }).click();
+    await notice.waitFor({ state: 'detached' });
+    await context.close();
+  });
+
   it('stops cleanly on SIGTERM, closing the page\'s live connection', async () => {
     const context = await browser!.newContext();
     const page = await context.newPage();

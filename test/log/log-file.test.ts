@@ -44,10 +44,16 @@ describe('the log file', () => {
     const problems: (string | null)[] = [];
     const log = new LogFile({ dir, maxBytes: 300, keep: 1, retryMs: 0, problem: (m) => problems.push(m) });
     for (let n = 0; n < 20; n++) log.write(line(n));
-    log.close();
     expect(linesOf(path.join(dir, logFileName)).map((l) => l.n)).toEqual(Array.from({ length: 20 }, (_, n) => n));
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^The log file .*station\.log could not be rotated \(.*\); the station writes on into it past logs\.maxMB/);
+    // The folder is gone: the next rotation works, and the problem is told to be over.
+    fs.rmSync(path.join(dir, `${logFileName}.1`), { recursive: true });
+    log.write(line(20));
+    log.close();
+    expect(problems).toEqual([problems[0], null]);
+    expect(linesOf(path.join(dir, `${logFileName}.1`)).map((l) => l.n)).toEqual(Array.from({ length: 20 }, (_, n) => n));
+    expect(linesOf(path.join(dir, logFileName)).map((l) => l.n)).toEqual([20]);
   });
 
   it('appends to an existing file, counting its size toward the rotation', () => {

@@ -95,11 +95,15 @@ describe('config edits while the station runs', () => {
   it('shows in status() while the station runs', async () => {
     const { home: h, file } = home();
     const station = new Station(loadConfig({ home: h }));
+    const told: unknown[] = [];
+    station.on('config.changed', ({ configChanged }) => told.push(configChanged));
     await station.start();
     cleanup.push(() => station.stop());
     expect(station.status().configChanged).toBeNull();
     fs.writeFileSync(file, '{ "station": ');
     await waitFor(() => station.status().configChanged !== null, 'the edit shown in status');
+    // The screens are told as status() changes (config.changed), once.
+    expect(told).toEqual([station.status().configChanged]);
     expect(station.status()).toMatchObject({ stationId: 'stand-1', configChanged: { file, error: expect.stringContaining('is not valid JSON') } });
     // A config that loads but that the next start would refuse (the inbox under a new id, its files already recorded).
     await writeGoodTiff(path.join(h, 'Inbox', 'a.tif'));

@@ -1,0 +1,52 @@
+// @vitest-environment happy-dom
+/**
+ * An edit of the config file while the station runs reaches the rig screen: the station runs on the
+ * config it started with, and the banner says so and what to do (restart, or fix the named field),
+ * until the edit is undone. The UI learns of it from the station's event, not from a poll.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { createElement } from 'react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { App } from '../../renderer/app/App.js';
+import { mount, unmountAll, until } from '../helpers/dom.js';
+import { startInProcessStation } from '../helpers/in-process-station.js';
+
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await unmountAll();
+  for (const fn of cleanup.splice(0).reverse()) await fn();
+});
+
+/** The banner's lines, one space between them; null while there is none. */
+function banner(): string | null {
+  const shown = document.querySelector('[data-testid="config-changed"]');
+  return shown ? [...shown.querySelectorAll('p')].map((p) => p.textContent?.replace(/\s+/g, ' ').trim()).join(' ') : null;
+}
+
+describe('a config edit while the station runs, on the rig screen', () => {
+  it('says to restart, or names the invalid field, and goes when the edit is undone', async () => {
+    const s = await startInProcessStation({ station: { id: 'stand-1' }, ingest: { rescanIntervalSec: 0 } });
+    cleanup.push(s.stop);
+    const statusCalls = vi.spyOn(s.client, 'status');
+    await mount(createElement(App, { client: s.client, events: s.events, tones: { play: vi.fn() } }));
+    await until(() => document.querySelector('[data-testid="station-id"]')?.textContent === 'stand-1', 'the station shown');
+    expect(banner()).toBeNull();
+    const file = path.join(s.home, 'station.json');
+    const original = fs.readFileSync(file, 'utf8');
+
+    fs.writeFileSync(file, JSON.stringify({ station: { id: 'stand-2' } }));
+    await until(() => banner() !== null, 'the edit shown');
+    expect(banner()).toBe(`▲ Config edited — restart the station to apply it The station still runs on the config it started with: ${file}`);
+
+    fs.writeFileSync(file, JSON.stringify({ station: { id: 'stand-1' }, sources: [{ id: 'cam', path: 'Cam', kind: 'camra' }] }));
+    await until(() => banner()?.startsWith('✕') === true, 'the invalid edit shown');
+    expect(banner()).toMatch(/^✕ Edited config is invalid — fix it before restarting sources\.0\.kind: .+ The station still runs on the config it started with, but would not start with this file: /);
+    expect(document.querySelector('[data-testid="config-changed"]')?.getAttribute('role')).toBe('alert');
+
+    fs.writeFileSync(file, original);
+    await until(() => banner() === null, 'the banner gone once the edit is undone');
+    // Nothing asked the station for its status after the first look: the events told the screen.
+    expect(statusCalls.mock.calls.length).toBeLessThanOrEqual(1);
+  }, 60_000);
+});
