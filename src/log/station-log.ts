@@ -35,6 +35,8 @@ export class StationLog {
       maxBytes: Math.round(config.logs.maxMB * 1024 * 1024),
       keep: config.logs.keep,
       retryMs: logFileRetryMs,
+      // Without a terminal (the desktop app) nothing else keeps the lines: the sentence must not send IT to stderr.
+      ...(stderr ? {} : { linesMeanwhile: 'its log lines are lost' }),
       problem: (message) => {
         stderr?.(`${new Date().toISOString()} ${message === null ? `INFO  [log.file] the log file in ${dir} is written again` : `WARN  [log.file] ${message}`}\n`);
         this.problem = message;

@@ -73,6 +73,7 @@ describe('the station log', () => {
     const told: [string, string | null][] = [];
     stationLog.attach({ logFileProblem: (file, problem) => told.push([file, problem]) });
     expect(told).toEqual([[stationLog.file, expect.stringContaining(`The log file ${stationLog.file} cannot be written (ENOTDIR`)]]);
+    expect(told[0]?.[1]).toContain('its log lines go only to the terminal it runs in (stderr), until the file can be written again');
 
     // The folder can be made again; a reopen (SIGHUP) tries at the next line.
     fs.rmSync(blocker);

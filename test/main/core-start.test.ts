@@ -71,6 +71,8 @@ describe('the desktop core keeps the station log', () => {
     expect(core).not.toBeNull();
     const reply = await client.call('status', {});
     expect(reply).toMatchObject({ result: { logFile: { file: path.join(home, 'blocker', 'logs', 'station.log'), problem: expect.stringContaining('cannot be written (ENOTDIR') } } });
+    // No terminal keeps the lines meanwhile: the sentence does not send IT to stderr.
+    expect(JSON.stringify(reply)).toContain('the station runs on and its log lines are lost, until the file can be written again');
   });
 
   it('writes why it refused to start to the log (a bad config), and tells the main process', async () => {
