@@ -11,6 +11,7 @@ import type { CommandName } from '../src/contract/commands.js';
 import type { LoadOptions } from '../src/config/load.js';
 import type { StationEventName } from '../src/contract/events.js';
 import { CoreClient, type CoreMessage, type PortLike } from './core-rpc.js';
+import { coreArgs, type CoreCrash } from './core-launch.js';
 import { restartDelayMs } from './restart-policy.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -25,6 +26,8 @@ export class CoreHost {
   private child: UtilityProcess | null = null;
   private client: CoreClient | null = null;
   private crashes = 0;
+  /** Restarts after a crash since the app started (not reset when a core gets ready): a crash loop shows in the station log. */
+  private restarts = 0;
   private stopping = false;
 
   constructor(
@@ -32,9 +35,9 @@ export class CoreHost {
     private readonly events: CoreHostEvents,
   ) {}
 
-  /** Resolves when the core is ready, rejects with its message when it cannot start. */
-  start(): Promise<void> {
-    const child = utilityProcess.fork(path.join(here, 'core-process.js'), [JSON.stringify(this.options)], { serviceName: 'Capture Station core' });
+  /** Resolves when the core is ready, rejects with its message when it cannot start. `afterCrash`: the core writes it to the station log. */
+  start(afterCrash: CoreCrash | null = null): Promise<void> {
+    const child = utilityProcess.fork(path.join(here, 'core-process.js'), coreArgs({ options: this.options, afterCrash }), { serviceName: 'Capture Station core' });
     this.child = child;
     const port: PortLike = { postMessage: (m) => child.postMessage(m), on: (_e, listener) => child.on('message', (m: CoreMessage) => listener(m)) };
     const client = new CoreClient(port, (name, payload) => this.events.onEvent(name, payload));
@@ -58,7 +61,8 @@ export class CoreHost {
         if (!settled) reject(new Error(`The station core exited with code ${code} while starting.`));
         if (this.stopping) return;
         const delay = restartDelayMs(++this.crashes);
-        setTimeout(() => void this.start().catch(() => undefined), delay);
+        const crash: CoreCrash = { exitCode: code, restart: ++this.restarts };
+        setTimeout(() => void this.start(crash).catch(() => undefined), delay);
       });
     });
   }

@@ -1,7 +1,7 @@
 /** `capture-station run`: the headless station, until SIGINT or SIGTERM. */
 import type { StationConfig } from '../config/load.js';
-import { LogFile, logFileRetryMs } from '../log/log-file.js';
-import { addLogSink, createLogger, formatLogLine } from '../log/logger.js';
+import { createLogger } from '../log/logger.js';
+import { StationLog } from '../log/station-log.js';
 import { controlSocketPath, startControlSocket } from '../server/control-socket.js';
 import { createHandlers } from '../station/handlers.js';
 import { Station } from '../station/station.js';
@@ -14,40 +14,20 @@ export type StationAttachment = (station: Station, config: StationConfig) => Pro
 
 export async function runCommand(ctx: CliContext, attach?: StationAttachment): Promise<number> {
   const config = ctx.config();
-  // The file is opened before the station exists: its latest problem is handed on once it does.
-  let logProblem: string | null = null;
-  let tellStation = (_problem: string | null): void => undefined;
-  const logFile = new LogFile({
-    dir: config.locations.logs,
-    maxBytes: Math.round(config.logs.maxMB * 1024 * 1024),
-    keep: config.logs.keep,
-    retryMs: logFileRetryMs,
-    problem: (message) => {
-      ctx.output.err(`${new Date().toISOString()} ${message === null ? `INFO  [log.file] the log file in ${config.locations.logs} is written again` : `WARN  [log.file] ${message}`}\n`);
-      logProblem = message;
-      tellStation(message);
-    },
-  });
-  logFile.start();
-  const removeSinks = [
-    addLogSink((r) => ctx.output.err(formatLogLine(r) + '\n')),
-    addLogSink((r) => logFile.write(JSON.stringify(r) + '\n')),
-  ];
+  const stationLog = new StationLog(config, { stderr: (text) => ctx.output.err(text) });
   // SIGHUP: an external logrotate has moved the file away; the next line goes to a new one.
   const onSighup = () => {
-    logFile.reopen();
-    log.info('reopened the log file (SIGHUP)', { file: logFile.file });
+    stationLog.reopen();
+    log.info('reopened the log file (SIGHUP)', { file: stationLog.file });
   };
   let station: Station;
   try {
     station = new Station(config);
-    tellStation = (problem) => station.logFileProblem(logFile.file, problem);
-    tellStation(logProblem);
+    stationLog.attach(station);
   } catch (err) {
     // A refused start (another station running, a renamed source, a damaged database) leaves no
     // sink behind, and no open log file in the folder of the station that may be running.
-    for (const remove of removeSinks) remove();
-    logFile.close();
+    stationLog.close();
     throw err;
   }
   // The core's timers are unref'd so it never holds an embedding process open; here the process
@@ -102,7 +82,6 @@ export async function runCommand(ctx: CliContext, attach?: StationAttachment): P
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigterm);
     process.off('SIGHUP', onSighup);
-    for (const remove of removeSinks) remove();
-    logFile.close();
+    stationLog.close();
   }
 }

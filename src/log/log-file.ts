@@ -25,6 +25,8 @@ export interface LogFileOptions {
   retryMs: number;
   /** What is wrong with the log file (one sentence: where, why, what to do), or null once it is written (or rotated) again. */
   problem: (message: string | null) => void;
+  /** What becomes of the log lines while the file cannot be written, for that sentence; by default they go to stderr (the CLI's sink). */
+  linesMeanwhile?: string;
 }
 
 /** How long after a failed write the station tries its log file again. */
@@ -146,7 +148,7 @@ export class LogFile {
     this.closeFd();
     const first = this.failing === null;
     this.failing = { retryAt: Date.now() + this.opts.retryMs, dropped: (this.failing?.dropped ?? 0) + 1 };
-    if (first) this.opts.problem(`The log file ${this.file} cannot be written (${err.code ?? 'error'}: ${adviceFor(err)}); the station runs on and its log lines go only to the terminal it runs in (stderr), until the file can be written again (tried every ${Math.round(this.opts.retryMs / 1000)} s).`);
+    if (first) this.opts.problem(`The log file ${this.file} cannot be written (${err.code ?? 'error'}: ${adviceFor(err)}); the station runs on and ${this.opts.linesMeanwhile ?? 'its log lines go only to the terminal it runs in (stderr)'}, until the file can be written again (tried every ${Math.round(this.opts.retryMs / 1000)} s).`);
   }
 
   private closeFd(): void {
