@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeImageBarcodes, ZxingPool } from '../../src/barcode/image/index.js';
+import { decodeImageBarcodes, drawBarcode, ZxingPool } from '../../src/barcode/image/index.js';
 import { barcodeRulesSchema } from '../../src/barcode/rules.js';
 import { analyzeFile, type AnalyzeOptions } from '../../src/quality/index.js';
 import { jpegShrinkOnLoad, SharedJpegDecode } from '../../src/quality/shared-jpeg.js';
@@ -138,6 +138,27 @@ describe('the barcode search with the shared decode', () => {
       expect(await shared.start(await sharp(file).metadata(), 4)).not.toBeNull();
     });
   }
+
+  it('reads a sheet whose fine label is near the too-fine threshold the same with and without it', async () => {
+    // A coarse code at the top, and a fine one at the bottom whose bars, blurred as a camera blurs
+    // them, sit near barsTooFine's threshold at the first pass's scale: the look that orders the
+    // reads must come out the same whether QC's decode is at hand or not.
+    const fine = await drawBarcode('BR0000019933597', { format: 'Code128', scale: 4 });
+    const coarse = await drawBarcode('BR0000013087937', { format: 'Code128', scale: 12 });
+    const page = await sharp({ create: { width: 4804, height: 7196, channels: 3, background: { r: 236, g: 230, b: 214 } } })
+      .composite([{ input: fine, left: 1700, top: 6400 }, { input: coarse, left: 300, top: 300 }])
+      .png()
+      .toBuffer();
+    const file = path.join(dir, 'two-codes.jpg');
+    await sharp(page).removeAlpha().blur(2.4).jpeg({ quality: 92 }).toFile(file);
+    const rules = barcodeRulesSchema.parse({ pattern: 'BR\\d{13}' });
+    const alone = await decodeImageBarcodes(file, { rules, pool });
+    const shared = new SharedJpegDecode(file, { ...opts, workingSize: 1024 });
+    const withShared = await decodeImageBarcodes(file, { rules, pool, shared });
+    expect(alone.error).toBeNull();
+    expect(alone.codes.some((c) => c.valid)).toBe(true);
+    expect(withShared).toMatchObject({ codes: alone.codes, passes: alone.passes, tilesTried: alone.tilesTried, tilesFirst: alone.tilesFirst, error: null });
+  });
 
   it('still searches a truncated JPEG, whose shared decode fails, as without it', async () => {
     const rules = barcodeRulesSchema.parse({});

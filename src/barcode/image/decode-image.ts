@@ -9,10 +9,10 @@
  * libvips makes the grey copies on its own threads; zxing runs in the pool's worker.
  */
 import sharp from 'sharp';
-import type { RawRgb, SharedJpegDecode } from '../../quality/shared-jpeg.js';
+import type { SharedJpegDecode } from '../../quality/shared-jpeg.js';
 import type { BarcodeRules } from '../rules.js';
 import type { FoundCode, Region } from './protocol.js';
-import { lookAtCopy, lookAtDecode } from './first-look.js';
+import { lookAtCopy, lookAtDecode, type Decoded } from './first-look.js';
 import { hotspot, rankRegions, regionIn, textureRegion, type TextureMap } from './texture.js';
 import { DecodeTimeout, type PoolResult, type ZxingPool } from './zxing-pool.js';
 
@@ -146,9 +146,13 @@ export async function decodeImageBarcodes(input: string | Buffer, opts: ImageDec
       // beside the first pass, with QC reading the same file on a 2-core station, made the two
       // sheets read in the first pass 0.08 s slower (0.25 → 0.34 s and 0.29 → 0.37 s, QC and
       // barcodes together), and with QC's decode shared, BR0000005182879 0.85–1.26× as long.
-      const firstCopy = () => greyCopy(pixels || input, firstAt.edge, fast);
+      // A large JPEG is looked at in its decode at libjpeg's scale: QC's when shared, else the
+      // search's own (green only), from which the copy is then made, bit for bit as sharp makes it from
+      // the file. So the search reads the same with or without QC's decode.
+      const decoded: Decoded | null = jpegFile && fast && firstAt.jpegScale > 1 ? (pixels ?? (await greenAt(input, firstAt.jpegScale).catch(() => null))) : null;
+      const firstCopy = () => greyCopy(decoded ?? input, firstAt.edge, fast);
       // A look that fails is taken from the copy instead.
-      const early = pixels ? await lookAtDecode(pixels, firstAt.edge).catch(() => null) : null;
+      const early = decoded ? await lookAtDecode(decoded, firstAt.edge).catch(() => null) : null;
       const copy = early?.tooFine ? null : await firstCopy();
       const look = early ?? (copy && shrink > 1 ? lookAtCopy(new Uint8Array(copy.data), copy.width, copy.height) : null);
       if (look?.tooFine) {
@@ -223,6 +227,12 @@ export function jpegAt(file: string, scale: number): string {
   return scale === 1 ? file : `${file}[shrink=${scale}]`;
 }
 
+/** The green channel of a JPEG file decoded by libjpeg at 1/`scale` (jpegAt), as the first pass's copy would decode it. */
+async function greenAt(file: string, scale: number): Promise<Decoded> {
+  const { data, info } = await sharp(jpegAt(file, scale), { limitInputPixels: false, failOn: 'none' }).keepIccProfile().extractChannel(1).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height, channels: 1 };
+}
+
 interface Grey {
   data: ArrayBuffer;
   width: number;
@@ -236,13 +246,15 @@ interface Grey {
  * luminance, instead of a full colour-space conversion. Other images (16-bit, CMYK, grey) are
  * converted properly. Transparency is flattened onto white, as a label would be printed.
  */
-async function greyCopy(input: string | Buffer | RawRgb, edge: number | null, fastGreen: boolean): Promise<Grey> {
+async function greyCopy(input: string | Buffer | Decoded, edge: number | null, fastGreen: boolean): Promise<Grey> {
   const loaded =
     typeof input === 'string' || Buffer.isBuffer(input)
       ? sharp(input, { limitInputPixels: false, failOn: 'none' })
       : sharp(input.data, { raw: { width: input.width, height: input.height, channels: input.channels } });
   const base = (edge === null ? loaded : loaded.resize(edge, edge, { fit: 'inside', withoutEnlargement: true })).keepIccProfile();
-  const grey = fastGreen ? base.extractChannel(1) : base.flatten({ background: '#ffffff' }).greyscale().toColourspace('b-w');
+  // A green channel decoded already is resized as it is (libvips resizes each band on its own).
+  const oneBand = typeof input === 'object' && !Buffer.isBuffer(input) && input.channels === 1;
+  const grey = oneBand ? base.toColourspace('b-w') : fastGreen ? base.extractChannel(1) : base.flatten({ background: '#ffffff' }).greyscale().toColourspace('b-w');
   const { data, info } = await grey.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   if (info.channels !== 1) throw new Error(`expected a one-channel grey copy, got ${info.channels} channels`);
   // A copy that owns its memory, so it can be transferred to the worker without detaching libvips' pool.

@@ -1,13 +1,12 @@
 /**
  * The first pass's quick look at a large image: where its likeliest barcode is (a quick texture map,
  * every fourth row) and whether that barcode's bars are too fine for zxing at the first pass's scale
- * (texture.ts, barsTooFine), which puts the tiled pass first. Taken either from the first pass's grey
- * copy, or, when the capture's shared JPEG decode (quality/shared-jpeg.ts) is at hand, from that
- * decode itself before the copy is made: the ⅘ copy costs 0.03 s on a herbarium sheet, and a sheet
- * whose label is too fine does not need it before its tiles.
+ * (texture.ts, barsTooFine), which puts the tiled pass first. A large JPEG's is taken from its decode
+ * at libjpeg's scale (QC's shared decode, quality/shared-jpeg.ts, or the search's own) before the
+ * first pass's copy is made: the ⅘ copy costs 0.03 s on a herbarium sheet, and a sheet whose label is
+ * too fine does not need it before its tiles. Other images' look is taken from their copy.
  */
 import sharp from 'sharp';
-import type { RawRgb } from '../../quality/shared-jpeg.js';
 import type { Region } from './protocol.js';
 import { barsTooFine, textureMap, textureRegion, type TextureMap } from './texture.js';
 
@@ -23,17 +22,27 @@ export function lookAtCopy(grey: Uint8Array, width: number, height: number): Fir
   return { map, tooFine: !!label && barsTooFine(grey, width, label) };
 }
 
+/** A JPEG decoded at the first pass's libjpeg scale: QC's shared RGB decode, or the search's own green channel. */
+export interface Decoded {
+  data: Buffer;
+  width: number;
+  height: number;
+  channels: 1 | 3;
+}
+
 /**
- * The same look from the decode the first pass's copy will be made from, `copyEdge` px on the long
- * edge. The map is of the decode's green channel (the channel the copy keeps). The bars are judged
- * where barsTooFine was measured, at the copy's scale: the label with a margin is resampled as the
- * copy is (the same libvips resize), so the judgement is made on what zxing would see. On the Meise
- * sheets 3 % and 38 % of the swings came out weak, against 2 % and 36 % in the copy itself.
+ * The same look from the decode the first pass's copy is made from, `copyEdge` px on the long
+ * edge; with or without QC's shared decode the search looks from a decode (decode-image.ts), so its
+ * result never depends on QC's settings. The map is of the decode's green channel (the channel the
+ * copy keeps). The bars are judged at the copy's scale, where barsTooFine was measured: the label
+ * with a margin is resampled by the copy's factor. Not on the copy's own pixel grid, so near one pixel
+ * per module the weak share differs somewhat from the copy's (3 % and 38 % on BR0000005182879's and
+ * BR0000019933597's labels, against 2 % and 36 % in the copy); a label near the threshold can be
+ * judged otherwise than the copy would, which changes only the order of the reads.
  */
-export async function lookAtDecode(pixels: RawRgb, copyEdge: number): Promise<FirstLook> {
-  const { width, height } = pixels;
-  const raw = { raw: { width, height, channels: pixels.channels } };
-  const green = await sharp(pixels.data, raw).extractChannel(1).raw().toBuffer();
+export async function lookAtDecode(decoded: Decoded, copyEdge: number): Promise<FirstLook> {
+  const { width, height } = decoded;
+  const green = decoded.channels === 1 ? decoded.data : await sharp(decoded.data, { raw: { width, height, channels: 3 } }).extractChannel(1).raw().toBuffer();
   const map = textureMap(new Uint8Array(green.buffer, green.byteOffset, green.byteLength), width, height, 1, 4);
   const label = textureRegion(map);
   if (!label) return { map, tooFine: false };
@@ -41,7 +50,8 @@ export async function lookAtDecode(pixels: RawRgb, copyEdge: number): Promise<Fi
   // Two blocks each side keep the resize's edge effects (lanczos3 reaches 3 px) off the label.
   const crop = widened(label, 2 * map.block, width, height);
   const out = { width: Math.max(1, Math.round(crop.width * k)), height: Math.max(1, Math.round(crop.height * k)) };
-  const { data } = await sharp(pixels.data, raw).extract(crop).resize(out.width, out.height, { fit: 'fill' }).extractChannel(1).raw().toBuffer({ resolveWithObject: true });
+  // One band in, one band out: without b-w, libvips would hand back sRGB.
+  const { data } = await sharp(green, { raw: { width, height, channels: 1 } }).extract(crop).resize(out.width, out.height, { fit: 'fill' }).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
   const left = Math.min(out.width - 1, Math.round((label.left - crop.left) * k));
   const top = Math.min(out.height - 1, Math.round((label.top - crop.top) * k));
   const inCopy = { left, top, width: Math.max(1, Math.min(out.width - left, Math.round(label.width * k))), height: Math.max(1, Math.min(out.height - top, Math.round(label.height * k))) };
