@@ -99,7 +99,9 @@ function fromDatabase(config: StationConfig, table: string, read: (db: Db) => Fi
 
 /** The same refusal as the station's start: a hot folder now under another id, still holding the old id's recorded files. */
 function checkRenamedSources(config: StationConfig): Finding[] {
-  return fromDatabase(config, 'captures', (db) => renamedSourceProblems(db, config.sources).map((p) => ({ status: 'fail', what: p.field, detail: p.problem })));
+  // The check reads captures.local_deleted_at (schema 6); sessions came next (schema 7): an older
+  // database is checked at start, once the station has migrated it.
+  return fromDatabase(config, 'sessions', (db) => renamedSourceProblems(db, config.sources).map((p) => ({ status: 'fail', what: p.field, detail: p.problem })));
 }
 
 /**

@@ -11,7 +11,7 @@ import { StationError } from '../../src/errors.js';
 import { Station } from '../../src/station/station.js';
 import { writeGoodTiff } from '../helpers/images.js';
 import { capture } from '../helpers/output.js';
-import { makeHome, waitFor } from '../helpers/station-home.js';
+import { filesUnder, makeHome, waitFor } from '../helpers/station-home.js';
 
 const ingest = { stableWindowMs: 250, rescanIntervalSec: 0 };
 const homes: string[] = [];
@@ -19,17 +19,18 @@ afterEach(() => {
   for (const h of homes.splice(0)) fs.rmSync(h, { recursive: true, force: true });
 });
 
-function configure(home: string, sources: { id: string; path: string }[]): void {
-  const config: StationConfigInput = { ingest, sources };
+function configure(home: string, sources: StationConfigInput['sources'], more: Omit<StationConfigInput, 'ingest' | 'sources'> = {}): void {
+  const config: StationConfigInput = { ingest, sources, ...more };
   fs.writeFileSync(path.join(home, 'station.json'), JSON.stringify(config));
 }
 
-/** Starts a station on `home`, lets it record until `total` captures exist, and stops it. */
-async function runUntil(home: string, total: number): Promise<void> {
+/** Starts a station on `home`, lets it record until `total` captures exist (and `then` holds), and stops it. */
+async function runUntil(home: string, total: number, then?: { what: string; holds: (station: Station) => boolean | Promise<boolean> }): Promise<void> {
   const station = new Station(loadConfig({ home }));
   try {
     await station.start();
     await waitFor(() => station.store.counts().total === total, `${total} captures recorded`);
+    if (then) await waitFor(() => then.holds(station), then.what);
     await station.idle();
   } finally {
     await station.stop();
@@ -123,15 +124,15 @@ describe('renaming a source', () => {
     configure(home, [{ id: 'camera', path: 'Cam' }]);
     const cannotCheck = (state: string) => ({
       field: 'sources.0.id',
-      problem: `the hot folder ${cam} was source "cam" and is now source "camera"; the folder ${state} now, while 2 captures were recorded as "cam", so it cannot be checked for files already recorded (a network share or removable disk that is not mounted looks like this). Mount it and start again, or keep the id "cam" for this folder. If it is empty on purpose (its recorded files were moved out), save the first new file into it, then start`,
+      problem: `the hot folder ${cam} was source "cam" and is now source "camera"; the folder ${state} now, while 2 files recorded as "cam" should still be in it (the station neither filed nor removed them), so it cannot be checked for them (a network share or removable disk that is not mounted looks like this). Mount it and start again, or keep the id "cam" for this folder. If those files were moved out on purpose, save the first new file into it, then start`,
     });
     expect(refusal(home)).toEqual([cannotCheck('does not exist')]);
     fs.mkdirSync(path.join(cam, 'empty-subfolder'), { recursive: true });
-    expect(refusal(home)).toEqual([cannotCheck('is empty')]);
+    expect(refusal(home)).toEqual([cannotCheck('holds no file this source takes')]);
     // doctor says the same.
     const out = capture();
     expect(await main(['doctor', '--home', home], out)).toBe(1);
-    expect(out.stdout).toContain(`[FAIL] sources.0.id: ${cannotCheck('is empty').problem}`);
+    expect(out.stdout).toContain(`[FAIL] sources.0.id: ${cannotCheck('holds no file this source takes').problem}`);
 
     // Mounted again: its recorded files are there, and the rename is refused for them.
     fs.rmSync(cam, { recursive: true });
@@ -146,6 +147,97 @@ describe('renaming a source', () => {
     // Emptied later, the folder starts under the id it has already run under.
     fs.rmSync(path.join(cam, 'c.tif'));
     await runUntil(home, 3);
+  });
+
+  it('takes a new id on a hot folder the station emptied itself, by filing or by retention', async () => {
+    // Filing: a linked capture moves into the library, and the hot folder is empty by design.
+    const filing = makeHome();
+    homes.push(filing);
+    const linking = { linking: { enabled: true, template: '{barcode}/{seq:03}{ext}', barcode: { pattern: '[A-Z]' } } };
+    configure(filing, [{ id: 'cam', path: 'Cam' }], linking);
+    fs.mkdirSync(path.join(filing, 'Cam'));
+    const station = new Station(loadConfig({ home: filing }));
+    try {
+      await station.start();
+      station.linker.scan('A');
+      await writeGoodTiff(path.join(filing, 'Cam', 'a.tif'), 1);
+      await waitFor(() => station.store.counts().total === 1, 'a capture recorded');
+      await waitFor(() => filesUnder(path.join(filing, 'Cam')).length === 0, 'the capture filed');
+      await station.linker.settled();
+    } finally {
+      await station.stop();
+    }
+    expect(filesUnder(loadConfig({ home: filing }).locations.library)).toEqual(['A/001.tif']);
+    configure(filing, [{ id: 'camera', path: 'Cam' }], linking);
+    await runUntil(filing, 1);
+
+    // Retention: every local file removed once the target verified it.
+    const retention = makeHome();
+    homes.push(retention);
+    const uploads = { targets: [{ id: 'nas', kind: 'folder' as const, path: 'Share', mountCheck: false }], upload: { probeIntervalSec: 0.2 }, retention: { deleteLocal: true, keepDays: 0, checkIntervalSec: 1 } };
+    configure(retention, [{ id: 'cam', path: 'Cam' }], uploads);
+    fs.mkdirSync(path.join(retention, 'Cam'));
+    fs.mkdirSync(path.join(retention, 'Share'));
+    await writeGoodTiff(path.join(retention, 'Cam', 'a.tif'), 1);
+    await runUntil(retention, 1, { what: 'the local file removed', holds: () => filesUnder(path.join(retention, 'Cam')).length === 0 });
+    configure(retention, [{ id: 'camera', path: 'Cam' }], uploads);
+    await runUntil(retention, 1);
+  });
+
+  it('counts only files the source would take: a mount point holding system files is still empty', async () => {
+    const home = makeHome();
+    homes.push(home);
+    const cam = path.join(home, 'Cam');
+    configure(home, [{ id: 'cam', path: 'Cam' }]);
+    fs.mkdirSync(cam);
+    await writeGoodTiff(path.join(cam, 'a.tif'), 1);
+    await runUntil(home, 1);
+
+    // The share is not mounted; its bare mount point holds what file browsers leave behind.
+    fs.renameSync(cam, path.join(home, 'share'));
+    fs.mkdirSync(path.join(cam, 'skipped'), { recursive: true });
+    for (const name of ['.DS_Store', 'Thumbs.db', 'desktop.ini', 'skipped/x.tif']) fs.writeFileSync(path.join(cam, name), 'x');
+    configure(home, [{ id: 'camera', path: 'Cam', ignore: ['skipped/**'] }]);
+    expect(refusal(home).map((p) => p.problem)).toEqual([expect.stringContaining('; the folder holds no file this source takes now, while 1 file recorded as "cam" should still be in it')]);
+    // A file the source does take is there: the folder is mounted and checked as it is.
+    await writeGoodTiff(path.join(cam, 'c.tif'), 3);
+    await runUntil(home, 2);
+  });
+
+  it('counts a start under the new id only when it came after the old id last recorded there', async () => {
+    const home = makeHome();
+    homes.push(home);
+    const cam = path.join(home, 'Cam');
+    /** The recorded files moved out of the folder, and `name` saved as the first new one. */
+    const freshFolder = async (aside: string, name: string, seed: number) => {
+      fs.renameSync(cam, path.join(home, aside));
+      fs.mkdirSync(cam);
+      await writeGoodTiff(path.join(cam, name), seed);
+    };
+    configure(home, [{ id: 'cam', path: 'Cam' }]);
+    fs.mkdirSync(cam);
+    await writeGoodTiff(path.join(cam, 'a.tif'), 1);
+    await runUntil(home, 1);
+    // cam → camera, on purpose.
+    await freshFolder('aside1', 'b.tif', 2);
+    configure(home, [{ id: 'camera', path: 'Cam' }]);
+    await runUntil(home, 2);
+    // Back to cam, on purpose: cam records again.
+    await freshFolder('aside2', 'c.tif', 3);
+    configure(home, [{ id: 'cam', path: 'Cam' }]);
+    await runUntil(home, 3);
+    // camera again while the share is not mounted: its earlier start does not cover c.tif.
+    fs.renameSync(cam, path.join(home, 'share'));
+    configure(home, [{ id: 'camera', path: 'Cam' }]);
+    expect(refusal(home).map((p) => p.problem)).toEqual([expect.stringMatching(/was source "cam" and is now source "camera"; the folder does not exist now/)]);
+    // Mounted, c.tif is found; moved out, camera starts and takes only what is new.
+    fs.renameSync(path.join(home, 'share'), cam);
+    expect(refusal(home).map((p) => p.problem)).toEqual([expect.stringContaining('its 1 file already recorded as "cam" (e.g. c.tif)')]);
+    await freshFolder('aside3', 'd.tif', 4);
+    await runUntil(home, 4);
+    // That start came after cam's last capture: unmounted now, the folder starts under camera.
+    fs.renameSync(cam, path.join(home, 'share'));
+    await runUntil(home, 4);
   });
 
   it('walks the folder without following links, and compares folders by real path', async () => {
@@ -226,7 +318,7 @@ describe('renaming a source', () => {
       fs.renameSync(path.join(home, 'Cam'), path.join(home, 'share'));
       edited.sources![0]!.id = 'camera';
       expect(await client.checkConfig({ config: edited })).toEqual({
-        result: { errors: { 'sources.0.id': expect.stringMatching(/was source "cam" and is now source "camera"; the folder does not exist now, while 1 capture was recorded as "cam", so it cannot be checked/) } },
+        result: { errors: { 'sources.0.id': expect.stringMatching(/was source "cam" and is now source "camera"; the folder does not exist now, while 1 file recorded as "cam" should still be in it \(the station neither filed nor removed it\), so it cannot be checked for it/) } },
       });
     } finally {
       await station.stop();
