@@ -13,7 +13,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { capture } from '../helpers/output.js';
 import { writeGoodTiff } from '../helpers/images.js';
 import { filesUnder, makeHome, waitFor } from '../helpers/station-home.js';
-import { exited, startStation, type StationProcess } from '../helpers/station-process.js';
+import { countInStation, exited, startStation, type StationProcess } from '../helpers/station-process.js';
 
 async function cli(...args: string[]) {
   const out = capture();
@@ -153,6 +153,31 @@ describe('linking edits from the command line', () => {
     expect(await cli('relink', '--object', 'IMG_0004.tif', '--to', 'F-6')).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Done: rename A-1 → F-6 \(1 capture\)/) });
     expect(filesUnder(library)).toEqual(['A-1/001.tif', 'A-1/002.tif', 'A-1/003.tif', 'F-6/004.tif']);
   }, 60_000);
+});
+
+describe('linking a capture shot with no object open', () => {
+  it('cannot split it (exit 2); relink links it, it is filed, and undo puts it back in the hot folder', async () => {
+    await writeGoodTiff(path.join(inbox, 'IMG_0005.tif'), 5);
+    // Once the station has told it is not linked, it waits to be linked by hand.
+    await waitFor(() => countInStation(home, `SELECT COUNT(*) AS n FROM events e JOIN captures c ON c.id = e.capture_id WHERE e.type = 'capture.not-linked' AND c.rel_path = 'IMG_0005.tif'`) === 1, 'IMG_0005.tif not linked');
+    const before = filesUnder(library);
+    expect(await cli('split', 'IMG_0005.tif', '--to', 'C-3')).toMatchObject({ code: 2, stderr: expect.stringContaining('(IMG_0005.tif) is not linked to any object, so there is nothing to split: link it with capture-station relink') });
+    const linked = await cli('relink', 'IMG_0005.tif', '--to', 'A-1');
+    expect(linked).toMatchObject({ code: 0, stdout: `Done: link IMG_0005.tif → A-1 (capture-station undo reverses it).\n  not renamed: ${path.join(inbox, 'IMG_0005.tif')} (no file moved: not filed in the library yet, or removed locally by retention)\n` });
+    await waitFor(() => filesUnder(library).length === before.length + 1 && !fs.existsSync(path.join(inbox, 'IMG_0005.tif')), 'IMG_0005.tif filed under A-1');
+    expect(filesUnder(library)).toContain('A-1/004.tif');
+    expect(await cli('undo')).toMatchObject({ code: 0, stdout: `Undid "link IMG_0005.tif → A-1": IMG_0005.tif is not linked, back where it was found.\n  renamed ${path.join(library, 'A-1/004.tif')} → ${path.join(inbox, 'IMG_0005.tif')}\n` });
+    expect(filesUnder(library)).toEqual(before);
+    expect(fs.existsSync(path.join(inbox, 'IMG_0005.tif'))).toBe(true);
+  }, 60_000);
+});
+
+describe('capture-station --help', () => {
+  it('lists the linking edits', async () => {
+    const out = capture();
+    expect(await main(['--help'], out)).toBe(0);
+    for (const line of ['relink CAPTURE… --to BARCODE', '--object OBJECT', 'split CAPTURE --to BARCODE', '--from N', 'merge OBJECT --into BARCODE', 'reshoot CAPTURE', '--clear', 'undo ']) expect(out.stdout).toContain(`  ${line}`);
+  });
 });
 
 describe('linking edits with no station running', () => {
