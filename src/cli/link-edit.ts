@@ -139,15 +139,20 @@ async function edit(ctx: CliContext, check: (config: StationConfig) => (db: Db) 
   }
 }
 
-/** One line per capture of the edit: its file renamed (from → to, as the station's `capture.filed` events after `mark` say), or left as it was. */
+/**
+ * One line per capture of the edit: its file renamed (from → to, as the station's `capture.filed`
+ * events after `mark` say), or left as it was. An edit renames each file once, after any filing
+ * queued before it (whose event may also follow `mark`): its rename is the capture's last event.
+ */
 function renamedFiles(db: Db, captureIds: readonly number[], mark: number): string {
-  const moves = db.prepare(`SELECT data_json FROM events WHERE type = 'capture.filed' AND capture_id = ? AND id > ? ORDER BY id`).pluck();
+  const moved = db.prepare(`SELECT data_json FROM events WHERE type = 'capture.filed' AND capture_id = ? AND id > ? ORDER BY id DESC LIMIT 1`).pluck();
   const now = db.prepare('SELECT path FROM captures WHERE id = ?').pluck();
   return captureIds
     .map((id) => {
-      const steps = (moves.all(id, mark) as string[]).map((j) => JSON.parse(j) as { from: string; to: string });
-      if (steps.length === 0) return `  not renamed: ${now.get(id) as string} (no file moved: not filed in the library yet, or removed locally by retention)\n`;
-      return `  renamed ${steps[0]!.from} → ${steps.at(-1)!.to}\n`;
+      const last = moved.get(id, mark) as string | undefined;
+      if (last === undefined) return `  not renamed: ${now.get(id) as string} (no file moved: not filed in the library yet, or removed locally by retention)\n`;
+      const { from, to } = JSON.parse(last) as { from: string; to: string };
+      return `  renamed ${from} → ${to}\n`;
     })
     .join('');
 }

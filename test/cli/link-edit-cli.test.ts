@@ -164,11 +164,15 @@ describe('linking a capture shot with no object open', () => {
     expect(await cli('split', 'IMG_0005.tif', '--to', 'C-3')).toMatchObject({ code: 2, stderr: expect.stringContaining('(IMG_0005.tif) is not linked to any object, so there is nothing to split: link it with capture-station relink') });
     const linked = await cli('relink', 'IMG_0005.tif', '--to', 'A-1');
     expect(linked).toMatchObject({ code: 0, stdout: `Done: link IMG_0005.tif → A-1 (capture-station undo reverses it).\n  not renamed: ${path.join(inbox, 'IMG_0005.tif')} (no file moved: not filed in the library yet, or removed locally by retention)\n` });
-    await waitFor(() => filesUnder(library).length === before.length + 1 && !fs.existsSync(path.join(inbox, 'IMG_0005.tif')), 'IMG_0005.tif filed under A-1');
+    await waitFor(() => countInStation(home, `SELECT COUNT(*) AS n FROM events e JOIN captures c ON c.id = e.capture_id WHERE e.type = 'capture.filed' AND c.rel_path = 'IMG_0005.tif'`) === 1, 'IMG_0005.tif filed under A-1');
     expect(filesUnder(library)).toContain('A-1/004.tif');
     expect(await cli('undo')).toMatchObject({ code: 0, stdout: `Undid "link IMG_0005.tif → A-1": IMG_0005.tif is not linked, back where it was found.\n  renamed ${path.join(library, 'A-1/004.tif')} → ${path.join(inbox, 'IMG_0005.tif')}\n` });
     expect(filesUnder(library)).toEqual(before);
     expect(fs.existsSync(path.join(inbox, 'IMG_0005.tif'))).toBe(true);
+    // Undone at once, while the station may still be filing it: the undo waits for the filing, and names only its own move.
+    expect((await cli('relink', 'IMG_0005.tif', '--to', 'A-1')).code).toBe(0);
+    expect(await cli('undo')).toMatchObject({ code: 0, stdout: `Undid "link IMG_0005.tif → A-1": IMG_0005.tif is not linked, back where it was found.\n  renamed ${path.join(library, 'A-1/004.tif')} → ${path.join(inbox, 'IMG_0005.tif')}\n` });
+    expect(filesUnder(library)).toEqual(before);
   }, 60_000);
 });
 
