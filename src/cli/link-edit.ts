@@ -27,6 +27,8 @@ interface Request {
 
 const usage = (text: string) => new StationError('INVALID_ARGUMENT', text);
 
+const editTimeoutMs = 30 * 60_000;
+
 export function relinkCommand(ctx: CliContext): Promise<number> {
   const { to, object } = ctx.values;
   if (to === undefined) throw usage('Say which barcode to relink to: capture-station relink CAPTURE… --to BARCODE, or relink --object BARCODE --to BARCODE to rename an object.');
@@ -119,7 +121,8 @@ async function edit(ctx: CliContext, check: (config: StationConfig) => (db: Db) 
   try {
     const { command, args, object } = request(store.db);
     const mark = store.db.prepare('SELECT COALESCE(MAX(id), 0) FROM events').pluck().get() as number;
-    const reply = await callStation(socket, command, args);
+    // An edit renames files (a verified copy each, when the library is on another disk or a share): minutes, not the 10 s of a scan.
+    const reply = await callStation(socket, command, args, editTimeoutMs);
     if ('error' in reply) {
       ctx.output.err(`REFUSED: ${reply.error.message}\n${onCommandLine(reply.error.message, object, args)}`);
       return 1;
@@ -128,8 +131,8 @@ async function edit(ctx: CliContext, check: (config: StationConfig) => (db: Db) 
     if (outcome.message !== undefined) ctx.output.out(`${outcome.message}\n`);
     else {
       const last = await callStation(socket, 'lastLinkEdit', {});
-      const edit = 'result' in last ? (last.result as LastEdit | null) : null;
-      const what = edit?.editId === outcome.editId ? edit.summary : `${outcome.kind} of ${outcome.captureIds.length} capture${outcome.captureIds.length === 1 ? '' : 's'}`;
+      const newest = 'result' in last ? (last.result as LastEdit | null) : null;
+      const what = newest?.editId === outcome.editId ? newest.summary : `${outcome.kind} of ${outcome.captureIds.length} capture${outcome.captureIds.length === 1 ? '' : 's'}`;
       ctx.output.out(`Done: ${what} (capture-station undo reverses it).\n`);
     }
     if (outcome.kind !== 'reshoot') ctx.output.out(renamedFiles(store.db, outcome.captureIds, mark));
