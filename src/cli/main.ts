@@ -14,6 +14,7 @@ import { checkCommand } from './check.js';
 import { doctorCommand } from './doctor.js';
 import { exportCommand } from './export.js';
 import { processOutput, type Output } from './output.js';
+import { mergeCommand, relinkCommand, reshootCommand, splitCommand, undoCommand } from './link-edit.js';
 import { queueCommand } from './queue.js';
 import { runCommand } from './run.js';
 import { scanCommand } from './scan.js';
@@ -46,6 +47,17 @@ Commands:
   backup FILE              A consistent copy of the station database, also while the station runs
       --force              Replace FILE if it exists
       --json               The copy's counts as one JSON object
+  relink CAPTURE… --to BARCODE   Move shots to BARCODE's object, numbered after its last shot (edits, as the
+                                 History view's, go to the running station and can be undone)
+      --object OBJECT      Instead: give OBJECT another barcode (a mislabelled or misread object)
+  split CAPTURE --to BARCODE     That shot and the ones after it become a new object BARCODE
+      --from N             With OBJECT in place of CAPTURE: from shot number N of OBJECT on
+  merge OBJECT --into BARCODE    Every shot of OBJECT joins BARCODE's object, numbered after its last shot
+  reshoot CAPTURE          Flag a capture to be shot again (it is not uploaded)
+      --clear              Take the flag off
+  undo                     Undo the newest linking edit (relink, rename, split, merge, re-shoot flag)
+                           CAPTURE: an id, or a path or file name as export shows it; OBJECT: a barcode,
+                           or one of its captures. A name that fits several is refused, each listed.
 
 Options for every command:
   --home DIR               Put the whole station under DIR (same as CAPTURE_STATION_HOME=DIR)
@@ -59,7 +71,8 @@ station already running on this home
 
 export interface CliContext {
   positionals: string[];
-  values: { json: boolean; profile?: string | undefined; format?: string | undefined; output?: string | undefined; source?: string | undefined; backfill?: string | undefined; since?: string | undefined; retry?: string | undefined; job?: string | undefined; force: boolean };
+  values: { json: boolean; profile?: string | undefined; format?: string | undefined; output?: string | undefined; source?: string | undefined; backfill?: string | undefined; since?: string | undefined; retry?: string | undefined; job?: string | undefined; force: boolean;
+    to?: string | undefined; into?: string | undefined; object?: string | undefined; from?: string | undefined; clear: boolean };
   config: () => StationConfig;
   output: Output;
 }
@@ -74,6 +87,11 @@ const commands: Record<string, (ctx: CliContext) => Promise<number>> = {
   scan: scanCommand,
   sheet: sheetCommand,
   backup: backupCommand,
+  relink: relinkCommand,
+  split: splitCommand,
+  merge: mergeCommand,
+  reshoot: reshootCommand,
+  undo: undoCommand,
 };
 
 export async function main(argv: string[], output: Output = processOutput): Promise<number> {
@@ -96,6 +114,11 @@ export async function main(argv: string[], output: Output = processOutput): Prom
         retry: { type: 'string' },
         job: { type: 'string' },
         force: { type: 'boolean', default: false },
+        to: { type: 'string' },
+        into: { type: 'string' },
+        object: { type: 'string' },
+        from: { type: 'string' },
+        clear: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -125,7 +148,8 @@ export async function main(argv: string[], output: Output = processOutput): Prom
   try {
     return await command({
       positionals,
-      values: { json: parsed.values.json ?? false, profile: parsed.values.profile, format: parsed.values.format, output: parsed.values.output, source: parsed.values.source, backfill: parsed.values.backfill, since: parsed.values.since, retry: parsed.values.retry, job: parsed.values.job, force: parsed.values.force ?? false },
+      values: { json: parsed.values.json ?? false, profile: parsed.values.profile, format: parsed.values.format, output: parsed.values.output, source: parsed.values.source, backfill: parsed.values.backfill, since: parsed.values.since, retry: parsed.values.retry, job: parsed.values.job, force: parsed.values.force ?? false,
+        to: parsed.values.to, into: parsed.values.into, object: parsed.values.object, from: parsed.values.from, clear: parsed.values.clear ?? false },
       config: () => (loaded = loadConfig({ home, configFile: config })),
       output,
     });
