@@ -243,6 +243,14 @@ export class LinkStore {
     return (this.db.prepare('SELECT capture_id FROM capture_links WHERE object_id = ? ORDER BY seq, capture_id').all(objectId) as { capture_id: number }[]).map((r) => r.capture_id);
   }
 
+  /** When the station first saw each file of shot `seq` of `objectId` (their detectedAt), earliest first. */
+  shotDetectedAt(objectId: number, seq: number): string[] {
+    const rows = this.db
+      .prepare('SELECT DISTINCT c.detected_at AS at FROM capture_links l JOIN captures c ON c.id = l.capture_id WHERE l.object_id = ? AND l.seq = ? ORDER BY c.detected_at')
+      .all(objectId, seq) as { at: string }[];
+    return rows.map((r) => r.at);
+  }
+
   /**
    * scan-after-capture: captures of `sourceId` recorded after its last object closed (with no object
    * yet: after `notBefore`; null: none) that are not linked, not flagged for re-shoot, not failed,
