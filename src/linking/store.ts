@@ -144,6 +144,11 @@ export class LinkStore {
       .all() as { id: number; sourceId: string; relPath: string }[];
   }
 
+  /** Whether the capture is flagged for re-shoot (UNDO, a failed check, or setReshoot). */
+  flaggedForReshoot(captureId: number): boolean {
+    return this.db.prepare('SELECT 1 FROM captures WHERE id = ? AND reshoot = 1').get(captureId) !== undefined;
+  }
+
   linkOf(captureId: number): CaptureLink | null {
     const row = this.db
       .prepare('SELECT l.capture_id, l.object_id, o.barcode, o.state, l.seq, l.view, l.project, l.operator FROM capture_links l JOIN objects o ON o.id = l.object_id WHERE l.capture_id = ?')
