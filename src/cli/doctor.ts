@@ -8,6 +8,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
+import { createNodeUsbBackend } from '../barcode/usb/node-usb-backend.js';
+import { checkUsbScanners } from '../barcode/usb/usb-doctor.js';
 import type { StationConfig } from '../config/load.js';
 import { StationError } from '../errors.js';
 import { libraryUnmounted } from '../filing/library.js';
@@ -63,6 +65,7 @@ export async function doctorCommand(ctx: CliContext): Promise<number> {
     findings.push(...checkFreeSpace(config));
     findings.push(...(await checkTargets(config)));
     findings.push(...checkStaleCopies(config));
+    findings.push({ what: 'USB scanners', ...(await checkUsbScanners(config.linking.enabled, config.linking.usb, () => createNodeUsbBackend())) });
   }
   findings.push({ status: 'ok', what: 'image decoder', detail: `libvips ${sharp.versions.vips} (sharp ${sharp.versions.sharp ?? '?'}), Node ${process.versions.node}` });
 

@@ -28,7 +28,7 @@ export class EditWords {
   summary(edit: LoggedEdit): string {
     const { data } = edit;
     if (data.kind === 'barcode') return `rename ${data.before} → ${data.after} (${this.count(edit.captureIds)})`;
-    if (data.kind === 'reshoot') return data.before ? `clear the re-shoot flag of ${this.names([data.captureId])}` : `flag ${this.names([data.captureId])} for re-shoot`;
+    if (data.kind === 'reshoot') return data.before ? `clear the re-shoot flag of ${this.names(flaggedOf(edit))}` : `flag ${this.names(flaggedOf(edit))} for re-shoot`;
     const from = [...new Set(data.before.map((p) => (p.objectId === null ? null : (this.links.object(p.objectId)?.barcode ?? null))))];
     const fromWords = from.map((b) => b ?? 'no object').join(' and ');
     const to = edit.captureIds.map((id) => this.links.linkOf(id)?.barcode).find((b) => b !== undefined) ?? '?';
@@ -48,7 +48,10 @@ export class EditWords {
   /** Where the captures are now (after an undo), one clause per barcode and shot. */
   whereNow(edit: LoggedEdit, captureIds: readonly number[]): string {
     const { data } = edit;
-    if (data.kind === 'reshoot') return `${this.names([data.captureId])} is ${data.before ? 'flagged' : 'not flagged'} for re-shoot again`;
+    if (data.kind === 'reshoot') {
+      const ids = flaggedOf(edit);
+      return `${this.names(ids)} ${ids.length === 1 ? 'is' : 'are'} ${data.before ? 'flagged' : 'not flagged'} for re-shoot again`;
+    }
     if (data.kind === 'barcode') return `object ${data.before} has its barcode back (${this.count(captureIds)} named under it again)`;
     const groups = new Map<string, number[]>();
     for (const id of captureIds) {
@@ -70,4 +73,9 @@ export class EditWords {
   private count(ids: readonly number[]): string {
     return `${ids.length} capture${ids.length === 1 ? '' : 's'}`;
   }
+}
+
+/** The captures a re-shoot edit flagged or cleared: the whole shot, or (logged before shots were flagged whole) the one named. */
+function flaggedOf(edit: LoggedEdit): readonly number[] {
+  return edit.data.kind === 'reshoot' && edit.data.flaggedBefore === undefined ? [edit.data.captureId] : edit.captureIds;
 }

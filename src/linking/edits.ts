@@ -18,7 +18,7 @@ import type { CaptureStore } from '../store/captures.js';
 import type { Db } from '../store/database.js';
 import { appendEvent } from '../store/events.js';
 import { EditWords, type LoggedEdit } from './edit-words.js';
-import { rejectedFolder, stemOf, type LibraryNaming } from './naming.js';
+import { rejectedFolder, reshootFolder, stemOf, type LibraryNaming } from './naming.js';
 import type { CaptureLink, LinkStore, ObjectState } from './store.js';
 
 /** Where each capture was before an edit: what undo puts back. */
@@ -44,7 +44,11 @@ export type EditKind = 'relink' | 'link' | 'split' | 'merge' | 'barcode' | 'resh
 export type EditData =
   | { kind: 'relink'; before: Placement[] }
   | { kind: 'barcode'; objectId: number; before: string; after: string }
-  | { kind: 'reshoot'; captureId: number; before: boolean };
+  /**
+   * `captureId` was named, its whole shot flagged or cleared; `flaggedBefore`: those of the shot that
+   * were flagged before (absent in an edit logged when only `captureId` was: then its `before`).
+   */
+  | { kind: 'reshoot'; captureId: number; before: boolean; flaggedBefore?: number[] };
 
 /** What an edit changes, as it was before it (see renameOrRollBack). */
 interface Snapshot {
@@ -220,14 +224,26 @@ export class LinkEditor {
     );
   }
 
+  /**
+   * Flags a capture's whole shot for re-shoot, or clears the flag. A flagged shot is set aside as
+   * UNDO sets one aside (filed files to _reshoot/<barcode>/<original name>, out of the object's
+   * names, not uploaded), but keeps its link: marking a shot is a judgement of the image, not a
+   * wrong link, so the object still counts where it was. Cleared, it is filed under its names again.
+   */
   setReshoot(captureId: number, reshoot: boolean): Promise<EditOutcome> {
     return this.serialize(async () => {
       if (!this.captures.get(captureId)) throw new StationError('NOT_FOUND', `There is no capture ${captureId}.`);
-      return this.db.transaction(() => {
-        const before = this.reshootOf(captureId);
-        this.flagReshoot(captureId, reshoot);
-        return this.record({ kind: 'reshoot', captureId, before }, [captureId]);
-      })();
+      const link = this.links.linkOf(captureId);
+      // A capture not linked has no shot number to share; its file is not under an object's name.
+      const ids = link ? this.links.capturesOf(link.objectId).filter((id) => this.links.linkOf(id)!.seq === link.seq) : [captureId];
+      const before = this.snapshot(ids);
+      const edit = this.commit(() => {
+        const data: EditData = { kind: 'reshoot', captureId, before: this.reshootOf(captureId), flaggedBefore: before.reshoot };
+        for (const id of ids) this.flagReshoot(id, reshoot);
+        return this.record(data, ids);
+      });
+      await this.renameOrRollBack(edit, before);
+      return edit;
     });
   }
 
@@ -256,6 +272,7 @@ export class LinkEditor {
             else this.links.setLink(p.captureId, p.objectId, p.seq!, p.view);
           }
         } else if (data.kind === 'barcode') this.links.setBarcode(data.objectId, data.before);
+        else if (data.flaggedBefore) for (const id of captureIds) this.flagReshoot(id, data.flaggedBefore.includes(id));
         else this.flagReshoot(data.captureId, data.before);
         if (data.kind !== 'reshoot') this.relinked(captureIds, earlierMismatch(data));
         // Judged again above: the old link makes it fail, and it is to be re-shot again.
@@ -265,14 +282,12 @@ export class LinkEditor {
       });
       // A capture this edit linked for the first time goes back where it was found.
       const back = new Map(data.kind === 'relink' ? data.before.flatMap((p) => (p.objectId === null && p.path !== undefined ? [[p.captureId, p.path] as const] : [])) : []);
-      if (data.kind !== 'reshoot') {
-        const paths = this.pathsOf(captureIds);
-        try {
-          await this.renameFiled(captureIds, back);
-          this.announceRenamed(captureIds, paths);
-        } finally {
-          this.changed(captureIds);
-        }
+      const paths = this.pathsOf(captureIds);
+      try {
+        await this.renameFiled(captureIds, back);
+        this.announceRenamed(captureIds, paths);
+      } finally {
+        this.changed(captureIds);
       }
       return { editId: last.id, kind, captureIds, message: `Undid "${summary}": ${this.words.whereNow(last, captureIds)}.` };
     });
@@ -393,9 +408,9 @@ export class LinkEditor {
     if (!capture?.sha256 || filed?.state !== 'done') return false;
     // Retention removed the local file (its copies are at the targets): the link changes, no file can move.
     if (this.captures.localRemoved(id)) return false;
-    // A rejected object's captures stay set aside, under the barcode it has now.
-    const rejected = link !== null && this.links.object(link.objectId)?.state === 'rejected';
-    const to = !link ? back.get(id) : rejected ? await this.naming.setAside(capture, rejectedFolder, link.barcode, capture.path) : await this.naming.destination(capture, link, capture.path);
+    // A rejected object's captures, and shots flagged for re-shoot, stay set aside, under the barcode it has now.
+    const aside = link === null ? null : this.links.object(link.objectId)?.state === 'rejected' ? rejectedFolder : this.reshootOf(id) ? reshootFolder : null;
+    const to = !link ? back.get(id) : aside !== null ? await this.naming.setAside(capture, aside, link.barcode, capture.path) : await this.naming.destination(capture, link, capture.path);
     if (to === undefined || to === capture.path) return false;
     this.links.planMove(id, capture.path, to);
     try {
@@ -455,7 +470,7 @@ export class LinkEditor {
         // A capture the edit linked for the first time had no link to go back to.
         for (const id of edit.captureIds) if (!before.some((b) => b.captureId === id)) this.links.removeLink(id);
         this.relinked(edit.captureIds, snapshot.mismatch);
-        for (const id of snapshot.reshoot) if (!this.reshootOf(id)) this.flagReshoot(id, true);
+        for (const id of edit.captureIds) if (this.reshootOf(id) !== snapshot.reshoot.includes(id)) this.flagReshoot(id, snapshot.reshoot.includes(id));
         this.newest = undefined;
         appendEvent(this.db, { type: 'link.edit-undone', data: { editId: edit.editId, kind: edit.kind, captureIds: edit.captureIds, reason } });
         for (const b of before) appendEvent(this.db, { type: 'capture.relinked', captureId: b.captureId, data: { editId: edit.editId, why: 'rolled back', barcode: b.barcode, seq: b.seq, view: b.view } });
@@ -585,7 +600,7 @@ export class LinkEditor {
   }
 
   private reshootOf(captureId: number): boolean {
-    return (this.db.prepare('SELECT reshoot FROM captures WHERE id = ?').get(captureId) as { reshoot: number }).reshoot === 1;
+    return this.links.flaggedForReshoot(captureId);
   }
 }
 

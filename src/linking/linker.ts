@@ -616,10 +616,12 @@ export class Linker {
       this.links.planMove(captureId, capture.path, to);
     }
     const rejected = link !== null && this.links.object(link.objectId)?.state === 'rejected';
-    if (!to && rejected) {
-      if (this.inLibraryFolder(capture.path, rejectedFolder)) return;
+    // A rejected object's captures, and linked shots flagged for re-shoot (setReshoot), are set aside.
+    const aside = rejected ? rejectedFolder : link !== null && this.links.flaggedForReshoot(captureId) ? reshootFolder : null;
+    if (!to && aside !== null) {
+      if (this.inLibraryFolder(capture.path, aside)) return;
       if (capture.verdict === 'fail' && !this.opts.config.fileFailed && planned?.state !== 'done') return;
-      to = await this.naming.setAside(capture, rejectedFolder, link.barcode);
+      to = await this.naming.setAside(capture, aside, link!.barcode);
       this.links.planMove(captureId, capture.path, to);
     }
     if (!to) {
@@ -655,7 +657,7 @@ export class Linker {
       throw err;
     }
     // A move finished after a crash may have filed a capture UNDO took off its object, or whose object was rejected, meanwhile.
-    if (resume && (!link || rejected)) await this.file(captureId);
+    if (resume && (!link || aside !== null)) await this.file(captureId);
   }
 
   /** An unlinked capture flagged for re-shoot that still has a name in the library (it was filed before UNDO). */

@@ -29,15 +29,20 @@ export class LibraryNaming {
    *
    * A shot's files (a RAW and its TIFF) share one stem: the first to be named takes a stem no file
    * of any extension has, and its siblings take that same stem, so a collision never splits a pair
-   * across `_001` and `_001_2`.
+   * across `_001` and `_001_2`. `{date}` and `{time}` are the shot's first file's, so a JPEG written
+   * seconds after its RAW (or after midnight) is not named apart from it either.
    */
   async destination(capture: CaptureRecord, link: Pick<CaptureLink, 'objectId' | 'barcode' | 'seq' | 'view'> & Partial<Pick<CaptureLink, 'project' | 'operator'>>, keep?: string): Promise<string> {
-    const rel = renderTemplate(this.template, this.values(capture, link), { ...defaultNamePolicy, allowSpaces: this.config.allowSpaces });
-    const wanted = resolveInside(this.library, rel);
+    const policy = { ...defaultNamePolicy, allowSpaces: this.config.allowSpaces };
+    const render = (at: string) => resolveInside(this.library, renderTemplate(this.template, this.values(capture, link, at), policy));
+    // Earliest first. A sibling named before an earlier file of its shot was linked (its RAW still
+    // being checked) was named by its own time: a stem of any of these times is the shot's.
+    const times = [...new Set([capture.detectedAt, ...this.links.shotDetectedAt(link.objectId, link.seq)])].sort();
+    const wanted = render(times[0]!);
     if (keep !== undefined && wanted === keep) return keep;
     const isTaken = (f: string) => f !== keep && (fs.existsSync(f) || this.links.isPlannedDestination(f));
     const ext = path.extname(wanted);
-    const shotStem = this.siblingStem(capture.id, link, stemOf(wanted));
+    const shotStem = this.siblingStem(capture.id, link, new Set(times.map((at) => stemOf(render(at)))));
     if (shotStem !== null && !isTaken(shotStem + ext)) return shotStem + ext;
     const stems = await stemsIn(path.dirname(wanted), keep);
     return freeName(wanted, async (f) => isTaken(f) || stems.has(stemOf(f)) || this.links.isPlannedStem(stemOf(f), keep));
@@ -58,14 +63,18 @@ export class LibraryNaming {
     return freeName(wanted, async (f) => fs.existsSync(f) || this.links.isPlannedDestination(f));
   }
 
-  /** The stem a sibling of the same shot was already given, when it is `wanted` or a `wanted_N` made unique. */
-  private siblingStem(captureId: number, link: Pick<CaptureLink, 'objectId' | 'seq'>, wanted: string): string | null {
+  /**
+   * The stem a sibling of the same shot was already given, when it is one of `wanted` or a
+   * `wanted_N` made unique (a sibling still under a name an edit's old link gave it is not).
+   */
+  private siblingStem(captureId: number, link: Pick<CaptureLink, 'objectId' | 'seq'>, wanted: ReadonlySet<string>): string | null {
     for (const id of this.links.capturesOf(link.objectId)) {
       if (id === captureId || this.links.linkOf(id)?.seq !== link.seq) continue;
       const move = this.links.move(id);
       if (!move || move.state === 'failed') continue;
       const stem = stemOf(move.toPath);
-      if (stem === wanted || (stem.startsWith(`${wanted}_`) && /^\d+$/.test(stem.slice(wanted.length + 1)))) return stem;
+      const unique = /^(.*)_\d+$/.exec(stem)?.[1];
+      if (wanted.has(stem) || (unique !== undefined && wanted.has(unique))) return stem;
     }
     return null;
   }
@@ -76,8 +85,9 @@ export class LibraryNaming {
     return { project: session?.project || this.config.project, operator: session?.operator ?? this.config.operator };
   }
 
-  private values(capture: CaptureRecord, link: { barcode: string; seq: number; view: string | null; project?: string | null; operator?: string | null }): TemplateValues {
-    const at = new Date(capture.detectedAt);
+  /** The template's values for `capture` as `link` names it, `{date}` and `{time}` of the instant `detectedAt`. */
+  private values(capture: CaptureRecord, link: { barcode: string; seq: number; view: string | null; project?: string | null; operator?: string | null }, detectedAt: string): TemplateValues {
+    const at = new Date(detectedAt);
     const pad = (n: number) => String(n).padStart(2, '0');
     const base = path.posix.basename(capture.relPath);
     const ext = path.posix.extname(base);

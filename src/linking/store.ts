@@ -144,6 +144,11 @@ export class LinkStore {
       .all() as { id: number; sourceId: string; relPath: string }[];
   }
 
+  /** Whether the capture is flagged for re-shoot (UNDO, a failed check, or setReshoot). */
+  flaggedForReshoot(captureId: number): boolean {
+    return this.db.prepare('SELECT 1 FROM captures WHERE id = ? AND reshoot = 1').get(captureId) !== undefined;
+  }
+
   linkOf(captureId: number): CaptureLink | null {
     const row = this.db
       .prepare('SELECT l.capture_id, l.object_id, o.barcode, o.state, l.seq, l.view, l.project, l.operator FROM capture_links l JOIN objects o ON o.id = l.object_id WHERE l.capture_id = ?')
@@ -241,6 +246,14 @@ export class LinkStore {
 
   capturesOf(objectId: number): number[] {
     return (this.db.prepare('SELECT capture_id FROM capture_links WHERE object_id = ? ORDER BY seq, capture_id').all(objectId) as { capture_id: number }[]).map((r) => r.capture_id);
+  }
+
+  /** When the station first saw each file of shot `seq` of `objectId` (their detectedAt), earliest first. */
+  shotDetectedAt(objectId: number, seq: number): string[] {
+    const rows = this.db
+      .prepare('SELECT DISTINCT c.detected_at AS at FROM capture_links l JOIN captures c ON c.id = l.capture_id WHERE l.object_id = ? AND l.seq = ? ORDER BY c.detected_at')
+      .all(objectId, seq) as { at: string }[];
+    return rows.map((r) => r.at);
   }
 
   /**

@@ -60,7 +60,8 @@ describe('linking edits', () => {
     expect(filesUnder(library)).toEqual(['A/001.tif', 'A/002.jpg', 'A/002.tif', 'A/003.tif']);
 
     await client.setReshoot({ captureId: id('s1.tif'), reshoot: true });
-    expect(station.store.detail(id('s1.tif'))!.events.at(-1)?.type).toBe('capture.relinked');
+    expect(station.store.detail(id('s1.tif'))!.events.slice(-2).map((e) => e.type)).toEqual(['capture.relinked', 'capture.filed']);
+    expect(filesUnder(library)).toEqual(['A/002.jpg', 'A/002.tif', 'A/003.tif', '_reshoot/A/s1.tif']);
   });
 
   it('refuses an invalid barcode, a control code and bad arguments, changing nothing', async () => {

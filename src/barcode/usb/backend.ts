@@ -71,6 +71,11 @@ export interface UsbBackend {
    */
   list(filter?: (ids: { vendorId: number; productId: number }) => boolean): Promise<UsbDeviceInfo[]>;
   open(deviceId: string): Promise<UsbDeviceHandle>;
+  /**
+   * False once a listing found that this machine has no USB bus at all (a container or a VM without
+   * USB passed through): no device can ever appear, and watch() reports none.
+   */
+  busPresent(): boolean;
   /** Hot-plug events; resolves to a function that stops them. */
   watch(events: UsbHotplugEvents, filter?: (ids: { vendorId: number; productId: number }) => boolean): Promise<() => Promise<void>>;
 }

@@ -102,7 +102,8 @@ class NodeUsbBackend implements UsbBackend {
       this.busMissing = false;
     } catch (err) {
       if (err instanceof Error && noUsbBus.test(err.message)) {
-        if (!this.busMissing) log.info('this machine has no USB bus (/sys/bus/usb is missing): no USB scanners');
+        // The scanner service says so, with what to do (linking.usb is on): here only the cause.
+        if (!this.busMissing) log.debug('this machine has no USB bus (/sys/bus/usb is missing)');
         this.busMissing = true;
         return [];
       }
@@ -116,6 +117,10 @@ class NodeUsbBackend implements UsbBackend {
       out.push(info);
     }
     return out;
+  }
+
+  busPresent(): boolean {
+    return !this.busMissing;
   }
 
   async open(deviceId: string): Promise<UsbDeviceHandle> {

@@ -14,6 +14,7 @@ import { classifyUsbError, hex4, type UsbBackend, type UsbDeviceHandle, type Usb
 import type { ScannerModeSetting, UsbScannersConfig } from './config.js';
 import { parseReportDescriptor, readingFor, type InterfaceReading } from './hid-report-descriptor.js';
 import { isKnownScannerVendor, knownScannerVendors } from './known-scanners.js';
+import { noScannerPresent, noUsbBus } from './presence.js';
 import type { ScannerMode, ScannerState, ScannerStatus, UsbScan } from './status.js';
 
 export type { ScannerMode, ScannerState, ScannerStatus, UsbScan } from './status.js';
@@ -31,7 +32,7 @@ export interface ScannerServiceOptions {
   now?: () => number;
 }
 
-interface DeviceRule {
+export interface DeviceRule {
   mode: ScannerModeSetting;
   layout: KeyboardLayoutId;
   sourceId: string | null;
@@ -54,6 +55,8 @@ export class ScannerService {
   private unwatch: (() => Promise<void>) | null = null;
   private timer: NodeJS.Timeout | null = null;
   private running = false;
+  /** Start found no device to read and warned: the first one plugged in later is announced. */
+  private noneAtStart = false;
   private readonly platform: NodeJS.Platform;
   private readonly now: () => number;
 
@@ -72,10 +75,21 @@ export class ScannerService {
       return;
     }
     const filter = (ids: { vendorId: number; productId: number }) => this.ruleFor(ids) !== null;
+    const attach = (d: UsbDeviceInfo) => {
+      if (this.noneAtStart) log.info(`${labelOf(d)} was plugged in: USB scanning has a scanner now`, { device: d.id });
+      this.noneAtStart = false;
+      void this.consider(d);
+    };
     try {
       // Watch before listing, so a scanner plugged in between the two is not missed (consider() dedupes).
-      this.unwatch = await this.backend.watch({ attach: (d) => void this.consider(d), detach: (id) => void this.detached(id) }, filter);
+      this.unwatch = await this.backend.watch({ attach, detach: (id) => void this.detached(id) }, filter);
       const devices = await this.backend.list(filter);
+      // Enabled yet nothing to read is easy to miss on a rig (scans then only come by keyboard): say so.
+      if (!this.backend.busPresent()) log.warn(noUsbBus);
+      else if (devices.length === 0 && this.scanners.size === 0 && this.opening.size === 0) {
+        this.noneAtStart = true;
+        log.warn(noScannerPresent(this.opts.config));
+      }
       await Promise.all(devices.map((d) => this.consider(d)));
     } catch (err) {
       this.report(stackStatus(`USB devices cannot be listed: ${messageOf(err)}`, null));
@@ -111,10 +125,7 @@ export class ScannerService {
   }
 
   private ruleFor(ids: { vendorId: number; productId: number }): DeviceRule | null {
-    const c = this.opts.config;
-    if (c.devices === 'auto') return isKnownScannerVendor(ids.vendorId) ? { mode: c.mode, layout: c.layout, sourceId: c.sourceId ?? null } : null;
-    const d = c.devices.find((e) => e.vendorId === ids.vendorId && (e.productId === undefined || e.productId === ids.productId));
-    return d ? { mode: d.mode ?? c.mode, layout: d.layout ?? c.layout, sourceId: d.sourceId ?? c.sourceId ?? null } : null;
+    return deviceRule(this.opts.config, ids);
   }
 
   private async consider(info: UsbDeviceInfo): Promise<void> {
@@ -289,6 +300,13 @@ export class ScannerService {
   }
 }
 
+/** How linking.usb reads the device with these ids; null: it leaves the device alone. */
+export function deviceRule(c: UsbScannersConfig, ids: { vendorId: number; productId: number }): DeviceRule | null {
+  if (c.devices === 'auto') return isKnownScannerVendor(ids.vendorId) ? { mode: c.mode, layout: c.layout, sourceId: c.sourceId ?? null } : null;
+  const d = c.devices.find((e) => e.vendorId === ids.vendorId && (e.productId === undefined || e.productId === ids.productId));
+  return d ? { mode: d.mode ?? c.mode, layout: d.layout ?? c.layout, sourceId: d.sourceId ?? c.sourceId ?? null } : null;
+}
+
 function isHidIn(i: UsbInterfaceInfo): boolean {
   return i.class === 3 && i.inEndpoint !== null;
 }
@@ -297,13 +315,14 @@ function isBootKeyboard(i: UsbInterfaceInfo): number {
   return i.subclass === 1 && i.protocol === 1 ? 1 : 0;
 }
 
-function nameOf(info: UsbDeviceInfo): string {
+export function nameOf(info: UsbDeviceInfo): string {
   if (info.product) return info.product;
   const maker = knownScannerVendors.get(info.vendorId);
   return maker ? `${maker} scanner` : 'USB device';
 }
 
-function labelOf(info: UsbDeviceInfo): string {
+/** "Voyager 1400g (0c2e:0b81) on USB port 1-1.2", as the technician's messages name a device. */
+export function labelOf(info: UsbDeviceInfo): string {
   const port = info.id.includes('@') ? ` on USB port ${info.id.slice(info.id.indexOf('@') + 1)}` : '';
   return `${nameOf(info)} (${hex4(info.vendorId)}:${hex4(info.productId)})${port}`;
 }

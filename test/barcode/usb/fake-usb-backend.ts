@@ -81,6 +81,8 @@ export class FakeDevice {
 
 export class FakeUsbBackend implements UsbBackend {
   readonly devices = new Map<string, FakeDevice>();
+  /** A machine with no USB bus (a container): nothing is ever listed or plugged. */
+  noBus = false;
   private watchers = new Set<{ events: UsbHotplugEvents; filter?: (ids: { vendorId: number; productId: number }) => boolean }>();
 
   /** Adds a device; with a watcher registered, it is an attach event. */
@@ -102,7 +104,12 @@ export class FakeUsbBackend implements UsbBackend {
     return this.watchers.size;
   }
 
+  busPresent(): boolean {
+    return !this.noBus;
+  }
+
   async list(filter?: (ids: { vendorId: number; productId: number }) => boolean): Promise<UsbDeviceInfo[]> {
+    if (this.noBus) return [];
     return [...this.devices.values()].filter((d) => !filter || filter(d.spec.info)).map((d) => this.listed(d));
   }
 
