@@ -92,3 +92,24 @@ export class IpcCalls {
 export function replacesPage(details: { url: string; isMainFrame: boolean; isSameDocument: boolean }, uiDir: string): boolean {
   return details.isMainFrame && !details.isSameDocument && allowNavigation(details.url, uiDir);
 }
+
+/** The events of a window's webContents (Electron 38) that end the page whose calls are in flight. */
+export interface PageEvents {
+  on(event: 'did-start-navigation', listener: (details: { url: string; isMainFrame: boolean; isSameDocument: boolean }) => void): unknown;
+  on(event: 'did-navigate' | 'render-process-gone' | 'destroyed', listener: () => void): unknown;
+}
+
+/**
+ * Calls `gone` whenever the window's page goes away. Twice for a navigation: when it starts, so the
+ * old page's work stops at once; and when the new document commits ('did-navigate': main frame, a new
+ * document — an in-page move is 'did-navigate-in-page'), since until then the old page still runs and
+ * may still call. The new page can call only after its commit, so nothing of its own is withdrawn.
+ */
+export function whenPageGoes(contents: PageEvents, uiDir: string, gone: () => void): void {
+  contents.on('did-start-navigation', (details) => {
+    if (replacesPage(details, uiDir)) gone();
+  });
+  contents.on('did-navigate', gone);
+  contents.on('render-process-gone', gone);
+  contents.on('destroyed', gone);
+}

@@ -14,7 +14,7 @@ import { loadConfig } from '../src/config/load.js';
 import { appMenuTemplate } from './app-menu.js';
 import { CoreHost } from './core-host.js';
 import { desktopSettingsFile, readDesktopSettings, writeDesktopSettings, type DesktopSettings } from './desktop-settings.js';
-import { IpcCalls, replacesPage } from './ipc.js';
+import { IpcCalls, whenPageGoes } from './ipc.js';
 import { loginItemPlan, startHiddenFlag } from './login-item.js';
 import { allowNavigation, allowPermission, securityHeaders, uiEntryUrl } from './security.js';
 import { stationLoadOptions } from './station-options.js';
@@ -86,11 +86,7 @@ app.whenReady().then(async () => {
   win.webContents.on('will-attach-webview', (event) => event.preventDefault());
   // Calls of a page that went away are withdrawn in the core (previews, exports stop).
   const windowId = win.webContents.id;
-  win.webContents.on('did-start-navigation', (details) => {
-    if (replacesPage(details, uiDir)) calls.pageGone(windowId);
-  });
-  win.webContents.on('render-process-gone', () => calls.pageGone(windowId));
-  win.webContents.on('destroyed', () => calls.pageGone(windowId));
+  whenPageGoes(win.webContents, uiDir, () => calls.pageGone(windowId));
 
   const refreshTray = () =>
     tray?.setContextMenu(

@@ -12,6 +12,7 @@ import { mergeCaptures, recentLimit, upsertCapture } from './captures-state.js';
 import { applyLinkEffect, type OpenObjects } from './linking-state.js';
 import { coalesce } from './throttle.js';
 import { scanAnswer } from './format.js';
+import { ToldByEvents } from './told-by-events.js';
 
 /** At most one status request per this long (and never two at once), however many events ask. */
 const statusEveryMs = 500;
@@ -114,12 +115,20 @@ export function useStation(client: StationClient, connect: EventConnector): Stat
     [client],
   );
 
-  const refreshStatus = useCallback(async () => {
+  const toldByEvents = useRef(new ToldByEvents());
+  /** status(), with what events told since it was asked in place of the reply's older word. */
+  const fetchStatus = useCallback(async () => {
+    const asked = toldByEvents.current.mark();
     const r = await client.status({});
+    return 'result' in r ? { result: toldByEvents.current.apply(r.result, asked) } : r;
+  }, [client]);
+
+  const refreshStatus = useCallback(async () => {
+    const r = await fetchStatus();
     if (!('result' in r)) return;
     setStatus(r.result);
     setOpenObjects(r.result.linking.open);
-  }, [client]);
+  }, [fetchStatus]);
   const statusSoon = useMemo(() => coalesce(refreshStatus, statusEveryMs), [refreshStatus]);
   useEffect(() => () => statusSoon.cancel(), [statusSoon]);
   // A capture changed (filed, set aside by REJECT or UNDO, relinked): the recent list's marks follow.
@@ -134,7 +143,7 @@ export function useStation(client: StationClient, connect: EventConnector): Stat
   useEffect(() => () => listSoon.cancel(), [listSoon]);
 
   const refresh = useCallback(async () => {
-    const [st, list] = await Promise.all([client.status({}), client.listCaptures({ limit: recentLimit })]);
+    const [st, list] = await Promise.all([fetchStatus(), client.listCaptures({ limit: recentLimit })]);
     if ('result' in st) {
       setStatus(st.result);
       setOpenObjects(st.result.linking.open);
@@ -147,7 +156,7 @@ export function useStation(client: StationClient, connect: EventConnector): Stat
     setCaptures((prev) => mergeCaptures(prev, list.result));
     const newest = list.result[0];
     if (followingRef.current && newest) void show(newest.id);
-  }, [client, show]);
+  }, [client, fetchStatus, show]);
 
   useEffect(() => {
     const onEvent = (m: StationEventMessage) => {
@@ -176,11 +185,13 @@ export function useStation(client: StationClient, connect: EventConnector): Stat
         case 'config.changed': {
           // The whole news is in the event: no status request for it.
           const { configChanged } = m.payload;
+          toldByEvents.current.tell('configChanged', configChanged);
           setStatus((s) => s && { ...s, configChanged });
           break;
         }
         case 'log.file': {
           const logFile = m.payload;
+          toldByEvents.current.tell('logFile', logFile);
           setStatus((s) => s && { ...s, logFile });
           break;
         }

@@ -2,22 +2,31 @@ import type { StationStatus } from '../app/use-station.js';
 
 type ConfigDrift = NonNullable<StationStatus['configChanged']>;
 
+/** What the banner says of each kind of edit: icon, headline, tone, and whether the next start is refused. */
+function wordsFor(drift: ConfigDrift): { icon: string; title: string; refused: boolean } {
+  if (drift.removed === 'default') return { icon: '▲', title: 'Config file removed — the next start would use the default config', refused: false };
+  if (drift.removed === 'refused') return { icon: '✕', title: 'Config file removed — the next start would fail: the file given is missing', refused: true };
+  if (drift.error !== null) return { icon: '✕', title: 'Edited config is invalid — fix it before restarting', refused: true };
+  return { icon: '▲', title: 'Config edited — restart the station to apply it', refused: false };
+}
+
 /**
- * The config file was edited while the station runs: it runs on as it started, so whoever edited it
- * must learn here (read from the rig) that the edit is not in use yet and what to do — restart, or
- * first fix what the next start would refuse. Icon and words say which; the colour only repeats it.
+ * The config file was edited (or removed) while the station runs: it runs on as it started, so
+ * whoever did it must learn here (read from the rig) that the change is not in use yet and what the
+ * next start would do — apply it, refuse it (fix it first), or run on the default config. Icon and
+ * words say which; the colour only repeats it.
  */
 export function ConfigChangedBanner({ drift }: { drift: ConfigDrift | null }) {
   if (!drift) return null;
-  const invalid = drift.error !== null;
+  const { icon, title, refused } = wordsFor(drift);
   return (
-    <section className="config-changed" data-tone={invalid ? 'bad' : 'warn'} role="alert" data-testid="config-changed">
+    <section className="config-changed" data-tone={refused ? 'bad' : 'warn'} role="alert" data-testid="config-changed">
       <p className="config-changed__title">
-        <span aria-hidden="true">{invalid ? '✕' : '▲'}</span> {invalid ? 'Edited config is invalid — fix it before restarting' : 'Config edited — restart the station to apply it'}
+        <span aria-hidden="true">{icon}</span> {title}
       </p>
-      {invalid && <p className="config-changed__problem">{drift.error}</p>}
+      {drift.error !== null && <p className="config-changed__problem">{drift.error}</p>}
       <p className="config-changed__file">
-        The station still runs on the config it started with{invalid ? ', but would not start with this file' : ''}: {drift.file}
+        The station still runs on the config it started with{refused ? `, but would not start ${drift.removed ? 'without' : 'with'} this file` : ''}: {drift.file}
       </p>
     </section>
   );

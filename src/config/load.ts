@@ -19,6 +19,8 @@ export interface StationConfig {
   stationId: string;
   /** The file the config was read from; null when the embedded default is in use. */
   configFile: string | null;
+  /** The file was given (--config), not found in the config folder: a start without it is refused, not run on the default. */
+  configFileGiven: boolean;
   locations: StationLocations;
   sources: SourceConfig[];
   ingest: StationConfigFile['ingest'];
@@ -52,7 +54,7 @@ export function loadConfig(opts: LoadOptions = {}): StationConfig {
   const locations = resolveLocations(opts, environment);
   const configFile = opts.configFile ? path.resolve(opts.configFile) : findConfigFile(locations.configDir);
   const raw = configFile ? readConfigFile(configFile) : {};
-  return resolveConfig(raw, locations, configFile, environment);
+  return { ...resolveConfig(raw, locations, configFile, environment), configFileGiven: Boolean(opts.configFile) };
 }
 
 /** Two config files side by side are refused: whichever were read, IT would sooner or later edit the other. */
@@ -170,6 +172,8 @@ export function resolveConfig(raw: unknown, locations: StationLocations, configF
   return {
     stationId: file.station.id ?? sanitiseHostname(environment),
     configFile,
+    // Only loadConfig knows how the file was found.
+    configFileGiven: false,
     locations: resolved,
     sources,
     ingest: file.ingest,

@@ -6,14 +6,18 @@
  *
  * A log file that cannot be written (a full disk, a logs folder made read-only or removed) never
  * stops the station: the lines are dropped, `problem` is told once what is wrong, and every
- * `retryMs` the next line tries the file again; `problem` is told again (null) once it is written.
- * A rotation that fails is told the same way, and null once one works.
+ * `retryMs` the next line tries the file again. A rotation that fails is a problem of its own (the
+ * file is written on). `problem` is always told the one that matters now — a write problem, else a
+ * rotation problem — so a write that works again while rotation still fails tells the rotation
+ * problem again, and null is told only when neither is left.
  * Writes are synchronous so the size, the rotation and a failure belong to the line that caused them.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 
 export const logFileName = 'station.log';
+
+export type LogFileProblemKind = 'write' | 'rotation';
 
 export interface LogFileOptions {
   dir: string;
@@ -23,8 +27,11 @@ export interface LogFileOptions {
   keep: number;
   /** How long after a failed write the file is tried again. */
   retryMs: number;
-  /** What is wrong with the log file (one sentence: where, why, what to do), or null once it is written (or rotated) again. */
-  problem: (message: string | null) => void;
+  /**
+   * What is wrong with the log file (one sentence: where, why, what to do), or null once nothing is;
+   * `over` then says which problem ended: the file is written again, or rotated again.
+   */
+  problem: (message: string | null, over?: LogFileProblemKind) => void;
   /** What becomes of the log lines while the file cannot be written, for that sentence; by default they go to stderr (the CLI's sink). */
   linesMeanwhile?: string;
 }
@@ -42,7 +49,10 @@ export class LogFile {
   private partial = false;
   /** A rotation failed: lines go on into the current file, and rotation is tried again from then. */
   private rotateAgainAt = 0;
-  private rotationWarned = false;
+  private writeProblem: string | null = null;
+  private rotationProblem: string | null = null;
+  /** What `problem` was last told (null: nothing wrong), and which kind it was. */
+  private told: { message: string; kind: LogFileProblemKind } | null = null;
 
   constructor(private readonly opts: LogFileOptions) {
     this.file = path.join(opts.dir, logFileName);
@@ -76,7 +86,8 @@ export class LogFile {
     if (this.failing) {
       const { dropped } = this.failing;
       this.failing = null;
-      this.opts.problem(null);
+      this.writeProblem = null;
+      this.tell();
       // Said in the file too, where the gap is.
       this.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'warn', module: 'log.file', message: `the log file could be written again; ${dropped} earlier line(s) were not written` })}\n`);
     }
@@ -117,18 +128,16 @@ export class LogFile {
   private rotateOrKeep(): void {
     try {
       this.rotate();
-      if (this.rotationWarned) {
-        // The problem is over: the next one is told again.
-        this.rotationWarned = false;
-        this.opts.problem(null);
-      }
+      this.rotationProblem = null;
+      this.tell();
     } catch (err) {
       this.rotateAgainAt = Date.now() + this.opts.retryMs;
       if (this.fd === null) this.open();
-      if (!this.rotationWarned) {
-        this.rotationWarned = true;
+      // The first sentence of an episode stands: a retry that fails again is no news.
+      if (this.rotationProblem === null) {
         const e = err as NodeJS.ErrnoException;
-        this.opts.problem(`The log file ${this.file} could not be rotated (${e.code ?? 'error'}: ${e.message}); the station writes on into it past logs.maxMB and tries again every ${Math.round(this.opts.retryMs / 1000)} s. Check that the station can rename and remove files in ${this.opts.dir}.`);
+        this.rotationProblem = `The log file ${this.file} could not be rotated (${e.code ?? 'error'}: ${e.message}); the station writes on into it past logs.maxMB and tries again every ${Math.round(this.opts.retryMs / 1000)} s. Check that the station can rename and remove files in ${this.opts.dir}.`;
+        this.tell();
       }
     }
   }
@@ -148,7 +157,18 @@ export class LogFile {
     this.closeFd();
     const first = this.failing === null;
     this.failing = { retryAt: Date.now() + this.opts.retryMs, dropped: (this.failing?.dropped ?? 0) + 1 };
-    if (first) this.opts.problem(`The log file ${this.file} cannot be written (${err.code ?? 'error'}: ${adviceFor(err)}); the station runs on and ${this.opts.linesMeanwhile ?? 'its log lines go only to the terminal it runs in (stderr)'}, until the file can be written again (tried every ${Math.round(this.opts.retryMs / 1000)} s).`);
+    if (first) this.writeProblem = `The log file ${this.file} cannot be written (${err.code ?? 'error'}: ${adviceFor(err)}); the station runs on and ${this.opts.linesMeanwhile ?? 'its log lines go only to the terminal it runs in (stderr)'}, until the file can be written again (tried every ${Math.round(this.opts.retryMs / 1000)} s).`;
+    this.tell();
+  }
+
+  /** Tells `problem` the problem that matters now when it is not the one last told. */
+  private tell(): void {
+    const now: LogFile['told'] = this.writeProblem !== null ? { message: this.writeProblem, kind: 'write' } : this.rotationProblem !== null ? { message: this.rotationProblem, kind: 'rotation' } : null;
+    if (now?.message === this.told?.message) return;
+    const before = this.told;
+    this.told = now;
+    if (now) this.opts.problem(now.message);
+    else this.opts.problem(null, before?.kind);
   }
 
   private closeFd(): void {

@@ -10,7 +10,7 @@ import type { StationLocations } from '../config/paths.js';
 import { LogFile, logFileRetryMs } from './log-file.js';
 import { addLogSink, formatLogLine } from './logger.js';
 
-/** What the log needs of a station: where a problem with the file (or null once it is written again) goes. */
+/** What the log needs of a station: where a problem with the file (or null once it is written and rotated again) goes. */
 export interface LogFileProblemSink {
   logFileProblem(file: string, problem: string | null): void;
 }
@@ -37,8 +37,10 @@ export class StationLog {
       retryMs: logFileRetryMs,
       // Without a terminal (the desktop app) nothing else keeps the lines: the sentence must not send IT to stderr.
       ...(stderr ? {} : { linesMeanwhile: 'its log lines are lost' }),
-      problem: (message) => {
-        stderr?.(`${new Date().toISOString()} ${message === null ? `INFO  [log.file] the log file in ${dir} is written again` : `WARN  [log.file] ${message}`}\n`);
+      problem: (message, over) => {
+        // A file that could not be rotated was written all along: its recovery is a rotation that works.
+        const recovered = over === 'rotation' ? `the log file ${this.file} is rotated again` : `the log file in ${dir} is written again`;
+        stderr?.(`${new Date().toISOString()} ${message === null ? `INFO  [log.file] ${recovered}` : `WARN  [log.file] ${message}`}\n`);
         this.problem = message;
         this.station?.logFileProblem(this.file, message);
       },

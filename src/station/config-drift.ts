@@ -1,8 +1,8 @@
 /**
  * The station applies its config only when it starts. An edit to the file while it runs would
  * otherwise be silently ignored, so the file is looked at periodically and each new content is
- * reported once: changed (restart to apply) or invalid (with the problems; the station runs on as it
- * started). Nothing is reloaded.
+ * reported once: changed (restart to apply), invalid (with the problems) or removed (what the next
+ * start would do without it); the station runs on as it started. Nothing is reloaded.
  */
 import fs from 'node:fs/promises';
 import { configWriteTarget, type ConfigRefusals } from '../config/edit.js';
@@ -17,8 +17,13 @@ export interface ConfigDrift {
   file: string;
   /** When the difference was first seen (ISO). */
   since: string;
-  /** Null when the changed file would load; otherwise what is wrong with it. */
+  /** Null when the changed file would load (or is removed); otherwise what is wrong with it. */
   error: string | null;
+  /**
+   * The file is gone (null: it is there). Without it the next start runs on the embedded default
+   * config ('default'), or — a file given with --config — refuses to start ('refused'), as loadConfig does.
+   */
+  removed: 'default' | 'refused' | null;
 }
 
 export interface ConfigDriftOptions {
@@ -79,10 +84,13 @@ export class ConfigDriftWatch {
       log.info('the station config on disk is again the one the station runs on', { file: this.file });
       return;
     }
-    const error = text === null ? 'the file was removed; the next start would use the embedded default config' : this.problemsOf(text);
-    this.drift = { file: this.file, since: this.drift?.since ?? new Date().toISOString(), error };
+    const removed = text !== null ? null : this.opts.config.configFileGiven ? 'refused' : 'default';
+    const error = text === null ? null : this.problemsOf(text);
+    this.drift = { file: this.file, since: this.drift?.since ?? new Date().toISOString(), error, removed };
     this.opts.changed?.(this.drift);
-    if (error === null) log.warn('config file changed on disk; restart the station to apply it (it runs on the config it started with)', { file: this.file });
+    if (removed === 'default') log.warn('config file removed; the next start would use the embedded default config (the station runs on the config it started with)', { file: this.file });
+    else if (removed === 'refused') log.warn('config file removed; the next start would fail: the file given with --config is missing. Put it back before the station restarts; it runs on the config it started with', { file: this.file });
+    else if (error === null) log.warn('config file changed on disk; restart the station to apply it (it runs on the config it started with)', { file: this.file });
     else log.warn(`config file changed on disk and is now invalid: ${error}. Fix it before the station restarts; it runs on the config it started with`, { file: this.file });
   }
 

@@ -23,15 +23,22 @@ export class LogFileAlarm {
     return this.state;
   }
 
-  /** The new state when `problem` changes it (also logged as a 'log.file' event), else null. */
+  /** The new state when `problem` changes it (also logged as a 'log.file' event, just after), else null. */
   record(file: string, problem: string | null): LogFileStatus | null {
     if (problem === (this.state?.problem ?? null)) return null;
-    this.state = { file, problem, since: new Date().toISOString() };
-    try {
-      appendEvent(this.db, { type: 'log.file', data: this.state });
-    } catch {
-      // The disk that refuses the log may refuse the database too; the screens are told all the same.
-    }
-    return this.state;
+    const state: LogFileStatus = { file, problem, since: new Date().toISOString() };
+    this.state = state;
+    // Told from a log sink, i.e. from inside whatever statement logged: a transaction that may yet roll
+    // back (taking the event with it) or an iterate() that keeps the connection busy. The event is
+    // written once that code has run to its end; events told in a row keep their order.
+    setImmediate(() => {
+      if (!this.db.open) return;
+      try {
+        appendEvent(this.db, { type: 'log.file', data: state });
+      } catch {
+        // The disk that refuses the log may refuse the database too; the screens are told all the same.
+      }
+    });
+    return state;
   }
 }

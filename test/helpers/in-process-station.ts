@@ -3,6 +3,7 @@
  * client, and its events through an EventConnector (what the WebSocket or IPC give the UI).
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import type { EventConnector } from '../../renderer/app/use-station.js';
 import type { StationEventMessage } from '../../renderer/transport/event-stream.js';
 import type { StationClient } from '../../renderer/transport/http-client.js';
@@ -22,10 +23,11 @@ export interface InProcessStation {
   stop(): Promise<void>;
 }
 
-export async function startInProcessStation(config: StationConfigInput, prepare?: (home: string) => void | Promise<void>): Promise<InProcessStation> {
+/** `configGiven`: the station loads its station.json as `run --config <file>` does, not by finding it in its home. */
+export async function startInProcessStation(config: StationConfigInput, prepare?: (home: string) => void | Promise<void>, opts: { configGiven?: boolean } = {}): Promise<InProcessStation> {
   const home = makeHome(config);
   await prepare?.(home);
-  const station = new Station(loadConfig({ home }));
+  const station = new Station(loadConfig({ home, ...(opts.configGiven ? { configFile: path.join(home, 'station.json') } : {}) }));
   await station.start();
   const client: StationClient = createLocalClient(createHandlers(station));
   const events: EventConnector = (h) => {

@@ -56,6 +56,38 @@ describe('the log file', () => {
     expect(linesOf(path.join(dir, logFileName)).map((l) => l.n)).toEqual([20]);
   });
 
+  it('tells the rotation problem again when a write works again while rotation still fails, and null only when both work', () => {
+    const dir = logsDir();
+    const file = path.join(dir, logFileName);
+    const held = path.join(dir, `${logFileName}.1`);
+    fs.mkdirSync(held);
+    fs.writeFileSync(path.join(held, 'held'), '');
+    const problems: (string | null)[] = [];
+    const over: (string | undefined)[] = [];
+    const log = new LogFile({ dir, maxBytes: 300, keep: 1, retryMs: 0, problem: (m, o) => (problems.push(m), over.push(o)) });
+    for (let n = 0; n < 10; n++) log.write(line(n));
+    expect(problems).toEqual([expect.stringContaining('could not be rotated')]);
+    // Now the file itself cannot be written either (a full disk, here /dev/full in its place).
+    fs.rmSync(file);
+    fs.symlinkSync('/dev/full', file);
+    log.reopen();
+    log.write(line(10));
+    expect(problems.at(-1)).toContain('cannot be written (ENOSPC');
+    // Written again, but the rotation still fails: that problem is told again, not that all is well.
+    fs.rmSync(file);
+    log.reopen();
+    for (let n = 11; n < 20; n++) log.write(line(n));
+    expect(problems).toEqual([problems[0], problems[1], problems[0]]);
+    expect(fs.statSync(file).size).toBeGreaterThan(300);
+    // The rotation works again: now, and only now, nothing is wrong.
+    fs.rmSync(held, { recursive: true });
+    log.write(line(20));
+    log.close();
+    expect(problems).toEqual([problems[0], problems[1], problems[0], null]);
+    expect(over.at(-1)).toBe('rotation');
+    expect(linesOf(file).map((l) => l.n)).toEqual([20]);
+  });
+
   it('appends to an existing file, counting its size toward the rotation', () => {
     const dir = logsDir();
     fs.writeFileSync(path.join(dir, logFileName), 'y'.repeat(600) + '\n');
@@ -108,7 +140,8 @@ describe('the log file', () => {
     // /dev/full answers every write with ENOSPC, as a full disk does.
     fs.symlinkSync('/dev/full', file);
     const problems: (string | null)[] = [];
-    const log = new LogFile({ dir, maxBytes: 1_000_000, keep: 1, retryMs: 60_000, problem: (m) => problems.push(m) });
+    const over: (string | undefined)[] = [];
+    const log = new LogFile({ dir, maxBytes: 1_000_000, keep: 1, retryMs: 60_000, problem: (m, o) => (problems.push(m), over.push(o)) });
     for (let n = 0; n < 5; n++) expect(() => log.write(line(n))).not.toThrow();
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain(`The log file ${file} cannot be written (ENOSPC: the disk is full — free space there, or point paths.logs at another disk)`);
@@ -118,6 +151,7 @@ describe('the log file', () => {
     log.write(line(5));
     log.close();
     expect(problems).toEqual([problems[0], null]);
+    expect(over).toEqual([undefined, 'write']);
     const written = linesOf(file);
     expect(written[0]!.n).toBe(5);
     expect(written[1]!.message).toBe('the log file could be written again; 5 earlier line(s) were not written');

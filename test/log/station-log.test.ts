@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger, type LogRecord } from '../../src/log/logger.js';
 import { StationLog } from '../../src/log/station-log.js';
 
@@ -82,6 +82,25 @@ describe('the station log', () => {
     expect(told.at(-1)).toEqual([stationLog.file, null]);
     expect(stderr.join('')).toContain(`INFO  [log.file] the log file in ${path.join(blocker, 'logs')} is written again`);
     expect(records(stationLog.file).map((r) => r.message)).toEqual(['written again', expect.stringMatching(/could be written again; 1 earlier line\(s\) were not written/)]);
+  });
+
+  it('says a file that could not be rotated is rotated again, not written again, once a rotation works', () => {
+    const logs = tempDir();
+    const held = path.join(logs, 'station.log.1');
+    fs.mkdirSync(held);
+    fs.writeFileSync(path.join(held, 'held'), '');
+    const stderr: string[] = [];
+    const stationLog = open(logs, { stderr: (t) => stderr.push(t) }, { maxMB: 0.001, keep: 1 });
+    for (let i = 0; i < 30; i++) log.info(`line ${i} ${'x'.repeat(60)}`);
+    expect(stderr.join('')).toContain(`WARN  [log.file] The log file ${stationLog.file} could not be rotated`);
+    fs.rmSync(held, { recursive: true });
+    // The rotation is tried again 30 s later.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    cleanup.push(() => vi.useRealTimers());
+    vi.setSystemTime(Date.now() + 31_000);
+    for (let i = 30; i < 60 && !fs.existsSync(held); i++) log.info(`line ${i} ${'x'.repeat(60)}`);
+    expect(stderr.join('')).toContain(`INFO  [log.file] the log file ${stationLog.file} is rotated again`);
+    expect(stderr.join('')).not.toContain('is written again');
   });
 
   it('tells a station attached to a working file that there is no problem, and nothing after close', () => {

@@ -1,9 +1,10 @@
 /** A window that reloads, navigates or is destroyed withdraws every call its page had in flight in the core. */
+import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CoreClient, serveCore, type CoreMessage, type PortLike } from '../../main/core-rpc.js';
-import { IpcCalls, replacesPage } from '../../main/ipc.js';
+import { IpcCalls, replacesPage, whenPageGoes, type PageEvents } from '../../main/ipc.js';
 import { uiEntryUrl } from '../../main/security.js';
 import type { CallContext, HandlerMap } from '../../src/contract/client.js';
 import { commandArgs } from '../../src/contract/commands.js';
@@ -76,5 +77,33 @@ describe('a window whose page goes away', () => {
     // will-navigate stops these (main.ts), so the page stays.
     expect(start('https://example.org/')).toBe(false);
     expect(start(uiEntryUrl(`${uiDir}-evil`))).toBe(false);
+  });
+
+  it('withdraws the calls the old page makes between the start of a navigation and the commit of the new document', async () => {
+    const { calls, withdrawnIn } = shellAndCore();
+    const window = { id: 1, url: entry };
+    // A window's webContents, emitting as Electron 38 does (the listener's arguments in its order).
+    const contents = new EventEmitter();
+    whenPageGoes(contents as unknown as PageEvents, uiDir, () => calls.pageGone(window.id));
+    const startNavigation = (url: string, isSameDocument = false) => contents.emit('did-start-navigation', { url, isMainFrame: true, isSameDocument, preventDefault: () => undefined }, url, isSameDocument, true, 1, 1);
+
+    const before = calls.invoke(window, 'getCapture', { id: 1 }, 1);
+    startNavigation(entry); // a reload
+    expect(await before).toMatchObject({ error: { code: 'CANCELLED' } });
+    // The old document still runs until the new one commits, and may call (a timer, a late effect).
+    const late = calls.invoke(window, 'getCapture', { id: 2 }, 2);
+    contents.emit('did-navigate', { preventDefault: () => undefined }, entry, -1, '');
+    expect(await late).toMatchObject({ error: { code: 'CANCELLED' } });
+    await waitFor(() => withdrawnIn.length === 2, "the withdrawals in the core's handlers");
+
+    // The new page's calls run on through its in-page moves (hash routes), until it goes in turn.
+    const mine = calls.invoke(window, 'getCapture', { id: 3 }, 1);
+    startNavigation(`${entry}#queue`, true);
+    contents.emit('did-navigate-in-page', { preventDefault: () => undefined }, `${entry}#queue`, true, 1, 1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(withdrawnIn).not.toContain(3);
+    contents.emit('destroyed');
+    expect(await mine).toMatchObject({ error: { code: 'CANCELLED' } });
+    await waitFor(() => withdrawnIn.includes(3), 'the withdrawal when the window went');
   });
 });

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { createElement } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { App } from '../../renderer/app/App.js';
+import { loadConfig } from '../../src/config/load.js';
 import { mount, unmountAll, until } from '../helpers/dom.js';
 import { startInProcessStation } from '../helpers/in-process-station.js';
 
@@ -44,9 +45,30 @@ describe('a config edit while the station runs, on the rig screen', () => {
     expect(banner()).toMatch(/^✕ Edited config is invalid — fix it before restarting sources\.0\.kind: .+ The station still runs on the config it started with, but would not start with this file: /);
     expect(document.querySelector('[data-testid="config-changed"]')?.getAttribute('role')).toBe('alert');
 
+    // Removed: not invalid; without --config the next start runs on the embedded default.
+    fs.rmSync(file);
+    await until(() => banner()?.includes('removed') === true, 'the removal shown');
+    expect(banner()).toBe(`▲ Config file removed — the next start would use the default config The station still runs on the config it started with: ${file}`);
+    expect(document.querySelector('[data-testid="config-changed"]')?.getAttribute('data-tone')).toBe('warn');
+    expect(loadConfig({ home: s.home }).configFile).toBeNull();
+
     fs.writeFileSync(file, original);
     await until(() => banner() === null, 'the banner gone once the edit is undone');
     // Nothing asked the station for its status after the first look: the events told the screen.
     expect(statusCalls.mock.calls.length).toBeLessThanOrEqual(1);
+  }, 60_000);
+
+  it('says a removed file given with --config would stop the next start', async () => {
+    const s = await startInProcessStation({ station: { id: 'stand-1' }, ingest: { rescanIntervalSec: 0 } }, undefined, { configGiven: true });
+    cleanup.push(s.stop);
+    const file = path.join(s.home, 'station.json');
+    await mount(createElement(App, { client: s.client, events: s.events, tones: { play: vi.fn() } }));
+    await until(() => document.querySelector('[data-testid="station-id"]')?.textContent === 'stand-1', 'the station shown');
+    fs.rmSync(file);
+    await until(() => banner() !== null, 'the removal shown');
+    expect(banner()).toBe(`✕ Config file removed — the next start would fail: the file given is missing The station still runs on the config it started with, but would not start without this file: ${file}`);
+    expect(document.querySelector('[data-testid="config-changed"]')?.getAttribute('data-tone')).toBe('bad');
+    // As loadConfig does: the file given is missing, the start is refused.
+    expect(() => loadConfig({ home: s.home, configFile: file })).toThrow(expect.objectContaining({ code: 'CONFIG_UNREADABLE' }));
   }, 60_000);
 });

@@ -7,9 +7,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { act, createElement } from 'react';
+import { act, createElement, useState } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { App } from '../../renderer/app/App.js';
+import type { StationStatus } from '../../renderer/app/use-station.js';
+import { LogFileNotice } from '../../renderer/components/LogFileNotice.js';
 import { LogFile } from '../../src/log/log-file.js';
 import { click, mount, unmountAll, until } from '../helpers/dom.js';
 import { startInProcessStation } from '../helpers/in-process-station.js';
@@ -66,4 +68,43 @@ describe('the station log file on the rig screen', () => {
     await click(document.querySelector('[data-testid="log-file"] button')!);
     expect(notice()).toBeNull();
   }, 60_000);
+
+  describe('the "works again" note', () => {
+    type LogFileStatus = NonNullable<StationStatus['logFile']>;
+    const file = '/var/station/logs/station.log';
+    /** LogFileNotice as App renders it: `show` hands it the next status().logFile. */
+    let show: (logFile: LogFileStatus) => void = () => undefined;
+    function Host({ first }: { first: LogFileStatus }) {
+      const [logFile, setLogFile] = useState(first);
+      show = (next) => act(() => setLogFile(next));
+      return createElement(LogFileNotice, { logFile });
+    }
+    const at = (iso: string) => new Date(iso).getTime();
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('is not shown again by a screen opened (reloaded) more than an hour after the recovery, but is within the hour', async () => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(at('2026-03-02T10:00:00'));
+      await mount(createElement(Host, { first: { file, problem: null, since: new Date(at('2026-03-02T08:30:00')).toISOString() } }));
+      expect(notice()).toBeNull();
+      await unmountAll();
+      await mount(createElement(Host, { first: { file, problem: null, since: new Date(at('2026-03-02T09:15:00')).toISOString() } }));
+      expect(notice()).toMatch(/^✓ Station log: the log file \/var\/station\/logs\/station\.log works again since 09:15:00\. Dismiss$/);
+    });
+
+    it('seen live, stays until dismissed, and says the date once it is no longer today', async () => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(at('2026-03-02T23:50:00'));
+      await mount(createElement(Host, { first: { file, problem: 'The log file cannot be written.', since: new Date(at('2026-03-02T23:40:00')).toISOString() } }));
+      show({ file, problem: null, since: new Date(at('2026-03-02T23:55:00')).toISOString() });
+      expect(notice()).toContain('works again since 23:55:00.');
+      // The next morning, nobody has dismissed it: it says which day.
+      vi.setSystemTime(at('2026-03-03T08:00:00'));
+      show({ file, problem: null, since: new Date(at('2026-03-02T23:55:00')).toISOString() });
+      expect(notice()).toMatch(/works again since \S*2026\S* 23:55:00\./);
+      expect(notice()).toContain(new Date(at('2026-03-02T23:55:00')).toLocaleDateString([], { year: 'numeric', month: '2-digit', day: '2-digit' }));
+    });
+  });
 });

@@ -41,7 +41,7 @@ describe('config edits while the station runs', () => {
 
     fs.writeFileSync(file, JSON.stringify({ station: { id: 'stand-2' } }));
     await waitFor(() => watch.current() !== null, 'the change seen');
-    expect(watch.current()).toMatchObject({ file, error: null });
+    expect(watch.current()).toMatchObject({ file, error: null, removed: null });
     expect(warnings.map((w) => w.message)).toEqual(['config file changed on disk; restart the station to apply it (it runs on the config it started with)']);
     const since = watch.current()!.since;
 
@@ -55,6 +55,28 @@ describe('config edits while the station runs', () => {
     expect(warnings).toHaveLength(2);
     // The running station's config is what it started with.
     expect(config.stationId).toBe('stand-1');
+  });
+
+  it('reports a removed file as removed, not invalid: the default config next, or a refused start for a file given with --config', async () => {
+    for (const given of [false, true]) {
+      const { home: h, file } = home();
+      const config = loadConfig({ home: h, ...(given ? { configFile: file } : {}) });
+      const watch = new ConfigDriftWatch({ config, intervalMs: 20 });
+      const warnings = driftWarnings();
+      await watch.start();
+      cleanup.push(() => watch.stop());
+      fs.rmSync(file);
+      await waitFor(() => watch.current() !== null, 'the removal seen');
+      expect(watch.current()).toMatchObject({ file, error: null, removed: given ? 'refused' : 'default' });
+      // As the next start would find it.
+      if (given) {
+        expect(() => loadConfig({ home: h, configFile: file })).toThrow(expect.objectContaining({ code: 'CONFIG_UNREADABLE' }));
+        expect(warnings.map((w) => w.message)).toEqual([expect.stringMatching(/^config file removed; the next start would fail: the file given with --config is missing\./)]);
+      } else {
+        expect(loadConfig({ home: h }).configFile).toBeNull();
+        expect(warnings.map((w) => w.message)).toEqual(['config file removed; the next start would use the embedded default config (the station runs on the config it started with)']);
+      }
+    }
   });
 
   it('judges an edit as a restart would resolve it: without a home, a path left out lies at its default again', async () => {
