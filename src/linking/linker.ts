@@ -502,9 +502,9 @@ export class Linker {
    * scanned again (closed earlier, or before a restart) adds shots after its last one; its real
    * earlier shots (not the numbers failed, undone or relinked shots left empty) count toward it.
    */
-  private history(barcode: string): BarcodeHistory {
+  private history(barcode: string, objectId?: number): BarcodeHistory {
     const project = this.project();
-    return { firstSeq: this.links.maxSeqOfBarcode(barcode, project, this.opts.config.project) + 1, seqs: this.links.shotSeqsOfBarcode(barcode, project, this.opts.config.project) };
+    return { firstSeq: this.links.maxSeqOfBarcode(barcode, project, this.opts.config.project) + 1, seqs: this.links.shotSeqsOfBarcode(barcode, project, this.opts.config.project, objectId) };
   }
 
   /** The project shots are taken for now: the operator session's, else the configured one. */
@@ -519,7 +519,7 @@ export class Linker {
       session.restore(
         (ref) => {
           const object = ids.has(ref) ? this.links.object(ids.get(ref)!) : null;
-          return object && { barcode: object.barcode, shots: this.shotsOf(object.id) };
+          return object && { barcode: object.barcode, shots: this.shotsOf(object.id), history: this.history(object.barcode, object.id) };
         },
         (id) => this.links.linkOf(id) !== null,
       );

@@ -198,13 +198,15 @@ export class LinkSession {
    * number; null leaves it as it is), so shots an edit moved away are no longer UNDO targets or
    * counted. Files still being checked keep their places; one whose number an edit gave to a shot
    * moved in takes the next free number (nothing of it is recorded or filed yet). Waiting shots
-   * (scan-after-capture) whose captures an edit linked stop waiting. Idle clocks and first sequence
-   * numbers are left as they were.
+   * (scan-after-capture) whose captures an edit linked stop waiting. What the barcode has elsewhere
+   * (`history`: its next number, its real shots in older objects) is taken again too, so an edit
+   * that moved a shot of the barcode in or out changes the open object's count, next number and
+   * view, and completeness, as a fresh scan would. Idle clocks are left as they were.
    */
-  restore(stored: (object: number) => { barcode: string; shots: readonly StoredShot[] } | null, isLinked: (captureId: number) => boolean): void {
+  restore(stored: (object: number) => { barcode: string; shots: readonly StoredShot[]; history: BarcodeHistory } | null, isLinked: (captureId: number) => boolean): void {
     for (const object of [...(this.open ? [this.open] : []), ...this.settling]) {
       const now = stored(object.ref);
-      if (now) this.restoreObject(object, now.barcode, now.shots);
+      if (now) this.restoreObject(object, now.barcode, now.shots, now.history);
     }
     for (const shot of this.pending) shot.files = shot.files.filter((f) => f.captureId === null || !isLinked(f.captureId));
     this.pending = this.pending.filter((s) => s.files.length > 0);
@@ -215,7 +217,9 @@ export class LinkSession {
     return this.pending.some((s) => !s.undone && s.files.some((f) => f.captureId === captureId && f.state === 'linked'));
   }
 
-  private restoreObject(object: SessionObject, barcode: string, stored: readonly StoredShot[]): void {
+  private restoreObject(object: SessionObject, barcode: string, stored: readonly StoredShot[], history: BarcodeHistory): void {
+    object.earlier = new Set(history.seqs);
+    object.firstSeq = Math.max(history.firstSeq, ...object.before.filter((o) => o.barcode === barcode).map(nextSeq));
     const shots: Shot[] = stored.map((s) => ({ stem: s.stem, seq: s.seq, files: s.files.map((f) => ({ ...f, state: 'linked' as const })), undone: false }));
     const taken = new Map(shots.map((s) => [s.seq, s]));
     const moved: Shot[] = [];
@@ -565,9 +569,13 @@ export class LinkSession {
   }
 }
 
-/** The number a new shot of `object` takes: after its last shot, or its first number. */
+/**
+ * The number a new shot of `object` takes: after its last shot, and never before its first number
+ * (after a linking edit that is the barcode's next number in the database, which a shot relinked in
+ * may have raised above the object's own shots).
+ */
 function nextSeq(object: { shots: readonly Shot[]; firstSeq: number }): number {
-  return (object.shots.at(-1)?.seq ?? object.firstSeq - 1) + 1;
+  return Math.max(object.shots.at(-1)?.seq ?? 0, object.firstSeq - 1) + 1;
 }
 
 /**
