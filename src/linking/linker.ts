@@ -159,7 +159,12 @@ export class Linker {
     if (!this.opts.config.enabled) throw new StationError('INVALID_ARGUMENT', 'Barcode linking is off: set linking.enabled to true in the station config to link captures to scanned barcodes.');
     const source = this.sourceFor(sourceId);
     const scan = classifyScan(code, this.opts.config.barcode);
-    if (scan.kind === 'refused') throw new StationError('INVALID_ARGUMENT', `Barcode "${code}" was refused: it ${scan.reason}. Scan it again, or check the label.`);
+    if (scan.kind === 'refused') {
+      // Refused all the same, but the object open before it may have closed (linking.onRefusedScan): the refusal says so.
+      const input: SessionInput = { type: 'refused', code, why: scan.reason, close: this.opts.config.onRefusedScan === 'close', at: this.now() };
+      const closing = this.opts.db.transaction(() => this.apply(source, input))().find((e): e is SessionEffect & { type: 'alarm' } => e.type === 'alarm' && e.message.startsWith(`Barcode "${code}" was refused`));
+      throw new StationError('INVALID_ARGUMENT', closing?.message ?? `Barcode "${code}" was refused: it ${scan.reason}. Scan it again, or check the label.`);
+    }
     const input: SessionInput = scan.kind === 'control' ? { type: 'control', action: upper(scan.action), at: this.now() } : { type: 'scan', barcode: scan.code, at: this.now() };
     const effects = this.opts.db.transaction(() => this.apply(source, input))();
     const session = this.sessions.get(source)!;

@@ -65,6 +65,8 @@ export type SessionInput =
   /** `adopt`: the file whose image showed this barcode (linkFromImage); its shot, which arrived with no object open, becomes the object's first. */
   | { type: 'scan'; barcode: string; at: number; adopt?: string }
   | { type: 'control'; action: ControlAction; at: number }
+  /** An object-like scan refused by the project's rules (`why`: "it does not match…"); `close`: it closes the open object (linking.onRefusedScan). */
+  | { type: 'refused'; code: string; why: string; close: boolean; at: number }
   /**
    * The watcher saw a new file (or a new version of one) for the first time; `found`: by the start-up
    * scan, so it was written while the station was not watching. `expired` (scan-after-capture, with
@@ -277,6 +279,8 @@ export class LinkSession {
         return [...effects, ...this.scan(input.barcode, input.at, input.adopt)];
       case 'control':
         return [...effects, ...this.control(input.action, input.at)];
+      case 'refused':
+        return [...effects, ...this.refused(input.code, input.why, input.close, input.at)];
       case 'arrival':
         return [...effects, ...this.arrival(input.file, input.stem, input.isRaw, input.found === true, input.expired === true, input.at)];
       case 'waiting':
@@ -325,6 +329,21 @@ export class LinkSession {
     const place = adopt === undefined ? undefined : this.places.get(adopt);
     if (place?.shot === null) this.place(this.open, adopt!, place.stem, place.isRaw, at);
     return effects;
+  }
+
+  /**
+   * A refused scan means the technician moved on to another object (a misread label) as surely as a
+   * good one: left open, the previous object would take the next object's shots, the costliest error
+   * there is. So it closes (as for the next object), and the shots after it join no object, as with
+   * none open, until a barcode is scanned. scan-after-capture has no object open to close.
+   */
+  private refused(code: string, why: string, close: boolean, at: number): SessionEffect[] {
+    const object = this.open;
+    if (!close || !object || this.rules.mode === 'scan-after-capture') return [];
+    const shots = presentSeqs(object, live).size;
+    const effects = this.close('next-object', at);
+    const message = `Barcode "${code}" was refused: it ${why}. Object ${object.barcode} (${shots} shot${shots === 1 ? '' : 's'}) was closed so that the next object's shots are not filed under it; shots taken now join no object: scan the object's barcode again.`;
+    return [{ type: 'alarm', barcode: object.barcode, message, object: object.ref }, ...effects];
   }
 
   private openObject(barcode: string, at: number): SessionEffect[] {

@@ -331,6 +331,36 @@ describe('LinkSession, a barcode that already has shots', () => {
   });
 });
 
+describe('LinkSession, a refused scan', () => {
+  const refused = (close: boolean): Step => ({ type: 'refused', code: 'A1x', why: "does not match the project's pattern", close });
+
+  it('closes the open object with an alarm that names the scan, why and the object; the next shot joins no object', () => {
+    const s = new LinkSession(rules);
+    expect(run(s, [scan('A1'), shot(1, 'a.tif'), refused(true)])).toEqual([
+      { type: 'object.opened', object: 1, barcode: 'A1' },
+      { type: 'capture.linked', object: 1, captureId: 1, barcode: 'A1', seq: 1, view: 'front' },
+      {
+        type: 'alarm',
+        barcode: 'A1',
+        object: 1,
+        message: `Barcode "A1x" was refused: it does not match the project's pattern. Object A1 (1 shot) was closed so that the next object's shots are not filed under it; shots taken now join no object: scan the object's barcode again.`,
+      },
+      { type: 'object.closed', object: 1, barcode: 'A1', reason: 'next-object', shots: 1 },
+    ]);
+    expect(run(s, [shot(2, 'b.tif')])).toEqual([{ type: 'capture.unlinked-none', captureId: 2, reason: 'no object open' }]);
+  });
+
+  it('changes nothing when told to keep the object, with no object open, or in scan-after-capture', () => {
+    const kept = new LinkSession(rules);
+    expect(run(kept, [scan('A1'), refused(false)])).toEqual([{ type: 'object.opened', object: 1, barcode: 'A1' }]);
+    expect(kept.current).toEqual({ barcode: 'A1', shots: 0 });
+    expect(run(new LinkSession(rules), [refused(true)])).toEqual([]);
+    const after = new LinkSession({ ...rules, mode: 'scan-after-capture' });
+    expect(run(after, [shot(1, 'a.tif'), refused(true)])).toEqual([]);
+    expect(after.waitingShots).toEqual([{ stem: 'a', files: ['a.tif'] }]);
+  });
+});
+
 describe('LinkSession, restored after a linking edit', () => {
   const file = (name: string, captureId: number) => ({ file: name, isRaw: name.endsWith('.cr2'), captureId });
 
