@@ -314,15 +314,27 @@ export class Linker {
    * linking.linkFromImage: a capture that arrived with no object open, while none is open still,
    * whose image shows exactly one barcode the project accepts opens that object, as if it had been
    * scanned, as its first shot (its barcodes were stored in the same transaction, just before this
-   * hook). Two or more valid codes are ambiguous and link nothing.
+   * hook). Two or more valid codes are ambiguous and link nothing. An object so opened gives way to
+   * a later capture whose image shows valid codes, none its own (the next sheet on a rig with no
+   * scanner): it closes, and that capture opens its code's object the same way (or, showing several,
+   * joins none) instead of failing as a barcode mismatch. A capture showing no valid code (a sheet's
+   * back) stays with it; a scanned object never gives way.
    */
   private openFromImage(capture: CaptureRecord): void {
     const source = this.opts.sources.find((s) => s.id === capture.sourceId);
     const session = this.sessions.get(capture.sourceId)!;
-    if (!this.opts.config.linkFromImage || session.current || !session.arrivedWithoutObject(capture.relPath) || (source?.scanMode ?? this.opts.config.mode) !== 'scan-before-capture') return;
+    if (!this.opts.config.linkFromImage || (source?.scanMode ?? this.opts.config.mode) !== 'scan-before-capture') return;
+    const imageObject = session.imageObjectOf(capture.relPath);
+    if (imageObject === null && (session.current || !session.arrivedWithoutObject(capture.relPath))) return;
     const valid = [...new Set(this.opts.captures.barcodes(capture.id).filter((b) => b.valid).map((b) => b.text))];
-    if (valid.length !== 1) return;
-    log.info('object opened from the barcode in the image', { captureId: capture.id, barcode: valid[0], source: capture.sourceId });
+    if (imageObject !== null && (valid.length === 0 || valid.includes(imageObject))) return;
+    if (valid.length !== 1) {
+      if (imageObject === null) return;
+      log.info(`object ${imageObject}, opened from an image, was closed: the image of ${capture.relPath} shows ${valid.join(' and ')}, none of them ${imageObject}, so it is another object, and with several codes it joins none (relink it to its barcode)`, { captureId: capture.id, source: capture.sourceId });
+      this.apply(capture.sourceId, { type: 'image-shows-others', file: capture.relPath, at: this.now() });
+      return;
+    }
+    log.info(imageObject === null ? 'object opened from the barcode in the image' : `object opened from the barcode in the image; object ${imageObject}, opened from an earlier image, was closed`, { captureId: capture.id, barcode: valid[0], source: capture.sourceId });
     this.apply(capture.sourceId, { type: 'scan', barcode: valid[0]!, at: this.now(), adopt: capture.relPath });
   }
 
@@ -361,7 +373,7 @@ export class Linker {
     for (const effect of effects) {
       switch (effect.type) {
         case 'object.opened':
-          ids.set(effect.object, this.links.openObject(effect.barcode, sourceId).id);
+          ids.set(effect.object, this.links.openObject(effect.barcode, sourceId, effect.fromImage === true).id);
           this.idleClosed.delete(sourceId);
           break;
         case 'object.closed': {

@@ -65,6 +65,12 @@ export type SessionInput =
   /** `adopt`: the file whose image showed this barcode (linkFromImage); its shot, which arrived with no object open, becomes the object's first. */
   | { type: 'scan'; barcode: string; at: number; adopt?: string }
   | { type: 'control'; action: ControlAction; at: number }
+  /**
+   * linkFromImage: recorded capture `file`, placed in an object opened from an image, shows only
+   * other valid barcodes, several (so it opens none): that object gives way (closes), and the
+   * capture joins no object.
+   */
+  | { type: 'image-shows-others'; file: string; at: number }
   /** An object-like scan refused by the project's rules (`why`: "it does not match…"); `close`: it closes the open object (linking.onRefusedScan). */
   | { type: 'refused'; code: string; why: string; close: boolean; at: number }
   /**
@@ -89,7 +95,7 @@ export type NotLinkedReason = 'no object open' | 'written while the station was 
 
 export type SessionEffect =
   /** `object`: the session's own number for it, which later effects of that object carry. */
-  | { type: 'object.opened'; object: number; barcode: string }
+  | { type: 'object.opened'; object: number; barcode: string; fromImage?: true }
   | { type: 'object.closed'; object: number; barcode: string; reason: CloseReason; shots: number }
   /** The object just closed with these files still being checked: its completeness is judged later (see `object.judged`). */
   | { type: 'object.unchecked'; object: number; barcode: string; files: string[] }
@@ -143,6 +149,12 @@ interface SessionObject {
   shots: Shot[];
   lastActivity: number;
   closed: CloseReason | null;
+  /**
+   * Opened from the barcode in a capture's image (linkFromImage), not by a scan: nobody said which
+   * object is on the stand, so a later capture showing only other valid barcodes is the next
+   * object's (it gives way), where a scanned object fails it as a barcode mismatch.
+   */
+  fromImage: boolean;
   /** Its first sequence number: a barcode scanned again continues after its earlier shots. */
   firstSeq: number;
   /** The sequence numbers of the barcode's real shots in the database when it opened: they count toward its completeness. */
@@ -254,10 +266,20 @@ export class LinkSession {
     return (this.rules.idleTimeoutSec > 0 && (this.open !== null || this.pending.length > 0)) || [...this.settling].some((o) => o.early === null);
   }
 
-  /** The barcode `file` will be linked to when it is recorded (null: none known yet). */
+  /**
+   * The barcode `file` will be linked to when it is recorded (null: none known yet, as when its
+   * object was opened from an image: its own image may open the next object).
+   */
   barcodeOf(file: string): string | null {
     const place = this.places.get(file);
-    return place?.object && !place.shot?.undone ? place.object.barcode : null;
+    return place?.object && !place.object.fromImage && !place.shot?.undone ? place.object.barcode : null;
+  }
+
+  /** The barcode of the open object opened from an image (linkFromImage) that `file`, not recorded yet, has its place in; null if none. */
+  imageObjectOf(file: string): string | null {
+    const place = this.places.get(file);
+    const open = this.open;
+    return open?.fromImage && place?.shot && !place.shot.undone && place.object === open ? open.barcode : null;
   }
 
   /** True when `file` arrived with no object open and is not recorded yet (so its image may open one). */
@@ -279,6 +301,10 @@ export class LinkSession {
         return [...effects, ...this.scan(input.barcode, input.at, input.adopt)];
       case 'control':
         return [...effects, ...this.control(input.action, input.at)];
+      case 'image-shows-others':
+        if (this.imageObjectOf(input.file) === null) return effects;
+        this.takeOut(input.file);
+        return [...effects, ...this.close('next-object', input.at)];
       case 'refused':
         return [...effects, ...this.refused(input.code, input.why, input.close, input.at)];
       case 'arrival':
@@ -325,10 +351,22 @@ export class LinkSession {
       this.open.lastActivity = at;
       return [];
     }
-    const effects = this.openObject(barcode, at);
+    // An object opened from an image gives way to the one this capture's image shows: the capture
+    // leaves it before it closes (so it is neither counted nor waited for there).
+    if (adopt !== undefined && this.imageObjectOf(adopt) !== null) this.takeOut(adopt);
+    const effects = this.openObject(barcode, at, adopt !== undefined);
     const place = adopt === undefined ? undefined : this.places.get(adopt);
     if (place?.shot === null) this.place(this.open, adopt!, place.stem, place.isRaw, at);
     return effects;
+  }
+
+  /** `file`, not recorded yet, leaves its shot (the shot goes if it was its only file) and belongs nowhere, as if no object was open when it arrived. */
+  private takeOut(file: string): void {
+    const place = this.places.get(file)!;
+    const { object, shot } = place;
+    shot!.files = shot!.files.filter((f) => f.file !== file);
+    if (object && shot!.files.length === 0) object.shots = object.shots.filter((s) => s !== shot);
+    Object.assign(place, { object: null, shot: null, why: 'no object open' });
   }
 
   /**
@@ -346,15 +384,15 @@ export class LinkSession {
     return [{ type: 'alarm', barcode: object.barcode, message, object: object.ref }, ...effects];
   }
 
-  private openObject(barcode: string, at: number): SessionEffect[] {
+  private openObject(barcode: string, at: number, fromImage = false): SessionEffect[] {
     const effects = this.open ? this.close('next-object', at) : [];
     // The barcode's shots still being checked are not in the database yet: numbers after them too
     // (a rejected object's excepted: its shots are set aside, and count for nothing).
     const before = [...this.settling].filter((o) => o.barcode === barcode && o.closed !== 'rejected');
     const history = this.history(barcode);
     const firstSeq = Math.max(history.firstSeq, ...before.map(nextSeq));
-    this.open = { ref: this.nextRef++, barcode, shots: [], lastActivity: at, closed: null, firstSeq, earlier: new Set(history.seqs), before, closedAt: 0, early: null };
-    return [...effects, { type: 'object.opened', object: this.open.ref, barcode }];
+    this.open = { ref: this.nextRef++, barcode, shots: [], lastActivity: at, closed: null, fromImage, firstSeq, earlier: new Set(history.seqs), before, closedAt: 0, early: null };
+    return [...effects, { type: 'object.opened', object: this.open.ref, barcode, ...(fromImage ? { fromImage } : {}) }];
   }
 
   private control(action: ControlAction, at: number): SessionEffect[] {

@@ -149,7 +149,7 @@ describe('LinkSession, a shot takes its place when its file arrives', () => {
       { type: 'capture.unlinked-none', captureId: 1, reason: 'written while the station was not watching' },
       { type: 'capture.unlinked-none', captureId: 3, reason: 'written while the station was not watching' },
       { type: 'object.closed', object: 1, barcode: 'A1', reason: 'end', shots: 0 },
-      { type: 'object.opened', object: 2, barcode: 'BR1' },
+      { type: 'object.opened', object: 2, barcode: 'BR1', fromImage: true },
       { type: 'capture.linked', object: 2, captureId: 2, barcode: 'BR1', seq: 1, view: 'front' },
     ]);
   });
@@ -328,6 +328,40 @@ describe('LinkSession, a barcode that already has shots', () => {
   it('scan after capture: the waiting shots are numbered after the barcode\'s earlier shots', () => {
     const s = new LinkSession({ ...rules, mode: 'scan-after-capture' }, () => ({ firstSeq: 3, seqs: [1, 2] }));
     expect(run(s, [shot(1, 'a.tif'), scan('A1')]).filter((e) => e.type === 'capture.linked')).toEqual([{ type: 'capture.linked', object: 1, captureId: 1, barcode: 'A1', seq: 3, view: 'label' }]);
+  });
+});
+
+describe('LinkSession, an object opened from an image', () => {
+  const fromImage = (barcode: string, file: string): Step => ({ type: 'scan', barcode, adopt: file });
+
+  it('gives way to the next capture\'s code before it is recorded: the capture leaves it, and its number, and opens its own object', () => {
+    const s = new LinkSession({ ...rules, expectedShots: 2 });
+    expect(run(s, [arrive('a.tif'), fromImage('A1', 'a.tif'), record(1, 'a.tif'), arrive('b.tif')])).toEqual([
+      { type: 'object.opened', object: 1, barcode: 'A1', fromImage: true },
+      { type: 'capture.linked', object: 1, captureId: 1, barcode: 'A1', seq: 1, view: 'front' },
+    ]);
+    // Where it goes is not known while b.tif is checked: its image may show another object.
+    expect([s.barcodeOf('b.tif'), s.imageObjectOf('b.tif')]).toEqual([null, 'A1']);
+    expect(run(s, [fromImage('B2', 'b.tif'), record(2, 'b.tif')])).toEqual([
+      { type: 'object.closed', object: 1, barcode: 'A1', reason: 'next-object', shots: 1 },
+      { type: 'alarm', barcode: 'A1', message: 'Object A1 is incomplete: 1 of 2 views (missing back).', object: 1, missing: ['1 of 2 views (missing back)'] },
+      { type: 'object.opened', object: 2, barcode: 'B2', fromImage: true },
+      { type: 'capture.linked', object: 2, captureId: 2, barcode: 'B2', seq: 1, view: 'front' },
+    ]);
+  });
+
+  it('showing several other codes, the capture closes it and joins none; a scanned object never gives way', () => {
+    const s = new LinkSession(rules);
+    run(s, [arrive('a.tif'), fromImage('A1', 'a.tif'), record(1, 'a.tif'), arrive('b.tif')]);
+    expect(run(s, [{ type: 'image-shows-others', file: 'b.tif' }, record(2, 'b.tif')])).toEqual([
+      { type: 'object.closed', object: 1, barcode: 'A1', reason: 'next-object', shots: 1 },
+      { type: 'capture.unlinked-none', captureId: 2, reason: 'no object open' },
+    ]);
+    const scanned = new LinkSession(rules);
+    run(scanned, [scan('A1'), arrive('b.tif')]);
+    expect([scanned.barcodeOf('b.tif'), scanned.imageObjectOf('b.tif')]).toEqual(['A1', null]);
+    expect(run(scanned, [{ type: 'image-shows-others', file: 'b.tif' }])).toEqual([]);
+    expect(scanned.current).toEqual({ barcode: 'A1', shots: 1 });
   });
 });
 
