@@ -161,7 +161,9 @@ export class Linker {
     const scan = classifyScan(code, this.opts.config.barcode);
     if (scan.kind === 'refused') {
       // Refused all the same, but the object open before it may have closed (linking.onRefusedScan): the refusal says so.
-      const input: SessionInput = { type: 'refused', code, why: scan.reason, close: this.opts.config.onRefusedScan === 'close', at: this.now() };
+      // Nothing with no letter or digit looks like another object's label (a stray key, reader noise): it closes nothing.
+      const objectLike = scan.problem !== 'empty' && scan.problem !== 'no-letter-or-digit';
+      const input: SessionInput = { type: 'refused', code, why: scan.reason, close: objectLike && this.opts.config.onRefusedScan === 'close', at: this.now() };
       const closing = this.opts.db.transaction(() => this.apply(source, input))().find((e): e is SessionEffect & { type: 'alarm' } => e.type === 'alarm' && e.message.startsWith(`Barcode "${code}" was refused`));
       throw new StationError('INVALID_ARGUMENT', closing?.message ?? `Barcode "${code}" was refused: it ${scan.reason}. Scan it again, or check the label.`);
     }

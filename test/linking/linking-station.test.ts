@@ -86,6 +86,9 @@ describe('barcode linking in the station', () => {
     await s.scan('BR5000000000001');
     await writeGoodTiff(path.join(s.inbox, 'a.tif'), 1);
     await waitFor(() => filesUnder(s.library).length === 1, 'a.tif filed');
+    // Reader noise with no letter or digit names no object: refused, and the object stays open.
+    expect(() => s.station.linker.scan('*-*')).toThrow(/^Barcode "\*-\*" was refused: it has no letter or digit, .* Scan it again, or check the label\.$/);
+    expect(s.station.linker.current()).toEqual({ inbox: { barcode: 'BR5000000000001', shots: 1 } });
     const misread = await s.scan('BR500000000002');
     expect(misread.code).toBe(1);
     const said = 'Barcode "BR500000000002" was refused: it does not match the project\'s pattern';
