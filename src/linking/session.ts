@@ -26,8 +26,10 @@
  * is judged again and a changed verdict is announced. Only shots with a linked capture count, and of
  * the barcode's earlier shots only those it really has (sequence numbers a failed, undone or
  * relinked shot left empty are gaps, not shots). After a linking edit, `restore` makes each object
- * the session holds what the database has (its barcode, its linked shots), keeping the places of
- * files still being checked. Places live in memory only; `object.unchecked` and `object.judged` let
+ * the session holds what the database has (its barcode, its linked shots, its barcode's next number
+ * and real shots elsewhere), keeping the places of files still being checked. An object opened from
+ * an image (linkFromImage) gives way to the next object's image; a refused scan may close the open
+ * object (the technician moved on). Places live in memory only; `object.unchecked` and `object.judged` let
  * the station keep in its database which closed objects are still to be judged, so the next start
  * judges those the last run could not. Files a start-up scan finds (the station's, or a source folder's
  * that comes back) were written while nobody watched, so they join no object: scan-before-capture
