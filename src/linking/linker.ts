@@ -520,6 +520,7 @@ export class Linker {
    * A newly scanned object continues its barcode's numbering in the current project, so a barcode
    * scanned again (closed earlier, or before a restart) adds shots after its last one; its real
    * earlier shots (not the numbers failed, undone or relinked shots left empty) count toward it.
+   * `objectId`: real shots of its objects older than that one only (that object's own are its links).
    */
   private history(barcode: string, objectId?: number): BarcodeHistory {
     const project = this.project();
