@@ -28,6 +28,7 @@ type LinkingDraft = EditableConfig['linking'];
 const scanModeLabels = { 'scan-before-capture': 'before the shots', 'scan-after-capture': 'after the shots' } as const satisfies Record<LinkingDraft['mode'], string>;
 const checkDigitLabels = { '': 'none', 'gs1-mod10': 'GS1 mod 10', 'code39-mod43': 'Code 39 mod 43', luhn: 'Luhn' } as const satisfies Record<NonNullable<LinkingDraft['barcode']['checkDigit']> | '', string>;
 const usbModeLabels = { auto: 'auto (keyboard or POS)', keyboard: 'keyboard', pos: 'HID POS' } as const satisfies Record<LinkingDraft['usb']['mode'], string>;
+const refusedScanLabels = { close: 'closes the open object', keep: 'leaves the object open' } as const satisfies Record<LinkingDraft['onRefusedScan'], string>;
 const usbLayoutLabels = { us: 'US', de: 'German' } as const satisfies Record<LinkingDraft['usb']['layout'], string>;
 const controlCodeLabels = { end: 'END code', undo: 'UNDO code', reject: 'REJECT code' } as const satisfies Record<keyof LinkingDraft['barcode']['controlCodes'], string>;
 
@@ -256,6 +257,9 @@ export function SettingsPanel({ data, draft, errors, dirty, checking, saving, no
           <div className="settings__grid">
             <Field path={['linking', 'mode']} label="Scan" errors={errors}>
               {select(['linking', 'mode'], Object.keys(scanModeLabels), scanModeLabels)}
+            </Field>
+            <Field path={['linking', 'onRefusedScan']} label="A refused scan" errors={errors}>
+              {select(['linking', 'onRefusedScan'], Object.keys(refusedScanLabels), refusedScanLabels)}
             </Field>
             <Field path={['linking', 'idleTimeoutSec']} label="Close an idle object after" hint="s (0 = never)" errors={errors}>
               {number(['linking', 'idleTimeoutSec'])}

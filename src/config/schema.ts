@@ -232,6 +232,12 @@ export const linkingSchema = z.strictObject({
    * that never settles cannot hold its alarm back while the object is still at the stand.
    */
   completenessWaitSec: z.number().int().min(1).max(3600).default(30),
+  /**
+   * An object-like scan the project's rules refuse (a misread label) closes the open object
+   * ("close"), so the next object's shots are not filed under the previous barcode, or leaves it
+   * open ("keep"). Control codes are never refused.
+   */
+  onRefusedScan: z.enum(['close', 'keep'], { error: 'must be "close" (a refused scan closes the open object) or "keep" (it stays open)' }).default('close'),
 });
 
 export const stationConfigSchema = z.strictObject({

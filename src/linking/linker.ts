@@ -159,7 +159,14 @@ export class Linker {
     if (!this.opts.config.enabled) throw new StationError('INVALID_ARGUMENT', 'Barcode linking is off: set linking.enabled to true in the station config to link captures to scanned barcodes.');
     const source = this.sourceFor(sourceId);
     const scan = classifyScan(code, this.opts.config.barcode);
-    if (scan.kind === 'refused') throw new StationError('INVALID_ARGUMENT', `Barcode "${code}" was refused: it ${scan.reason}. Scan it again, or check the label.`);
+    if (scan.kind === 'refused') {
+      // Refused all the same, but the object open before it may have closed (linking.onRefusedScan): the refusal says so.
+      // Nothing with no letter or digit looks like another object's label (a stray key, reader noise): it closes nothing.
+      const objectLike = scan.problem !== 'empty' && scan.problem !== 'no-letter-or-digit';
+      const input: SessionInput = { type: 'refused', code, why: scan.reason, close: objectLike && this.opts.config.onRefusedScan === 'close', at: this.now() };
+      const closing = this.opts.db.transaction(() => this.apply(source, input))().find((e): e is SessionEffect & { type: 'alarm' } => e.type === 'alarm' && e.message.startsWith(`Barcode "${code}" was refused`));
+      throw new StationError('INVALID_ARGUMENT', closing?.message ?? `Barcode "${code}" was refused: it ${scan.reason}. Scan it again, or check the label.`);
+    }
     const input: SessionInput = scan.kind === 'control' ? { type: 'control', action: upper(scan.action), at: this.now() } : { type: 'scan', barcode: scan.code, at: this.now() };
     const effects = this.opts.db.transaction(() => this.apply(source, input))();
     const session = this.sessions.get(source)!;
@@ -309,15 +316,27 @@ export class Linker {
    * linking.linkFromImage: a capture that arrived with no object open, while none is open still,
    * whose image shows exactly one barcode the project accepts opens that object, as if it had been
    * scanned, as its first shot (its barcodes were stored in the same transaction, just before this
-   * hook). Two or more valid codes are ambiguous and link nothing.
+   * hook). Two or more valid codes are ambiguous and link nothing. An object so opened gives way to
+   * a later capture whose image shows valid codes, none its own (the next sheet on a rig with no
+   * scanner): it closes, and that capture opens its code's object the same way (or, showing several,
+   * joins none) instead of failing as a barcode mismatch. A capture showing no valid code (a sheet's
+   * back) stays with it; a scanned object never gives way.
    */
   private openFromImage(capture: CaptureRecord): void {
     const source = this.opts.sources.find((s) => s.id === capture.sourceId);
     const session = this.sessions.get(capture.sourceId)!;
-    if (!this.opts.config.linkFromImage || session.current || !session.arrivedWithoutObject(capture.relPath) || (source?.scanMode ?? this.opts.config.mode) !== 'scan-before-capture') return;
+    if (!this.opts.config.linkFromImage || (source?.scanMode ?? this.opts.config.mode) !== 'scan-before-capture') return;
+    const imageObject = session.imageObjectOf(capture.relPath);
+    if (imageObject === null && (session.current || !session.arrivedWithoutObject(capture.relPath))) return;
     const valid = [...new Set(this.opts.captures.barcodes(capture.id).filter((b) => b.valid).map((b) => b.text))];
-    if (valid.length !== 1) return;
-    log.info('object opened from the barcode in the image', { captureId: capture.id, barcode: valid[0], source: capture.sourceId });
+    if (imageObject !== null && (valid.length === 0 || valid.includes(imageObject))) return;
+    if (valid.length !== 1) {
+      if (imageObject === null) return;
+      log.info(`object ${imageObject}, opened from an image, was closed: the image of ${capture.relPath} shows ${valid.join(' and ')}, none of them ${imageObject}, so it is another object, and with several codes it joins none (relink it to its barcode)`, { captureId: capture.id, source: capture.sourceId });
+      this.apply(capture.sourceId, { type: 'image-shows-others', file: capture.relPath, at: this.now() });
+      return;
+    }
+    log.info(imageObject === null ? 'object opened from the barcode in the image' : `object opened from the barcode in the image; object ${imageObject}, opened from an earlier image, was closed`, { captureId: capture.id, barcode: valid[0], source: capture.sourceId });
     this.apply(capture.sourceId, { type: 'scan', barcode: valid[0]!, at: this.now(), adopt: capture.relPath });
   }
 
@@ -356,7 +375,7 @@ export class Linker {
     for (const effect of effects) {
       switch (effect.type) {
         case 'object.opened':
-          ids.set(effect.object, this.links.openObject(effect.barcode, sourceId).id);
+          ids.set(effect.object, this.links.openObject(effect.barcode, sourceId, effect.fromImage === true).id);
           this.idleClosed.delete(sourceId);
           break;
         case 'object.closed': {
@@ -501,10 +520,11 @@ export class Linker {
    * A newly scanned object continues its barcode's numbering in the current project, so a barcode
    * scanned again (closed earlier, or before a restart) adds shots after its last one; its real
    * earlier shots (not the numbers failed, undone or relinked shots left empty) count toward it.
+   * `objectId`: real shots of its objects older than that one only (that object's own are its links).
    */
-  private history(barcode: string): BarcodeHistory {
+  private history(barcode: string, objectId?: number): BarcodeHistory {
     const project = this.project();
-    return { firstSeq: this.links.maxSeqOfBarcode(barcode, project, this.opts.config.project) + 1, seqs: this.links.shotSeqsOfBarcode(barcode, project, this.opts.config.project) };
+    return { firstSeq: this.links.maxSeqOfBarcode(barcode, project, this.opts.config.project) + 1, seqs: this.links.shotSeqsOfBarcode(barcode, project, this.opts.config.project, objectId) };
   }
 
   /** The project shots are taken for now: the operator session's, else the configured one. */
@@ -519,7 +539,7 @@ export class Linker {
       session.restore(
         (ref) => {
           const object = ids.has(ref) ? this.links.object(ids.get(ref)!) : null;
-          return object && { barcode: object.barcode, shots: this.shotsOf(object.id) };
+          return object && { barcode: object.barcode, shots: this.shotsOf(object.id), history: this.history(object.barcode, object.id) };
         },
         (id) => this.links.linkOf(id) !== null,
       );

@@ -26,8 +26,10 @@
  * is judged again and a changed verdict is announced. Only shots with a linked capture count, and of
  * the barcode's earlier shots only those it really has (sequence numbers a failed, undone or
  * relinked shot left empty are gaps, not shots). After a linking edit, `restore` makes each object
- * the session holds what the database has (its barcode, its linked shots), keeping the places of
- * files still being checked. Places live in memory only; `object.unchecked` and `object.judged` let
+ * the session holds what the database has (its barcode, its linked shots, its barcode's next number
+ * and real shots elsewhere), keeping the places of files still being checked. An object opened from
+ * an image (linkFromImage) gives way to the next object's image; a refused scan may close the open
+ * object (the technician moved on). Places live in memory only; `object.unchecked` and `object.judged` let
  * the station keep in its database which closed objects are still to be judged, so the next start
  * judges those the last run could not. Files a start-up scan finds (the station's, or a source folder's
  * that comes back) were written while nobody watched, so they join no object: scan-before-capture
@@ -66,6 +68,14 @@ export type SessionInput =
   | { type: 'scan'; barcode: string; at: number; adopt?: string }
   | { type: 'control'; action: ControlAction; at: number }
   /**
+   * linkFromImage: recorded capture `file`, placed in an object opened from an image, shows only
+   * other valid barcodes, several (so it opens none): that object gives way (closes), and the
+   * capture joins no object.
+   */
+  | { type: 'image-shows-others'; file: string; at: number }
+  /** An object-like scan refused by the project's rules (`why`: "it does not match…"); `close`: it closes the open object (linking.onRefusedScan). */
+  | { type: 'refused'; code: string; why: string; close: boolean; at: number }
+  /**
    * The watcher saw a new file (or a new version of one) for the first time; `found`: by the start-up
    * scan, so it was written while the station was not watching. `expired` (scan-after-capture, with
    * `found`): this very file was still being checked when its wait for a barcode expired in an
@@ -87,7 +97,7 @@ export type NotLinkedReason = 'no object open' | 'written while the station was 
 
 export type SessionEffect =
   /** `object`: the session's own number for it, which later effects of that object carry. */
-  | { type: 'object.opened'; object: number; barcode: string }
+  | { type: 'object.opened'; object: number; barcode: string; fromImage?: true }
   | { type: 'object.closed'; object: number; barcode: string; reason: CloseReason; shots: number }
   /** The object just closed with these files still being checked: its completeness is judged later (see `object.judged`). */
   | { type: 'object.unchecked'; object: number; barcode: string; files: string[] }
@@ -141,6 +151,12 @@ interface SessionObject {
   shots: Shot[];
   lastActivity: number;
   closed: CloseReason | null;
+  /**
+   * Opened from the barcode in a capture's image (linkFromImage), not by a scan: nobody said which
+   * object is on the stand, so a later capture showing only other valid barcodes is the next
+   * object's (it gives way), where a scanned object fails it as a barcode mismatch.
+   */
+  fromImage: boolean;
   /** Its first sequence number: a barcode scanned again continues after its earlier shots. */
   firstSeq: number;
   /** The sequence numbers of the barcode's real shots in the database when it opened: they count toward its completeness. */
@@ -198,13 +214,15 @@ export class LinkSession {
    * number; null leaves it as it is), so shots an edit moved away are no longer UNDO targets or
    * counted. Files still being checked keep their places; one whose number an edit gave to a shot
    * moved in takes the next free number (nothing of it is recorded or filed yet). Waiting shots
-   * (scan-after-capture) whose captures an edit linked stop waiting. Idle clocks and first sequence
-   * numbers are left as they were.
+   * (scan-after-capture) whose captures an edit linked stop waiting. What the barcode has elsewhere
+   * (`history`: its next number, its real shots in older objects) is taken again too, so an edit
+   * that moved a shot of the barcode in or out changes the open object's count, next number and
+   * view, and completeness, as a fresh scan would. Idle clocks are left as they were.
    */
-  restore(stored: (object: number) => { barcode: string; shots: readonly StoredShot[] } | null, isLinked: (captureId: number) => boolean): void {
+  restore(stored: (object: number) => { barcode: string; shots: readonly StoredShot[]; history: BarcodeHistory } | null, isLinked: (captureId: number) => boolean): void {
     for (const object of [...(this.open ? [this.open] : []), ...this.settling]) {
       const now = stored(object.ref);
-      if (now) this.restoreObject(object, now.barcode, now.shots);
+      if (now) this.restoreObject(object, now.barcode, now.shots, now.history);
     }
     for (const shot of this.pending) shot.files = shot.files.filter((f) => f.captureId === null || !isLinked(f.captureId));
     this.pending = this.pending.filter((s) => s.files.length > 0);
@@ -215,7 +233,9 @@ export class LinkSession {
     return this.pending.some((s) => !s.undone && s.files.some((f) => f.captureId === captureId && f.state === 'linked'));
   }
 
-  private restoreObject(object: SessionObject, barcode: string, stored: readonly StoredShot[]): void {
+  private restoreObject(object: SessionObject, barcode: string, stored: readonly StoredShot[], history: BarcodeHistory): void {
+    object.earlier = new Set(history.seqs);
+    object.firstSeq = Math.max(history.firstSeq, ...object.before.filter((o) => o.barcode === barcode).map(nextSeq));
     const shots: Shot[] = stored.map((s) => ({ stem: s.stem, seq: s.seq, files: s.files.map((f) => ({ ...f, state: 'linked' as const })), undone: false }));
     const taken = new Map(shots.map((s) => [s.seq, s]));
     const moved: Shot[] = [];
@@ -248,10 +268,20 @@ export class LinkSession {
     return (this.rules.idleTimeoutSec > 0 && (this.open !== null || this.pending.length > 0)) || [...this.settling].some((o) => o.early === null);
   }
 
-  /** The barcode `file` will be linked to when it is recorded (null: none known yet). */
+  /**
+   * The barcode `file` will be linked to when it is recorded (null: none known yet, as when its
+   * object was opened from an image: its own image may open the next object).
+   */
   barcodeOf(file: string): string | null {
     const place = this.places.get(file);
-    return place?.object && !place.shot?.undone ? place.object.barcode : null;
+    return place?.object && !place.object.fromImage && !place.shot?.undone ? place.object.barcode : null;
+  }
+
+  /** The barcode of the open object opened from an image (linkFromImage) that `file`, not recorded yet, has its place in; null if none. */
+  imageObjectOf(file: string): string | null {
+    const place = this.places.get(file);
+    const open = this.open;
+    return open?.fromImage && place?.shot && !place.shot.undone && place.object === open ? open.barcode : null;
   }
 
   /** True when `file` arrived with no object open and is not recorded yet (so its image may open one). */
@@ -273,6 +303,12 @@ export class LinkSession {
         return [...effects, ...this.scan(input.barcode, input.at, input.adopt)];
       case 'control':
         return [...effects, ...this.control(input.action, input.at)];
+      case 'image-shows-others':
+        if (this.imageObjectOf(input.file) === null) return effects;
+        this.takeOut(input.file);
+        return [...effects, ...this.close('next-object', input.at)];
+      case 'refused':
+        return [...effects, ...this.refused(input.code, input.why, input.close, input.at)];
       case 'arrival':
         return [...effects, ...this.arrival(input.file, input.stem, input.isRaw, input.found === true, input.expired === true, input.at)];
       case 'waiting':
@@ -317,21 +353,48 @@ export class LinkSession {
       this.open.lastActivity = at;
       return [];
     }
-    const effects = this.openObject(barcode, at);
+    // An object opened from an image gives way to the one this capture's image shows: the capture
+    // leaves it before it closes (so it is neither counted nor waited for there).
+    if (adopt !== undefined && this.imageObjectOf(adopt) !== null) this.takeOut(adopt);
+    const effects = this.openObject(barcode, at, adopt !== undefined);
     const place = adopt === undefined ? undefined : this.places.get(adopt);
     if (place?.shot === null) this.place(this.open, adopt!, place.stem, place.isRaw, at);
     return effects;
   }
 
-  private openObject(barcode: string, at: number): SessionEffect[] {
+  /** `file`, not recorded yet, leaves its shot (the shot goes if it was its only file) and belongs nowhere, as if no object was open when it arrived. */
+  private takeOut(file: string): void {
+    const place = this.places.get(file)!;
+    const { object, shot } = place;
+    shot!.files = shot!.files.filter((f) => f.file !== file);
+    if (object && shot!.files.length === 0) object.shots = object.shots.filter((s) => s !== shot);
+    Object.assign(place, { object: null, shot: null, why: 'no object open' });
+  }
+
+  /**
+   * A refused scan means the technician moved on to another object (a misread label) as surely as a
+   * good one: left open, the previous object would take the next object's shots, the costliest error
+   * there is. So it closes (as for the next object), and the shots after it join no object, as with
+   * none open, until a barcode is scanned. scan-after-capture has no object open to close.
+   */
+  private refused(code: string, why: string, close: boolean, at: number): SessionEffect[] {
+    const object = this.open;
+    if (!close || !object || this.rules.mode === 'scan-after-capture') return [];
+    const shots = presentSeqs(object, live).size;
+    const effects = this.close('next-object', at);
+    const message = `Barcode "${code}" was refused: it ${why}. Object ${object.barcode} (${shots} shot${shots === 1 ? '' : 's'}) was closed so that the next object's shots are not filed under it; shots taken now join no object: scan the object's barcode again.`;
+    return [{ type: 'alarm', barcode: object.barcode, message, object: object.ref }, ...effects];
+  }
+
+  private openObject(barcode: string, at: number, fromImage = false): SessionEffect[] {
     const effects = this.open ? this.close('next-object', at) : [];
     // The barcode's shots still being checked are not in the database yet: numbers after them too
     // (a rejected object's excepted: its shots are set aside, and count for nothing).
     const before = [...this.settling].filter((o) => o.barcode === barcode && o.closed !== 'rejected');
     const history = this.history(barcode);
     const firstSeq = Math.max(history.firstSeq, ...before.map(nextSeq));
-    this.open = { ref: this.nextRef++, barcode, shots: [], lastActivity: at, closed: null, firstSeq, earlier: new Set(history.seqs), before, closedAt: 0, early: null };
-    return [...effects, { type: 'object.opened', object: this.open.ref, barcode }];
+    this.open = { ref: this.nextRef++, barcode, shots: [], lastActivity: at, closed: null, fromImage, firstSeq, earlier: new Set(history.seqs), before, closedAt: 0, early: null };
+    return [...effects, { type: 'object.opened', object: this.open.ref, barcode, ...(fromImage ? { fromImage } : {}) }];
   }
 
   private control(action: ControlAction, at: number): SessionEffect[] {
@@ -565,9 +628,13 @@ export class LinkSession {
   }
 }
 
-/** The number a new shot of `object` takes: after its last shot, or its first number. */
+/**
+ * The number a new shot of `object` takes: after its last shot, and never before its first number
+ * (after a linking edit that is the barcode's next number in the database, which a shot relinked in
+ * may have raised above the object's own shots).
+ */
 function nextSeq(object: { shots: readonly Shot[]; firstSeq: number }): number {
-  return (object.shots.at(-1)?.seq ?? object.firstSeq - 1) + 1;
+  return Math.max(object.shots.at(-1)?.seq ?? 0, object.firstSeq - 1) + 1;
 }
 
 /**

@@ -61,11 +61,12 @@ const toObject = (r: ObjectRow): ObjectRecord => ({ id: r.id, barcode: r.barcode
 export class LinkStore {
   constructor(private readonly db: Db) {}
 
-  openObject(barcode: string, sourceId: string): ObjectRecord {
+  /** `fromImage`: opened from the barcode in a capture's image (linkFromImage), not by a scan; the event says so. */
+  openObject(barcode: string, sourceId: string, fromImage = false): ObjectRecord {
     return this.db.transaction(() => {
       const at = new Date().toISOString();
       const id = Number(this.db.prepare(`INSERT INTO objects (barcode, source_id, state, opened_at) VALUES (?, ?, 'open', ?)`).run(barcode, sourceId, at).lastInsertRowid);
-      appendEvent(this.db, { type: 'object.opened', sourceId, data: { objectId: id, barcode }, at });
+      appendEvent(this.db, { type: 'object.opened', sourceId, data: { objectId: id, barcode, ...(fromImage ? { openedBy: 'image' } : {}) }, at });
       return this.object(id)!;
     })();
   }

@@ -128,6 +128,53 @@ describe('a barcode scanned again', () => {
   });
 });
 
+describe('the object open on the rig after a linking edit', () => {
+  const template = '{barcode}/{barcode}_{seq:03}_{view}{ext}';
+  const shots = (s: Awaited<ReturnType<typeof start>>) => s.station.store.list({ limit: 10 });
+
+  it('counts, numbers and judges as the database says after a relink is undone', async () => {
+    const s = await start(home({ template, expectedShots: 2, views: ['front', 'back'] }));
+    const client = createLocalClient(createHandlers(s.station));
+    s.station.linker.scan('OBJ-A');
+    for (const [i, name] of ['s1.tif', 's2.tif'].entries()) {
+      await writeGoodTiff(path.join(s.inbox, name), 10 + i);
+      await waitFor(() => filesUnder(s.library).length === i + 1, `${name} filed`);
+    }
+    s.station.linker.scan('%%END%%');
+    const s2 = shots(s).find((c) => c.relPath === 's2.tif')!.id;
+    await client.relinkCaptures({ captureIds: [s2], barcode: 'OBJ-B' });
+    expect(s.station.linker.scan('OBJ-B')).toMatchObject({ current: { barcode: 'OBJ-B', shots: 1 } });
+    // Shot 2 goes back to OBJ-A: OBJ-B, open on the rig, has nothing.
+    await client.undoLinkEdit({});
+    expect(Object.values(s.station.linker.current())).toEqual([{ barcode: 'OBJ-B', shots: 0 }]);
+    await writeGoodTiff(path.join(s.inbox, 's3.tif'), 30);
+    await waitFor(() => filesUnder(s.library).length === 3, 's3.tif filed');
+    const ended = s.station.linker.scan('%%END%%');
+    expect(ended).toMatchObject({ closed: { barcode: 'OBJ-B', shots: 1 } });
+    expect(ended.alarms).toEqual(['Object OBJ-B is incomplete: 1 of 2 views (missing back).']);
+    expect(filesUnder(s.library)).toEqual(['OBJ-A/OBJ-A_001_front.tif', 'OBJ-A/OBJ-A_002_back.tif', 'OBJ-B/OBJ-B_001_front.tif']);
+  });
+
+  it('a barcode scanned again whose last shot is relinked away: the next shot takes its number and view', async () => {
+    const s = await start(home({ template, expectedShots: 2, views: ['front', 'back'] }));
+    const client = createLocalClient(createHandlers(s.station));
+    s.station.linker.scan('OBJ-A');
+    for (const [i, name] of ['s1.tif', 's2.tif'].entries()) {
+      await writeGoodTiff(path.join(s.inbox, name), 10 + i);
+      await waitFor(() => filesUnder(s.library).length === i + 1, `${name} filed`);
+    }
+    s.station.linker.scan('%%END%%');
+    expect(s.station.linker.scan('OBJ-A')).toMatchObject({ current: { barcode: 'OBJ-A', shots: 2 } });
+    await client.relinkCaptures({ captureIds: [shots(s).find((c) => c.relPath === 's2.tif')!.id], barcode: 'OBJ-C' });
+    expect(Object.values(s.station.linker.current())).toEqual([{ barcode: 'OBJ-A', shots: 1 }]);
+    await writeGoodTiff(path.join(s.inbox, 's3.tif'), 30);
+    await waitFor(() => filesUnder(s.library).length === 3, 's3.tif filed');
+    expect(s.station.linker.scan('%%END%%')).toMatchObject({ closed: { barcode: 'OBJ-A', shots: 2 }, alarms: [] });
+    expect(filesUnder(s.library)).toEqual(['OBJ-A/OBJ-A_001_front.tif', 'OBJ-A/OBJ-A_002_back.tif', 'OBJ-C/OBJ-C_001_front.tif']);
+    expect(s.station.linker.links.linkOf(shots(s).find((c) => c.relPath === 's3.tif')!.id)).toMatchObject({ barcode: 'OBJ-A', seq: 2, view: 'back' });
+  });
+});
+
 describe('scan after capture: a wait for a barcode that expired', () => {
   it('alarms once, ever: after a restart the shot neither waits nor alarms again, and neither does a file found at the last start', async () => {
     const h = home({ mode: 'scan-after-capture', idleTimeoutSec: 1 });

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import type { StationConfigInput } from '../../src/config/schema.js';
 import { Station } from '../../src/station/station.js';
-import { writeGoodTiff } from '../helpers/images.js';
+import { labelled, writeGoodTiff } from '../helpers/images.js';
 import { corpus, filesUnder, makeHome, waitFor } from '../helpers/station-home.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -54,7 +54,7 @@ async function start(linking: StationConfigInput['linking'], more: Omit<StationC
   /** A camera RAW (no barcode is read from it) named `name`. */
   const raw = (name: string) => drop(name, async (file) => fs.copyFileSync(path.join(corpus, 'raw/exiftool/Nikon.nef'), file));
   const uploaded = () => filesUnder(path.join(home, 'Share')).filter((f) => !path.basename(f).startsWith('.'));
-  return { station, home, inbox, library: config.locations.library, sheet, tiff, raw, filed, uploaded };
+  return { station, home, inbox, library: config.locations.library, drop, sheet, tiff, raw, filed, uploaded };
 }
 
 describe('a linking edit that contradicts the image is refused', () => {
@@ -258,5 +258,48 @@ describe('scan before capture: a shot whose file fails as a barcode mismatch', (
     const next = await s.tiff('next.tif', 3);
     expect(linker.links.linkOf(next)).toMatchObject({ barcode: sheetA, seq: 2 });
     expect(linker.links.linkOf(good)).toMatchObject({ barcode: sheetA, seq: 1 });
+  });
+});
+
+describe('linkFromImage: an object opened from an image (a rig with no scanner)', () => {
+  it('gives way to the next sheet, which is no barcode mismatch; a sheet\'s back stays with it; a scanned object stays strict', async () => {
+    // The synthetic label's white paper clips by design; exposure is not what this test is about.
+    const s = await start({ template: '{barcode}/{barcode}_{seq:03}{ext}' }, { profiles: { default: { exposure: { severity: 'off' } } } });
+    const { linker, store } = s.station;
+    const mismatch = (id: number) => store.results(id).find((r) => r.check === 'barcodeMismatch')!;
+
+    const first = await s.sheet(sheetB);
+    expect(linker.current()).toEqual({ inbox: { barcode: sheetB, shots: 1 } });
+    // No code in the image: the sheet's back, of the object open.
+    const back = await s.tiff('back.tif', 3);
+    expect(linker.links.linkOf(back)).toMatchObject({ barcode: sheetB, seq: 2 });
+
+    // The next sheet shows two valid codes, neither the open object's: it is another object, not a
+    // mismatch; the object opened from the image closes, and with two codes the sheet joins none.
+    const next = await s.sheet(sheetA);
+    expect(mismatch(next).status).not.toBe('fail');
+    expect(store.get(next)!.verdict).not.toBe('fail');
+    expect(linker.links.linkOf(next)).toBeNull();
+    expect(linker.current()).toEqual({ inbox: null });
+    expect(linker.links.object(linker.links.linkOf(first)!.objectId)).toMatchObject({ state: 'closed', closeReason: 'next-object' });
+
+    // A sheet showing one valid code opens its own object; the one after, with another, gives way again.
+    const label = await s.drop('label.tif', (file) => labelled(file, alsoOnA, 4));
+    expect(linker.links.linkOf(label)).toMatchObject({ barcode: alsoOnA, seq: 1 });
+    expect(mismatch(label)).toMatchObject({ status: 'pass', value: { linked: alsoOnA } });
+    const other = await s.drop('other.tif', (file) => labelled(file, sheetB, 5));
+    expect(linker.links.linkOf(other)).toMatchObject({ barcode: sheetB, seq: 3 });
+    expect(mismatch(other).status).toBe('pass');
+    expect(linker.current()).toEqual({ inbox: { barcode: sheetB, shots: 3 } });
+    await s.filed();
+    expect(filesUnder(s.library)).toEqual([`${alsoOnA}/${alsoOnA}_001.tif`, `${sheetB}/${sheetB}_001.jpg`, `${sheetB}/${sheetB}_002.tif`, `${sheetB}/${sheetB}_003.tif`]);
+    expect(filesUnder(s.inbox)).toEqual([`${sheetA}.jpg`]);
+
+    // A scanned object does not give way: another code in the image is a barcode mismatch.
+    linker.scan(sheetA);
+    const wrong = await s.drop('wrong.tif', (file) => labelled(file, alsoOnA, 6));
+    expect(mismatch(wrong).status).toBe('fail');
+    expect(linker.links.linkOf(wrong)).toBeNull();
+    expect(linker.current()).toEqual({ inbox: { barcode: sheetA, shots: 0 } });
   });
 });

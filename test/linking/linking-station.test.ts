@@ -12,6 +12,7 @@ import type { StationConfigInput } from '../../src/config/schema.js';
 import { controlSocketPath, startControlSocket, type ControlSocket } from '../../src/server/control-socket.js';
 import { createHandlers } from '../../src/station/handlers.js';
 import { Station } from '../../src/station/station.js';
+import { openStore } from '../../src/store/open.js';
 import { writeGoodTiff } from '../helpers/images.js';
 import { corpus, filesUnder, makeHome, waitFor } from '../helpers/station-home.js';
 import { capture } from '../helpers/output.js';
@@ -76,6 +77,55 @@ describe('barcode linking in the station', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/REFUSED NMNH-12: Barcode "NMNH-12" was refused: it does not match the project's pattern/);
     expect(s.station.linker.current()).toEqual({ inbox: null });
+  });
+
+  it('a refused scan (a misread next label) closes the open object, says so, and the next shot joins no object', async () => {
+    const s = await startStation({ template: '{barcode}_{seq:03}{ext}', barcode: { pattern: 'BR\\d{13}' } });
+    const alarms: string[] = [];
+    s.station.on('link.effect', ({ effect }) => effect.type === 'alarm' && alarms.push(effect.message));
+    await s.scan('BR5000000000001');
+    await writeGoodTiff(path.join(s.inbox, 'a.tif'), 1);
+    await waitFor(() => filesUnder(s.library).length === 1, 'a.tif filed');
+    // Reader noise with no letter or digit names no object: refused, and the object stays open.
+    expect(() => s.station.linker.scan('*-*')).toThrow(/^Barcode "\*-\*" was refused: it has no letter or digit, .* Scan it again, or check the label\.$/);
+    expect(s.station.linker.current()).toEqual({ inbox: { barcode: 'BR5000000000001', shots: 1 } });
+    const misread = await s.scan('BR500000000002');
+    expect(misread.code).toBe(1);
+    const said = 'Barcode "BR500000000002" was refused: it does not match the project\'s pattern';
+    expect(misread.stderr).toContain(said);
+    expect(misread.stderr).toContain("Object BR5000000000001 (1 shot) was closed so that the next object's shots are not filed under it; shots taken now join no object: scan the object's barcode again.");
+    expect(s.station.linker.current()).toEqual({ inbox: null });
+    await waitFor(() => alarms.some((a) => a.startsWith(said)), 'the alarm on screen');
+    // Kept in the event log, on the source and the closed object.
+    const db = openStore(loadConfig({ home: s.home }).locations.database);
+    const logged = db.db.prepare(`SELECT object_id AS objectId, json_extract(data_json, '$.barcode') AS barcode FROM events WHERE type = 'alarm' AND instr(json_extract(data_json, '$.message'), ?) = 1`).all(said);
+    db.close();
+    expect(logged).toEqual([{ objectId: expect.any(Number), barcode: 'BR5000000000001' }]);
+
+    await writeGoodTiff(path.join(s.inbox, 'b.tif'), 2);
+    await waitFor(() => s.station.store.counts().total === 2, 'b.tif recorded');
+    await s.station.linker.settled();
+    const b = s.station.store.list({ limit: 10 }).find((c) => c.relPath === 'b.tif')!;
+    expect(s.station.linker.links.linkOf(b.id)).toBeNull();
+    expect(s.station.store.detail(b.id)!.events.map((e) => e.type)).toContain('capture.not-linked');
+    expect(filesUnder(s.library)).toEqual(['BR5000000000001_001.tif']);
+    expect(filesUnder(s.inbox)).toEqual(['b.tif']);
+  });
+
+  it('with linking.onRefusedScan "keep", a refused scan leaves the object open; a bad value is refused at load', async () => {
+    const s = await startStation({ template: '{barcode}_{seq:03}{ext}', barcode: { pattern: 'BR\\d{13}' }, onRefusedScan: 'keep' });
+    await s.scan('BR5000000000001');
+    const misread = await s.scan('BR500000000002');
+    expect(misread.code).toBe(1);
+    expect(misread.stderr).toMatch(/was refused: it does not match the project's pattern .*Scan it again, or check the label\./);
+    expect(s.station.linker.current()).toEqual({ inbox: { barcode: 'BR5000000000001', shots: 0 } });
+
+    const home = makeHome({ linking: { enabled: true, onRefusedScan: 'drop' as 'keep' } });
+    try {
+      expect(() => loadConfig({ home })).toThrow(/linking\.onRefusedScan.*must be "close" \(a refused scan closes the open object\) or "keep"/s);
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it('UNDO takes the last shot off its object and leaves it in the hot folder flagged for re-shoot; a failed capture is not filed', async () => {

@@ -149,7 +149,7 @@ describe('LinkSession, a shot takes its place when its file arrives', () => {
       { type: 'capture.unlinked-none', captureId: 1, reason: 'written while the station was not watching' },
       { type: 'capture.unlinked-none', captureId: 3, reason: 'written while the station was not watching' },
       { type: 'object.closed', object: 1, barcode: 'A1', reason: 'end', shots: 0 },
-      { type: 'object.opened', object: 2, barcode: 'BR1' },
+      { type: 'object.opened', object: 2, barcode: 'BR1', fromImage: true },
       { type: 'capture.linked', object: 2, captureId: 2, barcode: 'BR1', seq: 1, view: 'front' },
     ]);
   });
@@ -331,6 +331,70 @@ describe('LinkSession, a barcode that already has shots', () => {
   });
 });
 
+describe('LinkSession, an object opened from an image', () => {
+  const fromImage = (barcode: string, file: string): Step => ({ type: 'scan', barcode, adopt: file });
+
+  it('gives way to the next capture\'s code before it is recorded: the capture leaves it, and its number, and opens its own object', () => {
+    const s = new LinkSession({ ...rules, expectedShots: 2 });
+    expect(run(s, [arrive('a.tif'), fromImage('A1', 'a.tif'), record(1, 'a.tif'), arrive('b.tif')])).toEqual([
+      { type: 'object.opened', object: 1, barcode: 'A1', fromImage: true },
+      { type: 'capture.linked', object: 1, captureId: 1, barcode: 'A1', seq: 1, view: 'front' },
+    ]);
+    // Where it goes is not known while b.tif is checked: its image may show another object.
+    expect([s.barcodeOf('b.tif'), s.imageObjectOf('b.tif')]).toEqual([null, 'A1']);
+    expect(run(s, [fromImage('B2', 'b.tif'), record(2, 'b.tif')])).toEqual([
+      { type: 'object.closed', object: 1, barcode: 'A1', reason: 'next-object', shots: 1 },
+      { type: 'alarm', barcode: 'A1', message: 'Object A1 is incomplete: 1 of 2 views (missing back).', object: 1, missing: ['1 of 2 views (missing back)'] },
+      { type: 'object.opened', object: 2, barcode: 'B2', fromImage: true },
+      { type: 'capture.linked', object: 2, captureId: 2, barcode: 'B2', seq: 1, view: 'front' },
+    ]);
+  });
+
+  it('showing several other codes, the capture closes it and joins none; a scanned object never gives way', () => {
+    const s = new LinkSession(rules);
+    run(s, [arrive('a.tif'), fromImage('A1', 'a.tif'), record(1, 'a.tif'), arrive('b.tif')]);
+    expect(run(s, [{ type: 'image-shows-others', file: 'b.tif' }, record(2, 'b.tif')])).toEqual([
+      { type: 'object.closed', object: 1, barcode: 'A1', reason: 'next-object', shots: 1 },
+      { type: 'capture.unlinked-none', captureId: 2, reason: 'no object open' },
+    ]);
+    const scanned = new LinkSession(rules);
+    run(scanned, [scan('A1'), arrive('b.tif')]);
+    expect([scanned.barcodeOf('b.tif'), scanned.imageObjectOf('b.tif')]).toEqual(['A1', null]);
+    expect(run(scanned, [{ type: 'image-shows-others', file: 'b.tif' }])).toEqual([]);
+    expect(scanned.current).toEqual({ barcode: 'A1', shots: 1 });
+  });
+});
+
+describe('LinkSession, a refused scan', () => {
+  const refused = (close: boolean): Step => ({ type: 'refused', code: 'A1x', why: "does not match the project's pattern", close });
+
+  it('closes the open object with an alarm that names the scan, why and the object; the next shot joins no object', () => {
+    const s = new LinkSession(rules);
+    expect(run(s, [scan('A1'), shot(1, 'a.tif'), refused(true)])).toEqual([
+      { type: 'object.opened', object: 1, barcode: 'A1' },
+      { type: 'capture.linked', object: 1, captureId: 1, barcode: 'A1', seq: 1, view: 'front' },
+      {
+        type: 'alarm',
+        barcode: 'A1',
+        object: 1,
+        message: `Barcode "A1x" was refused: it does not match the project's pattern. Object A1 (1 shot) was closed so that the next object's shots are not filed under it; shots taken now join no object: scan the object's barcode again.`,
+      },
+      { type: 'object.closed', object: 1, barcode: 'A1', reason: 'next-object', shots: 1 },
+    ]);
+    expect(run(s, [shot(2, 'b.tif')])).toEqual([{ type: 'capture.unlinked-none', captureId: 2, reason: 'no object open' }]);
+  });
+
+  it('changes nothing when told to keep the object, with no object open, or in scan-after-capture', () => {
+    const kept = new LinkSession(rules);
+    expect(run(kept, [scan('A1'), refused(false)])).toEqual([{ type: 'object.opened', object: 1, barcode: 'A1' }]);
+    expect(kept.current).toEqual({ barcode: 'A1', shots: 0 });
+    expect(run(new LinkSession(rules), [refused(true)])).toEqual([]);
+    const after = new LinkSession({ ...rules, mode: 'scan-after-capture' });
+    expect(run(after, [shot(1, 'a.tif'), refused(true)])).toEqual([]);
+    expect(after.waitingShots).toEqual([{ stem: 'a', files: ['a.tif'] }]);
+  });
+});
+
 describe('LinkSession, restored after a linking edit', () => {
   const file = (name: string, captureId: number) => ({ file: name, isRaw: name.endsWith('.cr2'), captureId });
 
@@ -339,7 +403,7 @@ describe('LinkSession, restored after a linking edit', () => {
     run(s, [scan('A1'), shot(1, 'IMG_1.tif'), shot(2, 'IMG_2.tif')]);
     // The edit renamed A1 to B2, took IMG_2 away and relinked capture 7 as its shot 3.
     s.restore(
-      (ref) => (ref === 1 ? { barcode: 'B2', shots: [{ stem: 'IMG_7', seq: 3, files: [file('IMG_7.tif', 7)] }, { stem: 'IMG_1', seq: 1, files: [file('IMG_1.tif', 1)] }] } : null),
+      (ref) => (ref === 1 ? { barcode: 'B2', shots: [{ stem: 'IMG_7', seq: 3, files: [file('IMG_7.tif', 7)] }, { stem: 'IMG_1', seq: 1, files: [file('IMG_1.tif', 1)] }], history: { firstSeq: 4, seqs: [] } } : null),
       () => true,
     );
     expect(s.current).toEqual({ barcode: 'B2', shots: 2 });
@@ -353,7 +417,7 @@ describe('LinkSession, restored after a linking edit', () => {
     const s = new LinkSession(rules);
     run(s, [scan('A1'), shot(1, 'a.tif'), shot(2, 'b.cr2'), arrive('b.tif'), arrive('c.tif')]);
     // The edit renamed A1 to R and relinked capture 9 to it; the database numbered it 3, the number c.tif holds.
-    s.restore((ref) => (ref === 1 ? { barcode: 'R', shots: [{ stem: 'a', seq: 1, files: [file('a.tif', 1)] }, { stem: 'b', seq: 2, files: [file('b.cr2', 2)] }, { stem: 'x', seq: 3, files: [file('x.tif', 9)] }] } : null), () => true);
+    s.restore((ref) => (ref === 1 ? { barcode: 'R', shots: [{ stem: 'a', seq: 1, files: [file('a.tif', 1)] }, { stem: 'b', seq: 2, files: [file('b.cr2', 2)] }, { stem: 'x', seq: 3, files: [file('x.tif', 9)] }], history: { firstSeq: 4, seqs: [] } } : null), () => true);
     expect([s.barcodeOf('b.tif'), s.barcodeOf('c.tif')]).toEqual(['R', 'R']);
     expect(run(s, [record(3, 'b.tif'), record(4, 'c.tif')])).toEqual([
       { type: 'capture.linked', object: 1, captureId: 3, barcode: 'R', seq: 2, view: 'back' },
@@ -365,7 +429,7 @@ describe('LinkSession, restored after a linking edit', () => {
   it('UNDO right after a failed shot still takes the failed one, not a good shot before it', () => {
     const s = new LinkSession(rules);
     run(s, [scan('A1'), shot(1, 'a.tif'), arrive('bad.tif'), record(2, 'bad.tif', true)]);
-    s.restore((ref) => (ref === 1 ? { barcode: 'A1', shots: [{ stem: 'a', seq: 1, files: [file('a.tif', 1)] }] } : null), () => true);
+    s.restore((ref) => (ref === 1 ? { barcode: 'A1', shots: [{ stem: 'a', seq: 1, files: [file('a.tif', 1)] }], history: { firstSeq: 2, seqs: [] } } : null), () => true);
     expect(run(s, [control('UNDO')])).toEqual([{ type: 'capture.unlinked', captureIds: [2], barcode: 'A1', seq: 2, stem: 'bad', reshoot: true }]);
     expect(s.current).toEqual({ barcode: 'A1', shots: 1 });
   });
@@ -374,11 +438,34 @@ describe('LinkSession, restored after a linking edit', () => {
     const s = new LinkSession({ ...rules, expectedShots: 2 });
     run(s, [scan('A1'), shot(1, 'a.tif'), arrive('b.tif'), scan('B2')]);
     // The edit moved a.tif to another object while b.tif was still being checked.
-    s.restore((ref) => (ref === 1 ? { barcode: 'A1', shots: [] } : ref === 2 ? { barcode: 'B2', shots: [] } : null), () => true);
+    s.restore((ref) => (ref === 1 ? { barcode: 'A1', shots: [], history: { firstSeq: 2, seqs: [] } } : ref === 2 ? { barcode: 'B2', shots: [], history: { firstSeq: 1, seqs: [] } } : null), () => true);
     expect(run(s, [record(2, 'b.tif')])).toEqual([
       { type: 'capture.linked', object: 1, captureId: 2, barcode: 'A1', seq: 2, view: 'back' },
       { type: 'object.judged', object: 1 },
       { type: 'alarm', barcode: 'A1', message: 'Object A1 is incomplete: 1 of 2 views (missing front).', object: 1, missing: ['1 of 2 views (missing front)'] },
+    ]);
+  });
+
+  it('what the barcode has elsewhere is taken again: a shot moved out of an earlier object frees its number and view, and no longer counts', () => {
+    const s = new LinkSession({ ...rules, expectedShots: 2 }, () => ({ firstSeq: 3, seqs: [1, 2] }));
+    run(s, [scan('A1')]);
+    expect(s.current).toEqual({ barcode: 'A1', shots: 2 });
+    // The edit relinked the barcode's shot 2 (in an earlier, closed object) to another barcode.
+    s.restore((ref) => (ref === 1 ? { barcode: 'A1', shots: [], history: { firstSeq: 2, seqs: [1] } } : null), () => true);
+    expect(s.current).toEqual({ barcode: 'A1', shots: 1 });
+    expect(run(s, [shot(5, 'c.tif')])).toEqual([{ type: 'capture.linked', object: 1, captureId: 5, barcode: 'A1', seq: 2, view: 'back' }]);
+    expect(run(s, [control('END')])).toEqual([{ type: 'object.closed', object: 1, barcode: 'A1', reason: 'end', shots: 2 }]);
+  });
+
+  it('a shot moved back out of the barcode (an undone relink) leaves the open object with nothing: its next shot is the front, and it is judged incomplete', () => {
+    const s = new LinkSession({ ...rules, expectedShots: 2 }, () => ({ firstSeq: 2, seqs: [1] }));
+    run(s, [scan('B2')]);
+    s.restore((ref) => (ref === 1 ? { barcode: 'B2', shots: [], history: { firstSeq: 1, seqs: [] } } : null), () => true);
+    expect(s.current).toEqual({ barcode: 'B2', shots: 0 });
+    expect(run(s, [shot(5, 'c.tif'), control('END')])).toEqual([
+      { type: 'capture.linked', object: 1, captureId: 5, barcode: 'B2', seq: 1, view: 'front' },
+      { type: 'object.closed', object: 1, barcode: 'B2', reason: 'end', shots: 1 },
+      { type: 'alarm', barcode: 'B2', message: 'Object B2 is incomplete: 1 of 2 views (missing back).', object: 1, missing: ['1 of 2 views (missing back)'] },
     ]);
   });
 
