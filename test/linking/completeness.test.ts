@@ -131,16 +131,20 @@ describe('a barcode scanned again', () => {
 describe('the object open on the rig after a linking edit', () => {
   const template = '{barcode}/{barcode}_{seq:03}_{view}{ext}';
   const shots = (s: Awaited<ReturnType<typeof start>>) => s.station.store.list({ limit: 10 });
-
-  it('counts, numbers and judges as the database says after a relink is undone', async () => {
-    const s = await start(home({ template, expectedShots: 2, views: ['front', 'back'] }));
-    const client = createLocalClient(createHandlers(s.station));
+  /** OBJ-A scanned, shot twice (s1.tif, s2.tif, both filed) and ended; a client for the edits. */
+  const objectAShot = async (s: Awaited<ReturnType<typeof start>>) => {
     s.station.linker.scan('OBJ-A');
     for (const [i, name] of ['s1.tif', 's2.tif'].entries()) {
       await writeGoodTiff(path.join(s.inbox, name), 10 + i);
       await waitFor(() => filesUnder(s.library).length === i + 1, `${name} filed`);
     }
     s.station.linker.scan('%%END%%');
+    return createLocalClient(createHandlers(s.station));
+  };
+
+  it('counts, numbers and judges as the database says after a relink is undone', async () => {
+    const s = await start(home({ template, expectedShots: 2, views: ['front', 'back'] }));
+    const client = await objectAShot(s);
     const s2 = shots(s).find((c) => c.relPath === 's2.tif')!.id;
     await client.relinkCaptures({ captureIds: [s2], barcode: 'OBJ-B' });
     expect(s.station.linker.scan('OBJ-B')).toMatchObject({ current: { barcode: 'OBJ-B', shots: 1 } });
@@ -157,13 +161,7 @@ describe('the object open on the rig after a linking edit', () => {
 
   it('a barcode scanned again whose last shot is relinked away: the next shot takes its number and view', async () => {
     const s = await start(home({ template, expectedShots: 2, views: ['front', 'back'] }));
-    const client = createLocalClient(createHandlers(s.station));
-    s.station.linker.scan('OBJ-A');
-    for (const [i, name] of ['s1.tif', 's2.tif'].entries()) {
-      await writeGoodTiff(path.join(s.inbox, name), 10 + i);
-      await waitFor(() => filesUnder(s.library).length === i + 1, `${name} filed`);
-    }
-    s.station.linker.scan('%%END%%');
+    const client = await objectAShot(s);
     expect(s.station.linker.scan('OBJ-A')).toMatchObject({ current: { barcode: 'OBJ-A', shots: 2 } });
     await client.relinkCaptures({ captureIds: [shots(s).find((c) => c.relPath === 's2.tif')!.id], barcode: 'OBJ-C' });
     expect(Object.values(s.station.linker.current())).toEqual([{ barcode: 'OBJ-A', shots: 1 }]);

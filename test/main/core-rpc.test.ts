@@ -1,10 +1,10 @@
 /** The main ↔ core-process protocol over a real MessageChannel, with a real station behind it. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { MessageChannel } from 'node:worker_threads';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CoreClient, serveCore, type CoreMessage, type PortLike } from '../../main/core-rpc.js';
+import { CoreClient, serveCore } from '../../main/core-rpc.js';
 import { IpcCalls } from '../../main/ipc.js';
 import { uiEntryUrl } from '../../main/security.js';
 import { createIpcClient } from '../../renderer/transport/ipc.js';
@@ -17,11 +17,7 @@ import { createHandlers } from '../../src/station/handlers.js';
 import { Station } from '../../src/station/station.js';
 import { writeGoodTiff } from '../helpers/images.js';
 import { makeHome, waitFor } from '../helpers/station-home.js';
-
-const portLike = (port: MessagePort): PortLike => ({
-  postMessage: (m: CoreMessage) => port.postMessage(m),
-  on: (_event, listener) => port.on('message', (m: CoreMessage) => listener(m)),
-});
+import { portLike } from '../helpers/port-like.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

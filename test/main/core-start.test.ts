@@ -5,20 +5,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { MessageChannel } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { coreArgs, parseCoreArgs, type CoreLaunch } from '../../main/core-launch.js';
-import { CoreClient, type CoreMessage, type PortLike } from '../../main/core-rpc.js';
+import { CoreClient, type CoreMessage } from '../../main/core-rpc.js';
 import { startCore } from '../../main/core-start.js';
 import { createLogger, type LogRecord } from '../../src/log/logger.js';
 import type { StationConfigInput } from '../../src/config/schema.js';
 import { makeHome, waitFor } from '../helpers/station-home.js';
 import { exited, startStation } from '../helpers/station-process.js';
-
-const portLike = (port: MessagePort): PortLike => ({
-  postMessage: (m: CoreMessage) => port.postMessage(m),
-  on: (_event, listener) => port.on('message', (m: CoreMessage) => listener(m)),
-});
+import { portLike } from '../helpers/port-like.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

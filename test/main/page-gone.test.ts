@@ -1,19 +1,15 @@
 /** A window that reloads, navigates or is destroyed withdraws every call its page had in flight in the core. */
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { MessageChannel } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CoreClient, serveCore, type CoreMessage, type PortLike } from '../../main/core-rpc.js';
+import { CoreClient, serveCore } from '../../main/core-rpc.js';
 import { IpcCalls, replacesPage, whenPageGoes, type PageEvents } from '../../main/ipc.js';
 import { uiEntryUrl } from '../../main/security.js';
 import type { CallContext, HandlerMap } from '../../src/contract/client.js';
 import { commandArgs } from '../../src/contract/commands.js';
 import { waitFor } from '../helpers/station-home.js';
-
-const portLike = (port: MessagePort): PortLike => ({
-  postMessage: (m: CoreMessage) => port.postMessage(m),
-  on: (_event, listener) => port.on('message', (m: CoreMessage) => listener(m)),
-});
+import { portLike } from '../helpers/port-like.js';
 
 const cleanup: (() => void)[] = [];
 afterEach(() => {

@@ -49,6 +49,18 @@ function refusal(home: string): { field: string; problem: string }[] {
   throw new Error('expected the station to refuse the config');
 }
 
+/** A home whose source "cam" on `Cam` has recorded `files` files (a.tif, b.tif, …). */
+async function recordedSource(files = 1): Promise<{ home: string; cam: string }> {
+  const home = makeHome();
+  homes.push(home);
+  const cam = path.join(home, 'Cam');
+  configure(home, [{ id: 'cam', path: 'Cam' }]);
+  fs.mkdirSync(cam);
+  for (let i = 0; i < files; i++) await writeGoodTiff(path.join(cam, `${String.fromCharCode(97 + i)}.tif`), i + 1);
+  await runUntil(home, files);
+  return { home, cam };
+}
+
 describe('renaming a source', () => {
   it('is refused while its folder holds files recorded under the old id; keeping the old id or emptying the folder starts', async () => {
     const home = makeHome();
@@ -109,15 +121,8 @@ describe('renaming a source', () => {
   });
 
   it('is refused while its folder is missing or empty (a share not mounted) though captures were recorded from it; once started under the new id, it is not asked again', async () => {
-    const home = makeHome();
-    homes.push(home);
-    const cam = path.join(home, 'Cam');
+    const { home, cam } = await recordedSource(2);
     const share = path.join(home, 'share');
-    configure(home, [{ id: 'cam', path: 'Cam' }]);
-    fs.mkdirSync(cam);
-    await writeGoodTiff(path.join(cam, 'a.tif'), 1);
-    await writeGoodTiff(path.join(cam, 'b.tif'), 2);
-    await runUntil(home, 2);
 
     // The share is not mounted: the folder is gone, then an empty mount point.
     fs.renameSync(cam, share);
@@ -185,13 +190,7 @@ describe('renaming a source', () => {
   });
 
   it('counts only files the source would take: a mount point holding system files is still empty', async () => {
-    const home = makeHome();
-    homes.push(home);
-    const cam = path.join(home, 'Cam');
-    configure(home, [{ id: 'cam', path: 'Cam' }]);
-    fs.mkdirSync(cam);
-    await writeGoodTiff(path.join(cam, 'a.tif'), 1);
-    await runUntil(home, 1);
+    const { home, cam } = await recordedSource();
 
     // The share is not mounted; its bare mount point holds what file browsers leave behind.
     fs.renameSync(cam, path.join(home, 'share'));
@@ -205,19 +204,13 @@ describe('renaming a source', () => {
   });
 
   it('counts a start under the new id only when it came after the old id last recorded there', async () => {
-    const home = makeHome();
-    homes.push(home);
-    const cam = path.join(home, 'Cam');
+    const { home, cam } = await recordedSource();
     /** The recorded files moved out of the folder, and `name` saved as the first new one. */
     const freshFolder = async (aside: string, name: string, seed: number) => {
       fs.renameSync(cam, path.join(home, aside));
       fs.mkdirSync(cam);
       await writeGoodTiff(path.join(cam, name), seed);
     };
-    configure(home, [{ id: 'cam', path: 'Cam' }]);
-    fs.mkdirSync(cam);
-    await writeGoodTiff(path.join(cam, 'a.tif'), 1);
-    await runUntil(home, 1);
     // cam → camera, on purpose.
     await freshFolder('aside1', 'b.tif', 2);
     configure(home, [{ id: 'camera', path: 'Cam' }]);
@@ -263,13 +256,7 @@ describe('renaming a source', () => {
   });
 
   it('is refused when a folder in it cannot be listed: what it holds is unknown', async () => {
-    const home = makeHome();
-    homes.push(home);
-    const cam = path.join(home, 'Cam');
-    configure(home, [{ id: 'cam', path: 'Cam' }]);
-    fs.mkdirSync(cam);
-    await writeGoodTiff(path.join(cam, 'a.tif'), 1);
-    await runUntil(home, 1);
+    const { home, cam } = await recordedSource();
     fs.renameSync(path.join(cam, 'a.tif'), path.join(home, 'a.tif'));
     // Folders whose full path is longer than the system allows cannot be listed, even by root
     // (ENAMETOOLONG): 17 levels of 250-character names, each renamed while the path to it is short
