@@ -56,8 +56,9 @@ Commands:
   reshoot CAPTURE          Flag a capture to be shot again (it is not uploaded)
       --clear              Take the flag off
   undo                     Undo the newest linking edit (relink, rename, split, merge, re-shoot flag)
-                           CAPTURE: an id, or a path or file name as export shows it; OBJECT: a barcode,
-                           or one of its captures. A name that fits several is refused, each listed.
+                           CAPTURE: an id (capture:N, or just N), or a path or file name as export shows
+                           it; OBJECT: a barcode, or one of its captures (capture:N, or its file name; a
+                           bare number is a barcode only). A name that fits several is refused, each listed.
 
 Options for every command:
   --home DIR               Put the whole station under DIR (same as CAPTURE_STATION_HOME=DIR)

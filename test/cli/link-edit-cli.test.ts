@@ -33,7 +33,7 @@ async function shoot(name: string, seed: number, filed: number): Promise<void> {
 }
 
 beforeAll(async () => {
-  home = makeHome({ ingest: { stableWindowMs: 200, rescanIntervalSec: 0 }, linking: { enabled: true, template: '{barcode}/{seq:03}{ext}', barcode: { pattern: '[A-Z]-\\d' } } });
+  home = makeHome({ ingest: { stableWindowMs: 200, rescanIntervalSec: 0 }, linking: { enabled: true, template: '{barcode}/{seq:03}{ext}', barcode: { pattern: '[A-Z]-\\d|\\d{1,4}' } } });
   const config = loadConfig({ home });
   library = config.locations.library;
   inbox = config.sources[0]!.path;
@@ -152,6 +152,41 @@ describe('linking edits from the command line', () => {
     expect(filesUnder(library)).toEqual(['A-1/001.tif', 'A-1/002.tif', 'A-1/003.tif', 'A-1/004.tif']);
     expect(await cli('relink', '--object', 'IMG_0004.tif', '--to', 'F-6')).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Done: rename A-1 → F-6 \(1 capture\)/) });
     expect(filesUnder(library)).toEqual(['A-1/001.tif', 'A-1/002.tif', 'A-1/003.tif', 'F-6/004.tif']);
+  }, 60_000);
+
+  it('a bare number names an object only as its barcode, refused when it is also a capture id of another; capture:N names capture N', async () => {
+    const lib = (f: string) => path.join(library, f);
+    const ids = new Map((JSON.parse((await cli('export')).stdout) as { id: number; relPath: string }[]).map((r) => [r.relPath, r.id]));
+    const [two, three] = [ids.get('IMG_0002.tif')!, ids.get('IMG_0003.tif')!];
+    // An object whose barcode is the id of a capture of A-1.
+    expect((await cli('scan', String(two))).code).toBe(0);
+    await shoot('IMG_0006.tif', 6, 5);
+    expect((await cli('scan', '%%END%%')).code).toBe(0);
+    const six = (JSON.parse((await cli('export')).stdout) as { id: number; relPath: string }[]).find((r) => r.relPath === 'IMG_0006.tif')!.id;
+    const files = ['A-1/001.tif', 'A-1/002.tif', 'A-1/003.tif', 'F-6/004.tif', `${two}/001.tif`].sort();
+    expect(filesUnder(library)).toEqual(files);
+
+    const both = await cli('relink', '--object', String(two), '--to', '7');
+    expect(both.code).toBe(2);
+    const [head, byBarcode, byCapture, say, end] = both.stderr.split('\n');
+    expect(head).toBe(`capture-station relink: "${two}" names 2 objects:`);
+    expect(byBarcode).toMatch(new RegExp(`^ {2}object \\d+: ${two} at inbox, closed, 1 shot, opened \\S+ — by its barcode$`));
+    expect(byCapture).toMatch(/^ {2}object \d+: A-1 — by capture /);
+    expect(byCapture).toContain(` — by capture ${two}: ${lib('A-1/002.tif')} (inbox/IMG_0002.tif, pass, shot 2 of A-1)`);
+    expect([say, end]).toEqual([`Name the one you mean by one of its captures as capture:ID: capture:${six} for ${two}, capture:${two} for A-1.`, '']);
+    // A mistyped barcode that is some capture's id is not read as that capture.
+    expect(await cli('relink', '--object', String(three), '--to', '7')).toMatchObject({
+      code: 2,
+      stderr: `capture-station relink: No object has the barcode "${three}", and no capture's file is named so. Capture ${three}: ${lib('A-1/003.tif')} (inbox/IMG_0003.tif, pass, shot 3 of A-1) has that id: to name its object by it, write capture:${three}.\n`,
+    });
+    expect(filesUnder(library)).toEqual(files);
+
+    expect(await cli('relink', '--object', `capture:${six}`, '--to', '7')).toMatchObject({ code: 0, stdout: `Done: rename ${two} → 7 (1 capture) (capture-station undo reverses it).\n  renamed ${lib(`${two}/001.tif`)} → ${lib('7/001.tif')}\n` });
+    expect((await cli('undo')).code).toBe(0);
+    expect(await cli('relink', `capture:${six}`, '--to', '8')).toMatchObject({ code: 0, stdout: expect.stringContaining(`renamed ${lib(`${two}/001.tif`)} → ${lib('8/001.tif')}\n`) });
+    expect((await cli('undo')).code).toBe(0);
+    expect(await cli('relink', 'capture:999', '--to', '8')).toMatchObject({ code: 2, stderr: expect.stringContaining('There is no capture 999') });
+    expect(filesUnder(library)).toEqual(files);
   }, 60_000);
 });
 
