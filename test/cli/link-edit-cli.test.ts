@@ -109,17 +109,19 @@ describe('linking edits from the command line', () => {
     expect(filesUnder(library)).toEqual(['A-1/001.tif', 'A-1/002.tif', 'A-1/003.tif']);
   }, 60_000);
 
-  it('flag a capture for re-shoot and clear it; undo takes back each', async () => {
+  it('flag a capture for re-shoot and clear it, its filed file set aside and back; undo takes back each', async () => {
+    const [filed, setAside] = [path.join(library, 'A-1/001.tif'), path.join(library, '_reshoot/A-1/IMG_0001.tif')];
     const reshoot = async () => (JSON.parse((await cli('export')).stdout) as { relPath: string; reshoot: boolean }[]).find((r) => r.relPath === 'IMG_0001.tif')!.reshoot;
-    expect(await cli('reshoot', 'IMG_0001.tif')).toEqual({ code: 0, stdout: 'Done: flag IMG_0001.tif for re-shoot (capture-station undo reverses it).\n', stderr: '' });
+    expect(await cli('reshoot', 'IMG_0001.tif')).toEqual({ code: 0, stdout: `Done: flag IMG_0001.tif for re-shoot (capture-station undo reverses it).\n  renamed ${filed} → ${setAside}\n`, stderr: '' });
     expect(await reshoot()).toBe(true);
+    expect(filesUnder(library)).toEqual(['A-1/002.tif', 'A-1/003.tif', '_reshoot/A-1/IMG_0001.tif']);
     // An edit that would change nothing is not sent: the undos below take back the two real ones.
     expect(await cli('reshoot', '1')).toMatchObject({ code: 1, stdout: '', stderr: expect.stringMatching(/^capture-station reshoot: Capture 1 \(IMG_0001\.tif\) is already flagged for re-shoot: nothing to change\. To take the flag off, add --clear\.\n$/) });
-    expect(await cli('reshoot', 'IMG_0001.tif', '--clear')).toMatchObject({ code: 0, stdout: 'Done: clear the re-shoot flag of IMG_0001.tif (capture-station undo reverses it).\n' });
+    expect(await cli('reshoot', 'IMG_0001.tif', '--clear')).toMatchObject({ code: 0, stdout: `Done: clear the re-shoot flag of IMG_0001.tif (capture-station undo reverses it).\n  renamed ${setAside} → ${filed}\n` });
     expect(await reshoot()).toBe(false);
-    expect(await cli('undo')).toMatchObject({ code: 0, stdout: 'Undid "clear the re-shoot flag of IMG_0001.tif": IMG_0001.tif is flagged for re-shoot again.\n' });
+    expect(await cli('undo')).toMatchObject({ code: 0, stdout: `Undid "clear the re-shoot flag of IMG_0001.tif": IMG_0001.tif is flagged for re-shoot again.\n  renamed ${filed} → ${setAside}\n` });
     expect(await reshoot()).toBe(true);
-    expect(await cli('undo')).toMatchObject({ code: 0, stdout: 'Undid "flag IMG_0001.tif for re-shoot": IMG_0001.tif is not flagged for re-shoot again.\n' });
+    expect(await cli('undo')).toMatchObject({ code: 0, stdout: `Undid "flag IMG_0001.tif for re-shoot": IMG_0001.tif is not flagged for re-shoot again.\n  renamed ${setAside} → ${filed}\n` });
     expect(await reshoot()).toBe(false);
     expect(await cli('reshoot', 'IMG_0001.tif', '--clear')).toMatchObject({ code: 1, stderr: expect.stringContaining('is not flagged for re-shoot: nothing to change.') });
     expect(await cli('undo')).toMatchObject({ code: 1, stderr: 'REFUSED: There is no linking edit to undo.\n' });
@@ -216,6 +218,7 @@ describe('capture-station --help', () => {
     const out = capture();
     expect(await main(['--help'], out)).toBe(0);
     for (const line of ['relink CAPTURE… --to BARCODE', '--object OBJECT', 'split CAPTURE --to BARCODE', '--from N', 'merge OBJECT --into BARCODE', 'reshoot CAPTURE', '--clear', 'undo ']) expect(out.stdout).toContain(`  ${line}`);
+    expect(out.stdout).toContain("Flag the capture's whole shot to be shot again (not uploaded); its filed files\n                           are set aside in _reshoot/<barcode>/ (back under their names on --clear or undo)");
   });
 });
 
