@@ -67,7 +67,7 @@ export function captureNamed(db: Db, name: string): CaptureRow {
 }
 
 function severalCaptures(typed: string, rows: CaptureRow[]): StationError {
-  return new StationError('INVALID_ARGUMENT', `"${typed}" names ${rows.length} captures:\n${rows.map((r) => `  ${describeCapture(r)}`).join('\n')}\nName the one you mean by its id (the number first on its line).`);
+  return new StationError('INVALID_ARGUMENT', `"${typed}" names ${rows.length} captures:\n${rows.map((r) => `  ${describeCapture(r)}`).join('\n')}\nName the one you mean by its id as capture:ID (the number first on its line).`);
 }
 
 /**

@@ -143,7 +143,9 @@ describe('linking edits from the command line', () => {
     expect((await cli('relink', 'IMG_0003.tif', '--to', 'E-5')).code).toBe(0);
     const ambiguous = await cli('relink', '001.tif', '--to', 'B-2');
     expect(ambiguous.code).toBe(2);
-    expect(ambiguous.stderr).toMatch(/"001\.tif" names 2 captures:\n {2}\d+: .*A-1\/001\.tif \(inbox\/IMG_0001\.tif, pass, shot 1 of A-1\)\n {2}\d+: .*E-5\/001\.tif \(inbox\/IMG_0003\.tif, pass, shot 1 of E-5\)\nName the one you mean by its id/);
+    expect(ambiguous.stderr).toMatch(/"001\.tif" names 2 captures:\n {2}\d+: .*A-1\/001\.tif \(inbox\/IMG_0001\.tif, pass, shot 1 of A-1\)\n {2}\d+: .*E-5\/001\.tif \(inbox\/IMG_0003\.tif, pass, shot 1 of E-5\)\nName the one you mean by its id as capture:ID \(the number first on its line\)\.\n$/);
+    // The same for an object named by a file: its bare id would be read as a barcode there.
+    expect(await cli('relink', '--object', '001.tif', '--to', 'B-2')).toMatchObject({ code: 2, stderr: ambiguous.stderr });
     expect((await cli('undo')).code).toBe(0);
     // A barcode scanned again opens a second object: naming it by barcode is ambiguous, by a capture it is not.
     expect((await cli('scan', 'A-1')).code).toBe(0);
