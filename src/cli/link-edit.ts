@@ -78,7 +78,10 @@ export function mergeCommand(ctx: CliContext): Promise<number> {
   });
 }
 
-/** `reshoot CAPTURE` flags it to be shot again (it is not uploaded); `--clear` takes the flag off. */
+/**
+ * `reshoot CAPTURE` flags its whole shot to be shot again (not uploaded; its filed files set aside in
+ * `_reshoot/<barcode>/`); `--clear` takes the flag off (and files them under their names again).
+ */
 export function reshootCommand(ctx: CliContext): Promise<number> {
   const [name, ...extra] = ctx.positionals;
   if (name === undefined || extra.length > 0) throw usage('Name one capture (its id or file name, as capture-station export shows them): capture-station reshoot CAPTURE, or reshoot CAPTURE --clear to take the flag off.');
@@ -135,7 +138,7 @@ async function edit(ctx: CliContext, check: (config: StationConfig) => (db: Db) 
       const what = newest?.editId === outcome.editId ? newest.summary : `${outcome.kind} of ${outcome.captureIds.length} capture${outcome.captureIds.length === 1 ? '' : 's'}`;
       ctx.output.out(`Done: ${what} (capture-station undo reverses it).\n`);
     }
-    if (outcome.kind !== 'reshoot') ctx.output.out(renamedFiles(store.db, outcome.captureIds, mark));
+    ctx.output.out(renamedFiles(store.db, outcome.captureIds, mark));
     return 0;
   } finally {
     store.close();

@@ -53,11 +53,13 @@ Commands:
   split CAPTURE --to BARCODE     That shot and the ones after it become a new object BARCODE
       --from N             With OBJECT in place of CAPTURE: from shot number N of OBJECT on
   merge OBJECT --into BARCODE    Every shot of OBJECT joins BARCODE's object, numbered after its last shot
-  reshoot CAPTURE          Flag a capture to be shot again (it is not uploaded)
+  reshoot CAPTURE          Flag the capture's whole shot to be shot again (not uploaded); its filed files
+                           are set aside in _reshoot/<barcode>/ (back under their names on --clear or undo)
       --clear              Take the flag off
   undo                     Undo the newest linking edit (relink, rename, split, merge, re-shoot flag)
-                           CAPTURE: an id, or a path or file name as export shows it; OBJECT: a barcode,
-                           or one of its captures. A name that fits several is refused, each listed.
+                           CAPTURE: an id (capture:N, or just N), or a path or file name as export shows
+                           it; OBJECT: a barcode, or one of its captures (capture:N, or its file name; a
+                           bare number is a barcode only). A name that fits several is refused, each listed.
 
 Options for every command:
   --home DIR               Put the whole station under DIR (same as CAPTURE_STATION_HOME=DIR)

@@ -33,7 +33,7 @@ async function shoot(name: string, seed: number, filed: number): Promise<void> {
 }
 
 beforeAll(async () => {
-  home = makeHome({ ingest: { stableWindowMs: 200, rescanIntervalSec: 0 }, linking: { enabled: true, template: '{barcode}/{seq:03}{ext}', barcode: { pattern: '[A-Z]-\\d' } } });
+  home = makeHome({ ingest: { stableWindowMs: 200, rescanIntervalSec: 0 }, linking: { enabled: true, template: '{barcode}/{seq:03}{ext}', barcode: { pattern: '[A-Z]-\\d|\\d{1,4}' } } });
   const config = loadConfig({ home });
   library = config.locations.library;
   inbox = config.sources[0]!.path;
@@ -109,17 +109,19 @@ describe('linking edits from the command line', () => {
     expect(filesUnder(library)).toEqual(['A-1/001.tif', 'A-1/002.tif', 'A-1/003.tif']);
   }, 60_000);
 
-  it('flag a capture for re-shoot and clear it; undo takes back each', async () => {
+  it('flag a capture for re-shoot and clear it, its filed file set aside and back; undo takes back each', async () => {
+    const [filed, setAside] = [path.join(library, 'A-1/001.tif'), path.join(library, '_reshoot/A-1/IMG_0001.tif')];
     const reshoot = async () => (JSON.parse((await cli('export')).stdout) as { relPath: string; reshoot: boolean }[]).find((r) => r.relPath === 'IMG_0001.tif')!.reshoot;
-    expect(await cli('reshoot', 'IMG_0001.tif')).toEqual({ code: 0, stdout: 'Done: flag IMG_0001.tif for re-shoot (capture-station undo reverses it).\n', stderr: '' });
+    expect(await cli('reshoot', 'IMG_0001.tif')).toEqual({ code: 0, stdout: `Done: flag IMG_0001.tif for re-shoot (capture-station undo reverses it).\n  renamed ${filed} → ${setAside}\n`, stderr: '' });
     expect(await reshoot()).toBe(true);
+    expect(filesUnder(library)).toEqual(['A-1/002.tif', 'A-1/003.tif', '_reshoot/A-1/IMG_0001.tif']);
     // An edit that would change nothing is not sent: the undos below take back the two real ones.
     expect(await cli('reshoot', '1')).toMatchObject({ code: 1, stdout: '', stderr: expect.stringMatching(/^capture-station reshoot: Capture 1 \(IMG_0001\.tif\) is already flagged for re-shoot: nothing to change\. To take the flag off, add --clear\.\n$/) });
-    expect(await cli('reshoot', 'IMG_0001.tif', '--clear')).toMatchObject({ code: 0, stdout: 'Done: clear the re-shoot flag of IMG_0001.tif (capture-station undo reverses it).\n' });
+    expect(await cli('reshoot', 'IMG_0001.tif', '--clear')).toMatchObject({ code: 0, stdout: `Done: clear the re-shoot flag of IMG_0001.tif (capture-station undo reverses it).\n  renamed ${setAside} → ${filed}\n` });
     expect(await reshoot()).toBe(false);
-    expect(await cli('undo')).toMatchObject({ code: 0, stdout: 'Undid "clear the re-shoot flag of IMG_0001.tif": IMG_0001.tif is flagged for re-shoot again.\n' });
+    expect(await cli('undo')).toMatchObject({ code: 0, stdout: `Undid "clear the re-shoot flag of IMG_0001.tif": IMG_0001.tif is flagged for re-shoot again.\n  renamed ${filed} → ${setAside}\n` });
     expect(await reshoot()).toBe(true);
-    expect(await cli('undo')).toMatchObject({ code: 0, stdout: 'Undid "flag IMG_0001.tif for re-shoot": IMG_0001.tif is not flagged for re-shoot again.\n' });
+    expect(await cli('undo')).toMatchObject({ code: 0, stdout: `Undid "flag IMG_0001.tif for re-shoot": IMG_0001.tif is not flagged for re-shoot again.\n  renamed ${setAside} → ${filed}\n` });
     expect(await reshoot()).toBe(false);
     expect(await cli('reshoot', 'IMG_0001.tif', '--clear')).toMatchObject({ code: 1, stderr: expect.stringContaining('is not flagged for re-shoot: nothing to change.') });
     expect(await cli('undo')).toMatchObject({ code: 1, stderr: 'REFUSED: There is no linking edit to undo.\n' });
@@ -141,7 +143,9 @@ describe('linking edits from the command line', () => {
     expect((await cli('relink', 'IMG_0003.tif', '--to', 'E-5')).code).toBe(0);
     const ambiguous = await cli('relink', '001.tif', '--to', 'B-2');
     expect(ambiguous.code).toBe(2);
-    expect(ambiguous.stderr).toMatch(/"001\.tif" names 2 captures:\n {2}\d+: .*A-1\/001\.tif \(inbox\/IMG_0001\.tif, pass, shot 1 of A-1\)\n {2}\d+: .*E-5\/001\.tif \(inbox\/IMG_0003\.tif, pass, shot 1 of E-5\)\nName the one you mean by its id/);
+    expect(ambiguous.stderr).toMatch(/"001\.tif" names 2 captures:\n {2}\d+: .*A-1\/001\.tif \(inbox\/IMG_0001\.tif, pass, shot 1 of A-1\)\n {2}\d+: .*E-5\/001\.tif \(inbox\/IMG_0003\.tif, pass, shot 1 of E-5\)\nName the one you mean by its id as capture:ID \(the number first on its line\)\.\n$/);
+    // The same for an object named by a file: its bare id would be read as a barcode there.
+    expect(await cli('relink', '--object', '001.tif', '--to', 'B-2')).toMatchObject({ code: 2, stderr: ambiguous.stderr });
     expect((await cli('undo')).code).toBe(0);
     // A barcode scanned again opens a second object: naming it by barcode is ambiguous, by a capture it is not.
     expect((await cli('scan', 'A-1')).code).toBe(0);
@@ -152,6 +156,41 @@ describe('linking edits from the command line', () => {
     expect(filesUnder(library)).toEqual(['A-1/001.tif', 'A-1/002.tif', 'A-1/003.tif', 'A-1/004.tif']);
     expect(await cli('relink', '--object', 'IMG_0004.tif', '--to', 'F-6')).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Done: rename A-1 → F-6 \(1 capture\)/) });
     expect(filesUnder(library)).toEqual(['A-1/001.tif', 'A-1/002.tif', 'A-1/003.tif', 'F-6/004.tif']);
+  }, 60_000);
+
+  it('a bare number names an object only as its barcode, refused when it is also a capture id of another; capture:N names capture N', async () => {
+    const lib = (f: string) => path.join(library, f);
+    const ids = new Map((JSON.parse((await cli('export')).stdout) as { id: number; relPath: string }[]).map((r) => [r.relPath, r.id]));
+    const [two, three] = [ids.get('IMG_0002.tif')!, ids.get('IMG_0003.tif')!];
+    // An object whose barcode is the id of a capture of A-1.
+    expect((await cli('scan', String(two))).code).toBe(0);
+    await shoot('IMG_0006.tif', 6, 5);
+    expect((await cli('scan', '%%END%%')).code).toBe(0);
+    const six = (JSON.parse((await cli('export')).stdout) as { id: number; relPath: string }[]).find((r) => r.relPath === 'IMG_0006.tif')!.id;
+    const files = ['A-1/001.tif', 'A-1/002.tif', 'A-1/003.tif', 'F-6/004.tif', `${two}/001.tif`].sort();
+    expect(filesUnder(library)).toEqual(files);
+
+    const both = await cli('relink', '--object', String(two), '--to', '7');
+    expect(both.code).toBe(2);
+    const [head, byBarcode, byCapture, say, end] = both.stderr.split('\n');
+    expect(head).toBe(`capture-station relink: "${two}" names 2 objects:`);
+    expect(byBarcode).toMatch(new RegExp(`^ {2}object \\d+: ${two} at inbox, closed, 1 shot, opened \\S+ — by its barcode$`));
+    expect(byCapture).toMatch(/^ {2}object \d+: A-1 — by capture /);
+    expect(byCapture).toContain(` — by capture ${two}: ${lib('A-1/002.tif')} (inbox/IMG_0002.tif, pass, shot 2 of A-1)`);
+    expect([say, end]).toEqual([`Name the one you mean by one of its captures as capture:ID: capture:${six} for ${two}, capture:${two} for A-1.`, '']);
+    // A mistyped barcode that is some capture's id is not read as that capture.
+    expect(await cli('relink', '--object', String(three), '--to', '7')).toMatchObject({
+      code: 2,
+      stderr: `capture-station relink: No object has the barcode "${three}", and no capture's file is named so. Capture ${three}: ${lib('A-1/003.tif')} (inbox/IMG_0003.tif, pass, shot 3 of A-1) has that id: to name its object by it, write capture:${three}.\n`,
+    });
+    expect(filesUnder(library)).toEqual(files);
+
+    expect(await cli('relink', '--object', `capture:${six}`, '--to', '7')).toMatchObject({ code: 0, stdout: `Done: rename ${two} → 7 (1 capture) (capture-station undo reverses it).\n  renamed ${lib(`${two}/001.tif`)} → ${lib('7/001.tif')}\n` });
+    expect((await cli('undo')).code).toBe(0);
+    expect(await cli('relink', `capture:${six}`, '--to', '8')).toMatchObject({ code: 0, stdout: expect.stringContaining(`renamed ${lib(`${two}/001.tif`)} → ${lib('8/001.tif')}\n`) });
+    expect((await cli('undo')).code).toBe(0);
+    expect(await cli('relink', 'capture:999', '--to', '8')).toMatchObject({ code: 2, stderr: expect.stringContaining('There is no capture 999') });
+    expect(filesUnder(library)).toEqual(files);
   }, 60_000);
 });
 
@@ -181,6 +220,7 @@ describe('capture-station --help', () => {
     const out = capture();
     expect(await main(['--help'], out)).toBe(0);
     for (const line of ['relink CAPTURE… --to BARCODE', '--object OBJECT', 'split CAPTURE --to BARCODE', '--from N', 'merge OBJECT --into BARCODE', 'reshoot CAPTURE', '--clear', 'undo ']) expect(out.stdout).toContain(`  ${line}`);
+    expect(out.stdout).toContain("Flag the capture's whole shot to be shot again (not uploaded); its filed files\n                           are set aside in _reshoot/<barcode>/ (back under their names on --clear or undo)");
   });
 });
 
