@@ -11,6 +11,10 @@
  * rotation problem — so a write that works again while rotation still fails tells the rotation
  * problem again, and null is told only when neither is left.
  * Writes are synchronous so the size, the rotation and a failure belong to the line that caused them.
+ *
+ * Rotation renames and removes files that the station running on them holds open, so only the
+ * process holding the station's instance lock may rotate: a log opened before that (`rotating:
+ * false`) only appends, past maxBytes if need be, until `startRotating()`.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -34,6 +38,8 @@ export interface LogFileOptions {
   problem: (message: string | null, over?: LogFileProblemKind) => void;
   /** What becomes of the log lines while the file cannot be written, for that sentence; by default they go to stderr (the CLI's sink). */
   linesMeanwhile?: string;
+  /** False: only appended to, never rotated, until `startRotating()` (the station's lock is held). Default true. */
+  rotating?: boolean;
 }
 
 /** How long after a failed write the station tries its log file again. */
@@ -53,9 +59,16 @@ export class LogFile {
   private rotationProblem: string | null = null;
   /** What `problem` was last told (null: nothing wrong), and which kind it was. */
   private told: { message: string; kind: LogFileProblemKind } | null = null;
+  private rotating: boolean;
 
   constructor(private readonly opts: LogFileOptions) {
     this.file = path.join(opts.dir, logFileName);
+    this.rotating = opts.rotating ?? true;
+  }
+
+  /** From the next line on, the file is rotated when it reaches maxBytes (this process now owns it). */
+  startRotating(): void {
+    this.rotating = true;
   }
 
   /** Creates the logs folder and opens the file now, so a problem with it is told at the start. */
@@ -75,8 +88,8 @@ export class LogFile {
     try {
       if (this.fd === null) this.open();
       // Measured again first: a file emptied under it (logrotate's copytruncate) is not rotated.
-      if (this.size >= this.opts.maxBytes) this.size = fs.fstatSync(this.fd!).size;
-      if (this.size >= this.opts.maxBytes && Date.now() >= this.rotateAgainAt) this.rotateOrKeep();
+      if (this.rotating && this.size >= this.opts.maxBytes) this.size = fs.fstatSync(this.fd!).size;
+      if (this.rotating && this.size >= this.opts.maxBytes && Date.now() >= this.rotateAgainAt) this.rotateOrKeep();
       this.append((this.partial ? '\n' : '') + line);
       this.partial = false;
     } catch (err) {
