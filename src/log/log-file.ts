@@ -140,29 +140,33 @@ export class LogFile {
    */
   private rotateOrKeep(): void {
     try {
-      this.rotate();
-      this.rotationProblem = null;
-      this.tell();
+      this.shiftFiles();
     } catch (err) {
       this.rotateAgainAt = Date.now() + this.opts.retryMs;
-      if (this.fd === null) this.open();
+      this.open();
       // The first sentence of an episode stands: a retry that fails again is no news.
       if (this.rotationProblem === null) {
         const e = err as NodeJS.ErrnoException;
         this.rotationProblem = `The log file ${this.file} could not be rotated (${e.code ?? 'error'}: ${e.message}); the station writes on into it past logs.maxMB and tries again every ${Math.round(this.opts.retryMs / 1000)} s. Check that the station can rename and remove files in ${this.opts.dir}.`;
         this.tell();
       }
+      return;
     }
+    // The rotation is done once the files moved: a new file that cannot be opened (a full disk) is
+    // a write problem, and the rotation problem must not come back when writing works again.
+    this.rotationProblem = null;
+    this.open();
+    this.tell();
   }
 
-  private rotate(): void {
+  /** station.log → .1 → … → .keep, the oldest removed; the file is closed and not opened again here. */
+  private shiftFiles(): void {
     this.closeFd();
     const rotated = (n: number) => `${this.file}.${n}`;
     fs.rmSync(rotated(this.opts.keep), { force: true });
     for (let n = this.opts.keep - 1; n >= 1; n--) if (fs.existsSync(rotated(n))) fs.renameSync(rotated(n), rotated(n + 1));
     if (this.opts.keep > 0) fs.renameSync(this.file, rotated(1));
     else fs.rmSync(this.file, { force: true });
-    this.open();
   }
 
   private fail(err: NodeJS.ErrnoException): void {
