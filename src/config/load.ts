@@ -57,8 +57,11 @@ export function loadConfig(opts: LoadOptions = {}): StationConfig {
   return { ...resolveConfig(raw, locations, configFile, environment), configFileGiven: Boolean(opts.configFile) };
 }
 
-/** Two config files side by side are refused: whichever were read, IT would sooner or later edit the other. */
-function findConfigFile(dir: string): string | null {
+/**
+ * The config file a start without --config reads in `dir` (null: none, the embedded default).
+ * Two config files side by side are refused: whichever were read, IT would sooner or later edit the other.
+ */
+export function findConfigFile(dir: string): string | null {
   const found = configFileNames.map((name) => path.join(dir, name)).filter((f) => fs.existsSync(f));
   if (found.length > 1) {
     const names = found.map((f) => path.basename(f));
@@ -79,8 +82,13 @@ export function readConfigText(file: string): string {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new StationError('CONFIG_UNREADABLE', `Cannot read the station config ${file}: ${(err as Error).message}. Check the path and its permissions.`);
+    throw unreadableConfig(file, err);
   }
+}
+
+/** How a start refuses a config file that is there but cannot be read (or, given with --config, is missing). */
+export function unreadableConfig(file: string, err: unknown): StationError {
+  return new StationError('CONFIG_UNREADABLE', `Cannot read the station config ${file}: ${(err as Error).message}. Check the path and its permissions.`);
 }
 
 /** The config file's format follows its name: .json is JSON, anything else YAML. */

@@ -11,6 +11,10 @@
  * rotation problem — so a write that works again while rotation still fails tells the rotation
  * problem again, and null is told only when neither is left.
  * Writes are synchronous so the size, the rotation and a failure belong to the line that caused them.
+ *
+ * Rotation renames and removes files that the station running on them holds open, so only the
+ * process holding the station's instance lock may rotate: a log opened before that (`rotating:
+ * false`) only appends, past maxBytes if need be, until `startRotating()`.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -34,6 +38,8 @@ export interface LogFileOptions {
   problem: (message: string | null, over?: LogFileProblemKind) => void;
   /** What becomes of the log lines while the file cannot be written, for that sentence; by default they go to stderr (the CLI's sink). */
   linesMeanwhile?: string;
+  /** False: only appended to, never rotated, until `startRotating()` (the station's lock is held). Default true. */
+  rotating?: boolean;
 }
 
 /** How long after a failed write the station tries its log file again. */
@@ -53,9 +59,16 @@ export class LogFile {
   private rotationProblem: string | null = null;
   /** What `problem` was last told (null: nothing wrong), and which kind it was. */
   private told: { message: string; kind: LogFileProblemKind } | null = null;
+  private rotating: boolean;
 
   constructor(private readonly opts: LogFileOptions) {
     this.file = path.join(opts.dir, logFileName);
+    this.rotating = opts.rotating ?? true;
+  }
+
+  /** From the next line on, the file is rotated when it reaches maxBytes (this process now owns it). */
+  startRotating(): void {
+    this.rotating = true;
   }
 
   /** Creates the logs folder and opens the file now, so a problem with it is told at the start. */
@@ -75,8 +88,8 @@ export class LogFile {
     try {
       if (this.fd === null) this.open();
       // Measured again first: a file emptied under it (logrotate's copytruncate) is not rotated.
-      if (this.size >= this.opts.maxBytes) this.size = fs.fstatSync(this.fd!).size;
-      if (this.size >= this.opts.maxBytes && Date.now() >= this.rotateAgainAt) this.rotateOrKeep();
+      if (this.rotating && this.size >= this.opts.maxBytes) this.size = fs.fstatSync(this.fd!).size;
+      if (this.rotating && this.size >= this.opts.maxBytes && Date.now() >= this.rotateAgainAt) this.rotateOrKeep();
       this.append((this.partial ? '\n' : '') + line);
       this.partial = false;
     } catch (err) {
@@ -127,29 +140,33 @@ export class LogFile {
    */
   private rotateOrKeep(): void {
     try {
-      this.rotate();
-      this.rotationProblem = null;
-      this.tell();
+      this.shiftFiles();
     } catch (err) {
       this.rotateAgainAt = Date.now() + this.opts.retryMs;
-      if (this.fd === null) this.open();
+      this.open();
       // The first sentence of an episode stands: a retry that fails again is no news.
       if (this.rotationProblem === null) {
         const e = err as NodeJS.ErrnoException;
         this.rotationProblem = `The log file ${this.file} could not be rotated (${e.code ?? 'error'}: ${e.message}); the station writes on into it past logs.maxMB and tries again every ${Math.round(this.opts.retryMs / 1000)} s. Check that the station can rename and remove files in ${this.opts.dir}.`;
         this.tell();
       }
+      return;
     }
+    // The rotation is done once the files moved: a new file that cannot be opened (a full disk) is
+    // a write problem, and the rotation problem must not come back when writing works again.
+    this.rotationProblem = null;
+    this.open();
+    this.tell();
   }
 
-  private rotate(): void {
+  /** station.log → .1 → … → .keep, the oldest removed; the file is closed and not opened again here. */
+  private shiftFiles(): void {
     this.closeFd();
     const rotated = (n: number) => `${this.file}.${n}`;
     fs.rmSync(rotated(this.opts.keep), { force: true });
     for (let n = this.opts.keep - 1; n >= 1; n--) if (fs.existsSync(rotated(n))) fs.renameSync(rotated(n), rotated(n + 1));
     if (this.opts.keep > 0) fs.renameSync(this.file, rotated(1));
     else fs.rmSync(this.file, { force: true });
-    this.open();
   }
 
   private fail(err: NodeJS.ErrnoException): void {

@@ -4,6 +4,8 @@
  *
  * It is opened before the station exists, so a refused start can be logged too; the file's latest
  * problem is kept until a station is attached and then handed on (the `log.file` alarm, status().logFile).
+ * Until then it only appends: the file may be the one of a station already running on this home
+ * (the refusal is written there), and only the holder of the station's lock rotates it.
  */
 import type { StationConfig } from '../config/load.js';
 import type { StationLocations } from '../config/paths.js';
@@ -35,6 +37,7 @@ export class StationLog {
       maxBytes: Math.round(config.logs.maxMB * 1024 * 1024),
       keep: config.logs.keep,
       retryMs: logFileRetryMs,
+      rotating: false,
       // Without a terminal (the desktop app) nothing else keeps the lines: the sentence must not send IT to stderr.
       ...(stderr ? {} : { linesMeanwhile: 'its log lines are lost' }),
       problem: (message, over) => {
@@ -53,9 +56,13 @@ export class StationLog {
     ];
   }
 
-  /** From now on the station is told of every problem with the file; at once of the current one (or that there is none). */
+  /**
+   * From now on the station is told of every problem with the file; at once of the current one (or that there is none).
+   * The station holds its instance lock: the file is rotated from now on.
+   */
   attach(station: LogFileProblemSink): void {
     this.station = station;
+    this.logFile.startRotating();
     station.logFileProblem(this.file, this.problem);
   }
 

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { callStation, controlSocketPath } from '../../src/server/control-socket.js';
 import type { LogFileStatus } from '../../src/station/log-file-alarm.js';
+import { acquireInstanceLock } from '../../src/store/instance-lock.js';
 import { makeHome, waitFor } from '../helpers/station-home.js';
 import { exited, queryStation } from '../helpers/station-process.js';
 
@@ -87,8 +88,28 @@ describe('the station log on a full disk', () => {
     run.child.kill('SIGTERM');
     expect(await exited(run.child), run.stderr()).toBe(0);
     expect(fs.readdirSync(logs).sort()).toEqual(['station.log', 'station.log.1']);
-    expect(fs.readFileSync(path.join(logs, 'station.log.1'), 'utf8')).toBe(earlier);
+    // The lines logged before the station held its lock (and so could rotate) end that file.
+    expect(fs.readFileSync(path.join(logs, 'station.log.1'), 'utf8').startsWith(earlier)).toBe(true);
     const lines = fs.readFileSync(path.join(logs, 'station.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: string; module: string });
     expect(lines.length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('leaves the log files alone when refused because another station runs on the home', async () => {
+    const home = makeHome({ ingest: { rescanIntervalSec: 0 }, logs: { maxMB: 1, keep: 1 } });
+    cleanup.push(() => fs.rmSync(home, { recursive: true, force: true }));
+    const logs = path.join(home, 'logs');
+    fs.mkdirSync(logs);
+    const current = `${JSON.stringify({ message: 'running' })}\n`.repeat(60_000); // over 1 MB
+    fs.writeFileSync(path.join(logs, 'station.log'), current);
+    fs.writeFileSync(path.join(logs, 'station.log.1'), 'the oldest\n');
+    // The running station's lock, as it holds it.
+    const lock = acquireInstanceLock(path.join(home, 'station.db'));
+    cleanup.push(() => lock.release());
+    const run = startRun(home);
+    expect(await exited(run.child), run.stderr()).toBe(2);
+    expect(run.stderr()).toContain('Another Capture Station');
+    expect(fs.readdirSync(logs).sort()).toEqual(['station.log', 'station.log.1']);
+    expect(fs.readFileSync(path.join(logs, 'station.log.1'), 'utf8')).toBe('the oldest\n');
+    expect(fs.readFileSync(path.join(logs, 'station.log'), 'utf8').startsWith(current)).toBe(true);
   }, 60_000);
 });

@@ -2,11 +2,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LogFile, logFileName } from '../../src/log/log-file.js';
 
 const dirs: string[] = [];
 afterEach(() => {
+  vi.restoreAllMocks();
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
@@ -86,6 +87,36 @@ describe('the log file', () => {
     expect(problems).toEqual([problems[0], problems[1], problems[0], null]);
     expect(over.at(-1)).toBe('rotation');
     expect(linesOf(file).map((l) => l.n)).toEqual([20]);
+  });
+
+  it('does not tell an old rotation problem again when a rotation worked but its new file could not be opened', () => {
+    const dir = logsDir();
+    const file = path.join(dir, logFileName);
+    const held = path.join(dir, `${logFileName}.1`);
+    fs.mkdirSync(held);
+    fs.writeFileSync(path.join(held, 'held'), '');
+    const problems: (string | null)[] = [];
+    const over: (string | undefined)[] = [];
+    const log = new LogFile({ dir, maxBytes: 300, keep: 1, retryMs: 0, problem: (m, o) => (problems.push(m), over.push(o)) });
+    for (let n = 0; n < 10; n++) log.write(line(n));
+    expect(problems).toEqual([expect.stringContaining('could not be rotated')]);
+    // The renames work again, but the disk is full the moment the new file is made: the next two opens fail.
+    fs.rmSync(held, { recursive: true });
+    const realOpen = fs.openSync.bind(fs);
+    let failing = 2;
+    vi.spyOn(fs, 'openSync').mockImplementation((...args: Parameters<typeof fs.openSync>) => {
+      if (failing-- > 0) throw Object.assign(new Error('ENOSPC: no space left on device, open'), { code: 'ENOSPC' });
+      return realOpen(...args);
+    });
+    for (let n = 10; n < 20; n++) log.write(line(n));
+    log.close();
+    // The rotation worked: what was wrong was writing, and once that works nothing is.
+    expect(problems).toEqual([problems[0], expect.stringContaining('cannot be written (ENOSPC'), null]);
+    expect(over.at(-1)).toBe('write');
+    // Lines 10 and 11 met the full disk; the rest are kept, in order, with the gap said where it is.
+    const kept = [`${file}.1`, file].flatMap((f) => linesOf(f));
+    expect(kept.map((l) => l.n).filter((n) => n !== undefined)).toEqual([12, 13, 14, 15, 16, 17, 18, 19]);
+    expect(kept[1]?.message).toBe('the log file could be written again; 2 earlier line(s) were not written');
   });
 
   it('appends to an existing file, counting its size toward the rotation', () => {

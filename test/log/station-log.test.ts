@@ -56,9 +56,30 @@ describe('the station log', () => {
     const logs = path.join(tempDir(), 'logs');
     // 0.001 MB: 1049 bytes, a few lines a file.
     const stationLog = open(logs, {}, { maxMB: 0.001, keep: 1 });
+    stationLog.attach({ logFileProblem: () => undefined });
     for (let i = 0; i < 60; i++) log.info(`line ${i} ${'x'.repeat(60)}`);
     expect(fs.readdirSync(logs).sort()).toEqual(['station.log', 'station.log.1']);
     expect(records(stationLog.file).at(-1)?.message).toMatch(/^line 59 /);
+  });
+
+  it('only appends, never rotates, until a station (holding the lock) is attached', () => {
+    const logs = tempDir();
+    // A running station's files: its current log at maxMB, and two rotated ones.
+    fs.writeFileSync(path.join(logs, 'station.log'), 'C'.repeat(1049) + '\n');
+    fs.writeFileSync(path.join(logs, 'station.log.1'), 'OLDEST-1\n');
+    fs.writeFileSync(path.join(logs, 'station.log.2'), 'OLDEST-2\n');
+    const stationLog = open(logs, {}, { maxMB: 0.001, keep: 2 });
+    for (let i = 0; i < 30; i++) log.info(`before ${i} ${'x'.repeat(60)}`);
+    expect(fs.readdirSync(logs).sort()).toEqual(['station.log', 'station.log.1', 'station.log.2']);
+    expect(fs.readFileSync(path.join(logs, 'station.log.2'), 'utf8')).toBe('OLDEST-2\n');
+    expect(fs.readFileSync(stationLog.file, 'utf8').startsWith('C'.repeat(1049) + '\n')).toBe(true);
+    expect(fs.readFileSync(path.join(logs, 'station.log.1'), 'utf8')).toBe('OLDEST-1\n');
+
+    stationLog.attach({ logFileProblem: () => undefined });
+    log.info('after attach');
+    expect(fs.readFileSync(path.join(logs, 'station.log.2'), 'utf8')).toBe('OLDEST-1\n');
+    expect(fs.readFileSync(path.join(logs, 'station.log.1'), 'utf8').startsWith('C'.repeat(1049))).toBe(true);
+    expect(records(stationLog.file).map((r) => r.message)).toEqual(['after attach']);
   });
 
   it('keeps the problem with the file until a station is attached, then tells it every change', () => {
@@ -91,6 +112,7 @@ describe('the station log', () => {
     fs.writeFileSync(path.join(held, 'held'), '');
     const stderr: string[] = [];
     const stationLog = open(logs, { stderr: (t) => stderr.push(t) }, { maxMB: 0.001, keep: 1 });
+    stationLog.attach({ logFileProblem: () => undefined });
     for (let i = 0; i < 30; i++) log.info(`line ${i} ${'x'.repeat(60)}`);
     expect(stderr.join('')).toContain(`WARN  [log.file] The log file ${stationLog.file} could not be rotated`);
     fs.rmSync(held, { recursive: true });

@@ -11,6 +11,7 @@ import { coreArgs, parseCoreArgs, type CoreLaunch } from '../../main/core-launch
 import { CoreClient, type CoreMessage } from '../../main/core-rpc.js';
 import { startCore } from '../../main/core-start.js';
 import { createLogger, type LogRecord } from '../../src/log/logger.js';
+import { acquireInstanceLock } from '../../src/store/instance-lock.js';
 import type { StationConfigInput } from '../../src/config/schema.js';
 import { makeHome, waitFor } from '../helpers/station-home.js';
 import { exited, startStation } from '../helpers/station-process.js';
@@ -105,5 +106,25 @@ describe('the desktop core keeps the station log', () => {
     expect(refusal?.message).toMatch(new RegExp(`^the station core could not start: Another Capture Station \\(pid ${running.child.pid} on host ${os.hostname()}, `));
     expect(refusal?.message).toContain(`is using ${path.join(dir, 'station.db')} — stop it first.`);
     expect(running.child.exitCode).toBeNull();
+  });
+
+  it("neither rotates nor removes the log files of the station running on the same home when refused", async () => {
+    const dir = home({ ingest: { rescanIntervalSec: 0 }, logs: { maxMB: 1, keep: 2 } }, (h) => {
+      fs.mkdirSync(path.join(h, 'logs'));
+      fs.writeFileSync(path.join(h, 'logs', 'station.log'), 'C'.repeat(1024 * 1024) + '\n');
+      fs.writeFileSync(path.join(h, 'logs', 'station.log.1'), 'OLDEST-1\n');
+      fs.writeFileSync(path.join(h, 'logs', 'station.log.2'), 'OLDEST-2\n');
+    });
+    // The running station's lock, as it holds it.
+    const lock = acquireInstanceLock(path.join(dir, 'station.db'));
+    cleanup.push(() => lock.release());
+    const { core, told, logFile } = await launchCore(dir, null);
+    expect(core).toBeNull();
+    await waitFor(() => told.some((m) => m.type === 'failed'), 'the failure told to the main process');
+    expect(fs.readFileSync(`${logFile}.2`, 'utf8')).toBe('OLDEST-2\n');
+    expect(fs.readFileSync(`${logFile}.1`, 'utf8')).toBe('OLDEST-1\n');
+    const lines = fs.readFileSync(logFile, 'utf8').split('\n');
+    expect(lines[0]).toBe('C'.repeat(1024 * 1024));
+    expect(JSON.parse(lines[1]!)).toMatchObject({ level: 'error', module: 'desktop.core', message: expect.stringContaining('Another Capture Station') });
   });
 });

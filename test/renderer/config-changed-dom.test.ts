@@ -71,4 +71,28 @@ describe('a config edit while the station runs, on the rig screen', () => {
     // As loadConfig does: the file given is missing, the start is refused.
     expect(() => loadConfig({ home: s.home, configFile: file })).toThrow(expect.objectContaining({ code: 'CONFIG_UNREADABLE' }));
   }, 60_000);
+
+  it('says which file the next start would load once the one it found is removed, or that it would fail', async () => {
+    const s = await startInProcessStation({ station: { id: 'stand-1' }, ingest: { rescanIntervalSec: 0 } });
+    cleanup.push(s.stop);
+    const file = path.join(s.home, 'station.json');
+    const yaml = path.join(s.home, 'station.yaml');
+    await mount(createElement(App, { client: s.client, events: s.events, tones: { play: vi.fn() } }));
+    await until(() => document.querySelector('[data-testid="station-id"]')?.textContent === 'stand-1', 'the station shown');
+    fs.writeFileSync(yaml, 'station:\n  id: stand-2\n');
+    fs.rmSync(file);
+    await until(() => banner() !== null, 'the removal shown');
+    expect(banner()).toBe(`▲ Config file removed — the next start would load ${yaml}: restart the station to apply it The station still runs on the config it started with: ${file}`);
+    expect(loadConfig({ home: s.home }).configFile).toBe(yaml);
+
+    fs.writeFileSync(yaml, 'sources:\n  - { id: cam, path: Cam, kind: camra }\n');
+    await until(() => banner()?.startsWith('✕') === true, 'the other file shown invalid');
+    expect(banner()).toMatch(new RegExp(`^✕ Config file removed — the next start would load ${yaml}, which is invalid: fix it before restarting sources\\.0\\.kind: `));
+    expect(document.querySelector('[data-testid="config-changed"]')?.getAttribute('data-tone')).toBe('bad');
+
+    fs.writeFileSync(path.join(s.home, 'station.yml'), 'station:\n  id: stand-3\n');
+    await until(() => banner()?.includes('holds 2 station configs') === true, 'two config files shown');
+    expect(banner()).toMatch(/^✕ Config file removed — the next start would fail .* holds 2 station configs \(station\.yaml and station\.yml\);/);
+    expect(() => loadConfig({ home: s.home })).toThrow(/holds 2 station configs/);
+  }, 60_000);
 });

@@ -79,6 +79,71 @@ describe('config edits while the station runs', () => {
     }
   });
 
+  it('reports a file that is there but cannot be read as refused by the next start, not as removed', async () => {
+    for (const given of [false, true]) {
+      const { home: h, file } = home();
+      const config = loadConfig({ home: h, ...(given ? { configFile: file } : {}) });
+      const watch = new ConfigDriftWatch({ config, intervalMs: 20 });
+      const warnings = driftWarnings();
+      await watch.start();
+      cleanup.push(() => watch.stop());
+      // A folder in the file's place: reading it fails (EISDIR), as it would for the next start.
+      fs.rmSync(file);
+      fs.mkdirSync(file);
+      let refusal = '';
+      try {
+        loadConfig({ home: h, ...(given ? { configFile: file } : {}) });
+      } catch (err) {
+        expect(err).toMatchObject({ code: 'CONFIG_UNREADABLE' });
+        refusal = (err as Error).message;
+      }
+      expect(refusal).toContain('EISDIR');
+      await waitFor(() => watch.current()?.error === refusal, 'the unreadable file seen');
+      expect(watch.current()).toMatchObject({ file, removed: null, next: null });
+      expect(warnings.map((w) => w.message)).toEqual([`config file changed on disk and is now invalid: ${refusal}. Fix it before the station restarts; it runs on the config it started with`]);
+    }
+  });
+
+  it('says what the next start would load once a file it found is removed: another config file, two of them, or none', async () => {
+    const { home: h, file } = home();
+    const config = loadConfig({ home: h });
+    const watch = new ConfigDriftWatch({ config, intervalMs: 20 });
+    const warnings = driftWarnings();
+    await watch.start();
+    cleanup.push(() => watch.stop());
+    const yaml = path.join(h, 'station.yaml');
+    fs.writeFileSync(yaml, 'station:\n  id: stand-2\n');
+    fs.rmSync(file);
+    await waitFor(() => watch.current() !== null, 'the removal seen');
+    expect(watch.current()).toMatchObject({ file, removed: 'replaced', next: yaml, error: null });
+    expect(loadConfig({ home: h })).toMatchObject({ configFile: yaml, stationId: 'stand-2' });
+    expect(warnings.map((w) => w.message)).toEqual([`config file removed; the next start would load ${yaml} instead: restart the station to apply it (it runs on the config it started with)`]);
+
+    // That file judged as an edit: invalid.
+    fs.writeFileSync(yaml, 'sources:\n  - { id: cam, path: Cam, kind: camra }\n');
+    await waitFor(() => watch.current()?.error != null, 'the other file invalid');
+    expect(watch.current()).toMatchObject({ removed: 'replaced', next: yaml, error: expect.stringMatching(/^sources\.0\.kind: /) });
+    expect(() => loadConfig({ home: h })).toThrow(/sources\.0\.kind/);
+
+    // Two config files: the next start refuses, as loadConfig says.
+    fs.writeFileSync(path.join(h, 'station.yml'), 'station:\n  id: stand-3\n');
+    await waitFor(() => watch.current()?.removed === 'refused', 'two config files seen');
+    let refusal = '';
+    try {
+      loadConfig({ home: h });
+    } catch (err) {
+      refusal = (err as Error).message;
+    }
+    expect(refusal).toContain('holds 2 station configs');
+    expect(watch.current()).toMatchObject({ removed: 'refused', next: null, error: refusal });
+
+    fs.rmSync(yaml);
+    fs.rmSync(path.join(h, 'station.yml'));
+    await waitFor(() => watch.current()?.removed === 'default', 'no config file left');
+    expect(loadConfig({ home: h }).configFile).toBeNull();
+    expect(warnings).toHaveLength(4);
+  });
+
   it('judges an edit as a restart would resolve it: without a home, a path left out lies at its default again', async () => {
     // No station home: the user's folders are in a throw-away HOME.
     const user = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-user-'));
