@@ -345,6 +345,11 @@ export class LinkStore {
       .run(move.fromPath, move.toPath, move.state, move.error, new Date().toISOString(), move.captureId);
   }
 
+  /** The capture is not filed any more (its file left its filed name): filing plans its move afresh, and held.ts holds it until then. */
+  forgetMove(captureId: number): void {
+    this.db.prepare('DELETE FROM filing_moves WHERE capture_id = ?').run(captureId);
+  }
+
   move(captureId: number): FilingMove | null {
     const row = this.db.prepare('SELECT * FROM filing_moves WHERE capture_id = ?').get(captureId) as
       | { capture_id: number; from_path: string; to_path: string; state: FilingMove['state']; error: string | null }

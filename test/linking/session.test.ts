@@ -355,7 +355,7 @@ describe('LinkSession, an object opened from an image', () => {
     run(s, [arrive('a.tif'), fromImage('A1', 'a.tif'), record(1, 'a.tif'), arrive('b.tif')]);
     expect(run(s, [{ type: 'image-shows-others', file: 'b.tif' }, record(2, 'b.tif')])).toEqual([
       { type: 'object.closed', object: 1, barcode: 'A1', reason: 'next-object', shots: 1 },
-      { type: 'capture.unlinked-none', captureId: 2, reason: 'no object open' },
+      { type: 'capture.unlinked-none', captureId: 2, reason: 'its image shows several codes' },
     ]);
     const scanned = new LinkSession(rules);
     run(scanned, [scan('A1'), arrive('b.tif')]);
