@@ -28,7 +28,8 @@
  * relinked shot left empty are gaps, not shots). After a linking edit, `restore` makes each object
  * the session holds what the database has (its barcode, its linked shots, its barcode's next number
  * and real shots elsewhere), keeping the places of files still being checked. An object opened from
- * an image (linkFromImage) gives way to the next object's image; a refused scan may close the open
+ * an image (linkFromImage) gives way to the next object's image, with that image's whole shot (its RAW
+ * too, even linked already); a refused scan may close the open
  * object (the technician moved on). Places live in memory only; `object.unchecked` and `object.judged` let
  * the station keep in its database which closed objects are still to be judged, so the next start
  * judges those the last run could not. Files a start-up scan finds (the station's, or a source folder's
@@ -369,12 +370,11 @@ export class LinkSession {
     // The shot's other files (its RAW, shot with this image) follow it: one exposure, one object.
     const shot = this.places.get(adopt)!.shot!;
     for (const f of left) {
-      if (f.state === 'waiting') {
-        this.place(this.open, f.file, place.stem, f.isRaw, at);
-        continue;
+      if (f.state === 'waiting') this.place(this.open, f.file, place.stem, f.isRaw, at);
+      else if (f.state === 'linked') {
+        shot.files.push({ ...f });
+        effects.push(...this.moved(f, this.open!, shot, from!));
       }
-      shot.files.push({ ...f });
-      effects.push(...this.moved(f, this.open!, shot, from!));
     }
     return effects;
   }
@@ -382,13 +382,13 @@ export class LinkSession {
   /**
    * linkFromImage: the shot of `file` (not recorded yet) leaves the object opened from an image: all
    * its files (same stem), as a RAW and its JPEG are one exposure. Those not recorded yet belong
-   * nowhere for `why`; returns the others (recorded: linked ones must move too, see `moved`).
+   * nowhere for `why`; returns its other files (linked ones must move too, see `moved`).
    */
   private takeOut(file: string, why: NotLinkedReason): ShotFile[] {
     const { object, shot } = this.places.get(file)!;
     object!.shots = object!.shots.filter((s) => s !== shot);
     for (const f of shot!.files) if (f.state === 'waiting') Object.assign(this.places.get(f.file)!, { object: null, shot: null, why });
-    return shot!.files.filter((f) => f.file !== file && f.state !== 'waiting');
+    return shot!.files.filter((f) => f.file !== file);
   }
 
   /** A linked capture of a shot taken out of an object opened from an image goes to `shot` of `object` (null: none). */
