@@ -62,7 +62,8 @@ export class EditWords {
     return [...groups].map(([where, ids]) => `${this.names(ids)} ${ids.length === 1 ? 'is' : 'are'} ${where}${ids.some((id) => this.reshoot(id)) ? ' (flagged for re-shoot)' : ''}`).join('; ');
   }
 
-  private names(ids: readonly number[]): string {
+  /** The captures by their file names (the first few, then how many more). */
+  names(ids: readonly number[]): string {
     const names = ids.map((id) => {
       const c = this.captures.get(id);
       return c ? path.basename(c.relPath) : `capture ${id}`;

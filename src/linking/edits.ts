@@ -38,6 +38,16 @@ interface Placement {
   mismatch?: CheckResult;
 }
 
+/** A shot an undo put back under another number than it had, as `takenBy` hold that number now. */
+interface Renumbered {
+  captureIds: number[];
+  barcode: string;
+  was: number;
+  seq: number;
+  view: string | null;
+  takenBy: number[];
+}
+
 /** What an edit did, as its outcome and events say: `link` = captures that had no object before. */
 export type EditKind = 'relink' | 'link' | 'split' | 'merge' | 'barcode' | 'reshoot';
 
@@ -265,20 +275,22 @@ export class LinkEditor {
       // Undoing a rename gives the old barcode back: refused, like the rename itself, if that barcode has an object again since.
       if (data.kind === 'barcode') this.refuseSecondObject(data.objectId, data.after, data.before, captureIds, 'with the rename undone');
       this.refuseContradicted(this.linksAfterUndo(data, captureIds), 'Undoing the last linking edit');
-      this.commit(() => {
-        if (data.kind === 'relink') {
-          for (const p of data.before) {
-            if (p.objectId === null) this.links.removeLink(p.captureId);
-            else this.links.setLink(p.captureId, p.objectId, p.seq!, p.view);
-          }
-        } else if (data.kind === 'barcode') this.links.setBarcode(data.objectId, data.before);
-        else if (data.flaggedBefore) for (const id of captureIds) this.flagReshoot(id, data.flaggedBefore.includes(id));
-        else this.flagReshoot(data.captureId, data.before);
+      const notes = this.commit(() => {
+        const renumbered = data.kind === 'relink' ? this.putBack(data.before, captureIds) : [];
+        if (data.kind === 'barcode') this.links.setBarcode(data.objectId, data.before);
+        else if (data.kind === 'reshoot' && data.flaggedBefore) for (const id of captureIds) this.flagReshoot(id, data.flaggedBefore.includes(id));
+        else if (data.kind === 'reshoot') this.flagReshoot(data.captureId, data.before);
         if (data.kind !== 'reshoot') this.relinked(captureIds, earlierMismatch(data));
         // Judged again above: the old link makes it fail, and it is to be re-shot again.
         if (data.kind === 'relink') for (const p of data.before) if (p.reshootCleared) this.flagReshoot(p.captureId, true);
         this.newest = undefined;
-        appendEvent(this.db, { type: 'link.edit-undone', data: { editId: last.id, kind, captureIds } });
+        const undoneEvent = appendEvent(this.db, { type: 'link.edit-undone', data: { editId: last.id, kind, captureIds, ...(renumbered.length > 0 ? { renumbered } : {}) } });
+        for (const r of renumbered) {
+          for (const captureId of r.captureIds) {
+            appendEvent(this.db, { type: 'capture.relinked', captureId, data: { editId: last.id, undoId: undoneEvent.id, why: 'undo', barcode: r.barcode, seq: r.seq, view: r.view, takenBy: r.takenBy } });
+          }
+        }
+        return renumbered.map((r) => `${this.words.names(r.captureIds)} came back as shot ${r.seq} of ${r.barcode}: shot ${r.was} has been taken by ${this.words.names(r.takenBy)} since`);
       });
       // A capture this edit linked for the first time goes back where it was found.
       const back = new Map(data.kind === 'relink' ? data.before.flatMap((p) => (p.objectId === null && p.path !== undefined ? [[p.captureId, p.path] as const] : [])) : []);
@@ -289,8 +301,44 @@ export class LinkEditor {
       } finally {
         this.changed(captureIds);
       }
-      return { editId: last.id, kind, captureIds, message: `Undid "${summary}": ${this.words.whereNow(last, captureIds)}.` };
+      const since = notes.length > 0 ? ` (${notes.join('; ')})` : '';
+      return { editId: last.id, kind, captureIds, message: `Undid "${summary}": ${this.words.whereNow(last, captureIds)}${since}.` };
     });
+  }
+
+  /**
+   * Puts an undone relink's captures back where `before` says; runs inside the undo's transaction.
+   * Numbers are never shared by two exposures: a shot whose old number another exposure of the
+   * barcode has taken since (the open object, or the barcode scanned again, gives a vacated number to
+   * its next shot) comes back after the object's
+   * last shot instead, with the view that number gets, as a relink would place it. `undone`: the
+   * captures the undo moves (they do not hold a number against themselves). Returns those renumbered.
+   */
+  private putBack(before: readonly Placement[], undone: readonly number[]): Renumbered[] {
+    const moving = new Set(undone);
+    const renumbered = new Map<string, Renumbered>();
+    for (const p of before) {
+      if (p.objectId === null) {
+        this.links.removeLink(p.captureId);
+        continue;
+      }
+      const key = `${p.objectId}:${p.seq}`;
+      let again = renumbered.get(key);
+      if (!again) {
+        const takenBy = this.links.capturesAtSeq(p.objectId, p.seq!, this.projectOf(p.captureId), this.config.project).filter((id) => !moving.has(id));
+        if (takenBy.length === 0) {
+          this.links.setLink(p.captureId, p.objectId, p.seq!, p.view);
+          continue;
+        }
+        const barcode = this.links.object(p.objectId)!.barcode;
+        const seq = Math.max(this.links.maxSeq(p.objectId), this.links.maxSeqOfBarcode(barcode, this.projectOf(p.captureId), this.config.project)) + 1;
+        again = { captureIds: [], barcode, was: p.seq!, seq, view: this.config.views[seq - 1] ?? null, takenBy };
+        renumbered.set(key, again);
+      }
+      again.captureIds.push(p.captureId);
+      this.links.setLink(p.captureId, p.objectId, again.seq, again.view);
+    }
+    return [...renumbered.values()];
   }
 
   /**

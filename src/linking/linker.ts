@@ -368,6 +368,8 @@ export class Linker {
     const effects = session.apply(input);
     const ids = this.objectIds.get(sourceId)!;
     const toFile: number[] = [];
+    /** Captures whose shot an object opened from an image gave up: filed again under their new link, or put back where they were found. */
+    const refile: number[] = [];
     /** Captures whose link this input changed: their mismatch check is judged again. */
     const relinked: number[] = [];
     /** Waiting shots' captures the scan did not link, as their image shows another barcode (judged against it). */
@@ -419,6 +421,19 @@ export class Linker {
           toFile.push(...effect.captureIds);
           for (const id of effect.captureIds) this.opts.captures.runHooks(id);
           break;
+        case 'capture.moved':
+          if (effect.object === null) {
+            this.links.removeLink(effect.captureId);
+            log.warn(`capture not linked: ${notLinkedAdvice['its image shows several codes']}; it left object ${effect.from}`, { captureId: effect.captureId, source: sourceId });
+            appendEvent(this.opts.db, { type: 'capture.not-linked', captureId: effect.captureId, sourceId, data: { reason: 'its image shows several codes', from: effect.from } });
+          } else {
+            this.links.setLink(effect.captureId, ids.get(effect.object)!, effect.seq!, effect.view);
+            log.info(`capture moved with its shot to object ${effect.barcode}: object ${effect.from}, opened from an image, gave way to the one its shot's image shows`, { captureId: effect.captureId, source: sourceId });
+            appendEvent(this.opts.db, { type: 'capture.relinked', captureId: effect.captureId, sourceId, data: { why: 'image gave way', from: effect.from, barcode: effect.barcode, seq: effect.seq, view: effect.view } });
+            relinked.push(effect.captureId);
+          }
+          refile.push(effect.captureId);
+          break;
         case 'capture.unlinked-none': {
           // Kept in the event log too: the capture waits there until someone links it (relinkCaptures),
           // and (scan-after-capture) no longer waits for a barcode after a restart.
@@ -446,6 +461,7 @@ export class Linker {
     queueMicrotask(() => {
       for (const effect of effects) this.opts.onEffect(sourceId, effect);
       for (const id of toFile) this.enqueueFiling(id);
+      for (const id of refile) this.refile(id);
     });
     // Judged now, inside the transaction (a capture that fails as a mismatch is not filed), and
     // announced after the link's own events. A capture linked while it is being recorded is
@@ -566,6 +582,39 @@ export class Linker {
 
   private enqueueFiling(captureId: number): void {
     void this.serialize(() => this.file(captureId)).catch((err: unknown) => this.filingFailed(captureId, err));
+  }
+
+  /**
+   * A capture whose link changed outside an edit (its shot moved when an object opened from an image
+   * gave way), once every move queued before it has finished: filed again under its new link, or,
+   * with none, put back where it was found (as undoing its first link would), for a relink to file.
+   */
+  private refile(captureId: number): void {
+    void this.serialize(async () => {
+      const capture = this.opts.captures.get(captureId);
+      const filed = this.links.move(captureId);
+      if (filed?.state !== 'done' || !capture?.sha256 || this.opts.captures.localRemoved(captureId)) return this.file(captureId);
+      const from = capture.path;
+      if (this.links.linkOf(captureId)) {
+        this.links.forgetMove(captureId);
+        return this.file(captureId);
+      }
+      this.links.planMove(captureId, from, filed.fromPath);
+      try {
+        await moveVerified(from, filed.fromPath, { sha256: capture.sha256, size: capture.size, mtimeMs: capture.mtimeUs / 1000 });
+      } catch (err) {
+        this.links.restoreMove(filed);
+        throw err;
+      }
+      this.opts.db.transaction(() => {
+        this.links.settleMove(captureId, { done: true });
+        this.links.forgetMove(captureId);
+        this.opts.captures.runHooks(captureId);
+      })();
+      this.opts.onRenamed?.([captureId]);
+      log.info('put back where it was found: its shot joins no object', { captureId, to: filed.fromPath });
+      await removeEmptiedFolders(this.opts.library, path.dirname(from));
+    }).catch((err: unknown) => this.filingFailed(captureId, err));
   }
 
   /** An unwritable library at start is an alarm, not a refusal: captures wait in the hot folder and filing is retried. */
@@ -705,6 +754,8 @@ const notLinkedAdvice: Record<NotLinkedReason, string> = {
   'no object open': 'no object was open; scan the barcode before shooting, and link this capture from the history (Relink shot)',
   'written while the station was not watching': 'it was written while the station was not watching, so no scan links it; link it to its barcode from the history (Relink shot)',
   'no barcode scanned in time': 'no barcode was scanned within linking.idleTimeoutSec after it; link it to its barcode from the history (Relink shot), or shoot it again and scan',
+  'its image shows several codes':
+    'its shot\'s image shows several valid barcodes, so it opens no object (linkFromImage) and the object opened from the image before was closed; link it to the barcode of its object from the history (Relink shot), or `capture-station relink CAPTURE --to BARCODE`',
 };
 
 const fileKey = (sourceId: string, relPath: string) => `${sourceId}\u0000${relPath}`;

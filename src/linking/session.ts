@@ -28,7 +28,8 @@
  * relinked shot left empty are gaps, not shots). After a linking edit, `restore` makes each object
  * the session holds what the database has (its barcode, its linked shots, its barcode's next number
  * and real shots elsewhere), keeping the places of files still being checked. An object opened from
- * an image (linkFromImage) gives way to the next object's image; a refused scan may close the open
+ * an image (linkFromImage) gives way to the next object's image, with that image's whole shot (its RAW
+ * too, even linked already); a refused scan may close the open
  * object (the technician moved on). Places live in memory only; `object.unchecked` and `object.judged` let
  * the station keep in its database which closed objects are still to be judged, so the next start
  * judges those the last run could not. Files a start-up scan finds (the station's, or a source folder's
@@ -93,7 +94,7 @@ export type SessionInput =
 export type CloseReason = 'end' | 'next-object' | 'idle' | 'rejected';
 
 /** Why a recorded capture joins no object. */
-export type NotLinkedReason = 'no object open' | 'written while the station was not watching' | 'no barcode scanned in time';
+export type NotLinkedReason = 'no object open' | 'written while the station was not watching' | 'no barcode scanned in time' | 'its image shows several codes';
 
 export type SessionEffect =
   /** `object`: the session's own number for it, which later effects of that object carry. */
@@ -110,6 +111,12 @@ export type SessionEffect =
    * of `barcode` did not link this waiting shot, as its image shows another barcode.
    */
   | { type: 'capture.unlinked'; captureIds: number[]; barcode: string | null; seq: number | null; stem: string; reshoot: true; contradicted?: true }
+  /**
+   * linkFromImage: a recorded capture of a shot an object opened from an image gave up (the shot's
+   * other file showed the next object's code) moves to `object` (the shot's new place), or, with
+   * `object` null (that image showed several codes), joins none.
+   */
+  | { type: 'capture.moved'; captureId: number; object: number | null; barcode: string | null; seq: number | null; view: string | null; from: string }
   /** The capture joins no object (scan-after-capture: it no longer waits for a barcode, even after a restart). */
   | { type: 'capture.unlinked-none'; captureId: number; reason: NotLinkedReason }
   /**
@@ -305,8 +312,7 @@ export class LinkSession {
         return [...effects, ...this.control(input.action, input.at)];
       case 'image-shows-others':
         if (this.imageObjectOf(input.file) === null) return effects;
-        this.takeOut(input.file);
-        return [...effects, ...this.close('next-object', input.at)];
+        return [...effects, ...this.takeOut(input.file, 'its image shows several codes').flatMap((f) => this.moved(f, null, null)), ...this.close('next-object', input.at)];
       case 'refused':
         return [...effects, ...this.refused(input.code, input.why, input.close, input.at)];
       case 'arrival':
@@ -355,20 +361,40 @@ export class LinkSession {
     }
     // An object opened from an image gives way to the one this capture's image shows: the capture
     // leaves it before it closes (so it is neither counted nor waited for there).
-    if (adopt !== undefined && this.imageObjectOf(adopt) !== null) this.takeOut(adopt);
+    const from = adopt !== undefined && this.imageObjectOf(adopt) !== null ? this.open!.barcode : null;
+    const left = from === null ? [] : this.takeOut(adopt!, 'no object open');
     const effects = this.openObject(barcode, at, adopt !== undefined);
     const place = adopt === undefined ? undefined : this.places.get(adopt);
-    if (place?.shot === null) this.place(this.open, adopt!, place.stem, place.isRaw, at);
+    if (place?.shot !== null || adopt === undefined) return effects;
+    this.place(this.open, adopt, place.stem, place.isRaw, at);
+    // The shot's other files (its RAW, shot with this image) follow it: one exposure, one object.
+    const shot = this.places.get(adopt)!.shot!;
+    for (const f of left) {
+      if (f.state === 'waiting') this.place(this.open, f.file, place.stem, f.isRaw, at);
+      else if (f.state === 'linked') {
+        shot.files.push({ ...f });
+        effects.push(...this.moved(f, this.open!, shot, from!));
+      }
+    }
     return effects;
   }
 
-  /** `file`, not recorded yet, leaves its shot (the shot goes if it was its only file) and belongs nowhere, as if no object was open when it arrived. */
-  private takeOut(file: string): void {
-    const place = this.places.get(file)!;
-    const { object, shot } = place;
-    shot!.files = shot!.files.filter((f) => f.file !== file);
-    if (object && shot!.files.length === 0) object.shots = object.shots.filter((s) => s !== shot);
-    Object.assign(place, { object: null, shot: null, why: 'no object open' });
+  /**
+   * linkFromImage: the shot of `file` (not recorded yet) leaves the object opened from an image: all
+   * its files (same stem), as a RAW and its JPEG are one exposure. Those not recorded yet belong
+   * nowhere for `why`; returns its other files (linked ones must move too, see `moved`).
+   */
+  private takeOut(file: string, why: NotLinkedReason): ShotFile[] {
+    const { object, shot } = this.places.get(file)!;
+    object!.shots = object!.shots.filter((s) => s !== shot);
+    for (const f of shot!.files) if (f.state === 'waiting') Object.assign(this.places.get(f.file)!, { object: null, shot: null, why });
+    return shot!.files.filter((f) => f.file !== file);
+  }
+
+  /** A linked capture of a shot taken out of an object opened from an image goes to `shot` of `object` (null: none). */
+  private moved(f: ShotFile, object: SessionObject | null, shot: Shot | null, from = this.open!.barcode): SessionEffect[] {
+    if (f.state !== 'linked') return [];
+    return [{ type: 'capture.moved', captureId: f.captureId!, object: object?.ref ?? null, barcode: object?.barcode ?? null, seq: shot?.seq ?? null, view: shot ? this.viewOf(shot.seq) : null, from }];
   }
 
   /**

@@ -203,6 +203,21 @@ export class LinkStore {
   }
 
   /**
+   * The captures holding shot `seq` of object `objectId`'s barcode in `project` (see
+   * maxSeqOfBarcode): in that object, or in another of the barcode's objects not rejected.
+   */
+  capturesAtSeq(objectId: number, seq: number, project: string, defaultProject: string): number[] {
+    const rows = this.db
+      .prepare(
+        `SELECT l.capture_id FROM capture_links l JOIN objects o ON o.id = l.object_id JOIN captures c ON c.id = l.capture_id LEFT JOIN sessions s ON s.id = c.session_id
+           WHERE l.seq = ? AND (l.object_id = ? OR (o.barcode = (SELECT barcode FROM objects WHERE id = ?) AND o.state != 'rejected' AND COALESCE(NULLIF(s.project, ''), ?) = ?))
+           ORDER BY l.capture_id`,
+      )
+      .all(seq, objectId, objectId, defaultProject, project) as { capture_id: number }[];
+    return rows.map((r) => r.capture_id);
+  }
+
+  /**
    * The sequence numbers at which `barcode` has real shots in `project` (see maxSeqOfBarcode): a
    * linked capture of an object not rejected that did not fail QC and is not flagged for re-shoot.
    * Numbers a failed, undone or relinked shot left empty are not among them, nor a rejected object's
@@ -328,6 +343,11 @@ export class LinkStore {
     this.db
       .prepare('UPDATE filing_moves SET from_path = ?, to_path = ?, state = ?, error = ?, updated_at = ? WHERE capture_id = ?')
       .run(move.fromPath, move.toPath, move.state, move.error, new Date().toISOString(), move.captureId);
+  }
+
+  /** The capture is not filed any more (its file left its filed name): filing plans its move afresh, and held.ts holds it until then. */
+  forgetMove(captureId: number): void {
+    this.db.prepare('DELETE FROM filing_moves WHERE capture_id = ?').run(captureId);
   }
 
   move(captureId: number): FilingMove | null {

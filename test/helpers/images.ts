@@ -32,13 +32,14 @@ export async function pagedImage(greys: readonly number[], width: number, height
   return sharp(pages, { join: { animated: true } });
 }
 
-/** A well-exposed textured frame (passes the default profile) with a label carrying `code` (Code 128). */
-export async function labelled(file: string, code: string, seed: number): Promise<void> {
-  const symbol = await drawBarcode(code, { format: 'Code128', scale: 3 });
-  const label = await sharp({ create: { width: 600, height: 260, channels: 3, background: '#ffffff' } })
-    .composite([{ input: symbol, left: 20, top: 20 }])
+/** A well-exposed textured frame (passes the default profile) with a label carrying `code` (Code 128; several codes: one under the other). */
+export async function labelled(file: string, code: string | readonly string[], seed: number): Promise<void> {
+  const codes = typeof code === 'string' ? [code] : code;
+  const symbols = await Promise.all(codes.map((c) => drawBarcode(c, { format: 'Code128', scale: 3 })));
+  const label = await sharp({ create: { width: 600, height: 260 * codes.length, channels: 3, background: '#ffffff' } })
+    .composite(symbols.map((input, i) => ({ input, left: 20, top: 20 + 260 * i })))
     .png()
     .toBuffer();
   const base = await goodImage(seed, 1600, 1200).png().toBuffer();
-  await sharp(base).composite([{ input: label, left: 900, top: 850 }]).tiff({ compression: 'lzw' }).toFile(file);
+  await sharp(base).composite([{ input: label, left: 900, top: 1110 - 260 * codes.length }]).tiff({ compression: 'lzw' }).toFile(file);
 }

@@ -19,8 +19,9 @@ export async function stopLinkingStations(): Promise<void> {
   for (const h of homes.splice(0)) fs.rmSync(h, { recursive: true, force: true });
 }
 
-export async function linkingStation() {
-  const home = makeHome({ ingest: { stableWindowMs: 200, rescanIntervalSec: 0 }, linking: { enabled: true, template: '{barcode}/{seq:03}{ext}', barcode: { pattern: '[A-Z]' } } });
+/** `linking`: settings over the defaults (views, a template naming them, …). */
+export async function linkingStation(linking: Record<string, unknown> = {}) {
+  const home = makeHome({ ingest: { stableWindowMs: 200, rescanIntervalSec: 0 }, linking: { enabled: true, template: '{barcode}/{seq:03}{ext}', barcode: { pattern: '[A-Z]' }, ...linking } });
   homes.push(home);
   const config = loadConfig({ home });
   const station = new Station(config);

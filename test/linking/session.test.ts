@@ -350,12 +350,36 @@ describe('LinkSession, an object opened from an image', () => {
     ]);
   });
 
+  it('gives way with the whole shot: its RAW, recorded and linked or still being checked, goes with the image that showed the next code', () => {
+    const s = new LinkSession(rules);
+    run(s, [arrive('a.tif'), fromImage('A1', 'a.tif'), record(1, 'a.tif'), ...shot(2, 'b.cr2'), arrive('b.tif')]);
+    expect(run(s, [fromImage('B2', 'b.tif'), record(3, 'b.tif')])).toEqual([
+      { type: 'object.closed', object: 1, barcode: 'A1', reason: 'next-object', shots: 1 },
+      { type: 'object.opened', object: 2, barcode: 'B2', fromImage: true },
+      { type: 'capture.moved', captureId: 2, object: 2, barcode: 'B2', seq: 1, view: 'front', from: 'A1' },
+      { type: 'capture.linked', object: 2, captureId: 3, barcode: 'B2', seq: 1, view: 'front' },
+    ]);
+    expect(s.current).toEqual({ barcode: 'B2', shots: 1 });
+    // Its RAW still being checked: it follows when recorded.
+    run(s, [arrive('c.cr2'), arrive('c.tif')]);
+    expect(run(s, [fromImage('C3', 'c.tif'), record(4, 'c.tif'), record(5, 'c.cr2')]).filter((e) => e.type === 'capture.linked')).toEqual([
+      { type: 'capture.linked', object: 3, captureId: 4, barcode: 'C3', seq: 1, view: 'front' },
+      { type: 'capture.linked', object: 3, captureId: 5, barcode: 'C3', seq: 1, view: 'front' },
+    ]);
+    // With several codes in the image, the RAW joins none either, for the same reason.
+    run(s, [...shot(6, 'd.cr2'), arrive('d.tif')]);
+    expect(run(s, [{ type: 'image-shows-others', file: 'd.tif' }, record(7, 'd.tif')]).filter((e) => e.type !== 'object.closed')).toEqual([
+      { type: 'capture.moved', captureId: 6, object: null, barcode: null, seq: null, view: null, from: 'C3' },
+      { type: 'capture.unlinked-none', captureId: 7, reason: 'its image shows several codes' },
+    ]);
+  });
+
   it('showing several other codes, the capture closes it and joins none; a scanned object never gives way', () => {
     const s = new LinkSession(rules);
     run(s, [arrive('a.tif'), fromImage('A1', 'a.tif'), record(1, 'a.tif'), arrive('b.tif')]);
     expect(run(s, [{ type: 'image-shows-others', file: 'b.tif' }, record(2, 'b.tif')])).toEqual([
       { type: 'object.closed', object: 1, barcode: 'A1', reason: 'next-object', shots: 1 },
-      { type: 'capture.unlinked-none', captureId: 2, reason: 'no object open' },
+      { type: 'capture.unlinked-none', captureId: 2, reason: 'its image shows several codes' },
     ]);
     const scanned = new LinkSession(rules);
     run(scanned, [scan('A1'), arrive('b.tif')]);
