@@ -211,12 +211,13 @@ describe.skipIf(!hasChromium)(hasChromium ? 'the station views in Chromium' : `t
     await writeGoodTiff(path.join(inbox, 'shot-0003.tif'), 3);
     await expect.poll(() => p.getByTestId('object-shots').textContent(), { timeout: 30_000 }).toContain('2 shots');
 
-    // A code the project's pattern refuses: the reason, large, and the object stays open.
+    // A code the project's pattern refuses (a misread next label): the reason, large, and the open
+    // object is closed, so the next object's shots are not filed under it (linking.onRefusedScan).
     await scannerBurst(p, 'hello-42\n');
     const refusal = p.locator('.scanbar__refusal');
     await refusal.waitFor();
-    expect(await refusal.textContent()).toMatch(/REFUSED.*hello-42.*pattern/);
-    expect(await p.getByTestId('object-barcode').textContent()).toBe('NHM-000123');
+    expect(await refusal.textContent()).toMatch(/REFUSED.*hello-42.*pattern.*Object NHM-000123 \(2 shots\) was closed/);
+    await expect.poll(() => p.getByTestId('object-barcode').count(), { timeout: 30_000 }).toBe(0);
     await p.screenshot({ path: path.join(screenshots, 'scan-refused.png') });
 
     // The next good scan clears it.

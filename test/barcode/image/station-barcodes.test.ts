@@ -58,7 +58,9 @@ describe('barcodes in captures', () => {
     await labelled(path.join(s.inbox, 'IMG_0001.tif'), 'BR0000019933597', 2);
     await labelled(path.join(s.inbox, 'IMG_0002.tif'), 'BR0000013087944', 3);
     await waitFor(() => s.station.store.counts().total === 2, 'both captures recorded');
-    const [second, first] = s.station.store.list();
+    // By name: the two may be recorded in either order.
+    const byName = (name: string) => s.station.store.list().find((c) => c.relPath === name)!;
+    const [first, second] = [byName('IMG_0001.tif'), byName('IMG_0002.tif')];
     const mismatch = s.station.store.results(first!.id).find((r) => r.check === 'barcodeMismatch')!;
     expect(mismatch.status).toBe('fail');
     expect(mismatch.message).toMatch(/reads BR0000019933597, but this capture was taken for object BR0000013087944/);
