@@ -20,6 +20,24 @@ function logsDir(): string {
 const line = (n: number) => `${JSON.stringify({ n, message: 'x'.repeat(40) })}\n`;
 const linesOf = (file: string) => fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { n?: number; message: string });
 
+/**
+ * A log of 300 bytes whose rotation fails (a folder holds `station.log.1`), after ten lines: the
+ * rotation problem told once, and every problem and what each recovery was over kept in order.
+ */
+function rotationHeld() {
+  const dir = logsDir();
+  const file = path.join(dir, logFileName);
+  const held = path.join(dir, `${logFileName}.1`);
+  fs.mkdirSync(held);
+  fs.writeFileSync(path.join(held, 'held'), '');
+  const problems: (string | null)[] = [];
+  const over: (string | undefined)[] = [];
+  const log = new LogFile({ dir, maxBytes: 300, keep: 1, retryMs: 0, problem: (m, o) => (problems.push(m), over.push(o)) });
+  for (let n = 0; n < 10; n++) log.write(line(n));
+  expect(problems).toEqual([expect.stringContaining('could not be rotated')]);
+  return { file, held, problems, over, log };
+}
+
 describe('the log file', () => {
   it('rotates by size into station.log.1 … .keep, dropping the oldest, every line whole and in order', () => {
     const dir = logsDir();
@@ -58,16 +76,7 @@ describe('the log file', () => {
   });
 
   it('tells the rotation problem again when a write works again while rotation still fails, and null only when both work', () => {
-    const dir = logsDir();
-    const file = path.join(dir, logFileName);
-    const held = path.join(dir, `${logFileName}.1`);
-    fs.mkdirSync(held);
-    fs.writeFileSync(path.join(held, 'held'), '');
-    const problems: (string | null)[] = [];
-    const over: (string | undefined)[] = [];
-    const log = new LogFile({ dir, maxBytes: 300, keep: 1, retryMs: 0, problem: (m, o) => (problems.push(m), over.push(o)) });
-    for (let n = 0; n < 10; n++) log.write(line(n));
-    expect(problems).toEqual([expect.stringContaining('could not be rotated')]);
+    const { file, held, problems, over, log } = rotationHeld();
     // Now the file itself cannot be written either (a full disk, here /dev/full in its place).
     fs.rmSync(file);
     fs.symlinkSync('/dev/full', file);
@@ -90,16 +99,7 @@ describe('the log file', () => {
   });
 
   it('does not tell an old rotation problem again when a rotation worked but its new file could not be opened', () => {
-    const dir = logsDir();
-    const file = path.join(dir, logFileName);
-    const held = path.join(dir, `${logFileName}.1`);
-    fs.mkdirSync(held);
-    fs.writeFileSync(path.join(held, 'held'), '');
-    const problems: (string | null)[] = [];
-    const over: (string | undefined)[] = [];
-    const log = new LogFile({ dir, maxBytes: 300, keep: 1, retryMs: 0, problem: (m, o) => (problems.push(m), over.push(o)) });
-    for (let n = 0; n < 10; n++) log.write(line(n));
-    expect(problems).toEqual([expect.stringContaining('could not be rotated')]);
+    const { file, held, problems, over, log } = rotationHeld();
     // The renames work again, but the disk is full the moment the new file is made: the next two opens fail.
     fs.rmSync(held, { recursive: true });
     const realOpen = fs.openSync.bind(fs);

@@ -29,6 +29,17 @@ function driftWarnings(): LogRecord[] {
   return seen;
 }
 
+/** A started watch of a fresh home's config, loaded as found or given with --config, and the warnings it logs. */
+async function watching(given: boolean) {
+  const { home: h, file } = home();
+  const config = loadConfig({ home: h, ...(given ? { configFile: file } : {}) });
+  const watch = new ConfigDriftWatch({ config, intervalMs: 20 });
+  const warnings = driftWarnings();
+  await watch.start();
+  cleanup.push(() => watch.stop());
+  return { h, file, config, watch, warnings };
+}
+
 describe('config edits while the station runs', () => {
   it('reports each new content once: changed (restart to apply), invalid (naming the field), back to the running config', async () => {
     const { home: h, file, original } = home();
@@ -59,12 +70,7 @@ describe('config edits while the station runs', () => {
 
   it('reports a removed file as removed, not invalid: the default config next, or a refused start for a file given with --config', async () => {
     for (const given of [false, true]) {
-      const { home: h, file } = home();
-      const config = loadConfig({ home: h, ...(given ? { configFile: file } : {}) });
-      const watch = new ConfigDriftWatch({ config, intervalMs: 20 });
-      const warnings = driftWarnings();
-      await watch.start();
-      cleanup.push(() => watch.stop());
+      const { h, file, watch, warnings } = await watching(given);
       fs.rmSync(file);
       await waitFor(() => watch.current() !== null, 'the removal seen');
       expect(watch.current()).toMatchObject({ file, error: null, removed: given ? 'refused' : 'default' });
@@ -81,12 +87,7 @@ describe('config edits while the station runs', () => {
 
   it('reports a file that is there but cannot be read as refused by the next start, not as removed', async () => {
     for (const given of [false, true]) {
-      const { home: h, file } = home();
-      const config = loadConfig({ home: h, ...(given ? { configFile: file } : {}) });
-      const watch = new ConfigDriftWatch({ config, intervalMs: 20 });
-      const warnings = driftWarnings();
-      await watch.start();
-      cleanup.push(() => watch.stop());
+      const { h, file, watch, warnings } = await watching(given);
       // A folder in the file's place: reading it fails (EISDIR), as it would for the next start.
       fs.rmSync(file);
       fs.mkdirSync(file);
