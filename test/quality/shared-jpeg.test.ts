@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImageBarcodes, drawBarcode, ZxingPool } from '../../src/barcode/image/index.js';
 import { barcodeRulesSchema } from '../../src/barcode/rules.js';
 import { analyzeFile, type AnalyzeOptions } from '../../src/quality/index.js';
-import { jpegShrinkOnLoad, SharedJpegDecode } from '../../src/quality/shared-jpeg.js';
+import { halved, jpegShrinkOnLoad, SharedJpegDecode } from '../../src/quality/shared-jpeg.js';
+import type { Measurements } from '../../src/quality/types.js';
 import { goodImage } from '../helpers/images.js';
 import { corpus } from '../helpers/station-home.js';
 
@@ -34,17 +35,42 @@ async function jpeg(name: string, width: number, height: number, seed = 1): Prom
   return file;
 }
 
-/**
- * QC on `file` alone, and with a shared decode started first as the barcode search starts it (at
- * whichever scale it takes); `claimed`: the scale a decode was started at, if any.
- */
-async function bothWays(file: string, options = opts) {
+/** QC on `file` alone, and with a shared decode started first at `scale`, as the barcode search starts it. */
+async function bothWays(file: string, scale: number | null, options = opts) {
   const alone = await analyzeFile(file, options);
   const shared = new SharedJpegDecode(file, options);
   const meta = await sharp(file).metadata();
-  const claimed = [2, 4, 8].filter((s) => shared.start(meta, s) !== null);
+  const started = scale === null ? null : shared.start(meta, scale);
   const withShared = await analyzeFile(file, options, undefined, shared);
-  return { alone, withShared, claimed };
+  return { alone, withShared, started };
+}
+
+/** QC's scale for a `long` px JPEG and a `size` px working copy. */
+const qcScale = (long: number, size = opts.workingSize) => jpegShrinkOnLoad(long / size);
+
+/**
+ * Measurements made from the decode halved in 2 × 2 means against those from libjpeg's own decode at
+ * that scale: the same working copy up to rounding steps of a level or two. The perceptual hash
+ * compares each low-frequency coefficient with their median, and the focus measure is the Laplacian's
+ * variance: on a real sheet both barely move, on the noise images made here (every pixel an edge,
+ * many coefficients near the median) a level's rounding moves them more.
+ */
+function expectAlmostEqual(got: Measurements | null, want: Measurements | null, within: { focus: number; hashBits: number }): void {
+  expect(got).not.toBeNull();
+  expect(want).not.toBeNull();
+  const [g, w] = [got!, want!];
+  expect([g.workingWidth, g.workingHeight]).toEqual([w.workingWidth, w.workingHeight]);
+  expect(Math.abs(g.focus / w.focus - 1)).toBeLessThan(within.focus);
+  expect(Math.abs(g.lumaStdDev - w.lumaStdDev)).toBeLessThan(0.1);
+  for (const k of ['clippedBlackPct', 'clippedWhitePct'] as const) g[k].forEach((v, i) => expect(Math.abs(v - w[k][i]!)).toBeLessThan(0.05));
+  expect(hamming(g.phash, w.phash)).toBeLessThanOrEqual(within.hashBits);
+}
+
+function hamming(a: string, b: string): number {
+  let x = BigInt(`0x${a}`) ^ BigInt(`0x${b}`);
+  let n = 0;
+  for (; x > 0n; x >>= 1n) n += Number(x & 1n);
+  return n;
 }
 
 describe('jpegShrinkOnLoad', () => {
@@ -56,21 +82,75 @@ describe('jpegShrinkOnLoad', () => {
 describe('QC with the shared decode', () => {
   // Long edges for a 100 px working copy: reductions 2.5, 3.5, 4.0, 4.5, 5, 8.0, 8.78, 9.8, 17.
   for (const long of [250, 350, 400, 450, 500, 800, 878, 980, 1700]) {
+    const qc = qcScale(long);
     it(`measures a ${long} px JPEG exactly as without it, from one decode at sharp's own scale (reduction ${long / 100})`, async () => {
-      const { alone, withShared, claimed } = await bothWays(await jpeg(`w${long}.jpg`, long, Math.round(long * 0.7), long));
+      const { alone, withShared, started } = await bothWays(await jpeg(`w${long}.jpg`, long, Math.round(long * 0.7), long), qc);
       expect(alone.decodeError).toBeNull();
       expect(withShared.measurements).toEqual(alone.measurements);
       expect(withShared.facts).toEqual(alone.facts);
       expect(withShared.sha256).toBe(alone.sha256);
-      expect(claimed).toEqual([jpegShrinkOnLoad(long / 100)].filter((s) => s > 1));
+      expect(started === null).toBe(qc === 1);
     });
   }
 
+  // QC at ⅛, the search at ¼: QC halves the ¼ decode.
+  for (const [long, short] of [[980, 686], [1700, 1191], [1703, 1197]] as const) {
+    it(`measures a ${long} × ${short} JPEG from a decode at half QC's scale within rounding of its own (reduction ${long / 100})`, async () => {
+      expect(qcScale(long)).toBe(8);
+      const { alone, withShared, started } = await bothWays(await jpeg(`h${long}.jpg`, long, short, long + 1), 4);
+      expect(started).not.toBeNull();
+      expect(alone.decodeError).toBeNull();
+      expectAlmostEqual(withShared.measurements, alone.measurements, { focus: 0.03, hashBits: 8 });
+      expect(withShared.facts).toEqual(alone.facts);
+    });
+  }
+
+  it('starts no decode at a scale that spares QC nothing, nor at a second scale', async () => {
+    const file = await jpeg('scales.jpg', 980, 686);
+    const meta = await sharp(file).metadata();
+    const shared = new SharedJpegDecode(file, opts);
+    expect(shared.start(meta, 2)).toBeNull();
+    expect(shared.start(meta, 4)).not.toBeNull();
+    expect(shared.start(meta, 8)).toBeNull();
+    // QC at ¼ (reduction 5–8) is never served from a ⅛ decode.
+    const quarter = await jpeg('quarter.jpg', 600, 420);
+    expect(new SharedJpegDecode(quarter, opts).start(await sharp(quarter).metadata(), 8)).toBeNull();
+  });
+
+  it('halves in 2 × 2 means rounded half up, leaving out an odd last row and column', () => {
+    const px = (v: number[]) => Buffer.from(v.flatMap((x) => [x, x + 1, x + 2]));
+    const got = halved({ data: px([0, 1, 10, 20, 30, 2, 2, 20, 21, 30, 100, 103, 255, 0, 0]), width: 5, height: 3, channels: 3 });
+    expect([got.width, got.height]).toEqual([2, 1]);
+    const means = [(0 + 1 + 2 + 2 + 2) >> 2, (10 + 20 + 20 + 21 + 2) >> 2];
+    expect([...got.data]).toEqual(means.flatMap((m) => [m, m + 1, m + 2]));
+  });
+
+  it("halves a ¼ decode into libjpeg's own ⅛ decode, up to rounding", async () => {
+    const file = await jpeg('eighth.jpg', 1703, 1197, 7);
+    const decode = async (s: number) => {
+      const { data, info } = await sharp(`${file}[shrink=${s}]`, { ignoreIcc: true }).raw().toBuffer({ resolveWithObject: true });
+      return { data, width: info.width, height: info.height, channels: 3 as const };
+    };
+    const [quarter, eighth] = [await decode(4), await decode(8)];
+    const got = halved(quarter);
+    expect([got.width, got.height]).toEqual([eighth.width, eighth.height]);
+    let worst = 0;
+    for (let i = 0; i < got.data.length; i++) worst = Math.max(worst, Math.abs(got.data[i]! - eighth.data[i]!));
+    expect(worst).toBeLessThanOrEqual(3);
+  });
+
   it('measures a real herbarium sheet (35 MP) exactly as without it, at the working size the station uses', async () => {
     const options = { ...opts, workingSize: 1024 };
-    const { alone, withShared, claimed } = await bothWays(sheet, options);
+    const { alone, withShared, started } = await bothWays(sheet, 4, options);
+    expect(started).not.toBeNull();
     expect(withShared.measurements).toEqual(alone.measurements);
-    expect(claimed).toEqual([4]);
+  });
+
+  it('measures a real 64 MP herbarium sheet, whose QC decodes at ⅛, from the search\'s ¼ decode within rounding', async () => {
+    const options = { ...opts, workingSize: 1024 };
+    const { alone, withShared, started } = await bothWays(path.join(corpus, 'museum/dissco/meise/BR0000013087944.jpg'), 4, options);
+    expect(started).not.toBeNull();
+    expectAlmostEqual(withShared.measurements, alone.measurements, { focus: 0.003, hashBits: 0 });
   });
 
   it('leaves grey, CMYK and PNG files and files over the pixel limit to their own decode', async () => {
@@ -81,15 +161,15 @@ describe('QC with the shared decode', () => {
     const png = path.join(dir, 'big.png');
     await goodImage(4, 800, 600).png().toFile(png);
     for (const file of [grey, cmyk, png]) {
-      const { alone, withShared, claimed } = await bothWays(file);
+      const { alone, withShared, started } = await bothWays(file, qcScale(800));
       expect(alone.decodeError, file).toBeNull();
       expect(withShared.measurements, file).toEqual(alone.measurements);
-      expect(claimed, file).toEqual([]);
+      expect(started, file).toBeNull();
     }
-    const { alone, withShared, claimed } = await bothWays(await jpeg('limit.jpg', 800, 600), { ...opts, maxInputPixels: 800 * 600 - 1 });
+    const { alone, withShared, started } = await bothWays(await jpeg('limit.jpg', 800, 600), qcScale(800), { ...opts, maxInputPixels: 800 * 600 - 1 });
     expect(alone.decodeError?.kind).toBe('too-large');
     expect(withShared.decodeError).toEqual(alone.decodeError);
-    expect(claimed).toEqual([]);
+    expect(started).toBeNull();
   });
 
   it('lets QC decode on its own when it asks before the barcode search, which then decodes on its own too', async () => {
@@ -109,7 +189,7 @@ describe('QC with the shared decode', () => {
     const whole = await goodImage(5, 900, 700).jpeg({ quality: 90 }).toBuffer();
     const file = path.join(dir, 'half.jpg');
     await fs.writeFile(file, whole.subarray(0, Math.floor(whole.length / 2)));
-    const { alone, withShared } = await bothWays(file);
+    const { alone, withShared } = await bothWays(file, qcScale(900));
     expect(alone.decodeError?.kind).toBe('truncated');
     expect(withShared.decodeError).toEqual(alone.decodeError);
     expect(withShared.measurements).toBeNull();
