@@ -226,7 +226,7 @@ export class LinkEditor {
   /**
    * Refuses to give `object` the barcode `code` when another object in the project has it (or one is
    * open on the rig): it would be a second object of that barcode numbering from 1 again, its shots
-   * named like the other's. Points to Merge. Shots are counted as History lists them, flagged ones too.
+   * named like the other's. Points to Merge. Shots flagged for re-shoot count: they are still the object's.
    */
   private refuseSecondObject(object: ObjectRecord, code: string, done: string): void {
     // A closed object with no shots holds no number the renamed shots would repeat (a merge still takes it).

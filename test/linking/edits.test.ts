@@ -402,7 +402,7 @@ describe('moving the shots of an object that has none', () => {
     // Z scanned by mistake and still open, with no shot.
     await client.scanBarcode({ code: 'Z' });
     await station.linker.settled();
-    const objectZ = station.store.db.prepare("SELECT id FROM objects WHERE barcode = 'Z'").pluck().get() as number;
+    const objectZ = station.linker.links.latestObject('Z', 'inbox')!.id;
     expect(await client.relinkObject({ objectId: objectZ, barcode: 'U' })).toEqual({
       error: {
         code: 'INVALID_ARGUMENT',
