@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { CaptureStore } from '../store/captures.js';
 import type { EditData, EditKind } from './edits.js';
-import type { LinkStore } from './store.js';
+import type { LinkStore, ShotCounts } from './store.js';
 
 /** An edit as its `link.edit` event logged it. */
 export interface LoggedEdit {
@@ -74,6 +74,12 @@ export class EditWords {
   private count(ids: readonly number[]): string {
     return `${ids.length} capture${ids.length === 1 ? '' : 's'}`;
   }
+}
+
+/** Shots in words, the flagged ones apart: ['2 shots', '1 flagged for re-shoot'], ['no shots']. */
+export function shotWords({ shots, flagged }: ShotCounts): [string, ...string[]] {
+  const count = shots === 0 ? 'no shots' : `${shots} shot${shots === 1 ? '' : 's'}`;
+  return flagged > 0 ? [count, `${flagged} flagged for re-shoot`] : [count];
 }
 
 /** The captures a re-shoot edit flagged or cleared: the whole shot, or (logged before shots were flagged whole) the one named. */

@@ -17,9 +17,9 @@ import type { CheckResult } from '../quality/index.js';
 import type { CaptureStore } from '../store/captures.js';
 import type { Db } from '../store/database.js';
 import { appendEvent } from '../store/events.js';
-import { EditWords, type LoggedEdit } from './edit-words.js';
+import { EditWords, shotWords, type LoggedEdit } from './edit-words.js';
 import { rejectedFolder, reshootFolder, stemOf, type LibraryNaming } from './naming.js';
-import type { CaptureLink, LinkStore, ObjectState } from './store.js';
+import type { CaptureLink, LinkStore, ObjectRecord, ObjectState } from './store.js';
 
 /** Where each capture was before an edit: what undo puts back. */
 interface Placement {
@@ -163,16 +163,22 @@ export class LinkEditor {
       const code = this.validBarcode(barcode);
       const object = this.objectOrThrow(objectId);
       const into = this.objectsOfBarcode(code, objectId)[0];
-      if (!into) {
-        throw new StationError(
-          'NOT_FOUND',
-          code === object.barcode
-            ? `Object ${code} has no other object with its barcode to merge into.`
-            : `There is no object ${code} to merge ${object.barcode} into. To give ${object.barcode} that barcode instead, use Rename object.`,
-        );
-      }
+      if (!into) throw new StationError('NOT_FOUND', this.noMergeTarget(object, code));
       return this.merge(objectId, into.id);
     });
+  }
+
+  /** Why no object of `code` takes the shots of `object` (mergeIntoBarcode), and what to do instead. */
+  private noMergeTarget(object: ObjectRecord, code: string): string {
+    if (code === object.barcode) return `Object ${code} has no other object with its barcode to merge into.`;
+    const rename = `To give ${object.barcode} that barcode instead, use Rename object`;
+    const others = this.db.prepare('SELECT state FROM objects WHERE barcode = ? AND id != ?').pluck().all(code, object.id) as ObjectState[];
+    if (others.includes('rejected')) {
+      return `Object ${code} was rejected (REJECT): it takes no more shots, as its files are set aside in _rejected/ and never uploaded. ${rename}: it becomes a new object ${code}.`;
+    }
+    // Not rejected, yet no target: its shots were all shot for other projects, which number a barcode's shots each on their own.
+    if (others.length > 0) return `Object ${code} has shots only in other projects than ${object.barcode}'s (${this.projectOfObject(object.id)}): each project numbers its shots apart. ${rename}.`;
+    return `There is no object ${code} to merge ${object.barcode} into. ${rename}.`;
   }
 
   private async merge(objectId: number, intoObjectId: number): Promise<EditOutcome> {
@@ -186,6 +192,7 @@ export class LinkEditor {
       );
     }
     const ids = this.links.capturesOf(objectId);
+    if (ids.length === 0) throw new StationError('INVALID_ARGUMENT', `Object ${this.nothingToMove(from, into.barcode)}`);
     this.refuseContradicted(ids.map((id) => [id, into.barcode]), `Merging ${from.barcode} into ${into.barcode}`);
     const before = this.snapshot(ids);
     const edit = this.commit(() => this.place(ids, intoObjectId, 'merge'));
@@ -203,7 +210,7 @@ export class LinkEditor {
       const code = this.validBarcode(barcode);
       const object = this.objectOrThrow(objectId);
       const captureIds = this.links.capturesOf(objectId);
-      if (code !== object.barcode) this.refuseSecondObject(objectId, object.barcode, code, captureIds, 'renamed');
+      if (code !== object.barcode) this.refuseSecondObject(object, code, 'renamed');
       this.refuseContradicted(captureIds.map((id) => [id, code]), `Renaming object ${object.barcode} to ${code}`);
       const before = this.snapshot(captureIds);
       const edit = this.commit(() => {
@@ -217,21 +224,29 @@ export class LinkEditor {
   }
 
   /**
-   * Refuses to give object `objectId` (now `current`) the barcode `code` when another object in the
-   * project has it (or one is open on the rig): it would be a second object of that barcode numbering
-   * from 1 again, its shots named like the other's. Points to Merge.
+   * Refuses to give `object` the barcode `code` when another object in the project has it (or one is
+   * open on the rig): it would be a second object of that barcode numbering from 1 again, its shots
+   * named like the other's. Points to Merge. Shots flagged for re-shoot count: they are still the object's.
    */
-  private refuseSecondObject(objectId: number, current: string, code: string, captureIds: readonly number[], done: string): void {
-    const existing = this.objectsOfBarcode(code, objectId);
+  private refuseSecondObject(object: ObjectRecord, code: string, done: string): void {
+    // A closed object with no shots holds no number the renamed shots would repeat (a merge still takes it).
+    const existing = this.objectsOfBarcode(code, object.id).filter((o) => o.state === 'open' || !o.empty);
     if (existing.length === 0) return;
-    const shots = this.links.shotSeqsOfBarcode(code, this.projectOfObject(objectId), this.config.project).length;
-    const open = existing.some((o) => o.state === 'open') ? ', open on the rig' : '';
-    const own = new Set(captureIds.map((id) => this.links.linkOf(id)!.seq)).size;
-    throw new StationError(
-      'INVALID_ARGUMENT',
-      `Object ${code} already exists (${shots} shot${shots === 1 ? '' : 's'}${open}): ${done}, ${current} would be a second object ${code} numbered from 1 again. ` +
-        `To add ${current}'s ${own} shot${own === 1 ? '' : 's'} to ${code}, use Merge into ${code} (they are numbered after its last shot).`,
-    );
+    const there = [...shotWords(this.links.shotCounts(existing.map((o) => o.id))), ...(existing.some((o) => o.state === 'open') ? ['open on the rig'] : [])];
+    const own = this.links.shotCounts([object.id]);
+    const [count, flagged] = shotWords(own);
+    const fix =
+      own.shots === 0
+        ? this.nothingToMove(object, code)
+        : `To add ${object.barcode}'s ${count}${flagged ? ` (${flagged})` : ''} to ${code}, use Merge into ${code} (they are numbered after its last shot).`;
+    throw new StationError('INVALID_ARGUMENT', `Object ${code} already exists (${there.join(', ')}): ${done}, ${object.barcode} would be a second object ${code} numbered from 1 again. ${fix}`);
+  }
+
+  /** What to do about object `object`, which has no shots, instead of moving them to `code`. */
+  private nothingToMove(object: ObjectRecord, code: string): string {
+    return object.state === 'open'
+      ? `${object.barcode} has no shots yet, so nothing needs to move to ${code}: to shoot ${code} now, scan ${code} (its shots are numbered after its last shot).`
+      : `${object.barcode} has no shots, so nothing needs to move to ${code}.`;
   }
 
   /**
@@ -273,7 +288,7 @@ export class LinkEditor {
       // A renamed object may have taken more shots since (it was open on the rig): they all take the old barcode back.
       const captureIds = data.kind === 'barcode' ? this.links.capturesOf(data.objectId) : [...last.captureIds];
       // Undoing a rename gives the old barcode back: refused, like the rename itself, if that barcode has an object again since.
-      if (data.kind === 'barcode') this.refuseSecondObject(data.objectId, data.after, data.before, captureIds, 'with the rename undone');
+      if (data.kind === 'barcode') this.refuseSecondObject(this.objectOrThrow(data.objectId), data.before, 'with the rename undone');
       this.refuseContradicted(this.linksAfterUndo(data, captureIds), 'Undoing the last linking edit');
       const notes = this.commit(() => {
         const renumbered = data.kind === 'relink' ? this.putBack(data.before, captureIds) : [];
@@ -614,19 +629,23 @@ export class LinkEditor {
   }
 
   /**
-   * The objects of `barcode` other than `exceptId`, newest first, that are not rejected and belong to
-   * the project of `exceptId` (a shot of theirs was shot for it), or are open on the rig.
+   * The objects of `barcode` other than `exceptId` that are not rejected and belong to the project
+   * of `exceptId` (a shot of theirs was shot for it), or are open on the rig, newest first; then
+   * the closed ones with no shots (all moved away or undone), newest first: with no shot they belong
+   * to no project yet, and shots joining one are numbered after their barcode's last in theirs.
    */
-  private objectsOfBarcode(barcode: string, exceptId: number): { id: number; state: ObjectState }[] {
+  private objectsOfBarcode(barcode: string, exceptId: number): { id: number; state: ObjectState; empty: boolean }[] {
     const project = this.projectOfObject(exceptId);
-    return this.db
+    const rows = this.db
       .prepare(
-        `SELECT o.id, o.state FROM objects o WHERE o.barcode = ? AND o.id != ? AND o.state != 'rejected'
-           AND (o.state = 'open' OR EXISTS (SELECT 1 FROM capture_links l JOIN captures c ON c.id = l.capture_id LEFT JOIN sessions s ON s.id = c.session_id
-                                              WHERE l.object_id = o.id AND COALESCE(NULLIF(s.project, ''), ?) = ?))
-         ORDER BY o.id DESC`,
+        `SELECT o.id, o.state, NOT EXISTS (SELECT 1 FROM capture_links l WHERE l.object_id = o.id) AS empty FROM objects o
+          WHERE o.barcode = ? AND o.id != ? AND o.state != 'rejected'
+            AND (o.state = 'open' OR empty OR EXISTS (SELECT 1 FROM capture_links l JOIN captures c ON c.id = l.capture_id LEFT JOIN sessions s ON s.id = c.session_id
+                                                     WHERE l.object_id = o.id AND COALESCE(NULLIF(s.project, ''), ?) = ?))
+          ORDER BY (o.state = 'open' OR NOT empty) DESC, o.id DESC`,
       )
-      .all(barcode, exceptId, this.config.project, project) as { id: number; state: ObjectState }[];
+      .all(barcode, exceptId, this.config.project, project) as { id: number; state: ObjectState; empty: 0 | 1 }[];
+    return rows.map((r) => ({ ...r, empty: r.empty === 1 }));
   }
 
   /** The project of an object's shots (its first's), else the configured one. */

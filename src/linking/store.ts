@@ -32,6 +32,12 @@ export interface CaptureLink {
   objectState: ObjectState;
 }
 
+/** The shots of some objects: every shot linked, flagged ones too, and how many of them are flagged for re-shoot. */
+export interface ShotCounts {
+  shots: number;
+  flagged: number;
+}
+
 /** Who shot a capture for which project, as recorded on its link when it is first linked. */
 export interface NamedFor {
   project: string;
@@ -258,6 +264,20 @@ export class LinkStore {
          ON CONFLICT (capture_id) DO UPDATE SET object_id = excluded.object_id, seq = excluded.seq, view = excluded.view`,
       )
       .run(captureId, objectId, seq, view, new Date().toISOString(), named?.project ?? null, named?.operator ?? null);
+  }
+
+  /**
+   * The shots of the objects (their distinct sequence numbers, set-aside ones too, as History and
+   * export list them), and how many are flagged for re-shoot (a capture of the shot is).
+   */
+  shotCounts(objectIds: readonly number[]): ShotCounts {
+    return this.db
+      .prepare(
+        `SELECT COUNT(*) AS shots, COALESCE(SUM(flagged), 0) AS flagged FROM (
+           SELECT MAX(c.reshoot) AS flagged FROM capture_links l JOIN captures c ON c.id = l.capture_id
+            WHERE l.object_id IN (SELECT value FROM json_each(?)) GROUP BY l.object_id, l.seq)`,
+      )
+      .get(JSON.stringify(objectIds)) as ShotCounts;
   }
 
   capturesOf(objectId: number): number[] {

@@ -107,6 +107,13 @@ describe('linking edits from the command line', () => {
     expect(filesUnder(library)).toEqual(['A-1/001.tif', 'A-1/002.tif', 'E-5/001.tif']);
     expect((await cli('undo')).code).toBe(0);
     expect(filesUnder(library)).toEqual(['A-1/001.tif', 'A-1/002.tif', 'A-1/003.tif']);
+
+    // Object E-5 is left with no shots: it is still the object E-5 a merge means, numbered from 1.
+    const intoEmpty = await cli('merge', 'A-1', '--into', 'E-5');
+    expect(intoEmpty).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Done: merge A-1 \(IMG_0001\.tif, IMG_0002\.tif, IMG_0003\.tif\) → E-5 /) });
+    expect(filesUnder(library)).toEqual(['E-5/001.tif', 'E-5/002.tif', 'E-5/003.tif']);
+    expect((await cli('undo')).code).toBe(0);
+    expect(filesUnder(library)).toEqual(['A-1/001.tif', 'A-1/002.tif', 'A-1/003.tif']);
   }, 60_000);
 
   it('flag a capture for re-shoot and clear it, its filed file set aside and back; undo takes back each', async () => {

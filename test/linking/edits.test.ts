@@ -305,3 +305,148 @@ describe('renaming an object to a barcode that already has one', () => {
     await station.linker.settled();
   });
 });
+
+describe('how refusals of object edits count the shots there are', () => {
+  it('a rename refusal counts the shots flagged for re-shoot, and says how many are flagged', async () => {
+    const { station, client, library, shoot } = await linkingStation();
+    await client.scanBarcode({ code: 'U' });
+    const u1 = await shoot('u1.tif', 1);
+    await client.scanBarcode({ code: 'Z' });
+    const z1 = await shoot('z1.tif', 2);
+    await shoot('z2.tif', 3);
+    await client.scanBarcode({ code: '%%END%%' });
+    await station.linker.settled();
+    await client.setReshoot({ captureId: u1, reshoot: true });
+    const objectZ = station.linker.links.linkOf(z1)!.objectId;
+    expect(filesUnder(library)).toEqual(['Z/001.tif', 'Z/002.tif', '_reshoot/U/u1.tif']);
+
+    expect(await client.relinkObject({ objectId: objectZ, barcode: 'U' })).toEqual({
+      error: {
+        code: 'INVALID_ARGUMENT',
+        message: 'Object U already exists (1 shot, 1 flagged for re-shoot): renamed, Z would be a second object U numbered from 1 again. To add Z\'s 2 shots to U, use Merge into U (they are numbered after its last shot).',
+      },
+    });
+    // The renamed object's own flagged shots are named the same way.
+    await client.setReshoot({ captureId: z1, reshoot: true });
+    expect(await client.relinkObject({ objectId: objectZ, barcode: 'U' })).toMatchObject({
+      error: { message: expect.stringContaining('To add Z\'s 2 shots (1 flagged for re-shoot) to U, use Merge into U (') },
+    });
+    expect(station.linker.links.object(objectZ)).toMatchObject({ barcode: 'Z' });
+  });
+
+  it('a rename refusal for an object open on the rig with no shot yet says "no shots"', async () => {
+    const { station, client, shoot } = await linkingStation();
+    await client.scanBarcode({ code: 'Z' });
+    const z1 = await shoot('z1.tif', 1);
+    await client.scanBarcode({ code: 'U' });
+    await station.linker.settled();
+    const objectZ = station.linker.links.linkOf(z1)!.objectId;
+    expect(await client.relinkObject({ objectId: objectZ, barcode: 'U' })).toMatchObject({
+      error: { message: 'Object U already exists (no shots, open on the rig): renamed, Z would be a second object U numbered from 1 again. To add Z\'s 1 shot to U, use Merge into U (they are numbered after its last shot).' },
+    });
+  });
+});
+
+describe('merging into a barcode whose object has no shots left', () => {
+  it('merges into that object, numbered from its barcode\'s next free number, and undo puts it back', async () => {
+    const { station, client, library, shoot } = await linkingStation();
+    await client.scanBarcode({ code: 'B' });
+    const b1 = await shoot('b1.tif', 1);
+    await client.scanBarcode({ code: 'Z' });
+    const z1 = await shoot('z1.tif', 2);
+    await client.scanBarcode({ code: '%%END%%' });
+    await station.linker.settled();
+    const [objectB, objectZ] = [station.linker.links.linkOf(b1)!.objectId, station.linker.links.linkOf(z1)!.objectId];
+    // B's only shot moves away: object B is left with none.
+    await client.relinkCaptures({ captureIds: [b1], barcode: 'K' });
+    expect(station.linker.links.capturesOf(objectB)).toEqual([]);
+    expect(filesUnder(library)).toEqual(['K/001.tif', 'Z/001.tif']);
+
+    expect(await client.mergeIntoBarcode({ objectId: objectZ, barcode: 'B' })).toMatchObject({ result: { kind: 'merge', captureIds: [z1] } });
+    expect(station.linker.links.linkOf(z1)).toMatchObject({ objectId: objectB, barcode: 'B', seq: 1 });
+    expect(filesUnder(library)).toEqual(['B/001.tif', 'K/001.tif']);
+    expect(await client.undoLinkEdit({})).toMatchObject({ result: { message: 'Undid "merge Z (z1.tif) → B": z1.tif is shot 1 of Z.' } });
+    expect(filesUnder(library)).toEqual(['K/001.tif', 'Z/001.tif']);
+
+    // The relink undone, b1 is shot 1 of B again: a merge now numbers after it.
+    await client.undoLinkEdit({});
+    expect(await client.mergeIntoBarcode({ objectId: objectZ, barcode: 'B' })).toMatchObject({ result: { kind: 'merge' } });
+    expect(station.linker.links.linkOf(z1)).toMatchObject({ objectId: objectB, seq: 2 });
+    expect(filesUnder(library)).toEqual(['B/001.tif', 'B/002.tif']);
+  });
+
+  it('prefers the object with shots over a newer empty one of the barcode', async () => {
+    const { station, client, shoot } = await linkingStation();
+    await client.scanBarcode({ code: 'B' });
+    const b1 = await shoot('b1.tif', 1);
+    await client.scanBarcode({ code: 'Z' });
+    const z1 = await shoot('z1.tif', 2);
+    await client.scanBarcode({ code: 'B' });
+    const b2 = await shoot('b2.tif', 3);
+    await client.scanBarcode({ code: '%%END%%' });
+    await station.linker.settled();
+    const newerB = station.linker.links.linkOf(b2)!.objectId;
+    expect(newerB).not.toBe(station.linker.links.linkOf(b1)!.objectId);
+    // The newer B's only shot moves away: it is left empty, the older B keeps b1.
+    await client.relinkCaptures({ captureIds: [b2], barcode: 'K' });
+    await client.mergeIntoBarcode({ objectId: station.linker.links.linkOf(z1)!.objectId, barcode: 'B' });
+    expect(station.linker.links.linkOf(z1)).toMatchObject({ objectId: station.linker.links.linkOf(b1)!.objectId, seq: 2 });
+  });
+});
+
+describe('moving the shots of an object that has none', () => {
+  it('a rename refusal does not point an object with no shots to Merge, and a merge of it is refused, not failed', async () => {
+    const { station, client, shoot } = await linkingStation();
+    await client.scanBarcode({ code: 'U' });
+    await shoot('u1.tif', 1);
+    // Z scanned by mistake and still open, with no shot.
+    await client.scanBarcode({ code: 'Z' });
+    await station.linker.settled();
+    const objectZ = station.linker.links.latestObject('Z', 'inbox')!.id;
+    expect(await client.relinkObject({ objectId: objectZ, barcode: 'U' })).toEqual({
+      error: {
+        code: 'INVALID_ARGUMENT',
+        message: 'Object U already exists (1 shot): renamed, Z would be a second object U numbered from 1 again. Z has no shots yet, so nothing needs to move to U: to shoot U now, scan U (its shots are numbered after its last shot).',
+      },
+    });
+    expect(await client.mergeIntoBarcode({ objectId: objectZ, barcode: 'U' })).toEqual({
+      error: { code: 'INVALID_ARGUMENT', message: 'Object Z has no shots yet, so nothing needs to move to U: to shoot U now, scan U (its shots are numbered after its last shot).' },
+    });
+    await client.scanBarcode({ code: '%%END%%' });
+    expect(await client.mergeIntoBarcode({ objectId: objectZ, barcode: 'U' })).toEqual({ error: { code: 'INVALID_ARGUMENT', message: 'Object Z has no shots, so nothing needs to move to U.' } });
+    expect(await client.lastLinkEdit({})).toEqual({ result: null });
+  });
+});
+
+describe('merging into a barcode whose objects cannot take the shots', () => {
+  it('says the object was rejected, or holds shots of another project only, and points to Rename', async () => {
+    const { station, client, shoot } = await linkingStation();
+    await client.scanBarcode({ code: 'R' });
+    await shoot('r1.tif', 1);
+    await client.scanBarcode({ code: '%%REJECT%%' });
+    expect(await client.startSession({ operator: 'Ana', project: 'Insects' })).toMatchObject({ result: {} });
+    await client.scanBarcode({ code: 'P' });
+    await shoot('p1.tif', 2);
+    await client.scanBarcode({ code: '%%END%%' });
+    await client.endSession({});
+    await client.scanBarcode({ code: 'Z' });
+    const z1 = await shoot('z1.tif', 3);
+    await client.scanBarcode({ code: '%%END%%' });
+    await station.linker.settled();
+    const objectZ = station.linker.links.linkOf(z1)!.objectId;
+    const project = station.linker.links.linkOf(z1)!.project;
+
+    expect(await client.mergeIntoBarcode({ objectId: objectZ, barcode: 'R' })).toEqual({
+      error: {
+        code: 'NOT_FOUND',
+        message: 'Object R was rejected (REJECT): it takes no more shots, as its files are set aside in _rejected/ and never uploaded. To give Z that barcode instead, use Rename object: it becomes a new object R.',
+      },
+    });
+    expect(await client.mergeIntoBarcode({ objectId: objectZ, barcode: 'P' })).toEqual({
+      error: { code: 'NOT_FOUND', message: `Object P has shots only in other projects than Z's (${project}): each project numbers its shots apart. To give Z that barcode instead, use Rename object.` },
+    });
+    // Both renames the messages point to go through.
+    expect(await client.relinkObject({ objectId: objectZ, barcode: 'P' })).toMatchObject({ result: { kind: 'barcode' } });
+    expect(await client.relinkObject({ objectId: objectZ, barcode: 'R' })).toMatchObject({ result: { kind: 'barcode' } });
+  });
+});
