@@ -181,7 +181,7 @@ export const serverSchema = z
 function unknownSymbology(input: unknown): string {
   const meant = typeof input === 'string' ? symbologyMeant(input) : undefined;
   const typed = typeof input === 'string' ? `"${input}"` : `${JSON.stringify(input) ?? String(input)}`;
-  return `${typed} is not a symbology the station reads${meant ? `; did you mean "${meant}"?` : '.'} Use these names as written: ${imageSymbologies.join(', ')}`;
+  return `${typed} is not a symbology the station can read${meant ? `; did you mean "${meant}"?` : '.'} Use these names as written: ${imageSymbologies.join(', ')}`;
 }
 
 /**
