@@ -43,7 +43,7 @@ export function Field({ path, label, hint, errors, wide, nested = false, childre
 export function CheckList({ path, label, hint, options, chosen, errors, onChange }: { path: FieldPath; label: string; hint?: string; options: Readonly<Record<string, string>>; chosen: readonly string[]; errors: FieldErrors; onChange(next: string[]): void }) {
   const names = Object.keys(options);
   return (
-    <fieldset {...a11y(path, errors, true)} className="field field--wide field--choices" data-invalid={fieldError(errors, path, true) ? 'true' : undefined}>
+    <fieldset {...a11y(path, errors, true)} className="field field--choices" data-invalid={fieldError(errors, path, true) ? 'true' : undefined}>
       <legend className="field__label">
         {label}
         {hint && <span className="field__hint"> {hint}</span>}
