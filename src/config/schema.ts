@@ -180,7 +180,7 @@ export const serverSchema = z
 /** An entry of linking.imageFormats that is no symbology name, with the one it likely means and every name allowed. */
 function unknownSymbology(input: unknown): string {
   const meant = typeof input === 'string' ? symbologyMeant(input) : undefined;
-  const typed = typeof input === 'string' ? `"${input}"` : `${JSON.stringify(input) ?? String(input)}`;
+  const typed = typeof input === 'string' ? `"${input}"` : (JSON.stringify(input) ?? String(input));
   return `${typed} is not a symbology the station can read${meant ? `; did you mean "${meant}"?` : '.'} Use these names as written: ${imageSymbologies.join(', ')}`;
 }
 
