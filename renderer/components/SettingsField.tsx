@@ -35,3 +35,27 @@ export function Field({ path, label, hint, errors, wide, nested = false, childre
     </div>
   );
 }
+
+/**
+ * A list chosen from fixed names, as a group of checkboxes: ticking one keeps the names' own order.
+ * None ticked is left to the station to refuse, at the field, as it refuses any other value.
+ */
+export function CheckList({ path, label, hint, options, chosen, errors, onChange }: { path: FieldPath; label: string; hint?: string; options: Readonly<Record<string, string>>; chosen: readonly string[]; errors: FieldErrors; onChange(next: string[]): void }) {
+  const names = Object.keys(options);
+  return (
+    <fieldset {...a11y(path, errors, true)} className="field field--choices" data-invalid={fieldError(errors, path, true) ? 'true' : undefined}>
+      <legend className="field__label">
+        {label}
+        {hint && <span className="field__hint"> {hint}</span>}
+      </legend>
+      <div className="field__choices">
+        {names.map((name) => (
+          <label key={name} className="field field--check">
+            <input type="checkbox" value={name} checked={chosen.includes(name)} onChange={(e) => onChange(names.filter((n) => (n === name ? e.target.checked : chosen.includes(n))))} /> {options[name]}
+          </label>
+        ))}
+      </div>
+      <FieldError path={path} errors={errors} nested />
+    </fieldset>
+  );
+}

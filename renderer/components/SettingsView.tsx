@@ -21,7 +21,8 @@ import { isDirty, settleThresholds } from '../app/settings-dirty.js';
 import type { StationClient } from '../transport/http-client.js';
 import { ReadOnlyNote } from './ReadOnly.js';
 import { TargetSecrets } from './SecretField.js';
-import { a11y, Field, FieldError } from './SettingsField.js';
+import { imageSymbologyLabels } from '../../src/shared/image-symbologies.js';
+import { a11y, CheckList, Field, FieldError } from './SettingsField.js';
 
 type LinkingDraft = EditableConfig['linking'];
 
@@ -293,6 +294,15 @@ export function SettingsPanel({ data, draft, errors, dirty, checking, saving, no
           </div>
           <FieldError path={['linking', 'barcode', 'controlCodes']} errors={errors} />
           {check(['linking', 'imageBarcodes'], 'Read barcodes in the images')}
+          <CheckList
+            path={['linking', 'imageFormats']}
+            label="Symbologies on the labels"
+            hint="fewer is faster and gives fewer false reads; a code in another is not seen, so it neither links nor fails as a mismatch"
+            options={imageSymbologyLabels}
+            chosen={draft.linking.imageFormats}
+            errors={errors}
+            onChange={(next) => set(['linking', 'imageFormats'], next)}
+          />
           {check(['linking', 'linkFromImage'], 'Open the object from a barcode in the image')}
           {check(['linking', 'usb', 'enabled'], 'Read USB barcode scanners directly (even while another program has the keyboard focus)')}
           <div className="settings__grid">

@@ -56,7 +56,7 @@ export async function checkCommand(ctx: CliContext): Promise<number> {
       analyze: config.qc,
       truncatedRetries: 0,
       truncatedRetryDelayMs: 0,
-      barcodes: { decode: (file: string, shared: SharedJpegDecode) => decodeImageBarcodes(file, { rules: config.linking.barcode, pool, shared }) },
+      barcodes: { decode: (file: string, shared: SharedJpegDecode) => decodeImageBarcodes(file, { rules: config.linking.barcode, formats: config.linking.imageFormats, pool, shared }) },
     };
     const queue = new WorkQueue({ concurrency: config.ingest.concurrency });
     const progress = progressBar(ctx.output, files.length);

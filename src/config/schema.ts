@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { barcodeRulesSchema } from '../barcode/rules.js';
 import { usbScannersSchema } from '../barcode/usb/config.js';
 import { parseTemplate } from '../filing/template.js';
+import { defaultImageFormats, imageSymbologies, symbologyMeant } from '../shared/image-symbologies.js';
 
 export const sourceKinds = ['camera', 'scanner', 'other'] as const;
 
@@ -176,6 +177,23 @@ export const serverSchema = z
     }
   });
 
+/** An entry of linking.imageFormats that is no symbology name, with the one it likely means and every name allowed. */
+function unknownSymbology(input: unknown): string {
+  const meant = typeof input === 'string' ? symbologyMeant(input) : undefined;
+  const typed = typeof input === 'string' ? `"${input}"` : (JSON.stringify(input) ?? String(input));
+  return `${typed} is not a symbology the station can read${meant ? `; did you mean "${meant}"?` : '.'} Use these names as written: ${imageSymbologies.join(', ')}`;
+}
+
+/**
+ * The symbologies searched for in captures. A name listed twice counts once (dropped, not refused:
+ * it reads nothing differently).
+ */
+const imageFormatsSchema = z
+  .array(z.enum(imageSymbologies, { error: (issue) => unknownSymbology(issue.input) }))
+  .min(1, 'List at least one symbology: a code in any other is not seen. To read no barcodes in images, set linking.imageBarcodes to false instead')
+  .transform((formats) => [...new Set(formats)])
+  .default([...defaultImageFormats]);
+
 /**
  * Barcode linking: a scanned object barcode opens an object, the following captures of that
  * source link to it and are filed into the library by `template`. Off by default, so the
@@ -216,6 +234,11 @@ export const linkingSchema = z.strictObject({
    * the capture, and a project-valid one that differs from the linked object fails "barcodeMismatch".
    */
   imageBarcodes: z.boolean().default(true),
+  /**
+   * The symbologies the labels use (zxing-wasm's names): fewer is faster (the 2-D detectors cost
+   * more than all the 1-D ones together) and gives fewer false reads; a code in another is not seen.
+   */
+  imageFormats: imageFormatsSchema,
   /** With no object open, a capture whose image shows exactly one project-valid barcode opens that object (scan-before-capture). */
   linkFromImage: z.boolean().default(true),
   /** Barcode scanners read directly over USB (src/barcode/usb/config.ts); off by default. */

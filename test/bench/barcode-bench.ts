@@ -17,6 +17,10 @@
  * The full herbarium sheets are the Meise ones (~6000 × 9000 JPEG, real production images).
  * Times are medians of BENCH_RUNS runs (default 3) after a warm-up; the machine is printed with them.
  *
+ * BENCH_FORMATS=Code128,EAN13 (checked as linking.imageFormats is; default: the station's default list)
+ * sets the symbologies looked for in the museum images, ours and the reference alike, and on the
+ * station's path; the ZXing folders are always read with the default list, as each holds one symbology.
+ *
  * `npm run bench:barcodes -- --station` instead runs each museum image through the station's own
  * per-capture path (checkAndRecord: QC's analysis and the barcode search side by side, as the running
  * station does, recorded in a store), and gives the wall time per capture, with QC's and the barcode
@@ -27,12 +31,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { prepareZXingModule, readBarcodes, type ReadInputBarcodeFormat } from 'zxing-wasm/reader';
-import { decodeImageBarcodes, defaultImageFormats, ZxingPool } from '../../src/barcode/image/index.js';
+import { prepareZXingModule, readBarcodes } from 'zxing-wasm/reader';
+import { decodeImageBarcodes, ZxingPool, type ImageSymbology } from '../../src/barcode/image/index.js';
 import { zxingWasmBinary } from '../../src/barcode/image/wasm.js';
 import type { ImageDecodeResult } from '../../src/barcode/image/index.js';
 import { barcodeRulesSchema } from '../../src/barcode/rules.js';
-import { stationConfigSchema, sourceSchema } from '../../src/config/schema.js';
+import { linkingSchema, stationConfigSchema, sourceSchema } from '../../src/config/schema.js';
 import { presetProfiles } from '../../src/quality/profile.js';
 import { checkAndRecord, type QcSettings } from '../../src/station/qc-record.js';
 import { openStore } from '../../src/store/open.js';
@@ -44,6 +48,15 @@ const runs = intFromEnv('BENCH_RUNS', 3);
 /** `--station` only: the museum images whose path contains this (e.g. `meise/`). */
 const only = process.env['BENCH_ONLY'] ?? '';
 const rotations = [0, 90, 180, 270];
+const formats = benchFormats();
+
+/** BENCH_FORMATS as a list of symbologies, refused as the config refuses a bad linking.imageFormats. */
+function benchFormats(): ImageSymbology[] {
+  const typed = process.env['BENCH_FORMATS'];
+  const parsed = linkingSchema.safeParse(typed === undefined ? {} : { imageFormats: typed.split(',').map((s) => s.trim()).filter((s) => s !== '') });
+  if (!parsed.success) throw new Error(`BENCH_FORMATS=${typed}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  return parsed.data.imageFormats;
+}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -56,7 +69,7 @@ function out(line = ''): void {
 
 async function main(): Promise<void> {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  out(`# Barcodes in images — ${new Date().toISOString()} — ${cpu}, ${os.cpus().length} cores, Node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  out(`# Barcodes in images — ${new Date().toISOString()} — ${cpu}, ${os.cpus().length} cores, Node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, museum images read in ${formats.join(' + ')}`);
   const pool = new ZxingPool();
   const rules = barcodeRulesSchema.parse({});
   const opts = { rules, pool };
@@ -79,6 +92,7 @@ async function main(): Promise<void> {
   }
 
   out('\n## Museum images: ours (downscale + tiles, in the worker) vs zxing-wasm on the full-size file\n');
+  const museumOpts = { ...opts, formats };
   await prepareZXingModule({ overrides: { wasmBinary: zxingWasmBinary('reader') }, fireImmediately: true });
   const timer = vipsTimer();
   out('| image | pixels | truth (MANIFEST) | ours: codes | ours ms (zxing) | vips decode ms (+ start) | ours / vips | passes/tiles | reference: codes | reference ms | reference / ours |');
@@ -91,11 +105,11 @@ async function main(): Promise<void> {
     const half: number[] = [];
     const start: number[] = [];
     const vipsInput = /\.jpe?g$/i.test(img.file) ? `${img.file}[shrink=4]` : img.file;
-    let last = await decodeImageBarcodes(img.file, opts);
+    let last = await decodeImageBarcodes(img.file, museumOpts);
     const sheet = (last.width ?? 0) * (last.height ?? 0) >= 20e6;
     // Interleaved, so both see the same load.
     for (let i = 0; i < runs; i++) {
-      last = await decodeImageBarcodes(img.file, opts);
+      last = await decodeImageBarcodes(img.file, museumOpts);
       ours.push(last.ms);
       zx.push(last.zxingMs);
       if (!sheet) continue;
@@ -112,7 +126,7 @@ async function main(): Promise<void> {
     let refCodes: string[] = [];
     for (let i = 0; i < Math.min(runs, 2); i++) {
       const t = performance.now();
-      const r = await readBarcodes(bytes, { formats: defaultImageFormats as ReadInputBarcodeFormat[], maxNumberOfSymbols: 255 });
+      const r = await readBarcodes(bytes, { formats, maxNumberOfSymbols: 255 });
       ref.push(performance.now() - t);
       refCodes = r.filter((c) => c.isValid).map((c) => c.text);
     }
@@ -142,8 +156,8 @@ function vipsTimer(): { decode: (input: string) => number; start: () => number }
 
 async function stationPath(): Promise<void> {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  out(`# Captures through the station's path (QC beside the barcodes) — ${new Date().toISOString()} — ${cpu}, ${os.cpus().length} cores, Node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, ${runs} runs`);
-  const config = stationConfigSchema.parse({});
+  out(`# Captures through the station's path (QC beside the barcodes) — ${new Date().toISOString()} — ${cpu}, ${os.cpus().length} cores, Node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, ${runs} runs, read in ${formats.join(' + ')}`);
+  const config = stationConfigSchema.parse({ linking: { imageFormats: formats } });
   const pool = new ZxingPool();
   const store = openStore(':memory:');
   const source = sourceSchema.parse({ id: 'bench', path: corpus });
@@ -154,7 +168,7 @@ async function stationPath(): Promise<void> {
     truncatedRetries: 0,
     truncatedRetryDelayMs: 0,
     barcodes: {
-      decode: async (file, shared) => (last = await decodeImageBarcodes(file, { rules: config.linking.barcode, pool, shared })),
+      decode: async (file, shared) => (last = await decodeImageBarcodes(file, { rules: config.linking.barcode, formats: config.linking.imageFormats, pool, shared })),
     },
   };
   const profile = presetProfiles['default']!;

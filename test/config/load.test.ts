@@ -293,6 +293,25 @@ describe('station config', () => {
     expect(loadConfig({ home, environment: env() }).linking.usb.sourceId).toBe('cam');
   });
 
+  it('reads the six label symbologies by default; linking.imageFormats narrows them, a repeated name counting once', () => {
+    expect(loadConfig({ home, environment: env() }).linking.imageFormats).toEqual(['Code128', 'Code39', 'DataMatrix', 'QRCode', 'EAN13', 'UPCA']);
+    fs.writeFileSync(path.join(home, 'station.yaml'), 'linking:\n  imageFormats: [EAN13, Code128, EAN13]\n');
+    expect(loadConfig({ home, environment: env() }).linking.imageFormats).toEqual(['EAN13', 'Code128']);
+  });
+
+  it('refuses an unknown or misspelled symbology name, naming the entry, the name it likely means and every name allowed; and an empty list', () => {
+    const allowed = 'Code128, Code39, Code93, Codabar, ITF, EAN13, EAN8, UPCA, UPCE, DataMatrix, QRCode, MicroQRCode, PDF417, Aztec';
+    fs.writeFileSync(path.join(home, 'station.json'), JSON.stringify({ linking: { imageFormats: ['Code128', 'EAN-13', 'Telepen'] } }));
+    expect(problemsOf(() => loadConfig({ home, environment: env() }))).toEqual([
+      { field: 'linking.imageFormats.1', problem: `"EAN-13" is not a symbology the station can read; did you mean "EAN13"? Use these names as written: ${allowed}` },
+      { field: 'linking.imageFormats.2', problem: `"Telepen" is not a symbology the station can read. Use these names as written: ${allowed}` },
+    ]);
+    fs.writeFileSync(path.join(home, 'station.json'), JSON.stringify({ linking: { imageFormats: [] } }));
+    expect(problemsOf(() => loadConfig({ home, environment: env() }))).toEqual([
+      { field: 'linking.imageFormats', problem: 'List at least one symbology: a code in any other is not seen. To read no barcodes in images, set linking.imageBarcodes to false instead' },
+    ]);
+  });
+
   it('says which file is broken when it does not parse', () => {
     fs.writeFileSync(path.join(home, 'station.json'), '{ "sources": [ }');
     expect(() => loadConfig({ home, environment: env() })).toThrow(/station\.json is not valid JSON/);

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp, { type Sharp } from 'sharp';
-import { drawBarcode } from '../../src/barcode/image/index.js';
+import { drawBarcode, type DrawOptions } from '../../src/barcode/image/index.js';
 
 /** A textured, well-exposed frame: passes the default profile. `seed` varies the content. */
 export function goodImage(seed = 0, width = 640, height = 480): Sharp {
@@ -32,10 +32,10 @@ export async function pagedImage(greys: readonly number[], width: number, height
   return sharp(pages, { join: { animated: true } });
 }
 
-/** A well-exposed textured frame (passes the default profile) with a label carrying `code` (Code 128; several codes: one under the other). */
-export async function labelled(file: string, code: string | readonly string[], seed: number): Promise<void> {
+/** A well-exposed textured frame (passes the default profile) with a label carrying `code` in `format` (several codes: one under the other). */
+export async function labelled(file: string, code: string | readonly string[], seed: number, format: DrawOptions['format'] = 'Code128'): Promise<void> {
   const codes = typeof code === 'string' ? [code] : code;
-  const symbols = await Promise.all(codes.map((c) => drawBarcode(c, { format: 'Code128', scale: 3 })));
+  const symbols = await Promise.all(codes.map((c) => drawBarcode(c, { format, scale: 3 })));
   const label = await sharp({ create: { width: 600, height: 260 * codes.length, channels: 3, background: '#ffffff' } })
     .composite(symbols.map((input, i) => ({ input, left: 20, top: 20 + 260 * i })))
     .png()

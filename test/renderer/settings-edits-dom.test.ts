@@ -195,3 +195,20 @@ describe('Settings: a change is a value that differs from the loaded config', ()
     expect(saved).not.toHaveProperty('profiles');
   });
 });
+
+describe('Settings: the symbologies read in images', () => {
+  it('ticks and unticks symbologies, none ticked is the station\'s error at the list, and a save writes them in the list\'s order', async () => {
+    const { written } = await mountSettings();
+    const box = (name: string) => $<HTMLInputElement>(`#setting-linking-imageFormats input[value="${name}"]`);
+    expect(['Code128', 'Code39', 'DataMatrix', 'QRCode', 'EAN13', 'UPCA'].every((n) => box(n).checked)).toBe(true);
+    expect(box('ITF').checked).toBe(false);
+    for (const name of ['Code128', 'Code39', 'DataMatrix', 'QRCode', 'EAN13', 'UPCA']) await click(box(name));
+    await until(() => errorAt('setting-linking-imageFormats') !== '', "the station's error at the list");
+    expect(errorAt('setting-linking-imageFormats')).toMatch(/List at least one symbology/);
+    expect($('#setting-linking-imageFormats').getAttribute('aria-invalid')).toBe('true');
+    expect(saveButton().disabled).toBe(true);
+    for (const name of ['EAN13', 'Code128']) await click(box(name));
+    await save();
+    expect((written() as unknown as { linking: unknown }).linking).toEqual({ imageFormats: ['Code128', 'EAN13'] });
+  });
+});

@@ -68,6 +68,17 @@ describe('config edits while the station runs', () => {
     expect(config.stationId).toBe('stand-1');
   });
 
+  it('judges an edit of linking.imageFormats as any other: restart to apply, or invalid at the entry', async () => {
+    const { file, watch } = await watching(false);
+    const kept = { station: { id: 'stand-1' }, ingest: { rescanIntervalSec: 0 } };
+    fs.writeFileSync(file, JSON.stringify({ ...kept, linking: { imageFormats: ['Code128', 'EAN13'] } }));
+    await waitFor(() => watch.current() !== null, 'the change seen');
+    expect(watch.current()).toMatchObject({ file, error: null, removed: null });
+    fs.writeFileSync(file, JSON.stringify({ ...kept, linking: { imageFormats: ['Code 128'] } }));
+    await waitFor(() => watch.current()?.error !== null, 'the invalid file seen');
+    expect(watch.current()!.error).toMatch(/^linking\.imageFormats\.0: "Code 128" is not a symbology the station can read; did you mean "Code128"\? Use these names as written: Code128, /);
+  });
+
   it('reports a removed file as removed, not invalid: the default config next, or a refused start for a file given with --config', async () => {
     for (const given of [false, true]) {
       const { h, file, watch, warnings } = await watching(given);

@@ -10,19 +10,18 @@
  */
 import sharp from 'sharp';
 import type { SharedJpegDecode } from '../../quality/shared-jpeg.js';
+import { defaultImageFormats, type ImageSymbology } from '../../shared/image-symbologies.js';
 import type { BarcodeRules } from '../rules.js';
 import type { FoundCode, Region } from './protocol.js';
 import { lookAtCopy, lookAtDecode, type Decoded } from './first-look.js';
 import { hotspot, rankRegions, regionIn, textureRegion, type TextureMap } from './texture.js';
 import { DecodeTimeout, type PoolResult, type ZxingPool } from './zxing-pool.js';
 
-/** Code 128, Code 39 (standard and full-ASCII), Data Matrix and QR, plus the retail codes some herbaria print (EAN-13, UPC-A). */
-export const defaultImageFormats: readonly string[] = ['Code128', 'Code39', 'DataMatrix', 'QRCode', 'EAN13', 'UPCA'];
-
 export interface ImageDecodeOptions {
   rules: BarcodeRules;
   pool: ZxingPool;
-  formats?: readonly string[];
+  /** The symbologies looked for (linking.imageFormats); a code in any other is not seen. Default: defaultImageFormats. */
+  formats?: readonly ImageSymbology[];
   /** Long edge of the first, whole-image pass. */
   longEdge?: number;
   /** Long edge of the tiled pass; capped at the image's own size. */

@@ -1,4 +1,5 @@
 /** Messages between the decoder pool (main thread) and a zxing worker. Plain data only: they are structured-cloned. */
+import type { ImageSymbology } from '../../shared/image-symbologies.js';
 import type { BarcodeRules } from '../rules.js';
 import type { TextureMap } from './texture.js';
 
@@ -28,7 +29,7 @@ export interface DecodeRequest {
   /** Send `grey` back with the reply (transferred), for a next pass over the same pixels. */
   returnGrey: boolean;
   /** zxing-wasm format names, e.g. "Code128". */
-  formats: string[];
+  formats: ImageSymbology[];
   /** The project's barcode rules: a region that yields a code passing them ends the job early. */
   rules: BarcodeRules;
 }

@@ -4,7 +4,7 @@
  * CPU in WebAssembly for up to seconds per image, which is why it never runs on the main thread.
  */
 import { parentPort } from 'node:worker_threads';
-import { prepareZXingModule, readBarcodes, type ReaderOptions, type ReadInputBarcodeFormat } from 'zxing-wasm/reader';
+import { prepareZXingModule, readBarcodes, type ReaderOptions } from 'zxing-wasm/reader';
 import { classifyScan } from '../validate.js';
 import type { DecodeReply, DecodeRequest, FoundCode, ReadyMessage, Region } from './protocol.js';
 import { textureMap } from './texture.js';
@@ -35,7 +35,8 @@ async function decode(job: DecodeRequest): Promise<DecodeReply> {
     }
   }
   const options: ReaderOptions = {
-    formats: job.formats as ReadInputBarcodeFormat[],
+    // Not cast: the compiler checks that every name the config allows is one zxing's reader takes.
+    formats: job.formats,
     tryHarder: true,
     tryRotate: true,
     // Labels are printed dark on light; looking for inverted codes too cost a third more time.

@@ -52,6 +52,21 @@ describe('barcodes in captures', () => {
     expect((JSON.parse(other.stdout) as { barcodes: unknown }[])[0]!.barcodes).toEqual([{ format: 'Code128', text: 'BR0000013087944', valid: false }]);
   });
 
+  it('check --json reads only the symbologies linking.imageFormats lists', async () => {
+    const home = makeHome();
+    cleanup.push(async () => fs.rmSync(home, { recursive: true, force: true }));
+    const file = path.join(home, 'sheet.tif');
+    await labelled(file, 'BR0000013087944', 6, 'QRCode');
+    const barcodes = async () => {
+      const out = capture();
+      await main(['check', file, '--json', '--home', home], out);
+      return (JSON.parse(out.stdout) as { barcodes: unknown }[])[0]!.barcodes;
+    };
+    expect(await barcodes()).toEqual([{ format: 'QRCode', text: 'BR0000013087944', valid: true }]);
+    fs.writeFileSync(path.join(home, 'station.json'), JSON.stringify({ linking: { imageFormats: ['Code128', 'EAN13'] } }));
+    expect(await barcodes()).toEqual([]);
+  });
+
   it('fails a capture whose visible barcode is another object than the one scanned, and passes the right one', async () => {
     const s = await startStation({ barcode: rules });
     s.station.linker.scan('BR0000013087944');
@@ -86,6 +101,16 @@ describe('barcodes in captures', () => {
     await waitFor(() => s.station.store.counts().total === 1, 'capture recorded');
     expect(s.station.linker.current()).toEqual({ inbox: null });
     expect(s.station.store.barcodes(s.station.store.list()[0]!.id)).toHaveLength(1);
+  });
+
+  it('does not see a code in a symbology linking.imageFormats leaves out: it neither opens an object nor is stored', async () => {
+    const s = await startStation({ barcode: rules, imageFormats: ['QRCode', 'DataMatrix'] }, { profiles: { default: { exposure: { severity: 'off' } } } });
+    await labelled(path.join(s.inbox, 'IMG_0001.tif'), 'BR0000019933597', 4);
+    await waitFor(() => s.station.store.counts().total === 1, 'capture recorded');
+    const id = s.station.store.list()[0]!.id;
+    expect(s.station.store.barcodes(id)).toEqual([]);
+    expect(s.station.linker.current()).toEqual({ inbox: null });
+    expect(s.station.store.results(id).find((r) => r.check === 'barcodeMismatch')?.status).toBe('skip');
   });
 
   it('judges the mismatch again when the link comes later, is edited, and the edit undone', async () => {
