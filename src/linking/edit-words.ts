@@ -5,7 +5,8 @@
  */
 import path from 'node:path';
 import type { CaptureStore } from '../store/captures.js';
-import type { EditData, EditKind } from './edits.js';
+import type { EditData, EditKind, Renumbered } from './edits.js';
+import { rejectedFolder } from './naming.js';
 import type { LinkStore, ShotCounts } from './store.js';
 
 /** An edit as its `link.edit` event logged it. */
@@ -56,10 +57,32 @@ export class EditWords {
     const groups = new Map<string, number[]>();
     for (const id of captureIds) {
       const link = this.links.linkOf(id);
-      const key = link ? `shot ${link.seq} of ${link.barcode}` : 'not linked, back where it was found';
+      // A rejected object's shots are set aside under their own names: their numbers name nothing.
+      const rejected = link !== null && this.links.object(link.objectId)?.state === 'rejected';
+      const key = !link
+        ? 'not linked, back where it was found'
+        : rejected
+          ? `back in rejected object ${link.barcode}, set aside in ${rejectedFolder}/${link.barcode}`
+          : `shot ${link.seq} of ${link.barcode}`;
       groups.set(key, [...(groups.get(key) ?? []), id]);
     }
     return [...groups].map(([where, ids]) => `${this.names(ids)} ${ids.length === 1 ? 'is' : 'are'} ${where}${ids.some((id) => this.reshoot(id)) ? ' (flagged for re-shoot)' : ''}`).join('; ');
+  }
+
+  /**
+   * The shots an undo (of `undone`) put back under another number, each with who holds the old one:
+   * an exposure shot since, or a shot this same undo put back first. A rejected object's are left
+   * out: its numbers name no file (see whereNow).
+   */
+  renumberings(renumbered: readonly Renumbered[], undone: readonly number[]): string[] {
+    return renumbered
+      .filter((r) => this.links.object(r.objectId)?.state !== 'rejected')
+      .map((r) => {
+        const ours = r.takenBy.filter((id) => undone.includes(id));
+        const since = r.takenBy.filter((id) => !undone.includes(id));
+        const held = [...(since.length > 0 ? [`has been taken by ${this.names(since)} since`] : []), ...(ours.length > 0 ? [`went to ${this.names(ours)} in this undo`] : [])];
+        return `${this.names(r.captureIds)} came back as shot ${r.seq} of ${r.barcode}: shot ${r.was} ${held.join(' and ')}`;
+      });
   }
 
   /** The captures by their file names (the first few, then how many more). */

@@ -39,8 +39,9 @@ interface Placement {
 }
 
 /** A shot an undo put back under another number than it had, as `takenBy` hold that number now. */
-interface Renumbered {
+export interface Renumbered {
   captureIds: number[];
+  objectId: number;
   barcode: string;
   was: number;
   seq: number;
@@ -305,7 +306,7 @@ export class LinkEditor {
             appendEvent(this.db, { type: 'capture.relinked', captureId, data: { editId: last.id, undoId: undoneEvent.id, why: 'undo', barcode: r.barcode, seq: r.seq, view: r.view, takenBy: r.takenBy } });
           }
         }
-        return renumbered.map((r) => `${this.words.names(r.captureIds)} came back as shot ${r.seq} of ${r.barcode}: shot ${r.was} has been taken by ${this.words.names(r.takenBy)} since`);
+        return this.words.renumberings(renumbered, captureIds);
       });
       // A capture this edit linked for the first time goes back where it was found.
       const back = new Map(data.kind === 'relink' ? data.before.flatMap((p) => (p.objectId === null && p.path !== undefined ? [[p.captureId, p.path] as const] : [])) : []);
@@ -325,35 +326,34 @@ export class LinkEditor {
    * Puts an undone relink's captures back where `before` says; runs inside the undo's transaction.
    * Numbers are never shared by two exposures: a shot whose old number another exposure of the
    * barcode has taken since (the open object, or the barcode scanned again, gives a vacated number to
-   * its next shot) comes back after the object's
-   * last shot instead, with the view that number gets, as a relink would place it. `undone`: the
-   * captures the undo moves (they do not hold a number against themselves). Returns those renumbered.
+   * its next shot) comes back after the object's last shot instead, with the view that number gets,
+   * as a relink would place it. `undone`: the captures the undo moves; those not put back yet hold no
+   * number, while those put back hold theirs like any other exposure: a shot renumbered after the
+   * last may have taken the number of one put back after it. Shots go back in their order, so the
+   * renumbered ones keep it. A rejected object's own shots only hold its numbers: the barcode shot
+   * anew reuses them (see maxSeqOfBarcode). Returns those renumbered.
    */
   private putBack(before: readonly Placement[], undone: readonly number[]): Renumbered[] {
     const moving = new Set(undone);
-    const renumbered = new Map<string, Renumbered>();
-    for (const p of before) {
-      if (p.objectId === null) {
-        this.links.removeLink(p.captureId);
-        continue;
+    const placed = new Set<number>();
+    const renumbered: Renumbered[] = [];
+    for (const p of before) if (p.objectId === null) this.links.removeLink(p.captureId);
+    for (const shot of shotsOf(before)) {
+      const { objectId, seq: was, captureId } = shot[0];
+      const project = this.projectOf(captureId);
+      const object = this.links.object(objectId)!;
+      const takenBy = this.links
+        .capturesAtSeq(objectId, was, project, this.config.project)
+        .filter((id) => (!moving.has(id) || placed.has(id)) && (object.state !== 'rejected' || this.links.linkOf(id)!.objectId === objectId));
+      const seq = takenBy.length === 0 ? was : Math.max(this.links.maxSeq(objectId), this.links.maxSeqOfBarcode(object.barcode, project, this.config.project)) + 1;
+      const view = this.config.views[seq - 1] ?? null;
+      if (seq !== was) renumbered.push({ captureIds: shot.map((p) => p.captureId), objectId, barcode: object.barcode, was, seq, view, takenBy });
+      for (const p of shot) {
+        this.links.setLink(p.captureId, objectId, seq, seq === was ? p.view : view);
+        placed.add(p.captureId);
       }
-      const key = `${p.objectId}:${p.seq}`;
-      let again = renumbered.get(key);
-      if (!again) {
-        const takenBy = this.links.capturesAtSeq(p.objectId, p.seq!, this.projectOf(p.captureId), this.config.project).filter((id) => !moving.has(id));
-        if (takenBy.length === 0) {
-          this.links.setLink(p.captureId, p.objectId, p.seq!, p.view);
-          continue;
-        }
-        const barcode = this.links.object(p.objectId)!.barcode;
-        const seq = Math.max(this.links.maxSeq(p.objectId), this.links.maxSeqOfBarcode(barcode, this.projectOf(p.captureId), this.config.project)) + 1;
-        again = { captureIds: [], barcode, was: p.seq!, seq, view: this.config.views[seq - 1] ?? null, takenBy };
-        renumbered.set(key, again);
-      }
-      again.captureIds.push(p.captureId);
-      this.links.setLink(p.captureId, p.objectId, again.seq, again.view);
     }
-    return [...renumbered.values()];
+    return renumbered;
   }
 
   /**
@@ -669,6 +669,22 @@ export class LinkEditor {
   private reshootOf(captureId: number): boolean {
     return this.links.flaggedForReshoot(captureId);
   }
+}
+
+/** A placement in an object (not a capture the edit linked for the first time). */
+type PlacedBefore = Placement & { objectId: number; seq: number };
+
+/** The placements in objects as shots (those sharing an object and number), in each object's order. */
+function shotsOf(before: readonly Placement[]): [PlacedBefore, ...PlacedBefore[]][] {
+  const shots = new Map<string, [PlacedBefore, ...PlacedBefore[]]>();
+  const placed = before.filter((p): p is PlacedBefore => p.objectId !== null && p.seq !== null).sort((a, b) => a.objectId - b.objectId || a.seq - b.seq);
+  for (const p of placed) {
+    const key = `${p.objectId}:${p.seq}`;
+    const shot = shots.get(key);
+    if (shot) shot.push(p);
+    else shots.set(key, [p]);
+  }
+  return [...shots.values()];
 }
 
 /** The mismatch results an undo puts back: those of the captures the edit linked for the first time. */

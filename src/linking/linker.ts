@@ -424,7 +424,7 @@ export class Linker {
         case 'capture.moved':
           if (effect.object === null) {
             this.links.removeLink(effect.captureId);
-            log.warn(`capture not linked: ${notLinkedAdvice['its image shows several codes']}; it left object ${effect.from}`, { captureId: effect.captureId, source: sourceId });
+            log.warn(`capture not linked: ${notLinkedAdvice(effect.captureId)['its image shows several codes']}; it left object ${effect.from}`, { captureId: effect.captureId, source: sourceId });
             appendEvent(this.opts.db, { type: 'capture.not-linked', captureId: effect.captureId, sourceId, data: { reason: 'its image shows several codes', from: effect.from } });
           } else {
             this.links.setLink(effect.captureId, ids.get(effect.object)!, effect.seq!, effect.view);
@@ -438,7 +438,7 @@ export class Linker {
           // Kept in the event log too: the capture waits there until someone links it (relinkCaptures),
           // and (scan-after-capture) no longer waits for a barcode after a restart.
           const idle = effect.reason === 'no object open' ? this.idleClosed.get(sourceId) : undefined;
-          const advice = idle === undefined ? notLinkedAdvice[effect.reason] : `object ${idle} was closed after ${this.opts.config.idleTimeoutSec} s without activity; scan it again before shooting, and link this capture from the history (Relink shot)`;
+          const advice = idle === undefined ? notLinkedAdvice(effect.captureId)[effect.reason] : `object ${idle} was closed after ${this.opts.config.idleTimeoutSec} s without activity; scan it again before shooting, and link this capture from the history (Relink shot)`;
           log.warn(`capture not linked: ${advice}`, { captureId: effect.captureId, source: sourceId });
           appendEvent(this.opts.db, { type: 'capture.not-linked', captureId: effect.captureId, sourceId, data: { reason: effect.reason } });
           break;
@@ -749,14 +749,14 @@ export class Linker {
   }
 }
 
-/** What the technician can do about a capture that joins no object, by why it does not. */
-const notLinkedAdvice: Record<NotLinkedReason, string> = {
+/** What the technician can do about capture `captureId`, which joins no object, by why it does not. */
+const notLinkedAdvice = (captureId: number): Record<NotLinkedReason, string> => ({
   'no object open': 'no object was open; scan the barcode before shooting, and link this capture from the history (Relink shot)',
   'written while the station was not watching': 'it was written while the station was not watching, so no scan links it; link it to its barcode from the history (Relink shot)',
   'no barcode scanned in time': 'no barcode was scanned within linking.idleTimeoutSec after it; link it to its barcode from the history (Relink shot), or shoot it again and scan',
   'its image shows several codes':
-    'its shot\'s image shows several valid barcodes, so it opens no object (linkFromImage) and the object opened from the image before was closed; link it to the barcode of its object from the history (Relink shot), or `capture-station relink CAPTURE --to BARCODE`',
-};
+    `its shot's image shows several valid barcodes, so it opens no object (linkFromImage) and the object opened from the image before was closed; link it to the barcode of its object from the history (Relink shot), or \`capture-station relink capture:${captureId} --to BARCODE\``,
+});
 
 const fileKey = (sourceId: string, relPath: string) => `${sourceId}\u0000${relPath}`;
 

@@ -90,9 +90,11 @@ describe('an object opened from an image gives way with the whole shot', () => {
     expect(notLinked.length).toBe(2);
     for (const r of notLinked) {
       expect(r.message).toMatch(/image shows several valid barcodes/);
-      expect(r.message).toMatch(/capture-station relink CAPTURE --to BARCODE/);
+      // The command names the very capture the line is about, ready to run with its barcode.
+      expect(r.message).toContain(`capture-station relink capture:${String(r.fields?.captureId)} --to BARCODE`);
       expect(r.message).not.toMatch(/no object was open/);
     }
+    expect(notLinked.map((r) => Number(/relink capture:(\d+) /.exec(r.message)?.[1])).sort((a, b) => a - b)).toEqual([two, dng].sort((a, b) => a - b));
 
     expect(await s.client.relinkCaptures({ captureIds: [two], barcode: next })).toMatchObject({ result: { kind: 'link', captureIds: expect.arrayContaining([two, dng]) } });
     await linker.settled();
