@@ -6,7 +6,9 @@
  *
  * Invariants: a capture's link commits with the capture itself, so a crash never leaves a
  * recorded capture whose link was decided but not written; filing runs one move at a time, each
- * journaled before it starts and finished on the next start if it was cut short.
+ * journaled before it starts and finished on the next start if it was cut short; a link change
+ * marks the filed captures it touches in the same transaction, so a rename that never ran after it
+ * is made on the next start (reconcile.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';

@@ -179,6 +179,37 @@ describe('a link edit, the station stopped before its files were renamed', () =>
     expect(recovered(again.log)).toHaveLength(2);
   });
 
+  it('a rename of the object: its files take the new barcode\'s names at the next start', async () => {
+    const { station, client, library, shoot } = await linkingStation(linking);
+    await client.scanBarcode({ code: 'A' });
+    const a1 = await shoot('a1.tif', 1);
+    await shoot('a2.tif', 2);
+    await client.scanBarcode({ code: '%%END%%' });
+    renamesNeverRun(station);
+    await client.relinkObject({ objectId: station.linker.links.linkOf(a1)!.objectId, barcode: 'C' });
+    expect(filesUnder(library)).toEqual(['A/A_001_front.tif', 'A/A_002_back.tif']);
+
+    const again = await restart(station);
+    expect(filesUnder(library)).toEqual(['C/C_001_front.tif', 'C/C_002_back.tif']);
+    expect(recovered(again.log)).toHaveLength(2);
+  });
+
+  it('UNDO scanned after the shot was filed: it is set aside for re-shoot at the next start', async () => {
+    const { station, client, library, shoot } = await linkingStation(linking);
+    await client.scanBarcode({ code: 'A' });
+    await shoot('a1.tif', 1);
+    const a2 = await shoot('a2.tif', 2);
+    Object.assign(station.linker, { file: () => Promise.resolve() });
+    await client.scanBarcode({ code: '%%UNDO%%' });
+    await station.linker.settled();
+    expect(station.linker.links.linkOf(a2)).toBeNull();
+    expect(filesUnder(library)).toEqual(['A/A_001_front.tif', 'A/A_002_back.tif']);
+
+    const again = await restart(station);
+    expect(filesUnder(library)).toEqual(['A/A_001_front.tif', '_reshoot/A/a2.tif']);
+    expect(recovered(again.log)).toHaveLength(1);
+  });
+
   it('a start with nothing interrupted moves nothing, and the next one checks nothing', async () => {
     const { station, client, library, shoot } = await linkingStation(linking);
     await client.scanBarcode({ code: 'A' });
