@@ -663,6 +663,7 @@ export class LinkEditor {
   /** Sets or clears the re-shoot flag; the upload rules follow (a job withdrawn for the flag is queued again once it is cleared). */
   private flagReshoot(captureId: number, reshoot: boolean): void {
     this.db.prepare('UPDATE captures SET reshoot = ? WHERE id = ?').run(reshoot ? 1 : 0, captureId);
+    this.links.markRelinked(captureId);
     this.captures.runHooks(captureId);
   }
 

@@ -6,7 +6,9 @@
  *
  * Invariants: a capture's link commits with the capture itself, so a crash never leaves a
  * recorded capture whose link was decided but not written; filing runs one move at a time, each
- * journaled before it starts and finished on the next start if it was cut short.
+ * journaled before it starts and finished on the next start if it was cut short; a link change
+ * marks the filed captures it touches in the same transaction, so a rename that never ran after it
+ * is made on the next start (reconcile.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -28,6 +30,7 @@ import { SessionStore } from '../store/sessions.js';
 import { backoffDelay, type BackoffSettings } from '../upload/backoff.js';
 import { LinkEditor } from './edits.js';
 import { MismatchRecheck } from './mismatch-recheck.js';
+import { FiledReconciler } from './reconcile.js';
 import { LibraryNaming, rejectedFolder, reshootFolder, stemOf } from './naming.js';
 import { LinkSession, missingOf, type BarcodeHistory, type NotLinkedReason, type SessionEffect, type SessionInput, type StoredShot } from './session.js';
 import { LinkStore, type ObjectRecord } from './store.js';
@@ -93,6 +96,7 @@ export class Linker {
   private expiredUnchecked: Map<string, number> | null = null;
   /** Per source, the barcode of the object the idle timeout closed, until another object opens: why a shot then joins none. */
   private readonly idleClosed = new Map<string, string>();
+  private readonly reconciler: FiledReconciler;
 
   constructor(private readonly opts: LinkerOptions) {
     this.links = new LinkStore(opts.db);
@@ -101,6 +105,14 @@ export class Linker {
     this.mismatch = new MismatchRecheck(opts.captures, this.links, (sourceId) => opts.profiles[opts.sources.find((s) => s.id === sourceId)?.profile ?? '']);
     this.editor = new LinkEditor(opts.db, this.links, opts.captures, this.naming, opts.config, (work) => this.serialize(work), (ids, earlier) => this.relinked(ids, true, true, earlier), () => this.restoreSessions(), (ids) => opts.onRenamed?.(ids), (ids) => opts.onEdited?.(ids), (id, barcode) => this.mismatch.contradiction(id, barcode));
     this.now = opts.now ?? Date.now;
+    this.reconciler = new FiledReconciler({
+      ...opts,
+      links: this.links,
+      naming: this.naming,
+      libraryMountCheck: opts.config.libraryMountCheck,
+      onRenamed: (ids) => opts.onRenamed?.(ids),
+      onAlarm: (sourceId, barcode, message) => opts.onEffect(sourceId, { type: 'alarm', barcode, message }),
+    });
     for (const source of opts.sources) {
       const profile = opts.profiles[source.profile];
       this.sessions.set(
@@ -142,6 +154,10 @@ export class Linker {
     for (const captureId of this.links.rejectedNotSetAside(path.join(this.opts.library, rejectedFolder) + path.sep)) this.enqueueFiling(captureId);
     // Linked just before the station stopped, never moved: file() leaves a failed one in place.
     for (const captureId of this.links.unfiledLinked()) this.enqueueFiling(captureId);
+    // Then filed files whose link changed before the station stopped and the rename that follows ran.
+    for (const captureId of this.reconciler.marked()) {
+      void this.serialize(() => this.reconciler.reconcile(captureId)).catch((err: unknown) => log.error('could not check where a relinked capture is filed; it is checked again at the next start', { captureId, error: String(err) }));
+    }
     this.syncIdleTimer();
   }
 

@@ -83,6 +83,7 @@ export class LinkStore {
       const state: ObjectState = reason === 'rejected' ? 'rejected' : 'closed';
       const changed = this.db.prepare(`UPDATE objects SET state = ?, closed_at = ?, close_reason = ? WHERE id = ? AND state = 'open'`).run(state, at, reason, id).changes;
       if (changed === 0) return;
+      if (state === 'rejected') this.markObjectRelinked(id);
       const o = this.object(id)!;
       appendEvent(this.db, { type: 'object.closed', sourceId: o.sourceId, data: { objectId: id, barcode: o.barcode, reason }, at });
     })();
@@ -104,6 +105,7 @@ export class LinkStore {
       this.db
         .prepare('INSERT INTO capture_links (capture_id, object_id, seq, view, linked_at, project, operator) VALUES (?, ?, ?, ?, ?, ?, ?)')
         .run(captureId, objectId, seq, view, at, named?.project ?? null, named?.operator ?? null);
+      this.markRelinked(captureId);
       const o = this.object(objectId)!;
       appendEvent(this.db, { type: 'capture.linked', captureId, sourceId: o.sourceId, data: { objectId, barcode: o.barcode, seq, view }, at });
     })();
@@ -115,6 +117,7 @@ export class LinkStore {
       for (const captureId of captureIds) {
         const link = this.linkOf(captureId);
         this.db.prepare('DELETE FROM capture_links WHERE capture_id = ?').run(captureId);
+        this.markRelinked(captureId);
         if (reshoot) this.db.prepare('UPDATE captures SET reshoot = 1 WHERE id = ?').run(captureId);
         appendEvent(this.db, { type: 'capture.unlinked', captureId, data: { objectId: link?.objectId ?? null, barcode: link?.barcode ?? null, reshoot } });
       }
@@ -184,7 +187,7 @@ export class LinkStore {
   }
 
   setBarcode(objectId: number, barcode: string): void {
-    this.db.prepare('UPDATE objects SET barcode = ? WHERE id = ?').run(barcode, objectId);
+    if (this.db.prepare('UPDATE objects SET barcode = ? WHERE id = ? AND barcode != ?').run(barcode, objectId, barcode).changes > 0) this.markObjectRelinked(objectId);
   }
 
   maxSeq(objectId: number): number {
@@ -254,6 +257,7 @@ export class LinkStore {
   /** An edit's undo: the capture was not linked before it (the caller writes the event). */
   removeLink(captureId: number): void {
     this.db.prepare('DELETE FROM capture_links WHERE capture_id = ?').run(captureId);
+    this.markRelinked(captureId);
   }
 
   /** Moves a link to another object or sequence number (an edit; the caller writes the event); `named` is recorded only on a new link (a moved one keeps its own). */
@@ -264,6 +268,7 @@ export class LinkStore {
          ON CONFLICT (capture_id) DO UPDATE SET object_id = excluded.object_id, seq = excluded.seq, view = excluded.view`,
       )
       .run(captureId, objectId, seq, view, new Date().toISOString(), named?.project ?? null, named?.operator ?? null);
+    this.markRelinked(captureId);
   }
 
   /**
@@ -368,6 +373,30 @@ export class LinkStore {
   /** The capture is not filed any more (its file left its filed name): filing plans its move afresh, and held.ts holds it until then. */
   forgetMove(captureId: number): void {
     this.db.prepare('DELETE FROM filing_moves WHERE capture_id = ?').run(captureId);
+  }
+
+  /**
+   * Where a filed capture belongs changed (its link, its object's barcode or rejection, its re-shoot
+   * flag), in the caller's transaction: its rename follows the commit, and if the station stops
+   * first, the next start finds it here (relinkedFiled) and renames it then. Captures never filed
+   * have no row: filing names them from their link when it runs.
+   */
+  markRelinked(captureId: number): void {
+    this.db.prepare('UPDATE filing_moves SET relinked_at = ? WHERE capture_id = ?').run(new Date().toISOString(), captureId);
+  }
+
+  private markObjectRelinked(objectId: number): void {
+    this.db.prepare('UPDATE filing_moves SET relinked_at = ? WHERE capture_id IN (SELECT capture_id FROM capture_links WHERE object_id = ?)').run(new Date().toISOString(), objectId);
+  }
+
+  /** Captures marked by markRelinked since the last start checked them (by index: only those). */
+  relinkedFiled(): number[] {
+    return (this.db.prepare('SELECT capture_id FROM filing_moves WHERE relinked_at IS NOT NULL ORDER BY capture_id').all() as { capture_id: number }[]).map((r) => r.capture_id);
+  }
+
+  /** A start found the capture's file where its link says (or put it there). */
+  clearRelinked(captureId: number): void {
+    this.db.prepare('UPDATE filing_moves SET relinked_at = NULL WHERE capture_id = ?').run(captureId);
   }
 
   move(captureId: number): FilingMove | null {

@@ -309,4 +309,15 @@ export const migrations: Migration[] = [
       CREATE INDEX events_disk_status ON events (id) WHERE type = 'disk.status';
     `,
   },
+  {
+    version: 12,
+    name: 'filed captures whose link changed after their last move',
+    sql: `
+      -- Set in the transaction that changes a filed capture's link (or its barcode, re-shoot flag or
+      -- object's rejection), cleared once a start has checked the file is where the link says: a
+      -- station that stopped between the change and the rename renames it then (linking/reconcile.ts).
+      ALTER TABLE filing_moves ADD COLUMN relinked_at TEXT;
+      CREATE INDEX filing_moves_relinked ON filing_moves (capture_id) WHERE relinked_at IS NOT NULL;
+    `,
+  },
 ];
