@@ -401,7 +401,8 @@ describe('scan-after-capture in the station', () => {
         expect(alarms).toEqual(['E1.tif was written while the station was not watching: it does not join the next scan; link it with a relink once it is checked.']);
         const outcome = station.linker.scan('X-1');
         expect(outcome).toMatchObject({ closed: { barcode: 'X-1', shots: 1 }, alarms: [] });
-        await waitFor(() => filesUnder(config.locations.library).length === 1, 'D1 filed');
+        // Filed = in the library and gone from the hot folder (a verified move removes the original last).
+        await waitFor(() => filesUnder(config.locations.library).length === 1 && filesUnder(inbox).length === 1, 'D1 filed');
         expect(filesUnder(config.locations.library)).toEqual(['X-1_01.tif']);
         expect(filesUnder(inbox)).toEqual(['E1.tif']);
       } finally {
