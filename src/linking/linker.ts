@@ -714,10 +714,10 @@ export class Linker {
     const aside = rejected ? rejectedFolder : link !== null && this.links.flaggedForReshoot(captureId) ? reshootFolder : null;
     if (!to && aside !== null) {
       // Already set aside stays, unless under another barcode (its shot moved when an object opened from an image gave way).
-      const setAside = this.inLibraryFolder(capture.path, aside) ? capture.path : undefined;
-      if (!setAside && capture.verdict === 'fail' && !this.opts.config.fileFailed && planned?.state !== 'done') return;
-      to = await this.naming.setAside(capture, aside, link!.barcode, setAside);
-      if (to === setAside) return;
+      const asideNow = this.inLibraryFolder(capture.path, aside) ? capture.path : undefined;
+      if (!asideNow && capture.verdict === 'fail' && !this.opts.config.fileFailed && planned?.state !== 'done') return;
+      to = await this.naming.setAside(capture, aside, link!.barcode, asideNow);
+      if (to === asideNow) return;
       this.links.planMove(captureId, capture.path, to);
     }
     if (!to) {
