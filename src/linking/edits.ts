@@ -18,7 +18,7 @@ import type { CaptureStore } from '../store/captures.js';
 import type { Db } from '../store/database.js';
 import { appendEvent } from '../store/events.js';
 import { EditWords, shotWords, type LoggedEdit } from './edit-words.js';
-import { rejectedFolder, reshootFolder, stemOf, type LibraryNaming } from './naming.js';
+import { putBackWords, rejectedFolder, reshootFolder, stemOf, type LibraryNaming } from './naming.js';
 import type { CaptureLink, LinkStore, ObjectRecord, ObjectState } from './store.js';
 
 /** Where each capture was before an edit: what undo puts back. */
@@ -478,10 +478,8 @@ export class LinkEditor {
     this.links.planMove(id, capture.path, to);
     try {
       await moveVerified(capture.path, to, { sha256: capture.sha256, size: capture.size, mtimeMs: capture.mtimeUs / 1000 });
-      this.links.settleMove(id, { done: true });
-      // Put back where it was found, it is not filed any more: a later link files it like a new
-      // one, and linking holds it from upload until then (held.ts reads "filed" from this row).
-      if (!link) this.db.prepare('DELETE FROM filing_moves WHERE capture_id = ?').run(id);
+      // Put back where it was found, it is not filed any more: a later link files it like a new one.
+      this.links.settleMove(id, link ? { done: true } : { done: true, unfiled: putBackWords });
       await removeEmptiedFolders(this.naming.library, path.dirname(capture.path));
       return true;
     } catch (err) {

@@ -31,7 +31,7 @@ import { backoffDelay, type BackoffSettings } from '../upload/backoff.js';
 import { LinkEditor } from './edits.js';
 import { MismatchRecheck } from './mismatch-recheck.js';
 import { FiledReconciler } from './reconcile.js';
-import { LibraryNaming, rejectedFolder, reshootFolder, stemOf } from './naming.js';
+import { LibraryNaming, putBackWords, rejectedFolder, reshootFolder, stemOf, unlinkedFolder } from './naming.js';
 import { LinkSession, missingOf, type BarcodeHistory, type NotLinkedReason, type SessionEffect, type SessionInput, type StoredShot } from './session.js';
 import { LinkStore, type ObjectRecord } from './store.js';
 
@@ -390,6 +390,8 @@ export class Linker {
     const relinked: number[] = [];
     /** Waiting shots' captures the scan did not link, as their image shows another barcode (judged against it). */
     const contradicted: { capture: CaptureRecord; barcode: string; partners: string[] }[] = [];
+    /** Objects this input closed: their captures' upload hooks run once every link it changes is written. */
+    const closed: number[] = [];
     for (const effect of effects) {
       switch (effect.type) {
         case 'object.opened':
@@ -404,7 +406,7 @@ export class Linker {
           const id = ids.get(effect.object);
           if (id !== undefined) {
             this.links.closeObject(id, effect.reason);
-            this.afterObjectClosed(id);
+            closed.push(id);
             // A rejected object's captures are set aside (see file), filed ones too.
             if (effect.reason === 'rejected') toFile.push(...this.links.capturesOf(id));
           }
@@ -439,11 +441,15 @@ export class Linker {
           break;
         case 'capture.moved':
           if (effect.object === null) {
+            const reason = effect.why ?? 'its image shows several codes';
             this.links.removeLink(effect.captureId);
-            log.warn(`capture not linked: ${notLinkedAdvice(effect.captureId)['its image shows several codes']}; it left object ${effect.from}`, { captureId: effect.captureId, source: sourceId });
-            appendEvent(this.opts.db, { type: 'capture.not-linked', captureId: effect.captureId, sourceId, data: { reason: 'its image shows several codes', from: effect.from } });
+            log.warn(`capture not linked: ${notLinkedAdvice(effect.captureId)[reason]}; it left object ${effect.from}`, { captureId: effect.captureId, source: sourceId });
+            appendEvent(this.opts.db, { type: 'capture.not-linked', captureId: effect.captureId, sourceId, data: { reason, from: effect.from } });
           } else {
             this.links.setLink(effect.captureId, ids.get(effect.object)!, effect.seq!, effect.view);
+            // Its file keeps the old object's name until refile renames it: not filed under its link
+            // any more, so held back from upload (held.ts) from this same transaction on.
+            if (this.links.move(effect.captureId)?.state === 'done' && !this.opts.captures.localRemoved(effect.captureId)) this.links.forgetMove(effect.captureId);
             log.info(`capture moved with its shot to object ${effect.barcode}: object ${effect.from}, opened from an image, gave way to the one its shot's image shows`, { captureId: effect.captureId, source: sourceId });
             appendEvent(this.opts.db, { type: 'capture.relinked', captureId: effect.captureId, sourceId, data: { why: 'image gave way', from: effect.from, barcode: effect.barcode, seq: effect.seq, view: effect.view } });
             relinked.push(effect.captureId);
@@ -465,6 +471,9 @@ export class Linker {
           break;
       }
     }
+    // Not before: a shot an object opened from an image gave way with (capture.moved, after its
+    // object.closed) would be queued for upload under the closed object's name.
+    for (const id of closed) this.afterObjectClosed(id);
     // scan-after-capture: a capture recorded into the shots waiting for a barcode is held back from
     // upload and retention until its wait ends (held.ts), in its own recording transaction.
     if (input.type === 'capture' && session.waitsForBarcode(input.captureId)) this.links.markAwaitingBarcode(input.captureId, sourceId);
@@ -615,22 +624,37 @@ export class Linker {
         this.links.forgetMove(captureId);
         return this.file(captureId);
       }
-      this.links.planMove(captureId, from, filed.fromPath);
+      // A different file may have taken its name in the hot folder meanwhile (a new shot under the
+      // same name): it is never replaced, and this one goes to the library's _unlinked folder instead.
+      const taken = await sha256OfFile(filed.fromPath).then((sha) => sha !== capture.sha256, () => false);
+      const to = taken ? await this.naming.setAside(capture, unlinkedFolder, capture.sourceId) : filed.fromPath;
+      this.links.planMove(captureId, from, to);
       try {
-        await moveVerified(from, filed.fromPath, { sha256: capture.sha256, size: capture.size, mtimeMs: capture.mtimeUs / 1000 });
+        await moveVerified(from, to, { sha256: capture.sha256, size: capture.size, mtimeMs: capture.mtimeUs / 1000 });
       } catch (err) {
         this.links.restoreMove(filed);
         throw err;
       }
+      const alarm: (SessionEffect & { type: 'alarm' }) | null = taken
+        ? {
+            type: 'alarm',
+            barcode: null,
+            captureIds: [captureId],
+            message: `${capture.relPath} could not go back to the hot folder, as a different file has its name there now: it was set aside in the library at ${path.relative(this.opts.library, to)}, not linked. Relink it (with its shot's image) while no newer version of ${capture.relPath} is recorded; after that, copy it into the hot folder under a name of its own to have it checked as a new shot, or remove it.`,
+          }
+        : null;
       this.opts.db.transaction(() => {
-        this.links.settleMove(captureId, { done: true });
-        this.links.forgetMove(captureId);
+        this.links.settleMove(captureId, { done: true, unfiled: alarm ? `set aside in ${unlinkedFolder}: a different file has its name in the hot folder; not linked` : putBackWords });
+        if (alarm) this.recordAlarm(capture.sourceId, alarm, null);
         this.opts.captures.runHooks(captureId);
       })();
       this.opts.onRenamed?.([captureId]);
-      log.info('put back where it was found: its shot joins no object', { captureId, to: filed.fromPath });
+      if (alarm) {
+        log.warn(alarm.message, { captureId, source: capture.sourceId });
+        this.opts.onEffect(capture.sourceId, alarm);
+      } else log.info('put back where it was found: its shot joins no object', { captureId, to: filed.fromPath });
       await removeEmptiedFolders(this.opts.library, path.dirname(from));
-    }).catch((err: unknown) => this.filingFailed(captureId, err));
+    }).catch((err: unknown) => this.filingFailed(captureId, err, () => this.refile(captureId)));
   }
 
   /** An unwritable library at start is an alarm, not a refusal: captures wait in the hot folder and filing is retried. */
@@ -646,9 +670,10 @@ export class Linker {
   /**
    * A move that failed is tried again after a growing wait (the library full, unwritable or
    * unmounted for a while), unless the file is gone or changed, which no retry can fix: a changed
-   * file is checked again as a new version by ingest.
+   * file is checked again as a new version by ingest. `retry`: what tries it again (filing, unless
+   * the move was a put-back, which filing does not redo).
    */
-  private filingFailed(captureId: number, err: unknown): void {
+  private filingFailed(captureId: number, err: unknown, retry = () => this.enqueueFiling(captureId)): void {
     const error = err instanceof Error ? err.message : String(err);
     const capture = this.opts.captures.get(captureId);
     const failure = this.filingFailures.get(captureId) ?? { attempts: 0, timer: null };
@@ -668,7 +693,7 @@ export class Linker {
     if (failure.timer) clearTimeout(failure.timer);
     failure.timer = setTimeout(() => {
       failure.timer = null;
-      this.enqueueFiling(captureId);
+      retry();
     }, delayMs);
     failure.timer.unref();
     this.filingFailures.set(captureId, failure);
@@ -704,9 +729,11 @@ export class Linker {
     // A rejected object's captures, and linked shots flagged for re-shoot (setReshoot), are set aside.
     const aside = rejected ? rejectedFolder : link !== null && this.links.flaggedForReshoot(captureId) ? reshootFolder : null;
     if (!to && aside !== null) {
-      if (this.inLibraryFolder(capture.path, aside)) return;
-      if (capture.verdict === 'fail' && !this.opts.config.fileFailed && planned?.state !== 'done') return;
-      to = await this.naming.setAside(capture, aside, link!.barcode);
+      // Already set aside stays, unless under another barcode (its shot moved when an object opened from an image gave way).
+      const asideNow = this.inLibraryFolder(capture.path, aside) ? capture.path : undefined;
+      if (!asideNow && capture.verdict === 'fail' && !this.opts.config.fileFailed && planned?.state !== 'done') return;
+      to = await this.naming.setAside(capture, aside, link!.barcode, asideNow);
+      if (to === asideNow) return;
       this.links.planMove(captureId, capture.path, to);
     }
     if (!to) {
@@ -772,6 +799,8 @@ const notLinkedAdvice = (captureId: number): Record<NotLinkedReason, string> => 
   'no barcode scanned in time': 'no barcode was scanned within linking.idleTimeoutSec after it; link it to its barcode from the history (Relink shot), or shoot it again and scan',
   'its image shows several codes':
     `its shot's image shows several valid barcodes, so it opens no object (linkFromImage) and the object opened from the image before was closed; link it to the barcode of its object from the history (Relink shot), or \`capture-station relink capture:${captureId} --to BARCODE\``,
+  'it followed a shot whose image shows several codes':
+    `it was shot after a shot whose image shows several valid barcodes (linkFromImage), so it is taken for that sheet's and joins no object, and the object opened from the image before was closed; link it to the barcode of its object from the history (Relink shot), or \`capture-station relink capture:${captureId} --to BARCODE\``,
 });
 
 const fileKey = (sourceId: string, relPath: string) => `${sourceId}\u0000${relPath}`;

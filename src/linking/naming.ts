@@ -112,6 +112,15 @@ export class LibraryNaming {
 /** The library folders undone shots and rejected objects' captures are set aside in (see LibraryNaming.setAside). */
 export const reshootFolder = '_reshoot';
 export const rejectedFolder = '_rejected';
+/**
+ * The library folder a capture that lost its link is set aside in, per source, when it cannot go
+ * back to the hot folder it was found in: a different file has its name there now, and under
+ * another name the watcher would take it for a new shot of whatever object is open.
+ */
+export const unlinkedFolder = '_unlinked';
+
+/** What a `capture.filed` event's `unfiled` says of a capture that lost its link and went back where it was found. */
+export const putBackWords = 'put back in the hot folder, not linked';
 
 /** A path (a library path, or a capture's hot-folder relPath) without its extension: the files of one shot share it. */
 export function stemOf(file: string): string {

@@ -94,7 +94,7 @@ export type SessionInput =
 export type CloseReason = 'end' | 'next-object' | 'idle' | 'rejected';
 
 /** Why a recorded capture joins no object. */
-export type NotLinkedReason = 'no object open' | 'written while the station was not watching' | 'no barcode scanned in time' | 'its image shows several codes';
+export type NotLinkedReason = 'no object open' | 'written while the station was not watching' | 'no barcode scanned in time' | 'its image shows several codes' | 'it followed a shot whose image shows several codes';
 
 export type SessionEffect =
   /** `object`: the session's own number for it, which later effects of that object carry. */
@@ -113,10 +113,10 @@ export type SessionEffect =
   | { type: 'capture.unlinked'; captureIds: number[]; barcode: string | null; seq: number | null; stem: string; reshoot: true; contradicted?: true }
   /**
    * linkFromImage: a recorded capture of a shot an object opened from an image gave up (the shot's
-   * other file showed the next object's code) moves to `object` (the shot's new place), or, with
-   * `object` null (that image showed several codes), joins none.
+   * other file showed the next object's code, or a shot before it did) moves to `object` (the shot's
+   * new place), or, with `object` null (that image showed several codes), joins none, for `why`.
    */
-  | { type: 'capture.moved'; captureId: number; object: number | null; barcode: string | null; seq: number | null; view: string | null; from: string }
+  | { type: 'capture.moved'; captureId: number; object: number | null; barcode: string | null; seq: number | null; view: string | null; from: string; why?: NotLinkedReason }
   /** The capture joins no object (scan-after-capture: it no longer waits for a barcode, even after a restart). */
   | { type: 'capture.unlinked-none'; captureId: number; reason: NotLinkedReason }
   /**
@@ -312,7 +312,7 @@ export class LinkSession {
         return [...effects, ...this.control(input.action, input.at)];
       case 'image-shows-others':
         if (this.imageObjectOf(input.file) === null) return effects;
-        return [...effects, ...this.takeOut(input.file, 'its image shows several codes').flatMap((f) => this.moved(f, null, null)), ...this.close('next-object', input.at)];
+        return [...effects, ...this.takeOut(input.file).flatMap((s) => s.files.flatMap((f) => this.moved(f, null, null, this.open!.barcode, s.why))), ...this.close('next-object', input.at)];
       case 'refused':
         return [...effects, ...this.refused(input.code, input.why, input.close, input.at)];
       case 'arrival':
@@ -362,18 +362,21 @@ export class LinkSession {
     // An object opened from an image gives way to the one this capture's image shows: the capture
     // leaves it before it closes (so it is neither counted nor waited for there).
     const from = adopt !== undefined && this.imageObjectOf(adopt) !== null ? this.open!.barcode : null;
-    const left = from === null ? [] : this.takeOut(adopt!, 'no object open');
+    const left = from === null ? [] : this.takeOut(adopt!);
     const effects = this.openObject(barcode, at, adopt !== undefined);
     const place = adopt === undefined ? undefined : this.places.get(adopt);
     if (place?.shot !== null || adopt === undefined) return effects;
     this.place(this.open, adopt, place.stem, place.isRaw, at);
-    // The shot's other files (its RAW, shot with this image) follow it: one exposure, one object.
-    const shot = this.places.get(adopt)!.shot!;
-    for (const f of left) {
-      if (f.state === 'waiting') this.place(this.open, f.file, place.stem, f.isRaw, at);
-      else if (f.state === 'linked') {
-        shot.files.push({ ...f });
-        effects.push(...this.moved(f, this.open!, shot, from!));
+    // The shot's other files (its RAW, shot with this image) follow it: one exposure, one object;
+    // so do the shots taken after it, in the order they arrived.
+    for (const s of left) {
+      for (const f of s.files) {
+        if (f.state === 'waiting') this.place(this.open, f.file, s.stem, f.isRaw, at);
+        else {
+          const shot = this.shotFor(this.open!, s.stem);
+          shot.files.push({ ...f });
+          effects.push(...this.moved(f, this.open!, shot, from!));
+        }
       }
     }
     return effects;
@@ -381,20 +384,28 @@ export class LinkSession {
 
   /**
    * linkFromImage: the shot of `file` (not recorded yet) leaves the object opened from an image: all
-   * its files (same stem), as a RAW and its JPEG are one exposure. Those not recorded yet belong
-   * nowhere for `why`; returns its other files (linked ones must move too, see `moved`).
+   * its files (same stem), as a RAW and its JPEG are one exposure, and every shot that arrived after
+   * it (taken after the next sheet's first image, they are that sheet's, whether or not their own
+   * images are checked yet; a shot UNDO or a mismatch took off stays, as it is flagged). Their files
+   * not recorded yet belong nowhere (for `why`, should `file`'s image show several codes) until the
+   * caller places them; returns those shots in arrival order with their files still being checked
+   * or linked, `file` left out (linked ones must move too, see `moved`).
    */
-  private takeOut(file: string, why: NotLinkedReason): ShotFile[] {
+  private takeOut(file: string): { stem: string; files: ShotFile[]; why: NotLinkedReason }[] {
     const { object, shot } = this.places.get(file)!;
-    object!.shots = object!.shots.filter((s) => s !== shot);
-    for (const f of shot!.files) if (f.state === 'waiting') Object.assign(this.places.get(f.file)!, { object: null, shot: null, why });
-    return shot!.files.filter((f) => f.file !== file);
+    const leaving = object!.shots.slice(object!.shots.indexOf(shot!)).filter((s) => !s.undone);
+    object!.shots = object!.shots.filter((s) => !leaving.includes(s));
+    return leaving.map((s) => {
+      const why: NotLinkedReason = s === shot ? 'its image shows several codes' : 'it followed a shot whose image shows several codes';
+      for (const f of s.files) if (f.state === 'waiting') Object.assign(this.places.get(f.file)!, { object: null, shot: null, why });
+      return { stem: s.stem, files: s.files.filter((f) => f.file !== file && (f.state === 'waiting' || f.state === 'linked')), why };
+    });
   }
 
-  /** A linked capture of a shot taken out of an object opened from an image goes to `shot` of `object` (null: none). */
-  private moved(f: ShotFile, object: SessionObject | null, shot: Shot | null, from = this.open!.barcode): SessionEffect[] {
+  /** A linked capture of a shot taken out of an object opened from an image goes to `shot` of `object` (null: none, for `why`). */
+  private moved(f: ShotFile, object: SessionObject | null, shot: Shot | null, from = this.open!.barcode, why?: NotLinkedReason): SessionEffect[] {
     if (f.state !== 'linked') return [];
-    return [{ type: 'capture.moved', captureId: f.captureId!, object: object?.ref ?? null, barcode: object?.barcode ?? null, seq: shot?.seq ?? null, view: shot ? this.viewOf(shot.seq) : null, from }];
+    return [{ type: 'capture.moved', captureId: f.captureId!, object: object?.ref ?? null, barcode: object?.barcode ?? null, seq: shot?.seq ?? null, view: shot ? this.viewOf(shot.seq) : null, from, ...(why ? { why } : {}) }];
   }
 
   /**
@@ -482,17 +493,22 @@ export class LinkSession {
 
   /** Puts `file` in the shot of its stem in `object` (null: the shots waiting for a barcode), or a new shot after the last. */
   private place(object: SessionObject | null, file: string, stem: string, isRaw: boolean, at: number): void {
-    const shots = object ? object.shots : this.pending;
-    let shot = shots.find((s) => s.stem === stem && !s.undone);
-    if (!shot) {
-      // Failed or removed shots at the end give their number to this one; earlier ones stay gaps.
-      while (shots.length > 0 && !live(shots.at(-1)!)) shots.pop();
-      shot = { stem, seq: object ? nextSeq(object) : 0, files: [], undone: false };
-      shots.push(shot);
-    }
+    const shot = this.shotFor(object, stem);
     if (!object) this.pendingSince = at;
     shot.files.push({ file, isRaw, state: 'waiting', captureId: null });
     this.places.set(file, { object, shot, stem, isRaw });
+  }
+
+  /** The shot of `stem` in `object` (null: the shots waiting for a barcode), or a new shot after the last. */
+  private shotFor(object: SessionObject | null, stem: string): Shot {
+    const shots = object ? object.shots : this.pending;
+    const shot = shots.find((s) => s.stem === stem && !s.undone);
+    if (shot) return shot;
+    // Failed or removed shots at the end give their number to this one; earlier ones stay gaps.
+    while (shots.length > 0 && !live(shots.at(-1)!)) shots.pop();
+    const added: Shot = { stem, seq: object ? nextSeq(object) : 0, files: [], undone: false };
+    shots.push(added);
+    return added;
   }
 
   private capture(captureId: number, file: string, failed: boolean): SessionEffect[] {

@@ -346,8 +346,13 @@ export class LinkStore {
       .run(captureId, fromPath, toPath, at, at);
   }
 
-  /** Settles a move; a done move gives the capture its library path, in the same transaction as its event. */
-  settleMove(captureId: number, outcome: { done: true } | { done: false; error: string }): void {
+  /**
+   * Settles a move; a done move gives the capture its library path, in the same transaction as its
+   * event. `unfiled`: the capture lost its link and its file left its filed name (put back in the
+   * hot folder, …), as the event says; it is not filed any more, so its row goes too (filing plans
+   * its move afresh once it is linked, and held.ts holds it until then).
+   */
+  settleMove(captureId: number, outcome: { done: true; unfiled?: string } | { done: false; error: string }): void {
     this.db.transaction(() => {
       const at = new Date().toISOString();
       const move = this.move(captureId);
@@ -355,7 +360,8 @@ export class LinkStore {
       if (outcome.done) {
         this.db.prepare(`UPDATE filing_moves SET state = 'done', error = NULL, updated_at = ? WHERE capture_id = ?`).run(at, captureId);
         this.db.prepare('UPDATE captures SET path = ? WHERE id = ?').run(move.toPath, captureId);
-        appendEvent(this.db, { type: 'capture.filed', captureId, data: { from: move.fromPath, to: move.toPath }, at });
+        appendEvent(this.db, { type: 'capture.filed', captureId, data: { from: move.fromPath, to: move.toPath, ...(outcome.unfiled ? { unfiled: outcome.unfiled } : {}) }, at });
+        if (outcome.unfiled) this.forgetMove(captureId);
       } else {
         this.db.prepare(`UPDATE filing_moves SET state = 'failed', error = ?, updated_at = ? WHERE capture_id = ?`).run(outcome.error, at, captureId);
         appendEvent(this.db, { type: 'capture.filing-failed', captureId, data: { from: move.fromPath, to: move.toPath, error: outcome.error }, at });

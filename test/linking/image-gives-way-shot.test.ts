@@ -24,12 +24,14 @@ const first = 'BR0000000000017';
 const next = 'BR0000000000024';
 const third = 'BR0000000000031';
 
-async function start() {
+/** `more`: config over this test's (upload targets…). */
+async function start(more: Record<string, unknown> = {}) {
   // The synthetic label's white paper clips by design; exposure is not what this test is about.
   const home = makeHome({
     ingest: { stableWindowMs: 200, rescanIntervalSec: 0 },
     linking: { enabled: true, linkFromImage: true, barcode: { pattern: 'BR\\d{13}' }, template: '{barcode}_{seq:03}{ext}' },
     profiles: { default: { exposure: { severity: 'off' } } },
+    ...more,
   });
   cleanup.push(() => fs.rmSync(home, { recursive: true, force: true }));
   const config = loadConfig({ home });
@@ -47,7 +49,7 @@ async function start() {
   };
   const sheet = (name: string, codes: string | string[], seed: number) => drop(name, (file) => labelled(file, codes, seed));
   const raw = (name: string) => drop(name, async (file) => fs.copyFileSync(path.join(corpus, 'raw/exiftool/Nikon.nef'), file));
-  return { station, client: createLocalClient(createHandlers(station)), inbox, library: config.locations.library, sheet, raw };
+  return { home, station, client: createLocalClient(createHandlers(station)), inbox, library: config.locations.library, sheet, raw };
 }
 
 describe('an object opened from an image gives way with the whole shot', () => {
@@ -86,6 +88,7 @@ describe('an object opened from an image gives way with the whole shot', () => {
     expect(linker.current()).toEqual({ inbox: null });
     expect(filesUnder(s.library)).toEqual([`${first}_001.tif`]);
     expect(filesUnder(s.inbox)).toEqual(['S7.NEF', 'S7.tif']);
+    expect(s.station.store.detail(dng)!.events.findLast((e) => e.type === 'capture.filed')!.data).toEqual({ from: path.join(s.library, `${first}_002.NEF`), to: path.join(s.inbox, 'S7.NEF'), unfiled: 'put back in the hot folder, not linked' });
     const notLinked = records.filter((r) => r.module === 'linking' && r.level === 'warn' && r.message.startsWith('capture not linked'));
     expect(notLinked.length).toBe(2);
     for (const r of notLinked) {
@@ -99,5 +102,96 @@ describe('an object opened from an image gives way with the whole shot', () => {
     expect(await s.client.relinkCaptures({ captureIds: [two], barcode: next })).toMatchObject({ result: { kind: 'link', captureIds: expect.arrayContaining([two, dng]) } });
     await linker.settled();
     expect(filesUnder(s.library)).toEqual([`${first}_001.tif`, `${next}_001.NEF`, `${next}_001.tif`]);
+  });
+
+  it('the RAW that moves is never queued or uploaded under the name of the object it left', async () => {
+    const s = await start({ targets: [{ id: 'nas', kind: 'folder', path: 'share', mountCheck: false, when: 'all' }], upload: { probeIntervalSec: 0.2, backoff: { baseMs: 50, maxMs: 500 } } });
+    const share = path.join(s.home, 'share');
+    fs.mkdirSync(share);
+    await s.sheet('S1.tif', first, 1);
+    const nef = await s.raw('S2.NEF');
+    await s.sheet('S2.tif', next, 2);
+    s.station.linker.scan('%%END%%');
+    await waitFor(() => s.station.uploader.status().targets[0]?.counts.done === 3, 'all three uploaded');
+    expect(filesUnder(share).filter((f) => !path.basename(f).startsWith('.')).map((f) => path.basename(f))).toEqual([`${first}_001.tif`, `${next}_001.NEF`, `${next}_001.tif`]);
+    const uploads = s.station.store.detail(nef)!.events.filter((e) => e.type.startsWith('upload.'));
+    expect(uploads.map((e) => e.type)).toContain('upload.done');
+    expect(uploads.filter((e) => JSON.stringify(e.data).includes(first))).toEqual([]);
+  });
+
+  it('every exposure taken after the image that showed the next code goes with it, RAWs too, numbered in order', async () => {
+    const s = await start();
+    const { linker } = s.station;
+    await s.sheet('S1.tif', first, 1);
+    // The next sheet shot twice, all four files written before S2.tif is checked.
+    const tmp = fs.mkdtempSync(path.join(s.home, 'tmp-'));
+    await labelled(path.join(tmp, 'S2.tif'), next, 2);
+    await labelled(path.join(tmp, 'S3.tif'), next, 3);
+    fs.copyFileSync(path.join(corpus, 'raw/exiftool/Nikon.nef'), path.join(s.inbox, 'S2.NEF'));
+    fs.renameSync(path.join(tmp, 'S2.tif'), path.join(s.inbox, 'S2.tif'));
+    fs.writeFileSync(path.join(tmp, 'S3.NEF'), Buffer.concat([fs.readFileSync(path.join(corpus, 'raw/exiftool/Nikon.nef')), Buffer.from('other bytes')]));
+    fs.renameSync(path.join(tmp, 'S3.NEF'), path.join(s.inbox, 'S3.NEF'));
+    fs.renameSync(path.join(tmp, 'S3.tif'), path.join(s.inbox, 'S3.tif'));
+    await waitFor(() => s.station.store.counts().total === 5, 'all recorded');
+    await waitFor(() => filesUnder(s.inbox).length === 0, 'all filed');
+    await linker.settled();
+    const all = s.station.store.list({ limit: 100 });
+    const linkOf = (rel: string) => linker.links.linkOf(all.find((c) => c.relPath === rel)!.id);
+    expect(['S2.NEF', 'S2.tif', 'S3.NEF', 'S3.tif'].map((rel) => [rel, linkOf(rel)?.barcode, linkOf(rel)?.seq])).toEqual([
+      ['S2.NEF', next, 1],
+      ['S2.tif', next, 1],
+      ['S3.NEF', next, 2],
+      ['S3.tif', next, 2],
+    ]);
+    expect(all.filter((c) => c.verdict === 'fail' || linker.links.flaggedForReshoot(c.id)).map((c) => c.relPath)).toEqual([]);
+    expect(filesUnder(s.library)).toEqual([`${first}_001.tif`, `${next}_001.NEF`, `${next}_001.tif`, `${next}_002.NEF`, `${next}_002.tif`]);
+    expect(linker.current()).toEqual({ inbox: { barcode: next, shots: 2 } });
+  });
+
+  it('a RAW flagged for re-shoot moves to the next sheet\'s _reshoot folder, journaled, and is filed under it once the flag is cleared', async () => {
+    const s = await start();
+    const { linker } = s.station;
+    await s.sheet('S1.tif', first, 1);
+    const nef = await s.raw('S2.NEF');
+    await s.client.setReshoot({ captureId: nef, reshoot: true });
+    await linker.settled();
+    expect(filesUnder(s.library)).toEqual([`${first}_001.tif`, `_reshoot/${first}/S2.NEF`]);
+
+    await s.sheet('S2.tif', next, 2);
+    await linker.settled();
+    expect(linker.links.linkOf(nef)).toMatchObject({ barcode: next, seq: 1 });
+    expect(filesUnder(s.library)).toEqual([`${first}_001.tif`, `${next}_001.tif`, `_reshoot/${next}/S2.NEF`]);
+    expect(linker.links.move(nef)).toMatchObject({ state: 'done', toPath: path.join(s.library, '_reshoot', next, 'S2.NEF') });
+    expect(s.station.store.get(nef)!.path).toBe(path.join(s.library, '_reshoot', next, 'S2.NEF'));
+
+    await s.client.setReshoot({ captureId: nef, reshoot: false });
+    await linker.settled();
+    expect(filesUnder(s.library)).toEqual([`${first}_001.tif`, `${next}_001.NEF`, `${next}_001.tif`]);
+  });
+
+  it('a RAW whose name a different file took in the hot folder meanwhile is never put over it: it is set aside in _unlinked, with an alarm', async () => {
+    const s = await start();
+    const { linker } = s.station;
+    await s.sheet('S6.tif', first, 1);
+    const nef = await s.raw('S7.NEF');
+    // Another file of that name is written as S7.tif gives way, before its RAW can go back.
+    const other = Buffer.concat([fs.readFileSync(path.join(corpus, 'raw/exiftool/Nikon.nef')), Buffer.from('a new shot')]);
+    const records: LogRecord[] = [];
+    const removeSink = addLogSink((r) => {
+      records.push(r);
+      if (r.message.includes('was closed: the image of S7.tif shows')) fs.writeFileSync(path.join(s.inbox, 'S7.NEF'), other);
+    });
+    await s.sheet('S7.tif', [next, third], 2).finally(removeSink);
+    await linker.settled();
+    // The new file is a new version of S7.NEF, joining no object (none is open): it stays where it is.
+    await waitFor(() => s.station.store.counts().total === 4, 'the new S7.NEF recorded');
+    expect(fs.readFileSync(path.join(s.inbox, 'S7.NEF')).equals(other)).toBe(true);
+    expect(s.station.store.get(nef)!.path).toBe(path.join(s.library, '_unlinked', 'inbox', 'S7.NEF'));
+    expect(filesUnder(s.library)).toEqual([`${first}_001.tif`, '_unlinked/inbox/S7.NEF']);
+    expect(linker.links.move(nef)).toBeNull();
+    const events = s.station.store.detail(nef)!.events;
+    expect(events.findLast((e) => e.type === 'capture.filed')!.data).toMatchObject({ to: path.join(s.library, '_unlinked', 'inbox', 'S7.NEF'), unfiled: expect.stringMatching(/^set aside in _unlinked: a different file has its name in the hot folder/) });
+    expect(events.some((e) => e.type === 'alarm' && JSON.stringify(e.data).includes('could not go back to the hot folder'))).toBe(true);
+    expect(records.some((r) => r.level === 'warn' && r.message.startsWith('S7.NEF could not go back to the hot folder'))).toBe(true);
   });
 });

@@ -369,9 +369,39 @@ describe('LinkSession, an object opened from an image', () => {
     // With several codes in the image, the RAW joins none either, for the same reason.
     run(s, [...shot(6, 'd.cr2'), arrive('d.tif')]);
     expect(run(s, [{ type: 'image-shows-others', file: 'd.tif' }, record(7, 'd.tif')]).filter((e) => e.type !== 'object.closed')).toEqual([
-      { type: 'capture.moved', captureId: 6, object: null, barcode: null, seq: null, view: null, from: 'C3' },
+      { type: 'capture.moved', captureId: 6, object: null, barcode: null, seq: null, view: null, from: 'C3', why: 'its image shows several codes' },
       { type: 'capture.unlinked-none', captureId: 7, reason: 'its image shows several codes' },
     ]);
+  });
+
+  it('gives way with every shot taken after the image that showed the next code, numbered in the order they arrived', () => {
+    const s = new LinkSession({ ...rules, expectedShots: 1 });
+    // The next sheet shot twice (RAW first) before its first image is checked; c.cr2 already recorded.
+    run(s, [arrive('a.tif'), fromImage('A1', 'a.tif'), record(1, 'a.tif'), arrive('b.cr2'), arrive('b.tif'), arrive('c.cr2'), arrive('c.tif'), record(2, 'b.cr2'), record(3, 'c.cr2')]);
+    expect(run(s, [fromImage('B2', 'b.tif'), record(4, 'b.tif'), record(5, 'c.tif')])).toEqual([
+      // Nothing of A1 is left to wait for: it is judged as it closes.
+      { type: 'object.closed', object: 1, barcode: 'A1', reason: 'next-object', shots: 1 },
+      { type: 'object.opened', object: 2, barcode: 'B2', fromImage: true },
+      { type: 'capture.moved', captureId: 2, object: 2, barcode: 'B2', seq: 1, view: 'front', from: 'A1' },
+      { type: 'capture.moved', captureId: 3, object: 2, barcode: 'B2', seq: 2, view: 'back', from: 'A1' },
+      { type: 'capture.linked', object: 2, captureId: 4, barcode: 'B2', seq: 1, view: 'front' },
+      { type: 'capture.linked', object: 2, captureId: 5, barcode: 'B2', seq: 2, view: 'back' },
+    ]);
+    expect(s.current).toEqual({ barcode: 'B2', shots: 2 });
+    expect(run(s, [shot(6, 'd.tif')])).toEqual([{ type: 'capture.linked', object: 2, captureId: 6, barcode: 'B2', seq: 3, view: 'label' }]);
+  });
+
+  it('with several codes in the image, the shots taken after it join none either, saying why', () => {
+    const s = new LinkSession(rules);
+    run(s, [arrive('a.tif'), fromImage('A1', 'a.tif'), record(1, 'a.tif'), arrive('b.tif'), ...shot(2, 'c.cr2'), arrive('c.tif')]);
+    expect(run(s, [{ type: 'image-shows-others', file: 'b.tif' }, record(3, 'b.tif')])).toEqual([
+      { type: 'capture.moved', captureId: 2, object: null, barcode: null, seq: null, view: null, from: 'A1', why: 'it followed a shot whose image shows several codes' },
+      { type: 'object.closed', object: 1, barcode: 'A1', reason: 'next-object', shots: 1 },
+      { type: 'capture.unlinked-none', captureId: 3, reason: 'its image shows several codes' },
+    ]);
+    // c.tif arrived with an object open, but its image opens its own object (as with none open).
+    expect(s.arrivedWithoutObject('c.tif')).toBe(true);
+    expect(run(s, [record(4, 'c.tif')])).toEqual([{ type: 'capture.unlinked-none', captureId: 4, reason: 'it followed a shot whose image shows several codes' }]);
   });
 
   it('showing several other codes, the capture closes it and joins none; a scanned object never gives way', () => {
