@@ -12,8 +12,10 @@ import type { Measurements } from './types.js';
 
 const log = createLogger('quality.measure');
 
+type Done = Exclude<MeasureReply, { ok: false }>;
+
 interface Pending {
-  resolve: (m: Measurements) => void;
+  resolve: (reply: Done) => void;
   reject: (e: Error) => void;
 }
 
@@ -21,13 +23,27 @@ let worker: Worker | null = null;
 const pending = new Map<number, Pending>();
 let nextId = 1;
 
-export function measureOffThread(data: Buffer, layout: SampleLayout): Promise<Measurements> {
+export async function measureOffThread(data: Buffer, layout: SampleLayout): Promise<Measurements> {
+  const reply = await send((id) => ({ id, kind: 'measure', data, layout }));
+  if (!('measurements' in reply)) throw new Error('the measuring worker answered a measure with something else');
+  return reply.measurements;
+}
+
+/** `p` halved in 2 × 2 means (halve.ts) off the event loop; `p` itself is copied, not moved. */
+export async function halveOffThread(p: { data: Uint8Array; width: number; height: number }): Promise<{ data: Buffer; width: number; height: number }> {
+  const reply = await send((id) => ({ id, kind: 'halve', data: p.data, width: p.width, height: p.height }));
+  if (!('halved' in reply)) throw new Error('the measuring worker answered a halving with something else');
+  const { data, width, height } = reply.halved;
+  return { data: Buffer.from(data.buffer, data.byteOffset, data.byteLength), width, height };
+}
+
+function send(request: (id: number) => MeasureRequest): Promise<Done> {
   const w = worker ?? start();
   const id = nextId++;
-  return new Promise<Measurements>((resolve, reject) => {
+  return new Promise<Done>((resolve, reject) => {
     pending.set(id, { resolve, reject });
     w.ref();
-    w.postMessage({ id, data, layout } satisfies MeasureRequest);
+    w.postMessage(request(id));
   });
 }
 
@@ -39,7 +55,7 @@ function start(): Worker {
     if (!p) return;
     pending.delete(reply.id);
     if (pending.size === 0) w.unref();
-    if (reply.ok) p.resolve(reply.measurements);
+    if (reply.ok) p.resolve(reply);
     else p.reject(new Error(reply.message));
   });
   w.on('error', (err) => log.error('the measuring worker failed', { error: err.message }));

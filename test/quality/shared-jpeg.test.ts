@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImageBarcodes, drawBarcode, ZxingPool } from '../../src/barcode/image/index.js';
 import { barcodeRulesSchema } from '../../src/barcode/rules.js';
 import { analyzeFile, type AnalyzeOptions } from '../../src/quality/index.js';
-import { halved, jpegShrinkOnLoad, SharedJpegDecode } from '../../src/quality/shared-jpeg.js';
+import { halved } from '../../src/quality/halve.js';
+import { jpegShrinkOnLoad, SharedJpegDecode } from '../../src/quality/shared-jpeg.js';
 import type { Measurements } from '../../src/quality/types.js';
 import { goodImage } from '../helpers/images.js';
 import { corpus } from '../helpers/station-home.js';
@@ -119,7 +120,7 @@ describe('QC with the shared decode', () => {
 
   it('halves in 2 × 2 means rounded half up, leaving out an odd last row and column', () => {
     const px = (v: number[]) => Buffer.from(v.flatMap((x) => [x, x + 1, x + 2]));
-    const got = halved({ data: px([0, 1, 10, 20, 30, 2, 2, 20, 21, 30, 100, 103, 255, 0, 0]), width: 5, height: 3, channels: 3 });
+    const got = halved({ data: new Uint8Array(px([0, 1, 10, 20, 30, 2, 2, 20, 21, 30, 100, 103, 255, 0, 0])), width: 5, height: 3 });
     expect([got.width, got.height]).toEqual([2, 1]);
     const means = [(0 + 1 + 2 + 2 + 2) >> 2, (10 + 20 + 20 + 21 + 2) >> 2];
     expect([...got.data]).toEqual(means.flatMap((m) => [m, m + 1, m + 2]));
@@ -132,7 +133,7 @@ describe('QC with the shared decode', () => {
       return { data, width: info.width, height: info.height, channels: 3 as const };
     };
     const [quarter, eighth] = [await decode(4), await decode(8)];
-    const got = halved(quarter);
+    const got = halved({ ...quarter, data: new Uint8Array(quarter.data) });
     expect([got.width, got.height]).toEqual([eighth.width, eighth.height]);
     let worst = 0;
     for (let i = 0; i < got.data.length; i++) worst = Math.max(worst, Math.abs(got.data[i]! - eighth.data[i]!));
