@@ -17,7 +17,7 @@
  * The full herbarium sheets are the Meise ones (~6000 × 9000 JPEG, real production images).
  * Times are medians of BENCH_RUNS runs (default 3) after a warm-up; the machine is printed with them.
  *
- * BENCH_FORMATS=Code128,EAN13 (checked as linking.imageFormats is; default: the station's default list)
+ * BENCH_FORMATS=Code128,EAN13 (checked as linking.imageFormats is; unset or empty: the station's default list)
  * sets the symbologies looked for in the museum images, ours and the reference alike, and on the
  * station's path; the ZXing folders are always read with the default list, as each holds one symbology.
  *
@@ -53,7 +53,7 @@ const formats = benchFormats();
 /** BENCH_FORMATS as a list of symbologies, refused as the config refuses a bad linking.imageFormats. */
 function benchFormats(): ImageSymbology[] {
   const typed = process.env['BENCH_FORMATS'];
-  const parsed = linkingSchema.safeParse(typed === undefined ? {} : { imageFormats: typed.split(',').map((s) => s.trim()).filter((s) => s !== '') });
+  const parsed = linkingSchema.safeParse(!typed ? {} : { imageFormats: typed.split(',').map((s) => s.trim()).filter((s) => s !== '') });
   if (!parsed.success) throw new Error(`BENCH_FORMATS=${typed}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
   return parsed.data.imageFormats;
 }
