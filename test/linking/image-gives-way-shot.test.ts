@@ -194,4 +194,67 @@ describe('an object opened from an image gives way with the whole shot', () => {
     expect(events.some((e) => e.type === 'alarm' && JSON.stringify(e.data).includes('could not go back to the hot folder'))).toBe(true);
     expect(records.some((r) => r.level === 'warn' && r.message.startsWith('S7.NEF could not go back to the hot folder'))).toBe(true);
   });
+
+  it('a RAW flagged for re-shoot whose next image shows several codes stays set aside in _reshoot, journaled, live and after a restart', async () => {
+    const s = await start();
+    const { linker } = s.station;
+    await s.sheet('S1.tif', first, 1);
+    const nef = await s.raw('S2.NEF');
+    await s.client.setReshoot({ captureId: nef, reshoot: true });
+    await linker.settled();
+    const aside = path.join(s.library, '_reshoot', first, 'S2.NEF');
+    expect(s.station.store.get(nef)!.path).toBe(aside);
+
+    await s.sheet('S2.tif', [next, third], 2);
+    await linker.settled();
+    expect(linker.links.linkOf(nef)).toBeNull();
+    expect(s.station.store.get(nef)!.path).toBe(aside);
+    expect(filesUnder(s.library)).toEqual([`${first}_001.tif`, `_reshoot/${first}/S2.NEF`]);
+    expect(linker.links.move(nef)).toMatchObject({ state: 'done', toPath: aside });
+    // Settled live: nothing for the next start to do.
+    expect(linker.links.relinkedFiled()).not.toContain(nef);
+    expect(s.station.store.detail(nef)!.events.some((e) => e.type === 'capture.filed' && JSON.stringify(e.data).includes('put back'))).toBe(false);
+
+    await s.station.stop();
+    const again = new Station(loadConfig({ home: s.home }));
+    cleanup.push(() => again.stop());
+    await again.start();
+    await again.linker.settled();
+    expect(again.store.get(nef)!.path).toBe(aside);
+    expect(again.store.detail(nef)!.events.some((e) => e.type === 'capture.recovered')).toBe(false);
+  });
+
+  it('a RAW the start-up check cannot put back (a different file has its hot-folder name) goes to _unlinked, with one alarm, never under the old object\'s name', async () => {
+    const s = await start();
+    await s.sheet('S6.tif', first, 1);
+    const nef = await s.raw('S7.NEF');
+    // The station stops after S7.tif gave way and before its RAW is put back.
+    Object.assign(s.station.linker, { refile: () => undefined });
+    await s.sheet('S7.tif', [next, third], 2);
+    expect(s.station.store.get(nef)!.path).toBe(path.join(s.library, `${first}_002.NEF`));
+    await s.station.stop();
+    fs.writeFileSync(path.join(s.inbox, 'S7.NEF'), 'another file');
+
+    const restart = async () => {
+      const again = new Station(loadConfig({ home: s.home }));
+      await again.start();
+      await again.linker.settled();
+      return again;
+    };
+    const again = await restart();
+    const set = path.join(s.library, '_unlinked', 'inbox', 'S7.NEF');
+    expect(again.store.get(nef)!.path).toBe(set);
+    expect(filesUnder(s.library)).toEqual([`${first}_001.tif`, '_unlinked/inbox/S7.NEF']);
+    expect(fs.readFileSync(path.join(s.inbox, 'S7.NEF'), 'utf8')).toBe('another file');
+    expect(again.linker.links.move(nef)).toBeNull();
+    const alarms = () => again.store.detail(nef)!.events.filter((e) => e.type === 'alarm');
+    expect(alarms()).toHaveLength(1);
+    expect(JSON.stringify(alarms()[0]!.data)).toContain('could not go back where it was found');
+    await again.stop();
+
+    const third_ = await restart();
+    cleanup.push(() => third_.stop());
+    expect(third_.store.get(nef)!.path).toBe(set);
+    expect(third_.store.detail(nef)!.events.filter((e) => e.type === 'alarm')).toHaveLength(1);
+  });
 });
