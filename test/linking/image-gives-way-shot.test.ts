@@ -224,37 +224,4 @@ describe('an object opened from an image gives way with the whole shot', () => {
     expect(again.store.detail(nef)!.events.some((e) => e.type === 'capture.recovered')).toBe(false);
   });
 
-  it('a RAW the start-up check cannot put back (a different file has its hot-folder name) goes to _unlinked, with one alarm, never under the old object\'s name', async () => {
-    const s = await start();
-    await s.sheet('S6.tif', first, 1);
-    const nef = await s.raw('S7.NEF');
-    // The station stops after S7.tif gave way and before its RAW is put back.
-    Object.assign(s.station.linker, { refile: () => undefined });
-    await s.sheet('S7.tif', [next, third], 2);
-    expect(s.station.store.get(nef)!.path).toBe(path.join(s.library, `${first}_002.NEF`));
-    await s.station.stop();
-    fs.writeFileSync(path.join(s.inbox, 'S7.NEF'), 'another file');
-
-    const restart = async () => {
-      const again = new Station(loadConfig({ home: s.home }));
-      await again.start();
-      await again.linker.settled();
-      return again;
-    };
-    const again = await restart();
-    const set = path.join(s.library, '_unlinked', 'inbox', 'S7.NEF');
-    expect(again.store.get(nef)!.path).toBe(set);
-    expect(filesUnder(s.library)).toEqual([`${first}_001.tif`, '_unlinked/inbox/S7.NEF']);
-    expect(fs.readFileSync(path.join(s.inbox, 'S7.NEF'), 'utf8')).toBe('another file');
-    expect(again.linker.links.move(nef)).toBeNull();
-    const alarms = () => again.store.detail(nef)!.events.filter((e) => e.type === 'alarm');
-    expect(alarms()).toHaveLength(1);
-    expect(JSON.stringify(alarms()[0]!.data)).toContain('could not go back where it was found');
-    await again.stop();
-
-    const third_ = await restart();
-    cleanup.push(() => third_.stop());
-    expect(third_.store.get(nef)!.path).toBe(set);
-    expect(third_.store.detail(nef)!.events.filter((e) => e.type === 'alarm')).toHaveLength(1);
-  });
 });
