@@ -469,17 +469,26 @@ export class LinkEditor {
     const link = this.links.linkOf(id);
     const filed = this.links.move(id);
     if (!capture?.sha256 || filed?.state !== 'done') return false;
+    // The start-up mark this rename settles (see LinkStore.clearRelinked); read before any wait.
+    const mark = this.links.relinkedAt(id) ?? undefined;
     // Retention removed the local file (its copies are at the targets): the link changes, no file can move.
     if (this.captures.localRemoved(id)) return false;
     // A rejected object's captures, and shots flagged for re-shoot, stay set aside, under the barcode it has now.
     const aside = link === null ? null : this.links.object(link.objectId)?.state === 'rejected' ? rejectedFolder : this.reshootOf(id) ? reshootFolder : null;
     const to = !link ? back.get(id) : aside !== null ? await this.naming.setAside(capture, aside, link.barcode, capture.path) : await this.naming.destination(capture, link, capture.path);
-    if (to === undefined || to === capture.path) return false;
+    if (to === undefined || to === capture.path) {
+      // Already where its link says: nothing for the next start to rename.
+      if (link && to === capture.path && mark !== undefined) this.links.clearRelinked(id, mark);
+      return false;
+    }
     this.links.planMove(id, capture.path, to);
     try {
       await moveVerified(capture.path, to, { sha256: capture.sha256, size: capture.size, mtimeMs: capture.mtimeUs / 1000 });
       // Put back where it was found, it is not filed any more: a later link files it like a new one.
-      this.links.settleMove(id, link ? { done: true } : { done: true, unfiled: putBackWords });
+      this.db.transaction(() => {
+        this.links.settleMove(id, link ? { done: true } : { done: true, unfiled: putBackWords });
+        if (link && mark !== undefined) this.links.clearRelinked(id, mark);
+      })();
       await removeEmptiedFolders(this.naming.library, path.dirname(capture.path));
       return true;
     } catch (err) {

@@ -31,7 +31,7 @@ import { backoffDelay, type BackoffSettings } from '../upload/backoff.js';
 import { LinkEditor } from './edits.js';
 import { MismatchRecheck } from './mismatch-recheck.js';
 import { FiledReconciler } from './reconcile.js';
-import { LibraryNaming, putBackWords, rejectedFolder, reshootFolder, stemOf, unlinkedFolder } from './naming.js';
+import { LibraryNaming, putBackPath, putBackWords, rejectedFolder, reshootFolder, stemOf, unlinkedFolder } from './naming.js';
 import { LinkSession, missingOf, type BarcodeHistory, type NotLinkedReason, type SessionEffect, type SessionInput, type StoredShot } from './session.js';
 import { LinkStore, type ObjectRecord } from './store.js';
 
@@ -611,23 +611,32 @@ export class Linker {
 
   /**
    * A capture whose link changed outside an edit (its shot moved when an object opened from an image
-   * gave way), once every move queued before it has finished: filed again under its new link, or,
-   * with none, put back where it was found (as undoing its first link would), for a relink to file.
+   * gave way), once every move queued before it has finished: filed again under its new link; with
+   * none, one flagged for re-shoot stays set aside in _reshoot/ (journaled, as the start-up check
+   * keeps it), any other is put back where it was found (putBackPath, as undoing its first link
+   * would), for a relink to file.
    */
   private refile(captureId: number): void {
     void this.serialize(async () => {
       const capture = this.opts.captures.get(captureId);
       const filed = this.links.move(captureId);
+      const mark = this.links.relinkedAt(captureId) ?? undefined;
       if (filed?.state !== 'done' || !capture?.sha256 || this.opts.captures.localRemoved(captureId)) return this.file(captureId);
       const from = capture.path;
       if (this.links.linkOf(captureId)) {
         this.links.forgetMove(captureId);
         return this.file(captureId);
       }
-      // A different file may have taken its name in the hot folder meanwhile (a new shot under the
-      // same name): it is never replaced, and this one goes to the library's _unlinked folder instead.
-      const taken = await sha256OfFile(filed.fromPath).then((sha) => sha !== capture.sha256, () => false);
-      const to = taken ? await this.naming.setAside(capture, unlinkedFolder, capture.sourceId) : filed.fromPath;
+      if (this.links.flaggedForReshoot(captureId)) {
+        if (!this.inLibraryFolder(from, reshootFolder)) return this.file(captureId);
+        if (mark !== undefined) this.links.clearRelinked(captureId, mark);
+        return log.info('stays set aside for re-shoot: its shot joins no object', { captureId, at: path.relative(this.opts.library, from) });
+      }
+      const back = putBackPath(capture, this.links.lastUnfiledTo(captureId), this.opts.library, this.opts.sources);
+      // A different file may have taken its name there meanwhile (a new shot under the same name):
+      // it is never replaced, and this one goes to the library's _unlinked folder instead.
+      const taken = back === null || (await sha256OfFile(back).then((sha) => sha !== capture.sha256, () => false));
+      const to = taken ? await this.naming.setAside(capture, unlinkedFolder, capture.sourceId) : back;
       this.links.planMove(captureId, from, to);
       try {
         await moveVerified(from, to, { sha256: capture.sha256, size: capture.size, mtimeMs: capture.mtimeUs / 1000 });
@@ -635,16 +644,19 @@ export class Linker {
         this.links.restoreMove(filed);
         throw err;
       }
+      const place = back !== null && this.inLibraryFolder(back, unlinkedFolder) ? `its place in ${unlinkedFolder}` : 'the hot folder';
+      const why = back === null ? `its source "${capture.sourceId}" is no longer configured` : `a different file has its name in ${place}`;
       const alarm: (SessionEffect & { type: 'alarm' }) | null = taken
         ? {
             type: 'alarm',
             barcode: null,
             captureIds: [captureId],
-            message: `${capture.relPath} could not go back to the hot folder, as a different file has its name there now: it was set aside in the library at ${path.relative(this.opts.library, to)}, not linked. Relink it (with its shot's image) while no newer version of ${capture.relPath} is recorded; after that, copy it into the hot folder under a name of its own to have it checked as a new shot, or remove it.`,
+            message: `${capture.relPath} could not go back to ${place}, as ${back === null ? why : 'a different file has its name there now'}: it was set aside in the library at ${path.relative(this.opts.library, to)}, not linked. Relink it (with its shot's image) while no newer version of ${capture.relPath} is recorded; after that, copy it into the hot folder under a name of its own to have it checked as a new shot, or remove it.`,
           }
         : null;
+      const unfiled = this.inLibraryFolder(to, unlinkedFolder) ? `set aside in ${unlinkedFolder}${alarm ? `: ${why}` : ''}; not linked` : putBackWords;
       this.opts.db.transaction(() => {
-        this.links.settleMove(captureId, { done: true, unfiled: alarm ? `set aside in ${unlinkedFolder}: a different file has its name in the hot folder; not linked` : putBackWords });
+        this.links.settleMove(captureId, { done: true, unfiled });
         if (alarm) this.recordAlarm(capture.sourceId, alarm, null);
         this.opts.captures.runHooks(captureId);
       })();
@@ -652,7 +664,7 @@ export class Linker {
       if (alarm) {
         log.warn(alarm.message, { captureId, source: capture.sourceId });
         this.opts.onEffect(capture.sourceId, alarm);
-      } else log.info('put back where it was found: its shot joins no object', { captureId, to: filed.fromPath });
+      } else log.info('put back where it was found: its shot joins no object', { captureId, to });
       await removeEmptiedFolders(this.opts.library, path.dirname(from));
     }).catch((err: unknown) => this.filingFailed(captureId, err, () => this.refile(captureId)));
   }
@@ -714,6 +726,8 @@ export class Linker {
     const capture = this.opts.captures.get(captureId);
     const link = this.links.linkOf(captureId);
     const planned = this.links.move(captureId);
+    // The start-up mark this filing settles (see LinkStore.clearRelinked); read before any wait.
+    const mark = this.links.relinkedAt(captureId) ?? undefined;
     // A pending move was cut short and is finished as journaled; a failed one is planned afresh
     // from the capture's link now (an edit may have changed it, another capture taken its name).
     const resume = planned?.state === 'pending' ? planned : null;
@@ -733,7 +747,10 @@ export class Linker {
       const asideNow = this.inLibraryFolder(capture.path, aside) ? capture.path : undefined;
       if (!asideNow && capture.verdict === 'fail' && !this.opts.config.fileFailed && planned?.state !== 'done') return;
       to = await this.naming.setAside(capture, aside, link!.barcode, asideNow);
-      if (to === asideNow) return;
+      if (to === asideNow) {
+        if (mark !== undefined) this.links.clearRelinked(captureId, mark);
+        return;
+      }
       this.links.planMove(captureId, capture.path, to);
     }
     if (!to) {
@@ -752,6 +769,8 @@ export class Linker {
       await moveVerified(from, to, { sha256: capture.sha256, size: capture.size, mtimeMs: capture.mtimeUs / 1000 });
       this.opts.db.transaction(() => {
         this.links.settleMove(captureId, { done: true });
+        // A cut-short move went where its journal said, maybe not where the link says now: the start-up check decides.
+        if (mark !== undefined && !resume) this.links.clearRelinked(captureId, mark);
         this.opts.captures.runHooks(captureId);
       })();
       // A capture uploaded while it was unlinked (a shot waiting for its barcode, or taken with no

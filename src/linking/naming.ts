@@ -1,7 +1,7 @@
 /** Where a linked capture belongs in the library: the template filled in for it, made unique. */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { LinkingConfig } from '../config/schema.js';
+import type { LinkingConfig, SourceConfig } from '../config/schema.js';
 import { freeName } from '../filing/move.js';
 import { collisionSuffixBytes, defaultNamePolicy, sanitizeSegment } from '../filing/sanitize.js';
 import { parseTemplate, renderTemplate, resolveInside, type NamingTemplate, type TemplateValues } from '../filing/template.js';
@@ -136,4 +136,16 @@ async function stemsIn(dir: string, except: string | undefined): Promise<Set<str
     throw err;
   });
   return new Set(names.map((n) => path.join(dir, n)).filter((f) => f !== except).map(stemOf));
+}
+
+/**
+ * Where a filed capture that lost its link goes back (linker.ts refile, reconcile.ts): into
+ * `_unlinked/` when that is where it went the last time it lost its link (LinkStore.lastUnfiledTo),
+ * else to its hot-folder place (its source's folder and its relPath), wherever its last move began
+ * (a rename inside the library does not count). Null: its source is no longer configured.
+ */
+export function putBackPath(capture: Pick<CaptureRecord, 'sourceId' | 'relPath'>, lastUnfiledTo: string | null, library: string, sources: readonly Pick<SourceConfig, 'id' | 'path'>[]): string | null {
+  if (lastUnfiledTo?.startsWith(path.join(library, unlinkedFolder) + path.sep)) return lastUnfiledTo;
+  const source = sources.find((s) => s.id === capture.sourceId);
+  return source ? path.join(source.path, ...capture.relPath.split('/')) : null;
 }

@@ -400,9 +400,27 @@ export class LinkStore {
     return (this.db.prepare('SELECT capture_id FROM filing_moves WHERE relinked_at IS NOT NULL ORDER BY capture_id').all() as { capture_id: number }[]).map((r) => r.capture_id);
   }
 
-  /** A start found the capture's file where its link says (or put it there). */
-  clearRelinked(captureId: number): void {
-    this.db.prepare('UPDATE filing_moves SET relinked_at = NULL WHERE capture_id = ?').run(captureId);
+  /** When markRelinked last marked the capture (null: its file is where its link says, or it has no row). */
+  relinkedAt(captureId: number): string | null {
+    return (this.db.prepare('SELECT relinked_at FROM filing_moves WHERE capture_id = ?').get(captureId) as { relinked_at: string | null } | undefined)?.relinked_at ?? null;
+  }
+
+  /**
+   * The capture's file is where its link says (a start or a live rename put it there). `markedAt`:
+   * the mark the rename was planned from (relinkedAt); a newer one (a link change during the move)
+   * stays for its own rename, and for the next start if that does not run.
+   */
+  clearRelinked(captureId: number, markedAt?: string): void {
+    if (markedAt === undefined) this.db.prepare('UPDATE filing_moves SET relinked_at = NULL WHERE capture_id = ?').run(captureId);
+    else this.db.prepare('UPDATE filing_moves SET relinked_at = NULL WHERE capture_id = ? AND relinked_at = ?').run(captureId, markedAt);
+  }
+
+  /** Where the capture's file went the last time it lost its link and left its filed name (a 'capture.filed' event with `unfiled`), or null. */
+  lastUnfiledTo(captureId: number): string | null {
+    const row = this.db
+      .prepare(`SELECT json_extract(data_json, '$.to') AS path FROM events WHERE capture_id = ? AND type = 'capture.filed' AND json_extract(data_json, '$.unfiled') IS NOT NULL ORDER BY id DESC LIMIT 1`)
+      .get(captureId) as { path: string | null } | undefined;
+    return row?.path ?? null;
   }
 
   move(captureId: number): FilingMove | null {

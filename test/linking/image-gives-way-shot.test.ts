@@ -194,4 +194,34 @@ describe('an object opened from an image gives way with the whole shot', () => {
     expect(events.some((e) => e.type === 'alarm' && JSON.stringify(e.data).includes('could not go back to the hot folder'))).toBe(true);
     expect(records.some((r) => r.level === 'warn' && r.message.startsWith('S7.NEF could not go back to the hot folder'))).toBe(true);
   });
+
+  it('a RAW flagged for re-shoot whose next image shows several codes stays set aside in _reshoot, journaled, live and after a restart', async () => {
+    const s = await start();
+    const { linker } = s.station;
+    await s.sheet('S1.tif', first, 1);
+    const nef = await s.raw('S2.NEF');
+    await s.client.setReshoot({ captureId: nef, reshoot: true });
+    await linker.settled();
+    const aside = path.join(s.library, '_reshoot', first, 'S2.NEF');
+    expect(s.station.store.get(nef)!.path).toBe(aside);
+
+    await s.sheet('S2.tif', [next, third], 2);
+    await linker.settled();
+    expect(linker.links.linkOf(nef)).toBeNull();
+    expect(s.station.store.get(nef)!.path).toBe(aside);
+    expect(filesUnder(s.library)).toEqual([`${first}_001.tif`, `_reshoot/${first}/S2.NEF`]);
+    expect(linker.links.move(nef)).toMatchObject({ state: 'done', toPath: aside });
+    // Settled live: nothing for the next start to do.
+    expect(linker.links.relinkedFiled()).not.toContain(nef);
+    expect(s.station.store.detail(nef)!.events.some((e) => e.type === 'capture.filed' && JSON.stringify(e.data).includes('put back'))).toBe(false);
+
+    await s.station.stop();
+    const again = new Station(loadConfig({ home: s.home }));
+    cleanup.push(() => again.stop());
+    await again.start();
+    await again.linker.settled();
+    expect(again.store.get(nef)!.path).toBe(aside);
+    expect(again.store.detail(nef)!.events.some((e) => e.type === 'capture.recovered')).toBe(false);
+  });
+
 });

@@ -111,7 +111,7 @@ describe('an object opened from an image that gave way, the station stopped befo
     expect(recovered(log)).toHaveLength(1);
   });
 
-  it('a file of the same name in the hot folder is neither overwritten nor deleted: the RAW stays, with an alarm', async () => {
+  it('a file of the same name in the hot folder is neither overwritten nor deleted: the RAW goes to _unlinked, with one alarm, never under the old object\'s name', async () => {
     const s = await start();
     await s.sheet('S6.tif', first, 1);
     const nef = await s.raw('S7.NEF');
@@ -121,11 +121,43 @@ describe('an object opened from an image that gave way, the station stopped befo
     fs.writeFileSync(path.join(s.inbox, 'S7.NEF'), 'another file');
 
     const { station } = await restart(s.station);
-    expect(filesUnder(s.library)).toEqual([`${first}_001.tif`, `${first}_002.NEF`]);
+    const set = path.join(s.library, '_unlinked', 'inbox', 'S7.NEF');
+    expect(filesUnder(s.library)).toEqual([`${first}_001.tif`, '_unlinked/inbox/S7.NEF']);
+    expect(station.store.get(nef)!.path).toBe(set);
     expect(fs.readFileSync(path.join(s.inbox, 'S7.NEF'), 'utf8')).toBe('another file');
-    expect(eventsOf(station, nef, 'alarm').at(-1)).toMatchObject({ data: { message: expect.stringMatching(/a file of that name is there already: it stays where it is/) } });
-    // Checked again at the next start.
-    expect(station.linker.links.relinkedFiled()).toEqual([nef]);
+    expect(eventsOf(station, nef, 'alarm')).toHaveLength(1);
+    expect(eventsOf(station, nef, 'alarm')[0]).toMatchObject({ data: { message: expect.stringMatching(/could not go back where it was found, as a different file has its name/) } });
+    // Not filed any more (as the running station leaves it): no journal row, nothing to check again.
+    expect(station.linker.links.move(nef)).toBeNull();
+
+    const last = await restart(station);
+    expect(last.station.store.get(nef)!.path).toBe(set);
+    expect(eventsOf(last.station, nef, 'alarm')).toHaveLength(1);
+  });
+
+  it('an undo cut short for a RAW relinked from _unlinked puts it back in _unlinked, not in the hot folder', async () => {
+    const s = await start();
+    await s.sheet('S6.tif', first, 1);
+    const nef = await s.raw('S7.NEF');
+    renamesNeverRun(s.station);
+    await s.sheet('S7.tif', [next, third], 2);
+    await s.station.stop();
+    fs.writeFileSync(path.join(s.inbox, 'S7.NEF'), 'another file');
+    const { station } = await restart(s.station);
+    const set = path.join(s.library, '_unlinked', 'inbox', 'S7.NEF');
+    expect(station.store.get(nef)!.path).toBe(set);
+
+    await station.linker.editor.relinkCaptures([nef], next);
+    await station.linker.settled();
+    expect(station.store.get(nef)!.path).toBe(path.join(s.library, `${next}_001.NEF`));
+    renamesNeverRun(station);
+    await station.linker.editor.undoLast();
+    expect(station.linker.links.linkOf(nef)).toBeNull();
+
+    const last = await restart(station);
+    expect(last.station.store.get(nef)!.path).toBe(set);
+    expect(fs.readFileSync(path.join(s.inbox, 'S7.NEF'), 'utf8')).toBe('another file');
+    expect(recovered(last.log).some((r) => r.fields?.captureId === nef)).toBe(true);
   });
 });
 
@@ -218,11 +250,33 @@ describe('a link edit, the station stopped before its files were renamed', () =>
     await shoot('a1.tif', 1);
     const a2 = await shoot('a2.tif', 2);
     await client.relinkCaptures({ captureIds: [a2], barcode: 'B' });
-    expect(station.linker.links.relinkedFiled()).toEqual([a2]);
+    // Renamed live: its mark is cleared with it.
+    expect(station.linker.links.relinkedFiled()).toEqual([]);
 
     const again = await restart(station);
     expect(filesUnder(library)).toEqual(['A/A_001_front.tif', 'B/B_001_front.tif']);
     expect(recovered(again.log)).toEqual([]);
     expect(again.station.linker.links.relinkedFiled()).toEqual([]);
+  });
+
+  it('a file renamed live is not renamed again at the next start, even when the template changed meanwhile', async () => {
+    const { station, client, library, shoot } = await linkingStation(linking);
+    await client.scanBarcode({ code: 'A' });
+    await shoot('a1.tif', 1);
+    const a2 = await shoot('a2.tif', 2);
+    await shoot('a3.tif', 3);
+    await client.relinkCaptures({ captureIds: [a2], barcode: 'B' });
+    await station.linker.settled();
+    expect(filesUnder(library)).toEqual(['A/A_001_front.tif', 'A/A_003_label.tif', 'B/B_001_front.tif']);
+    await station.stop();
+    const home = station.config.locations.home!;
+    const config = JSON.parse(fs.readFileSync(path.join(home, 'station.json'), 'utf8')) as { linking: { template: string } };
+    config.linking.template = '{barcode}-{seq:03}{ext}';
+    fs.writeFileSync(path.join(home, 'station.json'), JSON.stringify(config));
+
+    const again = await restart(station);
+    // Filed names stay as filed: a new template names new files only.
+    expect(filesUnder(library)).toEqual(['A/A_001_front.tif', 'A/A_003_label.tif', 'B/B_001_front.tif']);
+    expect(recovered(again.log)).toEqual([]);
   });
 });
