@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
+import type * as Quality from '../../src/quality/index.js';
 import { Station } from '../../src/station/station.js';
 import { labelled } from '../helpers/images.js';
 import { corpus, filesUnder, makeHome, waitFor } from '../helpers/station-home.js';
@@ -17,7 +18,7 @@ import { corpus, filesUnder, makeHome, waitFor } from '../helpers/station-home.j
 const held = new Map<string, Promise<void>>();
 const release = new Map<string, () => void>();
 vi.mock('../../src/quality/index.js', async (orig) => {
-  const m = await orig<typeof import('../../src/quality/index.js')>();
+  const m = await orig<typeof Quality>();
   return {
     ...m,
     analyzeFile: async (...args: Parameters<typeof m.analyzeFile>) => {
@@ -123,13 +124,17 @@ describe('the next sheet\'s first image checked after its second', () => {
     expect(filesUnder(s.library).filter((f) => f.includes(`${first}_002`))).toEqual([]);
   }, 40000);
 
-  it('with an upload target, nothing of the shot is uploaded under the object before', async () => {
+  // S2.NEF may be sent under the object before while S2.tif is still being checked (nothing knew yet
+  // it was the next sheet's): that copy is recorded stale and removed once it follows.
+  it('with an upload target, the shot ends up at the target under the next object only', async () => {
     const more = { targets: [{ id: 'nas', kind: 'folder', path: 'share', mountCheck: false, when: 'all' }], upload: { probeIntervalSec: 0.2, backoff: { baseMs: 50, maxMs: 500 } } };
     const s = await outOfOrder(next, { more });
     s.station.linker.scan('%%END%%');
-    await waitFor(() => s.station.uploader.status().targets[0]?.counts.done === 5, 'all five uploaded');
     const share = path.join(s.home, 'share');
-    expect(filesUnder(share).filter((f) => !path.basename(f).startsWith('.')).map((f) => path.basename(f)).sort()).toEqual([`${first}_001.tif`, `${next}_001.NEF`, `${next}_001.tif`, `${next}_002.NEF`, `${next}_002.tif`]);
+    const sent = () => filesUnder(share).filter((f) => !path.basename(f).startsWith('.')).map((f) => path.basename(f)).sort().join(' ');
+    const wanted = [`${first}_001.tif`, `${next}_001.NEF`, `${next}_001.tif`, `${next}_002.NEF`, `${next}_002.tif`].join(' ');
+    await waitFor(() => s.station.uploader.status().targets[0]?.counts.done === 5 && sent() === wanted, 'all five uploaded, none under the object before');
+    expect(sent()).toBe(wanted);
   }, 40000);
 
   it('an image showing yet another code still fails as a mismatch on the object before', async () => {
