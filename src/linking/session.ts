@@ -29,7 +29,8 @@
  * the session holds what the database has (its barcode, its linked shots, its barcode's next number
  * and real shots elsewhere), keeping the places of files still being checked. An object opened from
  * an image (linkFromImage) gives way to the next object's image, with that image's whole shot (its RAW
- * too, even linked already); a refused scan may close the open
+ * too, even linked already; an earlier shot whose image is checked only after that, showing the same
+ * code, follows, numbered after the next object's shots); a refused scan may close the open
  * object (the technician moved on). Places live in memory only; `object.unchecked` and `object.judged` let
  * the station keep in its database which closed objects are still to be judged, so the next start
  * judges those the last run could not. Files a start-up scan finds (the station's, or a source folder's
