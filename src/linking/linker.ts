@@ -343,8 +343,17 @@ export class Linker {
     const session = this.sessions.get(capture.sourceId)!;
     if (!this.opts.config.linkFromImage || (source?.scanMode ?? this.opts.config.mode) !== 'scan-before-capture') return;
     const imageObject = session.imageObjectOf(capture.relPath);
-    if (imageObject === null && (session.current || !session.arrivedWithoutObject(capture.relPath))) return;
+    const gaveWay = session.gaveWayOf(capture.relPath);
+    if (imageObject === null && gaveWay === null && (session.current || !session.arrivedWithoutObject(capture.relPath))) return;
     const valid = [...new Set(this.opts.captures.barcodes(capture.id).filter((b) => b.valid).map((b) => b.text))];
+    if (gaveWay !== null) {
+      // Checked after a later image of the same sheet made its object give way: it is that sheet's
+      // too. Showing another code still, it fails as a mismatch (the relinked check).
+      if (valid.length !== 1 || valid[0] !== gaveWay.to) return;
+      log.info(`${capture.relPath} follows to object ${gaveWay.to} with its whole shot: object ${gaveWay.from}, opened from an image, gave way to ${gaveWay.to} while ${capture.relPath} was being checked, and its image shows ${gaveWay.to}; it is numbered after the shots ${gaveWay.to} already has`, { captureId: capture.id, source: capture.sourceId });
+      this.apply(capture.sourceId, { type: 'follow', file: capture.relPath, at: this.now() });
+      return;
+    }
     if (imageObject !== null && (valid.length === 0 || valid.includes(imageObject))) return;
     if (valid.length !== 1) {
       if (imageObject === null) return;
@@ -450,8 +459,9 @@ export class Linker {
             // Its file keeps the old object's name until refile renames it: not filed under its link
             // any more, so held back from upload (held.ts) from this same transaction on.
             if (this.links.move(effect.captureId)?.state === 'done' && !this.opts.captures.localRemoved(effect.captureId)) this.links.forgetMove(effect.captureId);
-            log.info(`capture moved with its shot to object ${effect.barcode}: object ${effect.from}, opened from an image, gave way to the one its shot's image shows`, { captureId: effect.captureId, source: sourceId });
-            appendEvent(this.opts.db, { type: 'capture.relinked', captureId: effect.captureId, sourceId, data: { why: 'image gave way', from: effect.from, barcode: effect.barcode, seq: effect.seq, view: effect.view } });
+            const after = effect.numberedAfter ? `; its image was checked after theirs, so it is numbered after the shots ${effect.barcode} already has (shot ${effect.seq})` : '';
+            log.info(`capture moved with its shot to object ${effect.barcode}: object ${effect.from}, opened from an image, gave way to the one its shot's image shows${after}`, { captureId: effect.captureId, source: sourceId });
+            appendEvent(this.opts.db, { type: 'capture.relinked', captureId: effect.captureId, sourceId, data: { why: 'image gave way', from: effect.from, barcode: effect.barcode, seq: effect.seq, view: effect.view, ...(effect.numberedAfter ? { numberedAfter: true } : {}) } });
             relinked.push(effect.captureId);
           }
           refile.push(effect.captureId);

@@ -29,7 +29,8 @@
  * the session holds what the database has (its barcode, its linked shots, its barcode's next number
  * and real shots elsewhere), keeping the places of files still being checked. An object opened from
  * an image (linkFromImage) gives way to the next object's image, with that image's whole shot (its RAW
- * too, even linked already); a refused scan may close the open
+ * too, even linked already; an earlier shot whose image is checked only after that, showing the same
+ * code, follows, numbered after the next object's shots); a refused scan may close the open
  * object (the technician moved on). Places live in memory only; `object.unchecked` and `object.judged` let
  * the station keep in its database which closed objects are still to be judged, so the next start
  * judges those the last run could not. Files a start-up scan finds (the station's, or a source folder's
@@ -74,6 +75,12 @@ export type SessionInput =
    * capture joins no object.
    */
   | { type: 'image-shows-others'; file: string; at: number }
+  /**
+   * linkFromImage: recorded capture `file`, placed in an object opened from an image that has since
+   * given way to the open object (checks finish out of order), shows that object's code: its shot
+   * and the shots after it follow, numbered after the shots the open object already has.
+   */
+  | { type: 'follow'; file: string; at: number }
   /** An object-like scan refused by the project's rules (`why`: "it does not match…"); `close`: it closes the open object (linking.onRefusedScan). */
   | { type: 'refused'; code: string; why: string; close: boolean; at: number }
   /**
@@ -115,8 +122,10 @@ export type SessionEffect =
    * linkFromImage: a recorded capture of a shot an object opened from an image gave up (the shot's
    * other file showed the next object's code, or a shot before it did) moves to `object` (the shot's
    * new place), or, with `object` null (that image showed several codes), joins none, for `why`.
+   * `numberedAfter`: it followed late (see the `follow` input), so its number comes after shots
+   * taken after it.
    */
-  | { type: 'capture.moved'; captureId: number; object: number | null; barcode: string | null; seq: number | null; view: string | null; from: string; why?: NotLinkedReason }
+  | { type: 'capture.moved'; captureId: number; object: number | null; barcode: string | null; seq: number | null; view: string | null; from: string; why?: NotLinkedReason; numberedAfter?: true }
   /** The capture joins no object (scan-after-capture: it no longer waits for a barcode, even after a restart). */
   | { type: 'capture.unlinked-none'; captureId: number; reason: NotLinkedReason }
   /**
@@ -164,6 +173,8 @@ interface SessionObject {
    * object's (it gives way), where a scanned object fails it as a barcode mismatch.
    */
   fromImage: boolean;
+  /** The object it gave way to (opened from a later image), once it has. */
+  gaveWayTo: SessionObject | null;
   /** Its first sequence number: a barcode scanned again continues after its earlier shots. */
   firstSeq: number;
   /** The sequence numbers of the barcode's real shots in the database when it opened: they count toward its completeness. */
@@ -183,6 +194,13 @@ interface Place {
   isRaw: boolean;
   /** Why it belongs nowhere (shot null). */
   why?: NotLinkedReason;
+}
+
+/** A shot taken out of an object opened from an image (takeOut): its files still being checked or linked, and why they join none should nothing take them. */
+interface LeftShot {
+  stem: string;
+  files: ShotFile[];
+  why: NotLinkedReason;
 }
 
 const live = (shot: Shot): boolean => !shot.undone && shot.files.some((f) => f.state === 'waiting' || f.state === 'linked');
@@ -291,6 +309,16 @@ export class LinkSession {
     return open?.fromImage && place?.shot && !place.shot.undone && place.object === open ? open.barcode : null;
   }
 
+  /**
+   * When `file`, not recorded yet, has its place in a closed object opened from an image that gave
+   * way to the open object: both barcodes (its image may show the open one's, see `follow`).
+   */
+  gaveWayOf(file: string): { from: string; to: string } | null {
+    const place = this.places.get(file);
+    const object = place?.object;
+    return object?.gaveWayTo && object.gaveWayTo === this.open && place?.shot && !place.shot.undone ? { from: object.barcode, to: this.open.barcode } : null;
+  }
+
   /** True when `file` arrived with no object open and is not recorded yet (so its image may open one). */
   arrivedWithoutObject(file: string): boolean {
     return this.places.get(file)?.shot === null;
@@ -313,6 +341,8 @@ export class LinkSession {
       case 'image-shows-others':
         if (this.imageObjectOf(input.file) === null) return effects;
         return [...effects, ...this.takeOut(input.file).flatMap((s) => s.files.flatMap((f) => this.moved(f, null, null, this.open!.barcode, s.why))), ...this.close('next-object', input.at)];
+      case 'follow':
+        return [...effects, ...this.follow(input.file, input.at)];
       case 'refused':
         return [...effects, ...this.refused(input.code, input.why, input.close, input.at)];
       case 'arrival':
@@ -363,19 +393,45 @@ export class LinkSession {
     // leaves it before it closes (so it is neither counted nor waited for there).
     const from = adopt !== undefined && this.imageObjectOf(adopt) !== null ? this.open!.barcode : null;
     const left = from === null ? [] : this.takeOut(adopt!);
+    const gaveWay = from === null ? null : this.open!;
     const effects = this.openObject(barcode, at, adopt !== undefined);
+    if (gaveWay) gaveWay.gaveWayTo = this.open;
     const place = adopt === undefined ? undefined : this.places.get(adopt);
     if (place?.shot !== null || adopt === undefined) return effects;
     this.place(this.open, adopt, place.stem, place.isRaw, at);
-    // The shot's other files (its RAW, shot with this image) follow it: one exposure, one object;
-    // so do the shots taken after it, in the order they arrived.
+    return [...effects, ...this.join(left, from!, false, at)];
+  }
+
+  /**
+   * linkFromImage, checks finishing out of order: the object `file` has its place in gave way to the
+   * open one (a later image showing the open object's code was checked first), and `file`'s image
+   * shows that code too. It is the next sheet's as well, so its shot and the shots after it leave as
+   * they would have had it been checked first; the open object's numbers already given stay (its
+   * captures may be filed under them), so they take the numbers after its last shot.
+   */
+  private follow(file: string, at: number): SessionEffect[] {
+    if (this.gaveWayOf(file) === null) return [];
+    const { object: from, stem, isRaw } = this.places.get(file)!;
+    const left = this.takeOut(file);
+    this.place(this.open, file, stem, isRaw, at);
+    return [...this.join(left, from!.barcode, true, at), ...this.judgeIfSettled(from)];
+  }
+
+  /**
+   * The shots `left` (taken out of object `from`, see takeOut) join the open object: the shot's other
+   * files (its RAW, shot with the image) follow it, one exposure, one object; so do the shots taken
+   * after it, in the order they arrived. `late`: after shots the open object already has (`follow`).
+   */
+  private join(left: readonly LeftShot[], from: string, late: boolean, at: number): SessionEffect[] {
+    const object = this.open!;
+    const effects: SessionEffect[] = [];
     for (const s of left) {
       for (const f of s.files) {
-        if (f.state === 'waiting') this.place(this.open, f.file, s.stem, f.isRaw, at);
+        if (f.state === 'waiting') this.place(object, f.file, s.stem, f.isRaw, at);
         else {
-          const shot = this.shotFor(this.open!, s.stem);
+          const shot = this.shotFor(object, s.stem);
           shot.files.push({ ...f });
-          effects.push(...this.moved(f, this.open!, shot, from!));
+          effects.push(...this.moved(f, object, shot, from, undefined, late));
         }
       }
     }
@@ -391,7 +447,7 @@ export class LinkSession {
    * caller places them; returns those shots in arrival order with their files still being checked
    * or linked, `file` left out (linked ones must move too, see `moved`).
    */
-  private takeOut(file: string): { stem: string; files: ShotFile[]; why: NotLinkedReason }[] {
+  private takeOut(file: string): LeftShot[] {
     const { object, shot } = this.places.get(file)!;
     const leaving = object!.shots.slice(object!.shots.indexOf(shot!)).filter((s) => !s.undone);
     object!.shots = object!.shots.filter((s) => !leaving.includes(s));
@@ -403,9 +459,9 @@ export class LinkSession {
   }
 
   /** A linked capture of a shot taken out of an object opened from an image goes to `shot` of `object` (null: none, for `why`). */
-  private moved(f: ShotFile, object: SessionObject | null, shot: Shot | null, from = this.open!.barcode, why?: NotLinkedReason): SessionEffect[] {
+  private moved(f: ShotFile, object: SessionObject | null, shot: Shot | null, from = this.open!.barcode, why?: NotLinkedReason, late = false): SessionEffect[] {
     if (f.state !== 'linked') return [];
-    return [{ type: 'capture.moved', captureId: f.captureId!, object: object?.ref ?? null, barcode: object?.barcode ?? null, seq: shot?.seq ?? null, view: shot ? this.viewOf(shot.seq) : null, from, ...(why ? { why } : {}) }];
+    return [{ type: 'capture.moved', captureId: f.captureId!, object: object?.ref ?? null, barcode: object?.barcode ?? null, seq: shot?.seq ?? null, view: shot ? this.viewOf(shot.seq) : null, from, ...(why ? { why } : {}), ...(late ? { numberedAfter: true as const } : {}) }];
   }
 
   /**
@@ -430,7 +486,7 @@ export class LinkSession {
     const before = [...this.settling].filter((o) => o.barcode === barcode && o.closed !== 'rejected');
     const history = this.history(barcode);
     const firstSeq = Math.max(history.firstSeq, ...before.map(nextSeq));
-    this.open = { ref: this.nextRef++, barcode, shots: [], lastActivity: at, closed: null, fromImage, firstSeq, earlier: new Set(history.seqs), before, closedAt: 0, early: null };
+    this.open = { ref: this.nextRef++, barcode, shots: [], lastActivity: at, closed: null, fromImage, gaveWayTo: null, firstSeq, earlier: new Set(history.seqs), before, closedAt: 0, early: null };
     return [...effects, { type: 'object.opened', object: this.open.ref, barcode, ...(fromImage ? { fromImage } : {}) }];
   }
 

@@ -391,6 +391,48 @@ describe('LinkSession, an object opened from an image', () => {
     expect(run(s, [shot(6, 'd.tif')])).toEqual([{ type: 'capture.linked', object: 2, captureId: 6, barcode: 'B2', seq: 3, view: 'label' }]);
   });
 
+  it('an image checked after a later one made its object give way follows with its whole shot when it shows the same code, numbered after', () => {
+    const s = new LinkSession(rules);
+    // The next sheet's second image (c.tif) is checked before its first (b.tif): A1 gives way with c only.
+    run(s, [arrive('a.tif'), fromImage('A1', 'a.tif'), record(1, 'a.tif'), ...shot(2, 'b.cr2'), arrive('b.tif'), ...shot(3, 'c.cr2'), arrive('c.tif'), fromImage('B2', 'c.tif'), record(4, 'c.tif')]);
+    expect([s.imageObjectOf('b.tif'), s.gaveWayOf('b.tif')]).toEqual([null, { from: 'A1', to: 'B2' }]);
+    expect(run(s, [{ type: 'follow', file: 'b.tif' }, record(5, 'b.tif')])).toEqual([
+      { type: 'capture.moved', captureId: 2, object: 2, barcode: 'B2', seq: 2, view: 'back', from: 'A1', numberedAfter: true },
+      // Nothing of A1 is left to wait for.
+      { type: 'object.judged', object: 1 },
+      { type: 'capture.linked', object: 2, captureId: 5, barcode: 'B2', seq: 2, view: 'back' },
+    ]);
+    expect(s.current).toEqual({ barcode: 'B2', shots: 2 });
+    expect(run(s, [shot(6, 'd.tif')])).toEqual([{ type: 'capture.linked', object: 2, captureId: 6, barcode: 'B2', seq: 3, view: 'label' }]);
+    // Once B2 has given way in turn, a late image of A1 follows nowhere (a mismatch judges it).
+    const later = new LinkSession(rules);
+    run(later, [arrive('a.tif'), fromImage('A1', 'a.tif'), record(1, 'a.tif'), arrive('b.tif'), arrive('c.tif'), fromImage('B2', 'c.tif'), record(2, 'c.tif'), arrive('d.tif'), fromImage('C3', 'd.tif')]);
+    expect(later.gaveWayOf('b.tif')).toBeNull();
+    expect(run(later, [{ type: 'follow', file: 'b.tif' }])).toEqual([]);
+    // A scanned object never gave way.
+    const scanned = new LinkSession(rules);
+    run(scanned, [scan('A1'), arrive('b.tif'), scan('B2')]);
+    expect(scanned.gaveWayOf('b.tif')).toBeNull();
+  });
+
+  it('a late image\'s RAW follows it whether it is checked last or arrives last', () => {
+    const checkedLast = new LinkSession(rules);
+    run(checkedLast, [arrive('a.tif'), fromImage('A1', 'a.tif'), record(1, 'a.tif'), arrive('b.cr2'), arrive('b.tif'), ...shot(2, 'c.cr2'), arrive('c.tif'), fromImage('B2', 'c.tif'), record(3, 'c.tif')]);
+    expect(run(checkedLast, [{ type: 'follow', file: 'b.tif' }, record(4, 'b.tif'), record(5, 'b.cr2')])).toEqual([
+      // The RAW still being checked is B2's now: A1 waits for nothing.
+      { type: 'object.judged', object: 1 },
+      { type: 'capture.linked', object: 2, captureId: 4, barcode: 'B2', seq: 2, view: 'back' },
+      { type: 'capture.linked', object: 2, captureId: 5, barcode: 'B2', seq: 2, view: 'back' },
+    ]);
+    // The RAW arrives once B2 is open: it is B2's already, and the late image joins its shot.
+    const arrivesLast = new LinkSession(rules);
+    run(arrivesLast, [arrive('a.tif'), fromImage('A1', 'a.tif'), record(1, 'a.tif'), arrive('b.tif'), arrive('c.tif'), fromImage('B2', 'c.tif'), record(2, 'c.tif'), ...shot(3, 'b.cr2')]);
+    expect(run(arrivesLast, [{ type: 'follow', file: 'b.tif' }, record(4, 'b.tif')])).toEqual([
+      { type: 'object.judged', object: 1 },
+      { type: 'capture.linked', object: 2, captureId: 4, barcode: 'B2', seq: 2, view: 'back' },
+    ]);
+  });
+
   it('with several codes in the image, the shots taken after it join none either, saying why', () => {
     const s = new LinkSession(rules);
     run(s, [arrive('a.tif'), fromImage('A1', 'a.tif'), record(1, 'a.tif'), arrive('b.tif'), ...shot(2, 'c.cr2'), arrive('c.tif')]);

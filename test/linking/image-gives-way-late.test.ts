@@ -1,0 +1,145 @@
+/**
+ * linkFromImage, checks finishing out of order (ingest.concurrency 2): the next sheet's second image
+ * is checked before its first, so the object opened from an image gives way to the next sheet's
+ * object with the second shot only. The first shot, whose image shows that same code once checked,
+ * must follow with its RAW (numbered after the shots that object already has), not stay behind as a
+ * barcode mismatch with its RAW filed under the object before.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import type * as Quality from '../../src/quality/index.js';
+import { Station } from '../../src/station/station.js';
+import { labelled } from '../helpers/images.js';
+import { corpus, filesUnder, makeHome, waitFor } from '../helpers/station-home.js';
+
+/** Files whose check is held until the test lets it finish, and what lets each finish. */
+const held = new Map<string, Promise<void>>();
+const release = new Map<string, () => void>();
+vi.mock('../../src/quality/index.js', async (orig) => {
+  const m = await orig<typeof Quality>();
+  return {
+    ...m,
+    analyzeFile: async (...args: Parameters<typeof m.analyzeFile>) => {
+      await held.get(path.basename(args[0]));
+      return m.analyzeFile(...args);
+    },
+  };
+});
+
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  // A check still held would keep the station from stopping.
+  for (const go of release.values()) go();
+  for (const fn of cleanup.splice(0).reverse()) await fn();
+  held.clear();
+  release.clear();
+});
+
+const first = 'BR0000000000017';
+const next = 'BR0000000000024';
+const third = 'BR0000000000031';
+
+/** `more`: config over this test's (upload targets…). */
+async function start(more: Record<string, unknown> = {}) {
+  // The synthetic label's white paper clips by design; exposure is not what this test is about.
+  const home = makeHome({
+    ingest: { stableWindowMs: 200, rescanIntervalSec: 0 },
+    linking: { enabled: true, linkFromImage: true, barcode: { pattern: 'BR\\d{13}' }, template: '{barcode}_{seq:03}{ext}' },
+    profiles: { default: { exposure: { severity: 'off' } } },
+    ...more,
+  });
+  cleanup.push(() => fs.rmSync(home, { recursive: true, force: true }));
+  // The upload target's folder (used only when a test configures it).
+  fs.mkdirSync(path.join(home, 'share'));
+  const config = loadConfig({ home });
+  const station = new Station(config);
+  await station.start();
+  cleanup.push(() => station.stop());
+  const inbox = path.join(home, 'Inbox');
+  const tmp = fs.mkdtempSync(path.join(home, 'tmp-'));
+  /** Written aside, then renamed in: the watcher sees each file whole, in this order. */
+  const put = async (name: string, write: (file: string) => Promise<void> | void) => {
+    await write(path.join(tmp, name));
+    fs.renameSync(path.join(tmp, name), path.join(inbox, name));
+  };
+  const raw = (name: string, extra: string) => put(name, (file) => fs.writeFileSync(file, Buffer.concat([fs.readFileSync(path.join(corpus, 'raw/exiftool/Nikon.nef')), Buffer.from(extra)])));
+  const linkOf = (name: string) => {
+    const c = station.store.list({ limit: 100 }).find((x) => x.relPath === name)!;
+    const l = station.linker.links.linkOf(c.id);
+    return { link: l ? `${l.barcode}:${l.seq}` : null, verdict: c.verdict };
+  };
+  return { home, station, inbox, library: config.locations.library, put, raw, linkOf };
+}
+
+/**
+ * S1 opens 017; S2 and S3 of the next sheet arrive in order, S2.tif (showing `s2code`) checked last
+ * (`rawLast`: S2.NEF after it).
+ */
+async function outOfOrder(s2code: string, { rawLast = false, more = {} }: { rawLast?: boolean; more?: Record<string, unknown> } = {}) {
+  // Two files held: a third check must still run for S3 (ingest.concurrency is 2 by default).
+  const s = await start({ ...(rawLast ? { ingest: { stableWindowMs: 200, rescanIntervalSec: 0, concurrency: 3 } } : {}), ...more });
+  await s.put('S1.tif', (file) => labelled(file, first, 1));
+  await waitFor(() => s.station.store.counts().total === 1, 'S1 recorded');
+  await s.station.linker.settled();
+  for (const name of rawLast ? ['S2.tif', 'S2.NEF'] : ['S2.tif']) held.set(name, new Promise((resolve) => release.set(name, resolve)));
+  await s.raw('S2.NEF', 'a');
+  await s.put('S2.tif', (file) => labelled(file, s2code, 2));
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  await s.raw('S3.NEF', 'b');
+  await s.put('S3.tif', (file) => labelled(file, next, 3));
+  await waitFor(() => s.station.store.counts().total === 5 - release.size, 'all but the held files recorded');
+  await s.station.linker.settled();
+  expect(s.linkOf('S3.tif').link).toBe(`${next}:1`);
+  for (const [name, go] of release) {
+    const before = s.station.store.counts().total;
+    go();
+    await waitFor(() => s.station.store.counts().total === before + 1, `${name} recorded`);
+    await s.station.linker.settled();
+  }
+  await new Promise((resolve) => setImmediate(resolve));
+  await s.station.linker.settled();
+  return s;
+}
+
+describe('the next sheet\'s first image checked after its second', () => {
+  it('its whole shot follows to the next sheet\'s object, numbered after its shots, RAW filed again', async () => {
+    const s = await outOfOrder(next);
+    expect(s.linkOf('S2.tif')).toEqual({ link: `${next}:2`, verdict: expect.not.stringMatching(/fail/) });
+    expect(s.linkOf('S2.NEF').link).toBe(`${next}:2`);
+    expect(s.linkOf('S3.NEF').link).toBe(`${next}:1`);
+    await waitFor(() => filesUnder(s.library).includes(`${next}_002.NEF`), 'S2.NEF filed under the next object');
+    expect(filesUnder(s.library).filter((f) => f.includes(`${first}_002`))).toEqual([]);
+    expect(filesUnder(s.inbox)).toEqual([]);
+    const nef = s.station.store.list({ limit: 100 }).find((c) => c.relPath === 'S2.NEF')!.id;
+    expect(s.station.store.detail(nef)!.events).toContainEqual(expect.objectContaining({ type: 'capture.relinked', data: expect.objectContaining({ from: first, barcode: next, seq: 2, numberedAfter: true }) }));
+  }, 40000);
+
+  it('its RAW checked after it follows too', async () => {
+    const s = await outOfOrder(next, { rawLast: true });
+    expect(s.linkOf('S2.tif').link).toBe(`${next}:2`);
+    expect(s.linkOf('S2.NEF').link).toBe(`${next}:2`);
+    await waitFor(() => filesUnder(s.library).includes(`${next}_002.NEF`), 'S2.NEF filed under the next object');
+    expect(filesUnder(s.library).filter((f) => f.includes(`${first}_002`))).toEqual([]);
+  }, 40000);
+
+  // S2.NEF may be sent under the object before while S2.tif is still being checked (nothing knew yet
+  // it was the next sheet's): that copy is recorded stale and removed once it follows.
+  it('with an upload target, the shot ends up at the target under the next object only', async () => {
+    const more = { targets: [{ id: 'nas', kind: 'folder', path: 'share', mountCheck: false, when: 'all' }], upload: { probeIntervalSec: 0.2, backoff: { baseMs: 50, maxMs: 500 } } };
+    const s = await outOfOrder(next, { more });
+    s.station.linker.scan('%%END%%');
+    const share = path.join(s.home, 'share');
+    const sent = () => filesUnder(share).filter((f) => !path.basename(f).startsWith('.')).map((f) => path.basename(f)).sort().join(' ');
+    const wanted = [`${first}_001.tif`, `${next}_001.NEF`, `${next}_001.tif`, `${next}_002.NEF`, `${next}_002.tif`].join(' ');
+    await waitFor(() => s.station.uploader.status().targets[0]?.counts.done === 5 && sent() === wanted, 'all five uploaded, none under the object before');
+    expect(sent()).toBe(wanted);
+  }, 40000);
+
+  it('an image showing yet another code still fails as a mismatch on the object before', async () => {
+    const s = await outOfOrder(third);
+    expect(s.linkOf('S2.tif').verdict).toBe('fail');
+    expect(s.linkOf('S2.tif').link).not.toBe(`${next}:2`);
+  }, 40000);
+});
