@@ -8,11 +8,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { loadConfig } from '../../src/config/load.js';
 import type * as Quality from '../../src/quality/index.js';
-import { Station } from '../../src/station/station.js';
 import { labelled } from '../helpers/images.js';
-import { corpus, filesUnder, makeHome, waitFor } from '../helpers/station-home.js';
+import { imageLinkStation, sheetCodes } from '../helpers/image-link-station.js';
+import { corpus, filesUnder, waitFor } from '../helpers/station-home.js';
 
 /** Files whose check is held until the test lets it finish, and what lets each finish. */
 const held = new Map<string, Promise<void>>();
@@ -37,27 +36,12 @@ afterEach(async () => {
   release.clear();
 });
 
-const first = 'BR0000000000017';
-const next = 'BR0000000000024';
-const third = 'BR0000000000031';
+const { first, next, third } = sheetCodes;
 
 /** `more`: config over this test's (upload targets…). */
 async function start(more: Record<string, unknown> = {}) {
-  // The synthetic label's white paper clips by design; exposure is not what this test is about.
-  const home = makeHome({
-    ingest: { stableWindowMs: 200, rescanIntervalSec: 0 },
-    linking: { enabled: true, linkFromImage: true, barcode: { pattern: 'BR\\d{13}' }, template: '{barcode}_{seq:03}{ext}' },
-    profiles: { default: { exposure: { severity: 'off' } } },
-    ...more,
-  });
-  cleanup.push(() => fs.rmSync(home, { recursive: true, force: true }));
   // The upload target's folder (used only when a test configures it).
-  fs.mkdirSync(path.join(home, 'share'));
-  const config = loadConfig({ home });
-  const station = new Station(config);
-  await station.start();
-  cleanup.push(() => station.stop());
-  const inbox = path.join(home, 'Inbox');
+  const { home, station, inbox, library } = await imageLinkStation(cleanup, more, (h) => fs.mkdirSync(path.join(h, 'share')));
   const tmp = fs.mkdtempSync(path.join(home, 'tmp-'));
   /** Written aside, then renamed in: the watcher sees each file whole, in this order. */
   const put = async (name: string, write: (file: string) => Promise<void> | void) => {
@@ -70,7 +54,7 @@ async function start(more: Record<string, unknown> = {}) {
     const l = station.linker.links.linkOf(c.id);
     return { link: l ? `${l.barcode}:${l.seq}` : null, verdict: c.verdict };
   };
-  return { home, station, inbox, library: config.locations.library, put, raw, linkOf };
+  return { home, station, inbox, library, put, raw, linkOf };
 }
 
 /**

@@ -12,44 +12,20 @@ import { loadConfig } from '../../src/config/load.js';
 import { addLogSink, type LogRecord } from '../../src/log/logger.js';
 import { createHandlers } from '../../src/station/handlers.js';
 import { Station } from '../../src/station/station.js';
+import { imageLinkStation, sheetCodes } from '../helpers/image-link-station.js';
 import { labelled } from '../helpers/images.js';
-import { corpus, filesUnder, makeHome, waitFor } from '../helpers/station-home.js';
+import { corpus, filesUnder, waitFor } from '../helpers/station-home.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
 });
 
-const first = 'BR0000000000017';
-const next = 'BR0000000000024';
-const third = 'BR0000000000031';
+const { first, next, third } = sheetCodes;
 
-/** `more`: config over this test's (upload targets…). */
 async function start(more: Record<string, unknown> = {}) {
-  // The synthetic label's white paper clips by design; exposure is not what this test is about.
-  const home = makeHome({
-    ingest: { stableWindowMs: 200, rescanIntervalSec: 0 },
-    linking: { enabled: true, linkFromImage: true, barcode: { pattern: 'BR\\d{13}' }, template: '{barcode}_{seq:03}{ext}' },
-    profiles: { default: { exposure: { severity: 'off' } } },
-    ...more,
-  });
-  cleanup.push(() => fs.rmSync(home, { recursive: true, force: true }));
-  const config = loadConfig({ home });
-  const station = new Station(config);
-  await station.start();
-  cleanup.push(() => station.stop());
-  const inbox = path.join(home, 'Inbox');
-  const drop = async (name: string, write: (file: string) => Promise<void>) => {
-    const before = station.store.counts().total;
-    await write(path.join(inbox, name));
-    await waitFor(() => station.store.counts().total === before + 1, `${name} recorded`);
-    await new Promise((resolve) => setImmediate(resolve));
-    await station.linker.settled();
-    return station.store.list({ limit: 100 }).find((c) => c.relPath === name)!.id;
-  };
-  const sheet = (name: string, codes: string | string[], seed: number) => drop(name, (file) => labelled(file, codes, seed));
-  const raw = (name: string) => drop(name, async (file) => fs.copyFileSync(path.join(corpus, 'raw/exiftool/Nikon.nef'), file));
-  return { home, station, client: createLocalClient(createHandlers(station)), inbox, library: config.locations.library, sheet, raw };
+  const s = await imageLinkStation(cleanup, more);
+  return { ...s, client: createLocalClient(createHandlers(s.station)) };
 }
 
 describe('an object opened from an image gives way with the whole shot', () => {

@@ -9,9 +9,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { addLogSink, type LogRecord } from '../../src/log/logger.js';
 import { Station } from '../../src/station/station.js';
-import { labelled } from '../helpers/images.js';
+import { imageLinkStation, sheetCodes } from '../helpers/image-link-station.js';
 import { linkingStation, stopLinkingStations } from '../helpers/linking-station.js';
-import { corpus, filesUnder, makeHome, waitFor } from '../helpers/station-home.js';
+import { filesUnder } from '../helpers/station-home.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -45,34 +45,8 @@ const recovered = (log: LogRecord[]) => log.filter((r) => r.module === 'linking.
 const eventsOf = (station: Station, id: number, type: string) => station.store.detail(id)!.events.filter((e) => e.type === type);
 
 describe('an object opened from an image that gave way, the station stopped before the RAW moved', () => {
-  const first = 'BR0000000000017';
-  const next = 'BR0000000000024';
-  const third = 'BR0000000000031';
-
-  async function start() {
-    const home = makeHome({
-      ingest: { stableWindowMs: 200, rescanIntervalSec: 0 },
-      linking: { enabled: true, linkFromImage: true, barcode: { pattern: 'BR\\d{13}' }, template: '{barcode}_{seq:03}{ext}' },
-      profiles: { default: { exposure: { severity: 'off' } } },
-    });
-    cleanup.push(() => fs.rmSync(home, { recursive: true, force: true }));
-    const config = loadConfig({ home });
-    const station = new Station(config);
-    cleanup.push(() => station.stop());
-    await station.start();
-    const inbox = path.join(home, 'Inbox');
-    const drop = async (name: string, write: (file: string) => Promise<void>) => {
-      const before = station.store.counts().total;
-      await write(path.join(inbox, name));
-      await waitFor(() => station.store.counts().total === before + 1, `${name} recorded`);
-      await new Promise((resolve) => setImmediate(resolve));
-      await station.linker.settled();
-      return station.store.list({ limit: 100 }).find((c) => c.relPath === name)!.id;
-    };
-    const sheet = (name: string, codes: string | string[], seed: number) => drop(name, (file) => labelled(file, codes, seed));
-    const raw = (name: string) => drop(name, async (file) => fs.copyFileSync(path.join(corpus, 'raw/exiftool/Nikon.nef'), file));
-    return { station, inbox, library: config.locations.library, sheet, raw };
-  }
+  const { first, next, third } = sheetCodes;
+  const start = () => imageLinkStation(cleanup);
 
   it('the RAW linked to the next sheet\'s object is filed under its name at the next start', async () => {
     const s = await start();
