@@ -247,10 +247,11 @@ export class LinkSession {
   }
 
   /**
-   * After a linking edit commits: each object the session holds (see `held`) takes its barcode and linked shots from the database (`stored`, by the object's
-   * number; null leaves it as it is), so shots an edit moved away are no longer UNDO targets or
-   * counted. Files still being checked keep their places; one whose number an edit gave to a shot
-   * moved in takes the next free number (nothing of it is recorded or filed yet). Waiting shots
+   * After a linking edit commits: each object the session holds (see `held`) takes its barcode and
+   * linked shots from the database (`stored`, by the object's number; null leaves it as it is), so
+   * shots an edit moved away are no longer UNDO targets or counted. Files still being checked keep
+   * their places; one whose number an edit gave to a shot moved in takes the next free number
+   * (nothing of it is recorded or filed yet). Waiting shots
    * (scan-after-capture) whose captures an edit linked stop waiting. What the barcode has elsewhere
    * (`history`: its next number, its real shots in older objects) is taken again too, so an edit
    * that moved a shot of the barcode in or out changes the open object's count, next number and
