@@ -348,9 +348,14 @@ export class Linker {
     const valid = [...new Set(this.opts.captures.barcodes(capture.id).filter((b) => b.valid).map((b) => b.text))];
     if (gaveWay !== null) {
       // Checked after a later image of the same sheet made its object give way: it is that sheet's
-      // too. Showing another code still, it fails as a mismatch (the relinked check).
+      // too. Showing another code still, it fails as a mismatch (the relinked check). One that
+      // cannot follow is taken off for re-shoot, and the session's alarm says why.
       if (valid.length !== 1 || valid[0] !== gaveWay.to) return;
-      log.info(`${capture.relPath} follows to object ${gaveWay.to} with its whole shot: object ${gaveWay.from}, opened from an image, gave way to ${gaveWay.to} while ${capture.relPath} was being checked, and its image shows ${gaveWay.to}; it is numbered after the shots ${gaveWay.to} already has`, { captureId: capture.id, source: capture.sourceId });
+      if (gaveWay.cannot === null) {
+        const closed = gaveWay.closed === null ? '' : `, though ${gaveWay.to} has closed (${gaveWay.closed}): it joins it late`;
+        log.info(`${capture.relPath} follows to object ${gaveWay.to} with its whole shot: object ${gaveWay.from}, opened from an image, gave way to ${gaveWay.to} while ${capture.relPath} was being checked, and its image shows ${gaveWay.to}; it is numbered after the shots ${gaveWay.to} already has${closed}`, { captureId: capture.id, source: capture.sourceId });
+        if (gaveWay.closed !== null) appendEvent(this.opts.db, { type: 'capture.joined-late', captureId: capture.id, sourceId: capture.sourceId, data: { from: gaveWay.from, barcode: gaveWay.to, closed: gaveWay.closed } });
+      }
       this.apply(capture.sourceId, { type: 'follow', file: capture.relPath, at: this.now() });
       return;
     }
@@ -459,9 +464,10 @@ export class Linker {
             // Its file keeps the old object's name until refile renames it: not filed under its link
             // any more, so held back from upload (held.ts) from this same transaction on.
             if (this.links.move(effect.captureId)?.state === 'done' && !this.opts.captures.localRemoved(effect.captureId)) this.links.forgetMove(effect.captureId);
-            const after = effect.numberedAfter ? `; its image was checked after theirs, so it is numbered after the shots ${effect.barcode} already has (shot ${effect.seq})` : '';
+            const closed = effect.closed ? `, and joins it late: it had closed (${effect.closed})` : '';
+            const after = effect.numberedAfter ? `; its image was checked after theirs, so it is numbered after the shots ${effect.barcode} already has (shot ${effect.seq})${closed}` : '';
             log.info(`capture moved with its shot to object ${effect.barcode}: object ${effect.from}, opened from an image, gave way to the one its shot's image shows${after}`, { captureId: effect.captureId, source: sourceId });
-            appendEvent(this.opts.db, { type: 'capture.relinked', captureId: effect.captureId, sourceId, data: { why: 'image gave way', from: effect.from, barcode: effect.barcode, seq: effect.seq, view: effect.view, ...(effect.numberedAfter ? { numberedAfter: true } : {}) } });
+            appendEvent(this.opts.db, { type: 'capture.relinked', captureId: effect.captureId, sourceId, data: { why: 'image gave way', from: effect.from, barcode: effect.barcode, seq: effect.seq, view: effect.view, ...(effect.numberedAfter ? { numberedAfter: true } : {}), ...(effect.closed ? { closed: effect.closed } : {}) } });
             relinked.push(effect.captureId);
           }
           refile.push(effect.captureId);

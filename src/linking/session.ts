@@ -30,7 +30,9 @@
  * and real shots elsewhere), keeping the places of files still being checked. An object opened from
  * an image (linkFromImage) gives way to the next object's image, with that image's whole shot (its RAW
  * too, even linked already; an earlier shot whose image is checked only after that, showing the same
- * code, follows, numbered after the next object's shots); a refused scan may close the open
+ * code, follows, numbered after the next object's shots, even once that object has closed, unless
+ * it was rejected or renamed since: then the shot is taken off for re-shoot). Give-way and UNDO take
+ * shots in arrival order, which a followed shot's number does not follow; a refused scan may close the open
  * object (the technician moved on). Places live in memory only; `object.unchecked` and `object.judged` let
  * the station keep in its database which closed objects are still to be judged, so the next start
  * judges those the last run could not. Files a start-up scan finds (the station's, or a source folder's
@@ -77,8 +79,8 @@ export type SessionInput =
   | { type: 'image-shows-others'; file: string; at: number }
   /**
    * linkFromImage: recorded capture `file`, placed in an object opened from an image that has since
-   * given way to the open object (checks finish out of order), shows that object's code: its shot
-   * and the shots after it follow, numbered after the shots the open object already has.
+   * given way to another (checks finish out of order), shows that object's code: its shot and the
+   * shots after it follow, numbered after the shots that object already has (see `gaveWayOf`).
    */
   | { type: 'follow'; file: string; at: number }
   /** An object-like scan refused by the project's rules (`why`: "it does not match…"); `close`: it closes the open object (linking.onRefusedScan). */
@@ -123,9 +125,9 @@ export type SessionEffect =
    * other file showed the next object's code, or a shot before it did) moves to `object` (the shot's
    * new place), or, with `object` null (that image showed several codes), joins none, for `why`.
    * `numberedAfter`: it followed late (see the `follow` input), so its number comes after shots
-   * taken after it.
+   * taken after it; `closed`: the object it followed into had already closed, for this reason.
    */
-  | { type: 'capture.moved'; captureId: number; object: number | null; barcode: string | null; seq: number | null; view: string | null; from: string; why?: NotLinkedReason; numberedAfter?: true }
+  | { type: 'capture.moved'; captureId: number; object: number | null; barcode: string | null; seq: number | null; view: string | null; from: string; why?: NotLinkedReason; numberedAfter?: true; closed?: CloseReason }
   /** The capture joins no object (scan-after-capture: it no longer waits for a barcode, even after a restart). */
   | { type: 'capture.unlinked-none'; captureId: number; reason: NotLinkedReason }
   /**
@@ -159,6 +161,11 @@ interface Shot {
   files: ShotFile[];
   /** Taken off by UNDO: captures recorded for it later are flagged for re-shoot. */
   undone: boolean;
+  /**
+   * When its first file reached the session (a session-wide count): give-way and UNDO go by this,
+   * as a shot that followed late is numbered after shots that arrived after it.
+   */
+  arrival: number;
 }
 
 interface SessionObject {
@@ -175,6 +182,8 @@ interface SessionObject {
   fromImage: boolean;
   /** The object it gave way to (opened from a later image), once it has. */
   gaveWayTo: SessionObject | null;
+  /** The barcode it opened with (an edit may rename it): what a late image following it shows. */
+  openedAs: string;
   /** Its first sequence number: a barcode scanned again continues after its earlier shots. */
   firstSeq: number;
   /** The sequence numbers of the barcode's real shots in the database when it opened: they count toward its completeness. */
@@ -201,10 +210,13 @@ interface LeftShot {
   stem: string;
   files: ShotFile[];
   why: NotLinkedReason;
+  arrival: number;
 }
 
 const live = (shot: Shot): boolean => !shot.undone && shot.files.some((f) => f.state === 'waiting' || f.state === 'linked');
 const counts = (shot: Shot): boolean => !shot.undone && shot.files.some((f) => f.state === 'linked');
+/** Arrival order; a shot an edit moved in ranks with the shot numbered before it, after it by number. */
+const byArrival = (a: Shot, b: Shot): number => a.arrival - b.arrival || a.seq - b.seq;
 
 export class LinkSession {
   private open: SessionObject | null = null;
@@ -215,6 +227,7 @@ export class LinkSession {
   private pendingSince = 0;
   private readonly places = new Map<string, Place>();
   private nextRef = 1;
+  private arrivals = 0;
 
   constructor(
     private readonly rules: SessionRules,
@@ -234,18 +247,18 @@ export class LinkSession {
   }
 
   /**
-   * After a linking edit commits: each object the session holds (open, or closed with files still
-   * being checked) takes its barcode and linked shots from the database (`stored`, by the object's
-   * number; null leaves it as it is), so shots an edit moved away are no longer UNDO targets or
-   * counted. Files still being checked keep their places; one whose number an edit gave to a shot
-   * moved in takes the next free number (nothing of it is recorded or filed yet). Waiting shots
+   * After a linking edit commits: each object the session holds (see `held`) takes its barcode and
+   * linked shots from the database (`stored`, by the object's number; null leaves it as it is), so
+   * shots an edit moved away are no longer UNDO targets or counted. Files still being checked keep
+   * their places; one whose number an edit gave to a shot moved in takes the next free number
+   * (nothing of it is recorded or filed yet). Waiting shots
    * (scan-after-capture) whose captures an edit linked stop waiting. What the barcode has elsewhere
    * (`history`: its next number, its real shots in older objects) is taken again too, so an edit
    * that moved a shot of the barcode in or out changes the open object's count, next number and
    * view, and completeness, as a fresh scan would. Idle clocks are left as they were.
    */
   restore(stored: (object: number) => { barcode: string; shots: readonly StoredShot[]; history: BarcodeHistory } | null, isLinked: (captureId: number) => boolean): void {
-    for (const object of [...(this.open ? [this.open] : []), ...this.settling]) {
+    for (const object of this.held()) {
       const now = stored(object.ref);
       if (now) this.restoreObject(object, now.barcode, now.shots, now.history);
     }
@@ -261,7 +274,10 @@ export class LinkSession {
   private restoreObject(object: SessionObject, barcode: string, stored: readonly StoredShot[], history: BarcodeHistory): void {
     object.earlier = new Set(history.seqs);
     object.firstSeq = Math.max(history.firstSeq, ...object.before.filter((o) => o.barcode === barcode).map(nextSeq));
-    const shots: Shot[] = stored.map((s) => ({ stem: s.stem, seq: s.seq, files: s.files.map((f) => ({ ...f, state: 'linked' as const })), undone: false }));
+    const mine = object.shots.filter((s) => !s.undone);
+    // A shot keeps its arrival; one the edit moved in ranks with the shot numbered before it.
+    const arrivalOf = (s: StoredShot): number => mine.find((m) => m.stem === s.stem)?.arrival ?? Math.max(0, ...mine.filter((m) => m.seq < s.seq).map((m) => m.arrival));
+    const shots: Shot[] = stored.map((s) => ({ stem: s.stem, seq: s.seq, files: s.files.map((f) => ({ ...f, state: 'linked' as const })), undone: false, arrival: arrivalOf(s) }));
     const taken = new Map(shots.map((s) => [s.seq, s]));
     const moved: Shot[] = [];
     // Shots the database cannot know: files still being checked, and failed shots (so UNDO after a
@@ -311,12 +327,26 @@ export class LinkSession {
 
   /**
    * When `file`, not recorded yet, has its place in a closed object opened from an image that gave
-   * way to the open object: both barcodes (its image may show the open one's, see `follow`).
+   * way to another: both barcodes (`to` as that object opened, which its image may show, see
+   * `follow`); `closed`: why that object has closed since, if it has; `cannot`: why the shot cannot
+   * follow it (it is taken off for re-shoot instead), or null.
    */
-  gaveWayOf(file: string): { from: string; to: string } | null {
+  gaveWayOf(file: string): { from: string; to: string; closed: CloseReason | null; cannot: string | null } | null {
+    const way = this.gaveWay(file);
+    if (!way) return null;
+    const { from, to } = way;
+    return { from: from.barcode, to: to.openedAs, closed: this.followInto(to).closed, cannot: cannotJoin(to) };
+  }
+
+  /** The object a late image following into `to` joins: `to`, or its barcode open again (scanned, or opened from an image), the same sheet. */
+  private followInto(to: SessionObject): SessionObject {
+    return to !== this.open && this.open?.barcode === to.barcode ? this.open : to;
+  }
+
+  private gaveWay(file: string): { from: SessionObject; to: SessionObject } | null {
     const place = this.places.get(file);
-    const object = place?.object;
-    return object?.gaveWayTo && object.gaveWayTo === this.open && place?.shot && !place.shot.undone ? { from: object.barcode, to: this.open.barcode } : null;
+    const to = place?.object?.gaveWayTo;
+    return to && place.shot && !place.shot.undone ? { from: place.object!, to } : null;
   }
 
   /** True when `file` arrived with no object open and is not recorded yet (so its image may open one). */
@@ -324,9 +354,19 @@ export class LinkSession {
     return this.places.get(file)?.shot === null;
   }
 
-  /** True while object `ref` is open or has files still being checked. */
+  /** True while object `ref` is one the session holds (see `held`). */
   holds(ref: number): boolean {
-    return this.open?.ref === ref || [...this.settling].some((o) => o.ref === ref);
+    return this.held().some((o) => o.ref === ref);
+  }
+
+  /**
+   * The objects inputs may still change: the open one, closed ones with files still being checked,
+   * and the objects those gave way to (a late image may follow into them).
+   */
+  private held(): SessionObject[] {
+    const held = new Set(this.open ? [this.open, ...this.settling] : this.settling);
+    for (const o of this.settling) if (o.gaveWayTo) held.add(o.gaveWayTo);
+    return [...held];
   }
 
   apply(input: SessionInput): SessionEffect[] {
@@ -398,38 +438,70 @@ export class LinkSession {
     if (gaveWay) gaveWay.gaveWayTo = this.open;
     const place = adopt === undefined ? undefined : this.places.get(adopt);
     if (place?.shot !== null || adopt === undefined) return effects;
-    this.place(this.open, adopt, place.stem, place.isRaw, at);
-    return [...effects, ...this.join(left, from!, false, at)];
+    this.place(this.open, adopt, place.stem, place.isRaw, at, left[0]?.arrival);
+    return [...effects, ...this.join(this.open!, left, from!, false, at)];
   }
 
   /**
-   * linkFromImage, checks finishing out of order: the object `file` has its place in gave way to the
-   * open one (a later image showing the open object's code was checked first), and `file`'s image
-   * shows that code too. It is the next sheet's as well, so its shot and the shots after it leave as
-   * they would have had it been checked first; the open object's numbers already given stay (its
-   * captures may be filed under them), so they take the numbers after its last shot.
+   * linkFromImage, checks finishing out of order: the object `file` has its place in gave way to
+   * another (a later image showing that object's code was checked first), and `file`'s image shows
+   * that code too. It is the next sheet's as well, so its shot and the shots after it leave as they
+   * would have had it been checked first; that object's numbers already given stay (its captures may
+   * be filed under them), so they take the numbers after its last shot. That object may have closed
+   * since: they join it all the same (their RAW must not stay filed under the object before), and
+   * one already judged is judged again once they are checked, an alarm only if that changes the
+   * verdict. One rejected or renamed since is no place for them: they are taken off (`takeOff`).
    */
   private follow(file: string, at: number): SessionEffect[] {
-    if (this.gaveWayOf(file) === null) return [];
-    const { object: from, stem, isRaw } = this.places.get(file)!;
+    const way = this.gaveWay(file);
+    if (!way) return [];
+    const { from, to } = way;
+    const { stem, isRaw } = this.places.get(file)!;
+    const cannot = cannotJoin(to);
+    if (cannot !== null) return this.takeOff(file, from, to, cannot);
+    const into = this.followInto(to);
+    const judged = into.closed !== null && !this.settling.has(into) ? this.missingOf(into) : null;
+    // Not numbered before shots its barcode took after it closed, in the database or still checked.
+    if (into.closed !== null) into.firstSeq = Math.max(into.firstSeq, this.history(into.barcode).firstSeq, ...[...this.settling].filter((o) => o !== into && o.barcode === into.barcode).map(nextSeq));
     const left = this.takeOut(file);
-    this.place(this.open, file, stem, isRaw, at);
-    return [...this.join(left, from!.barcode, true, at), ...this.judgeIfSettled(from)];
+    this.place(into, file, stem, isRaw, at, left[0]!.arrival);
+    const effects = [...this.join(into, left, from.barcode, true, at), ...this.judgeIfSettled(from)];
+    const joined = left.flatMap((s) => s.files.filter((f) => f.state === 'waiting').map((f) => f.file));
+    if (judged !== null) {
+      into.early = { missing: judged, files: [file, ...joined] };
+      this.settling.add(into);
+    } else if (into.early !== null && into.closed !== null) into.early.files.push(file, ...joined);
+    return effects;
   }
 
   /**
-   * The shots `left` (taken out of object `from`, see takeOut) join the open object: the shot's other
-   * files (its RAW, shot with the image) follow it, one exposure, one object; so do the shots taken
-   * after it, in the order they arrived. `late`: after shots the open object already has (`follow`).
+   * A late image follows into an object it cannot join (rejected, or renamed since): like a shot
+   * whose image contradicts its object (see `capture`), its shot and the shots after it (the next
+   * sheet's too) are taken off the object before, not linked and flagged for re-shoot.
    */
-  private join(left: readonly LeftShot[], from: string, late: boolean, at: number): SessionEffect[] {
-    const object = this.open!;
+  private takeOff(file: string, from: SessionObject, to: SessionObject, why: string): SessionEffect[] {
+    const { shot } = this.places.get(file)!;
+    const leaving = from.shots.filter((s) => !s.undone && byArrival(s, shot!) >= 0).sort(byArrival);
+    const undone = leaving.map((s) => this.undo(s, from));
+    const others = leaving.flatMap((s) => s.files.filter((f) => f.file !== file && f.state !== 'gone' && f.state !== 'failed').map((f) => f.file));
+    const also = others.length > 0 ? ` with all ${leaving.length === 1 ? 'its' : 'their'} files (${others.join(', ')} too)` : '';
+    const message = `${file} shows ${to.openedAs}, the object a later image of its sheet opened when object ${from.barcode} gave way to it, but ${why}: shot${leaving.length === 1 ? '' : 's'} ${leaving.map((s) => `${s.seq} (${s.stem})`).join(', ')} ${leaving.length === 1 ? 'is' : 'are'} taken off object ${from.barcode}${also}, not linked and flagged for re-shoot. Relink ${leaving.length === 1 ? 'it' : 'them'} to the right barcode, or re-shoot.`;
+    const captureIds = undone.flatMap((u) => u.captureIds);
+    return [...undone.filter((u) => u.captureIds.length > 0), { type: 'alarm', barcode: from.barcode, message, object: from.ref, ...(captureIds.length > 0 ? { captureIds } : {}) }, ...this.judgeIfSettled(from)];
+  }
+
+  /**
+   * The shots `left` (taken out of object `from`, see takeOut) join `object`: the shot's other files
+   * (its RAW, shot with the image) follow it, one exposure, one object; so do the shots taken after
+   * it, in the order they arrived, keeping that order. `late`: after shots `object` already has (`follow`).
+   */
+  private join(object: SessionObject, left: readonly LeftShot[], from: string, late: boolean, at: number): SessionEffect[] {
     const effects: SessionEffect[] = [];
     for (const s of left) {
       for (const f of s.files) {
-        if (f.state === 'waiting') this.place(object, f.file, s.stem, f.isRaw, at);
+        if (f.state === 'waiting') this.place(object, f.file, s.stem, f.isRaw, at, s.arrival);
         else {
-          const shot = this.shotFor(object, s.stem);
+          const shot = this.shotFor(object, s.stem, s.arrival);
           shot.files.push({ ...f });
           effects.push(...this.moved(f, object, shot, from, undefined, late));
         }
@@ -444,24 +516,26 @@ export class LinkSession {
    * it (taken after the next sheet's first image, they are that sheet's, whether or not their own
    * images are checked yet; a shot UNDO or a mismatch took off stays, as it is flagged). Their files
    * not recorded yet belong nowhere (for `why`, should `file`'s image show several codes) until the
-   * caller places them; returns those shots in arrival order with their files still being checked
-   * or linked, `file` left out (linked ones must move too, see `moved`).
+   * caller places them; returns those shots in arrival order (not number order: a shot may have
+   * followed late) with their files still being checked or linked, `file` left out (linked ones
+   * must move too, see `moved`).
    */
   private takeOut(file: string): LeftShot[] {
     const { object, shot } = this.places.get(file)!;
-    const leaving = object!.shots.slice(object!.shots.indexOf(shot!)).filter((s) => !s.undone);
+    const leaving = object!.shots.filter((s) => !s.undone && byArrival(s, shot!) >= 0).sort(byArrival);
     object!.shots = object!.shots.filter((s) => !leaving.includes(s));
     return leaving.map((s) => {
       const why: NotLinkedReason = s === shot ? 'its image shows several codes' : 'it followed a shot whose image shows several codes';
       for (const f of s.files) if (f.state === 'waiting') Object.assign(this.places.get(f.file)!, { object: null, shot: null, why });
-      return { stem: s.stem, files: s.files.filter((f) => f.file !== file && (f.state === 'waiting' || f.state === 'linked')), why };
+      return { stem: s.stem, files: s.files.filter((f) => f.file !== file && (f.state === 'waiting' || f.state === 'linked')), why, arrival: s.arrival };
     });
   }
 
   /** A linked capture of a shot taken out of an object opened from an image goes to `shot` of `object` (null: none, for `why`). */
   private moved(f: ShotFile, object: SessionObject | null, shot: Shot | null, from = this.open!.barcode, why?: NotLinkedReason, late = false): SessionEffect[] {
     if (f.state !== 'linked') return [];
-    return [{ type: 'capture.moved', captureId: f.captureId!, object: object?.ref ?? null, barcode: object?.barcode ?? null, seq: shot?.seq ?? null, view: shot ? this.viewOf(shot.seq) : null, from, ...(why ? { why } : {}), ...(late ? { numberedAfter: true as const } : {}) }];
+    const closed = object?.closed;
+    return [{ type: 'capture.moved', captureId: f.captureId!, object: object?.ref ?? null, barcode: object?.barcode ?? null, seq: shot?.seq ?? null, view: shot ? this.viewOf(shot.seq) : null, from, ...(why ? { why } : {}), ...(late ? { numberedAfter: true as const } : {}), ...(closed ? { closed } : {}) }];
   }
 
   /**
@@ -486,7 +560,7 @@ export class LinkSession {
     const before = [...this.settling].filter((o) => o.barcode === barcode && o.closed !== 'rejected');
     const history = this.history(barcode);
     const firstSeq = Math.max(history.firstSeq, ...before.map(nextSeq));
-    this.open = { ref: this.nextRef++, barcode, shots: [], lastActivity: at, closed: null, fromImage, gaveWayTo: null, firstSeq, earlier: new Set(history.seqs), before, closedAt: 0, early: null };
+    this.open = { ref: this.nextRef++, barcode, shots: [], lastActivity: at, closed: null, fromImage, gaveWayTo: null, openedAs: barcode, firstSeq, earlier: new Set(history.seqs), before, closedAt: 0, early: null };
     return [...effects, { type: 'object.opened', object: this.open.ref, barcode, ...(fromImage ? { fromImage } : {}) }];
   }
 
@@ -505,12 +579,11 @@ export class LinkSession {
     if (!this.open) return [{ type: 'alarm', barcode: null, message: `${action} was scanned, but no object is open: scan an object barcode first.` }];
     if (action === 'END') return this.close('end', at);
     if (action === 'REJECT') return this.close('rejected', at);
-    // The newest shot, even one still being checked. A failed shot's leftover place counts as the
-    // newest, so UNDO right after a failed shot never takes the good shot before it; a shot whose
-    // files were all removed is no shot.
-    const shots = this.open.shots;
-    while (shots.length > 0 && shots.at(-1)!.files.every((f) => f.state === 'gone')) shots.pop();
-    const last = shots.pop();
+    // The newest shot by arrival (a shot that followed late is numbered after newer ones), even one
+    // still being checked. A failed shot's leftover place counts as the newest, so UNDO right after
+    // a failed shot never takes the good shot before it; a shot whose files were all removed is no shot.
+    const last = this.open.shots.filter((s) => !s.files.every((f) => f.state === 'gone')).sort(byArrival).at(-1);
+    if (last) this.open.shots = this.open.shots.filter((s) => s !== last);
     if (!last) return [{ type: 'alarm', barcode: this.open.barcode, message: `UNDO was scanned, but object ${this.open.barcode} has no capture yet.` }];
     return [this.undo(last, this.open)];
   }
@@ -547,22 +620,32 @@ export class LinkSession {
     return [];
   }
 
-  /** Puts `file` in the shot of its stem in `object` (null: the shots waiting for a barcode), or a new shot after the last. */
-  private place(object: SessionObject | null, file: string, stem: string, isRaw: boolean, at: number): void {
-    const shot = this.shotFor(object, stem);
+  /**
+   * Puts `file` in the shot of its stem in `object` (null: the shots waiting for a barcode), or a new
+   * shot after the last; `arrival`: the shot's, when it arrived in another object (see `shotFor`).
+   */
+  private place(object: SessionObject | null, file: string, stem: string, isRaw: boolean, at: number, arrival?: number): void {
+    const shot = this.shotFor(object, stem, arrival);
     if (!object) this.pendingSince = at;
     shot.files.push({ file, isRaw, state: 'waiting', captureId: null });
     this.places.set(file, { object, shot, stem, isRaw });
   }
 
-  /** The shot of `stem` in `object` (null: the shots waiting for a barcode), or a new shot after the last. */
-  private shotFor(object: SessionObject | null, stem: string): Shot {
+  /**
+   * The shot of `stem` in `object` (null: the shots waiting for a barcode), or a new shot after the
+   * last. `arrival`: when the shot arrived, moving in from another object (it keeps the earlier of
+   * that and its own here); none: it arrives now.
+   */
+  private shotFor(object: SessionObject | null, stem: string, arrival?: number): Shot {
     const shots = object ? object.shots : this.pending;
     const shot = shots.find((s) => s.stem === stem && !s.undone);
-    if (shot) return shot;
+    if (shot) {
+      shot.arrival = Math.min(shot.arrival, arrival ?? shot.arrival);
+      return shot;
+    }
     // Failed or removed shots at the end give their number to this one; earlier ones stay gaps.
     while (shots.length > 0 && !live(shots.at(-1)!)) shots.pop();
-    const added: Shot = { stem, seq: object ? nextSeq(object) : 0, files: [], undone: false };
+    const added: Shot = { stem, seq: object ? nextSeq(object) : 0, files: [], undone: false, arrival: arrival ?? ++this.arrivals };
     shots.push(added);
     return added;
   }
@@ -724,6 +807,12 @@ export class LinkSession {
     if (!this.open || now - this.open.lastActivity < timeout) return [];
     return this.close('idle', now);
   }
+}
+
+/** Why a late image cannot follow into object `to` (see `follow`), or null when it can. */
+function cannotJoin(to: SessionObject): string | null {
+  if (to.closed === 'rejected') return `${to.openedAs} was rejected`;
+  return to.barcode === to.openedAs ? null : `${to.openedAs} was renamed ${to.barcode} by an edit`;
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * A station on a fresh home that opens objects from the barcodes in its images (linkFromImage), for
  * the give-way tests: project codes `BR` + 13 digits, files named `{barcode}_{seq:03}{ext}`. `more`
- * is config over that (upload targets…); `prepare` runs on the home before the config is loaded.
+ * is config over that (upload targets…; its `linking` over the linking settings only); `prepare`
+ * runs on the home before the config is loaded.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,11 +14,11 @@ import { corpus, makeHome, waitFor } from './station-home.js';
 /** Three sheets' catalogue numbers, valid under the station's pattern. */
 export const sheetCodes = { first: 'BR0000000000017', next: 'BR0000000000024', third: 'BR0000000000031' } as const;
 
-export async function imageLinkStation(cleanup: (() => Promise<void> | void)[], more: Record<string, unknown> = {}, prepare?: (home: string) => void) {
+export async function imageLinkStation(cleanup: (() => Promise<void> | void)[], { linking, ...more }: Record<string, unknown> = {}, prepare?: (home: string) => void) {
   // The synthetic label's white paper clips by design; exposure is not what these tests are about.
   const home = makeHome({
     ingest: { stableWindowMs: 200, rescanIntervalSec: 0 },
-    linking: { enabled: true, linkFromImage: true, barcode: { pattern: 'BR\\d{13}' }, template: '{barcode}_{seq:03}{ext}' },
+    linking: { enabled: true, linkFromImage: true, barcode: { pattern: 'BR\\d{13}' }, template: '{barcode}_{seq:03}{ext}', ...(linking as object) },
     profiles: { default: { exposure: { severity: 'off' } } },
     ...more,
   });

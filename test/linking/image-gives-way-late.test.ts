@@ -57,11 +57,13 @@ async function start(more: Record<string, unknown> = {}) {
   return { home, station, inbox, library, put, raw, linkOf };
 }
 
+type Started = Awaited<ReturnType<typeof start>>;
+
 /**
  * S1 opens 017; S2 and S3 of the next sheet arrive in order, S2.tif (showing `s2code`) checked last
- * (`rawLast`: S2.NEF after it).
+ * (`rawLast`: S2.NEF after it); `meanwhile` runs before the held checks finish.
  */
-async function outOfOrder(s2code: string, { rawLast = false, more = {} }: { rawLast?: boolean; more?: Record<string, unknown> } = {}) {
+async function outOfOrder(s2code: string, { rawLast = false, more = {}, meanwhile }: { rawLast?: boolean; more?: Record<string, unknown>; meanwhile?: (s: Started) => Promise<void> } = {}) {
   // Two files held: a third check must still run for S3 (ingest.concurrency is 2 by default).
   const s = await start({ ...(rawLast ? { ingest: { stableWindowMs: 200, rescanIntervalSec: 0, concurrency: 3 } } : {}), ...more });
   await s.put('S1.tif', (file) => labelled(file, first, 1));
@@ -76,6 +78,7 @@ async function outOfOrder(s2code: string, { rawLast = false, more = {} }: { rawL
   await waitFor(() => s.station.store.counts().total === 5 - release.size, 'all but the held files recorded');
   await s.station.linker.settled();
   expect(s.linkOf('S3.tif').link).toBe(`${next}:1`);
+  await meanwhile?.(s);
   for (const [name, go] of release) {
     const before = s.station.store.counts().total;
     go();
@@ -125,5 +128,59 @@ describe('the next sheet\'s first image checked after its second', () => {
     const s = await outOfOrder(third);
     expect(s.linkOf('S2.tif').verdict).toBe('fail');
     expect(s.linkOf('S2.tif').link).not.toBe(`${next}:2`);
+  }, 40000);
+});
+
+describe('the next sheet\'s first image checked after its object closed', () => {
+  const events = (s: Started, name: string) => s.station.store.detail(s.station.store.list({ limit: 100 }).find((c) => c.relPath === name)!.id)!.events;
+  const closed = (s: Started) => Object.values(s.station.linker.current()).every((c) => c === null);
+
+  /** Its whole shot joins the closed object late, RAW filed again under it, with events saying so. */
+  async function joinedLate(s: Started, reason: string) {
+    expect(s.linkOf('S2.tif')).toEqual({ link: `${next}:2`, verdict: expect.not.stringMatching(/fail/) });
+    expect(s.linkOf('S2.NEF')).toEqual({ link: `${next}:2`, verdict: expect.not.stringMatching(/fail/) });
+    await waitFor(() => filesUnder(s.library).includes(`${next}_002.NEF`) && filesUnder(s.library).includes(`${next}_002.tif`), 'S2 filed under the next object');
+    expect(filesUnder(s.library).filter((f) => f.includes(`${first}_002`))).toEqual([]);
+    expect(filesUnder(s.inbox)).toEqual([]);
+    expect(events(s, 'S2.NEF')).toContainEqual(expect.objectContaining({ type: 'capture.relinked', data: expect.objectContaining({ from: first, barcode: next, seq: 2, numberedAfter: true, closed: reason }) }));
+    expect(events(s, 'S2.tif')).toContainEqual(expect.objectContaining({ type: 'capture.joined-late', data: { from: first, barcode: next, closed: reason } }));
+  }
+
+  it('END: its whole shot joins that object late, numbered after its shots, and is uploaded under it only', async () => {
+    const more = { targets: [{ id: 'nas', kind: 'folder', path: 'share', mountCheck: false, when: 'all' }], upload: { probeIntervalSec: 0.2, backoff: { baseMs: 50, maxMs: 500 } } };
+    const s = await outOfOrder(next, {
+      more,
+      meanwhile: async (started) => {
+        started.station.linker.scan('%%END%%');
+        await started.station.linker.settled();
+        expect(closed(started)).toBe(true);
+      },
+    });
+    await joinedLate(s, 'end');
+    const share = path.join(s.home, 'share');
+    const sent = () => filesUnder(share).filter((f) => !path.basename(f).startsWith('.')).map((f) => path.basename(f)).sort().join(' ');
+    const wanted = [`${first}_001.tif`, `${next}_001.NEF`, `${next}_001.tif`, `${next}_002.NEF`, `${next}_002.tif`].join(' ');
+    await waitFor(() => s.station.uploader.status().targets[0]?.counts.done === 5 && sent() === wanted, 'all five uploaded, none under the object before');
+    expect(sent()).toBe(wanted);
+  }, 40000);
+
+  it('idle timeout: the same', async () => {
+    const s = await outOfOrder(next, { more: { linking: { idleTimeoutSec: 3 } }, meanwhile: (started) => waitFor(() => closed(started), 'the next object closed as idle') });
+    await joinedLate(s, 'idle');
+  }, 40000);
+
+  it('REJECT: the shot cannot join a rejected object, so it is taken off the object before, RAW set aside for re-shoot, with an alarm naming both files', async () => {
+    const s = await outOfOrder(next, {
+      meanwhile: async (started) => {
+        started.station.linker.scan('%%REJECT%%');
+        await started.station.linker.settled();
+      },
+    });
+    expect(s.linkOf('S2.tif').link).toBeNull();
+    expect(s.linkOf('S2.NEF').link).toBeNull();
+    await waitFor(() => filesUnder(s.library).some((f) => f.startsWith('_reshoot') && f.endsWith('S2.NEF')), 'S2.NEF set aside for re-shoot');
+    expect(filesUnder(s.library).filter((f) => f.includes(`${first}_002`))).toEqual([]);
+    const alarm = events(s, 'S2.NEF').find((e) => e.type === 'alarm');
+    expect(alarm?.data).toEqual(expect.objectContaining({ message: expect.stringMatching(/S2\.tif shows .*was rejected.*S2\.NEF too/) }));
   }, 40000);
 });

@@ -395,7 +395,7 @@ describe('LinkSession, an object opened from an image', () => {
     const s = new LinkSession(rules);
     // The next sheet's second image (c.tif) is checked before its first (b.tif): A1 gives way with c only.
     run(s, [arrive('a.tif'), fromImage('A1', 'a.tif'), record(1, 'a.tif'), ...shot(2, 'b.cr2'), arrive('b.tif'), ...shot(3, 'c.cr2'), arrive('c.tif'), fromImage('B2', 'c.tif'), record(4, 'c.tif')]);
-    expect([s.imageObjectOf('b.tif'), s.gaveWayOf('b.tif')]).toEqual([null, { from: 'A1', to: 'B2' }]);
+    expect([s.imageObjectOf('b.tif'), s.gaveWayOf('b.tif')]).toEqual([null, { from: 'A1', to: 'B2', closed: null, cannot: null }]);
     expect(run(s, [{ type: 'follow', file: 'b.tif' }, record(5, 'b.tif')])).toEqual([
       { type: 'capture.moved', captureId: 2, object: 2, barcode: 'B2', seq: 2, view: 'back', from: 'A1', numberedAfter: true },
       // Nothing of A1 is left to wait for.
@@ -404,11 +404,6 @@ describe('LinkSession, an object opened from an image', () => {
     ]);
     expect(s.current).toEqual({ barcode: 'B2', shots: 2 });
     expect(run(s, [shot(6, 'd.tif')])).toEqual([{ type: 'capture.linked', object: 2, captureId: 6, barcode: 'B2', seq: 3, view: 'label' }]);
-    // Once B2 has given way in turn, a late image of A1 follows nowhere (a mismatch judges it).
-    const later = new LinkSession(rules);
-    run(later, [arrive('a.tif'), fromImage('A1', 'a.tif'), record(1, 'a.tif'), arrive('b.tif'), arrive('c.tif'), fromImage('B2', 'c.tif'), record(2, 'c.tif'), arrive('d.tif'), fromImage('C3', 'd.tif')]);
-    expect(later.gaveWayOf('b.tif')).toBeNull();
-    expect(run(later, [{ type: 'follow', file: 'b.tif' }])).toEqual([]);
     // A scanned object never gave way.
     const scanned = new LinkSession(rules);
     run(scanned, [scan('A1'), arrive('b.tif'), scan('B2')]);
@@ -458,6 +453,144 @@ describe('LinkSession, an object opened from an image', () => {
     expect([scanned.barcodeOf('b.tif'), scanned.imageObjectOf('b.tif')]).toEqual(['A1', null]);
     expect(run(scanned, [{ type: 'image-shows-others', file: 'b.tif' }])).toEqual([]);
     expect(scanned.current).toEqual({ barcode: 'A1', shots: 1 });
+  });
+});
+
+describe('LinkSession, a shot that followed late', () => {
+  const fromImage = (barcode: string, file: string): Step => ({ type: 'scan', barcode, adopt: file });
+  const follow = (file: string): Step => ({ type: 'follow', file });
+  /**
+   * a.tif opens A1; sheet B is b.cr2 + b.tif (checked slowly) and c.tif, which makes A1 give way to
+   * B2; sheet C's d.cr2 (recorded, B2's shot 2) and d.tif (still being checked) arrive.
+   */
+  const setUp = () => {
+    const s = new LinkSession(rules);
+    run(s, [arrive('a.tif'), fromImage('A1', 'a.tif'), record(1, 'a.tif'), arrive('b.cr2'), arrive('b.tif'), record(2, 'b.cr2'), arrive('c.tif'), fromImage('B2', 'c.tif'), record(3, 'c.tif'), arrive('d.cr2'), arrive('d.tif'), record(4, 'd.cr2')]);
+    return s;
+  };
+
+  it('is numbered after newer shots, yet a later give-way takes only the shots that arrived after its image', () => {
+    const s = setUp();
+    expect(run(s, [follow('b.tif'), record(5, 'b.tif')])).toEqual([
+      { type: 'capture.moved', captureId: 2, object: 2, barcode: 'B2', seq: 3, view: 'label', from: 'A1', numberedAfter: true },
+      { type: 'object.judged', object: 1 },
+      { type: 'capture.linked', object: 2, captureId: 5, barcode: 'B2', seq: 3, view: 'label' },
+    ]);
+    // d.tif shows sheet C's code: d leaves B2 with its RAW; b (sheet B's, numbered after d) stays.
+    expect(run(s, [fromImage('C3', 'd.tif'), record(6, 'd.tif')])).toEqual([
+      { type: 'object.closed', object: 2, barcode: 'B2', reason: 'next-object', shots: 2 },
+      { type: 'object.opened', object: 3, barcode: 'C3', fromImage: true },
+      { type: 'capture.moved', captureId: 4, object: 3, barcode: 'C3', seq: 1, view: 'front', from: 'B2' },
+      { type: 'capture.linked', object: 3, captureId: 6, barcode: 'C3', seq: 1, view: 'front' },
+    ]);
+  });
+
+  it('UNDO takes the shot that arrived last, not the followed one numbered last; numbers are not given twice', () => {
+    const s = setUp();
+    // d.tif shows B2 after all: d is B2's shot 2, and b follows as shot 3.
+    run(s, [record(6, 'd.tif'), follow('b.tif'), record(5, 'b.tif')]);
+    expect(run(s, [control('UNDO')])).toEqual([{ type: 'capture.unlinked', captureIds: [4, 6], barcode: 'B2', seq: 2, stem: 'd', reshoot: true }]);
+    expect(s.current).toEqual({ barcode: 'B2', shots: 2 });
+    expect(run(s, [shot(7, 'e.tif')])).toEqual([{ type: 'capture.linked', object: 2, captureId: 7, barcode: 'B2', seq: 4, view: null }]);
+    // Then e, then c (b was shot before c, though numbered after it).
+    const undone = run(s, [control('UNDO'), control('UNDO')]).map((e) => (e.type === 'capture.unlinked' ? e.stem : e.type));
+    expect(undone).toEqual(['e', 'c']);
+  });
+});
+
+describe('LinkSession, a late image whose object closed before it was checked', () => {
+  const fromImage = (barcode: string, file: string): Step => ({ type: 'scan', barcode, adopt: file });
+  const follow = (file: string): Step => ({ type: 'follow', file });
+  const joins = (e: { type: string }) => e.type === 'capture.moved' || e.type === 'capture.linked';
+  /** B2's barcode's next number in the database (raised when other objects of it took shots). */
+  let next = 1;
+  /**
+   * a.tif opens A1; sheet B's b.cr2 (recorded, A1's shot 2) and b.tif (still being checked), then
+   * c.cr2 + c.tif: c.tif makes A1 give way to B2, whose shot 1 c is.
+   */
+  const setUp = (more: Partial<SessionRules> = {}) => {
+    next = 1;
+    const s = new LinkSession({ ...rules, expectedShots: 2, ...more }, (barcode) => ({ firstSeq: barcode === 'B2' ? next : 1, seqs: [] }));
+    run(s, [arrive('a.tif'), fromImage('A1', 'a.tif'), record(1, 'a.tif'), arrive('b.cr2'), record(2, 'b.cr2'), arrive('b.tif'), arrive('c.cr2'), record(3, 'c.cr2'), arrive('c.tif'), fromImage('B2', 'c.tif'), record(4, 'c.tif')]);
+    return s;
+  };
+  /** b's RAW and image join `object` as shot `seq`, which had closed (`closed`) or is open (none). */
+  const movedTo = (seq: number, closed?: string, object = 2) => [
+    { type: 'capture.moved', captureId: 2, object, barcode: 'B2', seq, view: ['front', 'back', 'label'][seq - 1] ?? null, from: 'A1', numberedAfter: true, ...(closed ? { closed } : {}) },
+    { type: 'capture.linked', object, captureId: 5, barcode: 'B2', seq, view: ['front', 'back', 'label'][seq - 1] ?? null },
+  ];
+
+  it('END: its shot follows into it all the same, numbered after its shots, and the object is judged again', () => {
+    const s = setUp();
+    expect(run(s, [control('END')])).toEqual([
+      { type: 'object.closed', object: 2, barcode: 'B2', reason: 'end', shots: 1 },
+      { type: 'alarm', barcode: 'B2', message: 'Object B2 is incomplete: 1 of 2 views (missing back).', object: 2, missing: ['1 of 2 views (missing back)'] },
+    ]);
+    // Held while a late image may still follow into it (the station keeps its row).
+    expect(s.holds(2)).toBe(true);
+    expect(s.gaveWayOf('b.tif')).toEqual({ from: 'A1', to: 'B2', closed: 'end', cannot: null });
+    expect(run(s, [follow('b.tif'), record(5, 'b.tif')])).toEqual([
+      { type: 'capture.moved', captureId: 2, object: 2, barcode: 'B2', seq: 2, view: 'back', from: 'A1', numberedAfter: true, closed: 'end' },
+      { type: 'object.judged', object: 1 },
+      { type: 'alarm', barcode: 'A1', message: 'Object A1 is incomplete: 1 of 2 views (missing back).', object: 1, missing: ['1 of 2 views (missing back)'] },
+      { type: 'capture.linked', object: 2, captureId: 5, barcode: 'B2', seq: 2, view: 'back' },
+      { type: 'alarm', barcode: 'B2', message: 'Object B2 is complete after all: b.tif finished checking after the object was judged.', object: 2 },
+    ]);
+    expect([s.holds(1), s.holds(2)]).toEqual([false, false]);
+  });
+
+  it('idle timeout, the next scan, or its own give-way: the same', () => {
+    const idle = setUp({ idleTimeoutSec: 60 });
+    expect(run(idle, [{ type: 'tick', at: 120_000 }]).filter((e) => e.type === 'object.closed')).toEqual([{ type: 'object.closed', object: 2, barcode: 'B2', reason: 'idle', shots: 1 }]);
+    expect(run(idle, [{ ...follow('b.tif'), at: 121_000 }, { ...record(5, 'b.tif'), at: 122_000 }]).filter(joins)).toEqual(movedTo(2, 'idle'));
+    // The next object scanned: it joins B2, not the scanned one.
+    const scanned = setUp();
+    run(scanned, [scan('C3'), shot(9, 'x.tif')]);
+    expect(run(scanned, [follow('b.tif'), record(5, 'b.tif')]).filter(joins)).toEqual(movedTo(2, 'next-object'));
+    expect(scanned.current).toEqual({ barcode: 'C3', shots: 1 });
+    const gaveWay = setUp();
+    run(gaveWay, [arrive('d.tif'), fromImage('C3', 'd.tif'), record(9, 'd.tif')]);
+    expect(run(gaveWay, [follow('b.tif'), record(5, 'b.tif')]).filter(joins)).toEqual(movedTo(2, 'next-object'));
+  });
+
+  it('is numbered after the shots its barcode took since, and joins its barcode open again', () => {
+    const s = setUp();
+    run(s, [control('END')]);
+    // B2 scanned again elsewhere meanwhile: the database has its shots up to 4.
+    next = 5;
+    expect(run(s, [follow('b.tif'), record(5, 'b.tif')]).filter(joins)).toEqual(movedTo(5, 'end'));
+    const again = setUp();
+    next = 2;
+    run(again, [control('END'), scan('B2'), shot(9, 'x.tif')]);
+    expect(run(again, [follow('b.tif'), record(5, 'b.tif')]).filter(joins)).toEqual(movedTo(3, undefined, 3));
+  });
+
+  it('rejected, or renamed by an edit: its shot is taken off the object before for re-shoot, with an alarm naming its files', () => {
+    const s = setUp();
+    run(s, [control('REJECT')]);
+    expect(s.gaveWayOf('b.tif')).toEqual({ from: 'A1', to: 'B2', closed: 'rejected', cannot: 'B2 was rejected' });
+    expect(run(s, [follow('b.tif'), record(5, 'b.tif')])).toEqual([
+      { type: 'capture.unlinked', captureIds: [2], barcode: 'A1', seq: 2, stem: 'b', reshoot: true },
+      {
+        type: 'alarm',
+        barcode: 'A1',
+        message: 'b.tif shows B2, the object a later image of its sheet opened when object A1 gave way to it, but B2 was rejected: shot 2 (b) is taken off object A1 with all its files (b.cr2 too), not linked and flagged for re-shoot. Relink it to the right barcode, or re-shoot.',
+        object: 1,
+        captureIds: [2],
+      },
+      { type: 'object.judged', object: 1 },
+      { type: 'alarm', barcode: 'A1', message: 'Object A1 is incomplete: 1 of 2 views (missing back).', object: 1, missing: ['1 of 2 views (missing back)'] },
+      { type: 'capture.unlinked', captureIds: [5], barcode: 'A1', seq: 2, stem: 'b', reshoot: true },
+    ]);
+    const renamed = setUp();
+    const file = (name: string, captureId: number) => ({ file: name, isRaw: name.endsWith('.cr2'), captureId });
+    renamed.restore((ref) => (ref === 2 ? { barcode: 'R7', shots: [{ stem: 'c', seq: 1, files: [file('c.cr2', 3), file('c.tif', 4)] }], history: { firstSeq: 2, seqs: [] } } : null), () => true);
+    expect(renamed.gaveWayOf('b.tif')).toEqual({ from: 'A1', to: 'B2', closed: null, cannot: 'B2 was renamed R7 by an edit' });
+    expect(run(renamed, [follow('b.tif'), record(5, 'b.tif')]).filter((e) => e.type === 'capture.unlinked')).toEqual([
+      { type: 'capture.unlinked', captureIds: [2], barcode: 'A1', seq: 2, stem: 'b', reshoot: true },
+      { type: 'capture.unlinked', captureIds: [5], barcode: 'A1', seq: 2, stem: 'b', reshoot: true },
+    ]);
+    expect(renamed.current).toEqual({ barcode: 'R7', shots: 1 });
   });
 });
 
