@@ -324,8 +324,38 @@ export class Linker {
 
   private onCapture(capture: CaptureRecord, change: CaptureChange): void {
     if (!this.opts.config.enabled || change !== 'recorded' || !this.sessions.has(capture.sourceId)) return;
-    this.openFromImage(capture);
+    const opened = this.openFromImage(capture);
     this.apply(capture.sourceId, { type: 'capture', captureId: capture.id, file: capture.relPath, failed: capture.verdict === 'fail', at: this.now() });
+    if (opened) this.keepExposureWhole(capture);
+  }
+
+  /**
+   * linkFromImage: `capture` opened an object from its image with none open, as after a restart,
+   * when the last run's memory of a give-way is gone. Its exposure's other files (a RAW, same stem)
+   * linked before the restart to an object opened from an image that gave way to this code are this
+   * sheet's: they join its shot, as a live follow would take them. Any other of them linked apart
+   * from it is an alarm naming both files, so one exposure is never filed under two objects unseen.
+   */
+  private keepExposureWhole(capture: CaptureRecord): void {
+    const link = this.links.linkOf(capture.id);
+    if (!link) return;
+    const stem = stemOf(capture.relPath);
+    const rejoin = new Map<string, { file: string; isRaw: boolean; captureId: number }[]>();
+    for (const sibling of this.links.linkedSiblings(capture.id, stem)) {
+      const theirs = this.links.linkOf(sibling.id)!;
+      if (theirs.objectId === link.objectId && theirs.seq === link.seq) continue;
+      if (theirs.objectId !== link.objectId && this.links.gaveWayTo(theirs.objectId) === link.barcode) {
+        log.info(`${sibling.relPath} follows ${capture.relPath} to object ${link.barcode}: the station restarted after object ${theirs.barcode}, opened from an image, gave way to ${link.barcode} and before ${capture.relPath}, which shows ${link.barcode}, was checked`, { captureId: sibling.id, source: capture.sourceId });
+        rejoin.set(theirs.barcode, [...(rejoin.get(theirs.barcode) ?? []), { file: sibling.relPath, isRaw: pairRole(sibling.relPath) === 'raw', captureId: sibling.id }]);
+        continue;
+      }
+      const message = `${capture.relPath} and ${sibling.relPath} are one exposure (same name) but linked apart: ${capture.relPath} to ${link.barcode} as shot ${link.seq}, ${sibling.relPath} to ${theirs.barcode} as shot ${theirs.seq}. Relink the one on the wrong object (Relink shot) so that both are one shot of the same object.`;
+      const alarm: SessionEffect & { type: 'alarm' } = { type: 'alarm', barcode: link.barcode, message, captureIds: [capture.id, sibling.id] };
+      log.warn(message, { source: capture.sourceId });
+      this.recordAlarm(capture.sourceId, alarm, link.objectId);
+      queueMicrotask(() => this.opts.onEffect(capture.sourceId, alarm));
+    }
+    for (const [from, files] of rejoin) this.apply(capture.sourceId, { type: 'rejoin', stem, from, files, at: this.now() });
   }
 
   /**
@@ -336,33 +366,34 @@ export class Linker {
    * a later capture whose image shows valid codes, none its own (the next sheet on a rig with no
    * scanner): it closes, and that capture opens its code's object the same way (or, showing several,
    * joins none) instead of failing as a barcode mismatch. A capture showing no valid code (a sheet's
-   * back) stays with it; a scanned object never gives way.
+   * back) stays with it; a scanned object never gives way. True when it opened an object with none open.
    */
-  private openFromImage(capture: CaptureRecord): void {
+  private openFromImage(capture: CaptureRecord): boolean {
     const source = this.opts.sources.find((s) => s.id === capture.sourceId);
     const session = this.sessions.get(capture.sourceId)!;
-    if (!this.opts.config.linkFromImage || (source?.scanMode ?? this.opts.config.mode) !== 'scan-before-capture') return;
+    if (!this.opts.config.linkFromImage || (source?.scanMode ?? this.opts.config.mode) !== 'scan-before-capture') return false;
     const imageObject = session.imageObjectOf(capture.relPath);
     const gaveWay = session.gaveWayOf(capture.relPath);
-    if (imageObject === null && gaveWay === null && (session.current || !session.arrivedWithoutObject(capture.relPath))) return;
+    if (imageObject === null && gaveWay === null && (session.current || !session.arrivedWithoutObject(capture.relPath))) return false;
     const valid = [...new Set(this.opts.captures.barcodes(capture.id).filter((b) => b.valid).map((b) => b.text))];
     if (gaveWay !== null) {
       // Checked after a later image of the same sheet made its object give way: it is that sheet's
       // too. Showing another code still, it fails as a mismatch (the relinked check).
-      if (valid.length !== 1 || valid[0] !== gaveWay.to) return;
+      if (valid.length !== 1 || valid[0] !== gaveWay.to) return false;
       log.info(`${capture.relPath} follows to object ${gaveWay.to} with its whole shot: object ${gaveWay.from}, opened from an image, gave way to ${gaveWay.to} while ${capture.relPath} was being checked, and its image shows ${gaveWay.to}; it is numbered after the shots ${gaveWay.to} already has`, { captureId: capture.id, source: capture.sourceId });
       this.apply(capture.sourceId, { type: 'follow', file: capture.relPath, at: this.now() });
-      return;
+      return false;
     }
-    if (imageObject !== null && (valid.length === 0 || valid.includes(imageObject))) return;
+    if (imageObject !== null && (valid.length === 0 || valid.includes(imageObject))) return false;
     if (valid.length !== 1) {
-      if (imageObject === null) return;
+      if (imageObject === null) return false;
       log.info(`object ${imageObject}, opened from an image, was closed: the image of ${capture.relPath} shows ${valid.join(' and ')}, none of them ${imageObject}, so it is another object, and with several codes it joins none (relink it to its barcode)`, { captureId: capture.id, source: capture.sourceId });
       this.apply(capture.sourceId, { type: 'image-shows-others', file: capture.relPath, at: this.now() });
-      return;
+      return false;
     }
     log.info(imageObject === null ? 'object opened from the barcode in the image' : `object opened from the barcode in the image; object ${imageObject}, opened from an earlier image, was closed`, { captureId: capture.id, barcode: valid[0], source: capture.sourceId });
     this.apply(capture.sourceId, { type: 'scan', barcode: valid[0]!, at: this.now(), adopt: capture.relPath });
+    return imageObject === null;
   }
 
   private tick(): void {
