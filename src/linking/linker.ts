@@ -103,7 +103,7 @@ export class Linker {
     this.sessionStore = new SessionStore(opts.db);
     this.naming = new LibraryNaming(opts.config, opts.library, opts.stationId, this.links, this.sessionStore);
     this.mismatch = new MismatchRecheck(opts.captures, this.links, (sourceId) => opts.profiles[opts.sources.find((s) => s.id === sourceId)?.profile ?? '']);
-    this.editor = new LinkEditor(opts.db, this.links, opts.captures, this.naming, opts.config, (work) => this.serialize(work), (ids, earlier) => this.relinked(ids, true, true, earlier), () => this.restoreSessions(), (ids) => opts.onRenamed?.(ids), (ids) => opts.onEdited?.(ids), (id, barcode) => this.mismatch.contradiction(id, barcode));
+    this.editor = new LinkEditor(opts.db, this.links, opts.captures, this.naming, opts.config, (work) => this.serialize(work), (ids, earlier) => this.relinked(ids, true, true, earlier), () => this.restoreSessions(), (ids) => opts.onRenamed?.(ids), (ids) => opts.onEdited?.(ids), (id, barcode) => this.mismatch.contradiction(id, barcode), opts.sources, (id, message) => this.editAlarm(id, message));
     this.now = opts.now ?? Date.now;
     this.reconciler = new FiledReconciler({
       ...opts,
@@ -673,11 +673,7 @@ export class Linker {
         if (mark !== undefined) this.links.clearRelinked(captureId, mark);
         return log.info('stays set aside for re-shoot: its shot joins no object', { captureId, at: path.relative(this.opts.library, from) });
       }
-      const back = putBackPath(capture, this.links.lastUnfiledTo(captureId), this.opts.library, this.opts.sources);
-      // A different file may have taken its name there meanwhile (a new shot under the same name):
-      // it is never replaced, and this one goes to the library's _unlinked folder instead.
-      const taken = back === null || (await sha256OfFile(back).then((sha) => sha !== capture.sha256, () => false));
-      const to = taken ? await this.naming.setAside(capture, unlinkedFolder, capture.sourceId) : back;
+      const { to, unfiled, alarm: message } = await this.naming.putBack(capture, putBackPath(capture, this.links.lastUnfiledTo(captureId), this.opts.library, this.opts.sources));
       this.links.planMove(captureId, from, to);
       try {
         await moveVerified(from, to, { sha256: capture.sha256, size: capture.size, mtimeMs: capture.mtimeUs / 1000 });
@@ -685,17 +681,7 @@ export class Linker {
         this.links.restoreMove(filed);
         throw err;
       }
-      const place = back !== null && this.inLibraryFolder(back, unlinkedFolder) ? `its place in ${unlinkedFolder}` : 'the hot folder';
-      const why = back === null ? `its source "${capture.sourceId}" is no longer configured` : `a different file has its name in ${place}`;
-      const alarm: (SessionEffect & { type: 'alarm' }) | null = taken
-        ? {
-            type: 'alarm',
-            barcode: null,
-            captureIds: [captureId],
-            message: `${capture.relPath} could not go back to ${place}, as ${back === null ? why : 'a different file has its name there now'}: it was set aside in the library at ${path.relative(this.opts.library, to)}, not linked. Relink it (with its shot's image) while no newer version of ${capture.relPath} is recorded; after that, copy it into the hot folder under a name of its own to have it checked as a new shot, or remove it.`,
-          }
-        : null;
-      const unfiled = this.inLibraryFolder(to, unlinkedFolder) ? `set aside in ${unlinkedFolder}${alarm ? `: ${why}` : ''}; not linked` : putBackWords;
+      const alarm: (SessionEffect & { type: 'alarm' }) | null = message === null ? null : { type: 'alarm', barcode: null, captureIds: [captureId], message };
       this.opts.db.transaction(() => {
         this.links.settleMove(captureId, { done: true, unfiled });
         if (alarm) this.recordAlarm(capture.sourceId, alarm, null);
@@ -708,6 +694,15 @@ export class Linker {
       } else log.info('put back where it was found: its shot joins no object', { captureId, to });
       await removeEmptiedFolders(this.opts.library, path.dirname(from));
     }).catch((err: unknown) => this.filingFailed(captureId, err, () => this.refile(captureId)));
+  }
+
+  /** An alarm an edit or its undo raised about capture `captureId`: written in its transaction, announced after it. */
+  private editAlarm(captureId: number, message: string): void {
+    const sourceId = this.opts.captures.get(captureId)!.sourceId;
+    const alarm: SessionEffect & { type: 'alarm' } = { type: 'alarm', barcode: this.links.linkOf(captureId)?.barcode ?? null, captureIds: [captureId], message };
+    log.warn(message, { captureId, source: sourceId });
+    this.recordAlarm(sourceId, alarm, null);
+    queueMicrotask(() => this.opts.onEffect(sourceId, alarm));
   }
 
   /** An unwritable library at start is an alarm, not a refusal: captures wait in the hot folder and filing is retried. */
