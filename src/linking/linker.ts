@@ -31,7 +31,7 @@ import { backoffDelay, type BackoffSettings } from '../upload/backoff.js';
 import { LinkEditor } from './edits.js';
 import { MismatchRecheck } from './mismatch-recheck.js';
 import { FiledReconciler } from './reconcile.js';
-import { LibraryNaming, putBackPath, putBackWords, rejectedFolder, reshootFolder, stemOf, unlinkedFolder } from './naming.js';
+import { LibraryNaming, putBackPath, rejectedFolder, reshootFolder, stemOf, unlinkedFolder } from './naming.js';
 import { LinkSession, missingOf, type BarcodeHistory, type NotLinkedReason, type SessionEffect, type SessionInput, type StoredShot } from './session.js';
 import { LinkStore, type ObjectRecord } from './store.js';
 
@@ -797,6 +797,10 @@ export class Linker {
       to = await this.naming.destination(capture, link!, keep);
       this.links.planMove(captureId, capture.path, to);
     }
+    // A put-back (refile, an undo: its link gone) cut short by a crash is finished as the put-back it
+    // was, not as a filing (a move for re-shoot, or one made before the link went, goes into the library).
+    const putBack = resume && !link && (!this.inLibraryFolder(to) || this.inLibraryFolder(to, unlinkedFolder)) ? this.naming.putBackNotice(capture, putBackPath(capture, this.links.lastUnfiledTo(captureId), this.opts.library, this.opts.sources), to) : null;
+    const alarm: (SessionEffect & { type: 'alarm' }) | null = putBack?.alarm ? { type: 'alarm', barcode: null, captureIds: [captureId], message: putBack.alarm } : null;
     try {
       // Checked before every move: moving into an unmounted share's mount point would fill the local disk.
       const unmounted = await libraryUnmounted(this.opts.library, this.opts.config.libraryMountCheck);
@@ -804,17 +808,22 @@ export class Linker {
       const from = resume?.fromPath ?? capture.path;
       await moveVerified(from, to, { sha256: capture.sha256, size: capture.size, mtimeMs: capture.mtimeUs / 1000 });
       this.opts.db.transaction(() => {
-        this.links.settleMove(captureId, { done: true });
+        this.links.settleMove(captureId, putBack ? { done: true, unfiled: putBack.unfiled } : { done: true });
+        if (alarm) this.recordAlarm(capture.sourceId, alarm, null);
         // A cut-short move went where its journal said, maybe not where the link says now: the start-up check decides.
         if (mark !== undefined && !resume) this.links.clearRelinked(captureId, mark);
         this.opts.captures.runHooks(captureId);
       })();
+      if (alarm) {
+        log.warn(alarm.message, { captureId, source: capture.sourceId });
+        this.opts.onEffect(capture.sourceId, alarm);
+      }
       // A capture uploaded while it was unlinked (a shot waiting for its barcode, or taken with no
       // object open) has a copy under its hot-folder name: it goes again under its filed one.
       this.opts.onRenamed?.([captureId]);
       const failed = this.filingFailures.get(captureId);
       this.filingFailures.delete(captureId);
-      const what = this.inLibraryFolder(to, rejectedFolder) ? 'set aside: its object was rejected' : this.inLibraryFolder(to, reshootFolder) ? 'set aside for re-shoot' : 'filed';
+      const what = putBack ? putBack.unfiled : this.inLibraryFolder(to, rejectedFolder) ? 'set aside: its object was rejected' : this.inLibraryFolder(to, reshootFolder) ? 'set aside for re-shoot' : 'filed';
       if (failed) log.info(`${what} (after failed attempts)`, { captureId, failedAttempts: failed.attempts, to: path.relative(this.opts.library, to) });
       else log.info(what, { captureId, to: path.relative(this.opts.library, to) });
       if (this.inLibraryFolder(from)) await removeEmptiedFolders(this.opts.library, path.dirname(from));

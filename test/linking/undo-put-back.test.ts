@@ -80,3 +80,45 @@ describe('undoing a first link', () => {
     expect(alarms).toEqual([expect.stringMatching(/^x1\.tif could not go back to the hot folder, as its source "inbox" is no longer configured: it was set aside/)]);
   });
 });
+
+/**
+ * The state a crash leaves mid put-back, as the filing tests make it: the link is gone (committed),
+ * the move to `to` is journaled and has not run. Then a new station on the same home.
+ */
+async function crashedPutBack(to: (s: { library: string; inbox: string }) => string, takenMeanwhile: boolean) {
+  const s = await linkedStray();
+  if (takenMeanwhile) await s.shoot('x1.tif', 2);
+  const { links } = s.station.linker;
+  links.removeLink(s.stray);
+  links.planMove(s.stray, path.join(s.library, 'K', '001.tif'), to(s));
+  await s.station.stop();
+  const again = new Station(loadConfig({ home: path.dirname(s.inbox) }));
+  stopped.push(again);
+  await again.start();
+  await again.linker.settled();
+  return { ...s, again };
+}
+
+describe('a put-back cut short by a crash', () => {
+  it('bound for _unlinked: finished as a put-back there, with its alarm, and its name there kept', async () => {
+    const { again, library, inbox, stray } = await crashedPutBack(({ library }) => path.join(library, '_unlinked', 'inbox', 'x1.tif'), true);
+    expect(again.store.get(stray)!.path).toBe(path.join(library, '_unlinked', 'inbox', 'x1.tif'));
+    expect(filesUnder(library)).toEqual(['_unlinked/inbox/x1.tif']);
+    expect(filesUnder(inbox)).toEqual(['x1.tif']);
+    expect(again.linker.links.move(stray)).toBeNull();
+    expect(again.linker.links.lastUnfiledTo(stray)).toBe(path.join(library, '_unlinked', 'inbox', 'x1.tif'));
+    const { unfiled, alarms } = told(again, stray);
+    expect(unfiled).toBe('set aside in _unlinked: a different file has its name in the hot folder; not linked');
+    expect(alarms).toEqual([expect.stringMatching(/^x1\.tif could not go back to the hot folder, as a different file has its name there now: it was set aside in the library at _unlinked\/inbox\/x1\.tif/)]);
+  });
+
+  it('bound for the hot folder: finished as a put-back, not a filing', async () => {
+    const { again, library, inbox, stray } = await crashedPutBack(({ inbox }) => path.join(inbox, 'x1.tif'), false);
+    expect(again.store.get(stray)!.path).toBe(path.join(inbox, 'x1.tif'));
+    expect(filesUnder(library)).toEqual([]);
+    expect(again.linker.links.move(stray)).toBeNull();
+    expect(again.linker.links.lastUnfiledTo(stray)).toBe(path.join(inbox, 'x1.tif'));
+    expect(told(again, stray)).toEqual({ unfiled: 'put back in the hot folder, not linked', alarms: [] });
+  });
+});
+
