@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { CaptureStore } from '../store/captures.js';
 import type { EditData, EditKind, Renumbered } from './edits.js';
-import { rejectedFolder } from './naming.js';
+import { rejectedFolder, unlinkedFolder } from './naming.js';
 import type { LinkStore, ShotCounts } from './store.js';
 
 /** An edit as its `link.edit` event logged it. */
@@ -23,6 +23,8 @@ export class EditWords {
     private readonly links: LinkStore,
     private readonly captures: CaptureStore,
     private readonly reshoot: (captureId: number) => boolean,
+    /** Set aside in _unlinked/ (it could not go back where it was found): its alarm says why. */
+    private readonly setAsideUnlinked: (captureId: number) => boolean,
   ) {}
 
   /** What the edit did, read while its links are still as it left them (it is the newest edit). */
@@ -60,7 +62,9 @@ export class EditWords {
       // A rejected object's shots are set aside under their own names: their numbers name nothing.
       const rejected = link !== null && this.links.object(link.objectId)?.state === 'rejected';
       const key = !link
-        ? 'not linked, back where it was found'
+        ? this.setAsideUnlinked(id)
+          ? `not linked, set aside in ${unlinkedFolder} as it could not go back where it was found (its alarm says why)`
+          : 'not linked, back where it was found'
         : rejected
           ? `back in rejected object ${link.barcode}, set aside in ${rejectedFolder}/${link.barcode}`
           : `shot ${link.seq} of ${link.barcode}`;

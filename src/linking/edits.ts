@@ -9,16 +9,16 @@
  */
 import path from 'node:path';
 import { classifyScan } from '../barcode/validate.js';
-import type { LinkingConfig } from '../config/schema.js';
+import type { LinkingConfig, SourceConfig } from '../config/schema.js';
 import { StationError } from '../errors.js';
 import { removeEmptiedFolders } from '../filing/library.js';
 import { moveVerified } from '../filing/move.js';
 import type { CheckResult } from '../quality/index.js';
-import type { CaptureStore } from '../store/captures.js';
+import type { CaptureRecord, CaptureStore } from '../store/captures.js';
 import type { Db } from '../store/database.js';
 import { appendEvent } from '../store/events.js';
 import { EditWords, shotWords, type LoggedEdit } from './edit-words.js';
-import { putBackWords, rejectedFolder, reshootFolder, stemOf, type LibraryNaming } from './naming.js';
+import { putBackPath, rejectedFolder, reshootFolder, stemOf, unlinkedFolder, type LibraryNaming } from './naming.js';
 import type { CaptureLink, LinkStore, ObjectRecord, ObjectState } from './store.js';
 
 /** Where each capture was before an edit: what undo puts back. */
@@ -113,8 +113,12 @@ export class LinkEditor {
     private readonly changed: (captureIds: readonly number[]) => void,
     /** The pattern-valid codes in the capture's image when they contradict `barcode` (a barcode mismatch), else null. */
     private readonly contradiction: (captureId: number, barcode: string) => string[] | null,
+    /** Where captures are put back when an undo unlinks them (putBackPath). */
+    private readonly sources: readonly Pick<SourceConfig, 'id' | 'path'>[],
+    /** An alarm about capture `captureId`, written in the caller's transaction and announced after it. */
+    private readonly alarm: (captureId: number, message: string) => void,
   ) {
-    this.words = new EditWords(links, captures, (id) => this.reshootOf(id));
+    this.words = new EditWords(links, captures, (id) => this.reshootOf(id), (id) => this.captures.get(id)?.path.startsWith(path.join(naming.library, unlinkedFolder) + path.sep) === true);
   }
 
   /**
@@ -475,7 +479,8 @@ export class LinkEditor {
     if (this.captures.localRemoved(id)) return false;
     // A rejected object's captures, and shots flagged for re-shoot, stay set aside, under the barcode it has now.
     const aside = link === null ? null : this.links.object(link.objectId)?.state === 'rejected' ? rejectedFolder : this.reshootOf(id) ? reshootFolder : null;
-    const to = !link ? back.get(id) : aside !== null ? await this.naming.setAside(capture, aside, link.barcode, capture.path) : await this.naming.destination(capture, link, capture.path);
+    const unlinked = !link && back.has(id) ? await this.naming.putBack(capture, this.putBackPlace(capture, back.get(id)!)) : null;
+    const to = !link ? unlinked?.to : aside !== null ? await this.naming.setAside(capture, aside, link.barcode, capture.path) : await this.naming.destination(capture, link, capture.path);
     if (to === undefined || to === capture.path) {
       // Already where its link says: nothing for the next start to rename.
       if (link && to === capture.path && mark !== undefined) this.links.clearRelinked(id, mark);
@@ -486,7 +491,8 @@ export class LinkEditor {
       await moveVerified(capture.path, to, { sha256: capture.sha256, size: capture.size, mtimeMs: capture.mtimeUs / 1000 });
       // Put back where it was found, it is not filed any more: a later link files it like a new one.
       this.db.transaction(() => {
-        this.links.settleMove(id, link ? { done: true } : { done: true, unfiled: putBackWords });
+        this.links.settleMove(id, unlinked ? { done: true, unfiled: unlinked.unfiled } : { done: true });
+        if (unlinked?.alarm) this.alarm(id, unlinked.alarm);
         if (link && mark !== undefined) this.links.clearRelinked(id, mark);
       })();
       await removeEmptiedFolders(this.naming.library, path.dirname(capture.path));
@@ -500,6 +506,15 @@ export class LinkEditor {
     }
   }
 
+
+  /**
+   * Where an undone first link puts the capture back: the place in the library it was set aside in
+   * before (_reshoot/, _unlinked/), else its hot-folder place as the sources are configured now (the
+   * folder it was found in may not be watched any more), null when its source is gone (putBackPath).
+   */
+  private putBackPlace(capture: CaptureRecord, was: string): string | null {
+    return was.startsWith(this.naming.library + path.sep) ? was : putBackPath(capture, null, this.naming.library, this.sources);
+  }
 
   /** Where `captureIds` are linked, their files are now, and which are flagged for re-shoot, for renameOrRollBack. */
   private snapshot(captureIds: readonly number[]): Snapshot {

@@ -31,7 +31,7 @@ import { backoffDelay, type BackoffSettings } from '../upload/backoff.js';
 import { LinkEditor } from './edits.js';
 import { MismatchRecheck } from './mismatch-recheck.js';
 import { FiledReconciler } from './reconcile.js';
-import { LibraryNaming, putBackPath, putBackWords, rejectedFolder, reshootFolder, stemOf, unlinkedFolder } from './naming.js';
+import { LibraryNaming, putBackPath, rejectedFolder, reshootFolder, stemOf, unlinkedFolder } from './naming.js';
 import { LinkSession, missingOf, type BarcodeHistory, type NotLinkedReason, type SessionEffect, type SessionInput, type StoredShot } from './session.js';
 import { LinkStore, type ObjectRecord } from './store.js';
 
@@ -103,7 +103,7 @@ export class Linker {
     this.sessionStore = new SessionStore(opts.db);
     this.naming = new LibraryNaming(opts.config, opts.library, opts.stationId, this.links, this.sessionStore);
     this.mismatch = new MismatchRecheck(opts.captures, this.links, (sourceId) => opts.profiles[opts.sources.find((s) => s.id === sourceId)?.profile ?? '']);
-    this.editor = new LinkEditor(opts.db, this.links, opts.captures, this.naming, opts.config, (work) => this.serialize(work), (ids, earlier) => this.relinked(ids, true, true, earlier), () => this.restoreSessions(), (ids) => opts.onRenamed?.(ids), (ids) => opts.onEdited?.(ids), (id, barcode) => this.mismatch.contradiction(id, barcode));
+    this.editor = new LinkEditor(opts.db, this.links, opts.captures, this.naming, opts.config, (work) => this.serialize(work), (ids, earlier) => this.relinked(ids, true, true, earlier), () => this.restoreSessions(), (ids) => opts.onRenamed?.(ids), (ids) => opts.onEdited?.(ids), (id, barcode) => this.mismatch.contradiction(id, barcode), opts.sources, (id, message) => this.editAlarm(id, message));
     this.now = opts.now ?? Date.now;
     this.reconciler = new FiledReconciler({
       ...opts,
@@ -324,8 +324,38 @@ export class Linker {
 
   private onCapture(capture: CaptureRecord, change: CaptureChange): void {
     if (!this.opts.config.enabled || change !== 'recorded' || !this.sessions.has(capture.sourceId)) return;
-    this.openFromImage(capture);
+    const opened = this.openFromImage(capture);
     this.apply(capture.sourceId, { type: 'capture', captureId: capture.id, file: capture.relPath, failed: capture.verdict === 'fail', at: this.now() });
+    if (opened) this.keepExposureWhole(capture);
+  }
+
+  /**
+   * linkFromImage: `capture` opened an object from its image with none open, as after a restart,
+   * when the last run's memory of a give-way is gone. Its exposure's other files (a RAW, same stem)
+   * linked before the restart to an object opened from an image that gave way to this code are this
+   * sheet's: they join its shot, as a live follow would take them. Any other of them linked apart
+   * from it is an alarm naming both files, so one exposure is never filed under two objects unseen.
+   */
+  private keepExposureWhole(capture: CaptureRecord): void {
+    const link = this.links.linkOf(capture.id);
+    if (!link) return;
+    const stem = stemOf(capture.relPath);
+    const rejoin = new Map<string, { file: string; isRaw: boolean; captureId: number }[]>();
+    for (const sibling of this.links.linkedSiblings(capture.id, stem)) {
+      const theirs = this.links.linkOf(sibling.id)!;
+      if (theirs.objectId === link.objectId && theirs.seq === link.seq) continue;
+      if (theirs.objectId !== link.objectId && this.links.gaveWayTo(theirs.objectId) === link.barcode) {
+        log.info(`${sibling.relPath} follows ${capture.relPath} to object ${link.barcode}: the station restarted after object ${theirs.barcode}, opened from an image, gave way to ${link.barcode} and before ${capture.relPath}, which shows ${link.barcode}, was checked`, { captureId: sibling.id, source: capture.sourceId });
+        rejoin.set(theirs.barcode, [...(rejoin.get(theirs.barcode) ?? []), { file: sibling.relPath, isRaw: pairRole(sibling.relPath) === 'raw', captureId: sibling.id }]);
+        continue;
+      }
+      const message = `${capture.relPath} and ${sibling.relPath} are one exposure (same name) but linked apart: ${capture.relPath} to ${link.barcode} as shot ${link.seq}, ${sibling.relPath} to ${theirs.barcode} as shot ${theirs.seq}. Relink the one on the wrong object (Relink shot) so that both are one shot of the same object.`;
+      const alarm: SessionEffect & { type: 'alarm' } = { type: 'alarm', barcode: link.barcode, message, captureIds: [capture.id, sibling.id] };
+      log.warn(message, { source: capture.sourceId });
+      this.recordAlarm(capture.sourceId, alarm, link.objectId);
+      queueMicrotask(() => this.opts.onEffect(capture.sourceId, alarm));
+    }
+    for (const [from, files] of rejoin) this.apply(capture.sourceId, { type: 'rejoin', stem, from, files, at: this.now() });
   }
 
   /**
@@ -336,38 +366,39 @@ export class Linker {
    * a later capture whose image shows valid codes, none its own (the next sheet on a rig with no
    * scanner): it closes, and that capture opens its code's object the same way (or, showing several,
    * joins none) instead of failing as a barcode mismatch. A capture showing no valid code (a sheet's
-   * back) stays with it; a scanned object never gives way.
+   * back) stays with it; a scanned object never gives way. True when it opened an object with none open.
    */
-  private openFromImage(capture: CaptureRecord): void {
+  private openFromImage(capture: CaptureRecord): boolean {
     const source = this.opts.sources.find((s) => s.id === capture.sourceId);
     const session = this.sessions.get(capture.sourceId)!;
-    if (!this.opts.config.linkFromImage || (source?.scanMode ?? this.opts.config.mode) !== 'scan-before-capture') return;
+    if (!this.opts.config.linkFromImage || (source?.scanMode ?? this.opts.config.mode) !== 'scan-before-capture') return false;
     const imageObject = session.imageObjectOf(capture.relPath);
     const gaveWay = session.gaveWayOf(capture.relPath);
-    if (imageObject === null && gaveWay === null && (session.current || !session.arrivedWithoutObject(capture.relPath))) return;
+    if (imageObject === null && gaveWay === null && (session.current || !session.arrivedWithoutObject(capture.relPath))) return false;
     const valid = [...new Set(this.opts.captures.barcodes(capture.id).filter((b) => b.valid).map((b) => b.text))];
     if (gaveWay !== null) {
       // Checked after a later image of the same sheet made its object give way: it is that sheet's
       // too. Showing another code still, it fails as a mismatch (the relinked check). One that
       // cannot follow is taken off for re-shoot, and the session's alarm says why.
-      if (valid.length !== 1 || valid[0] !== gaveWay.to) return;
+      if (valid.length !== 1 || valid[0] !== gaveWay.to) return false;
       if (gaveWay.cannot === null) {
         const closed = gaveWay.closed === null ? '' : `, though ${gaveWay.to} has closed (${gaveWay.closed}): it joins it late`;
         log.info(`${capture.relPath} follows to object ${gaveWay.to} with its whole shot: object ${gaveWay.from}, opened from an image, gave way to ${gaveWay.to} while ${capture.relPath} was being checked, and its image shows ${gaveWay.to}; it is numbered after the shots ${gaveWay.to} already has${closed}`, { captureId: capture.id, source: capture.sourceId });
         if (gaveWay.closed !== null) appendEvent(this.opts.db, { type: 'capture.joined-late', captureId: capture.id, sourceId: capture.sourceId, data: { from: gaveWay.from, barcode: gaveWay.to, closed: gaveWay.closed } });
       }
       this.apply(capture.sourceId, { type: 'follow', file: capture.relPath, at: this.now() });
-      return;
+      return false;
     }
-    if (imageObject !== null && (valid.length === 0 || valid.includes(imageObject))) return;
+    if (imageObject !== null && (valid.length === 0 || valid.includes(imageObject))) return false;
     if (valid.length !== 1) {
-      if (imageObject === null) return;
+      if (imageObject === null) return false;
       log.info(`object ${imageObject}, opened from an image, was closed: the image of ${capture.relPath} shows ${valid.join(' and ')}, none of them ${imageObject}, so it is another object, and with several codes it joins none (relink it to its barcode)`, { captureId: capture.id, source: capture.sourceId });
       this.apply(capture.sourceId, { type: 'image-shows-others', file: capture.relPath, at: this.now() });
-      return;
+      return false;
     }
     log.info(imageObject === null ? 'object opened from the barcode in the image' : `object opened from the barcode in the image; object ${imageObject}, opened from an earlier image, was closed`, { captureId: capture.id, barcode: valid[0], source: capture.sourceId });
     this.apply(capture.sourceId, { type: 'scan', barcode: valid[0]!, at: this.now(), adopt: capture.relPath });
+    return imageObject === null;
   }
 
   private tick(): void {
@@ -648,11 +679,7 @@ export class Linker {
         if (mark !== undefined) this.links.clearRelinked(captureId, mark);
         return log.info('stays set aside for re-shoot: its shot joins no object', { captureId, at: path.relative(this.opts.library, from) });
       }
-      const back = putBackPath(capture, this.links.lastUnfiledTo(captureId), this.opts.library, this.opts.sources);
-      // A different file may have taken its name there meanwhile (a new shot under the same name):
-      // it is never replaced, and this one goes to the library's _unlinked folder instead.
-      const taken = back === null || (await sha256OfFile(back).then((sha) => sha !== capture.sha256, () => false));
-      const to = taken ? await this.naming.setAside(capture, unlinkedFolder, capture.sourceId) : back;
+      const { to, unfiled, alarm: message } = await this.naming.putBack(capture, putBackPath(capture, this.links.lastUnfiledTo(captureId), this.opts.library, this.opts.sources));
       this.links.planMove(captureId, from, to);
       try {
         await moveVerified(from, to, { sha256: capture.sha256, size: capture.size, mtimeMs: capture.mtimeUs / 1000 });
@@ -660,17 +687,7 @@ export class Linker {
         this.links.restoreMove(filed);
         throw err;
       }
-      const place = back !== null && this.inLibraryFolder(back, unlinkedFolder) ? `its place in ${unlinkedFolder}` : 'the hot folder';
-      const why = back === null ? `its source "${capture.sourceId}" is no longer configured` : `a different file has its name in ${place}`;
-      const alarm: (SessionEffect & { type: 'alarm' }) | null = taken
-        ? {
-            type: 'alarm',
-            barcode: null,
-            captureIds: [captureId],
-            message: `${capture.relPath} could not go back to ${place}, as ${back === null ? why : 'a different file has its name there now'}: it was set aside in the library at ${path.relative(this.opts.library, to)}, not linked. Relink it (with its shot's image) while no newer version of ${capture.relPath} is recorded; after that, copy it into the hot folder under a name of its own to have it checked as a new shot, or remove it.`,
-          }
-        : null;
-      const unfiled = this.inLibraryFolder(to, unlinkedFolder) ? `set aside in ${unlinkedFolder}${alarm ? `: ${why}` : ''}; not linked` : putBackWords;
+      const alarm: (SessionEffect & { type: 'alarm' }) | null = message === null ? null : { type: 'alarm', barcode: null, captureIds: [captureId], message };
       this.opts.db.transaction(() => {
         this.links.settleMove(captureId, { done: true, unfiled });
         if (alarm) this.recordAlarm(capture.sourceId, alarm, null);
@@ -683,6 +700,15 @@ export class Linker {
       } else log.info('put back where it was found: its shot joins no object', { captureId, to });
       await removeEmptiedFolders(this.opts.library, path.dirname(from));
     }).catch((err: unknown) => this.filingFailed(captureId, err, () => this.refile(captureId)));
+  }
+
+  /** An alarm an edit or its undo raised about capture `captureId`: written in its transaction, announced after it. */
+  private editAlarm(captureId: number, message: string): void {
+    const sourceId = this.opts.captures.get(captureId)!.sourceId;
+    const alarm: SessionEffect & { type: 'alarm' } = { type: 'alarm', barcode: this.links.linkOf(captureId)?.barcode ?? null, captureIds: [captureId], message };
+    log.warn(message, { captureId, source: sourceId });
+    this.recordAlarm(sourceId, alarm, null);
+    queueMicrotask(() => this.opts.onEffect(sourceId, alarm));
   }
 
   /** An unwritable library at start is an alarm, not a refusal: captures wait in the hot folder and filing is retried. */
@@ -777,6 +803,10 @@ export class Linker {
       to = await this.naming.destination(capture, link!, keep);
       this.links.planMove(captureId, capture.path, to);
     }
+    // A put-back (refile, an undo: its link gone) cut short by a crash is finished as the put-back it
+    // was, not as a filing (a move for re-shoot, or one made before the link went, goes into the library).
+    const putBack = resume && !link && (!this.inLibraryFolder(to) || this.inLibraryFolder(to, unlinkedFolder)) ? this.naming.putBackNotice(capture, putBackPath(capture, this.links.lastUnfiledTo(captureId), this.opts.library, this.opts.sources), to) : null;
+    const alarm: (SessionEffect & { type: 'alarm' }) | null = putBack?.alarm ? { type: 'alarm', barcode: null, captureIds: [captureId], message: putBack.alarm } : null;
     try {
       // Checked before every move: moving into an unmounted share's mount point would fill the local disk.
       const unmounted = await libraryUnmounted(this.opts.library, this.opts.config.libraryMountCheck);
@@ -784,17 +814,22 @@ export class Linker {
       const from = resume?.fromPath ?? capture.path;
       await moveVerified(from, to, { sha256: capture.sha256, size: capture.size, mtimeMs: capture.mtimeUs / 1000 });
       this.opts.db.transaction(() => {
-        this.links.settleMove(captureId, { done: true });
+        this.links.settleMove(captureId, putBack ? { done: true, unfiled: putBack.unfiled } : { done: true });
+        if (alarm) this.recordAlarm(capture.sourceId, alarm, null);
         // A cut-short move went where its journal said, maybe not where the link says now: the start-up check decides.
         if (mark !== undefined && !resume) this.links.clearRelinked(captureId, mark);
         this.opts.captures.runHooks(captureId);
       })();
+      if (alarm) {
+        log.warn(alarm.message, { captureId, source: capture.sourceId });
+        this.opts.onEffect(capture.sourceId, alarm);
+      }
       // A capture uploaded while it was unlinked (a shot waiting for its barcode, or taken with no
       // object open) has a copy under its hot-folder name: it goes again under its filed one.
       this.opts.onRenamed?.([captureId]);
       const failed = this.filingFailures.get(captureId);
       this.filingFailures.delete(captureId);
-      const what = this.inLibraryFolder(to, rejectedFolder) ? 'set aside: its object was rejected' : this.inLibraryFolder(to, reshootFolder) ? 'set aside for re-shoot' : 'filed';
+      const what = putBack ? putBack.unfiled : this.inLibraryFolder(to, rejectedFolder) ? 'set aside: its object was rejected' : this.inLibraryFolder(to, reshootFolder) ? 'set aside for re-shoot' : 'filed';
       if (failed) log.info(`${what} (after failed attempts)`, { captureId, failedAttempts: failed.attempts, to: path.relative(this.opts.library, to) });
       else log.info(what, { captureId, to: path.relative(this.opts.library, to) });
       if (this.inLibraryFolder(from)) await removeEmptiedFolders(this.opts.library, path.dirname(from));

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { LinkingConfig, SourceConfig } from '../config/schema.js';
 import { freeName } from '../filing/move.js';
+import { sha256OfFile } from '../hashing/file.js';
 import { collisionSuffixBytes, defaultNamePolicy, sanitizeSegment } from '../filing/sanitize.js';
 import { parseTemplate, renderTemplate, resolveInside, type NamingTemplate, type TemplateValues } from '../filing/template.js';
 import type { CaptureRecord } from '../store/captures.js';
@@ -61,6 +62,35 @@ export class LibraryNaming {
     const wanted = resolveInside(this.library, path.join(folder, sanitizeSegment(barcode ?? '_'), name));
     if (keep !== undefined && path.dirname(keep) === path.dirname(wanted)) return keep;
     return freeName(wanted, async (f) => fs.existsSync(f) || this.links.isPlannedDestination(f));
+  }
+
+  /**
+   * Where a filed capture that lost its link goes (linker.ts refile, the undo of its first link):
+   * `back` (see putBackPath; null: its source is no longer configured), unless a different file has
+   * its name there now (a new shot under the same name), which is never replaced: then, as back under
+   * another name the watcher would take it for a new shot, it is set aside in _unlinked/. With what
+   * putBackNotice says of it.
+   */
+  async putBack(capture: CaptureRecord, back: string | null): Promise<{ to: string; unfiled: string; alarm: string | null }> {
+    const taken = back === null || (await sha256OfFile(back).then((sha) => sha !== capture.sha256, () => false));
+    const to = taken ? await this.setAside(capture, unlinkedFolder, capture.sourceId) : back;
+    return { to, ...this.putBackNotice(capture, back, to) };
+  }
+
+  /**
+   * Of a capture put back to `to` where `back` was wanted (see putBack), also one whose put-back a
+   * crash cut short and the next start finished: what its 'capture.filed' event says (`unfiled`),
+   * and, set aside in _unlinked/ instead, the alarm saying why and what to do.
+   */
+  putBackNotice(capture: Pick<CaptureRecord, 'sourceId' | 'relPath'>, back: string | null, to: string): { unfiled: string; alarm: string | null } {
+    const inUnlinked = (file: string) => file.startsWith(path.join(this.library, unlinkedFolder) + path.sep);
+    const place = back !== null && inUnlinked(back) ? `its place in ${unlinkedFolder}` : 'the hot folder';
+    const why = back === null ? `its source "${capture.sourceId}" is no longer configured` : `a different file has its name in ${place}`;
+    const alarm =
+      to !== back && inUnlinked(to)
+        ? `${capture.relPath} could not go back to ${place}, as ${back === null ? why : 'a different file has its name there now'}: it was set aside in the library at ${path.relative(this.library, to)}, not linked. Relink it (with its shot's image) while no newer version of ${capture.relPath} is recorded; after that, copy it into the hot folder under a name of its own to have it checked as a new shot, or remove it.`
+        : null;
+    return { unfiled: inUnlinked(to) ? `set aside in ${unlinkedFolder}${alarm ? `: ${why}` : ''}; not linked` : putBackWords, alarm };
   }
 
   /**

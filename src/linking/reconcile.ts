@@ -117,7 +117,7 @@ export class FiledReconciler {
    * Where filing would have put the capture after its change: a linked one under its link's name, or
    * set aside (its object rejected, or its shot flagged for re-shoot); one with no link set aside
    * when flagged (UNDO), else back in its hot folder (an image that gave way showing several codes,
-   * the undo of its first link; putBackPath). Null: it stays (already set aside, or not in the library).
+   * the undo of its first link; putBackPath). Null: it stays (already set aside, in _unlinked/ too, or not in the library).
    */
   private async placeOf(capture: CaptureRecord, link: CaptureLink | null): Promise<Place | null> {
     const { naming, links } = this.opts;
@@ -126,7 +126,8 @@ export class FiledReconciler {
       if (links.flaggedForReshoot(capture.id)) return { to: await naming.setAside(capture, reshootFolder, link.barcode, capture.path), why: `shot ${link.seq} of ${link.barcode} is flagged for re-shoot` };
       return { to: await naming.destination(capture, link, capture.path), why: `linked to ${link.barcode} as shot ${link.seq}` };
     }
-    if (!this.inLibrary(capture.path) || this.inLibrary(capture.path, reshootFolder) || this.inLibrary(capture.path, rejectedFolder)) return null;
+    // Already set aside in _unlinked/ it stays (put back there, its name there is its own).
+    if (!this.inLibrary(capture.path) || [reshootFolder, rejectedFolder, unlinkedFolder].some((folder) => this.inLibrary(capture.path, folder))) return null;
     if (links.flaggedForReshoot(capture.id)) {
       const barcode = links.unlinkedFrom(capture.id);
       return { to: await naming.setAside(capture, reshootFolder, barcode), why: `taken off ${barcode ?? 'its object'} and flagged for re-shoot` };

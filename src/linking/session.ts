@@ -83,6 +83,13 @@ export type SessionInput =
    * shots after it follow, numbered after the shots that object already has (see `gaveWayOf`).
    */
   | { type: 'follow'; file: string; at: number }
+  /**
+   * linkFromImage, after a restart: `files`, linked captures of the same exposure as the open
+   * object's shot of `stem` (its image opened that object), were left in object `from`, which the
+   * last run saw give way to this code before the image was checked (the memory of that went with
+   * the restart). They join that shot, as they would have had they followed live.
+   */
+  | { type: 'rejoin'; stem: string; from: string; files: readonly { file: string; isRaw: boolean; captureId: number }[]; at: number }
   /** An object-like scan refused by the project's rules (`why`: "it does not match…"); `close`: it closes the open object (linking.onRefusedScan). */
   | { type: 'refused'; code: string; why: string; close: boolean; at: number }
   /**
@@ -383,6 +390,12 @@ export class LinkSession {
         return [...effects, ...this.takeOut(input.file).flatMap((s) => s.files.flatMap((f) => this.moved(f, null, null, this.open!.barcode, s.why))), ...this.close('next-object', input.at)];
       case 'follow':
         return [...effects, ...this.follow(input.file, input.at)];
+      case 'rejoin':
+      {
+        const shot = this.open?.shots.find((s) => s.stem === input.stem && !s.undone);
+        if (!shot) return effects;
+        return [...effects, ...this.join(this.open!, [{ stem: input.stem, files: input.files.map((f) => ({ ...f, state: 'linked' as const })), why: 'no object open', arrival: shot.arrival }], input.from, false, input.at)];
+      }
       case 'refused':
         return [...effects, ...this.refused(input.code, input.why, input.close, input.at)];
       case 'arrival':

@@ -178,6 +178,42 @@ export class LinkStore {
     return row ? toObject(row) : null;
   }
 
+  /**
+   * The other files of capture `captureId`'s exposure that are linked: the newest version of each
+   * file of its source with its stem (`stem`: its relPath without the extension; same folder), not
+   * flagged for re-shoot, and not older than an earlier version of its own file (a camera counter that
+   * wrapped round gives a new exposure an old one's name).
+   */
+  linkedSiblings(captureId: number, stem: string): { id: number; relPath: string }[] {
+    return this.db
+      .prepare(
+        `SELECT s.id, s.rel_path AS relPath FROM captures c JOIN captures s ON s.source_id = c.source_id AND s.rel_path > ? AND s.rel_path < ? AND s.rel_path != c.rel_path
+           JOIN capture_links l ON l.capture_id = s.id
+          WHERE c.id = ? AND s.reshoot = 0
+            AND NOT EXISTS (SELECT 1 FROM captures n WHERE n.source_id = s.source_id AND n.rel_path = s.rel_path AND n.id > s.id)
+            AND NOT EXISTS (SELECT 1 FROM captures p WHERE p.source_id = c.source_id AND p.rel_path = c.rel_path AND p.id > s.id AND p.id < c.id)
+          ORDER BY s.id`,
+      )
+      .all(`${stem}.`, `${stem}/`, captureId) as { id: number; relPath: string }[];
+  }
+
+  /**
+   * The barcode of the object that object `objectId`, opened from an image (linkFromImage), gave way
+   * to: the next object of its source, opened from an image as it closed ('next-object'). Null when
+   * it did not give way. The database keeps this where the session's memory does not survive a restart.
+   */
+  gaveWayTo(objectId: number): string | null {
+    const openedByImage = (alias: string) =>
+      `EXISTS (SELECT 1 FROM events e WHERE e.type = 'object.opened' AND json_extract(e.data_json, '$.objectId') = ${alias}.id AND json_extract(e.data_json, '$.openedBy') = 'image')`;
+    const row = this.db
+      .prepare(
+        `SELECT n.barcode FROM objects o JOIN objects n ON n.id = (SELECT MIN(id) FROM objects WHERE source_id = o.source_id AND id > o.id)
+          WHERE o.id = ? AND o.close_reason = 'next-object' AND ${openedByImage('o')} AND ${openedByImage('n')}`,
+      )
+      .get(objectId) as { barcode: string } | undefined;
+    return row?.barcode ?? null;
+  }
+
   /** An object made by an edit (relink, split) rather than a scan: it starts closed. */
   createClosedObject(barcode: string, sourceId: string): ObjectRecord {
     const at = new Date().toISOString();

@@ -10,6 +10,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type * as Quality from '../../src/quality/index.js';
 import { labelled } from '../helpers/images.js';
+import { loadConfig } from '../../src/config/load.js';
+import { Station } from '../../src/station/station.js';
 import { imageLinkStation, sheetCodes } from '../helpers/image-link-station.js';
 import { corpus, filesUnder, waitFor } from '../helpers/station-home.js';
 
@@ -182,5 +184,68 @@ describe('the next sheet\'s first image checked after its object closed', () => 
     expect(filesUnder(s.library).filter((f) => f.includes(`${first}_002`))).toEqual([]);
     const alarm = events(s, 'S2.NEF').find((e) => e.type === 'alarm');
     expect(alarm?.data).toEqual(expect.objectContaining({ message: expect.stringMatching(/S2\.tif shows .*was rejected.*S2\.NEF too/) }));
+  }, 40000);
+});
+
+/**
+ * S1.tif opens 017, S2.NEF joins it, and S2.tif (showing the next code) is still being checked when
+ * the station stops (its check fails, so the next start finds it). `giveWay`: S3.tif, showing the next
+ * code, made 017 give way before the stop. Then a new station on the same home records S2.tif.
+ */
+async function restartedBeforeS2tif({ giveWay }: { giveWay: boolean }) {
+  const s = await start();
+  await s.put('S1.tif', (file) => labelled(file, first, 1));
+  await waitFor(() => s.station.store.counts().total === 1, 'S1 recorded');
+  await s.station.linker.settled();
+  held.set('S2.tif', new Promise((_, reject) => release.set('S2.tif', () => reject(new Error('the station is stopping')))));
+  await s.raw('S2.NEF', 'a');
+  await s.put('S2.tif', (file) => labelled(file, next, 2));
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  if (giveWay) {
+    await s.raw('S3.NEF', 'b');
+    await s.put('S3.tif', (file) => labelled(file, next, 3));
+  }
+  const recorded = giveWay ? 4 : 2;
+  await waitFor(() => s.station.store.counts().total === recorded, 'all but S2.tif recorded');
+  await s.station.linker.settled();
+  if (giveWay) expect(s.linkOf('S3.tif').link).toBe(`${next}:1`);
+  expect(s.linkOf('S2.NEF').link).toBe(`${first}:2`);
+  release.get('S2.tif')!();
+  held.delete('S2.tif');
+  await s.station.stop();
+
+  const again = new Station(loadConfig({ home: s.home }));
+  cleanup.push(() => again.stop());
+  await again.start();
+  await waitFor(() => again.store.counts().total === recorded + 1, 'S2.tif recorded after the restart');
+  await new Promise((resolve) => setImmediate(resolve));
+  await again.linker.settled();
+  const id = (name: string) => again.store.list({ limit: 100 }).find((c) => c.relPath === name)!.id;
+  return { s, again, id };
+}
+
+describe('a restart between the give-way and the first image\'s check', () => {
+  // The give-way is remembered in memory only: after the restart S2.tif is a file written while
+  // nobody watched, and opens the next sheet's object anew from its image. Its RAW must go with it.
+  it('the RAW left under the object before joins its image\'s shot under the next sheet\'s object', async () => {
+    const { s, again, id } = await restartedBeforeS2tif({ giveWay: true });
+    const tif = again.linker.links.linkOf(id('S2.tif'))!;
+    const nef = again.linker.links.linkOf(id('S2.NEF'))!;
+    expect(`${tif.barcode}:${tif.seq}`).toBe(`${next}:2`);
+    expect({ objectId: nef.objectId, seq: nef.seq }).toEqual({ objectId: tif.objectId, seq: tif.seq });
+    await waitFor(() => filesUnder(s.library).includes(`${next}_002.NEF`), 'S2.NEF filed under the next object');
+    expect(filesUnder(s.library).filter((f) => f.includes(`${first}_002`))).toEqual([]);
+    expect(again.store.detail(id('S2.NEF'))!.events).toContainEqual(expect.objectContaining({ type: 'capture.relinked', data: expect.objectContaining({ from: first, barcode: next, seq: 2 }) }));
+  }, 40000);
+
+  it('a RAW linked apart from its image with no give-way to explain it is an alarm naming both files', async () => {
+    const { again, id } = await restartedBeforeS2tif({ giveWay: false });
+    const tif = again.linker.links.linkOf(id('S2.tif'))!;
+    expect(`${tif.barcode}:${tif.seq}`).toBe(`${next}:1`);
+    expect(again.linker.links.linkOf(id('S2.NEF'))!.barcode).toBe(first);
+    for (const name of ['S2.tif', 'S2.NEF']) {
+      const alarms = again.store.detail(id(name))!.events.filter((e) => e.type === 'alarm').map((e) => (e.data as { message: string }).message);
+      expect(alarms).toContainEqual(expect.stringMatching(new RegExp(`^S2\\.tif and S2\\.NEF are one exposure .* S2\\.tif to ${next} as shot 1, S2\\.NEF to ${first} as shot 2\\. Relink`)));
+    }
   }, 40000);
 });
