@@ -27,8 +27,8 @@ export interface QcSettings {
   truncatedRetryDelayMs: number;
   /** Barcodes in the image (src/barcode/image): searched while the file is analysed; absent: not searched. */
   barcodes?: {
-    /** `shared`: the capture's one JPEG decode, which QC uses too. */
-    decode: (absPath: string, shared: SharedJpegDecode) => Promise<ImageDecodeResult>;
+    /** `shared`: the capture's one JPEG decode, which QC uses too; `expected`: the barcode of the object it is taken for (openObject). */
+    decode: (absPath: string, shared: SharedJpegDecode, expected: string | null) => Promise<ImageDecodeResult>;
     /** The barcode of the object this file is about to be linked to (the one open when it arrived). */
     openObject?: (sourceId: string, relPath: string) => string | null;
   };
@@ -66,7 +66,7 @@ export async function checkAndRecord(file: StableFile, profile: Profile, store: 
   // Both read the file at once; the page cache serves the second reader, and zxing runs in its worker.
   // A large JPEG that both would decode at the same scale is decoded once for the two.
   const shared = settings.barcodes ? new SharedJpegDecode(file.absPath, settings.analyze) : undefined;
-  const decoding = shared && settings.barcodes?.decode(file.absPath, shared);
+  const decoding = shared && settings.barcodes?.decode(file.absPath, shared, settings.barcodes.openObject?.(file.sourceId, file.relPath) ?? null);
   let analysis: Analysis;
   try {
     analysis = await analyzeFile(file.absPath, settings.analyze, file, shared);

@@ -131,7 +131,7 @@ export class Station {
       const pool = this.barcodePool;
       if (pool) {
         this.settings.barcodes = {
-          decode: (file, shared) => decodeImageBarcodes(file, { rules: config.linking.barcode, formats: config.linking.imageFormats, pool, shared }),
+          decode: (file, shared, expected) => decodeImageBarcodes(file, { rules: config.linking.barcode, formats: config.linking.imageFormats, pool, shared, expected }),
           openObject: (sourceId, relPath) => this.linker.barcodeFor(sourceId, relPath),
         };
       }

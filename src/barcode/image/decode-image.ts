@@ -3,7 +3,7 @@
  * at full resolution costs seconds; at 1800–2400 px on the long edge a sheet's label barcode is
  * usually still readable, see firstPassEdge). Only when that finds no code passing the project's rules is the image
  * looked at again at higher resolution, in overlapping tiles, stopping at the first tile that gives
- * one; the tiles are tried likeliest first, by the barcode texture of the first pass's copy
+ * one (with an object expected, its own code: see `expected`); the tiles are tried likeliest first, by the barcode texture of the first pass's copy
  * (texture.ts). When that copy shows the likeliest barcode's bars too fine to read at its scale, the
  * likeliest tiles are read first and the whole copy only if they give no valid code.
  * libvips makes the grey copies on its own threads; zxing runs in the pool's worker.
@@ -12,7 +12,7 @@ import sharp from 'sharp';
 import type { SharedJpegDecode } from '../../quality/shared-jpeg.js';
 import { defaultImageFormats, type ImageSymbology } from '../../shared/image-symbologies.js';
 import type { BarcodeRules } from '../rules.js';
-import type { FoundCode, Region } from './protocol.js';
+import { foundWanted, type FoundCode, type Region } from './protocol.js';
 import { lookAtCopy, lookAtDecode, type Decoded } from './first-look.js';
 import { hotspot, rankRegions, regionIn, textureRegion, type TextureMap } from './texture.js';
 import { DecodeTimeout, type PoolResult, type ZxingPool } from './zxing-pool.js';
@@ -32,6 +32,12 @@ export interface ImageDecodeOptions {
   timeLimitMs?: number;
   /** The capture's one JPEG decode, shared with QC (quality/shared-jpeg.ts); the first pass's copy is made from it when it is at that pass's scale. */
   shared?: SharedJpegDecode;
+  /**
+   * The barcode of the object the capture is taken for, if one is open: the search then stops early
+   * only once it has read this one (protocol.ts, foundWanted), and otherwise reads every region, so
+   * a sheet with several specimens' labels is not failed as a mismatch for the label read first.
+   */
+  expected?: string | null;
 }
 
 export type ImageBarcode = FoundCode;
@@ -86,12 +92,13 @@ export async function decodeImageBarcodes(input: string | Buffer, opts: ImageDec
   const run = async (grey: Grey, scale: 1 | 2, regions: Region[], mapTexture: boolean, returnGrey = false): Promise<PoolResult> => {
     const left = deadline - performance.now();
     if (left <= 0) throw new DecodeTimeout(opts.timeLimitMs ?? imageDecodeDefaults.timeLimitMs);
-    const r = await opts.pool.decode({ grey: grey.data, width: grey.width, height: grey.height, scale, regions, mapTexture, returnGrey, formats, rules: opts.rules }, left);
+    const r = await opts.pool.decode({ grey: grey.data, width: grey.width, height: grey.height, scale, regions, mapTexture, returnGrey, formats, rules: opts.rules, expected }, left);
     zxingMs += r.ms;
     for (const c of r.codes) if (!found.has(`${c.format}\u0000${c.text}`)) found.set(`${c.format}\u0000${c.text}`, c);
     return r;
   };
-  const anyValid = () => [...found.values()].some((c) => c.valid);
+  const expected = opts.expected ?? null;
+  const done = () => foundWanted(found.values(), expected);
 
   let size: { width: number; height: number } | null = null;
   let passes = 0;
@@ -164,17 +171,17 @@ export async function decodeImageBarcodes(input: string | Buffer, opts: ImageDec
         const { likely, rest } = regionsOf(width, height, look.map);
         const tried = likely.length > 0 ? await run(grey, inWorker, likely, false, true) : null;
         tiles = tried?.regionsTried ?? 0;
-        if (anyValid()) return result(passes, tiles, size, null);
+        if (done()) return result(passes, tiles, size, null);
         // Then as for any other image: the whole copy, then every tile.
         await run(copy ?? (await firstCopy()), 1, [], false);
-        if (anyValid()) return result(passes, tiles, size, null);
+        if (done()) return result(passes, tiles, size, null);
         tiles += (await run(tried?.grey ? { ...grey, data: tried.grey } : grey, inWorker, rest, false)).regionsTried;
         return result(passes, tiles, size, null);
       }
       first = await run(copy ?? (await firstCopy()), 1, [], shrink > 1);
     }
     // Seen at full size already: a code zxing cannot read there will not appear in tiles of it.
-    if (anyValid() || shrink === 1) return result(passes, 0, size, null);
+    if (done() || shrink === 1) return result(passes, 0, size, null);
 
     passes = 2;
     const grey = shared && first.grey ? { ...shared, data: first.grey } : await tileCopy();

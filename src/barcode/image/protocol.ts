@@ -32,6 +32,8 @@ export interface DecodeRequest {
   formats: ImageSymbology[];
   /** The project's barcode rules: a region that yields a code passing them ends the job early. */
   rules: BarcodeRules;
+  /** With an object expected (ImageDecodeOptions.expected), only a region that yields its code ends the job early. */
+  expected: string | null;
 }
 
 export interface FoundCode {
@@ -48,4 +50,15 @@ export type DecodeReply =
 /** Sent once by a worker when its zxing module is instantiated and it can take jobs. */
 export interface ReadyMessage {
   ready: true;
+}
+
+/**
+ * The search has what it looks for: a code the project accepts, and, with an object expected, that
+ * object's own. Another accepted code may be another specimen's on the same sheet (several
+ * specimens, each with its label), so a search that stopped at it would fail the capture as a
+ * barcode mismatch while the object's own label sits in a region not read yet.
+ */
+export function foundWanted(codes: Iterable<FoundCode>, expected: string | null): boolean {
+  for (const c of codes) if (c.valid && (expected === null || c.text === expected)) return true;
+  return false;
 }

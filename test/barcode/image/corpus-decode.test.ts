@@ -76,6 +76,22 @@ describe('museum corpus', () => {
     expect(judge('BR0000013087937').status).toBe('pass');
   });
 
+  it('passes the NHM sheet of three specimens for each of their barcodes: with an object expected, the search does not stop at another specimen\'s label', async () => {
+    const sheet = images.find((i) => i.file.endsWith('gouda/BM001128287.jpg'))!;
+    const any = await decodeImageBarcodes(sheet.file, opts);
+    // Unexpected, the search stops at the first label it reads (one of the three).
+    expect(any.codes.filter((c) => c.valid)).toHaveLength(1);
+    for (const linked of ['BM001128287', 'BM001128286', 'BM001128288']) {
+      const r = await decodeImageBarcodes(sheet.file, { ...opts, expected: linked });
+      expect(r.error).toBeNull();
+      expect(barcodeMismatch(r.codes, linked), linked).toMatchObject({ status: 'pass' });
+    }
+    // An object whose label is not on the sheet is still caught, after every region was read.
+    const wrong = await decodeImageBarcodes(sheet.file, { ...opts, expected: 'BM000000001' });
+    expect(barcodeMismatch(wrong.codes, 'BM000000001').status).toBe('fail');
+    expect(new Set(wrong.codes.filter((c) => c.valid).map((c) => c.text))).toEqual(new Set(['BM001128287', 'BM001128286', 'BM001128288']));
+  });
+
   it('finds nothing on the photo of pinned insects without labels', async () => {
     const r = await decodeImageBarcodes(images.find((i) => i.file.endsWith('inselect/pinned.jpg'))!.file, opts);
     expect(r.codes).toEqual([]);
