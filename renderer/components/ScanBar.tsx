@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type FormEvent, type KeyboardEvent as ReactKeyboardEvent } from 'react';
 import { expectedViews, shotsLabel, waitingLabel } from '../app/linking-state.js';
 import { PageWedge, type PageWedgeAction } from '../app/scan-keys.js';
 import type { ScanReply } from '../app/use-station.js';
@@ -184,7 +184,7 @@ export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, onScan
   const expected = object ? expectedViews(object.shots, views, expectedShots) : [];
   const shownAlarm = !refusal && alarm && alarm !== dismissed ? alarm : null;
   /** Esc in the scan field puts away the refusal or alarm shown (the event log keeps it). */
-  const dismissOnEscape = (e: KeyboardEvent<HTMLInputElement>) => {
+  const dismissOnEscape = (e: ReactKeyboardEvent<HTMLInputElement>) => {
     if (e.key !== 'Escape' || (!refusal && !shownAlarm)) return;
     e.preventDefault();
     if (refusal) setRefusal(null);
