@@ -39,6 +39,9 @@ export function App({ client, events, tones }: { client?: StationClient; events?
   const { muted, toggleMute } = useFailCue(station.subscribe, soundOnFail, tones);
   const [view, setViewState] = useState<ViewId>(() => viewFromHash(window.location.hash));
   const [sessionError, setSessionError] = useState<string | null>(null);
+  /** When this page last took a keyboard scanner's burst (Date.now()): the scanner's only sign of life. */
+  const [lastKeyboardScan, setLastKeyboardScan] = useState<number | null>(null);
+  const keyboardScanned = useCallback(() => setLastKeyboardScan(Date.now()), []);
   const session = station.status?.session ?? null;
   // A monitor (read-only token) watches: no session prompt, no End session; null until known.
   const [role, setRole] = useState<'operator' | 'monitor' | null>(null);
@@ -130,13 +133,14 @@ export function App({ client, events, tones }: { client?: StationClient; events?
       )}
       <ConfigChangedBanner drift={station.status?.configChanged ?? null} />
       <LogFileNotice logFile={station.status?.logFile ?? null} />
-      <DeviceStatus status={station.status} />
+      <DeviceStatus status={station.status} keyboard={role === 'operator' ? { lastScanMs: lastKeyboardScan } : undefined} />
       <ScanBar
         object={shown ? { sourceId: shown.sourceId, ...shown.object } : null}
         linkingEnabled={station.status?.linking.enabled ?? false}
         sources={sources}
         alarm={station.linkAlarm}
         onScan={station.scan}
+        onScannerScan={keyboardScanned}
         views={station.status?.linking.views ?? []}
         expectedShots={station.status?.linking.expectedShots ?? 0}
         readOnly={role === 'monitor'}

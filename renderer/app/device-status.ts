@@ -1,6 +1,6 @@
 /**
  * How the header words the rig's devices: each USB scanner (connected, no permission, error,
- * detached), each source's hot folder ("camera": reachable, and when its last file arrived), and one
+ * detached), a keyboard-wedge scanner (when this page last took a burst from it), each source's hot folder ("camera": reachable, and when its last file arrived), and one
  * warning for the disks the station writes to once one runs low on space (retention.warnFreeGB /
  * criticalFreeGB).
  * Every state has its own icon and word, so colour is never the only signal. Pure.
@@ -37,6 +37,17 @@ const scannerWords: Record<ScannerStatus['state'], { icon: string; word: string;
 export function scannerLook(s: ScannerStatus): DeviceLook {
   const look = scannerWords[s.state];
   return { key: `scanner:${s.deviceId}`, name: s.deviceId === 'usb' ? 'USB scanners' : s.name, ...look, detail: s.state === 'connected' ? null : s.message, fix: s.fix };
+}
+
+/**
+ * A scanner that types like a keyboard cannot be seen until it scans: the page's wedge detector
+ * telling its burst from typing is its only sign of life (`lastScanMs`, Date.now() time, null before
+ * the first). Never scanned is not an error, but worth a test scan at the start of a shift.
+ */
+export function keyboardScannerLook(lastScanMs: number | null, nowMs: number): DeviceLook {
+  const base = { key: 'scanner:keyboard', name: 'Scanner (keyboard)', fix: null };
+  if (lastScanMs === null) return { ...base, icon: '○', word: 'Waiting', tone: 'warn', detail: 'no scan yet' };
+  return { ...base, icon: '●', word: 'Working', tone: 'ok', detail: `last scan ${ago(nowMs - lastScanMs)}` };
 }
 
 /** "12 s ago", "4 min ago", "3 h ago", "2 days ago". */
@@ -97,7 +108,8 @@ export function diskWarnings(disks: readonly DiskInfo[]): DiskWarning[] {
     });
 }
 
-export function deviceLooks(status: Pick<Status, 'sources' | 'usbScanners'> | null, nowMs: number): DeviceLook[] {
+/** `keyboard`: this page takes scanner bursts (not a monitor's read-only screen), with its last one; omitted, no keyboard-scanner line. */
+export function deviceLooks(status: Pick<Status, 'sources' | 'usbScanners'> | null, nowMs: number, keyboard?: { lastScanMs: number | null }): DeviceLook[] {
   if (!status) return [];
-  return [...status.sources.map((s) => sourceLook(s, nowMs)), ...status.usbScanners.map(scannerLook)];
+  return [...status.sources.map((s) => sourceLook(s, nowMs)), ...status.usbScanners.map(scannerLook), ...(keyboard ? [keyboardScannerLook(keyboard.lastScanMs, nowMs)] : [])];
 }

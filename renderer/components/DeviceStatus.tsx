@@ -12,10 +12,13 @@ function useNow(ms: number): number {
   return now;
 }
 
-/** The devices of the station's status, with "last file N s ago" kept current (only this strip re-renders for it). */
-export function DeviceStatus({ status }: { status: StationStatus | null }) {
+/**
+ * The devices of the station's status, and the keyboard scanner when this page takes scans, with
+ * "last file N s ago" and "last scan N s ago" kept current (only this strip re-renders for it).
+ */
+export function DeviceStatus({ status, keyboard }: { status: StationStatus | null; keyboard?: { lastScanMs: number | null } }) {
   const now = useNow(5000);
-  return <DeviceList devices={deviceLooks(status, now)} disks={status ? diskWarnings(status.disks) : []} />;
+  return <DeviceList devices={deviceLooks(status, now, keyboard)} disks={status ? diskWarnings(status.disks) : []} />;
 }
 
 /**

@@ -26,6 +26,10 @@ export interface HeaderProps {
   session?: ReactNode;
 }
 
+function countsTitle({ pass, warn, fail }: { pass: number; warn: number; fail: number }): string {
+  return `All captures this station has recorded, every day: ${pass} pass, ${warn} warn, ${fail} fail. Today's are on the Dashboard.`;
+}
+
 export function Header({ stationId, connection, checking, counts, theme, onToggleTheme, children, session }: HeaderProps) {
   const look = connectionLook[connection];
   return (
@@ -47,7 +51,9 @@ export function Header({ stationId, connection, checking, counts, theme, onToggl
         )}
       </div>
       {counts && (
-        <p className="header__counts" aria-label="Captures recorded">
+        // Every capture the station holds, not today's (the Dashboard has those): labelled so the two are never read as one figure.
+        <p className="header__counts" title={countsTitle(counts)} aria-label={countsTitle(counts)}>
+          <span className="header__counts-label">All time</span>
           <span data-verdict="pass">✓ {counts.pass}</span>
           <span data-verdict="warn">▲ {counts.warn}</span>
           <span data-verdict="fail">✕ {counts.fail}</span>

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type FormEvent, type KeyboardEvent as ReactKeyboardEvent } from 'react';
 import { expectedViews, shotsLabel, waitingLabel } from '../app/linking-state.js';
 import { PageWedge, type PageWedgeAction } from '../app/scan-keys.js';
 import type { ScanReply } from '../app/use-station.js';
@@ -21,6 +21,8 @@ export interface ScanBarProps {
   expectedShots?: number;
   /** Initial refusal (tests). */
   refusal?: string | null;
+  /** A scanner's burst was told from typing and sent (the keyboard scanner's sign of life). */
+  onScannerScan?(): void;
   /** The clock of the page's key events (performance.now(), which KeyboardEvent.timeStamp shares); tests inject their own. */
   now?: () => number;
   /** A monitor's screen (read-only token): no scan field, and scanner bursts are not sent. */
@@ -52,13 +54,17 @@ function restoreField(state: FieldState): void {
  * The current object's barcode in large type with its shot count and the views still expected,
  * and the scan field. A scanner needs no click: its burst, typed anywhere on the page, is told from
  * human typing (PageWedge) and sent at once — from a search box or a drop-down that kept the focus
- * too, which is then put back as it was. A person's keys outside a field land in the scan field
- * instead, and their Enter sends it.
+ * too, which is then put back as it was. A burst into the scan field itself replaces what the field
+ * held (a refused code left there is never glued to the next label), while a person types and edits
+ * there as in any field. A person's keys outside a field land in the scan field instead, and their
+ * Enter sends it. A refusal or an alarm stands until the next scan, its ✕, or Esc in the field.
  */
-export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views = [], expectedShots = 0, refusal: initialRefusal = null, now = performanceNow, readOnly = false, waiting = null }: ScanBarProps) {
+export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, onScannerScan, views = [], expectedShots = 0, refusal: initialRefusal = null, now = performanceNow, readOnly = false, waiting = null }: ScanBarProps) {
   const [value, setValue] = useState('');
   const [refusal, setRefusal] = useState<string | null>(initialRefusal);
   const [said, setSaid] = useState<string | null>(null);
+  /** Counts refusals: after each one's render its code is selected in the field, ready to be typed over. */
+  const [refusals, setRefusals] = useState(0);
   // One line that stands until the next scan: dismissed, it stays in the event log (History) only.
   const [dismissed, setDismissed] = useState<string | null>(null);
   useEffect(() => {
@@ -72,32 +78,36 @@ export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views 
   const [source, setSource] = useState<string>('');
   const input = useRef<HTMLInputElement>(null);
   const wedge = useRef<PageWedge | null>(null);
+  const scannerScanned = useRef(onScannerScan);
+  scannerScanned.current = onScannerScan;
   /** The focused field as it was when a burst that may be a scan began in it. */
   const beforeBurst = useRef<FieldState | null>(null);
 
   const send = useCallback(
-    async (code: string, fromField: boolean) => {
+    async (code: string) => {
       const reply = await onScan(code, sources.length > 1 && source ? source : undefined);
       const refused = 'refused' in reply ? reply.refused : null;
       setRefusal(refused);
       setSaid('said' in reply && reply.said ? reply.said : null);
-      if (!refused) {
-        if (fromField) setValue('');
-        return;
-      }
-      // A refused scan stays in the field to be read (and corrected or scanned again).
-      if (!fromField) setValue(code);
-      input.current?.select();
+      // The scan's outcome replaces the field: a refused code stays to be read (and corrected or scanned again).
+      setValue(refused ? code : '');
+      if (refused) setRefusals((n) => n + 1);
     },
     [onScan, sources.length, source],
   );
+
+  useEffect(() => {
+    if (refusals === 0) return;
+    input.current?.focus();
+    input.current?.select();
+  }, [refusals]);
 
   const sendTyped = useCallback(
     async (typed: string) => {
       const code = typed.trim();
       if (!code || busy.current) return;
       busy.current = true;
-      await send(code, true);
+      await send(code);
       busy.current = false;
     },
     [send],
@@ -111,9 +121,11 @@ export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views 
       let typed = valueNow.current;
       for (const a of actions) {
         if (a.kind === 'scan') {
-          if (a.fromField && beforeBurst.current) restoreField(beforeBurst.current);
+          // The scan field is not put back: the scan's outcome replaces what it held.
+          if (a.fromField && beforeBurst.current && beforeBurst.current.el !== input.current) restoreField(beforeBurst.current);
           beforeBurst.current = null;
-          void send(a.code, false);
+          scannerScanned.current?.();
+          void send(a.code);
         } else if (a.kind === 'type') {
           typed += a.text;
           setValue((v) => v + a.text);
@@ -135,7 +147,7 @@ export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views 
       }, Math.max(0, deadline - now()));
     };
     const onKey = (e: KeyboardEvent) => {
-      if (e.defaultPrevented || !input.current || document.activeElement === input.current) return;
+      if (e.defaultPrevented || !input.current) return;
       // The key's own time (when the browser got it), not when this handler ran: a busy page must
       // not stretch a scanner's even burst into something that looks typed.
       const active = document.activeElement as HTMLElement | null;
@@ -170,6 +182,14 @@ export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views 
   };
 
   const expected = object ? expectedViews(object.shots, views, expectedShots) : [];
+  const shownAlarm = !refusal && alarm && alarm !== dismissed ? alarm : null;
+  /** Esc in the scan field puts away the refusal or alarm shown (the event log keeps it). */
+  const dismissOnEscape = (e: ReactKeyboardEvent<HTMLInputElement>) => {
+    if (e.key !== 'Escape' || (!refusal && !shownAlarm)) return;
+    e.preventDefault();
+    if (refusal) setRefusal(null);
+    else setDismissed(shownAlarm);
+  };
 
   return (
     <section className={linkingEnabled ? 'scanbar' : 'scanbar scanbar--off'} aria-label="Object and barcode scan">
@@ -229,6 +249,7 @@ export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views 
               className="scanbar__input mono"
               value={value}
               onChange={(e) => setValue(e.target.value)}
+              onKeyDown={dismissOnEscape}
               autoComplete="off"
               spellCheck={false}
               enterKeyHint="send"
@@ -247,19 +268,24 @@ export function ScanBar({ object, linkingEnabled, sources, alarm, onScan, views 
       </p>
       {refusal && (
         <p id="scan-refusal" className="scanbar__refusal" role="alert">
-          <span className="scanbar__refusal-word">
-            <span aria-hidden="true">✕</span> REFUSED
-          </span>{' '}
-          {refusal}
+          <span className="scanbar__refusal-text">
+            <span className="scanbar__refusal-word">
+              <span aria-hidden="true">✕</span> REFUSED
+            </span>{' '}
+            {refusal}
+          </span>
+          <button type="button" className="scanbar__dismiss" aria-label="Dismiss the refusal" title="Dismiss (Esc in the scan field)" onClick={() => setRefusal(null)}>
+            ✕
+          </button>
         </p>
       )}
-      {!refusal && alarm && alarm !== dismissed && (
-        <p className="scanbar__alarm" role="alert" title={alarm}>
+      {shownAlarm && (
+        <p className="scanbar__alarm" role="alert" title={shownAlarm}>
           <span className="scanbar__refusal-word">
             <span aria-hidden="true">▲</span> CHECK
           </span>
-          <span className="scanbar__alarm-text">{alarm}</span>
-          <button type="button" className="scanbar__dismiss" aria-label="Dismiss the alarm" onClick={() => setDismissed(alarm)}>
+          <span className="scanbar__alarm-text">{shownAlarm}</span>
+          <button type="button" className="scanbar__dismiss" aria-label="Dismiss the alarm" title="Dismiss (Esc in the scan field)" onClick={() => setDismissed(shownAlarm)}>
             ✕
           </button>
         </p>

@@ -198,6 +198,10 @@ describe.skipIf(!hasChromium)(hasChromium ? 'the station views in Chromium' : `t
     // The camera's sign of life under the header: its hot folder is there, and a file just came.
     await expect.poll(() => p.locator('.devices__item').first().textContent(), { timeout: 30_000 }).toMatch(/^inbox \(camera\) ● Folder OK · last file \d+ (s|min) ago$/);
 
+    // A keyboard scanner cannot be seen before it scans: the devices line says so, then when it last did.
+    const keyboardScanner = p.locator('.devices__item', { hasText: 'Scanner (keyboard)' });
+    await expect.poll(() => keyboardScanner.textContent(), { timeout: 30_000 }).toBe('Scanner (keyboard) ○ Waiting · no scan yet');
+
     // Nothing has focus: a scanner's burst (keys 20 ms apart, then Enter) is told from typing by
     // the page's wedge detector and sent by itself, without a click.
     await p.evaluate('document.activeElement && document.activeElement.blur()');
@@ -205,6 +209,7 @@ describe.skipIf(!hasChromium)(hasChromium ? 'the station views in Chromium' : `t
     await expect.poll(() => p.getByTestId('object-barcode').textContent(), { timeout: 30_000 }).toBe('NHM-000123');
     expect(await p.getByTestId('object-shots').textContent()).toContain('0 shots');
     expect(await p.locator('#scan-input').inputValue()).toBe('');
+    await expect.poll(() => keyboardScanner.textContent(), { timeout: 30_000 }).toMatch(/^Scanner \(keyboard\) ● Working · last scan \d+ s ago$/);
 
     await writeGoodTiff(path.join(inbox, 'shot-0002.tif'), 2);
     await expect.poll(() => p.getByTestId('object-shots').textContent(), { timeout: 30_000 }).toContain('1 shot');
@@ -220,9 +225,10 @@ describe.skipIf(!hasChromium)(hasChromium ? 'the station views in Chromium' : `t
     await expect.poll(() => p.getByTestId('object-barcode').count(), { timeout: 30_000 }).toBe(0);
     await p.screenshot({ path: path.join(screenshots, 'scan-refused.png') });
 
-    // The next good scan clears it.
-    await p.locator('#scan-input').fill('');
-    await p.keyboard.type('NHM-000124\n');
+    // The refused code waits in the focused field; the next label scanned into it replaces it (never "hello-42NHM-000124"), and its outcome replaces the refusal.
+    expect(await p.locator('#scan-input').inputValue()).toBe('hello-42');
+    expect(await p.evaluate('document.activeElement && document.activeElement.id')).toBe('scan-input');
+    await scannerBurst(p, 'NHM-000124\n');
     await expect.poll(() => p.getByTestId('object-barcode').textContent(), { timeout: 30_000 }).toBe('NHM-000124');
     await expect.poll(() => refusal.count(), { timeout: 30_000 }).toBe(0);
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ago, deviceLooks, diskWarnings, scannerLook, sourceLook, type ScannerStatus, type SourceInfo } from '../../renderer/app/device-status.js';
+import { ago, deviceLooks, diskWarnings, keyboardScannerLook, scannerLook, sourceLook, type ScannerStatus, type SourceInfo } from '../../renderer/app/device-status.js';
 import { DeviceList } from '../../renderer/components/DeviceStatus.js';
 import { loadConfig } from '../../src/config/load.js';
 import { Station } from '../../src/station/station.js';
@@ -49,6 +49,18 @@ describe('device status', () => {
     expect(gone.fix).toContain('/data/in');
     const failing = sourceLook({ ...camera, status: { sourceId: 'stand', state: 'failing', message: 'The database /data/station.db is full — free space on that disk.' } }, now);
     expect(failing).toMatchObject({ icon: '✕', word: 'Cannot record', tone: 'bad', detail: 'last file 12 s ago', fix: 'The database /data/station.db is full — free space on that disk.' });
+  });
+
+  it('lists a keyboard scanner where this page takes scans: when it last scanned, or that it has not yet', () => {
+    const now = Date.parse('2026-11-25T12:00:30Z');
+    expect(keyboardScannerLook(null, now)).toMatchObject({ name: 'Scanner (keyboard)', icon: '○', word: 'Waiting', tone: 'warn', detail: 'no scan yet', fix: null });
+    expect(keyboardScannerLook(now - 12_000, now)).toMatchObject({ name: 'Scanner (keyboard)', icon: '●', word: 'Working', tone: 'ok', detail: 'last scan 12 s ago' });
+    const status = { sources: [], usbScanners: [scanner('connected')] };
+    // Next to the USB scanners; not on a monitor's screen, which takes no scans.
+    expect(deviceLooks(status, now, { lastScanMs: now - 4 * 60_000 }).map((l) => l.name)).toEqual(['Honeywell 1950g', 'Scanner (keyboard)']);
+    expect(deviceLooks(status, now).map((l) => l.name)).toEqual(['Honeywell 1950g']);
+    const html = renderToStaticMarkup(createElement(DeviceList, { devices: [keyboardScannerLook(now - 4 * 60_000, now)] }));
+    expect(html).toMatch(/Scanner \(keyboard\)<\/span> <span class="devices__state"><span aria-hidden="true">●<\/span> Working<\/span><span class="devices__detail"> · last scan 4 min ago<\/span>/);
   });
 
   it("takes each source's reachability and last file from the running station's status", async () => {

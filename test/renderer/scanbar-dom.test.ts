@@ -8,7 +8,7 @@ import { act, createElement, Fragment, useState } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ScanBar, type ScanBarProps } from '../../renderer/components/ScanBar.js';
 import { scannerBurst, prng, type TimedKey } from '../barcode/key-sequences.js';
-import { $, flush, mount, press, unmountAll } from '../helpers/dom.js';
+import { $, button, click, flush, mount, press, unmountAll } from '../helpers/dom.js';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -167,5 +167,96 @@ describe('scan bar in the page', () => {
     expect(input().value).toBe('NHM-000123');
     expect(input().getAttribute('aria-invalid')).toBe('true');
     expect(input().getAttribute('aria-describedby')).toBe('scan-refusal');
+  });
+
+  it('takes a burst into the scan field after a refusal as the next scan alone, never glued to the refused code', async () => {
+    const onScan = vi.fn(async (code: string) => (code === 'hello-42' ? { refused: 'The barcode "hello-42" does not match the pattern ^NHM-\\d+$.' } : { said: `Object ${code} open.` }));
+    await mountBar(onScan);
+    await play(scannerBurst(prng(5), 'hello-42', { startMs: Date.now() + 2000, prefix: '', suffix: 'Enter' }).keys);
+    await advance(2000);
+    await flush();
+    expect(input().value).toBe('hello-42');
+    // The refused code waits in the field, which has the focus: the next label is scanned into it.
+    input().focus();
+    const events = await play(scannerBurst(prng(6), 'NHM-000124', { startMs: Date.now() + 2000, prefix: '', suffix: 'Enter' }).keys);
+    await advance(2000);
+    await flush();
+    expect(onScan.mock.calls.map(([code]) => code)).toEqual(['hello-42', 'NHM-000124']);
+    expect(events.at(-1)).toMatchObject({ key: 'Enter', defaultPrevented: true });
+    expect(input().value).toBe('');
+    expect($('[data-testid="scan-said"]').textContent).toContain('Object NHM-000124 open.');
+    expect(document.querySelector('.scanbar__refusal')).toBeNull();
+  });
+
+  it('lets a person edit a refused code in the scan field and send what they typed with Enter', async () => {
+    const onScan = vi.fn(async (code: string) => (code === 'NHM-00012' ? { refused: 'The barcode "NHM-00012" does not match the pattern ^NHM-\\d{6}$.' } : { said: '' }));
+    await mountBar(onScan);
+    await play(scannerBurst(prng(8), 'NHM-00012', { startMs: Date.now() + 2000, prefix: '', suffix: 'Enter' }).keys);
+    await advance(2000);
+    await flush();
+    expect(document.activeElement).toBe(input());
+    // A person's pace: the keys go into the field as typed, added to what it holds.
+    await play(typed('3', Date.now() + 1500, 0));
+    await advance(1000);
+    expect(input().value).toBe('NHM-000123');
+    await press('Enter', { timeStamp: Date.now() });
+    await flush();
+    expect(onScan).toHaveBeenLastCalledWith('NHM-000123', undefined);
+    expect(onScan).toHaveBeenCalledTimes(2);
+    expect(input().value).toBe('');
+  });
+
+  it('puts a refusal away with its ✕ or with Esc in the scan field, and the next scan replaces it', async () => {
+    const onScan = vi.fn(async (code: string) => (code.startsWith('bad') ? { refused: `The barcode "${code}" does not match the pattern.` } : { said: '' }));
+    await mountBar(onScan);
+    const refuse = async (code: string, seed: number) => {
+      await play(scannerBurst(prng(seed), code, { startMs: Date.now() + 2000, prefix: '', suffix: 'Enter' }).keys);
+      await advance(2000);
+      await flush();
+    };
+    await refuse('bad-0001', 1);
+    await click(button('✕', $('.scanbar__refusal')));
+    expect(document.querySelector('.scanbar__refusal')).toBeNull();
+    expect(input().getAttribute('aria-invalid')).toBeNull();
+
+    await refuse('bad-0002', 2);
+    expect($('.scanbar__refusal').textContent).toContain('bad-0002');
+    expect(document.activeElement).toBe(input());
+    const esc = await press('Escape', { timeStamp: Date.now() });
+    expect(esc.defaultPrevented).toBe(true);
+    expect(document.querySelector('.scanbar__refusal')).toBeNull();
+
+    await refuse('bad-0003', 3);
+    input().blur();
+    await play(scannerBurst(prng(4), 'NHM-000125', { startMs: Date.now() + 2000, prefix: '', suffix: 'Enter' }).keys);
+    await advance(2000);
+    await flush();
+    expect(document.querySelector('.scanbar__refusal')).toBeNull();
+    expect(input().value).toBe('');
+  });
+
+  it('dismisses a standing alarm with Esc in the scan field', async () => {
+    await mount(createElement(ScanBar, { object: null, linkingEnabled: true, sources: ['inbox'], alarm: 'Object NHM-1 was closed with 1 of 3 shots.', onScan: async () => ({ said: '' }), now: () => Date.now() }));
+    expect($('.scanbar__alarm').textContent).toContain('1 of 3 shots');
+    expect($('.scanbar__alarm button').getAttribute('aria-label')).toBe('Dismiss the alarm');
+    input().focus();
+    await press('Escape', { timeStamp: Date.now() });
+    expect(document.querySelector('.scanbar__alarm')).toBeNull();
+  });
+
+  it("tells the page when a scanner's burst was taken, not when a person typed", async () => {
+    const onScannerScan = vi.fn();
+    const onScan = vi.fn(async () => ({ said: '' }));
+    await mount(createElement(ScanBar, { object: null, linkingEnabled: true, sources: ['inbox'], alarm: null, onScan, onScannerScan, now: () => Date.now() }));
+    await play(typed('NHM-000123', Date.now() + 2000, 140));
+    await press('Enter', { timeStamp: Date.now() });
+    await flush();
+    expect(onScan).toHaveBeenCalledTimes(1);
+    expect(onScannerScan).not.toHaveBeenCalled();
+    input().blur();
+    await play(scannerBurst(prng(9), 'NHM-000124', { startMs: Date.now() + 2000, prefix: '', suffix: 'Enter' }).keys);
+    await advance(2000);
+    await flush();
+    expect(onScannerScan).toHaveBeenCalledTimes(1);
   });
 });

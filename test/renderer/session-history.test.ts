@@ -85,6 +85,14 @@ describe('session panel and badge', () => {
   });
 });
 
+describe('header counts', () => {
+  it('says they count every capture, all time (the Dashboard counts today), in words and in the tooltip', () => {
+    const out = html(createElement(Header, { stationId: 'stand-1', connection: 'live', checking: [], counts: { pass: 12, warn: 3, fail: 1 }, theme: 'dark', onToggleTheme: noop }));
+    expect(out).toMatch(/<p class="header__counts" title="All captures this station has recorded, every day: 12 pass, 3 warn, 1 fail\. Today&#x27;s are on the Dashboard\."/);
+    expect(out).toMatch(/<span class="header__counts-label">All time<\/span><span data-verdict="pass">✓ 12<\/span><span data-verdict="warn">▲ 3<\/span><span data-verdict="fail">✕ 1<\/span>/);
+  });
+});
+
 describe('history search', () => {
   it('asks the station for barcode (exact or prefix) and local-day ranges, paging on', () => {
     const f = { verdict: 'fail' as const, sourceId: null, barcode: 'NHM-01', barcodePrefix: true, from: '2026-11-20', to: '2026-11-21' };
