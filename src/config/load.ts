@@ -8,7 +8,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import type { z } from 'zod';
 import { StationError } from '../errors.js';
-import { packageVersion } from '../shared/package-info.js';
+import { packageVersion } from '../package-info.js';
 import { presetProfiles, profileSchema, type Profile } from '../quality/profile.js';
 import { allowedFieldsAt, configIssueMessage, unknownFieldsMessage } from './issue-messages.js';
 import { resolveLocations, type PathEnvironment, type StationLocations } from './paths.js';

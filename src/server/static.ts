@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { packageRoot } from '../shared/package-info.js';
+import { packageRoot } from '../package-info.js';
 import { sendText } from './headers.js';
 
 const contentTypes: Record<string, string> = {

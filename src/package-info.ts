@@ -1,4 +1,4 @@
-/** This package's own folder and version, found from this module's place (src/shared, or dist/src/shared when built). */
+/** This package's own folder and version, found from this module's place (src, or dist/src when built). */
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
