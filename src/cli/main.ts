@@ -5,7 +5,9 @@
  *   running on this home (a state the command refuses to start in, like a port already taken)
  */
 import { parseArgs } from 'node:util';
-import { loadConfig, type StationConfig } from '../config/load.js';
+import { defaultEnvironment, loadConfig, type StationConfig } from '../config/load.js';
+import { resolveLocations } from '../config/paths.js';
+import { writeStarterConfig, type StarterConfig } from '../config/starter.js';
 import { StationError } from '../errors.js';
 import { setLogLevel, type LogLevel } from '../log/logger.js';
 import { damagedDatabaseError } from '../store/database.js';
@@ -76,6 +78,8 @@ export interface CliContext {
   values: { json: boolean; profile?: string | undefined; format?: string | undefined; output?: string | undefined; source?: string | undefined; backfill?: string | undefined; since?: string | undefined; retry?: string | undefined; job?: string | undefined; force: boolean;
     to?: string | undefined; into?: string | undefined; object?: string | undefined; from?: string | undefined; clear: boolean };
   config: () => StationConfig;
+  /** run and serve, before config(): the starter config of a fresh station (none with --config). */
+  starterConfig: () => StarterConfig | null;
   output: Output;
 }
 
@@ -153,6 +157,7 @@ export async function main(argv: string[], output: Output = processOutput): Prom
       values: { json: parsed.values.json ?? false, profile: parsed.values.profile, format: parsed.values.format, output: parsed.values.output, source: parsed.values.source, backfill: parsed.values.backfill, since: parsed.values.since, retry: parsed.values.retry, job: parsed.values.job, force: parsed.values.force ?? false,
         to: parsed.values.to, into: parsed.values.into, object: parsed.values.object, from: parsed.values.from, clear: parsed.values.clear ?? false },
       config: () => (loaded = loadConfig({ home, configFile: config })),
+      starterConfig: () => (config ? null : writeStarterConfig(resolveLocations({ home }, defaultEnvironment()))),
       output,
     });
   } catch (thrown) {

@@ -1,5 +1,6 @@
 /** `capture-station run`: the headless station, until SIGINT or SIGTERM. */
 import type { StationConfig } from '../config/load.js';
+import { starterConfigMessage } from '../config/starter.js';
 import { createLogger } from '../log/logger.js';
 import { StationLog } from '../log/station-log.js';
 import { controlSocketPath, startControlSocket } from '../server/control-socket.js';
@@ -13,6 +14,8 @@ const log = createLogger('cli.run');
 export type StationAttachment = (station: Station, config: StationConfig) => Promise<{ close(): Promise<void> }>;
 
 export async function runCommand(ctx: CliContext, attach?: StationAttachment): Promise<number> {
+  const starter = ctx.starterConfig();
+  if (starter) ctx.output.err(starterConfigMessage(starter));
   const config = ctx.config();
   const stationLog = new StationLog(config, { stderr: (text) => ctx.output.err(text) });
   // SIGHUP: an external logrotate has moved the file away; the next line goes to a new one.

@@ -8,6 +8,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import type { z } from 'zod';
 import { StationError } from '../errors.js';
+import { packageVersion } from '../package-info.js';
 import { presetProfiles, profileSchema, type Profile } from '../quality/profile.js';
 import { allowedFieldsAt, configIssueMessage, unknownFieldsMessage } from './issue-messages.js';
 import { resolveLocations, type PathEnvironment, type StationLocations } from './paths.js';
@@ -21,6 +22,8 @@ export interface StationConfig {
   configFile: string | null;
   /** The file was given (--config), not found in the config folder: a start without it is refused, not run on the default. */
   configFileGiven: boolean;
+  /** The station's version, as status() reports it: the embedder's (Electron's app version) or this package's. */
+  version: string;
   locations: StationLocations;
   sources: SourceConfig[];
   ingest: StationConfigFile['ingest'];
@@ -42,6 +45,8 @@ export interface LoadOptions {
   dataDir?: string | undefined;
   /** An explicit config file; otherwise station.json/.yaml in the config folder, if present. */
   configFile?: string | undefined;
+  /** The version of the app embedding the core (Electron's app.getVersion()); otherwise package.json's. */
+  version?: string | undefined;
   environment?: PathEnvironment;
 }
 
@@ -54,7 +59,7 @@ export function loadConfig(opts: LoadOptions = {}): StationConfig {
   const locations = resolveLocations(opts, environment);
   const configFile = opts.configFile ? path.resolve(opts.configFile) : findConfigFile(locations.configDir);
   const raw = configFile ? readConfigFile(configFile) : {};
-  return { ...resolveConfig(raw, locations, configFile, environment), configFileGiven: Boolean(opts.configFile) };
+  return { ...resolveConfig(raw, locations, configFile, environment), configFileGiven: Boolean(opts.configFile), version: opts.version || packageVersion() };
 }
 
 /**
@@ -180,8 +185,9 @@ export function resolveConfig(raw: unknown, locations: StationLocations, configF
   return {
     stationId: file.station.id ?? sanitiseHostname(environment),
     configFile,
-    // Only loadConfig knows how the file was found.
+    // Only loadConfig knows how the file was found, and what version the embedder gave.
     configFileGiven: false,
+    version: packageVersion(),
     locations: resolved,
     sources,
     ingest: file.ingest,

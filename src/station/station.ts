@@ -292,6 +292,7 @@ export class Station {
   status() {
     return {
       stationId: this.config.stationId,
+      version: this.config.version,
       startedAt: this.startedAt,
       configFile: this.config.configFile,
       database: this.config.locations.database,

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { waitFor } from '../helpers/station-home.js';
 
 export const chromiumPath = '/usr/bin/chromium';
@@ -51,4 +51,21 @@ export async function stopServe(serve: ServeProcess | null): Promise<void> {
   const hard = setTimeout(() => child.kill('SIGKILL'), 20_000);
   await exited;
   clearTimeout(hard);
+}
+
+/**
+ * A keyboard-wedge scanner: the keys of `text` ('\n' is Enter) with event times exactly `gapMs`
+ * apart, set through CDP, so the burst is as even as a real scanner's however busy this machine is.
+ * The times lie a moment ahead, so every key is in before the page's wedge would call the line quiet.
+ */
+export async function scannerBurst(p: Page, text: string, gapMs = 20): Promise<void> {
+  const cdp = await p.context().newCDPSession(p);
+  const start = (await p.evaluate('performance.timeOrigin + performance.now()')) as number;
+  for (const [i, ch] of [...text].entries()) {
+    const key = ch === '\n' ? { key: 'Enter', code: 'Enter', windowsVirtualKeyCode: 13, text: '\r' } : { key: ch, text: ch };
+    const timestamp = (start + 1000 + i * gapMs) / 1000;
+    await cdp.send('Input.dispatchKeyEvent', { type: 'keyDown', timestamp, ...key });
+    await cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', timestamp: timestamp + 0.005, key: key.key });
+  }
+  await cdp.detach();
 }

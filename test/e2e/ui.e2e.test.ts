@@ -10,6 +10,19 @@ import { writeGoodTiff } from '../helpers/images.js';
 import { corpus, makeHome } from '../helpers/station-home.js';
 import { chromiumPath, hasChromium, launchChromium, screenshots, startServe, stopServe, type ServeProcess } from './serve-in-chromium.js';
 
+/**
+ * Real museum photographs and what the station says of them, as `capture-station check --json` on a
+ * default home does (dropped in this order: the duplicate follows its original, so it is also the
+ * near-duplicate of the frame before it). A JPEG cut short stands for a copy that broke off.
+ */
+const museumVerdicts: { from: string; as: string; cutTo?: number; verdict: 'pass' | 'warn' | 'fail'; problems: ['fail' | 'warn', string, RegExp][] }[] = [
+  { from: 'museum/inselect/pinned.jpg', as: 'pinned-0003.jpg', verdict: 'pass', problems: [] },
+  { from: 'museum/inselect/pinned.jpg', as: 'pinned-again-0004.jpg', verdict: 'fail', problems: [['fail', 'Duplicate', /byte-for-byte identical to capture #\d+ \(.*pinned-0003\.jpg\): the same file arrived twice/], ['warn', 'Near-duplicate', /looks the same as the previous one/]] },
+  { from: 'museum/inselect/drawers/lucanidae.jpg', as: 'lucanidae-0005.jpg', verdict: 'warn', problems: [['warn', 'Exposure', /^Red channel: [\d.]+ % of pixels clipped at black \(limit 0\.5 %\)/]] },
+  { from: 'museum/inselect/drawers/insect_soup.jpg', as: 'insect-soup-0006.jpg', verdict: 'fail', problems: [['fail', 'Exposure', /^Red channel: [\d.]+ % of pixels clipped at white \(limit 5 %\): reduce exposure or light/]] },
+  { from: 'museum/inselect/drawers/skinks.jpg', as: 'skinks-cut-0007.jpg', cutTo: 60_000, verdict: 'fail', problems: [['fail', 'File opens', /^The file ends before all of its image data/]] },
+];
+
 if (!hasChromium) console.warn(`[e2e] SKIPPED: ${chromiumPath} is not installed (apt-get install chromium); the UI end-to-end tests did not run.`);
 
 describe.skipIf(!hasChromium)(hasChromium ? 'capture-station serve in Chromium' : `capture-station serve in Chromium — SKIPPED: ${chromiumPath} is missing (apt-get install chromium)`, () => {
@@ -107,6 +120,29 @@ describe.skipIf(!hasChromium)(hasChromium ? 'capture-station serve in Chromium' 
     await page.screenshot({ path: path.join(screenshots, 'capture-fail-light.png') });
 
     expect(problems, 'no errors in the browser console (CSP violations included)').toEqual([]);
+    await context.close();
+  });
+
+  it('shows real museum images with the verdicts `check --json` gives them, each failing or warning check named', async () => {
+    const context = await browser!.newContext({ viewport: { width: 1600, height: 1000 } });
+    const page = await context.newPage();
+    await page.goto(openUrl);
+    await page.getByRole('status', { name: 'Connection: Live' }).waitFor();
+    const banner = page.locator('.verdict');
+    const inbox = path.join(home, 'Inbox');
+    for (const shot of museumVerdicts) {
+      const bytes = fs.readFileSync(path.join(corpus, shot.from));
+      fs.writeFileSync(path.join(inbox, shot.as), shot.cutTo ? bytes.subarray(0, shot.cutTo) : bytes);
+      await page.locator('.capture__name', { hasText: shot.as }).waitFor({ timeout: 30_000 });
+      await expect.poll(() => banner.getAttribute('data-verdict'), { message: shot.as }).toBe(shot.verdict);
+      const problems = await banner.locator('.problem').evaluateAll((items) =>
+        items.map((li) => [li.getAttribute('data-status'), li.querySelector('.problem__check')?.textContent?.trim(), li.querySelector('.problem__message')?.textContent] as const),
+      );
+      // Each with its icon as well as its colour: ✕ for a failing check, ▲ for a warning.
+      expect(problems.map(([status, label]) => [status, label]), shot.as).toEqual(shot.problems.map(([status, label]) => [status, `${status === 'fail' ? '✕' : '▲'} ${label}`]));
+      shot.problems.forEach(([, , message], i) => expect(problems[i]![2], `${shot.as}: ${String(message)}`).toMatch(message));
+    }
+    await page.screenshot({ path: path.join(screenshots, 'capture-museum-verdicts.png') });
     await context.close();
   });
 

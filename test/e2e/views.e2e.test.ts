@@ -17,7 +17,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { openStore } from '../../src/store/open.js';
 import { writeGoodTiff } from '../helpers/images.js';
 import { corpus, makeHome } from '../helpers/station-home.js';
-import { chromiumPath, hasChromium, launchChromium, root, screenshots, startServe, stopServe, type ServeProcess } from './serve-in-chromium.js';
+import { chromiumPath, hasChromium, launchChromium, root, scannerBurst, screenshots, startServe, stopServe, type ServeProcess } from './serve-in-chromium.js';
 
 const readmeShots = path.join(root, 'test/screenshots');
 const seeded = 100_000;
@@ -84,23 +84,6 @@ function seed(home: string): void {
   } finally {
     store.close();
   }
-}
-
-/**
- * A keyboard-wedge scanner: the keys of `text` ('\n' is Enter) with event times exactly `gapMs`
- * apart, set through CDP, so the burst is as even as a real scanner's however busy this machine is.
- * The times lie a moment ahead, so every key is in before the page's wedge would call the line quiet.
- */
-async function scannerBurst(p: Page, text: string, gapMs = 20): Promise<void> {
-  const cdp = await p.context().newCDPSession(p);
-  const start = (await p.evaluate('performance.timeOrigin + performance.now()')) as number;
-  for (const [i, ch] of [...text].entries()) {
-    const key = ch === '\n' ? { key: 'Enter', code: 'Enter', windowsVirtualKeyCode: 13, text: '\r' } : { key: ch, text: ch };
-    const timestamp = (start + 1000 + i * gapMs) / 1000;
-    await cdp.send('Input.dispatchKeyEvent', { type: 'keyDown', timestamp, ...key });
-    await cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', timestamp: timestamp + 0.005, key: key.key });
-  }
-  await cdp.detach();
 }
 
 if (!hasChromium) console.warn(`[e2e] SKIPPED: ${chromiumPath} is not installed (apt-get install chromium); the views end-to-end tests did not run.`);
