@@ -27,6 +27,11 @@ export const checkLabels: Record<CheckId, string> = {
   barcodeMismatch: 'Barcode matches object',
 };
 
+/** A check's name in words, for an id from the station (a check this page does not know keeps its id). */
+export function checkLabel(id: string): string {
+  return Object.hasOwn(checkLabels, id) ? checkLabels[id as CheckId] : id;
+}
+
 export interface Problem {
   check: CheckId;
   label: string;
@@ -36,7 +41,7 @@ export interface Problem {
 
 /** Failing checks first, then warnings, each with the check's own sentence. */
 export function problemsOf(results: readonly CheckResult[]): Problem[] {
-  const pick = (status: 'fail' | 'warn') => results.filter((r) => r.status === status).map((r) => ({ check: r.check, label: checkLabels[r.check] ?? r.check, status, message: r.message }));
+  const pick = (status: 'fail' | 'warn') => results.filter((r) => r.status === status).map((r) => ({ check: r.check, label: checkLabel(r.check), status, message: r.message }));
   return [...pick('fail'), ...pick('warn')];
 }
 

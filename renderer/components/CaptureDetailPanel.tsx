@@ -1,11 +1,12 @@
 import type { CaptureDetail } from '../contract.js';
-import { checkLabels, fileName, keyFacts, linkLine, timeOfDay, verdictLook } from '../app/format.js';
+import { checkLabel, fileName, keyFacts, linkLine, timeOfDay, verdictLook } from '../app/format.js';
+import { eventSentence } from '../app/event-words.js';
 import { dateTime, eventSummary } from '../app/history-state.js';
 import { KeyFacts } from './KeyFacts.js';
 
 const statusLook = { ...verdictLook, skip: { icon: '–', word: 'SKIP', label: 'Not run' } } as const;
 
-/** One capture in full: verdict, every check with its sentence, key facts and its event timeline. */
+/** One capture in full: verdict, every check with its sentence, key facts and its timeline in sentences. */
 export function CaptureDetailPanel({ capture, onShowInCaptureView }: { capture: CaptureDetail; onShowInCaptureView?(id: number): void }) {
   const look = verdictLook[capture.verdict];
   const setAside = capture.setAside ? linkLine(capture, false) : null;
@@ -58,7 +59,7 @@ export function CaptureDetailPanel({ capture, onShowInCaptureView }: { capture: 
               <span className="checks__status">
                 <span aria-hidden="true">{s.icon}</span> {s.word}
               </span>
-              <span className="checks__label">{checkLabels[r.check] ?? r.check}</span>
+              <span className="checks__label">{checkLabel(r.check)}</span>
               <span className="checks__message">{r.message}</span>
             </li>
           );
@@ -74,12 +75,24 @@ export function CaptureDetailPanel({ capture, onShowInCaptureView }: { capture: 
             <time className="timeline__at" dateTime={e.at} title={dateTime(e.at)}>
               {timeOfDay(e.at)}
             </time>
-            <span className="timeline__type mono">{e.type}</span>
-            <span className="timeline__data">{eventSummary(e.data)}</span>
+            <span className="timeline__what">{eventSentence(e)}</span>
           </li>
         ))}
         {capture.events.length === 0 && <li className="timeline__item">No events.</li>}
       </ol>
+      {capture.events.length > 0 && (
+        // The stored events as they are, for IT: out of the way of the sentences.
+        <details className="timeline__details">
+          <summary>Details (the events as stored)</summary>
+          <ol className="timeline__raw">
+            {capture.events.map((e) => (
+              <li key={e.id}>
+                <span className="timeline__type mono">{e.type}</span> <span className="timeline__data">{eventSummary(e.data)}</span>
+              </li>
+            ))}
+          </ol>
+        </details>
+      )}
     </article>
   );
 }

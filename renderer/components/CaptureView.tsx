@@ -42,44 +42,45 @@ export function CaptureView({ capture, following, inboxes, onFollowLatest, previ
   const ready = preview.status === 'ready' ? preview.preview : null;
   return (
     <section className="capture" aria-label="Newest capture" data-capture-id={capture.id}>
-      <div className="capture__title">
-        <h2 className="capture__name" title={capture.path}>
-          {name}
-        </h2>
-        <div className="capture__meta">
-          <p className="capture__where">
-            {capture.sourceId}
-            {folder && ` / ${folder}`}
-            {capture.version > 1 && ` · version ${capture.version}`}
-          </p>
-          {link && (
-            <p className="capture__link" data-state={link.state} data-testid="capture-link" title={link.path}>
-              <span aria-hidden="true">{link.icon}</span> {link.words}
-              {link.where && (
-                <>
-                  {' '}
-                  <span className="capture__link-where mono">{link.where}</span>
-                </>
-              )}
-              {link.barcode && (
-                <>
-                  {link.state === 'rejected' || link.state === 'reshoot' ? ' · from ' : ' '}
-                  <strong className="capture__link-barcode mono">{link.barcode}</strong>
-                  {link.shot && ` · ${link.shot}`}
-                </>
-              )}
+      {/* The picture takes the height the screen leaves; the verdict first beside it, read from across the room. */}
+      <PreviewPane state={preview} name={name} overlay={overlay && ready !== null} />
+      <div className="capture__info">
+        <VerdictBanner verdict={capture.verdict} problems={problemsOf(capture.results)} />
+        <div className="capture__title">
+          <h2 className="capture__name" title={capture.path}>
+            {name}
+          </h2>
+          <div className="capture__meta">
+            <p className="capture__where">
+              {capture.sourceId}
+              {folder && ` / ${folder}`}
+              {capture.version > 1 && ` · version ${capture.version}`}
             </p>
+            {link && (
+              <p className="capture__link" data-state={link.state} data-testid="capture-link" title={link.path}>
+                <span aria-hidden="true">{link.icon}</span> {link.words}
+                {link.where && (
+                  <>
+                    {' '}
+                    <span className="capture__link-where mono">{link.where}</span>
+                  </>
+                )}
+                {link.barcode && (
+                  <>
+                    {link.state === 'rejected' || link.state === 'reshoot' ? ' · from ' : ' '}
+                    <strong className="capture__link-barcode mono">{link.barcode}</strong>
+                    {link.shot && ` · ${link.shot}`}
+                  </>
+                )}
+              </p>
+            )}
+          </div>
+          {!following && (
+            <button type="button" className="button" onClick={onFollowLatest}>
+              Show newest
+            </button>
           )}
         </div>
-        {!following && (
-          <button type="button" className="button" onClick={onFollowLatest}>
-            Show newest
-          </button>
-        )}
-      </div>
-      <VerdictBanner verdict={capture.verdict} problems={problemsOf(capture.results)} />
-      <div className="capture__body">
-        <PreviewPane state={preview} name={name} overlay={overlay && ready !== null} />
         <div className="capture__side">
           {ready && <Histogram preview={ready} />}
           <div className="capture__controls">
@@ -112,8 +113,8 @@ export function CaptureView({ capture, following, inboxes, onFollowLatest, previ
             )}
           </div>
         </div>
+        <KeyFacts facts={keyFacts(capture)} />
       </div>
-      <KeyFacts facts={keyFacts(capture)} />
     </section>
   );
 }

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { ResultOf, StationHandlers } from '../contract.js';
-import { checkLabels, verdictLook } from '../app/format.js';
+import { checkLabel, verdictLook } from '../app/format.js';
 import { throttle } from '../app/throttle.js';
 import type { StationListener } from '../app/use-station.js';
 import type { StationClient } from '../transport/http-client.js';
@@ -107,7 +107,7 @@ export function ChecksTable({ checks }: { checks: CaptureStats['checks'] }) {
               let x = 0;
               return (
                 <tr key={c.check}>
-                  <th scope="row">{checkLabels[c.check] ?? c.check}</th>
+                  <th scope="row">{checkLabel(c.check)}</th>
                   <td>
                     <svg className="checkbars__bar" viewBox="0 0 100 10" preserveAspectRatio="none" role="img" aria-label={`${c.pass} pass, ${c.warn} warn, ${c.fail} fail`}>
                       {(['pass', 'warn', 'fail'] as const).map((v) => {

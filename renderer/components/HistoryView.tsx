@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import type { CaptureDetail, CaptureRecord, LastEdit, Verdict } from '../contract.js';
-import { fileName, formatBytes, setAsideLook, verdictLook } from '../app/format.js';
+import { checkLabel, fileName, formatBytes, setAsideLook, verdictLook } from '../app/format.js';
 import { appendPage, applyLive, applyRefreshed, dateTime, isFiltered, membershipQuery, nextPageQuery, rowMayChange, touchesDetail, type HistoryFilter } from '../app/history-state.js';
 import { runLinkEdit, type LinkEditMessage, type LinkEditRequest } from '../app/link-edits.js';
 import { throttle } from '../app/throttle.js';
@@ -28,7 +28,7 @@ export function HistoryRow({ capture: c }: { capture: CaptureRecord }) {
         </span>
         <span className="hrow__meta">
           {c.sourceId} · {dateTime(c.checkedAt)} · {formatBytes(c.size)}
-          {c.failedChecks.length > 0 && ` · ${c.failedChecks.join(', ')}`}
+          {c.failedChecks.length > 0 && ` · ${c.failedChecks.map(checkLabel).join(', ')}`}
           {c.setAside && (
             <span className="hrow__set-aside" data-set-aside={c.setAside}>
               {' · '}

@@ -1,7 +1,7 @@
 /**
  * The layout at the screen sizes a station is used at (1024×768, 1366×768, 1920×1080), in both
  * themes, measured in Debian's Chromium: nothing overflows sideways or is cut, the header and the
- * tabs fit, the failing check's sentence is above the fold, chart labels and patterns show.
+ * tabs fit, the failing check's sentence and the whole preview are above the fold, chart labels and patterns show.
  * A screenshot of each view at each size goes to test/artifacts/screenshots (layout-*.png).
  */
 import fs from 'node:fs';
@@ -133,6 +133,17 @@ describe.skipIf(!hasChromium)(hasChromium ? 'the layout at 1024, 1366 and 1920 p
           // The failing check's sentence is read without scrolling (at 1024×768 the side column goes under it).
           const sentence = await p.locator('.verdict .problem__message').first().boundingBox();
           if (size.width >= 1366) expect(sentence!.y + sentence!.height, 'the failing check\'s sentence above the fold').toBeLessThanOrEqual(size.height);
+          // The newest capture large: its whole preview on screen without scrolling, at least 35 % of the
+          // window's width or height, and larger than the verdict banner beside it.
+          if (size.width >= 1366) {
+            await p.locator('.capture .preview__image').waitFor();
+            const shown = (await p.locator('.capture .preview__image').boundingBox())!;
+            const banner = (await p.locator('.capture .verdict').boundingBox())!;
+            const box = `the preview at ${Math.round(shown.x)},${Math.round(shown.y)} ${Math.round(shown.width)}×${Math.round(shown.height)}`;
+            expect(shown.x >= 0 && shown.y >= 0 && shown.x + shown.width <= size.width && shown.y + shown.height <= size.height, `${box}, in the window`).toBe(true);
+            expect(Math.max(shown.width / size.width, shown.height / size.height), `${box}: its share of the window`).toBeGreaterThanOrEqual(0.35);
+            expect(shown.width * shown.height, `${box}: larger than the verdict banner`).toBeGreaterThan(banner.width * banner.height);
+          }
           // The header is one row from 1366 px up: every item starts above the first one's bottom.
           const rows = await p.evaluate(() => {
             const items = [...document.querySelectorAll('.header > *')].map((e) => e.getBoundingClientRect()).filter((r) => r.width > 0);

@@ -320,7 +320,7 @@ describe.skipIf(!hasChromium)(hasChromium ? 'the station views in Chromium' : `t
     await detail.waitFor();
     expect(await detail.locator('.detail__name').textContent()).toBe('broken-0004.tif');
     expect(await detail.locator('.checks__item[data-status="fail"]').first().textContent()).toMatch(/FAIL.*File opens.*\S{10,}/);
-    expect(await detail.locator('.timeline__type').allTextContents()).toContain('capture.recorded');
+    expect((await detail.locator('.timeline__what').allTextContents()).filter((t) => /^Recorded — FAIL: (.+, )?File opens/.test(t))).toHaveLength(1);
     await p.screenshot({ path: path.join(screenshots, 'view-history.png') });
 
     // Arrow keys walk the list and the detail follows.

@@ -55,7 +55,7 @@ describe('History view, changes to listed captures', () => {
     await press('ArrowDown');
     const object = () => document.querySelector('[data-testid="detail-object"]')?.textContent ?? '';
     const where = () => document.querySelector('.detail__where')?.textContent ?? '';
-    const timeline = () => [...document.querySelectorAll('.timeline__type')].map((e) => e.textContent);
+    const timeline = () => [...document.querySelectorAll('.timeline__what')].map((e) => e.textContent ?? '');
     await until(() => object() === 'A-1 · shot 1', 'the detail of a.tif');
     expect(where()).toBe(path.join(library, 'A-1_01.tif'));
     const pagesBefore = list.mock.calls.filter(([q]) => q.limit === 500).length;
@@ -64,7 +64,7 @@ describe('History view, changes to listed captures', () => {
     expect(await s.client.relinkCaptures({ captureIds: [a], barcode: 'B-2' })).toMatchObject({ result: { kind: 'relink' } });
     await until(() => /^0 captures$/.test($('.history .view__note').textContent ?? ''), 'a.tif out of the A-1 search');
     await until(() => object() === 'B-2 · shot 1' && where() === path.join(library, 'B-2_01.tif'), 'the detail after the relink');
-    expect(timeline()).toContain('capture.relinked');
+    expect(timeline()).toContain('Relinked to B-2 as shot 1 (relinked by hand)');
 
     // Undone elsewhere: back in the search, and the detail as it was.
     await s.client.undoLinkEdit({});
@@ -72,9 +72,9 @@ describe('History view, changes to listed captures', () => {
     await until(() => object() === 'A-1 · shot 1' && where() === path.join(library, 'A-1_01.tif'), 'the detail after the undo');
 
     // The share comes online: the upload shows in the open timeline as it happens.
-    expect(timeline()).not.toContain('upload.done');
+    expect(timeline().filter((t) => t.startsWith('Uploaded to nas'))).toEqual([]);
     fs.mkdirSync(path.join(s.home, 'Share'));
-    await until(() => timeline().includes('upload.done'), 'the upload in the timeline');
+    await until(() => timeline().some((t) => t.startsWith('Uploaded to nas as ')), 'the upload in the timeline');
     // Every refresh was a one-row query: no page of the list was loaded again.
     expect(list.mock.calls.filter(([q]) => q.limit === 500).length).toBe(pagesBefore);
     expect(list.mock.calls.filter(([q]) => q.limit === 1).length).toBeGreaterThan(0);

@@ -211,7 +211,7 @@ describe('history', () => {
         { check: 'pairs', status: 'skip', message: 'No pair rule.', value: null, threshold: null },
       ],
       events: [
-        { id: 1, at: '2026-11-25T10:00:01.000Z', type: 'capture.recorded', captureId: 5, sourceId: 'inbox', data: { verdict: 'fail' } },
+        { id: 1, at: '2026-11-25T10:00:01.000Z', type: 'capture.recorded', captureId: 5, sourceId: 'inbox', data: { verdict: 'fail', failedChecks: ['decodes'] } },
         { id: 2, at: '2026-11-25T10:00:02.000Z', type: 'upload.queued', captureId: 5, sourceId: 'inbox', data: null },
       ],
       link: null,
@@ -221,7 +221,10 @@ describe('history', () => {
     const html = renderToStaticMarkup(createElement(CaptureDetailPanel, { capture: detail, onShowInCaptureView: noop }));
     expect(html).toMatch(/data-verdict="fail"[^>]*>.*✕.*FAIL/s);
     expect(html).toMatch(/FAIL.*File opens.*The file is truncated: re-shoot\..*PASS.*File format.*TIFF is allowed\..*SKIP.*RAW \+ TIFF pair/s);
-    expect(html).toMatch(/capture\.recorded.*verdict: fail.*upload\.queued/s);
+    // The timeline in sentences; the raw event only in its details disclosure, for IT.
+    const said = [...html.matchAll(/class="timeline__what">([^<]*)</g)].map((m) => m[1]);
+    expect(said).toEqual(['Recorded — FAIL: File opens', 'Queued for upload']);
+    expect(html).toMatch(/<details class="timeline__details"><summary>[^<]*<\/summary>.*capture\.recorded.*verdict: fail/s);
     expect(html).toContain('1.2 MB');
     expect(html).toContain('Show in capture view');
   });
