@@ -92,6 +92,18 @@ async function outOfOrder(s2code: string, { rawLast = false, more = {}, meanwhil
   return s;
 }
 
+/** A folder target polled often, for the tests that follow the shot to the target. */
+const withShare = { targets: [{ id: 'nas', kind: 'folder', path: 'share', mountCheck: false, when: 'all' }], upload: { probeIntervalSec: 0.2, backoff: { baseMs: 50, maxMs: 500 } } };
+
+/** Both sheets' five files reach the target, S2's under the next object only. */
+async function uploadedUnderNextOnly(s: Started) {
+  const share = path.join(s.home, 'share');
+  const sent = () => filesUnder(share).filter((f) => !path.basename(f).startsWith('.')).map((f) => path.basename(f)).sort().join(' ');
+  const wanted = [`${first}_001.tif`, `${next}_001.NEF`, `${next}_001.tif`, `${next}_002.NEF`, `${next}_002.tif`].join(' ');
+  await waitFor(() => s.station.uploader.status().targets[0]?.counts.done === 5 && sent() === wanted, 'all five uploaded, none under the object before');
+  expect(sent()).toBe(wanted);
+}
+
 describe('the next sheet\'s first image checked after its second', () => {
   it('its whole shot follows to the next sheet\'s object, numbered after its shots, RAW filed again', async () => {
     const s = await outOfOrder(next);
@@ -116,14 +128,9 @@ describe('the next sheet\'s first image checked after its second', () => {
   // S2.NEF may be sent under the object before while S2.tif is still being checked (nothing knew yet
   // it was the next sheet's): that copy is recorded stale and removed once it follows.
   it('with an upload target, the shot ends up at the target under the next object only', async () => {
-    const more = { targets: [{ id: 'nas', kind: 'folder', path: 'share', mountCheck: false, when: 'all' }], upload: { probeIntervalSec: 0.2, backoff: { baseMs: 50, maxMs: 500 } } };
-    const s = await outOfOrder(next, { more });
+    const s = await outOfOrder(next, { more: withShare });
     s.station.linker.scan('%%END%%');
-    const share = path.join(s.home, 'share');
-    const sent = () => filesUnder(share).filter((f) => !path.basename(f).startsWith('.')).map((f) => path.basename(f)).sort().join(' ');
-    const wanted = [`${first}_001.tif`, `${next}_001.NEF`, `${next}_001.tif`, `${next}_002.NEF`, `${next}_002.tif`].join(' ');
-    await waitFor(() => s.station.uploader.status().targets[0]?.counts.done === 5 && sent() === wanted, 'all five uploaded, none under the object before');
-    expect(sent()).toBe(wanted);
+    await uploadedUnderNextOnly(s);
   }, 40000);
 
   it('an image showing yet another code still fails as a mismatch on the object before', async () => {
@@ -149,9 +156,8 @@ describe('the next sheet\'s first image checked after its object closed', () => 
   }
 
   it('END: its whole shot joins that object late, numbered after its shots, and is uploaded under it only', async () => {
-    const more = { targets: [{ id: 'nas', kind: 'folder', path: 'share', mountCheck: false, when: 'all' }], upload: { probeIntervalSec: 0.2, backoff: { baseMs: 50, maxMs: 500 } } };
     const s = await outOfOrder(next, {
-      more,
+      more: withShare,
       meanwhile: async (started) => {
         started.station.linker.scan('%%END%%');
         await started.station.linker.settled();
@@ -159,11 +165,7 @@ describe('the next sheet\'s first image checked after its object closed', () => 
       },
     });
     await joinedLate(s, 'end');
-    const share = path.join(s.home, 'share');
-    const sent = () => filesUnder(share).filter((f) => !path.basename(f).startsWith('.')).map((f) => path.basename(f)).sort().join(' ');
-    const wanted = [`${first}_001.tif`, `${next}_001.NEF`, `${next}_001.tif`, `${next}_002.NEF`, `${next}_002.tif`].join(' ');
-    await waitFor(() => s.station.uploader.status().targets[0]?.counts.done === 5 && sent() === wanted, 'all five uploaded, none under the object before');
-    expect(sent()).toBe(wanted);
+    await uploadedUnderNextOnly(s);
   }, 40000);
 
   it('idle timeout: the same', async () => {
