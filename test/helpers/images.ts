@@ -10,6 +10,41 @@ export function goodImage(seed = 0, width = 640, height = 480): Sharp {
 }
 
 /**
+ * A frame whose pixels follow from `seed` alone (goodImage's libvips noise differs on every call):
+ * broad waves, which a perceptual hash sees, under a seeded texture, which the focus measure sees.
+ * For tests that compare two ways of measuring one file and need the same file on every machine.
+ */
+export function seededImage(seed: number, width: number, height: number): Sharp {
+  const random = mulberry32(seed);
+  const waves = Array.from({ length: 4 }, () => ({ fx: 1 + 3 * random(), fy: 1 + 3 * random(), phase: 2 * Math.PI * random(), amplitude: 15 + 15 * random() }));
+  // The texture is drawn in 12-pixel cells so that it survives the ⅛ and smaller decodes QC measures.
+  const cell = 12;
+  const columns = Math.ceil(width / cell);
+  const texture = Float64Array.from({ length: columns * Math.ceil(height / cell) }, () => 60 * (random() - 0.5));
+  const data = Buffer.alloc(width * height * 3);
+  for (let y = 0, i = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let level = 125 + texture[Math.floor(y / cell) * columns + Math.floor(x / cell)]!;
+      for (const w of waves) level += w.amplitude * Math.sin(2 * Math.PI * ((w.fx * x) / width + (w.fy * y) / height) + w.phase);
+      for (let c = 0; c < 3; c++) data[i++] = Math.max(0, Math.min(255, Math.round(level + 8 * c - 4)));
+    }
+  }
+  return sharp(data, { raw: { width, height, channels: 3 } });
+}
+
+/** Mulberry32: a small seeded generator of uniform numbers in [0, 1). */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
  * Written under a dot name and renamed into place, as tethering programs do: libtiff writes in
  * several steps, and under load a half-written file could sit still for a hot folder's stability window.
  */

@@ -6,15 +6,15 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImageBarcodes, drawBarcode, ZxingPool } from '../../src/barcode/image/index.js';
 import { barcodeRulesSchema } from '../../src/barcode/rules.js';
-import { analyzeFile, type AnalyzeOptions } from '../../src/quality/index.js';
+import { analyzeFile, hammingDistance, type AnalyzeOptions } from '../../src/quality/index.js';
 import { halved } from '../../src/quality/halve.js';
 import { jpegShrinkOnLoad, SharedJpegDecode } from '../../src/quality/shared-jpeg.js';
 import type { Measurements } from '../../src/quality/types.js';
-import { goodImage } from '../helpers/images.js';
+import { goodImage, seededImage } from '../helpers/images.js';
 import { corpus } from '../helpers/station-home.js';
 
 const opts: AnalyzeOptions = { maxInputPixels: 1_000_000_000, decodeTimeoutSec: 20, workingSize: 100 };
@@ -30,9 +30,9 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-async function jpeg(name: string, width: number, height: number, seed = 1): Promise<string> {
+async function jpeg(name: string, width: number, height: number, seed = 1, image: (seed: number, width: number, height: number) => Sharp = goodImage): Promise<string> {
   const file = path.join(dir, name);
-  await goodImage(seed, width, height).jpeg({ quality: 90 }).toFile(file);
+  await image(seed, width, height).jpeg({ quality: 90 }).toFile(file);
   return file;
 }
 
@@ -52,9 +52,9 @@ const qcScale = (long: number, size = opts.workingSize) => jpegShrinkOnLoad(long
 /**
  * Measurements made from the decode halved in 2 × 2 means against those from libjpeg's own decode at
  * that scale: the same working copy up to rounding steps of a level or two. The perceptual hash
- * compares each low-frequency coefficient with their median, and the focus measure is the Laplacian's
- * variance: on a real sheet both barely move, on the noise images made here (every pixel an edge,
- * many coefficients near the median) a level's rounding moves them more.
+ * compares each low-frequency coefficient with their median, so it is compared on frames with
+ * structure (a real sheet, seededImage): on pure noise many coefficients sit near the median, a
+ * level's rounding flips up to 14 of 64 bits, and libvips' noise differs on every run.
  */
 function expectAlmostEqual(got: Measurements | null, want: Measurements | null, within: { focus: number; hashBits: number }): void {
   expect(got).not.toBeNull();
@@ -64,14 +64,7 @@ function expectAlmostEqual(got: Measurements | null, want: Measurements | null, 
   expect(Math.abs(g.focus / w.focus - 1)).toBeLessThan(within.focus);
   expect(Math.abs(g.lumaStdDev - w.lumaStdDev)).toBeLessThan(0.1);
   for (const k of ['clippedBlackPct', 'clippedWhitePct'] as const) g[k].forEach((v, i) => expect(Math.abs(v - w[k][i]!)).toBeLessThan(0.05));
-  expect(hamming(g.phash, w.phash)).toBeLessThanOrEqual(within.hashBits);
-}
-
-function hamming(a: string, b: string): number {
-  let x = BigInt(`0x${a}`) ^ BigInt(`0x${b}`);
-  let n = 0;
-  for (; x > 0n; x >>= 1n) n += Number(x & 1n);
-  return n;
+  expect(hammingDistance(g.phash, w.phash)).toBeLessThanOrEqual(within.hashBits);
 }
 
 describe('jpegShrinkOnLoad', () => {
@@ -94,14 +87,15 @@ describe('QC with the shared decode', () => {
     });
   }
 
-  // QC at ⅛, the search at ¼: QC halves the ¼ decode.
+  // QC at ⅛, the search at ¼: QC halves the ¼ decode. Over 90 seeded frames of these sizes the
+  // worst was 0.31 % in focus and 2 bits of hash.
   for (const [long, short] of [[980, 686], [1700, 1191], [1703, 1197]] as const) {
     it(`measures a ${long} × ${short} JPEG from a decode at half QC's scale within rounding of its own (reduction ${long / 100})`, async () => {
       expect(qcScale(long)).toBe(8);
-      const { alone, withShared, started } = await bothWays(await jpeg(`h${long}.jpg`, long, short, long + 1), 4);
+      const { alone, withShared, started } = await bothWays(await jpeg(`h${long}.jpg`, long, short, long + 1, seededImage), 4);
       expect(started).not.toBeNull();
       expect(alone.decodeError).toBeNull();
-      expectAlmostEqual(withShared.measurements, alone.measurements, { focus: 0.03, hashBits: 8 });
+      expectAlmostEqual(withShared.measurements, alone.measurements, { focus: 0.01, hashBits: 4 });
       expect(withShared.facts).toEqual(alone.facts);
     });
   }
