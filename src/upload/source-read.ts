@@ -113,6 +113,9 @@ export function localFileOf(facts: CaptureFileFacts, throttle: Throttle, signal:
  */
 async function copyWithCp(file: CaptureFileFacts, dest: string, throttle: Throttle, signal: AbortSignal): Promise<boolean> {
   await checkUnchanged(file);
+  // execFile only kills a child whose signal was aborted before it started on the next tick: by then
+  // cp may have written (part of) the copy. An aborted upload writes nothing.
+  signal.throwIfAborted();
   try {
     await run('cp', ['--', file.path, dest], { signal });
   } catch (err) {
