@@ -8,6 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { decodeImageBarcodes } from '../barcode/image/decode-image.js';
 import { ZxingPool } from '../barcode/image/zxing-pool.js';
+import { readEverything } from '../barcode/image/protocol.js';
 import { sourceSchema } from '../config/schema.js';
 import { StationError } from '../errors.js';
 import { createSourceMatcher } from '../ingest/patterns.js';
@@ -56,7 +57,8 @@ export async function checkCommand(ctx: CliContext): Promise<number> {
       analyze: config.qc,
       truncatedRetries: 0,
       truncatedRetryDelayMs: 0,
-      barcodes: { decode: (file: string, shared: SharedJpegDecode) => decodeImageBarcodes(file, { rules: config.linking.barcode, formats: config.linking.imageFormats, pool, shared }) },
+      // No object to compare with and nothing decided from the image: every label it shows is listed.
+      barcodes: { decode: (file: string, shared: SharedJpegDecode) => decodeImageBarcodes(file, { rules: config.linking.barcode, formats: config.linking.imageFormats, pool, shared, goal: readEverything }) },
     };
     const queue = new WorkQueue({ concurrency: config.ingest.concurrency });
     const progress = progressBar(ctx.output, files.length);

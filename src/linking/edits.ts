@@ -111,8 +111,8 @@ export class LinkEditor {
     private readonly renamed: (captureIds: readonly number[]) => void,
     /** Called with every capture an edit (or its undo, or its rollback) moved, once its files are where its link says: screens showing them fetch them again. */
     private readonly changed: (captureIds: readonly number[]) => void,
-    /** The pattern-valid codes in the capture's image when they contradict `barcode` (a barcode mismatch), else null. */
-    private readonly contradiction: (captureId: number, barcode: string) => string[] | null,
+    /** The pattern-valid codes in the capture's image when they contradict `barcode` (a barcode mismatch), else null; the image is read again when its first search stopped early. */
+    private readonly contradiction: (captureId: number, barcode: string) => Promise<string[] | null>,
     /** Where captures are put back when an undo unlinks them (putBackPath). */
     private readonly sources: readonly Pick<SourceConfig, 'id' | 'path'>[],
     /** An alarm about capture `captureId`, written in the caller's transaction and announced after it. */
@@ -130,7 +130,7 @@ export class LinkEditor {
     return this.serialize(async () => {
       const code = this.validBarcode(barcode);
       const ids = this.wholeShots(captureIds);
-      this.refuseContradicted(ids.map((id) => [id, code]), `Relinking to ${code}`);
+      await this.refuseContradicted(ids.map((id) => [id, code]), `Relinking to ${code}`);
       const sourceId = this.captures.get(ids[0])!.sourceId;
       const before = this.snapshot(ids);
       const edit = this.commit(() => {
@@ -149,7 +149,7 @@ export class LinkEditor {
       const object = this.objectOrThrow(objectId);
       const ids = this.links.capturesOf(objectId).filter((id) => this.links.linkOf(id)!.seq >= fromSeq);
       if (ids.length === 0) throw new StationError('INVALID_ARGUMENT', `Object ${object.barcode} has no shot numbered ${fromSeq} or later: nothing to split off.`);
-      this.refuseContradicted(ids.map((id) => [id, code]), `Splitting shots ${fromSeq}… of ${object.barcode} off as ${code}`);
+      await this.refuseContradicted(ids.map((id) => [id, code]), `Splitting shots ${fromSeq}… of ${object.barcode} off as ${code}`);
       const before = this.snapshot(ids);
       const edit = this.commit(() => this.place(ids, this.links.createClosedObject(code, object.sourceId).id, 'split'));
       await this.renameOrRollBack(edit, before);
@@ -198,7 +198,7 @@ export class LinkEditor {
     }
     const ids = this.links.capturesOf(objectId);
     if (ids.length === 0) throw new StationError('INVALID_ARGUMENT', `Object ${this.nothingToMove(from, into.barcode)}`);
-    this.refuseContradicted(ids.map((id) => [id, into.barcode]), `Merging ${from.barcode} into ${into.barcode}`);
+    await this.refuseContradicted(ids.map((id) => [id, into.barcode]), `Merging ${from.barcode} into ${into.barcode}`);
     const before = this.snapshot(ids);
     const edit = this.commit(() => this.place(ids, intoObjectId, 'merge'));
     await this.renameOrRollBack(edit, before);
@@ -216,7 +216,7 @@ export class LinkEditor {
       const object = this.objectOrThrow(objectId);
       const captureIds = this.links.capturesOf(objectId);
       if (code !== object.barcode) this.refuseSecondObject(object, code, 'renamed');
-      this.refuseContradicted(captureIds.map((id) => [id, code]), `Renaming object ${object.barcode} to ${code}`);
+      await this.refuseContradicted(captureIds.map((id) => [id, code]), `Renaming object ${object.barcode} to ${code}`);
       const before = this.snapshot(captureIds);
       const edit = this.commit(() => {
         this.links.setBarcode(objectId, code);
@@ -294,7 +294,7 @@ export class LinkEditor {
       const captureIds = data.kind === 'barcode' ? this.links.capturesOf(data.objectId) : [...last.captureIds];
       // Undoing a rename gives the old barcode back: refused, like the rename itself, if that barcode has an object again since.
       if (data.kind === 'barcode') this.refuseSecondObject(this.objectOrThrow(data.objectId), data.before, 'with the rename undone');
-      this.refuseContradicted(this.linksAfterUndo(data, captureIds), 'Undoing the last linking edit');
+      await this.refuseContradicted(this.linksAfterUndo(data, captureIds), 'Undoing the last linking edit');
       const notes = this.commit(() => {
         const renumbered = data.kind === 'relink' ? this.putBack(data.before, captureIds) : [];
         if (data.kind === 'barcode') this.links.setBarcode(data.objectId, data.before);
@@ -626,11 +626,12 @@ export class LinkEditor {
    * under another object's name, the costliest error there is, and the verified copy under its right
    * name would be removed as stale.
    */
-  private refuseContradicted(targets: readonly (readonly [number, string])[], what: string): void {
-    const wrong = targets.flatMap(([id, barcode]) => {
-      const shown = this.contradiction(id, barcode);
-      return shown ? [{ id, barcode, shown }] : [];
-    });
+  private async refuseContradicted(targets: readonly (readonly [number, string])[], what: string): Promise<void> {
+    const wrong: { id: number; barcode: string; shown: string[] }[] = [];
+    for (const [id, barcode] of targets) {
+      const shown = await this.contradiction(id, barcode);
+      if (shown) wrong.push({ id, barcode, shown });
+    }
     if (wrong.length === 0) return;
     const each = wrong.map((w) => `${this.captures.get(w.id)!.relPath} (capture ${w.id}) would be linked to ${w.barcode}, but its image shows ${w.shown.join(' and ')}`);
     const there = wrong.length === 1 ? `Relink it to ${wrong[0]!.shown.join(' or ')} instead` : 'Relink each to the barcode its image shows instead';

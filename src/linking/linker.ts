@@ -12,6 +12,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { firstCode, readEverything, type SearchGoal } from '../barcode/image/index.js';
 import { classifyScan } from '../barcode/validate.js';
 import type { LinkingConfig, SourceConfig } from '../config/schema.js';
 import { StationError } from '../errors.js';
@@ -29,7 +30,7 @@ import { appendEvent } from '../store/events.js';
 import { SessionStore } from '../store/sessions.js';
 import { backoffDelay, type BackoffSettings } from '../upload/backoff.js';
 import { LinkEditor } from './edits.js';
-import { MismatchRecheck } from './mismatch-recheck.js';
+import { MismatchRecheck, type SearchAgain } from './mismatch-recheck.js';
 import { FiledReconciler } from './reconcile.js';
 import { LibraryNaming, putBackPath, rejectedFolder, reshootFolder, stemOf, unlinkedFolder } from './naming.js';
 import { LinkSession, missingOf, type BarcodeHistory, type NotLinkedReason, type SessionEffect, type SessionInput, type StoredShot } from './session.js';
@@ -53,6 +54,8 @@ export interface LinkerOptions {
   onRenamed?: (captureIds: readonly number[]) => void;
   /** Captures a linking edit, its undo or its rollback moved, once their files are where their links say. */
   onEdited?: (captureIds: readonly number[]) => void;
+  /** Reads a capture's image again when a link is checked against a barcode its first search may not have reached (MismatchRecheck.contradictionRead); absent: the stored codes are all there is. */
+  searchAgain?: SearchAgain;
   now?: () => number;
 }
 
@@ -102,8 +105,8 @@ export class Linker {
     this.links = new LinkStore(opts.db);
     this.sessionStore = new SessionStore(opts.db);
     this.naming = new LibraryNaming(opts.config, opts.library, opts.stationId, this.links, this.sessionStore);
-    this.mismatch = new MismatchRecheck(opts.captures, this.links, (sourceId) => opts.profiles[opts.sources.find((s) => s.id === sourceId)?.profile ?? '']);
-    this.editor = new LinkEditor(opts.db, this.links, opts.captures, this.naming, opts.config, (work) => this.serialize(work), (ids, earlier) => this.relinked(ids, true, true, earlier), () => this.restoreSessions(), (ids) => opts.onRenamed?.(ids), (ids) => opts.onEdited?.(ids), (id, barcode) => this.mismatch.contradiction(id, barcode), opts.sources, (id, message) => this.editAlarm(id, message));
+    this.mismatch = new MismatchRecheck(opts.captures, this.links, (sourceId) => opts.profiles[opts.sources.find((s) => s.id === sourceId)?.profile ?? ''], opts.searchAgain ?? null);
+    this.editor = new LinkEditor(opts.db, this.links, opts.captures, this.naming, opts.config, (work) => this.serialize(work), (ids, earlier) => this.relinked(ids, true, true, earlier), () => this.restoreSessions(), (ids) => opts.onRenamed?.(ids), (ids) => opts.onEdited?.(ids), (id, barcode) => this.mismatch.contradictionRead(id, barcode), opts.sources, (id, message) => this.editAlarm(id, message));
     this.now = opts.now ?? Date.now;
     this.reconciler = new FiledReconciler({
       ...opts,
@@ -244,6 +247,23 @@ export class Linker {
   /** The barcode a file being checked will be linked to (its barcodeMismatch check compares with it). */
   barcodeFor(sourceId: string, relPath: string): string | null {
     return this.sessions.get(sourceId)?.barcodeOf(relPath) ?? null;
+  }
+
+  /**
+   * What the barcode search of a file being checked must read before it stops (SearchGoal), from
+   * what will be decided from its image: its object's own code when one was scanned for it; every
+   * region when its scan is still to come (scan-after-capture: any label may be the one scanned);
+   * a second label when the image may open an object or move it to another (linkFromImage: one
+   * valid code, and only one, opens an object); else the first label will do.
+   */
+  searchGoal(sourceId: string, relPath: string): SearchGoal {
+    const session = this.sessions.get(sourceId);
+    if (!this.opts.config.enabled || !session) return firstCode;
+    const scanned = session.barcodeOf(relPath);
+    if (scanned !== null) return { code: scanned, distinct: Infinity };
+    const source = this.opts.sources.find((s) => s.id === sourceId);
+    if ((source?.scanMode ?? this.opts.config.mode) === 'scan-after-capture') return readEverything;
+    return this.opts.config.linkFromImage ? { code: session.imageObjectOf(relPath), distinct: 2 } : firstCode;
   }
 
   /**

@@ -8,17 +8,27 @@
  * It also answers, before a link is made, whether a barcode contradicts what the capture's image
  * shows: a waiting shot (scan-after-capture) the scan contradicts is not linked, and a linking edit
  * (or its undo) that would link a capture to such a barcode is refused, so no capture is ever filed
- * or uploaded under a name its own image contradicts.
+ * or uploaded under a name its own image contradicts. A search that stopped before reading every
+ * region (at the label it was after) is read again for the barcode in question first: a label not
+ * read is not a label the image does not show.
  */
+import type { ImageDecodeResult, SearchGoal } from '../barcode/image/index.js';
+import { createLogger } from '../log/logger.js';
 import { checkBarcodeMismatch, verdictOf, type CheckResult, type Profile } from '../quality/index.js';
 import type { CaptureRecord, CaptureStore } from '../store/captures.js';
 import type { LinkStore } from './store.js';
+
+const log = createLogger('linking.mismatch');
+
+/** Searches the image at `absPath` for barcodes again, until `goal` (the station's decoder). */
+export type SearchAgain = (absPath: string, goal: SearchGoal) => Promise<ImageDecodeResult>;
 
 export class MismatchRecheck {
   constructor(
     private readonly captures: CaptureStore,
     private readonly links: LinkStore,
     private readonly profileOf: (sourceId: string) => Profile | undefined,
+    private readonly searchAgain: SearchAgain | null = null,
   ) {}
 
   /**
@@ -51,6 +61,24 @@ export class MismatchRecheck {
     const judged = this.judge(captureId, barcode);
     if (judged?.settled.status !== 'fail') return null;
     return [...new Set(this.captures.barcodes(captureId).filter((b) => b.valid).map((b) => b.text))];
+  }
+
+  /**
+   * `contradiction`, once every label the image may show has been looked at: when the stored codes
+   * contradict `barcode` but their search stopped early (at another specimen's label on a sheet of
+   * several, say), the image is read again until it finds `barcode` or has read every region, and
+   * what it reads is stored with the capture.
+   */
+  async contradictionRead(captureId: number, barcode: string): Promise<string[] | null> {
+    const shown = this.contradiction(captureId, barcode);
+    if (!shown || !this.searchAgain || this.captures.barcodesComplete(captureId)) return shown;
+    const capture = this.captures.get(captureId)!;
+    const again = await this.searchAgain(capture.path, { code: barcode, distinct: Infinity });
+    if (again.error) log.warn(`could not read the image of ${capture.relPath} again for ${barcode}: ${again.error}`, { captureId });
+    this.captures.addBarcodes(captureId, again.codes, again.complete);
+    const still = this.contradiction(captureId, barcode);
+    log.info(`read the image of ${capture.relPath} again for ${barcode}, as its first search stopped at ${shown.join(' and ')}: ${still ? 'it is not there' : 'it is there'}`, { captureId });
+    return still;
   }
 
   private judge(id: number, barcode: string | null) {

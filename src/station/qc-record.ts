@@ -13,6 +13,7 @@ import { analyzeFile, checkPair, NotThatVersion, runChecks, verdictOf } from '..
 import type { Analysis, AnalyzeOptions, CheckContext, CheckResult } from '../quality/types.js';
 import type { CaptureRecord, CaptureStore } from '../store/captures.js';
 import type { ImageDecodeResult } from '../barcode/image/decode-image.js';
+import { firstCode, type SearchGoal } from '../barcode/image/protocol.js';
 import { SharedJpegDecode } from '../quality/shared-jpeg.js';
 import { isPartner, pairKey, pairRole } from './pairs.js';
 
@@ -27,10 +28,12 @@ export interface QcSettings {
   truncatedRetryDelayMs: number;
   /** Barcodes in the image (src/barcode/image): searched while the file is analysed; absent: not searched. */
   barcodes?: {
-    /** `shared`: the capture's one JPEG decode, which QC uses too; `expected`: the barcode of the object it is taken for (openObject). */
-    decode: (absPath: string, shared: SharedJpegDecode, expected: string | null) => Promise<ImageDecodeResult>;
+    /** `shared`: the capture's one JPEG decode, which QC uses too; `goal`: what the search must read before it stops. */
+    decode: (absPath: string, shared: SharedJpegDecode, goal: SearchGoal) => Promise<ImageDecodeResult>;
     /** The barcode of the object this file is about to be linked to (the one open when it arrived). */
     openObject?: (sourceId: string, relPath: string) => string | null;
+    /** What the station will decide from this file's image (default: nothing, its first label will do). */
+    goal?: (sourceId: string, relPath: string) => SearchGoal;
   };
 }
 
@@ -66,7 +69,7 @@ export async function checkAndRecord(file: StableFile, profile: Profile, store: 
   // Both read the file at once; the page cache serves the second reader, and zxing runs in its worker.
   // A large JPEG that both would decode at the same scale is decoded once for the two.
   const shared = settings.barcodes ? new SharedJpegDecode(file.absPath, settings.analyze) : undefined;
-  const decoding = shared && settings.barcodes?.decode(file.absPath, shared, settings.barcodes.openObject?.(file.sourceId, file.relPath) ?? null);
+  const decoding = shared && settings.barcodes?.decode(file.absPath, shared, settings.barcodes.goal?.(file.sourceId, file.relPath) ?? firstCode);
   let analysis: Analysis;
   try {
     analysis = await analyzeFile(file.absPath, settings.analyze, file, shared);
@@ -94,7 +97,7 @@ export async function checkAndRecord(file: StableFile, profile: Profile, store: 
     linkedBarcode: settings.barcodes?.openObject?.(file.sourceId, file.relPath) ?? null,
   };
   const results = runChecks(analysis, profile, context);
-  const { record, created } = store.recordCapture({ file, analysis, results, verdict: verdictOf(results), detectedAt, ...(barcodes ? { barcodes: barcodes.codes } : {}) });
+  const { record, created } = store.recordCapture({ file, analysis, results, verdict: verdictOf(results), detectedAt, ...(barcodes ? { barcodes: barcodes.codes, barcodesComplete: barcodes.complete } : {}) });
   const partner = created && typeof context.pair === 'object' ? settlePartner(store, profile, record, context.pair.captureId) : null;
   // The linker's hook may have judged the barcode mismatch again against the object it linked.
   return { kind: 'recorded', record, created, results: created ? store.results(record.id) : results, pairWaiting: profile.pairs.required && context.pair === 'waiting', rechecked: partner ? [partner] : [] };

@@ -19,6 +19,8 @@ import { createIngestWatcher } from '../ingest/watcher.js';
 import { WorkQueue } from '../ingest/work-queue.js';
 import { Linker } from '../linking/linker.js';
 import { decodeImageBarcodes } from '../barcode/image/decode-image.js';
+import type { SearchGoal } from '../barcode/image/protocol.js';
+import type { SharedJpegDecode } from '../quality/shared-jpeg.js';
 import { ZxingPool } from '../barcode/image/zxing-pool.js';
 import { createLogger } from '../log/logger.js';
 import { PreviewService } from '../preview/service.js';
@@ -129,10 +131,12 @@ export class Station {
       this.settings = { analyze: config.qc, truncatedRetries: config.ingest.truncatedRetries, truncatedRetryDelayMs: config.ingest.truncatedRetryDelayMs };
       this.barcodePool = config.linking.enabled && config.linking.imageBarcodes ? new ZxingPool() : null;
       const pool = this.barcodePool;
-      if (pool) {
+      const searchImage = pool && ((file: string, goal: SearchGoal, shared?: SharedJpegDecode) => decodeImageBarcodes(file, { rules: config.linking.barcode, formats: config.linking.imageFormats, pool, shared, goal }));
+      if (searchImage) {
         this.settings.barcodes = {
-          decode: (file, shared, expected) => decodeImageBarcodes(file, { rules: config.linking.barcode, formats: config.linking.imageFormats, pool, shared, expected }),
+          decode: (file, shared, goal) => searchImage(file, goal, shared),
           openObject: (sourceId, relPath) => this.linker.barcodeFor(sourceId, relPath),
+          goal: (sourceId, relPath) => this.linker.searchGoal(sourceId, relPath),
         };
       }
       this.queue = new WorkQueue({ concurrency: config.ingest.concurrency });
@@ -148,6 +152,7 @@ export class Station {
         library: config.locations.library,
         onEffect: (sourceId, effect) => this.emit('link.effect', { sourceId, effect }),
         onRechecked: (capture) => this.emit('capture.rechecked', { capture }),
+        ...(searchImage ? { searchAgain: searchImage } : {}),
         onRenamed: (captureIds) => this.uploader.renamed(captureIds),
         onEdited: (captureIds) => captureIds.forEach((captureId) => this.emit('capture.changed', { captureId })),
         ...(opts.now ? { now: opts.now } : {}),

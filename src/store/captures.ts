@@ -233,7 +233,8 @@ export class CaptureStore {
    * Records a checked version. Returns the existing record, and writes nothing, if this exact
    * version was recorded already.
    */
-  recordCapture(input: { file: StableFile; analysis: Analysis; results: CheckResult[]; verdict: Verdict; detectedAt: string; barcodes?: readonly ImageBarcodeRow[] }): { record: CaptureRecord; created: boolean } {
+  /** `barcodesComplete`: the search read every region (ImageDecodeResult.complete); given with `barcodes`. */
+  recordCapture(input: { file: StableFile; analysis: Analysis; results: CheckResult[]; verdict: Verdict; detectedAt: string; barcodes?: readonly ImageBarcodeRow[]; barcodesComplete?: boolean }): { record: CaptureRecord; created: boolean } {
     const { file, analysis, results, verdict } = input;
     return this.db.transaction(() => {
       const existing = this.db
@@ -251,8 +252,8 @@ export class CaptureStore {
       const info = this.db
         .prepare(
           `INSERT INTO captures (source_id, rel_path, path, version, size, mtime_us, sha256, verdict, format, width, height, bit_depth, phash,
-             facts_json, measures_json, failed_checks, detected_at, checked_at, qc_ms, session_id)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+             facts_json, measures_json, failed_checks, detected_at, checked_at, qc_ms, barcodes_complete, session_id)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
              -- The session open when the file arrived, not when its check finished: files still
              -- queued at a shift change belong to the operator who shot them.
              (SELECT id FROM sessions WHERE started_at <= ? AND (ended_at IS NULL OR ended_at > ?) ORDER BY started_at DESC LIMIT 1))`,
@@ -277,6 +278,7 @@ export class CaptureStore {
           input.detectedAt,
           checkedAt,
           analysis.elapsedMs,
+          input.barcodesComplete === undefined ? null : Number(input.barcodesComplete),
           input.detectedAt,
           input.detectedAt,
         );
@@ -331,6 +333,23 @@ export class CaptureStore {
       reshoot: row.reshoot === 1,
       session: row.session_id === null ? null : this.sessions.get(row.session_id),
     };
+  }
+
+  /**
+   * A later search of the capture's image (read again for a barcode the first search did not read):
+   * codes it read that are not stored yet are added, and the search counts as complete once one was.
+   */
+  addBarcodes(captureId: number, barcodes: readonly ImageBarcodeRow[], complete: boolean): void {
+    this.db.transaction(() => {
+      const insert = this.db.prepare('INSERT OR IGNORE INTO capture_barcodes (capture_id, format, text, valid) VALUES (?, ?, ?, ?)');
+      for (const b of barcodes) insert.run(captureId, b.format, b.text, b.valid ? 1 : 0);
+      if (complete) this.db.prepare('UPDATE captures SET barcodes_complete = 1 WHERE id = ?').run(captureId);
+    })();
+  }
+
+  /** The capture's image was searched and every region read (false also for captures recorded before this was stored). */
+  barcodesComplete(captureId: number): boolean {
+    return this.db.prepare('SELECT barcodes_complete FROM captures WHERE id = ?').pluck().get(captureId) === 1;
   }
 
   /** Barcodes read in the capture's image, in the order they were found; empty when none or not searched. */

@@ -320,4 +320,14 @@ export const migrations: Migration[] = [
       CREATE INDEX filing_moves_relinked ON filing_moves (capture_id) WHERE relinked_at IS NOT NULL;
     `,
   },
+  {
+    version: 13,
+    name: 'whether the barcode search of a capture read every region',
+    sql: `
+      -- 1: every region of the image was read, so its capture_barcodes rows are all it shows; 0: the
+      -- search stopped once it had what the station decided from (or was cut short), so another
+      -- label may be on the image; NULL: not searched, or recorded before this version (as 0).
+      ALTER TABLE captures ADD COLUMN barcodes_complete INTEGER;
+    `,
+  },
 ];

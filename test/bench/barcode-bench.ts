@@ -25,6 +25,8 @@
  * per-capture path (checkAndRecord: QC's analysis and the barcode search side by side, as the running
  * station does, recorded in a store), and gives the wall time per capture, with QC's and the barcode
  * search's own times, and its ratio to `vips` decoding the same file in the same run (as above).
+ * BENCH_GOAL=every has the search read every region of each image, as the station does for a shot
+ * waiting for its scan (scan-after-capture); unset: it stops at the first label, as with linking off.
  */
 import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -32,7 +34,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { prepareZXingModule, readBarcodes } from 'zxing-wasm/reader';
-import { decodeImageBarcodes, ZxingPool, type ImageSymbology } from '../../src/barcode/image/index.js';
+import { decodeImageBarcodes, firstCode, readEverything, ZxingPool, type ImageSymbology } from '../../src/barcode/image/index.js';
 import { zxingWasmBinary } from '../../src/barcode/image/wasm.js';
 import type { ImageDecodeResult } from '../../src/barcode/image/index.js';
 import { barcodeRulesSchema } from '../../src/barcode/rules.js';
@@ -49,6 +51,13 @@ const runs = intFromEnv('BENCH_RUNS', 3);
 const only = process.env['BENCH_ONLY'] ?? '';
 const rotations = [0, 90, 180, 270];
 const formats = benchFormats();
+const goal = benchGoal();
+
+function benchGoal() {
+  const typed = process.env['BENCH_GOAL'] ?? '';
+  if (typed !== '' && typed !== 'every') throw new Error(`BENCH_GOAL=${typed}: use "every" (read every region) or leave it unset (stop at the first label)`);
+  return typed === 'every' ? readEverything : firstCode;
+}
 
 /** BENCH_FORMATS as a list of symbologies, refused as the config refuses a bad linking.imageFormats. */
 function benchFormats(): ImageSymbology[] {
@@ -156,7 +165,7 @@ function vipsTimer(): { decode: (input: string) => number; start: () => number }
 
 async function stationPath(): Promise<void> {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  out(`# Captures through the station's path (QC beside the barcodes) — ${new Date().toISOString()} — ${cpu}, ${os.cpus().length} cores, Node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, ${runs} runs, read in ${formats.join(' + ')}`);
+  out(`# Captures through the station's path (QC beside the barcodes) — ${new Date().toISOString()} — ${cpu}, ${os.cpus().length} cores, Node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, ${runs} runs, read in ${formats.join(' + ')}, ${goal === readEverything ? 'every region read' : 'stopping at the first label'}`);
   const config = stationConfigSchema.parse({ linking: { imageFormats: formats } });
   const pool = new ZxingPool();
   const store = openStore(':memory:');
@@ -168,7 +177,7 @@ async function stationPath(): Promise<void> {
     truncatedRetries: 0,
     truncatedRetryDelayMs: 0,
     barcodes: {
-      decode: async (file, shared) => (last = await decodeImageBarcodes(file, { rules: config.linking.barcode, formats: config.linking.imageFormats, pool, shared })),
+      decode: async (file, shared) => (last = await decodeImageBarcodes(file, { rules: config.linking.barcode, formats: config.linking.imageFormats, pool, shared, goal })),
     },
   };
   const profile = presetProfiles['default']!;

@@ -39,6 +39,8 @@ export async function imageLinkStation(cleanup: (() => Promise<void> | void)[], 
     return station.store.list({ limit: 100 }).find((c) => c.relPath === name)!.id;
   };
   const sheet = (name: string, codes: string | string[], seed: number) => drop(name, (file) => labelled(file, codes, seed));
-  const raw = (name: string) => drop(name, async (file) => fs.copyFileSync(path.join(corpus, 'raw/exiftool/Nikon.nef'), file));
-  return { home, config, station, inbox, library: config.locations.library, sheet, raw };
+  /** A copy of file `from` (a real sheet from the corpus, say). */
+  const copy = (name: string, from: string) => drop(name, async (file) => fs.copyFileSync(from, file));
+  const raw = (name: string) => copy(name, path.join(corpus, 'raw/exiftool/Nikon.nef'));
+  return { home, config, station, inbox, library: config.locations.library, sheet, raw, copy };
 }

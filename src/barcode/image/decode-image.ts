@@ -2,8 +2,8 @@
  * Barcodes visible in a capture. zxing is fed a downscaled grey copy first (a whole herbarium sheet
  * at full resolution costs seconds; at 1800–2400 px on the long edge a sheet's label barcode is
  * usually still readable, see firstPassEdge). Only when that finds no code passing the project's rules is the image
- * looked at again at higher resolution, in overlapping tiles, stopping at the first tile that gives
- * one (with an object expected, its own code: see `expected`); the tiles are tried likeliest first, by the barcode texture of the first pass's copy
+ * looked at again at higher resolution, in overlapping tiles, stopping once it has what the station
+ * decides from (`goal`, protocol.ts); the tiles are tried likeliest first, by the barcode texture of the first pass's copy
  * (texture.ts). When that copy shows the likeliest barcode's bars too fine to read at its scale, the
  * likeliest tiles are read first and the whole copy only if they give no valid code.
  * libvips makes the grey copies on its own threads; zxing runs in the pool's worker.
@@ -12,7 +12,7 @@ import sharp from 'sharp';
 import type { SharedJpegDecode } from '../../quality/shared-jpeg.js';
 import { defaultImageFormats, type ImageSymbology } from '../../shared/image-symbologies.js';
 import type { BarcodeRules } from '../rules.js';
-import { foundWanted, type FoundCode, type Region } from './protocol.js';
+import { firstCode, goalReached, type FoundCode, type Region, type SearchGoal } from './protocol.js';
 import { lookAtCopy, lookAtDecode, type Decoded } from './first-look.js';
 import { hotspot, rankRegions, regionIn, textureRegion, type TextureMap } from './texture.js';
 import { DecodeTimeout, type PoolResult, type ZxingPool } from './zxing-pool.js';
@@ -32,12 +32,8 @@ export interface ImageDecodeOptions {
   timeLimitMs?: number;
   /** The capture's one JPEG decode, shared with QC (quality/shared-jpeg.ts); the first pass's copy is made from it when it is at that pass's scale. */
   shared?: SharedJpegDecode;
-  /**
-   * The barcode of the object the capture is taken for, if one is open: the search then stops early
-   * only once it has read this one (protocol.ts, foundWanted), and otherwise reads every region, so
-   * a sheet with several specimens' labels is not failed as a mismatch for the label read first.
-   */
-  expected?: string | null;
+  /** When the search may stop before it has read every region (protocol.ts). Default: at the first code the project accepts. */
+  goal?: SearchGoal;
 }
 
 export type ImageBarcode = FoundCode;
@@ -61,6 +57,12 @@ export interface ImageDecodeResult {
   zxingMs: number;
   /** Set when decoding did not finish (unreadable image, time limit, decoder crash); `codes` holds what was found before. */
   error: string | null;
+  /**
+   * Every region the search would read was read: `codes` is all it can see. False when it stopped
+   * at its goal or on an error, so a code not in `codes` may still be on the image (read it again
+   * with that code as the goal before deciding it is not).
+   */
+  complete: boolean;
 }
 
 export const imageDecodeDefaults = { longEdge: 2400, tileLongEdge: 4800, tileSize: 1600, timeLimitMs: 10_000 } as const;
@@ -88,17 +90,19 @@ export async function decodeImageBarcodes(input: string | Buffer, opts: ImageDec
     ms: Math.round(performance.now() - started),
     zxingMs,
     error,
+    complete: error === null && !done(),
   });
   const run = async (grey: Grey, scale: 1 | 2, regions: Region[], mapTexture: boolean, returnGrey = false): Promise<PoolResult> => {
     const left = deadline - performance.now();
     if (left <= 0) throw new DecodeTimeout(opts.timeLimitMs ?? imageDecodeDefaults.timeLimitMs);
-    const r = await opts.pool.decode({ grey: grey.data, width: grey.width, height: grey.height, scale, regions, mapTexture, returnGrey, formats, rules: opts.rules, expected }, left);
+    const known = [...found.values()].filter((c) => c.valid).map((c) => c.text);
+    const r = await opts.pool.decode({ grey: grey.data, width: grey.width, height: grey.height, scale, regions, mapTexture, returnGrey, formats, rules: opts.rules, goal, known }, left);
     zxingMs += r.ms;
     for (const c of r.codes) if (!found.has(`${c.format}\u0000${c.text}`)) found.set(`${c.format}\u0000${c.text}`, c);
     return r;
   };
-  const expected = opts.expected ?? null;
-  const done = () => foundWanted(found.values(), expected);
+  const goal = opts.goal ?? firstCode;
+  const done = () => goalReached(found.values(), goal);
 
   let size: { width: number; height: number } | null = null;
   let passes = 0;
@@ -146,7 +150,7 @@ export async function decodeImageBarcodes(input: string | Buffer, opts: ImageDec
       // barcode. When its bars are too fine for zxing at this scale (BR0000019933597's label), the
       // tiled pass comes first, the tile copy decoded at once: it reads the label in a region around
       // the barcode, and the whole-image read (0.06 s of zxing that could not read it) is skipped,
-      // as the search stops at the first valid code anyway. With QC's decode at hand the look is
+      // when the label is all the search needs. With QC's decode at hand the look is
       // taken from it, so such a sheet's tile copy starts before the first pass's copy is made
       // (first-look.ts). The other sheets keep their order: starting the tile copy for every sheet
       // beside the first pass, with QC reading the same file on a 2-core station, made the two

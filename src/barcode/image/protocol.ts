@@ -32,8 +32,10 @@ export interface DecodeRequest {
   formats: ImageSymbology[];
   /** The project's barcode rules: a region that yields a code passing them ends the job early. */
   rules: BarcodeRules;
-  /** With an object expected (ImageDecodeOptions.expected), only a region that yields its code ends the job early. */
-  expected: string | null;
+  /** When the job may stop before its last region (ImageDecodeOptions.goal). */
+  goal: SearchGoal;
+  /** The valid codes earlier passes over the same image read: they count towards the goal. */
+  known: string[];
 }
 
 export interface FoundCode {
@@ -53,12 +55,29 @@ export interface ReadyMessage {
 }
 
 /**
- * The search has what it looks for: a code the project accepts, and, with an object expected, that
- * object's own. Another accepted code may be another specimen's on the same sheet (several
- * specimens, each with its label), so a search that stopped at it would fail the capture as a
- * barcode mismatch while the object's own label sits in a region not read yet.
+ * What a search must read before it may stop, set by what the station will decide from it. It
+ * stops once it has read `code` (the barcode of the object the shot is taken for), or `distinct`
+ * different codes the project accepts: 1 when the first label is all that is asked (nothing is
+ * decided from the image), 2 when the image may open an object (linkFromImage opens one only from a
+ * sheet showing exactly one, so a second settles it), Infinity to read every region (a shot
+ * waiting for its scan, whose barcode is not known yet). Any other code the project accepts may be
+ * another specimen's on the same sheet, so stopping at it could fail the shot as a barcode mismatch,
+ * or open the wrong object, while the right label sits in a region not read yet.
  */
-export function foundWanted(codes: Iterable<FoundCode>, expected: string | null): boolean {
-  for (const c of codes) if (c.valid && (expected === null || c.text === expected)) return true;
-  return false;
+export interface SearchGoal {
+  code: string | null;
+  distinct: number;
+}
+
+/** Nothing is decided from the image: its first label will do (the default). */
+export const firstCode: SearchGoal = { code: null, distinct: 1 };
+
+/** Read every region (a search that reaches no goal is complete). */
+export const readEverything: SearchGoal = { code: null, distinct: Infinity };
+
+/** The search has what its goal asks for: a search that stops then has not read every region. */
+export function goalReached(codes: Iterable<FoundCode>, goal: SearchGoal, known: Iterable<string> = []): boolean {
+  const valid = new Set(known);
+  for (const c of codes) if (c.valid) valid.add(c.text);
+  return (goal.code !== null && valid.has(goal.code)) || valid.size >= goal.distinct;
 }

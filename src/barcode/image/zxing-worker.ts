@@ -6,7 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import { prepareZXingModule, readBarcodes, type ReaderOptions } from 'zxing-wasm/reader';
 import { classifyScan } from '../validate.js';
-import { foundWanted, type DecodeReply, type DecodeRequest, type FoundCode, type ReadyMessage, type Region } from './protocol.js';
+import { goalReached, type DecodeReply, type DecodeRequest, type FoundCode, type ReadyMessage, type Region } from './protocol.js';
 import { textureMap } from './texture.js';
 import { zxingWasmBinary } from './wasm.js';
 
@@ -56,11 +56,10 @@ async function decode(job: DecodeRequest): Promise<DecodeReply> {
       const key = `${r.format}\u0000${r.text}`;
       if (!found.has(key)) found.set(key, { format: r.format, text: r.text, valid: classifyScan(r.text, job.rules).kind === 'object' });
     }
-    // Stop at the first region that gave a code the project accepts (the expected object's, when
-    // one is): that is the object's barcode, and the remaining regions would only cost time.
-    if (foundWanted(found.values(), job.expected)) break;
+    // The remaining regions would only cost time once the station has what it decides from.
+    if (goalReached(found.values(), job.goal, job.known)) break;
   }
-  const texture = job.mapTexture && !foundWanted(found.values(), job.expected) ? textureMap(grey, job.width, job.height, job.scale) : null;
+  const texture = job.mapTexture && !goalReached(found.values(), job.goal, job.known) ? textureMap(grey, job.width, job.height, job.scale) : null;
   return { id: job.id, ok: true, codes: [...found.values()], regionsTried: tried, ms: Math.round(performance.now() - started), texture, grey: job.returnGrey ? job.grey : null };
 }
 
