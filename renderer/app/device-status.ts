@@ -1,6 +1,6 @@
 /**
  * How the header words the rig's devices: each USB scanner (connected, no permission, error,
- * detached), a keyboard-wedge scanner (when this page last took a burst from it), each source's hot folder ("camera": reachable, and when its last file arrived), and one
+ * detached), a keyboard-wedge scanner (when this page last took a burst from it, or idle when the rig scans another way), each source's hot folder ("camera": reachable, and when its last file arrived), and one
  * warning for the disks the station writes to once one runs low on space (retention.warnFreeGB /
  * criticalFreeGB).
  * Every state has its own icon and word, so colour is never the only signal. Pure.
@@ -12,7 +12,8 @@ type Status = ResultOf<StationHandlers, 'status'>;
 export type ScannerStatus = Status['usbScanners'][number];
 export type SourceInfo = Status['sources'][number];
 export type DiskInfo = Status['disks'][number];
-export type DeviceTone = 'ok' | 'warn' | 'bad';
+/** `idle`: nothing wrong, nothing going on (a keyboard scanner on a rig that scans another way). */
+export type DeviceTone = 'ok' | 'idle' | 'warn' | 'bad';
 
 export interface DeviceLook {
   key: string;
@@ -42,12 +43,31 @@ export function scannerLook(s: ScannerStatus): DeviceLook {
 /**
  * A scanner that types like a keyboard cannot be seen until it scans: the page's wedge detector
  * telling its burst from typing is its only sign of life (`lastScanMs`, Date.now() time, null before
- * the first). Never scanned is not an error, but worth a test scan at the start of a shift.
+ * the first). Never scanned is not an error, but worth a test scan at the start of a shift — unless
+ * the rig already reads scans another way (a USB scanner connected, or the station took a scan from
+ * any input: `capture-station scan`, stdin, another screen); then a keyboard scanner may well not
+ * exist, and an amber line all shift would be a false alarm.
  */
-export function keyboardScannerLook(lastScanMs: number | null, nowMs: number): DeviceLook {
+export function keyboardScannerLook(lastScanMs: number | null, nowMs: number, rig: RigScans): DeviceLook {
   const base = { key: 'scanner:keyboard', name: 'Scanner (keyboard)', fix: null };
-  if (lastScanMs === null) return { ...base, icon: '○', word: 'Waiting', tone: 'warn', detail: 'no scan yet' };
-  return { ...base, icon: '●', word: 'Working', tone: 'ok', detail: `last scan ${ago(nowMs - lastScanMs)}` };
+  if (lastScanMs !== null) return { ...base, icon: '●', word: 'Working', tone: 'ok', detail: `last scan ${ago(nowMs - lastScanMs)}` };
+  if (rig.usbConnected) return { ...base, icon: '–', word: 'Idle', tone: 'idle', detail: 'scans come by USB' };
+  if (rig.stationLastScanMs !== null) return { ...base, icon: '–', word: 'Idle', tone: 'idle', detail: `station's last scan ${ago(nowMs - rig.stationLastScanMs)}` };
+  return { ...base, icon: '○', word: 'Waiting', tone: 'warn', detail: 'no scan yet' };
+}
+
+/** How else the rig takes scans: a USB scanner connected; when the station last took a scan from any input (Date.now() time, null: none since it started). */
+export interface RigScans {
+  usbConnected: boolean;
+  stationLastScanMs: number | null;
+}
+
+/** What of the station's status tells how the rig takes scans. */
+type RigStatus = Pick<Status, 'usbScanners'> & { linking: Pick<Status['linking'], 'lastScanAt'> };
+
+function rigScans(status: RigStatus): RigScans {
+  const { lastScanAt } = status.linking;
+  return { usbConnected: status.usbScanners.some((s) => s.state === 'connected'), stationLastScanMs: lastScanAt === null ? null : Date.parse(lastScanAt) };
 }
 
 /** "12 s ago", "4 min ago", "3 h ago", "2 days ago". */
@@ -109,7 +129,7 @@ export function diskWarnings(disks: readonly DiskInfo[]): DiskWarning[] {
 }
 
 /** `keyboard`: this page takes scanner bursts (not a monitor's read-only screen), with its last one; omitted, no keyboard-scanner line. */
-export function deviceLooks(status: Pick<Status, 'sources' | 'usbScanners'> | null, nowMs: number, keyboard?: { lastScanMs: number | null }): DeviceLook[] {
+export function deviceLooks(status: (Pick<Status, 'sources'> & RigStatus) | null, nowMs: number, keyboard?: { lastScanMs: number | null }): DeviceLook[] {
   if (!status) return [];
-  return [...status.sources.map((s) => sourceLook(s, nowMs)), ...status.usbScanners.map(scannerLook), ...(keyboard ? [keyboardScannerLook(keyboard.lastScanMs, nowMs)] : [])];
+  return [...status.sources.map((s) => sourceLook(s, nowMs)), ...status.usbScanners.map(scannerLook), ...(keyboard ? [keyboardScannerLook(keyboard.lastScanMs, nowMs, rigScans(status))] : [])];
 }

@@ -169,7 +169,8 @@ export function useStation(client: StationClient, connect: EventConnector): Stat
           // The station's own count replaces the one just derived from the effect: a sequence number
           // says nothing of gaps (a failed, undone or relinked-away shot) before it. And the shots
           // waiting for a barcode (scan-after-capture) went: linked by a scan, taken off, or timed out.
-          if (effect.type === 'capture.linked' || effect.type === 'object.closed' || effect.type === 'capture.unlinked' || effect.type === 'alarm') statusSoon();
+          // An object opened: the station's last scan changed (the devices line asks no test scan then).
+          if (effect.type === 'object.opened' || effect.type === 'capture.linked' || effect.type === 'object.closed' || effect.type === 'capture.unlinked' || effect.type === 'alarm') statusSoon();
           break;
         }
         case 'capture.changed':

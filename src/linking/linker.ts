@@ -100,6 +100,8 @@ export class Linker {
   /** Per source, the barcode of the object the idle timeout closed, until another object opens: why a shot then joins none. */
   private readonly idleClosed = new Map<string, string>();
   private readonly reconciler: FiledReconciler;
+  /** When the last scan came (this.now() time), from any input, refused or not; null: none since the start. */
+  private lastScan: number | null = null;
 
   constructor(private readonly opts: LinkerOptions) {
     this.links = new LinkStore(opts.db);
@@ -176,6 +178,8 @@ export class Linker {
   /** A scan from any input (keyboard wedge, USB, `capture-station scan`). Refusals throw with the reason. */
   scan(code: string, sourceId?: string): ScanOutcome {
     if (!this.opts.config.enabled) throw new StationError('INVALID_ARGUMENT', 'Barcode linking is off: set linking.enabled to true in the station config to link captures to scanned barcodes.');
+    // Even a refused code shows a scanner reads: the screens stop asking for a test scan.
+    this.lastScan = this.now();
     const source = this.sourceFor(sourceId);
     const scan = classifyScan(code, this.opts.config.barcode);
     if (scan.kind === 'refused') {
@@ -325,6 +329,11 @@ export class Linker {
     const message = `Object ${object.barcode} is incomplete: ${missing.join('; ')}; ${note}.`;
     log.warn(message, { source: object.sourceId });
     this.opts.onEffect(object.sourceId, { type: 'alarm', barcode: object.barcode, message });
+  }
+
+  /** When the station last took a scan from any input (ISO time); null: none since the start. */
+  lastScanAt(): string | null {
+    return this.lastScan === null ? null : new Date(this.lastScan).toISOString();
   }
 
   /** Which object each source has open now. */

@@ -305,7 +305,7 @@ export class Station {
       queue: { waiting: this.queue.size, checking: this.queue.pending },
       captures: this.store.counts(),
       upload: { active: this.uploader.active, targets: this.config.targets.map((t) => t.id) },
-      linking: { enabled: this.config.linking.enabled, open: this.linker.current(), views: this.config.linking.views, expectedShots: this.config.linking.expectedShots },
+      linking: { enabled: this.config.linking.enabled, open: this.linker.current(), views: this.config.linking.views, expectedShots: this.config.linking.expectedShots, lastScanAt: this.linker.lastScanAt() },
       /** Hot-folder files the station will not take as they are (symbolic links, files still empty), now. */
       ingestNotices: this.notices.list(),
       usbScanners: this.scanners?.statuses() ?? [],

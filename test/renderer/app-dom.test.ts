@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { createElement } from 'react';
+import { act, createElement } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { App } from '../../renderer/app/App.js';
 import type { StationConfigInput } from '../../src/config/schema.js';
@@ -183,6 +183,25 @@ describe('App mounted against an in-process station', () => {
     await until(() => $('[data-testid="object-barcode"]').textContent === 'NHM-000888', 'the typed object opened');
     expect(scan).toHaveBeenCalledTimes(2);
     expect(scan).toHaveBeenLastCalledWith({ code: 'NHM-000888' });
+  });
+
+  it('keeps the keyboard scanner line from warning once scans come another way, and shows it working after its own burst', async () => {
+    const s = await start({ ...fast, linking: { enabled: true, imageBarcodes: false } });
+    await mount(createElement(App, { client: s.client, events: s.events, tones: { play: vi.fn() } }));
+    const keyboardLine = () => [...document.querySelectorAll('.devices__item')].find((li) => li.textContent?.startsWith('Scanner (keyboard)'));
+    await until(() => keyboardLine()?.textContent === 'Scanner (keyboard) ○ Waiting · no scan yet', 'the prompt for a test scan');
+    expect(keyboardLine()?.getAttribute('data-tone')).toBe('warn');
+
+    // A scan by `capture-station scan` (or stdin): not a keystroke of this page.
+    const reply = await act(() => s.client.scanBarcode({ code: 'NHM-000555' }));
+    expect(reply).toMatchObject({ result: { code: 'NHM-000555' } });
+    await until(() => /^Scanner \(keyboard\) – Idle · station's last scan \d+ s ago$/.test(keyboardLine()?.textContent ?? ''), 'the keyboard line idle');
+    expect(keyboardLine()?.getAttribute('data-tone')).toBe('idle');
+
+    const t0 = performance.now() + 5000;
+    for (const [i, key] of [...'NHM-000556', 'Enter'].entries()) await press(key, { timeStamp: t0 + i * 10 });
+    await until(() => /^Scanner \(keyboard\) ● Working · last scan \d+ s ago$/.test(keyboardLine()?.textContent ?? ''), 'the keyboard line working');
+    expect(keyboardLine()?.getAttribute('data-tone')).toBe('ok');
   });
 
   it("gives a monitor (read-only token) no scan field and sends no scanner burst; its settings cannot be edited or saved", async () => {

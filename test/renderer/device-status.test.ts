@@ -51,16 +51,46 @@ describe('device status', () => {
     expect(failing).toMatchObject({ icon: '✕', word: 'Cannot record', tone: 'bad', detail: 'last file 12 s ago', fix: 'The database /data/station.db is full — free space on that disk.' });
   });
 
-  it('lists a keyboard scanner where this page takes scans: when it last scanned, or that it has not yet', () => {
+  it('lists a keyboard scanner where this page takes scans: when it last scanned, idle when the rig scans another way, or that it has not yet', () => {
     const now = Date.parse('2026-11-25T12:00:30Z');
-    expect(keyboardScannerLook(null, now)).toMatchObject({ name: 'Scanner (keyboard)', icon: '○', word: 'Waiting', tone: 'warn', detail: 'no scan yet', fix: null });
-    expect(keyboardScannerLook(now - 12_000, now)).toMatchObject({ name: 'Scanner (keyboard)', icon: '●', word: 'Working', tone: 'ok', detail: 'last scan 12 s ago' });
-    const status = { sources: [], usbScanners: [scanner('connected')] };
+    const none = { usbConnected: false, stationLastScanMs: null };
+    expect(keyboardScannerLook(null, now, none)).toMatchObject({ name: 'Scanner (keyboard)', icon: '○', word: 'Waiting', tone: 'warn', detail: 'no scan yet', fix: null });
+    expect(keyboardScannerLook(now - 12_000, now, none)).toMatchObject({ name: 'Scanner (keyboard)', icon: '●', word: 'Working', tone: 'ok', detail: 'last scan 12 s ago' });
+    // A rig that reads its scanner over USB, or takes scans by `capture-station scan` or stdin: no warning for a keyboard scanner it may not have.
+    expect(keyboardScannerLook(null, now, { usbConnected: true, stationLastScanMs: null })).toMatchObject({ icon: '–', word: 'Idle', tone: 'idle', detail: 'scans come by USB', fix: null });
+    expect(keyboardScannerLook(null, now, { usbConnected: false, stationLastScanMs: now - 3 * 60_000 })).toMatchObject({ icon: '–', word: 'Idle', tone: 'idle', detail: "station's last scan 3 min ago", fix: null });
+    // Its own burst says more than any other input.
+    expect(keyboardScannerLook(now - 12_000, now, { usbConnected: true, stationLastScanMs: now - 1000 })).toMatchObject({ word: 'Working', tone: 'ok', detail: 'last scan 12 s ago' });
+
+    const status = { sources: [], usbScanners: [scanner('connected')], linking: { lastScanAt: null } };
     // Next to the USB scanners; not on a monitor's screen, which takes no scans.
     expect(deviceLooks(status, now, { lastScanMs: now - 4 * 60_000 }).map((l) => l.name)).toEqual(['Honeywell 1950g', 'Scanner (keyboard)']);
     expect(deviceLooks(status, now).map((l) => l.name)).toEqual(['Honeywell 1950g']);
-    const html = renderToStaticMarkup(createElement(DeviceList, { devices: [keyboardScannerLook(now - 4 * 60_000, now)] }));
-    expect(html).toMatch(/Scanner \(keyboard\)<\/span> <span class="devices__state"><span aria-hidden="true">●<\/span> Working<\/span><span class="devices__detail"> · last scan 4 min ago<\/span>/);
+    // From the status: a connected USB scanner (a detached or unreadable one is none), or the station's last scan from any input.
+    const keyboardLine = (s: Parameters<typeof deviceLooks>[0]) => deviceLooks(s, now, { lastScanMs: null }).at(-1);
+    expect(keyboardLine(status)).toMatchObject({ word: 'Idle', detail: 'scans come by USB' });
+    expect(keyboardLine({ ...status, usbScanners: [scanner('disconnected'), scanner('permission-denied')] })).toMatchObject({ word: 'Waiting', tone: 'warn' });
+    expect(keyboardLine({ sources: [], usbScanners: [], linking: { lastScanAt: '2026-11-25T12:00:00Z' } })).toMatchObject({ word: 'Idle', detail: "station's last scan 30 s ago" });
+
+    const row = (look: ReturnType<typeof keyboardScannerLook>) => renderToStaticMarkup(createElement(DeviceList, { devices: [look] }));
+    expect(row(keyboardScannerLook(now - 4 * 60_000, now, none))).toMatch(/data-tone="ok"><span class="devices__name">Scanner \(keyboard\)<\/span> <span class="devices__state"><span aria-hidden="true">●<\/span> Working<\/span><span class="devices__detail"> · last scan 4 min ago<\/span>/);
+    expect(row(keyboardScannerLook(null, now, { usbConnected: true, stationLastScanMs: null }))).toMatch(/data-tone="idle"><span class="devices__name">Scanner \(keyboard\)<\/span> <span class="devices__state"><span aria-hidden="true">–<\/span> Idle<\/span><span class="devices__detail"> · scans come by USB<\/span>/);
+    expect(row(keyboardScannerLook(null, now, none))).toMatch(/data-tone="warn">.*○<\/span> Waiting<\/span><span class="devices__detail"> · no scan yet<\/span>/);
+  });
+
+  it('says in the status when the station last took a scan, from any input, a refused one too', async () => {
+    const home = makeHome({ ingest: { rescanIntervalSec: 0 }, linking: { enabled: true, imageBarcodes: false, barcode: { pattern: '[A-Z]' } } });
+    cleanup.push(() => fs.rmSync(home, { recursive: true, force: true }));
+    const station = new Station(loadConfig({ home }));
+    cleanup.push(() => station.stop());
+    await station.start();
+    expect(station.status().linking.lastScanAt).toBeNull();
+    const before = Date.now();
+    expect(() => station.linker.scan('123')).toThrow(/refused/);
+    const refused = station.status().linking.lastScanAt;
+    expect(Date.parse(refused!)).toBeGreaterThanOrEqual(before);
+    station.linker.scan('A');
+    expect(Date.parse(station.status().linking.lastScanAt!)).toBeGreaterThanOrEqual(Date.parse(refused!));
   });
 
   it("takes each source's reachability and last file from the running station's status", async () => {
