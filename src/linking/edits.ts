@@ -111,8 +111,10 @@ export class LinkEditor {
     private readonly renamed: (captureIds: readonly number[]) => void,
     /** Called with every capture an edit (or its undo, or its rollback) moved, once its files are where its link says: screens showing them fetch them again. */
     private readonly changed: (captureIds: readonly number[]) => void,
-    /** The pattern-valid codes in the capture's image when they contradict `barcode` (a barcode mismatch), else null; the image is read again when its first search stopped early. */
-    private readonly contradiction: (captureId: number, barcode: string) => Promise<string[] | null>,
+    /** The pattern-valid codes in the capture's image when they contradict `barcode` (a barcode mismatch), else null. */
+    private readonly contradiction: (captureId: number, barcode: string) => string[] | null,
+    /** Reads the capture's image again for `barcode` when its stored codes contradict it but its search stopped early (MismatchRecheck.readAgain). */
+    private readonly readAgain: (captureId: number, barcode: string) => Promise<boolean>,
     /** Where captures are put back when an undo unlinks them (putBackPath). */
     private readonly sources: readonly Pick<SourceConfig, 'id' | 'path'>[],
     /** An alarm about capture `captureId`, written in the caller's transaction and announced after it. */
@@ -128,9 +130,10 @@ export class LinkEditor {
    */
   relinkCaptures(captureIds: readonly number[], barcode: string): Promise<EditOutcome> {
     return this.serialize(async () => {
+      await this.readFirst(() => this.wholeShots(captureIds).map((id) => [id, this.validBarcode(barcode)]));
       const code = this.validBarcode(barcode);
       const ids = this.wholeShots(captureIds);
-      await this.refuseContradicted(ids.map((id) => [id, code]), `Relinking to ${code}`);
+      this.refuseContradicted(ids.map((id) => [id, code]), `Relinking to ${code}`);
       const sourceId = this.captures.get(ids[0])!.sourceId;
       const before = this.snapshot(ids);
       const edit = this.commit(() => {
@@ -145,11 +148,12 @@ export class LinkEditor {
   /** The shots of `objectId` from `fromSeq` on become their own object with `barcode`. */
   splitObject(objectId: number, fromSeq: number, barcode: string): Promise<EditOutcome> {
     return this.serialize(async () => {
+      await this.readFirst(() => this.shotsFrom(objectId, fromSeq).map((id) => [id, this.validBarcode(barcode)]));
       const code = this.validBarcode(barcode);
       const object = this.objectOrThrow(objectId);
-      const ids = this.links.capturesOf(objectId).filter((id) => this.links.linkOf(id)!.seq >= fromSeq);
+      const ids = this.shotsFrom(objectId, fromSeq);
       if (ids.length === 0) throw new StationError('INVALID_ARGUMENT', `Object ${object.barcode} has no shot numbered ${fromSeq} or later: nothing to split off.`);
-      await this.refuseContradicted(ids.map((id) => [id, code]), `Splitting shots ${fromSeq}… of ${object.barcode} off as ${code}`);
+      this.refuseContradicted(ids.map((id) => [id, code]), `Splitting shots ${fromSeq}… of ${object.barcode} off as ${code}`);
       const before = this.snapshot(ids);
       const edit = this.commit(() => this.place(ids, this.links.createClosedObject(code, object.sourceId).id, 'split'));
       await this.renameOrRollBack(edit, before);
@@ -187,6 +191,10 @@ export class LinkEditor {
   }
 
   private async merge(objectId: number, intoObjectId: number): Promise<EditOutcome> {
+    await this.readFirst(() => {
+      const into = this.links.object(intoObjectId);
+      return into ? this.links.capturesOf(objectId).map((id) => [id, into.barcode]) : [];
+    });
     if (objectId === intoObjectId) throw new StationError('INVALID_ARGUMENT', 'An object cannot be merged into itself.');
     const from = this.objectOrThrow(objectId);
     const into = this.objectOrThrow(intoObjectId);
@@ -198,7 +206,7 @@ export class LinkEditor {
     }
     const ids = this.links.capturesOf(objectId);
     if (ids.length === 0) throw new StationError('INVALID_ARGUMENT', `Object ${this.nothingToMove(from, into.barcode)}`);
-    await this.refuseContradicted(ids.map((id) => [id, into.barcode]), `Merging ${from.barcode} into ${into.barcode}`);
+    this.refuseContradicted(ids.map((id) => [id, into.barcode]), `Merging ${from.barcode} into ${into.barcode}`);
     const before = this.snapshot(ids);
     const edit = this.commit(() => this.place(ids, intoObjectId, 'merge'));
     await this.renameOrRollBack(edit, before);
@@ -212,11 +220,12 @@ export class LinkEditor {
    */
   relinkObject(objectId: number, barcode: string): Promise<EditOutcome> {
     return this.serialize(async () => {
+      await this.readFirst(() => this.links.capturesOf(objectId).map((id) => [id, this.validBarcode(barcode)]));
       const code = this.validBarcode(barcode);
       const object = this.objectOrThrow(objectId);
       const captureIds = this.links.capturesOf(objectId);
       if (code !== object.barcode) this.refuseSecondObject(object, code, 'renamed');
-      await this.refuseContradicted(captureIds.map((id) => [id, code]), `Renaming object ${object.barcode} to ${code}`);
+      this.refuseContradicted(captureIds.map((id) => [id, code]), `Renaming object ${object.barcode} to ${code}`);
       const before = this.snapshot(captureIds);
       const edit = this.commit(() => {
         this.links.setBarcode(objectId, code);
@@ -286,15 +295,18 @@ export class LinkEditor {
   /** Reverses the newest edit not yet undone (itself an event, so the log keeps both). */
   undoLast(): Promise<EditOutcome> {
     return this.serialize(async () => {
+      await this.readFirst(() => {
+        const pending = this.newestEdit();
+        return pending ? this.linksAfterUndo(pending.data, this.undoneCaptures(pending)) : [];
+      });
       const last = this.newestEdit();
       if (!last) throw new StationError('NOT_FOUND', 'There is no linking edit to undo.');
       const { data, kind } = last;
       const summary = this.words.summary(last);
-      // A renamed object may have taken more shots since (it was open on the rig): they all take the old barcode back.
-      const captureIds = data.kind === 'barcode' ? this.links.capturesOf(data.objectId) : [...last.captureIds];
+      const captureIds = this.undoneCaptures(last);
       // Undoing a rename gives the old barcode back: refused, like the rename itself, if that barcode has an object again since.
       if (data.kind === 'barcode') this.refuseSecondObject(this.objectOrThrow(data.objectId), data.before, 'with the rename undone');
-      await this.refuseContradicted(this.linksAfterUndo(data, captureIds), 'Undoing the last linking edit');
+      this.refuseContradicted(this.linksAfterUndo(data, captureIds), 'Undoing the last linking edit');
       const notes = this.commit(() => {
         const renumbered = data.kind === 'relink' ? this.putBack(data.before, captureIds) : [];
         if (data.kind === 'barcode') this.links.setBarcode(data.objectId, data.before);
@@ -613,6 +625,29 @@ export class LinkEditor {
     return [first!, ...rest];
   }
 
+  /**
+   * Reads again, before an edit's checks, the images whose search stopped short of the barcode the
+   * edit would link them to (readAgain), until one still contradicts it: the edit is refused for it
+   * anyway. The edit's checks and its commit then follow with no wait between them, so nothing
+   * scanned or recorded during the reads slips between a check and the change it allowed.
+   */
+  private async readFirst(targets: () => readonly (readonly [number, string])[]): Promise<void> {
+    for (const [id, barcode] of targets()) {
+      await this.readAgain(id, barcode);
+      if (this.contradiction(id, barcode)) return;
+    }
+  }
+
+  /** The shots of `objectId` numbered `fromSeq` or later (splitObject). */
+  private shotsFrom(objectId: number, fromSeq: number): number[] {
+    return this.links.capturesOf(objectId).filter((id) => this.links.linkOf(id)!.seq >= fromSeq);
+  }
+
+  /** The captures undoing `edit` moves: a renamed object may have taken more shots since (it was open on the rig), and they all take the old barcode back. */
+  private undoneCaptures(edit: { data: EditData; captureIds: readonly number[] }): number[] {
+    return edit.data.kind === 'barcode' ? this.links.capturesOf(edit.data.objectId) : [...edit.captureIds];
+  }
+
   /** The barcode each capture would be linked to once `data`'s edit is undone (captures it leaves unlinked are left out). */
   private linksAfterUndo(data: EditData, captureIds: readonly number[]): [number, string][] {
     if (data.kind === 'barcode') return captureIds.map((id) => [id, data.before]);
@@ -626,12 +661,11 @@ export class LinkEditor {
    * under another object's name, the costliest error there is, and the verified copy under its right
    * name would be removed as stale.
    */
-  private async refuseContradicted(targets: readonly (readonly [number, string])[], what: string): Promise<void> {
-    const wrong: { id: number; barcode: string; shown: string[] }[] = [];
-    for (const [id, barcode] of targets) {
-      const shown = await this.contradiction(id, barcode);
-      if (shown) wrong.push({ id, barcode, shown });
-    }
+  private refuseContradicted(targets: readonly (readonly [number, string])[], what: string): void {
+    const wrong = targets.flatMap(([id, barcode]) => {
+      const shown = this.contradiction(id, barcode);
+      return shown ? [{ id, barcode, shown }] : [];
+    });
     if (wrong.length === 0) return;
     const each = wrong.map((w) => `${this.captures.get(w.id)!.relPath} (capture ${w.id}) would be linked to ${w.barcode}, but its image shows ${w.shown.join(' and ')}`);
     const there = wrong.length === 1 ? `Relink it to ${wrong[0]!.shown.join(' or ')} instead` : 'Relink each to the barcode its image shows instead';

@@ -12,7 +12,9 @@
  * region (at the label it was after) is read again for the barcode in question first: a label not
  * read is not a label the image does not show.
  */
+import fs from 'node:fs/promises';
 import type { ImageDecodeResult, SearchGoal } from '../barcode/image/index.js';
+import { sha256OfFile } from '../hashing/file.js';
 import { createLogger } from '../log/logger.js';
 import { checkBarcodeMismatch, verdictOf, type CheckResult, type Profile } from '../quality/index.js';
 import type { CaptureRecord, CaptureStore } from '../store/captures.js';
@@ -64,21 +66,38 @@ export class MismatchRecheck {
   }
 
   /**
-   * `contradiction`, once every label the image may show has been looked at: when the stored codes
+   * Before `contradiction` is asked about linking the capture to `barcode`: when its stored codes
    * contradict `barcode` but their search stopped early (at another specimen's label on a sheet of
    * several, say), the image is read again until it finds `barcode` or has read every region, and
-   * what it reads is stored with the capture.
+   * what it reads is stored with the capture. Only the capture's own version is read (a file re-shot
+   * under its name since is not); a read that fails stores nothing. True: the stored codes are all
+   * there is to judge by now (read again, or no need to); false: the read could not be made.
    */
-  async contradictionRead(captureId: number, barcode: string): Promise<string[] | null> {
+  async readAgain(captureId: number, barcode: string): Promise<boolean> {
     const shown = this.contradiction(captureId, barcode);
-    if (!shown || !this.searchAgain || this.captures.barcodesComplete(captureId)) return shown;
+    if (!shown || !this.searchAgain || this.captures.barcodesComplete(captureId)) return true;
     const capture = this.captures.get(captureId)!;
-    const again = await this.searchAgain(capture.path, { code: barcode, distinct: Infinity });
-    if (again.error) log.warn(`could not read the image of ${capture.relPath} again for ${barcode}: ${again.error}`, { captureId });
+    const why = await this.notThisVersion(capture);
+    const again = why ? null : await this.searchAgain(capture.path, { code: barcode, distinct: Infinity });
+    if (!again || again.error) {
+      log.warn(`could not read the image of ${capture.relPath} again for ${barcode} (its first search stopped at ${shown.join(' and ')}): ${why ?? again?.error}`, { captureId });
+      return false;
+    }
+    if (await this.notThisVersion(capture)) return false;
     this.captures.addBarcodes(captureId, again.codes, again.complete);
-    const still = this.contradiction(captureId, barcode);
-    log.info(`read the image of ${capture.relPath} again for ${barcode}, as its first search stopped at ${shown.join(' and ')}: ${still ? 'it is not there' : 'it is there'}`, { captureId });
-    return still;
+    const found = again.codes.some((c) => c.valid && c.text === barcode);
+    log.info(`read the image of ${capture.relPath} again for ${barcode}, as its first search stopped at ${shown.join(' and ')}: ${found ? 'it is there' : 'it is not on it'}`, { captureId });
+    return true;
+  }
+
+  /** Why the file at the capture's path is not the version recorded (null: it is). */
+  private async notThisVersion(capture: CaptureRecord): Promise<string | null> {
+    const stat = await fs.stat(capture.path, { bigint: true }).catch((err: NodeJS.ErrnoException) => err);
+    if (stat instanceof Error) return `the file cannot be read (${stat.code ?? stat.message})`;
+    if (Number(stat.size) !== capture.size) return 'the file there now is another version';
+    // Filed by copy to another disk, a file may carry a new time: its bytes tell.
+    if (Number(stat.mtimeNs / 1000n) !== capture.mtimeUs && capture.sha256 && (await sha256OfFile(capture.path)) !== capture.sha256) return 'the file there now is another version';
+    return null;
   }
 
   private judge(id: number, barcode: string | null) {

@@ -29,7 +29,7 @@ export interface QcSettings {
   /** Barcodes in the image (src/barcode/image): searched while the file is analysed; absent: not searched. */
   barcodes?: {
     /** `shared`: the capture's one JPEG decode, which QC uses too; `goal`: what the search must read before it stops. */
-    decode: (absPath: string, shared: SharedJpegDecode, goal: SearchGoal) => Promise<ImageDecodeResult>;
+    decode: (absPath: string, shared: SharedJpegDecode | undefined, goal: SearchGoal) => Promise<ImageDecodeResult>;
     /** The barcode of the object this file is about to be linked to (the one open when it arrived). */
     openObject?: (sourceId: string, relPath: string) => string | null;
     /** What the station will decide from this file's image (default: nothing, its first label will do). */
@@ -49,6 +49,18 @@ export type QcOutcome =
    * after `afterMs`, passing `again`. The caller waits without holding a QC slot.
    */
   | { kind: 'retry'; afterMs: number; again: Retry };
+
+/**
+ * The search, set off before a scan named the shot's object, stopped at another label (a sheet of
+ * several specimens): the rest of the image is read for the scanned code before the shot is judged
+ * against it, so it is not failed as a mismatch for a label the search did not reach.
+ */
+async function lookedFor(searched: ImageDecodeResult, linked: string | null, search: (goal: SearchGoal) => Promise<ImageDecodeResult>): Promise<ImageDecodeResult> {
+  if (linked === null || searched.complete || searched.error || searched.codes.some((c) => c.valid && c.text === linked)) return searched;
+  const again = await search({ code: linked, distinct: Infinity });
+  const codes = new Map([...searched.codes, ...again.codes].map((c) => [`${c.format}\u0000${c.text}`, c]));
+  return { ...again, codes: [...codes.values()], ms: searched.ms + again.ms, zxingMs: searched.zxingMs + again.zxingMs };
+}
 
 /** A check of a version that was found truncated before: how often, and when the version was first checked. */
 export interface Retry {
@@ -89,12 +101,15 @@ export async function checkAndRecord(file: StableFile, profile: Profile, store: 
     if (retry > 0) analysis.decodeError.message += ` (still incomplete after ${retry} retries over ${Math.round((retry * settings.truncatedRetryDelayMs) / 1000)} s, so it is not a writer that paused)`;
   }
 
-  const barcodes = decoding ? await decoding : null;
+  const searched = decoding ? await decoding : null;
+  // Read now, not when the search set off: a scan may have come meanwhile (scan-after-capture).
+  const linkedBarcode = settings.barcodes?.openObject?.(file.sourceId, file.relPath) ?? null;
+  const barcodes = searched && (await lookedFor(searched, linkedBarcode, (goal) => settings.barcodes!.decode(file.absPath, undefined, goal)));
   if (barcodes?.error) log.debug('barcode search incomplete', { file: file.relPath, error: barcodes.error });
   const context: CheckContext = {
     ...contextFor(file, analysis, profile, store),
     imageBarcodes: barcodes && !barcodes.error ? barcodes.codes : barcodes?.codes.length ? barcodes.codes : null,
-    linkedBarcode: settings.barcodes?.openObject?.(file.sourceId, file.relPath) ?? null,
+    linkedBarcode,
   };
   const results = runChecks(analysis, profile, context);
   const { record, created } = store.recordCapture({ file, analysis, results, verdict: verdictOf(results), detectedAt, ...(barcodes ? { barcodes: barcodes.codes, barcodesComplete: barcodes.complete } : {}) });

@@ -25,8 +25,8 @@
  * per-capture path (checkAndRecord: QC's analysis and the barcode search side by side, as the running
  * station does, recorded in a store), and gives the wall time per capture, with QC's and the barcode
  * search's own times, and its ratio to `vips` decoding the same file in the same run (as above).
- * BENCH_GOAL=every has the search read every region of each image, as the station does for a shot
- * waiting for its scan (scan-after-capture); unset: it stops at the first label, as with linking off.
+ * BENCH_GOAL=every has the search read every region of each image, as a search for a code that is
+ * not on the image does (and `check`); unset: it stops at the first label, as with linking off.
  */
 import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';

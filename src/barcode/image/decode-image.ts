@@ -80,7 +80,8 @@ export async function decodeImageBarcodes(input: string | Buffer, opts: ImageDec
   const found = new Map<string, ImageBarcode>();
   let zxingMs = 0;
   let tilesFirst = false;
-  const result = (passes: number, tilesTried: number, size: { width: number; height: number } | null, error: string | null): ImageDecodeResult => ({
+  /** `whole`: the one region read was the whole image at full size, so nothing is left to read whatever the goal. */
+  const result = (passes: number, tilesTried: number, size: { width: number; height: number } | null, error: string | null, whole = false): ImageDecodeResult => ({
     codes: [...found.values()],
     passes,
     tilesTried,
@@ -90,7 +91,7 @@ export async function decodeImageBarcodes(input: string | Buffer, opts: ImageDec
     ms: Math.round(performance.now() - started),
     zxingMs,
     error,
-    complete: error === null && !done(),
+    complete: error === null && (whole || !done()),
   });
   const run = async (grey: Grey, scale: 1 | 2, regions: Region[], mapTexture: boolean, returnGrey = false): Promise<PoolResult> => {
     const left = deadline - performance.now();
@@ -185,7 +186,7 @@ export async function decodeImageBarcodes(input: string | Buffer, opts: ImageDec
       first = await run(copy ?? (await firstCopy()), 1, [], shrink > 1);
     }
     // Seen at full size already: a code zxing cannot read there will not appear in tiles of it.
-    if (done() || shrink === 1) return result(passes, 0, size, null);
+    if (done() || shrink === 1) return result(passes, 0, size, null, shrink === 1);
 
     passes = 2;
     const grey = shared && first.grey ? { ...shared, data: first.grey } : await tileCopy();

@@ -59,8 +59,8 @@ export interface ReadyMessage {
  * stops once it has read `code` (the barcode of the object the shot is taken for), or `distinct`
  * different codes the project accepts: 1 when the first label is all that is asked (nothing is
  * decided from the image), 2 when the image may open an object (linkFromImage opens one only from a
- * sheet showing exactly one, so a second settles it), Infinity to read every region (a shot
- * waiting for its scan, whose barcode is not known yet). Any other code the project accepts may be
+ * sheet showing exactly one, so a second settles it), Infinity to read every region (`check`, and
+ * a search for a code that is not there). Any other code the project accepts may be
  * another specimen's on the same sheet, so stopping at it could fail the shot as a barcode mismatch,
  * or open the wrong object, while the right label sits in a region not read yet.
  */
