@@ -114,7 +114,7 @@ export class LinkEditor {
     /** The pattern-valid codes in the capture's image when they contradict `barcode` (a barcode mismatch), else null. */
     private readonly contradiction: (captureId: number, barcode: string) => string[] | null,
     /** Reads the capture's image again for `barcode` when its stored codes contradict it but its search stopped early (MismatchRecheck.readAgain). */
-    private readonly readAgain: (captureId: number, barcode: string) => Promise<boolean>,
+    private readonly readAgain: (captureId: number, barcode: string) => Promise<void>,
     /** Where captures are put back when an undo unlinks them (putBackPath). */
     private readonly sources: readonly Pick<SourceConfig, 'id' | 'path'>[],
     /** An alarm about capture `captureId`, written in the caller's transaction and announced after it. */

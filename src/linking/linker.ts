@@ -615,7 +615,7 @@ export class Linker {
    * scan-after-capture: a waiting shot the scan contradicted only as far as its image was read (its
    * search stopped at another label, as on a sheet of several specimens) is relinked to the scanned
    * barcode, as an edit, which reads the image again for that barcode first
-   * (MismatchRecheck.contradictionRead): found, the shot joins the object (numbered after its last
+   * (MismatchRecheck.readAgain): found, the shot joins the object (numbered after its last
    * shot) and its re-shoot flag goes; not found, the edit is refused and the shot stays flagged.
    */
   private async rereadForScan(captureIds: number[], barcode: string): Promise<void> {

@@ -70,24 +70,22 @@ export class MismatchRecheck {
    * contradict `barcode` but their search stopped early (at another specimen's label on a sheet of
    * several, say), the image is read again until it finds `barcode` or has read every region, and
    * what it reads is stored with the capture. Only the capture's own version is read (a file re-shot
-   * under its name since is not); a read that fails stores nothing. True: the stored codes are all
-   * there is to judge by now (read again, or no need to); false: the read could not be made.
+   * under its name since is not); a read that fails stores nothing, and is logged.
    */
-  async readAgain(captureId: number, barcode: string): Promise<boolean> {
+  async readAgain(captureId: number, barcode: string): Promise<void> {
     const shown = this.contradiction(captureId, barcode);
-    if (!shown || !this.searchAgain || this.captures.barcodesComplete(captureId)) return true;
+    if (!shown || !this.searchAgain || this.captures.barcodesComplete(captureId)) return;
     const capture = this.captures.get(captureId)!;
     const why = await this.notThisVersion(capture);
     const again = why ? null : await this.searchAgain(capture.path, { code: barcode, distinct: Infinity });
     if (!again || again.error) {
       log.warn(`could not read the image of ${capture.relPath} again for ${barcode} (its first search stopped at ${shown.join(' and ')}): ${why ?? again?.error}`, { captureId });
-      return false;
+      return;
     }
-    if (await this.notThisVersion(capture)) return false;
+    if (await this.notThisVersion(capture)) return;
     this.captures.addBarcodes(captureId, again.codes, again.complete);
     const found = again.codes.some((c) => c.valid && c.text === barcode);
     log.info(`read the image of ${capture.relPath} again for ${barcode}, as its first search stopped at ${shown.join(' and ')}: ${found ? 'it is there' : 'it is not on it'}`, { captureId });
-    return true;
   }
 
   /** Why the file at the capture's path is not the version recorded (null: it is). */
