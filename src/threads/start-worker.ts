@@ -7,6 +7,7 @@
  * worker (its hooks run in a thread of their own in every worker and compile each module again),
  * most of the CPU time of the tests that start a station; a bundled worker costs a third of that.
  */
+import type * as Esbuild from 'esbuild';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -33,7 +34,7 @@ function bundled(source: string): string {
   const known = bundles.get(source);
   if (known) return known;
   const require = createRequire(import.meta.url);
-  const esbuild = require('esbuild') as typeof import('esbuild');
+  const esbuild = require('esbuild') as typeof Esbuild;
   const { outputFiles } = esbuild.buildSync({ entryPoints: [source], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', write: false });
   const code = outputFiles[0]!.contents;
   // Named by content: test files running in parallel processes write the same bundle or different
