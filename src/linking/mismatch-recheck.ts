@@ -57,12 +57,13 @@ export class MismatchRecheck {
   /**
    * The pattern-valid codes in the capture's image when linking it to `barcode` would fail it as a
    * barcode mismatch (none of them is `barcode`), else null (they agree, none was read, or the
-   * project does not fail mismatches).
+   * project does not fail mismatches). Sorted: a refusal names them in the same order whichever
+   * the search read first.
    */
   contradiction(captureId: number, barcode: string): string[] | null {
     const judged = this.judge(captureId, barcode);
     if (judged?.settled.status !== 'fail') return null;
-    return [...new Set(this.captures.barcodes(captureId).filter((b) => b.valid).map((b) => b.text))];
+    return [...new Set(this.captures.barcodes(captureId).filter((b) => b.valid).map((b) => b.text))].sort();
   }
 
   /**

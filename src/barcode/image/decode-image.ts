@@ -14,7 +14,7 @@ import { defaultImageFormats, type ImageSymbology } from '../../shared/image-sym
 import type { BarcodeRules } from '../rules.js';
 import { firstCode, goalReached, type FoundCode, type Region, type SearchGoal } from './protocol.js';
 import { lookAtCopy, lookAtDecode, type Decoded } from './first-look.js';
-import { hotspot, rankRegions, regionIn, textureRegion, type TextureMap } from './texture.js';
+import { hotspot, rankRegions, regionIn, textureRegion, textureRegions, type TextureMap } from './texture.js';
 import { DecodeTimeout, type PoolResult, type ZxingPool } from './zxing-pool.js';
 
 export interface ImageDecodeOptions {
@@ -49,6 +49,12 @@ export interface ImageDecodeResult {
    * the likeliest tiles give no valid code.
    */
   tilesFirst: boolean;
+  /**
+   * Regions around the likeliest barcodes of the first pass's copy read before the whole copy: only
+   * when the search looks for a known code (goal.code), whose label may be all it needs. 0 when none
+   * were; the whole copy was read after them unless the search stopped there.
+   */
+  labelsRead: number;
   width: number | null;
   height: number | null;
   /** Wall time for this image: grey copies + zxing + waiting for a worker. */
@@ -67,6 +73,11 @@ export interface ImageDecodeResult {
 
 export const imageDecodeDefaults = { longEdge: 2400, tileLongEdge: 4800, tileSize: 1600, timeLimitMs: 10_000 } as const;
 
+/** How many of the likeliest barcodes' surroundings a search for a known code reads before the whole first-pass copy. */
+const labelsTried = 3;
+/** Least edge of each of those regions (texture.ts, regionIn), in the copy's pixels. */
+const labelLeast = 256;
+
 /** Largest image whose tiled pass works from a full-size grey copy (one byte per pixel): the 54–64 MP herbarium sheets fit. */
 const fullCopyMaxPixels = 70_000_000;
 
@@ -80,12 +91,14 @@ export async function decodeImageBarcodes(input: string | Buffer, opts: ImageDec
   const found = new Map<string, ImageBarcode>();
   let zxingMs = 0;
   let tilesFirst = false;
+  let labelsRead = 0;
   /** `whole`: the one region read was the whole image at full size, so nothing is left to read whatever the goal. */
   const result = (passes: number, tilesTried: number, size: { width: number; height: number } | null, error: string | null, whole = false): ImageDecodeResult => ({
     codes: [...found.values()],
     passes,
     tilesTried,
     tilesFirst,
+    labelsRead,
     width: size?.width ?? null,
     height: size?.height ?? null,
     ms: Math.round(performance.now() - started),
@@ -183,7 +196,21 @@ export async function decodeImageBarcodes(input: string | Buffer, opts: ImageDec
         tiles += (await run(tried?.grey ? { ...grey, data: tried.grey } : grey, inWorker, rest, false)).regionsTried;
         return result(passes, tiles, size, null);
       }
-      first = await run(copy ?? (await firstCopy()), 1, [], shrink > 1);
+      // A search for a known code (the object scanned for this shot) reads the surroundings of the
+      // likeliest barcodes in the copy before the whole copy: where one of them is that code, zxing
+      // reads a few small regions instead of the whole sheet. Not for other goals: the first label
+      // there is the one with the strongest texture, where the whole copy reads every label it can
+      // (BR0000013087944's own and its older barcode), and a shot waiting for its scan would be
+      // taken for contradicting it more often.
+      const whole = copy ?? (await firstCopy());
+      const labels = look && goal.code !== null ? textureRegions(look.map, labelsTried) : [];
+      if (look && labels.length > 0) {
+        const near = await run(whole, 1, labels.map((r) => regionIn(whole.width, whole.height, look.map, r, labelLeast)), false, true);
+        labelsRead = near.regionsTried;
+        if (done()) return result(passes, 0, size, null);
+        whole.data = near.grey!;
+      }
+      first = await run(whole, 1, [], shrink > 1);
     }
     // Seen at full size already: a code zxing cannot read there will not appear in tiles of it.
     if (done() || shrink === 1) return result(passes, 0, size, null, shrink === 1);

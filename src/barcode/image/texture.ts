@@ -95,12 +95,35 @@ export function hotspot(width: number, height: number, map: TextureMap, size: nu
  * half as much connected to it (8-neighbours), as one rectangle; null for an empty or flat map.
  */
 export function textureRegion(map: TextureMap): Region | null {
-  if (map.scores.length === 0) return null;
-  let best = 0;
-  for (let i = 1; i < map.scores.length; i++) if (map.scores[i]! > map.scores[best]!) best = i;
-  const least = map.scores[best]! / 2;
-  if (least <= 0) return null;
+  return textureRegions(map, 1)[0] ?? null;
+}
+
+/**
+ * Up to `count` likeliest barcodes, best first, each found as textureRegion finds the first: the
+ * best block not in one found already and its connected blocks scoring at least half as much. Only
+ * blocks scoring at least half the best block's start one, so a sheet with one label gives that
+ * label and no patch of leaf or print. A sheet can carry two labels of nearly equal texture
+ * (BR0000013087944: its own barcode and an older one, 0.91 of its score), either of which may be the
+ * one looked for.
+ */
+export function textureRegions(map: TextureMap, count: number): Region[] {
+  if (map.scores.length === 0) return [];
+  const floor = map.scores.reduce((a, b) => Math.max(a, b), 0) / 2;
+  if (floor <= 0) return [];
+  const order = map.scores.flatMap((score, i) => (score >= floor ? [i] : [])).sort((a, b) => map.scores[b]! - map.scores[a]!);
   const seen = new Uint8Array(map.scores.length);
+  const regions: Region[] = [];
+  for (const best of order) {
+    if (regions.length === count) break;
+    if (seen[best]) continue;
+    regions.push(componentOf(map, best, seen));
+  }
+  return regions;
+}
+
+/** The rectangle around block `best` and the blocks connected to it scoring at least half as much; marks them in `seen`. */
+function componentOf(map: TextureMap, best: number, seen: Uint8Array): Region {
+  const least = map.scores[best]! / 2;
   seen[best] = 1;
   const todo = [best];
   let [x0, x1, y0, y1] = [map.cols, -1, map.rows, -1];

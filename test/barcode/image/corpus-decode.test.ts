@@ -61,6 +61,27 @@ describe('museum corpus', () => {
     for (const name of ['BR0000005182879.jpg', 'BR0000013087944.jpg']) expect(await decode(name), name).toMatchObject({ error: null, passes: 1, tilesFirst: false });
   });
 
+  it('looks for a scanned code around the likeliest barcodes before reading the whole first-pass copy', async () => {
+    const sheet = images.find((i) => i.file.endsWith('BR0000013087944.jpg'))!.file;
+    const look = (code: string) => decodeImageBarcodes(sheet, { ...opts, goal: { code, distinct: Infinity } });
+    // The sheet's older barcode has the strongest texture; its own is the second likeliest.
+    const older = await look('BR0000013087937');
+    expect(older).toMatchObject({ error: null, passes: 1, labelsRead: 1, complete: false });
+    expect(older.codes.map((c) => c.text)).toEqual(['BR0000013087937']);
+    const own = await look('BR0000013087944');
+    expect(own).toMatchObject({ error: null, passes: 1, labelsRead: 2, complete: false });
+    expect(own.codes.map((c) => c.text).sort()).toEqual(['BR0000013087937', 'BR0000013087944']);
+    // Another sheet's code: the regions, the whole copy and every tile are read, and the two codes found.
+    const other = await look('BR0000019933597');
+    expect(other).toMatchObject({ error: null, passes: 2, complete: true });
+    expect(other.labelsRead).toBeGreaterThanOrEqual(2);
+    expect(other.codes.map((c) => c.text).sort()).toEqual(['BR0000013087937', 'BR0000013087944']);
+    // Without a code to look for, the whole copy is read first, as before: both labels at once.
+    const first = await decodeImageBarcodes(sheet, opts);
+    expect(first).toMatchObject({ passes: 1, labelsRead: 0 });
+    expect(first.codes.map((c) => c.text).sort()).toEqual(['BR0000013087937', 'BR0000013087944']);
+  });
+
   it('reads the Meise sheet whose specimen barcode is an EAN-13 as its catalogue digits', async () => {
     const r = await decodeImageBarcodes(images.find((i) => i.file.endsWith('BR0000005182879.jpg'))!.file, opts);
     expect(r.codes).toContainEqual({ format: 'EAN13', text: '0000005182879', valid: true });

@@ -8,7 +8,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { drawBarcode } from '../../../src/barcode/image/index.js';
-import { barsTooFine, hotspot, rankRegions, regionIn, textureBlock, textureMap, textureRegion } from '../../../src/barcode/image/texture.js';
+import { barsTooFine, hotspot, rankRegions, regionIn, textureBlock, textureMap, textureRegion, textureRegions } from '../../../src/barcode/image/texture.js';
 
 /**
  * A 3000 × 2000 page of grey noise and a large QR code (edges every way) with a Code 128 at
@@ -116,6 +116,19 @@ describe('textureRegion', () => {
     expect(textureRegion(map)).toEqual({ left: 16, top: 16, width: 48, height: 24 });
     expect(textureRegion({ ...map, scores: new Array(15).fill(0) })).toBeNull();
     expect(textureRegion({ ...map, cols: 0, rows: 0, scores: [] })).toBeNull();
+  });
+
+  it('finds several barcodes best first, each block in one of them, none scoring under half the best', () => {
+    // 6 × 3 blocks of 16 px: a label at the left (10 and its 6), one at the right (9 and 5), a 4 alone.
+    const map = { width: 96, height: 48, block: 16, cols: 6, rows: 3, scores: [10, 6, 0, 0, 0, 9, 0, 0, 0, 4, 0, 5, 0, 0, 0, 0, 0, 0] };
+    expect(textureRegions(map, 3)).toEqual([
+      { left: 0, top: 0, width: 32, height: 16 },
+      { left: 80, top: 0, width: 16, height: 32 },
+    ]);
+    expect(textureRegions(map, 1)).toEqual([textureRegion(map)]);
+    // The 6 beside the best block joined it: it starts no region of its own.
+    expect(textureRegions({ ...map, scores: [10, 6, 0, 0, 0, 0, ...new Array(12).fill(0)] }, 3)).toEqual([{ left: 0, top: 0, width: 32, height: 16 }]);
+    expect(textureRegions({ ...map, scores: new Array(18).fill(0) }, 3)).toEqual([]);
   });
 
   it('finds the barcode on a reduced page, upright or lying', async () => {
