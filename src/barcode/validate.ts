@@ -32,6 +32,25 @@ function describeControl(ch: string): string {
 }
 
 /**
+ * Unicode format characters (category Cf): right-to-left overrides, zero-width spaces and joiners,
+ * soft hyphens. Invisible, they would make an object's name read differently in the log and on
+ * screen than the label does (a file name is cleaned of them, the barcode would not be).
+ */
+const formatCharacter = /\p{Cf}/u;
+
+function describeFormat(ch: string): string {
+  const cp = ch.codePointAt(0) ?? 0;
+  const names: Record<number, string> = { 0xad: 'soft hyphen', 0x200b: 'zero-width space', 0x200d: 'zero-width joiner', 0x200e: 'left-to-right mark', 0x200f: 'right-to-left mark', 0x202e: 'right-to-left override', 0xfeff: 'byte order mark' };
+  const hex = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+  return names[cp] ? `${hex} (${names[cp]})` : hex;
+}
+
+/** A scanned code quoted for a message: one far longer than any label (a wedge fault, a paste) is cut, with its length. */
+export function quotedScan(code: string): string {
+  return code.length <= 64 ? `"${code}"` : `"${code.slice(0, 40)}…" (${code.length} characters)`;
+}
+
+/**
  * `code` as the station keeps it: in Unicode NFC, so an "é" typed as one character and as "e" plus
  * a combining accent is one barcode (one object, one folder), whichever way the scanner or keyboard
  * layout sent it.
@@ -46,6 +65,14 @@ export function validateBarcode(raw: string, rules: BarcodeRules): BarcodeValida
       ok: false,
       problem: 'control-character',
       reason: `contains the control character ${describeControl(control[0])} at position ${control.index + 1} — check the scanner's prefix/suffix settings`,
+    };
+  }
+  const format = formatCharacter.exec(code);
+  if (format) {
+    return {
+      ok: false,
+      problem: 'control-character',
+      reason: `contains the invisible formatting character ${describeFormat(format[0])} at position ${format.index + 1}, which no barcode carries — check the scanner's settings, or what was pasted`,
     };
   }
   if (code.length > rules.maxLength) {

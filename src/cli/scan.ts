@@ -17,7 +17,7 @@ export async function scanCommand(ctx: CliContext): Promise<number> {
   const send = async (code: string): Promise<boolean> => {
     const reply = await callStation(socket, 'scanBarcode', { code, ...(ctx.values.source ? { sourceId: ctx.values.source } : {}) });
     if ('error' in reply) {
-      ctx.output.err(`REFUSED ${code}: ${reply.error.message}\n`);
+      ctx.output.err(`REFUSED: ${reply.error.message}\n`);
       return false;
     }
     const r = reply.result as ScanOutcome;

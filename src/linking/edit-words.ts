@@ -53,7 +53,7 @@ export class EditWords {
     const { data } = edit;
     if (data.kind === 'reshoot') {
       const ids = flaggedOf(edit);
-      return `${this.names(ids)} ${ids.length === 1 ? 'is' : 'are'} ${data.before ? 'flagged' : 'not flagged'} for re-shoot again`;
+      return `${this.names(ids)} ${ids.length === 1 ? 'is' : 'are'} ${data.before ? 'flagged for re-shoot again' : 'no longer flagged for re-shoot'}`;
     }
     if (data.kind === 'barcode') return `object ${data.before} has its barcode back (${this.count(captureIds)} named under it again)`;
     const groups = new Map<string, number[]>();

@@ -8,7 +8,7 @@
  * is never split by an edit: it moves, and is renumbered, as one.
  */
 import path from 'node:path';
-import { classifyScan } from '../barcode/validate.js';
+import { classifyScan, quotedScan } from '../barcode/validate.js';
 import type { LinkingConfig, SourceConfig } from '../config/schema.js';
 import { StationError } from '../errors.js';
 import { removeEmptiedFolders } from '../filing/library.js';
@@ -674,7 +674,7 @@ export class LinkEditor {
 
   private validBarcode(code: string): string {
     const scan = classifyScan(code, this.config.barcode);
-    if (scan.kind === 'refused') throw new StationError('INVALID_ARGUMENT', `Barcode "${code}" was refused: it ${scan.reason}.`);
+    if (scan.kind === 'refused') throw new StationError('INVALID_ARGUMENT', `Barcode ${quotedScan(code)} was refused: it ${scan.reason}.`);
     if (scan.kind === 'control') throw new StationError('INVALID_ARGUMENT', `"${code}" is a control code, not an object barcode.`);
     return scan.code;
   }

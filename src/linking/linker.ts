@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { firstCode, type SearchGoal } from '../barcode/image/index.js';
-import { classifyScan } from '../barcode/validate.js';
+import { classifyScan, quotedScan } from '../barcode/validate.js';
 import type { LinkingConfig, SourceConfig } from '../config/schema.js';
 import { StationError } from '../errors.js';
 import { libraryProblem, libraryUnmounted, removeEmptiedFolders } from '../filing/library.js';
@@ -187,8 +187,8 @@ export class Linker {
       // Nothing with no letter or digit looks like another object's label (a stray key, reader noise): it closes nothing.
       const objectLike = scan.problem !== 'empty' && scan.problem !== 'no-letter-or-digit';
       const input: SessionInput = { type: 'refused', code, why: scan.reason, close: objectLike && this.opts.config.onRefusedScan === 'close', at: this.now() };
-      const closing = this.opts.db.transaction(() => this.apply(source, input))().find((e): e is SessionEffect & { type: 'alarm' } => e.type === 'alarm' && e.message.startsWith(`Barcode "${code}" was refused`));
-      throw new StationError('INVALID_ARGUMENT', closing?.message ?? `Barcode "${code}" was refused: it ${scan.reason}. Scan it again, or check the label.`);
+      const closing = this.opts.db.transaction(() => this.apply(source, input))().find((e): e is SessionEffect & { type: 'alarm' } => e.type === 'alarm' && e.message.startsWith(`Barcode ${quotedScan(code)} was refused`));
+      throw new StationError('INVALID_ARGUMENT', closing?.message ?? `Barcode ${quotedScan(code)} was refused: it ${scan.reason}. Scan it again, or check the label.`);
     }
     const input: SessionInput = scan.kind === 'control' ? { type: 'control', action: upper(scan.action), at: this.now() } : { type: 'scan', barcode: scan.code, at: this.now() };
     const effects = this.opts.db.transaction(() => this.apply(source, input))();
@@ -597,7 +597,7 @@ export class Linker {
       ...contradicted.map(({ capture: c, barcode, partners, unread }): SessionEffect & { type: 'alarm' } => {
         const also = partners.length > 0 ? ` (and so is ${partners.join(', ')}, of the same shot)` : '';
         const next = unread
-          ? `its barcode search stopped at the first label, so the rest of the image is being read for ${barcode}: found, the shot is linked to ${barcode}; else relink it to the barcode it shows, or re-shoot it.`
+          ? `its barcode search stopped at the first label, so the rest of the image is being read for ${barcode}: if it is there, the shot will be linked to ${barcode}; if not, relink it to the barcode it shows, or re-shoot it.`
           : 'relink it to the barcode it shows, or re-shoot it.';
         const message = `${c.relPath} now FAILS QC: ${problems(c)}. It is not linked to ${barcode}, takes no number or view and is flagged for re-shoot${also}: ${next}`;
         return { type: 'alarm', captureIds: [c.id], barcode, message };

@@ -40,6 +40,7 @@
  * links them only if linkFromImage opens an object from the image, scan-after-capture raises an
  * alarm (they never join the next scan unprompted).
  */
+import { quotedScan } from '../barcode/validate.js';
 import type { scanModes } from '../config/schema.js';
 
 export type ScanMode = (typeof scanModes)[number];
@@ -562,7 +563,7 @@ export class LinkSession {
     if (!close || !object || this.rules.mode === 'scan-after-capture') return [];
     const shots = presentSeqs(object, live).size;
     const effects = this.close('next-object', at);
-    const message = `Barcode "${code}" was refused: it ${why}. Object ${object.barcode} (${shots} shot${shots === 1 ? '' : 's'}) was closed so that the next object's shots are not filed under it; shots taken now join no object: scan the object's barcode again.`;
+    const message = `Barcode ${quotedScan(code)} was refused: it ${why}. Object ${object.barcode} (${shots} shot${shots === 1 ? '' : 's'}) was closed so that the next object's shots are not filed under it; shots taken now join no object: scan the object's barcode again.`;
     return [{ type: 'alarm', barcode: object.barcode, message, object: object.ref }, ...effects];
   }
 

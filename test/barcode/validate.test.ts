@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { barcodeRulesSchema, defaultControlCodes, type BarcodeRulesInput } from '../../src/barcode/rules.js';
-import { classifyScan, validateBarcode } from '../../src/barcode/validate.js';
+import { classifyScan, quotedScan, validateBarcode } from '../../src/barcode/validate.js';
 
 const rules = (input: BarcodeRulesInput = {}) => barcodeRulesSchema.parse(input);
 
@@ -65,9 +65,21 @@ describe('barcode validation', () => {
     });
     expect(validateBarcode('\u001d0104006381333931', open)).toMatchObject({ problem: 'control-character', reason: expect.stringContaining('U+001D (group separator (GS1 FNC1))') });
     expect(validateBarcode('A\u0085B', open)).toMatchObject({ problem: 'control-character', reason: expect.stringContaining('U+0085') });
+    // Invisible format characters would make the object's name read otherwise than its label.
+    expect(validateBarcode('ab\u202ecd', open)).toEqual({
+      ok: false,
+      problem: 'control-character',
+      reason: "contains the invisible formatting character U+202E (right-to-left override) at position 3, which no barcode carries — check the scanner's settings, or what was pasted",
+    });
+    for (const ch of ['\u200b', '\u200d', '\u00ad', '\ufeff', '\u2066']) expect(validateBarcode(`NMNH${ch}12`, open), ch).toMatchObject({ ok: false, problem: 'control-character' });
     expect(validateBarcode('x'.repeat(128), open).ok).toBe(true);
     expect(validateBarcode('x'.repeat(129), open)).toEqual({ ok: false, problem: 'too-long', reason: 'is 129 characters long; at most 128 are accepted' });
     expect(validateBarcode('x'.repeat(20), rules({ maxLength: 16 }))).toMatchObject({ problem: 'too-long' });
+  });
+
+  it('quotes a code for a message, cutting one far longer than a label', () => {
+    expect(quotedScan('NMNH-12')).toBe('"NMNH-12"');
+    expect(quotedScan('x'.repeat(1000))).toBe(`"${'x'.repeat(40)}…" (1000 characters)`);
   });
 
   it('accepts any printable code when the project sets no pattern and no check digit', () => {

@@ -128,7 +128,7 @@ describe('linking edits from the command line', () => {
     expect(await reshoot()).toBe(false);
     expect(await cli('undo')).toMatchObject({ code: 0, stdout: `Undid "clear the re-shoot flag of IMG_0001.tif": IMG_0001.tif is flagged for re-shoot again.\n  renamed ${filed} → ${setAside}\n` });
     expect(await reshoot()).toBe(true);
-    expect(await cli('undo')).toMatchObject({ code: 0, stdout: `Undid "flag IMG_0001.tif for re-shoot": IMG_0001.tif is not flagged for re-shoot again.\n  renamed ${setAside} → ${filed}\n` });
+    expect(await cli('undo')).toMatchObject({ code: 0, stdout: `Undid "flag IMG_0001.tif for re-shoot": IMG_0001.tif is no longer flagged for re-shoot.\n  renamed ${setAside} → ${filed}\n` });
     expect(await reshoot()).toBe(false);
     expect(await cli('reshoot', 'IMG_0001.tif', '--clear')).toMatchObject({ code: 1, stderr: expect.stringContaining('is not flagged for re-shoot: nothing to change.') });
     expect(await cli('undo')).toMatchObject({ code: 1, stderr: 'REFUSED: There is no linking edit to undo.\n' });

@@ -299,7 +299,7 @@ describe('renaming an object to a barcode that already has one', () => {
     expect(await client.lastLinkEdit({})).toMatchObject({ result: { kind: 'relink', summary: 'relink x1.tif: K → L' } });
     await client.setReshoot({ captureId: stray, reshoot: true });
     expect(await client.lastLinkEdit({})).toMatchObject({ result: { kind: 'reshoot', summary: 'flag x1.tif for re-shoot' } });
-    expect(await client.undoLinkEdit({})).toMatchObject({ result: { message: 'Undid "flag x1.tif for re-shoot": x1.tif is not flagged for re-shoot again.' } });
+    expect(await client.undoLinkEdit({})).toMatchObject({ result: { message: 'Undid "flag x1.tif for re-shoot": x1.tif is no longer flagged for re-shoot.' } });
     expect(await client.undoLinkEdit({})).toMatchObject({ result: { message: 'Undid "relink x1.tif: K → L": x1.tif is shot 1 of K.' } });
     expect(await client.undoLinkEdit({})).toMatchObject({ result: { message: 'Undid "link x1.tif → K": x1.tif is not linked, back where it was found.' } });
     await station.linker.settled();

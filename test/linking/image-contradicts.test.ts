@@ -135,7 +135,7 @@ describe('scan after capture: a waiting shot the scan contradicts', () => {
     const outcome = linker.scan(sheetA);
     expect(outcome.closed).toEqual({ barcode: sheetA, shots: 2, reason: 'end' });
     expect(outcome.alarms).toEqual([
-      expect.stringMatching(new RegExp(`^${sheetB}\\.jpg now FAILS QC: barcodeMismatch: .*reads ${sheetB}, but this capture was taken for object ${sheetA}.*\\. It is not linked to ${sheetA}, takes no number or view and is flagged for re-shoot: its barcode search stopped at the first label, so the rest of the image is being read for ${sheetA}: found, the shot is linked to ${sheetA}; else relink it to the barcode it shows, or re-shoot it\\.$`)),
+      expect.stringMatching(new RegExp(`^${sheetB}\\.jpg now FAILS QC: barcodeMismatch: .*reads ${sheetB}, but this capture was taken for object ${sheetA}.*\\. It is not linked to ${sheetA}, takes no number or view and is flagged for re-shoot: its barcode search stopped at the first label, so the rest of the image is being read for ${sheetA}: if it is there, the shot will be linked to ${sheetA}; if not, relink it to the barcode it shows, or re-shoot it\\.$`)),
     ]);
     // Read again for the scanned code, the sheet does not show it: the shot stays flagged, and says so.
     const alarmsOf = (id: number) => store.detail(id)!.events.filter((e) => e.type === 'alarm').map((e) => String((e.data as { message: string }).message));

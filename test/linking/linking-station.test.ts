@@ -75,7 +75,7 @@ describe('barcode linking in the station', () => {
     const s = await startStation({ barcode: { pattern: 'NMNH-\\d{4}' } });
     const bad = await s.scan('NMNH-12');
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/REFUSED NMNH-12: Barcode "NMNH-12" was refused: it does not match the project's pattern/);
+    expect(bad.stderr).toMatch(/REFUSED: Barcode "NMNH-12" was refused: it does not match the project's pattern/);
     expect(s.station.linker.current()).toEqual({ inbox: null });
   });
 

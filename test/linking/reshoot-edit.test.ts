@@ -46,7 +46,7 @@ describe('setReshoot', () => {
     ]);
     expect(await client.lastLinkEdit({})).toMatchObject({ result: { summary: 'flag s2.tif, s2.jpg for re-shoot' } });
 
-    expect(await client.undoLinkEdit({})).toMatchObject({ result: { message: 'Undid "flag s2.tif, s2.jpg for re-shoot": s2.tif, s2.jpg are not flagged for re-shoot again.' } });
+    expect(await client.undoLinkEdit({})).toMatchObject({ result: { message: 'Undid "flag s2.tif, s2.jpg for re-shoot": s2.tif, s2.jpg are no longer flagged for re-shoot.' } });
     expect(filesUnder(library)).toEqual(['A/001.tif', 'A/002.jpg', 'A/002.tif']);
     expect([flagged(station, tif), flagged(station, jpg)]).toEqual([false, false]);
   });

@@ -239,7 +239,7 @@ describe('link fixes through the contract', () => {
     await waitFor(() => filesUnder(library).join() === 'C-3_01.tif', 'renamed to C-3');
     expect((await runLinkEdit(client, await fresh(), { kind: 'reshoot', reshoot: true })).text).toMatch(/^Flagged for re-shoot/);
     expect((await fresh()).reshoot).toBe(true);
-    expect((await runLinkEdit(client, await fresh(), { kind: 'undo' })).text).toBe('Undid "flag one.tif for re-shoot": one.tif is not flagged for re-shoot again.');
+    expect((await runLinkEdit(client, await fresh(), { kind: 'undo' })).text).toBe('Undid "flag one.tif for re-shoot": one.tif is no longer flagged for re-shoot.');
     expect((await fresh()).reshoot).toBe(false);
     expect((await runLinkEdit(client, await fresh(), { kind: 'undo' })).text).toBe('Undid "rename B-2 → C-3 (1 capture)": object B-2 has its barcode back (1 capture named under it again).');
     await waitFor(() => filesUnder(library).join() === 'B-2_01.tif', 'back to B-2');

@@ -71,7 +71,8 @@ export function filename(_a: Analysis, p: Profile, ctx: CheckContext): Outcome {
 export function barcodeMismatch(codes: CheckContext['imageBarcodes'], linked: string | null): Outcome {
   if (!codes) return skip('Not checked: the image was not searched for barcodes.');
   if (linked === null) return skip('Not checked: the capture is not linked to an object.', codes.map((c) => c.text));
-  const valid = [...new Set(codes.filter((c) => c.valid).map((c) => c.text))];
+  // Sorted: the message names them in one order whichever the search read first.
+  const valid = [...new Set(codes.filter((c) => c.valid).map((c) => c.text))].sort();
   const value = { inImage: valid, linked };
   if (valid.length === 0) return { status: 'pass', value, threshold: null, message: `No object barcode is readable in the image to compare with ${linked}.` };
   if (valid.includes(linked)) return { status: 'pass', value, threshold: null, message: `The barcode in the image matches the linked object ${linked}.` };
