@@ -58,7 +58,7 @@ export async function checkCommand(ctx: CliContext): Promise<number> {
       truncatedRetries: 0,
       truncatedRetryDelayMs: 0,
       // No object to compare with and nothing decided from the image: every label it shows is listed.
-      barcodes: { decode: (file: string, shared: SharedJpegDecode | undefined) => decodeImageBarcodes(file, { rules: config.linking.barcode, formats: config.linking.imageFormats, pool, shared, goal: readEverything }) },
+      barcodes: { decode: (file: string, shared: SharedJpegDecode | undefined) => decodeImageBarcodes(file, { rules: config.linking.barcode, formats: config.linking.imageFormats, templates: config.linking.imageCodeTemplates, pool, shared, goal: readEverything }) },
     };
     const queue = new WorkQueue({ concurrency: config.ingest.concurrency });
     const progress = progressBar(ctx.output, files.length);

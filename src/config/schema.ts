@@ -195,6 +195,21 @@ const imageFormatsSchema = z
   .default([...defaultImageFormats]);
 
 /**
+ * Per symbology, the object barcode a code read in an image stands for, `{text}` being what the
+ * label encodes: Meise prints its catalogue number BR0000005182879 as the EAN-13 0000005182879, so
+ * `EAN13: "BR{text}"` has the image show BR0000005182879, which the project's pattern then accepts.
+ */
+const imageCodeTemplatesSchema = z
+  .partialRecord(
+    z.enum(imageSymbologies, { error: (issue) => unknownSymbology(issue.input) }),
+    z
+      .string()
+      .max(100)
+      .refine((t) => t.split('{text}').length === 2 && !/[{}]/.test(t.replace('{text}', '')), 'Put {text} once where the code read in the image goes, e.g. "BR{text}", and no other braces'),
+  )
+  .default({});
+
+/**
  * Barcode linking: a scanned object barcode opens an object, the following captures of that
  * source link to it and are filed into the library by `template`. Off by default, so the
  * embedded default keeps everything in the hot folder.
@@ -239,6 +254,8 @@ export const linkingSchema = z.strictObject({
    * more than all the 1-D ones together) and gives fewer false reads; a code in another is not seen.
    */
   imageFormats: imageFormatsSchema,
+  /** How a code read in an image in a symbology becomes an object barcode (e.g. `EAN13: "BR{text}"`); a symbology not listed is taken as read. */
+  imageCodeTemplates: imageCodeTemplatesSchema,
   /** With no object open, a capture whose image shows exactly one project-valid barcode opens that object (scan-before-capture). */
   linkFromImage: z.boolean().default(true),
   /** Barcode scanners read directly over USB (src/barcode/usb/config.ts); off by default. */

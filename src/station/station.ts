@@ -131,7 +131,7 @@ export class Station {
       this.settings = { analyze: config.qc, truncatedRetries: config.ingest.truncatedRetries, truncatedRetryDelayMs: config.ingest.truncatedRetryDelayMs };
       this.barcodePool = config.linking.enabled && config.linking.imageBarcodes ? new ZxingPool() : null;
       const pool = this.barcodePool;
-      const searchImage = pool && ((file: string, goal: SearchGoal, shared?: SharedJpegDecode) => decodeImageBarcodes(file, { rules: config.linking.barcode, formats: config.linking.imageFormats, pool, shared, goal }));
+      const searchImage = pool && ((file: string, goal: SearchGoal, shared?: SharedJpegDecode) => decodeImageBarcodes(file, { rules: config.linking.barcode, formats: config.linking.imageFormats, templates: config.linking.imageCodeTemplates, pool, shared, goal }));
       if (searchImage) {
         this.settings.barcodes = {
           decode: (file, shared, goal) => searchImage(file, goal, shared),

@@ -312,6 +312,17 @@ describe('station config', () => {
     ]);
   });
 
+  it('takes linking.imageCodeTemplates per symbology, refusing an unknown symbology and a template without {text} at the field', () => {
+    expect(loadConfig({ home, environment: env() }).linking.imageCodeTemplates).toEqual({});
+    fs.writeFileSync(path.join(home, 'station.yaml'), 'linking:\n  imageCodeTemplates: { EAN13: "BR{text}" }\n');
+    expect(loadConfig({ home, environment: env() }).linking.imageCodeTemplates).toEqual({ EAN13: 'BR{text}' });
+    fs.writeFileSync(path.join(home, 'station.yaml'), 'linking:\n  imageCodeTemplates: { EAN-13: "BR{text}", Code128: "BR", QRCode: "{text}-{text}" }\n');
+    const problems = problemsOf(() => loadConfig({ home, environment: env() }));
+    expect(problems).toContainEqual({ field: 'linking.imageCodeTemplates.Code128', problem: 'Put {text} once where the code read in the image goes, e.g. "BR{text}", and no other braces' });
+    expect(problems).toContainEqual({ field: 'linking.imageCodeTemplates.QRCode', problem: 'Put {text} once where the code read in the image goes, e.g. "BR{text}", and no other braces' });
+    expect(problems).toContainEqual({ field: 'linking.imageCodeTemplates', problem: 'unknown field "EAN-13" — check the spelling against the configuration reference in the README' });
+  });
+
   it('says which file is broken when it does not parse', () => {
     fs.writeFileSync(path.join(home, 'station.json'), '{ "sources": [ }');
     expect(() => loadConfig({ home, environment: env() })).toThrow(/station\.json is not valid JSON/);

@@ -12,7 +12,7 @@ import sharp from 'sharp';
 import type { SharedJpegDecode } from '../../quality/shared-jpeg.js';
 import { defaultImageFormats, type ImageSymbology } from '../../shared/image-symbologies.js';
 import type { BarcodeRules } from '../rules.js';
-import { firstCode, goalReached, type FoundCode, type Region, type SearchGoal } from './protocol.js';
+import { firstCode, goalReached, type CodeTemplates, type FoundCode, type Region, type SearchGoal } from './protocol.js';
 import { lookAtCopy, lookAtDecode, type Decoded } from './first-look.js';
 import { hotspot, rankRegions, regionIn, textureRegion, textureRegions, type TextureMap } from './texture.js';
 import { DecodeTimeout, type PoolResult, type ZxingPool } from './zxing-pool.js';
@@ -22,6 +22,8 @@ export interface ImageDecodeOptions {
   pool: ZxingPool;
   /** The symbologies looked for (linking.imageFormats); a code in any other is not seen. Default: defaultImageFormats. */
   formats?: readonly ImageSymbology[];
+  /** linking.imageCodeTemplates: the barcode a code read in a symbology stands for (its `text` in the result). Default: none. */
+  templates?: CodeTemplates;
   /** Long edge of the first, whole-image pass. */
   longEdge?: number;
   /** Long edge of the tiled pass; capped at the image's own size. */
@@ -110,7 +112,7 @@ export async function decodeImageBarcodes(input: string | Buffer, opts: ImageDec
     const left = deadline - performance.now();
     if (left <= 0) throw new DecodeTimeout(opts.timeLimitMs ?? imageDecodeDefaults.timeLimitMs);
     const known = [...found.values()].filter((c) => c.valid).map((c) => c.text);
-    const r = await opts.pool.decode({ grey: grey.data, width: grey.width, height: grey.height, scale, regions, mapTexture, returnGrey, formats, rules: opts.rules, goal, known }, left);
+    const r = await opts.pool.decode({ grey: grey.data, width: grey.width, height: grey.height, scale, regions, mapTexture, returnGrey, formats, rules: opts.rules, goal, known, templates: opts.templates ?? {} }, left);
     zxingMs += r.ms;
     for (const c of r.codes) if (!found.has(`${c.format}\u0000${c.text}`)) found.set(`${c.format}\u0000${c.text}`, c);
     return r;

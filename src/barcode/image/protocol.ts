@@ -36,6 +36,18 @@ export interface DecodeRequest {
   goal: SearchGoal;
   /** The valid codes earlier passes over the same image read: they count towards the goal. */
   known: string[];
+  /** linking.imageCodeTemplates: per symbology, the barcode a code read in it stands for. */
+  templates: CodeTemplates;
+}
+
+/** Per zxing format name, a template whose `{text}` is the code read (linking.imageCodeTemplates). */
+export type CodeTemplates = Partial<Record<ImageSymbology, string>>;
+
+/** The barcode a code read in `format` stands for: its template filled with it, or the code itself. */
+export function codeAsBarcode(format: string, text: string, templates: CodeTemplates): string {
+  const template = templates[format as ImageSymbology];
+  // A function, so a "$" in the code is not taken for a replacement pattern.
+  return template === undefined ? text : template.replace('{text}', () => text);
 }
 
 export interface FoundCode {

@@ -6,7 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import { prepareZXingModule, readBarcodes, type ReaderOptions } from 'zxing-wasm/reader';
 import { classifyScan } from '../validate.js';
-import { goalReached, type DecodeReply, type DecodeRequest, type FoundCode, type ReadyMessage, type Region } from './protocol.js';
+import { codeAsBarcode, goalReached, type DecodeReply, type DecodeRequest, type FoundCode, type ReadyMessage, type Region } from './protocol.js';
 import { textureMap } from './texture.js';
 import { zxingWasmBinary } from './wasm.js';
 
@@ -53,8 +53,9 @@ async function decode(job: DecodeRequest): Promise<DecodeReply> {
     tried++;
     for (const r of await readBarcodes(rgbaOf(grey, job.width, region, job.scale), options)) {
       if (!r.isValid || r.text.length === 0) continue;
-      const key = `${r.format}\u0000${r.text}`;
-      if (!found.has(key)) found.set(key, { format: r.format, text: r.text, valid: classifyScan(r.text, job.rules).kind === 'object' });
+      const text = codeAsBarcode(r.format, r.text, job.templates);
+      const key = `${r.format}\u0000${text}`;
+      if (!found.has(key)) found.set(key, { format: r.format, text, valid: classifyScan(text, job.rules).kind === 'object' });
     }
     // The remaining regions would only cost time once the station has what it decides from.
     if (goalReached(found.values(), job.goal, job.known)) break;

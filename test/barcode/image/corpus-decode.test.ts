@@ -82,6 +82,18 @@ describe('museum corpus', () => {
     expect(first.codes.map((c) => c.text).sort()).toEqual(['BR0000013087937', 'BR0000013087944']);
   });
 
+  it('reads the EAN-13 of the Meise sheet as its catalogue number through linking.imageCodeTemplates, so a wrong object fails as a mismatch', async () => {
+    const sheet = images.find((i) => i.file.endsWith('BR0000005182879.jpg'))!.file;
+    const rules = barcodeRulesSchema.parse({ pattern: 'BR(?<checked>\\d{13})', checkDigit: 'gs1-mod10' });
+    const r = await decodeImageBarcodes(sheet, { rules, pool, templates: { EAN13: 'BR{text}' }, goal: readEverything });
+    expect(r.codes).toContainEqual({ format: 'EAN13', text: 'BR0000005182879', valid: true });
+    expect(barcodeMismatch(r.codes, 'BR0000013087944').status).toBe('fail');
+    expect(barcodeMismatch(r.codes, 'BR0000005182879').status).toBe('pass');
+    // Without the template the EAN-13 fails the pattern and says nothing about the object.
+    const plain = await decodeImageBarcodes(sheet, { rules, pool, goal: readEverything });
+    expect(barcodeMismatch(plain.codes, 'BR0000013087944').status).toBe('pass');
+  });
+
   it('reads the Meise sheet whose specimen barcode is an EAN-13 as its catalogue digits', async () => {
     const r = await decodeImageBarcodes(images.find((i) => i.file.endsWith('BR0000005182879.jpg'))!.file, opts);
     expect(r.codes).toContainEqual({ format: 'EAN13', text: '0000005182879', valid: true });

@@ -89,7 +89,7 @@ describe('decodeImageBarcodes', () => {
       .extractChannel(1)
       .raw()
       .toBuffer({ resolveWithObject: true });
-    const job = { width: info.width, height: info.height, mapTexture: false, returnGrey: false, formats: ['Code128'] satisfies ImageSymbology[], rules: barcodeRulesSchema.parse({}), goal: firstCode, known: [] };
+    const job = { width: info.width, height: info.height, mapTexture: false, returnGrey: false, formats: ['Code128'] satisfies ImageSymbology[], rules: barcodeRulesSchema.parse({}), goal: firstCode, known: [], templates: {} };
     const grey = () => data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
     const halved = await pool.decode({ ...job, grey: grey(), scale: 2, regions: [{ left: 0, top: 0, width: 600, height: 400 }, { left: 700, top: 450, width: 500, height: 350 }] });
     expect(halved.codes.map((c) => c.text)).toEqual(['REDUCED-42']);
@@ -149,7 +149,7 @@ describe('decodeImageBarcodes', () => {
   it('stops a worker that runs past the time limit, and a fresh one decodes the next image', async () => {
     const noise = await sharp({ create: { width: 3000, height: 3000, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).extractChannel(0).raw().toBuffer();
     const grey = () => noise.buffer.slice(noise.byteOffset, noise.byteOffset + noise.byteLength) as ArrayBuffer;
-    const job = { width: 3000, height: 3000, scale: 1 as const, regions: [], mapTexture: false, returnGrey: false, formats: ['Code128', 'QRCode', 'DataMatrix'] satisfies ImageSymbology[], rules: barcodeRulesSchema.parse({}), goal: firstCode, known: [] };
+    const job = { width: 3000, height: 3000, scale: 1 as const, regions: [], mapTexture: false, returnGrey: false, formats: ['Code128', 'QRCode', 'DataMatrix'] satisfies ImageSymbology[], rules: barcodeRulesSchema.parse({}), goal: firstCode, known: [], templates: {} };
     await pool.decode({ ...job, grey: new ArrayBuffer(16), width: 4, height: 4 }); // the worker is up: the limit below times zxing only
     await expect(pool.decode({ ...job, grey: grey() }, 20)).rejects.toBeInstanceOf(DecodeTimeout);
     const next = await decodeImageBarcodes(await page(800, 600, [{ text: 'AFTER-RESTART', format: 'Code128', scale: 3, left: 20, top: 20 }]), { rules: barcodeRulesSchema.parse({}), pool });

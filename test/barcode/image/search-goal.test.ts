@@ -1,7 +1,7 @@
 /** When a barcode search may stop (protocol.ts, goalReached): what the station decides from the image, and no earlier. */
 import { describe, expect, it } from 'vitest';
 import { firstCode, readEverything } from '../../../src/barcode/image/index.js';
-import { goalReached, type FoundCode } from '../../../src/barcode/image/protocol.js';
+import { codeAsBarcode, goalReached, type FoundCode } from '../../../src/barcode/image/protocol.js';
 
 const code = (text: string, valid = true): FoundCode => ({ format: 'Code128', text, valid });
 
@@ -31,5 +31,14 @@ describe('goalReached', () => {
 
   it('waiting for its scan: never stops early', () => {
     expect(goalReached([code('A'), code('B'), code('C')], readEverything, ['D'])).toBe(false);
+  });
+});
+
+describe('codeAsBarcode', () => {
+  it('fills the template of the code\'s symbology with the code as read, a "$" in it included; other symbologies are taken as read', () => {
+    const templates = { EAN13: 'BR{text}' } as const;
+    expect(codeAsBarcode('EAN13', '0000005182879', templates)).toBe('BR0000005182879');
+    expect(codeAsBarcode('EAN13', "12$&3$'", templates)).toBe("BR12$&3$'");
+    expect(codeAsBarcode('Code128', 'BR0000013087944', templates)).toBe('BR0000013087944');
   });
 });
