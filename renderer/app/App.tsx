@@ -93,6 +93,8 @@ export function App({ client, events, tones }: { client?: StationClient; events?
 
   const sources = station.status?.sources.map((s) => s.id) ?? [];
   const shown = shownObject(station.openObjects, sources.length === 1 ? sources[0]! : null);
+  // The views a source expects may be its own (sources[].views), else the station's.
+  const shownSource = shown ? station.status?.sources.find((s) => s.id === shown.sourceId) : undefined;
   const showInCaptureView = useCallback(
     (id: number) => {
       station.select(id);
@@ -141,8 +143,8 @@ export function App({ client, events, tones }: { client?: StationClient; events?
         alarm={station.linkAlarm}
         onScan={station.scan}
         onScannerScan={keyboardScanned}
-        views={station.status?.linking.views ?? []}
-        expectedShots={station.status?.linking.expectedShots ?? 0}
+        views={shownSource?.views ?? station.status?.linking.views ?? []}
+        expectedShots={shownSource?.expectedShots ?? station.status?.linking.expectedShots ?? 0}
         readOnly={role === 'monitor'}
         waiting={shown ? null : shownWaiting(station.status?.waitingShots ?? {}, sources.length === 1 ? sources[0]! : null)}
       />

@@ -36,6 +36,9 @@ export const sourceSchema = z.strictObject({
   pollIntervalMs: z.number().int().min(100).max(60_000).default(2000),
   /** When linking is on: is the barcode scanned before the shots of an object or after them (default: linking.mode). */
   scanMode: z.enum(scanModes).optional(),
+  /** When linking is on: the views and shots this source's objects are expected to have (default: linking.views, linking.expectedShots), for a rig that shoots one kind of object. */
+  views: z.array(z.string().min(1).max(40)).max(50).optional(),
+  expectedShots: z.number().int().min(0).max(100).optional(),
 });
 
 /**

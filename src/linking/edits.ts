@@ -18,6 +18,7 @@ import type { CaptureRecord, CaptureStore } from '../store/captures.js';
 import type { Db } from '../store/database.js';
 import { appendEvent } from '../store/events.js';
 import { EditWords, shotWords, type LoggedEdit } from './edit-words.js';
+import { expectationsOf } from './expected.js';
 import { putBackPath, rejectedFolder, reshootFolder, stemOf, unlinkedFolder, type LibraryNaming } from './naming.js';
 import type { CaptureLink, LinkStore, ObjectRecord, ObjectState } from './store.js';
 
@@ -116,11 +117,16 @@ export class LinkEditor {
     /** Reads the capture's image again for `barcode` when its stored codes contradict it but its search stopped early (MismatchRecheck.readAgain). */
     private readonly readAgain: (captureId: number, barcode: string) => Promise<void>,
     /** Where captures are put back when an undo unlinks them (putBackPath). */
-    private readonly sources: readonly Pick<SourceConfig, 'id' | 'path'>[],
+    private readonly sources: readonly Pick<SourceConfig, 'id' | 'path' | 'views' | 'expectedShots'>[],
     /** An alarm about capture `captureId`, written in the caller's transaction and announced after it. */
     private readonly alarm: (captureId: number, message: string) => void,
   ) {
     this.words = new EditWords(links, captures, (id) => this.reshootOf(id), (id) => this.captures.get(id)?.path.startsWith(path.join(naming.library, unlinkedFolder) + path.sep) === true);
+  }
+
+  /** The view of shot `seq` of an object of `sourceId` (expected.ts). */
+  private viewAt(sourceId: string, seq: number): string | null {
+    return expectationsOf(this.sources.find((s) => s.id === sourceId), this.config).views[seq - 1] ?? null;
   }
 
   /**
@@ -362,7 +368,7 @@ export class LinkEditor {
         .capturesAtSeq(objectId, was, project, this.config.project)
         .filter((id) => (!moving.has(id) || placed.has(id)) && (object.state !== 'rejected' || this.links.linkOf(id)!.objectId === objectId));
       const seq = takenBy.length === 0 ? was : Math.max(this.links.maxSeq(objectId), this.links.maxSeqOfBarcode(object.barcode, project, this.config.project)) + 1;
-      const view = this.config.views[seq - 1] ?? null;
+      const view = this.viewAt(object.sourceId, seq);
       if (seq !== was) renumbered.push({ captureIds: shot.map((p) => p.captureId), objectId, barcode: object.barcode, was, seq, view, takenBy });
       for (const p of shot) {
         this.links.setLink(p.captureId, objectId, seq, seq === was ? p.view : view);
@@ -421,7 +427,7 @@ export class LinkEditor {
       const key = shotKey(b);
       if (!shots.has(key)) shots.set(key, ++next);
       const seq = shots.get(key)!;
-      this.links.setLink(b.captureId, objectId, seq, this.config.views[seq - 1] ?? null, this.naming.namedFor(b.captureId));
+      this.links.setLink(b.captureId, objectId, seq, this.viewAt(this.links.object(objectId)!.sourceId, seq), this.naming.namedFor(b.captureId));
     }
     this.relinked(ids);
     // A capture flagged for re-shoot because it failed (a barcode mismatch: shot while another

@@ -32,6 +32,7 @@ import { backoffDelay, type BackoffSettings } from '../upload/backoff.js';
 import { LinkEditor } from './edits.js';
 import { MismatchRecheck, type SearchAgain } from './mismatch-recheck.js';
 import { FiledReconciler } from './reconcile.js';
+import { expectationsOf } from './expected.js';
 import { LibraryNaming, putBackPath, rejectedFolder, reshootFolder, stemOf, unlinkedFolder } from './naming.js';
 import { LinkSession, missingOf, type BarcodeHistory, type NotLinkedReason, type SessionEffect, type SessionInput, type StoredShot } from './session.js';
 import { LinkStore, type ObjectRecord } from './store.js';
@@ -125,8 +126,7 @@ export class Linker {
         new LinkSession({
           mode: source.scanMode ?? opts.config.mode,
           idleTimeoutSec: opts.config.idleTimeoutSec,
-          views: opts.config.views,
-          expectedShots: opts.config.expectedShots,
+          ...expectationsOf(source, opts.config),
           expectPairs: profile?.pairs.required ?? false,
           settleWaitSec: opts.config.completenessWaitSec,
         }, (barcode) => this.history(barcode), (id, barcode) => this.mismatch.contradiction(id, barcode) !== null),
@@ -328,7 +328,7 @@ export class Linker {
     if (!this.opts.config.enabled || !source || object.state === 'rejected') return;
     const present = new Set(this.links.shotSeqsOfBarcode(object.barcode, this.project(), this.opts.config.project, object.id + 1));
     const shots = this.shotsOf(object.id);
-    const rules = { expectedShots: this.opts.config.expectedShots, views: this.opts.config.views, expectPairs: this.opts.profiles[source.profile]?.pairs.required ?? false };
+    const rules = { ...expectationsOf(source, this.opts.config), expectPairs: this.opts.profiles[source.profile]?.pairs.required ?? false };
     const missing = missingOf(rules, present, shots);
     if (missing.length === 0) return;
     const message = `Object ${object.barcode} is incomplete: ${missing.join('; ')}; ${note}.`;

@@ -17,6 +17,7 @@ import type { IngestWatcher, IngestWatcherOptions, SourceStatus, StableFile } fr
 import { isStationInbox } from '../ingest/source-folder.js';
 import { createIngestWatcher } from '../ingest/watcher.js';
 import { WorkQueue } from '../ingest/work-queue.js';
+import { expectationsOf } from '../linking/expected.js';
 import { Linker } from '../linking/linker.js';
 import { decodeImageBarcodes } from '../barcode/image/decode-image.js';
 import type { SearchGoal } from '../barcode/image/protocol.js';
@@ -301,7 +302,7 @@ export class Station {
       startedAt: this.startedAt,
       configFile: this.config.configFile,
       database: this.config.locations.database,
-      sources: this.config.sources.map((s) => ({ id: s.id, path: s.path, kind: s.kind, profile: s.profile, status: this.sourceStatusNow(s.id), lastFileAt: this.lastFileAt.get(s.id) ?? null })),
+      sources: this.config.sources.map((s) => ({ id: s.id, path: s.path, kind: s.kind, profile: s.profile, ...expectationsOf(s, this.config.linking), status: this.sourceStatusNow(s.id), lastFileAt: this.lastFileAt.get(s.id) ?? null })),
       queue: { waiting: this.queue.size, checking: this.queue.pending },
       captures: this.store.counts(),
       upload: { active: this.uploader.active, targets: this.config.targets.map((t) => t.id) },

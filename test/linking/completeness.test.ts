@@ -221,3 +221,36 @@ describe('scan after capture: a wait for a barcode that expired', () => {
     expect(s.station.store.detail(b1)!.events[0]!.type).toBe('alarm');
   });
 });
+
+describe('views and shots expected per source', () => {
+  it('a source that sets its own views and shot count names and judges its objects by them; the others by linking.*', async () => {
+    const h = makeHome({
+      ingest: { stableWindowMs: 200, rescanIntervalSec: 0 },
+      sources: [{ id: 'sheets', path: 'Sheets' }, { id: 'insects', path: 'Insects', views: ['dorsal', 'lateral', 'label'], expectedShots: 3 }],
+      linking: { enabled: true, template: '{barcode}_{seq:02}_{view}{ext}', views: ['front', 'back'], expectedShots: 2, idleTimeoutSec: 0 },
+    });
+    homes.push(h);
+    for (const dir of ['Sheets', 'Insects']) fs.mkdirSync(path.join(h, dir));
+    const s = await start(h);
+    expect(s.station.status().sources.map((x) => [x.id, x.views, x.expectedShots])).toEqual([
+      ['sheets', ['front', 'back'], 2],
+      ['insects', ['dorsal', 'lateral', 'label'], 3],
+    ]);
+    s.station.linker.scan('I-1', 'insects');
+    s.station.linker.scan('S-1', 'sheets');
+    await writeGoodTiff(path.join(h, 'Insects', 'i1.tif'), 1);
+    await writeGoodTiff(path.join(h, 'Sheets', 's1.tif'), 2);
+    await waitFor(() => filesUnder(s.library).length === 2, 'both filed');
+    expect(filesUnder(s.library).map((f) => path.basename(f)).sort()).toEqual(['I-1_01_dorsal.tif', 'S-1_01_front.tif']);
+    s.station.linker.scan('%%END%%', 'insects');
+    s.station.linker.scan('%%END%%', 'sheets');
+    await waitFor(() => s.alarms.length === 2, 'two completeness alarms');
+    expect(s.alarms.sort()).toEqual([expect.stringMatching(/^Object I-1 is incomplete: 1 of 3 views \(missing lateral, label\)/), expect.stringMatching(/^Object S-1 is incomplete: 1 of 2 views \(missing back\)/)]);
+
+    // Relinked, a shot stays with the rig that shot it (an object of the new barcode there), and takes that rig's view for its new number.
+    const insect = s.station.store.list({ limit: 10 }).find((c) => c.relPath === 'i1.tif')!.id;
+    await s.station.linker.editor.relinkCaptures([insect], 'S-1');
+    await s.station.linker.settled();
+    expect(s.station.linker.links.linkOf(insect)).toMatchObject({ barcode: 'S-1', seq: 2, view: 'lateral' });
+  });
+});

@@ -41,7 +41,7 @@ describe('device status', () => {
   it('says how long ago the last file arrived in each hot folder, or that it is unreachable', () => {
     expect([ago(4_400), ago(150_000), ago(3 * 3600_000), ago(86_400_000), ago(3 * 86_400_000)]).toEqual(['4 s ago', '2 min ago', '3 h ago', '1 day ago', '3 days ago']);
     const now = Date.parse('2026-11-25T12:00:30Z');
-    const camera: SourceInfo = { id: 'stand', path: '/data/in', kind: 'camera', profile: 'default', status: { sourceId: 'stand', state: 'watching' }, lastFileAt: '2026-11-25T12:00:18Z' };
+    const camera: SourceInfo = { id: 'stand', path: '/data/in', kind: 'camera', profile: 'default', views: [], expectedShots: 0, status: { sourceId: 'stand', state: 'watching' }, lastFileAt: '2026-11-25T12:00:18Z' };
     expect(sourceLook(camera, now)).toMatchObject({ name: 'stand (camera)', icon: '●', word: 'Folder OK', detail: 'last file 12 s ago', fix: null });
     expect(sourceLook({ ...camera, lastFileAt: null }, now).detail).toBe('no file yet');
     const gone = sourceLook({ ...camera, status: { sourceId: 'stand', state: 'unavailable', message: 'The folder /data/in does not exist.' } }, now);
@@ -138,7 +138,7 @@ describe('device status', () => {
       folders: ['/data/Inbox', '/data/Library'],
     });
     expect(diskWarnings([disk('warn', 'a'), disk('ok', null, '/other')]).map((d) => [d.icon, d.word, d.tone])).toEqual([['▲', 'Disk low on space', 'warn']]);
-    const html = renderToStaticMarkup(createElement(DeviceList, { devices: [sourceLook({ id: 'inbox', path: '/data/Inbox', kind: 'camera', profile: 'default', status: { sourceId: 'inbox', state: 'watching' }, lastFileAt: null }, 0)], disks: [critical!] }));
+    const html = renderToStaticMarkup(createElement(DeviceList, { devices: [sourceLook({ id: 'inbox', path: '/data/Inbox', kind: 'camera', profile: 'default', views: [], expectedShots: 0, status: { sourceId: 'inbox', state: 'watching' }, lastFileAt: null }, 0)], disks: [critical!] }));
     // In the devices line (one list), said once: the free space in the summary, what to do under it.
     expect(html.match(/<ul/g)).toHaveLength(1);
     expect(html.match(/role="alert"/g)).toHaveLength(1);
