@@ -215,14 +215,15 @@ export class Linker {
   /**
    * The watcher saw a new file version first (before its stability window and QC): its shot takes
    * its place now. `found`: by the start-up scan, so it was written while the station was down.
-   * `mtimeUs`: the version's modification time; a found file last modified no later than an
-   * expired wait's alarm that named it while it was being checked is that same file, already
-   * alarmed about (the event log is the record), so it is not alarmed about again.
+   * `mtimeUs`: the version's modification time, the order its shot keeps among shots still being
+   * checked; a found file last modified no later than an expired wait's alarm that named it while
+   * it was being checked is that same file, already alarmed about (the event log is the record), so
+   * it is not alarmed about again.
    */
-  arrival(sourceId: string, relPath: string, found: boolean, mtimeUs?: number): void {
-    const expiredAt = found && mtimeUs !== undefined && this.scansAfterCapture(sourceId) ? this.expiredWaits().get(fileKey(sourceId, relPath)) : undefined;
-    const expired = expiredAt !== undefined && Math.floor(mtimeUs! / 1000) <= expiredAt;
-    this.fromWatcher(sourceId, { type: 'arrival', file: relPath, stem: stemOf(relPath), isRaw: pairRole(relPath) === 'raw', found, ...(expired ? { expired } : {}), at: this.now() });
+  arrival(sourceId: string, relPath: string, found: boolean, mtimeUs: number): void {
+    const expiredAt = found && this.scansAfterCapture(sourceId) ? this.expiredWaits().get(fileKey(sourceId, relPath)) : undefined;
+    const expired = expiredAt !== undefined && Math.floor(mtimeUs / 1000) <= expiredAt;
+    this.fromWatcher(sourceId, { type: 'arrival', file: relPath, stem: stemOf(relPath), isRaw: pairRole(relPath) === 'raw', mtimeUs, found, ...(expired ? { expired } : {}), at: this.now() });
   }
 
   private scansAfterCapture(sourceId: string): boolean {
@@ -310,7 +311,7 @@ export class Linker {
       if (waiting.length === 0) continue;
       this.opts.db.transaction(() => {
         for (const c of waiting) {
-          this.apply(source.id, { type: 'waiting', captureId: c.id, file: c.relPath, stem: stemOf(c.relPath), isRaw: pairRole(c.relPath) === 'raw', at: Date.parse(c.detectedAt) });
+          this.apply(source.id, { type: 'waiting', captureId: c.id, file: c.relPath, stem: stemOf(c.relPath), isRaw: pairRole(c.relPath) === 'raw', mtimeUs: c.mtimeUs, at: Date.parse(c.detectedAt) });
           // One recorded before waits were written down: held from now on, like the others.
           if (!this.links.isAwaitingBarcode(c.id)) this.links.markAwaitingBarcode(c.id, source.id);
         }

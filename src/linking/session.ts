@@ -7,13 +7,15 @@
  *
  * A shot takes its place (object, sequence number, view) when its file ARRIVES, in the order the
  * watcher saw the files, interleaved with scans and control codes; QC finishing order does not
- * matter. The recorded capture fills the place later, even if its object has closed meanwhile.
+ * matter. Files that appear together are seen in no set order, so shots none of whose files is
+ * recorded yet are kept in the order they were written (see `inWriteOrder`). The recorded capture
+ * fills the place later, even if its object has closed meanwhile.
  *
  * Invariants: a capture is linked to at most one object; an object's sequence numbers start after
  * the shots its barcode already has in the project (at 1 for a new barcode) and increase by one per
- * shot in arrival order, where a RAW and its TIFF/JPEG (same stem) are one shot; an object is
- * closed exactly once, with the reason. A capture that fails QC takes no number
- * or view: it is not linked and is flagged for re-shoot (so does a shot waiting for its barcode
+ * shot in arrival order (write order among shots not recorded yet), where a RAW and its TIFF/JPEG
+ * (same stem) are one shot; an object is closed exactly once, with the reason. A capture that fails
+ * QC takes no number or view: it is not linked and is flagged for re-shoot (so does a shot waiting for its barcode
  * whose image shows another barcode than the one scanned, and a shot of which any file fails as
  * a barcode mismatch: all its files are taken off, as UNDO takes them). Its number goes to the next shot only if
  * no shot arrived after it (numbers already given are never changed, since those captures may be
@@ -98,12 +100,13 @@ export type SessionInput =
    * scan, so it was written while the station was not watching. `expired` (scan-after-capture, with
    * `found`): this very file was still being checked when its wait for a barcode expired in an
    * earlier run, whose alarm named it; it joins no object and is not alarmed about again.
+   * `mtimeUs`: when the file was written (its modification time).
    */
-  | { type: 'arrival'; file: string; stem: string; isRaw: boolean; found?: boolean; expired?: boolean; at: number }
+  | { type: 'arrival'; file: string; stem: string; isRaw: boolean; mtimeUs: number; found?: boolean; expired?: boolean; at: number }
   /** A file was recorded (QC finished); `failed`: its verdict is fail. */
   | { type: 'capture'; captureId: number; file: string; failed: boolean; at: number }
   /** scan-after-capture, on start: a capture recorded by the last run and still waiting for its barcode. */
-  | { type: 'waiting'; captureId: number; file: string; stem: string; isRaw: boolean; at: number }
+  | { type: 'waiting'; captureId: number; file: string; stem: string; isRaw: boolean; mtimeUs: number; at: number }
   /** The file left the hot folder before it was recorded. */
   | { type: 'gone'; file: string; at: number }
   | { type: 'tick'; at: number };
@@ -209,6 +212,8 @@ interface Place {
   shot: Shot | null;
   stem: string;
   isRaw: boolean;
+  /** Its modification time (µs): shots not recorded yet keep the order their files were written in (see `inWriteOrder`). */
+  written: number;
   /** Why it belongs nowhere (shot null). */
   why?: NotLinkedReason;
 }
@@ -400,9 +405,9 @@ export class LinkSession {
       case 'refused':
         return [...effects, ...this.refused(input.code, input.why, input.close, input.at)];
       case 'arrival':
-        return [...effects, ...this.arrival(input.file, input.stem, input.isRaw, input.found === true, input.expired === true, input.at)];
+        return [...effects, ...this.arrival(input.file, input.stem, input.isRaw, input.mtimeUs, input.found === true, input.expired === true, input.at)];
       case 'waiting':
-        this.place(null, input.file, input.stem, input.isRaw, input.at);
+        this.place(null, input.file, input.stem, input.isRaw, input.at, input.mtimeUs);
         this.places.get(input.file)!.shot!.files.find((f) => f.file === input.file && f.state === 'waiting')!.captureId = input.captureId;
         this.settle(input.file, 'linked');
         return effects;
@@ -452,7 +457,7 @@ export class LinkSession {
     if (gaveWay) gaveWay.gaveWayTo = this.open;
     const place = adopt === undefined ? undefined : this.places.get(adopt);
     if (place?.shot !== null || adopt === undefined) return effects;
-    this.place(this.open, adopt, place.stem, place.isRaw, at, left[0]?.arrival);
+    this.place(this.open, adopt, place.stem, place.isRaw, at, place.written, left[0]?.arrival);
     return [...effects, ...this.join(this.open!, left, from!, false, at)];
   }
 
@@ -470,7 +475,7 @@ export class LinkSession {
     const way = this.gaveWay(file);
     if (!way) return [];
     const { from, to } = way;
-    const { stem, isRaw } = this.places.get(file)!;
+    const { stem, isRaw, written } = this.places.get(file)!;
     const cannot = cannotJoin(to);
     if (cannot !== null) return this.takeOff(file, from, to, cannot);
     const into = this.followInto(to);
@@ -478,7 +483,7 @@ export class LinkSession {
     // Not numbered before shots its barcode took after it closed, in the database or still checked.
     if (into.closed !== null) into.firstSeq = Math.max(into.firstSeq, this.history(into.barcode).firstSeq, ...[...this.settling].filter((o) => o !== into && o.barcode === into.barcode).map(nextSeq));
     const left = this.takeOut(file);
-    this.place(into, file, stem, isRaw, at, left[0]!.arrival);
+    this.place(into, file, stem, isRaw, at, written, left[0]!.arrival);
     const effects = [...this.join(into, left, from.barcode, true, at), ...this.judgeIfSettled(from)];
     const joined = left.flatMap((s) => s.files.filter((f) => f.state === 'waiting').map((f) => f.file));
     if (judged !== null) {
@@ -513,7 +518,7 @@ export class LinkSession {
     const effects: SessionEffect[] = [];
     for (const s of left) {
       for (const f of s.files) {
-        if (f.state === 'waiting') this.place(object, f.file, s.stem, f.isRaw, at, s.arrival);
+        if (f.state === 'waiting') this.place(object, f.file, s.stem, f.isRaw, at, this.places.get(f.file)!.written, s.arrival);
         else {
           const shot = this.shotFor(object, s.stem, s.arrival);
           shot.files.push({ ...f });
@@ -609,40 +614,67 @@ export class LinkSession {
     return { type: 'capture.unlinked', captureIds: recorded, barcode: object?.barcode ?? null, seq: object ? shot.seq : null, stem: shot.stem, reshoot: true };
   }
 
-  private arrival(file: string, stem: string, isRaw: boolean, found: boolean, expired: boolean, at: number): SessionEffect[] {
+  private arrival(file: string, stem: string, isRaw: boolean, written: number, found: boolean, expired: boolean, at: number): SessionEffect[] {
     // A new version of a file that is still being checked keeps its place.
     if (this.places.has(file)) return [];
     if (this.rules.mode === 'scan-after-capture') {
       if (found && expired) {
-        this.places.set(file, { object: null, shot: null, stem, isRaw, why: 'no barcode scanned in time' });
+        this.places.set(file, { object: null, shot: null, stem, isRaw, written, why: 'no barcode scanned in time' });
         return [];
       }
       if (found) {
-        this.places.set(file, { object: null, shot: null, stem, isRaw, why: 'written while the station was not watching' });
+        this.places.set(file, { object: null, shot: null, stem, isRaw, written, why: 'written while the station was not watching' });
         return [{ type: 'alarm', barcode: null, message: `${file} was written while the station was not watching: it does not join the next scan; link it with a relink once it is checked.` }];
       }
-      this.place(null, file, stem, isRaw, at);
+      this.inWriteOrder(this.pending, this.place(null, file, stem, isRaw, at, written));
       return [];
     }
     // A file found by a start-up scan was written while nobody watched: when is unknown, so it joins no object.
     if (!this.open || found) {
-      this.places.set(file, { object: null, shot: null, stem, isRaw, why: found ? 'written while the station was not watching' : 'no object open' });
+      this.places.set(file, { object: null, shot: null, stem, isRaw, written, why: found ? 'written while the station was not watching' : 'no object open' });
       return [];
     }
     this.open.lastActivity = at;
-    this.place(this.open, file, stem, isRaw, at);
+    this.inWriteOrder(this.open.shots, this.place(this.open, file, stem, isRaw, at, written));
     return [];
   }
 
   /**
-   * Puts `file` in the shot of its stem in `object` (null: the shots waiting for a barcode), or a new
-   * shot after the last; `arrival`: the shot's, when it arrived in another object (see `shotFor`).
+   * The watcher reports files that appear together (a batch the tethering program or a card copy
+   * drops at once) in whatever order its first looks at them finish, not the order they were
+   * written. So `shot` of `shots` (an object's, or those waiting for a barcode), a file of which
+   * just arrived, when none of its files is recorded yet, moves before the shots just before it
+   * written after it that are not recorded either, taking the first of their numbers and arrivals,
+   * and they move up one each (their views follow their numbers). No number of theirs has been given
+   * out (a shot's number is given when a capture of it is recorded), so nothing filed is renamed.
+   * Same time: by name.
    */
-  private place(object: SessionObject | null, file: string, stem: string, isRaw: boolean, at: number, arrival?: number): void {
+  private inWriteOrder(shots: Shot[], shot: Shot): void {
+    const unrecorded = (s: Shot): boolean => !s.undone && s.files.every((f) => f.state === 'waiting');
+    if (!unrecorded(shot)) return;
+    const written = (s: Shot): number => Math.min(...s.files.map((f) => this.places.get(f.file)!.written));
+    const after = (s: Shot): boolean => unrecorded(s) && (written(s) > written(shot) || (written(s) === written(shot) && s.stem > shot.stem));
+    const last = shots.indexOf(shot);
+    let first = last;
+    while (first > 0 && after(shots[first - 1]!)) first--;
+    if (first === last) return;
+    const passed = shots.slice(first, last);
+    const slots = [...passed, shot].map((s) => ({ seq: s.seq, arrival: s.arrival }));
+    [shot, ...passed].forEach((s, i) => Object.assign(s, slots[i]));
+    shots.splice(first, passed.length + 1, shot, ...passed);
+  }
+
+  /**
+   * Puts `file` (written at `written`) in the shot of its stem in `object` (null: the shots waiting
+   * for a barcode), or a new shot after the last; `arrival`: the shot's, when it arrived in another
+   * object (see `shotFor`). Returns its shot.
+   */
+  private place(object: SessionObject | null, file: string, stem: string, isRaw: boolean, at: number, written: number, arrival?: number): Shot {
     const shot = this.shotFor(object, stem, arrival);
     if (!object) this.pendingSince = at;
     shot.files.push({ file, isRaw, state: 'waiting', captureId: null });
-    this.places.set(file, { object, shot, stem, isRaw });
+    this.places.set(file, { object, shot, stem, isRaw, written });
+    return shot;
   }
 
   /**

@@ -339,17 +339,17 @@ export class LinkStore {
    * and not already given up on (a `capture.not-linked` event: their wait expired, or they were
    * written while the station was not watching): the shots waiting for a barcode, oldest first.
    */
-  waitingCaptures(sourceId: string, notBefore: string | null): { id: number; relPath: string; detectedAt: string }[] {
+  waitingCaptures(sourceId: string, notBefore: string | null): { id: number; relPath: string; mtimeUs: number; detectedAt: string }[] {
     return this.db
       .prepare(
-        `SELECT c.id, c.rel_path AS relPath, c.detected_at AS detectedAt FROM captures c
+        `SELECT c.id, c.rel_path AS relPath, c.mtime_us AS mtimeUs, c.detected_at AS detectedAt FROM captures c
          WHERE c.source_id = ? AND c.reshoot = 0 AND c.verdict != 'fail'
            AND c.checked_at > COALESCE((SELECT MAX(closed_at) FROM objects WHERE source_id = ?), ?)
            AND NOT EXISTS (SELECT 1 FROM capture_links l WHERE l.capture_id = c.id)
            AND NOT EXISTS (SELECT 1 FROM events e WHERE e.capture_id = c.id AND e.type = 'capture.not-linked')
          ORDER BY c.id`,
       )
-      .all(sourceId, sourceId, notBefore) as { id: number; relPath: string; detectedAt: string }[];
+      .all(sourceId, sourceId, notBefore) as { id: number; relPath: string; mtimeUs: number; detectedAt: string }[];
   }
 
   /**

@@ -327,6 +327,25 @@ describe('a shot takes its place when the watcher first sees its file', () => {
     expect(filesUnder(s.library)).toEqual(['Z-1_001_Z_0001.tif', 'Z-1_002_Z_0002.tif']);
   });
 
+  it('numbers files that appear together in the order they were written, not the order the watcher reports them', async () => {
+    const s = await startStation({ template: '{barcode}_{seq:03}_{view}_{original}{ext}', views: ['front', 'back'] });
+    await s.scan('Z-2');
+    // Written elsewhere with their times kept (a card copy): skinks first, lucanidae (first by name) a second later.
+    const written = path.join(s.home, 'written');
+    fs.mkdirSync(written);
+    await writeGoodTiff(path.join(written, 'skinks.tif'), 15);
+    await writeGoodTiff(path.join(written, 'lucanidae.tif'), 16);
+    const t = Math.floor(Date.now() / 1000) - 60;
+    fs.utimesSync(path.join(written, 'skinks.tif'), t, t);
+    fs.utimesSync(path.join(written, 'lucanidae.tif'), t + 1, t + 1);
+    // Both land at once, the later-written first: the watcher tends to see them in that order.
+    fs.renameSync(path.join(written, 'lucanidae.tif'), path.join(s.inbox, 'lucanidae.tif'));
+    fs.renameSync(path.join(written, 'skinks.tif'), path.join(s.inbox, 'skinks.tif'));
+    await waitFor(() => filesUnder(s.library).length === 2, 'both filed');
+    expect(filesUnder(s.library)).toEqual(['Z-2_001_front_skinks.tif', 'Z-2_002_back_lucanidae.tif']);
+    expect([linkOf(s, 'skinks.tif').link, linkOf(s, 'lucanidae.tif').link]).toMatchObject([{ seq: 1, view: 'front' }, { seq: 2, view: 'back' }]);
+  });
+
   it('UNDO takes the shot still in QC, says so, and flags it when it is recorded; the good shot before stays', async () => {
     const s = await startStation({ template: '{barcode}_{seq:02}{ext}' });
     await s.scan('U-1');

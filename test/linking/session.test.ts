@@ -3,13 +3,16 @@ import { LinkSession, type SessionInput, type SessionRules } from '../../src/lin
 
 const rules: SessionRules = { mode: 'scan-before-capture', idleTimeoutSec: 300, views: ['front', 'back', 'label'], expectedShots: 0, expectPairs: false, settleWaitSec: 30 };
 
-/** An input whose time may be left out (distributes over the union, unlike a plain Omit). */
-type Step = SessionInput extends infer I ? (I extends SessionInput ? Omit<I, 'at'> & { at?: number } : never) : never;
+/** An input whose time and file time may be left out (distributes over the union, unlike a plain Omit). */
+type Step = SessionInput extends infer I ? (I extends SessionInput ? Omit<I, 'at' | 'mtimeUs'> & { at?: number; mtimeUs?: number } : never) : never;
 
-/** Runs a rig sequence; `t` advances one second per input unless an input says otherwise. */
+/** Runs a rig sequence; `t` advances one second per input unless an input says otherwise, and a file was written when it arrives unless its input says otherwise. */
 function run(session: LinkSession, inputs: (Step | Step[])[]) {
   let t = 0;
-  return inputs.flat().flatMap((i) => session.apply({ ...i, at: (t = i.at ?? t + 1000) } as SessionInput));
+  return inputs.flat().flatMap((i) => {
+    t = i.at ?? t + 1000;
+    return session.apply({ ...(i.type === 'arrival' || i.type === 'waiting' ? { mtimeUs: t * 1000 } : {}), ...i, at: t } as SessionInput);
+  });
 }
 const stemOf = (file: string) => file.replace(/\.[^.]+$/, '');
 /** The watcher first sees `file` (RAW when it ends in .cr2). */
@@ -97,6 +100,55 @@ describe('LinkSession, a shot takes its place when its file arrives', () => {
       [2, 2, 'back'],
       [1, 1, 'front'],
     ]);
+  });
+
+  describe('files seen in another order than they were written (they appeared together)', () => {
+    /** The watcher first sees `file`, written at `mtimeUs`. */
+    const written = (file: string, mtimeUs: number): Step => ({ type: 'arrival', file, stem: stemOf(file), isRaw: file.endsWith('.cr2'), mtimeUs });
+    const links = (effects: ReturnType<typeof run>) => effects.flatMap((e) => (e.type === 'capture.linked' ? [[e.captureId, e.barcode, e.seq, e.view]] : []));
+
+    it('numbers the shots not recorded yet in the order they were written, then by name; views follow; UNDO takes the last written', () => {
+      const s = new LinkSession(rules);
+      const effects = run(s, [scan('Z'), written('lucanidae.tif', 3), written('skinks.tif', 1), written('b.tif', 2), written('a.tif', 2), control('UNDO')]);
+      expect(effects.at(-1)).toEqual({ type: 'capture.unlinked', captureIds: [], barcode: 'Z', seq: 4, stem: 'lucanidae', reshoot: true });
+      expect(links(run(s, [record(1, 'lucanidae.tif'), record(2, 'skinks.tif'), record(3, 'b.tif'), record(4, 'a.tif')]))).toEqual([
+        [2, 'Z', 1, 'front'],
+        [3, 'Z', 3, 'label'],
+        [4, 'Z', 2, 'back'],
+      ]);
+    });
+
+    it('a RAW written before the shot ahead moves its shot (still unrecorded) ahead of it', () => {
+      const s = new LinkSession(rules);
+      expect(links(run(s, [scan('Z'), written('x.tif', 10), written('y.tif', 20), written('y.cr2', 5), record(1, 'x.tif'), record(2, 'y.tif'), record(3, 'y.cr2')]))).toEqual([
+        [1, 'Z', 2, 'back'],
+        [2, 'Z', 1, 'front'],
+        [3, 'Z', 1, 'front'],
+      ]);
+    });
+
+    it('never moves before a shot with a recorded file, nor into the object before a scan', () => {
+      const recorded = run(new LinkSession(rules), [scan('A'), written('late.tif', 20), record(1, 'late.tif'), written('early.tif', 10), record(2, 'early.tif')]);
+      expect(links(recorded)).toEqual([
+        [1, 'A', 1, 'front'],
+        [2, 'A', 2, 'back'],
+      ]);
+      const split = run(new LinkSession(rules), [scan('A'), written('late.tif', 20), scan('B'), written('early.tif', 10), record(1, 'late.tif'), record(2, 'early.tif')]);
+      expect(links(split)).toEqual([
+        [1, 'A', 1, 'front'],
+        [2, 'B', 1, 'front'],
+      ]);
+    });
+
+    it('scan after capture: the shots waiting for their barcode are numbered in the order they were written', () => {
+      const s = new LinkSession({ ...rules, mode: 'scan-after-capture' });
+      run(s, [written('late.tif', 20), written('early.tif', 10)]);
+      expect(s.waitingShots.map((w) => w.stem)).toEqual(['early', 'late']);
+      expect(links(run(s, [scan('A'), record(1, 'late.tif'), record(2, 'early.tif')]))).toEqual([
+        [1, 'A', 2, 'back'],
+        [2, 'A', 1, 'front'],
+      ]);
+    });
   });
 
   it('tells QC which object a file still being checked belongs to', () => {
@@ -636,7 +688,7 @@ describe('LinkSession, restored after a linking edit', () => {
       () => true,
     );
     expect(s.current).toEqual({ barcode: 'B2', shots: 2 });
-    expect(s.apply({ type: 'arrival', file: 'IMG_8.tif', stem: 'IMG_8', isRaw: false, at: 5000 })).toEqual([]);
+    expect(s.apply({ type: 'arrival', file: 'IMG_8.tif', stem: 'IMG_8', isRaw: false, mtimeUs: 5_000_000, at: 5000 })).toEqual([]);
     expect(s.apply({ type: 'capture', captureId: 8, file: 'IMG_8.tif', failed: false, at: 5000 })).toEqual([{ type: 'capture.linked', object: 1, captureId: 8, barcode: 'B2', seq: 4, view: null }]);
     expect(s.apply({ type: 'control', action: 'UNDO', at: 6000 })).toEqual([{ type: 'capture.unlinked', captureIds: [8], barcode: 'B2', seq: 4, stem: 'IMG_8', reshoot: true }]);
     expect(s.apply({ type: 'control', action: 'UNDO', at: 7000 })).toEqual([{ type: 'capture.unlinked', captureIds: [7], barcode: 'B2', seq: 3, stem: 'IMG_7', reshoot: true }]);

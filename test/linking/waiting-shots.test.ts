@@ -10,7 +10,7 @@ describe('LinkSession.waitingShots', () => {
   it('lists shots from their arrival, pairs as one shot, drops an undone one, and is empty once the barcode is scanned or the wait times out', () => {
     const s = new LinkSession(rules);
     let at = 0;
-    const arrive = (file: string) => s.apply({ type: 'arrival', file, stem: stemOf(file), isRaw: file.endsWith('.cr2'), at: (at += 1000) });
+    const arrive = (file: string) => s.apply({ type: 'arrival', file, stem: stemOf(file), isRaw: file.endsWith('.cr2'), mtimeUs: (at += 1000) * 1000, at });
     const record = (captureId: number, file: string, failed = false) => s.apply({ type: 'capture', captureId, file, failed, at: (at += 1000) });
 
     expect(s.waitingShots).toEqual([]);
