@@ -85,8 +85,16 @@ export function SettingsPanel({ data, draft, errors, dirty, checking, saving, no
       onChange={(e) => set(path, props.optional && e.target.value === '' ? null : e.target.value)}
     />
   );
-  const number = (path: FieldPath) => (
-    <input {...a11y(path, errors)} className="field__input field__input--number" inputMode="decimal" value={String(getIn(draft, path) ?? '')} onChange={(e) => set(path, numberFromInput(e.target.value))} />
+  // `optional`: left empty, the field is removed from the config (its default applies).
+  const number = (path: FieldPath, props: { placeholder?: string; optional?: boolean } = {}) => (
+    <input
+      {...a11y(path, errors)}
+      className="field__input field__input--number"
+      inputMode="decimal"
+      value={String(getIn(draft, path) ?? '')}
+      placeholder={props.placeholder}
+      onChange={(e) => set(path, props.optional && e.target.value.trim() === '' ? null : numberFromInput(e.target.value))}
+    />
   );
   const check = (path: FieldPath, label: string) => (
     <label className="field field--check">
@@ -94,8 +102,17 @@ export function SettingsPanel({ data, draft, errors, dirty, checking, saving, no
       <FieldError path={path} errors={errors} />
     </label>
   );
-  const list = (path: FieldPath, placeholder?: string) => (
-    <input {...a11y(path, errors, true)} className="field__input" value={((getIn(draft, path) as string[] | undefined) ?? []).join(', ')} placeholder={placeholder} onChange={(e) => set(path, listFromInput(e.target.value))} />
+  const list = (path: FieldPath, placeholder?: string, optional = false) => (
+    <input
+      {...a11y(path, errors, true)}
+      className="field__input"
+      value={((getIn(draft, path) as string[] | undefined) ?? []).join(', ')}
+      placeholder={placeholder}
+      onChange={(e) => {
+        const items = listFromInput(e.target.value);
+        set(path, optional && items.length === 0 ? null : items);
+      }}
+    />
   );
   const select = (path: FieldPath, options: readonly string[], labels: Record<string, string> = {}) => (
     <select {...a11y(path, errors)} className="field__input" value={String(getIn(draft, path) ?? '')} onChange={(e) => set(path, e.target.value || null)}>
@@ -178,6 +195,12 @@ export function SettingsPanel({ data, draft, errors, dirty, checking, saving, no
               </Field>
               <Field path={['sources', i, 'scanMode']} label="Barcode scanned" errors={errors}>
                 {select(['sources', i, 'scanMode'], ['', ...Object.keys(scanModeLabels)], { ...scanModeLabels, '': `as set under linking (${scanModeLabels[draft.linking.mode]})` })}
+              </Field>
+              <Field path={['sources', i, 'views']} label="Views" hint="of this rig's objects; empty = as under linking" errors={errors} nested>
+                {list(['sources', i, 'views'], draft.linking.views.length > 0 ? draft.linking.views.join(', ') : 'as under linking', true)}
+              </Field>
+              <Field path={['sources', i, 'expectedShots']} label="Shots expected" hint="empty = as under linking" errors={errors}>
+                {number(['sources', i, 'expectedShots'], { placeholder: String(draft.linking.expectedShots), optional: true })}
               </Field>
               {check(['sources', i, 'polling'], 'Network share (poll)')}
               <Field path={['sources', i, 'pollIntervalMs']} label="Poll every" hint="ms" errors={errors}>
@@ -303,6 +326,20 @@ export function SettingsPanel({ data, draft, errors, dirty, checking, saving, no
             errors={errors}
             onChange={(next) => set(['linking', 'imageFormats'], next)}
           />
+          <fieldset {...a11y(['linking', 'imageCodeTemplates'], errors, true)} className="field field--choices">
+            <legend className="field__label">
+              What a code read in the image stands for
+              <span className="field__hint"> per symbology, {'{text}'} being the code read (e.g. BR{'{text}'} for a catalogue number printed as EAN-13); empty = the code as read</span>
+            </legend>
+            <div className="settings__grid">
+              {draft.linking.imageFormats.map((format) => (
+                <Field key={format} path={['linking', 'imageCodeTemplates', format]} label={imageSymbologyLabels[format]} errors={errors}>
+                  {text(['linking', 'imageCodeTemplates', format], { mono: true, placeholder: 'as read', optional: true })}
+                </Field>
+              ))}
+            </div>
+            <FieldError path={['linking', 'imageCodeTemplates']} errors={errors} nested />
+          </fieldset>
           {check(['linking', 'linkFromImage'], 'Open the object from a barcode in the image')}
           {check(['linking', 'usb', 'enabled'], 'Read USB barcode scanners directly (even while another program has the keyboard focus)')}
           <div className="settings__grid">

@@ -130,6 +130,28 @@ function schemaLeaves(schema: z.ZodType, at: (string | number)[]): (string | num
 }
 
 describe('settings form: linking and profile fields', () => {
+  it("takes a rig's own views and shots, and a symbology's code template; each refused at its field, each removed again when emptied", async () => {
+    const { data, check } = await stationConfig();
+    const at = (html: string, path: (string | number)[]) => new RegExp(`<p id="${fieldId(path)}-error" class="field__error"[^>]*><span aria-hidden="true">✕</span> <strong>Fix:</strong> ([^<]*)</p>`).exec(html)?.[1];
+    let draft = setIn(data.config, ['sources', 0, 'views'], ['dorsal', 'x'.repeat(41)]);
+    draft = setIn(draft, ['sources', 0, 'expectedShots'], -1);
+    draft = setIn(draft, ['linking', 'imageCodeTemplates', 'EAN13'], 'BR');
+    const errors = await check(draft);
+    expect(Object.keys(errors).sort()).toEqual(['linking.imageCodeTemplates.EAN13', 'sources.0.expectedShots', 'sources.0.views.1']);
+    const html = render(data, { draft, errors, dirty: true });
+    expect(at(html, ['linking', 'imageCodeTemplates', 'EAN13'])).toBe('Put {text} once where the code read in the image goes, e.g. &quot;BR{text}&quot;, and no other braces');
+    expect(html).toMatch(/<input id="setting-sources-0-views"[^>]*aria-invalid="true"/);
+    expect(html).toMatch(/<input id="setting-sources-0-expectedShots"[^>]*aria-invalid="true"/);
+    // A template field per symbology looked for, and none for the others.
+    expect(html).toContain('id="setting-linking-imageCodeTemplates-EAN13"');
+    expect(html).not.toContain('id="setting-linking-imageCodeTemplates-Code93"');
+    const fine = setIn(setIn(setIn(draft, ['sources', 0, 'views'], ['dorsal', 'label']), ['sources', 0, 'expectedShots'], 2), ['linking', 'imageCodeTemplates', 'EAN13'], 'BR{text}');
+    expect(await check(fine)).toEqual({});
+    // Emptied, the fields are removed (null): the station's linking.* and the code as read apply again.
+    const cleared = setIn(setIn(setIn(fine, ['sources', 0, 'views'], null), ['sources', 0, 'expectedShots'], null), ['linking', 'imageCodeTemplates', 'EAN13'], null);
+    expect(await check(cleared)).toEqual({});
+  });
+
   it('has a control for every linking field of the config schema, each source\'s scan mode and polling, and each profile\'s RAW + TIFF pair rule', async () => {
     const { data } = await stationConfig();
     const html = render(data);
