@@ -776,7 +776,9 @@ export class LinkSession {
     this.open = null;
     object.closed = reason;
     object.closedAt = at;
-    const effects: SessionEffect[] = [{ type: 'object.closed', object: object.ref, barcode: object.barcode, reason, shots: presentSeqs(object, live).size }];
+    // Rejected, only this object's own shots are set aside: the count says so, not the barcode's earlier shots.
+    const shots = reason === 'rejected' ? object.shots.filter(live).length : presentSeqs(object, live).size;
+    const effects: SessionEffect[] = [{ type: 'object.closed', object: object.ref, barcode: object.barcode, reason, shots }];
     const unchecked = uncheckedFiles(object);
     if (unchecked.length > 0) {
       this.settling.add(object);

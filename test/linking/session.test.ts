@@ -67,6 +67,13 @@ describe('LinkSession, scan before capture', () => {
     ]);
   });
 
+  it('REJECT of a barcode scanned again counts only the shots it sets aside, not the barcode\'s earlier ones', () => {
+    // A1 has shots 1 and 2 in the database (an earlier run): scanned again, it takes 3, and REJECT sets that one aside.
+    const s = new LinkSession(rules, () => ({ firstSeq: 3, seqs: [1, 2] }));
+    const effects = run(s, [scan('A1'), shot(3, 'IMG_3.tif'), control('REJECT')]);
+    expect(effects.filter((e) => e.type === 'object.closed')).toEqual([{ type: 'object.closed', object: 1, barcode: 'A1', reason: 'rejected', shots: 1 }]);
+  });
+
   it('closes an idle object, and raises an alarm when an incomplete object is closed', () => {
     const s = new LinkSession({ ...rules, idleTimeoutSec: 60, expectedShots: 3, expectPairs: true });
     const effects = run(s, [scan('A1'), shot(1, 'IMG_1.cr2'), shot(2, 'IMG_1.tif'), shot(3, 'IMG_2.cr2'), { type: 'tick', at: 68_000 }, { type: 'tick', at: 200_000 }]);
