@@ -139,8 +139,9 @@ export class LinkEditor {
       await this.readFirst(() => this.wholeShots(captureIds).map((id) => [id, this.validBarcode(barcode)]));
       const code = this.validBarcode(barcode);
       const ids = this.wholeShots(captureIds);
-      this.refuseContradicted(ids.map((id) => [id, code]), `Relinking to ${code}`);
       const sourceId = this.captures.get(ids[0])!.sourceId;
+      this.refuseAlreadyThere(ids, this.links.latestObject(code, sourceId));
+      this.refuseContradicted(ids.map((id) => [id, code]), `Relinking to ${code}`);
       const before = this.snapshot(ids);
       const edit = this.commit(() => {
         const target = this.links.latestObject(code, sourceId) ?? this.links.createClosedObject(code, sourceId);
@@ -151,6 +152,25 @@ export class LinkEditor {
     });
   }
 
+  /**
+   * Refuses a relink of shots already in `target` (the object they would move to): it would only
+   * renumber them after its last shot, leaving their numbers empty. When only some are there, the
+   * whole relink is refused, naming them and the others to relink alone, so nothing moves by half.
+   */
+  private refuseAlreadyThere(ids: readonly number[], target: ObjectRecord | null): void {
+    const there = target === null ? [] : ids.filter((id) => this.links.linkOf(id)?.objectId === target.id);
+    if (target === null || there.length === 0) return;
+    const shots = new Map<number, string[]>();
+    for (const id of there) {
+      const seq = this.links.linkOf(id)!.seq;
+      shots.set(seq, [...(shots.get(seq) ?? []), `${this.captures.get(id)!.relPath} (capture ${id})`]);
+    }
+    const each = [...shots].sort(([a], [b]) => a - b).map(([seq, files]) => `${files.join(' and ')} ${files.length === 1 ? 'is' : 'are'} already shot ${seq} of ${target.barcode}`);
+    const others = ids.filter((id) => !there.includes(id));
+    const fix = others.length === 0 ? '' : ` To move the others, relink only them: capture${others.length === 1 ? '' : 's'} ${others.join(', ')}.`;
+    throw new StationError('INVALID_ARGUMENT', `${each.join('; ')}; nothing was changed.${fix}`);
+  }
+
   /** The shots of `objectId` from `fromSeq` on become their own object with `barcode`. */
   splitObject(objectId: number, fromSeq: number, barcode: string): Promise<EditOutcome> {
     return this.serialize(async () => {
@@ -159,6 +179,7 @@ export class LinkEditor {
       const object = this.objectOrThrow(objectId);
       const ids = this.shotsFrom(objectId, fromSeq);
       if (ids.length === 0) throw new StationError('INVALID_ARGUMENT', `Object ${object.barcode} has no shot numbered ${fromSeq} or later: nothing to split off.`);
+      if (code === object.barcode) throw new StationError('INVALID_ARGUMENT', `Shots ${fromSeq}… of ${code} already have barcode ${code}; nothing was changed. Split them off as the barcode they belong to.`);
       this.refuseContradicted(ids.map((id) => [id, code]), `Splitting shots ${fromSeq}… of ${object.barcode} off as ${code}`);
       const before = this.snapshot(ids);
       const edit = this.commit(() => this.place(ids, this.links.createClosedObject(code, object.sourceId).id, 'split'));
@@ -185,7 +206,7 @@ export class LinkEditor {
 
   /** Why no object of `code` takes the shots of `object` (mergeIntoBarcode), and what to do instead. */
   private noMergeTarget(object: ObjectRecord, code: string): string {
-    if (code === object.barcode) return `Object ${code} has no other object with its barcode to merge into.`;
+    if (code === object.barcode) return `Object ${code} has no other object with its barcode to merge into; nothing was changed.`;
     const rename = `To give ${object.barcode} that barcode instead, use Rename object`;
     const others = this.db.prepare('SELECT state FROM objects WHERE barcode = ? AND id != ?').pluck().all(code, object.id) as ObjectState[];
     if (others.includes('rejected')) {
@@ -201,7 +222,7 @@ export class LinkEditor {
       const into = this.links.object(intoObjectId);
       return into ? this.links.capturesOf(objectId).map((id) => [id, into.barcode]) : [];
     });
-    if (objectId === intoObjectId) throw new StationError('INVALID_ARGUMENT', 'An object cannot be merged into itself.');
+    if (objectId === intoObjectId) throw new StationError('INVALID_ARGUMENT', `Object ${this.links.object(objectId)?.barcode ?? objectId} cannot be merged into itself; nothing was changed.`);
     const from = this.objectOrThrow(objectId);
     const into = this.objectOrThrow(intoObjectId);
     if (into.state === 'rejected') {
@@ -230,7 +251,8 @@ export class LinkEditor {
       const code = this.validBarcode(barcode);
       const object = this.objectOrThrow(objectId);
       const captureIds = this.links.capturesOf(objectId);
-      if (code !== object.barcode) this.refuseSecondObject(object, code, 'renamed');
+      if (code === object.barcode) throw new StationError('INVALID_ARGUMENT', `Object ${code} already has barcode ${code}; nothing was changed.`);
+      this.refuseSecondObject(object, code, 'renamed');
       this.refuseContradicted(captureIds.map((id) => [id, code]), `Renaming object ${object.barcode} to ${code}`);
       const before = this.snapshot(captureIds);
       const edit = this.commit(() => {

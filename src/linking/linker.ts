@@ -490,6 +490,7 @@ export class Linker {
             log.warn(`object ${effect.barcode} was closed after ${this.opts.config.idleTimeoutSec} s without activity (linking.idleTimeoutSec); scan it again to add shots`, { barcode: effect.barcode, shots: effect.shots, source: sourceId });
             this.idleClosed.set(sourceId, effect.barcode);
           }
+          if (effect.empty) log.info(`object ${effect.barcode} was closed with no shots (scanned by mistake?): no completeness alarm for it`, { barcode: effect.barcode, reason: effect.reason, source: sourceId });
           const id = ids.get(effect.object);
           if (id !== undefined) {
             this.links.closeObject(id, effect.reason);

@@ -25,22 +25,24 @@
  * comes first (a file that never settles, such as an empty one left in the hot folder, must not
  * keep the alarm from the technician while the object is still at the stand); a file not yet
  * checked then counts as missing, the alarm says so, and when the last of them settles the object
- * is judged again and a changed verdict is announced. Only shots with a linked capture count, and of
- * the barcode's earlier shots only those it really has (sequence numbers a failed, undone or
- * relinked shot left empty are gaps, not shots). After a linking edit, `restore` makes each object
- * the session holds what the database has (its barcode, its linked shots, its barcode's next number
- * and real shots elsewhere), keeping the places of files still being checked. An object opened from
- * an image (linkFromImage) gives way to the next object's image, with that image's whole shot (its RAW
- * too, even linked already; an earlier shot whose image is checked only after that, showing the same
- * code, follows, numbered after the next object's shots, even once that object has closed, unless
- * it was rejected or renamed since: then the shot is taken off for re-shoot). Give-way and UNDO take
- * shots in arrival order, which a followed shot's number does not follow; a refused scan may close the open
- * object (the technician moved on). Places live in memory only; `object.unchecked` and `object.judged` let
+ * is judged again and a changed verdict is announced. An object that took no shot, of a barcode
+ * with none elsewhere (scanned by mistake, then the right barcode), is not judged: its close says
+ * `empty`. Only shots with a linked capture count, and of the barcode's earlier shots only those it
+ * really has (sequence numbers a failed, undone or relinked shot left empty are gaps, not shots).
+ * After a linking edit, `restore` makes each object the session holds what the database has (its
+ * barcode, its linked shots, its barcode's next number and real shots elsewhere), keeping the
+ * places of files still being checked. An object opened from an image (linkFromImage) gives way to
+ * the next object's image, with that image's whole shot (its RAW too, even linked already; an
+ * earlier shot whose image is checked only after that, showing the same code, follows, numbered
+ * after the next object's shots, even once that object has closed, unless it was rejected or
+ * renamed since: then the shot is taken off for re-shoot). Give-way and UNDO take shots in arrival
+ * order, which a followed shot's number does not follow; a refused scan may close the open object
+ * (the technician moved on). Places live in memory only; `object.unchecked` and `object.judged` let
  * the station keep in its database which closed objects are still to be judged, so the next start
- * judges those the last run could not. Files a start-up scan finds (the station's, or a source folder's
- * that comes back) were written while nobody watched, so they join no object: scan-before-capture
- * links them only if linkFromImage opens an object from the image, scan-after-capture raises an
- * alarm (they never join the next scan unprompted).
+ * judges those the last run could not. Files a start-up scan finds (the station's, or a source
+ * folder's that comes back) were written while nobody watched, so they join no object:
+ * scan-before-capture links them only if linkFromImage opens an object from the image,
+ * scan-after-capture raises an alarm (they never join the next scan unprompted).
  */
 import { quotedScan } from '../barcode/validate.js';
 import type { scanModes } from '../config/schema.js';
@@ -119,7 +121,8 @@ export type NotLinkedReason = 'no object open' | 'written while the station was 
 export type SessionEffect =
   /** `object`: the session's own number for it, which later effects of that object carry. */
   | { type: 'object.opened'; object: number; barcode: string; fromImage?: true }
-  | { type: 'object.closed'; object: number; barcode: string; reason: CloseReason; shots: number }
+  /** `empty`: it took no shot and its barcode has none (scanned by mistake, as a rule), so it raises no completeness alarm. */
+  | { type: 'object.closed'; object: number; barcode: string; reason: CloseReason; shots: number; empty?: true }
   /** The object just closed with these files still being checked: its completeness is judged later (see `object.judged`). */
   | { type: 'object.unchecked'; object: number; barcode: string; files: string[] }
   /** An object that closed with files still being checked has now been judged (its alarm, if any, follows). */
@@ -204,6 +207,8 @@ interface SessionObject {
   closedAt: number;
   /** Judged before all its files settled: what was missing then, and the files not checked yet. */
   early: { missing: string[]; files: string[] } | null;
+  /** A shot was ever placed in it (one UNDO, a failed check or an edit took away since counts too): see `scannedByMistake`. */
+  tookShot: boolean;
 }
 
 /** Where an arrived, not yet recorded file belongs: its shot (in `object`, or waiting for a barcode when that is null), or nowhere (shot null, and `why`). */
@@ -315,6 +320,7 @@ export class LinkSession {
     }
     object.barcode = barcode;
     object.shots = shots;
+    if (shots.length > 0) object.tookShot = true;
   }
 
   /** Whether time can change anything (an object or waiting shots may expire, a closed object be judged). */
@@ -436,6 +442,7 @@ export class LinkSession {
         }
         shot.seq = nextSeq(object);
         object.shots.push(shot);
+        object.tookShot = true;
         for (const f of shot.files) {
           if (f.state === 'waiting') this.places.get(f.file)!.object = object;
           if (f.state === 'linked') effects.push(this.linked(object, shot, f.captureId!));
@@ -579,7 +586,7 @@ export class LinkSession {
     const before = [...this.settling].filter((o) => o.barcode === barcode && o.closed !== 'rejected');
     const history = this.history(barcode);
     const firstSeq = Math.max(history.firstSeq, ...before.map(nextSeq));
-    this.open = { ref: this.nextRef++, barcode, shots: [], lastActivity: at, closed: null, fromImage, gaveWayTo: null, openedAs: barcode, firstSeq, earlier: new Set(history.seqs), before, closedAt: 0, early: null };
+    this.open = { ref: this.nextRef++, barcode, shots: [], lastActivity: at, closed: null, fromImage, gaveWayTo: null, openedAs: barcode, firstSeq, earlier: new Set(history.seqs), before, closedAt: 0, early: null, tookShot: false };
     return [...effects, { type: 'object.opened', object: this.open.ref, barcode, ...(fromImage ? { fromImage } : {}) }];
   }
 
@@ -693,6 +700,7 @@ export class LinkSession {
     while (shots.length > 0 && !live(shots.at(-1)!)) shots.pop();
     const added: Shot = { stem, seq: object ? nextSeq(object) : 0, files: [], undone: false, arrival: arrival ?? ++this.arrivals };
     shots.push(added);
+    if (object) object.tookShot = true;
     return added;
   }
 
@@ -778,7 +786,7 @@ export class LinkSession {
     object.closedAt = at;
     // Rejected, only this object's own shots are set aside: the count says so, not the barcode's earlier shots.
     const shots = reason === 'rejected' ? object.shots.filter(live).length : presentSeqs(object, live).size;
-    const effects: SessionEffect[] = [{ type: 'object.closed', object: object.ref, barcode: object.barcode, reason, shots }];
+    const effects: SessionEffect[] = [{ type: 'object.closed', object: object.ref, barcode: object.barcode, reason, shots, ...(scannedByMistake(object) ? { empty: true as const } : {}) }];
     const unchecked = uncheckedFiles(object);
     if (unchecked.length > 0) {
       this.settling.add(object);
@@ -823,8 +831,9 @@ export class LinkSession {
     return effects;
   }
 
-  /** The completeness alarm of a closed object, judged with what it has now. */
+  /** The completeness alarm of a closed object, judged with what it has now (none for one scanned by mistake). */
   private judge(object: SessionObject): SessionEffect[] {
+    if (scannedByMistake(object)) return [];
     const missing = this.missingOf(object);
     return missing.length > 0 ? [{ type: 'alarm', barcode: object.barcode, message: `Object ${object.barcode} is incomplete: ${missing.join('; ')}.`, object: object.ref, missing }] : [];
   }
@@ -880,6 +889,15 @@ function presentSeqs(object: SessionObject, test: (shot: Shot) => boolean): Set<
   const seqs = new Set(object.earlier);
   for (const o of [...object.before, object]) for (const s of o.shots) if (test(s)) seqs.add(s.seq);
   return seqs;
+}
+
+/**
+ * The object took no shot, and its barcode has none elsewhere either: scanned by mistake, as a rule
+ * (the right barcode scanned next), so "0 of N views" would only be noise. A barcode scanned again
+ * that has shots is still judged: what its specimen lacks is news even when nothing was added.
+ */
+function scannedByMistake(object: SessionObject): boolean {
+  return !object.tookShot && presentSeqs(object, counts).size === 0;
 }
 
 /** The files of the object's shots (not undone) still being checked. */

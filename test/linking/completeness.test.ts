@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import type { StationConfigInput } from '../../src/config/schema.js';
 import { createLocalClient } from '../../src/contract/client.js';
+import { addLogSink, type LogRecord } from '../../src/log/logger.js';
 import { createHandlers } from '../../src/station/handlers.js';
 import { Station } from '../../src/station/station.js';
 import { writeGoodTiff } from '../helpers/images.js';
@@ -97,6 +98,29 @@ describe('a closed object with a file that never settles', () => {
 
     s = await start(h);
     expect(s.alarms).toEqual([]);
+  });
+});
+
+describe('an object scanned by mistake', () => {
+  it('closed with no shot by the next scan raises no alarm, only an info line; one whose only shot was undone still alarms', async () => {
+    const s = await start(home({ expectedShots: 2, views: ['front', 'back'], idleTimeoutSec: 0 }));
+    const records: LogRecord[] = [];
+    const removeSink = addLogSink((r) => records.push(r));
+    try {
+      s.station.linker.scan('WRONG-1');
+      expect(s.station.linker.scan('A-1')).toMatchObject({ closed: { barcode: 'WRONG-1', shots: 0 }, alarms: [] });
+    } finally {
+      removeSink();
+    }
+    expect(records.filter((r) => r.module === 'linking' && r.message.includes('WRONG-1'))).toEqual([
+      expect.objectContaining({ level: 'info', message: 'object WRONG-1 was closed with no shots (scanned by mistake?): no completeness alarm for it' }),
+    ]);
+
+    await writeGoodTiff(path.join(s.inbox, 'a.tif'), 1);
+    await waitFor(() => filesUnder(s.library).length === 1, 'a.tif filed');
+    expect(s.station.linker.scan('%%UNDO%%')).toMatchObject({ alarms: [] });
+    expect(s.station.linker.scan('B-1').alarms).toEqual(['Object A-1 is incomplete: 0 of 2 views (missing front, back).']);
+    expect(s.alarms).not.toContainEqual(expect.stringContaining('WRONG-1'));
   });
 });
 

@@ -68,10 +68,47 @@ describe('linking edits', () => {
     const { client, library, id, objectA } = await stationWithObject();
     expect(await client.relinkCaptures({ captureIds: [id('s1.tif')], barcode: 'lower' })).toMatchObject({ error: { code: 'INVALID_ARGUMENT', message: expect.stringMatching(/"lower" was refused: it does not match the project's pattern/) } });
     expect(await client.relinkObject({ objectId: objectA, barcode: '%%END%%' })).toMatchObject({ error: { message: expect.stringMatching(/is a control code/) } });
-    expect(await client.mergeObjects({ objectId: objectA, intoObjectId: objectA })).toMatchObject({ error: { message: 'An object cannot be merged into itself.' } });
+    expect(await client.mergeObjects({ objectId: objectA, intoObjectId: objectA })).toMatchObject({ error: { message: 'Object A cannot be merged into itself; nothing was changed.' } });
     expect(await client.splitObject({ objectId: objectA, fromSeq: 0, barcode: 'C' })).toMatchObject({ error: { code: 'INVALID_ARGUMENT' } });
     expect(await client.relinkCaptures({ captureIds: [], barcode: 'C' })).toMatchObject({ error: { code: 'INVALID_ARGUMENT' } });
     expect(filesUnder(library)).toEqual(['A/001.tif', 'A/002.jpg', 'A/002.tif', 'A/003.tif']);
+  });
+});
+
+describe('an edit to where the shots already are', () => {
+  it('is refused, naming the shot, and changes nothing: a relink to its own object, a rename to its own barcode, a split or merge into itself', async () => {
+    const { station, client, library, id, objectA } = await stationWithObject();
+    const files = ['A/001.tif', 'A/002.jpg', 'A/002.tif', 'A/003.tif'];
+    const events = () => station.store.detail(id('s1.tif'))!.events.length;
+    const before = events();
+    expect(await client.relinkCaptures({ captureIds: [id('s1.tif')], barcode: 'A' })).toEqual({
+      error: { code: 'INVALID_ARGUMENT', message: `s1.tif (capture ${id('s1.tif')}) is already shot 1 of A; nothing was changed.` },
+    });
+    // A whole shot is named, both its files.
+    expect(await client.relinkCaptures({ captureIds: [id('s2.jpg')], barcode: 'A' })).toMatchObject({
+      error: { message: `s2.tif (capture ${id('s2.tif')}) and s2.jpg (capture ${id('s2.jpg')}) are already shot 2 of A; nothing was changed.` },
+    });
+    expect(await client.relinkObject({ objectId: objectA, barcode: 'A' })).toEqual({ error: { code: 'INVALID_ARGUMENT', message: 'Object A already has barcode A; nothing was changed.' } });
+    expect(await client.splitObject({ objectId: objectA, fromSeq: 2, barcode: 'A' })).toMatchObject({ error: { message: 'Shots 2… of A already have barcode A; nothing was changed. Split them off as the barcode they belong to.' } });
+    expect(await client.mergeIntoBarcode({ objectId: objectA, barcode: 'A' })).toMatchObject({ error: { message: 'Object A has no other object with its barcode to merge into; nothing was changed.' } });
+    expect(filesUnder(library)).toEqual(files);
+    expect(station.linker.links.linkOf(id('s1.tif'))).toMatchObject({ barcode: 'A', seq: 1 });
+    expect(events()).toBe(before);
+    expect(await client.lastLinkEdit({})).toEqual({ result: null });
+  });
+
+  it('of several captures, only some already there, is refused whole, naming those and the others to relink alone', async () => {
+    const { station, client, library, id, objectA } = await stationWithObject();
+    await client.splitObject({ objectId: objectA, fromSeq: 3, barcode: 'B' });
+    expect(filesUnder(library)).toEqual(['A/001.tif', 'A/002.jpg', 'A/002.tif', 'B/001.tif']);
+    const s3 = id('s3.tif');
+    expect(await client.relinkCaptures({ captureIds: [id('s1.tif'), s3], barcode: 'A' })).toEqual({
+      error: { code: 'INVALID_ARGUMENT', message: `s1.tif (capture ${id('s1.tif')}) is already shot 1 of A; nothing was changed. To move the others, relink only them: capture ${s3}.` },
+    });
+    expect(filesUnder(library)).toEqual(['A/001.tif', 'A/002.jpg', 'A/002.tif', 'B/001.tif']);
+    expect(await client.relinkCaptures({ captureIds: [s3], barcode: 'A' })).toMatchObject({ result: { kind: 'relink' } });
+    expect(filesUnder(library)).toEqual(['A/001.tif', 'A/002.jpg', 'A/002.tif', 'A/003.tif']);
+    expect(station.linker.links.linkOf(id('s1.tif'))).toMatchObject({ barcode: 'A', seq: 1 });
   });
 });
 

@@ -72,7 +72,7 @@ describe('linker idle timer', () => {
     await vi.advanceTimersByTimeAsync(2_000);
     await flush();
     expect(linker.current()).toEqual({ inbox: null });
-    expect(effects).toContainEqual({ type: 'object.closed', object: 1, barcode: 'OBJ-1', reason: 'idle', shots: 0 });
+    expect(effects).toContainEqual({ type: 'object.closed', object: 1, barcode: 'OBJ-1', reason: 'idle', shots: 0, empty: true });
     expect(vi.getTimerCount()).toBe(0);
   });
 

@@ -93,8 +93,10 @@ describe('a linking edit that contradicts the image is refused', () => {
     await waitFor(() => s.uploaded().length === 2, 'the other object uploaded');
     expect(s.uploaded()).toEqual([`rig-7/${sheetA}/${sheetA}_001.jpg`, `rig-7/${sheetB}/${sheetB}_001.tif`]);
 
-    // A barcode the image does not contradict is still accepted: a sheet with no readable code, or the one it shows.
-    await expect(linker.editor.relinkCaptures([id], sheetA)).resolves.toMatchObject({ captureIds: [id] });
+    // A barcode the image does not contradict is still accepted: a sheet with no readable code, or one it shows (to the
+    // object it is already in, a relink is refused as changing nothing).
+    await expect(linker.editor.relinkCaptures([id], sheetA)).rejects.toThrow(`${sheetA}.jpg (capture ${id}) is already shot 1 of ${sheetA}; nothing was changed.`);
+    await expect(linker.editor.relinkCaptures([id], alsoOnA)).resolves.toMatchObject({ captureIds: [id] });
   });
 
   it('undoing a rename is refused when the object took a shot of the new barcode meanwhile', async () => {

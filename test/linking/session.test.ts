@@ -207,7 +207,7 @@ describe('LinkSession, a shot takes its place when its file arrives', () => {
     expect(run(s, [record(1, 'old.tif'), record(3, 'back-online.tif'), control('END'), { type: 'scan', barcode: 'BR1', adopt: 'label.tif' }, record(2, 'label.tif')])).toEqual([
       { type: 'capture.unlinked-none', captureId: 1, reason: 'written while the station was not watching' },
       { type: 'capture.unlinked-none', captureId: 3, reason: 'written while the station was not watching' },
-      { type: 'object.closed', object: 1, barcode: 'A1', reason: 'end', shots: 0 },
+      { type: 'object.closed', object: 1, barcode: 'A1', reason: 'end', shots: 0, empty: true },
       { type: 'object.opened', object: 2, barcode: 'BR1', fromImage: true },
       { type: 'capture.linked', object: 2, captureId: 2, barcode: 'BR1', seq: 1, view: 'front' },
     ]);
