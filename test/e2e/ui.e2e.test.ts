@@ -184,8 +184,14 @@ describe.skipIf(!hasChromium)(hasChromium ? 'capture-station serve in Chromium' 
     fs.symlinkSync('/dev/full', logFile);
     serve!.child.kill('SIGHUP');
     // Once seen missing under heavy load in CI (not reproduced): the station's own words then tell whether it noticed.
-    await notice.waitFor({ timeout: 30_000 }).catch((err: Error) => {
-      throw new Error(`${err.message}\nserve's stderr, last lines:\n${serve!.stderr().slice(-4000)}`);
+    await notice.waitFor({ timeout: 30_000 }).catch(async (err: Error) => {
+      // What the station says now, and what the page shows: which side lost it.
+      const said = await page.evaluate(async () => {
+        const res = await fetch('/api/status', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}', credentials: 'same-origin' });
+        return JSON.stringify(((await res.json()) as { result?: { logFile?: unknown } }).result?.logFile ?? null);
+      });
+      const shown = await page.evaluate(() => [...document.querySelectorAll('[role="status"], [role="alert"], .header__counts')].map((e) => e.textContent).join(' | '));
+      throw new Error(`${err.message}\nstatus().logFile now: ${said}\nthe page shows: ${shown}\nserve's stderr, last lines:\n${serve!.stderr().slice(-4000)}`);
     });
     expect(await notice.textContent()).toContain(`The log file ${logFile} cannot be written (ENOSPC: the disk is full`);
     await page.screenshot({ path: path.join(screenshots, 'log-file-full.png') });
