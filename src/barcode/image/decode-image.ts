@@ -5,7 +5,8 @@
  * looked at again at higher resolution, in overlapping tiles, stopping once it has what the station
  * decides from (`goal`, protocol.ts); the tiles are tried likeliest first, by the barcode texture of the first pass's copy
  * (texture.ts). When that copy shows the likeliest barcode's bars too fine to read at its scale, the
- * likeliest tiles are read first and the whole copy only if they give no valid code.
+ * likeliest tiles are read first (from a JPEG file, only their part of it decoded) and the whole copy
+ * only if they give no valid code.
  * libvips makes the grey copies on its own threads; zxing runs in the pool's worker.
  */
 import sharp from 'sharp';
@@ -184,18 +185,36 @@ export async function decodeImageBarcodes(input: string | Buffer, opts: ImageDec
       if (look?.tooFine) {
         tilesFirst = true;
         passes = 2;
-        const grey = await tileCopy();
-        const width = Math.floor(grey.width / inWorker);
-        const height = Math.floor(grey.height / inWorker);
         // The quick map orders the tiles too (the full one would cost 10–15 ms more here).
-        const { likely, rest } = regionsOf(width, height, look.map);
-        const tried = likely.length > 0 ? await run(grey, inWorker, likely, false, true) : null;
-        tiles = tried?.regionsTried ?? 0;
+        let grey: Grey | null = null;
+        let rest: Region[];
+        if (jpegFile) {
+          // Only the likeliest tiles' part of the file is decoded at their scale, and the whole tile
+          // copy only if they do not settle the search: libvips then stops decoding below that part
+          // and makes no copy of the rest. On BR0000019933597, whose label is near the bottom, the
+          // part took 0.43 of the whole ½ decode's time (less than the ¼ decode).
+          const file = jpegAt(input, finer);
+          const at = await sharp(file, { limitInputPixels: false }).metadata();
+          const planned = regionsOf(at.width ?? 0, at.height ?? 0, look.map);
+          rest = planned.rest;
+          if (planned.likely.length > 0) {
+            const box = enclosing(planned.likely);
+            const part = await greyCopy(file, null, fast, box);
+            tiles = (await run(part, 1, planned.likely.map((r) => ({ ...r, left: r.left - box.left, top: r.top - box.top })), false)).regionsTried;
+          }
+        } else {
+          grey = await tileCopy();
+          const planned = regionsOf(Math.floor(grey.width / inWorker), Math.floor(grey.height / inWorker), look.map);
+          rest = planned.rest;
+          const tried = planned.likely.length > 0 ? await run(grey, inWorker, planned.likely, false, true) : null;
+          tiles = tried?.regionsTried ?? 0;
+          if (tried?.grey) grey = { ...grey, data: tried.grey };
+        }
         if (done()) return result(passes, tiles, size, null);
         // Then as for any other image: the whole copy, then every tile.
         await run(copy ?? (await firstCopy()), 1, [], false);
         if (done()) return result(passes, tiles, size, null);
-        tiles += (await run(tried?.grey ? { ...grey, data: tried.grey } : grey, inWorker, rest, false)).regionsTried;
+        tiles += (await run(grey ?? (await tileCopy()), inWorker, rest, false)).regionsTried;
         return result(passes, tiles, size, null);
       }
       // A search for a known code (the object scanned for this shot) reads the surroundings of the
@@ -280,17 +299,18 @@ interface Grey {
 }
 
 /**
- * One byte per pixel, `edge` px on the long edge (null: as loaded). Colour accuracy does not matter for reading a
+ * One byte per pixel, `edge` px on the long edge (null: as loaded), of `area` only when given. Colour accuracy does not matter for reading a
  * barcode, so the embedded ICC profile is not applied (that transform cost more than the decode
  * itself on a 54 MP sheet), and an 8-bit RGB image gives its green channel, the one closest to
  * luminance, instead of a full colour-space conversion. Other images (16-bit, CMYK, grey) are
  * converted properly. Transparency is flattened onto white, as a label would be printed.
  */
-async function greyCopy(input: string | Buffer | Decoded, edge: number | null, fastGreen: boolean): Promise<Grey> {
-  const loaded =
+async function greyCopy(input: string | Buffer | Decoded, edge: number | null, fastGreen: boolean, area?: Region): Promise<Grey> {
+  const opened =
     typeof input === 'string' || Buffer.isBuffer(input)
       ? sharp(input, { limitInputPixels: false, failOn: 'none' })
       : sharp(input.data, { raw: { width: input.width, height: input.height, channels: input.channels } });
+  const loaded = area ? opened.extract(area) : opened;
   const base = (edge === null ? loaded : loaded.resize(edge, edge, { fit: 'inside', withoutEnlargement: true })).keepIccProfile();
   // A green channel decoded already is resized as it is (libvips resizes each band on its own).
   const oneBand = typeof input === 'object' && !Buffer.isBuffer(input) && input.channels === 1;
@@ -301,6 +321,13 @@ async function greyCopy(input: string | Buffer | Decoded, edge: number | null, f
   const own = new ArrayBuffer(data.byteLength);
   new Uint8Array(own).set(data);
   return { data: own, width: info.width, height: info.height };
+}
+
+/** The smallest rectangle holding every one of `regions` (at least one). */
+function enclosing(regions: Region[]): Region {
+  const left = Math.min(...regions.map((r) => r.left));
+  const top = Math.min(...regions.map((r) => r.top));
+  return { left, top, width: Math.max(...regions.map((r) => r.left + r.width)) - left, height: Math.max(...regions.map((r) => r.top + r.height)) - top };
 }
 
 /** Tiles of `size` px overlapping by a quarter, covering the image; the last row and column are flush with its edges. */

@@ -79,6 +79,20 @@ describe('decodeImageBarcodes', () => {
     const none = await decodeImageBarcodes(sheet, { rules: barcodeRulesSchema.parse({ pattern: 'ZZ-\\d+' }), pool });
     expect(none).toMatchObject({ error: null, passes: 2, tilesFirst: true, tilesTried: 2 + tilesOf(3000, 4500, 1600).length });
     expect(none.codes.map((c) => c.text).sort()).toEqual(['BR0000019933597', 'NHM-777777']);
+
+    // From a file, only the likeliest tiles' part of it is decoded at ½ first (the whole ½ copy only
+    // when they do not settle the search): the same reads in the same order.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-fine-'));
+    try {
+      const file = path.join(dir, 'sheet.jpg');
+      fs.writeFileSync(file, sheet);
+      const same = (x: typeof r) => ({ error: x.error, passes: x.passes, tilesFirst: x.tilesFirst, tilesTried: x.tilesTried, codes: [...x.codes].sort((a, b) => a.text.localeCompare(b.text)) });
+      for (const [pattern, fromBuffer] of [['BR\\d{13}', r], ['NHM-\\d{6}', own], ['ZZ-\\d+', none]] as const) {
+        expect(same(await decodeImageBarcodes(file, { rules: barcodeRulesSchema.parse({ pattern }), pool })), pattern).toEqual(same(fromBuffer));
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reduces a full-size grey image by whole factors in the worker, with regions in the reduced pixels', async () => {
