@@ -177,6 +177,8 @@ describe.skipIf(!hasChromium)(hasChromium ? 'capture-station serve in Chromium' 
     const page = await context.newPage();
     await page.goto(openUrl);
     await page.getByRole('status', { name: 'Connection: Live' }).waitFor();
+    // A screen showing the station (its status known), as the one on a rig is.
+    await expect.poll(() => page.getByTestId('station-id').textContent(), { timeout: 30_000 }).toBe('copy-stand-e2e');
     const notice = page.getByTestId('log-file');
     const logFile = path.join(home, 'logs', 'station.log');
     // A full disk (/dev/full answers every write with ENOSPC) at the log's path; SIGHUP reopens it and logs that.
@@ -190,7 +192,7 @@ describe.skipIf(!hasChromium)(hasChromium ? 'capture-station serve in Chromium' 
         const res = await fetch('/api/status', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}', credentials: 'same-origin' });
         return JSON.stringify(((await res.json()) as { result?: { logFile?: unknown } }).result?.logFile ?? null);
       });
-      const shown = await page.evaluate(() => [...document.querySelectorAll('[role="status"], [role="alert"], .header__counts')].map((e) => e.textContent).join(' | '));
+      const shown = await page.evaluate(() => [...document.querySelectorAll('[data-testid="station-id"], [role="status"], [role="alert"], .header__counts')].map((e) => e.textContent).join(' | '));
       throw new Error(`${err.message}\nstatus().logFile now: ${said}\nthe page shows: ${shown}\nserve's stderr, last lines:\n${serve!.stderr().slice(-4000)}`);
     });
     expect(await notice.textContent()).toContain(`The log file ${logFile} cannot be written (ENOSPC: the disk is full`);
