@@ -195,7 +195,8 @@ export async function decodeImageBarcodes(input: string | Buffer, opts: ImageDec
           // part took 0.43 of the whole ½ decode's time (less than the ¼ decode).
           const file = jpegAt(input, finer);
           const at = await sharp(file, { limitInputPixels: false }).metadata();
-          const planned = regionsOf(at.width ?? 0, at.height ?? 0, look.map);
+          if (!at.width || !at.height) throw new Error(`the image size at 1/${finer} could not be read`);
+          const planned = regionsOf(at.width, at.height, look.map);
           rest = planned.rest;
           if (planned.likely.length > 0) {
             const box = enclosing(planned.likely);
