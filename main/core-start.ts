@@ -39,6 +39,7 @@ export async function startCore(launch: CoreLaunch, port: PortLike): Promise<Run
     const started = (station = new Station(config));
     stationLog.attach(started);
     await started.start();
+    started.warmUp();
     log.info('the station core started', { stationId: config.stationId, config: config.configFile ?? 'embedded default', database: config.locations.database, pid: process.pid });
     serveCore(port, createHandlers(started), (listener) => started.onAny(listener));
     return {

@@ -61,6 +61,7 @@ export async function runCommand(ctx: CliContext, attach?: StationAttachment): P
   process.on('SIGHUP', onSighup);
   try {
     await station.start();
+    station.warmUp();
     attached.push(await startControlSocket(controlSocketPath(config.locations.dataDir), createHandlers(station)));
     if (attach) attached.push(await attach(station, config));
     const sources = station.status().sources;

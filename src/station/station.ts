@@ -41,6 +41,7 @@ import { IngestNotices } from './ingest-notices.js';
 import { refuseRenamedSources, renamedSourceProblems } from './source-renames.js';
 import { ConfigDriftWatch } from './config-drift.js';
 import { LogFileAlarm } from './log-file-alarm.js';
+import { warmUp } from './warm-up.js';
 import { checkAndRecord, closePairWindow, type QcSettings, type Retry } from './qc-record.js';
 import { isStationFault, RecordFaults, retryDelayMs } from './record-faults.js';
 
@@ -79,6 +80,8 @@ export class Station {
   private readonly settings: QcSettings;
   /** zxing worker for the barcodes in captures; null unless linking and linking.imageBarcodes are on. */
   private readonly barcodePool: ZxingPool | null;
+  /** warmUp() while it runs: stop() waits for it, so its file is gone before the process ends. */
+  private warming: Promise<void> = Promise.resolve();
   /** The upload queue runner; idle when no target is configured. */
   readonly uploader: Uploader;
   /** Operator sessions: who shoots which project (captures record the open one). */
@@ -253,6 +256,15 @@ export class Station {
     log.info('station started', { station: this.config.stationId, sources: this.config.sources.length, database: this.config.locations.database });
   }
 
+  /**
+   * Pays in the background what the first capture of the process would (warm-up.ts). For the
+   * runtimes that keep a station running (`run`, `serve`, the desktop app), once it has started.
+   */
+  warmUp(): void {
+    if (this.stopping.signal.aborted) return;
+    this.warming = warmUp(this.settings).catch((err: unknown) => log.debug('the warm-up did not finish; the first capture pays for the start instead', { error: String(err) }));
+  }
+
   async stop(): Promise<void> {
     this.stopping.abort();
     await this.starting.catch(() => undefined);
@@ -267,6 +279,7 @@ export class Station {
     await this.queue.onIdle();
     await this.previews.close();
     await this.linker.stop();
+    await this.warming;
     await this.barcodePool?.close();
     for (const t of this.pairTimers) clearTimeout(t);
     this.pairTimers.clear();
