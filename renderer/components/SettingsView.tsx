@@ -30,6 +30,7 @@ const scanModeLabels = { 'scan-before-capture': 'before the shots', 'scan-after-
 const checkDigitLabels = { '': 'none', 'gs1-mod10': 'GS1 mod 10', 'code39-mod43': 'Code 39 mod 43', luhn: 'Luhn' } as const satisfies Record<NonNullable<LinkingDraft['barcode']['checkDigit']> | '', string>;
 const usbModeLabels = { auto: 'auto (keyboard or POS)', keyboard: 'keyboard', pos: 'HID POS' } as const satisfies Record<LinkingDraft['usb']['mode'], string>;
 const refusedScanLabels = { close: 'closes the open object', keep: 'leaves the object open' } as const satisfies Record<LinkingDraft['onRefusedScan'], string>;
+const charsetLabels = { unicode: 'any letters (é, ß, א kept)', ascii: 'ASCII only (é → e, ß → ss, others → _)' } as const satisfies Record<LinkingDraft['charset'], string>;
 const usbLayoutLabels = { us: 'US', de: 'German' } as const satisfies Record<LinkingDraft['usb']['layout'], string>;
 const controlCodeLabels = { end: 'END code', undo: 'UNDO code', reject: 'REJECT code' } as const satisfies Record<keyof LinkingDraft['barcode']['controlCodes'], string>;
 
@@ -268,6 +269,9 @@ export function SettingsPanel({ data, draft, errors, dirty, checking, saving, no
             </Field>
             <Field path={['linking', 'operator']} label="Operator" errors={errors}>
               {text(['linking', 'operator'])}
+            </Field>
+            <Field path={['linking', 'charset']} label="Characters in names" errors={errors}>
+              {select(['linking', 'charset'], Object.keys(charsetLabels), charsetLabels)}
             </Field>
           </div>
           {check(['linking', 'allowSpaces'], 'Keep spaces in names')}

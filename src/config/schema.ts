@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { barcodeRulesSchema } from '../barcode/rules.js';
 import { usbScannersSchema } from '../barcode/usb/config.js';
+import { nameCharsets } from '../filing/sanitize.js';
 import { parseTemplate } from '../filing/template.js';
 import { defaultImageFormats, imageSymbologies, symbologyMeant } from '../shared/image-symbologies.js';
 
@@ -244,6 +245,8 @@ export const linkingSchema = z.strictObject({
     }),
   /** Spaces in names kept (true) or replaced with "_" (false). */
   allowSpaces: z.boolean().default(false),
+  /** Names keep any letter ("unicode") or only ASCII ("ascii": "é" → "e", "ß" → "ss", other scripts and symbols → "_"), for DAMS, FTP servers and shares that mangle the rest. */
+  charset: z.enum(nameCharsets, { error: 'must be "unicode" (names keep letters such as é, ß or א) or "ascii" (é becomes e, ß ss, other scripts and symbols _)' }).default('unicode'),
   /** Failed captures are filed too (true) or stay in the hot folder to be re-shot (false). */
   fileFailed: z.boolean().default(false),
   barcode: barcodeRulesSchema.prefault({}),

@@ -3,19 +3,27 @@
  * that are safe on every file system the library may live on or be copied to: ext4, APFS, NTFS
  * and SMB shares. Invariant: a sanitised segment is never empty, hidden (leading "."), "..", a
  * Windows device name, or longer than `maxSegmentBytes` of UTF-8, and contains no separator, control or bidi character,
- * so joining sanitised segments can never leave the folder they are joined under.
+ * so joining sanitised segments can never leave the folder they are joined under. With the "ascii"
+ * charset it holds ASCII only.
  */
+import { toAscii } from './ascii.js';
+
+/** The characters names may keep: any letter of any script, or ASCII only (see ascii.ts). */
+export const nameCharsets = ['unicode', 'ascii'] as const;
+export type NameCharset = (typeof nameCharsets)[number];
 
 export interface NamePolicy {
   /** Spaces kept as they are; otherwise each run of white space becomes `replacement`. */
   allowSpaces: boolean;
+  /** "ascii": letters lose their diacritics ("é" → "e", "ß" → "ss") and every other non-ASCII run becomes `replacement`. */
+  charset: NameCharset;
   /** Stands in for every character that is not allowed. */
   replacement: string;
   /** Longest segment in UTF-8 bytes (255 is the limit of ext4, APFS and NTFS). */
   maxSegmentBytes: number;
 }
 
-export const defaultNamePolicy: NamePolicy = { allowSpaces: false, replacement: '_', maxSegmentBytes: 255 };
+export const defaultNamePolicy: NamePolicy = { allowSpaces: false, charset: 'unicode', replacement: '_', maxSegmentBytes: 255 };
 
 /** Bytes a file name must leave free for the suffix freeName (move.ts) adds on a collision, "_2" up to "_9999". */
 export const collisionSuffixBytes = 5;
@@ -34,7 +42,11 @@ const deviceName = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|cono
 export function sanitizeSegment(input: string, policy: NamePolicy = defaultNamePolicy): string {
   const r = policy.replacement;
   // Tabs and line breaks become spaces first: they are white space to the eye, not controls to drop.
-  let name = input.normalize('NFC').replace(/\s+/gu, ' ').replace(invisible, '').replace(forbidden, r);
+  let name = input.normalize('NFC').replace(/\s+/gu, ' ').replace(invisible, '');
+  // Before the other rules, as unfolding can yield what they replace: a full-width "／" is a "/".
+  // It can also yield spaces ("¨" is a space and a diaeresis), collapsed again like typed ones.
+  if (policy.charset === 'ascii') name = toAscii(name, r).replace(/ {2,}/gu, ' ');
+  name = name.replace(forbidden, r);
   // Windows drops trailing dots and spaces, so "a." and "a" would be the same file there.
   name = name.replace(/[. ]+$/u, '').trimStart();
   if (!policy.allowSpaces) name = name.replaceAll(' ', r);

@@ -34,7 +34,7 @@ export class LibraryNaming {
    * seconds after its RAW (or after midnight) is not named apart from it either.
    */
   async destination(capture: CaptureRecord, link: Pick<CaptureLink, 'objectId' | 'barcode' | 'seq' | 'view'> & Partial<Pick<CaptureLink, 'project' | 'operator'>>, keep?: string): Promise<string> {
-    const policy = { ...defaultNamePolicy, allowSpaces: this.config.allowSpaces };
+    const policy = { ...defaultNamePolicy, allowSpaces: this.config.allowSpaces, charset: this.config.charset };
     const render = (at: string) => resolveInside(this.library, renderTemplate(this.template, this.values(capture, link, at), policy));
     // Earliest first. A sibling named before an earlier file of its shot was linked (its RAW still
     // being checked) was named by its own time: a stem of any of these times is the shot's.
@@ -58,8 +58,10 @@ export class LibraryNaming {
    * when it is already set aside there (under the same barcode).
    */
   async setAside(capture: CaptureRecord, folder: string, barcode: string | null, keep?: string): Promise<string> {
-    const name = sanitizeSegment(path.posix.basename(capture.relPath), { ...defaultNamePolicy, maxSegmentBytes: defaultNamePolicy.maxSegmentBytes - collisionSuffixBytes });
-    const wanted = resolveInside(this.library, path.join(folder, sanitizeSegment(barcode ?? '_'), name));
+    // The project's charset here too (a library on an ASCII-only share holds these as well); spaces stay replaced.
+    const policy = { ...defaultNamePolicy, charset: this.config.charset };
+    const name = sanitizeSegment(path.posix.basename(capture.relPath), { ...policy, maxSegmentBytes: defaultNamePolicy.maxSegmentBytes - collisionSuffixBytes });
+    const wanted = resolveInside(this.library, path.join(folder, sanitizeSegment(barcode ?? '_', policy), name));
     if (keep !== undefined && path.dirname(keep) === path.dirname(wanted)) return keep;
     return freeName(wanted, async (f) => fs.existsSync(f) || this.links.isPlannedDestination(f));
   }

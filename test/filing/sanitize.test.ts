@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { defaultNamePolicy, sanitizeSegment, truncateUtf8 } from '../../src/filing/sanitize.js';
+import { defaultNamePolicy, nameCharsets, sanitizeSegment, truncateUtf8 } from '../../src/filing/sanitize.js';
 import { parseTemplate, renderTemplate, resolveInside, type TemplateValues } from '../../src/filing/template.js';
 
 describe('sanitizeSegment', () => {
@@ -45,6 +45,52 @@ describe('sanitizeSegment', () => {
   });
 });
 
+describe('sanitizeSegment with the ascii charset', () => {
+  const ascii = { ...defaultNamePolicy, charset: 'ascii' } as const;
+
+  it.each([
+    ['é', 'e'],
+    ['Ørsted Blüte Straße', 'Orsted_Blute_Strasse'],
+    ['Æbleskiver œuvre Łódź', 'AEbleskiver_oeuvre_Lodz'],
+    ['Þórður', 'Thordur'],
+    // A run of another script becomes one replacement: "אב" is one "_", beside the literal "_".
+    ['éאב_x', 'e__x'],
+    ['😀👍🏽 x', '__x'],
+    ['👨‍👩‍👧.jpg', '_.jpg'],
+    // Combining marks go with NFKD, a stray one with no letter too.
+    ['e\u0301\u0301x', 'ex'],
+    ['\u0301x', 'x'],
+    ['a\u202Eb.tif', 'ab.tif'],
+    ['O’Brien – front', "O'Brien_-_front"],
+    // What unfolding yields still meets the other rules: a full-width "／" is no separator, "ＣＯＮ" is a device name, "‥" is dots.
+    ['a／b', 'a_b'],
+    ['ＣＯＮ.tif', '_CON.tif'],
+    ['COM¹', '_COM1'],
+    ['‥x', '_x'],
+    ['x‥', 'x'],
+    ['日本語.tif', '_.tif'],
+  ])('%j → %j', (input, expected) => {
+    expect(sanitizeSegment(input, ascii)).toBe(expected);
+  });
+
+  it('a name only of characters ASCII cannot spell is replacement characters, never empty', () => {
+    expect(sanitizeSegment('אב גד', ascii)).toBe('___');
+    expect(sanitizeSegment('אב גד', { ...ascii, allowSpaces: true })).toBe('_ _');
+    expect(sanitizeSegment('\u202E😀', ascii)).toBe('_');
+  });
+
+  it('keeps the byte limit after letters are spelled out longer ("ß" → "ss"), and the extension', () => {
+    const cut = sanitizeSegment(`${'ß'.repeat(200)}.tif`, ascii);
+    expect(cut).toBe(`${'s'.repeat(251)}.tif`);
+    expect(sanitizeSegment(`${'Æ'.repeat(10)}.tif`, { ...ascii, maxSegmentBytes: 12 })).toBe('AEAEAEAE.tif');
+  });
+
+  it('the unicode charset (the default) keeps the letters', () => {
+    expect(sanitizeSegment('éאב_x')).toBe('éאב_x');
+    expect(sanitizeSegment('Straße', { ...ascii, charset: 'unicode' })).toBe('Straße');
+  });
+});
+
 /** A small seeded PRNG (mulberry32) so a failure reproduces. */
 function prng(seed: number): () => number {
   let a = seed;
@@ -60,11 +106,12 @@ const nasty = ['../', '..', '/', '\\', '.', 'C:', '/etc/passwd', '\\\\server\\sh
 
 describe('fuzz: barcodes and templates never write outside the library', () => {
   const top = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-fuzz-'));
-  const library = path.join(top, 'library');
-  fs.mkdirSync(library);
   afterAll(() => fs.rmSync(top, { recursive: true, force: true }));
 
-  it('files 3,000 random names inside the library, each segment within the limits', () => {
+  it.each(nameCharsets)('files 3,000 random names inside the library, each segment within the limits (charset %s)', (charset) => {
+    const library = path.join(top, charset, 'library');
+    fs.mkdirSync(library, { recursive: true });
+    const policy = { ...defaultNamePolicy, charset };
     const random = prng(20261125);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
     const junk = (): string => {
@@ -90,11 +137,12 @@ describe('fuzz: barcodes and templates never write outside the library', () => {
         original: junk(),
         ext: pick(['.tif', '.IIQ', '.jpg', '']),
       };
-      const rel = renderTemplate(pick(templates), values);
+      const rel = renderTemplate(pick(templates), values, policy);
       for (const segment of rel.split('/')) {
         expect(Buffer.byteLength(segment), rel).toBeLessThanOrEqual(255);
         expect(segment, rel).not.toMatch(/^\.|^$|[\\\p{Cc}\u202E]/u);
         expect(segment.toUpperCase(), rel).not.toMatch(/^(CON|PRN|AUX|NUL|COM\d|LPT\d)(\.|$)/u);
+        if (charset === 'ascii') expect(segment, rel).toMatch(/^\p{ASCII}+$/u);
       }
       const full = resolveInside(library, rel);
       try {
@@ -111,6 +159,6 @@ describe('fuzz: barcodes and templates never write outside the library', () => {
     expect(written + collisions).toBe(3000);
     expect(written).toBeGreaterThan(2500);
     // Nothing appeared beside the library: the only entry of its parent is the library itself.
-    expect(fs.readdirSync(top)).toEqual(['library']);
+    expect(fs.readdirSync(path.dirname(library))).toEqual(['library']);
   });
 });

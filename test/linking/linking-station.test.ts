@@ -128,6 +128,16 @@ describe('barcode linking in the station', () => {
     }
   });
 
+  it('with linking.charset "ascii", a capture is filed under an ASCII name made of its barcode, operator and original name', async () => {
+    const s = await startStation({ template: '{operator}/{barcode}_{original}_{seq:03}{ext}', operator: 'Zoë Ørsted', charset: 'ascii' });
+    await s.scan('BR-É1');
+    await writeGoodTiff(path.join(s.inbox, 'Blüte Straße.tif'), 1);
+    await waitFor(() => filesUnder(s.library).length === 1, 'the capture filed');
+    await s.station.linker.settled();
+    expect(filesUnder(s.library)).toEqual(['Zoe_Orsted/BR-E1_Blute_Strasse_001.tif']);
+    expect(filesUnder(s.inbox)).toEqual([]);
+  });
+
   it('UNDO takes the last shot off its object and leaves it in the hot folder flagged for re-shoot; a failed capture is not filed', async () => {
     const s = await startStation({ template: '{barcode}_{seq:02}{ext}' });
     await s.scan('B-1');

@@ -169,6 +169,8 @@ describe('settings form: linking and profile fields', () => {
     const missing = wanted.filter((p) => !html.includes(` id="${fieldId(p)}"`)).map((p) => p.join('.'));
     expect(missing).toEqual([]);
     expect(html).toMatch(/id="setting-linking-completenessWaitSec"[^>]*value="30"/);
+    // Names keep any letter until ASCII only is chosen.
+    expect(html).toMatch(/<select id="setting-linking-charset"[^>]*><option value="unicode" selected="">any letters \(é, ß, א kept\)<\/option><option value="ascii">ASCII only/);
     expect(html).toMatch(/id="setting-profiles-fadgi-3star-pairs-windowSec"[^>]*value="60"/);
     // The source follows linking.mode until it is given its own.
     expect(html).toMatch(/<select id="setting-sources-0-scanMode"[^>]*><option value="" selected="">as set under linking \(before the shots\)<\/option>/);
