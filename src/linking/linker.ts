@@ -22,7 +22,7 @@ import { sha256OfFile } from '../hashing/file.js';
 import { createLogger } from '../log/logger.js';
 import type { Profile } from '../quality/profile.js';
 import type { CheckResult } from '../quality/types.js';
-import { describeCapture, problemsOf } from '../station/describe.js';
+import { describeCapture, problemsOf, verdictLevel } from '../station/describe.js';
 import { pairRole } from '../station/pairs.js';
 import type { CaptureChange, CaptureRecord, CaptureStore } from '../store/captures.js';
 import type { Db } from '../store/database.js';
@@ -668,10 +668,7 @@ export class Linker {
     queueMicrotask(() => {
       for (const capture of announce ? updated : []) {
         // The same line as a recorded capture's, so a headless station's log shows the new verdict.
-        const line = `checked again after its link changed: ${describeCapture(capture, this.opts.captures.results(capture.id))}`;
-        if (capture.verdict === 'fail') log.error(line);
-        else if (capture.verdict === 'warn') log.warn(line);
-        else log.info(line);
+        log[verdictLevel(capture.verdict)](`checked again after its link changed: ${describeCapture(capture, this.opts.captures.results(capture.id))}`);
         this.opts.onRechecked?.(capture);
       }
       if (edited) for (const id of captureIds) this.enqueueFiling(id);

@@ -117,7 +117,6 @@ describe('barcode linking in the station', () => {
     const alarms: string[] = [];
     s.station.on('link.effect', ({ effect }) => effect.type === 'alarm' && alarms.push(effect.message));
     await s.scan('BR5000000000001');
-    const raw = /[\u202e\u0007\u001b\u200b]/;
     const refusals: string[] = [];
     for (const [code, shown] of [
       ['BR\u202e5000000000002', '"BR⟨U+202E⟩5000000000002"'],
@@ -139,7 +138,7 @@ describe('barcode linking in the station', () => {
     // The first closed the open object: its alarm is that refusal.
     await waitFor(() => alarms.length === 1, 'the alarm on screen');
     expect(alarms[0]).toBe(refusals[0]);
-    for (const said of [...refusals, ...alarms]) expect(said).not.toMatch(raw);
+    for (const said of [...refusals, ...alarms]) for (const ch of ['\u202e', '\u0007', '\u001b', '\u200b']) expect(said).not.toContain(ch);
   });
 
   it('with linking.onRefusedScan "keep", a refused scan leaves the object open; a bad value is refused at load', async () => {
