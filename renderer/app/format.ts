@@ -191,7 +191,8 @@ export function scanAnswer(r: ScanOutcome): string {
     );
   }
   const u = r.undone;
-  if (u) said.push(`${u.stem} taken off ${u.barcode ?? 'the shots waiting for a barcode'}${u.seq !== null ? ` (shot ${u.seq})` : ''}, flagged for re-shoot`);
+  if (u?.alreadyOff) said.push(`${u.alreadyOff.charAt(0).toUpperCase()}${u.alreadyOff.slice(1)}`);
+  else if (u) said.push(`${u.stem} taken off ${u.barcode ?? 'the shots waiting for a barcode'}${u.seq !== null ? ` (shot ${u.seq})` : ''}, flagged for re-shoot`);
   if (r.kind === 'object' && r.current) said.push(`Object ${r.current.barcode} open`);
   if (said.length === 0) said.push(`${r.code} scanned`);
   return `${said.join('; ')}.`;

@@ -22,13 +22,16 @@ export type ScanClass =
   | { kind: 'object'; code: string }
   | { kind: 'refused'; code: string; problem: RefusalProblem; reason: string };
 
+/** "U+000A": how a character that cannot be shown as itself is named. */
+function codePoint(ch: string): string {
+  return `U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
 /** "U+000A (line feed)" for the characters a misconfigured scanner suffix most often leaves in. */
 function describeControl(ch: string): string {
-  const cp = ch.codePointAt(0) ?? 0;
   const names: Record<number, string> = { 0: 'NUL', 9: 'tab', 10: 'line feed', 13: 'carriage return', 27: 'escape', 29: 'group separator (GS1 FNC1)' };
-  const hex = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
-  const name = names[cp];
-  return name ? `${hex} (${name})` : hex;
+  const name = names[ch.codePointAt(0) ?? 0];
+  return name ? `${codePoint(ch)} (${name})` : codePoint(ch);
 }
 
 /**
@@ -39,15 +42,26 @@ function describeControl(ch: string): string {
 const formatCharacter = /\p{Cf}/u;
 
 function describeFormat(ch: string): string {
-  const cp = ch.codePointAt(0) ?? 0;
   const names: Record<number, string> = { 0xad: 'soft hyphen', 0x200b: 'zero-width space', 0x200d: 'zero-width joiner', 0x200e: 'left-to-right mark', 0x200f: 'right-to-left mark', 0x202e: 'right-to-left override', 0xfeff: 'byte order mark' };
-  const hex = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
-  return names[cp] ? `${hex} (${names[cp]})` : hex;
+  const name = names[ch.codePointAt(0) ?? 0];
+  return name ? `${codePoint(ch)} (${name})` : codePoint(ch);
 }
 
-/** A scanned code quoted for a message: one far longer than any label (a wedge fault, a paste) is cut, with its length. */
+/**
+ * Characters that must not reach a message raw: controls (a BEL rings, an ESC starts a terminal
+ * sequence), format characters (a right-to-left override reverses the rest of the sentence, a
+ * zero-width space hides), line and paragraph separators, and a surrogate left alone by the cut.
+ */
+const unshowable = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+
+/**
+ * A scanned code quoted for a message, as the console, station.log, alarms and the screens show it:
+ * a character that cannot be shown as itself as ⟨U+202E⟩; one far longer than any label (a wedge
+ * fault, a paste) is cut, with its length.
+ */
 export function quotedScan(code: string): string {
-  return code.length <= 64 ? `"${code}"` : `"${code.slice(0, 40)}…" (${code.length} characters)`;
+  const shown = (text: string) => text.replace(unshowable, (ch) => `⟨${codePoint(ch)}⟩`);
+  return code.length <= 64 ? `"${shown(code)}"` : `"${shown(code.slice(0, 40))}…" (${code.length} characters)`;
 }
 
 /**

@@ -25,6 +25,9 @@ interface Request {
   object?: string;
 }
 
+/** An edit refused before it is sent (it would change nothing): said as the station's refusals are. */
+class Refused extends Error {}
+
 const usage = (text: string) => new StationError('INVALID_ARGUMENT', text);
 
 const editTimeoutMs = 30 * 60_000;
@@ -90,7 +93,7 @@ export function reshootCommand(ctx: CliContext): Promise<number> {
     const capture = captureNamed(db, name);
     // An edit that changes nothing would only stand in the way of undo; refused like a scan that changes nothing.
     if ((db.prepare('SELECT reshoot FROM captures WHERE id = ?').pluck().get(capture.id) === 1) === reshoot) {
-      throw new StationError('NOT_FOUND', `Capture ${capture.id} (${capture.rel_path}) is ${reshoot ? 'already' : 'not'} flagged for re-shoot: nothing to change.${reshoot ? ' To take the flag off, add --clear.' : ''}`);
+      throw new Refused(`Capture ${capture.id} (${capture.rel_path}) is ${reshoot ? 'already' : 'not'} flagged for re-shoot: nothing to change.${reshoot ? ' To take the flag off, add --clear.' : ''}`);
     }
     return { command: 'setReshoot', args: { captureId: capture.id, reshoot } };
   });
@@ -122,7 +125,15 @@ async function edit(ctx: CliContext, check: (config: StationConfig) => (db: Db) 
   await callStation(socket, 'lastLinkEdit', {});
   const store = openStoreForReading(config.locations.database);
   try {
-    const { command, args, object } = request(store.db);
+    let resolved: Request;
+    try {
+      resolved = request(store.db);
+    } catch (err) {
+      if (!(err instanceof Refused)) throw err;
+      ctx.output.err(`REFUSED: ${err.message}\n`);
+      return 1;
+    }
+    const { command, args, object } = resolved;
     const mark = store.db.prepare('SELECT COALESCE(MAX(id), 0) FROM events').pluck().get() as number;
     // An edit renames files (a verified copy each, when the library is on another disk or a share): minutes, not the 10 s of a scan.
     const reply = await callStation(socket, command, args, editTimeoutMs);
@@ -138,7 +149,7 @@ async function edit(ctx: CliContext, check: (config: StationConfig) => (db: Db) 
       const what = newest?.editId === outcome.editId ? newest.summary : `${outcome.kind} of ${outcome.captureIds.length} capture${outcome.captureIds.length === 1 ? '' : 's'}`;
       ctx.output.out(`Done: ${what} (capture-station undo reverses it).\n`);
     }
-    ctx.output.out(renamedFiles(store.db, outcome.captureIds, mark));
+    ctx.output.out(renamedFiles(store.db, outcome, mark));
     return 0;
   } finally {
     store.close();
@@ -147,16 +158,20 @@ async function edit(ctx: CliContext, check: (config: StationConfig) => (db: Db) 
 
 /**
  * One line per capture of the edit: its file renamed (from → to, as the station's `capture.filed`
- * events after `mark` say), or left as it was. An edit renames each file once, after any filing
- * queued before it (whose event may also follow `mark`): its rename is the capture's last event.
+ * events after `mark` say), to be filed next (not in the library yet: where the station said it
+ * goes), or left as it was. An edit renames each file once, after any filing queued before it
+ * (whose event may also follow `mark`): its rename is the capture's last event.
  */
-function renamedFiles(db: Db, captureIds: readonly number[], mark: number): string {
+function renamedFiles(db: Db, outcome: EditOutcome, mark: number): string {
   const moved = db.prepare(`SELECT data_json FROM events WHERE type = 'capture.filed' AND capture_id = ? AND id > ? ORDER BY id DESC LIMIT 1`).pluck();
   const now = db.prepare('SELECT path FROM captures WHERE id = ?').pluck();
-  return captureIds
+  const later = new Map((outcome.filedLater ?? []).map((f) => [f.captureId, f.to]));
+  return outcome.captureIds
     .map((id) => {
       const last = moved.get(id, mark) as string | undefined;
-      if (last === undefined) return `  not renamed: ${now.get(id) as string} (no file moved: not filed in the library yet, or removed locally by retention)\n`;
+      const next = later.get(id);
+      if (last === undefined && next !== undefined) return `  to be filed: ${now.get(id) as string} → ${next} (not in the library yet: the station moves it there next)\n`;
+      if (last === undefined) return `  not renamed: ${now.get(id) as string} (no file moved: its name is still right, it failed QC and stays in the hot folder, or retention removed it locally)\n`;
       const { from, to } = JSON.parse(last) as { from: string; to: string };
       return `  renamed ${from} → ${to}\n`;
     })

@@ -24,7 +24,7 @@ export async function scanCommand(ctx: CliContext): Promise<number> {
     const now = r.current ? `object ${r.current.barcode} open (${shots(r.current.shots)})` : 'no object open';
     const closed = r.closed ? `object ${r.closed.barcode} ${r.closed.reason === 'rejected' ? 'rejected' : 'closed'} (${shots(r.closed.shots)}); ` : '';
     const u = r.undone;
-    const undone = u ? `; shot ${u.seq !== null ? `${u.seq} (${u.stem}) of ${u.barcode}` : `${u.stem} (still waiting for its barcode)`} taken off and flagged for re-shoot` : '';
+    const undone = !u ? '' : u.alreadyOff ? `; ${u.alreadyOff}` : `; shot ${u.seq !== null ? `${u.seq} (${u.stem}) of ${u.barcode}` : `${u.stem} (still waiting for its barcode)`} taken off and flagged for re-shoot`;
     ctx.output.out(`${r.kind === 'control' ? 'CONTROL' : 'OBJECT'} ${r.code} on ${r.sourceId}: ${closed}${now}${undone}\n`);
     for (const alarm of r.alarms) ctx.output.err(`ALARM ${alarm}\n`);
     return r.changed !== false;

@@ -13,6 +13,7 @@ import type { LinkingConfig, SourceConfig } from '../config/schema.js';
 import { StationError } from '../errors.js';
 import { removeEmptiedFolders } from '../filing/library.js';
 import { moveVerified } from '../filing/move.js';
+import { createLogger } from '../log/logger.js';
 import type { CheckResult } from '../quality/index.js';
 import type { CaptureRecord, CaptureStore } from '../store/captures.js';
 import type { Db } from '../store/database.js';
@@ -21,6 +22,8 @@ import { EditWords, shotWords, type LoggedEdit } from './edit-words.js';
 import { expectationsOf } from './expected.js';
 import { putBackPath, rejectedFolder, reshootFolder, stemOf, unlinkedFolder, type LibraryNaming } from './naming.js';
 import type { CaptureLink, LinkStore, ObjectRecord, ObjectState } from './store.js';
+
+const log = createLogger('linking.edits');
 
 /** Where each capture was before an edit: what undo puts back. */
 interface Placement {
@@ -77,6 +80,11 @@ export interface EditOutcome {
   captureIds: number[];
   /** An undo's answer in words: which edit it undid, and where its captures are now. */
   message?: string;
+  /**
+   * Captures of the edit not filed in the library yet (filing had not moved them, or could not):
+   * where filing will put them next, as their links name them now (`to`, absolute).
+   */
+  filedLater?: { captureId: number; to: string }[];
 }
 
 /** The newest edit not undone yet, as an undo button announces it. */
@@ -147,8 +155,7 @@ export class LinkEditor {
         const target = this.links.latestObject(code, sourceId) ?? this.links.createClosedObject(code, sourceId);
         return this.place(ids, target.id, 'relink');
       });
-      await this.renameOrRollBack(edit, before);
-      return edit;
+      return this.renameOrRollBack(edit, before);
     });
   }
 
@@ -183,8 +190,7 @@ export class LinkEditor {
       this.refuseContradicted(ids.map((id) => [id, code]), `Splitting shots ${fromSeq}… of ${object.barcode} off as ${code}`);
       const before = this.snapshot(ids);
       const edit = this.commit(() => this.place(ids, this.links.createClosedObject(code, object.sourceId).id, 'split'));
-      await this.renameOrRollBack(edit, before);
-      return edit;
+      return this.renameOrRollBack(edit, before);
     });
   }
 
@@ -236,8 +242,7 @@ export class LinkEditor {
     this.refuseContradicted(ids.map((id) => [id, into.barcode]), `Merging ${from.barcode} into ${into.barcode}`);
     const before = this.snapshot(ids);
     const edit = this.commit(() => this.place(ids, intoObjectId, 'merge'));
-    await this.renameOrRollBack(edit, before);
-    return edit;
+    return this.renameOrRollBack(edit, before);
   }
 
   /**
@@ -260,8 +265,7 @@ export class LinkEditor {
         this.relinked(captureIds);
         return this.record({ kind: 'barcode', objectId, before: object.barcode, after: code }, captureIds);
       });
-      await this.renameOrRollBack(edit, before);
-      return edit;
+      return this.renameOrRollBack(edit, before);
     });
   }
 
@@ -309,8 +313,7 @@ export class LinkEditor {
         for (const id of ids) this.flagReshoot(id, reshoot);
         return this.record(data, ids);
       });
-      await this.renameOrRollBack(edit, before);
-      return edit;
+      return this.renameOrRollBack(edit, before);
     });
   }
 
@@ -517,8 +520,7 @@ export class LinkEditor {
     const mark = this.links.relinkedAt(id) ?? undefined;
     // Retention removed the local file (its copies are at the targets): the link changes, no file can move.
     if (this.captures.localRemoved(id)) return false;
-    // A rejected object's captures, and shots flagged for re-shoot, stay set aside, under the barcode it has now.
-    const aside = link === null ? null : this.links.object(link.objectId)?.state === 'rejected' ? rejectedFolder : this.reshootOf(id) ? reshootFolder : null;
+    const aside = link === null ? null : this.asideIn(id, link);
     const unlinked = !link && back.has(id) ? await this.naming.putBack(capture, this.putBackPlace(capture, back.get(id)!)) : null;
     const to = !link ? unlinked?.to : aside !== null ? await this.naming.setAside(capture, aside, link.barcode, capture.path) : await this.naming.destination(capture, link, capture.path);
     if (to === undefined || to === capture.path) {
@@ -546,6 +548,35 @@ export class LinkEditor {
     }
   }
 
+
+  /** A rejected object's captures, and shots flagged for re-shoot, are set aside (in this folder), under the barcode it has now; null: filed by the template. */
+  private asideIn(captureId: number, link: CaptureLink): string | null {
+    return this.links.object(link.objectId)?.state === 'rejected' ? rejectedFolder : this.reshootOf(captureId) ? reshootFolder : null;
+  }
+
+  /**
+   * Where filing will put the captures of an edit it has not filed yet (linker.ts `file` moves them
+   * after the edit), so the answer says so rather than leave the technician to find the file moved a
+   * moment later. A failed capture stays in the hot folder (linking.fileFailed), and one retention
+   * removed has no file to move: neither is named. Filing picks a free name again when it runs.
+   */
+  private async filedLater(captureIds: readonly number[]): Promise<{ captureId: number; to: string }[]> {
+    const later: { captureId: number; to: string }[] = [];
+    for (const id of captureIds) {
+      const capture = this.captures.get(id);
+      const link = this.links.linkOf(id);
+      if (!capture?.sha256 || !link || this.links.move(id)?.state === 'done' || this.captures.localRemoved(id)) continue;
+      if (capture.verdict === 'fail' && !this.config.fileFailed) continue;
+      const aside = this.asideIn(id, link);
+      try {
+        later.push({ captureId: id, to: aside !== null ? await this.naming.setAside(capture, aside, link.barcode) : await this.naming.destination(capture, link) });
+      } catch (err) {
+        // The edit is made: a name that cannot be worked out now is filing's to report when it runs.
+        log.warn(`could not work out where capture ${id} will be filed after the edit; filing says so when it moves it`, { captureId: id, error: String(err) });
+      }
+    }
+    return later;
+  }
 
   /**
    * Where an undone first link puts the capture back: the place in the library it was set aside in
@@ -579,7 +610,7 @@ export class LinkEditor {
    * to `before` and the files renamed so far back to their names, and the edit is logged as undone,
    * so the database never names a file that is not there.
    */
-  private async renameOrRollBack(edit: EditOutcome, snapshot: Snapshot): Promise<void> {
+  private async renameOrRollBack(edit: EditOutcome, snapshot: Snapshot): Promise<EditOutcome> {
     const before = snapshot.links;
     try {
       await this.renameFiled(edit.captureIds);
@@ -611,6 +642,8 @@ export class LinkEditor {
       }
       throw new StationError('FILE_UNREADABLE', `The edit was not made, as a filed file could not be renamed: ${reason} The links are as they were.`);
     }
+    const later = await this.filedLater(edit.captureIds);
+    return later.length > 0 ? { ...edit, filedLater: later } : edit;
   }
 
   /**

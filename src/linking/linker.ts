@@ -22,7 +22,7 @@ import { sha256OfFile } from '../hashing/file.js';
 import { createLogger } from '../log/logger.js';
 import type { Profile } from '../quality/profile.js';
 import type { CheckResult } from '../quality/types.js';
-import { describeCapture, problemsOf } from '../station/describe.js';
+import { describeCapture, problemsOf, verdictLevel } from '../station/describe.js';
 import { pairRole } from '../station/pairs.js';
 import type { CaptureChange, CaptureRecord, CaptureStore } from '../store/captures.js';
 import type { Db } from '../store/database.js';
@@ -68,8 +68,12 @@ export interface ScanOutcome {
   current: { barcode: string; shots: number } | null;
   /** The object this scan closed (END, REJECT, or the next object's barcode), so the operator sees it went. */
   closed: { barcode: string; shots: number; reason: string } | null;
-  /** The shot UNDO took off (barcode null: it was still waiting for one), flagged for re-shoot. */
-  undone: { barcode: string | null; seq: number | null; stem: string } | null;
+  /**
+   * The shot UNDO took off (barcode null: it was still waiting for one), flagged for re-shoot.
+   * `alreadyOff`: QC had taken it off already (it failed), so UNDO only acknowledged it: the
+   * sentence saying so and naming the shot another UNDO takes.
+   */
+  undone: { barcode: string | null; seq: number | null; stem: string; alreadyOff?: string } | null;
   alarms: string[];
   /** False when the scan changed nothing (END with no object open, a barcode with no shot waiting for it…): an alarm says why. */
   changed: boolean;
@@ -194,21 +198,21 @@ export class Linker {
     const effects = this.opts.db.transaction(() => this.apply(source, input))();
     const session = this.sessions.get(source)!;
     const closed = effects.find((e) => e.type === 'object.closed');
-    const undone = scan.kind === 'control' ? effects.find((e) => e.type === 'capture.unlinked') : undefined;
+    const undone = scan.kind === 'control' ? effects.find((e) => e.type === 'capture.unlinked' || e.type === 'shot.already-off') : undefined;
     return {
       kind: scan.kind,
       code: scan.code,
       sourceId: source,
       current: session.current,
       closed: closed ? { barcode: closed.barcode, shots: closed.shots, reason: closed.reason } : null,
-      undone: undone ? { barcode: undone.barcode, seq: undone.seq, stem: undone.stem } : null,
+      undone: undone ? { barcode: undone.barcode, seq: undone.seq, stem: undone.stem, ...(undone.type === 'shot.already-off' ? { alreadyOff: alreadyOffWords(undone) } : {}) } : null,
       alarms: alarmsOf(effects),
       // An object scan opens (or keeps open) its object, or names the waiting shots; a control closes
       // an object or takes a shot off. What time did at this moment (an idle object closing) is not the scan's.
       changed:
         scan.kind === 'object'
           ? session.current?.barcode === scan.code || effects.some((e) => e.type === 'object.opened')
-          : effects.some((e) => (e.type === 'object.closed' && e.reason !== 'idle') || e.type === 'capture.unlinked'),
+          : effects.some((e) => (e.type === 'object.closed' && e.reason !== 'idle') || e.type === 'capture.unlinked' || e.type === 'shot.already-off'),
     };
   }
 
@@ -529,6 +533,10 @@ export class Linker {
           toFile.push(...effect.captureIds);
           for (const id of effect.captureIds) this.opts.captures.runHooks(id);
           break;
+        case 'shot.already-off':
+          // No event: nothing changed in the database, but the log says what the scan did.
+          log.info(`UNDO: ${alreadyOffWords(effect)}`, { barcode: effect.barcode, source: sourceId });
+          break;
         case 'capture.moved':
           if (effect.object === null) {
             const reason = effect.why ?? 'its image shows several codes';
@@ -552,7 +560,7 @@ export class Linker {
           // Kept in the event log too: the capture waits there until someone links it (relinkCaptures),
           // and (scan-after-capture) no longer waits for a barcode after a restart.
           const idle = effect.reason === 'no object open' ? this.idleClosed.get(sourceId) : undefined;
-          const advice = idle === undefined ? notLinkedAdvice(effect.captureId)[effect.reason] : `object ${idle} was closed after ${this.opts.config.idleTimeoutSec} s without activity; scan it again before shooting, and link this capture from the history (Relink shot)`;
+          const advice = idle === undefined ? notLinkedAdvice(effect.captureId)[effect.reason] : `object ${idle} was closed after ${this.opts.config.idleTimeoutSec} s without activity; scan it again before shooting, and link this capture ${relinkHint(effect.captureId)}`;
           log.warn(`capture not linked: ${advice}`, { captureId: effect.captureId, source: sourceId });
           appendEvent(this.opts.db, { type: 'capture.not-linked', captureId: effect.captureId, sourceId, data: { reason: effect.reason } });
           break;
@@ -660,10 +668,7 @@ export class Linker {
     queueMicrotask(() => {
       for (const capture of announce ? updated : []) {
         // The same line as a recorded capture's, so a headless station's log shows the new verdict.
-        const line = `checked again after its link changed: ${describeCapture(capture, this.opts.captures.results(capture.id))}`;
-        if (capture.verdict === 'fail') log.error(line);
-        else if (capture.verdict === 'warn') log.warn(line);
-        else log.info(line);
+        log[verdictLevel(capture.verdict)](`checked again after its link changed: ${describeCapture(capture, this.opts.captures.results(capture.id))}`);
         this.opts.onRechecked?.(capture);
       }
       if (edited) for (const id of captureIds) this.enqueueFiling(id);
@@ -929,15 +934,18 @@ export class Linker {
   }
 }
 
+/** Both ways to link capture `captureId`: the UI's, and the shell's for a headless rig. */
+const relinkHint = (captureId: number): string => `from the history (Relink shot), or \`capture-station relink capture:${captureId} --to BARCODE\``;
+
 /** What the technician can do about capture `captureId`, which joins no object, by why it does not. */
 const notLinkedAdvice = (captureId: number): Record<NotLinkedReason, string> => ({
-  'no object open': 'no object was open; scan the barcode before shooting, and link this capture from the history (Relink shot)',
-  'written while the station was not watching': 'it was written while the station was not watching, so no scan links it; link it to its barcode from the history (Relink shot)',
-  'no barcode scanned in time': 'no barcode was scanned within linking.idleTimeoutSec after it; link it to its barcode from the history (Relink shot), or shoot it again and scan',
+  'no object open': `no object was open; scan the barcode before shooting, and link this capture ${relinkHint(captureId)}`,
+  'written while the station was not watching': `it was written while the station was not watching, so no scan links it; link it to its barcode ${relinkHint(captureId)}`,
+  'no barcode scanned in time': `no barcode was scanned within linking.idleTimeoutSec after it; link it to its barcode ${relinkHint(captureId)}, or shoot it again and scan`,
   'its image shows several codes':
-    `its shot's image shows several valid barcodes, so it opens no object (linkFromImage) and the object opened from the image before was closed; link it to the barcode of its object from the history (Relink shot), or \`capture-station relink capture:${captureId} --to BARCODE\``,
+    `its shot's image shows several valid barcodes, so it opens no object (linkFromImage) and the object opened from the image before was closed; link it to the barcode of its object ${relinkHint(captureId)}`,
   'it followed a shot whose image shows several codes':
-    `it was shot after a shot whose image shows several valid barcodes (linkFromImage), so it is taken for that sheet's and joins no object, and the object opened from the image before was closed; link it to the barcode of its object from the history (Relink shot), or \`capture-station relink capture:${captureId} --to BARCODE\``,
+    `it was shot after a shot whose image shows several valid barcodes (linkFromImage), so it is taken for that sheet's and joins no object, and the object opened from the image before was closed; link it to the barcode of its object ${relinkHint(captureId)}`,
 });
 
 const fileKey = (sourceId: string, relPath: string) => `${sourceId}\u0000${relPath}`;
@@ -962,4 +970,10 @@ function upper(action: 'end' | 'undo' | 'reject'): 'END' | 'UNDO' | 'REJECT' {
 
 function alarmsOf(effects: SessionEffect[]): string[] {
   return effects.flatMap((e) => (e.type === 'alarm' ? [e.message] : []));
+}
+
+/** What UNDO did with a shot QC had already taken off, and what another UNDO would do. */
+function alreadyOffWords(e: SessionEffect & { type: 'shot.already-off' }): string {
+  const next = !e.next ? 'no shot of it is left to take off' : e.next.failed ? `another UNDO acknowledges shot ${e.next.seq} (${e.next.stem}), which failed QC too` : `another UNDO takes shot ${e.next.seq} (${e.next.stem}) off`;
+  return `shot ${e.seq} (${e.stem}) of ${e.barcode} was already off (it failed QC), so nothing more was taken off; ${next}`;
 }

@@ -142,6 +142,12 @@ export type SessionEffect =
    * taken after it; `closed`: the object it followed into had already closed, for this reason.
    */
   | { type: 'capture.moved'; captureId: number; object: number | null; barcode: string | null; seq: number | null; view: string | null; from: string; why?: NotLinkedReason; numberedAfter?: true; closed?: CloseReason }
+  /**
+   * UNDO took the newest shot, but QC had already taken it off (it failed, or its image showed
+   * another barcode): nothing more is unlinked, and `next` is the shot another UNDO takes (null:
+   * none; `failed`: that one failed QC too).
+   */
+  | { type: 'shot.already-off'; object: number; barcode: string; seq: number; stem: string; next: { seq: number; stem: string; failed?: true } | null }
   /** The capture joins no object (scan-after-capture: it no longer waits for a barcode, even after a restart). */
   | { type: 'capture.unlinked-none'; captureId: number; reason: NotLinkedReason }
   /**
@@ -608,16 +614,20 @@ export class LinkSession {
     // The newest shot by arrival (a shot that followed late is numbered after newer ones), even one
     // still being checked. A failed shot's leftover place counts as the newest, so UNDO right after
     // a failed shot never takes the good shot before it; a shot whose files were all removed is no shot.
-    const last = this.open.shots.filter((s) => !s.files.every((f) => f.state === 'gone')).sort(byArrival).at(-1);
-    if (last) this.open.shots = this.open.shots.filter((s) => s !== last);
+    const shots = this.open.shots.filter((s) => !s.files.every((f) => f.state === 'gone')).sort(byArrival);
+    const last = shots.at(-1);
     if (!last) return [{ type: 'alarm', barcode: this.open.barcode, message: `UNDO was scanned, but object ${this.open.barcode} has no capture yet.` }];
-    return [this.undo(last, this.open)];
+    this.open.shots = this.open.shots.filter((s) => s !== last);
+    if (live(last)) return [this.undo(last, this.open)];
+    // Its failure flagged it already: taking it off again would tell of an unlink that did not happen.
+    const next = shots.at(-2);
+    return [{ type: 'shot.already-off', object: this.open.ref, barcode: this.open.barcode, seq: last.seq, stem: last.stem, next: next ? { seq: next.seq, stem: next.stem, ...(live(next) ? {} : { failed: true as const }) } : null }];
   }
 
-  /** Takes `shot` off: its recorded captures now, the ones still being checked when recorded. */
+  /** Takes `shot` off: its recorded captures now (a failed one was flagged when it failed), the ones still being checked when recorded. */
   private undo(shot: Shot, object: SessionObject | null): SessionEffect & { type: 'capture.unlinked' } {
     shot.undone = true;
-    const recorded = shot.files.filter((f) => f.captureId !== null).map((f) => f.captureId!);
+    const recorded = shot.files.filter((f) => f.captureId !== null && f.state !== 'failed').map((f) => f.captureId!);
     return { type: 'capture.unlinked', captureIds: recorded, barcode: object?.barcode ?? null, seq: object ? shot.seq : null, stem: shot.stem, reshoot: true };
   }
 
@@ -721,8 +731,8 @@ export class LinkSession {
       // Its image shows another object's barcode: the shot is one exposure, so all its files are
       // taken off as UNDO takes them (recorded ones now, even if already linked and filed; the ones
       // still being checked when recorded), and its number goes back as a failed shot's does.
-      this.settle(file, 'failed');
       const undone = this.undo(shot, object);
+      this.settle(file, 'failed');
       const others = shot.files.filter((f) => f.state !== 'gone' && f.file !== file).map((f) => f.file);
       const also = others.length > 0 ? ` with all its files (${others.join(', ')} too)` : '';
       const message = `${file} failed QC: its image shows another barcode than ${object.barcode}, so shot ${shot.seq} (${shot.stem}) is taken off object ${object.barcode}${also}, not linked and flagged for re-shoot${this.numberNote(object, shot)}.`;

@@ -1,5 +1,5 @@
 /** Plain-language one-liners for a recorded capture, used by the station log and the CLI. */
-import type { CheckResult } from '../quality/types.js';
+import type { CheckResult, Verdict } from '../quality/types.js';
 import type { CaptureRecord } from '../store/captures.js';
 
 export function describeCapture(record: CaptureRecord, results: CheckResult[]): string {
@@ -18,4 +18,9 @@ export function problemsOf(results: CheckResult[]): string {
   const failed = results.filter((r) => r.status === 'fail');
   const warned = results.filter((r) => r.status === 'warn');
   return [...failed, ...warned].map((r) => `${r.check}: ${r.message}`).join('; ');
+}
+
+/** The level a capture's verdict is logged at: WARN and ERROR are for bad outcomes, a pass is INFO. */
+export function verdictLevel(verdict: Verdict): 'info' | 'warn' | 'error' {
+  return verdict === 'fail' ? 'error' : verdict === 'warn' ? 'warn' : 'info';
 }

@@ -35,7 +35,7 @@ import { applyRetention, retentionCandidates } from '../upload/retention.js';
 import { diskStatus, watchedFolders, type DiskStatus } from './disk-space.js';
 import { createTargets } from '../upload/targets.js';
 import { Uploader } from '../upload/uploader.js';
-import { describeCapture } from './describe.js';
+import { describeCapture, verdictLevel } from './describe.js';
 import { DiskAlarms } from './disk-alarms.js';
 import { IngestNotices } from './ingest-notices.js';
 import { refuseRenamedSources, renamedSourceProblems } from './source-renames.js';
@@ -496,10 +496,7 @@ export class Station {
       return false;
     }
     if (!outcome.created) return false;
-    const line = describeCapture(outcome.record, outcome.results);
-    if (outcome.record.verdict === 'fail') log.error(line);
-    else if (outcome.record.verdict === 'warn') log.warn(line);
-    else log.info(line);
+    log[verdictLevel(outcome.record.verdict)](describeCapture(outcome.record, outcome.results));
     this.emit('capture.recorded', { capture: outcome.record });
     this.noticeResolved(file.sourceId, file.relPath);
     for (const partner of outcome.rechecked) this.emit('capture.rechecked', { capture: partner });
@@ -520,7 +517,7 @@ export class Station {
       if (!profile) return;
       const updated = closePairWindow(this.store, profile, captureId);
       if (updated) {
-        log.warn(`pair check settled: ${updated.relPath} is now ${updated.verdict.toUpperCase()}`, { source: updated.sourceId });
+        log[verdictLevel(updated.verdict)](`pair check settled: ${updated.relPath} is now ${updated.verdict.toUpperCase()}`, { source: updated.sourceId });
         this.emit('capture.rechecked', { capture: updated });
       }
     }, Math.max(0, ms));

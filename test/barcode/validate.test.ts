@@ -82,6 +82,16 @@ describe('barcode validation', () => {
     expect(quotedScan('x'.repeat(1000))).toBe(`"${'x'.repeat(40)}…" (1000 characters)`);
   });
 
+  it('quotes every control, format, bidi or separator character as a visible escape, keeping printable text and the cut', () => {
+    expect(quotedScan('NMNH\u202e21-1')).toBe('"NMNH⟨U+202E⟩21-1"');
+    expect(quotedScan('A\u0007B\u001b[2JC\u200bD')).toBe('"A⟨U+0007⟩B⟨U+001B⟩[2JC⟨U+200B⟩D"');
+    expect(quotedScan('\u2066x\u2069\u061c\u0085\u2028y\u00ad')).toBe('"⟨U+2066⟩x⟨U+2069⟩⟨U+061C⟩⟨U+0085⟩⟨U+2028⟩y⟨U+00AD⟩"');
+    expect(quotedScan('Müller 標本 😀-1')).toBe('"Müller 標本 😀-1"');
+    // The cut counts the scan's own characters, and a pair it splits shows its half escaped.
+    expect(quotedScan(`\u202e${'x'.repeat(99)}`)).toBe(`"⟨U+202E⟩${'x'.repeat(39)}…" (100 characters)`);
+    expect(quotedScan(`${'x'.repeat(39)}😀${'y'.repeat(30)}`)).toBe(`"${'x'.repeat(39)}⟨U+D83D⟩…" (71 characters)`);
+  });
+
   it('accepts any printable code when the project sets no pattern and no check digit', () => {
     const open = rules();
     for (const code of ['A', 'Müller 12', '標本-1', 'https://n2t.net/ark:/65665/3a1b2c']) expect(validateBarcode(code, open).ok, code).toBe(true);

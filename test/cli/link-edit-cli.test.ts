@@ -123,14 +123,14 @@ describe('linking edits from the command line', () => {
     expect(await reshoot()).toBe(true);
     expect(filesUnder(library)).toEqual(['A-1/002.tif', 'A-1/003.tif', '_reshoot/A-1/IMG_0001.tif']);
     // An edit that would change nothing is not sent: the undos below take back the two real ones.
-    expect(await cli('reshoot', '1')).toMatchObject({ code: 1, stdout: '', stderr: expect.stringMatching(/^capture-station reshoot: Capture 1 \(IMG_0001\.tif\) is already flagged for re-shoot: nothing to change\. To take the flag off, add --clear\.\n$/) });
+    expect(await cli('reshoot', '1')).toMatchObject({ code: 1, stdout: '', stderr: 'REFUSED: Capture 1 (IMG_0001.tif) is already flagged for re-shoot: nothing to change. To take the flag off, add --clear.\n' });
     expect(await cli('reshoot', 'IMG_0001.tif', '--clear')).toMatchObject({ code: 0, stdout: `Done: clear the re-shoot flag of IMG_0001.tif (capture-station undo reverses it).\n  renamed ${setAside} → ${filed}\n` });
     expect(await reshoot()).toBe(false);
     expect(await cli('undo')).toMatchObject({ code: 0, stdout: `Undid "clear the re-shoot flag of IMG_0001.tif": IMG_0001.tif is flagged for re-shoot again.\n  renamed ${filed} → ${setAside}\n` });
     expect(await reshoot()).toBe(true);
     expect(await cli('undo')).toMatchObject({ code: 0, stdout: `Undid "flag IMG_0001.tif for re-shoot": IMG_0001.tif is no longer flagged for re-shoot.\n  renamed ${setAside} → ${filed}\n` });
     expect(await reshoot()).toBe(false);
-    expect(await cli('reshoot', 'IMG_0001.tif', '--clear')).toMatchObject({ code: 1, stderr: expect.stringContaining('is not flagged for re-shoot: nothing to change.') });
+    expect(await cli('reshoot', 'IMG_0001.tif', '--clear')).toMatchObject({ code: 1, stdout: '', stderr: 'REFUSED: Capture 1 (IMG_0001.tif) is not flagged for re-shoot: nothing to change.\n' });
     expect(await cli('undo')).toMatchObject({ code: 1, stderr: 'REFUSED: There is no linking edit to undo.\n' });
     expect(filesUnder(library)).toEqual(['A-1/001.tif', 'A-1/002.tif', 'A-1/003.tif']);
   }, 60_000);
@@ -209,7 +209,8 @@ describe('linking a capture shot with no object open', () => {
     const before = filesUnder(library);
     expect(await cli('split', 'IMG_0005.tif', '--to', 'C-3')).toMatchObject({ code: 2, stderr: expect.stringContaining('(IMG_0005.tif) is not linked to any object, so there is nothing to split: link it with capture-station relink') });
     const linked = await cli('relink', 'IMG_0005.tif', '--to', 'A-1');
-    expect(linked).toMatchObject({ code: 0, stdout: `Done: link IMG_0005.tif → A-1 (capture-station undo reverses it).\n  not renamed: ${path.join(inbox, 'IMG_0005.tif')} (no file moved: not filed in the library yet, or removed locally by retention)\n` });
+    // Not filed yet: the answer says where the station files it next, and that is where it goes.
+    expect(linked).toMatchObject({ code: 0, stdout: `Done: link IMG_0005.tif → A-1 (capture-station undo reverses it).\n  to be filed: ${path.join(inbox, 'IMG_0005.tif')} → ${path.join(library, 'A-1/004.tif')} (not in the library yet: the station moves it there next)\n` });
     await waitFor(() => countInStation(home, `SELECT COUNT(*) AS n FROM events e JOIN captures c ON c.id = e.capture_id WHERE e.type = 'capture.filed' AND c.rel_path = 'IMG_0005.tif'`) === 1, 'IMG_0005.tif filed under A-1');
     expect(filesUnder(library)).toContain('A-1/004.tif');
     expect(await cli('undo')).toMatchObject({ code: 0, stdout: `Undid "link IMG_0005.tif → A-1": IMG_0005.tif is not linked, back where it was found.\n  renamed ${path.join(library, 'A-1/004.tif')} → ${path.join(inbox, 'IMG_0005.tif')}\n` });

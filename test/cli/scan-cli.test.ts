@@ -104,13 +104,15 @@ describe('capture-station scan', () => {
     expect(closed[0]!.fields).toMatchObject({ barcode: 'NMNH-0042', shots: 0, source: 'inbox' });
     await writeGoodTiff(path.join(s.home, 'Inbox', 'IMG_0001.tif'), 1);
     await waitFor(() => records.some((r) => r.message.startsWith('capture not linked')), 'the shot is not linked');
+    // The way to link it is said for the screen and for the shell (a headless rig).
+    const idOf = (relPath: string) => s.station.store.list({ limit: 10 }).find((c) => c.relPath === relPath)!.id;
     expect(records.filter((r) => r.message.startsWith('capture not linked')).map((r) => [r.level, r.message])).toEqual([
-      ['warn', 'capture not linked: object NMNH-0042 was closed after 1.5 s without activity; scan it again before shooting, and link this capture from the history (Relink shot)'],
+      ['warn', `capture not linked: object NMNH-0042 was closed after 1.5 s without activity; scan it again before shooting, and link this capture from the history (Relink shot), or \`capture-station relink capture:${idOf('IMG_0001.tif')} --to BARCODE\``],
     ]);
     // Once another object was opened and ended, a shot with none open is told that none was.
     expect(await s.scan('NMNH-0043', '%%END%%')).toMatchObject({ code: 0 });
     await writeGoodTiff(path.join(s.home, 'Inbox', 'IMG_0002.tif'), 2);
     await waitFor(() => records.filter((r) => r.message.startsWith('capture not linked')).length === 2, 'the second shot is not linked');
-    expect(records.filter((r) => r.message.startsWith('capture not linked'))[1]!.message).toBe('capture not linked: no object was open; scan the barcode before shooting, and link this capture from the history (Relink shot)');
+    expect(records.filter((r) => r.message.startsWith('capture not linked'))[1]!.message).toBe(`capture not linked: no object was open; scan the barcode before shooting, and link this capture from the history (Relink shot), or \`capture-station relink capture:${idOf('IMG_0002.tif')} --to BARCODE\``);
   });
 });

@@ -112,6 +112,35 @@ describe('barcode linking in the station', () => {
     expect(filesUnder(s.inbox)).toEqual(['b.tif']);
   });
 
+  it('a refused scan with a right-to-left override, BEL, ESC or zero-width space shows each escaped in the refusal and the alarm, never raw', async () => {
+    const s = await startStation({ barcode: { pattern: 'BR\\d{13}' } });
+    const alarms: string[] = [];
+    s.station.on('link.effect', ({ effect }) => effect.type === 'alarm' && alarms.push(effect.message));
+    await s.scan('BR5000000000001');
+    const refusals: string[] = [];
+    for (const [code, shown] of [
+      ['BR\u202e5000000000002', '"BR⟨U+202E⟩5000000000002"'],
+      ['BR5000000000002\u0007', '"BR5000000000002⟨U+0007⟩"'],
+      ['\u001b[2JBR5000000000002', '"⟨U+001B⟩[2JBR5000000000002"'],
+      ['BR500000\u200b0000002', '"BR500000⟨U+200B⟩0000002"'],
+    ] as const) {
+      const message = (() => {
+        try {
+          s.station.linker.scan(code);
+        } catch (err) {
+          return (err as Error).message;
+        }
+        throw new Error(`${JSON.stringify(code)} was not refused`);
+      })();
+      expect(message).toMatch(new RegExp(`^Barcode ${shown.replace(/[+[\]]/g, '\\$&')} was refused: it contains `));
+      refusals.push(message);
+    }
+    // The first closed the open object: its alarm is that refusal.
+    await waitFor(() => alarms.length === 1, 'the alarm on screen');
+    expect(alarms[0]).toBe(refusals[0]);
+    for (const said of [...refusals, ...alarms]) for (const ch of ['\u202e', '\u0007', '\u001b', '\u200b']) expect(said).not.toContain(ch);
+  });
+
   it('with linking.onRefusedScan "keep", a refused scan leaves the object open; a bad value is refused at load', async () => {
     const s = await startStation({ template: '{barcode}_{seq:03}{ext}', barcode: { pattern: 'BR\\d{13}' }, onRefusedScan: 'keep' });
     await s.scan('BR5000000000001');
@@ -145,13 +174,17 @@ describe('barcode linking in the station', () => {
     await waitFor(() => filesUnder(s.library).length === 1, 'a filed');
     fs.copyFileSync(path.join(corpus, 'tiff/pillow/crash-2020-10-test.tif'), path.join(s.inbox, 'broken.tif'));
     await waitFor(() => s.station.store.counts().fail === 1, 'broken recorded');
-    expect((await s.scan('%%UNDO%%')).stdout).toMatch(/CONTROL %%UNDO%% on inbox: object B-1 open \(1 shot\)/);
+    // QC took the failed shot off already: UNDO only acknowledges it, says so, and names what the next UNDO takes.
+    const undo = await s.scan('%%UNDO%%');
+    expect(undo).toMatchObject({ code: 0, stdout: 'CONTROL %%UNDO%% on inbox: object B-1 open (1 shot); shot 2 (broken) of B-1 was already off (it failed QC), so nothing more was taken off; another UNDO takes shot 1 (a) off\n' });
     expect((await s.scan('%%END%%')).stdout).toMatch(/CONTROL %%END%% on inbox: object B-1 closed \(1 shot\); no object open/);
     await s.station.linker.settled();
     expect(filesUnder(s.library)).toEqual(['B-1_01.tif']);
     expect(filesUnder(s.inbox)).toEqual(['broken.tif']);
     const broken = s.station.store.list({ limit: 10 }).find((c) => c.relPath === 'broken.tif')!;
     expect(s.station.linker.links.linkOf(broken.id)).toBeNull();
+    // Unlinked once, when it failed: UNDO logged no second unlink.
+    expect(s.station.store.detail(broken.id)!.events.filter((e) => e.type === 'capture.unlinked')).toHaveLength(1);
   });
 
   it('a barcode scanned again continues its numbering and views; a RAW and its TIFF keep one number', async () => {

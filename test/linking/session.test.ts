@@ -316,11 +316,27 @@ describe('LinkSession, a capture that fails QC', () => {
     expect(effects.at(-1)).toEqual({ type: 'alarm', barcode: 'P', message: 'Object P is incomplete: shot 1 (S1) has no TIFF/JPEG file.', object: 1, missing: ['shot 1 (S1) has no TIFF/JPEG file'] });
   });
 
-  it('UNDO after a failed shot takes the failed one off, not the good shot before it', () => {
+  it('UNDO after a failed shot acknowledges the failed one (already off, not unlinked again), not the good shot before it; the next UNDO takes that', () => {
     const s = new LinkSession(rules);
     const effects = run(s, [scan('B-1'), shot(1, 'a.tif'), arrive('broken.tif'), record(2, 'broken.tif', true), control('UNDO')]);
-    expect(effects.at(-1)).toEqual({ type: 'capture.unlinked', captureIds: [2], barcode: 'B-1', seq: 2, stem: 'broken', reshoot: true });
+    expect(effects.filter((e) => e.type === 'capture.unlinked')).toEqual([{ type: 'capture.unlinked', captureIds: [2], barcode: 'B-1', seq: null, stem: 'broken', reshoot: true }]);
+    expect(effects.at(-1)).toEqual({ type: 'shot.already-off', object: 1, barcode: 'B-1', seq: 2, stem: 'broken', next: { seq: 1, stem: 'a' } });
     expect(s.current).toEqual({ barcode: 'B-1', shots: 1 });
+    expect(run(s, [control('UNDO')])).toEqual([{ type: 'capture.unlinked', captureIds: [1], barcode: 'B-1', seq: 1, stem: 'a', reshoot: true }]);
+  });
+
+  it('UNDO after two failed shots (both arrived before either failed) names the other failed one as what the next UNDO acknowledges; with none left it says so', () => {
+    const s = new LinkSession(rules);
+    run(s, [scan('B-1'), arrive('x.tif'), arrive('y.tif'), record(1, 'x.tif', true), record(2, 'y.tif', true)]);
+    expect(run(s, [control('UNDO')])).toEqual([{ type: 'shot.already-off', object: 1, barcode: 'B-1', seq: 2, stem: 'y', next: { seq: 1, stem: 'x', failed: true } }]);
+    expect(run(s, [control('UNDO')])).toEqual([{ type: 'shot.already-off', object: 1, barcode: 'B-1', seq: 1, stem: 'x', next: null }]);
+    expect(run(s, [control('UNDO')])).toEqual([{ type: 'alarm', barcode: 'B-1', message: 'UNDO was scanned, but object B-1 has no capture yet.' }]);
+  });
+
+  it('UNDO of a shot whose TIFF failed and RAW is linked takes the RAW off, and does not unlink the failed TIFF again', () => {
+    const s = new LinkSession(rules);
+    run(s, [scan('P'), shot(1, 'S1.cr2'), arrive('S1.tif'), record(2, 'S1.tif', true)]);
+    expect(run(s, [control('UNDO')])).toEqual([{ type: 'capture.unlinked', captureIds: [1], barcode: 'P', seq: 1, stem: 'S1', reshoot: true }]);
   });
 
   it('a shot still in QC when its object closed that then fails leaves the object incomplete', () => {
@@ -672,6 +688,13 @@ describe('LinkSession, a refused scan', () => {
     expect(run(s, [shot(2, 'b.tif')])).toEqual([{ type: 'capture.unlinked-none', captureId: 2, reason: 'no object open' }]);
   });
 
+  it('shows a control or bidi character of the refused scan escaped, never raw, in its alarm', () => {
+    const s = new LinkSession(rules);
+    const [message] = run(s, [scan('A1'), { type: 'refused', code: '\u202eA1\u0007\u001b\u200b', why: 'contains the control character U+0007', close: true }]).flatMap((e) => (e.type === 'alarm' ? [e.message] : []));
+    expect(message).toMatch(/^Barcode "⟨U\+202E⟩A1⟨U\+0007⟩⟨U\+001B⟩⟨U\+200B⟩" was refused: it contains the control character U\+0007\. Object A1 /);
+    for (const ch of ['\u202e', '\u0007', '\u001b', '\u200b']) expect(message).not.toContain(ch);
+  });
+
   it('changes nothing when told to keep the object, with no object open, or in scan-after-capture', () => {
     const kept = new LinkSession(rules);
     expect(run(kept, [scan('A1'), refused(false)])).toEqual([{ type: 'object.opened', object: 1, barcode: 'A1' }]);
@@ -718,7 +741,7 @@ describe('LinkSession, restored after a linking edit', () => {
     const s = new LinkSession(rules);
     run(s, [scan('A1'), shot(1, 'a.tif'), arrive('bad.tif'), record(2, 'bad.tif', true)]);
     s.restore((ref) => (ref === 1 ? { barcode: 'A1', shots: [{ stem: 'a', seq: 1, files: [file('a.tif', 1)] }], history: { firstSeq: 2, seqs: [] } } : null), () => true);
-    expect(run(s, [control('UNDO')])).toEqual([{ type: 'capture.unlinked', captureIds: [2], barcode: 'A1', seq: 2, stem: 'bad', reshoot: true }]);
+    expect(run(s, [control('UNDO')])).toEqual([{ type: 'shot.already-off', object: 1, barcode: 'A1', seq: 2, stem: 'bad', next: { seq: 1, stem: 'a' } }]);
     expect(s.current).toEqual({ barcode: 'A1', shots: 1 });
   });
 

@@ -2,7 +2,7 @@
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
-import { linkLine } from '../../renderer/app/format.js';
+import { linkLine, scanAnswer } from '../../renderer/app/format.js';
 import { isWaiting, shownWaiting, waitingLabel } from '../../renderer/app/linking-state.js';
 import { CaptureView } from '../../renderer/components/CaptureView.js';
 import { ScanBar } from '../../renderer/components/ScanBar.js';
@@ -79,5 +79,15 @@ describe('where the capture on screen went', () => {
     expect(linkLine(base, false)).toMatchObject({ state: 'none', words: 'Not linked' });
     // Linking off: no line at all.
     expect(renderToStaticMarkup(createElement(CaptureView, { capture: base, following: true, inboxes: [], onFollowLatest: () => undefined, ...noPreview }))).not.toContain('capture-link');
+  });
+});
+
+describe('what a scan did, under the scan field', () => {
+  const undo = { kind: 'control' as const, code: '%%UNDO%%', sourceId: 'inbox', current: { barcode: 'B-1', shots: 1 }, closed: null, alarms: [], changed: true };
+
+  it('UNDO of a shot says it was taken off; of a failed shot, that it was already off and what the next UNDO takes', () => {
+    expect(scanAnswer({ ...undo, undone: { barcode: 'B-1', seq: 2, stem: 'b' } })).toBe('b taken off B-1 (shot 2), flagged for re-shoot.');
+    const alreadyOff = 'shot 2 (broken) of B-1 was already off (it failed QC), so nothing more was taken off; another UNDO takes shot 1 (a) off';
+    expect(scanAnswer({ ...undo, undone: { barcode: 'B-1', seq: 2, stem: 'broken', alreadyOff } })).toBe('Shot 2 (broken) of B-1 was already off (it failed QC), so nothing more was taken off; another UNDO takes shot 1 (a) off.');
   });
 });

@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import type { StationConfigInput } from '../../src/config/schema.js';
+import { addLogSink, type LogRecord } from '../../src/log/logger.js';
 import { Station } from '../../src/station/station.js';
 import { maxInterruptedAttempts } from '../../src/station/qc-record.js';
 import { corpus, makeHome, waitFor } from '../helpers/station-home.js';
@@ -136,6 +137,8 @@ describe('running station', () => {
   it('waits for the RAW partner of a TIFF, and fails the pair when the window closes without it', async () => {
     const home = newHome({ ...fast, sources: [{ id: 'cam', path: 'cam', profile: 'paired' }], profiles: { paired: { pairs: { required: true, windowSec: 2, severity: 'fail' } } } });
     const station = await startStation(home);
+    const settled: LogRecord[] = [];
+    cleanup.push(addLogSink((r) => r.message.startsWith('pair check settled') && settled.push(r)));
     const cam = path.join(home, 'cam');
     const raw = fs.readFileSync(path.join(corpus, 'raw/exiftool/Nikon.nef'));
     await writeGoodTiff(path.join(cam, 'DSC_0001.tif'), 7);
@@ -148,6 +151,8 @@ describe('running station', () => {
       const results = station.store.detail(byName.get(paired)!.id)!.results;
       expect(results.find((r) => r.check === 'pairs')?.status, paired).toBe('pass');
     }
+    // The log tells the settled verdict at its level: a pair that failed is an ERROR, as its capture's line would be.
+    expect(settled.map((r) => [r.level, r.message])).toEqual([['error', 'pair check settled: DSC_0002.tif is now FAIL']]);
   });
   it('ingests a burst of 2,000 files, each exactly once, never checking more than `concurrency` at a time', async () => {
     const home = newHome();
