@@ -111,6 +111,8 @@ describe('the next sheet\'s first image checked after its second', () => {
     expect(s.linkOf('S2.NEF').link).toBe(`${next}:2`);
     expect(s.linkOf('S3.NEF').link).toBe(`${next}:1`);
     await waitFor(() => filesUnder(s.library).includes(`${next}_002.NEF`), 'S2.NEF filed under the next object');
+    // A move's copy is in the library before its original goes from the hot folder.
+    await s.station.linker.settled();
     expect(filesUnder(s.library).filter((f) => f.includes(`${first}_002`))).toEqual([]);
     expect(filesUnder(s.inbox)).toEqual([]);
     const nef = s.station.store.list({ limit: 100 }).find((c) => c.relPath === 'S2.NEF')!.id;
@@ -149,6 +151,8 @@ describe('the next sheet\'s first image checked after its object closed', () => 
     expect(s.linkOf('S2.tif')).toEqual({ link: `${next}:2`, verdict: expect.not.stringMatching(/fail/) });
     expect(s.linkOf('S2.NEF')).toEqual({ link: `${next}:2`, verdict: expect.not.stringMatching(/fail/) });
     await waitFor(() => filesUnder(s.library).includes(`${next}_002.NEF`) && filesUnder(s.library).includes(`${next}_002.tif`), 'S2 filed under the next object');
+    // A move's copy is in the library before its original goes from the hot folder.
+    await s.station.linker.settled();
     expect(filesUnder(s.library).filter((f) => f.includes(`${first}_002`))).toEqual([]);
     expect(filesUnder(s.inbox)).toEqual([]);
     expect(events(s, 'S2.NEF')).toContainEqual(expect.objectContaining({ type: 'capture.relinked', data: expect.objectContaining({ from: first, barcode: next, seq: 2, numberedAfter: true, closed: reason }) }));

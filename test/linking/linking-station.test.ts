@@ -432,6 +432,8 @@ describe('a shot takes its place when the watcher first sees its file', () => {
     await writeGoodTiff(path.join(s.inbox, 'IMG_0022.tif'), 14);
     await waitFor(() => filesUnder(s.library).length === 2, 'IMG_0022 filed');
     await s.scan('%%END%%');
+    // A move's copy is in the library before its original goes from the hot folder.
+    await s.station.linker.settled();
     expect(filesUnder(s.library)).toEqual(['T-0007_001_front.tif', 'T-0007_002_back.tif']);
     expect(filesUnder(s.inbox)).toEqual(['IMG_0020.tif']);
     const failed = linkOf(s, 'IMG_0020.tif');
