@@ -16,20 +16,21 @@ const log = createLogger('ingest.rescan');
 export const maxFolderDepth = 32;
 
 /**
- * Every file under `root` that `matcher` accepts. Depth-first with one folder read at a time, so a
+ * Every file under `root` (or its subfolder `from`) that `matcher` accepts. Depth-first with one folder read at a time, so a
  * walk never holds more than one listing or opens many handles. Throws only when `root` itself
  * cannot be read (the caller decides the source is unavailable); an unreadable subfolder is logged
  * and skipped. Symbolic links are yielded like files and never followed as folders, so link loops
  * cannot trap the walk; the stability tracker refuses them with a notice (it uses lstat).
  */
-export async function* walkIncluded(root: string, matcher: SourceMatcher): AsyncGenerator<Omit<FileRef, 'sourceId'>> {
-  const folders = [{ abs: root, rel: '', depth: 0 }];
+export async function* walkIncluded(root: string, matcher: SourceMatcher, from = ''): AsyncGenerator<Omit<FileRef, 'sourceId'>> {
+  // `from`: a subfolder's relative path, walked alone (relative paths stay the source's).
+  const folders = [{ abs: from ? path.join(root, ...from.split('/')) : root, rel: from, depth: from ? from.split('/').length : 0 }];
   for (let folder = folders.pop(); folder; folder = folders.pop()) {
     let entries;
     try {
       entries = await fs.readdir(folder.abs, { withFileTypes: true });
     } catch (err) {
-      if (folder.depth === 0) throw err;
+      if (folder.rel === from) throw err;
       log.warn('could not read folder during rescan', { folder: folder.abs, error: String(err) });
       continue;
     }

@@ -32,6 +32,8 @@ interface Source {
 
 /** How often a missing hot folder is looked for: one stat each, so it is watched soon after it appears. */
 export const appearProbeMs = 2000;
+/** How long after a folder appears it is read again: chokidar reads and then watches it within milliseconds. */
+const newFolderSweepMs = 500;
 
 const versionOf = (file: StableFile): string => `${file.size}:${file.mtimeUs}`;
 
@@ -125,6 +127,13 @@ export function createIngestWatcher(opts: IngestWatcherOptions): IngestWatcher {
       warnedLinks.delete(fileKey(config.id, relPath));
       opts.onGone?.(config.id, relPath);
     });
+    // chokidar reads a new folder before it watches it (paulmillr/chokidar#1471, still in v5): a file
+    // written between the two is never reported, so a folder tree copied in could lose a file until
+    // the next rescan. A folder that appears is read again once it is watched.
+    fsw.on('addDir', (absPath) => {
+      const relPath = ready ? relativePath(root, absPath) : null;
+      if (relPath) setTimeout(() => void sweepNewFolder(source, fsw, relPath), newFolderSweepMs).unref();
+    });
     // The folder itself went: look at once rather than at the next probe.
     fsw.on('unlinkDir', (absPath) => {
       if (path.resolve(absPath) === path.resolve(root)) void probe(source);
@@ -215,6 +224,18 @@ export function createIngestWatcher(opts: IngestWatcherOptions): IngestWatcher {
     );
     source.probing = false;
     if (there) await inTurn(async () => (source.fsw || stopping.signal.aborted ? undefined : open(source)));
+  }
+
+  /** The files of a folder that appeared while `fsw` watched the source; one that went meanwhile is no news. */
+  async function sweepNewFolder(source: Source, fsw: FSWatcher, relPath: string): Promise<void> {
+    try {
+      for await (const file of walkIncluded(source.config.path, source.matcher, relPath)) {
+        if (stopping.signal.aborted || source.fsw !== fsw) return;
+        await tracker.track({ sourceId: source.config.id, ...file });
+      }
+    } catch {
+      // Removed or renamed since it appeared: its files, if any, are reported where they went.
+    }
   }
 
   async function rescanSource(source: Source): Promise<void> {

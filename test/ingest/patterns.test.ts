@@ -71,6 +71,15 @@ describe('rescan walk', () => {
     }
     expect(found.sort()).toEqual(['a.tif', 'day1/b.jpg', 'day1/tray/c.tif']);
     expect((await listIncludedFiles(cfg)).sort()).toEqual(['a.tif', 'day1/b.jpg', 'day1/tray/c.tif'].map((r) => path.join(root, r)));
+
+    // A subfolder walked alone (a folder that appeared under a watched source), its paths the source's.
+    const under: string[] = [];
+    for await (const f of walkIncluded(root, createSourceMatcher(cfg), 'day1')) {
+      expect(f.absPath).toBe(path.join(root, ...f.relPath.split('/')));
+      under.push(f.relPath);
+    }
+    expect(under.sort()).toEqual(['day1/b.jpg', 'day1/tray/c.tif']);
+    await expect(walkIncluded(root, createSourceMatcher(cfg), 'gone').next()).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('throws when the root cannot be read and skips unreadable subfolders', async () => {

@@ -93,7 +93,8 @@ describe('retention', () => {
     const [capture] = station.store.list({ limit: 1 });
     const events = () => station.store.detail(capture!.id)!.events;
     await waitFor(() => events().some((e) => e.type === 'upload.requeued'), 'the job queued again');
-    await waitFor(() => filesUnder(path.join(home, 'Inbox')).length === 0, 'the local file removed once the new copy is confirmed');
+    // The removal is written to the event log just after the file goes.
+    await waitFor(() => filesUnder(path.join(home, 'Inbox')).length === 0 && events().some((e) => e.type === 'capture.local-removed'), 'the local file removed once the new copy is confirmed');
     expect(fs.readFileSync(copy!).equals(uploaded)).toBe(true);
     const requeued = events().find((e) => e.type === 'upload.requeued')!;
     expect(requeued.data).toMatchObject({ from: 'done', to: 'queued', targetId: 'nas', reason: expect.stringMatching(/copy at target "nas" gone or changed .* is no longer there.*kept and its job queued again/) });
